@@ -1,0 +1,40 @@
+# Developer entry points. `make run` and `make test` work on a fresh clone:
+# each builds .venv from pyproject.toml first if it is missing or stale.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+MOTO_PORT ?= 5000
+
+.PHONY: run test test-fast package check clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: serve the site with sample content at http://127.0.0.1:$(PORT)/ (AWS stand-in on $(MOTO_PORT))
+run: $(STAMP)
+	$(BIN)/newsroom serve --port $(PORT) --moto-port $(MOTO_PORT)
+
+## test: run the whole test suite (includes building the Lambda package)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## test-fast: the test suite without the slow packaging tests
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+## check: validate the sample content with the editors' checker
+check: $(STAMP)
+	$(BIN)/newsroom check content
+
+## package: build the Chalice deployment package into build/
+package: $(STAMP)
+	$(BIN)/chalice package --stage dev build/
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

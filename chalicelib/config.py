@@ -1,0 +1,30 @@
+"""Deployment settings, read once from the environment.
+
+Chalice sets these per stage from ``.chalice/config.json``; the local stack
+(``newsroom serve``) and the tests set them the same way. Nothing else in the
+code reads ``os.environ``.
+"""
+
+import os
+
+STAGE = os.environ.get("NEWSROOM_STAGE", "dev")
+TABLE_NAME = os.environ.get("NEWSROOM_TABLE", f"newsroom-{STAGE}-content")
+CONTENT_BUCKET = os.environ.get("NEWSROOM_CONTENT_BUCKET", f"newsroom-{STAGE}-content")
+INGEST_QUEUE = os.environ.get("NEWSROOM_INGEST_QUEUE", f"newsroom-{STAGE}-ingest")
+AWS_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+# Where an endpoint override is set (moto locally), PynamoDB must be told too:
+# it builds its own botocore client from the model's Meta.host.
+AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
+# Site-wide data (menu, categories, recent posts) is cached in the warm Lambda
+# for this long; see docs/architecture.md for what that delays.
+SITE_CACHE_SECONDS = float(os.environ.get("NEWSROOM_SITE_CACHE_SECONDS", "10"))
+
+# Bucket layout. Only these prefixes are ingested (the bucket notification
+# filters match them); reports are written where ingest does not look.
+ARTICLES_PREFIX = "articles/"
+PAGES_PREFIX = "pages/"
+AUTHORS_PREFIX = "authors/"
+CATEGORIES_PREFIX = "categories/"
+SETTINGS_PREFIX = "settings/"
+REPORTS_PREFIX = "reports/"
+INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, SETTINGS_PREFIX)

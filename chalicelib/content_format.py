@@ -1,0 +1,515 @@
+"""Parse and validate the files editors put in the content bucket.
+
+One module knows the content format (see docs/content-format.md); both the
+ingest function and the editors' CLI call it, so ``newsroom check`` and the
+site always agree. Input is a bucket key and the file's bytes; output is a
+plain dataclass, or a ``ContentError`` listing every problem with the file,
+the field and what to do. Nothing here touches AWS or renders Markdown.
+
+YAML is read with a safe loader that also refuses anchors and aliases, so no
+object construction and no alias-expansion bombs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+from slugify import slugify
+
+from chalicelib import config
+
+# Hard limits: a file past one is refused with a report, never truncated.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 32 * 1024
+MAX_TITLE_CHARS = 300
+MAX_SUMMARY_CHARS = 2000
+MAX_CATEGORIES = 10
+MAX_TAGS = 20
+MAX_ALIASES = 20
+MAX_SLUG_CHARS = 120
+
+# First path segments the site's own routes use; an article cannot take them.
+RESERVED_SLUGS = frozenset(
+    {"category", "author", "tag", "feed", "search", "page", "media", "comments",
+     "sitemap-xml", "robots-txt", "static", "api"}
+)
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
+                  "image", "draft", "updated", "aliases"}
+PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases"}
+AUTHOR_FIELDS = {"name", "bio"}
+CATEGORY_FIELDS = {"name", "description", "menu_order", "parent"}
+SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
+                   "related_posts", "page_size", "language"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file: which field, what is wrong, where."""
+
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.field}: {self.message}{where}"
+
+
+class ContentError(Exception):
+    """A file an editor uploaded cannot be published; ``problems`` says why."""
+
+    def __init__(self, key: str, problems: list[Problem]):
+        self.key = key
+        self.problems = problems
+        super().__init__("\n".join(f"{key}: {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article or static page, ready for Markdown rendering."""
+
+    kind: str  # "article" or "page"
+    key: str
+    slug: str
+    title: str
+    date: dt.datetime | None
+    body: str
+    body_format: str  # "markdown" or "html"
+    author: str | None = None  # author slug
+    author_name: str | None = None  # as written, used when no author file exists
+    categories: tuple[str, ...] = ()  # category slugs, first is the primary
+    category_names: tuple[str, ...] = ()  # as written, same order
+    tags: tuple[str, ...] = ()  # tag slugs
+    tag_names: tuple[str, ...] = ()
+    summary: str = ""
+    image: str | None = None
+    draft: bool = False
+    updated: dt.datetime | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Author:
+    """A byline: display name and biography."""
+
+    key: str
+    slug: str
+    name: str
+    bio: str = ""
+
+
+@dataclass(frozen=True)
+class Category:
+    """A category: display name, description and place in the menu."""
+
+    key: str
+    slug: str
+    name: str
+    description: str = ""
+    menu_order: int | None = None
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One link in the header menu or footer."""
+
+    title: str
+    url: str
+    category: str | None = None  # title comes from the category's name
+    page: str | None = None  # title comes from the page's title
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The site-wide settings file."""
+
+    key: str
+    site_name: str
+    tagline: str = ""
+    menu: tuple[MenuItem, ...] | None = None  # None: Home + categories by menu_order
+    footer_links: tuple[MenuItem, ...] = ()
+    recent_posts: int = 5
+    related_posts: int = 4
+    page_size: int = 10
+    language: str = "en"
+
+
+ContentFile = Article | Author | Category | Settings
+
+
+def kind_of_key(key: str) -> str | None:
+    """Say which kind of content a bucket key holds, or None if ingest ignores it."""
+    for prefix, kind in ((config.ARTICLES_PREFIX, "article"), (config.PAGES_PREFIX, "page"),
+                         (config.AUTHORS_PREFIX, "author"), (config.CATEGORIES_PREFIX, "category"),
+                         (config.SETTINGS_PREFIX, "settings")):
+        if key.startswith(prefix) and len(key) > len(prefix) and not key.endswith("/"):
+            return kind
+    return None
+
+
+def normalize_slug(text: str) -> str:
+    """Turn any text into a URL slug: NFKC, transliterated, lowercase, [a-z0-9-]."""
+    return slugify(str(text), max_length=MAX_SLUG_CHARS, word_boundary=True)
+
+
+def parse_file(key: str, data: bytes) -> ContentFile:
+    """Parse any ingested file by its prefix.
+
+    :raise ContentError: the file is not valid; every problem is listed.
+    """
+    kind = kind_of_key(key)
+    if kind in ("article", "page"):
+        return parse_article(key, data, kind)
+    if kind == "author":
+        return parse_author(key, data)
+    if kind == "category":
+        return parse_category(key, data)
+    if kind == "settings":
+        return parse_settings(key, data)
+    raise ContentError(key, [Problem("file", "is not under a content prefix ("
+                                     + ", ".join(config.INGESTED_PREFIXES) + ")")])
+
+
+def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
+    """Parse an article or page: YAML front matter, then Markdown or HTML.
+
+    :raise ContentError: the file is not valid; every problem is listed.
+    """
+    suffix = PurePosixPath(key).suffix.lower()
+    if suffix in MARKDOWN_SUFFIXES:
+        body_format = "markdown"
+    elif suffix in HTML_SUFFIXES:
+        body_format = "html"
+    else:
+        raise ContentError(key, [Problem("file", f"unsupported file type '{suffix or '(none)'}'; "
+                                         "use .md, .markdown, .html or .htm")])
+    text = _decode(key, data)
+    meta, body = _split_front_matter(key, text)
+    fields = ARTICLE_FIELDS if kind == "article" else PAGE_FIELDS
+    check = _Checker(key, meta, fields, required={"title", "date"} if kind == "article" else {"title"})
+
+    title = check.text("title", max_chars=MAX_TITLE_CHARS)
+    date = check.datetime("date")
+    updated = check.datetime("updated")
+    slug_source = meta.get("slug") if meta.get("slug") is not None else PurePosixPath(key).stem
+    slug = check.slug("slug" if "slug" in meta else "file name", slug_source)
+    summary = check.text("summary", max_chars=MAX_SUMMARY_CHARS, required=False) or ""
+    image = check.text("image", max_chars=2000, required=False)
+    draft = check.boolean("draft")
+    aliases = tuple(_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES))
+    author_name = check.text("author", max_chars=200, required=False) if kind == "article" else None
+    category_names = check.string_list("categories", MAX_CATEGORIES) if kind == "article" else []
+    tag_names = check.string_list("tags", MAX_TAGS) if kind == "article" else []
+    categories = _unique(check.slug("categories", c) for c in category_names)
+    tags = _unique(check.slug("tags", t) for t in tag_names)
+    if not body.strip():
+        check.problems.append(Problem("body", "is empty; write the article below the front matter"))
+    check.raise_if_any()
+    return Article(
+        kind=kind, key=key, slug=slug, title=title, date=date, body=body, body_format=body_format,
+        author=normalize_slug(author_name) if author_name else None, author_name=author_name,
+        categories=tuple(categories), category_names=tuple(_unique(category_names, key=normalize_slug)),
+        tags=tuple(tags), tag_names=tuple(_unique(tag_names, key=normalize_slug)),
+        summary=summary, image=image, draft=draft, updated=updated,
+        aliases=tuple(a for a in aliases if a),
+    )
+
+
+def parse_author(key: str, data: bytes) -> Author:
+    """Parse ``authors/<slug>.yaml``: name (required) and bio.
+
+    :raise ContentError: the file is not valid.
+    """
+    meta = _load_yaml_file(key, data)
+    check = _Checker(key, meta, AUTHOR_FIELDS, required={"name"})
+    slug = check.slug("file name", PurePosixPath(key).stem)
+    name = check.text("name", max_chars=200)
+    bio = check.text("bio", max_chars=5000, required=False) or ""
+    check.raise_if_any()
+    return Author(key=key, slug=slug, name=name, bio=bio)
+
+
+def parse_category(key: str, data: bytes) -> Category:
+    """Parse ``categories/<slug>.yaml``: name, description, menu_order, parent.
+
+    :raise ContentError: the file is not valid.
+    """
+    meta = _load_yaml_file(key, data)
+    check = _Checker(key, meta, CATEGORY_FIELDS, required={"name"})
+    slug = check.slug("file name", PurePosixPath(key).stem)
+    name = check.text("name", max_chars=200)
+    description = check.text("description", max_chars=5000, required=False) or ""
+    menu_order = check.integer("menu_order", minimum=0, maximum=1000)
+    parent_name = check.text("parent", max_chars=200, required=False)
+    parent = check.slug("parent", parent_name) if parent_name else None
+    if parent == slug:
+        check.problems.append(Problem("parent", "a category cannot be its own parent"))
+    check.raise_if_any()
+    return Category(key=key, slug=slug, name=name, description=description,
+                    menu_order=menu_order, parent=parent)
+
+
+def parse_settings(key: str, data: bytes) -> Settings:
+    """Parse ``settings/site.yaml``: site name, tagline, menu, footer links.
+
+    :raise ContentError: the file is not valid.
+    """
+    if PurePosixPath(key).name not in ("site.yaml", "site.yml"):
+        raise ContentError(key, [Problem("file", "the settings file must be named settings/site.yaml")])
+    meta = _load_yaml_file(key, data)
+    check = _Checker(key, meta, SETTINGS_FIELDS, required={"site_name"})
+    site_name = check.text("site_name", max_chars=200)
+    tagline = check.text("tagline", max_chars=500, required=False) or ""
+    menu = check.links("menu") if "menu" in meta else None
+    footer = check.links("footer_links") if "footer_links" in meta else []
+    recent = check.integer("recent_posts", minimum=0, maximum=20)
+    related = check.integer("related_posts", minimum=0, maximum=8)
+    page_size = check.integer("page_size", minimum=1, maximum=50)
+    language = check.text("language", max_chars=20, required=False) or "en"
+    check.raise_if_any()
+    return Settings(
+        key=key, site_name=site_name, tagline=tagline,
+        menu=tuple(menu) if menu is not None else None, footer_links=tuple(footer),
+        recent_posts=5 if recent is None else recent, related_posts=4 if related is None else related,
+        page_size=page_size or 10, language=language,
+    )
+
+
+# --- reading -----------------------------------------------------------------
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases (no expansion bombs)."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML anchors and aliases (& and *) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _SafeFrontMatter(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_NoAliasLoader)  # noqa: S506 - loader is SafeLoader-based
+
+
+def _decode(key: str, data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise ContentError(key, [Problem("file", f"is {len(data):,} bytes; the limit is "
+                                         f"{MAX_FILE_BYTES:,} bytes")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(key, [Problem("file", f"is not UTF-8 text (bad byte at offset {exc.start}); "
+                                         "save it as UTF-8")]) from None
+    return text.lstrip("\ufeff").replace("\r\n", "\n")
+
+
+def _split_front_matter(key: str, text: str) -> tuple[dict[str, Any], str]:
+    if not text.startswith("---"):
+        raise ContentError(key, [Problem("front matter", "is missing; the file must start with a "
+                                         "'---' line, then YAML fields, then another '---' line", 1)])
+    end = re.search(r"^(?:---|\.\.\.)\s*$", text[3:], re.MULTILINE)
+    if end is None:
+        raise ContentError(key, [Problem("front matter", "has no closing '---' line", 1)])
+    if len(text[: end.end() + 3].encode()) > MAX_FRONT_MATTER_BYTES:
+        raise ContentError(key, [Problem("front matter", f"is larger than {MAX_FRONT_MATTER_BYTES:,} bytes")])
+    try:
+        post = frontmatter.loads(text, handler=_SafeFrontMatter())
+    except yaml.YAMLError as exc:
+        raise ContentError(key, [_yaml_problem("front matter", exc)]) from None
+    meta = post.metadata
+    if not isinstance(meta, dict):
+        raise ContentError(key, [Problem("front matter", "must be YAML 'key: value' fields", 1)])
+    return meta, post.content
+
+
+def _load_yaml_file(key: str, data: bytes) -> dict[str, Any]:
+    if PurePosixPath(key).suffix.lower() not in YAML_SUFFIXES:
+        raise ContentError(key, [Problem("file", "must be a YAML file ending in .yaml or .yml")])
+    text = _decode(key, data)
+    try:
+        meta = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - loader is SafeLoader-based
+    except yaml.YAMLError as exc:
+        raise ContentError(key, [_yaml_problem("yaml", exc)]) from None
+    if not isinstance(meta, dict):
+        raise ContentError(key, [Problem("yaml", "must be 'key: value' fields")])
+    return meta
+
+
+def _yaml_problem(field_name: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    # Front matter starts after the opening '---' line.
+    line = mark.line + (2 if field_name == "front matter" else 1) if mark is not None else None
+    return Problem(field_name, f"is not valid YAML: {problem}", line)
+
+
+def _alias_path(check: "_Checker", alias: str) -> str:
+    """Reduce an old URL (absolute or a path) to its path without slashes at the ends."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", alias.strip(), flags=re.IGNORECASE)
+    path = path.split("?")[0].split("#")[0].strip("/")
+    if not path or any(seg in ("", ".", "..") for seg in path.split("/")):
+        check.problems.append(Problem("aliases", f"'{alias}' is not a URL path such as /2022/07/old-slug/"))
+        return ""
+    return path
+
+
+def _unique(items: Any, key: Any = None) -> list[Any]:
+    seen, out = set(), []
+    for item in items:
+        marker = key(item) if key else item
+        if marker and marker not in seen:
+            seen.add(marker)
+            out.append(item)
+    return out
+
+
+class _Checker:
+    """Collects every problem in one file instead of stopping at the first."""
+
+    def __init__(self, key: str, meta: dict[str, Any], allowed: set[str], required: set[str]):
+        self.key = key
+        self.meta = meta
+        self.problems: list[Problem] = []
+        for name in meta:
+            if not isinstance(name, str):
+                self.problems.append(Problem(str(name), "field names must be text"))
+            elif name not in allowed:
+                self.problems.append(Problem(name, "is not a known field; known fields are "
+                                             + ", ".join(sorted(allowed))))
+        for name in sorted(required):
+            if meta.get(name) in (None, ""):
+                self.problems.append(Problem(name, "is required"))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ContentError(self.key, self.problems)
+
+    def text(self, name: str, max_chars: int, required: bool = True) -> str:
+        value = self.meta.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, (dict, list)):
+            self.problems.append(Problem(name, f"must be text, not a {'list' if isinstance(value, list) else 'mapping'}"))
+            return ""
+        text = str(value).strip()
+        if len(text) > max_chars:
+            self.problems.append(Problem(name, f"is {len(text)} characters; the limit is {max_chars}"))
+        return text
+
+    def boolean(self, name: str) -> bool:
+        value = self.meta.get(name, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.problems.append(Problem(name, f"must be true or false, not '{value}'"))
+            return False
+        return value
+
+    def integer(self, name: str, minimum: int, maximum: int) -> int | None:
+        value = self.meta.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problems.append(Problem(name, f"must be a whole number, not '{value}'"))
+            return None
+        if not minimum <= value <= maximum:
+            self.problems.append(Problem(name, f"must be between {minimum} and {maximum}, not {value}"))
+            return None
+        return value
+
+    def datetime(self, name: str) -> dt.datetime | None:
+        value = self.meta.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            parsed = value
+        elif isinstance(value, dt.date):
+            parsed = dt.datetime(value.year, value.month, value.day)
+        else:
+            try:
+                parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            except ValueError:
+                self.problems.append(Problem(name, f"is not an ISO 8601 date: '{value}'; "
+                                             "write it as 2022-07-12 or 2022-07-12T09:30:00+04:30"))
+                return None
+        if parsed.tzinfo is None:  # documented: times without an offset are UTC
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed.astimezone(dt.timezone.utc)
+
+    def string_list(self, name: str, max_items: int) -> list[str]:
+        value = self.meta.get(name)
+        if value is None:
+            return []
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            self.problems.append(Problem(name, "must be a list, such as [Tehran, Iranian news]"))
+            return []
+        if len(value) > max_items:
+            self.problems.append(Problem(name, f"has {len(value)} entries; the limit is {max_items}"))
+            return []
+        out = []
+        for item in value:
+            if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
+                self.problems.append(Problem(name, f"entries must be text, not '{item}'"))
+            elif len(str(item)) > 200:
+                self.problems.append(Problem(name, "entries must be at most 200 characters"))
+            else:
+                out.append(str(item).strip())
+        return out
+
+    def slug(self, name: str, value: Any) -> str:
+        slug = normalize_slug(value) if value is not None else ""
+        if not slug:
+            self.problems.append(Problem(name, f"'{value}' gives an empty slug; use letters or digits"))
+        elif name not in ("categories", "tags", "parent") and slug in RESERVED_SLUGS:
+            self.problems.append(Problem(name, f"'{slug}' is reserved for the site's own pages; choose another slug"))
+        elif name not in ("categories", "tags", "parent") and re.fullmatch(r"\d{4}", slug):
+            self.problems.append(Problem(name, f"'{slug}' looks like a year, which the date archives use; choose another slug"))
+        return slug
+
+    def links(self, name: str) -> list[MenuItem]:
+        value = self.meta.get(name)
+        if not isinstance(value, list):
+            self.problems.append(Problem(name, "must be a list of links"))
+            return []
+        out = []
+        for item in value:
+            link = self._link(name, item)
+            if link:
+                out.append(link)
+        return out
+
+    def _link(self, name: str, item: Any) -> MenuItem | None:
+        if item == "home":
+            return MenuItem("Home", "/")
+        if isinstance(item, dict) and set(item) == {"category"}:
+            slug = normalize_slug(item["category"])
+            return MenuItem("", f"/category/{slug}/", category=slug) if slug else None
+        if isinstance(item, dict) and set(item) == {"page"}:
+            slug = normalize_slug(item["page"])
+            return MenuItem("", f"/{slug}/", page=slug) if slug else None
+        if isinstance(item, dict) and set(item) == {"title", "url"}:
+            url = str(item["url"]).strip()
+            if not re.match(r"^(/|https?://)", url):
+                self.problems.append(Problem(name, f"url '{url}' must start with / or http(s)://"))
+                return None
+            return MenuItem(str(item["title"]).strip(), url)
+        self.problems.append(Problem(name, f"entry '{item}' must be 'home', {{category: slug}}, "
+                                     "{page: slug} or {title: ..., url: ...}"))
+        return None

@@ -1,0 +1,148 @@
+"""The DynamoDB schema: one table, several item types, declared once here.
+
+Every item has a partition key ``pk`` and a sort key ``sk``. Readers' pages
+are served by GetItem and Query only, never Scan:
+
+=================  ========================  =========================  ==========================
+item               pk                        sk                         serves
+=================  ========================  =========================  ==========================
+Post               ``post#<path>``           ``post``                   article / static page by URL;
+                                                                        also 301s (kind="redirect")
+Listing            ``list#<listing>``        ``<date>#<slug>``          archives newest first: ``home``,
+                                                                        ``category#x``, ``author#x``,
+                                                                        ``tag#x``, ``year#2022``,
+                                                                        ``month#2022-07``
+SiteSnapshot       ``site``                  ``site``                   menu, categories, authors,
+                                                                        recent posts, footer (one read)
+Settings           ``settings``              ``site``                   the parsed settings file
+Author             ``author``                ``<slug>``                 authors, listed by one Query
+Category           ``category``              ``<slug>``                 categories, listed by one Query
+Source             ``source``                ``<bucket key>``           what each file published (ingest)
+Ref                ``refs#<target slug>``    ``<referring slug>``       who shows a link to an article
+=================  ========================  =========================  ==========================
+
+A category page, an author page or the home page is one Query of its listing
+(plus the cached snapshot); an article page is one GetItem (plus the cached
+snapshot). Listings are explicit items rather than a GSI because an article
+sits in several categories and tags, and a GSI cannot index list elements.
+The listing sort key starts with the ISO date, so "newest first, nothing in
+the future" is a key condition. ``infra/template.yaml`` declares the same
+table; tests/unit/test_schema.py keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib import config
+
+
+class _TableItem(Model):
+    """Base of every item type: the shared table and its key schema."""
+
+    class Meta:
+        table_name = config.TABLE_NAME
+        region = config.AWS_REGION
+        host = config.AWS_ENDPOINT_URL
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class Post(_TableItem):
+    """An article, a static page, or a redirect from an old URL to one."""
+
+    kind = UnicodeAttribute()  # "article", "page" or "redirect"
+    slug = UnicodeAttribute()
+    title = UnicodeAttribute(null=True)
+    date = UnicodeAttribute(null=True)  # ISO 8601 UTC, "2022-07-12T00:00:00Z"
+    updated = UnicodeAttribute(null=True)
+    author = UnicodeAttribute(null=True)  # author slug
+    author_name = UnicodeAttribute(null=True)  # as written in front matter
+    categories = ListAttribute(of=UnicodeAttribute, null=True)  # slugs, primary first
+    tags = JSONAttribute(null=True)  # [[slug, name], ...]
+    summary = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    draft = BooleanAttribute(default=False)
+    body_html = UnicodeAttribute(null=True)
+    xrefs = JSONAttribute(null=True)  # {slug: {"title":..., "date":...}} for <!--xref:slug--> markers
+    related = JSONAttribute(null=True)  # [{"slug", "title", "date"}, ...] candidates, newest first
+    aliases = ListAttribute(of=UnicodeAttribute, null=True)
+    redirect_to = UnicodeAttribute(null=True)  # kind == "redirect": the slug it points to
+    source_key = UnicodeAttribute(null=True)
+    source_etag = UnicodeAttribute(null=True)
+    comment_count = NumberAttribute(default=0)
+
+    @staticmethod
+    def key_for(path: str) -> tuple[str, str]:
+        """The (pk, sk) of the post served at ``/<path>/``."""
+        return f"post#{path}", "post"
+
+
+class Listing(_TableItem):
+    """One article's entry in one archive (home, a category, an author...)."""
+
+    slug = UnicodeAttribute()
+    title = UnicodeAttribute()
+    date = UnicodeAttribute()
+    summary = UnicodeAttribute(null=True)
+    author = UnicodeAttribute(null=True)
+    author_name = UnicodeAttribute(null=True)
+    categories = ListAttribute(of=UnicodeAttribute, null=True)
+    image = UnicodeAttribute(null=True)
+
+
+class SiteSnapshot(_TableItem):
+    """Everything every page shows around its content, kept in one item."""
+
+    data = JSONAttribute()
+
+
+class SettingsItem(_TableItem):
+    """The site settings as last uploaded."""
+
+    data = JSONAttribute()
+    source_key = UnicodeAttribute(null=True)
+
+
+class AuthorItem(_TableItem):
+    """An author: display name and bio."""
+
+    name = UnicodeAttribute()
+    bio = UnicodeAttribute(null=True)
+    source_key = UnicodeAttribute(null=True)  # None: known only from bylines
+
+
+class CategoryItem(_TableItem):
+    """A category: name, description, menu order, parent."""
+
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    menu_order = NumberAttribute(null=True)
+    parent = UnicodeAttribute(null=True)
+    source_key = UnicodeAttribute(null=True)  # None: known only from articles
+
+
+class Source(_TableItem):
+    """What one file in the bucket currently publishes, for updates and deletes."""
+
+    kind = UnicodeAttribute()
+    slug = UnicodeAttribute(null=True)
+    etag = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # "published" or "invalid"
+    problems = ListAttribute(of=UnicodeAttribute, null=True)
+
+
+class Ref(_TableItem):
+    """Article ``sk`` shows a link to article ``pk`` (cross-link or related post)."""
+
+
+ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref)

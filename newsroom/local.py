@@ -1,0 +1,199 @@
+"""The local stack behind ``make run``: moto, the template, the relay, chalice local.
+
+1. A moto server on 127.0.0.1 (default port 5000) stands in for AWS.
+2. ``infra/template.yaml`` is created in it (``newsroom.stack``).
+3. A relay thread long-polls the ingest queue and hands each batch, shaped as
+   the SQS event Lambda would send, to ``app.ingest``: the same handler
+   function Lambda calls. Failed messages stay on the queue and come back
+   after the visibility timeout, then go to the dead-letter queue, as in AWS.
+4. ``content/`` is uploaded with S3 PutObject, so sample content takes the
+   real path: S3 -> notification -> SQS -> relay -> ingest -> DynamoDB.
+5. ``chalice local`` serves the site (default 127.0.0.1:8000).
+
+Ctrl-C stops the relay, chalice local and moto.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONTENT_DIR = PROJECT_DIR / "content"
+UPLOAD_ORDER = ("settings/", "categories/", "authors/", "pages/", "articles/")
+
+log = logging.getLogger("newsroom.local")
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """The stage's environment variables from .chalice/config.json, as Chalice sets them."""
+    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}),
+            **config["stages"][stage].get("environment_variables", {})}
+
+
+def local_environment(moto_port: int, stage: str = "dev") -> dict[str, str]:
+    """The stage's settings, plus what points boto3 and PynamoDB at the moto server."""
+    return {
+        **stage_environment(stage),
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "NEWSROOM_STAGE": stage,
+    }
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """Shape SQS ReceiveMessage results as the event Lambda delivers."""
+    return {"Records": [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m.get("Attributes", {}),
+            "messageAttributes": m.get("MessageAttributes", {}),
+            "md5OfBody": m.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": "us-east-1",
+        }
+        for m in messages
+    ]}
+
+
+class Relay(threading.Thread):
+    """Drains the ingest queue into the Lambda handler, as the SQS event source mapping does."""
+
+    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any], batch_size: int = 10):
+        super().__init__(name="sqs-relay", daemon=True)
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.handler = handler
+        self.batch_size = batch_size
+        self.queue_arn = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.poll_once(wait_seconds=1)
+            except Exception:  # noqa: BLE001 - keep relaying; the handler logs its own errors
+                log.exception("relay: polling failed")
+                time.sleep(0.5)
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """Receive one batch, invoke the handler, delete what succeeded; return the batch size."""
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=wait_seconds, AttributeNames=["All"])
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        try:
+            result = self.handler(sqs_event(messages, self.queue_arn), None) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception:  # noqa: BLE001 - a failed invocation returns the whole batch
+            log.exception("relay: ingest handler raised; the batch will be redelivered")
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        return len(messages)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def upload_content(s3: Any, bucket: str, content_dir: Path = CONTENT_DIR) -> int:
+    """Upload ``content_dir`` to the bucket (settings and terms first, articles last)."""
+    files = [p for p in content_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
+
+    def order(path: Path) -> tuple[int, str]:
+        key = path.relative_to(content_dir).as_posix()
+        rank = next((i for i, prefix in enumerate(UPLOAD_ORDER) if key.startswith(prefix)), len(UPLOAD_ORDER))
+        return rank, key
+
+    for path in sorted(files, key=order):
+        s3.put_object(Bucket=bucket, Key=path.relative_to(content_dir).as_posix(), Body=path.read_bytes())
+    return len(files)
+
+
+def wait_until_drained(sqs: Any, queue_url: str, timeout: float = 60.0) -> bool:
+    """Wait until the queue has nothing visible or in flight."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        if attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0":
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stage: str = "dev",
+          load_content: bool = True) -> None:
+    """Run the whole local stack until Ctrl-C."""
+    from moto.server import ThreadedMotoServer
+
+    env = local_environment(moto_port, stage)
+    os.environ.update(env)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    chalice_proc = None
+    relay = None
+    try:
+        from newsroom.stack import create_stack
+
+        session = boto3.Session(region_name=env["AWS_REGION"])
+        stack = create_stack(session, stage=stage)
+        # Import the app only now: its settings are read from the environment at import.
+        import app as chalice_app
+
+        sqs = session.client("sqs")
+        relay = Relay(sqs, stack.queue_url, chalice_app.ingest)
+        relay.start()
+        if load_content:
+            count = upload_content(session.client("s3"), stack.bucket)
+            wait_until_drained(sqs, stack.queue_url)
+            print(f"Loaded {count} sample files from content/ through S3 -> SQS -> ingest.")
+        chalice_proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
+             "--stage", stage],
+            cwd=PROJECT_DIR, env={**os.environ, **env}, start_new_session=True)
+        print(json.dumps({"site": f"http://{host}:{port}/", "aws_endpoint": env["AWS_ENDPOINT_URL"],
+                          "bucket": stack.bucket, "queue": stack.queue_name, "table": stack.table}, indent=2))
+        print(f"Upload:  aws --endpoint-url {env['AWS_ENDPOINT_URL']} s3 cp story.md s3://{stack.bucket}/articles/story.md")
+        print("Press Ctrl-C to stop.")
+        while chalice_proc.poll() is None:
+            time.sleep(0.5)
+        raise SystemExit(f"chalice local exited with status {chalice_proc.returncode}")
+    except KeyboardInterrupt:
+        print("\nStopping.")
+    finally:
+        if relay is not None:
+            relay.stop()
+        if chalice_proc is not None and chalice_proc.poll() is None:
+            os.killpg(chalice_proc.pid, signal.SIGTERM)
+            try:
+                chalice_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(chalice_proc.pid, signal.SIGKILL)
+        moto.stop()

@@ -1,0 +1,142 @@
+"""Create the resources of ``infra/template.yaml`` in moto (local stack and tests).
+
+The template is the only list of resources. moto's CloudFormation creates the
+table, queues and bucket, but (moto 5.2) drops a bucket's
+``NotificationConfiguration`` and ``VersioningConfiguration`` and ignores
+``AWS::SQS::QueuePolicy``; this module reads those properties from the same
+template, resolves their intrinsics against the created stack, and applies
+them through the S3 and SQS APIs, so what runs locally is wired as in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Names of what the template created."""
+
+    name: str
+    table: str
+    bucket: str
+    queue_name: str
+    queue_url: str
+    dead_letter_queue_url: str
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as a dict (it uses long-form intrinsics, so plain YAML reads it)."""
+    return yaml.safe_load(path.read_text())
+
+
+def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom",
+                 endpoint_url: str | None = None) -> Stack:
+    """Create the template's resources with ``session`` (a boto3 Session) and wire them up."""
+    template = load_template()
+    client = lambda service: session.client(service, endpoint_url=endpoint_url)  # noqa: E731
+    cfn, s3, sqs, sts = client("cloudformation"), client("s3"), client("sqs"), client("sts")
+    stack_name = f"{name_prefix}-{stage}"
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=TEMPLATE_PATH.read_text(),
+        Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage},
+                    {"ParameterKey": "NamePrefix", "ParameterValue": name_prefix}],
+    )
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+                for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+                if r.get("LogicalResourceId")}  # moto lists unsupported resources without ids
+    for logical, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::SQS::Queue":  # a URL valid for this endpoint
+            name = physical[logical].rsplit("/", 1)[-1]
+            physical[logical] = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    resolver = _Resolver(
+        parameters={"Stage": stage, "NamePrefix": name_prefix, "AWS::AccountId": sts.get_caller_identity()["Account"],
+                    "AWS::Region": session.region_name, "AWS::Partition": "aws", "AWS::StackName": stack_name},
+        physical=physical, template=template, sqs=sqs,
+    )
+    for logical, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::SQS::QueuePolicy":
+            policy = json.dumps(resolver.resolve(props["PolicyDocument"]))
+            for queue in resolver.resolve(props["Queues"]):
+                sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": policy})
+        elif resource["Type"] == "AWS::S3::Bucket":
+            bucket = physical[logical]
+            if "VersioningConfiguration" in props:
+                s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={
+                    "Status": props["VersioningConfiguration"]["Status"]})
+            if "NotificationConfiguration" in props:
+                s3.put_bucket_notification_configuration(
+                    Bucket=bucket,
+                    NotificationConfiguration=_notification_api_shape(
+                        resolver.resolve(props["NotificationConfiguration"])))
+    outputs = {o["OutputKey"]: o["OutputValue"]
+               for o in cfn.describe_stacks(StackName=stack_name)["Stacks"][0].get("Outputs", [])}
+    queue_url = physical["IngestQueue"]
+    return Stack(
+        name=stack_name,
+        table=outputs.get("ContentTableName") or physical["ContentTable"],
+        bucket=outputs.get("ContentBucketName") or physical["ContentBucket"],
+        queue_name=queue_url.rsplit("/", 1)[-1],
+        queue_url=queue_url,
+        dead_letter_queue_url=physical["IngestDeadLetterQueue"],
+    )
+
+
+def _notification_api_shape(config: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's NotificationConfiguration -> the S3 API's shape."""
+    queues = []
+    for entry in config.get("QueueConfigurations", []):
+        rules = entry.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        queue = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}
+        if rules:
+            queue["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+        queues.append(queue)
+    return {"QueueConfigurations": queues}
+
+
+class _Resolver:
+    """Resolves Ref, Fn::GetAtt and Fn::Sub against a created stack."""
+
+    def __init__(self, parameters: dict[str, str], physical: dict[str, str], template: dict, sqs: Any):
+        self.parameters = parameters
+        self.physical = physical
+        self.types = {k: v["Type"] for k, v in template["Resources"].items()}
+        self.sqs = sqs
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"}:
+            return self._ref(value["Ref"])
+        if set(value) == {"Fn::GetAtt"}:
+            logical, attribute = value["Fn::GetAtt"]
+            return self._get_att(logical, attribute)
+        if set(value) == {"Fn::Sub"}:
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._ref(m.group(1))), value["Fn::Sub"])
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _ref(self, name: str) -> str:
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.physical[name]
+
+    def _get_att(self, logical: str, attribute: str) -> str:
+        if self.types[logical] == "AWS::SQS::Queue":
+            attrs = self.sqs.get_queue_attributes(QueueUrl=self.physical[logical], AttributeNames=["QueueArn"])
+            if attribute == "Arn":
+                return attrs["Attributes"]["QueueArn"]
+            if attribute == "QueueName":
+                return self.physical[logical].rsplit("/", 1)[-1]
+        raise ValueError(f"cannot resolve Fn::GetAtt {logical}.{attribute} locally")

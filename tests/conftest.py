@@ -1,0 +1,155 @@
+"""Fixtures shared by every test: a fresh moto AWS per test, the stack from infra/.
+
+Settings are read from the environment when ``chalicelib`` is imported, so
+this file sets them before anything imports the app.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "NEWSROOM_STAGE": "dev",
+    "NEWSROOM_SITE_CACHE_SECONDS": "0",
+})
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Iterator  # noqa: E402
+
+import boto3  # noqa: E402
+import botocore.client  # noqa: E402
+import pytest  # noqa: E402
+from chalice.test import Client  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from newsroom.local import sqs_event, upload_content  # noqa: E402
+from newsroom.stack import Stack, create_stack  # noqa: E402
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+warnings.filterwarnings("ignore", message=".*not supported by moto's CloudFormation.*")
+
+
+class Site:
+    """The content bucket and the ingest queue as an editor and Lambda see them."""
+
+    def __init__(self, stack: Stack, client: Client):
+        self.stack = stack
+        self.client = client
+        self.s3 = boto3.client("s3")
+        self.sqs = boto3.client("sqs")
+
+    def put(self, key: str, text: str | bytes) -> None:
+        """Upload a file to the content bucket, as an editor would."""
+        body = text.encode() if isinstance(text, str) else text
+        self.s3.put_object(Bucket=self.stack.bucket, Key=key, Body=body)
+
+    def delete(self, key: str) -> None:
+        """Delete a file from the content bucket."""
+        self.s3.delete_object(Bucket=self.stack.bucket, Key=key)
+
+    def receive(self) -> list[dict[str, Any]]:
+        """Take the notifications S3 sent to the ingest queue (moto-produced)."""
+        messages: list[dict[str, Any]] = []
+        while True:
+            batch = self.sqs.receive_message(QueueUrl=self.stack.queue_url, MaxNumberOfMessages=10,
+                                             AttributeNames=["All"]).get("Messages", [])
+            if not batch:
+                return messages
+            messages.extend(batch)
+
+    def invoke(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """Invoke the ingest Lambda with an SQS event made of ``messages``; return its result."""
+        from chalicelib import store
+
+        event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:" + self.stack.queue_name)
+        result = self.client.lambda_.invoke("ingest", event).payload
+        for message in messages:
+            if message["MessageId"] not in {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}:
+                self.sqs.delete_message(QueueUrl=self.stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        store.clear_site_cache()
+        return result
+
+    def ingest(self) -> dict[str, Any]:
+        """Deliver every pending notification to the ingest Lambda."""
+        return self.invoke(self.receive())
+
+    def report(self, key: str) -> str | None:
+        """The error report ingest left for ``key``, or None."""
+        try:
+            obj = self.s3.get_object(Bucket=self.stack.bucket, Key=f"reports/{key}.json")
+        except self.s3.exceptions.NoSuchKey:
+            return None
+        return obj["Body"].read().decode()
+
+    def get(self, path: str) -> Any:
+        """A reader's GET."""
+        return self.client.http.get(path)
+
+
+@pytest.fixture
+def aws() -> Iterator[Stack]:
+    """A fresh moto AWS holding the resources of infra/template.yaml."""
+    with mock_aws():
+        from chalicelib import store
+
+        store.clear_site_cache()
+        yield create_stack(boto3.Session(region_name="us-east-1"))
+        store.clear_site_cache()
+
+
+@pytest.fixture
+def client(aws: Stack) -> Iterator[Client]:
+    """Chalice's test client for the app, against the moto stack."""
+    from app import app
+
+    with Client(app, stage_name="dev") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def site(aws: Stack, client: Client) -> Site:
+    """An empty site: upload files, deliver notifications, read pages."""
+    return Site(aws, client)
+
+
+@pytest.fixture
+def seeded(site: Site) -> Site:
+    """The site with the sample content from content/ uploaded and ingested."""
+    upload_content(site.s3, site.stack.bucket, PROJECT_DIR / "content")
+    result = site.ingest()
+    assert result == {"batchItemFailures": []}
+    return site
+
+
+class RequestLog:
+    """Counts AWS API calls by service and operation."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def count(self, service: str) -> int:
+        return sum(1 for s, _ in self.calls if s == service)
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@pytest.fixture
+def aws_requests(monkeypatch: pytest.MonkeyPatch) -> RequestLog:
+    """Record every AWS request made through botocore (boto3 and PynamoDB alike)."""
+    log = RequestLog()
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        log.calls.append((self.meta.service_model.service_name, operation_name))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return log
