@@ -353,8 +353,7 @@ def _load_yaml_file(key: str, data: bytes) -> dict[str, Any]:
 def _yaml_problem(field_name: str, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    # Front matter starts after the opening '---' line.
-    line = mark.line + (2 if field_name == "front matter" else 1) if mark is not None else None
+    line = mark.line + 1 if mark is not None else None  # front matter text starts on the "---" line
     return Problem(field_name, f"is not valid YAML: {problem}", line)
 
 

@@ -20,6 +20,7 @@ Rules an editor can rely on (docs/content-format.md):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -68,7 +69,9 @@ def now_iso() -> str:
     return iso(dt.datetime.now(dt.timezone.utc))  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=1)
 def _connection() -> Connection:
+    """One connection for transactions (building a botocore client is slow)."""
     return Connection(region=config.AWS_REGION, host=config.AWS_ENDPOINT_URL)
 
 
@@ -192,7 +195,7 @@ def unpublish_source(key: str) -> PublishResult:
 
 def _unpublish_post(source: Source) -> PublishResult:
     post = get_post(source.slug) if source.slug else None
-    owned = post is not None and post.source_key == source.key and post.kind != "redirect"
+    owned = post is not None and post.source_key == source.sk and post.kind != "redirect"
     with TransactWrite(connection=_connection()) as txn:
         if owned:
             txn.delete(post)

@@ -150,6 +150,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stag
     """Run the whole local stack until Ctrl-C."""
     from moto.server import ThreadedMotoServer
 
+    from newsroom import moto_gaps
+
+    moto_gaps.install()
     env = local_environment(moto_port, stage)
     os.environ.update(env)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -165,6 +168,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stag
         session = boto3.Session(region_name=env["AWS_REGION"])
         stack = create_stack(session, stage=stage)
         # Import the app only now: its settings are read from the environment at import.
+        sys.path.insert(0, str(PROJECT_DIR))
         import app as chalice_app
 
         sqs = session.client("sqs")

@@ -19,7 +19,7 @@ os.environ.update({
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-import warnings  # noqa: E402
+import contextlib  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Iterator  # noqa: E402
 
@@ -29,11 +29,12 @@ import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from newsroom import moto_gaps  # noqa: E402
 from newsroom.local import sqs_event, upload_content  # noqa: E402
 from newsroom.stack import Stack, create_stack  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-warnings.filterwarnings("ignore", message=".*not supported by moto's CloudFormation.*")
+moto_gaps.install()  # deletes in the versioned bucket notify, as in AWS
 
 
 class Site:
@@ -93,39 +94,47 @@ class Site:
         return self.client.http.get(path)
 
 
-@pytest.fixture
-def aws() -> Iterator[Stack]:
-    """A fresh moto AWS holding the resources of infra/template.yaml."""
+@contextlib.contextmanager
+def _moto_site(seed: bool) -> Iterator[Site]:
     with mock_aws():
+        from app import app
         from chalicelib import store
 
         store.clear_site_cache()
-        yield create_stack(boto3.Session(region_name="us-east-1"))
+        stack = create_stack(boto3.Session(region_name="us-east-1"))
+        with Client(app, stage_name="dev") as test_client:
+            site = Site(stack, test_client)
+            # Setting up notifications made S3 send an s3:TestEvent; ingest skips it.
+            assert site.ingest() == {"batchItemFailures": []}
+            if seed:
+                upload_content(site.s3, stack.bucket, PROJECT_DIR / "content")
+                assert site.ingest() == {"batchItemFailures": []}
+            yield site
         store.clear_site_cache()
 
 
 @pytest.fixture
-def client(aws: Stack) -> Iterator[Client]:
-    """Chalice's test client for the app, against the moto stack."""
-    from app import app
-
-    with Client(app, stage_name="dev") as test_client:
-        yield test_client
+def site() -> Iterator[Site]:
+    """An empty site in a fresh moto AWS built from infra/template.yaml."""
+    with _moto_site(seed=False) as fresh:
+        yield fresh
 
 
 @pytest.fixture
-def site(aws: Stack, client: Client) -> Site:
-    """An empty site: upload files, deliver notifications, read pages."""
-    return Site(aws, client)
+def seeded_site() -> Iterator[Site]:
+    """A fresh site holding the sample content from content/, for tests that change it."""
+    with _moto_site(seed=True) as fresh:
+        yield fresh
 
 
-@pytest.fixture
-def seeded(site: Site) -> Site:
-    """The site with the sample content from content/ uploaded and ingested."""
-    upload_content(site.s3, site.stack.bucket, PROJECT_DIR / "content")
-    result = site.ingest()
-    assert result == {"batchItemFailures": []}
-    return site
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[Site]:
+    """The sample content, shared by a module's tests: read it, never change it.
+
+    moto's state is global, so a module using this uses no other site fixture.
+    """
+    with _moto_site(seed=True) as shared:
+        yield shared
 
 
 class RequestLog:

@@ -1,0 +1,52 @@
+"""The web handler never loads the ingest-only libraries (Markdown, sanitizer, YAML front matter)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+INGEST_ONLY = ["markdown_it", "nh3", "frontmatter", "slugify", "chalicelib.markup", "chalicelib.ingest",
+               "chalicelib.content_format", "chalicelib.publishing"]
+
+SCRIPT = textwrap.dedent("""
+    import json, sys
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        boto3.client("dynamodb").create_table(
+            TableName="newsroom-dev-content", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+        before = [m for m in INGEST_ONLY if m in sys.modules]
+        import app
+        from chalicelib.models import Post
+        Post("post#story", "post", kind="article", slug="story", title="Stored story",
+             date="2022-07-12T00:00:00Z", body_html="<p>Stored body</p>").save()
+        from chalice.test import Client
+        with Client(app.app) as client:
+            pages = {path: client.http.get(path).status_code for path in ("/", "/story/", "/nope/")}
+            article = client.http.get("/story/").body.decode()
+        after = [m for m in INGEST_ONLY if m in sys.modules]
+    print(json.dumps({"before": before, "after": after, "pages": pages, "has_body": "Stored body" in article}))
+""")
+
+
+def test_serving_pages_imports_no_markdown_or_sanitizer():
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "PYTHONPATH": str(PROJECT_DIR)}
+    env.pop("AWS_ENDPOINT_URL", None)
+    run = subprocess.run([sys.executable, "-c", f"INGEST_ONLY = {INGEST_ONLY!r}\n" + SCRIPT],
+                         cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["pages"] == {"/": 200, "/story/": 200, "/nope/": 404}
+    assert result["has_body"]
+    assert result["before"] == []
+    assert result["after"] == []

@@ -1,0 +1,172 @@
+"""The content format: what editors may write, and the errors they get."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chalicelib.content_format import (
+    MAX_TAGS,
+    Article,
+    Author,
+    Category,
+    ContentError,
+    Settings,
+    normalize_slug,
+    parse_file,
+)
+
+
+def parse(key: str, text: str):
+    return parse_file(key, text.encode())
+
+
+def problems(key: str, text: str) -> list[str]:
+    with pytest.raises(ContentError) as info:
+        parse(key, text)
+    return [str(p) for p in info.value.problems]
+
+
+def test_minimal_markdown_article():
+    article = parse("articles/My First Story.md", "---\ntitle: Hello\ndate: 2022-07-12\n---\nBody *text*\n")
+    assert isinstance(article, Article)
+    assert article.slug == "my-first-story"
+    assert article.title == "Hello"
+    assert article.date == dt.datetime(2022, 7, 12, tzinfo=dt.timezone.utc)
+    assert article.body_format == "markdown"
+    assert article.body.strip() == "Body *text*"
+
+
+def test_full_front_matter():
+    article = parse("articles/x.html", """---
+title: Iran-Russia alliance grows
+date: 2022-07-12T09:30:00+04:30
+slug: Iran Russia Alliance
+author: Ninfa ALong
+categories: [Iranian news, Tehran]
+tags: [Russia, Biden]
+summary: Short.
+image: /media/putin.jpg
+draft: false
+updated: 2022-07-13
+aliases: [/2022/07/12/old-url/, "https://old.example.com/2021/05/older/"]
+---
+<p>Body</p>
+""")
+    assert article.body_format == "html"
+    assert article.slug == "iran-russia-alliance"
+    assert article.date == dt.datetime(2022, 7, 12, 5, 0, tzinfo=dt.timezone.utc)
+    assert article.author == "ninfa-along" and article.author_name == "Ninfa ALong"
+    assert article.categories == ("iranian-news", "tehran")
+    assert article.category_names == ("Iranian news", "Tehran")
+    assert article.tags == ("russia", "biden")
+    assert article.aliases == ("2022/07/12/old-url", "2021/05/older")
+    assert article.updated == dt.datetime(2022, 7, 13, tzinfo=dt.timezone.utc)
+
+
+def test_alias_to_a_bare_domain_is_refused():
+    assert problems("articles/x.md", "---\ntitle: T\ndate: 2022-01-01\naliases: ['https://old.example.com/']\n---\nB\n") == [
+        "aliases: 'https://old.example.com/' is not a URL path such as /2022/07/old-slug/"]
+
+
+def test_title_and_date_are_required():
+    assert problems("articles/x.md", "---\nauthor: A\n---\nBody\n") == ["date: is required", "title: is required"]
+
+
+def test_bad_date_names_field_and_value():
+    assert problems("articles/x.md", "---\ntitle: T\ndate: July 12\n---\nBody\n") == [
+        "date: is not an ISO 8601 date: 'July 12'; write it as 2022-07-12 or 2022-07-12T09:30:00+04:30"]
+
+
+def test_unknown_field_is_an_error():
+    found = problems("articles/x.md", "---\ntitle: T\ndate: 2022-01-01\ncolour: red\n---\nBody\n")
+    assert len(found) == 1 and found[0].startswith("colour: is not a known field; known fields are aliases, author")
+
+
+def test_every_problem_is_reported_at_once():
+    found = problems("articles/x.md", "---\ntitle: T\ndate: nope\ndraft: maybe\ncategories: {a: 1}\n---\n\n")
+    assert [p.split(":")[0] for p in found] == ["date", "draft", "categories", "body"]
+
+
+def test_missing_front_matter():
+    assert problems("articles/x.md", "Just text\n") == [
+        "front matter: is missing; the file must start with a '---' line, then YAML fields, "
+        "then another '---' line (line 1)"]
+
+
+def test_yaml_syntax_error_gives_line():
+    found = problems("articles/x.md", "---\ntitle: T\ndate: 2022-01-01\ntags: [a, b\n---\nBody\n")
+    assert found[0].startswith("front matter: is not valid YAML")
+    assert "(line 5)" in found[0]
+
+
+def test_yaml_aliases_and_python_tags_are_refused():
+    bomb = "---\na: &a [x, x]\nb: [*a, *a]\ntitle: T\ndate: 2022-01-01\n---\nB\n"
+    assert "anchors and aliases" in problems("articles/x.md", bomb)[0]
+    assert "is not valid YAML" in problems("articles/x.md", "---\ntitle: !!python/object/apply:os.system [ls]\n---\nB\n")[0]
+
+
+def test_not_utf8_is_refused():
+    with pytest.raises(ContentError, match="is not UTF-8"):
+        parse_file("articles/x.md", b"---\ntitle: caf\xe9\n---\n")
+
+
+def test_unsupported_extension():
+    assert problems("articles/x.txt", "---\ntitle: T\n---\nB\n") == [
+        "file: unsupported file type '.txt'; use .md, .markdown, .html or .htm"]
+
+
+def test_too_many_tags():
+    tags = ", ".join(f"t{i}" for i in range(MAX_TAGS + 1))
+    assert problems("articles/x.md", f"---\ntitle: T\ndate: 2022-01-01\ntags: [{tags}]\n---\nB\n") == [
+        f"tags: has {MAX_TAGS + 1} entries; the limit is {MAX_TAGS}"]
+
+
+def test_reserved_and_year_slugs_are_refused():
+    assert "reserved" in problems("articles/category.md", "---\ntitle: T\ndate: 2022-01-01\n---\nB\n")[0]
+    assert "looks like a year" in problems("articles/2022.md", "---\ntitle: T\ndate: 2022-01-01\n---\nB\n")[0]
+
+
+def test_slug_normalisation():
+    assert normalize_slug("Café au Lait!") == "cafe-au-lait"
+    assert normalize_slug("ＡＢＣ 123") == "abc-123"  # NFKC folds full-width letters
+    assert normalize_slug("../../etc/passwd") == "etc-passwd"
+    assert normalize_slug("%%%") == ""
+
+
+def test_static_page_needs_no_date():
+    page = parse("pages/privacy-policy.md", "---\ntitle: Privacy Policy\n---\nText\n")
+    assert page.kind == "page" and page.date is None and page.slug == "privacy-policy"
+
+
+def test_page_refuses_article_only_fields():
+    assert problems("pages/about.md", "---\ntitle: About\ncategories: [x]\n---\nText\n")[0].startswith(
+        "categories: is not a known field")
+
+
+def test_author_file():
+    author = parse("authors/ninfa-along.yaml", "name: Ninfa ALong\nbio: Covers Iran.\n")
+    assert author == Author(key="authors/ninfa-along.yaml", slug="ninfa-along", name="Ninfa ALong", bio="Covers Iran.")
+
+
+def test_category_file():
+    category = parse("categories/iran-economy.yaml", "name: Iran economy\nmenu_order: 4\n")
+    assert isinstance(category, Category)
+    assert (category.slug, category.name, category.menu_order) == ("iran-economy", "Iran economy", 4)
+    assert problems("categories/x.yaml", "name: X\nmenu_order: first\n") == [
+        "menu_order: must be a whole number, not 'first'"]
+
+
+def test_settings_file():
+    settings = parse("settings/site.yaml", "site_name: Mohakeme\nmenu: [home, {category: Tehran}, "
+                     "{title: About, url: /about/}]\nfooter_links: [{page: privacy-policy}]\n")
+    assert isinstance(settings, Settings)
+    assert [(m.title, m.url) for m in settings.menu] == [("Home", "/"), ("", "/category/tehran/"), ("About", "/about/")]
+    assert settings.footer_links[0].page == "privacy-policy"
+    assert "must start with / or http(s)://" in problems(
+        "settings/site.yaml", "site_name: S\nmenu: [{title: X, url: 'javascript:alert(1)'}]\n")[0]
+
+
+def test_key_outside_content_prefixes():
+    assert problems("media/x.md", "---\n---\n")[0].startswith("file: is not under a content prefix")

@@ -1,0 +1,48 @@
+"""The table PynamoDB models use is the table infra/template.yaml creates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chalicelib import models
+from newsroom.stack import load_template
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_every_model_uses_one_table_with_the_templates_key_schema():
+    table = load_template()["Resources"]["ContentTable"]["Properties"]
+    for model in models.ALL_MODELS:
+        schema = model._get_schema()
+        assert model.Meta.table_name == models.Post.Meta.table_name
+        assert sorted(schema["key_schema"], key=lambda k: k["KeyType"]) == sorted(
+            [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in table["KeySchema"]],
+            key=lambda k: k["KeyType"])
+        assert sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]) == sorted(
+            table["AttributeDefinitions"], key=lambda a: a["AttributeName"])
+        assert schema["global_secondary_indexes"] == table.get("GlobalSecondaryIndexes", [])
+        assert schema["local_secondary_indexes"] == table.get("LocalSecondaryIndexes", [])
+
+
+def test_stage_settings_name_the_templates_resources():
+    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    for stage in ("dev", "prod"):
+        env = config["stages"][stage]["environment_variables"]
+        assert env["NEWSROOM_TABLE"] == f"newsroom-{stage}-content"
+        assert env["NEWSROOM_CONTENT_BUCKET"] == f"newsroom-{stage}-content"
+        assert env["NEWSROOM_INGEST_QUEUE"] == f"newsroom-{stage}-ingest"
+    resources = load_template()["Resources"]
+    assert resources["ContentTable"]["Properties"]["TableName"] == {"Fn::Sub": "${NamePrefix}-${Stage}-content"}
+    assert resources["ContentBucket"]["Properties"]["BucketName"] == {"Fn::Sub": "${NamePrefix}-${Stage}-content"}
+    assert resources["IngestQueue"]["Properties"]["QueueName"] == {"Fn::Sub": "${NamePrefix}-${Stage}-ingest"}
+
+
+def test_bucket_notifications_cover_exactly_the_ingested_prefixes():
+    from chalicelib import config
+
+    queue_configs = load_template()["Resources"]["ContentBucket"]["Properties"]["NotificationConfiguration"][
+        "QueueConfigurations"]
+    prefixes = {q["Filter"]["S3Key"]["Rules"][0]["Value"] for q in queue_configs}
+    assert prefixes == set(config.INGESTED_PREFIXES)
+    assert config.REPORTS_PREFIX not in prefixes
