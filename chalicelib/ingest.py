@@ -1,10 +1,17 @@
 """Apply S3 notifications to the site: the body of the ingest Lambda.
 
-Flow per S3 record: decode the key -> read the object's *current* state from
-S3 (so a duplicated or late notification just re-applies the present) ->
-parse and validate (``content_format``) -> render Markdown once
-(``markup``) -> write DynamoDB (``publishing``). A missing object means the
-file was deleted: its article is unpublished.
+Flow per S3 record: decode the key -> read what the site last applied for
+it (its Source) -> read the object's *current* state from S3 -> parse and
+validate (``content_format``) -> render Markdown once (``markup``) -> write
+DynamoDB (``publishing``). A notification is only a hint that a key
+changed: a duplicated, late or out-of-order one re-applies the present, and
+a missing object means the file was deleted, so its article is unpublished.
+Where S3 sends a ``sequencer`` (AWS does, moto does not), an event older than
+the newest applied to its key is skipped outright.
+
+Reading the Source *before* S3 and committing conditionally on it means two
+ingests of one key cannot interleave: the one that read older state fails
+with ``ConcurrentChange`` and is re-applied here from fresh S3 state.
 
 Errors an editor caused (``ContentError``) are permanent: the site stays as
 it was, a report is written under ``reports/`` (which ingest does not watch)
@@ -20,7 +27,7 @@ import json
 import logging
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from botocore.exceptions import ClientError
@@ -30,6 +37,9 @@ from chalicelib.aws import s3_client
 from chalicelib.content_format import Article, Author, Category, ContentError, Settings
 
 log = logging.getLogger("newsroom.ingest")
+log.setLevel(logging.INFO)
+
+APPLY_ATTEMPTS = 5  # re-reads of S3 after losing a race with another ingest of the same key
 
 
 @dataclass
@@ -37,10 +47,19 @@ class Outcome:
     """What happened to one file."""
 
     key: str
-    outcome: str  # "published", "unpublished", "invalid", "ignored"
+    outcome: str  # "published", "unchanged", "unpublished", "invalid", "stale", "ignored"
     slug: str | None = None
     problems: list[str] | None = None
-    notes: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class S3Record:
+    """One S3 notification record: which object, and its place in the key's history."""
+
+    bucket: str
+    key: str
+    sequencer: str | None = None
 
 
 def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
@@ -52,16 +71,17 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
     failures = []
     for message in messages:
         try:
-            for bucket, key in s3_records(message.get("body", "")):
-                apply_key(bucket, key)
-        except Exception:  # noqa: BLE001 - anything not an editor's error is retried
-            log.exception(json.dumps({"event": "ingest_failed", "message_id": message.get("messageId")}))
+            for record in s3_records(message.get("body", "")):
+                apply_key(record.bucket, record.key, record.sequencer)
+        except Exception as exc:  # noqa: BLE001 - anything not an editor's error is retried
+            log.error(json.dumps({"event": "ingest_failed", "message_id": message.get("messageId"),
+                                  "error": f"{type(exc).__name__}: {exc}"[:500]}))
             failures.append({"itemIdentifier": message.get("messageId", "")})
     return {"batchItemFailures": failures}
 
 
-def s3_records(body: str) -> list[tuple[str, str]]:
-    """The (bucket, key) pairs in one SQS message body from an S3 notification."""
+def s3_records(body: str) -> list[S3Record]:
+    """The S3 records in one SQS message body; keys arrive URL-encoded (``+`` for space)."""
     try:
         payload = json.loads(body)
     except json.JSONDecodeError:
@@ -69,54 +89,86 @@ def s3_records(body: str) -> list[tuple[str, str]]:
         return []
     if not isinstance(payload, dict) or "Records" not in payload:  # e.g. s3:TestEvent
         return []
-    pairs = []
+    records = []
     for record in payload["Records"]:
         s3 = record.get("s3", {})
         bucket = s3.get("bucket", {}).get("name")
         raw_key = s3.get("object", {}).get("key")
         if bucket and raw_key is not None:
-            pairs.append((bucket, urllib.parse.unquote_plus(raw_key)))
-    return pairs
+            records.append(S3Record(bucket, urllib.parse.unquote_plus(raw_key), s3["object"].get("sequencer")))
+    return records
 
 
-def apply_key(bucket: str, key: str) -> Outcome:
-    """Bring the site in line with the current state of one bucket key."""
+def apply_key(bucket: str, key: str, sequencer: str | None = None) -> Outcome:
+    """Bring the site in line with the current state of one bucket key.
+
+    :raise publishing.ConcurrentChange: still losing races after APPLY_ATTEMPTS (transient).
+    """
     started = time.perf_counter()
+    if content_format.kind_of_key(key) is None:
+        return _logged(Outcome(key, "ignored"), started)
+    for attempt in range(APPLY_ATTEMPTS):
+        try:
+            outcome = _apply_once(bucket, key, sequencer)
+            break
+        except publishing.ConcurrentChange:
+            if attempt == APPLY_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return _logged(outcome, started)
+
+
+def _apply_once(bucket: str, key: str, sequencer: str | None) -> Outcome:
     kind = content_format.kind_of_key(key)
-    if kind is None:
-        outcome = Outcome(key, "ignored")
-    else:
-        data, etag = _read_object(bucket, key)
-        if data is None:
-            result = publishing.unpublish_source(key)
-            delete_report(bucket, key)
-            outcome = Outcome(key, "unpublished", slug=result.slug, notes=result.notes)
-        else:
-            outcome = _publish(bucket, key, kind, data, etag)
-    _log_outcome(outcome, started)
-    return outcome
-
-
-def _publish(bucket: str, key: str, kind: str, data: bytes, etag: str | None) -> Outcome:
+    source = publishing.get_source(key)  # read before S3: see the module docstring
+    if publishing.is_stale_event(source, sequencer):
+        return Outcome(key, "stale", slug=source.slug if source else None)
+    data, etag = _read_object(bucket, key)
+    if data is None:
+        result = publishing.unpublish_source(key, source, sequencer)
+        delete_report(bucket, key)
+        outcome = Outcome(key, "unpublished", slug=result.slug, notes=result.notes)
+        if result.freed_slug:
+            outcome.notes += _retry_claims(bucket, result.freed_slug)
+        return outcome
     try:
         parsed = content_format.parse_file(key, data)
-        if isinstance(parsed, Article):
-            result = publishing.publish_article(parsed, markup.render_body(parsed.body, parsed.body_format), etag)
-        elif isinstance(parsed, Author):
-            result = publishing.save_author(parsed)
-        elif isinstance(parsed, Category):
-            result = publishing.save_category(parsed)
-        elif isinstance(parsed, Settings):
-            result = publishing.save_settings(parsed)
-        else:  # pragma: no cover - parse_file returns one of the above
-            raise TypeError(type(parsed))
+        result = _publish(bucket, parsed, source, etag, sequencer)
     except ContentError as error:
         problems = [str(p) for p in error.problems]
-        publishing.record_invalid(key, kind, problems)
+        publishing.record_invalid(key, kind, problems, source, sequencer)
         write_report(bucket, key, error)
         return Outcome(key, "invalid", problems=problems)
-    delete_report(bucket, key)
-    return Outcome(key, "published", slug=result.slug, notes=result.notes)
+    if not result.unchanged:
+        delete_report(bucket, key)
+    return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
+
+
+def _publish(bucket: str, parsed: Any, source: Any, etag: str | None, sequencer: str | None):  # type: ignore[no-untyped-def]
+    if isinstance(parsed, Article):
+        return publishing.publish_article(
+            parsed, markup.render_body(parsed.body, parsed.body_format), source, etag, sequencer,
+            file_exists=lambda other: _object_exists(bucket, other),
+            store_body=lambda body_key, html: s3_client().put_object(
+                Bucket=bucket, Key=body_key, Body=html, ContentType="text/html; charset=utf-8"))
+    if isinstance(parsed, Author):
+        return publishing.save_author(parsed, source, etag, sequencer)
+    if isinstance(parsed, Category):
+        return publishing.save_category(parsed, source, etag, sequencer)
+    if isinstance(parsed, Settings):
+        return publishing.save_settings(parsed, source, etag, sequencer)
+    raise TypeError(type(parsed))  # pragma: no cover - parse_file returns one of the above
+
+
+def _retry_claims(bucket: str, slug: str) -> list[str]:
+    """Publish files that were refused because ``slug`` was taken, now that it is free."""
+    notes = []
+    for claimant in publishing.waiting_claims(slug):
+        outcome = apply_key(bucket, claimant)
+        if outcome.outcome != "published" or outcome.slug != slug:
+            publishing.drop_claim(slug, claimant)
+        notes.append(f"/{slug}/ is free: {claimant} {outcome.outcome}")
+    return notes
 
 
 def _read_object(bucket: str, key: str) -> tuple[bytes | None, str | None]:
@@ -126,7 +178,19 @@ def _read_object(bucket: str, key: str) -> tuple[bytes | None, str | None]:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None, None
         raise
-    return response["Body"].read(), response.get("ETag", "").strip('"') or None
+    # Read one byte past the limit: a huge file is refused without loading it whole.
+    data = response["Body"].read(content_format.MAX_FILE_BYTES + 1)
+    return data, response.get("ETag", "").strip('"') or None
+
+
+def _object_exists(bucket: str, key: str) -> bool:
+    try:
+        s3_client().head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return False
+        raise
+    return True
 
 
 def report_key(key: str) -> str:
@@ -152,11 +216,13 @@ def delete_report(bucket: str, key: str) -> None:
     s3_client().delete_object(Bucket=bucket, Key=report_key(key))
 
 
-def _log_outcome(outcome: Outcome, started: float) -> None:
-    line = {"event": "ingest", "key": outcome.key, "outcome": outcome.outcome, "slug": outcome.slug,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
+def _logged(outcome: Outcome, started: float) -> Outcome:
+    """One structured log line per record: key, outcome, slug, duration; never the body."""
+    line: dict[str, Any] = {"event": "ingest", "key": outcome.key, "outcome": outcome.outcome,
+                            "slug": outcome.slug, "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
     if outcome.problems:
         line["problems"] = outcome.problems
     if outcome.notes:
         line["notes"] = outcome.notes
     (log.warning if outcome.outcome == "invalid" else log.info)(json.dumps(line, ensure_ascii=False))
+    return outcome

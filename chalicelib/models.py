@@ -19,6 +19,7 @@ Author             ``author``                ``<slug>``                 authors,
 Category           ``category``              ``<slug>``                 categories, listed by one Query
 Source             ``source``                ``<bucket key>``           what each file published (ingest)
 Ref                ``refs#<target slug>``    ``<referring slug>``       who shows a link to an article
+Claim              ``claim#<slug>``          ``<bucket key>``           a file waiting for a taken slug
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -33,6 +34,7 @@ table; tests/unit/test_schema.py keeps the two equal.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
@@ -72,8 +74,10 @@ class Post(_TableItem):
     summary = UnicodeAttribute(null=True)
     image = UnicodeAttribute(null=True)
     draft = BooleanAttribute(default=False)
-    body_html = UnicodeAttribute(null=True)
-    xrefs = JSONAttribute(null=True)  # {slug: {"title":..., "date":...}} for <!--xref:slug--> markers
+    body_html = UnicodeAttribute(null=True)  # one of body_html, body_gz, body_ref: see bodies.py
+    body_gz = BinaryAttribute(null=True, legacy_encoding=False)
+    body_ref = UnicodeAttribute(null=True)
+    xrefs = JSONAttribute(null=True)  # {slug: {"title", "date"} or None} for each <!--xref:slug--> marker
     related = JSONAttribute(null=True)  # [{"slug", "title", "date"}, ...] candidates, newest first
     aliases = ListAttribute(of=UnicodeAttribute, null=True)
     redirect_to = UnicodeAttribute(null=True)  # kind == "redirect": the slug it points to
@@ -104,6 +108,7 @@ class SiteSnapshot(_TableItem):
     """Everything every page shows around its content, kept in one item."""
 
     data = JSONAttribute()
+    version = NumberAttribute(default=0)  # rebuilds are conditional on it
 
 
 class SettingsItem(_TableItem):
@@ -132,17 +137,31 @@ class CategoryItem(_TableItem):
 
 
 class Source(_TableItem):
-    """What one file in the bucket currently publishes, for updates and deletes."""
+    """What one file in the bucket currently publishes, for updates and deletes.
+
+    ``revision`` grows by one with every change; writes are conditional on it,
+    so two ingests of the same key cannot interleave (the loser re-reads S3 and
+    tries again). ``settled`` is false between a change and the end of its
+    follow-up work (links, snapshot), so a retry knows to redo that work.
+    """
 
     kind = UnicodeAttribute()
     slug = UnicodeAttribute(null=True)
     etag = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # "published" or "invalid"
+    sequencer = UnicodeAttribute(null=True)  # of the newest S3 event applied (AWS only)
+    status = UnicodeAttribute()  # "published", "invalid" or "removed"
     problems = ListAttribute(of=UnicodeAttribute, null=True)
+    redirects = ListAttribute(of=UnicodeAttribute, null=True)  # redirect paths this file created
+    revision = NumberAttribute(default=0)
+    settled = BooleanAttribute(default=True)
 
 
 class Ref(_TableItem):
     """Article ``sk`` shows a link to article ``pk`` (cross-link or related post)."""
 
 
-ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref)
+class Claim(_TableItem):
+    """File ``sk`` wants slug ``pk`` but another file has it; retried when it is freed."""
+
+
+ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim)

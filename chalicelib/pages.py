@@ -24,7 +24,7 @@ import jinja2
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import store
+from chalicelib import bodies, store
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -129,7 +129,7 @@ def render_post(path: str) -> Response:
     chrome = _chrome(site, now)
     if post.kind == "page":
         return _html("blog/page.html", **chrome, post=post, page_title=post.title,
-                     body=Markup(fill_xrefs(post.body_html or "", post.xrefs or {}, now)),
+                     body=Markup(fill_xrefs(bodies.load(post), post.xrefs or {}, now)),
                      description=post.summary)
     primary = (post.categories or [None])[0]
     related = [r for r in post.related or [] if r["date"] <= now and r["slug"] != post.slug]
@@ -140,7 +140,7 @@ def render_post(path: str) -> Response:
     breadcrumb.append({"title": post.title, "url": None})
     return _html(
         "blog/article.html", **chrome, post=post, page_title=post.title, description=post.summary,
-        body=Markup(fill_xrefs(post.body_html or "", post.xrefs or {}, now)),
+        body=Markup(fill_xrefs(bodies.load(post), post.xrefs or {}, now)),
         author_name=chrome["author_names"].get(post.author) or post.author_name,
         primary_category=primary, breadcrumb=breadcrumb,
         related=related[: site["settings"]["related_posts"]],
@@ -155,7 +155,7 @@ def render_not_found(site: dict[str, Any] | None = None) -> Response:
     return _html("site/not_found.html", status=404, **_chrome(site, now), page_title="Page not found")
 
 
-def fill_xrefs(body_html: str, xrefs: dict[str, dict[str, str]], now: str) -> str:
+def fill_xrefs(body_html: str, xrefs: dict[str, dict[str, str] | None], now: str) -> str:
     """Replace cross-link markers with links titled by the target's current title.
 
     A marker whose target is unpublished, a draft or still scheduled is removed.

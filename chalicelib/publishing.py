@@ -2,17 +2,24 @@
 
 Input is a parsed file from ``content_format`` (and, for articles, its body
 already rendered by ``markup``); output is items in the table described in
-``models``. Nothing here reads S3 or renders Markdown.
+``models``. Nothing here reads S3 or renders Markdown; where a rule needs to
+know whether a file still exists, ``ingest`` passes that in.
 
-An article's own item and its archive listings are written in one DynamoDB
-transaction, so a reader never sees an article in an archive that does not
-open, or an archive missing an article that does. Work per publish is bounded
-whatever the size of the site: a few Queries with small limits for related
-posts and the site snapshot, and one refresh per article that links here.
+Every change to what one file publishes is one DynamoDB transaction: the
+Post, its archive Listings, its redirects and its Source record together,
+conditional on the Source's ``revision``. So a reader never sees half an
+update, and of two ingests of the same key racing, the one that read older
+state fails with ``ConcurrentChange`` and is retried against the new state.
+
+Follow-up work that keeps *other* items right (links that point here, the
+site snapshot) runs after the transaction, is idempotent, and is redone on a
+retry until the Source is marked ``settled``. Its cost is bounded whatever
+the size of the site (docs/architecture.md has the numbers).
 
 Rules an editor can rely on (docs/content-format.md):
-- a slug belongs to the first file that claimed it; a second file claiming it
-  is refused with a report naming the owner;
+- a slug belongs to the first file that claimed it, while that file exists;
+  a second file claiming it is refused with a report and published as soon
+  as the slug is free (so moving a file works in either event order);
 - changing an article's slug moves it, and its old URL answers 301;
 - ``aliases`` answer 301 to the article, unless a real article owns that URL.
 """
@@ -22,20 +29,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import config
+from chalicelib import bodies, config
 from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
 from chalicelib.markup import RenderedBody
 from chalicelib.models import (
     AuthorItem,
     CategoryItem,
+    Claim,
     Listing,
     Post,
     Ref,
@@ -49,6 +56,11 @@ log = logging.getLogger(__name__)
 RELATED_CANDIDATES = 8  # stored per article; the page shows the first live ones
 SUCCESSORS_REFRESHED = 4  # articles after a new one whose related posts may change
 RECENT_EXTRA = 10  # recent posts kept beyond the widget's size, to cover scheduled ones
+SNAPSHOT_ATTEMPTS = 8
+
+
+class ConcurrentChange(Exception):
+    """Another ingest changed the same file or slug first; apply again from S3."""
 
 
 @dataclass
@@ -57,6 +69,8 @@ class PublishResult:
 
     slug: str | None
     notes: list[str] = field(default_factory=list)
+    freed_slug: str | None = None  # a slug this change released; waiting claims can take it
+    unchanged: bool = False
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -77,7 +91,7 @@ def _connection() -> Connection:
 
 def _get(model: type, pk: str, sk: str):  # type: ignore[no-untyped-def]
     try:
-        return model.get(pk, sk)
+        return model.get(pk, sk, consistent_read=True)
     except DoesNotExist:
         return None
 
@@ -85,6 +99,50 @@ def _get(model: type, pk: str, sk: str):  # type: ignore[no-untyped-def]
 def get_post(path: str) -> Post | None:
     """The post item at ``/<path>/``, or None."""
     return _get(Post, *Post.key_for(path))
+
+
+def get_source(key: str) -> Source | None:
+    """What the file at ``key`` last published, or None."""
+    return _get(Source, "source", key)
+
+
+def is_stale_event(source: Source | None, sequencer: str | None) -> bool:
+    """True if an S3 event is older than the newest one already applied to its key.
+
+    S3 sequencers of one key compare as hex strings once the shorter is
+    left-padded with zeros (AWS's documented rule). moto sends none.
+    """
+    if not sequencer or source is None or not source.sequencer:
+        return False
+    width = max(len(sequencer), len(source.sequencer))
+    return sequencer.rjust(width, "0") < source.sequencer.rjust(width, "0")
+
+
+def _commit(source: Source | None, key: str, writes: Callable[[TransactWrite], None], settled: bool = False,
+            **fields: Any) -> Source:
+    """Run ``writes`` and save the file's new Source in one transaction, conditional on its revision."""
+    revision = int(source.revision) if source is not None else 0
+    new_source = Source("source", key, revision=revision + 1, settled=settled, **fields)
+    condition = Source.revision == revision if source is not None else Source.pk.does_not_exist()
+    try:
+        with TransactWrite(connection=_connection()) as txn:
+            writes(txn)
+            txn.save(new_source, condition=condition)
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException" and "ConditionalCheckFailed" in str(
+                exc.cancellation_reasons):
+            raise ConcurrentChange(key) from exc
+        raise
+    return new_source
+
+
+def _settle(source: Source) -> None:
+    """Mark the follow-up work of ``source``'s revision done (unless a newer revision exists)."""
+    try:
+        source.update(actions=[Source.settled.set(True)], condition=Source.revision == source.revision)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 # --- articles and pages ----------------------------------------------------------
@@ -101,7 +159,9 @@ def listing_names(post: Post) -> list[str]:
     return names
 
 
-def _listing_items(post: Post) -> dict[tuple[str, str], Listing]:
+def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
+    if post is None:
+        return {}
     sk = f"{post.date}#{post.slug}"
     return {
         (f"list#{name}", sk): Listing(
@@ -113,137 +173,230 @@ def _listing_items(post: Post) -> dict[tuple[str, str], Listing]:
     }
 
 
-def publish_article(article: Article, body: RenderedBody, etag: str | None = None) -> PublishResult:
+def publish_article(article: Article, body: RenderedBody, source: Source | None, etag: str | None = None,
+                    sequencer: str | None = None,
+                    file_exists: Callable[[str], bool] = lambda key: True,
+                    store_body: Callable[[str, bytes], None] | None = None) -> PublishResult:
     """Publish (or update) an article or page from one file.
 
-    :raise ContentError: the slug belongs to another file.
+    ``source`` is the file's Source as read *before* the file was read from
+    S3 (``get_source``): committing is conditional on it, which is what makes
+    a slower ingest of an older read lose. ``file_exists(key)`` tells whether
+    another file still exists in the bucket; ``store_body(key, html)`` writes
+    an oversized body to S3.
+
+    :raise ContentError: the slug belongs to another file that still exists.
+    :raise ConcurrentChange: another ingest changed this file or slug meanwhile.
     """
+    if source is not None and source.status == "published" and source.settled and source.etag == etag \
+            and etag is not None:
+        return PublishResult(slug=source.slug, notes=["unchanged"], unchanged=True)
     result = PublishResult(slug=article.slug)
-    source = _get(Source, "source", article.key)
-    previous_slug = source.slug if source and source.status == "published" else None
+    previous_slug = source.slug if source is not None and source.status == "published" else None
+
     owner = get_post(article.slug)
     if owner is not None and owner.kind != "redirect" and owner.source_key != article.key:
-        raise ContentError(article.key, [Problem(
-            "slug", f"'{article.slug}' is already used by {owner.source_key}; "
-            "give this file another slug, or delete the other file first")])
+        if file_exists(owner.source_key):
+            Claim(f"claim#{article.slug}", article.key).save()
+            raise ContentError(article.key, [Problem(
+                "slug", f"'{article.slug}' is already used by {owner.source_key}; give this file another "
+                "slug, or delete the other file (this file is then published by itself)")])
+        result.notes.append(f"took over /{article.slug}/ from {owner.source_key}, which no longer exists")
     previous = owner if previous_slug == article.slug else (get_post(previous_slug) if previous_slug else None)
-    if previous is not None and previous.source_key != article.key:
+    if previous is not None and (previous.source_key != article.key or previous.kind == "redirect"):
         previous = None
 
+    packed = bodies.pack(body.html, article.slug)
+    if packed.ref and store_body is not None:
+        store_body(packed.ref, packed.offloaded_html)  # type: ignore[arg-type]
     post = Post(
         *Post.key_for(article.slug), kind=article.kind, slug=article.slug, title=article.title,
         date=iso(article.date), updated=iso(article.updated), author=article.author,
         author_name=article.author_name, categories=list(article.categories),
         tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
         summary=article.summary or body.excerpt, image=article.image, draft=article.draft,
-        body_html=body.html, aliases=list(article.aliases), source_key=article.key, source_etag=etag,
-        comment_count=previous.comment_count if previous is not None else 0,
+        body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
+        aliases=list(article.aliases), source_key=article.key, source_etag=etag,
+        comment_count=owner.comment_count if owner is not None and owner.source_key == article.key else 0,
     )
     post.related = _related_candidates(post)
     post.xrefs = _xref_targets(body.xrefs)
 
+    old_redirects = set(source.redirects or []) if source is not None else set()
+    new_redirects, alias_notes = _wanted_redirects(post, previous, old_redirects)
+    result.notes += alias_notes
     new_listings = _listing_items(post)
-    old_listings = _listing_items(previous) if previous is not None else {}
-    with TransactWrite(connection=_connection()) as txn:
-        txn.save(post)
+    old_listings = _listing_items(previous)
+
+    def writes(txn: TransactWrite) -> None:
+        owned = Post.pk.does_not_exist() | (Post.kind == "redirect") | (Post.source_key == article.key)
+        if owner is not None and owner.kind != "redirect" and owner.source_key != article.key:
+            owned = Post.source_key == owner.source_key  # taking over from a deleted file
+        txn.save(post, condition=owned)
         for item in new_listings.values():
             txn.save(item)
         for key, item in old_listings.items():
             if key not in new_listings:
                 txn.delete(item)
-        if previous is not None and previous.slug != post.slug:
-            # A rename: the old URL becomes a redirect to the new one.
-            txn.save(Post(*Post.key_for(previous.slug), kind="redirect", slug=previous.slug,
-                          redirect_to=post.slug, source_key=article.key))
-            result.notes.append(f"moved from /{previous.slug}/; the old URL now redirects")
-        txn.save(Source("source", article.key, kind=article.kind, slug=post.slug, etag=etag,
-                        status="published", problems=None))
+        for path in sorted(new_redirects):
+            target = post.slug if not post.draft else None
+            if path == post.slug:
+                continue
+            txn.save(Post(*Post.key_for(path), kind="redirect", slug=path, redirect_to=target,
+                          source_key=article.key),
+                     condition=Post.pk.does_not_exist() | (Post.kind == "redirect")
+                     | (Post.source_key == article.key))
+        for path in sorted(old_redirects - new_redirects - {post.slug}):
+            txn.delete(Post(*Post.key_for(path)),
+                       condition=Post.pk.does_not_exist() | (Post.source_key == article.key))
+        txn.delete(Claim(f"claim#{article.slug}", article.key))
 
-    _write_redirects(post, previous, result)
-    _write_refs(post, previous)
-    if _reader_visible_change(previous, post):
+    new_source = _commit(source, article.key, writes, kind=article.kind, slug=post.slug, etag=etag,
+                         sequencer=sequencer, status="published", redirects=sorted(new_redirects))
+    if previous is not None and previous.slug != post.slug:
+        result.notes.append(f"moved from /{previous.slug}/; the old URL now redirects")
+
+    # Follow-ups: idempotent, redone on a retry until the Source is settled.
+    _write_refs(post, previous, rewrite_all=source is not None and not source.settled)
+    if source is None or not source.settled or _reader_visible_change(previous, post):
         refresh_referrers(post.slug)
         _refresh_successors(post)
         if previous is not None and previous.slug != post.slug:
             refresh_referrers(previous.slug)
     _register_implicit_terms(article)
     rebuild_site_snapshot()
+    _settle(new_source)
     if article.draft:
         result.notes.append("draft: stored, not shown to readers")
     return result
 
 
-def unpublish_source(key: str) -> PublishResult:
-    """Take down whatever the file at ``key`` published. Safe to repeat."""
-    source = _get(Source, "source", key)
+def _wanted_redirects(post: Post, previous: Post | None, old: set[str]) -> tuple[set[str], list[str]]:
+    """Paths that should redirect to ``post``: its aliases and its former slugs."""
+    notes = []
+    wanted = set(old) - {post.slug}  # former slugs stay redirects
+    wanted -= set(previous.aliases or []) if previous is not None else set()
+    if previous is not None and previous.slug != post.slug:
+        wanted.add(previous.slug)
+    for path in post.aliases or []:
+        existing = get_post(path)
+        if existing is not None and existing.kind != "redirect" and existing.source_key != post.source_key:
+            notes.append(f"alias /{path}/ ignored: it is the URL of {existing.source_key}")
+        elif path != post.slug:
+            wanted.add(path)
+    return wanted, notes
+
+
+def unpublish_source(key: str, source: Source | None, sequencer: str | None = None) -> PublishResult:
+    """Take down whatever the file at ``key`` published. Safe to repeat.
+
+    ``source`` is as read before S3 said the file is gone.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
     if source is None:
         return PublishResult(slug=None, notes=["nothing was published from this file"])
     if source.kind in ("article", "page"):
-        return _unpublish_post(source)
-    if source.kind == "author":
-        _delete_term(AuthorItem, "author", source.slug, key)
-    elif source.kind == "category":
-        _delete_term(CategoryItem, "category", source.slug, key)
-    elif source.kind == "settings":
-        item = _get(SettingsItem, "settings", "site")
-        if item is not None and item.source_key == key:
-            item.delete()
-    source.delete()
+        return _unpublish_post(source, sequencer)
+    if source.status != "removed":
+        term_writes = _term_removal(source)
+        source = _commit(source, key, term_writes, kind=source.kind, slug=source.slug, status="removed",
+                         sequencer=sequencer)
     rebuild_site_snapshot()
+    _delete_settled(source)
     return PublishResult(slug=source.slug, notes=["removed"])
 
 
-def _unpublish_post(source: Source) -> PublishResult:
+def _term_removal(source: Source) -> Callable[[TransactWrite], None]:
+    def writes(txn: TransactWrite) -> None:
+        if source.kind == "author" and source.slug:
+            # Bylines still name the author: keep the name, forget the bio.
+            item = _get(AuthorItem, "author", source.slug)
+            if item is not None and item.source_key == source.sk:
+                txn.save(AuthorItem("author", source.slug, name=item.name))
+        elif source.kind == "category" and source.slug:
+            item = _get(CategoryItem, "category", source.slug)
+            if item is not None and item.source_key == source.sk:
+                txn.save(CategoryItem("category", source.slug, name=item.name))
+        elif source.kind == "settings":
+            txn.delete(SettingsItem("settings", "site"), condition=SettingsItem.source_key == source.sk)
+    return writes
+
+
+def _unpublish_post(source: Source, sequencer: str | None) -> PublishResult:
+    result = PublishResult(slug=source.slug, notes=[])
     post = get_post(source.slug) if source.slug else None
     owned = post is not None and post.source_key == source.sk and post.kind != "redirect"
-    with TransactWrite(connection=_connection()) as txn:
+    if source.status != "removed":
         if owned:
-            txn.delete(post)
-            for item in _listing_items(post).values():
-                txn.delete(item)
-        txn.delete(source)
-    if owned:
-        _write_redirects(None, post, PublishResult(slug=None))
-        _write_refs(None, post)
-        refresh_referrers(post.slug)
+            _write_refs(None, post)
+
+        def writes(txn: TransactWrite) -> None:
+            if owned:
+                txn.delete(post, condition=Post.source_key == source.sk)
+                for item in _listing_items(post).values():
+                    txn.delete(item)
+            for path in source.redirects or []:
+                txn.delete(Post(*Post.key_for(path)),
+                           condition=Post.pk.does_not_exist() | (Post.source_key == source.sk))
+
+        source = _commit(source, source.sk, writes, kind=source.kind, slug=source.slug, status="removed",
+                         sequencer=sequencer, redirects=[])
+        if owned:
+            result.notes.append("unpublished")
+    if source.slug:
+        refresh_referrers(source.slug)
+        result.freed_slug = source.slug
     rebuild_site_snapshot()
-    return PublishResult(slug=source.slug, notes=["unpublished"] if owned else [])
+    _delete_settled(source)
+    return result
 
 
-def record_invalid(key: str, kind: str, problems: Iterable[str]) -> None:
-    """Remember that a file failed validation (what readers see is unchanged)."""
-    source = _get(Source, "source", key)
-    if source is None:
-        Source("source", key, kind=kind, status="invalid", problems=list(problems)).save()
-    else:  # keep what it published live; just note the problem
-        source.update(actions=[Source.problems.set(list(problems))])
+def _delete_settled(source: Source) -> None:
+    """Forget a removed file once its follow-up work is done (unless it came back meanwhile)."""
+    try:
+        source.delete(condition=Source.revision == source.revision)
+    except Exception as exc:  # noqa: BLE001 - a newer revision exists: it is not ours to delete
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
+
+
+def record_invalid(key: str, kind: str, problems: Iterable[str], source: Source | None,
+                   sequencer: str | None = None) -> None:
+    """Remember that a file failed validation (what readers see is unchanged).
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    problems = list(problems)
+    if source is None or source.status != "published":
+        _commit(source, key, lambda txn: None, settled=True, kind=kind, status="invalid", problems=problems,
+                sequencer=sequencer)
+        return
+    # Keep what it published live; just note the problem.
+    try:
+        source.update(actions=[Source.problems.set(problems)], condition=Source.revision == source.revision)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise ConcurrentChange(key) from exc
+        raise
+
+
+def waiting_claims(slug: str) -> list[str]:
+    """Keys of files refused because they wanted ``slug``."""
+    return [claim.sk for claim in Claim.query(f"claim#{slug}")]
+
+
+def drop_claim(slug: str, key: str) -> None:
+    """Forget that ``key`` wanted ``slug`` (the file is gone or changed its mind)."""
+    Claim(f"claim#{slug}", key).delete()
 
 
 def _reader_visible_change(before: Post | None, after: Post) -> bool:
     if before is None:
         return True
-    return (before.title, before.date, before.draft, before.slug, before.kind) != (
-        after.title, after.date, after.draft, after.slug, after.kind)
-
-
-def _write_redirects(post: Post | None, previous: Post | None, result: PublishResult) -> None:
-    """Make each alias of ``post`` a 301 to it; drop aliases it no longer lists."""
-    wanted = set(post.aliases or []) if post is not None and not post.draft else set()
-    dropped = set(previous.aliases or []) - wanted if previous is not None else set()
-    target = post.slug if post is not None else None
-    for path in sorted(wanted):
-        existing = get_post(path)
-        if existing is not None and existing.kind != "redirect":
-            if existing.slug != target:
-                result.notes.append(f"alias /{path}/ ignored: it is the URL of {existing.source_key}")
-            continue
-        Post(*Post.key_for(path), kind="redirect", slug=path, redirect_to=target,
-             source_key=post.source_key).save()
-    owner = previous.slug if previous is not None else None
-    for path in sorted(dropped):
-        existing = get_post(path)
-        if existing is not None and existing.kind == "redirect" and existing.redirect_to in (owner, target):
-            existing.delete()
+    return (before.title, before.date, before.draft, before.slug, before.kind, before.categories,
+            before.tags) != (after.title, after.date, after.draft, after.slug, after.kind, after.categories,
+                             after.tags)
 
 
 # --- links between articles --------------------------------------------------------
@@ -286,13 +439,12 @@ def _refresh_successors(post: Post) -> None:
                 _refresh_links(item.slug)
 
 
-def _xref_targets(slugs: Iterable[str]) -> dict[str, dict[str, str]]:
-    """Current titles of cross-linked articles that readers can see."""
-    slugs = list(slugs)
-    if not slugs:
+def _xref_targets(slugs: Iterable[str]) -> dict[str, dict[str, str] | None]:
+    """Every cross-linked slug, with the current title and date of those readers can see (else None)."""
+    found: dict[str, dict[str, str] | None] = {slug: None for slug in slugs}
+    if not found:
         return {}
-    found = {}
-    for item in Post.batch_get([Post.key_for(s) for s in slugs]):
+    for item in Post.batch_get([Post.key_for(s) for s in found]):
         if item.kind != "redirect" and not item.draft:
             found[item.slug] = {"title": item.title, "date": item.date}
     return found
@@ -301,24 +453,20 @@ def _xref_targets(slugs: Iterable[str]) -> dict[str, dict[str, str]]:
 def _ref_targets(post: Post | None) -> set[str]:
     if post is None:
         return set()
-    return set((post.xrefs or {}).keys()) | {r["slug"] for r in post.related or []} | set(
-        _xref_slugs_in(post.body_html or ""))
+    return set((post.xrefs or {}).keys()) | {r["slug"] for r in post.related or []}
 
 
-def _xref_slugs_in(body_html: str) -> list[str]:
-    return re.findall(r"<!--xref:([a-z0-9-]+)-->", body_html)
-
-
-def _write_refs(post: Post | None, previous: Post | None) -> None:
+def _write_refs(post: Post | None, previous: Post | None, rewrite_all: bool = False) -> None:
     """Record which articles ``post`` shows links to, so they can refresh it."""
     new = _ref_targets(post)
     old = _ref_targets(previous)
     source_slug = post.slug if post is not None else None
     old_slug = previous.slug if previous is not None else None
-    for target in new - (old if old_slug == source_slug else set()):
+    same_slug = old_slug == source_slug
+    for target in new if rewrite_all or not same_slug else new - old:
         Ref(f"refs#{target}", source_slug).save()
     for target in old:
-        if old_slug != source_slug or target not in new:
+        if not same_slug or target not in new:
             Ref(f"refs#{target}", old_slug).delete()
 
 
@@ -335,7 +483,7 @@ def _refresh_links(slug: str, ref: Ref | None = None) -> bool:
             ref.delete()
         return False
     related = _related_candidates(post)
-    xrefs = _xref_targets(_xref_slugs_in(post.body_html or ""))
+    xrefs = _xref_targets((post.xrefs or {}).keys())
     if related == (post.related or []) and xrefs == (post.xrefs or {}):
         return False
     previous_targets = _ref_targets(post)
@@ -347,25 +495,30 @@ def _refresh_links(slug: str, ref: Ref | None = None) -> bool:
 
 # --- authors, categories, settings -----------------------------------------------
 
-def save_author(author: Author) -> PublishResult:
-    """Publish an author's name and bio."""
-    AuthorItem("author", author.slug, name=author.name, bio=author.bio, source_key=author.key).save()
-    Source("source", author.key, kind="author", slug=author.slug, status="published").save()
-    rebuild_site_snapshot()
-    return PublishResult(slug=author.slug)
+def save_author(author: Author, source: Source | None, etag: str | None = None, sequencer: str | None = None) -> PublishResult:
+    """Publish an author's name and bio.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    return _save_term(source, author.key, "author", author.slug, etag, sequencer, AuthorItem(
+        "author", author.slug, name=author.name, bio=author.bio, source_key=author.key))
 
 
-def save_category(category: Category) -> PublishResult:
-    """Publish a category's name, description and menu position."""
-    CategoryItem("category", category.slug, name=category.name, description=category.description,
-                 menu_order=category.menu_order, parent=category.parent, source_key=category.key).save()
-    Source("source", category.key, kind="category", slug=category.slug, status="published").save()
-    rebuild_site_snapshot()
-    return PublishResult(slug=category.slug)
+def save_category(category: Category, source: Source | None, etag: str | None = None, sequencer: str | None = None) -> PublishResult:
+    """Publish a category's name, description and menu position.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    return _save_term(source, category.key, "category", category.slug, etag, sequencer, CategoryItem(
+        "category", category.slug, name=category.name, description=category.description,
+        menu_order=category.menu_order, parent=category.parent, source_key=category.key))
 
 
-def save_settings(settings: Settings) -> PublishResult:
-    """Publish the site settings."""
+def save_settings(settings: Settings, source: Source | None, etag: str | None = None, sequencer: str | None = None) -> PublishResult:
+    """Publish the site settings.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
     data = {
         "site_name": settings.site_name, "tagline": settings.tagline,
         "menu": [vars(m) for m in settings.menu] if settings.menu is not None else None,
@@ -373,16 +526,19 @@ def save_settings(settings: Settings) -> PublishResult:
         "recent_posts": settings.recent_posts, "related_posts": settings.related_posts,
         "page_size": settings.page_size, "language": settings.language,
     }
-    SettingsItem("settings", "site", data=data, source_key=settings.key).save()
-    Source("source", settings.key, kind="settings", slug="site", status="published").save()
+    return _save_term(source, settings.key, "settings", "site", etag, sequencer,
+                      SettingsItem("settings", "site", data=data, source_key=settings.key))
+
+
+def _save_term(source: Source | None, key: str, kind: str, slug: str, etag: str | None, sequencer: str | None,
+               item: Any) -> PublishResult:
+    if source is not None and source.status == "published" and source.settled and etag and source.etag == etag:
+        return PublishResult(slug=slug, notes=["unchanged"], unchanged=True)
+    new_source = _commit(source, key, lambda txn: txn.save(item), kind=kind, slug=slug, etag=etag,
+                         sequencer=sequencer, status="published")
     rebuild_site_snapshot()
-    return PublishResult(slug=None)
-
-
-def _delete_term(model: type, pk: str, slug: str | None, key: str) -> None:
-    item = _get(model, pk, slug) if slug else None
-    if item is not None and item.source_key == key:
-        item.delete()
+    _settle(new_source)
+    return PublishResult(slug=slug if kind != "settings" else None)
 
 
 def _register_implicit_terms(article: Article) -> None:
@@ -393,7 +549,7 @@ def _register_implicit_terms(article: Article) -> None:
         _put_if_absent(AuthorItem("author", article.author, name=article.author_name))
 
 
-def _put_if_absent(item) -> None:  # type: ignore[no-untyped-def]
+def _put_if_absent(item: Any) -> None:
     try:
         item.save(condition=type(item).pk.does_not_exist())
     except PutError as exc:
@@ -408,19 +564,38 @@ DEFAULT_SETTINGS = {"site_name": "Newsroom", "tagline": "", "menu": None, "foote
 
 
 def rebuild_site_snapshot() -> dict:
-    """Recompute the one item every page reads: a handful of bounded Queries."""
+    """Recompute the one item every page reads: a handful of bounded reads.
+
+    The write is conditional on the version read first, so a rebuild that
+    read older state can never overwrite a newer one; it starts again.
+    """
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        current = _get(SiteSnapshot, "site", "site")
+        version = int(current.version) if current is not None else 0
+        data = _snapshot_data()
+        condition = SiteSnapshot.version == version if current is not None else SiteSnapshot.pk.does_not_exist()
+        try:
+            SiteSnapshot("site", "site", data=data, version=version + 1).save(condition=condition)
+            return data
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    raise ConcurrentChange("site snapshot")
+
+
+def _snapshot_data() -> dict:
     settings_item = _get(SettingsItem, "settings", "site")
     settings = {**DEFAULT_SETTINGS, **(settings_item.data if settings_item else {})}
     categories = [
         {"slug": c.sk, "name": c.name, "description": c.description or "",
          "menu_order": int(c.menu_order) if c.menu_order is not None else None, "parent": c.parent}
-        for c in CategoryItem.query("category")
+        for c in CategoryItem.query("category", consistent_read=True)
     ]
     categories.sort(key=lambda c: c["name"].lower())
-    authors = {a.sk: {"name": a.name, "bio": a.bio or ""} for a in AuthorItem.query("author")}
+    authors = {a.sk: {"name": a.name, "bio": a.bio or ""} for a in AuthorItem.query("author", consistent_read=True)}
     recent = [
         {"slug": item.slug, "title": item.title, "date": item.date}
-        for item in Listing.query("list#home", scan_index_forward=False,
+        for item in Listing.query("list#home", scan_index_forward=False, consistent_read=True,
                                   limit=settings["recent_posts"] + RECENT_EXTRA)
     ]
     by_slug = {c["slug"]: c for c in categories}
@@ -431,7 +606,7 @@ def rebuild_site_snapshot() -> dict:
             for c in sorted((c for c in categories if c["menu_order"] is not None),
                             key=lambda c: (c["menu_order"], c["name"].lower()))
         ]
-    data = {
+    return {
         "settings": settings,
         "menu": _resolve_links(menu, by_slug),
         "footer": _resolve_links(settings["footer_links"], by_slug),
@@ -440,8 +615,6 @@ def rebuild_site_snapshot() -> dict:
         "recent": recent,
         "built_at": now_iso(),
     }
-    SiteSnapshot("site", "site", data=data).save()
-    return data
 
 
 def _resolve_links(links: list[dict], categories: dict[str, dict]) -> list[dict[str, str]]:
