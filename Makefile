@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package check clean
+.PHONY: run test test-fast package check resync clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,9 +32,14 @@ test-fast: $(STAMP)
 check: $(STAMP)
 	$(BIN)/newsroom check content
 
+## resync: make the local site (make run, in another terminal) match its bucket exactly
+resync: $(STAMP)
+	AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
+	  $(BIN)/newsroom resync --endpoint-url http://127.0.0.1:$(MOTO_PORT)
+
 ## package: build the Chalice deployment package into build/
 package: $(STAMP)
-	$(BIN)/chalice package --stage dev build/
+	$(BIN)/chalice package --stage dev --merge-template infra/template.yaml build/
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

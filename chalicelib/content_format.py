@@ -207,7 +207,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     slug_source = meta.get("slug") if meta.get("slug") is not None else PurePosixPath(key).stem
     slug = check.slug("slug" if "slug" in meta else "file name", slug_source)
     summary = check.text("summary", max_chars=MAX_SUMMARY_CHARS, required=False) or ""
-    image = check.text("image", max_chars=2000, required=False)
+    image = check.url("image")
     draft = check.boolean("draft")
     aliases = tuple(_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES))
     author_name = check.text("author", max_chars=200, required=False) if kind == "article" else None
@@ -409,6 +409,14 @@ class _Checker:
         if len(text) > max_chars:
             self.problems.append(Problem(name, f"is {len(text)} characters; the limit is {max_chars}"))
         return text
+
+    def url(self, name: str) -> str | None:
+        value = self.text(name, max_chars=2000, required=False)
+        if value and not re.match(r"^(https?://[^\s]+|/[^\s]*)$", value, re.IGNORECASE):
+            self.problems.append(Problem(name, f"'{value[:100]}' must be a path such as /media/photo.jpg "
+                                         "or an http(s):// URL"))
+            return None
+        return value or None
 
     def boolean(self, name: str) -> bool:
         value = self.meta.get(name, False)

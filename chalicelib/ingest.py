@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from chalicelib import config, content_format, markup, publishing
 from chalicelib.aws import s3_client
@@ -39,7 +41,13 @@ from chalicelib.content_format import Article, Author, Category, ContentError, S
 log = logging.getLogger("newsroom.ingest")
 log.setLevel(logging.INFO)
 
-APPLY_ATTEMPTS = 5  # re-reads of S3 after losing a race with another ingest of the same key
+APPLY_ATTEMPTS = 5  # tries per record, for lost races and throttling, before SQS redelivers
+RETRY_BASE_SECONDS = 0.05  # backoff: 0.05, 0.1, 0.2, 0.4 s (plus jitter)
+TRANSIENT_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "SlowDown", "InternalError", "RequestTimeout",
+    "TransactionConflictException",
+})
 
 
 @dataclass
@@ -99,8 +107,11 @@ def s3_records(body: str) -> list[S3Record]:
     return records
 
 
-def apply_key(bucket: str, key: str, sequencer: str | None = None) -> Outcome:
+def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool = False) -> Outcome:
     """Bring the site in line with the current state of one bucket key.
+
+    ``force`` rewrites what the site holds even if the file looks unchanged
+    (resync uses it to repair items that were changed by hand).
 
     :raise publishing.ConcurrentChange: still losing races after APPLY_ATTEMPTS (transient).
     """
@@ -109,16 +120,29 @@ def apply_key(bucket: str, key: str, sequencer: str | None = None) -> Outcome:
         return _logged(Outcome(key, "ignored"), started)
     for attempt in range(APPLY_ATTEMPTS):
         try:
-            outcome = _apply_once(bucket, key, sequencer)
+            outcome = _apply_once(bucket, key, sequencer, force)
             break
-        except publishing.ConcurrentChange:
-            if attempt == APPLY_ATTEMPTS - 1:
+        except Exception as exc:  # applying is idempotent, so a transient failure retries it whole
+            if attempt == APPLY_ATTEMPTS - 1 or not is_transient(exc):
                 raise
-            time.sleep(0.05 * (attempt + 1))
+            time.sleep(RETRY_BASE_SECONDS * 2 ** attempt * (1 + random.random()))
     return _logged(outcome, started)
 
 
-def _apply_once(bucket: str, key: str, sequencer: str | None) -> Outcome:
+def is_transient(exc: BaseException) -> bool:
+    """True for a lost race, throttling or a 5xx from AWS: worth trying again."""
+    if isinstance(exc, (publishing.ConcurrentChange, BotoConnectionError)):
+        return True
+    code = getattr(exc, "cause_response_code", None)  # PynamoDB wraps botocore's error
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+    if code == "TransactionCanceledException":
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return any(r is not None and r.code in TRANSIENT_CODES | {"TransactionConflict"} for r in reasons)
+    return code in TRANSIENT_CODES
+
+
+def _apply_once(bucket: str, key: str, sequencer: str | None, force: bool = False) -> Outcome:
     kind = content_format.kind_of_key(key)
     source = publishing.get_source(key)  # read before S3: see the module docstring
     if publishing.is_stale_event(source, sequencer):
@@ -133,7 +157,7 @@ def _apply_once(bucket: str, key: str, sequencer: str | None) -> Outcome:
         return outcome
     try:
         parsed = content_format.parse_file(key, data)
-        result = _publish(bucket, parsed, source, etag, sequencer)
+        result = _publish(bucket, parsed, source, etag, sequencer, force)
     except ContentError as error:
         problems = [str(p) for p in error.problems]
         publishing.record_invalid(key, kind, problems, source, sequencer)
@@ -144,19 +168,21 @@ def _apply_once(bucket: str, key: str, sequencer: str | None) -> Outcome:
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
 
 
-def _publish(bucket: str, parsed: Any, source: Any, etag: str | None, sequencer: str | None):  # type: ignore[no-untyped-def]
+def _publish(bucket: str, parsed: Any, source: Any, etag: str | None, sequencer: str | None,  # type: ignore[no-untyped-def]
+             force: bool):
     if isinstance(parsed, Article):
         return publishing.publish_article(
             parsed, markup.render_body(parsed.body, parsed.body_format), source, etag, sequencer,
             file_exists=lambda other: _object_exists(bucket, other),
             store_body=lambda body_key, html: s3_client().put_object(
-                Bucket=bucket, Key=body_key, Body=html, ContentType="text/html; charset=utf-8"))
+                Bucket=bucket, Key=body_key, Body=html, ContentType="text/html; charset=utf-8"),
+            force=force)
     if isinstance(parsed, Author):
-        return publishing.save_author(parsed, source, etag, sequencer)
+        return publishing.save_author(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Category):
-        return publishing.save_category(parsed, source, etag, sequencer)
+        return publishing.save_category(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Settings):
-        return publishing.save_settings(parsed, source, etag, sequencer)
+        return publishing.save_settings(parsed, source, etag, sequencer, force)
     raise TypeError(type(parsed))  # pragma: no cover - parse_file returns one of the above
 
 

@@ -176,7 +176,7 @@ def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
 def publish_article(article: Article, body: RenderedBody, source: Source | None, etag: str | None = None,
                     sequencer: str | None = None,
                     file_exists: Callable[[str], bool] = lambda key: True,
-                    store_body: Callable[[str, bytes], None] | None = None) -> PublishResult:
+                    store_body: Callable[[str, bytes], None] | None = None, force: bool = False) -> PublishResult:
     """Publish (or update) an article or page from one file.
 
     ``source`` is the file's Source as read *before* the file was read from
@@ -188,8 +188,8 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     :raise ContentError: the slug belongs to another file that still exists.
     :raise ConcurrentChange: another ingest changed this file or slug meanwhile.
     """
-    if source is not None and source.status == "published" and source.settled and source.etag == etag \
-            and etag is not None:
+    if not force and source is not None and source.status == "published" and source.settled \
+            and etag is not None and source.etag == etag:
         return PublishResult(slug=source.slug, notes=["unchanged"], unchanged=True)
     result = PublishResult(slug=article.slug)
     previous_slug = source.slug if source is not None and source.status == "published" else None
@@ -495,26 +495,29 @@ def _refresh_links(slug: str, ref: Ref | None = None) -> bool:
 
 # --- authors, categories, settings -----------------------------------------------
 
-def save_author(author: Author, source: Source | None, etag: str | None = None, sequencer: str | None = None) -> PublishResult:
+def save_author(author: Author, source: Source | None, etag: str | None = None,
+                      sequencer: str | None = None, force: bool = False) -> PublishResult:
     """Publish an author's name and bio.
 
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
-    return _save_term(source, author.key, "author", author.slug, etag, sequencer, AuthorItem(
+    return _save_term(source, author.key, "author", author.slug, etag, sequencer, force, AuthorItem(
         "author", author.slug, name=author.name, bio=author.bio, source_key=author.key))
 
 
-def save_category(category: Category, source: Source | None, etag: str | None = None, sequencer: str | None = None) -> PublishResult:
+def save_category(category: Category, source: Source | None, etag: str | None = None,
+                        sequencer: str | None = None, force: bool = False) -> PublishResult:
     """Publish a category's name, description and menu position.
 
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
-    return _save_term(source, category.key, "category", category.slug, etag, sequencer, CategoryItem(
+    return _save_term(source, category.key, "category", category.slug, etag, sequencer, force, CategoryItem(
         "category", category.slug, name=category.name, description=category.description,
         menu_order=category.menu_order, parent=category.parent, source_key=category.key))
 
 
-def save_settings(settings: Settings, source: Source | None, etag: str | None = None, sequencer: str | None = None) -> PublishResult:
+def save_settings(settings: Settings, source: Source | None, etag: str | None = None,
+                        sequencer: str | None = None, force: bool = False) -> PublishResult:
     """Publish the site settings.
 
     :raise ConcurrentChange: another ingest changed this file meanwhile.
@@ -526,13 +529,13 @@ def save_settings(settings: Settings, source: Source | None, etag: str | None = 
         "recent_posts": settings.recent_posts, "related_posts": settings.related_posts,
         "page_size": settings.page_size, "language": settings.language,
     }
-    return _save_term(source, settings.key, "settings", "site", etag, sequencer,
+    return _save_term(source, settings.key, "settings", "site", etag, sequencer, force,
                       SettingsItem("settings", "site", data=data, source_key=settings.key))
 
 
 def _save_term(source: Source | None, key: str, kind: str, slug: str, etag: str | None, sequencer: str | None,
-               item: Any) -> PublishResult:
-    if source is not None and source.status == "published" and source.settled and etag and source.etag == etag:
+               force: bool, item: Any) -> PublishResult:
+    if not force and source is not None and source.status == "published" and source.settled and etag and source.etag == etag:
         return PublishResult(slug=slug, notes=["unchanged"], unchanged=True)
     new_source = _commit(source, key, lambda txn: txn.save(item), kind=kind, slug=slug, etag=etag,
                          sequencer=sequencer, status="published")

@@ -55,6 +55,33 @@ def check(files: tuple[Path, ...], root: Path | None) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--stage", default="dev", show_default=True, type=click.Choice(["dev", "prod"]),
+              help="Which deployment's bucket and table (names from .chalice/config.json).")
+@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
+              help="AWS endpoint, e.g. http://127.0.0.1:5000 for the local stack (default: real AWS).")
+@click.option("--quick", is_flag=True, help="Skip files whose ETag is unchanged instead of rewriting them.")
+def resync(stage: str, endpoint_url: str | None, quick: bool) -> None:
+    """Make the site match the bucket exactly: add, repair, remove, report."""
+    import os
+
+    from newsroom.local import stage_environment
+
+    os.environ.update(stage_environment(stage))
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    from chalicelib import config
+    from chalicelib.resync import bucket_keys, resync as run_resync
+
+    total = sum(1 for _ in bucket_keys(config.CONTENT_BUCKET))
+    with click.progressbar(length=total, label=f"Resyncing {config.CONTENT_BUCKET}",
+                           item_show_func=lambda key: key, file=sys.stderr) as bar:
+        counts = run_resync(config.CONTENT_BUCKET, force=not quick, progress=lambda key, outcome: bar.update(1, key))
+    click.echo(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "bucket is empty")
+    if counts.get("invalid"):
+        click.echo("Invalid files have reports under reports/ in the bucket.", err=True)
+
+
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
     out: list[Path] = []
     for path in paths:

@@ -38,16 +38,22 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
 
 
+def infra_only(template: dict[str, Any]) -> dict[str, Any]:
+    """The template without the overrides merged into Chalice's own resources (they have no Type)."""
+    return {**template, "Resources": {name: resource for name, resource in template["Resources"].items()
+                                      if "Type" in resource}}
+
+
 def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom",
                  endpoint_url: str | None = None) -> Stack:
     """Create the template's resources with ``session`` (a boto3 Session) and wire them up."""
-    template = load_template()
+    template = infra_only(load_template())
     client = lambda service: session.client(service, endpoint_url=endpoint_url)  # noqa: E731
     cfn, s3, sqs, sts = client("cloudformation"), client("s3"), client("sqs"), client("sts")
     stack_name = f"{name_prefix}-{stage}"
     cfn.create_stack(
         StackName=stack_name,
-        TemplateBody=TEMPLATE_PATH.read_text(),
+        TemplateBody=json.dumps(template),
         Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage},
                     {"ParameterKey": "NamePrefix", "ParameterValue": name_prefix}],
     )

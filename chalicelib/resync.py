@@ -1,0 +1,61 @@
+"""Bring DynamoDB to exactly the bucket's state: the repair for anything missed.
+
+Walks every key under the content prefixes and applies it with
+``ingest.apply_key`` (adds what is missing, repairs what differs, reports
+what is invalid), then applies every key the site knows (its Source items)
+that the walk did not see, which unpublishes what has no file. Each key is
+applied from its *current* S3 state with the same conditional writes as the
+ingest function, so resync is idempotent and safe while uploads continue:
+a file uploaded during the run is published, not removed.
+
+Cost is linear in the number of files: one List page per 1,000 keys, one
+Query page per ~1 MB of Source items, and one ingest per file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable, Iterator
+
+from chalicelib import config, ingest
+from chalicelib.aws import s3_client
+from chalicelib.models import Source
+
+
+def bucket_keys(bucket: str) -> Iterator[str]:
+    """Every content key in the bucket (reports, media and rendered bodies are not content)."""
+    paginator = s3_client().get_paginator("list_objects_v2")
+    for prefix in config.INGESTED_PREFIXES:
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                yield obj["Key"]
+
+
+def known_keys() -> Iterator[str]:
+    """Every key the site has applied (one Query over the Source items)."""
+    for source in Source.query("source", attributes_to_get=["pk", "sk"]):
+        yield source.sk
+
+
+def resync(bucket: str = config.CONTENT_BUCKET, force: bool = True,
+           progress: Callable[[str, str], None] | None = None) -> Counter:
+    """Apply every key in the bucket and every key the site knows; count the outcomes.
+
+    ``progress(key, outcome)`` is called after each key.
+    """
+    counts: Counter = Counter()
+    seen = set()
+    order = {"settings/": 0, "categories/": 1, "authors/": 2, "pages/": 3, "articles/": 4}
+    keys = sorted(bucket_keys(bucket), key=lambda k: (order.get(k.split("/", 1)[0] + "/", 9), k))
+    for key in keys:
+        seen.add(key)
+        outcome = ingest.apply_key(bucket, key, force=force).outcome
+        counts[outcome] += 1
+        if progress:
+            progress(key, outcome)
+    for key in [k for k in known_keys() if k not in seen]:
+        outcome = ingest.apply_key(bucket, key).outcome
+        counts[outcome] += 1
+        if progress:
+            progress(key, outcome)
+    return counts

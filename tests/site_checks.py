@@ -1,0 +1,50 @@
+"""Compare what readers see with what the bucket holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from chalicelib.content_format import Article, ContentError, parse_file
+from chalicelib.models import Listing, Post
+
+
+def expected_articles(site) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """slug -> title of every article the bucket says readers should see."""
+    now = dt.datetime.now(dt.timezone.utc)
+    expected = {}
+    paginator = site.s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=site.stack.bucket, Prefix="articles/"):
+        for obj in page.get("Contents", []):
+            data = site.s3.get_object(Bucket=site.stack.bucket, Key=obj["Key"])["Body"].read()
+            try:
+                article = parse_file(obj["Key"], data)
+            except ContentError:
+                continue
+            assert isinstance(article, Article)
+            if not article.draft and article.date <= now:
+                expected[article.slug] = article.title
+    return expected
+
+
+def mismatches(site, known_slugs: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every difference between the bucket and the site; [] when they match exactly."""
+    expected = expected_articles(site)
+    problems = []
+    listed = [(item.slug, item.title) for item in Listing.query("list#home")]
+    if sorted(listed) != sorted(expected.items()):
+        problems.append(f"home listing {sorted(listed)} != bucket {sorted(expected.items())}")
+    for slug in sorted(known_slugs | set(expected)):
+        page = site.get(f"/{slug}/")
+        if slug in expected:
+            title = re.search(r"<h1>(.*?)</h1>", page.body.decode())
+            if page.status_code != 200 or not title or html.unescape(title.group(1)) != expected[slug]:
+                problems.append(f"/{slug}/: {page.status_code}, expected '{expected[slug]}'")
+        elif page.status_code != 404:
+            problems.append(f"/{slug}/: {page.status_code}, expected 404")
+    orphans = [item.slug for item in Listing.query("list#home")
+               if Post.count(Post.key_for(item.slug)[0]) == 0]
+    if orphans:
+        problems.append(f"listings without an article: {orphans}")
+    return problems
