@@ -73,7 +73,7 @@ def _chrome(site: dict[str, Any], now: str) -> dict[str, Any]:
         "categories": site["categories"],
         "recent": recent,
         "category_names": {c["slug"]: c["name"] for c in site["categories"]},
-        "author_names": {slug: a["name"] for slug, a in site["authors"].items()},
+        "author_names": site["authors"],
     }
 
 
@@ -108,13 +108,13 @@ def render_author(slug: str) -> Response:
     """An author's archive with their bio. :raise 404: no such author."""
     now = _now_iso()
     site = store.site()
-    author = site["authors"].get(slug)
+    author = store.author(slug)
     if author is None:
         return render_not_found(site)
     entries = store.listing(f"author#{slug}", site["settings"]["page_size"], now)
     return _html("blog/listing.html", **_chrome(site, now), entries=entries,
-                 heading=f"Author: {author['name']}", description=author["bio"], page_title=author["name"],
-                 breadcrumb=[{"title": author["name"], "url": None}])
+                 heading=f"Author: {author.name}", description=author.bio or "", page_title=author.name,
+                 breadcrumb=[{"title": author.name, "url": None}])
 
 
 def render_post(path: str) -> Response:

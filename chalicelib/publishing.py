@@ -595,7 +595,9 @@ def _snapshot_data() -> dict:
         for c in CategoryItem.query("category", consistent_read=True)
     ]
     categories.sort(key=lambda c: c["name"].lower())
-    authors = {a.sk: {"name": a.name, "bio": a.bio or ""} for a in AuthorItem.query("author", consistent_read=True)}
+    # Names only: bios are read on the author's own page, so the snapshot stays small.
+    authors = {a.sk: a.name for a in AuthorItem.query("author", consistent_read=True,
+                                                       attributes_to_get=["pk", "sk", "name"])}
     recent = [
         {"slug": item.slug, "title": item.title, "date": item.date}
         for item in Listing.query("list#home", scan_index_forward=False, consistent_read=True,

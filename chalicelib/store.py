@@ -14,7 +14,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import config
-from chalicelib.models import Listing, Post, SiteSnapshot
+from chalicelib.models import AuthorItem, Listing, Post, SiteSnapshot
 
 EMPTY_SITE: dict[str, Any] = {
     "settings": {"site_name": "Newsroom", "tagline": "", "recent_posts": 5, "related_posts": 4,
@@ -50,6 +50,14 @@ def post_at(path: str) -> Post | None:
     """The article, page or redirect served at ``/<path>/`` (1 GetItem)."""
     try:
         return Post.get(*Post.key_for(path))
+    except DoesNotExist:
+        return None
+
+
+def author(slug: str) -> AuthorItem | None:
+    """An author's name and bio (1 GetItem)."""
+    try:
+        return AuthorItem.get("author", slug)
     except DoesNotExist:
         return None
 

@@ -1,12 +1,17 @@
-"""Fill a gap in moto's S3 so that local runs and tests behave as AWS does.
+"""Fill two gaps in moto so that local runs and tests behave as AWS does.
 
-moto 5.2 sends no notification when an object in a *versioned* bucket is
-deleted (AWS sends ``s3:ObjectRemoved:DeleteMarkerCreated``). The content
-bucket is versioned, so without this an editor's ``aws s3 rm`` would never
-unpublish anything locally. ``install()`` wraps moto's ``delete_object`` to
-send that notification through moto's own notification code, with moto's own
-event shape. It is a no-op for deletes moto already notifies (unversioned
-buckets, deletes of a specific version).
+1. moto 5.2 sends no notification when an object in a *versioned* bucket is
+   deleted (AWS sends ``s3:ObjectRemoved:DeleteMarkerCreated``). The content
+   bucket is versioned, so without this an editor's ``aws s3 rm`` would never
+   unpublish anything locally. The patch sends that notification through
+   moto's own notification code, with moto's own event shape; deletes moto
+   already notifies (unversioned buckets, deletes of one version) are left
+   alone.
+2. moto's ``TransactWriteItems`` deep-copies the whole table once per item in
+   the transaction, to roll back on failure: a publish gets slower with every
+   article on the site, which real DynamoDB does not. The patch keeps moto's
+   code but snapshots only the items the transaction touches, and restores
+   those on failure, as DynamoDB's all-or-nothing semantics require.
 """
 
 from __future__ import annotations
@@ -42,4 +47,50 @@ def install() -> None:
         return result
 
     S3Backend.delete_object = delete_object
+    _install_item_level_rollback()
     _installed = True
+
+
+def _install_item_level_rollback() -> None:
+    import copy
+
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+
+    class _TablesAreNotCopied:
+        """Stands in for the ``copy`` module inside moto's transaction code."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        touched = []
+        for entry in transact_items:
+            op = next(iter(entry.values()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            key = op.get("Key") or {
+                name: op["Item"][name] for name in (table.hash_key_attr, table.range_key_attr)
+                if name and name in op.get("Item", {})}
+            current = self.get_item(table.name, key)
+            touched.append((table.name, key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+        dynamodb_models.copy = _TablesAreNotCopied  # type: ignore[assignment]
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table_name, key, attributes in touched:
+                if attributes is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, attributes)
+            raise
+        finally:
+            dynamodb_models.copy = copy  # type: ignore[assignment]
+
+    DynamoDBBackend.transact_write_items = transact_write_items
