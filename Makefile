@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package check resync clean
+.PHONY: run test test-fast package check resync chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 ## test-fast: the test suite without the slow packaging tests
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+## chaos: 500 uploads, updates and deletes with duplicated, reordered deliveries and injected faults
+chaos: $(STAMP)
+	NEWSROOM_CHAOS_OPERATIONS=500 $(BIN)/python -m pytest tests/chaos -q -s -p no:randomly 2>&1 | grep -E "chaos figures|passed|failed|Error"
 
 ## check: validate the sample content with the editors' checker
 check: $(STAMP)

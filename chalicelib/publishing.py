@@ -476,21 +476,30 @@ def refresh_referrers(slug: str) -> int:
 
 
 def _refresh_links(slug: str, ref: Ref | None = None) -> bool:
-    """Recompute one article's related posts and cross-link titles; True if they changed."""
+    """Recompute one article's related posts and cross-link titles; True if they changed.
+
+    Its Ref items follow: links it no longer shows stop refreshing it, so the
+    work per change stays bounded by the links that really exist.
+    """
     post = get_post(slug)
     if post is None or post.kind == "redirect":
         if ref is not None:
             ref.delete()
         return False
+    before = _ref_targets(post)
     related = _related_candidates(post)
     xrefs = _xref_targets((post.xrefs or {}).keys())
-    if related == (post.related or []) and xrefs == (post.xrefs or {}):
-        return False
-    previous_targets = _ref_targets(post)
-    post.update(actions=[Post.related.set(related), Post.xrefs.set(xrefs)])
-    for target in {r["slug"] for r in related} - previous_targets:
+    changed = related != (post.related or []) or xrefs != (post.xrefs or {})
+    if changed:
+        post.update(actions=[Post.related.set(related), Post.xrefs.set(xrefs)])
+    after = _ref_targets(post) if changed else before
+    for target in after - before:
         Ref(f"refs#{target}", post.slug).save()
-    return True
+    for target in before - after:
+        Ref(f"refs#{target}", post.slug).delete()
+    if ref is not None and ref.pk.removeprefix("refs#") not in after:
+        ref.delete()
+    return changed
 
 
 # --- authors, categories, settings -----------------------------------------------

@@ -12,10 +12,15 @@
    article on the site, which real DynamoDB does not. The patch keeps moto's
    code but snapshots only the items the transaction touches, and restores
    those on failure, as DynamoDB's all-or-nothing semantics require.
+3. moto's ``Query`` on a table's own key sorts *every* item of the table to
+   find one partition. The patch hands it only the queried partition (moto
+   then filters and sorts as before), so a Query costs what the partition
+   holds, as in DynamoDB, not what the whole site holds.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 _installed = False
@@ -48,7 +53,38 @@ def install() -> None:
 
     S3Backend.delete_object = delete_object
     _install_item_level_rollback()
+    _install_partition_query()
     _installed = True
+
+
+def _install_partition_query() -> None:
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    original_all_items = Table.all_items
+    state = threading.local()
+
+    def all_items(self: Any) -> Any:
+        partition = getattr(state, "partition", None)
+        if partition is None or partition[0] is not self:
+            return original_all_items(self)
+        items = self.items.get(partition[1])
+        if items is None:
+            return []
+        return list(items.values()) if self.range_key_attr else [items]
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name or hash_key is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        state.partition = (self, hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            state.partition = None
+
+    Table.all_items = all_items
+    Table.query = query
 
 
 def _install_item_level_rollback() -> None:
