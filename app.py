@@ -2,41 +2,127 @@
 
 from chalice import Chalice
 
-from chalicelib import config, pages
+from chalicelib import config, feeds, pages, web
 
 app = Chalice(app_name="newsroom")
+app.register_middleware(web.security_headers, "http")
+request = lambda: app.current_request  # noqa: E731 - the request being served
 
 
 @app.route("/")
 def home():
-    """The front page: newest articles."""
-    return pages.render_home()
+    """The front page: newest articles (``?s=`` searches)."""
+    return pages.render_home(request())
+
+
+@app.route("/search")
+def search():
+    """Search results for ``?q=``."""
+    return pages.render_search(request())
+
+
+@app.route("/feed")
+@app.route("/feed/atom")
+def site_feed():
+    """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
+    return feeds.render_feed(request(), "home", "/feed/", atom=request().context["path"].rstrip("/").endswith("atom"))
 
 
 @app.route("/category/{slug}")
 def category(slug):
     """A category archive."""
-    return pages.render_category(slug)
+    return pages.render_category(request(), slug)
+
+
+@app.route("/category/{slug}/feed")
+@app.route("/category/{slug}/feed/atom")
+def category_feed(slug):
+    """A category's RSS or Atom feed."""
+    return feeds.render_feed(request(), f"category#{slug}", f"/category/{slug}/feed/",
+                             atom=request().context["path"].rstrip("/").endswith("atom"))
+
+
+@app.route("/tag/{slug}")
+def tag(slug):
+    """A tag archive."""
+    return pages.render_tag(request(), slug)
+
+
+@app.route("/tag/{slug}/feed")
+@app.route("/tag/{slug}/feed/atom")
+def tag_feed(slug):
+    """A tag's RSS or Atom feed."""
+    return feeds.render_feed(request(), f"tag#{slug}", f"/tag/{slug}/feed/",
+                             atom=request().context["path"].rstrip("/").endswith("atom"))
 
 
 @app.route("/author/{slug}")
 def author(slug):
     """An author's archive."""
-    return pages.render_author(slug)
+    return pages.render_author(request(), slug)
+
+
+@app.route("/author/{slug}/feed")
+@app.route("/author/{slug}/feed/atom")
+def author_feed(slug):
+    """An author's RSS or Atom feed."""
+    return feeds.render_feed(request(), f"author#{slug}", f"/author/{slug}/feed/",
+                             atom=request().context["path"].rstrip("/").endswith("atom"))
+
+
+@app.route("/sitemap.xml")
+def sitemap_index():
+    """The sitemap index."""
+    return feeds.render_sitemap_index(request())
+
+
+@app.route("/sitemaps/{name}")
+def sitemap(name):
+    """A child sitemap: ``pages.xml`` or ``posts-YYYY-MM.xml``."""
+    return feeds.render_sitemap(request(), name.removesuffix(".xml"))
+
+
+@app.route("/robots.txt")
+def robots():
+    """robots.txt."""
+    return feeds.render_robots(request())
+
+
+@app.route("/static/{name}")
+def static(name):
+    """The stylesheet, ``style.<version>.css``, cached for a year."""
+    return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
+
+
+@app.route("/media/{a}")
+@app.route("/media/{a}/{b}")
+@app.route("/media/{a}/{b}/{c}")
+@app.route("/media/{a}/{b}/{c}/{d}")
+def media(**parts):
+    """Images from the bucket's media/ prefix (CloudFront serves these in production)."""
+    return feeds.media(request(), "/".join(parts.values()))
 
 
 @app.route("/{slug}")
 def post(slug):
-    """An article or static page; an old URL redirects."""
-    return pages.render_post(slug)
+    """An article or static page; a year archive (``/2022/``); an old URL redirects."""
+    return pages.render_post(request(), slug)
 
 
 @app.route("/{first}/{second}")
+def month_or_alias(first, second):
+    """A month archive (``/2022/07/``) or an old URL that redirects."""
+    if pages.is_month(first, second):
+        return pages.render_date_archive(request(), first, second)
+    return pages.render_post(request(), f"{first}/{second}")
+
+
 @app.route("/{first}/{second}/{third}")
 @app.route("/{first}/{second}/{third}/{fourth}")
+@app.route("/{first}/{second}/{third}/{fourth}/{fifth}")
 def deep_path(**segments):
     """Old multi-segment URLs (aliases) redirect; anything else is a 404 page."""
-    return pages.render_post("/".join(segments.values()))
+    return pages.render_post(request(), "/".join(segments.values()))
 
 
 @app.on_sqs_message(queue=config.INGEST_QUEUE, batch_size=10)

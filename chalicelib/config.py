@@ -19,6 +19,16 @@ AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
 # for this long; see docs/architecture.md for what that delays.
 SITE_CACHE_SECONDS = float(os.environ.get("NEWSROOM_SITE_CACHE_SECONDS", "10"))
 
+# Where the site is reached, e.g. "https://news.example.com" (custom domain),
+# "https://abc123.execute-api.us-east-1.amazonaws.com/api" (API Gateway's stage
+# URL) or "http://127.0.0.1:8000" (chalice local). Internal links get its path
+# as a prefix; canonical URLs, feeds and the sitemap use it whole. Empty: taken
+# from each request (Host header, plus "/<stage>" on an execute-api host).
+BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "").rstrip("/")
+# Signs paging cursors so they cannot be forged. Set a long random value per
+# stage in production; the default only suits local use.
+CURSOR_SECRET = os.environ.get("NEWSROOM_CURSOR_SECRET", "local-development-only").encode()
+
 # Bucket layout. Only these prefixes are ingested (the bucket notification
 # filters match them); reports are written where ingest does not look.
 ARTICLES_PREFIX = "articles/"
@@ -27,4 +37,5 @@ AUTHORS_PREFIX = "authors/"
 CATEGORIES_PREFIX = "categories/"
 SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
+MEDIA_PREFIX = "media/"
 INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, SETTINGS_PREFIX)

@@ -25,20 +25,21 @@ from slugify import slugify
 
 from chalicelib import config
 
-# Hard limits: a file past one is refused with a report, never truncated.
+# Hard limits: a file past one is refused with a report, never truncated. The
+# counts also keep one publish within DynamoDB's 100 items per transaction.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 32 * 1024
 MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 2000
 MAX_CATEGORIES = 10
-MAX_TAGS = 20
-MAX_ALIASES = 20
+MAX_TAGS = 10
+MAX_ALIASES = 10
 MAX_SLUG_CHARS = 120
 
 # First path segments the site's own routes use; an article cannot take them.
 RESERVED_SLUGS = frozenset(
     {"category", "author", "tag", "feed", "search", "page", "media", "comments",
-     "sitemap-xml", "robots-txt", "static", "api"}
+     "sitemaps", "static", "api", "wp-admin", "wp-content"}
 )
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")

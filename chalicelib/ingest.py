@@ -23,6 +23,8 @@ dead-letter queue with its original body for replay.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import logging
 import random
@@ -171,8 +173,14 @@ def _apply_once(bucket: str, key: str, sequencer: str | None, force: bool = Fals
 def _publish(bucket: str, parsed: Any, source: Any, etag: str | None, sequencer: str | None,  # type: ignore[no-untyped-def]
              force: bool):
     if isinstance(parsed, Article):
+        rendered = markup.render_body(parsed.body, parsed.body_format)
+        wanted = markup.media_images(rendered.html)
+        if parsed.image and parsed.image.startswith("/media/"):
+            wanted.append(parsed.image)
+        sizes = {src: size for src in wanted if (size := _media_size(bucket, src))}
+        rendered = dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes))
         return publishing.publish_article(
-            parsed, markup.render_body(parsed.body, parsed.body_format), source, etag, sequencer,
+            parsed, rendered, source, etag, sequencer, image_size=sizes.get(parsed.image or ""),
             file_exists=lambda other: _object_exists(bucket, other),
             store_body=lambda body_key, html: s3_client().put_object(
                 Bucket=bucket, Key=body_key, Body=html, ContentType="text/html; charset=utf-8"),
@@ -207,6 +215,21 @@ def _read_object(bucket: str, key: str) -> tuple[bytes | None, str | None]:
     # Read one byte past the limit: a huge file is refused without loading it whole.
     data = response["Body"].read(content_format.MAX_FILE_BYTES + 1)
     return data, response.get("ETag", "").strip('"') or None
+
+
+def _media_size(bucket: str, src: str) -> tuple[int, int] | None:
+    """Width and height of an image in the bucket's media/ prefix, from its first 64 KiB."""
+    import imagesize
+
+    key = urllib.parse.unquote(src.lstrip("/"))
+    try:
+        head = s3_client().get_object(Bucket=bucket, Key=key, Range="bytes=0-65535")["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "InvalidRange"):
+            return None
+        raise
+    width, height = imagesize.get(io.BytesIO(head))
+    return (width, height) if width > 0 and height > 0 else None
 
 
 def _object_exists(bucket: str, key: str) -> bool:

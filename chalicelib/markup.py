@@ -90,3 +90,37 @@ def first_paragraph_text(clean_html: str, limit: int = 300) -> str:
                 return text
             return text[:limit].rsplit(" ", 1)[0] + "…"
     return ""
+
+
+_IMG = re.compile(r"<img\b([^>]*)>")
+_ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+
+
+def media_images(clean_html: str) -> list[str]:
+    """The ``/media/...`` image sources in sanitized HTML, in order, once each."""
+    found: list[str] = []
+    for attrs in _IMG.findall(clean_html):
+        src = dict(_ATTR.findall(attrs)).get("src", "")
+        if src.startswith("/media/") and src not in found:
+            found.append(src)
+    return found
+
+
+def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """Give every image its width and height (where known) and lazy loading.
+
+    Runs after sanitizing, so the attributes it adds are ours, not the editor's.
+    Known sizes stop the layout from shifting as images arrive.
+    """
+
+    def rebuild(match: re.Match[str]) -> str:
+        attrs = dict(_ATTR.findall(match.group(1)))
+        size = sizes.get(attrs.get("src", ""))
+        if size and "width" not in attrs and "height" not in attrs:
+            attrs["width"], attrs["height"] = str(size[0]), str(size[1])
+        attrs.setdefault("alt", "")
+        attrs["loading"] = "lazy"
+        attrs["decoding"] = "async"
+        return "<img " + " ".join(f'{name}="{value}"' for name, value in attrs.items()) + ">"
+
+    return _IMG.sub(rebuild, clean_html)

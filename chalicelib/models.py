@@ -20,6 +20,8 @@ Category           ``category``              ``<slug>``                 categori
 Source             ``source``                ``<bucket key>``           what each file published (ingest)
 Ref                ``refs#<target slug>``    ``<referring slug>``       who shows a link to an article
 Claim              ``claim#<slug>``          ``<bucket key>``           a file waiting for a taken slug
+SearchTerm         ``term#<stem>``           ``<score>#<date>#<slug>``  search, best match first
+Month              ``month``                 ``2022-07``                sitemap index (one Query)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -81,6 +83,8 @@ class Post(_TableItem):
     related = JSONAttribute(null=True)  # [{"slug", "title", "date"}, ...] candidates, newest first
     aliases = ListAttribute(of=UnicodeAttribute, null=True)
     redirect_to = UnicodeAttribute(null=True)  # kind == "redirect": the slug it points to
+    image_size = ListAttribute(of=NumberAttribute, null=True)  # [width, height] of a /media/ image
+    search_keys = JSONAttribute(null=True)  # [[term, sk], ...] of its SearchTerm items
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
     comment_count = NumberAttribute(default=0)
@@ -102,6 +106,8 @@ class Listing(_TableItem):
     author_name = UnicodeAttribute(null=True)
     categories = ListAttribute(of=UnicodeAttribute, null=True)
     image = UnicodeAttribute(null=True)
+    updated = UnicodeAttribute(null=True)  # last modification, for sitemaps and feeds
+    label = UnicodeAttribute(null=True)  # tag listings: the tag's name as written
 
 
 class SiteSnapshot(_TableItem):
@@ -160,8 +166,24 @@ class Ref(_TableItem):
     """Article ``sk`` shows a link to article ``pk`` (cross-link or related post)."""
 
 
+class SearchTerm(_TableItem):
+    """Article ``slug`` contains term ``pk`` with the score encoded in ``sk`` (see search.py)."""
+
+    slug = UnicodeAttribute()
+    title = UnicodeAttribute()
+    date = UnicodeAttribute()
+    summary = UnicodeAttribute(null=True)
+
+
+class Month(_TableItem):
+    """A month with published articles (``sk`` = "2022-07"), for the sitemap index."""
+
+    lastmod = UnicodeAttribute()
+
+
 class Claim(_TableItem):
     """File ``sk`` wants slug ``pk`` but another file has it; retried when it is freed."""
 
 
-ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim)
+ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim,
+              SearchTerm, Month)

@@ -1,14 +1,16 @@
-"""Render readers' pages: data from ``store`` in, HTML responses out.
+"""Render readers' HTML pages: data from ``store`` in, responses out.
 
-Each ``render_*`` function makes the page's DynamoDB reads through ``store``
-(at most two per page, one when the site snapshot is warm) and renders one
-template from ``templates/``. Autoescape is on for every template; the only
-HTML marked safe is article bodies, which ingest sanitized.
+Each ``render_*`` function takes the Chalice request, makes the page's
+DynamoDB reads through ``store`` (one per page when the site snapshot is
+warm; the page names its extra reads where it has any), computes the page's
+ETag from that data, and renders one template only when the client does not
+already have that version (``web.respond``). Autoescape is on for every
+template; the only HTML marked safe is article bodies, sanitized at ingest.
 
-Scheduled articles are hidden here by comparing dates with the clock, so a
-future ``date`` goes live on time with no redeploy and no scheduled job:
-archive Queries exclude the future in their key condition, and the article
-page, related posts and recent posts compare at render time.
+Scheduled articles are hidden by comparing dates with the clock, so a future
+``date`` goes live on time with no job and no redeploy: archive Queries
+exclude the future in their key condition, and the article page, related
+posts and recent posts compare at render time.
 """
 
 from __future__ import annotations
@@ -16,32 +18,35 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import json
 import re
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, store
+from chalicelib import bodies, paging, store, web
+from chalicelib.web import Site
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-HTML_TYPE = "text/html; charset=utf-8"
 _XREF_MARKER = re.compile(r"<!--xref:([a-z0-9-]+)-->")
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^(0[1-9]|1[0-2])$")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The Jinja2 environment, built on first use (autoescape everywhere)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        loader=jinja2.FileSystemLoader(str(web.TEMPLATES_DIR)),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["longdate"] = long_date
-    env.filters["isodate"] = lambda value: value or ""
+    env.filters["jsonld"] = json_ld
     return env
 
 
@@ -50,112 +55,232 @@ def long_date(value: str | None) -> str:
     if not value:
         return ""
     moment = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
-    return f"{moment:%B} {moment.day}, {moment.year}"
+    return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
 
 
-def _now_iso() -> str:
+def json_ld(data: dict[str, Any]) -> Markup:
+    """JSON for a <script type="application/ld+json"> block; '<', '>' and '&' cannot end it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def now_iso() -> str:
+    """The current time as items store it."""
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _html(template: str, status: int = 200, **context: Any) -> Response:
-    body = environment().get_template(template).render(**context)
-    return Response(body=body, status_code=status, headers={"Content-Type": HTML_TYPE})
+def _render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
 
 
-def _chrome(site: dict[str, Any], now: str) -> dict[str, Any]:
+def _chrome(site: Site, snapshot: dict[str, Any], now: str) -> dict[str, Any]:
     """What every page shows around its content: header, menu, widgets, footer."""
-    settings = site["settings"]
-    recent = [r for r in site["recent"] if r["date"] <= now][: settings["recent_posts"]]
+    settings = snapshot["settings"]
     return {
         "site": settings,
-        "menu": site["menu"],
-        "footer": site["footer"],
-        "categories": site["categories"],
-        "recent": recent,
-        "category_names": {c["slug"]: c["name"] for c in site["categories"]},
-        "author_names": site["authors"],
+        "base": site.base,
+        "stylesheet": site.link(f"/static/style.{web.code_version()}.css"),
+        "menu": [{**item, "url": _local(site, item["url"])} for item in snapshot["menu"]],
+        "footer": [{**item, "url": _local(site, item["url"])} for item in snapshot["footer"]],
+        "categories": snapshot["categories"],
+        "recent": [r for r in snapshot["recent"] if r["date"] <= now][: settings["recent_posts"]],
+        "category_names": {c["slug"]: c["name"] for c in snapshot["categories"]},
+        "author_names": snapshot["authors"],
+        "home_url": site.url("/"),
+        "search_query": "",
     }
 
 
-def redirect(location: str) -> Response:
-    """A permanent redirect to another path on this site."""
-    return Response(body="", status_code=301, headers={"Location": location})
+def _local(site: Site, url: str) -> str:
+    return site.base + url if url.startswith("/") else url
 
 
-def render_home() -> Response:
-    """The front page: newest articles first."""
-    now = _now_iso()
-    site = store.site()
-    entries = store.listing("home", site["settings"]["page_size"], now)
-    return _html("blog/listing.html", **_chrome(site, now), entries=entries, heading=None,
-                 description=site["settings"]["tagline"], page_title=None)
+def _snapshot_version(snapshot: dict[str, Any]) -> str:
+    return snapshot.get("built_at", "")
 
 
-def render_category(slug: str) -> Response:
+# --- archives ---------------------------------------------------------------------
+
+def render_home(request: Any) -> Response:
+    """The front page: newest articles, paged."""
+    site = web.site_of(request)
+    if site.query.get("s") is not None:
+        return render_search(request, site.query.get("s", ""))
+    snapshot = store.site()
+    settings = snapshot["settings"]
+    return _archive(site, snapshot, "home", canonical="/", heading=None, title=None,
+                    description=settings["tagline"] or settings["site_name"], feed="/feed/")
+
+
+def render_category(request: Any, slug: str) -> Response:
     """A category archive. :raise 404: no such category."""
-    now = _now_iso()
-    site = store.site()
-    category = next((c for c in site["categories"] if c["slug"] == slug), None)
+    site = web.site_of(request)
+    snapshot = store.site()
+    category = next((c for c in snapshot["categories"] if c["slug"] == slug), None)
     if category is None:
-        return render_not_found(site)
-    entries = store.listing(f"category#{slug}", site["settings"]["page_size"], now)
-    return _html("blog/listing.html", **_chrome(site, now), entries=entries, heading=category["name"],
-                 description=category["description"], page_title=category["name"],
-                 breadcrumb=[{"title": category["name"], "url": None}])
+        return render_not_found(request, snapshot)
+    return _archive(site, snapshot, f"category#{slug}", canonical=f"/category/{slug}/",
+                    heading=category["name"], title=category["name"],
+                    description=category["description"] or f"{category['name']}: latest articles",
+                    feed=f"/category/{slug}/feed/")
 
 
-def render_author(slug: str) -> Response:
-    """An author's archive with their bio. :raise 404: no such author."""
-    now = _now_iso()
-    site = store.site()
+def render_tag(request: Any, slug: str) -> Response:
+    """A tag archive (the name comes with the listing: no extra read). :raise 404: no such tag."""
+    site = web.site_of(request)
+    snapshot = store.site()
+    return _archive(site, snapshot, f"tag#{slug}", canonical=f"/tag/{slug}/", heading=None, title=None,
+                    description=None, feed=f"/tag/{slug}/feed/", label_from_entries="Tag: ")
+
+
+def render_author(request: Any, slug: str) -> Response:
+    """An author's archive with their bio (one extra GetItem). :raise 404: no such author."""
+    site = web.site_of(request)
+    snapshot = store.site()
     author = store.author(slug)
     if author is None:
-        return render_not_found(site)
-    entries = store.listing(f"author#{slug}", site["settings"]["page_size"], now)
-    return _html("blog/listing.html", **_chrome(site, now), entries=entries,
-                 heading=f"Author: {author.name}", description=author.bio or "", page_title=author.name,
-                 breadcrumb=[{"title": author.name, "url": None}])
+        return render_not_found(request, snapshot)
+    return _archive(site, snapshot, f"author#{slug}", canonical=f"/author/{slug}/",
+                    heading=f"Author: {author.name}", title=author.name,
+                    description=author.bio or f"Articles by {author.name}", feed=f"/author/{slug}/feed/",
+                    extra_etag=(author.name, author.bio))
 
 
-def render_post(path: str) -> Response:
+def is_month(year: str, month: str) -> bool:
+    """Whether ``/<year>/<month>/`` names a month archive."""
+    return bool(_YEAR.match(year) and _MONTH.match(month))
+
+
+def render_date_archive(request: Any, year: str, month: str | None = None) -> Response:
+    """Articles of one year or month. :raise 404: not a date."""
+    if not _YEAR.match(year) or (month is not None and not _MONTH.match(month)):
+        return render_not_found(request)
+    site = web.site_of(request)
+    snapshot = store.site()
+    if month is None:
+        name, path, heading = f"year#{year}", f"/{year}/", f"Archive: {year}"
+    else:
+        name, path, heading = f"month#{year}-{month}", f"/{year}/{month}/", f"Archive: {MONTHS[int(month) - 1]} {year}"
+    return _archive(site, snapshot, name, canonical=path, heading=heading, title=heading,
+                    description=heading, feed=None, empty_is_404=True)
+
+
+def _archive(site: Site, snapshot: dict[str, Any], listing: str, canonical: str, heading: str | None,
+             title: str | None, description: str | None, feed: str | None, empty_is_404: bool = False,
+             label_from_entries: str | None = None, extra_etag: tuple = ()) -> Response:
+    if (redirect := web.canonical_redirect(site, canonical)) is not None:
+        return redirect
+    now = now_iso()
+    after, before = site.query.get("after"), site.query.get("before")
+    try:
+        page = store.listing_page(listing, snapshot["settings"]["page_size"], now,
+                                  after=paging.decode(listing, after) if after else None,
+                                  before=paging.decode(listing, before) if before else None)
+    except paging.BadCursor:
+        return render_error(site, snapshot, 400, "This page link is not valid",
+                            "The link to this page of the archive is damaged or out of date.",
+                            first_page=site.link(canonical))
+    if not page.entries and (empty_is_404 or label_from_entries) and not (after or before):
+        return render_not_found(None, snapshot, site)
+    if label_from_entries:
+        name = next((e.label for e in page.entries if e.label), listing.split("#", 1)[1])
+        heading = title = f"{label_from_entries}{name}"
+        description = f"Articles tagged {name}"
+    older = site.link(canonical, after=paging.encode(listing, page.older)) if page.older else None
+    newer = site.link(canonical, before=paging.encode(listing, page.newer)) if page.newer else None
+    if newer is None and (after or before):
+        newer = site.link(canonical)
+    paged = bool(after or before)
+    context = {
+        **_chrome(site, snapshot, now),
+        "entries": page.entries, "heading": heading, "page_title": title, "description": description,
+        "canonical": site.url(canonical), "older": older, "newer": newer,
+        "feed": site.link(feed) if feed else None,
+        "breadcrumb": [{"title": heading, "url": None}] if heading else None,
+        "robots": "noindex, follow" if paged else None, "og_type": "website",
+    }
+    parts = (listing, _snapshot_version(snapshot), page.older, page.newer, after, before, extra_etag,
+             [sorted(e.attribute_values.items()) for e in page.entries])
+    return web.respond(site, lambda: _render("blog/listing.html", **context), parts)
+
+
+# --- articles and pages ----------------------------------------------------------
+
+def render_post(request: Any, path: str) -> Response:
     """An article or static page at ``/<path>/``, or its redirect. :raise 404: none visible."""
-    now = _now_iso()
+    site = web.site_of(request)
+    if _YEAR.match(path):
+        return render_date_archive(request, path)
+    now = now_iso()
     post = store.post_at(path)
-    if post is not None and post.kind == "redirect" and post.redirect_to:
-        return redirect(f"/{post.redirect_to}/")
-    site = store.site()
-    if post is None or post.kind == "redirect" or post.draft or (post.date and post.date > now):
-        return render_not_found(site)
-    chrome = _chrome(site, now)
-    if post.kind == "page":
-        return _html("blog/page.html", **chrome, post=post, page_title=post.title,
-                     body=Markup(fill_xrefs(bodies.load(post), post.xrefs or {}, now)),
-                     description=post.summary)
-    primary = (post.categories or [None])[0]
-    related = [r for r in post.related or [] if r["date"] <= now and r["slug"] != post.slug]
-    breadcrumb = []
-    if primary:
-        breadcrumb.append({"title": chrome["category_names"].get(primary, primary),
-                           "url": f"/category/{primary}/"})
-    breadcrumb.append({"title": post.title, "url": None})
-    return _html(
-        "blog/article.html", **chrome, post=post, page_title=post.title, description=post.summary,
-        body=Markup(fill_xrefs(bodies.load(post), post.xrefs or {}, now)),
-        author_name=chrome["author_names"].get(post.author) or post.author_name,
-        primary_category=primary, breadcrumb=breadcrumb,
-        related=related[: site["settings"]["related_posts"]],
-        tags=post.tags or [],
-    )
+    if post is not None and post.kind == "redirect":
+        if post.redirect_to:
+            return web.redirect(site.link(f"/{post.redirect_to}/") + web.query_string(site.query))
+        post = None
+    snapshot = store.site()
+    if post is None or post.draft or (post.date and post.date > now):
+        return render_not_found(None, snapshot, site)
+    canonical = f"/{post.slug}/"
+    if (redirect := web.canonical_redirect(site, canonical)) is not None:
+        return redirect
+    chrome = _chrome(site, snapshot, now)
+
+    def render() -> str:
+        body = Markup(web.prefix_links(fill_xrefs(bodies.load(post), post.xrefs or {}, now, site.base), site.base))
+        image_url = _absolute(site, post.image)
+        common = {**chrome, "post": post, "page_title": post.title, "description": post.summary, "body": body,
+                  "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
+                  "og_type": "article" if post.kind == "article" else "website"}
+        if post.kind == "page":
+            return _render("blog/page.html", **common)
+        primary = (post.categories or [None])[0]
+        author_name = chrome["author_names"].get(post.author) or post.author_name
+        breadcrumb = []
+        if primary:
+            breadcrumb.append({"title": chrome["category_names"].get(primary, primary),
+                               "url": site.link(f"/category/{primary}/")})
+        breadcrumb.append({"title": post.title, "url": None})
+        related = [r for r in post.related or [] if r["date"] <= now and r["slug"] != post.slug]
+        return _render(
+            "blog/article.html", **common, author_name=author_name, primary_category=primary,
+            breadcrumb=breadcrumb, related=related[: snapshot["settings"]["related_posts"]],
+            tags=post.tags or [], structured_data=_news_article(site, snapshot, post, author_name, image_url),
+        )
+
+    attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
+    parts = (_snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str))
+    return web.respond(site, render, parts)
 
 
-def render_not_found(site: dict[str, Any] | None = None) -> Response:
-    """The 404 page, with the site's menu and widgets."""
-    now = _now_iso()
-    site = site if site is not None else store.site()
-    return _html("site/not_found.html", status=404, **_chrome(site, now), page_title="Page not found")
+def _absolute(site: Site, url: str | None) -> str | None:
+    if not url:
+        return None
+    return site.url(url) if url.startswith("/") else url
 
 
-def fill_xrefs(body_html: str, xrefs: dict[str, dict[str, str] | None], now: str) -> str:
+def _news_article(site: Site, snapshot: dict[str, Any], post: Any, author_name: str | None,
+                  image: str | None) -> dict[str, Any]:
+    """schema.org NewsArticle for search engines."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": (post.title or "")[:110],
+        "datePublished": post.date,
+        "dateModified": post.updated or post.date,
+        "mainEntityOfPage": site.url(f"/{post.slug}/"),
+        "publisher": {"@type": "Organization", "name": snapshot["settings"]["site_name"], "url": site.url("/")},
+    }
+    if post.summary:
+        data["description"] = post.summary
+    if author_name:
+        data["author"] = {"@type": "Person", "name": author_name,
+                          "url": site.url(f"/author/{post.author}/") if post.author else None}
+    if image:
+        data["image"] = [image]
+    return data
+
+
+def fill_xrefs(body_html: str, xrefs: dict[str, dict[str, str] | None], now: str, base: str = "") -> str:
     """Replace cross-link markers with links titled by the target's current title.
 
     A marker whose target is unpublished, a draft or still scheduled is removed.
@@ -165,6 +290,62 @@ def fill_xrefs(body_html: str, xrefs: dict[str, dict[str, str] | None], now: str
         target = xrefs.get(match.group(1))
         if not target or (target.get("date") or "") > now:
             return ""
-        return f'<a href="/{match.group(1)}/">{html.escape(target["title"])}</a>'
+        return f'<a href="{base}/{match.group(1)}/">{html.escape(target["title"])}</a>'
 
     return _XREF_MARKER.sub(link, body_html)
+
+
+# --- search -----------------------------------------------------------------------
+
+def render_search(request: Any, query: str | None = None) -> Response:
+    """Search results for ``?s=`` or ``/search/?q=`` (at most five Queries)."""
+    site = web.site_of(request)
+    snapshot = store.site()
+    now = now_iso()
+    query = (query if query is not None else site.query.get("q", "")).strip()[:200]
+    try:
+        page_number = max(1, min(int(site.query.get("page", "1")), 20))
+    except ValueError:
+        page_number = 1
+    hits = store.search(query, now) if query else []
+    size = snapshot["settings"]["page_size"]
+    shown = hits[(page_number - 1) * size: page_number * size]
+    more = len(hits) > page_number * size
+    context = {
+        **_chrome(site, snapshot, now), "query": query, "hits": shown, "total": len(hits),
+        "page_title": f"Search: {query}" if query else "Search", "description": "Search the site",
+        "canonical": site.url("/search/"), "robots": "noindex, follow", "search_query": query,
+        "older": site.link("/search/", q=query, page=str(page_number + 1)) if more else None,
+        "newer": site.link("/search/", q=query, page=str(page_number - 1) if page_number > 2 else None)
+        if page_number > 1 else None,
+        "og_type": "website",
+    }
+    parts = ("search", query, page_number, _snapshot_version(snapshot), [(h["slug"], h["title"]) for h in shown])
+    return web.respond(site, lambda: _render("blog/search.html", **context), parts, cache=web.SHORT_CACHE)
+
+
+# --- errors -----------------------------------------------------------------------
+
+def render_not_found(request: Any, snapshot: dict[str, Any] | None = None, site: Site | None = None) -> Response:
+    """The 404 page, with the site's menu and widgets."""
+    return render_error(site or web.site_of(request), snapshot, 404, "Page not found",
+                        "Sorry, there is nothing at this address.")
+
+
+def render_error(site: Site, snapshot: dict[str, Any] | None, status: int, heading: str, message: str,
+                 first_page: str | None = None) -> Response:
+    """An error page with the site's chrome."""
+    snapshot = snapshot if snapshot is not None else store.site()
+    context = {**_chrome(site, snapshot, now_iso()), "page_title": heading, "heading": heading,
+               "message": message, "first_page": first_page, "robots": "noindex", "canonical": None}
+    return web.respond(site, lambda: _render("site/error.html", **context),
+                       (status, heading, _snapshot_version(snapshot)), status=status, cache=web.SHORT_CACHE)
+
+
+def stylesheet(request: Any, version: str) -> Response:
+    """The stylesheet; its URL carries the code version, so it can be cached for a year."""
+    site = web.site_of(request)
+    if version != web.code_version():
+        return web.redirect(site.link(f"/static/style.{web.code_version()}.css"), permanent=False)
+    return web.respond(site, lambda: web.stylesheet().decode(), ("css",),
+                       content_type="text/css; charset=utf-8", cache=web.ASSET_CACHE)

@@ -36,7 +36,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import bodies, config
+from chalicelib import bodies, config, search
 from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
 from chalicelib.markup import RenderedBody
 from chalicelib.models import (
@@ -44,8 +44,10 @@ from chalicelib.models import (
     CategoryItem,
     Claim,
     Listing,
+    Month,
     Post,
     Ref,
+    SearchTerm,
     SettingsItem,
     SiteSnapshot,
     Source,
@@ -163,11 +165,13 @@ def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
     if post is None:
         return {}
     sk = f"{post.date}#{post.slug}"
+    tag_names = dict(post.tags or [])
     return {
         (f"list#{name}", sk): Listing(
             f"list#{name}", sk, slug=post.slug, title=post.title, date=post.date,
             summary=post.summary, author=post.author, author_name=post.author_name,
-            categories=post.categories, image=post.image,
+            categories=post.categories, image=post.image, updated=post.updated or post.date,
+            label=tag_names.get(name[4:]) if name.startswith("tag#") else None,
         )
         for name in listing_names(post)
     }
@@ -176,7 +180,8 @@ def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
 def publish_article(article: Article, body: RenderedBody, source: Source | None, etag: str | None = None,
                     sequencer: str | None = None,
                     file_exists: Callable[[str], bool] = lambda key: True,
-                    store_body: Callable[[str, bytes], None] | None = None, force: bool = False) -> PublishResult:
+                    store_body: Callable[[str, bytes], None] | None = None, force: bool = False,
+                    image_size: tuple[int, int] | None = None) -> PublishResult:
     """Publish (or update) an article or page from one file.
 
     ``source`` is the file's Source as read *before* the file was read from
@@ -215,18 +220,23 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         author_name=article.author_name, categories=list(article.categories),
         tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
         summary=article.summary or body.excerpt, image=article.image, draft=article.draft,
+        image_size=list(image_size) if image_size else None,
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=article.key, source_etag=etag,
         comment_count=owner.comment_count if owner is not None and owner.source_key == article.key else 0,
     )
     post.related = _related_candidates(post)
     post.xrefs = _xref_targets(body.xrefs)
+    terms = _search_items(post, body.html)
+    post.search_keys = [[item.pk, item.sk] for item in terms]
 
     old_redirects = set(source.redirects or []) if source is not None else set()
     new_redirects, alias_notes = _wanted_redirects(post, previous, old_redirects)
     result.notes += alias_notes
     new_listings = _listing_items(post)
     old_listings = _listing_items(previous)
+    target_changed = previous is None or (previous.slug, previous.draft) != (post.slug, post.draft)
+    to_put = new_redirects if target_changed else new_redirects - old_redirects
 
     def writes(txn: TransactWrite) -> None:
         owned = Post.pk.does_not_exist() | (Post.kind == "redirect") | (Post.source_key == article.key)
@@ -238,10 +248,8 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         for key, item in old_listings.items():
             if key not in new_listings:
                 txn.delete(item)
-        for path in sorted(new_redirects):
+        for path in sorted(to_put):
             target = post.slug if not post.draft else None
-            if path == post.slug:
-                continue
             txn.save(Post(*Post.key_for(path), kind="redirect", slug=path, redirect_to=target,
                           source_key=article.key),
                      condition=Post.pk.does_not_exist() | (Post.kind == "redirect")
@@ -258,6 +266,9 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
 
     # Follow-ups: idempotent, redone on a retry until the Source is settled.
     _write_refs(post, previous, rewrite_all=source is not None and not source.settled)
+    _write_search_terms(terms, previous)
+    if article.kind == "article" and not article.draft and post.date:
+        Month("month", post.date[:7], lastmod=now_iso()).save()
     if source is None or not source.settled or _reader_visible_change(previous, post):
         refresh_referrers(post.slug)
         _refresh_successors(post)
@@ -330,6 +341,7 @@ def _unpublish_post(source: Source, sequencer: str | None) -> PublishResult:
     if source.status != "removed":
         if owned:
             _write_refs(None, post)
+            _write_search_terms([], post)
 
         def writes(txn: TransactWrite) -> None:
             if owned:
@@ -397,6 +409,32 @@ def _reader_visible_change(before: Post | None, after: Post) -> bool:
     return (before.title, before.date, before.draft, before.slug, before.kind, before.categories,
             before.tags) != (after.title, after.date, after.draft, after.slug, after.kind, after.categories,
                              after.tags)
+
+
+# --- search terms --------------------------------------------------------------------
+
+def _search_items(post: Post, body_html: str) -> list[SearchTerm]:
+    """The term index entries for ``post`` (none for drafts, pages and redirects)."""
+    if post.kind != "article" or post.draft or not post.date:
+        return []
+    summary = (post.summary or "")[:300]
+    return [
+        SearchTerm(f"term#{term}", search.sort_key(score, post.date, post.slug), slug=post.slug,
+                   title=post.title, date=post.date, summary=summary)
+        for term, score in search.index_terms(post.title or "", post.summary or "", body_html).items()
+    ]
+
+
+def _write_search_terms(terms: list[SearchTerm], previous: Post | None) -> None:
+    """Write ``terms`` and delete the previous version's entries that are gone (batched)."""
+    keep = {(t.pk, t.sk) for t in terms}
+    stale = [tuple(k) for k in (previous.search_keys or [])] if previous is not None else []
+    with SearchTerm.batch_write() as batch:
+        for item in terms:
+            batch.save(item)
+        for pk, sk in stale:
+            if (pk, sk) not in keep:
+                batch.delete(SearchTerm(pk, sk))
 
 
 # --- links between articles --------------------------------------------------------

@@ -9,12 +9,14 @@ else is read fresh on each request. Nothing here writes.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import config
-from chalicelib.models import AuthorItem, Listing, Post, SiteSnapshot
+from chalicelib import config, search as search_terms
+from chalicelib.models import AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot
 
 EMPTY_SITE: dict[str, Any] = {
     "settings": {"site_name": "Newsroom", "tagline": "", "recent_posts": 5, "related_posts": 4,
@@ -62,11 +64,62 @@ def author(slug: str) -> AuthorItem | None:
         return None
 
 
+@dataclass
+class ArchivePage:
+    """One page of an archive, newest first, and where the neighbouring pages start."""
+
+    entries: list[Listing]
+    older: str | None  # sort key after which the next (older) page starts
+    newer: str | None  # sort key before which the previous (newer) page ends
+
+
+def listing_page(name: str, size: int, now_iso: str, after: str | None = None,
+                 before: str | None = None) -> ArchivePage:
+    """A page of an archive, by key rather than offset: one Query however deep (one item extra
+    tells whether there is more). Scheduled articles are left out by the key condition."""
+    latest = f"{now_iso}#~"  # '~' sorts after every slug character
+    if before is not None:  # the newer page: read upwards from the cursor, then turn it round
+        items = [i for i in Listing.query(f"list#{name}", Listing.sk > before, limit=size + 1) if i.sk <= latest]
+        has_newer = len(items) > size
+        entries = list(reversed(items[:size]))
+        return ArchivePage(entries, older=entries[-1].sk if entries else None,
+                           newer=entries[0].sk if has_newer and entries else None)
+    condition = Listing.sk < after if after is not None else Listing.sk <= latest
+    items = list(Listing.query(f"list#{name}", condition, scan_index_forward=False, limit=size + 1))
+    entries = items[:size]
+    return ArchivePage(entries, older=entries[-1].sk if len(items) > size else None,
+                       newer=entries[0].sk if after is not None and entries else None)
+
+
 def listing(name: str, limit: int, now_iso: str) -> list[Listing]:
     """The newest ``limit`` entries of an archive, leaving out scheduled ones (1 Query)."""
-    return list(Listing.query(
-        f"list#{name}",
-        Listing.sk <= f"{now_iso}#~",  # '~' sorts after every slug character
-        scan_index_forward=False,
-        limit=limit,
-    ))
+    return listing_page(name, limit, now_iso).entries
+
+
+def all_listed(name: str, now_iso: str) -> list[Listing]:
+    """Every entry of an archive, newest first (paged Queries; for sitemaps)."""
+    return list(Listing.query(f"list#{name}", Listing.sk <= f"{now_iso}#~", scan_index_forward=False,
+                              attributes_to_get=["pk", "sk", "slug", "date", "updated"]))
+
+
+def months() -> list[Month]:
+    """Every month that has had articles (1 Query; for the sitemap index)."""
+    return list(Month.query("month"))
+
+
+def search(query: str, now_iso: str) -> list[dict[str, Any]]:
+    """Articles matching ``query``, best first: one Query per term, at most five."""
+    terms = search_terms.query_terms(query)
+    hits: dict[str, dict[str, Any]] = {}
+    matched: dict[str, int] = defaultdict(int)
+    score: dict[str, int] = defaultdict(int)
+    for term in terms:
+        for item in SearchTerm.query(f"term#{term}", limit=search_terms.PER_TERM):
+            if item.date > now_iso:
+                continue
+            hits.setdefault(item.slug, {"slug": item.slug, "title": item.title, "date": item.date,
+                                        "summary": item.summary})
+            matched[item.slug] += 1
+            score[item.slug] += search_terms.MAX_SCORE - int(item.sk.split("#", 1)[0])
+    ranked = sorted(hits, key=lambda slug: (matched[slug], score[slug], hits[slug]["date"]), reverse=True)
+    return [hits[slug] for slug in ranked]

@@ -140,8 +140,11 @@ def test_unknown_url_is_404_with_site_chrome(seeded):
         assert "Iranian news" in section(page, r'<nav class="menu".*?</nav>')
 
 
-def test_url_without_trailing_slash_serves_the_same_page(seeded):
-    assert seeded.get(SEED.rstrip("/")).body == seeded.get(SEED).body
+def test_url_without_trailing_slash_redirects_to_the_canonical_one(seeded):
+    for path in (SEED, "/category/tehran/", "/author/ninfa-along/"):
+        page = seeded.get(path.rstrip("/"))
+        assert page.status_code == 301
+        assert page.headers["Location"] == path
 
 
 def test_article_page_makes_at_most_two_dynamodb_requests(seeded, aws_requests):

@@ -1,0 +1,176 @@
+"""Machine-readable views of the site: RSS 2.0 and Atom feeds, sitemaps, robots.txt.
+
+Feeds are built with feedgen (imported only when a feed is asked for, so HTML
+pages never load it or lxml). Sitemaps follow sitemaps.org: ``/sitemap.xml``
+is an index of one child per month with articles (``/sitemaps/posts-2022-07.xml``)
+plus ``/sitemaps/pages.xml`` for the home page, categories and static pages.
+A month holds far fewer than the 50,000 URLs a sitemap may list; the index
+is one Query over Month items, a child one paged Query over a month's listing.
+Every URL is the canonical one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from typing import Any
+from xml.etree import ElementTree
+
+from chalice import Response
+
+from chalicelib import pages, store, web
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+FEED_SIZE = 20
+
+
+def render_feed(request: Any, listing: str, path: str, atom: bool = False) -> Response:
+    """RSS 2.0 (or Atom) for an archive: the site, a category, a tag or an author."""
+    site = web.site_of(request)
+    snapshot = store.site()
+    kind, _, slug = listing.partition("#")
+    title = snapshot["settings"]["site_name"]
+    if kind == "category":
+        category = next((c for c in snapshot["categories"] if c["slug"] == slug), None)
+        if category is None:
+            return pages.render_not_found(None, snapshot, site)
+        title = f"{category['name']} – {title}"
+    elif kind == "author":
+        name = snapshot["authors"].get(slug)
+        if name is None:
+            return pages.render_not_found(None, snapshot, site)
+        title = f"{name} – {title}"
+    now = pages.now_iso()
+    entries = store.listing(listing, FEED_SIZE, now)
+    if kind == "tag":
+        if not entries:
+            return pages.render_not_found(None, snapshot, site)
+        title = f"{entries[0].label or slug} – {title}"
+    archive_path = path.rsplit("feed/", 1)[0]
+    feed_path = path + ("atom/" if atom else "")
+
+    def render() -> str:
+        from feedgen.feed import FeedGenerator
+
+        feed = FeedGenerator()
+        feed.id(site.url(feed_path))
+        feed.title(title)
+        feed.subtitle(snapshot["settings"]["tagline"] or title)
+        feed.language(snapshot["settings"]["language"])
+        feed.link(href=site.url(archive_path), rel="alternate")
+        feed.link(href=site.url(feed_path), rel="self")
+        feed.updated(_moment(max((e.updated or e.date for e in entries), default=now)))
+        for entry in reversed(entries):  # feedgen puts the last added first
+            item = feed.add_entry()
+            url = site.url(f"/{entry.slug}/")
+            item.id(url)
+            item.guid(url, permalink=True)
+            item.title(entry.title)
+            item.link(href=url)
+            item.published(_moment(entry.date))
+            item.updated(_moment(entry.updated or entry.date))
+            item.description(entry.summary or entry.title)
+            author = snapshot["authors"].get(entry.author) or entry.author_name
+            if author:
+                item.author({"name": author, "email": "newsroom@invalid"} if not atom else {"name": author})
+            for category in entry.categories or []:
+                item.category(term=category, label=next(
+                    (c["name"] for c in snapshot["categories"] if c["slug"] == category), category))
+        return (feed.atom_str(pretty=False) if atom else feed.rss_str(pretty=False)).decode()
+
+    content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
+    parts = ("feed", listing, atom, pages._snapshot_version(snapshot),
+             [sorted(e.attribute_values.items()) for e in entries])
+    return web.respond(site, render, parts, content_type=content_type)
+
+
+def _moment(iso: str) -> dt.datetime:
+    return dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+
+
+def render_sitemap_index(request: Any) -> Response:
+    """The sitemap index: pages, then one sitemap per month with articles."""
+    site = web.site_of(request)
+    months = store.months()
+
+    def render() -> str:
+        root = ElementTree.Element("sitemapindex", xmlns=SITEMAP_NS)
+        _add(root, "sitemap", site.url("/sitemaps/pages.xml"), None)
+        for month in sorted(months, key=lambda m: m.sk, reverse=True):
+            _add(root, "sitemap", site.url(f"/sitemaps/posts-{month.sk}.xml"), month.lastmod)
+        return _xml(root)
+
+    return web.respond(site, render, ("sitemap-index", [(m.sk, m.lastmod) for m in months]),
+                       content_type="application/xml; charset=utf-8")
+
+
+def render_sitemap(request: Any, name: str) -> Response:
+    """A child sitemap: ``pages`` or ``posts-YYYY-MM``."""
+    site = web.site_of(request)
+    now = pages.now_iso()
+    if name == "pages":
+        snapshot = store.site()
+        urls = [(site.url("/"), None)] + [(site.url(f"/category/{c['slug']}/"), None)
+                                         for c in snapshot["categories"]]
+        urls += [(site.url(link["url"]), None) for link in snapshot["footer"] + snapshot["menu"]
+                 if link["url"].startswith("/") and link["url"] != "/" and not link["url"].startswith("/category/")]
+        parts: tuple = ("sitemap", name, pages._snapshot_version(snapshot))
+    elif name.startswith("posts-") and pages._YEAR.match(name[6:10]) and pages._MONTH.match(name[11:13]) \
+            and len(name) == 13:
+        entries = store.all_listed(f"month#{name[6:]}", now)
+        urls = [(site.url(f"/{e.slug}/"), e.updated or e.date) for e in entries]
+        parts = ("sitemap", name, [(e.sk, e.updated) for e in entries])
+    else:
+        return pages.render_not_found(request)
+    seen = set()
+    unique = [(u, m) for u, m in urls if not (u in seen or seen.add(u))]
+
+    def render() -> str:
+        root = ElementTree.Element("urlset", xmlns=SITEMAP_NS)
+        for url, lastmod in unique:
+            _add(root, "url", url, lastmod)
+        return _xml(root)
+
+    return web.respond(site, render, parts, content_type="application/xml; charset=utf-8")
+
+
+def _add(root: ElementTree.Element, tag: str, url: str, lastmod: str | None) -> None:
+    node = ElementTree.SubElement(root, tag)
+    ElementTree.SubElement(node, "loc").text = url
+    if lastmod:
+        ElementTree.SubElement(node, "lastmod").text = lastmod
+
+
+def _xml(root: ElementTree.Element) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode")
+
+
+def render_robots(request: Any) -> Response:
+    """robots.txt: everything may be crawled except search results; where the sitemap is."""
+    site = web.site_of(request)
+    body = f"User-agent: *\nDisallow: {site.base}/search/\nDisallow: {site.base}/?s=\n\nSitemap: {site.url('/sitemap.xml')}\n"
+    return web.respond(site, lambda: body, ("robots",), content_type="text/plain; charset=utf-8")
+
+
+def media(request: Any, key: str) -> Response:
+    """An image from the bucket's media/ prefix (local runs; CloudFront serves it in production)."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib import config
+    from chalicelib.aws import s3_client
+
+    site = web.site_of(request)
+    if ".." in key.split("/"):
+        return pages.render_not_found(request)
+    try:
+        obj = s3_client().get_object(Bucket=config.CONTENT_BUCKET, Key=config.MEDIA_PREFIX + key)
+    except ClientError:
+        return pages.render_not_found(request)
+    etag = obj.get("ETag", '""')
+    headers = {"ETag": etag, "Cache-Control": web.PAGE_CACHE}
+    if web.matches(etag, site.headers.get("if-none-match")):
+        return Response(body="", status_code=304, headers=headers)
+    content_type = obj.get("ContentType") or ""
+    if not content_type.startswith("image/"):
+        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return Response(body=obj["Body"].read(), status_code=200, headers={**headers, "Content-Type": content_type})
