@@ -90,6 +90,8 @@ def test_chaos_run_ends_with_the_site_matching_the_bucket(site, monkeypatch):
                        invalid_now={f"chaos-{n}": shown_since_delete[n] for n in invalid_now})
     stats["mismatches"] = len(found)
     print("\nchaos figures: " + json.dumps(dict(sorted(stats.items()))))
+    for problem in found:
+        print("chaos mismatch: " + problem[:2000])
     assert stats["upload"] + stats["delete"] + stats["invalid"] + stats["draft"] == OPERATIONS
     assert faults.total > 0 and stats["duplicates"] > 0
     assert found == [], "\n".join(found)
