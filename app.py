@@ -25,7 +25,7 @@ def search():
 @app.route("/feed/atom")
 def site_feed():
     """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
-    return feeds.render_feed(request(), "home", "/feed/", atom=request().context["path"].rstrip("/").endswith("atom"))
+    return feeds.render_feed(request(), "home", "/feed/", atom=request().context["resourcePath"].endswith("atom"))
 
 
 @app.route("/category/{slug}")
@@ -34,26 +34,10 @@ def category(slug):
     return pages.render_category(request(), slug)
 
 
-@app.route("/category/{slug}/feed")
-@app.route("/category/{slug}/feed/atom")
-def category_feed(slug):
-    """A category's RSS or Atom feed."""
-    return feeds.render_feed(request(), f"category#{slug}", f"/category/{slug}/feed/",
-                             atom=request().context["path"].rstrip("/").endswith("atom"))
-
-
 @app.route("/tag/{slug}")
 def tag(slug):
     """A tag archive."""
     return pages.render_tag(request(), slug)
-
-
-@app.route("/tag/{slug}/feed")
-@app.route("/tag/{slug}/feed/atom")
-def tag_feed(slug):
-    """A tag's RSS or Atom feed."""
-    return feeds.render_feed(request(), f"tag#{slug}", f"/tag/{slug}/feed/",
-                             atom=request().context["path"].rstrip("/").endswith("atom"))
 
 
 @app.route("/author/{slug}")
@@ -62,12 +46,16 @@ def author(slug):
     return pages.render_author(request(), slug)
 
 
+@app.route("/category/{slug}/feed")
+@app.route("/category/{slug}/feed/atom")
+@app.route("/tag/{slug}/feed")
+@app.route("/tag/{slug}/feed/atom")
 @app.route("/author/{slug}/feed")
 @app.route("/author/{slug}/feed/atom")
-def author_feed(slug):
-    """An author's RSS or Atom feed."""
-    return feeds.render_feed(request(), f"author#{slug}", f"/author/{slug}/feed/",
-                             atom=request().context["path"].rstrip("/").endswith("atom"))
+def archive_feed(slug):
+    """RSS (``.../feed/``) or Atom (``.../feed/atom/``) of a category, tag or author."""
+    resource = request().context["resourcePath"]  # "/category/{slug}/feed/atom"
+    return feeds.render_archive_feed(request(), resource.split("/")[1], slug, atom=resource.endswith("atom"))
 
 
 @app.route("/sitemap.xml")
@@ -109,20 +97,22 @@ def post(slug):
     return pages.render_post(request(), slug)
 
 
-@app.route("/{first}/{second}")
-def month_or_alias(first, second):
+# API Gateway wants one name per path variable at each level, hence the
+# generic names below ("/{slug}/{part2}" rather than "/{year}/{month}").
+@app.route("/{slug}/{part2}")
+def month_or_alias(slug, part2):
     """A month archive (``/2022/07/``) or an old URL that redirects."""
-    if pages.is_month(first, second):
-        return pages.render_date_archive(request(), first, second)
-    return pages.render_post(request(), f"{first}/{second}")
+    if pages.is_month(slug, part2):
+        return pages.render_date_archive(request(), slug, part2)
+    return pages.render_post(request(), f"{slug}/{part2}")
 
 
-@app.route("/{first}/{second}/{third}")
-@app.route("/{first}/{second}/{third}/{fourth}")
-@app.route("/{first}/{second}/{third}/{fourth}/{fifth}")
-def deep_path(**segments):
+@app.route("/{slug}/{part2}/{part3}")
+@app.route("/{slug}/{part2}/{part3}/{part4}")
+@app.route("/{slug}/{part2}/{part3}/{part4}/{part5}")
+def deep_path(**parts):
     """Old multi-segment URLs (aliases) redirect; anything else is a 404 page."""
-    return pages.render_post(request(), "/".join(segments.values()))
+    return pages.render_post(request(), "/".join(parts.values()))
 
 
 @app.on_sqs_message(queue=config.INGEST_QUEUE, batch_size=10)

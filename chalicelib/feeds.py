@@ -24,6 +24,16 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 FEED_SIZE = 20
 
 
+ARCHIVE_KINDS = ("category", "tag", "author")
+
+
+def render_archive_feed(request: Any, kind: str, slug: str, atom: bool = False) -> Response:
+    """The feed of ``/<kind>/<slug>/``; 404 for anything that is not a category, tag or author."""
+    if kind not in ARCHIVE_KINDS:
+        return pages.render_not_found(request)
+    return render_feed(request, f"{kind}#{slug}", f"/{kind}/{slug}/feed/", atom=atom)
+
+
 def render_feed(request: Any, listing: str, path: str, atom: bool = False) -> Response:
     """RSS 2.0 (or Atom) for an archive: the site, a category, a tag or an author."""
     site = web.site_of(request)

@@ -529,7 +529,13 @@ def _refresh_links(slug: str, ref: Ref | None = None) -> bool:
     xrefs = _xref_targets((post.xrefs or {}).keys())
     changed = related != (post.related or []) or xrefs != (post.xrefs or {})
     if changed:
-        post.update(actions=[Post.related.set(related), Post.xrefs.set(xrefs)])
+        try:  # only while it is still the same article: UpdateItem would otherwise create a stub
+            post.update(actions=[Post.related.set(related), Post.xrefs.set(xrefs)],
+                        condition=(Post.source_key == post.source_key) & (Post.kind == post.kind))
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
     after = _ref_targets(post) if changed else before
     for target in after - before:
         Ref(f"refs#{target}", post.slug).save()

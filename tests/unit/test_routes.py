@@ -1,0 +1,29 @@
+"""The routes deploy to API Gateway and answer as designed."""
+
+from __future__ import annotations
+
+from app import app
+
+
+def test_each_path_level_has_at_most_one_variable_name():
+    """API Gateway refuses sibling path variables with different names ({slug} next to {year})."""
+    children: dict[str, set[str]] = {}
+    for route in app.routes:
+        parts = route.strip("/").split("/") if route != "/" else []
+        for depth in range(len(parts)):
+            parent = "/".join(parts[:depth])
+            if parts[depth].startswith("{"):
+                children.setdefault(parent, set()).add(parts[depth])
+    clashes = {parent: names for parent, names in children.items() if len(names) > 1}
+    assert clashes == {}
+
+
+def test_every_route_answers_get_only():
+    assert {method for route in app.routes.values() for method in route} == {"GET"}
+
+
+def test_paths_under_a_static_segment_do_not_rely_on_variable_siblings():
+    """API Gateway does not backtrack: under /category/{slug} only routes declared there answer."""
+    for kind in ("category", "tag", "author"):
+        assert f"/{kind}/{{slug}}/feed" in app.routes
+        assert f"/{kind}/{{slug}}/feed/atom" in app.routes
