@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package check resync chaos clean
+.PHONY: run test test-fast package check resync chaos browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,9 +20,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/newsroom serve --port $(PORT) --moto-port $(MOTO_PORT)
 
-## test: run the whole test suite (includes building the Lambda package)
-test: $(STAMP)
+## test: run the whole test suite (includes building the Lambda package and the browser tests)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
+
+## browser-deps: Debian's Chromium for the browser tests (installed when running as root)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed; browser tests will be skipped (sudo apt-get install chromium)"; fi; }
 
 ## test-fast: the test suite without the slow packaging tests
 test-fast: $(STAMP)

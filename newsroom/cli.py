@@ -24,11 +24,13 @@ def main() -> None:
 @click.option("--moto-port", default=5000, show_default=True, envvar="NEWSROOM_MOTO_PORT",
               help="Port of the local AWS stand-in (moto server).")
 @click.option("--no-content", is_flag=True, help="Start empty instead of uploading content/.")
-def serve(host: str, port: int, moto_port: int, no_content: bool) -> None:
+@click.option("--reload/--no-reload", default=True, show_default=True,
+              help="Restart the web server when project files change.")
+def serve(host: str, port: int, moto_port: int, no_content: bool, reload: bool) -> None:
     """Run the site locally: moto, the stack from infra/, the ingest relay and chalice local."""
     from newsroom.local import serve as serve_local
 
-    serve_local(host=host, port=port, moto_port=moto_port, load_content=not no_content)
+    serve_local(host=host, port=port, moto_port=moto_port, load_content=not no_content, reload=reload)
 
 
 @main.command()

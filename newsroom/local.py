@@ -146,7 +146,7 @@ def wait_until_drained(sqs: Any, queue_url: str, timeout: float = 60.0) -> bool:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stage: str = "dev",
-          load_content: bool = True) -> None:
+          load_content: bool = True, reload: bool = True) -> None:
     """Run the whole local stack until Ctrl-C."""
     from moto.server import ThreadedMotoServer
 
@@ -180,7 +180,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stag
             print(f"Loaded {count} sample files from content/ through S3 -> SQS -> ingest.")
         chalice_proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
-             "--stage", stage],
+             "--stage", stage] + ([] if reload else ["--no-autoreload"]),
             cwd=PROJECT_DIR, env={**os.environ, **env}, start_new_session=True)
         print(json.dumps({"site": f"http://{host}:{port}/", "aws_endpoint": env["AWS_ENDPOINT_URL"],
                           "bucket": stack.bucket, "queue": stack.queue_name, "table": stack.table}, indent=2))

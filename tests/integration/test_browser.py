@@ -1,0 +1,69 @@
+"""Real-browser checks in Debian's Chromium against `make run`'s server.
+
+Home, a category, an article and a search, on a desktop and a 360 px phone:
+no console errors, no horizontal scrolling, the headline visible. Screenshots
+go to test-artifacts/screens/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import PROJECT_DIR, SEED
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENS = PROJECT_DIR / "test-artifacts" / "screens"
+PAGES = {"home": "/", "category": "/category/iranian-news/", "article": SEED, "search": "/search/?q=drones"}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is missing: `make test` installs it (apt-get install chromium) as root")
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium from Debian, started as the machine allows (root, no network beyond loopback)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_renders_cleanly_in_chromium(local_stack, browser, name, viewport):
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(local_stack["base"] + PAGES[name], wait_until="load")
+    assert response is not None and response.status == 200
+    assert page.locator("h1").first.is_visible() or name == "home"
+    assert page.locator("nav.menu a").first.is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{overflow}px of horizontal scrolling"
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}-{viewport}.png"), full_page=False)
+    assert errors == []
+    page.close()
+
+
+def test_search_box_submits_and_finds_the_seed_article(local_stack, browser):
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    page.goto(local_stack["base"] + "/", wait_until="load")
+    page.fill("input[name=q]", "Putin Tehran")
+    page.click("form.search button")
+    page.wait_for_load_state("load")
+    assert "/search/?q=Putin+Tehran" in page.url
+    assert page.locator("h2 a", has_text="Iran-Russia alliance grows").count() == 1
+    page.close()
