@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package check resync chaos browser-deps clean
+.PHONY: run test test-fast package check resync chaos browser-deps bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test-fast: $(STAMP)
 ## chaos: 500 uploads, updates and deletes with duplicated, reordered deliveries and injected faults
 chaos: $(STAMP)
 	NEWSROOM_CHAOS_OPERATIONS=500 $(BIN)/python -m pytest tests/chaos -q -s 2>&1 | grep -E "chaos (figures|mismatch)|^E  |passed in|failed in"
+
+## bench-pages: Lighthouse 12.2.3 scores for home, category, article and search (needs node/npm)
+bench-pages: $(STAMP) browser-deps bench/node_modules/.bin/lighthouse
+	$(BIN)/python bench/pages.py
+
+bench/node_modules/.bin/lighthouse: bench/package.json
+	cd bench && npm install --no-audit --no-fund --loglevel=error
 
 ## check: validate the sample content with the editors' checker
 check: $(STAMP)
