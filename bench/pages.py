@@ -76,7 +76,10 @@ def main() -> int:
         return 0
     finally:
         os.killpg(server.pid, signal.SIGINT)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

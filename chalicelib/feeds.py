@@ -89,7 +89,7 @@ def render_feed(request: Any, listing: str, path: str, atom: bool = False) -> Re
         return (feed.atom_str(pretty=False) if atom else feed.rss_str(pretty=False)).decode()
 
     content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
-    parts = ("feed", listing, atom, pages._snapshot_version(snapshot),
+    parts = ("feed", listing, atom, pages.snapshot_version(snapshot),
              [sorted(e.attribute_values.items()) for e in entries])
     return web.respond(site, render, parts, content_type=content_type)
 
@@ -124,9 +124,8 @@ def render_sitemap(request: Any, name: str) -> Response:
                                          for c in snapshot["categories"]]
         urls += [(site.url(link["url"]), None) for link in snapshot["footer"] + snapshot["menu"]
                  if link["url"].startswith("/") and link["url"] != "/" and not link["url"].startswith("/category/")]
-        parts: tuple = ("sitemap", name, pages._snapshot_version(snapshot))
-    elif name.startswith("posts-") and pages._YEAR.match(name[6:10]) and pages._MONTH.match(name[11:13]) \
-            and len(name) == 13:
+        parts: tuple = ("sitemap", name, pages.snapshot_version(snapshot))
+    elif len(name) == 13 and name.startswith("posts-") and name[10] == "-" and pages.is_month(name[6:10], name[11:]):
         entries = store.all_listed(f"month#{name[6:]}", now)
         urls = [(site.url(f"/{e.slug}/"), e.updated or e.date) for e in entries]
         parts = ("sitemap", name, [(e.sk, e.updated) for e in entries])

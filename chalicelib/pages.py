@@ -95,7 +95,8 @@ def _local(site: Site, url: str) -> str:
     return site.base + url if url.startswith("/") else url
 
 
-def _snapshot_version(snapshot: dict[str, Any]) -> str:
+def snapshot_version(snapshot: dict[str, Any]) -> str:
+    """When the site snapshot was built: part of every page's ETag."""
     return snapshot.get("built_at", "")
 
 
@@ -199,7 +200,7 @@ def _archive(site: Site, snapshot: dict[str, Any], listing: str, canonical: str,
         "breadcrumb": [{"title": heading, "url": None}] if heading else None,
         "robots": "noindex, follow" if paged else None, "og_type": "website",
     }
-    parts = (listing, _snapshot_version(snapshot), page.older, page.newer, after, before, extra_etag,
+    parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, extra_etag,
              [sorted(e.attribute_values.items()) for e in page.entries])
     return web.respond(site, lambda: _render("blog/listing.html", **context), parts)
 
@@ -248,7 +249,7 @@ def render_post(request: Any, path: str) -> Response:
         )
 
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
-    parts = (_snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str))
+    parts = (snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str))
     return web.respond(site, render, parts)
 
 
@@ -320,7 +321,7 @@ def render_search(request: Any, query: str | None = None) -> Response:
         if page_number > 1 else None,
         "og_type": "website",
     }
-    parts = ("search", query, page_number, _snapshot_version(snapshot), [(h["slug"], h["title"]) for h in shown])
+    parts = ("search", query, page_number, snapshot_version(snapshot), [(h["slug"], h["title"]) for h in shown])
     return web.respond(site, lambda: _render("blog/search.html", **context), parts, cache=web.SHORT_CACHE)
 
 
@@ -339,7 +340,7 @@ def render_error(site: Site, snapshot: dict[str, Any] | None, status: int, headi
     context = {**_chrome(site, snapshot, now_iso()), "page_title": heading, "heading": heading,
                "message": message, "first_page": first_page, "robots": "noindex", "canonical": None}
     return web.respond(site, lambda: _render("site/error.html", **context),
-                       (status, heading, _snapshot_version(snapshot)), status=status, cache=web.SHORT_CACHE)
+                       (status, heading, snapshot_version(snapshot)), status=status, cache=web.SHORT_CACHE)
 
 
 def stylesheet(request: Any, version: str) -> Response:
