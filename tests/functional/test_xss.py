@@ -90,6 +90,8 @@ class _PageScanner(HTMLParser):
             self.styles += 1
         if tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
             self.found.append("<meta http-equiv>")
+        if tag == "link" and named == {"rel": "icon", "href": "data:,"}:
+            return  # the site's own empty favicon (saves a request for /favicon.ico)
         for name, value in attrs:
             value = (value or "").strip().lower()
             if name.startswith("on") or (name == "style" and tag != "html"):
