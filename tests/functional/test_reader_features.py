@@ -240,7 +240,7 @@ def test_internal_links_work_locally_behind_the_stage_prefix_and_on_a_custom_dom
         original, path, {"Host": host, **(headers or {})}, stage))
     body = site.get("/a/").body.decode()
     hrefs = re.findall(r'(?:href|src|action)="([^"]+)"', body)
-    internal = [h for h in hrefs if not h.startswith(("http", "#"))]
+    internal = [h for h in hrefs if not h.startswith(("http", "#", "data:"))]
     assert internal and all(h.startswith(expected_prefix + "/") for h in internal), internal
     assert re.search(f'href="{expected_prefix}/b/"[^>]*>the other</a>', body)
     assert f'href="{expected_prefix}/b/">B</a>' in body  # the cross-link
