@@ -110,6 +110,11 @@ class Listing(_TableItem):
     label = UnicodeAttribute(null=True)  # tag listings: the tag's name as written
 
 
+# What a site shows before anyone has uploaded settings/site.yaml.
+DEFAULT_SETTINGS = {"site_name": "Newsroom", "tagline": "", "menu": None, "footer_links": [],
+                    "recent_posts": 5, "related_posts": 4, "page_size": 10, "language": "en"}
+
+
 class SiteSnapshot(_TableItem):
     """Everything every page shows around its content, kept in one item."""
 

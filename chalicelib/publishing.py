@@ -40,6 +40,7 @@ from chalicelib import bodies, config, search
 from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
 from chalicelib.markup import RenderedBody
 from chalicelib.models import (
+    DEFAULT_SETTINGS,
     AuthorItem,
     CategoryItem,
     Claim,
@@ -614,10 +615,6 @@ def _put_if_absent(item: Any) -> None:
 
 
 # --- the site snapshot --------------------------------------------------------------
-
-DEFAULT_SETTINGS = {"site_name": "Newsroom", "tagline": "", "menu": None, "footer_links": [],
-                    "recent_posts": 5, "related_posts": 4, "page_size": 10, "language": "en"}
-
 
 def rebuild_site_snapshot() -> dict:
     """Recompute the one item every page reads: a handful of bounded reads.

@@ -16,11 +16,10 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import config, search as search_terms
-from chalicelib.models import AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot
+from chalicelib.models import DEFAULT_SETTINGS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot
 
 EMPTY_SITE: dict[str, Any] = {
-    "settings": {"site_name": "Newsroom", "tagline": "", "recent_posts": 5, "related_posts": 4,
-                 "page_size": 10, "language": "en", "footer_links": [], "menu": None},
+    "settings": DEFAULT_SETTINGS,
     "menu": [{"title": "Home", "url": "/"}],
     "footer": [],
     "categories": [],
