@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package check resync chaos browser-deps bench-pages clean
+.PHONY: run test test-fast package check resync chaos system-deps bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,14 +21,15 @@ run: $(STAMP)
 	$(BIN)/newsroom serve --port $(PORT) --moto-port $(MOTO_PORT)
 
 ## test: run the whole test suite (includes building the Lambda package and the browser tests)
-test: $(STAMP) browser-deps
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
-## browser-deps: Debian's Chromium for the browser tests (installed when running as root)
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is not installed; browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+## system-deps: Debian's Chromium (browser tests, Lighthouse) and Java (the Nu HTML checker), installed when running as root
+SYSTEM_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v java),,default-jre-headless)
+system-deps:
+	@if [ -n "$(strip $(SYSTEM_PACKAGES))" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "missing $(SYSTEM_PACKAGES): the tests that need them will be skipped (sudo apt-get install $(SYSTEM_PACKAGES))"; fi; fi
 
 ## test-fast: the test suite without the slow packaging tests
 test-fast: $(STAMP)
@@ -39,7 +40,7 @@ chaos: $(STAMP)
 	NEWSROOM_CHAOS_OPERATIONS=500 $(BIN)/python -m pytest tests/chaos -q -s 2>&1 | grep -E "chaos (figures|mismatch)|^E  |passed in|failed in"
 
 ## bench-pages: Lighthouse 12.2.3 scores for home, category, article and search (needs node/npm)
-bench-pages: $(STAMP) browser-deps bench/node_modules/.bin/lighthouse
+bench-pages: $(STAMP) system-deps bench/node_modules/.bin/lighthouse
 	$(BIN)/python bench/pages.py
 
 bench/node_modules/.bin/lighthouse: bench/package.json
