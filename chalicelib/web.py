@@ -96,18 +96,29 @@ class Site:
 
 
 def site_of(request: Any) -> Site:
-    """Where the site is reached, from settings or from the request."""
+    """Where the site is reached, from settings or from the request.
+
+    Behind the CloudFront distribution in ``infra/``, a viewer-request function
+    copies the viewer's Host into ``X-Forwarded-Host`` (CloudFront sends API
+    Gateway its own host) and the origin path adds the stage, so links are
+    made for the viewer's host with no prefix.
+    """
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     context = request.context or {}
     raw_path = context.get("path") or "/"
+    stage = context.get("stage")
+    host = headers.get("host") or context.get("domainName") or "localhost"
+    forwarded_host = headers.get("x-forwarded-host", "").split(",")[0].strip()
+    if stage and raw_path.startswith(f"/{stage}/") and (forwarded_host or host.endswith(".amazonaws.com")):
+        raw_path = raw_path[len(stage) + 1:]  # API Gateway's path includes its stage
     if config.BASE_URL:
         parts = urlsplit(config.BASE_URL)
         origin, base = f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
+    elif forwarded_host:
+        origin, base = f"https://{forwarded_host}", ""
     else:
-        host = headers.get("host") or context.get("domainName") or "localhost"
         scheme = headers.get("x-forwarded-proto", "https" if "amazonaws.com" in host else "http")
         origin = f"{scheme}://{host}"
-        stage = context.get("stage")
         base = f"/{stage}" if stage and host.endswith(".amazonaws.com") else ""
     if base and raw_path.startswith(base + "/"):
         raw_path = raw_path[len(base):]

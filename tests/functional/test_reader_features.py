@@ -225,7 +225,8 @@ def test_every_page_type_has_title_description_and_canonical(site):
     ("https://news.example.com", "d111.cloudfront.net", "api", "", "https://news.example.com"),
     ("https://abc123.execute-api.us-east-1.amazonaws.com/api", "anything", "api", "/api",
      "https://abc123.execute-api.us-east-1.amazonaws.com"),
-], ids=["chalice-local", "api-gateway-stage", "custom-domain", "base-url-with-stage"])
+    ("", "abc123.execute-api.us-east-1.amazonaws.com|d111.cloudfront.net", "api", "", "https://d111.cloudfront.net"),
+], ids=["chalice-local", "api-gateway-stage", "custom-domain", "base-url-with-stage", "cloudfront-forwarded-host"])
 def test_internal_links_work_locally_behind_the_stage_prefix_and_on_a_custom_domain(
         site, monkeypatch, base_url, host, stage, expected_prefix, expected_origin):
     from chalicelib import config
@@ -236,8 +237,10 @@ def test_internal_links_work_locally_behind_the_stage_prefix_and_on_a_custom_dom
     site.put("articles/b.md", article(title="B"))
     site.ingest()
     original = site.client.http.get
+    host, _, forwarded = host.partition("|")  # CloudFront: API Gateway's host, the viewer's host
+    sent = {"Host": host, **({"X-Forwarded-Host": forwarded} if forwarded else {})}
     monkeypatch.setattr(site.client.http, "get", lambda path, headers=None: _with_stage(
-        original, path, {"Host": host, **(headers or {})}, stage))
+        original, path, {**sent, **(headers or {})}, stage))
     body = site.get("/a/").body.decode()
     hrefs = re.findall(r'(?:href|src|action)="([^"]+)"', body)
     internal = [h for h in hrefs if not h.startswith(("http", "#", "data:"))]
@@ -261,6 +264,8 @@ def _with_stage(get, path, headers, stage):  # type: ignore[no-untyped-def]
         event = original(self, *args, **kwargs)
         event["requestContext"]["stage"] = stage
         event["requestContext"]["domainName"] = headers.get("Host")
+        if headers.get("Host", "").endswith(".amazonaws.com"):  # API Gateway's path includes the stage
+            event["requestContext"]["path"] = f"/{stage}" + event["requestContext"]["path"]
         return event
 
     LambdaEventConverter.create_lambda_event = with_stage
