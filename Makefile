@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package check resync chaos system-deps bench-pages clean
+.PHONY: run test test-fast package deploy check resync chaos system-deps bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,9 +55,21 @@ resync: $(STAMP)
 	AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
 	  $(BIN)/newsroom resync --endpoint-url http://127.0.0.1:$(MOTO_PORT)
 
-## package: build the Chalice deployment package into build/
+## package: build the deployable stack (template + deployment.zip) for STAGE (dev or prod) into build/STAGE/
+STAGE ?= dev
 package: $(STAMP)
-	$(BIN)/chalice package --stage dev --merge-template infra/template.yaml build/
+	rm -rf build/$(STAGE)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.yaml build/$(STAGE)
+	$(BIN)/cfn-lint build/$(STAGE)/sam.yaml
+
+## deploy: package, upload and deploy STAGE to the AWS account in your credentials (docs/deploy.md)
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "set ARTIFACT_BUCKET=<an S3 bucket for deployment packages> (docs/deploy.md)"; exit 2; }
+	$(BIN)/aws cloudformation package --template-file build/$(STAGE)/sam.yaml \
+	  --s3-bucket $(ARTIFACT_BUCKET) --output-template-file build/$(STAGE)/packaged.yaml
+	$(BIN)/aws cloudformation deploy --template-file build/$(STAGE)/packaged.yaml \
+	  --stack-name $(or $(STACK_NAME),newsroom-$(STAGE)) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+	  --parameter-overrides Stage=$(STAGE) $(PARAMETERS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

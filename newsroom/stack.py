@@ -21,6 +21,13 @@ import yaml
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
 
 
+# Types moto's CloudFormation cannot create (moto 5.1) and that nothing local
+# needs: alarms watch the deployed stack; the cursor secret reaches the
+# functions through a parameter reference that only CloudFormation resolves
+# (locally the default secret in chalicelib/config.py signs cursors).
+NOT_LOCAL = {"AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret"}
+
+
 @dataclass(frozen=True)
 class Stack:
     """Names of what the template created."""
@@ -39,15 +46,56 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 
 def infra_only(template: dict[str, Any]) -> dict[str, Any]:
-    """The template without the overrides merged into Chalice's own resources (they have no Type)."""
-    return {**template, "Resources": {name: resource for name, resource in template["Resources"].items()
-                                      if "Type" in resource}}
+    """The resources that exist without Chalice's: what the local stack creates.
+
+    Entries without a Type are overrides merged into Chalice's resources; a
+    resource or output that refers to a name the template does not define
+    (Chalice's ``APIHandler``, ``RestAPI``...), or to a resource so dropped,
+    is dropped too.
+    """
+    resources = {name: r for name, r in template["Resources"].items() if "Type" in r}
+    defined = set(resources) | set(template.get("Parameters", {}))
+    while True:
+        kept = {name: r for name, r in resources.items()
+                if all(ref in defined or ref.startswith("AWS::") for ref in references(r))}
+        if kept.keys() == resources.keys():
+            break
+        resources = kept
+        defined = set(resources) | set(template.get("Parameters", {}))
+    outputs = {name: o for name, o in template.get("Outputs", {}).items()
+               if all(ref in defined or ref.startswith("AWS::") for ref in references(o))}
+    return {**template, "Resources": resources, "Outputs": outputs}
+
+
+def references(value: Any) -> set[str]:
+    """The logical names that ``value`` refers to (Ref, Fn::GetAtt, Fn::Sub)."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref":
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item[0] if isinstance(item, list) else item.split(".")[0])
+            elif key == "Fn::Sub":
+                text = item[0] if isinstance(item, list) else item
+                found |= {m.split(".")[0] for m in re.findall(r"\$\{(?!!)([^}]+)\}", text)}
+                if isinstance(item, list):
+                    found -= set(item[1])
+                    found |= references(item[1])
+            else:
+                found |= references(item)
+    return found
 
 
 def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom",
                  endpoint_url: str | None = None) -> Stack:
     """Create the template's resources with ``session`` (a boto3 Session) and wire them up."""
     template = infra_only(load_template())
+    template["Resources"] = {name: r for name, r in template["Resources"].items()
+                             if r["Type"] not in NOT_LOCAL}
     client = lambda service: session.client(service, endpoint_url=endpoint_url)  # noqa: E731
     cfn, s3, sqs, sts = client("cloudformation"), client("s3"), client("sqs"), client("sts")
     stack_name = f"{name_prefix}-{stage}"
@@ -55,7 +103,8 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
         StackName=stack_name,
         TemplateBody=json.dumps(template),
         Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage},
-                    {"ParameterKey": "NamePrefix", "ParameterValue": name_prefix}],
+                    {"ParameterKey": "NamePrefix", "ParameterValue": name_prefix},
+                    {"ParameterKey": "EnableCdn", "ParameterValue": "false"}],  # no CloudFront locally
     )
     physical = {r["LogicalResourceId"]: r["PhysicalResourceId"]
                 for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
@@ -130,7 +179,9 @@ class _Resolver:
             logical, attribute = value["Fn::GetAtt"]
             return self._get_att(logical, attribute)
         if set(value) == {"Fn::Sub"}:
-            return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._ref(m.group(1))), value["Fn::Sub"])
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._get_att(*m.group(1).split(".", 1))
+                                                           if "." in m.group(1) else self._ref(m.group(1))),
+                          value["Fn::Sub"])
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _ref(self, name: str) -> str:

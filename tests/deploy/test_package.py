@@ -1,0 +1,191 @@
+"""What `make package` produces is a complete, valid stack (built with `chalice package`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+from newsroom.local import sqs_event
+from newsroom.stack import create_stack
+from tests.deploy.conftest import PROJECT_DIR, STAGES
+
+pytestmark = pytest.mark.slow
+
+
+def template(packaged, stage: str) -> dict:  # type: ignore[no-untyped-def]
+    return yaml.safe_load((packaged(stage) / "sam.yaml").read_text())
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_packaged_template_passes_cfn_lint(packaged, stage):
+    run = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(packaged(stage) / "sam.yaml")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_functions_find_this_stacks_resources_through_their_environment(packaged, stage):
+    resources = template(packaged, stage)["Resources"]
+    for function in ("APIHandler", "Ingest"):
+        env = resources[function]["Properties"]["Environment"]["Variables"]
+        assert env["NEWSROOM_TABLE"] == {"Ref": "ContentTable"}
+        assert env["NEWSROOM_CONTENT_BUCKET"] == {"Ref": "ContentBucket"}
+        assert env["NEWSROOM_INGEST_QUEUE"] == {"Fn::GetAtt": ["IngestQueue", "QueueName"]}
+        assert env["NEWSROOM_STAGE"] == {"Ref": "Stage"}
+        assert "CursorSecret" in env["NEWSROOM_CURSOR_SECRET"]["Fn::Sub"]
+        assert f"newsroom-{stage}" not in json.dumps(env)  # no name is hard-coded
+    source = resources["Ingest"]["Properties"]["Events"]["IngestSqsEventSource"]["Properties"]
+    assert source["Queue"] == {"Fn::Sub": "${IngestQueue.Arn}"}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["BatchSize"] == 10
+    # The queue hides a message for longer than ingest can run (AWS refuses the mapping otherwise).
+    timeout = resources["Ingest"]["Properties"]["Timeout"]
+    assert resources["IngestQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(packaged, stage):
+    resources = template(packaged, stage)["Resources"]
+    roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert roles == {"ApiHandlerRole", "IngestRole"}  # no shared DefaultRole
+    for function, role, policy_file in (("APIHandler", "ApiHandlerRole", f"policy-{stage}-web.json"),
+                                        ("Ingest", "IngestRole", f"policy-{stage}-ingest.json")):
+        assert resources[function]["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
+        [policy] = resources[role]["Properties"]["Policies"]
+        assert policy["PolicyDocument"] == json.loads((PROJECT_DIR / ".chalice" / policy_file).read_text())
+
+
+def test_alarms_watch_dead_letters_and_both_functions(packaged):
+    resources = template(packaged, "prod")["Resources"]
+    alarms = {json.dumps(r["Properties"]["Dimensions"][0]["Value"]): r["Properties"]["MetricName"]
+              for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms == {'{"Ref": "APIHandler"}': "Errors", '{"Ref": "Ingest"}': "Errors",
+                      '{"Fn::GetAtt": ["IngestDeadLetterQueue", "QueueName"]}': "ApproximateNumberOfMessagesVisible"}
+
+
+def test_distribution_serves_pages_from_the_api_and_media_from_the_bucket(packaged):
+    config = template(packaged, "prod")["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert origins["api"]["OriginPath"] == "/api"
+    assert "RestAPI" in origins["api"]["DomainName"]["Fn::Sub"]
+    assert origins["media"]["DomainName"] == {"Fn::GetAtt": ["ContentBucket", "RegionalDomainName"]}
+    [media] = config["CacheBehaviors"]
+    assert media["PathPattern"] == "media/*" and media["TargetOriginId"] == "media"
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "api"
+    assert config["DefaultCacheBehavior"]["Compress"] is True
+
+
+def test_deployment_package_contains_app_library_and_templates(packaged):
+    names = set(zipfile.ZipFile(packaged("dev") / "deployment.zip").namelist())
+    templates = {p.relative_to(PROJECT_DIR).as_posix() for p in (PROJECT_DIR / "templates").rglob("*") if p.is_file()}
+    assert templates <= names
+    assert {"app.py", "chalicelib/pages.py", "chalicelib/ingest.py", "jinja2/__init__.py", "nh3/__init__.py",
+            "markdown_it/__init__.py", "pynamodb/__init__.py"} <= names
+    assert not any(n.startswith(("tests/", "newsroom/", "content/", ".chalice/")) for n in names)
+
+
+# What the Lambda Python runtime itself provides besides the standard library.
+LAMBDA_RUNTIME_PACKAGES = ("boto3", "s3transfer")
+
+HANDLERS = textwrap.dedent("""
+    import json, sys
+    task, runtime = sys.argv[1], sys.argv[2]
+    sys.path[:0] = [task, runtime]
+
+    class Context:
+        function_name = "newsroom-dev"
+        aws_request_id = "req-1"
+        memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:newsroom-dev"
+        def get_remaining_time_in_millis(self):
+            return 30000
+
+    import app
+    assert app.__file__.startswith(task), app.__file__
+    events = json.load(sys.stdin)
+    ingested = app.ingest(events["sqs"], Context())
+    page = app.app(events["http"], Context())
+    import jinja2, pynamodb, chalicelib.pages
+    print(json.dumps({"ingested": ingested, "page": page,
+                      "modules": [m.__file__ for m in (jinja2, pynamodb, chalicelib.pages)]}))
+""")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(packaged, tmp_path):
+    """The zip alone (plus what Lambda's runtime has) ingests an SQS event and answers an API Gateway event."""
+    from moto.server import ThreadedMotoServer
+
+    import boto3 as runtime_boto3
+    import s3transfer
+
+    task, runtime = tmp_path / "task", tmp_path / "runtime"
+    zipfile.ZipFile(packaged("dev") / "deployment.zip").extractall(task)
+    runtime.mkdir()
+    for module in (runtime_boto3, s3transfer):
+        (runtime / module.__name__).symlink_to(Path(module.__file__).parent)
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="testing",
+                                aws_secret_access_key="testing")
+        stack = create_stack(session, endpoint_url=endpoint)
+        s3, sqs = session.client("s3", endpoint_url=endpoint), session.client("sqs", endpoint_url=endpoint)
+        sqs.purge_queue(QueueUrl=stack.queue_url)  # S3's test event
+        s3.put_object(Bucket=stack.bucket, Key="articles/from-the-zip.md",
+                      Body=b"---\ntitle: Packaged and live\ndate: 2024-05-01\ncategories: [Tehran]\n---\n\n"
+                           b"Rendered by *the zip*.\n")
+        messages = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        assert len(messages) == 1
+        events = {
+            "sqs": sqs_event(messages, f"arn:aws:sqs:us-east-1:123456789012:{stack.queue_name}"),
+            "http": {
+                "resource": "/{slug}", "path": "/from-the-zip/", "httpMethod": "GET",
+                "headers": {"Host": "abc123.execute-api.us-east-1.amazonaws.com"},
+                "multiValueHeaders": {"Host": ["abc123.execute-api.us-east-1.amazonaws.com"]},
+                "queryStringParameters": None, "multiValueQueryStringParameters": None,
+                "pathParameters": {"slug": "from-the-zip"}, "stageVariables": None, "body": None,
+                "isBase64Encoded": False,
+                "requestContext": {"resourcePath": "/{slug}", "httpMethod": "GET", "path": "/api/from-the-zip/",
+                                   "stage": "api", "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+                                   "requestId": "req-1", "identity": {"sourceIp": "203.0.113.9"}},
+            },
+        }
+        env = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+               "NEWSROOM_STAGE": "dev", "NEWSROOM_TABLE": stack.table, "NEWSROOM_CONTENT_BUCKET": stack.bucket,
+               "NEWSROOM_INGEST_QUEUE": stack.queue_name}
+        # -I: no PYTHONPATH, no user site; -S: no site-packages. Only the zip and the runtime's boto3.
+        run = subprocess.run([sys.executable, "-I", "-S", "-c", HANDLERS, str(task), str(runtime)],
+                             input=json.dumps(events), cwd=task, env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+    finally:
+        server.stop()
+
+    assert result["ingested"] == {"batchItemFailures": []}
+    assert all(path.startswith(str(task)) for path in result["modules"]), result["modules"]
+    page = result["page"]
+    assert page["statusCode"] == 200
+    assert "<h1" in page["body"] and "Packaged and live" in page["body"]
+    assert "Rendered by <em>the zip</em>." in page["body"]
+    assert 'href="/api/category/tehran/"' in page["body"]  # links carry API Gateway's stage

@@ -1,0 +1,192 @@
+"""Least privilege: each function's policy names only this stack's resources, and covers every call it makes.
+
+The coverage test records every AWS request the web and ingest functions make
+while a site is published, changed and read in every way the tests know, turns
+each into the IAM action and resource ARN that AWS would authorize, and checks
+the function's policy file allows it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import botocore.client
+import pytest
+
+from newsroom.local import upload_content
+from tests.deploy.conftest import PROJECT_DIR, STAGES
+from tests.functional.test_ingest import article
+
+FUNCTIONS = ("web", "ingest")
+GUARDED = ("dynamodb:", "s3:", "sqs:")
+READ_ONLY = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "s3:GetObject"}
+
+
+def policy(stage: str, function: str) -> dict[str, Any]:
+    return json.loads((PROJECT_DIR / ".chalice" / f"policy-{stage}-{function}.json").read_text())
+
+
+def statements(document: dict[str, Any]) -> Iterator[tuple[list[str], list[Any]]]:
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions, resources = statement["Action"], statement["Resource"]
+        yield ([actions] if isinstance(actions, str) else actions,
+               resources if isinstance(resources, list) else [resources])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
+    for actions, resources in statements(policy(stage, function)):
+        for action in actions:
+            assert "*" not in action, action
+        if any(action.startswith(GUARDED) for action in actions):
+            for resource in resources:
+                arn = resource["Fn::Sub"] if isinstance(resource, dict) else resource
+                assert arn != "*" and not arn.endswith(":*"), arn
+                assert f"${{NamePrefix}}-{stage}-" in arn, f"{arn} is not this stage's resource"
+
+
+def test_the_web_function_cannot_write():
+    for actions, _ in statements(policy("prod", "web")):
+        for action in actions:
+            assert action in READ_ONLY or action.startswith("logs:"), action
+
+
+def test_stage_policy_files_differ_only_in_the_stage_they_name():
+    for function in FUNCTIONS:
+        dev = json.dumps(policy("dev", function))
+        assert "-prod-" not in dev
+        assert json.dumps(policy("prod", function)) == dev.replace("-dev-", "-prod-")
+
+
+# --- every call the code makes is allowed ---------------------------------------------
+
+_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("function", default=None)
+
+
+@contextlib.contextmanager
+def running(function: str) -> Iterator[None]:
+    token = _function.set(function)
+    try:
+        yield
+    finally:
+        _function.reset(token)
+
+
+def authorizations(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (IAM action, resource ARN) pairs AWS checks for one request."""
+    region, account = "us-east-1", "123456789012"
+    if service == "dynamodb":
+        table = lambda name: f"arn:aws:dynamodb:{region}:{account}:table/{name}"  # noqa: E731
+        if operation == "TransactWriteItems":  # authorized item by item
+            actions = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                       "ConditionCheck": "ConditionCheckItem"}
+            return [(f"dynamodb:{actions[kind]}", table(request["TableName"]))
+                    for item in params["TransactItems"] for kind, request in item.items()]
+        if operation == "TransactGetItems":
+            return [("dynamodb:GetItem", table(item["Get"]["TableName"])) for item in params["TransactItems"]]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", table(name)) for name in params["RequestItems"]]
+        return [(f"dynamodb:{operation}", table(params["TableName"]))]
+    if service == "s3":
+        bucket = f"arn:aws:s3:::{params['Bucket']}"
+        if operation in ("ListObjectsV2", "ListObjects"):
+            return [("s3:ListBucket", bucket)]
+        action = {"HeadObject": "GetObject"}.get(operation, operation)
+        return [(f"s3:{action}", f"{bucket}/{params['Key']}")]
+    if service == "sqs":
+        name = urlsplit(params["QueueUrl"]).path.rsplit("/", 1)[-1]
+        return [(f"sqs:{operation}", f"arn:aws:sqs:{region}:{account}:{name}")]
+    raise AssertionError(f"no mapping for {service}:{operation}")
+
+
+def allows(document: dict[str, Any], action: str, arn: str) -> bool:
+    values = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
+              "AWS::StackName": "newsroom-dev", "NamePrefix": "newsroom"}
+    for actions, resources in statements(document):
+        if any(fnmatchcase(action, pattern) for pattern in actions):
+            for resource in resources:
+                pattern = resource["Fn::Sub"] if isinstance(resource, dict) else resource
+                for name, value in values.items():
+                    pattern = pattern.replace("${" + name + "}", value)
+                if fnmatchcase(arn, pattern):
+                    return True
+    return False
+
+
+def _png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + \
+        chunk(b"IEND", b"")
+
+
+def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monkeypatch):
+    from chalicelib import bodies
+
+    calls: list[tuple[str, str, str, dict[str, Any]]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        function = _function.get()
+        if function:
+            calls.append((function, self.meta.service_model.service_name, operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    monkeypatch.setattr(bodies, "INLINE_LIMIT", 200)  # send long bodies to S3 (rendered/)
+    monkeypatch.setattr(bodies, "COMPRESSED_LIMIT", 100)
+
+    # Publish, fail, fix, change and delete every kind of file.
+    upload_content(site.s3, site.stack.bucket, PROJECT_DIR / "content")
+    site.put("media/2024/photo.png", _png(640, 480))
+    site.put("articles/photo.md", article(title="With a photo", image="/media/2024/photo.png",
+                                          categories="[Tehran]", tags="[Oil]"))
+    site.put("articles/broken.md", "---\ntitle: [unclosed\n---\nBody\n")
+    with running("ingest"):
+        site.ingest()
+    site.put("articles/broken.md", article(title="Fixed now"))
+    site.delete("articles/photo.md")
+    site.delete("pages/privacy-policy.md")
+    site.put("settings/site.yaml", (PROJECT_DIR / "content" / "settings" / "site.yaml").read_text() + "\n")
+    with running("ingest"):
+        site.ingest()
+
+    # Read every kind of page.
+    paths = ["/", "/?s=iran", "/search/?q=nuclear+iran", "/new-debate-in-tehran-on-the-production-of-a-nuclear-bomb/",
+             "/broken/", "/category/tehran/", "/tag/russia/", "/author/ninfa-along/", "/2022/", "/2022/07/",
+             "/feed/", "/feed/atom/", "/category/tehran/feed/", "/sitemap.xml", "/robots.txt",
+             "/media/2024/photo.png", "/media/missing.png", "/no-such-page/", "/terms-and-conditions/"]
+    with running("web"):
+        browser = {"Accept": "image/avif,image/webp,*/*"}
+        responses = {path: site.client.http.get(path, headers=browser).status_code for path in paths}
+        index = site.get("/sitemap.xml").body.decode()
+        for child in sorted(set(__import__("re").findall(r"/sitemaps/[\w.-]+", index))):
+            responses[child] = site.get(child).status_code
+    assert responses["/broken/"] == 200 and responses["/media/2024/photo.png"] == 200
+    assert responses["/media/missing.png"] == 404 and responses["/no-such-page/"] == 404
+
+    operations = {(f, f"{s}:{o}") for f, s, o, _ in calls}
+    # The scenario did reach the paths that need the rarer permissions.
+    assert ("web", "s3:GetObject") in operations and ("ingest", "s3:PutObject") in operations
+    assert ("ingest", "s3:DeleteObject") in operations and ("ingest", "dynamodb:TransactWriteItems") in operations
+    denied = sorted({(function, action, arn)
+                     for function, service, operation, params in calls
+                     for action, arn in authorizations(service, operation, params)
+                     if not allows(policy("dev", function), action, arn)})
+    assert denied == []
+    assert {f for f, _ in operations} == {"web", "ingest"}
+    assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject")
+               for f, a in operations if f == "web"), operations
