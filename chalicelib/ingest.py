@@ -162,7 +162,7 @@ def _apply_once(bucket: str, key: str, sequencer: str | None, force: bool = Fals
         result = _publish(bucket, parsed, source, etag, sequencer, force)
     except ContentError as error:
         problems = [str(p) for p in error.problems]
-        publishing.record_invalid(key, kind, problems, source, sequencer)
+        publishing.record_invalid(key, kind, problems, source, sequencer, etag)
         write_report(bucket, key, error)
         return Outcome(key, "invalid", problems=problems)
     if not result.unchanged:

@@ -162,6 +162,7 @@ class Source(_TableItem):
     sequencer = UnicodeAttribute(null=True)  # of the newest S3 event applied (AWS only)
     status = UnicodeAttribute()  # "published", "invalid" or "removed"
     problems = ListAttribute(of=UnicodeAttribute, null=True)
+    refused_etag = UnicodeAttribute(null=True)  # the version ``problems`` are about (newsroom publish waits for it)
     redirects = ListAttribute(of=UnicodeAttribute, null=True)  # redirect paths this file created
     revision = NumberAttribute(default=0)
     settled = BooleanAttribute(default=True)

@@ -375,7 +375,7 @@ def _delete_settled(source: Source) -> None:
 
 
 def record_invalid(key: str, kind: str, problems: Iterable[str], source: Source | None,
-                   sequencer: str | None = None) -> None:
+                   sequencer: str | None = None, etag: str | None = None) -> None:
     """Remember that a file failed validation (what readers see is unchanged).
 
     :raise ConcurrentChange: another ingest changed this file meanwhile.
@@ -383,11 +383,12 @@ def record_invalid(key: str, kind: str, problems: Iterable[str], source: Source 
     problems = list(problems)
     if source is None or source.status != "published":
         _commit(source, key, lambda txn: None, settled=True, kind=kind, status="invalid", problems=problems,
-                sequencer=sequencer)
+                sequencer=sequencer, refused_etag=etag)
         return
     # Keep what it published live; just note the problem.
     try:
-        source.update(actions=[Source.problems.set(problems)], condition=Source.revision == source.revision)
+        source.update(actions=[Source.problems.set(problems), Source.refused_etag.set(etag)],
+                      condition=Source.revision == source.revision)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise ConcurrentChange(key) from exc

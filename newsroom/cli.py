@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -57,14 +58,19 @@ def check(files: tuple[Path, ...], root: Path | None) -> None:
         sys.exit(1)
 
 
-@main.command()
-@click.option("--stage", default="dev", show_default=True, type=click.Choice(["dev", "prod"]),
-              help="Which deployment's bucket and table (names from .chalice/config.json).")
-@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
-              help="AWS endpoint, e.g. http://127.0.0.1:5000 for the local stack (default: real AWS).")
-@click.option("--quick", is_flag=True, help="Skip files whose ETag is unchanged instead of rewriting them.")
-def resync(stage: str, endpoint_url: str | None, quick: bool) -> None:
-    """Make the site match the bucket exactly: add, repair, remove, report."""
+def aws_options(command):  # type: ignore[no-untyped-def]
+    """--stage, --endpoint-url and --bucket: which site a command works on."""
+    command = click.option("--bucket", envvar="NEWSROOM_CONTENT_BUCKET",
+                           help="Content bucket (default: the stage's, from .chalice/config.json).")(command)
+    command = click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
+                           help="AWS endpoint, e.g. http://127.0.0.1:5000 for `make run` (default: real AWS).")(command)
+    command = click.option("--stage", default="dev", show_default=True, type=click.Choice(["dev", "prod"]),
+                           help="Which deployment's bucket and table.")(command)
+    return command
+
+
+def _connect(stage: str, endpoint_url: str | None, bucket: str | None) -> Any:
+    """Point chalicelib at the stage's resources (it reads its settings once, at import); return an S3 client."""
     import os
 
     from newsroom.local import stage_environment
@@ -72,6 +78,19 @@ def resync(stage: str, endpoint_url: str | None, quick: bool) -> None:
     os.environ.update(stage_environment(stage))
     if endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    if bucket:
+        os.environ["NEWSROOM_CONTENT_BUCKET"] = bucket
+    from chalicelib.aws import s3_client
+
+    return s3_client()
+
+
+@main.command()
+@aws_options
+@click.option("--quick", is_flag=True, help="Skip files whose ETag is unchanged instead of rewriting them.")
+def resync(stage: str, endpoint_url: str | None, bucket: str | None, quick: bool) -> None:
+    """Make the site match the bucket exactly: add, repair, remove, report."""
+    _connect(stage, endpoint_url, bucket)
     from chalicelib import config
     from chalicelib.resync import bucket_keys, resync as run_resync
 
@@ -82,6 +101,153 @@ def resync(stage: str, endpoint_url: str | None, quick: bool) -> None:
     click.echo(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "bucket is empty")
     if counts.get("invalid"):
         click.echo("Invalid files have reports under reports/ in the bucket.", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that mirrors the bucket (default: the nearest folder holding articles/, pages/...).")
+@aws_options
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+def publish(paths: tuple[Path, ...], root: Path | None, stage: str, endpoint_url: str | None, bucket: str | None,
+            wait: bool, timeout: float) -> None:
+    """Check files, upload them to the content bucket and report when each is live.
+
+    Nothing is uploaded if any file has a problem. Files already in the bucket
+    with the same bytes are skipped. Folders are uploaded whole; media files
+    (under media/) are uploaded as they are.
+    """
+    files = {_bucket_key(path, root): path.read_bytes() for path in _expand(paths)}
+    _send(files, stage, endpoint_url, bucket, wait, timeout)
+
+
+@main.command()
+@aws_options
+@click.option("--limit", default=50, show_default=True, help="Show at most this many reports.")
+def errors(stage: str, endpoint_url: str | None, bucket: str | None, limit: int) -> None:
+    """List the files ingest refused (its reports in the bucket), newest first."""
+    s3 = _connect(stage, endpoint_url, bucket)
+    from chalicelib import config
+    from newsroom.publisher import reports
+
+    found = reports(s3, config.CONTENT_BUCKET)
+    if not found:
+        click.echo("No errors: every file in the bucket is published.")
+        return
+    for report in found[:limit]:
+        click.echo(f"{report['modified']:%Y-%m-%d %H:%M:%S}  {report.get('file')}  ({report.get('status')})")
+        for problem in report.get("problems", []):
+            line = f" (line {problem['line']})" if problem.get("line") else ""
+            click.echo(f"    {problem.get('field')}: {problem.get('problem')}{line}")
+    if len(found) > limit:
+        click.echo(f"... and {len(found) - limit} more (--limit)")
+    sys.exit(1)
+
+
+@main.command("import-wordpress")
+@click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--media-from", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A copy of the old site's wp-content/uploads: images found there are copied to media/.")
+@click.option("--dry-run", is_flag=True, help="Convert and report, upload nothing.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the converted files here (a folder that mirrors the bucket).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the migration report here as JSON.")
+@aws_options
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for ingest.")
+def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: Path | None,
+                     report_path: Path | None, stage: str, endpoint_url: str | None, bucket: str | None,
+                     wait: bool, timeout: float) -> None:
+    """Move a WordPress site here from its export (WXR 1.0-1.2, Tools > Export > All content).
+
+    Posts, pages, authors, categories (with parents), tags, excerpts, featured
+    and inline images, statuses (drafts, private and password-protected posts
+    stay unpublished; scheduled posts appear at their date) and old permalinks
+    (they redirect). Running it again changes nothing.
+    """
+    import json
+
+    from newsroom.wordpress import ExportError, convert
+
+    try:
+        migration = convert(export, media_from)
+    except ExportError as error:
+        click.echo(f"Import refused, nothing uploaded: {error}", err=True)
+        sys.exit(2)
+    if out:
+        for key, data in migration.files.items():
+            (out / key).parent.mkdir(parents=True, exist_ok=True)
+            (out / key).write_bytes(data)
+    failed = _print_migration(migration)
+    if report_path:
+        report_path.write_text(json.dumps({
+            "site": migration.site_name, "counts": migration.counts(),
+            "items": [vars(o) for o in migration.outcomes],
+            "notes": migration.notes,
+        }, indent=2, ensure_ascii=False) + "\n")
+    if dry_run:
+        click.echo(f"Dry run: {len(migration.files)} files would be uploaded; nothing was.")
+        return
+    _send(migration.files, stage, endpoint_url, bucket, wait, timeout)
+    if failed:
+        sys.exit(1)
+
+
+def _print_migration(migration: Any) -> int:
+    click.echo(f"Migration of '{migration.site_name}':")
+    for kind, counts in migration.counts().items():
+        click.echo(f"  {kind + 's':<12} " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    reasons: dict[tuple[str, str, str], int] = {}
+    for outcome in migration.outcomes:
+        if outcome.status in ("skipped", "failed"):
+            reasons[(outcome.kind, outcome.status, outcome.reason)] = reasons.get(
+                (outcome.kind, outcome.status, outcome.reason), 0) + 1
+    for (kind, status, reason), n in sorted(reasons.items()):
+        click.echo(f"  {status}: {n} {kind}(s): {reason}")
+    for name, notes in migration.notes.items():
+        for note in dict.fromkeys(notes):
+            click.echo(f"  note: {name}: {note}")
+    return sum(1 for o in migration.outcomes if o.status == "failed")
+
+
+def _send(files: dict[str, bytes], stage: str, endpoint_url: str | None, bucket: str | None,
+          wait: bool, timeout: float) -> None:
+    """Check, upload and follow ``files`` (bucket key -> bytes); exit non-zero unless all went live."""
+    from newsroom.publisher import problems_of
+
+    problems = problems_of(files)
+    if problems:
+        for key, found in sorted(problems.items()):
+            for problem in found:
+                click.echo(f"{key}: {problem}", err=True)
+        click.echo(f"{len(problems)} file(s) have problems; nothing was uploaded.", err=True)
+        sys.exit(1)
+    s3 = _connect(stage, endpoint_url, bucket)
+    from chalicelib import config
+    from newsroom.publisher import upload, wait_live
+
+    skipped = 0
+    with click.progressbar(length=len(files), label=f"Uploading to {config.CONTENT_BUCKET}", file=sys.stderr,
+                           item_show_func=lambda key: key) as bar:
+        def step(key: str, sent: bool) -> None:
+            nonlocal skipped
+            skipped += not sent
+            bar.update(1, key)
+
+        uploaded = upload(s3, config.CONTENT_BUCKET, files, progress=step)
+    click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
+    if not wait or not uploaded:
+        return
+    statuses = wait_live(uploaded, timeout=timeout,
+                         progress=lambda s: click.echo(f"{s.state:>8}  {s.key}  {s.detail}".rstrip()))
+    not_live = [s for s in statuses.values() if s.state in ("refused", "waiting")]
+    for status in not_live:
+        if status.state == "waiting":
+            click.echo(f"{status.state:>8}  {status.key}  {status.detail}", err=True)
+    if not_live:
+        sys.exit(1)
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

@@ -1,0 +1,156 @@
+"""Check, upload and follow content files: what ``newsroom publish`` and ``import-wordpress`` share.
+
+Uploading is the only way in: files go to the content bucket and the ingest
+function publishes them, exactly as when an editor uses ``aws s3 cp``. Then
+``wait_live`` reads each file's Source item (what ingest made of it) until it
+reflects the uploaded bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from chalicelib import config
+from chalicelib.content_format import ContentError, Problem, kind_of_key, parse_file
+from newsroom.wordpress import digest
+
+# Media before the articles that show it (ingest reads image sizes), terms before articles.
+ORDER = ("settings/", "media/", "categories/", "authors/", "pages/", "articles/")
+
+
+@dataclass(frozen=True)
+class Status:
+    """What became of one uploaded file."""
+
+    key: str
+    state: str  # "live", "draft", "removed", "refused", "waiting"
+    detail: str = ""
+
+
+def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:
+    """Every problem in every content file, by key (media files are not checked)."""
+    out: dict[str, list[Problem]] = {}
+    for key, data in files.items():
+        if key.startswith(config.MEDIA_PREFIX):
+            continue
+        if kind_of_key(key) is None:
+            out[key] = [Problem("file", "is not under a content prefix (" + ", ".join(
+                config.INGESTED_PREFIXES + (config.MEDIA_PREFIX,)) + ")")]
+            continue
+        try:
+            parse_file(key, data)
+        except ContentError as error:
+            out[key] = error.problems
+    return out
+
+
+def ordered(keys: Any) -> list[str]:
+    return sorted(keys, key=lambda k: (next((i for i, p in enumerate(ORDER) if k.startswith(p)), len(ORDER)), k))
+
+
+def upload(s3: Any, bucket: str, files: dict[str, bytes],
+           progress: Callable[[str, bool], None] | None = None) -> dict[str, str]:
+    """Upload the files whose bytes differ from the bucket's; return {key: ETag} of those uploaded."""
+    uploaded: dict[str, str] = {}
+    for key in ordered(files):
+        data = files[key]
+        if _current_etag(s3, bucket, key) == digest(data):
+            if progress:
+                progress(key, False)
+            continue
+        response = s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=_content_type(key))
+        uploaded[key] = response["ETag"].strip('"')
+        if progress:
+            progress(key, True)
+    return uploaded
+
+
+def wait_live(uploaded: dict[str, str], timeout: float = 60.0, interval: float = 0.5,
+              progress: Callable[[Status], None] | None = None) -> dict[str, Status]:
+    """Follow each uploaded content file until ingest has applied these bytes, or ``timeout``."""
+    from chalicelib.models import Source
+
+    waiting = {k: etag for k, etag in uploaded.items() if not k.startswith(config.MEDIA_PREFIX)}
+    done: dict[str, Status] = {}
+    deadline = time.monotonic() + timeout
+    while waiting:
+        keys = list(waiting)
+        for batch in (keys[i:i + 100] for i in range(0, len(keys), 100)):
+            for source in Source.batch_get([("source", key) for key in batch]):
+                wanted = waiting.get(source.sk)
+                if source.refused_etag == wanted and source.problems:
+                    status = Status(source.sk, "refused", "; ".join(source.problems))
+                elif source.etag == wanted and source.settled:
+                    status = _status(source)
+                else:
+                    continue
+                done[source.sk] = status
+                del waiting[source.sk]
+                if progress:
+                    progress(status)
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(interval)
+    for key in waiting:
+        done[key] = Status(key, "waiting", f"not applied after {timeout:.0f} s: is ingest running? "
+                                           "(`newsroom errors` lists refused files)")
+    return done
+
+
+def reports(s3: Any, bucket: str) -> list[dict[str, Any]]:
+    """The ingest error reports in the bucket, newest first."""
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=config.REPORTS_PREFIX):
+        for obj in page.get("Contents", []):
+            found.append(obj)
+    found.sort(key=lambda o: (o["LastModified"], o["Key"]), reverse=True)
+    out = []
+    for obj in found:
+        try:
+            body = json.loads(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+        except (ClientError, ValueError):
+            continue  # deleted meanwhile (the file was fixed), or not a report
+        out.append({**body, "modified": obj["LastModified"]})
+    return out
+
+
+def _status(source: Any) -> Status:
+    if source.status == "invalid":
+        return Status(source.sk, "refused", "; ".join(source.problems or []))
+    if source.status == "removed":
+        return Status(source.sk, "removed")
+    if source.kind in ("article", "page") and source.slug:
+        from chalicelib.models import Post
+
+        try:
+            post = Post.get(*Post.key_for(source.slug), attributes_to_get=["draft"])
+        except Post.DoesNotExist:
+            return Status(source.sk, "refused", "published nothing (is the slug owned by another file?)")
+        if post.draft:
+            return Status(source.sk, "draft", f"/{source.slug}/ (a draft: not shown)")
+        return Status(source.sk, "live", f"/{source.slug}/")
+    return Status(source.sk, "live", source.kind)
+
+
+def _current_etag(s3: Any, bucket: str, key: str) -> str | None:
+    try:
+        return s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def _content_type(key: str) -> str:
+    import mimetypes
+
+    if key.endswith((".md", ".markdown")):
+        return "text/markdown; charset=utf-8"
+    if key.endswith((".yaml", ".yml")):
+        return "application/yaml"
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"

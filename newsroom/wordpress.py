@@ -1,0 +1,459 @@
+"""Convert a WordPress export (WXR 1.0 to 1.2) into our content files.
+
+``convert(path)`` reads the export safely (defusedxml: no DTDs, so no entity
+expansion and no external entities) and returns a ``Migration``: the files to
+upload, keyed by bucket key, and one ``Outcome`` per thing in the export
+(imported, skipped or failed, with the reason). Nothing here touches AWS;
+``newsroom import-wordpress`` uploads the files through the normal path
+(``newsroom.publisher``), so an import is ingested like any editor's upload.
+
+The output is a pure function of the export (and the media folder): running
+the import again produces the same bytes, and the publisher skips files whose
+bytes are already in the bucket, so a re-run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import Element, ParseError
+
+import yaml
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import parse as parse_xml
+
+from chalicelib.content_format import (
+    MAX_ALIASES, MAX_CATEGORIES, MAX_SUMMARY_CHARS, MAX_TAGS, MAX_TITLE_CHARS, RESERVED_SLUGS, normalize_slug,
+)
+
+# Namespace URIs of WXR 1.0-1.2 (http and https, as WordPress.org and WordPress.com write them) -> prefix.
+_NAMESPACES = (
+    (re.compile(r"^https?://wordpress\.org/export/1\.\d/excerpt/$"), "excerpt"),
+    (re.compile(r"^https?://wordpress\.org/export/1\.\d/$"), "wp"),
+    (re.compile(r"^http://purl\.org/rss/1\.0/modules/content/$"), "content"),
+    (re.compile(r"^http://purl\.org/dc/elements/1\.1/$"), "dc"),
+)
+UNPUBLISHED = {"draft": "a draft", "private": "private", "pending": "pending review"}
+DYNAMIC_BLOCKS = re.compile(r"<!--\s*wp:([a-z0-9/-]+)[^>]*?/-->")
+BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:[^>]*?-->\n?")
+BLOCK_LEVEL = re.compile(r"^\s*<(?:p|div|h[1-6]|ul|ol|li|table|thead|tbody|tr|td|th|blockquote|pre|figure|"
+                         r"figcaption|hr|dl|dt|dd|section|article|aside|header|footer|address|form|"
+                         r"fieldset|details|summary|!--)[\s>/]", re.IGNORECASE)
+KNOWN_SHORTCODES = {"caption", "wp_caption", "gallery", "audio", "video", "embed", "playlist"}
+
+
+class ExportError(Exception):
+    """The export cannot be read: nothing was converted."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one thing in the export."""
+
+    kind: str  # post, page, author, category, tag, attachment, comment, other
+    name: str
+    status: str  # imported, unpublished, skipped, failed
+    reason: str = ""
+
+
+@dataclass
+class Migration:
+    """The files an export becomes, and what became of each thing in it."""
+
+    site_name: str
+    files: dict[str, bytes] = field(default_factory=dict)  # bucket key -> bytes
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)  # item -> warnings (kept, but changed)
+    old_paths: dict[str, str] = field(default_factory=dict)  # old permalink path -> new key
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, Counter[str]] = {}
+        for outcome in self.outcomes:
+            out.setdefault(outcome.kind, Counter())[outcome.status] += 1
+        return {kind: dict(counter) for kind, counter in sorted(out.items())}
+
+    def note(self, name: str, message: str) -> None:
+        self.notes.setdefault(name, []).append(message)
+
+
+def read_export(path: Path) -> Element:
+    """The export's root element, with namespaced tags renamed ``wp_post_id``, ``content_encoded``...
+
+    :raise ExportError: not readable, not XML, declares a DTD or entities, or is not a WXR file.
+    """
+    try:
+        root = parse_xml(str(path), forbid_dtd=True, forbid_entities=True, forbid_external=True).getroot()
+    except DefusedXmlException as exc:
+        raise ExportError(f"{path}: refused: the file declares a DTD or entities ({type(exc).__name__}); "
+                          "WordPress exports never do, so this is not one (or it was tampered with)") from None
+    except ParseError as exc:
+        line, column = exc.position
+        raise ExportError(f"{path}: not well-formed XML at line {line}, column {column + 1}: {exc.msg}") from None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot be read: {exc.strerror}") from None
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith("{"):
+            uri, local = element.tag[1:].split("}", 1)
+            prefix = next((p for pattern, p in _NAMESPACES if pattern.match(uri)), None)
+            element.tag = f"{prefix}_{local}" if prefix else local
+    if root.tag != "rss" or root.find("channel") is None or root.find("channel/wp_wxr_version") is None:
+        raise ExportError(f"{path}: not a WordPress export (WXR): no <rss><channel> with <wp:wxr_version>")
+    return root
+
+
+def convert(path: Path, media_from: Path | None = None) -> Migration:
+    """Convert the export at ``path``; ``media_from`` is a copy of its wp-content/uploads, if any."""
+    channel = read_export(path).find("channel")
+    assert channel is not None
+    return _Converter(channel, media_from).run()
+
+
+class _Converter:
+    def __init__(self, channel: Element, media_from: Path | None):
+        self.channel = channel
+        self.media_from = media_from
+        self.base_host = urlsplit(_text(channel, "wp_base_blog_url") or _text(channel, "link")).netloc
+        self.migration = Migration(site_name=_text(channel, "title"))
+        self.items = channel.findall("item")
+        self.attachments = {_text(i, "wp_post_id"): i for i in self.items if _text(i, "wp_post_type") == "attachment"}
+        self.copied: dict[str, str] = {}  # original URL -> /media/... path
+        self.taken: dict[str, str] = {}  # slug -> item name that has it
+
+    def run(self) -> Migration:
+        self._authors()
+        self._categories()
+        self._tags()
+        for item in self.items:
+            kind = _text(item, "wp_post_type")
+            if kind in ("post", "page"):
+                self._post(item, kind)
+        for item in self.items:
+            kind = _text(item, "wp_post_type")
+            if kind == "attachment":
+                self._attachment(item)
+            elif kind not in ("post", "page"):
+                self._outcome("other", f"{kind} {_text(item, 'wp_post_id')}", "skipped",
+                              "menus are set in settings/site.yaml" if kind == "nav_menu_item"
+                              else f"WordPress post type '{kind}' has no equivalent here")
+        return self.migration
+
+    # --- terms and people -----------------------------------------------------------
+
+    def _authors(self) -> None:
+        for author in self.channel.findall("wp_author"):
+            login = _text(author, "wp_author_login")
+            name = _text(author, "wp_author_display_name") or login
+            slug = normalize_slug(login)
+            self._file(f"authors/{slug}.yaml", {"name": name})
+            self._outcome("author", name, "imported")
+
+    def _categories(self) -> None:
+        for category in self.channel.findall("wp_category"):
+            slug = _slug(_text(category, "wp_category_nicename"))
+            name = html.unescape(_text(category, "wp_cat_name")) or slug
+            meta: dict[str, Any] = {"name": name}
+            if _text(category, "wp_category_description"):
+                meta["description"] = _text(category, "wp_category_description")
+            if _text(category, "wp_category_parent"):
+                meta["parent"] = _slug(_text(category, "wp_category_parent"))
+            self._file(f"categories/{slug}.yaml", meta)
+            self._outcome("category", name, "imported")
+
+    def _tags(self) -> None:
+        for tag in self.channel.findall("wp_tag"):
+            # Tags have no file of their own: they exist through the articles that carry them.
+            self._outcome("tag", html.unescape(_text(tag, "wp_tag_name")), "imported")
+
+    # --- posts and pages ---------------------------------------------------------------
+
+    def _post(self, item: Element, kind: str) -> None:
+        status = _text(item, "wp_status")
+        post_id = _text(item, "wp_post_id")
+        title = _plain(_text(item, "title"))
+        name = f"{kind} {post_id} ({title or 'no title'})"
+        if status == "trash":
+            self._outcome(kind, name, "skipped", "in the WordPress trash")
+            return
+        slug = self._claim_slug(_slug(_text(item, "wp_post_name")) or normalize_slug(title) or f"{kind}-{post_id}",
+                                post_id, name)
+        meta: dict[str, Any] = {"title": (title or "Untitled")[:MAX_TITLE_CHARS]}
+        if not title:
+            self.migration.note(name, "had no title; imported as 'Untitled'")
+        date = _date(item)
+        if date:
+            meta["date"] = date
+        elif kind == "post":
+            meta["date"] = "1970-01-01T00:00:00Z"
+            self.migration.note(name, "had no date")
+        if kind == "post":
+            if _text(item, "dc_creator"):
+                meta["author"] = normalize_slug(_text(item, "dc_creator"))
+            meta.update(self._terms(item, name))
+        excerpt = _plain(_text(item, "excerpt_encoded"))
+        if excerpt:
+            meta["summary"] = excerpt[:MAX_SUMMARY_CHARS]
+        image = self._featured_image(item, name)
+        if image:
+            meta["image"] = image
+        unpublished = UNPUBLISHED.get(status) or ("password-protected" if _text(item, "wp_post_password") else None)
+        if unpublished:
+            meta["draft"] = True
+        aliases = self._aliases(item, slug)
+        if aliases:
+            meta["aliases"] = aliases
+        body = self._body(item, name, post_id)
+        for comment in item.findall("wp_comment"):
+            kind_of_comment = _text(comment, "wp_comment_type") or "comment"
+            self._outcome("comment", f"{kind_of_comment} {_text(comment, 'wp_comment_id')} on {name}", "skipped",
+                          "this site does not take comments yet")
+        key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
+        self._file(key, meta, body)
+        for alias in aliases:
+            self.migration.old_paths[alias] = key
+        if unpublished:
+            self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true")
+        else:
+            self._outcome(kind, name, "imported", "scheduled: appears at its date" if status == "future" else "")
+
+    def _claim_slug(self, slug: str, post_id: str, name: str) -> str:
+        wanted = slug
+        if slug in RESERVED_SLUGS or re.fullmatch(r"\d{4}", slug) or slug in self.taken:
+            slug = f"{slug}-{post_id}"
+            why = ("is used by " + self.taken[wanted]) if wanted in self.taken else "is reserved for the site's own pages"
+            self.migration.note(name, f"slug '{wanted}' {why}; imported as '{slug}' (the old URL redirects)")
+        self.taken[slug] = name
+        return slug
+
+    def _terms(self, item: Element, name: str) -> dict[str, list[str]]:
+        categories = _unique(_slug(c.get("nicename", "")) or normalize_slug(c.text or "")
+                             for c in item.findall("category") if c.get("domain") == "category")
+        tags = _unique(html.unescape(c.text or "").strip() for c in item.findall("category")
+                       if c.get("domain") == "post_tag")
+        out: dict[str, list[str]] = {}
+        for field_name, values, limit in (("categories", categories, MAX_CATEGORIES), ("tags", tags, MAX_TAGS)):
+            values = [v for v in values if v]
+            if len(values) > limit:
+                self.migration.note(name, f"had {len(values)} {field_name}; kept the first {limit}, dropped: "
+                                          + ", ".join(values[limit:]))
+                values = values[:limit]
+            if values:
+                out[field_name] = values
+        return out
+
+    def _aliases(self, item: Element, slug: str) -> list[str]:
+        link = urlsplit(_text(item, "link"))
+        path = unquote(link.path).strip("/")
+        if not path or "?" in _text(item, "link") or path == slug:
+            return []
+        return [f"/{path}/"][:MAX_ALIASES]
+
+    def _featured_image(self, item: Element, name: str) -> str | None:
+        thumbnail = next((_text(m, "wp_meta_value") for m in item.findall("wp_postmeta")
+                          if _text(m, "wp_meta_key") == "_thumbnail_id"), "")
+        attachment = self.attachments.get(thumbnail)
+        if not thumbnail:
+            return None
+        if attachment is None:
+            self.migration.note(name, f"featured image {thumbnail} is not in the export; left out")
+            return None
+        return self._media_url(_text(attachment, "wp_attachment_url"), name)
+
+    # --- bodies --------------------------------------------------------------------------
+
+    def _body(self, item: Element, name: str, post_id: str) -> str:
+        body = _text(item, "content_encoded")
+        for block in sorted(set(DYNAMIC_BLOCKS.findall(body))):
+            self.migration.note(name, f"block wp:{block} is drawn by WordPress at view time; left out")
+        if "<!-- wp:" in body:
+            body = BLOCK_COMMENT.sub("", DYNAMIC_BLOCKS.sub("", body))
+        else:
+            body = _autop(body)
+        body = self._shortcodes(body, name, post_id)
+        body = re.sub(r'(<(?:img|source)\b[^>]*?\ssrc=")([^"]+)"',
+                      lambda m: m.group(1) + html.escape(self._media_url(html.unescape(m.group(2)), name), quote=True)
+                      + '"', body)
+        body = re.sub(r'(<a\b[^>]*?\shref=")([^"]+)"',
+                      lambda m: m.group(1) + html.escape(self._local_link(html.unescape(m.group(2)), name), quote=True)
+                      + '"', body)
+        if not re.sub(r"<[^>]+>|\s", "", body) and "<img" not in body:
+            self.migration.note(name, "had no content")
+            body = "<p></p>"
+        return body.strip() + "\n"
+
+    def _shortcodes(self, body: str, name: str, post_id: str) -> str:
+        def caption(match: re.Match[str]) -> str:
+            inner = match.group(2)
+            media = re.match(r"\s*((?:<a\b[^>]*>)?\s*<img\b[^>]*>\s*(?:</a>)?)(.*)$", inner, re.DOTALL)
+            if not media:
+                return inner
+            return f"<figure>{media.group(1)}<figcaption>{media.group(2).strip()}</figcaption></figure>"
+
+        def gallery(match: re.Match[str]) -> str:
+            attrs = _attributes(match.group(1))
+            ids = [i.strip() for i in attrs.get("ids", "").split(",") if i.strip()] or [
+                i for i, a in self.attachments.items() if _text(a, "wp_post_parent") == post_id]
+            images = [self.attachments[i] for i in ids if i in self.attachments
+                      and _text(self.attachments[i], "wp_attachment_url").lower().endswith(
+                          (".jpg", ".jpeg", ".png", ".gif", ".webp"))]
+            if not images:
+                self.migration.note(name, "a [gallery] had no images in the export; left out")
+                return ""
+            return '<figure class="gallery">' + "".join(
+                f'<img src="{html.escape(_text(a, "wp_attachment_url"), quote=True)}" '
+                f'alt="{html.escape(_plain(_text(a, "title")), quote=True)}">' for a in images) + "</figure>"
+
+        def media(match: re.Match[str]) -> str:
+            kind, attrs = match.group(1), _attributes(match.group(2))
+            url = attrs.get("src") or attrs.get("mp3") or attrs.get("mp4") or attrs.get("0", "")
+            self.migration.note(name, f"[{kind}] became a link (no players on this site)")
+            return f'<p><a href="{html.escape(url, quote=True)}">{kind.capitalize()}: {html.escape(url)}</a></p>' \
+                if url else ""
+
+        def embed(match: re.Match[str]) -> str:
+            url = match.group(1).strip()
+            self.migration.note(name, "[embed] became a link")
+            return f'<p><a href="{html.escape(url, quote=True)}">{html.escape(url)}</a></p>'
+
+        body = re.sub(r"\[(?:wp_)?caption([^\]]*)\](.*?)\[/(?:wp_)?caption\]", caption, body, flags=re.DOTALL)
+        body = re.sub(r"\[gallery([^\]]*)\]", gallery, body)
+        body = re.sub(r"\[(audio|video|playlist)([^\]]*)\](?:.*?\[/\1\])?", media, body, flags=re.DOTALL)
+        body = re.sub(r"\[embed[^\]]*\](.*?)\[/embed\]", embed, body, flags=re.DOTALL)
+        for unknown in sorted(set(re.findall(r"\[([a-z][a-z0-9_-]*)(?:\s[^\]]*)?\](?:[^\[]*\[/\1\])?", body))
+                              - KNOWN_SHORTCODES):
+            self.migration.note(name, f"shortcode [{unknown}] is not supported; left as text")
+        return body
+
+    def _media_url(self, url: str, name: str) -> str:
+        """The site path of a copied upload, or the original URL (reported) when there is no copy."""
+        if url in self.copied:
+            return self.copied[url]
+        relative = _uploads_path(url, self.base_host)
+        if relative is None:
+            return url
+        source = self.media_from / relative if self.media_from else None
+        if source is None or not source.is_file():
+            if not url.startswith("https://"):
+                self.migration.note(name, f"upload not copied (no local copy), original URL kept: {url}")
+            return url
+        key = f"media/{relative}"
+        self.migration.files[key] = source.read_bytes()
+        self.copied[url] = "/" + key
+        return "/" + key
+
+    def _local_link(self, url: str, name: str) -> str:
+        """Links to the old site become site paths (their old permalinks redirect)."""
+        parts = urlsplit(url)
+        if parts.netloc == self.base_host and _uploads_path(url, self.base_host) is None:
+            return (parts.path or "/") + (f"#{parts.fragment}" if parts.fragment else "")
+        if _uploads_path(url, self.base_host) is not None:
+            return self._media_url(url, name)
+        return url
+
+    def _attachment(self, item: Element) -> None:
+        url = _text(item, "wp_attachment_url")
+        name = f"attachment {_text(item, 'wp_post_id')} ({url})"
+        if url in self.copied:
+            self._outcome("attachment", name, "imported", f"copied to {self.copied[url]}")
+        elif self.media_from and _uploads_path(url, self.base_host) and \
+                (self.media_from / _uploads_path(url, self.base_host)).is_file():  # type: ignore[operator]
+            self._media_url(url, name)
+            self._outcome("attachment", name, "imported", f"copied to {self.copied[url]}")
+        else:
+            self._outcome("attachment", name, "skipped",
+                          "no local copy (pass --media-from with the site's wp-content/uploads); "
+                          "posts keep the original URL")
+
+    # --- output ---------------------------------------------------------------------------
+
+    def _file(self, key: str, meta: dict[str, Any], body: str | None = None) -> None:
+        front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+        self.migration.files[key] = (f"---\n{front}---\n\n{body}" if body is not None else front).encode()
+
+    def _outcome(self, kind: str, name: str, status: str, reason: str = "") -> None:
+        self.migration.outcomes.append(Outcome(kind, name, status, reason))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _text(element: Element | None, tag: str) -> str:
+    if element is None:
+        return ""
+    found = element.find(tag) if tag != "text" else element
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _plain(fragment: str) -> str:
+    """HTML (a title, an excerpt) as plain text."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
+
+
+def _slug(nicename: str) -> str:
+    return normalize_slug(unquote(nicename)) if nicename else ""
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    return [v for v in values if not (v in seen or seen.add(v))]  # type: ignore[func-returns-value]
+
+
+def _date(item: Element) -> str | None:
+    for tag in ("wp_post_date_gmt", "wp_post_date"):
+        value = _text(item, tag)
+        if value and not value.startswith("0000"):
+            try:
+                return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+            except ValueError:
+                continue
+    return None
+
+
+def _attributes(text: str) -> dict[str, str]:
+    attrs = {k: v1 or v2 or v3 for k, v1, v2, v3 in
+             re.findall(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))', text)}
+    bare = re.sub(r'[\w-]+\s*=\s*(?:"[^"]*"|\'[^\']*\'|\S+)', "", text).split()
+    if bare:
+        attrs.setdefault("0", bare[0])
+    return attrs
+
+
+def _uploads_path(url: str, base_host: str) -> str | None:
+    """``2013/03/photo.jpg`` for a WordPress upload URL, else None."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if "/wp-content/uploads/" in path:
+        relative = path.split("/wp-content/uploads/", 1)[1]
+    elif parts.netloc.endswith(".files.wordpress.com") or (parts.netloc == base_host and
+                                                             re.match(r"^/files/\d{4}/", path)):
+        relative = path.lstrip("/").removeprefix("files/")
+    else:
+        return None
+    relative = str(PurePosixPath(relative))
+    return relative if relative and ".." not in relative.split("/") else None
+
+
+def _autop(text: str) -> str:
+    """WordPress's wpautop, the part that matters: blank-line-separated text becomes paragraphs."""
+    text = text.replace("\r\n", "\n")
+    chunks = re.split(r"\n\s*\n", text)
+    out = []
+    for chunk in chunks:
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if BLOCK_LEVEL.match(chunk) or re.match(r"^\[(?:gallery|caption|audio|video|embed|playlist)", chunk):
+            out.append(chunk)
+        else:
+            out.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
+    return "\n\n".join(out)
+
+
+def digest(data: bytes) -> str:
+    """S3's ETag for a single-part upload: the MD5 of the bytes."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
