@@ -20,6 +20,7 @@ import functools
 import html
 import json
 import re
+from urllib.parse import unquote
 from typing import Any
 
 import jinja2
@@ -210,6 +211,7 @@ def _archive(site: Site, snapshot: dict[str, Any], listing: str, canonical: str,
 def render_post(request: Any, path: str) -> Response:
     """An article or static page at ``/<path>/``, or its redirect. :raise 404: none visible."""
     site = web.site_of(request)
+    path = unquote(path)  # old URLs (aliases) may hold any character; slugs never hold "%"
     if _YEAR.match(path):
         return render_date_archive(request, path)
     now = now_iso()

@@ -67,6 +67,20 @@ def test_malformed_upload_leaves_a_report_and_the_site_unchanged(local_stack, tm
     assert fetch(base + "/")[1] == before
 
 
+def test_newsroom_publish_reports_live_and_the_page_is_served(local_stack, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "from-the-cli.md").write_text(
+        "---\ntitle: Published with the newsroom command\ndate: 2026-01-06\ncategories: [Tehran]\n---\n\nHello.\n")
+    run = subprocess.run([str(BIN / "newsroom"), "publish", str(folder), "--endpoint-url", local_stack["endpoint"],
+                          "--timeout", "30"], env=local_stack["env"], capture_output=True, text=True, timeout=90)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 uploaded, 0 unchanged" in run.stdout
+    assert "    live  articles/from-the-cli.md  /from-the-cli/" in run.stdout
+    status, page = fetch(local_stack["base"] + "/from-the-cli/")
+    assert status == 200 and "Published with the newsroom command" in page
+
+
 def test_ctrl_c_stops_every_process(local_stack):
     proc = local_stack["proc"]
     os.killpg(proc.pid, signal.SIGINT)

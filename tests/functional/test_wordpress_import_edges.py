@@ -1,0 +1,93 @@
+"""WordPress imports that must be refused, dry runs, and uploads copied into media/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from newsroom.cli import main
+from tests.functional.test_wordpress_import import CORPUS
+
+# --- hostile and broken exports -----------------------------------------------------------
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<rss><channel><title>&lol3;</title><wp:wxr_version xmlns:wp="http://wordpress.org/export/1.2/">1.2</wp:wxr_version>
+</channel></rss>"""
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<rss><channel><title>&secret;</title></channel></rss>"""
+MALFORMED = """<?xml version="1.0"?>
+<rss><channel><title>Broken</title><item><title>Unclosed</item></channel></rss>"""
+NOT_WXR = """<?xml version="1.0"?><rss><channel><title>A plain RSS feed</title></channel></rss>"""
+
+
+@pytest.mark.parametrize("text, message", [
+    (BILLION_LAUGHS, "refused: the file declares a DTD or entities"),
+    (EXTERNAL_ENTITY, "refused: the file declares a DTD or entities"),
+    (MALFORMED, "not well-formed XML at line 2"),
+    (NOT_WXR, "not a WordPress export (WXR)"),
+], ids=["billion-laughs", "external-entity", "malformed", "not-wxr"])
+def test_hostile_or_broken_exports_are_refused_and_nothing_is_uploaded(site, tmp_path, text, message):
+    export = tmp_path / "export.xml"
+    export.write_text(text)
+    result = CliRunner().invoke(main, ["import-wordpress", str(export)])
+    assert result.exit_code == 2
+    assert f"Import refused, nothing uploaded: {export}: {message}" in result.output
+    assert "passwd" not in result.output and "lollol" not in result.output
+    assert site.s3.list_objects_v2(Bucket=site.stack.bucket).get("KeyCount") == 0
+
+
+def test_dry_run_reports_and_uploads_nothing(site, tmp_path):
+    result = CliRunner().invoke(main, ["import-wordpress", str(CORPUS), "--dry-run", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "  posts        49 imported, 2 unpublished" in result.output
+    assert re.search(r"Dry run: \d+ files would be uploaded; nothing was\.", result.output)
+    assert site.s3.list_objects_v2(Bucket=site.stack.bucket).get("KeyCount") == 0
+    assert (tmp_path / "out" / "articles" / "template-sticky.html").exists()
+
+
+def test_uploads_found_locally_are_copied_to_media_and_shown(site, tmp_path):
+    export = tmp_path / "small.xml"
+    export.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:wp="http://wordpress.org/export/1.1/" xmlns:excerpt="http://wordpress.org/export/1.1/excerpt/">
+<channel><title>Old site</title><link>https://old.example.com</link><wp:wxr_version>1.1</wp:wxr_version>
+<wp:base_blog_url>https://old.example.com</wp:base_blog_url>
+<wp:author><wp:author_login>ed</wp:author_login><wp:author_display_name>Ed Itor</wp:author_display_name></wp:author>
+<item><title>Harbour at dawn</title><link>https://old.example.com/2019/05/harbour/</link><dc:creator>ed</dc:creator>
+<content:encoded><![CDATA[Boats came in.
+
+[caption id="attachment_9" width="2"]<img src="https://old.example.com/wp-content/uploads/2019/05/boat.png" alt="A boat" width="2" height="1" /> The boat[/caption]
+
+See <a href="https://old.example.com/2019/05/harbour/">this post</a> and [gallery ids="9"].]]></content:encoded>
+<excerpt:encoded><![CDATA[<b>Boats</b> at dawn.]]></excerpt:encoded>
+<wp:post_id>7</wp:post_id><wp:post_date_gmt>2019-05-02 06:00:00</wp:post_date_gmt><wp:post_name>harbour</wp:post_name>
+<wp:status>publish</wp:status><wp:post_parent>0</wp:post_parent><wp:post_type>post</wp:post_type>
+<category domain="category" nicename="local-news"><![CDATA[Local news]]></category>
+<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>9</wp:meta_value></wp:postmeta>
+</item>
+<item><title>boat</title><wp:post_id>9</wp:post_id><wp:post_type>attachment</wp:post_type><wp:status>inherit</wp:status>
+<wp:post_parent>7</wp:post_parent><wp:attachment_url>https://old.example.com/wp-content/uploads/2019/05/boat.png</wp:attachment_url>
+</item>
+</channel></rss>""")
+    from tests.deploy.test_policies import _png
+
+    uploads = tmp_path / "uploads" / "2019" / "05"
+    uploads.mkdir(parents=True)
+    (uploads / "boat.png").write_bytes(_png(2, 1))
+    result = CliRunner().invoke(main, ["import-wordpress", str(export), "--media-from", str(tmp_path / "uploads"),
+                                       "--no-wait"])
+    assert result.exit_code == 0, result.output
+    assert "  attachments  1 imported" in result.output
+    site.ingest()
+    body = site.get("/harbour/").body.decode()
+    assert '<img src="/media/2019/05/boat.png" alt="A boat" width="2" height="1"' in body
+    assert "<figcaption>The boat</figcaption>" in body
+    assert 'href="/2019/05/harbour/"' in body  # links to the old site point at its permalinks, which redirect
+    assert 'By <a href="/author/ed/" rel="author">Ed Itor</a>' in body and "Boats at dawn." in body
+    assert site.get("/2019/05/harbour/").status_code == 301
+    assert site.s3.head_object(Bucket=site.stack.bucket, Key="media/2019/05/boat.png")["ContentLength"] > 0
