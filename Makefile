@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package deploy check resync chaos system-deps bench-pages clean
+.PHONY: run test test-fast package deploy check resync chaos system-deps bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test-fast: $(STAMP)
 ## chaos: 500 uploads, updates and deletes with duplicated, reordered deliveries and injected faults
 chaos: $(STAMP)
 	NEWSROOM_CHAOS_OPERATIONS=500 $(BIN)/python -m pytest tests/chaos -q -s 2>&1 | grep -E "chaos (figures|mismatch)|^E  |passed in|failed in"
+
+## bench: requests per page, overhead over the floor, growth, cold start, ingest throughput, page weight (docs/performance.md)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 ## bench-pages: Lighthouse 12.2.3 scores for home, category, article and search (needs node/npm)
 bench-pages: $(STAMP) system-deps bench/node_modules/.bin/lighthouse

@@ -76,18 +76,30 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
     """Process SQS messages one by one; return the failed ones for redelivery.
 
     The return value is Lambda's partial batch response: only the messages
-    listed there return to the queue.
+    listed there return to the queue. The site snapshot is rebuilt once for
+    the whole batch; if that fails, every message is returned (their changes
+    are committed but unsettled, so the retry only redoes the follow-ups).
     """
-    failures = []
-    for message in messages:
-        try:
-            for record in s3_records(message.get("body", "")):
-                apply_key(record.bucket, record.key, record.sequencer)
-        except Exception as exc:  # noqa: BLE001 - anything not an editor's error is retried
-            log.error(json.dumps({"event": "ingest_failed", "message_id": message.get("messageId"),
-                                  "error": f"{type(exc).__name__}: {exc}"[:500]}))
-            failures.append({"itemIdentifier": message.get("messageId", "")})
+    messages = list(messages)
+    failures: list[dict[str, str]] = []
+    try:
+        with publishing.one_snapshot_rebuild():
+            for message in messages:
+                try:
+                    for record in s3_records(message.get("body", "")):
+                        apply_key(record.bucket, record.key, record.sequencer)
+                except Exception as exc:  # noqa: BLE001 - anything not an editor's error is retried
+                    _log_failure(message, exc)
+                    failures.append({"itemIdentifier": message.get("messageId", "")})
+    except Exception as exc:  # noqa: BLE001 - the batch's snapshot rebuild failed: retry them all
+        _log_failure({"messageId": "(whole batch)"}, exc)
+        return {"batchItemFailures": [{"itemIdentifier": m.get("messageId", "")} for m in messages]}
     return {"batchItemFailures": failures}
+
+
+def _log_failure(message: dict[str, Any], exc: Exception) -> None:
+    log.error(json.dumps({"event": "ingest_failed", "message_id": message.get("messageId"),
+                          "error": f"{type(exc).__name__}: {exc}"[:500]}))
 
 
 def s3_records(body: str) -> list[S3Record]:
@@ -165,9 +177,14 @@ def _apply_once(bucket: str, key: str, sequencer: str | None, force: bool = Fals
         publishing.record_invalid(key, kind, problems, source, sequencer, etag)
         write_report(bucket, key, error)
         return Outcome(key, "invalid", problems=problems)
-    if not result.unchanged:
+    if not result.unchanged and (force or _may_have_report(source)):
         delete_report(bucket, key)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
+
+
+def _may_have_report(source: Any) -> bool:
+    """A report exists only while the file's Source records problems (resync, forced, cleans up the rest)."""
+    return source is not None and (source.status == "invalid" or bool(source.problems))
 
 
 def _publish(bucket: str, parsed: Any, source: Any, etag: str | None, sequencer: str | None,  # type: ignore[no-untyped-def]

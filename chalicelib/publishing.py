@@ -14,7 +14,9 @@ state fails with ``ConcurrentChange`` and is retried against the new state.
 Follow-up work that keeps *other* items right (links that point here, the
 site snapshot) runs after the transaction, is idempotent, and is redone on a
 retry until the Source is marked ``settled``. Its cost is bounded whatever
-the size of the site (docs/architecture.md has the numbers).
+the size of the site (docs/architecture.md has the numbers). Inside
+``one_snapshot_rebuild()`` (a batch of SQS messages, a resync) the snapshot
+is rebuilt once at the end, and only then are that batch's Sources settled.
 
 Rules an editor can rely on (docs/content-format.md):
 - a slug belongs to the first file that claimed it, while that file exists;
@@ -26,11 +28,13 @@ Rules an editor can rely on (docs/content-format.md):
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -137,6 +141,43 @@ def _commit(source: Source | None, key: str, writes: Callable[[TransactWrite], N
             raise ConcurrentChange(key) from exc
         raise
     return new_source
+
+
+# Work that ends a change (rebuild the snapshot, then settle the Source), held
+# back while a batch runs; None when no batch is open.
+_deferred: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "deferred_finishes", default=None)
+
+
+@contextlib.contextmanager
+def one_snapshot_rebuild() -> Iterator[None]:
+    """Rebuild the site snapshot once for every change made inside, at the end, then settle them.
+
+    A change whose finish never ran (the rebuild failed, the Lambda died) stays
+    unsettled, so its retry redoes its follow-up work: nothing is lost, only
+    repeated. The caller must treat a failure here as a failure of every
+    change made inside.
+    """
+    pending: list[Callable[[], None]] = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if pending:
+        rebuild_site_snapshot()
+        for finish in pending:
+            finish()
+
+
+def _finish(settle: Callable[[], None]) -> None:
+    """Rebuild the snapshot and settle now, or at the end of the open batch."""
+    pending = _deferred.get()
+    if pending is None:
+        rebuild_site_snapshot()
+        settle()
+    else:
+        pending.append(settle)
 
 
 def _settle(source: Source) -> None:
@@ -276,8 +317,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         if previous is not None and previous.slug != post.slug:
             refresh_referrers(previous.slug)
     _register_implicit_terms(article)
-    rebuild_site_snapshot()
-    _settle(new_source)
+    _finish(lambda: _settle(new_source))
     if article.draft:
         result.notes.append("draft: stored, not shown to readers")
     return result
@@ -314,8 +354,8 @@ def unpublish_source(key: str, source: Source | None, sequencer: str | None = No
         term_writes = _term_removal(source)
         source = _commit(source, key, term_writes, kind=source.kind, slug=source.slug, status="removed",
                          sequencer=sequencer)
-    rebuild_site_snapshot()
-    _delete_settled(source)
+    removed = source
+    _finish(lambda: _delete_settled(removed))
     return PublishResult(slug=source.slug, notes=["removed"])
 
 
@@ -360,8 +400,8 @@ def _unpublish_post(source: Source, sequencer: str | None) -> PublishResult:
     if source.slug:
         refresh_referrers(source.slug)
         result.freed_slug = source.slug
-    rebuild_site_snapshot()
-    _delete_settled(source)
+    removed = source
+    _finish(lambda: _delete_settled(removed))
     return result
 
 
@@ -594,8 +634,7 @@ def _save_term(source: Source | None, key: str, kind: str, slug: str, etag: str 
         return PublishResult(slug=slug, notes=["unchanged"], unchanged=True)
     new_source = _commit(source, key, lambda txn: txn.save(item), kind=kind, slug=slug, etag=etag,
                          sequencer=sequencer, status="published")
-    rebuild_site_snapshot()
-    _settle(new_source)
+    _finish(lambda: _settle(new_source))
     return PublishResult(slug=slug if kind != "settings" else None)
 
 

@@ -9,7 +9,8 @@ ingest function, so resync is idempotent and safe while uploads continue:
 a file uploaded during the run is published, not removed.
 
 Cost is linear in the number of files: one List page per 1,000 keys, one
-Query page per ~1 MB of Source items, and one ingest per file.
+Query page per ~1 MB of Source items, one ingest per file, and one site
+snapshot rebuild per RESYNC_BATCH files.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Iterator
 
-from chalicelib import config, ingest
+from chalicelib import config, ingest, publishing
 from chalicelib.aws import s3_client
 from chalicelib.models import Source
+
+# Files applied per site-snapshot rebuild: bounds the work a crash makes resync redo.
+RESYNC_BATCH = 50
 
 
 def bucket_keys(bucket: str) -> Iterator[str]:
@@ -44,18 +48,16 @@ def resync(bucket: str = config.CONTENT_BUCKET, force: bool = True,
     ``progress(key, outcome)`` is called after each key.
     """
     counts: Counter = Counter()
-    seen = set()
     order = {"settings/": 0, "categories/": 1, "authors/": 2, "pages/": 3, "articles/": 4}
     keys = sorted(bucket_keys(bucket), key=lambda k: (order.get(k.split("/", 1)[0] + "/", 9), k))
-    for key in keys:
-        seen.add(key)
-        outcome = ingest.apply_key(bucket, key, force=force).outcome
-        counts[outcome] += 1
-        if progress:
-            progress(key, outcome)
-    for key in [k for k in known_keys() if k not in seen]:
-        outcome = ingest.apply_key(bucket, key).outcome
-        counts[outcome] += 1
-        if progress:
-            progress(key, outcome)
+    seen = set(keys)
+    gone = [k for k in known_keys() if k not in seen]  # the site has them, the bucket no longer does
+    work = [(key, force) for key in keys] + [(key, False) for key in gone]
+    for start in range(0, len(work), RESYNC_BATCH):
+        with publishing.one_snapshot_rebuild():
+            for key, forced in work[start:start + RESYNC_BATCH]:
+                outcome = ingest.apply_key(bucket, key, force=forced).outcome
+                counts[outcome] += 1
+                if progress:
+                    progress(key, outcome)
     return counts

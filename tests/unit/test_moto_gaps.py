@@ -66,3 +66,59 @@ def test_delete_in_versioned_bucket_notifies_the_queue():
         s3.delete_object(Bucket="gap-test", Key="k")
         bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]]
         assert len(bodies) == 1 and '"ObjectRemoved:DeleteMarkerCreated"' in bodies[0]
+
+
+def _all_pages(table, **kwargs) -> list[list[str]]:
+    pages, start = [], None
+    while True:
+        extra = {"ExclusiveStartKey": start} if start else {}
+        response = table.query(TableName="t", **kwargs, **extra)
+        pages.append([i["sk"]["S"] for i in response["Items"]])
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_ordered_query_returns_what_dynamodb_would_as_items_come_and_go(table):
+    import random
+
+    rng = random.Random(5)
+    keys: set[str] = set()
+    for step in range(400):
+        sk = f"{rng.randrange(60):02d}#{rng.choice('abc')}"
+        if rng.random() < 0.3 and keys:
+            gone = rng.choice(sorted(keys))
+            table.delete_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": gone}})
+            keys.discard(gone)
+        else:
+            table.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": sk}, "n": {"N": str(step)}})
+            keys.add(sk)
+        table.put_item(TableName="t", Item={"pk": {"S": "other"}, "sk": {"S": sk}})
+        if step % 40:
+            continue
+        ordered = sorted(keys)
+        pivot, low, high = f"{rng.randrange(60):02d}", "10", "30"
+        cases = {
+            "all": ("pk = :p", {}, ordered),
+            "lt": ("pk = :p AND sk < :v", {":v": {"S": pivot}}, [k for k in ordered if k < pivot]),
+            "le": ("pk = :p AND sk <= :v", {":v": {"S": pivot + "#b"}}, [k for k in ordered if k <= pivot + "#b"]),
+            "gt": ("pk = :p AND sk > :v", {":v": {"S": pivot}}, [k for k in ordered if k > pivot]),
+            "ge": ("pk = :p AND sk >= :v", {":v": {"S": pivot + "#b"}}, [k for k in ordered if k >= pivot + "#b"]),
+            "eq": ("pk = :p AND sk = :v", {":v": {"S": pivot + "#a"}}, [k for k in ordered if k == pivot + "#a"]),
+            "prefix": ("pk = :p AND begins_with(sk, :v)", {":v": {"S": pivot}},
+                       [k for k in ordered if k.startswith(pivot)]),
+            "between": ("pk = :p AND sk BETWEEN :lo AND :hi", {":lo": {"S": low}, ":hi": {"S": high}},
+                        [k for k in ordered if low <= k <= high]),
+        }
+        for name, (condition, values, expected) in cases.items():
+            for forward in (True, False):
+                for limit in (None, 1, 7):
+                    kwargs = {"KeyConditionExpression": condition, "ScanIndexForward": forward,
+                              "ExpressionAttributeValues": {":p": {"S": "p"}, **values}}
+                    if limit:
+                        kwargs["Limit"] = limit
+                    pages = _all_pages(table, **kwargs)
+                    want = expected if forward else expected[::-1]
+                    assert [k for page in pages for k in page] == want, (name, forward, limit)
+                    if limit:
+                        assert all(len(page) <= limit for page in pages), (name, forward, limit)

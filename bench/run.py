@@ -1,0 +1,531 @@
+"""make bench: speed against the floor, at scale, against a local moto server.
+
+Prints one table per section and writes everything to bench/results/bench.json.
+Every timing is a median over repeated runs; the targets are ratios, because
+absolute times on a shared machine are noise. docs/performance.md explains
+each figure.
+
+Sections:
+ 1. requests  DynamoDB and S3 requests per page type, cold and warm.
+ 2. overhead  time to serve each page in process, over the time of the same
+              requests made with plain boto3 against the same server.
+ 3. growth    page, ingest and resync times with SMALL and LARGE articles.
+ 4. cold      fresh-process import + first page (web) or first file (ingest),
+              over the same for a minimal Chalice app that imports boto3.
+ 5. ingest    articles per second from S3 upload to visible page, through
+              S3 -> SQS -> handler, for one article and a bulk upload.
+ 6. weight    HTML and total bytes per page type, raw and gzipped.
+
+Environment: BENCH_REPEATS (default 25), BENCH_SMALL (100), BENCH_LARGE
+(10000), BENCH_BULK (1000), BENCH_CONCURRENCY (5 ingest pollers, as Lambda's
+SQS event source starts with), BENCH_SECTIONS (comma list, default all).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import gzip
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+BENCH = Path(__file__).resolve().parent
+PROJECT = BENCH.parent
+sys.path.insert(0, str(PROJECT))
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "25"))
+SMALL = int(os.environ.get("BENCH_SMALL", "100"))
+LARGE = int(os.environ.get("BENCH_LARGE", "10000"))
+BULK = int(os.environ.get("BENCH_BULK", "1000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "5"))
+SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", "requests,overhead,growth,cold,ingest,weight").split(",") if s]
+
+SEED_ARTICLE = "iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats"
+# Page type -> (resource path as API Gateway matches it, path parameters, request path, query).
+PAGES: dict[str, tuple[str, dict[str, str], str, dict[str, str] | None]] = {
+    "home": ("/", {}, "/", None),
+    "category": ("/category/{slug}", {"slug": "tehran"}, "/category/tehran/", None),
+    "tag": ("/tag/{slug}", {"slug": "oil"}, "/tag/oil/", None),
+    "author": ("/author/{slug}", {"slug": "ninfa-along"}, "/author/ninfa-along/", None),
+    "article": ("/{slug}", {"slug": SEED_ARTICLE}, f"/{SEED_ARTICLE}/", None),
+    "search": ("/search", {}, "/search/", {"q": "oil markets"}),
+    "feed": ("/feed", {}, "/feed/", None),
+    "sitemap": ("/sitemap.xml", {}, "/sitemap.xml", None),
+    "404": ("/{slug}", {"slug": "no-such-story"}, "/no-such-story/", None),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 3)
+
+
+def timed(action: Callable[[], Any], repeats: int = REPEATS) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def article_text(i: int, category: str = "Tehran", tag: str = "Oil", words: str = "") -> bytes:
+    day = f"20{10 + (i // 336) % 15:02d}-{1 + (i // 28) % 12:02d}-{1 + i % 28:02d}T{(i // 4032) % 24:02d}:00:00Z"
+    return (f"---\ntitle: Bench story {i} on oil markets\ndate: {day}\ncategories: [{category}]\n"
+            f"tags: [{tag}]\nauthor: Ninfa ALong\n---\n\nOil markets in Tehran moved today. {words}\n").encode()
+
+
+class Recorder:
+    """Every AWS request made in this process: (service, operation, params)."""
+
+    def __init__(self) -> None:
+        import botocore.client
+
+        self.calls: list[tuple[str, str, dict]] = []
+        self.on = False
+        original = botocore.client.BaseClient._make_api_call
+        recorder = self
+
+        def recording(client, operation, params):  # type: ignore[no-untyped-def]
+            if recorder.on and threading.current_thread() is threading.main_thread():
+                recorder.calls.append((client.meta.service_model.service_name, operation, params))
+            return original(client, operation, params)
+
+        botocore.client.BaseClient._make_api_call = recording
+
+    def __enter__(self) -> "Recorder":
+        self.calls = []
+        self.on = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.on = False
+
+
+class Bench:
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        from newsroom import moto_gaps
+        from newsroom.local import local_environment
+
+        self.port = free_port()
+        self.env = {**local_environment(self.port), "NEWSROOM_SITE_CACHE_SECONDS": "3600"}
+        os.environ.update(self.env)
+        moto_gaps.install()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
+        import boto3
+
+        from newsroom.stack import create_stack
+
+        self.session = boto3.Session(region_name="us-east-1")
+        self.stack = create_stack(self.session)
+        self.s3 = self.session.client("s3")
+        self.sqs = self.session.client("sqs")
+        self.dynamodb = self.session.client("dynamodb")
+        self.recorder = Recorder()
+        import app  # settings are read from the environment at import
+
+        logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
+        self.app = app
+        self.results: dict[str, Any] = {}
+        self.articles = 0
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def event(self, page: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        resource, params, path, query = PAGES[page]
+        return {
+            "resource": resource, "path": path, "httpMethod": "GET",
+            "headers": {"Host": "127.0.0.1:8000", "Accept-Encoding": "gzip", **(headers or {})},
+            "multiValueHeaders": {}, "queryStringParameters": query,
+            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+            "pathParameters": params or None, "stageVariables": None, "body": None, "isBase64Encoded": False,
+            "requestContext": {"resourcePath": resource, "httpMethod": "GET", "path": path,
+                               "requestId": "bench", "identity": {"sourceIp": "127.0.0.1"}},
+        }
+
+    def serve(self, page: str) -> dict[str, Any]:
+        response = self.app.app(self.event(page), None)
+        assert response["statusCode"] == (404 if page == "404" else 200), (page, response["statusCode"])
+        return response
+
+    def cold(self) -> None:
+        from chalicelib import store
+
+        store.clear_site_cache()
+
+    def ingest_all(self) -> None:
+        """Deliver every pending notification to the ingest handler (one poller)."""
+        from newsroom.local import Relay
+
+        relay = Relay(self.sqs, self.stack.queue_url, self.app.ingest)
+        while relay.poll_once() or self._in_flight():
+            pass
+
+    def drain(self) -> None:
+        """Drop the notifications of files the bench applied itself (PurgeQueue allows one call a minute)."""
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.stack.queue_url, MaxNumberOfMessages=10,
+                                                VisibilityTimeout=30).get("Messages", [])
+            if not messages:
+                return
+            self.sqs.delete_message_batch(QueueUrl=self.stack.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+
+    def _in_flight(self) -> bool:
+        attrs = self.sqs.get_queue_attributes(QueueUrl=self.stack.queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return attrs["ApproximateNumberOfMessages"] != "0" or attrs["ApproximateNumberOfMessagesNotVisible"] != "0"
+
+    def upload(self, count: int, start: int) -> None:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda i: self.s3.put_object(Bucket=self.stack.bucket, Key=f"articles/bench-{i}.md",
+                                                       Body=article_text(i)), range(start, start + count)))
+
+    def seed(self) -> None:
+        from newsroom.local import upload_content
+
+        upload_content(self.s3, self.stack.bucket)
+        self.ingest_all()
+        self.grow_by_ingest(SMALL)
+
+    def grow_by_ingest(self, total: int) -> None:
+        if total > self.articles:
+            self.upload(total - self.articles, self.articles)
+            self.ingest_all()
+            self.articles = total
+
+    # --- 1 + 2: requests and overhead ---------------------------------------------------
+
+    def requests_and_overhead(self, label: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for page in PAGES:
+            self.cold()
+            with self.recorder:
+                self.serve(page)
+            cold_calls = list(self.recorder.calls)
+            self.serve(page)
+            with self.recorder:
+                self.serve(page)
+            calls = list(self.recorder.calls)
+
+            def replay() -> None:
+                for service, operation, params in calls:
+                    client = self.dynamodb if service == "dynamodb" else self.s3
+                    client._make_api_call(operation, params)
+
+            # Alternate the two, so that drift in the server's speed hits both alike.
+            serve_times, floor_times = [], []
+            for _ in range(REPEATS):
+                serve_times += timed(lambda: self.serve(page), 1)
+                floor_times += timed(replay, 1)
+            out[page] = {
+                "requests_cold": len(cold_calls), "requests_warm": len(calls),
+                "dynamodb_warm": sum(1 for c in calls if c[0] == "dynamodb"),
+                "s3_warm": sum(1 for c in calls if c[0] == "s3"),
+                "operations_warm": [f"{s}:{o}" for s, o, _ in calls],
+                "serve_ms": median_ms(serve_times), "floor_ms": median_ms(floor_times),
+                "overhead": round(statistics.median(serve_times) / statistics.median(floor_times), 3)
+                if calls else None,
+            }
+        return out
+
+    # --- 3: growth ------------------------------------------------------------------------
+
+    def ingest_times(self, count: int = 10) -> list[float]:
+        """Seconds to ingest one new article (S3 already holds it), each on its own."""
+        from chalicelib import ingest
+
+        times = []
+        for n in range(count):
+            key = f"articles/growth-probe-{self.articles}-{n}.md"
+            self.s3.put_object(Bucket=self.stack.bucket, Key=key, Body=article_text(50000 + n))
+            started = time.perf_counter()
+            ingest.apply_key(self.stack.bucket, key)
+            times.append(time.perf_counter() - started)
+            self.s3.delete_object(Bucket=self.stack.bucket, Key=key)
+            ingest.apply_key(self.stack.bucket, key)
+        self.drain()
+        return times
+
+    def resync_per_article(self) -> float:
+        from chalicelib.resync import resync
+
+        started = time.perf_counter()
+        counts = resync(self.stack.bucket, force=False)
+        return (time.perf_counter() - started) / max(1, sum(counts.values()))
+
+    def grow_synthetic(self, total: int) -> None:
+        """Reach ``total`` articles by copying one ingested article's items and file (ingesting 10,000
+        through moto would take hours); every copy is a full article: post, listings, search terms,
+        source, S3 file."""
+        template_key = "articles/bench-template.md"
+        self.s3.put_object(Bucket=self.stack.bucket, Key=template_key, Body=article_text(99999))
+        from chalicelib import ingest
+
+        ingest.apply_key(self.stack.bucket, template_key)
+        self.drain()
+        table = self.stack.table
+        items = []
+        for page in self.dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                text = json.dumps(item)
+                if "bench-template" in text or "Bench story 99999" in text:
+                    items.append(text)
+        template_date = article_text(99999).decode().split("date: ")[1].split("\n")[0]
+        body = article_text(99999)
+        start = self.articles
+
+        def copy(i: int) -> None:
+            date = article_text(i).decode().split("date: ")[1].split("\n")[0]
+            batch = [json.loads(t.replace("bench-template", f"bench-{i}").replace("Bench story 99999", f"Bench story {i}")
+                                .replace(template_date, date)) for t in items]
+            for j in range(0, len(batch), 25):
+                self.dynamodb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": it}}
+                                                                    for it in batch[j:j + 25]]})
+            self.s3.put_object(Bucket=self.stack.bucket, Key=f"articles/bench-{i}.md", Body=body)
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            list(pool.map(copy, range(start, total)))
+        # The copies' S3 ETags all equal the template's, so a quick resync sees them unchanged.
+        self.s3.delete_object(Bucket=self.stack.bucket, Key=template_key)
+        ingest.apply_key(self.stack.bucket, template_key)
+        self.drain()
+        self.articles = total
+
+    # --- 4: cold start -----------------------------------------------------------------------
+
+    def cold_start(self) -> dict[str, Any]:
+        web = textwrap.dedent(f"""
+            import time, sys
+            started = time.perf_counter()
+            sys.path.insert(0, {str(PROJECT)!r})
+            import json
+            import app
+            response = app.app(json.loads({json.dumps(json.dumps(self.event("article")))}), None)
+            assert response["statusCode"] == 200
+            print(time.perf_counter() - started)
+        """)
+        ingest = textwrap.dedent(f"""
+            import time, sys, json
+            started = time.perf_counter()
+            sys.path.insert(0, {str(PROJECT)!r})
+            import app
+            event = {{"Records": [{{"messageId": "m1", "receiptHandle": "r", "body": json.dumps({{"Records": [
+                {{"s3": {{"bucket": {{"name": {self.stack.bucket!r}}}, "object": {{"key": "articles/cold-start.md"}}}}}}]}}),
+                "attributes": {{}}, "messageAttributes": {{}}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": "us-east-1"}}]}}
+            assert app.ingest(event, None) == {{"batchItemFailures": []}}
+            print(time.perf_counter() - started)
+        """)
+        minimal = textwrap.dedent("""
+            import time
+            started = time.perf_counter()
+            import boto3
+            from chalice import Chalice
+            app = Chalice(app_name="minimal")
+            @app.route("/{slug}")
+            def page(slug):
+                return {"hello": slug}
+            response = app({"resource": "/{slug}", "path": "/x/", "httpMethod": "GET", "headers": {},
+                            "multiValueHeaders": {}, "queryStringParameters": None,
+                            "multiValueQueryStringParameters": None, "isBase64Encoded": False,
+                            "pathParameters": {"slug": "x"}, "stageVariables": None, "body": None,
+                            "requestContext": {"resourcePath": "/{slug}", "httpMethod": "GET"}}, None)
+            assert response["statusCode"] == 200
+            print(time.perf_counter() - started)
+        """)
+        self.s3.put_object(Bucket=self.stack.bucket, Key="articles/cold-start.md", Body=article_text(77777))
+
+        def run(code: str) -> float:
+            done = subprocess.run([sys.executable, "-c", code], env={**os.environ}, capture_output=True, text=True,
+                                  timeout=120, cwd="/")
+            assert done.returncode == 0, done.stderr
+            return float(done.stdout.strip().splitlines()[-1])
+
+        repeats = max(5, REPEATS // 2)
+        times = {name: [run(code) for _ in range(repeats)] for name, code in
+                 (("web", web), ("ingest", ingest), ("minimal", minimal))}
+        self.drain()
+        return {
+            "web_ms": median_ms(times["web"]), "ingest_ms": median_ms(times["ingest"]),
+            "minimal_ms": median_ms(times["minimal"]),
+            "web_ratio": round(statistics.median(times["web"]) / statistics.median(times["minimal"]), 3),
+            "ingest_ratio": round(statistics.median(times["ingest"]) / statistics.median(times["minimal"]), 3),
+        }
+
+    # --- 5: ingest throughput ---------------------------------------------------------------
+
+    def throughput(self) -> dict[str, Any]:
+        from newsroom.local import Relay
+
+        relays = [Relay(self.session.client("sqs"), self.stack.queue_url, self.app.ingest)
+                  for _ in range(CONCURRENCY)]
+        for relay in relays:
+            relay.start()
+        try:
+            singles = []
+            for n in range(5):
+                key = f"articles/throughput-single-{n}.md"
+                started = time.perf_counter()
+                self.s3.put_object(Bucket=self.stack.bucket, Key=key, Body=article_text(60000 + n))
+                self._wait_visible([f"throughput-single-{n}"])
+                singles.append(time.perf_counter() - started)
+            slugs = [f"bulk-{i}" for i in range(BULK)]
+            started = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda i: self.s3.put_object(Bucket=self.stack.bucket, Key=f"articles/bulk-{i}.md",
+                                                           Body=article_text(70000 + i)), range(BULK)))
+            self._wait_visible(slugs, timeout=3600)
+            bulk = time.perf_counter() - started
+        finally:
+            for relay in relays:
+                relay.stop()
+            for relay in relays:
+                relay.join(timeout=10)
+        self.articles += BULK + 5
+        return {"single_upload_to_visible_ms": median_ms(singles),
+                "single_articles_per_second": round(1 / statistics.median(singles), 2),
+                "bulk_articles": BULK, "bulk_seconds": round(bulk, 1),
+                "bulk_articles_per_second": round(BULK / bulk, 2), "pollers": CONCURRENCY}
+
+    def _wait_visible(self, slugs: list[str], timeout: float = 120) -> None:
+        from chalicelib.models import Post
+
+        waiting = set(slugs)
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            keys = [Post.key_for(s) for s in list(waiting)[:100]]
+            for post in Post.batch_get(keys):
+                if post.kind == "article":
+                    waiting.discard(post.slug)
+            if waiting:
+                time.sleep(0.02 if len(slugs) < 10 else 0.5)
+        if waiting:
+            raise SystemExit(f"{len(waiting)} articles not visible after {timeout} s")
+
+    # --- 6: weight ------------------------------------------------------------------------------
+
+    def weight(self) -> dict[str, Any]:
+        import re
+
+        out = {}
+        for page in PAGES:
+            body = self.serve(page)["body"]
+            raw = body.encode() if isinstance(body, str) else body
+            images = len(re.findall(rb"<img\b", raw))
+            css_bytes = len(self.app_css()) if b'rel="stylesheet"' in raw else 0
+            out[page] = {"html_bytes": len(raw), "html_gzip_bytes": len(gzip.compress(raw, 6)),
+                         "css_bytes": css_bytes, "css_gzip_bytes": len(gzip.compress(self.app_css(), 6)) if css_bytes else 0,
+                         "images": images}
+            out[page]["total_bytes"] = out[page]["html_bytes"] + out[page]["css_bytes"]
+            out[page]["total_gzip_bytes"] = out[page]["html_gzip_bytes"] + out[page]["css_gzip_bytes"]
+        return out
+
+    def app_css(self) -> bytes:
+        from chalicelib import web
+
+        return web.stylesheet()
+
+
+def table(title: str, rows: list[list[Any]], header: list[str]) -> None:
+    widths = [max(len(str(x)) for x in [h] + [r[i] for r in rows]) for i, h in enumerate(header)]
+    print(f"\n{title}")
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+
+
+def main() -> int:
+    started = time.time()
+    bench = Bench()
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+        "settings": {"repeats": REPEATS, "small": SMALL, "large": LARGE, "bulk": BULK, "pollers": CONCURRENCY},
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    try:
+        bench.seed()
+        if "requests" in SECTIONS or "overhead" in SECTIONS:
+            pages = bench.requests_and_overhead()
+            results["pages"] = pages
+            table(f"1-2. Requests and overhead per page ({SMALL} articles; overhead target <= 1.3, warm requests: "
+                  "article 1, archives <= 2)",
+                  [[p, v["requests_cold"], v["requests_warm"], v["dynamodb_warm"], v["s3_warm"], v["serve_ms"],
+                    v["floor_ms"], v["overhead"]] for p, v in pages.items()],
+                  ["page", "req cold", "req warm", "ddb warm", "s3 warm", "serve ms", "floor ms", "overhead"])
+        if "weight" in SECTIONS:
+            weight = bench.weight()
+            results["weight"] = weight
+            table("6. Page weight (bytes; budget: article and home HTML < 15,000)",
+                  [[p, v["html_bytes"], v["html_gzip_bytes"], v["total_bytes"], v["total_gzip_bytes"], v["images"]]
+                   for p, v in weight.items()],
+                  ["page", "html", "html gz", "total", "total gz", "images"])
+        if "cold" in SECTIONS:
+            cold = bench.cold_start()
+            results["cold_start"] = cold
+            table("4. Cold start (fresh process: import + first page / first file; target ratio <= 1.3)",
+                  [["web", cold["web_ms"], cold["minimal_ms"], cold["web_ratio"]],
+                   ["ingest", cold["ingest_ms"], cold["minimal_ms"], cold["ingest_ratio"]]],
+                  ["function", "ms", "minimal app ms", "ratio"])
+        if "ingest" in SECTIONS:
+            throughput = bench.throughput()
+            results["ingest"] = throughput
+            table(f"5. Ingest throughput (S3 -> SQS -> handler -> visible; {CONCURRENCY} pollers)",
+                  [["one article", throughput["single_upload_to_visible_ms"], throughput["single_articles_per_second"]],
+                   [f"{BULK} articles", round(throughput["bulk_seconds"] * 1000), throughput["bulk_articles_per_second"]]],
+                  ["upload", "ms to visible", "articles/s"])
+        if "growth" in SECTIONS:
+            growth: dict[str, Any] = {}
+            for size in (SMALL, LARGE):
+                if size > bench.articles:
+                    bench.grow_synthetic(size)
+                timings = {page: median_ms(timed(lambda p=page: bench.serve(p))) for page in PAGES}
+                growth[str(size)] = {"articles": bench.articles, "pages_ms": timings,
+                                     "ingest_ms": median_ms(bench.ingest_times()),
+                                     "resync_ms_per_file": round(bench.resync_per_article() * 1000, 3)}
+            small, large = growth[str(SMALL)], growth[str(LARGE)]
+            growth["ratios"] = {**{p: round(large["pages_ms"][p] / small["pages_ms"][p], 3) for p in PAGES},
+                                "ingest": round(large["ingest_ms"] / small["ingest_ms"], 3),
+                                "resync_per_file": round(large["resync_ms_per_file"] / small["resync_ms_per_file"], 3)}
+            results["growth"] = growth
+            table(f"3. Growth: {small['articles']} -> {large['articles']} articles (target ratio <= 1.2; resync linear)",
+                  [[p, small["pages_ms"][p], large["pages_ms"][p], growth["ratios"][p]] for p in PAGES]
+                  + [["ingest (per article)", small["ingest_ms"], large["ingest_ms"], growth["ratios"]["ingest"]],
+                     ["resync (per file)", small["resync_ms_per_file"], large["resync_ms_per_file"],
+                      growth["ratios"]["resync_per_file"]]],
+                  ["", f"ms @{SMALL}", f"ms @{LARGE}", "ratio"])
+    finally:
+        bench.server.stop()
+    results["seconds"] = round(time.time() - started)
+    out = BENCH / "results" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nWrote {out.relative_to(PROJECT)} ({results['seconds']} s).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
