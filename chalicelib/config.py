@@ -39,3 +39,12 @@ SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
 MEDIA_PREFIX = "media/"
 INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, SETTINGS_PREFIX)
+
+# The order files are applied in when many arrive at once (upload, resync):
+# settings and media first, then the terms articles name, then pages and articles.
+APPLY_ORDER = (SETTINGS_PREFIX, MEDIA_PREFIX, CATEGORIES_PREFIX, AUTHORS_PREFIX, PAGES_PREFIX, ARTICLES_PREFIX)
+
+
+def apply_rank(key: str) -> tuple[int, str]:
+    """Sort key putting bucket keys in APPLY_ORDER, then by name."""
+    return next((i for i, p in enumerate(APPLY_ORDER) if key.startswith(p)), len(APPLY_ORDER)), key

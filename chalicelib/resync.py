@@ -48,8 +48,7 @@ def resync(bucket: str = config.CONTENT_BUCKET, force: bool = True,
     ``progress(key, outcome)`` is called after each key.
     """
     counts: Counter = Counter()
-    order = {"settings/": 0, "categories/": 1, "authors/": 2, "pages/": 3, "articles/": 4}
-    keys = sorted(bucket_keys(bucket), key=lambda k: (order.get(k.split("/", 1)[0] + "/", 9), k))
+    keys = sorted(bucket_keys(bucket), key=config.apply_rank)
     seen = set(keys)
     gone = [k for k in known_keys() if k not in seen]  # the site has them, the bucket no longer does
     work = [(key, force) for key in keys] + [(key, False) for key in gone]

@@ -30,7 +30,6 @@ import boto3
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT_DIR / "content"
-UPLOAD_ORDER = ("settings/", "categories/", "authors/", "pages/", "articles/")
 
 log = logging.getLogger("newsroom.local")
 
@@ -121,14 +120,10 @@ class Relay(threading.Thread):
 
 def upload_content(s3: Any, bucket: str, content_dir: Path = CONTENT_DIR) -> int:
     """Upload ``content_dir`` to the bucket (settings and terms first, articles last)."""
+    from chalicelib import config  # not at import: it reads its settings once, after serve sets them
+
     files = [p for p in content_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
-
-    def order(path: Path) -> tuple[int, str]:
-        key = path.relative_to(content_dir).as_posix()
-        rank = next((i for i, prefix in enumerate(UPLOAD_ORDER) if key.startswith(prefix)), len(UPLOAD_ORDER))
-        return rank, key
-
-    for path in sorted(files, key=order):
+    for path in sorted(files, key=lambda p: config.apply_rank(p.relative_to(content_dir).as_posix())):
         s3.put_object(Bucket=bucket, Key=path.relative_to(content_dir).as_posix(), Body=path.read_bytes())
     return len(files)
 

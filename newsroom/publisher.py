@@ -19,10 +19,6 @@ from chalicelib import config
 from chalicelib.content_format import ContentError, Problem, kind_of_key, parse_file
 from newsroom.wordpress import digest
 
-# Media before the articles that show it (ingest reads image sizes), terms before articles.
-ORDER = ("settings/", "media/", "categories/", "authors/", "pages/", "articles/")
-
-
 @dataclass(frozen=True)
 class Status:
     """What became of one uploaded file."""
@@ -50,7 +46,8 @@ def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:
 
 
 def ordered(keys: Any) -> list[str]:
-    return sorted(keys, key=lambda k: (next((i for i, p in enumerate(ORDER) if k.startswith(p)), len(ORDER)), k))
+    """Keys in the order ingest should see them (media before the articles that show it)."""
+    return sorted(keys, key=config.apply_rank)
 
 
 def upload(s3: Any, bucket: str, files: dict[str, bytes],
