@@ -63,7 +63,7 @@ resync: $(STAMP)
 STAGE ?= dev
 package: $(STAMP)
 	rm -rf build/$(STAGE)
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.yaml build/$(STAGE)
+	$(BIN)/python -m newsroom.package --stage $(STAGE) build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.yaml
 
 ## deploy: package, upload and deploy STAGE to the AWS account in your credentials (docs/deploy.md)

@@ -43,13 +43,22 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import TableConnection
 from pynamodb.models import Model
 
-from chalicelib import config
+from chalicelib import aws, config
 
 
 class _TableItem(Model):
     """Base of every item type: the shared table and its key schema."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """PynamoDB's per-model connection, using the process's one DynamoDB client (chalicelib.aws)."""
+        table = super()._get_connection()
+        if table.connection._client is None:
+            table.connection._client = aws.dynamodb_connection().client
+        return table
 
     class Meta:
         table_name = config.TABLE_NAME

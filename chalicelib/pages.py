@@ -20,10 +20,12 @@ import functools
 import html
 import json
 import re
+from pathlib import Path
 from urllib.parse import unquote
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from chalice import Response
 from markupsafe import Markup
 
@@ -39,12 +41,41 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment, built on first use (autoescape everywhere)."""
+    """The Jinja2 environment, built on first use (autoescape everywhere).
+
+    The deployment package carries the templates' compiled bytecode
+    (``newsroom/package.py``); a source checkout compiles them on first use.
+    """
+    compiled = web.TEMPLATES_DIR / ".bytecode"
+    return make_environment(web.TEMPLATES_DIR, compiled if compiled.is_dir() else None)
+
+
+class PackagedBytecode(jinja2.FileSystemBytecodeCache):
+    """Template bytecode made when the package is built: keyed by template name, since the build's
+    paths differ from Lambda's, and never written at run time (Lambda's /var/task is read-only; a
+    template whose bytecode is missing or stale is compiled in memory as usual)."""
+
+    def __init__(self, directory: Path, write: bool = False) -> None:
+        super().__init__(str(directory))
+        self.write = write
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(name)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.write:
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+
+
+def make_environment(templates: Path, compiled: Path | None = None, write: bool = False) -> jinja2.Environment:
+    """Our Jinja2 environment over ``templates``, with bytecode read from (or, building, written to) ``compiled``."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(web.TEMPLATES_DIR)),
+        loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=PackagedBytecode(compiled, write) if compiled else None,
     )
     env.filters["longdate"] = long_date
     env.filters["jsonld"] = json_ld

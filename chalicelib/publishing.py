@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -40,7 +39,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import bodies, config, search
+from chalicelib import aws, bodies, config, search
 from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
 from chalicelib.markup import RenderedBody
 from chalicelib.models import (
@@ -90,10 +89,9 @@ def now_iso() -> str:
     return iso(dt.datetime.now(dt.timezone.utc))  # type: ignore[return-value]
 
 
-@functools.lru_cache(maxsize=1)
 def _connection() -> Connection:
-    """One connection for transactions (building a botocore client is slow)."""
-    return Connection(region=config.AWS_REGION, host=config.AWS_ENDPOINT_URL)
+    """The connection transactions run on: the one every model shares."""
+    return aws.dynamodb_connection()
 
 
 def _get(model: type, pk: str, sk: str):  # type: ignore[no-untyped-def]

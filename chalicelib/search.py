@@ -37,9 +37,9 @@ _TAG = re.compile(r"<[^>]+>")
 
 @functools.lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
-    import snowballstemmer
+    import Stemmer  # PyStemmer: the Snowball stemmers in C; imports one algorithm, not 30 like snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+    return Stemmer.Stemmer("english")
 
 
 def words(text: str) -> list[str]:

@@ -94,6 +94,26 @@ def test_deployment_package_contains_app_library_and_templates(packaged):
     assert not any(n.startswith(("tests/", "newsroom/", "content/", ".chalice/")) for n in names)
 
 
+def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_functions_call(packaged):
+    """newsroom/package.py: bytecode for every module and template, botocore's data cut to DynamoDB and S3."""
+    archive = zipfile.ZipFile(packaged("dev") / "deployment.zip")
+    names = set(archive.namelist())
+    modules = {n for n in names if n.endswith(".py")}
+    tag = sys.implementation.cache_tag
+    assert {f"{m.rpartition('/')[0]}/__pycache__/{m.rpartition('/')[2][:-3]}.{tag}.pyc".lstrip("/")
+            for m in modules} <= names
+    assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
+    models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
+    assert models == {"dynamodb", "s3"}
+    endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
+    assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3"}
+    assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
+    templates = [n for n in names if n.startswith("templates/") and n.endswith((".html", ".xml"))]
+    assert len([n for n in names if n.startswith("templates/.bytecode/")]) == len(templates) > 5
+    assert {"app.py", "chalicelib/__pycache__/pages.{}.pyc".format(tag)} <= names
+    assert (packaged("dev") / "deployment.zip").stat().st_size < 15_000_000
+
+
 # What the Lambda Python runtime itself provides besides the standard library.
 LAMBDA_RUNTIME_PACKAGES = ("boto3", "s3transfer")
 
@@ -115,9 +135,10 @@ HANDLERS = textwrap.dedent("""
     events = json.load(sys.stdin)
     ingested = app.ingest(events["sqs"], Context())
     page = app.app(events["http"], Context())
-    import jinja2, pynamodb, chalicelib.pages
-    print(json.dumps({"ingested": ingested, "page": page,
-                      "modules": [m.__file__ for m in (jinja2, pynamodb, chalicelib.pages)]}))
+    import os, jinja2, pynamodb, botocore.client, chalicelib.pages
+    modules = (jinja2, pynamodb, botocore.client, chalicelib.pages)
+    print(json.dumps({"ingested": ingested, "page": page, "modules": [m.__file__ for m in modules],
+                      "bytecode": [m.__cached__ for m in modules if os.path.exists(m.__cached__)]}))
 """)
 
 
@@ -174,7 +195,8 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
                "NEWSROOM_STAGE": "dev", "NEWSROOM_TABLE": stack.table, "NEWSROOM_CONTENT_BUCKET": stack.bucket,
                "NEWSROOM_INGEST_QUEUE": stack.queue_name}
         # -I: no PYTHONPATH, no user site; -S: no site-packages. Only the zip and the runtime's boto3.
-        run = subprocess.run([sys.executable, "-I", "-S", "-c", HANDLERS, str(task), str(runtime)],
+        # -B: no bytecode written, as on Lambda's read-only /var/task: only what the zip carries is used.
+        run = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", HANDLERS, str(task), str(runtime)],
                              input=json.dumps(events), cwd=task, env=env, capture_output=True, text=True,
                              timeout=120)
         assert run.returncode == 0, run.stderr
@@ -184,6 +206,7 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
 
     assert result["ingested"] == {"batchItemFailures": []}
     assert all(path.startswith(str(task)) for path in result["modules"]), result["modules"]
+    assert len(result["bytecode"]) == 4 and all(p.startswith(str(task)) for p in result["bytecode"])
     page = result["page"]
     assert page["statusCode"] == 200
     assert "<h1" in page["body"] and "Packaged and live" in page["body"]

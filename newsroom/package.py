@@ -1,0 +1,150 @@
+"""Build the deployable stack: ``chalice package``, then make the zip start fast.
+
+``make package`` and the deploy tests call :func:`build`. After Chalice has
+written ``sam.yaml`` and ``deployment.zip``, :func:`optimize` rewrites the zip:
+
+1. **Compiled bytecode.** Lambda unpacks the zip onto a read-only file
+   system, so Python cannot cache ``.pyc`` files there: without them every
+   cold start compiles botocore, PynamoDB, Jinja2 and the app from source.
+   We add ``__pycache__/*.pyc`` for every module, compiled by this Python
+   (Chalice already requires it to be the Lambda runtime's version) as
+   *unchecked-hash* pycs, which Python loads without looking at the source's
+   timestamp (the zip's file times do not survive unpacking reliably).
+2. **Only the AWS service models we call.** botocore ships ~450 service
+   models (28 MB); creating a client lists every one of them and parses the
+   1.2 MB endpoints file. The functions call DynamoDB and S3 only (Lambda
+   itself reads SQS for the ingest function), so the other models go, and
+   the endpoints file keeps those two services.
+3. **Compiled templates.** Jinja2's bytecode for every template, in
+   ``templates/.bytecode/``, which ``pages.environment`` reads (and never
+   writes) when it is there, so the first page does not parse templates.
+
+``docs/performance.md`` has the before/after numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import py_compile
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
+SERVICES = ("dynamodb", "s3")
+BOTOCORE_DATA = "botocore/data/"
+TEMPLATE_BYTECODE = "templates/.bytecode/"
+
+
+def build(stage: str, out: Path) -> Path:
+    """``chalice package`` for ``stage`` into ``out``, then :func:`optimize` its zip."""
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    subprocess.run([str(Path(sys.executable).with_name("chalice")), "package", "--stage", stage,
+                    "--merge-template", "infra/template.yaml", str(out)], cwd=PROJECT_DIR, env=env, check=True)
+    optimize(out / "deployment.zip")
+    return out
+
+
+def optimize(zip_path: Path) -> dict[str, int]:
+    """Rewrite the deployment zip in place (see the module docstring); returns what changed."""
+    with zipfile.ZipFile(zip_path) as original:
+        entries = [(info, original.read(info)) for info in original.infolist()]
+    stats = {"bytes_before": zip_path.stat().st_size, "dropped": 0, "compiled": 0, "templates": 0}
+    kept = []
+    for info, data in entries:
+        if _dropped(info.filename):
+            stats["dropped"] += 1
+            continue
+        if info.filename == BOTOCORE_DATA + "endpoints.json":
+            data = _trim_endpoints(data)
+        kept.append((info, data))
+    names = {info.filename for info, _ in kept}
+    compiled = [(name, data) for info, data in kept if info.filename.endswith(".py")
+                for name, data in [_compile(info.filename, data)] if name not in names]
+    templates = _template_bytecode(kept)
+    stats["compiled"], stats["templates"] = len(compiled), len(templates)
+    temporary = zip_path.with_suffix(".tmp")
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as rewritten:
+        for info, data in kept:
+            rewritten.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in compiled + templates:
+            rewritten.writestr(_file_info(name), data)
+    temporary.replace(zip_path)
+    stats["bytes_after"] = zip_path.stat().st_size
+    return stats
+
+
+def _dropped(name: str) -> bool:
+    """botocore service models we never call; stale bytecode (ours replaces it)."""
+    if name.endswith(".pyc") or "/__pycache__/" in f"/{name}":
+        return True
+    if name.startswith(BOTOCORE_DATA):
+        rest = name[len(BOTOCORE_DATA):]
+        return "/" in rest and rest.split("/", 1)[0] not in SERVICES
+    return False
+
+
+def _trim_endpoints(data: bytes) -> bytes:
+    """endpoints.json with every partition's services cut to SERVICES (partition data kept whole)."""
+    endpoints = json.loads(data)
+    for partition in endpoints.get("partitions", []):
+        partition["services"] = {k: v for k, v in partition.get("services", {}).items() if k in SERVICES}
+    return json.dumps(endpoints, separators=(",", ":")).encode()
+
+
+def _compile(name: str, source: bytes) -> tuple[str, bytes]:
+    """(the .pyc's name in the zip, its bytes) for one module, as an unchecked-hash pyc."""
+    folder, _, filename = name.rpartition("/")
+    cached = importlib.util.cache_from_source(filename)  # "__pycache__/x.cpython-311.pyc"
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / filename, Path(tmp) / "out.pyc"
+        src.write_bytes(source)
+        py_compile.compile(str(src), cfile=str(dst), dfile=f"/var/task/{name}", doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        return f"{folder}/{cached}" if folder else cached, dst.read_bytes()
+
+
+def _template_bytecode(entries: list[tuple[zipfile.ZipInfo, bytes]]) -> list[tuple[str, bytes]]:
+    """Jinja2 bytecode for every template in the zip, under the names pages.environment looks for."""
+    sys.path.insert(0, str(PROJECT_DIR))
+    from chalicelib import pages
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for info, data in entries:
+            if info.filename.startswith("templates/") and not info.is_dir():
+                (root / info.filename).parent.mkdir(parents=True, exist_ok=True)
+                (root / info.filename).write_bytes(data)
+        env = pages.make_environment(root / "templates", root / TEMPLATE_BYTECODE, write=True)
+        for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
+            env.get_template(name)
+        return [(TEMPLATE_BYTECODE + path.name, path.read_bytes())
+                for path in sorted((root / TEMPLATE_BYTECODE).glob("*"))]
+
+
+def _file_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # fixed: the zip is reproducible
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", default="dev")
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    build(args.stage, args.out)
+    print(f"built {args.out}/sam.yaml and {args.out}/deployment.zip "
+          f"({(args.out / 'deployment.zip').stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
