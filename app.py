@@ -107,11 +107,22 @@ def month_or_alias(slug, part2):
     return pages.render_post(request(), f"{slug}/{part2}")
 
 
+@app.route("/{slug}/{part2}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def post_comment(slug, part2):
+    """A reader's comment, posted to ``/<article>/comments/`` from the article's form."""
+    if part2 != "comments":
+        return pages.render_not_found(request())
+    return pages.submit_comment(request(), slug)
+
+
 @app.route("/{slug}/{part2}/{part3}")
 @app.route("/{slug}/{part2}/{part3}/{part4}")
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}")
 def deep_path(**parts):
-    """Old multi-segment URLs (aliases) redirect; anything else is a 404 page."""
+    """``/<article>/comments/feed/`` (RSS of its approved comments); old multi-segment URLs
+    (aliases) redirect; anything else is a 404 page."""
+    if list(parts.values())[1:] == ["comments", "feed"]:
+        return feeds.render_comments_feed(request(), parts["slug"])
     return pages.render_post(request(), "/".join(parts.values()))
 
 

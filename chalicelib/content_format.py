@@ -47,12 +47,12 @@ HTML_SUFFIXES = (".html", ".htm")
 YAML_SUFFIXES = (".yaml", ".yml")
 
 ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
-                  "image", "draft", "updated", "aliases"}
+                  "image", "draft", "updated", "aliases", "comments"}
 PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases"}
 AUTHOR_FIELDS = {"name", "bio"}
 CATEGORY_FIELDS = {"name", "description", "menu_order", "parent"}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
-                   "related_posts", "page_size", "language"}
+                   "related_posts", "page_size", "language", "comments_close_after_days"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class Article:
     draft: bool = False
     updated: dt.datetime | None = None
     aliases: tuple[str, ...] = ()
+    comments: bool = True  # readers may comment (front matter ``comments: false`` closes them)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class Settings:
     related_posts: int = 4
     page_size: int = 10
     language: str = "en"
+    comments_close_after_days: int = 0  # 0: comments stay open
 
 
 ContentFile = Article | Author | Category | Settings
@@ -210,6 +212,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     summary = check.text("summary", max_chars=MAX_SUMMARY_CHARS, required=False) or ""
     image = check.url("image")
     draft = check.boolean("draft")
+    comments = check.boolean("comments", default=True) if kind == "article" else True
     aliases = tuple(_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES))
     author_name = check.text("author", max_chars=200, required=False) if kind == "article" else None
     category_names = check.string_list("categories", MAX_CATEGORIES) if kind == "article" else []
@@ -225,7 +228,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
         categories=tuple(categories), category_names=tuple(_unique(category_names, key=normalize_slug)),
         tags=tuple(tags), tag_names=tuple(_unique(tag_names, key=normalize_slug)),
         summary=summary, image=image, draft=draft, updated=updated,
-        aliases=tuple(a for a in aliases if a),
+        aliases=tuple(a for a in aliases if a), comments=comments,
     )
 
 
@@ -280,12 +283,13 @@ def parse_settings(key: str, data: bytes) -> Settings:
     related = check.integer("related_posts", minimum=0, maximum=8)
     page_size = check.integer("page_size", minimum=1, maximum=50)
     language = check.text("language", max_chars=20, required=False) or "en"
+    close_after = check.integer("comments_close_after_days", minimum=0, maximum=36500)
     check.raise_if_any()
     return Settings(
         key=key, site_name=site_name, tagline=tagline,
         menu=tuple(menu) if menu is not None else None, footer_links=tuple(footer),
         recent_posts=5 if recent is None else recent, related_posts=4 if related is None else related,
-        page_size=page_size or 10, language=language,
+        page_size=page_size or 10, language=language, comments_close_after_days=close_after or 0,
     )
 
 
@@ -419,13 +423,13 @@ class _Checker:
             return None
         return value or None
 
-    def boolean(self, name: str) -> bool:
-        value = self.meta.get(name, False)
+    def boolean(self, name: str, default: bool = False) -> bool:
+        value = self.meta.get(name, default)
         if value is None:
-            return False
+            return default
         if not isinstance(value, bool):
             self.problems.append(Problem(name, f"must be true or false, not '{value}'"))
-            return False
+            return default
         return value
 
     def integer(self, name: str, minimum: int, maximum: int) -> int | None:

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 
 from chalice import Response
 
-from chalicelib import pages, store, web
+from chalicelib import comments, pages, store, web
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 FEED_SIZE = 20
@@ -92,6 +92,40 @@ def render_feed(request: Any, listing: str, path: str, atom: bool = False) -> Re
     parts = ("feed", listing, atom, pages.snapshot_version(snapshot),
              [sorted(e.attribute_values.items()) for e in entries])
     return web.respond(site, render, parts, content_type=content_type)
+
+
+def render_comments_feed(request: Any, slug: str) -> Response:
+    """RSS 2.0 of an article's approved comments, newest first (1 GetItem + 1 Query)."""
+    site = web.site_of(request)
+    post = store.post_at(slug)
+    now = pages.now_iso()
+    if post is None or post.kind != "article" or post.draft or (post.date and post.date > now):
+        return pages.render_not_found(request)
+    entries = comments.newest(slug, FEED_SIZE) if post.comment_count else []
+    feed_path, article_url = f"/{slug}/comments/feed/", site.url(f"/{slug}/")
+
+    def render() -> str:
+        from feedgen.feed import FeedGenerator
+
+        feed = FeedGenerator()
+        feed.title(f"Comments on: {post.title}")
+        feed.description(f"Comments on “{post.title}”")
+        feed.link(href=article_url, rel="alternate")
+        feed.link(href=site.url(feed_path), rel="self")
+        feed.lastBuildDate(_moment(max((c.created for c in entries), default=post.date or now)))
+        for comment in reversed(entries):  # feedgen puts the last added first
+            item = feed.add_entry()
+            url = f"{article_url}#comment-{comment.id}"
+            item.guid(url, permalink=True)
+            item.link(href=url)
+            item.title(f"By: {comment.name}")
+            item.author({"name": comment.name, "email": "comments@invalid"})
+            item.published(_moment(comment.created))
+            item.description(comment.html)
+        return feed.rss_str(pretty=False).decode()
+
+    parts = ("comments-feed", slug, post.title, [(c.sk, c.name, c.html) for c in entries])
+    return web.respond(site, render, parts, content_type="application/rss+xml; charset=utf-8")
 
 
 def _moment(iso: str) -> dt.datetime:

@@ -83,7 +83,7 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
     messages = list(messages)
     failures: list[dict[str, str]] = []
     try:
-        with publishing.one_snapshot_rebuild():
+        with publishing.one_snapshot_rebuild(run=retrying):
             for message in messages:
                 try:
                     for record in s3_records(message.get("body", "")):
@@ -141,6 +141,17 @@ def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool =
                 raise
             time.sleep(RETRY_BASE_SECONDS * 2 ** attempt * (1 + random.random()))
     return _logged(outcome, started)
+
+
+def retrying(step: Any) -> None:
+    """Run an idempotent step, retrying it like ``apply_key`` when it fails transiently."""
+    for attempt in range(APPLY_ATTEMPTS):
+        try:
+            return step()
+        except Exception as exc:
+            if attempt == APPLY_ATTEMPTS - 1 or not is_transient(exc):
+                raise
+            time.sleep(RETRY_BASE_SECONDS * 2 ** attempt * (1 + random.random()))
 
 
 def is_transient(exc: BaseException) -> bool:

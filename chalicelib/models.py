@@ -96,7 +96,8 @@ class Post(_TableItem):
     search_keys = JSONAttribute(null=True)  # [[term, sk], ...] of its SearchTerm items
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
-    comment_count = NumberAttribute(default=0)
+    comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (comments.py)
+    comments_open = BooleanAttribute(default=True)  # front matter ``comments: false`` closes them
 
     @staticmethod
     def key_for(path: str) -> tuple[str, str]:
@@ -121,7 +122,8 @@ class Listing(_TableItem):
 
 # What a site shows before anyone has uploaded settings/site.yaml.
 DEFAULT_SETTINGS = {"site_name": "Newsroom", "tagline": "", "menu": None, "footer_links": [],
-                    "recent_posts": 5, "related_posts": 4, "page_size": 10, "language": "en"}
+                    "recent_posts": 5, "related_posts": 4, "page_size": 10, "language": "en",
+                    "comments_close_after_days": 0}
 
 
 class SiteSnapshot(_TableItem):
@@ -202,3 +204,32 @@ class Claim(_TableItem):
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim,
               SearchTerm, Month)
+
+
+class Comment(_TableItem):
+    """A reader's comment (chalicelib/comments.py).
+
+    Where it lives says what state it is in: pending in ``comments-pending``
+    (sk: its id), approved in ``comments#<article slug>`` (sk: its id, or
+    ``<parent id>#<id>`` for a reply, so one Query returns threads in order),
+    rejected in ``comments-rejected`` until ``expires``.
+    """
+
+    id = UnicodeAttribute()  # "20240501T120000Z-1a2b3c4d": sorts by time
+    slug = UnicodeAttribute()  # the article's
+    parent = UnicodeAttribute(null=True)  # id of the comment replied to (always a top-level one)
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)  # for the editors only, never shown
+    text = UnicodeAttribute()  # as written (plain text)
+    html = UnicodeAttribute()  # escaped, paragraphs, links made clickable: rendered once, when posted
+    created = UnicodeAttribute()  # ISO 8601 UTC
+    client = UnicodeAttribute(null=True)  # keyed hash of the poster's address (spotting floods; no raw IPs)
+    status = UnicodeAttribute()  # "pending", "approved" or "rejected"
+    expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes rejected comments
+
+
+class RateLimit(_TableItem):
+    """Comments one client posted in one window (pk ``ratelimit#<client hash>``, sk the window)."""
+
+    hits = NumberAttribute(default=0)
+    expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes old windows

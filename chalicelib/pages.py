@@ -29,7 +29,7 @@ import jinja2.bccache
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, paging, store, web
+from chalicelib import bodies, comments, paging, store, web
 from chalicelib.web import Site
 
 _XREF_MARKER = re.compile(r"<!--xref:([a-z0-9-]+)-->")
@@ -258,6 +258,9 @@ def render_post(request: Any, path: str) -> Response:
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
         return redirect
     chrome = _chrome(site, snapshot, now)
+    discussion = _discussion(site, post, snapshot) if post.kind == "article" else {}
+    if discussion.get("bad_cursor"):
+        return render_not_found(None, snapshot, site)
 
     def render() -> str:
         body = Markup(web.prefix_links(fill_xrefs(bodies.load(post), post.xrefs or {}, now, site.base), site.base))
@@ -279,11 +282,87 @@ def render_post(request: Any, path: str) -> Response:
             "blog/article.html", **common, author_name=author_name, primary_category=primary,
             breadcrumb=breadcrumb, related=related[: snapshot["settings"]["related_posts"]],
             tags=post.tags or [], structured_data=_news_article(site, snapshot, post, author_name, image_url),
+            **discussion,
         )
 
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
-    parts = (snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str))
+    parts = (snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str),
+             _discussion_version(discussion))
     return web.respond(site, render, parts)
+
+
+# --- comments --------------------------------------------------------------------
+
+def _discussion(site: Site, post: Any, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The comments section of an article: a page of approved comments (1 Query, only when it
+    has any), the form while comments are open, and the note shown after posting."""
+    cursor = site.query.get("comments")
+    try:
+        shown = comments.page(post.slug, cursor) if post.comment_count or cursor else comments.Page()
+    except paging.BadCursor:
+        return {"bad_cursor": True}
+    is_open = comments.is_open(post, snapshot["settings"])
+    return {
+        "threads": shown.threads,
+        "later_comments": site.link(f"/{post.slug}/", comments=shown.next_cursor) if shown.next_cursor else None,
+        "comments_open": is_open,
+        "comment_token": comments.form_token(post.slug) if is_open else None,
+        "comment_notice": site.query.get("comment") == "pending",
+        "comments_feed": site.link(f"/{post.slug}/comments/feed/"),
+        "limits": {"name": comments.MAX_NAME_CHARS, "email": comments.MAX_EMAIL_CHARS,
+                   "text": comments.MAX_TEXT_CHARS},
+    }
+
+
+def _discussion_version(discussion: dict[str, Any]) -> tuple:
+    """What in the comments section changes the page (for its ETag)."""
+    ids = [[t["parent"], [c.sk for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
+           for t in discussion.get("threads", [])]
+    return (ids, discussion.get("later_comments"), discussion.get("comments_open"),
+            discussion.get("comment_token"), discussion.get("comment_notice"))
+
+
+def submit_comment(request: Any, slug: str) -> Response:
+    """A comment posted from an article's form: stored pending, then 303 back to the article
+    (which thanks the reader); any refusal is a page saying what to do."""
+    site = web.site_of(request)
+    snapshot = store.site()
+    post = store.post_at(slug)
+    if post is None or post.kind != "article" or post.draft or (post.date and post.date > now_iso()):
+        return render_not_found(None, snapshot, site)
+    try:
+        if not comments.from_own_pages(site.headers, site.origin):
+            raise comments.Refused(403, "Comment refused", "The form was not sent from this site's pages. "
+                                   "Open the article, reload it and post your comment from there.")
+        form = comments.parse_form(request.raw_body)
+        if not comments.token_valid(slug, form.get("token", "")):
+            raise comments.Refused(403, "The form has expired", "The page you posted from is too old. Copy "
+                                   "your comment, reload the article and post it again.")
+        if form.get(comments.HONEYPOT):
+            raise comments.Refused(400, "Comment refused", "A field that people do not see was filled in, so "
+                                   "the comment looks automated. If you are a person, reload the article and "
+                                   "post again, leaving that field empty.")
+        if not comments.is_open(post, snapshot["settings"]):
+            raise comments.Refused(403, "Comments are closed", "This article no longer takes comments.")
+        submission = comments.check_fields(form)
+        identity = (request.context or {}).get("identity") or {}
+        client = comments.client_of(site.headers, identity.get("sourceIp"))
+        comments.take_rate_slot(client)
+        comments.submit(slug, submission, client)
+    except comments.Refused as refusal:
+        return render_refusal(site, snapshot, post, refusal)
+    location = site.link(f"/{slug}/", comment="pending") + "#comments"
+    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": web.NO_STORE})
+
+
+def render_refusal(site: Site, snapshot: dict[str, Any], post: Any, refusal: comments.Refused) -> Response:
+    """Why a comment was not accepted, and the way back to the article."""
+    context = {**_chrome(site, snapshot, now_iso()), "page_title": refusal.heading, "heading": refusal.heading,
+               "message": refusal.message, "problems": refusal.problems, "robots": "noindex", "canonical": None,
+               "back": site.link(f"/{post.slug}/") + "#respond", "back_title": post.title}
+    headers = {"Retry-After": str(comments.RATE_WINDOW_SECONDS)} if refusal.status == 429 else None
+    return web.respond(site, lambda: _render("site/refused.html", **context), ("refused", refusal.heading),
+                       status=refusal.status, cache=web.NO_STORE, extra_headers=headers)
 
 
 def _absolute(site: Site, url: str | None) -> str | None:

@@ -18,7 +18,9 @@ import re
 
 from chalicelib import config
 
-_SK = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#[a-z0-9-]{1,120}$")
+_COMMENT_ID = r"\d{8}T\d{6}Z-[0-9a-f]{8}"
+# Archive listings ("<date>#<slug>") and comment threads ("<id>" or "<parent id>#<id>").
+_SK = re.compile(rf"^(\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}:\d{{2}}:\d{{2}}Z#[a-z0-9-]{{1,120}}|{_COMMENT_ID}(#{_COMMENT_ID})?)$")
 MAX_CURSOR_CHARS = 400
 
 

@@ -39,7 +39,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws, bodies, config, search
+from chalicelib import aws, bodies, search
 from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
 from chalicelib.markup import RenderedBody
 from chalicelib.models import (
@@ -47,6 +47,7 @@ from chalicelib.models import (
     AuthorItem,
     CategoryItem,
     Claim,
+    Comment,
     Listing,
     Month,
     Post,
@@ -92,6 +93,11 @@ def now_iso() -> str:
 def _connection() -> Connection:
     """The connection transactions run on: the one every model shares."""
     return aws.dynamodb_connection()
+
+
+def approved_comments(slug: str) -> int:
+    """How many approved comments an article has (a Query; for an article coming back after removal)."""
+    return Comment.count(f"comments#{slug}")
 
 
 def _get(model: type, pk: str, sk: str):  # type: ignore[no-untyped-def]
@@ -148,13 +154,14 @@ _deferred: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars
 
 
 @contextlib.contextmanager
-def one_snapshot_rebuild() -> Iterator[None]:
+def one_snapshot_rebuild(run: Callable[[Callable[[], None]], None] = lambda step: step()) -> Iterator[None]:
     """Rebuild the site snapshot once for every change made inside, at the end, then settle them.
 
-    A change whose finish never ran (the rebuild failed, the Lambda died) stays
-    unsettled, so its retry redoes its follow-up work: nothing is lost, only
-    repeated. The caller must treat a failure here as a failure of every
-    change made inside.
+    ``run(step)`` runs each of those steps (ingest passes its retry-on-throttling
+    wrapper; every step is idempotent). A change whose finish never ran (the
+    rebuild failed for good, the Lambda died) stays unsettled, so its retry
+    redoes its follow-up work: nothing is lost, only repeated. The caller must
+    treat a failure here as a failure of every change made inside.
     """
     pending: list[Callable[[], None]] = []
     token = _deferred.set(pending)
@@ -163,9 +170,9 @@ def one_snapshot_rebuild() -> Iterator[None]:
     finally:
         _deferred.reset(token)
     if pending:
-        rebuild_site_snapshot()
+        run(rebuild_site_snapshot)
         for finish in pending:
-            finish()
+            run(finish)
 
 
 def _finish(settle: Callable[[], None]) -> None:
@@ -263,7 +270,9 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         image_size=list(image_size) if image_size else None,
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=article.key, source_etag=etag,
-        comment_count=owner.comment_count if owner is not None and owner.source_key == article.key else 0,
+        comment_count=owner.comment_count if owner is not None and owner.source_key == article.key
+        else approved_comments(article.slug),
+        comments_open=article.comments,
     )
     post.related = _related_candidates(post)
     post.xrefs = _xref_targets(body.xrefs)
@@ -282,6 +291,8 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         owned = Post.pk.does_not_exist() | (Post.kind == "redirect") | (Post.source_key == article.key)
         if owner is not None and owner.kind != "redirect" and owner.source_key != article.key:
             owned = Post.source_key == owner.source_key  # taking over from a deleted file
+        if owner is not None and owner.kind != "redirect":  # a comment approved meanwhile: retry, do not lose it
+            owned = owned & (Post.comment_count == owner.comment_count)
         txn.save(post, condition=owned)
         for item in new_listings.values():
             txn.save(item)
@@ -621,6 +632,7 @@ def save_settings(settings: Settings, source: Source | None, etag: str | None = 
         "footer_links": [vars(m) for m in settings.footer_links],
         "recent_posts": settings.recent_posts, "related_posts": settings.related_posts,
         "page_size": settings.page_size, "language": settings.language,
+        "comments_close_after_days": settings.comments_close_after_days,
     }
     return _save_term(source, settings.key, "settings", "site", etag, sequencer, force,
                       SettingsItem("settings", "site", data=data, source_key=settings.key))

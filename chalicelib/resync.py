@@ -53,7 +53,7 @@ def resync(bucket: str = config.CONTENT_BUCKET, force: bool = True,
     gone = [k for k in known_keys() if k not in seen]  # the site has them, the bucket no longer does
     work = [(key, force) for key in keys] + [(key, False) for key in gone]
     for start in range(0, len(work), RESYNC_BATCH):
-        with publishing.one_snapshot_rebuild():
+        with publishing.one_snapshot_rebuild(run=ingest.retrying):
             for key, forced in work[start:start + RESYNC_BATCH]:
                 outcome = ingest.apply_key(bucket, key, force=forced).outcome
                 counts[outcome] += 1

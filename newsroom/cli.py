@@ -119,7 +119,8 @@ def publish(paths: tuple[Path, ...], root: Path | None, stage: str, endpoint_url
     (under media/) are uploaded as they are.
     """
     files = {_bucket_key(path, root): path.read_bytes() for path in _expand(paths)}
-    _send(files, stage, endpoint_url, bucket, wait, timeout)
+    if not _send(files, stage, endpoint_url, bucket, wait, timeout):
+        sys.exit(1)
 
 
 @main.command()
@@ -145,6 +146,92 @@ def errors(stage: str, endpoint_url: str | None, bucket: str | None, limit: int)
     sys.exit(1)
 
 
+@main.group()
+def comments() -> None:
+    """Moderate readers' comments: list, approve, reject, delete.
+
+    Comments wait as pending until an editor approves them; the article's
+    count changes with each approval or deletion. Rejected comments are kept
+    30 days, then DynamoDB removes them.
+    """
+
+
+def _comment_line(comment: Any, ref: str) -> str:
+    first = " ".join(comment.text.split())
+    return (f"{ref}  {comment.created}  /{comment.slug}/  {comment.name}"
+            + (f" <{comment.email}>" if comment.email else "")
+            + (f"  (reply to {comment.parent})" if comment.parent else "")
+            + f"\n    {first[:100]}{'…' if len(first) > 100 else ''}")
+
+
+@comments.command("list")
+@aws_options
+@click.option("--approved", "article", metavar="SLUG", help="List an article's approved comments instead.")
+@click.option("--rejected", is_flag=True, help="List comments rejected in the last 30 days instead.")
+@click.option("--limit", default=100, show_default=True, help="Show at most this many.")
+def comments_list(stage: str, endpoint_url: str | None, bucket: str | None, article: str | None,
+                  rejected: bool, limit: int) -> None:
+    """Pending comments, newest first (the ids to approve, reject or delete)."""
+    _connect(stage, endpoint_url, bucket)
+    from chalicelib import comments as store
+
+    if article:
+        found, refs = store.approved_of(article)[:limit], lambda c: f"{article}/{c.id}"
+    else:
+        found = store.rejected(limit) if rejected else store.pending(limit)
+        refs = lambda c: c.id  # noqa: E731
+    for comment in found:
+        click.echo(_comment_line(comment, refs(comment)))
+    what = f"approved on /{article}/" if article else "rejected" if rejected else "pending"
+    click.echo(f"{len(found)} {what}.", err=True)
+
+
+def _moderate(action: str, ids: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
+    _connect(stage, endpoint_url, bucket)
+    from chalicelib import comments as store
+
+    failed = 0
+    for ref in ids:
+        try:
+            result = getattr(store, action)(ref)
+        except store.Refused as refusal:
+            failed += 1
+            click.echo(f"{refusal.message}", err=True)
+            continue
+        if action == "approve":
+            click.echo(f"approved {result.slug}/{result.id}: shown on /{result.slug}/")
+        elif action == "reject":
+            click.echo(f"rejected {result.id} (on /{result.slug}/)")
+        else:
+            click.echo(f"deleted {ref}" + (f" and {len(result) - 1} replies" if len(result) > 1 else ""))
+    if failed:
+        sys.exit(1)
+
+
+@comments.command("approve")
+@click.argument("ids", nargs=-1, required=True)
+@aws_options
+def comments_approve(ids: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
+    """Show pending comments (by id) on their articles and count them."""
+    _moderate("approve", ids, stage, endpoint_url, bucket)
+
+
+@comments.command("reject")
+@click.argument("ids", nargs=-1, required=True)
+@aws_options
+def comments_reject(ids: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
+    """Refuse pending comments (by id); they are kept 30 days, never shown."""
+    _moderate("reject", ids, stage, endpoint_url, bucket)
+
+
+@comments.command("delete")
+@click.argument("refs", nargs=-1, required=True)
+@aws_options
+def comments_delete(refs: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
+    """Delete comments for good: pending or rejected by id, approved by SLUG/ID (with their replies)."""
+    _moderate("delete", refs, stage, endpoint_url, bucket)
+
+
 @main.command("import-wordpress")
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--media-from", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -164,8 +251,9 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
 
     Posts, pages, authors, categories (with parents), tags, excerpts, featured
     and inline images, statuses (drafts, private and password-protected posts
-    stay unpublished; scheduled posts appear at their date) and old permalinks
-    (they redirect). Running it again changes nothing.
+    stay unpublished; scheduled posts appear at their date), old permalinks
+    (they redirect) and comments (approved ones shown and counted, pending ones
+    waiting for `newsroom comments`). Running it again changes nothing.
     """
     import json
 
@@ -190,9 +278,35 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
     if dry_run:
         click.echo(f"Dry run: {len(migration.files)} files would be uploaded; nothing was.")
         return
-    _send(migration.files, stage, endpoint_url, bucket, wait, timeout)
-    if failed:
+    all_live = _send(migration.files, stage, endpoint_url, bucket, wait, timeout)
+    if migration.comments and not wait:
+        click.echo("Comments not imported: they need their articles live; run again without --no-wait.", err=True)
+    elif migration.comments:
+        failed += _import_comments(migration.comments)
+    if failed or not all_live:
         sys.exit(1)
+
+
+def _import_comments(found: list[Any]) -> int:
+    """Write the export's comments once their articles are live; returns how many failed."""
+    from collections import Counter
+
+    from chalicelib import comments
+
+    outcomes: Counter[str] = Counter()
+    with click.progressbar(found, label="Importing comments", file=sys.stderr) as bar:
+        for comment in bar:
+            try:
+                outcome = comments.import_comment(comment.slug, comment.id, comment.parent, comment.name,
+                                                  comment.email, comment.text, comment.created, comment.approved)
+            except comments.Refused as refusal:
+                outcome = "failed"
+                click.echo(refusal.message, err=True)
+            if outcome == "imported":
+                outcome = "imported approved" if comment.approved else "imported pending"
+            outcomes[outcome] += 1
+    click.echo("Comments: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items())) or "none"))
+    return outcomes["failed"]
 
 
 def _print_migration(migration: Any) -> int:
@@ -213,8 +327,9 @@ def _print_migration(migration: Any) -> int:
 
 
 def _send(files: dict[str, bytes], stage: str, endpoint_url: str | None, bucket: str | None,
-          wait: bool, timeout: float) -> None:
-    """Check, upload and follow ``files`` (bucket key -> bytes); exit non-zero unless all went live."""
+          wait: bool, timeout: float) -> bool:
+    """Check, upload and follow ``files`` (bucket key -> bytes); whether all went live (or were
+    unchanged). Exits non-zero, uploading nothing, if any file has problems."""
     from newsroom.publisher import problems_of
 
     problems = problems_of(files)
@@ -239,15 +354,14 @@ def _send(files: dict[str, bytes], stage: str, endpoint_url: str | None, bucket:
         uploaded = upload(s3, config.CONTENT_BUCKET, files, progress=step)
     click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
     if not wait or not uploaded:
-        return
+        return True
     statuses = wait_live(uploaded, timeout=timeout,
                          progress=lambda s: click.echo(f"{s.state:>8}  {s.key}  {s.detail}".rstrip()))
     not_live = [s for s in statuses.values() if s.state in ("refused", "waiting")]
     for status in not_live:
         if status.state == "waiting":
             click.echo(f"{status.state:>8}  {status.key}  {status.detail}", err=True)
-    if not_live:
-        sys.exit(1)
+    return not not_live
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

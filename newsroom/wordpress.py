@@ -40,6 +40,8 @@ _NAMESPACES = (
     (re.compile(r"^http://purl\.org/rss/1\.0/modules/content/$"), "content"),
     (re.compile(r"^http://purl\.org/dc/elements/1\.1/$"), "dc"),
 )
+MAX_COMMENT_CHARS = 5000  # chalicelib.comments' limits
+MAX_NAME_CHARS = 80
 UNPUBLISHED = {"draft": "a draft", "private": "private", "pending": "pending review"}
 DYNAMIC_BLOCKS = re.compile(r"<!--\s*wp:([a-z0-9/-]+)[^>]*?/-->")
 BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:[^>]*?-->\n?")
@@ -63,6 +65,20 @@ class Outcome:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ImportedComment:
+    """A WordPress comment, for chalicelib.comments.import_comment (after its article is live)."""
+
+    slug: str  # the article's new slug
+    id: str  # "<date>-<WordPress comment id, hex>": the same on every run
+    parent: str | None  # the thread's top comment (WordPress nests deeper; we show one level)
+    name: str
+    email: str | None
+    text: str  # plain text
+    created: str
+    approved: bool  # else pending
+
+
 @dataclass
 class Migration:
     """The files an export becomes, and what became of each thing in it."""
@@ -72,6 +88,7 @@ class Migration:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)  # item -> warnings (kept, but changed)
     old_paths: dict[str, str] = field(default_factory=dict)  # old permalink path -> new key
+    comments: list[ImportedComment] = field(default_factory=list)
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, Counter[str]] = {}
@@ -209,10 +226,12 @@ class _Converter:
         if aliases:
             meta["aliases"] = aliases
         body = self._body(item, name, post_id)
-        for comment in item.findall("wp_comment"):
-            kind_of_comment = _text(comment, "wp_comment_type") or "comment"
-            self._outcome("comment", f"{kind_of_comment} {_text(comment, 'wp_comment_id')} on {name}", "skipped",
-                          "this site does not take comments yet")
+        if kind == "post":
+            self._comments(item, slug, name)
+        else:
+            for comment in item.findall("wp_comment"):
+                self._outcome("comment", f"comment {_text(comment, 'wp_comment_id')} on {name}", "skipped",
+                              "pages take no comments here")
         key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
         self._file(key, meta, body)
         for alias in aliases:
@@ -221,6 +240,44 @@ class _Converter:
             self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true")
         else:
             self._outcome(kind, name, "imported", "scheduled: appears at its date" if status == "future" else "")
+
+    def _comments(self, item: Element, slug: str, name: str) -> None:
+        """Approved and pending comments, threads flattened to one level; pingbacks, spam and trash skipped."""
+        kept: dict[str, tuple[str, str]] = {}  # WordPress id -> (its parent's WordPress id, new id)
+        found = sorted(item.findall("wp_comment"), key=lambda c: _text(c, "wp_comment_date_gmt"))
+        for comment in found:
+            wp_id, approved = _text(comment, "wp_comment_id"), _text(comment, "wp_comment_approved")
+            kind = _text(comment, "wp_comment_type") or "comment"
+            label = f"{kind} {wp_id} on {name}"
+            if kind != "comment":
+                self._outcome("comment", label, "skipped", f"{kind}s are not comments here")
+                continue
+            if approved not in ("0", "1"):
+                self._outcome("comment", label, "skipped", f"marked {approved} in WordPress")
+                continue
+            created = _comment_date(comment)
+            if created is None or not wp_id.isdigit():
+                self._outcome("comment", label, "failed", "no valid date or id")
+                continue
+            new_id = f"{created[:10].replace('-', '')}T{created[11:19].replace(':', '')}Z-{int(wp_id) % 2 ** 32:08x}"
+            root = _text(comment, "wp_comment_parent")
+            while root in kept and kept[root][0] not in ("", "0"):  # up to the thread's top comment
+                root = kept[root][0]
+            parent = kept[root][1] if root in kept and approved == "1" else None
+            kept[wp_id] = (_text(comment, "wp_comment_parent"), new_id)
+            text = _comment_text(_text(comment, "wp_comment_content"))
+            author = _plain(_text(comment, "wp_comment_author")) or "Anonymous"
+            if not text:
+                self._outcome("comment", label, "skipped", "empty")
+                continue
+            if len(text) > MAX_COMMENT_CHARS or len(author) > MAX_NAME_CHARS:
+                self.migration.note(label, "shortened to this site's limits")
+            email = _text(comment, "wp_comment_author_email")
+            self.migration.comments.append(ImportedComment(
+                slug=slug, id=new_id, parent=parent, name=author[:MAX_NAME_CHARS],
+                email=email[:254] if "@" in email else None, text=text[:MAX_COMMENT_CHARS],
+                created=created, approved=approved == "1"))
+            self._outcome("comment", label, "imported", "" if approved == "1" else "pending moderation")
 
     def _claim_slug(self, slug: str, post_id: str, name: str) -> str:
         wanted = slug
@@ -392,6 +449,32 @@ def _text(element: Element | None, tag: str) -> str:
 def _plain(fragment: str) -> str:
     """HTML (a title, an excerpt) as plain text."""
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
+
+
+def _comment_date(comment: Element) -> str | None:
+    for tag in ("wp_comment_date_gmt", "wp_comment_date"):
+        value = _text(comment, tag)
+        if value and not value.startswith("0000"):
+            try:
+                return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+            except ValueError:
+                continue
+    return None
+
+
+def _comment_text(content: str) -> str:
+    """A WordPress comment's HTML as the plain text comments are here: paragraphs and line breaks
+    kept, a link's address kept after its words."""
+    def link(match: re.Match[str]) -> str:
+        words, url = _plain(match.group(2)), html.unescape(match.group(1))
+        return url if words in ("", url) else f"{words} ({url})"
+
+    text = re.sub(r'<a\s[^>]*href=["\']([^"\']+)["\'][^>]*>(.*?)</a>', link, content, flags=re.I | re.S)
+    text = re.sub(r"<br\s*/?>", "\n", text, flags=re.I)
+    text = re.sub(r"</p>|<p[^>]*>", "\n\n", text, flags=re.I)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    paragraphs = [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n", text.replace("\r", ""))]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _slug(nicename: str) -> str:

@@ -33,11 +33,16 @@ def policy(stage: str, function: str) -> dict[str, Any]:
 
 
 def statements(document: dict[str, Any]) -> Iterator[tuple[list[str], list[Any]]]:
+    for actions, resources, _ in conditional_statements(document):
+        yield actions, resources
+
+
+def conditional_statements(document: dict[str, Any]) -> Iterator[tuple[list[str], list[Any], dict[str, Any]]]:
     for statement in document["Statement"]:
         assert statement["Effect"] == "Allow"
         actions, resources = statement["Action"], statement["Resource"]
         yield ([actions] if isinstance(actions, str) else actions,
-               resources if isinstance(resources, list) else [resources])
+               resources if isinstance(resources, list) else [resources], statement.get("Condition", {}))
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -53,10 +58,13 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
                 assert f"${{NamePrefix}}-{stage}-" in arn, f"{arn} is not this stage's resource"
 
 
-def test_the_web_function_cannot_write():
-    for actions, _ in statements(policy("prod", "web")):
-        for action in actions:
-            assert action in READ_ONLY or action.startswith("logs:"), action
+def test_the_web_function_writes_only_comment_submissions_and_rate_limit_counters():
+    for actions, _, condition in conditional_statements(policy("prod", "web")):
+        writes = [a for a in actions if a not in READ_ONLY and not a.startswith("logs:")]
+        if writes:
+            assert set(writes) == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["comments-pending",
+                                                                                     "ratelimit#*"]}}
 
 
 def test_stage_policy_files_differ_only_in_the_stage_they_name():
@@ -80,8 +88,26 @@ def running(function: str) -> Iterator[None]:
         _function.reset(token)
 
 
-def authorizations(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
-    """The (IAM action, resource ARN) pairs AWS checks for one request."""
+def authorizations(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The (IAM action, resource ARN, partition keys written or read) AWS checks for one request."""
+    return [(action, arn, _leading_keys(service, operation, params)) for action, arn in _actions(service, operation,
+                                                                                                 params)]
+
+
+def _leading_keys(service: str, operation: str, params: dict[str, Any]) -> tuple[str, ...]:
+    """dynamodb:LeadingKeys: the partition keys of the items an item-level request touches."""
+    if service != "dynamodb":
+        return ()
+    if operation == "TransactWriteItems":
+        return tuple(r.get("Key", r.get("Item", {})).get("pk", {}).get("S", "")
+                     for item in params["TransactItems"] for r in item.values())
+    key = params.get("Key") or params.get("Item") or {}
+    if "pk" in key:
+        return (key["pk"]["S"],)
+    return ()
+
+
+def _actions(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
     region, account = "us-east-1", "123456789012"
     if service == "dynamodb":
         table = lambda name: f"arn:aws:dynamodb:{region}:{account}:table/{name}"  # noqa: E731
@@ -107,10 +133,14 @@ def authorizations(service: str, operation: str, params: dict[str, Any]) -> list
     raise AssertionError(f"no mapping for {service}:{operation}")
 
 
-def allows(document: dict[str, Any], action: str, arn: str) -> bool:
+def allows(document: dict[str, Any], action: str, arn: str, leading_keys: tuple[str, ...] = ()) -> bool:
     values = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
               "AWS::StackName": "newsroom-dev", "NamePrefix": "newsroom"}
-    for actions, resources in statements(document):
+    for actions, resources, condition in conditional_statements(document):
+        if condition:  # the only condition our policies use
+            patterns = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            if not leading_keys or not all(any(fnmatchcase(k, p) for p in patterns) for k in leading_keys):
+                continue
         if any(fnmatchcase(action, pattern) for pattern in actions):
             for resource in resources:
                 pattern = resource["Fn::Sub"] if isinstance(resource, dict) else resource
@@ -172,6 +202,13 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     with running("web"):
         browser = {"Accept": "image/avif,image/webp,*/*"}
         responses = {path: site.client.http.get(path, headers=browser).status_code for path in paths}
+        article_page = site.get("/new-debate-in-tehran-on-the-production-of-a-nuclear-bomb/").body.decode()
+        token = __import__("re").search(r'name="token" value="([^"]+)"', article_page).group(1)
+        posted = site.client.http.post(
+            "/new-debate-in-tehran-on-the-production-of-a-nuclear-bomb/comments/",
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://localhost"},
+            body=f"name=Sara&text=Hello&website=&token={token}".encode())
+        assert posted.status_code == 303
         index = site.get("/sitemap.xml").body.decode()
         for child in sorted(set(__import__("re").findall(r"/sitemaps/[\w.-]+", index))):
             responses[child] = site.get(child).status_code
@@ -182,11 +219,23 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     # The scenario did reach the paths that need the rarer permissions.
     assert ("web", "s3:GetObject") in operations and ("ingest", "s3:PutObject") in operations
     assert ("ingest", "s3:DeleteObject") in operations and ("ingest", "dynamodb:TransactWriteItems") in operations
-    denied = sorted({(function, action, arn)
+    denied = sorted({(function, action, arn, keys)
                      for function, service, operation, params in calls
-                     for action, arn in authorizations(service, operation, params)
-                     if not allows(policy("dev", function), action, arn)})
+                     for action, arn, keys in authorizations(service, operation, params)
+                     if not allows(policy("dev", function), action, arn, keys)})
     assert denied == []
     assert {f for f, _ in operations} == {"web", "ingest"}
-    assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject")
+    assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject", "PutItem", "UpdateItem")
                for f, a in operations if f == "web"), operations
+    assert ("web", "dynamodb:PutItem") in operations and ("web", "dynamodb:UpdateItem") in operations
+
+
+def test_the_web_policy_refuses_writes_outside_comments_and_counters():
+    web = policy("dev", "web")
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/newsroom-dev-content"
+    assert allows(web, "dynamodb:PutItem", table, ("comments-pending",))
+    assert allows(web, "dynamodb:UpdateItem", table, ("ratelimit#abc",))
+    for key in ("post#markets", "comments#markets", "source", "settings"):
+        assert not allows(web, "dynamodb:PutItem", table, (key,)), key
+        assert not allows(web, "dynamodb:UpdateItem", table, (key,)), key
+    assert not allows(web, "dynamodb:DeleteItem", table, ("comments-pending",))

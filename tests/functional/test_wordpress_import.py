@@ -44,7 +44,12 @@ def _items() -> list[dict]:
             "author": normalize_slug(item.findtext("dc:creator", namespaces=NS) or ""),
             "categories": list(dict.fromkeys(normalize_slug(unquote(n)) for d, n, _ in terms if d == "category")),
             "tags": list(dict.fromkeys(normalize_slug(t) for d, _, t in terms if d == "post_tag")),
-            "comments": len(item.findall("wp:comment", NS)),
+            "comments": [{
+                "id": c.findtext("wp:comment_id", namespaces=NS),
+                "type": c.findtext("wp:comment_type", namespaces=NS) or "comment",
+                "approved": c.findtext("wp:comment_approved", namespaces=NS),
+                "author": c.findtext("wp:comment_author", namespaces=NS) or "",
+            } for c in item.findall("wp:comment", NS)],
         })
     return items
 
@@ -66,6 +71,10 @@ def imported(tmp_path_factory):  # type: ignore[no-untyped-def]
                 break
         site.output = result.output
         site.report_json = json.loads(report.read_text())
+        # Comments need their articles live: the second run (waiting, nothing to upload) brings them.
+        comments_run = CliRunner().invoke(main, ["import-wordpress", str(CORPUS)])
+        assert comments_run.exit_code == 0, comments_run.output
+        site.comments_output = comments_run.output
         yield site
 
 
@@ -102,7 +111,11 @@ def test_import_reports_counts_of_everything_in_the_export(imported):
     assert counts["category"] == {"imported": 67}
     assert counts["tag"] == {"imported": 110}
     assert counts["attachment"] == {"skipped": 38}  # no local copy of the uploads
-    assert counts["comment"] == {"skipped": sum(i["comments"] for i in ITEMS)}
+    importable = [c for i in ITEMS if i["kind"] == "post" for c in i["comments"]
+                  if c["type"] == "comment" and c["approved"] in ("0", "1")]
+    assert counts["comment"] == {"imported": len(importable),
+                                 "skipped": sum(len(i["comments"]) for i in ITEMS) - len(importable)}
+    assert counts["comment"] == {"imported": 23, "skipped": 9}  # 4 pingbacks/trackbacks, 5 spam/trash/on pages
     assert "skipped: 38 attachment(s): no local copy" in imported.output
     assert "skipped: 70 other(s): menus are set in settings/site.yaml" in imported.output
 
@@ -178,7 +191,38 @@ def test_categories_keep_their_hierarchy(imported):
 
 
 def test_running_the_same_import_again_changes_nothing(imported):
-    again = CliRunner().invoke(main, ["import-wordpress", str(CORPUS), "--no-wait"])
+    again = CliRunner().invoke(main, ["import-wordpress", str(CORPUS)])
     assert again.exit_code == 0, again.output
     assert re.search(r"^0 uploaded, \d+ unchanged", again.output, re.MULTILINE)
+    assert "Comments: 23 already here" in again.output
     assert imported.receive() == []
+
+
+def test_comments_arrive_approved_or_pending_as_they_were(imported):
+    from chalicelib import comments
+    from chalicelib.models import Post
+
+    assert "Comments: 22 imported approved, 1 imported pending" in imported.comments_output
+    pending = comments.pending()
+    for item in [i for i in ITEMS if i["kind"] == "post"]:
+        kept = [c for c in item["comments"] if c["type"] == "comment"]
+        approved = [c for c in kept if c["approved"] == "1"]
+        waiting = [c for c in kept if c["approved"] == "0"]
+        if not kept:
+            continue
+        assert Post.get(*Post.key_for(item["slug"])).comment_count == len(approved), item["slug"]
+        assert len([p for p in pending if p.slug == item["slug"]]) == len(waiting), item["slug"]
+        if item in VISIBLE and approved:
+            page = imported.get(f"/{item['slug']}/")
+            body = html.unescape(page.body.decode())
+            assert f"{len(approved)} comment" in body
+            for comment in approved:
+                assert f"-{int(comment['id']):08x}\"" in page.body.decode()  # its anchor, comment-<id>
+                assert html.unescape(comment["author"]).strip()[:80] in body
+
+
+def test_deeply_nested_wordpress_threads_become_one_level(imported):
+    page = imported.get("/template-comments/").body.decode()
+    top = page.index("Comment Depth 01")
+    replies = page[top:page.index("</ol>", page.index('class="comment-replies"', top))]
+    assert all(f"Comment Depth {n:02d}" in replies for n in range(2, 11))

@@ -84,6 +84,13 @@ class _PageScanner(HTMLParser):
             pass
         elif tag == "button" and named.get("type") == "submit":
             pass
+        elif tag == "form" and set(named) == {"class", "method", "action"} and named["class"] == "comment-form" \
+                and named["method"] == "post" and (named["action"] or "").endswith("/comments/"):
+            pass  # the site's own comment form
+        elif tag == "input" and named.get("name") in {"token", "parent", "name", "email", "website"}:
+            pass  # its fields (attributes are still checked below)
+        elif tag == "details" and named == {"class": "comment-reply"}:
+            pass  # "Reply to ..." around a reply form
         elif tag in SCRIPTABLE_TAGS:
             self.found.append(f"<{tag}>")
         if tag == "style":

@@ -18,8 +18,10 @@ def test_each_path_level_has_at_most_one_variable_name():
     assert clashes == {}
 
 
-def test_every_route_answers_get_only():
-    assert {method for route in app.routes.values() for method in route} == {"GET"}
+def test_every_route_answers_get_only_but_the_comment_form():
+    writes = {(path, method) for path, route in app.routes.items() for method in route if method != "GET"}
+    assert writes == {("/{slug}/{part2}", "POST")}
+    assert app.routes["/{slug}/{part2}"]["POST"].content_types == ["application/x-www-form-urlencoded"]
 
 
 def test_paths_under_a_static_segment_do_not_rely_on_variable_siblings():
