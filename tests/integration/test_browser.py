@@ -67,3 +67,40 @@ def test_search_box_submits_and_finds_the_seed_article(local_stack, browser):
     assert "/search/?q=Putin+Tehran" in page.url
     assert page.locator("h2 a", has_text="Iran-Russia alliance grows").count() == 1
     page.close()
+
+
+def test_a_reader_posts_a_comment_through_the_form_and_sees_it_after_approval(local_stack, browser):
+    import re
+    import subprocess
+
+    from tests.integration.conftest import BIN
+
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(local_stack["base"] + SEED, wait_until="load")
+    page.fill("#name-new", "Reader in Chromium")
+    page.fill("#text-new", "Posted from a real browser, see https://example.com/source")
+    page.click("form.comment-form button[type=submit] >> nth=-1")
+    page.wait_for_load_state("load")
+    assert page.url.endswith(SEED + "?comment=pending#comments")
+    assert page.locator(".comment-notice").is_visible()
+    assert page.locator(".comment", has_text="Posted from a real browser").count() == 0
+
+    def newsroom(*args: str) -> str:
+        done = subprocess.run([str(BIN / "newsroom"), "comments", *args, "--endpoint-url", local_stack["endpoint"]],
+                              env=local_stack["env"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = newsroom("list")
+    comment_id = re.search(r"^(\S+)\s.*Reader in Chromium", listed, re.MULTILINE).group(1)
+    assert "approved" in newsroom("approve", comment_id)
+    page.goto(local_stack["base"] + SEED, wait_until="load")
+    page.reload(wait_until="load")  # the page is cached for a minute (max-age=60); a reload revalidates it
+    shown = page.locator(f"#comment-{comment_id}")
+    assert shown.is_visible() and "Posted from a real browser" in shown.inner_text()
+    assert shown.locator("a[rel='nofollow ugc noopener']").get_attribute("href") == "https://example.com/source"
+    assert "1 comment" in page.locator("#comments-heading").inner_text()
+    assert errors == []
+    page.close()
