@@ -255,7 +255,7 @@ class _Converter:
             if approved not in ("0", "1"):
                 self._outcome("comment", label, "skipped", f"marked {approved} in WordPress")
                 continue
-            created = _comment_date(comment)
+            created = _date(comment, ("wp_comment_date_gmt", "wp_comment_date"))
             if created is None or not wp_id.isdigit():
                 self._outcome("comment", label, "failed", "no valid date or id")
                 continue
@@ -451,17 +451,6 @@ def _plain(fragment: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
 
 
-def _comment_date(comment: Element) -> str | None:
-    for tag in ("wp_comment_date_gmt", "wp_comment_date"):
-        value = _text(comment, tag)
-        if value and not value.startswith("0000"):
-            try:
-                return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").strftime("%Y-%m-%dT%H:%M:%SZ")
-            except ValueError:
-                continue
-    return None
-
-
 def _comment_text(content: str) -> str:
     """A WordPress comment's HTML as the plain text comments are here: paragraphs and line breaks
     kept, a link's address kept after its words."""
@@ -486,8 +475,9 @@ def _unique(values: Iterable[str]) -> list[str]:
     return [v for v in values if not (v in seen or seen.add(v))]  # type: ignore[func-returns-value]
 
 
-def _date(item: Element) -> str | None:
-    for tag in ("wp_post_date_gmt", "wp_post_date"):
+def _date(item: Element, tags: tuple[str, str] = ("wp_post_date_gmt", "wp_post_date")) -> str | None:
+    """A post's (or, with comment tags, a comment's) date as ISO 8601 UTC: GMT first, else local."""
+    for tag in tags:
         value = _text(item, tag)
         if value and not value.startswith("0000"):
             try:
