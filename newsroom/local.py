@@ -195,4 +195,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stag
                 chalice_proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(chalice_proc.pid, signal.SIGKILL)
-        moto.stop()
+        # werkzeug's server_close joins every handler thread, and a client's kept-alive connection
+        # holds one open indefinitely: stop moto in the background and give it 5 s, not forever.
+        stopper = threading.Thread(target=moto.stop, name="moto-stop", daemon=True)
+        stopper.start()
+        stopper.join(timeout=5)
