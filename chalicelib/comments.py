@@ -22,6 +22,7 @@ request. Replies go one level deep, to top-level comments.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import random
@@ -162,14 +163,19 @@ def check_fields(form: dict[str, str]) -> Submission:
     return Submission(name=name, text=text, email=email or None, parent=parent)
 
 
-def render_text(text: str) -> str:
-    """Plain text as safe HTML: escaped, paragraphs and line breaks kept, addresses made links."""
-    import nh3
+@functools.lru_cache(maxsize=1)
+def _plain_text_renderer() -> Any:
     from markdown_it import MarkdownIt
 
     # "zero" has paragraphs and text only; html=False escapes any markup written.
-    md = MarkdownIt("zero", {"linkify": True, "breaks": True, "html": False}).enable(["linkify", "newline"])
-    return nh3.clean(md.render(text), tags={"p", "br", "a"}, attributes={"a": {"href"}},
+    return MarkdownIt("zero", {"linkify": True, "breaks": True, "html": False}).enable(["linkify", "newline"])
+
+
+def render_text(text: str) -> str:
+    """Plain text as safe HTML: escaped, paragraphs and line breaks kept, addresses made links."""
+    import nh3
+
+    return nh3.clean(_plain_text_renderer().render(text), tags={"p", "br", "a"}, attributes={"a": {"href"}},
                      url_schemes={"http", "https"}, link_rel="nofollow ugc noopener")
 
 
@@ -422,8 +428,8 @@ def _explain_failed_approval(comment: Comment) -> None:
 
 
 def _fields(comment: Comment, **changes: Any) -> dict[str, Any]:
-    names = ("id", "slug", "parent", "name", "email", "text", "html", "created", "client", "status", "expires")
-    return {**{n: getattr(comment, n) for n in names}, **changes}
+    """A comment's attributes (not its key), to store a copy of it elsewhere."""
+    return {**{n: getattr(comment, n) for n in Comment.get_attributes() if n not in ("pk", "sk")}, **changes}
 
 
 def _transact(writes: Any, what: str, explain: Any) -> None:
