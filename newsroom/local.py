@@ -15,6 +15,7 @@ Ctrl-C stops the relay, chalice local and moto.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
 import os
@@ -147,6 +148,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stag
 
     from newsroom import moto_gaps
 
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     moto_gaps.install()
     env = local_environment(moto_port, stage)
     os.environ.update(env)

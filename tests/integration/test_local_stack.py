@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 from tests.integration.conftest import BIN, SEED, fetch, wait_for
 
@@ -84,7 +85,13 @@ def test_newsroom_publish_reports_live_and_the_page_is_served(local_stack, tmp_p
 def test_ctrl_c_stops_every_process(local_stack):
     proc = local_stack["proc"]
     os.killpg(proc.pid, signal.SIGINT)
-    assert proc.wait(timeout=30) is not None
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # show where it hangs: serve dumps its threads' stacks on SIGUSR1
+        os.kill(proc.pid, signal.SIGUSR1)
+        time.sleep(1)
+        local_stack["log"].seek(0)
+        raise AssertionError("newsroom serve still running 30 s after Ctrl-C:\n" + local_stack["log"].read()[-8000:])
     for port in local_stack["ports"]:
         assert wait_for(lambda: fetch(f"http://127.0.0.1:{port}/")[0] == 0, timeout=10) is not None
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
