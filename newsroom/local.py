@@ -10,7 +10,8 @@
    real path: S3 -> notification -> SQS -> relay -> ingest -> DynamoDB.
 5. ``chalice local`` serves the site (default 127.0.0.1:8000).
 
-Ctrl-C stops the relay, chalice local and moto.
+Ctrl-C stops the relay, chalice local and moto. If serve is killed outright,
+chalice local ends with it (``newsroom.child``), so the port is free again.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stag
             wait_until_drained(sqs, stack.queue_url)
             print(f"Loaded {count} sample files from content/ through S3 -> SQS -> ingest.")
         chalice_proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
+            [sys.executable, "-m", "newsroom.child",  # ends with this process, however it ends
+             str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
              "--stage", stage] + ([] if reload else ["--no-autoreload"]),
             cwd=PROJECT_DIR, env={**os.environ, **env}, start_new_session=True)
         print(json.dumps({"site": f"http://{host}:{port}/", "aws_endpoint": env["AWS_ENDPOINT_URL"],

@@ -45,11 +45,11 @@ def wait_for(predicate, timeout: float, interval: float = 0.05) -> float | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def local_stack(tmp_path_factory):
-    """``newsroom serve`` running with the sample content; stopped with Ctrl-C (SIGINT)."""
+def start_serve(log_dir: Path) -> dict:
+    """Start ``newsroom serve`` on free ports and wait for the sample content; fail with its log if it
+    does not come up."""
     port, moto_port = free_port(), free_port()
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w+")
+    log = (log_dir / "serve.log").open("w+")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSROOM_"))}
     proc = subprocess.Popen([str(BIN / "newsroom"), "serve", "--port", str(port), "--moto-port", str(moto_port),
                              "--no-reload"],
@@ -62,9 +62,24 @@ def local_stack(tmp_path_factory):
         pytest.fail("newsroom serve did not come up:\n" + log.read()[-5000:])
     aws_env = {**env, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "AWS_DEFAULT_REGION": "us-east-1"}
-    yield {"base": base, "endpoint": f"http://127.0.0.1:{moto_port}", "proc": proc, "env": aws_env,
-           "ports": (port, moto_port), "log": log}
+    return {"base": base, "endpoint": f"http://127.0.0.1:{moto_port}", "proc": proc, "env": aws_env,
+            "ports": (port, moto_port), "log": log}
+
+
+def stop_serve(stack: dict) -> None:
+    """Stop it as a developer does (Ctrl-C), and kill it only if that fails."""
+    proc = stack["proc"]
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory):
+    """``newsroom serve`` running with the sample content; stopped with Ctrl-C (SIGINT)."""
+    stack = start_serve(tmp_path_factory.mktemp("serve"))
+    yield stack
+    stop_serve(stack)

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 
-from tests.integration.conftest import BIN, SEED, fetch, wait_for
+from tests.integration.conftest import BIN, SEED, fetch, start_serve, stop_serve, wait_for
 
 VISIBLE_WITHIN = 2.0  # seconds from upload to page, promised in the README
 
@@ -96,3 +96,19 @@ def test_ctrl_c_stops_every_process(local_stack):
         assert wait_for(lambda: fetch(f"http://127.0.0.1:{port}/")[0] == 0, timeout=10) is not None
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert leftover == []
+
+
+def test_killing_serve_outright_frees_the_site_port(tmp_path):
+    """`kill -9` of `make run` must not leave chalice local holding the port for the next run."""
+    stack = start_serve(tmp_path)
+    try:
+        os.kill(stack["proc"].pid, signal.SIGKILL)  # serve only, not its process group
+        stack["proc"].wait(timeout=10)
+        site_port = stack["ports"][0]
+        assert wait_for(lambda: fetch(f"http://127.0.0.1:{site_port}/")[0] == 0, timeout=15) is not None
+        chalice = subprocess.run(["pgrep", "-f", f"chalice local --host 127.0.0.1 --port {site_port}"],
+                                 capture_output=True, text=True).stdout.split()
+        assert chalice == []
+    finally:
+        if stack["proc"].poll() is None:
+            stop_serve(stack)
