@@ -22,6 +22,7 @@ import pytest
 from newsroom.local import upload_content
 from tests.deploy.conftest import PROJECT_DIR, STAGES
 from tests.functional.test_ingest import article
+from tests.images import png
 
 FUNCTIONS = ("web", "ingest")
 GUARDED = ("dynamodb:", "s3:", "sqs:")
@@ -151,18 +152,6 @@ def allows(document: dict[str, Any], action: str, arn: str, leading_keys: tuple[
     return False
 
 
-def _png(width: int, height: int) -> bytes:
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + \
-        chunk(b"IEND", b"")
-
-
 def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monkeypatch):
     from chalicelib import bodies
 
@@ -181,7 +170,7 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
 
     # Publish, fail, fix, change and delete every kind of file.
     upload_content(site.s3, site.stack.bucket, PROJECT_DIR / "content")
-    site.put("media/2024/photo.png", _png(640, 480))
+    site.put("media/2024/photo.png", png(640, 480))
     site.put("articles/photo.md", article(title="With a photo", image="/media/2024/photo.png",
                                           categories="[Tehran]", tags="[Oil]"))
     site.put("articles/broken.md", "---\ntitle: [unclosed\n---\nBody\n")

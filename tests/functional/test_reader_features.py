@@ -13,6 +13,7 @@ from lxml import etree
 
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
+from tests.images import png
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).resolve().parents[1] / "data" / "sitemap.xsd")))
 
@@ -334,16 +335,6 @@ def test_stylesheet_is_served_once_with_a_long_cache_life(site):
 
 
 def test_media_images_are_served_and_sized(site):
-    import struct
-    import zlib
-
-    def png(width: int, height: int) -> bytes:
-        header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-        chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(  # noqa: E731
-            ">I", zlib.crc32(kind + data))
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + \
-            chunk(b"IEND", b"")
-
     site.put("media/2024/photo.png", png(640, 480))
     site.put("articles/a.md", article(image="/media/2024/photo.png") .replace(
         "Stocks in Tehran", "![A photo](/media/2024/photo.png)\n\nStocks in Tehran"))
