@@ -377,9 +377,9 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
     :raise Refused: its article is not here.
     """
     sk = f"{parent}#{comment_id}" if parent else comment_id
-    for pk, key in ((PENDING, comment_id), (REJECTED, comment_id), (f"comments#{slug}", sk)):
-        if Comment.count(pk, Comment.sk == key):
-            return "already here"
+    copies = [(PENDING, comment_id), (REJECTED, comment_id), (f"comments#{slug}", sk)]
+    if any(True for _ in Comment.batch_get(copies, attributes_to_get=["pk", "sk"])):
+        return "already here"
     fields = dict(id=comment_id, slug=slug, parent=parent, name=name, email=email, text=text,
                   html=render_text(text), created=created)
     if not approved_already:
