@@ -74,11 +74,11 @@ See <a href="https://old.example.com/2019/05/harbour/">this post</a> and [galler
 <wp:post_parent>7</wp:post_parent><wp:attachment_url>https://old.example.com/wp-content/uploads/2019/05/boat.png</wp:attachment_url>
 </item>
 </channel></rss>""")
-    from tests.deploy.test_policies import _png
+    from tests.images import png
 
     uploads = tmp_path / "uploads" / "2019" / "05"
     uploads.mkdir(parents=True)
-    (uploads / "boat.png").write_bytes(_png(2, 1))
+    (uploads / "boat.png").write_bytes(png(2, 1))
     result = CliRunner().invoke(main, ["import-wordpress", str(export), "--media-from", str(tmp_path / "uploads"),
                                        "--no-wait"])
     assert result.exit_code == 0, result.output
