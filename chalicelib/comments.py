@@ -193,10 +193,24 @@ def is_open(post: Any, settings: dict[str, Any], now: dt.datetime | None = None)
 
 
 def client_of(headers: dict[str, str], source_ip: str | None) -> str:
-    """A keyed hash of the poster's address: CloudFront's viewer address when behind it, else the
-    caller's. Only the hash is stored."""
-    address = (headers.get("cloudfront-viewer-address") or "").rsplit(":", 1)[0] or source_ip or "unknown"
-    return _sign(f"client|{address}")[:20]
+    """A keyed hash of the poster's address. Only the hash is stored.
+
+    Behind CloudFront, API Gateway sees an edge server's address, so the
+    reader's is CloudFront's ``CloudFront-Viewer-Address``; but anyone calling
+    API Gateway directly can send that header too, with a new address each
+    time. It counts only on requests that carry the secret our distribution
+    adds (``config.ORIGIN_HEADER``); any other request is the caller's own.
+    """
+    address = source_ip
+    if through_our_cdn(headers):
+        address = (headers.get("cloudfront-viewer-address") or "").rsplit(":", 1)[0] or source_ip
+    return _sign(f"client|{address or 'unknown'}")[:20]
+
+
+def through_our_cdn(headers: dict[str, str]) -> bool:
+    """The request came through our CloudFront distribution (it carries the stack's origin secret)."""
+    sent = headers.get(config.ORIGIN_HEADER) or ""
+    return bool(config.ORIGIN_SECRET) and hmac.compare_digest(sent.encode(), config.ORIGIN_SECRET.encode())
 
 
 def take_rate_slot(client: str, now: float | None = None) -> None:

@@ -28,6 +28,12 @@ BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "").rstrip("/")
 # Signs paging cursors so they cannot be forged. Set a long random value per
 # stage in production; the default only suits local use.
 CURSOR_SECRET = os.environ.get("NEWSROOM_CURSOR_SECRET", "local-development-only").encode()
+# What our CloudFront distribution sends in ORIGIN_HEADER with every request it
+# forwards (infra/template.yaml, OriginSecret). Only a request carrying it is
+# trusted to have come through CloudFront, e.g. for CloudFront-Viewer-Address.
+# Empty (no distribution, local runs): no request is.
+ORIGIN_SECRET = os.environ.get("NEWSROOM_ORIGIN_SECRET", "")
+ORIGIN_HEADER = "x-newsroom-origin"
 
 # Bucket layout. Only these prefixes are ingested (the bucket notification
 # filters match them); reports are written where ingest does not look.

@@ -22,7 +22,7 @@ TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.yam
 
 
 # Types moto's CloudFormation cannot create (moto 5.1) and that nothing local
-# needs: alarms watch the deployed stack; the cursor secret reaches the
+# needs: alarms watch the deployed stack; the cursor and origin secrets reach the
 # functions through a parameter reference that only CloudFormation resolves
 # (locally the default secret in chalicelib/config.py signs cursors).
 NOT_LOCAL = {"AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret"}

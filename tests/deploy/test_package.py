@@ -85,6 +85,17 @@ def test_distribution_serves_pages_from_the_api_and_media_from_the_bucket(packag
     assert config["DefaultCacheBehavior"]["Compress"] is True
 
 
+def test_the_distribution_proves_itself_to_the_api_with_the_secret_the_web_function_checks(packaged):
+    resources = template(packaged, "prod")["Resources"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    [header] = {o["Id"]: o for o in config["Origins"]}["api"]["OriginCustomHeaders"]
+    sent = header["HeaderValue"]["Fn::Sub"]
+    assert header["HeaderName"].lower() == "x-newsroom-origin" and "OriginSecret" in sent
+    checked = resources["APIHandler"]["Properties"]["Environment"]["Variables"]["NEWSROOM_ORIGIN_SECRET"]
+    assert checked == {"Fn::If": ["CreateCdn", {"Fn::Sub": sent}, ""]}
+    assert resources["OriginSecret"]["Type"] == "AWS::SecretsManager::Secret"
+
+
 def test_deployment_package_contains_app_library_and_templates(packaged):
     names = set(zipfile.ZipFile(packaged("dev") / "deployment.zip").namelist())
     templates = {p.relative_to(PROJECT_DIR).as_posix() for p in (PROJECT_DIR / "templates").rglob("*") if p.is_file()}

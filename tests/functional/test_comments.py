@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from chalicelib import comments, publishing
+from chalicelib import comments, config, publishing
 from chalicelib.models import Comment, Post, RateLimit
 from newsroom.cli import main as newsroom
 from tests.functional.test_ingest import article
@@ -19,6 +19,13 @@ from tests.functional.test_pages import text
 
 ORIGIN = "http://localhost"  # what the Chalice test client's requests resolve to (no Host header)
 SLUG = "markets"
+CDN_SECRET = "the-secret-our-distribution-sends"
+
+
+@pytest.fixture(autouse=True)
+def behind_cloudfront(monkeypatch):
+    """The stack's origin secret, as a deployed stack with a distribution has it."""
+    monkeypatch.setattr(config, "ORIGIN_SECRET", CDN_SECRET)
 
 
 @pytest.fixture
@@ -38,12 +45,13 @@ def token_on(site, slug: str = SLUG) -> str:
 
 def post(site, slug: str = SLUG, headers: dict[str, str] | None = None, ip: str = "203.0.113.7",
          **fields: str) -> Any:
-    """A reader submits the comment form (as a browser does: Origin header, urlencoded body)."""
+    """A reader submits the comment form (as a browser does: Origin header, urlencoded body), through
+    CloudFront (which adds the reader's address and the origin secret)."""
     form = {"name": "Sara", "email": "", "text": "Well said.", "website": "", **fields}
     if "token" not in fields:
         form["token"] = token_on(site, slug)
     sent = {"Content-Type": "application/x-www-form-urlencoded", "Origin": ORIGIN,
-            "CloudFront-Viewer-Address": f"{ip}:4431", **(headers or {})}
+            "CloudFront-Viewer-Address": f"{ip}:4431", "X-Newsroom-Origin": CDN_SECRET, **(headers or {})}
     sent = {k: v for k, v in sent.items() if v is not None}
     return site.client.http.post(f"/{slug}/comments/", headers=sent, body=urlencode(form).encode())
 
@@ -225,6 +233,25 @@ def test_rate_limit_per_client_with_a_clear_page(blog):
     windows = list(RateLimit.scan(RateLimit.pk.startswith("ratelimit#")))
     assert windows and all(w.expires > time.time() for w in windows)  # DynamoDB's TTL removes them
     assert all("203.0.113" not in w.pk for w in windows)  # addresses are stored hashed
+
+
+@pytest.mark.parametrize("origin_header", [None, "a-guess"])
+def test_a_made_up_viewer_address_does_not_escape_the_rate_limit(blog, origin_header):
+    """Someone calling API Gateway directly, sending a new CloudFront-Viewer-Address each time, is
+    counted by the address they call from: only our distribution's requests carry the secret."""
+    for n in range(comments.RATE_LIMIT):
+        sent = post(blog, text=f"Comment {n}", ip=f"198.51.100.{n}", headers={"X-Newsroom-Origin": origin_header})
+        assert sent.status_code == 303
+    refused = post(blog, text="One too many", ip="198.51.100.99", headers={"X-Newsroom-Origin": origin_header})
+    assert refused.status_code == 429 and "Too many comments" in text(refused)
+    assert len(pending_ids()) == comments.RATE_LIMIT
+
+
+def test_without_a_distribution_no_viewer_address_is_trusted(blog, monkeypatch):
+    monkeypatch.setattr(config, "ORIGIN_SECRET", "")  # a stage without CloudFront, or chalice local
+    for n in range(comments.RATE_LIMIT):
+        assert post(blog, text=f"Comment {n}", ip=f"198.51.100.{n}").status_code == 303
+    assert post(blog, text="One too many", ip="198.51.100.99").status_code == 429
 
 
 def test_the_honeypot_refuses_bots(blog):
