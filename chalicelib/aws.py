@@ -39,3 +39,9 @@ def dynamodb_connection() -> Any:
 def s3_client() -> Any:
     """The S3 client for the content bucket."""
     return botocore_session().create_client("s3", region_name=config.AWS_REGION)
+
+
+@functools.lru_cache(maxsize=None)
+def sns_client() -> Any:
+    """The SNS client that tells editors of new comments (only posting a comment creates it)."""
+    return botocore_session().create_client("sns", region_name=config.AWS_REGION)

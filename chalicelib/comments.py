@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import logging
 import random
 import re
 import secrets
@@ -38,6 +39,9 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws, config, paging
 from chalicelib.models import Comment, Post, RateLimit
+
+log = logging.getLogger("newsroom.comments")
+log.setLevel(logging.INFO)  # Chalice sets its app logger ("newsroom") to ERROR unless debug is on
 
 PENDING = "comments-pending"
 REJECTED = "comments-rejected"
@@ -252,6 +256,31 @@ def submit(slug: str, submission: Submission, client: str, now: dt.datetime | No
                       created=now.strftime("%Y-%m-%dT%H:%M:%SZ"), client=client, status="pending")
     comment.save(condition=Comment.pk.does_not_exist())
     return comment
+
+
+def tell_moderators(comment: Comment, title: str, url: str) -> bool:
+    """Tell the editors that ``comment`` awaits moderation: one SNS Publish to config.MODERATION_TOPIC
+    (emailed to the stack's ModerationEmail). Returns whether a message went out.
+
+    Best effort: the comment is stored already and ``newsroom comments list``
+    shows it either way, so a failure is logged, never shown to the reader.
+    """
+    if not config.MODERATION_TOPIC:
+        return False
+    sender = comment.name + (f" <{comment.email}>" if comment.email else "")
+    message = "\n".join([
+        f"A comment on \u201c{title}\u201d awaits moderation:", url, "", f"From: {sender}", "", comment.text, "",
+        f"Approve: newsroom comments approve {comment.id}", f"Reject:  newsroom comments reject {comment.id}",
+        "Pending: newsroom comments list",
+    ])
+    # SNS subjects are ASCII, one line, under 100 characters.
+    subject = f"Comment awaiting moderation on /{comment.slug}/".encode("ascii", "replace").decode()[:99]
+    try:
+        aws.sns_client().publish(TopicArn=config.MODERATION_TOPIC, Subject=subject, Message=message)
+    except Exception:  # noqa: BLE001 - botocore's errors and the network's; the comment is safe
+        log.warning("could not tell moderators of comment %s", comment.id, exc_info=True)
+        return False
+    return True
 
 
 # --- reading ------------------------------------------------------------------------

@@ -34,6 +34,9 @@ CURSOR_SECRET = os.environ.get("NEWSROOM_CURSOR_SECRET", "local-development-only
 # Empty (no distribution, local runs): no request is.
 ORIGIN_SECRET = os.environ.get("NEWSROOM_ORIGIN_SECRET", "")
 ORIGIN_HEADER = "x-newsroom-origin"
+# SNS topic told of each comment awaiting moderation (infra/template.yaml,
+# ModerationTopic); empty (local runs): nobody is told.
+MODERATION_TOPIC = os.environ.get("NEWSROOM_MODERATION_TOPIC", "")
 
 # Bucket layout. Only these prefixes are ingested (the bucket notification
 # filters match them); reports are written where ingest does not look.

@@ -348,9 +348,10 @@ def submit_comment(request: Any, slug: str) -> Response:
         identity = (request.context or {}).get("identity") or {}
         client = comments.client_of(site.headers, identity.get("sourceIp"))
         comments.take_rate_slot(client)
-        comments.submit(slug, submission, client)
+        comment = comments.submit(slug, submission, client)
     except comments.Refused as refusal:
         return render_refusal(site, snapshot, post, refusal)
+    comments.tell_moderators(comment, post.title or slug, site.url(f"/{slug}/"))
     location = site.link(f"/{slug}/", comment="pending") + "#comments"
     return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": web.NO_STORE})
 

@@ -106,7 +106,8 @@ def test_deployment_package_contains_app_library_and_templates(packaged):
 
 
 def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_functions_call(packaged):
-    """newsroom/package.py: bytecode for every module and template, botocore's data cut to DynamoDB and S3."""
+    """newsroom/package.py: bytecode for every module and template, botocore's data cut to DynamoDB, S3
+    and SNS."""
     archive = zipfile.ZipFile(packaged("dev") / "deployment.zip")
     names = set(archive.namelist())
     modules = {n for n in names if n.endswith(".py")}
@@ -115,9 +116,9 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
             for m in modules} <= names
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
     models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert models == {"dynamodb", "s3"}
+    assert models == {"dynamodb", "s3", "sns"}
     endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
-    assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3"}
+    assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns"}
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
     templates = [n for n in names if n.startswith("templates/") and n.endswith((".html", ".xml"))]
     assert len([n for n in names if n.startswith("templates/.bytecode/")]) == len(templates) > 5

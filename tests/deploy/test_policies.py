@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+import boto3
 import botocore.client
 import pytest
 
+from chalicelib import config
 from newsroom.local import upload_content
+from newsroom.package import SERVICES
 from tests.deploy.conftest import PROJECT_DIR, STAGES
 from tests.functional.test_ingest import article
 from tests.images import png
@@ -60,9 +63,12 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
 
 
 def test_the_web_function_writes_only_comment_submissions_and_rate_limit_counters():
-    for actions, _, condition in conditional_statements(policy("prod", "web")):
+    for actions, resources, condition in conditional_statements(policy("prod", "web")):
         writes = [a for a in actions if a not in READ_ONLY and not a.startswith("logs:")]
-        if writes:
+        if writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
+            assert [r["Fn::Sub"] for r in resources] == [
+                "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
+        elif writes:
             assert set(writes) == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
             assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["comments-pending",
                                                                                      "ratelimit#*"]}}
@@ -131,6 +137,8 @@ def _actions(service: str, operation: str, params: dict[str, Any]) -> list[tuple
     if service == "sqs":
         name = urlsplit(params["QueueUrl"]).path.rsplit("/", 1)[-1]
         return [(f"sqs:{operation}", f"arn:aws:sqs:{region}:{account}:{name}")]
+    if service == "sns":
+        return [(f"sns:{operation}", params["TopicArn"])]
     raise AssertionError(f"no mapping for {service}:{operation}")
 
 
@@ -167,6 +175,8 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     monkeypatch.setattr(bodies, "INLINE_LIMIT", 200)  # send long bodies to S3 (rendered/)
     monkeypatch.setattr(bodies, "COMPRESSED_LIMIT", 100)
+    topics = [t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]]
+    monkeypatch.setattr(config, "MODERATION_TOPIC", next(t for t in topics if t.endswith(":newsroom-dev-moderation")))
 
     # Publish, fail, fix, change and delete every kind of file.
     upload_content(site.s3, site.stack.bucket, PROJECT_DIR / "content")
@@ -214,8 +224,12 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
                      if not allows(policy("dev", function), action, arn, keys)})
     assert denied == []
     assert {f for f, _ in operations} == {"web", "ingest"}
-    assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject", "PutItem", "UpdateItem")
+    assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject", "PutItem", "UpdateItem", "Publish")
                for f, a in operations if f == "web"), operations
+    assert ("web", "sns:Publish") in operations
+    # The deployment package carries botocore's model for every service the functions' code calls (SQS
+    # is called by the event source mapping, with the ingest role: here, by the test acting as it).
+    assert {a.split(":")[0] for _, a in operations} - {"sqs"} <= set(SERVICES)
     assert ("web", "dynamodb:PutItem") in operations and ("web", "dynamodb:UpdateItem") in operations
 
 

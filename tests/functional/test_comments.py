@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -217,6 +218,56 @@ def test_a_bad_close_setting_is_refused_with_field_and_problem(site):
     site.put("settings/site.yaml", "site_name: Test News\ncomments_close_after_days: soon\n")
     site.ingest()
     assert "comments_close_after_days" in site.report("settings/site.yaml")
+
+
+# --- telling the editors -------------------------------------------------------------
+
+@pytest.fixture
+def editors_inbox(blog, monkeypatch):
+    """An SQS queue subscribed to the stack's moderation topic, which the web function is told of (as
+    the deployed stack's NEWSROOM_MODERATION_TOPIC does); returns a reader of what arrived."""
+    import boto3
+
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    [topic] = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("-dev-moderation")]
+    queue = sqs.create_queue(QueueName="editors-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
+    monkeypatch.setattr(config, "MODERATION_TOPIC", topic)
+
+    def read() -> list[dict[str, str]]:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    return read
+
+
+def test_each_comment_awaiting_moderation_is_sent_to_the_editors(blog, editors_inbox):
+    assert post(blog, name="Sara Ahmadi", email="sara@example.com", text="Prices will fall again.").status_code == 303
+    [comment_id] = pending_ids()
+    [message] = editors_inbox()
+    assert message["Subject"] == f"Comment awaiting moderation on /{SLUG}/"
+    body = message["Message"]
+    assert "awaits moderation" in body and f"http://localhost/{SLUG}/" in body
+    assert "From: Sara Ahmadi <sara@example.com>" in body and "Prices will fall again." in body
+    assert f"newsroom comments approve {comment_id}" in body and f"newsroom comments reject {comment_id}" in body
+    assert post(blog, text="Refused: the honeypot", website="x").status_code == 400
+    assert editors_inbox() == []  # refusals store nothing and tell nobody
+
+
+def test_a_comment_is_kept_when_the_editors_cannot_be_told(blog, editors_inbox, monkeypatch, caplog):
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib import aws
+
+    class Unreachable:
+        def publish(self, **params: Any) -> None:
+            raise EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com/")
+
+    monkeypatch.setattr(aws, "sns_client", Unreachable)
+    assert post(blog, text="Still here").status_code == 303
+    assert [c.text for c in comments.pending()] == ["Still here"]
+    assert "could not tell moderators" in caplog.text
 
 
 # --- abuse protection -----------------------------------------------------------------
