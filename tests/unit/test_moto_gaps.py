@@ -122,3 +122,36 @@ def test_ordered_query_returns_what_dynamodb_would_as_items_come_and_go(table):
                     assert [k for page in pages for k in page] == want, (name, forward, limit)
                     if limit:
                         assert all(len(page) <= limit for page in pages), (name, forward, limit)
+
+
+def test_concurrent_counter_updates_and_failing_transactions_lose_nothing(table):
+    """Gap 5: DynamoDB applies each ADD atomically, and a cancelled transaction leaves others' writes."""
+    import sys
+    import threading
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so races show
+    try:
+        key = {"pk": {"S": "post"}, "sk": {"S": "x"}}
+        table.put_item(TableName="t", Item={**key, "n": {"N": "0"}})
+
+        def add(times: int, failing: bool) -> None:
+            for _ in range(times):
+                table.update_item(TableName="t", Key=key, UpdateExpression="ADD n :one",
+                                  ExpressionAttributeValues={":one": {"N": "1"}})
+                if failing:  # touches the counter, then is cancelled by its own condition
+                    with pytest.raises(ClientError, match="TransactionCanceled"):
+                        table.transact_write_items(TransactItems=[
+                            {"Update": {"TableName": "t", "Key": key, "UpdateExpression": "ADD n :one",
+                                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                            {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "none"}, "sk": {"S": "x"}},
+                                                "ConditionExpression": "attribute_exists(pk)"}}])
+
+        threads = [threading.Thread(target=add, args=(40, n % 2 == 0)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert table.get_item(TableName="t", Key=key)["Item"]["n"] == {"N": "240"}
