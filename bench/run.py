@@ -311,10 +311,13 @@ class Bench:
         phase("  ingest timed; timing resync")
         resync_ms = round(self.resync_per_article() * 1000, 3)
         phase(f"  resync: {resync_ms} ms per file")
-        return {"articles": self.articles, "pages_ms": {p: t["serve_ms"] for p, t in timings.items()},
+        return {"articles": self.articles,
+                "pages_ms": {p: t["serve_ms"] for p, t in timings.items()},
                 "floor_ms": {p: t["floor_ms"] for p, t in timings.items()},
-                "requests": {p: len(t["calls"]) for p, t in timings.items()}, "ingest_ms": {p: median_ms(t) for p, (t, _) in ingest.items()},
-                "ingest_requests": {p: r for p, (_, r) in ingest.items()}, "resync_ms_per_file": resync_ms}
+                "requests": {p: len(t["calls"]) for p, t in timings.items()},
+                "ingest_ms": {p: median_ms(t) for p, (t, _) in ingest.items()},
+                "ingest_requests": {p: r for p, (_, r) in ingest.items()},
+                "resync_ms_per_file": resync_ms}
 
     def grow_synthetic(self, total: int) -> None:
         """Reach ``total`` articles by copying one ingested article's items and file (ingesting 10,000
@@ -631,11 +634,15 @@ def main() -> int:
             phase(f"growth: measuring at {LARGE} articles")
             growth[str(LARGE)] = bench.growth_point()
             small, large = growth[str(SMALL)], growth[str(LARGE)]
-            growth["ratios"] = {**{p: round(large["pages_ms"][p] / small["pages_ms"][p], 3) for p in PAGES},
-                                **{f"{p}_floor": round(large["floor_ms"][p] / small["floor_ms"][p], 3) for p in PAGES},
-                                **{f"ingest_{p}": round(large["ingest_ms"][p] / small["ingest_ms"][p], 3)
-                                   for p in small["ingest_ms"]},
-                                "resync_per_file": round(large["resync_ms_per_file"] / small["resync_ms_per_file"], 3)}
+
+            def ratio(figure: str, key: str | None = None) -> float:
+                before, after = small[figure], large[figure]
+                return round((after[key] / before[key]) if key else (after / before), 3)
+
+            growth["ratios"] = {**{p: ratio("pages_ms", p) for p in PAGES},
+                                **{f"{p}_floor": ratio("floor_ms", p) for p in PAGES},
+                                **{f"ingest_{p}": ratio("ingest_ms", p) for p in small["ingest_ms"]},
+                                "resync_per_file": ratio("resync_ms_per_file")}
             results["growth"] = growth
             table(f"3. Growth: {small['articles']} -> {large['articles']} articles (target ratio <= 1.2; resync linear)",
                   [[f"{p} (requests {small['requests'][p]} -> {large['requests'][p]})", small["pages_ms"][p],

@@ -30,13 +30,13 @@ def _end_group(signum: int, frame: FrameType | None) -> None:
 def main(argv: list[str]) -> int:
     if not argv:
         raise SystemExit("usage: python -m newsroom.child CMD [ARGS...]")
-    parent = os.getppid()
     if sys.platform.startswith("linux"):
+        parent = os.getppid()
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent:  # the parent died before the request took effect
-        return 0
+        if os.getppid() != parent:  # the parent died before the request took effect
+            return 0
     signal.signal(signal.SIGTERM, _end_group)
     signal.signal(signal.SIGINT, _end_group)
     return subprocess.Popen(argv).wait()

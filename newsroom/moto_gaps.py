@@ -156,11 +156,8 @@ def _install_serialized_requests() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()  # re-entrant: a transaction calls get_item, put_item... itself
-    for name in ("get_item", "put_item", "update_item", "delete_item", "query", "scan",
-                 "transact_write_items", "transact_get_items", "batch_get_item"):
-        original = getattr(DynamoDBBackend, name, None)
-        if original is None:
-            continue
+    for name in ("get_item", "put_item", "update_item", "delete_item", "query", "scan", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
 
         def serialized(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
             with lock:

@@ -38,6 +38,7 @@ class Stack:
     queue_name: str
     queue_url: str
     dead_letter_queue_url: str
+    moderation_topic: str  # ARN
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -144,6 +145,7 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
         queue_name=queue_url.rsplit("/", 1)[-1],
         queue_url=queue_url,
         dead_letter_queue_url=physical["IngestDeadLetterQueue"],
+        moderation_topic=physical["ModerationTopic"],
     )
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-import boto3
 import botocore.client
 import pytest
 
@@ -175,8 +174,7 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     monkeypatch.setattr(bodies, "INLINE_LIMIT", 200)  # send long bodies to S3 (rendered/)
     monkeypatch.setattr(bodies, "COMPRESSED_LIMIT", 100)
-    topics = [t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]]
-    monkeypatch.setattr(config, "MODERATION_TOPIC", next(t for t in topics if t.endswith(":newsroom-dev-moderation")))
+    monkeypatch.setattr(config, "MODERATION_TOPIC", site.stack.moderation_topic)
 
     # Publish, fail, fix, change and delete every kind of file.
     upload_content(site.s3, site.stack.bucket, PROJECT_DIR / "content")

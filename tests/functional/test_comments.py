@@ -229,7 +229,7 @@ def editors_inbox(blog, monkeypatch):
     import boto3
 
     sns, sqs = boto3.client("sns"), boto3.client("sqs")
-    [topic] = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("-dev-moderation")]
+    topic = blog.stack.moderation_topic
     queue = sqs.create_queue(QueueName="editors-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
