@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test test-fast package deploy check resync chaos system-deps bench bench-pages clean
+.PHONY: run aws test test-fast package deploy check resync chaos system-deps bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml
 
 ## run: serve the site with sample content at http://127.0.0.1:$(PORT)/ (AWS stand-in on $(MOTO_PORT))
 run: $(STAMP)
-	$(BIN)/newsroom serve --port $(PORT) --moto-port $(MOTO_PORT)
+	$(BIN)/newsroom-dev serve --port $(PORT) --moto-port $(MOTO_PORT)
+
+## aws: the local AWS stand-in alone, with the sample content, on $(MOTO_PORT); serve beside it with `chalice local`
+aws: $(STAMP)
+	$(BIN)/newsroom-dev aws --moto-port $(MOTO_PORT)
 
 ## test: run the whole test suite (includes building the Lambda package and the browser tests)
 test: $(STAMP) system-deps
@@ -63,7 +67,7 @@ resync: $(STAMP)
 STAGE ?= dev
 package: $(STAMP)
 	rm -rf build/$(STAGE)
-	$(BIN)/python -m newsroom.package --stage $(STAGE) build/$(STAGE)
+	$(BIN)/python -m devstack.package --stage $(STAGE) build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.yaml
 
 ## deploy: package, upload and deploy STAGE to the AWS account in your credentials (docs/deploy.md)

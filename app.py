@@ -1,4 +1,8 @@
-"""Every URL and event source of the site. Logic lives in chalicelib/."""
+"""Every URL and event source of the site. Logic lives in chalicelib/.
+
+Every page route is wrapped in ``pages.when_aws_fails``: AWS failing while a
+page is served answers the site's 503 page, not Chalice's JSON error.
+"""
 
 from chalice import Chalice
 
@@ -10,12 +14,14 @@ request = lambda: app.current_request  # noqa: E731 - the request being served
 
 
 @app.route("/")
+@pages.when_aws_fails
 def home():
     """The front page: newest articles (``?s=`` searches)."""
     return pages.render_home(request())
 
 
 @app.route("/search")
+@pages.when_aws_fails
 def search():
     """Search results for ``?q=``."""
     return pages.render_search(request())
@@ -23,24 +29,28 @@ def search():
 
 @app.route("/feed")
 @app.route("/feed/atom")
+@pages.when_aws_fails
 def site_feed():
     """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
     return feeds.render_feed(request(), "home", "/feed/", atom=request().context["resourcePath"].endswith("atom"))
 
 
 @app.route("/category/{slug}")
+@pages.when_aws_fails
 def category(slug):
     """A category archive."""
     return pages.render_category(request(), slug)
 
 
 @app.route("/tag/{slug}")
+@pages.when_aws_fails
 def tag(slug):
     """A tag archive."""
     return pages.render_tag(request(), slug)
 
 
 @app.route("/author/{slug}")
+@pages.when_aws_fails
 def author(slug):
     """An author's archive."""
     return pages.render_author(request(), slug)
@@ -52,6 +62,7 @@ def author(slug):
 @app.route("/tag/{slug}/feed/atom")
 @app.route("/author/{slug}/feed")
 @app.route("/author/{slug}/feed/atom")
+@pages.when_aws_fails
 def archive_feed(slug):
     """RSS (``.../feed/``) or Atom (``.../feed/atom/``) of a category, tag or author."""
     resource = request().context["resourcePath"]  # "/category/{slug}/feed/atom"
@@ -59,24 +70,28 @@ def archive_feed(slug):
 
 
 @app.route("/sitemap.xml")
+@pages.when_aws_fails
 def sitemap_index():
     """The sitemap index."""
     return feeds.render_sitemap_index(request())
 
 
 @app.route("/sitemaps/{name}")
+@pages.when_aws_fails
 def sitemap(name):
     """A child sitemap: ``pages.xml`` or ``posts-YYYY-MM.xml``."""
     return feeds.render_sitemap(request(), name.removesuffix(".xml"))
 
 
 @app.route("/robots.txt")
+@pages.when_aws_fails
 def robots():
     """robots.txt."""
     return feeds.render_robots(request())
 
 
 @app.route("/static/{name}")
+@pages.when_aws_fails
 def static(name):
     """The stylesheet, ``style.<version>.css``, cached for a year."""
     return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
@@ -86,12 +101,14 @@ def static(name):
 @app.route("/media/{a}/{b}")
 @app.route("/media/{a}/{b}/{c}")
 @app.route("/media/{a}/{b}/{c}/{d}")
+@pages.when_aws_fails
 def media(**parts):
     """Images from the bucket's media/ prefix (CloudFront serves these in production)."""
     return feeds.media(request(), "/".join(parts.values()))
 
 
 @app.route("/{slug}")
+@pages.when_aws_fails
 def post(slug):
     """An article or static page; a year archive (``/2022/``); an old URL redirects."""
     return pages.render_post(request(), slug)
@@ -100,6 +117,7 @@ def post(slug):
 # API Gateway wants one name per path variable at each level, hence the
 # generic names below ("/{slug}/{part2}" rather than "/{year}/{month}").
 @app.route("/{slug}/{part2}")
+@pages.when_aws_fails
 def month_or_alias(slug, part2):
     """A month archive (``/2022/07/``) or an old URL that redirects."""
     if pages.is_month(slug, part2):
@@ -108,6 +126,7 @@ def month_or_alias(slug, part2):
 
 
 @app.route("/{slug}/{part2}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@pages.when_aws_fails
 def post_comment(slug, part2):
     """A reader's comment, posted to ``/<article>/comments/`` from the article's form."""
     if part2 != "comments":
@@ -118,6 +137,7 @@ def post_comment(slug, part2):
 @app.route("/{slug}/{part2}/{part3}")
 @app.route("/{slug}/{part2}/{part3}/{part4}")
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}")
+@pages.when_aws_fails
 def deep_path(**parts):
     """``/<article>/comments/feed/`` (RSS of its approved comments); old multi-segment URLs
     (aliases) redirect; anything else is a 404 page."""
@@ -126,7 +146,9 @@ def deep_path(**parts):
     return pages.render_post(request(), "/".join(parts.values()))
 
 
-@app.on_sqs_message(queue=config.INGEST_QUEUE, batch_size=10)
+# Chalice needs the queue's name when it packages the app (the event source mapping); the
+# handler itself never reads it. The stage's settings give it (chalicelib/config.py).
+@app.on_sqs_message(queue=config.current().queue, batch_size=10)
 def ingest(event):
     """Apply content bucket notifications (S3 -> SQS) to the site."""
     from chalicelib import ingest as ingest_files  # ingest-only libraries stay off the web path

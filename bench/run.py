@@ -131,12 +131,14 @@ class Bench:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        from newsroom import moto_gaps
-        from newsroom.local import local_environment
+        from devstack import moto_gaps
+        from chalicelib import config
+        from devstack.local import local_config, local_environment
 
         self.port = free_port()
         self.env = {**local_environment(self.port), "NEWSROOM_SITE_CACHE_SECONDS": "3600"}
-        os.environ.update(self.env)
+        os.environ.update(self.env)  # for boto3 here and the cold-start processes
+        config.use(local_config(self.port).replace(site_cache_seconds=3600.0))
         moto_gaps.install()
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
@@ -146,7 +148,7 @@ class Bench:
         logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
         import boto3
 
-        from newsroom.stack import create_stack
+        from devstack.stack import create_stack
 
         self.session = boto3.Session(region_name="us-east-1")
         self.stack = create_stack(self.session)
@@ -154,7 +156,7 @@ class Bench:
         self.sqs = self.session.client("sqs")
         self.dynamodb = self.session.client("dynamodb")
         self.recorder = Recorder()
-        import app  # settings are read from the environment at import
+        import app
 
         logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
         self.app = app
@@ -187,7 +189,7 @@ class Bench:
 
     def ingest_all(self) -> None:
         """Deliver every pending notification to the ingest handler (one poller)."""
-        from newsroom.local import Relay
+        from devstack.local import Relay
 
         relay = Relay(self.sqs, self.stack.queue_url, self.app.ingest)
         while relay.poll_once() or self._in_flight():
@@ -214,7 +216,7 @@ class Bench:
                                                        Body=article_text(i)), range(start, start + count)))
 
     def seed(self) -> None:
-        from newsroom.local import upload_content
+        from devstack.local import upload_content
 
         upload_content(self.s3, self.stack.bucket)
         self.ingest_all()
@@ -447,7 +449,7 @@ class Bench:
     # --- 5: ingest throughput ---------------------------------------------------------------
 
     def throughput(self) -> dict[str, Any]:
-        from newsroom.local import Relay
+        from devstack.local import Relay
 
         relays = [Relay(self.session.client("sqs"), self.stack.queue_url, self.app.ingest)
                   for _ in range(CONCURRENCY)]
@@ -529,7 +531,7 @@ def lambda_layout(root: Path) -> tuple[Path, Path, Path]:
     import s3transfer
     import urllib3
 
-    from newsroom.package import build
+    from devstack.package import build
 
     out = build("dev", root / "build")
     task, runtime, minimal = root / "task", root / "runtime", root / "minimal"

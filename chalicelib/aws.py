@@ -1,12 +1,17 @@
-"""AWS clients, created lazily, once per process (and so per warm Lambda).
+"""AWS clients, created lazily, once per process and settings (so once per warm Lambda).
 
 Every client comes from one botocore session, and every PynamoDB model
 shares one DynamoDB client: building a session parses botocore's endpoint
 data and building a client loads its service model, ~100 ms each on a cold
 Lambda, and PynamoDB on its own makes a session and a client per model class
 (12 in all for one publish). Nothing is created at import time: the web
-handler never needs S3 and pays nothing for it. The endpoint comes from
-AWS_ENDPOINT_URL when set (moto locally); botocore reads that variable itself.
+handler never needs S3 and pays nothing for it.
+
+Region and endpoint come from ``config.current()`` when a client is asked
+for, and clients are cached per (region, endpoint): handing in other
+settings (``config.use``) gives other clients. The local stand-in (moto on
+loopback) takes any credentials, so it gets dummy ones and works on a
+machine with no AWS credentials at all.
 """
 
 from __future__ import annotations
@@ -16,32 +21,53 @@ from typing import Any
 
 from chalicelib import config
 
+LOCAL_CREDENTIALS = ("testing", "testing")
+
 
 @functools.lru_cache(maxsize=None)
-def botocore_session() -> Any:
-    """The process's one botocore session."""
+def _session(local: bool) -> Any:
     import botocore.session
 
-    return botocore.session.get_session()
+    session = botocore.session.get_session()
+    if local:
+        session.set_credentials(*LOCAL_CREDENTIALS)
+    return session
+
+
+def botocore_session() -> Any:
+    """The process's botocore session (with dummy credentials for the local stand-in)."""
+    return _session(config.current().local_stand_in)
+
+
+def _where() -> tuple[str, str | None, bool]:
+    settings = config.current()
+    return settings.region, settings.endpoint_url, settings.local_stand_in
+
+
+def dynamodb_connection() -> Any:
+    """The PynamoDB connection every model and transaction uses (models.TableItem._get_connection)."""
+    return _dynamodb_connection(*_where())
 
 
 @functools.lru_cache(maxsize=None)
-def dynamodb_connection() -> Any:
-    """The PynamoDB connection every model and transaction uses (models.TableItem._get_connection)."""
+def _dynamodb_connection(region: str, endpoint_url: str | None, local: bool) -> Any:
     from pynamodb.connection import Connection
 
-    connection = Connection(region=config.AWS_REGION, host=config.AWS_ENDPOINT_URL)
-    connection._local.session = botocore_session()  # PynamoDB would make a session of its own
+    connection = Connection(region=region, host=endpoint_url)
+    connection._local.session = _session(local)  # PynamoDB would make a session of its own
     return connection
 
 
-@functools.lru_cache(maxsize=None)
 def s3_client() -> Any:
     """The S3 client for the content bucket."""
-    return botocore_session().create_client("s3", region_name=config.AWS_REGION)
+    return _client("s3", *_where())
+
+
+def sns_client() -> Any:
+    """The SNS client that tells editors of new comments (only posting a comment creates it)."""
+    return _client("sns", *_where())
 
 
 @functools.lru_cache(maxsize=None)
-def sns_client() -> Any:
-    """The SNS client that tells editors of new comments (only posting a comment creates it)."""
-    return botocore_session().create_client("sns", region_name=config.AWS_REGION)
+def _client(service: str, region: str, endpoint_url: str | None, local: bool) -> Any:
+    return _session(local).create_client(service, region_name=region, endpoint_url=endpoint_url)

@@ -54,6 +54,6 @@ def load(post) -> str:  # type: ignore[no-untyped-def]
     if post.body_ref:
         from chalicelib.aws import s3_client
 
-        response = s3_client().get_object(Bucket=config.CONTENT_BUCKET, Key=post.body_ref)
+        response = s3_client().get_object(Bucket=config.current().bucket, Key=post.body_ref)
         return response["Body"].read().decode("utf-8")
     return post.body_html or ""

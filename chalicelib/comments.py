@@ -37,14 +37,14 @@ from urllib.parse import parse_qs, urlsplit
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws, config, paging
+from chalicelib import aws, config, keys, paging
 from chalicelib.models import Comment, Post, RateLimit
 
 log = logging.getLogger("newsroom.comments")
 log.setLevel(logging.INFO)  # Chalice sets its app logger ("newsroom") to ERROR unless debug is on
 
-PENDING = "comments-pending"
-REJECTED = "comments-rejected"
+PENDING = keys.COMMENTS_PENDING
+REJECTED = keys.COMMENTS_REJECTED
 MAX_FORM_BYTES = 20_000
 MAX_NAME_CHARS = 80
 MAX_EMAIL_CHARS = 254
@@ -214,7 +214,8 @@ def client_of(headers: dict[str, str], source_ip: str | None) -> str:
 def through_our_cdn(headers: dict[str, str]) -> bool:
     """The request came through our CloudFront distribution (it carries the stack's origin secret)."""
     sent = headers.get(config.ORIGIN_HEADER) or ""
-    return bool(config.ORIGIN_SECRET) and hmac.compare_digest(sent.encode(), config.ORIGIN_SECRET.encode())
+    secret = config.current().origin_secret
+    return bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
 
 
 def take_rate_slot(client: str, now: float | None = None) -> None:
@@ -224,7 +225,7 @@ def take_rate_slot(client: str, now: float | None = None) -> None:
     """
     now = time.time() if now is None else now
     window = int(now // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS)
-    counter = RateLimit(f"ratelimit#{client}", str(window))
+    counter = RateLimit(keys.rate_limit_pk(client), str(window))
     try:
         counter.update(actions=[RateLimit.hits.add(1), RateLimit.expires.set(window + 2 * RATE_WINDOW_SECONDS)],
                        condition=RateLimit.hits.does_not_exist() | (RateLimit.hits < RATE_LIMIT))
@@ -259,13 +260,14 @@ def submit(slug: str, submission: Submission, client: str, now: dt.datetime | No
 
 
 def tell_moderators(comment: Comment, title: str, url: str) -> bool:
-    """Tell the editors that ``comment`` awaits moderation: one SNS Publish to config.MODERATION_TOPIC
+    """Tell the editors that ``comment`` awaits moderation: one SNS Publish to the moderation topic
     (emailed to the stack's ModerationEmail). Returns whether a message went out.
 
     Best effort: the comment is stored already and ``newsroom comments list``
     shows it either way, so a failure is logged, never shown to the reader.
     """
-    if not config.MODERATION_TOPIC:
+    topic = config.current().moderation_topic
+    if not topic:
         return False
     sender = comment.name + (f" <{comment.email}>" if comment.email else "")
     message = "\n".join([
@@ -276,7 +278,7 @@ def tell_moderators(comment: Comment, title: str, url: str) -> bool:
     # SNS subjects are ASCII, one line, under 100 characters.
     subject = f"Comment awaiting moderation on /{comment.slug}/".encode("ascii", "replace").decode()[:99]
     try:
-        aws.sns_client().publish(TopicArn=config.MODERATION_TOPIC, Subject=subject, Message=message)
+        aws.sns_client().publish(TopicArn=topic, Subject=subject, Message=message)
     except Exception:  # noqa: BLE001 - botocore's errors and the network's; the comment is safe
         log.warning("could not tell moderators of comment %s", comment.id, exc_info=True)
         return False
@@ -288,7 +290,7 @@ def tell_moderators(comment: Comment, title: str, url: str) -> bool:
 def approved(slug: str, comment_id: str) -> Comment | None:
     """A top-level approved comment of ``slug`` (1 GetItem)."""
     try:
-        return Comment.get(f"comments#{slug}", comment_id)
+        return Comment.get(keys.comments_pk(slug), comment_id)
     except DoesNotExist:
         return None
 
@@ -296,7 +298,7 @@ def approved(slug: str, comment_id: str) -> Comment | None:
 def page(slug: str, cursor: str | None = None) -> Page:
     """Up to PAGE_SIZE approved comments, oldest thread first, each followed by its replies
     (1 Query). A page ends where a thread ends, unless one thread is longer than a page."""
-    listing = f"comments#{slug}"
+    listing = keys.comments_pk(slug)
     after = paging.decode(listing, cursor) if cursor else None
     condition = Comment.sk > after if after else None
     fetched = list(Comment.query(listing, condition, limit=PAGE_SIZE + 1))
@@ -320,7 +322,7 @@ def page(slug: str, cursor: str | None = None) -> Page:
 
 def newest(slug: str, limit: int = 50) -> list[Comment]:
     """The newest approved comments of an article, for its comments feed (1 Query)."""
-    comments = list(Comment.query(f"comments#{slug}"))  # replies sort inside threads, so sort by time here
+    comments = list(Comment.query(keys.comments_pk(slug)))  # replies sort inside threads, so sort by time here
     return sorted(comments, key=lambda c: c.created, reverse=True)[:limit]
 
 
@@ -338,7 +340,7 @@ def rejected(limit: int = 100) -> list[Comment]:
 
 def approved_of(slug: str) -> list[Comment]:
     """Every approved comment of an article, in thread order."""
-    return list(Comment.query(f"comments#{slug}"))
+    return list(Comment.query(keys.comments_pk(slug)))
 
 
 def approve(comment_id: str) -> Comment:
@@ -347,8 +349,8 @@ def approve(comment_id: str) -> Comment:
     :raise Refused: no such pending comment, or its article is gone.
     """
     comment = _pending(comment_id)
-    sk = f"{comment.parent}#{comment.id}" if comment.parent else comment.id
-    shown = Comment(f"comments#{comment.slug}", sk, **_fields(comment, status="approved"))
+    sk = keys.reply_sk(comment.parent, comment.id)
+    shown = Comment(keys.comments_pk(comment.slug), sk, **_fields(comment, status="approved"))
 
     def writes(txn: TransactWrite) -> None:
         txn.save(shown, condition=Comment.pk.does_not_exist())
@@ -419,8 +421,8 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
 
     :raise Refused: its article is not here.
     """
-    sk = f"{parent}#{comment_id}" if parent else comment_id
-    copies = [(PENDING, comment_id), (REJECTED, comment_id), (f"comments#{slug}", sk)]
+    sk = keys.reply_sk(parent, comment_id)
+    copies = [(PENDING, comment_id), (REJECTED, comment_id), (keys.comments_pk(slug), sk)]
     if any(True for _ in Comment.batch_get(copies, attributes_to_get=["pk", "sk"])):
         return "already here"
     fields = dict(id=comment_id, slug=slug, parent=parent, name=name, email=email, text=text,
@@ -431,14 +433,14 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
         except PutError:
             return "already here"
         return "imported"
-    shown = Comment(f"comments#{slug}", sk, status="approved", **fields)
+    shown = Comment(keys.comments_pk(slug), sk, status="approved", **fields)
 
     def writes(txn: TransactWrite) -> None:
         txn.save(shown, condition=Comment.pk.does_not_exist())
         txn.update(Post(*Post.key_for(slug)), actions=[Post.comment_count.add(1)], condition=Post.kind == "article")
 
     def explain() -> None:
-        if Comment.count(f"comments#{slug}", Comment.sk == sk):
+        if Comment.count(keys.comments_pk(slug), Comment.sk == sk):
             raise Refused(409, "Already here", "already here")
         raise Refused(404, "Article missing", f"comment {comment_id}: the article /{slug}/ is not here")
 
@@ -495,4 +497,4 @@ def _transact(writes: Any, what: str, explain: Any) -> None:
 
 
 def _sign(message: str) -> str:
-    return hmac.new(config.CURSOR_SECRET, message.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(config.current().cursor_secret, message.encode(), hashlib.sha256).hexdigest()[:32]

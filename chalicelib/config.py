@@ -1,42 +1,177 @@
-"""Deployment settings, read once from the environment.
+"""Deployment settings: which AWS resources this process works on, and how.
 
-Chalice sets these per stage from ``.chalice/config.json``; the local stack
-(``newsroom serve``) and the tests set them the same way. Nothing else in the
-code reads ``os.environ``.
+One ``Config`` object holds them. Nothing is read at import: ``current()``
+builds it from the environment the first time something asks (in Lambda,
+Chalice's per-stage ``environment_variables`` from ``.chalice/config.json``),
+and ``use()`` replaces it, which is how the editors' CLI (``--stage``,
+``--bucket``...), the local stack and the tests hand their values in. Every
+module asks ``current()`` at the moment it needs a setting, so a flag never
+has to win a race with an import. ``current()`` is the only place that
+reads ``os.environ``.
+
+The bucket layout (which prefixes hold what) is fixed, not configured: it is
+at the bottom of this module.
 """
 
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
 import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+from urllib.parse import urlsplit
 
-STAGE = os.environ.get("NEWSROOM_STAGE", "dev")
-TABLE_NAME = os.environ.get("NEWSROOM_TABLE", f"newsroom-{STAGE}-content")
-CONTENT_BUCKET = os.environ.get("NEWSROOM_CONTENT_BUCKET", f"newsroom-{STAGE}-content")
-INGEST_QUEUE = os.environ.get("NEWSROOM_INGEST_QUEUE", f"newsroom-{STAGE}-ingest")
-AWS_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-# Where an endpoint override is set (moto locally), PynamoDB must be told too:
-# it builds its own botocore client from the model's Meta.host.
-AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
-# Site-wide data (menu, categories, recent posts) is cached in the warm Lambda
-# for this long; see docs/architecture.md for what that delays.
-SITE_CACHE_SECONDS = float(os.environ.get("NEWSROOM_SITE_CACHE_SECONDS", "10"))
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
-# Where the site is reached, e.g. "https://news.example.com" (custom domain),
-# "https://abc123.execute-api.us-east-1.amazonaws.com/api" (API Gateway's stage
-# URL) or "http://127.0.0.1:8000" (chalice local). Internal links get its path
-# as a prefix; canonical URLs, feeds and the sitemap use it whole. Empty: taken
-# from each request (Host header, plus "/<stage>" on an execute-api host).
-BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "").rstrip("/")
-# Signs paging cursors so they cannot be forged. Set a long random value per
-# stage in production; the default only suits local use.
-CURSOR_SECRET = os.environ.get("NEWSROOM_CURSOR_SECRET", "local-development-only").encode()
-# What our CloudFront distribution sends in ORIGIN_HEADER with every request it
-# forwards (infra/template.yaml, OriginSecret). Only a request carrying it is
-# trusted to have come through CloudFront, e.g. for CloudFront-Viewer-Address.
-# Empty (no distribution, local runs): no request is.
-ORIGIN_SECRET = os.environ.get("NEWSROOM_ORIGIN_SECRET", "")
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one deployment (stage) as this process sees them."""
+
+    stage: str = "dev"
+    table: str = ""  # empty: newsroom-<stage>-content
+    bucket: str = ""  # empty: newsroom-<stage>-content
+    queue: str = ""  # empty: newsroom-<stage>-ingest
+    region: str = "us-east-1"
+    # Where AWS is reached: None for real AWS, "http://127.0.0.1:5000" for the local stand-in (moto).
+    endpoint_url: str | None = None
+    # Site-wide data (menu, categories, recent posts) is kept in a warm Lambda this long
+    # (docs/architecture.md says what that delays).
+    site_cache_seconds: float = 10.0
+    # Where readers reach the site, e.g. "https://news.example.com" or API Gateway's stage URL.
+    # Internal links get its path as a prefix; canonical URLs, feeds and sitemaps use it whole.
+    # Empty: taken from each request (Host, plus "/<stage>" on an execute-api host).
+    base_url: str = ""
+    # Signs paging cursors and comment form tokens. Set a long random value per stage in
+    # production; the default only suits local use.
+    cursor_secret: bytes = b"local-development-only"
+    # What our CloudFront distribution sends in ORIGIN_HEADER with every request it forwards
+    # (infra/template.yaml, OriginSecret). Empty (no distribution, local runs): no request is trusted.
+    origin_secret: str = ""
+    # SNS topic told of each comment awaiting moderation; empty: nobody is told.
+    moderation_topic: str = ""
+
+    def __post_init__(self) -> None:
+        names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
+                 "queue": f"newsroom-{self.stage}-ingest"}
+        for name, default in names.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, default)
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
+    @property
+    def local_stand_in(self) -> bool:
+        """Whether AWS is the local stand-in on this machine (it takes any credentials)."""
+        return bool(self.endpoint_url) and urlsplit(self.endpoint_url).hostname in LOOPBACK_HOSTS
+
+    def where(self) -> str:
+        """Where writes go, for a person: 'newsroom-prod-content (stage prod)'."""
+        place = f" at {self.endpoint_url}" if self.endpoint_url else ""
+        return f"{self.bucket} (stage {self.stage}{place})"
+
+    def replace(self, **changes: object) -> Config:
+        """This config with ``changes`` (None values are ignored: an unset flag changes nothing)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Config:
+        """The settings an environment describes, as Chalice sets it per stage.
+
+        ``NEWSROOM_LOCAL_AWS`` (the dev stage's, in ``.chalice/config.json``) is where the
+        local stand-in listens; it is used only under the Chalice CLI (``chalice local``) and
+        only when ``AWS_ENDPOINT_URL`` is unset, so a deployed function never sees it.
+        """
+        endpoint = environ.get("AWS_ENDPOINT_URL") or None
+        if endpoint is None and environ.get("AWS_CHALICE_CLI_MODE"):
+            endpoint = environ.get("NEWSROOM_LOCAL_AWS") or None
+        return cls(
+            stage=environ.get("NEWSROOM_STAGE", "dev"),
+            table=environ.get("NEWSROOM_TABLE", ""),
+            bucket=environ.get("NEWSROOM_CONTENT_BUCKET", ""),
+            queue=environ.get("NEWSROOM_INGEST_QUEUE", ""),
+            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+            endpoint_url=endpoint,
+            site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", "10")),
+            base_url=environ.get("NEWSROOM_BASE_URL", ""),
+            cursor_secret=environ.get("NEWSROOM_CURSOR_SECRET", "local-development-only").encode(),
+            origin_secret=environ.get("NEWSROOM_ORIGIN_SECRET", ""),
+            moderation_topic=environ.get("NEWSROOM_MODERATION_TOPIC", ""),
+        )
+
+    @classmethod
+    def for_stage(cls, stage: str, environ: Mapping[str, str] | None = None) -> Config:
+        """A stage's settings from ``.chalice/config.json``, over ``environ`` (AWS_REGION etc.).
+
+        :raise UnknownStage: the project has no such stage.
+        """
+        base = dict(os.environ if environ is None else environ)
+        return cls.from_environment({**base, **stage_environment(stage), "NEWSROOM_STAGE": stage})
+
+
+class UnknownStage(ValueError):
+    """A stage name that ``.chalice/config.json`` does not define."""
+
+
+def chalice_config() -> dict:
+    """``.chalice/config.json``: the stages and their environment variables."""
+    return json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+
+
+def stage_names() -> list[str]:
+    """The stages the project defines."""
+    return sorted(chalice_config()["stages"])
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """A stage's environment variables, as Chalice sets them (global ones, then the stage's).
+
+    :raise UnknownStage: the project has no such stage.
+    """
+    settings = chalice_config()
+    if stage not in settings["stages"]:
+        raise UnknownStage(f"no stage '{stage}' in .chalice/config.json (there are: {', '.join(stage_names())})")
+    return {**settings.get("environment_variables", {}), **settings["stages"][stage].get("environment_variables", {})}
+
+
+_current: Config | None = None
+
+
+def current() -> Config:
+    """The settings in force: those handed to ``use()``, else built from the environment now."""
+    global _current
+    if _current is None:
+        _current = Config.from_environment(os.environ)
+    return _current
+
+
+def use(config: Config | None) -> Config | None:
+    """Make ``config`` the settings in force (None: build them from the environment when next asked);
+    return the previous ones, so a caller can put them back."""
+    global _current
+    previous, _current = _current, config
+    return previous
+
+
+@contextlib.contextmanager
+def using(config: Config) -> Iterator[Config]:
+    """``config`` in force inside the block, the previous settings after it."""
+    previous = use(config)
+    try:
+        yield config
+    finally:
+        use(previous)
+
+
+def is_built() -> bool:
+    """Whether the settings have been built or handed in yet (nothing builds them at import)."""
+    return _current is not None
+
+
 ORIGIN_HEADER = "x-newsroom-origin"
-# SNS topic told of each comment awaiting moderation (infra/template.yaml,
-# ModerationTopic); empty (local runs): nobody is told.
-MODERATION_TOPIC = os.environ.get("NEWSROOM_MODERATION_TOPIC", "")
 
 # Bucket layout. Only these prefixes are ingested (the bucket notification
 # filters match them); reports are written where ingest does not look.

@@ -206,7 +206,7 @@ def media(request: Any, key: str) -> Response:
     if ".." in key.split("/"):
         return pages.render_not_found(request)
     try:
-        obj = s3_client().get_object(Bucket=config.CONTENT_BUCKET, Key=config.MEDIA_PREFIX + key)
+        obj = s3_client().get_object(Bucket=config.current().bucket, Key=config.MEDIA_PREFIX + key)
     except ClientError:
         return pages.render_not_found(request)
     etag = obj.get("ETag", '""')

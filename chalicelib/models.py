@@ -49,21 +49,31 @@ from pynamodb.models import Model
 from chalicelib import aws, config
 
 
+class _TableFromSettings(type):
+    """PynamoDB reads ``Meta.table_name`` whenever it needs the table's name (connections, batch
+    responses): answer with the settings in force then, not those at class creation."""
+
+    @property
+    def table_name(cls) -> str:
+        return config.current().table
+
+
 class _TableItem(Model):
     """Base of every item type: the shared table and its key schema."""
 
     @classmethod
     def _get_connection(cls) -> TableConnection:
-        """PynamoDB's per-model connection, using the process's one DynamoDB client (chalicelib.aws)."""
+        """PynamoDB's per-model connection (rebuilt when the table name changes), using the one
+        DynamoDB client of the settings in force (chalicelib.aws)."""
         table = super()._get_connection()
-        if table.connection._client is None:
-            table.connection._client = aws.dynamodb_connection().client
+        table.connection._client = aws.dynamodb_connection().client
         return table
 
-    class Meta:
-        table_name = config.TABLE_NAME
-        region = config.AWS_REGION
-        host = config.AWS_ENDPOINT_URL
+    class Meta(metaclass=_TableFromSettings):
+        # Region and endpoint are the client's (chalicelib.aws); these only stop PynamoDB
+        # from looking them up in its own settings at class creation.
+        region = None
+        host = None
         billing_mode = "PAY_PER_REQUEST"
 
     pk = UnicodeAttribute(hash_key=True)
@@ -202,10 +212,6 @@ class Claim(_TableItem):
     """File ``sk`` wants slug ``pk`` but another file has it; retried when it is freed."""
 
 
-ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim,
-              SearchTerm, Month)
-
-
 class Comment(_TableItem):
     """A reader's comment (chalicelib/comments.py).
 
@@ -233,3 +239,7 @@ class RateLimit(_TableItem):
 
     hits = NumberAttribute(default=0)
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes old windows
+
+
+ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim,
+              SearchTerm, Month, Comment, RateLimit)

@@ -7,6 +7,11 @@ ETag from that data, and renders one template only when the client does not
 already have that version (``web.respond``). Autoescape is on for every
 template; the only HTML marked safe is article bodies, sanitized at ingest.
 
+A page whose reads fail in AWS (throttling, a timeout, an error, no
+endpoint at all) answers the site's own 503 page, never a traceback or
+Chalice's JSON: ``when_aws_fails`` wraps every route in ``app.py``. Against
+a local stand-in that is not running, it says in one line what to start.
+
 Scheduled articles are hidden by comparing dates with the clock, so a future
 ``date`` goes live on time with no job and no redeploy: archive Queries
 exclude the future in their key condition, and the article page, related
@@ -19,18 +24,21 @@ import datetime as dt
 import functools
 import html
 import json
+import logging
 import re
 from pathlib import Path
 from urllib.parse import unquote
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 import jinja2.bccache
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, comments, paging, store, web
+from chalicelib import bodies, comments, config, paging, store, web
 from chalicelib.web import Site
+
+log = logging.getLogger("newsroom.pages")
 
 _XREF_MARKER = re.compile(r"<!--xref:([a-z0-9-]+)-->")
 _YEAR = re.compile(r"^\d{4}$")
@@ -44,7 +52,7 @@ def environment() -> jinja2.Environment:
     """The Jinja2 environment, built on first use (autoescape everywhere).
 
     The deployment package carries the templates' compiled bytecode
-    (``newsroom/package.py``); a source checkout compiles them on first use.
+    (``devstack/package.py``); a source checkout compiles them on first use.
     """
     compiled = web.TEMPLATES_DIR / ".bytecode"
     return make_environment(web.TEMPLATES_DIR, compiled if compiled.is_dir() else None)
@@ -454,6 +462,43 @@ def render_error(site: Site, snapshot: dict[str, Any] | None, status: int, headi
                "message": message, "first_page": first_page, "robots": "noindex", "canonical": None}
     return web.respond(site, lambda: _render("site/error.html", **context),
                        (status, heading, snapshot_version(snapshot)), status=status, cache=web.SHORT_CACHE)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def when_aws_fails(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Wrap a route so that AWS failing while it serves answers ``unavailable()`` (503)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    @functools.wraps(view)
+    def serve(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except (BotoCoreError, ClientError, PynamoDBException) as exc:
+            return unavailable(exc)
+
+    return serve
+
+
+def unavailable(exc: BaseException) -> Response:
+    """The site's 503 page: HTML, Retry-After, never cached, nothing from the traceback."""
+    from botocore.exceptions import EndpointConnectionError
+
+    settings = config.current()
+    cause = getattr(exc, "cause", None) or exc
+    if settings.local_stand_in and isinstance(cause, EndpointConnectionError):
+        heading = "The local AWS stand-in is not running"
+        message = (f"Nothing answers at {settings.endpoint_url}: start it with `make aws` in the project "
+                   "(then reload), or run the whole site with `make run`.")
+    else:
+        heading = "This page is briefly unavailable"
+        message = "The site could not read this page just now. Please try again in a minute."
+    log.error("page unavailable: %s: %s", type(cause).__name__, str(cause)[:300])
+    return Response(body=_render("site/unavailable.html", heading=heading, message=message), status_code=503,
+                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": web.NO_STORE,
+                             "Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def stylesheet(request: Any, version: str) -> Response:

@@ -2,7 +2,7 @@
 
 A cursor names the archive it belongs to and the sort key of the last (or
 first) entry shown, and is signed with HMAC-SHA256 under
-``config.CURSOR_SECRET``. Paging by key rather than by offset keeps every
+the settings' ``cursor_secret``. Paging by key rather than by offset keeps every
 page one Query however deep, and keeps links right while articles are added.
 A cursor that was forged, truncated or belongs to another archive is refused
 with ``BadCursor`` (the page answers 400), never a 500.
@@ -31,7 +31,7 @@ class BadCursor(ValueError):
 def encode(listing: str, sort_key: str) -> str:
     """A cursor pointing just past ``sort_key`` in ``listing``."""
     payload = json.dumps([listing, sort_key], separators=(",", ":")).encode()
-    signature = hmac.new(config.CURSOR_SECRET, payload, hashlib.sha256).digest()[:16]
+    signature = hmac.new(config.current().cursor_secret, payload, hashlib.sha256).digest()[:16]
     return _b64(payload) + "." + _b64(signature)
 
 
@@ -44,7 +44,7 @@ def decode(listing: str, cursor: str) -> str:
         payload, given = _unb64(body), _unb64(signature)
     except ValueError:
         raise BadCursor("malformed cursor") from None
-    expected = hmac.new(config.CURSOR_SECRET, payload, hashlib.sha256).digest()[:16]
+    expected = hmac.new(config.current().cursor_secret, payload, hashlib.sha256).digest()[:16]
     if not hmac.compare_digest(given, expected):
         raise BadCursor("cursor signature does not match")
     try:

@@ -41,12 +41,14 @@ def known_keys() -> Iterator[str]:
         yield source.sk
 
 
-def resync(bucket: str = config.CONTENT_BUCKET, force: bool = True,
+def resync(bucket: str | None = None, force: bool = True,
            progress: Callable[[str, str], None] | None = None) -> Counter:
-    """Apply every key in the bucket and every key the site knows; count the outcomes.
+    """Apply every key in the bucket (default: the settings' bucket) and every key the site knows;
+    count the outcomes.
 
     ``progress(key, outcome)`` is called after each key.
     """
+    bucket = bucket or config.current().bucket
     counts: Counter = Counter()
     keys = sorted(bucket_keys(bucket), key=config.apply_rank)
     seen = set(keys)

@@ -2,7 +2,7 @@
 
 The site snapshot (menu, categories, authors, recent posts, footer) is one
 item that every page shows; a warm Lambda keeps it for
-``config.SITE_CACHE_SECONDS`` so most pages cost a single request. Everything
+``site_cache_seconds`` (chalicelib/config.py) so most pages cost a single request. Everything
 else is read fresh on each request. Nothing here writes.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import config, search as search_terms
+from chalicelib import config, keys, search as search_terms
 from chalicelib.models import DEFAULT_SETTINGS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot
 
 EMPTY_SITE: dict[str, Any] = {
@@ -35,10 +35,10 @@ def site() -> dict[str, Any]:
     now = time.monotonic()
     if _site_cache["data"] is None or now >= _site_cache["expires"]:
         try:
-            data = SiteSnapshot.get("site", "site").data
+            data = SiteSnapshot.get(*keys.SITE_SNAPSHOT).data
         except DoesNotExist:
             data = EMPTY_SITE
-        _site_cache.update(data=data, expires=now + config.SITE_CACHE_SECONDS)
+        _site_cache.update(data=data, expires=now + config.current().site_cache_seconds)
     return _site_cache["data"]
 
 
@@ -50,7 +50,7 @@ def clear_site_cache() -> None:
 def post_at(path: str) -> Post | None:
     """The article, page or redirect served at ``/<path>/`` (1 GetItem)."""
     try:
-        return Post.get(*Post.key_for(path))
+        return Post.get(*keys.post(path))
     except DoesNotExist:
         return None
 
@@ -58,7 +58,7 @@ def post_at(path: str) -> Post | None:
 def author(slug: str) -> AuthorItem | None:
     """An author's name and bio (1 GetItem)."""
     try:
-        return AuthorItem.get("author", slug)
+        return AuthorItem.get(*keys.author(slug))
     except DoesNotExist:
         return None
 
@@ -76,15 +76,15 @@ def listing_page(name: str, size: int, now_iso: str, after: str | None = None,
                  before: str | None = None) -> ArchivePage:
     """A page of an archive, by key rather than offset: one Query however deep (one item extra
     tells whether there is more). Scheduled articles are left out by the key condition."""
-    latest = f"{now_iso}#~"  # '~' sorts after every slug character
+    latest = keys.listing_end(now_iso)
     if before is not None:  # the newer page: read upwards from the cursor, then turn it round
-        items = [i for i in Listing.query(f"list#{name}", Listing.sk > before, limit=size + 1) if i.sk <= latest]
+        items = [i for i in Listing.query(keys.listing_pk(name), Listing.sk > before, limit=size + 1) if i.sk <= latest]
         has_newer = len(items) > size
         entries = list(reversed(items[:size]))
         return ArchivePage(entries, older=entries[-1].sk if entries else None,
                            newer=entries[0].sk if has_newer and entries else None)
     condition = Listing.sk < after if after is not None else Listing.sk <= latest
-    items = list(Listing.query(f"list#{name}", condition, scan_index_forward=False, limit=size + 1))
+    items = list(Listing.query(keys.listing_pk(name), condition, scan_index_forward=False, limit=size + 1))
     entries = items[:size]
     return ArchivePage(entries, older=entries[-1].sk if len(items) > size else None,
                        newer=entries[0].sk if after is not None and entries else None)
@@ -97,13 +97,13 @@ def listing(name: str, limit: int, now_iso: str) -> list[Listing]:
 
 def all_listed(name: str, now_iso: str) -> list[Listing]:
     """Every entry of an archive, newest first (paged Queries; for sitemaps)."""
-    return list(Listing.query(f"list#{name}", Listing.sk <= f"{now_iso}#~", scan_index_forward=False,
+    return list(Listing.query(keys.listing_pk(name), Listing.sk <= keys.listing_end(now_iso), scan_index_forward=False,
                               attributes_to_get=["pk", "sk", "slug", "date", "updated"]))
 
 
 def months() -> list[Month]:
     """Every month that has had articles (1 Query; for the sitemap index)."""
-    return list(Month.query("month"))
+    return list(Month.query(keys.MONTH_PK))
 
 
 def search(query: str, now_iso: str) -> list[dict[str, Any]]:
@@ -113,7 +113,7 @@ def search(query: str, now_iso: str) -> list[dict[str, Any]]:
     matched: dict[str, int] = defaultdict(int)
     score: dict[str, int] = defaultdict(int)
     for term in terms:
-        for item in SearchTerm.query(f"term#{term}", limit=search_terms.PER_TERM):
+        for item in SearchTerm.query(keys.term_pk(term), limit=search_terms.PER_TERM):
             if item.date > now_iso:
                 continue
             hits.setdefault(item.slug, {"slug": item.slug, "title": item.title, "date": item.date,

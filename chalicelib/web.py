@@ -1,6 +1,6 @@
 """HTTP concerns shared by every response: links, validators, caching, security.
 
-- **Links.** ``Site`` knows where the site is reached: ``config.BASE_URL``
+- **Links.** ``Site`` knows where the site is reached: the settings' ``base_url``
   when set (custom domain, API Gateway stage URL, chalice local), else the
   request's Host (plus ``/<stage>`` on an ``execute-api`` host). Templates
   build every internal link as ``{{ base }}/path/``; stored article HTML is
@@ -111,8 +111,9 @@ def site_of(request: Any) -> Site:
     forwarded_host = headers.get("x-forwarded-host", "").split(",")[0].strip()
     if stage and raw_path.startswith(f"/{stage}/") and (forwarded_host or host.endswith(".amazonaws.com")):
         raw_path = raw_path[len(stage) + 1:]  # API Gateway's path includes its stage
-    if config.BASE_URL:
-        parts = urlsplit(config.BASE_URL)
+    base_url = config.current().base_url
+    if base_url:
+        parts = urlsplit(base_url)
         origin, base = f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
     elif forwarded_host:
         origin, base = f"https://{forwarded_host}", ""

@@ -1,4 +1,4 @@
-"""The ``newsroom`` command: editors' tools and the local stack.
+"""The ``newsroom`` command: the editors' tools.
 
 Built on click: every command has ``--help``. Content checks use the very
 parser the ingest function uses (``chalicelib.content_format``), so a file
@@ -7,6 +7,7 @@ that ``newsroom check`` accepts is a file the site publishes.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,21 +18,6 @@ import click
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Newsroom: publish a news site from files, on AWS or locally."""
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address the site listens on.")
-@click.option("--port", default=8000, show_default=True, envvar="NEWSROOM_PORT", help="Port of the site.")
-@click.option("--moto-port", default=5000, show_default=True, envvar="NEWSROOM_MOTO_PORT",
-              help="Port of the local AWS stand-in (moto server).")
-@click.option("--no-content", is_flag=True, help="Start empty instead of uploading content/.")
-@click.option("--reload/--no-reload", default=True, show_default=True,
-              help="Restart the web server when project files change.")
-def serve(host: str, port: int, moto_port: int, no_content: bool, reload: bool) -> None:
-    """Run the site locally: moto, the stack from infra/, the ingest relay and chalice local."""
-    from newsroom.local import serve as serve_local
-
-    serve_local(host=host, port=port, moto_port=moto_port, load_content=not no_content, reload=reload)
 
 
 @main.command()
@@ -59,45 +45,54 @@ def check(files: tuple[Path, ...], root: Path | None) -> None:
 
 
 def aws_options(command):  # type: ignore[no-untyped-def]
-    """--stage, --endpoint-url and --bucket: which site a command works on."""
-    command = click.option("--bucket", envvar="NEWSROOM_CONTENT_BUCKET",
-                           help="Content bucket (default: the stage's, from .chalice/config.json).")(command)
-    command = click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
-                           help="AWS endpoint, e.g. http://127.0.0.1:5000 for `make run` (default: real AWS).")(command)
-    command = click.option("--stage", default="dev", show_default=True, type=click.Choice(["dev", "prod"]),
-                           help="Which deployment's bucket and table.")(command)
-    return command
+    """--stage, --bucket, --table, --endpoint-url and --region: which site a command works on.
+
+    The command gets them as one ``settings`` (chalicelib.config.Config), which is also in force
+    while it runs: the stage's resources from .chalice/config.json, each flag winning over them.
+    """
+    @functools.wraps(command)
+    def run(*args: Any, stage: str, bucket: str | None, table: str | None, endpoint_url: str | None,
+            region: str | None, **kwargs: Any) -> Any:
+        from chalicelib import config
+
+        try:
+            settings = config.Config.for_stage(stage)
+        except config.UnknownStage as error:
+            raise click.BadParameter(str(error), param_hint="--stage") from None
+        settings = settings.replace(bucket=bucket, table=table, endpoint_url=endpoint_url, region=region)
+        with config.using(settings):
+            return command(*args, settings=settings, **kwargs)
+
+    for option in reversed([
+        click.option("--stage", default="dev", show_default=True, envvar="NEWSROOM_STAGE",
+                     help="Which deployment: its bucket, table and queue from .chalice/config.json."),
+        click.option("--bucket", help="Content bucket (default: the stage's)."),
+        click.option("--table", help="DynamoDB table (default: the stage's)."),
+        click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
+                     help="AWS endpoint, e.g. http://127.0.0.1:5000 for `make run` (default: real AWS)."),
+        click.option("--region", help="AWS region (default: AWS_REGION, else us-east-1)."),
+    ]):
+        run = option(run)
+    return run
 
 
-def _connect(stage: str, endpoint_url: str | None, bucket: str | None) -> Any:
-    """Point chalicelib at the stage's resources (it reads its settings once, at import); return an S3 client."""
-    import os
-
-    from newsroom.local import stage_environment
-
-    os.environ.update(stage_environment(stage))
-    if endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
-    if bucket:
-        os.environ["NEWSROOM_CONTENT_BUCKET"] = bucket
-    from chalicelib.aws import s3_client
-
-    return s3_client()
+def _say_where(action: str, settings: Any) -> None:
+    """Tell the editor where a command is about to write, before it writes."""
+    click.echo(f"{action} {settings.where()}", err=True)
 
 
 @main.command()
 @aws_options
 @click.option("--quick", is_flag=True, help="Skip files whose ETag is unchanged instead of rewriting them.")
-def resync(stage: str, endpoint_url: str | None, bucket: str | None, quick: bool) -> None:
+def resync(settings: Any, quick: bool) -> None:
     """Make the site match the bucket exactly: add, repair, remove, report."""
-    _connect(stage, endpoint_url, bucket)
-    from chalicelib import config
     from chalicelib.resync import bucket_keys, resync as run_resync
 
-    total = sum(1 for _ in bucket_keys(config.CONTENT_BUCKET))
-    with click.progressbar(length=total, label=f"Resyncing {config.CONTENT_BUCKET}",
+    _say_where("Resyncing", settings)
+    total = sum(1 for _ in bucket_keys(settings.bucket))
+    with click.progressbar(length=total, label=f"Resyncing {settings.bucket}",
                            item_show_func=lambda key: key, file=sys.stderr) as bar:
-        counts = run_resync(config.CONTENT_BUCKET, force=not quick, progress=lambda key, outcome: bar.update(1, key))
+        counts = run_resync(settings.bucket, force=not quick, progress=lambda key, outcome: bar.update(1, key))
     click.echo(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "bucket is empty")
     if counts.get("invalid"):
         click.echo("Invalid files have reports under reports/ in the bucket.", err=True)
@@ -110,8 +105,7 @@ def resync(stage: str, endpoint_url: str | None, bucket: str | None, quick: bool
 @aws_options
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
-def publish(paths: tuple[Path, ...], root: Path | None, stage: str, endpoint_url: str | None, bucket: str | None,
-            wait: bool, timeout: float) -> None:
+def publish(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: bool, timeout: float) -> None:
     """Check files, upload them to the content bucket and report when each is live.
 
     Nothing is uploaded if any file has a problem. Files already in the bucket
@@ -119,20 +113,19 @@ def publish(paths: tuple[Path, ...], root: Path | None, stage: str, endpoint_url
     (under media/) are uploaded as they are.
     """
     files = {_bucket_key(path, root): path.read_bytes() for path in _expand(paths)}
-    if not _send(files, stage, endpoint_url, bucket, wait, timeout):
+    if not _send(files, settings, wait, timeout):
         sys.exit(1)
 
 
 @main.command()
 @aws_options
 @click.option("--limit", default=50, show_default=True, help="Show at most this many reports.")
-def errors(stage: str, endpoint_url: str | None, bucket: str | None, limit: int) -> None:
+def errors(settings: Any, limit: int) -> None:
     """List the files ingest refused (its reports in the bucket), newest first."""
-    s3 = _connect(stage, endpoint_url, bucket)
-    from chalicelib import config
+    from chalicelib.aws import s3_client
     from newsroom.publisher import reports
 
-    found = reports(s3, config.CONTENT_BUCKET)
+    found = reports(s3_client(), settings.bucket)
     if not found:
         click.echo("No errors: every file in the bucket is published.")
         return
@@ -169,10 +162,8 @@ def _comment_line(comment: Any, ref: str) -> str:
 @click.option("--approved", "article", metavar="SLUG", help="List an article's approved comments instead.")
 @click.option("--rejected", is_flag=True, help="List comments rejected in the last 30 days instead.")
 @click.option("--limit", default=100, show_default=True, help="Show at most this many.")
-def comments_list(stage: str, endpoint_url: str | None, bucket: str | None, article: str | None,
-                  rejected: bool, limit: int) -> None:
+def comments_list(settings: Any, article: str | None, rejected: bool, limit: int) -> None:
     """Pending comments, newest first (the ids to approve, reject or delete)."""
-    _connect(stage, endpoint_url, bucket)
     from chalicelib import comments as store
 
     if article:
@@ -186,10 +177,10 @@ def comments_list(stage: str, endpoint_url: str | None, bucket: str | None, arti
     click.echo(f"{len(found)} {what}.", err=True)
 
 
-def _moderate(action: str, ids: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
-    _connect(stage, endpoint_url, bucket)
+def _moderate(action: str, ids: tuple[str, ...], settings: Any) -> None:
     from chalicelib import comments as store
 
+    click.echo(f"Moderating comments in {settings.table} (stage {settings.stage})", err=True)
     failed = 0
     for ref in ids:
         try:
@@ -211,25 +202,25 @@ def _moderate(action: str, ids: tuple[str, ...], stage: str, endpoint_url: str |
 @comments.command("approve")
 @click.argument("ids", nargs=-1, required=True)
 @aws_options
-def comments_approve(ids: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
+def comments_approve(ids: tuple[str, ...], settings: Any) -> None:
     """Show pending comments (by id) on their articles and count them."""
-    _moderate("approve", ids, stage, endpoint_url, bucket)
+    _moderate("approve", ids, settings)
 
 
 @comments.command("reject")
 @click.argument("ids", nargs=-1, required=True)
 @aws_options
-def comments_reject(ids: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
+def comments_reject(ids: tuple[str, ...], settings: Any) -> None:
     """Refuse pending comments (by id); they are kept 30 days, never shown."""
-    _moderate("reject", ids, stage, endpoint_url, bucket)
+    _moderate("reject", ids, settings)
 
 
 @comments.command("delete")
 @click.argument("refs", nargs=-1, required=True)
 @aws_options
-def comments_delete(refs: tuple[str, ...], stage: str, endpoint_url: str | None, bucket: str | None) -> None:
+def comments_delete(refs: tuple[str, ...], settings: Any) -> None:
     """Delete comments for good: pending or rejected by id, approved by SLUG/ID (with their replies)."""
-    _moderate("delete", refs, stage, endpoint_url, bucket)
+    _moderate("delete", refs, settings)
 
 
 @main.command("import-wordpress")
@@ -245,8 +236,7 @@ def comments_delete(refs: tuple[str, ...], stage: str, endpoint_url: str | None,
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for ingest.")
 def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: Path | None,
-                     report_path: Path | None, stage: str, endpoint_url: str | None, bucket: str | None,
-                     wait: bool, timeout: float) -> None:
+                     report_path: Path | None, settings: Any, wait: bool, timeout: float) -> None:
     """Move a WordPress site here from its export (WXR 1.0-1.2, Tools > Export > All content).
 
     Posts, pages, authors, categories (with parents), tags, excerpts, featured
@@ -278,7 +268,7 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
     if dry_run:
         click.echo(f"Dry run: {len(migration.files)} files would be uploaded; nothing was.")
         return
-    all_live = _send(migration.files, stage, endpoint_url, bucket, wait, timeout)
+    all_live = _send(migration.files, settings, wait, timeout)
     if migration.comments and not wait:
         click.echo("Comments not imported: they need their articles live; run again without --no-wait.", err=True)
     elif migration.comments:
@@ -326,8 +316,7 @@ def _print_migration(migration: Any) -> int:
     return sum(1 for o in migration.outcomes if o.status == "failed")
 
 
-def _send(files: dict[str, bytes], stage: str, endpoint_url: str | None, bucket: str | None,
-          wait: bool, timeout: float) -> bool:
+def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float) -> bool:
     """Check, upload and follow ``files`` (bucket key -> bytes); whether all went live (or were
     unchanged). Exits non-zero, uploading nothing, if any file has problems."""
     from newsroom.publisher import problems_of
@@ -339,19 +328,20 @@ def _send(files: dict[str, bytes], stage: str, endpoint_url: str | None, bucket:
                 click.echo(f"{key}: {problem}", err=True)
         click.echo(f"{len(problems)} file(s) have problems; nothing was uploaded.", err=True)
         sys.exit(1)
-    s3 = _connect(stage, endpoint_url, bucket)
-    from chalicelib import config
+    from chalicelib.aws import s3_client
     from newsroom.publisher import upload, wait_live
 
+    _say_where("Uploading to", settings)
+    s3 = s3_client()
     skipped = 0
-    with click.progressbar(length=len(files), label=f"Uploading to {config.CONTENT_BUCKET}", file=sys.stderr,
+    with click.progressbar(length=len(files), label=f"Uploading to {settings.bucket}", file=sys.stderr,
                            item_show_func=lambda key: key) as bar:
         def step(key: str, sent: bool) -> None:
             nonlocal skipped
             skipped += not sent
             bar.update(1, key)
 
-        uploaded = upload(s3, config.CONTENT_BUCKET, files, progress=step)
+        uploaded = upload(s3, settings.bucket, files, progress=step)
     click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
     if not wait or not uploaded:
         return True

@@ -8,6 +8,7 @@ reflects the uploaded bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from botocore.exceptions import ClientError
 
 from chalicelib import config
 from chalicelib.content_format import ContentError, Problem, kind_of_key, parse_file
-from newsroom.wordpress import digest
 
 @dataclass(frozen=True)
 class Status:
@@ -26,6 +26,11 @@ class Status:
     key: str
     state: str  # "live", "draft", "removed", "refused", "waiting"
     detail: str = ""
+
+
+def digest(data: bytes) -> str:
+    """S3's ETag for a single-part upload: the MD5 of the bytes."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:

@@ -15,7 +15,6 @@ bytes are already in the bucket, so a re-run changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import re
 from collections import Counter
@@ -525,8 +524,3 @@ def _autop(text: str) -> str:
         else:
             out.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
     return "\n\n".join(out)
-
-
-def digest(data: bytes) -> str:
-    """S3's ETag for a single-part upload: the MD5 of the bytes."""
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()

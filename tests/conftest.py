@@ -1,7 +1,9 @@
 """Fixtures shared by every test: a fresh moto AWS per test, the stack from infra/.
 
-Settings are read from the environment when ``chalicelib`` is imported, so
-this file sets them before anything imports the app.
+The tests hand their settings in (``chalicelib.config.use``): each test starts
+with ``TEST_CONFIG`` whatever the previous one changed, and the ``settings``
+fixture changes them for one test. botocore still reads credentials from the
+environment, and moto's in-process mock must not meet a real endpoint.
 """
 
 from __future__ import annotations
@@ -13,9 +15,6 @@ os.environ.update({
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "NEWSROOM_STAGE": "dev",
-    "NEWSROOM_SITE_CACHE_SECONDS": "0",
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
@@ -29,12 +28,29 @@ import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from newsroom import moto_gaps  # noqa: E402
-from newsroom.local import sqs_event, upload_content  # noqa: E402
-from newsroom.stack import Stack, create_stack  # noqa: E402
+from chalicelib import config  # noqa: E402
+
+from devstack import moto_gaps  # noqa: E402
+from devstack.local import sqs_event, upload_content  # noqa: E402
+from devstack.stack import Stack, create_stack  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 moto_gaps.install()  # deletes in the versioned bucket notify, as in AWS
+# The dev stage, in moto's in-process mock, with no site cache (each test sees its writes at once).
+TEST_CONFIG = config.Config(stage="dev", region="us-east-1", site_cache_seconds=0)
+config.use(TEST_CONFIG)  # for module-scoped fixtures too
+
+
+@pytest.fixture(autouse=True)
+def settings() -> Iterator[Any]:
+    """Every test starts with TEST_CONFIG; ``settings(name=value, ...)`` changes them for this test."""
+    def change(**changes: Any) -> config.Config:
+        config.use(config.current().replace(**changes))
+        return config.current()
+
+    config.use(TEST_CONFIG)
+    yield change
+    config.use(TEST_CONFIG)
 
 
 class Site:

@@ -12,7 +12,7 @@ import random
 from collections import Counter
 
 from chalicelib import store
-from newsroom.local import sqs_event
+from devstack.local import sqs_event
 from tests.faults import FaultInjector
 from tests.site_checks import mismatches
 

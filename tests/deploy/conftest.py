@@ -1,4 +1,4 @@
-"""The deployable artifact, built once per test session as ``make package`` builds it (newsroom/package.py)."""
+"""The deployable artifact, built once per test session as ``make package`` builds it (devstack/package.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     def build(stage: str) -> Path:
         if stage not in built:
             out = tmp_path_factory.mktemp(f"package-{stage}")
-            run = subprocess.run([sys.executable, "-m", "newsroom.package", "--stage", stage, str(out)],
+            run = subprocess.run([sys.executable, "-m", "devstack.package", "--stage", stage, str(out)],
                                  cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900)
             assert run.returncode == 0, run.stderr
             built[stage] = out

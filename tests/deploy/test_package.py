@@ -15,8 +15,8 @@ import boto3
 import pytest
 import yaml
 
-from newsroom.local import sqs_event
-from newsroom.stack import create_stack
+from devstack.local import sqs_event
+from devstack.stack import create_stack
 from tests.deploy.conftest import PROJECT_DIR, STAGES
 
 pytestmark = pytest.mark.slow
@@ -102,11 +102,11 @@ def test_deployment_package_contains_app_library_and_templates(packaged):
     assert templates <= names
     assert {"app.py", "chalicelib/pages.py", "chalicelib/ingest.py", "jinja2/__init__.py", "nh3/__init__.py",
             "markdown_it/__init__.py", "pynamodb/__init__.py"} <= names
-    assert not any(n.startswith(("tests/", "newsroom/", "content/", ".chalice/")) for n in names)
+    assert not any(n.startswith(("tests/", "newsroom/", "devstack/", "content/", ".chalice/")) for n in names)
 
 
 def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_functions_call(packaged):
-    """newsroom/package.py: bytecode for every module and template, botocore's data cut to DynamoDB, S3
+    """devstack/package.py: bytecode for every module and template, botocore's data cut to DynamoDB, S3
     and SNS."""
     archive = zipfile.ZipFile(packaged("dev") / "deployment.zip")
     names = set(archive.namelist())

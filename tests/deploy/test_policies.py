@@ -12,16 +12,14 @@ import contextlib
 import contextvars
 import json
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import botocore.client
 import pytest
 
-from chalicelib import config
-from newsroom.local import upload_content
-from newsroom.package import SERVICES
+from devstack.local import upload_content
+from devstack.package import SERVICES
 from tests.deploy.conftest import PROJECT_DIR, STAGES
 from tests.functional.test_ingest import article
 from tests.images import png
@@ -159,7 +157,7 @@ def allows(document: dict[str, Any], action: str, arn: str, leading_keys: tuple[
     return False
 
 
-def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monkeypatch):
+def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monkeypatch, settings):
     from chalicelib import bodies
 
     calls: list[tuple[str, str, str, dict[str, Any]]] = []
@@ -174,7 +172,7 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     monkeypatch.setattr(bodies, "INLINE_LIMIT", 200)  # send long bodies to S3 (rendered/)
     monkeypatch.setattr(bodies, "COMPRESSED_LIMIT", 100)
-    monkeypatch.setattr(config, "MODERATION_TOPIC", site.stack.moderation_topic)
+    settings(moderation_topic=site.stack.moderation_topic)
 
     # Publish, fail, fix, change and delete every kind of file.
     upload_content(site.s3, site.stack.bucket, PROJECT_DIR / "content")

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from newsroom.stack import create_stack, load_template
+from devstack.stack import create_stack, load_template
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from chalicelib import comments, config, publishing
+from chalicelib import comments, publishing
 from chalicelib.models import Comment, Post, RateLimit
 from newsroom.cli import main as newsroom
 from tests.functional.test_ingest import article
@@ -24,9 +24,9 @@ CDN_SECRET = "the-secret-our-distribution-sends"
 
 
 @pytest.fixture(autouse=True)
-def behind_cloudfront(monkeypatch):
+def behind_cloudfront(settings):
     """The stack's origin secret, as a deployed stack with a distribution has it."""
-    monkeypatch.setattr(config, "ORIGIN_SECRET", CDN_SECRET)
+    settings(origin_secret=CDN_SECRET)
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_a_bad_close_setting_is_refused_with_field_and_problem(site):
 # --- telling the editors -------------------------------------------------------------
 
 @pytest.fixture
-def editors_inbox(blog, monkeypatch):
+def editors_inbox(blog, settings):
     """An SQS queue subscribed to the stack's moderation topic, which the web function is told of (as
     the deployed stack's NEWSROOM_MODERATION_TOPIC does); returns a reader of what arrived."""
     import boto3
@@ -233,7 +233,7 @@ def editors_inbox(blog, monkeypatch):
     queue = sqs.create_queue(QueueName="editors-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
-    monkeypatch.setattr(config, "MODERATION_TOPIC", topic)
+    settings(moderation_topic=topic)
 
     def read() -> list[dict[str, str]]:
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
@@ -298,8 +298,8 @@ def test_a_made_up_viewer_address_does_not_escape_the_rate_limit(blog, origin_he
     assert len(pending_ids()) == comments.RATE_LIMIT
 
 
-def test_without_a_distribution_no_viewer_address_is_trusted(blog, monkeypatch):
-    monkeypatch.setattr(config, "ORIGIN_SECRET", "")  # a stage without CloudFront, or chalice local
+def test_without_a_distribution_no_viewer_address_is_trusted(blog, settings):
+    settings(origin_secret="")  # a stage without CloudFront, or chalice local
     for n in range(comments.RATE_LIMIT):
         assert post(blog, text=f"Comment {n}", ip=f"198.51.100.{n}").status_code == 303
     assert post(blog, text="One too many", ip="198.51.100.99").status_code == 429

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib import ingest
 from chalicelib.models import Listing, Source
-from newsroom.local import Relay
+from devstack.local import Relay
 from tests.faults import FaultInjector
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text

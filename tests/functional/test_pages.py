@@ -161,10 +161,8 @@ def test_home_and_category_pages_make_at_most_three_dynamodb_requests(seeded, aw
         assert [op for _, op in aws_requests.calls if op == "Scan"] == []
 
 
-def test_warm_article_page_makes_one_dynamodb_request(seeded, aws_requests, monkeypatch):
-    from chalicelib import config
-
-    monkeypatch.setattr(config, "SITE_CACHE_SECONDS", 60)
+def test_warm_article_page_makes_one_dynamodb_request(seeded, aws_requests, settings):
+    settings(site_cache_seconds=60)
     seeded.get(SEED)
     aws_requests.clear()
     seeded.get(SEED)

@@ -229,10 +229,8 @@ def test_every_page_type_has_title_description_and_canonical(site):
     ("", "abc123.execute-api.us-east-1.amazonaws.com|d111.cloudfront.net", "api", "", "https://d111.cloudfront.net"),
 ], ids=["chalice-local", "api-gateway-stage", "custom-domain", "base-url-with-stage", "cloudfront-forwarded-host"])
 def test_internal_links_work_locally_behind_the_stage_prefix_and_on_a_custom_domain(
-        site, monkeypatch, base_url, host, stage, expected_prefix, expected_origin):
-    from chalicelib import config
-
-    monkeypatch.setattr(config, "BASE_URL", base_url)
+        site, monkeypatch, settings, base_url, host, stage, expected_prefix, expected_origin):
+    settings(base_url=base_url)
     site.put("articles/a.md", "---\ntitle: A\ndate: 2024-01-01\ncategories: [Tehran]\n---\n\n"
                               "See [the other](/b/) and [](/b/).\n")
     site.put("articles/b.md", article(title="B"))

@@ -52,7 +52,7 @@ def test_dry_run_reports_and_uploads_nothing(site, tmp_path):
 
 def test_uploads_found_locally_are_copied_to_media_and_shown(site, tmp_path):
     export = tmp_path / "small.xml"
-    export.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+    export.write_text("""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"
      xmlns:wp="http://wordpress.org/export/1.1/" xmlns:excerpt="http://wordpress.org/export/1.1/excerpt/">
 <channel><title>Old site</title><link>https://old.example.com</link><wp:wxr_version>1.1</wp:wxr_version>

@@ -1,4 +1,4 @@
-"""The local stack as a newcomer runs it: ``newsroom serve`` (what ``make run`` runs) in a process."""
+"""The local stack as a newcomer runs it: ``newsroom-dev serve`` (what ``make run`` runs) in a process."""
 
 from __future__ import annotations
 
@@ -46,12 +46,12 @@ def wait_for(predicate, timeout: float, interval: float = 0.05) -> float | None:
 
 
 def start_serve(log_dir: Path) -> dict:
-    """Start ``newsroom serve`` on free ports and wait for the sample content; fail with its log if it
+    """Start ``newsroom-dev serve`` on free ports and wait for the sample content; fail with its log if it
     does not come up."""
     port, moto_port = free_port(), free_port()
     log = (log_dir / "serve.log").open("w+")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSROOM_"))}
-    proc = subprocess.Popen([str(BIN / "newsroom"), "serve", "--port", str(port), "--moto-port", str(moto_port),
+    proc = subprocess.Popen([str(BIN / "newsroom-dev"), "serve", "--port", str(port), "--moto-port", str(moto_port),
                              "--no-reload"],
                             cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -59,7 +59,7 @@ def start_serve(log_dir: Path) -> dict:
     if ready is None or proc.poll() is not None:
         proc.kill()
         log.seek(0)
-        pytest.fail("newsroom serve did not come up:\n" + log.read()[-5000:])
+        pytest.fail("newsroom-dev serve did not come up:\n" + log.read()[-5000:])
     aws_env = {**env, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "AWS_DEFAULT_REGION": "us-east-1"}
     return {"base": base, "endpoint": f"http://127.0.0.1:{moto_port}", "proc": proc, "env": aws_env,
@@ -79,7 +79,7 @@ def stop_serve(stack: dict) -> None:
 
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory):
-    """``newsroom serve`` running with the sample content; stopped with Ctrl-C (SIGINT)."""
+    """``newsroom-dev serve`` running with the sample content; stopped with Ctrl-C (SIGINT)."""
     stack = start_serve(tmp_path_factory.mktemp("serve"))
     yield stack
     stop_serve(stack)

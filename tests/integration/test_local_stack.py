@@ -1,6 +1,6 @@
 """`make run`'s stack, as a newcomer uses it: real processes, real HTTP, the aws CLI.
 
-Starts ``newsroom serve`` (what ``make run`` runs) on free ports, waits for
+Starts ``newsroom-dev serve`` (what ``make run`` runs) on free ports, waits for
 the sample content, then uploads, deletes and breaks articles with the aws
 CLI against the moto endpoint and watches the site over HTTP.
 """
@@ -91,7 +91,7 @@ def test_ctrl_c_stops_every_process(local_stack):
         os.kill(proc.pid, signal.SIGUSR1)
         time.sleep(1)
         local_stack["log"].seek(0)
-        raise AssertionError("newsroom serve still running 30 s after Ctrl-C:\n" + local_stack["log"].read()[-8000:])
+        raise AssertionError("newsroom-dev serve still running 30 s after Ctrl-C:\n" + local_stack["log"].read()[-8000:])
     for port in local_stack["ports"]:
         assert wait_for(lambda: fetch(f"http://127.0.0.1:{port}/")[0] == 0, timeout=10) is not None
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()

@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from newsroom import moto_gaps
+from devstack import moto_gaps
 
 moto_gaps.install()
 

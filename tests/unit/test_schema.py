@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from chalicelib import models
-from newsroom.stack import load_template
+from devstack.stack import load_template
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

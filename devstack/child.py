@@ -1,4 +1,4 @@
-"""Run a command that ends when the process that started it ends: ``python -m newsroom.child CMD ARGS...``.
+"""Run a command that ends when the process that started it ends: ``python -m devstack.child CMD ARGS...``.
 
 ``newsroom serve`` starts ``chalice local`` (and with it chalice's reloader
 worker) in a process group of its own, so that it can stop them in order on
@@ -29,7 +29,7 @@ def _end_group(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str]) -> int:
     if not argv:
-        raise SystemExit("usage: python -m newsroom.child CMD [ARGS...]")
+        raise SystemExit("usage: python -m devstack.child CMD [ARGS...]")
     if sys.platform.startswith("linux"):
         parent = os.getppid()
         libc = ctypes.CDLL(None, use_errno=True)

@@ -1,7 +1,7 @@
 """The local stack behind ``make run``: moto, the template, the relay, chalice local.
 
 1. A moto server on 127.0.0.1 (default port 5000) stands in for AWS.
-2. ``infra/template.yaml`` is created in it (``newsroom.stack``).
+2. ``infra/template.yaml`` is created in it (``devstack.stack``).
 3. A relay thread long-polls the ingest queue and hands each batch, shaped as
    the SQS event Lambda would send, to ``app.ingest``: the same handler
    function Lambda calls. Failed messages stay on the queue and come back
@@ -11,7 +11,7 @@
 5. ``chalice local`` serves the site (default 127.0.0.1:8000).
 
 Ctrl-C stops the relay, chalice local and moto. If serve is killed outright,
-chalice local ends with it (``newsroom.child``), so the port is free again.
+chalice local ends with it (``devstack.child``), so the port is free again.
 """
 
 from __future__ import annotations
@@ -30,21 +30,18 @@ from typing import Any, Callable
 
 import boto3
 
+from chalicelib import config
+from chalicelib.config import Config, stage_environment
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT_DIR / "content"
 
-log = logging.getLogger("newsroom.local")
-
-
-def stage_environment(stage: str) -> dict[str, str]:
-    """The stage's environment variables from .chalice/config.json, as Chalice sets them."""
-    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
-    return {**config.get("environment_variables", {}),
-            **config["stages"][stage].get("environment_variables", {})}
+log = logging.getLogger("devstack.local")
 
 
 def local_environment(moto_port: int, stage: str = "dev") -> dict[str, str]:
-    """The stage's settings, plus what points boto3 and PynamoDB at the moto server."""
+    """What a process needs to work on the stage's resources in the moto server: the stage's
+    variables, plus the endpoint and dummy credentials (for chalice local's process)."""
     return {
         **stage_environment(stage),
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
@@ -55,6 +52,11 @@ def local_environment(moto_port: int, stage: str = "dev") -> dict[str, str]:
         "AWS_REGION": "us-east-1",
         "NEWSROOM_STAGE": stage,
     }
+
+
+def local_config(moto_port: int, stage: str = "dev") -> Config:
+    """The settings of this process when it works on the stage's resources in the moto server."""
+    return Config.for_stage(stage, local_environment(moto_port, stage))
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -122,8 +124,6 @@ class Relay(threading.Thread):
 
 def upload_content(s3: Any, bucket: str, content_dir: Path = CONTENT_DIR) -> int:
     """Upload ``content_dir`` to the bucket (settings and terms first, articles last)."""
-    from chalicelib import config  # not at import: it reads its settings once, after serve sets them
-
     files = [p for p in content_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
     for path in sorted(files, key=lambda p: config.apply_rank(p.relative_to(content_dir).as_posix())):
         s3.put_object(Bucket=bucket, Key=path.relative_to(content_dir).as_posix(), Body=path.read_bytes())
@@ -142,17 +142,18 @@ def wait_until_drained(sqs: Any, queue_url: str, timeout: float = 60.0) -> bool:
     return False
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stage: str = "dev",
+def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 5000, stage: str = "dev",
           load_content: bool = True, reload: bool = True) -> None:
-    """Run the whole local stack until Ctrl-C."""
+    """Run the local stack until Ctrl-C: with ``port`` None, the AWS stand-in alone (``make aws``),
+    for ``chalice local`` or the tests to run beside it."""
     from moto.server import ThreadedMotoServer
 
-    from newsroom import moto_gaps
+    from devstack import moto_gaps
 
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     moto_gaps.install()
     env = local_environment(moto_port, stage)
-    os.environ.update(env)
+    config.use(local_config(moto_port, stage))  # the relay's ingest works on the stand-in
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -161,31 +162,36 @@ def serve(host: str = "127.0.0.1", port: int = 8000, moto_port: int = 5000, stag
     chalice_proc = None
     relay = None
     try:
-        from newsroom.stack import create_stack
+        from devstack.stack import create_stack
 
-        session = boto3.Session(region_name=env["AWS_REGION"])
-        stack = create_stack(session, stage=stage)
-        # Import the app only now: its settings are read from the environment at import.
+        session = boto3.Session(region_name=env["AWS_REGION"], aws_access_key_id="testing",
+                                aws_secret_access_key="testing")
+        stack = create_stack(session, stage=stage, endpoint_url=env["AWS_ENDPOINT_URL"])
         sys.path.insert(0, str(PROJECT_DIR))
         import app as chalice_app
 
-        sqs = session.client("sqs")
+        sqs = session.client("sqs", endpoint_url=env["AWS_ENDPOINT_URL"])
         relay = Relay(sqs, stack.queue_url, chalice_app.ingest)
         relay.start()
         if load_content:
-            count = upload_content(session.client("s3"), stack.bucket)
+            count = upload_content(session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"]), stack.bucket)
             wait_until_drained(sqs, stack.queue_url)
             print(f"Loaded {count} sample files from content/ through S3 -> SQS -> ingest.")
-        chalice_proc = subprocess.Popen(
-            [sys.executable, "-m", "newsroom.child",  # ends with this process, however it ends
-             str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
-             "--stage", stage] + ([] if reload else ["--no-autoreload"]),
-            cwd=PROJECT_DIR, env={**os.environ, **env}, start_new_session=True)
-        print(json.dumps({"site": f"http://{host}:{port}/", "aws_endpoint": env["AWS_ENDPOINT_URL"],
-                          "bucket": stack.bucket, "queue": stack.queue_name, "table": stack.table}, indent=2))
+        where = {"aws_endpoint": env["AWS_ENDPOINT_URL"], "bucket": stack.bucket, "queue": stack.queue_name,
+                 "table": stack.table}
+        if port is not None:
+            chalice_proc = subprocess.Popen(
+                [sys.executable, "-m", "devstack.child",  # ends with this process, however it ends
+                 str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
+                 "--stage", stage] + ([] if reload else ["--no-autoreload"]),
+                cwd=PROJECT_DIR, env={**os.environ, **env}, start_new_session=True)
+            where = {"site": f"http://{host}:{port}/", **where}
+        print(json.dumps(where, indent=2))
+        if port is None:
+            print(f"The AWS stand-in is up. Serve the site beside it: chalice local --stage {stage}")
         print(f"Upload:  aws --endpoint-url {env['AWS_ENDPOINT_URL']} s3 cp story.md s3://{stack.bucket}/articles/story.md")
-        print("Press Ctrl-C to stop.")
-        while chalice_proc.poll() is None:
+        print("Press Ctrl-C to stop.", flush=True)
+        while chalice_proc is None or chalice_proc.poll() is None:
             time.sleep(0.5)
         raise SystemExit(f"chalice local exited with status {chalice_proc.returncode}")
     except KeyboardInterrupt:

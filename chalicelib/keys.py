@@ -1,0 +1,140 @@
+"""Every partition key, sort key and listing name in the table, built here and nowhere else.
+
+``models`` declares the item types and this module spells their keys (the
+table in the ``models`` docstring shows both). A listing *name* (``home``,
+``category#oil``...) names an archive; its items live under
+``listing_pk(name)`` and sort by ``listing_sk(date, slug)``, newest last, so
+"newest first, nothing in the future" is one key condition.
+"""
+
+from __future__ import annotations
+
+# --- archives ------------------------------------------------------------------------
+
+HOME = "home"
+ARCHIVE_KINDS = ("category", "tag", "author")  # archives named by a term's slug
+LATEST = "~"  # sorts after every slug character: f"{now}#{LATEST}" ends "nothing in the future"
+
+
+def archive(kind: str, slug: str) -> str:
+    """The listing of a category, tag or author: ``category#oil``."""
+    return f"{kind}#{slug}"
+
+
+def category_listing(slug: str) -> str:
+    return archive("category", slug)
+
+
+def tag_listing(slug: str) -> str:
+    return archive("tag", slug)
+
+
+def author_listing(slug: str) -> str:
+    return archive("author", slug)
+
+
+def year_listing(year: str) -> str:
+    """``year#2022``."""
+    return f"year#{year}"
+
+
+def month_listing(month: str) -> str:
+    """``month#2022-07``."""
+    return f"month#{month}"
+
+
+def tag_of(listing: str) -> str | None:
+    """The tag slug a listing name is for, or None if it is not a tag's."""
+    return listing.removeprefix("tag#") if listing.startswith("tag#") else None
+
+
+def listing_pk(listing: str) -> str:
+    """Where a listing's entries live: ``list#home``."""
+    return f"list#{listing}"
+
+
+def listing_sk(date: str, slug: str) -> str:
+    """An entry's place in its listing: by date, then slug."""
+    return f"{date}#{slug}"
+
+
+def listing_end(now_iso: str) -> str:
+    """The sort key after every entry dated ``now_iso`` or earlier."""
+    return listing_sk(now_iso, LATEST)
+
+
+# --- one item per thing ----------------------------------------------------------------
+
+def post(path: str) -> tuple[str, str]:
+    """The article, page or redirect served at ``/<path>/``."""
+    return f"post#{path}", "post"
+
+
+SOURCE_PK = "source"  # sk: the bucket key
+
+
+def source(key: str) -> tuple[str, str]:
+    """What the file at bucket ``key`` last published."""
+    return SOURCE_PK, key
+
+
+SITE_SNAPSHOT = ("site", "site")
+SITE_SETTINGS = ("settings", "site")
+AUTHOR_PK = "author"  # sk: the author's slug
+CATEGORY_PK = "category"  # sk: the category's slug
+MONTH_PK = "month"  # sk: "2022-07"
+
+
+def author(slug: str) -> tuple[str, str]:
+    return AUTHOR_PK, slug
+
+
+def category(slug: str) -> tuple[str, str]:
+    return CATEGORY_PK, slug
+
+
+def month(month_: str) -> tuple[str, str]:
+    return MONTH_PK, month_
+
+
+# --- links, claims, search --------------------------------------------------------------
+
+def refs_pk(target_slug: str) -> str:
+    """Where the articles showing a link to ``target_slug`` are listed (sk: the referring slug)."""
+    return f"refs#{target_slug}"
+
+
+def ref_target(pk: str) -> str:
+    """The slug a ``refs#`` partition is about."""
+    return pk.removeprefix("refs#")
+
+
+def claim_pk(slug: str) -> str:
+    """Where files waiting for a taken slug are listed (sk: their bucket keys)."""
+    return f"claim#{slug}"
+
+
+def term_pk(term: str) -> str:
+    """A search term's index partition (sk: chalicelib.search.sort_key)."""
+    return f"term#{term}"
+
+
+# --- comments ---------------------------------------------------------------------------
+
+COMMENTS_PENDING = "comments-pending"  # sk: the comment's id
+COMMENTS_REJECTED = "comments-rejected"  # sk: the comment's id
+
+
+def comments_pk(article_slug: str) -> str:
+    """An article's approved comments (sk: id, or ``<parent id>#<id>`` for a reply)."""
+    return f"comments#{article_slug}"
+
+
+def reply_sk(parent_id: str | None, comment_id: str) -> str:
+    """An approved comment's sort key: replies sort right after their parent."""
+    return f"{parent_id}#{comment_id}" if parent_id else comment_id
+
+
+def rate_limit_pk(client: str) -> str:
+    """One client's comment counter (sk: the time window)."""
+    return f"ratelimit#{client}"
