@@ -32,7 +32,7 @@ def search():
 @pages.when_aws_fails
 def site_feed():
     """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
-    return feeds.render_feed(request(), "home", "/feed/", atom=request().context["resourcePath"].endswith("atom"))
+    return feeds.render_site_feed(request(), atom=request().context["resourcePath"].endswith("atom"))
 
 
 @app.route("/category/{slug}")

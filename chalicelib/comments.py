@@ -1,11 +1,8 @@
-"""Reader comments: what a submission must be, how it is stored, moderated and shown.
+"""Reader comments: how they are stored, moderated and shown.
 
-A reader posts the form under an article (``pages.submit_comment``). Before
-anything is stored the request must come from the site's own pages (Origin
-or Referer, and a signed form token: CSRF protection with no cookie), leave
-the honeypot empty, find comments open, pass the field checks, and find its
-client under the rate limit (a counter item per client and window, removed
-by DynamoDB's TTL). The comment is then stored *pending* and shown to nobody.
+A reader posts the form under an article (``pages.submit_comment``); the
+rules it must pass first, and their messages, are ``comment_rules``. The
+comment is then stored *pending* and shown to nobody.
 
 Editors moderate with ``newsroom comments list|approve|reject|delete``.
 Approving is one transaction: the approved copy is written, the pending one
@@ -23,62 +20,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import hmac
 import logging
-import random
-import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws, config, keys, paging
-from chalicelib.models import Comment, Post, RateLimit
+from chalicelib import aws, config, keys, paging, retry
+from chalicelib.comment_rules import Refused, Submission
+from chalicelib.models import Comment, Post
 
 log = logging.getLogger("newsroom.comments")
 log.setLevel(logging.INFO)  # Chalice sets its app logger ("newsroom") to ERROR unless debug is on
 
 PENDING = keys.COMMENTS_PENDING
 REJECTED = keys.COMMENTS_REJECTED
-MAX_FORM_BYTES = 20_000
-MAX_NAME_CHARS = 80
-MAX_EMAIL_CHARS = 254
-MAX_TEXT_CHARS = 5_000
-MAX_LINKS = 5  # more is what spam looks like
-RATE_LIMIT = 5  # comments per client per window
-RATE_WINDOW_SECONDS = 600
-TOKEN_MAX_AGE_SECONDS = 3 * 86400  # pages are cached (and served stale) for up to a day
 PAGE_SIZE = 50  # comments, replies included, per page
 KEEP_REJECTED_DAYS = 30
-HONEYPOT = "website"  # a field people do not see (hidden by CSS); bots fill it in
-TRANSACTION_ATTEMPTS = 8
-
-_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
-
-
-class Refused(Exception):
-    """A submission or moderation request that cannot be done, with what to tell the person."""
-
-    def __init__(self, status: int, heading: str, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.status, self.heading, self.message, self.problems = status, heading, message, problems or []
-
-
-@dataclass(frozen=True)
-class Submission:
-    """The form's fields, checked."""
-
-    name: str
-    text: str
-    email: str | None = None
-    parent: str | None = None
+TRANSACTION_ATTEMPTS = 8  # concurrent approvals of one article's comments collide
 
 
 @dataclass
@@ -87,84 +49,6 @@ class Page:
 
     threads: list[dict[str, Any]] = field(default_factory=list)  # {"comment": c, "replies": [...]}
     next_cursor: str | None = None
-
-
-# --- the form -----------------------------------------------------------------------
-
-def form_token(slug: str, now: float | None = None) -> str:
-    """The token the article's form carries: when it was issued (to the hour, so a page is
-    the same all hour and can be cached) and a signature binding that time to this article."""
-    issued = int((time.time() if now is None else now) // 3600 * 3600)
-    return f"{issued}.{_sign(f'comment-form|{slug}|{issued}')}"
-
-
-def token_valid(slug: str, token: str, now: float | None = None) -> bool:
-    """Whether ``token`` was issued by this site for this article, in the last TOKEN_MAX_AGE_SECONDS."""
-    issued, _, signature = (token or "").partition(".")
-    if not issued.isdigit() or not hmac.compare_digest(signature, _sign(f"comment-form|{slug}|{issued}")):
-        return False
-    age = (time.time() if now is None else now) - int(issued)
-    return -3600 <= age <= TOKEN_MAX_AGE_SECONDS
-
-
-def from_own_pages(headers: dict[str, str], origin: str) -> bool:
-    """Whether the browser says the form came from this site (Origin, else Referer): OWASP's
-    cookie-less CSRF check. Browsers send Origin with every form POST; neither header: refused."""
-    sent = headers.get("origin")
-    if sent:
-        return sent.rstrip("/") == origin
-    referer = headers.get("referer")
-    if referer:
-        parts = urlsplit(referer)
-        return f"{parts.scheme}://{parts.netloc}" == origin
-    return False
-
-
-def parse_form(body: bytes | None) -> dict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body as {field: first value}.
-
-    :raise Refused: too large, or not text.
-    """
-    if body is not None and len(body) > MAX_FORM_BYTES:
-        raise Refused(413, "Comment too long", f"The form sent more than {MAX_FORM_BYTES:,} bytes.")
-    try:
-        text = (body or b"").decode("utf-8")
-        fields = parse_qs(text, keep_blank_values=True, max_num_fields=20, strict_parsing=False)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Refused(400, "Comment not understood", "The form could not be read.") from exc
-    return {name: values[0] for name, values in fields.items()}
-
-
-def check_fields(form: dict[str, str]) -> Submission:
-    """The submission, or every problem with it.
-
-    :raise Refused: 400, naming each field and what is wrong with it.
-    """
-    problems = []
-    name = " ".join(form.get("name", "").split())
-    email = form.get("email", "").strip()
-    text = form.get("text", "").replace("\r\n", "\n").strip()
-    parent = form.get("parent", "").strip() or None
-    if not name:
-        problems.append("Name: please give a name (it is shown with your comment).")
-    elif len(name) > MAX_NAME_CHARS:
-        problems.append(f"Name: at most {MAX_NAME_CHARS} characters, not {len(name)}.")
-    if email and (len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email)):
-        problems.append("Email: this is not an email address (or leave it empty; it is never shown).")
-    if not text:
-        problems.append("Comment: please write something.")
-    elif len(text) > MAX_TEXT_CHARS:
-        problems.append(f"Comment: at most {MAX_TEXT_CHARS:,} characters, not {len(text):,}.")
-    elif len(_URL.findall(text)) > MAX_LINKS:
-        problems.append(f"Comment: at most {MAX_LINKS} links.")
-    if _CONTROL.search(name + email + text):
-        problems.append("Comment: contains control characters.")
-    if parent is not None and not re.fullmatch(r"[0-9TZ]+-[0-9a-f]{8}", parent):
-        problems.append("Reply: the comment replied to is not valid.")
-    if problems:
-        raise Refused(400, "Your comment was not posted", "Please go back, correct these and post again:",
-                      problems)
-    return Submission(name=name, text=text, email=email or None, parent=parent)
 
 
 @functools.lru_cache(maxsize=1)
@@ -185,59 +69,6 @@ def render_text(text: str) -> str:
 
 # --- posting ------------------------------------------------------------------------
 
-def is_open(post: Any, settings: dict[str, Any], now: dt.datetime | None = None) -> bool:
-    """Comments are open on ``post``: not closed by its front matter nor by the site's age limit."""
-    if post.kind != "article" or post.comments_open is False:
-        return False
-    days = int(settings.get("comments_close_after_days") or 0)
-    if not days or not post.date:
-        return True
-    published = dt.datetime.strptime(post.date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-    return (now or dt.datetime.now(dt.timezone.utc)) < published + dt.timedelta(days=days)
-
-
-def client_of(headers: dict[str, str], source_ip: str | None) -> str:
-    """A keyed hash of the poster's address. Only the hash is stored.
-
-    Behind CloudFront, API Gateway sees an edge server's address, so the
-    reader's is CloudFront's ``CloudFront-Viewer-Address``; but anyone calling
-    API Gateway directly can send that header too, with a new address each
-    time. It counts only on requests that carry the secret our distribution
-    adds (``config.ORIGIN_HEADER``); any other request is the caller's own.
-    """
-    address = source_ip
-    if through_our_cdn(headers):
-        address = (headers.get("cloudfront-viewer-address") or "").rsplit(":", 1)[0] or source_ip
-    return _sign(f"client|{address or 'unknown'}")[:20]
-
-
-def through_our_cdn(headers: dict[str, str]) -> bool:
-    """The request came through our CloudFront distribution (it carries the stack's origin secret)."""
-    sent = headers.get(config.ORIGIN_HEADER) or ""
-    secret = config.current().origin_secret
-    return bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
-
-
-def take_rate_slot(client: str, now: float | None = None) -> None:
-    """Count one comment against ``client``'s window (1 UpdateItem).
-
-    :raise Refused: 429, the client posted RATE_LIMIT comments in this window already.
-    """
-    now = time.time() if now is None else now
-    window = int(now // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS)
-    counter = RateLimit(keys.rate_limit_pk(client), str(window))
-    try:
-        counter.update(actions=[RateLimit.hits.add(1), RateLimit.expires.set(window + 2 * RATE_WINDOW_SECONDS)],
-                       condition=RateLimit.hits.does_not_exist() | (RateLimit.hits < RATE_LIMIT))
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        wait = window + RATE_WINDOW_SECONDS - int(now)
-        raise Refused(429, "Too many comments", f"You have posted {RATE_LIMIT} comments in the last "
-                      f"{RATE_WINDOW_SECONDS // 60} minutes. Please wait {max(1, wait // 60)} minutes and "
-                      "post again.") from exc
-
-
 def submit(slug: str, submission: Submission, client: str, now: dt.datetime | None = None) -> Comment:
     """Store a checked submission as pending (1 PutItem; 1 GetItem more for a reply).
 
@@ -249,7 +80,7 @@ def submit(slug: str, submission: Submission, client: str, now: dt.datetime | No
     if submission.parent:
         replied = approved(slug, submission.parent)
         if replied is None:
-            raise Refused(400, "Your reply was not posted", "The comment you replied to is not there any more.")
+            raise Refused("reply_gone", 400, "Your reply was not posted", "The comment you replied to is not there any more.")
         parent = replied.id
     comment_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}"
     comment = Comment(PENDING, comment_id, id=comment_id, slug=slug, parent=parent, name=submission.name,
@@ -289,10 +120,7 @@ def tell_moderators(comment: Comment, title: str, url: str) -> bool:
 
 def approved(slug: str, comment_id: str) -> Comment | None:
     """A top-level approved comment of ``slug`` (1 GetItem)."""
-    try:
-        return Comment.get(keys.comments_pk(slug), comment_id)
-    except DoesNotExist:
-        return None
+    return Comment.get_or_none(keys.comments_pk(slug), comment_id)
 
 
 def page(slug: str, cursor: str | None = None) -> Page:
@@ -355,7 +183,7 @@ def approve(comment_id: str) -> Comment:
     def writes(txn: TransactWrite) -> None:
         txn.save(shown, condition=Comment.pk.does_not_exist())
         txn.delete(comment, condition=Comment.pk.exists())
-        txn.update(Post(*Post.key_for(comment.slug)), actions=[Post.comment_count.add(1)],
+        txn.update(Post(*keys.post(comment.slug)), actions=[Post.comment_count.add(1)],
                    condition=Post.kind == "article")
 
     _transact(writes, f"approve {comment_id}", lambda: _explain_failed_approval(comment))
@@ -389,24 +217,23 @@ def delete(ref: str) -> list[Comment]:
     slug, _, comment_id = ref.rpartition("/")
     if not slug:
         for partition in (PENDING, REJECTED):
-            try:
-                comment = Comment.get(partition, comment_id)
-            except DoesNotExist:
+            comment = Comment.get_or_none(partition, comment_id)
+            if comment is None:
                 continue
             comment.delete()
             return [comment]
-        raise Refused(404, "No such comment", f"{ref}: no pending or rejected comment has this id; for an "
+        raise Refused("no_such_comment", 404, "No such comment", f"{ref}: no pending or rejected comment has this id; for an "
                       "approved one give <article slug>/<id>, as `newsroom comments list --approved` shows")
     everything = approved_of(slug)
     shown = next((c for c in everything if c.id == comment_id), None)
     if shown is None:
-        raise Refused(404, "No such comment", f"{ref}: /{slug}/ has no approved comment with this id")
+        raise Refused("no_such_comment", 404, "No such comment", f"{ref}: /{slug}/ has no approved comment with this id")
     thread = [c for c in everything if c.id == shown.id or (shown.parent is None and c.parent == shown.id)]
 
     def writes(txn: TransactWrite) -> None:
         for item in thread:
             txn.delete(item, condition=Comment.pk.exists())
-        txn.update(Post(*Post.key_for(slug)), actions=[Post.comment_count.add(-len(thread))],
+        txn.update(Post(*keys.post(slug)), actions=[Post.comment_count.add(-len(thread))],
                    condition=Post.pk.exists())
 
     _transact(writes, f"delete {ref}", lambda: None)
@@ -437,37 +264,35 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
 
     def writes(txn: TransactWrite) -> None:
         txn.save(shown, condition=Comment.pk.does_not_exist())
-        txn.update(Post(*Post.key_for(slug)), actions=[Post.comment_count.add(1)], condition=Post.kind == "article")
+        txn.update(Post(*keys.post(slug)), actions=[Post.comment_count.add(1)], condition=Post.kind == "article")
 
     def explain() -> None:
         if Comment.count(keys.comments_pk(slug), Comment.sk == sk):
-            raise Refused(409, "Already here", "already here")
-        raise Refused(404, "Article missing", f"comment {comment_id}: the article /{slug}/ is not here")
+            raise Refused("already_here", 409, "Already here", "already here")
+        raise Refused("article_missing", 404, "Article missing", f"comment {comment_id}: the article /{slug}/ is not here")
 
     try:
         _transact(writes, f"import {comment_id}", explain)
     except Refused as refusal:
-        if refusal.heading == "Already here":
+        if refusal.code == "already_here":
             return "already here"
         raise
     return "imported"
 
 
 def _pending(comment_id: str) -> Comment:
-    try:
-        return Comment.get(PENDING, comment_id)
-    except DoesNotExist:
-        raise Refused(404, "Not pending", f"{comment_id}: no pending comment has this id "
-                      "(already approved, rejected or deleted? see `newsroom comments list --all`)") from None
+    comment = Comment.get_or_none(PENDING, comment_id)
+    if comment is None:
+        raise Refused("not_pending", 404, "Not pending", f"{comment_id}: no pending comment has this id "
+                      "(already approved, rejected or deleted? see `newsroom comments list --all`)")
+    return comment
 
 
 def _explain_failed_approval(comment: Comment) -> None:
-    try:
-        post = Post.get(*Post.key_for(comment.slug))
-    except DoesNotExist:
-        post = None
+    post = Post.get_or_none(*keys.post(comment.slug))
     if post is None or post.kind != "article":
-        raise Refused(409, "Article gone", f"{comment.id}: the article /{comment.slug}/ is not published; "
+        raise Refused("article_gone", 409, "Article gone", f"{comment.id}: the article /{comment.slug}/ is not "
+                      "published; "
                       "reject or delete the comment")
     _pending(comment.id)  # raises if someone else moderated it meanwhile
 
@@ -478,23 +303,18 @@ def _fields(comment: Comment, **changes: Any) -> dict[str, Any]:
 
 
 def _transact(writes: Any, what: str, explain: Any) -> None:
-    """Run a transaction, retrying when it collides with another on the same items
-    (TransactionConflict: concurrent approvals of one article's comments); a failed
-    condition is explained by ``explain()``, which raises Refused."""
-    for attempt in range(TRANSACTION_ATTEMPTS):
+    """Run a transaction, retrying while AWS fails transiently (a TransactionConflict: concurrent
+    approvals of one article's comments); a failed condition is explained by ``explain()``, which
+    raises Refused."""
+    def attempt() -> None:
         try:
             with TransactWrite(connection=aws.dynamodb_connection()) as txn:
                 writes(txn)
-            return
         except (TransactWriteError, PutError) as exc:
-            reasons = str(getattr(exc, "cancellation_reasons", "") or exc)
-            if "ConditionalCheckFailed" in reasons:
+            if retry.condition_failed(exc):
                 explain()
-                raise Refused(409, "Changed meanwhile", f"{what}: changed by someone else; try again") from exc
-            if attempt == TRANSACTION_ATTEMPTS - 1:
-                raise
-            time.sleep(0.02 * 2 ** attempt * (1 + random.random()))
+                raise Refused("changed", 409, "Changed meanwhile", f"{what}: changed by someone else; "
+                              "try again") from exc
+            raise
 
-
-def _sign(message: str) -> str:
-    return hmac.new(config.current().cursor_secret, message.encode(), hashlib.sha256).hexdigest()[:32]
+    retry.retrying(attempt, attempts=TRANSACTION_ATTEMPTS)

@@ -24,6 +24,7 @@ from frontmatter.default_handlers import YAMLHandler
 from slugify import slugify
 
 from chalicelib import config
+from chalicelib.site_settings import MenuItem, Settings
 
 # Hard limits: a file past one is refused with a report, never truncated. The
 # counts also keep one publish within DynamoDB's 100 items per transaction.
@@ -122,32 +123,6 @@ class Category:
     description: str = ""
     menu_order: int | None = None
     parent: str | None = None
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    """One link in the header menu or footer."""
-
-    title: str
-    url: str
-    category: str | None = None  # title comes from the category's name
-    page: str | None = None  # title comes from the page's title
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The site-wide settings file."""
-
-    key: str
-    site_name: str
-    tagline: str = ""
-    menu: tuple[MenuItem, ...] | None = None  # None: Home + categories by menu_order
-    footer_links: tuple[MenuItem, ...] = ()
-    recent_posts: int = 5
-    related_posts: int = 4
-    page_size: int = 10
-    language: str = "en"
-    comments_close_after_days: int = 0  # 0: comments stay open
 
 
 ContentFile = Article | Author | Category | Settings
@@ -276,21 +251,19 @@ def parse_settings(key: str, data: bytes) -> Settings:
     meta = _load_yaml_file(key, data)
     check = _Checker(key, meta, SETTINGS_FIELDS, required={"site_name"})
     site_name = check.text("site_name", max_chars=200)
-    tagline = check.text("tagline", max_chars=500, required=False) or ""
+    tagline = check.text("tagline", max_chars=500, required=False)
     menu = check.links("menu") if "menu" in meta else None
-    footer = check.links("footer_links") if "footer_links" in meta else []
+    footer = check.links("footer_links") if "footer_links" in meta else ()
     recent = check.integer("recent_posts", minimum=0, maximum=20)
     related = check.integer("related_posts", minimum=0, maximum=8)
     page_size = check.integer("page_size", minimum=1, maximum=50)
-    language = check.text("language", max_chars=20, required=False) or "en"
+    language = check.text("language", max_chars=20, required=False) or None
     close_after = check.integer("comments_close_after_days", minimum=0, maximum=36500)
     check.raise_if_any()
-    return Settings(
-        key=key, site_name=site_name, tagline=tagline,
-        menu=tuple(menu) if menu is not None else None, footer_links=tuple(footer),
-        recent_posts=5 if recent is None else recent, related_posts=4 if related is None else related,
-        page_size=page_size or 10, language=language, comments_close_after_days=close_after or 0,
-    )
+    given = {"tagline": tagline, "menu": tuple(menu) if menu is not None else None,
+             "footer_links": tuple(footer) if footer else None, "recent_posts": recent, "related_posts": related,
+             "page_size": page_size, "language": language, "comments_close_after_days": close_after}
+    return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})
 
 
 # --- reading -----------------------------------------------------------------

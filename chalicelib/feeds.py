@@ -18,35 +18,37 @@ from xml.etree import ElementTree
 
 from chalice import Response
 
-from chalicelib import comments, pages, store, web
+from chalicelib import comments, keys, pages, store, web
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 FEED_SIZE = 20
 
 
-ARCHIVE_KINDS = ("category", "tag", "author")
+def render_site_feed(request: Any, atom: bool = False) -> Response:
+    """The whole site's feed: ``/feed/`` (RSS) or ``/feed/atom/``."""
+    return _render_feed(request, None, "", "/feed/", atom=atom)
 
 
 def render_archive_feed(request: Any, kind: str, slug: str, atom: bool = False) -> Response:
     """The feed of ``/<kind>/<slug>/``; 404 for anything that is not a category, tag or author."""
-    if kind not in ARCHIVE_KINDS:
+    if kind not in keys.ARCHIVE_KINDS:
         return pages.render_not_found(request)
-    return render_feed(request, f"{kind}#{slug}", f"/{kind}/{slug}/feed/", atom=atom)
+    return _render_feed(request, kind, slug, f"/{kind}/{slug}/feed/", atom=atom)
 
 
-def render_feed(request: Any, listing: str, path: str, atom: bool = False) -> Response:
-    """RSS 2.0 (or Atom) for an archive: the site, a category, a tag or an author."""
+def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: bool = False) -> Response:
+    """RSS 2.0 (or Atom) for an archive: the site (``kind`` None), a category, a tag or an author."""
     site = web.site_of(request)
     snapshot = store.site()
-    kind, _, slug = listing.partition("#")
-    title = snapshot["settings"]["site_name"]
+    listing = keys.archive(kind, slug) if kind else keys.HOME
+    title = snapshot.settings.site_name
     if kind == "category":
-        category = next((c for c in snapshot["categories"] if c["slug"] == slug), None)
+        category = snapshot.category(slug)
         if category is None:
             return pages.render_not_found(None, snapshot, site)
-        title = f"{category['name']} – {title}"
+        title = f"{category.name} – {title}"
     elif kind == "author":
-        name = snapshot["authors"].get(slug)
+        name = snapshot.authors.get(slug)
         if name is None:
             return pages.render_not_found(None, snapshot, site)
         title = f"{name} – {title}"
@@ -65,8 +67,8 @@ def render_feed(request: Any, listing: str, path: str, atom: bool = False) -> Re
         feed = FeedGenerator()
         feed.id(site.url(feed_path))
         feed.title(title)
-        feed.subtitle(snapshot["settings"]["tagline"] or title)
-        feed.language(snapshot["settings"]["language"])
+        feed.subtitle(snapshot.settings.tagline or title)
+        feed.language(snapshot.settings.language)
         feed.link(href=site.url(archive_path), rel="alternate")
         feed.link(href=site.url(feed_path), rel="self")
         feed.updated(_moment(max((e.updated or e.date for e in entries), default=now)))
@@ -80,12 +82,11 @@ def render_feed(request: Any, listing: str, path: str, atom: bool = False) -> Re
             item.published(_moment(entry.date))
             item.updated(_moment(entry.updated or entry.date))
             item.description(entry.summary or entry.title)
-            author = snapshot["authors"].get(entry.author) or entry.author_name
+            author = snapshot.authors.get(entry.author) or entry.author_name
             if author:
                 item.author({"name": author, "email": "newsroom@invalid"} if not atom else {"name": author})
             for category in entry.categories or []:
-                item.category(term=category, label=next(
-                    (c["name"] for c in snapshot["categories"] if c["slug"] == category), category))
+                item.category(term=category, label=snapshot.category_name(category))
         return (feed.atom_str(pretty=False) if atom else feed.rss_str(pretty=False)).decode()
 
     content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
@@ -154,13 +155,12 @@ def render_sitemap(request: Any, name: str) -> Response:
     now = pages.now_iso()
     if name == "pages":
         snapshot = store.site()
-        urls = [(site.url("/"), None)] + [(site.url(f"/category/{c['slug']}/"), None)
-                                         for c in snapshot["categories"]]
-        urls += [(site.url(link["url"]), None) for link in snapshot["footer"] + snapshot["menu"]
-                 if link["url"].startswith("/") and link["url"] != "/" and not link["url"].startswith("/category/")]
+        urls = [(site.url("/"), None)] + [(site.url(f"/category/{c.slug}/"), None) for c in snapshot.categories]
+        urls += [(site.url(link.url), None) for link in snapshot.footer + snapshot.menu
+                 if link.url.startswith("/") and link.url != "/" and not link.url.startswith("/category/")]
         parts: tuple = ("sitemap", name, pages.snapshot_version(snapshot))
     elif len(name) == 13 and name.startswith("posts-") and name[10] == "-" and pages.is_month(name[6:10], name[11:]):
-        entries = store.all_listed(f"month#{name[6:]}", now)
+        entries = store.all_listed(keys.month_listing(name[6:]), now)
         urls = [(site.url(f"/{e.slug}/"), e.updated or e.date) for e in entries]
         parts = ("sitemap", name, [(e.sk, e.updated) for e in entries])
     else:

@@ -24,32 +24,19 @@ dead-letter queue with its original body for replay.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import logging
-import random
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from botocore.exceptions import ClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
-
-from chalicelib import config, content_format, markup, publishing
-from chalicelib.aws import s3_client
+from chalicelib import articles, clock, content_format, markup, retry, revisions, terms
+from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, Author, Category, ContentError, Settings
 
 log = logging.getLogger("newsroom.ingest")
 log.setLevel(logging.INFO)
-
-APPLY_ATTEMPTS = 5  # tries per record, for lost races and throttling, before SQS redelivers
-RETRY_BASE_SECONDS = 0.05  # backoff: 0.05, 0.1, 0.2, 0.4 s (plus jitter)
-TRANSIENT_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "InternalServerError", "ServiceUnavailable", "SlowDown", "InternalError", "RequestTimeout",
-    "TransactionConflictException",
-})
 
 
 @dataclass
@@ -83,7 +70,7 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
     messages = list(messages)
     failures: list[dict[str, str]] = []
     try:
-        with publishing.one_snapshot_rebuild(run=retrying):
+        with revisions.one_snapshot_rebuild():
             for message in messages:
                 try:
                     for record in s3_records(message.get("body", "")):
@@ -127,55 +114,24 @@ def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool =
     ``force`` rewrites what the site holds even if the file looks unchanged
     (resync uses it to repair items that were changed by hand).
 
-    :raise publishing.ConcurrentChange: still losing races after APPLY_ATTEMPTS (transient).
+    :raise retry.ConcurrentChange: still losing races after retry.ATTEMPTS (transient).
     """
     started = time.perf_counter()
     if content_format.kind_of_key(key) is None:
         return _logged(Outcome(key, "ignored"), started)
-    for attempt in range(APPLY_ATTEMPTS):
-        try:
-            outcome = _apply_once(bucket, key, sequencer, force)
-            break
-        except Exception as exc:  # applying is idempotent, so a transient failure retries it whole
-            if attempt == APPLY_ATTEMPTS - 1 or not is_transient(exc):
-                raise
-            time.sleep(RETRY_BASE_SECONDS * 2 ** attempt * (1 + random.random()))
-    return _logged(outcome, started)
+    # Applying is idempotent, so a transient failure retries it whole.
+    return _logged(retry.retrying(lambda: _apply_once(ContentBucket(bucket), key, sequencer, force)), started)
 
 
-def retrying(step: Any) -> None:
-    """Run an idempotent step, retrying it like ``apply_key`` when it fails transiently."""
-    for attempt in range(APPLY_ATTEMPTS):
-        try:
-            return step()
-        except Exception as exc:
-            if attempt == APPLY_ATTEMPTS - 1 or not is_transient(exc):
-                raise
-            time.sleep(RETRY_BASE_SECONDS * 2 ** attempt * (1 + random.random()))
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True for a lost race, throttling or a 5xx from AWS: worth trying again."""
-    if isinstance(exc, (publishing.ConcurrentChange, BotoConnectionError)):
-        return True
-    code = getattr(exc, "cause_response_code", None)  # PynamoDB wraps botocore's error
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code")
-    if code == "TransactionCanceledException":
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        return any(r is not None and r.code in TRANSIENT_CODES | {"TransactionConflict"} for r in reasons)
-    return code in TRANSIENT_CODES
-
-
-def _apply_once(bucket: str, key: str, sequencer: str | None, force: bool = False) -> Outcome:
+def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: bool = False) -> Outcome:
     kind = content_format.kind_of_key(key)
-    source = publishing.get_source(key)  # read before S3: see the module docstring
-    if publishing.is_stale_event(source, sequencer):
+    source = revisions.get_source(key)  # read before S3: see the module docstring
+    if revisions.is_stale_event(source, sequencer):
         return Outcome(key, "stale", slug=source.slug if source else None)
-    data, etag = _read_object(bucket, key)
+    data, etag = bucket.read(key, content_format.MAX_FILE_BYTES)
     if data is None:
-        result = publishing.unpublish_source(key, source, sequencer)
-        delete_report(bucket, key)
+        result = _unpublish(source, sequencer)
+        bucket.delete_report(key)
         outcome = Outcome(key, "unpublished", slug=result.slug, notes=result.notes)
         if result.freed_slug:
             outcome.notes += _retry_claims(bucket, result.freed_slug)
@@ -185,11 +141,11 @@ def _apply_once(bucket: str, key: str, sequencer: str | None, force: bool = Fals
         result = _publish(bucket, parsed, source, etag, sequencer, force)
     except ContentError as error:
         problems = [str(p) for p in error.problems]
-        publishing.record_invalid(key, kind, problems, source, sequencer, etag)
+        revisions.record_invalid(key, kind, problems, source, sequencer, etag)
         write_report(bucket, key, error)
         return Outcome(key, "invalid", problems=problems)
     if not result.unchanged and (force or _may_have_report(source)):
-        delete_report(bucket, key)
+        bucket.delete_report(key)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
 
 
@@ -198,99 +154,55 @@ def _may_have_report(source: Any) -> bool:
     return source is not None and (source.status == "invalid" or bool(source.problems))
 
 
-def _publish(bucket: str, parsed: Any, source: Any, etag: str | None, sequencer: str | None,  # type: ignore[no-untyped-def]
-             force: bool):
+def _publish(bucket: ContentBucket, parsed: Any, source: Any, etag: str | None,  # type: ignore[no-untyped-def]
+             sequencer: str | None, force: bool):
     if isinstance(parsed, Article):
         rendered = markup.render_body(parsed.body, parsed.body_format)
         wanted = markup.media_images(rendered.html)
         if parsed.image and parsed.image.startswith("/media/"):
             wanted.append(parsed.image)
-        sizes = {src: size for src in wanted if (size := _media_size(bucket, src))}
+        sizes = {src: size for src in wanted if (size := bucket.image_size(src))}
         rendered = dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes))
-        return publishing.publish_article(
-            parsed, rendered, source, etag, sequencer, image_size=sizes.get(parsed.image or ""),
-            file_exists=lambda other: _object_exists(bucket, other),
-            store_body=lambda body_key, html: s3_client().put_object(
-                Bucket=bucket, Key=body_key, Body=html, ContentType="text/html; charset=utf-8"),
-            force=force)
+        return articles.publish_article(parsed, rendered, source, bucket, etag, sequencer, force=force,
+                                        image_size=sizes.get(parsed.image or ""))
     if isinstance(parsed, Author):
-        return publishing.save_author(parsed, source, etag, sequencer, force)
+        return terms.save_author(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Category):
-        return publishing.save_category(parsed, source, etag, sequencer, force)
+        return terms.save_category(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Settings):
-        return publishing.save_settings(parsed, source, etag, sequencer, force)
+        return terms.save_settings(parsed, source, etag, sequencer, force)
     raise TypeError(type(parsed))  # pragma: no cover - parse_file returns one of the above
 
 
-def _retry_claims(bucket: str, slug: str) -> list[str]:
+def _unpublish(source: Any, sequencer: str | None) -> revisions.PublishResult:
+    """Take down whatever the file published (nothing, if it published nothing)."""
+    if source is None:
+        return revisions.PublishResult(slug=None, notes=["nothing was published from this file"])
+    if source.kind in ("article", "page"):
+        return articles.unpublish(source, sequencer)
+    return terms.remove(source, sequencer)
+
+
+def _retry_claims(bucket: ContentBucket, slug: str) -> list[str]:
     """Publish files that were refused because ``slug`` was taken, now that it is free."""
     notes = []
-    for claimant in publishing.waiting_claims(slug):
-        outcome = apply_key(bucket, claimant)
+    for claimant in articles.waiting_claims(slug):
+        outcome = apply_key(bucket.name, claimant)
         if outcome.outcome != "published" or outcome.slug != slug:
-            publishing.drop_claim(slug, claimant)
+            articles.drop_claim(slug, claimant)
         notes.append(f"/{slug}/ is free: {claimant} {outcome.outcome}")
     return notes
 
 
-def _read_object(bucket: str, key: str) -> tuple[bytes | None, str | None]:
-    try:
-        response = s3_client().get_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return None, None
-        raise
-    # Read one byte past the limit: a huge file is refused without loading it whole.
-    data = response["Body"].read(content_format.MAX_FILE_BYTES + 1)
-    return data, response.get("ETag", "").strip('"') or None
-
-
-def _media_size(bucket: str, src: str) -> tuple[int, int] | None:
-    """Width and height of an image in the bucket's media/ prefix, from its first 64 KiB."""
-    import imagesize
-
-    key = urllib.parse.unquote(src.lstrip("/"))
-    try:
-        head = s3_client().get_object(Bucket=bucket, Key=key, Range="bytes=0-65535")["Body"].read()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "InvalidRange"):
-            return None
-        raise
-    width, height = imagesize.get(io.BytesIO(head))
-    return (width, height) if width > 0 and height > 0 else None
-
-
-def _object_exists(bucket: str, key: str) -> bool:
-    try:
-        s3_client().head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-            return False
-        raise
-    return True
-
-
-def report_key(key: str) -> str:
-    """Where the error report for ``key`` is written."""
-    return f"{config.REPORTS_PREFIX}{key}.json"
-
-
-def write_report(bucket: str, key: str, error: ContentError) -> None:
+def write_report(bucket: ContentBucket, key: str, error: ContentError) -> None:
     """Leave a report an editor can read next to the content, naming file, field and problem."""
-    report = {
+    bucket.write_report(key, {
         "file": key,
         "status": "not published",
         "problems": [{"field": p.field, "problem": p.message, "line": p.line} for p in error.problems],
         "message": str(error),
-        "at": publishing.now_iso(),
-    }
-    s3_client().put_object(Bucket=bucket, Key=report_key(key), ContentType="application/json",
-                           Body=json.dumps(report, indent=2, ensure_ascii=False).encode())
-
-
-def delete_report(bucket: str, key: str) -> None:
-    """Clear the report for ``key``: the file is fine now, or gone."""
-    s3_client().delete_object(Bucket=bucket, Key=report_key(key))
+        "at": clock.now_iso(),
+    })
 
 
 def _logged(outcome: Outcome, started: float) -> Outcome:

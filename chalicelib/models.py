@@ -28,7 +28,7 @@ A category page, an author page or the home page is one Query of its listing
 (plus the cached snapshot); an article page is one GetItem (plus the cached
 snapshot). Listings are explicit items rather than a GSI because an article
 sits in several categories and tags, and a GSI cannot index list elements.
-The listing sort key starts with the ISO date, so "newest first, nothing in
+Every key is spelled by ``keys``. The listing sort key starts with the ISO date, so "newest first, nothing in
 the future" is a key condition. ``infra/template.yaml`` declares the same
 table; tests/unit/test_schema.py keeps the two equal.
 """
@@ -43,10 +43,13 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from typing import Any
+
 from pynamodb.connection import TableConnection
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib import aws, config
+from chalicelib import aws, config, keys
 
 
 class _TableFromSettings(type):
@@ -68,6 +71,14 @@ class _TableItem(Model):
         table = super()._get_connection()
         table.connection._client = aws.dynamodb_connection().client
         return table
+
+    @classmethod
+    def get_or_none(cls, pk: str, sk: str, consistent_read: bool = False, **options: Any) -> Any:
+        """The item at (pk, sk), or None if there is none (1 GetItem)."""
+        try:
+            return cls.get(pk, sk, consistent_read=consistent_read, **options)
+        except DoesNotExist:
+            return None
 
     class Meta(metaclass=_TableFromSettings):
         # Region and endpoint are the client's (chalicelib.aws); these only stop PynamoDB
@@ -109,10 +120,7 @@ class Post(_TableItem):
     comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (comments.py)
     comments_open = BooleanAttribute(default=True)  # front matter ``comments: false`` closes them
 
-    @staticmethod
-    def key_for(path: str) -> tuple[str, str]:
-        """The (pk, sk) of the post served at ``/<path>/``."""
-        return f"post#{path}", "post"
+    key_for = staticmethod(keys.post)  # the (pk, sk) of the post served at /<path>/
 
 
 class Listing(_TableItem):
@@ -128,12 +136,6 @@ class Listing(_TableItem):
     image = UnicodeAttribute(null=True)
     updated = UnicodeAttribute(null=True)  # last modification, for sitemaps and feeds
     label = UnicodeAttribute(null=True)  # tag listings: the tag's name as written
-
-
-# What a site shows before anyone has uploaded settings/site.yaml.
-DEFAULT_SETTINGS = {"site_name": "Newsroom", "tagline": "", "menu": None, "footer_links": [],
-                    "recent_posts": 5, "related_posts": 4, "page_size": 10, "language": "en",
-                    "comments_close_after_days": 0}
 
 
 class SiteSnapshot(_TableItem):

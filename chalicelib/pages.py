@@ -35,7 +35,9 @@ import jinja2.bccache
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, comments, config, paging, store, web
+from chalicelib import bodies, comment_rules, comments, config, keys, paging, store, web
+from chalicelib.clock import now_iso
+from chalicelib.snapshot import Link, Snapshot
 from chalicelib.web import Site
 
 log = logging.getLogger("newsroom.pages")
@@ -104,28 +106,23 @@ def json_ld(data: dict[str, Any]) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def now_iso() -> str:
-    """The current time as items store it."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def _chrome(site: Site, snapshot: dict[str, Any], now: str) -> dict[str, Any]:
+def _chrome(site: Site, snapshot: Snapshot, now: str) -> dict[str, Any]:
     """What every page shows around its content: header, menu, widgets, footer."""
-    settings = snapshot["settings"]
+    settings = snapshot.settings
     return {
         "site": settings,
         "base": site.base,
         "stylesheet": site.link(f"/static/style.{web.code_version()}.css"),
-        "menu": [{**item, "url": _local(site, item["url"])} for item in snapshot["menu"]],
-        "footer": [{**item, "url": _local(site, item["url"])} for item in snapshot["footer"]],
-        "categories": snapshot["categories"],
-        "recent": [r for r in snapshot["recent"] if r["date"] <= now][: settings["recent_posts"]],
-        "category_names": {c["slug"]: c["name"] for c in snapshot["categories"]},
-        "author_names": snapshot["authors"],
+        "menu": [Link(item.title, _local(site, item.url)) for item in snapshot.menu],
+        "footer": [Link(item.title, _local(site, item.url)) for item in snapshot.footer],
+        "categories": snapshot.categories,
+        "recent": [r for r in snapshot.recent if r.date <= now][: settings.recent_posts],
+        "category_names": {c.slug: c.name for c in snapshot.categories},
+        "author_names": snapshot.authors,
         "home_url": site.url("/"),
         "search_query": "",
     }
@@ -135,9 +132,9 @@ def _local(site: Site, url: str) -> str:
     return site.base + url if url.startswith("/") else url
 
 
-def snapshot_version(snapshot: dict[str, Any]) -> str:
+def snapshot_version(snapshot: Snapshot) -> str:
     """When the site snapshot was built: part of every page's ETag."""
-    return snapshot.get("built_at", "")
+    return snapshot.built_at
 
 
 # --- archives ---------------------------------------------------------------------
@@ -148,21 +145,21 @@ def render_home(request: Any) -> Response:
     if site.query.get("s") is not None:
         return render_search(request, site.query.get("s", ""))
     snapshot = store.site()
-    settings = snapshot["settings"]
-    return _archive(site, snapshot, "home", canonical="/", heading=None, title=None,
-                    description=settings["tagline"] or settings["site_name"], feed="/feed/")
+    settings = snapshot.settings
+    return _archive(site, snapshot, keys.HOME, canonical="/", heading=None, title=None,
+                    description=settings.tagline or settings.site_name, feed="/feed/")
 
 
 def render_category(request: Any, slug: str) -> Response:
     """A category archive. :raise 404: no such category."""
     site = web.site_of(request)
     snapshot = store.site()
-    category = next((c for c in snapshot["categories"] if c["slug"] == slug), None)
+    category = snapshot.category(slug)
     if category is None:
         return render_not_found(request, snapshot)
-    return _archive(site, snapshot, f"category#{slug}", canonical=f"/category/{slug}/",
-                    heading=category["name"], title=category["name"],
-                    description=category["description"] or f"{category['name']}: latest articles",
+    return _archive(site, snapshot, keys.category_listing(slug), canonical=f"/category/{slug}/",
+                    heading=category.name, title=category.name,
+                    description=category.description or f"{category.name}: latest articles",
                     feed=f"/category/{slug}/feed/")
 
 
@@ -170,7 +167,7 @@ def render_tag(request: Any, slug: str) -> Response:
     """A tag archive (the name comes with the listing: no extra read). :raise 404: no such tag."""
     site = web.site_of(request)
     snapshot = store.site()
-    return _archive(site, snapshot, f"tag#{slug}", canonical=f"/tag/{slug}/", heading=None, title=None,
+    return _archive(site, snapshot, keys.tag_listing(slug), canonical=f"/tag/{slug}/", heading=None, title=None,
                     description=None, feed=f"/tag/{slug}/feed/", label_from_entries="Tag: ")
 
 
@@ -181,7 +178,7 @@ def render_author(request: Any, slug: str) -> Response:
     author = store.author(slug)
     if author is None:
         return render_not_found(request, snapshot)
-    return _archive(site, snapshot, f"author#{slug}", canonical=f"/author/{slug}/",
+    return _archive(site, snapshot, keys.author_listing(slug), canonical=f"/author/{slug}/",
                     heading=f"Author: {author.name}", title=author.name,
                     description=author.bio or f"Articles by {author.name}", feed=f"/author/{slug}/feed/",
                     extra_etag=(author.name, author.bio))
@@ -199,14 +196,14 @@ def render_date_archive(request: Any, year: str, month: str | None = None) -> Re
     site = web.site_of(request)
     snapshot = store.site()
     if month is None:
-        name, path, heading = f"year#{year}", f"/{year}/", f"Archive: {year}"
+        name, path, heading = keys.year_listing(year), f"/{year}/", f"Archive: {year}"
     else:
-        name, path, heading = f"month#{year}-{month}", f"/{year}/{month}/", f"Archive: {MONTHS[int(month) - 1]} {year}"
+        name, path, heading = keys.month_listing(f"{year}-{month}"), f"/{year}/{month}/", f"Archive: {MONTHS[int(month) - 1]} {year}"
     return _archive(site, snapshot, name, canonical=path, heading=heading, title=heading,
                     description=heading, feed=None, empty_is_404=True)
 
 
-def _archive(site: Site, snapshot: dict[str, Any], listing: str, canonical: str, heading: str | None,
+def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, heading: str | None,
              title: str | None, description: str | None, feed: str | None, empty_is_404: bool = False,
              label_from_entries: str | None = None, extra_etag: tuple = ()) -> Response:
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
@@ -214,7 +211,7 @@ def _archive(site: Site, snapshot: dict[str, Any], listing: str, canonical: str,
     now = now_iso()
     after, before = site.query.get("after"), site.query.get("before")
     try:
-        page = store.listing_page(listing, snapshot["settings"]["page_size"], now,
+        page = store.listing_page(listing, snapshot.settings.page_size, now,
                                   after=paging.decode(listing, after) if after else None,
                                   before=paging.decode(listing, before) if before else None)
     except paging.BadCursor:
@@ -288,7 +285,7 @@ def render_post(request: Any, path: str) -> Response:
         related = [r for r in post.related or [] if r["date"] <= now and r["slug"] != post.slug]
         return _render(
             "blog/article.html", **common, author_name=author_name, primary_category=primary,
-            breadcrumb=breadcrumb, related=related[: snapshot["settings"]["related_posts"]],
+            breadcrumb=breadcrumb, related=related[: snapshot.settings.related_posts],
             tags=post.tags or [], structured_data=_news_article(site, snapshot, post, author_name, image_url),
             **discussion,
         )
@@ -301,7 +298,7 @@ def render_post(request: Any, path: str) -> Response:
 
 # --- comments --------------------------------------------------------------------
 
-def _discussion(site: Site, post: Any, snapshot: dict[str, Any]) -> dict[str, Any]:
+def _discussion(site: Site, post: Any, snapshot: Snapshot) -> dict[str, Any]:
     """The comments section of an article: a page of approved comments (1 Query, only when it
     has any), the form while comments are open, and the note shown after posting."""
     cursor = site.query.get("comments")
@@ -309,16 +306,16 @@ def _discussion(site: Site, post: Any, snapshot: dict[str, Any]) -> dict[str, An
         shown = comments.page(post.slug, cursor) if post.comment_count or cursor else comments.Page()
     except paging.BadCursor:
         return {"bad_cursor": True}
-    is_open = comments.is_open(post, snapshot["settings"])
+    is_open = comment_rules.is_open(post, snapshot.settings)
     return {
         "threads": shown.threads,
         "later_comments": site.link(f"/{post.slug}/", comments=shown.next_cursor) if shown.next_cursor else None,
         "comments_open": is_open,
-        "comment_token": comments.form_token(post.slug) if is_open else None,
+        "comment_token": comment_rules.form_token(post.slug) if is_open else None,
         "comment_notice": site.query.get("comment") == "pending",
         "comments_feed": site.link(f"/{post.slug}/comments/feed/"),
-        "limits": {"name": comments.MAX_NAME_CHARS, "email": comments.MAX_EMAIL_CHARS,
-                   "text": comments.MAX_TEXT_CHARS},
+        "limits": {"name": comment_rules.MAX_NAME_CHARS, "email": comment_rules.MAX_EMAIL_CHARS,
+                   "text": comment_rules.MAX_TEXT_CHARS},
     }
 
 
@@ -339,38 +336,24 @@ def submit_comment(request: Any, slug: str) -> Response:
     if post is None or post.kind != "article" or post.draft or (post.date and post.date > now_iso()):
         return render_not_found(None, snapshot, site)
     try:
-        if not comments.from_own_pages(site.headers, site.origin):
-            raise comments.Refused(403, "Comment refused", "The form was not sent from this site's pages. "
-                                   "Open the article, reload it and post your comment from there.")
-        form = comments.parse_form(request.raw_body)
-        if not comments.token_valid(slug, form.get("token", "")):
-            raise comments.Refused(403, "The form has expired", "The page you posted from is too old. Copy "
-                                   "your comment, reload the article and post it again.")
-        if form.get(comments.HONEYPOT):
-            raise comments.Refused(400, "Comment refused", "A field that people do not see was filled in, so "
-                                   "the comment looks automated. If you are a person, reload the article and "
-                                   "post again, leaving that field empty.")
-        if not comments.is_open(post, snapshot["settings"]):
-            raise comments.Refused(403, "Comments are closed", "This article no longer takes comments.")
-        submission = comments.check_fields(form)
         identity = (request.context or {}).get("identity") or {}
-        client = comments.client_of(site.headers, identity.get("sourceIp"))
-        comments.take_rate_slot(client)
+        submission, client = comment_rules.accept(post, snapshot.settings, site.headers, site.origin,
+                                                  request.raw_body, identity.get("sourceIp"))
         comment = comments.submit(slug, submission, client)
-    except comments.Refused as refusal:
+    except comment_rules.Refused as refusal:
         return render_refusal(site, snapshot, post, refusal)
     comments.tell_moderators(comment, post.title or slug, site.url(f"/{slug}/"))
     location = site.link(f"/{slug}/", comment="pending") + "#comments"
     return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": web.NO_STORE})
 
 
-def render_refusal(site: Site, snapshot: dict[str, Any], post: Any, refusal: comments.Refused) -> Response:
+def render_refusal(site: Site, snapshot: Snapshot, post: Any, refusal: comment_rules.Refused) -> Response:
     """Why a comment was not accepted, and the way back to the article."""
     context = {**_chrome(site, snapshot, now_iso()), "page_title": refusal.heading, "heading": refusal.heading,
                "message": refusal.message, "problems": refusal.problems, "robots": "noindex", "canonical": None,
                "back": site.link(f"/{post.slug}/") + "#respond", "back_title": post.title}
-    headers = {"Retry-After": str(comments.RATE_WINDOW_SECONDS)} if refusal.status == 429 else None
-    return web.respond(site, lambda: _render("site/refused.html", **context), ("refused", refusal.heading),
+    headers = {"Retry-After": str(comment_rules.RATE_WINDOW_SECONDS)} if refusal.status == 429 else None
+    return web.respond(site, lambda: _render("site/refused.html", **context), ("refused", refusal.code),
                        status=refusal.status, cache=web.NO_STORE, extra_headers=headers)
 
 
@@ -380,7 +363,7 @@ def _absolute(site: Site, url: str | None) -> str | None:
     return site.url(url) if url.startswith("/") else url
 
 
-def _news_article(site: Site, snapshot: dict[str, Any], post: Any, author_name: str | None,
+def _news_article(site: Site, snapshot: Snapshot, post: Any, author_name: str | None,
                   image: str | None) -> dict[str, Any]:
     """schema.org NewsArticle for search engines."""
     data: dict[str, Any] = {
@@ -390,7 +373,7 @@ def _news_article(site: Site, snapshot: dict[str, Any], post: Any, author_name: 
         "datePublished": post.date,
         "dateModified": post.updated or post.date,
         "mainEntityOfPage": site.url(f"/{post.slug}/"),
-        "publisher": {"@type": "Organization", "name": snapshot["settings"]["site_name"], "url": site.url("/")},
+        "publisher": {"@type": "Organization", "name": snapshot.settings.site_name, "url": site.url("/")},
     }
     if post.summary:
         data["description"] = post.summary
@@ -430,7 +413,7 @@ def render_search(request: Any, query: str | None = None) -> Response:
     except ValueError:
         page_number = 1
     hits = store.search(query, now) if query else []
-    size = snapshot["settings"]["page_size"]
+    size = snapshot.settings.page_size
     shown = hits[(page_number - 1) * size: page_number * size]
     more = len(hits) > page_number * size
     context = {
@@ -448,13 +431,13 @@ def render_search(request: Any, query: str | None = None) -> Response:
 
 # --- errors -----------------------------------------------------------------------
 
-def render_not_found(request: Any, snapshot: dict[str, Any] | None = None, site: Site | None = None) -> Response:
+def render_not_found(request: Any, snapshot: Snapshot | None = None, site: Site | None = None) -> Response:
     """The 404 page, with the site's menu and widgets."""
     return render_error(site or web.site_of(request), snapshot, 404, "Page not found",
                         "Sorry, there is nothing at this address.")
 
 
-def render_error(site: Site, snapshot: dict[str, Any] | None, status: int, heading: str, message: str,
+def render_error(site: Site, snapshot: Snapshot | None, status: int, heading: str, message: str,
                  first_page: str | None = None) -> Response:
     """An error page with the site's chrome."""
     snapshot = snapshot if snapshot is not None else store.site()

@@ -13,31 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib import config, keys, search as search_terms
-from chalicelib.models import DEFAULT_SETTINGS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot
-
-EMPTY_SITE: dict[str, Any] = {
-    "settings": DEFAULT_SETTINGS,
-    "menu": [{"title": "Home", "url": "/"}],
-    "footer": [],
-    "categories": [],
-    "authors": {},
-    "recent": [],
-}
+from chalicelib import config, keys, search as search_terms, snapshot
+from chalicelib.models import AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot
+from chalicelib.snapshot import Snapshot
 
 _site_cache: dict[str, Any] = {"data": None, "expires": 0.0}
 
 
-def site() -> dict[str, Any]:
+def site() -> Snapshot:
     """The site snapshot, from the warm cache when fresh (0 or 1 GetItem)."""
     now = time.monotonic()
     if _site_cache["data"] is None or now >= _site_cache["expires"]:
-        try:
-            data = SiteSnapshot.get(*keys.SITE_SNAPSHOT).data
-        except DoesNotExist:
-            data = EMPTY_SITE
+        item = SiteSnapshot.get_or_none(*keys.SITE_SNAPSHOT)
+        data = Snapshot.from_data(item.data) if item is not None else snapshot.EMPTY
         _site_cache.update(data=data, expires=now + config.current().site_cache_seconds)
     return _site_cache["data"]
 
@@ -49,18 +37,12 @@ def clear_site_cache() -> None:
 
 def post_at(path: str) -> Post | None:
     """The article, page or redirect served at ``/<path>/`` (1 GetItem)."""
-    try:
-        return Post.get(*keys.post(path))
-    except DoesNotExist:
-        return None
+    return Post.get_or_none(*keys.post(path))
 
 
 def author(slug: str) -> AuthorItem | None:
     """An author's name and bio (1 GetItem)."""
-    try:
-        return AuthorItem.get(*keys.author(slug))
-    except DoesNotExist:
-        return None
+    return AuthorItem.get_or_none(*keys.author(slug))
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from chalicelib import config
+from chalicelib import config, keys
 from chalicelib.content_format import ContentError, Problem, kind_of_key, parse_file
 
 @dataclass(frozen=True)
@@ -50,9 +50,9 @@ def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:
     return out
 
 
-def ordered(keys: Any) -> list[str]:
+def ordered(bucket_keys: Any) -> list[str]:
     """Keys in the order ingest should see them (media before the articles that show it)."""
-    return sorted(keys, key=config.apply_rank)
+    return sorted(bucket_keys, key=config.apply_rank)
 
 
 def upload(s3: Any, bucket: str, files: dict[str, bytes],
@@ -81,9 +81,9 @@ def wait_live(uploaded: dict[str, str], timeout: float = 60.0, interval: float =
     done: dict[str, Status] = {}
     deadline = time.monotonic() + timeout
     while waiting:
-        keys = list(waiting)
-        for batch in (keys[i:i + 100] for i in range(0, len(keys), 100)):
-            for source in Source.batch_get([("source", key) for key in batch]):
+        pending = list(waiting)
+        for batch in (pending[i:i + 100] for i in range(0, len(pending), 100)):
+            for source in Source.batch_get([keys.source(key) for key in batch]):
                 wanted = waiting.get(source.sk)
                 if source.refused_etag == wanted and source.problems:
                     status = Status(source.sk, "refused", "; ".join(source.problems))
@@ -129,9 +129,8 @@ def _status(source: Any) -> Status:
     if source.kind in ("article", "page") and source.slug:
         from chalicelib.models import Post
 
-        try:
-            post = Post.get(*Post.key_for(source.slug), attributes_to_get=["draft"])
-        except Post.DoesNotExist:
+        post = Post.get_or_none(*keys.post(source.slug), attributes_to_get=["draft"])
+        if post is None:
             return Status(source.sk, "refused", "published nothing (is the slug owned by another file?)")
         if post.draft:
             return Status(source.sk, "draft", f"/{source.slug}/ (a draft: not shown)")

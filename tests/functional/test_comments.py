@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from chalicelib import comments, publishing
+from chalicelib import articles, comment_rules, comments
 from chalicelib.models import Comment, Post, RateLimit
 from newsroom.cli import main as newsroom
 from tests.functional.test_ingest import article
@@ -151,7 +151,7 @@ def test_the_count_survives_republishing_and_a_racing_approval(blog, monkeypatch
     comments.approve(early)
     post(blog, text="Approved during the update", ip="198.51.100.1")
     [racing] = pending_ids()
-    original, raced = publishing.get_post, []
+    original, raced = articles.get_post, []
 
     def get_post_then_approve(slug):  # type: ignore[no-untyped-def]
         found = original(slug)
@@ -159,7 +159,7 @@ def test_the_count_survives_republishing_and_a_racing_approval(blog, monkeypatch
             raced.append(comments.approve(racing))  # lands between ingest's read and its write
         return found
 
-    monkeypatch.setattr(publishing, "get_post", get_post_then_approve)
+    monkeypatch.setattr(articles, "get_post", get_post_then_approve)
     blog.put(f"articles/{SLUG}.md", article(title="Tehran markets rally again", categories="[Tehran]"))
     assert blog.ingest() == {"batchItemFailures": []}
     assert raced and count() == 2
@@ -199,7 +199,7 @@ def test_concurrent_posts_and_approvals_keep_the_count_exact(blog):
 def test_front_matter_closes_comments(blog):
     page = text(blog.get("/closed/"))
     assert "Comments are closed." in page and "Leave a comment" not in page
-    refused = post(blog, slug="closed", token=comments.form_token("closed"))
+    refused = post(blog, slug="closed", token=comment_rules.form_token("closed"))
     assert refused.status_code == 403 and "Comments are closed" in text(refused)
     assert pending_ids() == []
 
@@ -210,7 +210,7 @@ def test_the_site_closes_comments_on_articles_older_than_its_setting(blog):
     assert blog.ingest() == {"batchItemFailures": []}
     assert "Comments are closed." in text(blog.get(f"/{SLUG}/"))  # dated 2024-03-01
     assert "Leave a comment" in text(blog.get("/fresh/"))
-    assert post(blog, slug=SLUG, token=comments.form_token(SLUG)).status_code == 403
+    assert post(blog, slug=SLUG, token=comment_rules.form_token(SLUG)).status_code == 403
     assert post(blog, slug="fresh").status_code == 303
 
 
@@ -273,13 +273,13 @@ def test_a_comment_is_kept_when_the_editors_cannot_be_told(blog, editors_inbox, 
 # --- abuse protection -----------------------------------------------------------------
 
 def test_rate_limit_per_client_with_a_clear_page(blog):
-    for n in range(comments.RATE_LIMIT):
+    for n in range(comment_rules.RATE_LIMIT):
         assert post(blog, text=f"Comment {n}").status_code == 303
     refused = post(blog, text="One too many")
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
     assert "Too many comments" in text(refused) and "Please wait" in text(refused)
-    assert len(pending_ids()) == comments.RATE_LIMIT
+    assert len(pending_ids()) == comment_rules.RATE_LIMIT
     assert post(blog, text="Someone else", ip="198.51.100.20").status_code == 303
     windows = list(RateLimit.scan(RateLimit.pk.startswith("ratelimit#")))
     assert windows and all(w.expires > time.time() for w in windows)  # DynamoDB's TTL removes them
@@ -290,17 +290,17 @@ def test_rate_limit_per_client_with_a_clear_page(blog):
 def test_a_made_up_viewer_address_does_not_escape_the_rate_limit(blog, origin_header):
     """Someone calling API Gateway directly, sending a new CloudFront-Viewer-Address each time, is
     counted by the address they call from: only our distribution's requests carry the secret."""
-    for n in range(comments.RATE_LIMIT):
+    for n in range(comment_rules.RATE_LIMIT):
         sent = post(blog, text=f"Comment {n}", ip=f"198.51.100.{n}", headers={"X-Newsroom-Origin": origin_header})
         assert sent.status_code == 303
     refused = post(blog, text="One too many", ip="198.51.100.99", headers={"X-Newsroom-Origin": origin_header})
     assert refused.status_code == 429 and "Too many comments" in text(refused)
-    assert len(pending_ids()) == comments.RATE_LIMIT
+    assert len(pending_ids()) == comment_rules.RATE_LIMIT
 
 
 def test_without_a_distribution_no_viewer_address_is_trusted(blog, settings):
     settings(origin_secret="")  # a stage without CloudFront, or chalice local
-    for n in range(comments.RATE_LIMIT):
+    for n in range(comment_rules.RATE_LIMIT):
         assert post(blog, text=f"Comment {n}", ip=f"198.51.100.{n}").status_code == 303
     assert post(blog, text="One too many", ip="198.51.100.99").status_code == 429
 
@@ -330,8 +330,8 @@ def test_csrf_the_same_site_referer_is_enough_when_origin_is_absent(blog):
 
 @pytest.mark.parametrize("token", [
     "", "garbage", "1700000000.0123456789abcdef0123456789abcdef",
-    comments.form_token("closed"),  # another article's form
-    comments.form_token(SLUG, now=time.time() - 4 * 86400),  # expired
+    comment_rules.form_token("closed"),  # another article's form
+    comment_rules.form_token(SLUG, now=time.time() - 4 * 86400),  # expired
 ], ids=["missing", "malformed", "forged", "other-article", "expired"])
 def test_csrf_forged_or_stale_form_tokens_are_refused(blog, token):
     refused = post(blog, token=token)
@@ -340,7 +340,7 @@ def test_csrf_forged_or_stale_form_tokens_are_refused(blog, token):
 
 
 def test_the_form_token_lasts_longer_than_a_cached_page(blog):
-    assert post(blog, token=comments.form_token(SLUG, now=time.time() - 2 * 86400)).status_code == 303
+    assert post(blog, token=comment_rules.form_token(SLUG, now=time.time() - 2 * 86400)).status_code == 303
 
 
 @pytest.mark.parametrize("fields, problem", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from chalicelib import aws, models, publishing
+from chalicelib import aws, models
 
 
 def test_every_model_and_transactions_share_one_dynamodb_client():
@@ -12,7 +12,6 @@ def test_every_model_and_transactions_share_one_dynamodb_client():
                   if issubclass(m, models._TableItem) and m is not models._TableItem]
     assert len(item_types) >= 10
     clients = {id(m._get_connection().connection.client) for m in item_types}
-    clients.add(id(publishing._connection().client))
     assert clients == {id(aws.dynamodb_connection().client)}
 
 

@@ -46,3 +46,24 @@ def test_bucket_notifications_cover_exactly_the_ingested_prefixes():
     prefixes = {q["Filter"]["S3Key"]["Rules"][0]["Value"] for q in queue_configs}
     assert prefixes == set(config.INGESTED_PREFIXES)
     assert config.REPORTS_PREFIX not in prefixes
+
+
+def test_all_models_lists_every_item_type():
+    import inspect
+
+    item_types = {m for _, m in inspect.getmembers(models, inspect.isclass)
+                  if issubclass(m, models._TableItem) and m is not models._TableItem}
+    assert item_types == set(models.ALL_MODELS)
+    assert {models.Comment, models.RateLimit} <= item_types
+
+
+def test_only_keys_spells_a_key():
+    """Every partition key, sort key and listing name is built by chalicelib/keys.py."""
+    import re
+
+    spelled = re.compile(r"""f?["'](list|claim|refs|comments|term|ratelimit|post|category|tag|author|year|month)#""")
+    offenders = [f"{path.name}:{n}" for path in sorted((PROJECT_DIR / "chalicelib").glob("*.py"))
+                 if path.name != "keys.py"
+                 for n, line in enumerate(path.read_text().splitlines(), 1)
+                 if spelled.search(line) and not line.lstrip().startswith(("#", "``"))]
+    assert offenders == []

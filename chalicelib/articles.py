@@ -1,0 +1,266 @@
+"""Write articles and static pages: the post, its archive listings, its redirects, its claims.
+
+Input is a parsed file from ``content_format`` and its body already
+rendered by ``markup``; output is items in the table (``models``). Nothing
+here reads S3 or renders Markdown: what a rule needs to know of the bucket
+(does another file still exist? where does an oversized body go?) it asks
+the ``ContentBucket`` that ingest passes in.
+
+Rules an editor can rely on (docs/content-format.md):
+- a slug belongs to the first file that claimed it, while that file exists;
+  a second file claiming it is refused with a report and published as soon
+  as the slug is free (so moving a file works in either event order);
+- changing an article's slug moves it, and its old URL answers 301;
+- ``aliases`` answer 301 to the article, unless a real article owns that URL.
+
+Each change is one transaction with the file's Source (``revisions``); the
+links to and from other articles (``links``), the search index and the site
+snapshot follow after it.
+"""
+
+from __future__ import annotations
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import bodies, clock, keys, links, revisions, search, terms
+from chalicelib.bucket import ContentBucket
+from chalicelib.content_format import Article, ContentError, Problem
+from chalicelib.markup import RenderedBody
+from chalicelib.models import Claim, Comment, Listing, Month, Post, SearchTerm, Source
+from chalicelib.revisions import PublishResult
+
+
+def approved_comments(slug: str) -> int:
+    """How many approved comments an article has (a Query; for an article coming back after removal)."""
+    return Comment.count(keys.comments_pk(slug))
+
+
+def get_post(path: str) -> Post | None:
+    """The post item at ``/<path>/``, or None."""
+    return Post.get_or_none(*keys.post(path), consistent_read=True)
+
+
+def listing_names(post: Post) -> list[str]:
+    """Every archive an article appears in; none for drafts, pages and redirects."""
+    if post.kind != "article" or post.draft or not post.date:
+        return []
+    names = [keys.HOME, keys.year_listing(post.date[:4]), keys.month_listing(post.date[:7])]
+    names += [keys.category_listing(c) for c in post.categories or []]
+    names += [keys.tag_listing(slug) for slug, _ in post.tags or []]
+    if post.author:
+        names.append(keys.author_listing(post.author))
+    return names
+
+
+def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
+    if post is None:
+        return {}
+    sk = keys.listing_sk(post.date, post.slug)
+    tag_names = dict(post.tags or [])
+    return {
+        (keys.listing_pk(name), sk): Listing(
+            keys.listing_pk(name), sk, slug=post.slug, title=post.title, date=post.date,
+            summary=post.summary, author=post.author, author_name=post.author_name,
+            categories=post.categories, image=post.image, updated=post.updated or post.date,
+            label=tag_names.get(keys.tag_of(name) or ""),
+        )
+        for name in listing_names(post)
+    }
+
+
+def publish_article(article: Article, body: RenderedBody, source: Source | None, bucket: ContentBucket,
+                    etag: str | None = None, sequencer: str | None = None, force: bool = False,
+                    image_size: tuple[int, int] | None = None) -> PublishResult:
+    """Publish (or update) an article or page from one file.
+
+    ``source`` is the file's Source as read *before* the file was read from
+    S3 (``revisions.get_source``): committing is conditional on it, which is
+    what makes a slower ingest of an older read lose. ``bucket`` says whether
+    another file still exists, and keeps an oversized body.
+
+    :raise ContentError: the slug belongs to another file that still exists.
+    :raise ConcurrentChange: another ingest changed this file or slug meanwhile.
+    """
+    if revisions.is_unchanged(source, etag, force):
+        return PublishResult(slug=source.slug, notes=["unchanged"], unchanged=True)
+    result = PublishResult(slug=article.slug)
+    previous_slug = source.slug if source is not None and source.status == "published" else None
+
+    owner = get_post(article.slug)
+    if owner is not None and owner.kind != "redirect" and owner.source_key != article.key:
+        if bucket.exists(owner.source_key):
+            Claim(keys.claim_pk(article.slug), article.key).save()
+            raise ContentError(article.key, [Problem(
+                "slug", f"'{article.slug}' is already used by {owner.source_key}; give this file another "
+                "slug, or delete the other file (this file is then published by itself)")])
+        result.notes.append(f"took over /{article.slug}/ from {owner.source_key}, which no longer exists")
+    previous = owner if previous_slug == article.slug else (get_post(previous_slug) if previous_slug else None)
+    if previous is not None and (previous.source_key != article.key or previous.kind == "redirect"):
+        previous = None
+
+    packed = bodies.pack(body.html, article.slug)
+    if packed.ref:
+        bucket.store_body(packed.ref, packed.offloaded_html)  # type: ignore[arg-type]
+    post = Post(
+        *keys.post(article.slug), kind=article.kind, slug=article.slug, title=article.title,
+        date=clock.iso(article.date), updated=clock.iso(article.updated), author=article.author,
+        author_name=article.author_name, categories=list(article.categories),
+        tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
+        summary=article.summary or body.excerpt, image=article.image, draft=article.draft,
+        image_size=list(image_size) if image_size else None,
+        body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
+        aliases=list(article.aliases), source_key=article.key, source_etag=etag,
+        comment_count=owner.comment_count if owner is not None and owner.source_key == article.key
+        else approved_comments(article.slug),
+        comments_open=article.comments,
+    )
+    post.related = links.related_candidates(post)
+    post.xrefs = links.xref_targets(body.xrefs)
+    index_entries = _search_items(post, body.html)
+    post.search_keys = [[item.pk, item.sk] for item in index_entries]
+
+    old_redirects = set(source.redirects or []) if source is not None else set()
+    new_redirects, alias_notes = _wanted_redirects(post, previous, old_redirects)
+    result.notes += alias_notes
+    new_listings = _listing_items(post)
+    old_listings = _listing_items(previous)
+    target_changed = previous is None or (previous.slug, previous.draft) != (post.slug, post.draft)
+    to_put = new_redirects if target_changed else new_redirects - old_redirects
+
+    def writes(txn: TransactWrite) -> None:
+        owned = Post.pk.does_not_exist() | (Post.kind == "redirect") | (Post.source_key == article.key)
+        if owner is not None and owner.kind != "redirect" and owner.source_key != article.key:
+            owned = Post.source_key == owner.source_key  # taking over from a deleted file
+        if owner is not None and owner.kind != "redirect":  # a comment approved meanwhile: retry, do not lose it
+            owned = owned & (Post.comment_count == owner.comment_count)
+        txn.save(post, condition=owned)
+        for item in new_listings.values():
+            txn.save(item)
+        for key, item in old_listings.items():
+            if key not in new_listings:
+                txn.delete(item)
+        for path in sorted(to_put):
+            target = post.slug if not post.draft else None
+            txn.save(Post(*keys.post(path), kind="redirect", slug=path, redirect_to=target,
+                          source_key=article.key),
+                     condition=Post.pk.does_not_exist() | (Post.kind == "redirect")
+                     | (Post.source_key == article.key))
+        for path in sorted(old_redirects - new_redirects - {post.slug}):
+            txn.delete(Post(*keys.post(path)),
+                       condition=Post.pk.does_not_exist() | (Post.source_key == article.key))
+        txn.delete(Claim(keys.claim_pk(article.slug), article.key))
+
+    new_source = revisions.commit(source, article.key, writes, kind=article.kind, slug=post.slug, etag=etag,
+                         sequencer=sequencer, status="published", redirects=sorted(new_redirects))
+    if previous is not None and previous.slug != post.slug:
+        result.notes.append(f"moved from /{previous.slug}/; the old URL now redirects")
+
+    # Follow-ups: idempotent, redone on a retry until the Source is settled.
+    links.write_refs(post, previous, rewrite_all=source is not None and not source.settled)
+    _write_search_terms(index_entries, previous)
+    if article.kind == "article" and not article.draft and post.date:
+        Month(*keys.month(post.date[:7]), lastmod=clock.now_iso()).save()
+    if source is None or not source.settled or _reader_visible_change(previous, post):
+        links.refresh_referrers(post.slug)
+        links.refresh_successors(post)
+        if previous is not None and previous.slug != post.slug:
+            links.refresh_referrers(previous.slug)
+    terms.register_named_in(article)
+    revisions.finish(lambda: revisions.settle(new_source))
+    if article.draft:
+        result.notes.append("draft: stored, not shown to readers")
+    return result
+
+
+def _wanted_redirects(post: Post, previous: Post | None, old: set[str]) -> tuple[set[str], list[str]]:
+    """Paths that should redirect to ``post``: its aliases and its former slugs."""
+    notes = []
+    wanted = set(old) - {post.slug}  # former slugs stay redirects
+    wanted -= set(previous.aliases or []) if previous is not None else set()
+    if previous is not None and previous.slug != post.slug:
+        wanted.add(previous.slug)
+    for path in post.aliases or []:
+        existing = get_post(path)
+        if existing is not None and existing.kind != "redirect" and existing.source_key != post.source_key:
+            notes.append(f"alias /{path}/ ignored: it is the URL of {existing.source_key}")
+        elif path != post.slug:
+            wanted.add(path)
+    return wanted, notes
+
+
+def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
+    """Take down the article or page a file published, and the redirects it made. Safe to repeat.
+
+    ``source`` is as read before S3 said the file is gone.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    result = PublishResult(slug=source.slug, notes=[])
+    post = get_post(source.slug) if source.slug else None
+    owned = post is not None and post.source_key == source.sk and post.kind != "redirect"
+    if source.status != "removed":
+        if owned:
+            links.write_refs(None, post)
+            _write_search_terms([], post)
+
+        def writes(txn: TransactWrite) -> None:
+            if owned:
+                txn.delete(post, condition=Post.source_key == source.sk)
+                for item in _listing_items(post).values():
+                    txn.delete(item)
+            for path in source.redirects or []:
+                txn.delete(Post(*keys.post(path)),
+                           condition=Post.pk.does_not_exist() | (Post.source_key == source.sk))
+
+        source = revisions.commit(source, source.sk, writes, kind=source.kind, slug=source.slug, status="removed",
+                         sequencer=sequencer, redirects=[])
+        if owned:
+            result.notes.append("unpublished")
+    if source.slug:
+        links.refresh_referrers(source.slug)
+        result.freed_slug = source.slug
+    removed = source
+    revisions.finish(lambda: revisions.forget(removed))
+    return result
+
+
+def waiting_claims(slug: str) -> list[str]:
+    """Keys of files refused because they wanted ``slug``."""
+    return [claim.sk for claim in Claim.query(keys.claim_pk(slug))]
+
+
+def drop_claim(slug: str, key: str) -> None:
+    """Forget that ``key`` wanted ``slug`` (the file is gone or changed its mind)."""
+    Claim(keys.claim_pk(slug), key).delete()
+
+
+def _reader_visible_change(before: Post | None, after: Post) -> bool:
+    if before is None:
+        return True
+    return (before.title, before.date, before.draft, before.slug, before.kind, before.categories,
+            before.tags) != (after.title, after.date, after.draft, after.slug, after.kind, after.categories,
+                             after.tags)
+
+
+def _search_items(post: Post, body_html: str) -> list[SearchTerm]:
+    """The term index entries for ``post`` (none for drafts, pages and redirects)."""
+    if post.kind != "article" or post.draft or not post.date:
+        return []
+    summary = (post.summary or "")[:300]
+    return [
+        SearchTerm(keys.term_pk(term), search.sort_key(score, post.date, post.slug), slug=post.slug,
+                   title=post.title, date=post.date, summary=summary)
+        for term, score in search.index_terms(post.title or "", post.summary or "", body_html).items()
+    ]
+
+
+def _write_search_terms(entries: list[SearchTerm], previous: Post | None) -> None:
+    """Write ``entries`` and delete the previous version's entries that are gone (batched)."""
+    keep = {(t.pk, t.sk) for t in entries}
+    stale = [tuple(k) for k in (previous.search_keys or [])] if previous is not None else []
+    with SearchTerm.batch_write() as batch:
+        for item in entries:
+            batch.save(item)
+        for pk, sk in stale:
+            if (pk, sk) not in keep:
+                batch.delete(SearchTerm(pk, sk))

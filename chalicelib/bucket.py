@@ -1,0 +1,89 @@
+"""The content bucket as ingest and publishing use it: one small interface over S3.
+
+Ingest makes one ``ContentBucket`` per S3 record and passes it to the
+publishing code, which asks it the few things a rule needs (does another
+file still exist? where does an oversized body go? how big is this image?)
+and never talks to S3 itself. Reports for editors are written here too,
+under ``reports/``, where ingest does not look.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import config
+from chalicelib.aws import s3_client
+
+MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+IMAGE_HEAD_BYTES = 65536  # enough of an image for its width and height
+
+
+@dataclass(frozen=True)
+class ContentBucket:
+    """One content bucket (``name``), reached through the settings' S3 client."""
+
+    name: str
+
+    def read(self, key: str, limit: int) -> tuple[bytes | None, str | None]:
+        """The file at ``key`` and its ETag, reading at most ``limit`` + 1 bytes (a larger file is
+        refused without being loaded whole); (None, None) if it is gone."""
+        try:
+            response = s3_client().get_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                return None, None
+            raise
+        return response["Body"].read(limit + 1), response.get("ETag", "").strip('"') or None
+
+    def exists(self, key: str) -> bool:
+        """Whether a file is at ``key`` now (1 HeadObject)."""
+        try:
+            s3_client().head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                return False
+            raise
+        return True
+
+    def store_body(self, key: str, html: bytes) -> None:
+        """Keep an article body too large for its DynamoDB item (bodies.py)."""
+        s3_client().put_object(Bucket=self.name, Key=key, Body=html, ContentType="text/html; charset=utf-8")
+
+    def image_size(self, src: str) -> tuple[int, int] | None:
+        """Width and height of an image under media/, from its first 64 KiB; None if not there."""
+        import imagesize
+
+        key = urllib.parse.unquote(src.lstrip("/"))
+        try:
+            head = s3_client().get_object(Bucket=self.name, Key=key,
+                                          Range=f"bytes=0-{IMAGE_HEAD_BYTES - 1}")["Body"].read()
+        except ClientError as exc:
+            if _code(exc) in MISSING | {"InvalidRange"}:
+                return None
+            raise
+        width, height = imagesize.get(io.BytesIO(head))
+        return (width, height) if width > 0 and height > 0 else None
+
+    def write_report(self, key: str, report: dict[str, Any]) -> None:
+        """Leave a report an editor can read next to the content."""
+        s3_client().put_object(Bucket=self.name, Key=report_key(key), ContentType="application/json",
+                               Body=json.dumps(report, indent=2, ensure_ascii=False).encode())
+
+    def delete_report(self, key: str) -> None:
+        """Clear the report for ``key``: the file is fine now, or gone."""
+        s3_client().delete_object(Bucket=self.name, Key=report_key(key))
+
+
+def report_key(key: str) -> str:
+    """Where the error report for ``key`` is written."""
+    return f"{config.REPORTS_PREFIX}{key}.json"
+
+
+def _code(exc: ClientError) -> str | None:
+    return exc.response.get("Error", {}).get("Code")

@@ -1,0 +1,17 @@
+"""How items write times: ISO 8601 in UTC to the second, so that they sort as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+ITEM_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """A datetime as items store it ("2022-07-12T00:00:00Z"), or None."""
+    return moment.astimezone(dt.timezone.utc).strftime(ITEM_FORMAT) if moment else None
+
+
+def now_iso() -> str:
+    """The current time as items store it."""
+    return dt.datetime.now(dt.timezone.utc).strftime(ITEM_FORMAT)

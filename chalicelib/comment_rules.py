@@ -1,0 +1,226 @@
+"""The rules a reader's comment must pass before anything is stored, and their messages.
+
+Every rule is here, in the order ``accept`` applies them: the request comes
+from the site's own pages (Origin or Referer, and a signed form token: CSRF
+protection with no cookie), the honeypot is empty, comments are open, the
+fields are right, and the client is under the rate limit (a counter item per
+client and window, removed by DynamoDB's TTL). A refusal carries a ``code``
+(what code branches on) and the words to show the reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib import config, keys, retry
+from chalicelib.models import RateLimit
+from chalicelib.site_settings import Settings
+
+MAX_FORM_BYTES = 20_000
+MAX_NAME_CHARS = 80
+MAX_EMAIL_CHARS = 254
+MAX_TEXT_CHARS = 5_000
+MAX_LINKS = 5  # more is what spam looks like
+RATE_LIMIT = 5  # comments per client per window
+RATE_WINDOW_SECONDS = 600
+TOKEN_MAX_AGE_SECONDS = 3 * 86400  # pages are cached (and served stale) for up to a day
+HONEYPOT = "website"  # a field people do not see (hidden by CSS); bots fill it in
+
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+class Refused(Exception):
+    """A submission or moderation request that cannot be done, with what to tell the person.
+
+    ``code`` says which rule refused it (code branches on it); ``heading`` and
+    ``message`` are for people only.
+    """
+
+    def __init__(self, code: str, status: int, heading: str, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.code, self.status, self.heading, self.message = code, status, heading, message
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The form's fields, checked."""
+
+    name: str
+    text: str
+    email: str | None = None
+    parent: str | None = None
+
+
+
+
+def accept(post: Any, settings: Settings, headers: dict[str, str], origin: str, body: bytes | None,
+           source_ip: str | None) -> tuple[Submission, str]:
+    """Apply every rule to a comment posted on ``post``; return the submission and its client's hash.
+
+    Nothing is stored unless every rule before the rate limit passes (the
+    rate limit counts the attempt).
+
+    :raise Refused: the first rule it breaks.
+    """
+    if not from_own_pages(headers, origin):
+        raise Refused("foreign_origin", 403, "Comment refused", "The form was not sent from this site's pages. "
+                      "Open the article, reload it and post your comment from there.")
+    form = parse_form(body)
+    if not token_valid(post.slug, form.get("token", "")):
+        raise Refused("expired_form", 403, "The form has expired", "The page you posted from is too old. Copy "
+                      "your comment, reload the article and post it again.")
+    if form.get(HONEYPOT):
+        raise Refused("honeypot", 400, "Comment refused", "A field that people do not see was filled in, so "
+                      "the comment looks automated. If you are a person, reload the article and "
+                      "post again, leaving that field empty.")
+    if not is_open(post, settings):
+        raise Refused("closed", 403, "Comments are closed", "This article no longer takes comments.")
+    submission = check_fields(form)
+    client = client_of(headers, source_ip)
+    take_rate_slot(client)
+    return submission, client
+
+
+def form_token(slug: str, now: float | None = None) -> str:
+    """The token the article's form carries: when it was issued (to the hour, so a page is
+    the same all hour and can be cached) and a signature binding that time to this article."""
+    issued = int((time.time() if now is None else now) // 3600 * 3600)
+    return f"{issued}.{_sign(f'comment-form|{slug}|{issued}')}"
+
+
+def token_valid(slug: str, token: str, now: float | None = None) -> bool:
+    """Whether ``token`` was issued by this site for this article, in the last TOKEN_MAX_AGE_SECONDS."""
+    issued, _, signature = (token or "").partition(".")
+    if not issued.isdigit() or not hmac.compare_digest(signature, _sign(f"comment-form|{slug}|{issued}")):
+        return False
+    age = (time.time() if now is None else now) - int(issued)
+    return -3600 <= age <= TOKEN_MAX_AGE_SECONDS
+
+
+def from_own_pages(headers: dict[str, str], origin: str) -> bool:
+    """Whether the browser says the form came from this site (Origin, else Referer): OWASP's
+    cookie-less CSRF check. Browsers send Origin with every form POST; neither header: refused."""
+    sent = headers.get("origin")
+    if sent:
+        return sent.rstrip("/") == origin
+    referer = headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        return f"{parts.scheme}://{parts.netloc}" == origin
+    return False
+
+
+def parse_form(body: bytes | None) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body as {field: first value}.
+
+    :raise Refused: too large, or not text.
+    """
+    if body is not None and len(body) > MAX_FORM_BYTES:
+        raise Refused("too_large", 413, "Comment too long", f"The form sent more than {MAX_FORM_BYTES:,} bytes.")
+    try:
+        text = (body or b"").decode("utf-8")
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=20, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Refused("unreadable", 400, "Comment not understood", "The form could not be read.") from exc
+    return {name: values[0] for name, values in fields.items()}
+
+
+def check_fields(form: dict[str, str]) -> Submission:
+    """The submission, or every problem with it.
+
+    :raise Refused: 400, naming each field and what is wrong with it.
+    """
+    problems = []
+    name = " ".join(form.get("name", "").split())
+    email = form.get("email", "").strip()
+    text = form.get("text", "").replace("\r\n", "\n").strip()
+    parent = form.get("parent", "").strip() or None
+    if not name:
+        problems.append("Name: please give a name (it is shown with your comment).")
+    elif len(name) > MAX_NAME_CHARS:
+        problems.append(f"Name: at most {MAX_NAME_CHARS} characters, not {len(name)}.")
+    if email and (len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email)):
+        problems.append("Email: this is not an email address (or leave it empty; it is never shown).")
+    if not text:
+        problems.append("Comment: please write something.")
+    elif len(text) > MAX_TEXT_CHARS:
+        problems.append(f"Comment: at most {MAX_TEXT_CHARS:,} characters, not {len(text):,}.")
+    elif len(_URL.findall(text)) > MAX_LINKS:
+        problems.append(f"Comment: at most {MAX_LINKS} links.")
+    if _CONTROL.search(name + email + text):
+        problems.append("Comment: contains control characters.")
+    if parent is not None and not re.fullmatch(r"[0-9TZ]+-[0-9a-f]{8}", parent):
+        problems.append("Reply: the comment replied to is not valid.")
+    if problems:
+        raise Refused("fields", 400, "Your comment was not posted", "Please go back, correct these and post again:",
+                      problems)
+    return Submission(name=name, text=text, email=email or None, parent=parent)
+
+
+def is_open(post: Any, settings: Settings, now: dt.datetime | None = None) -> bool:
+    """Comments are open on ``post``: not closed by its front matter nor by the site's age limit."""
+    if post.kind != "article" or post.comments_open is False:
+        return False
+    days = settings.comments_close_after_days
+    if not days or not post.date:
+        return True
+    published = dt.datetime.strptime(post.date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return (now or dt.datetime.now(dt.timezone.utc)) < published + dt.timedelta(days=days)
+
+
+def client_of(headers: dict[str, str], source_ip: str | None) -> str:
+    """A keyed hash of the poster's address. Only the hash is stored.
+
+    Behind CloudFront, API Gateway sees an edge server's address, so the
+    reader's is CloudFront's ``CloudFront-Viewer-Address``; but anyone calling
+    API Gateway directly can send that header too, with a new address each
+    time. It counts only on requests that carry the secret our distribution
+    adds (``config.ORIGIN_HEADER``); any other request is the caller's own.
+    """
+    address = source_ip
+    if through_our_cdn(headers):
+        address = (headers.get("cloudfront-viewer-address") or "").rsplit(":", 1)[0] or source_ip
+    return _sign(f"client|{address or 'unknown'}")[:20]
+
+
+def through_our_cdn(headers: dict[str, str]) -> bool:
+    """The request came through our CloudFront distribution (it carries the stack's origin secret)."""
+    sent = headers.get(config.ORIGIN_HEADER) or ""
+    secret = config.current().origin_secret
+    return bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
+
+
+def take_rate_slot(client: str, now: float | None = None) -> None:
+    """Count one comment against ``client``'s window (1 UpdateItem).
+
+    :raise Refused: 429, the client posted RATE_LIMIT comments in this window already.
+    """
+    now = time.time() if now is None else now
+    window = int(now // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS)
+    counter = RateLimit(keys.rate_limit_pk(client), str(window))
+    try:
+        counter.update(actions=[RateLimit.hits.add(1), RateLimit.expires.set(window + 2 * RATE_WINDOW_SECONDS)],
+                       condition=RateLimit.hits.does_not_exist() | (RateLimit.hits < RATE_LIMIT))
+    except UpdateError as exc:
+        if not retry.condition_failed(exc):
+            raise
+        wait = window + RATE_WINDOW_SECONDS - int(now)
+        raise Refused("rate_limited", 429, "Too many comments", f"You have posted {RATE_LIMIT} comments in the last "
+                      f"{RATE_WINDOW_SECONDS // 60} minutes. Please wait {max(1, wait // 60)} minutes and "
+                      "post again.") from exc
+
+
+def _sign(message: str) -> str:
+    return hmac.new(config.current().cursor_secret, message.encode(), hashlib.sha256).hexdigest()[:32]

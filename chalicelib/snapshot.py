@@ -1,0 +1,156 @@
+"""The site snapshot: everything every page shows around its content, in one item.
+
+Menu, footer, categories, author names, recent posts and the site settings
+are read by every page, so ingest keeps them together in one item
+(``keys.SITE_SNAPSHOT``) and a page pays one GetItem for all of them (none
+while a warm Lambda's copy is fresh: ``store.site``). ``rebuild`` recomputes
+it from a handful of bounded reads after each batch of changes; ``Snapshot``
+is the typed object pages, feeds and comments read by attribute. The item
+stores it as JSON (``to_data``/``from_data``), in the shape it always had.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib import clock, keys, retry
+from chalicelib.site_settings import Settings
+from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsItem, SiteSnapshot
+from chalicelib.retry import ConcurrentChange
+
+RECENT_EXTRA = 10  # recent posts kept beyond the widget's size, to cover scheduled ones
+REBUILD_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link in the menu or footer, its title resolved."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CategoryEntry:
+    """A category as the widgets and menus show it."""
+
+    slug: str
+    name: str
+    description: str = ""
+    menu_order: int | None = None
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    """An entry of the recent-posts widget (scheduled ones are filtered when shown)."""
+
+    slug: str
+    title: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What every page shows around its content. ``Snapshot()`` is a site with nothing uploaded."""
+
+    settings: Settings = field(default_factory=Settings)
+    menu: tuple[Link, ...] = (Link("Home", "/"),)
+    footer: tuple[Link, ...] = ()
+    categories: tuple[CategoryEntry, ...] = ()  # by name
+    authors: dict[str, str] = field(default_factory=dict)  # slug -> display name
+    recent: tuple[RecentPost, ...] = ()  # newest first
+    built_at: str = ""  # part of every page's ETag
+
+    def category(self, slug: str) -> CategoryEntry | None:
+        """The category with ``slug``, or None."""
+        return next((c for c in self.categories if c.slug == slug), None)
+
+    def category_name(self, slug: str) -> str:
+        """A category's name (its slug if it has none)."""
+        found = self.category(slug)
+        return found.name if found else slug
+
+    def to_data(self) -> dict[str, Any]:
+        """The snapshot as the item stores it (JSON)."""
+        return {"settings": self.settings.to_data(), "menu": [vars(link) for link in self.menu],
+                "footer": [vars(link) for link in self.footer],
+                "categories": [vars(c) for c in self.categories], "authors": dict(self.authors),
+                "recent": [vars(r) for r in self.recent], "built_at": self.built_at}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Snapshot:
+        """The snapshot the item holds."""
+        return cls(settings=Settings.from_data(data.get("settings") or {}),
+                   menu=tuple(Link(**link) for link in data.get("menu", [])),
+                   footer=tuple(Link(**link) for link in data.get("footer", [])),
+                   categories=tuple(CategoryEntry(**c) for c in data.get("categories", [])),
+                   authors=dict(data.get("authors", {})),
+                   recent=tuple(RecentPost(**r) for r in data.get("recent", [])),
+                   built_at=data.get("built_at", ""))
+
+
+EMPTY = Snapshot()
+
+
+def rebuild() -> Snapshot:
+    """Recompute the snapshot item: a handful of bounded reads, one conditional write.
+
+    The write is conditional on the version read first, so a rebuild that
+    read older state can never overwrite a newer one; it starts again.
+
+    :raise ConcurrentChange: it lost the race REBUILD_ATTEMPTS times.
+    """
+    for _ in range(REBUILD_ATTEMPTS):
+        current = SiteSnapshot.get_or_none(*keys.SITE_SNAPSHOT, consistent_read=True)
+        version = int(current.version) if current is not None else 0
+        built = _build()
+        condition = SiteSnapshot.version == version if current is not None else SiteSnapshot.pk.does_not_exist()
+        try:
+            SiteSnapshot(*keys.SITE_SNAPSHOT, data=built.to_data(), version=version + 1).save(condition=condition)
+            return built
+        except PutError as exc:
+            if not retry.condition_failed(exc):
+                raise
+    raise ConcurrentChange("site snapshot")
+
+
+def _build() -> Snapshot:
+    settings_item = SettingsItem.get_or_none(*keys.SITE_SETTINGS, consistent_read=True)
+    settings = Settings.from_data(settings_item.data) if settings_item else Settings()
+    categories = sorted(
+        (CategoryEntry(slug=c.sk, name=c.name, description=c.description or "",
+                       menu_order=int(c.menu_order) if c.menu_order is not None else None, parent=c.parent)
+         for c in CategoryItem.query(keys.CATEGORY_PK, consistent_read=True)),
+        key=lambda c: c.name.lower())
+    # Names only: bios are read on the author's own page, so the snapshot stays small.
+    authors = {a.sk: a.name for a in AuthorItem.query(keys.AUTHOR_PK, consistent_read=True,
+                                                       attributes_to_get=["pk", "sk", "name"])}
+    recent = tuple(
+        RecentPost(slug=item.slug, title=item.title, date=item.date)
+        for item in Listing.query(keys.listing_pk(keys.HOME), scan_index_forward=False, consistent_read=True,
+                                  limit=settings.recent_posts + RECENT_EXTRA)
+    )
+    by_slug = {c.slug: c for c in categories}
+    if settings.menu is not None:
+        menu = tuple(_resolve(link, by_slug) for link in settings.menu)
+    else:
+        in_menu = sorted((c for c in categories if c.menu_order is not None), key=lambda c: (c.menu_order, c.name.lower()))
+        menu = (Link("Home", "/"),) + tuple(Link(c.name, f"/category/{c.slug}/") for c in in_menu)
+    return Snapshot(settings=settings, menu=menu, footer=tuple(_resolve(link, by_slug) for link in settings.footer_links),
+                    categories=tuple(categories), authors=authors, recent=recent, built_at=clock.now_iso())
+
+
+def _resolve(link: Any, categories: dict[str, CategoryEntry]) -> Link:
+    """A menu or footer link with its title: a category's name, a page's title, or as written."""
+    title = link.title or ""
+    if link.category:
+        category = categories.get(link.category)
+        title = category.name if category else link.category
+    elif link.page:
+        page = Post.get_or_none(*keys.post(link.page), consistent_read=True)
+        title = page.title if page is not None and page.title else link.page
+    return Link(title, link.url)

@@ -1,0 +1,106 @@
+"""Write authors, categories and the site settings from their files.
+
+Each is one item, written with its file's Source in one transaction
+(``revisions.commit``); removing the file keeps what bylines and articles
+still need (an author's name, a category's name) and forgets the rest.
+Articles name authors and categories too: those exist from the first
+article that names them, with the name as written, until a file says more.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from pynamodb.exceptions import PutError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import keys, retry, revisions
+from chalicelib.content_format import Article, Author, Category, Settings
+from chalicelib.models import AuthorItem, CategoryItem, SettingsItem, Source
+from chalicelib.revisions import PublishResult
+
+
+def save_author(author: Author, source: Source | None, etag: str | None = None,
+                sequencer: str | None = None, force: bool = False) -> PublishResult:
+    """Publish an author's name and bio.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    return _save(source, author.key, "author", author.slug, etag, sequencer, force, AuthorItem(
+        *keys.author(author.slug), name=author.name, bio=author.bio, source_key=author.key))
+
+
+def save_category(category: Category, source: Source | None, etag: str | None = None,
+                  sequencer: str | None = None, force: bool = False) -> PublishResult:
+    """Publish a category's name, description and menu position.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    return _save(source, category.key, "category", category.slug, etag, sequencer, force, CategoryItem(
+        *keys.category(category.slug), name=category.name, description=category.description,
+        menu_order=category.menu_order, parent=category.parent, source_key=category.key))
+
+
+def save_settings(settings: Settings, source: Source | None, etag: str | None = None,
+                  sequencer: str | None = None, force: bool = False) -> PublishResult:
+    """Publish the site settings.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    return _save(source, settings.key, "settings", "site", etag, sequencer, force,
+                 SettingsItem(*keys.SITE_SETTINGS, data=settings.to_data(), source_key=settings.key))
+
+
+def _save(source: Source | None, key: str, kind: str, slug: str, etag: str | None, sequencer: str | None,
+          force: bool, item: Any) -> PublishResult:
+    if revisions.is_unchanged(source, etag, force):
+        return PublishResult(slug=slug, notes=["unchanged"], unchanged=True)
+    new_source = revisions.commit(source, key, lambda txn: txn.save(item), kind=kind, slug=slug, etag=etag,
+                                  sequencer=sequencer, status="published")
+    revisions.finish(lambda: revisions.settle(new_source))
+    return PublishResult(slug=slug if kind != "settings" else None)
+
+
+def remove(source: Source, sequencer: str | None = None) -> PublishResult:
+    """Take down what an author, category or settings file published. Safe to repeat.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    if source.status != "removed":
+        source = revisions.commit(source, source.sk, _removal(source), kind=source.kind, slug=source.slug,
+                                  status="removed", sequencer=sequencer)
+    removed = source
+    revisions.finish(lambda: revisions.forget(removed))
+    return PublishResult(slug=source.slug, notes=["removed"])
+
+
+def _removal(source: Source) -> Callable[[TransactWrite], None]:
+    def writes(txn: TransactWrite) -> None:
+        if source.kind == "author" and source.slug:
+            # Bylines still name the author: keep the name, forget the bio.
+            item = AuthorItem.get_or_none(*keys.author(source.slug), consistent_read=True)
+            if item is not None and item.source_key == source.sk:
+                txn.save(AuthorItem(*keys.author(source.slug), name=item.name))
+        elif source.kind == "category" and source.slug:
+            item = CategoryItem.get_or_none(*keys.category(source.slug), consistent_read=True)
+            if item is not None and item.source_key == source.sk:
+                txn.save(CategoryItem(*keys.category(source.slug), name=item.name))
+        elif source.kind == "settings":
+            txn.delete(SettingsItem(*keys.SITE_SETTINGS), condition=SettingsItem.source_key == source.sk)
+    return writes
+
+
+def register_named_in(article: Article) -> None:
+    """Categories and authors named in an article exist even without their own file."""
+    for slug, name in zip(article.categories, article.category_names):
+        _put_if_absent(CategoryItem(*keys.category(slug), name=name))
+    if article.author:
+        _put_if_absent(AuthorItem(*keys.author(article.author), name=article.author_name))
+
+
+def _put_if_absent(item: Any) -> None:
+    try:
+        item.save(condition=type(item).pk.does_not_exist())
+    except PutError as exc:
+        if not retry.condition_failed(exc):
+            raise
