@@ -138,6 +138,14 @@ def kind_of_key(key: str) -> str | None:
     return None
 
 
+def _by_slug(terms: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Slugs and names of terms, each slug once (first spelling wins), in order."""
+    first: dict[str, str] = {}
+    for slug, name in terms:
+        first.setdefault(slug, name)
+    return tuple(first), tuple(first.values())
+
+
 def normalize_slug(text: str) -> str:
     """Turn any text into a URL slug: NFKC, transliterated, lowercase, [a-z0-9-]."""
     return slugify(str(text), max_length=MAX_SLUG_CHARS, word_boundary=True)
@@ -183,25 +191,22 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     date = check.datetime("date")
     updated = check.datetime("updated")
     slug_source = meta.get("slug") if meta.get("slug") is not None else PurePosixPath(key).stem
-    slug = check.slug("slug" if "slug" in meta else "file name", slug_source)
+    slug = check.slug("slug" if "slug" in meta else "file name", slug_source, top_level=True)
     summary = check.text("summary", max_chars=MAX_SUMMARY_CHARS, required=False) or ""
     image = check.url("image")
     draft = check.boolean("draft")
     comments = check.boolean("comments", default=True) if kind == "article" else True
     aliases = tuple(_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES))
     author_name = check.text("author", max_chars=200, required=False) if kind == "article" else None
-    category_names = check.string_list("categories", MAX_CATEGORIES) if kind == "article" else []
-    tag_names = check.string_list("tags", MAX_TAGS) if kind == "article" else []
-    categories = _unique(check.slug("categories", c) for c in category_names)
-    tags = _unique(check.slug("tags", t) for t in tag_names)
+    categories, category_names = _by_slug(check.terms("categories", MAX_CATEGORIES) if kind == "article" else [])
+    tags, tag_names = _by_slug(check.terms("tags", MAX_TAGS) if kind == "article" else [])
     if not body.strip():
         check.problems.append(Problem("body", "is empty; write the article below the front matter"))
     check.raise_if_any()
     return Article(
         kind=kind, key=key, slug=slug, title=title, date=date, body=body, body_format=body_format,
         author=normalize_slug(author_name) if author_name else None, author_name=author_name,
-        categories=tuple(categories), category_names=tuple(_unique(category_names, key=normalize_slug)),
-        tags=tuple(tags), tag_names=tuple(_unique(tag_names, key=normalize_slug)),
+        categories=categories, category_names=category_names, tags=tags, tag_names=tag_names,
         summary=summary, image=image, draft=draft, updated=updated,
         aliases=tuple(a for a in aliases if a), comments=comments,
     )
@@ -345,16 +350,6 @@ def _alias_path(check: "_Checker", alias: str) -> str:
     return path
 
 
-def _unique(items: Any, key: Any = None) -> list[Any]:
-    seen, out = set(), []
-    for item in items:
-        marker = key(item) if key else item
-        if marker and marker not in seen:
-            seen.add(marker)
-            out.append(item)
-    return out
-
-
 class _Checker:
     """Collects every problem in one file instead of stopping at the first."""
 
@@ -458,13 +453,46 @@ class _Checker:
                 out.append(str(item).strip())
         return out
 
-    def slug(self, name: str, value: Any) -> str:
+    def terms(self, name: str, max_items: int) -> list[tuple[str, str]]:
+        """Categories or tags as (slug, name): each entry a name (its slug made from it) or
+        ``{name: ..., slug: ...}`` (a slug kept as it was, e.g. WordPress's ``mustread``)."""
+        value = self.meta.get(name)
+        if value is None:
+            return []
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            self.problems.append(Problem(name, "must be a list, such as [Tehran, Iranian news]"))
+            return []
+        if len(value) > max_items:
+            self.problems.append(Problem(name, f"has {len(value)} entries; the limit is {max_items}"))
+            return []
+        out = []
+        for item in value:
+            spelled = item
+            if isinstance(item, dict) and "name" in item and set(item) <= {"name", "slug"}:
+                spelled = item["name"]
+            if isinstance(spelled, (dict, list)) or spelled is None or isinstance(spelled, bool):
+                self.problems.append(Problem(name, f"entries must be names or {{name: ..., slug: ...}}, not '{item}'"))
+            elif len(str(spelled)) > 200:
+                self.problems.append(Problem(name, "entries must be at most 200 characters"))
+            else:
+                term = str(spelled).strip()
+                slug = self.slug(name, item.get("slug", term) if isinstance(item, dict) else term)
+                if slug:
+                    out.append((slug, term))
+        return out
+
+    def slug(self, name: str, value: Any, top_level: bool = False) -> str:
+        """A slug made from ``value``. Only an article's or page's slug (``top_level``: the first
+        segment of its URL) can collide with the site's own paths; a category, tag or author lives
+        under /category/, /tag/ or /author/ and may have any slug, as in WordPress."""
         slug = normalize_slug(value) if value is not None else ""
         if not slug:
             self.problems.append(Problem(name, f"'{value}' gives an empty slug; use letters or digits"))
-        elif name not in ("categories", "tags", "parent") and slug in RESERVED_SLUGS:
+        elif top_level and slug in RESERVED_SLUGS:
             self.problems.append(Problem(name, f"'{slug}' is reserved for the site's own pages; choose another slug"))
-        elif name not in ("categories", "tags", "parent") and re.fullmatch(r"\d{4}", slug):
+        elif top_level and re.fullmatch(r"\d{4}", slug):
             self.problems.append(Problem(name, f"'{slug}' looks like a year, which the date archives use; choose another slug"))
         return slug
 

@@ -113,7 +113,8 @@ def publish(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: boo
     (under media/) are uploaded as they are.
     """
     files = {_bucket_key(path, root): path.read_bytes() for path in _expand(paths)}
-    if not _send(files, settings, wait, timeout):
+    statuses = _send(files, settings, wait, timeout)
+    if any(s.state in ("refused", "waiting") for s in statuses.values()):
         sys.exit(1)
 
 
@@ -245,8 +246,6 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
     (they redirect) and comments (approved ones shown and counted, pending ones
     waiting for `newsroom comments`). Running it again changes nothing.
     """
-    import json
-
     from newsroom.wordpress import ExportError, convert
 
     try:
@@ -259,22 +258,36 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
             (out / key).parent.mkdir(parents=True, exist_ok=True)
             (out / key).write_bytes(data)
     failed = _print_migration(migration)
-    if report_path:
-        report_path.write_text(json.dumps({
-            "site": migration.site_name, "counts": migration.counts(),
-            "items": [vars(o) for o in migration.outcomes],
-            "notes": migration.notes,
-        }, indent=2, ensure_ascii=False) + "\n")
+    # The very checks the real run makes before it uploads anything, so a dry run predicts it.
+    if not _refuse_if_problems(migration.files, "would be uploaded" if dry_run else "was uploaded"):
+        _write_report(report_path, migration, uploaded=False)
+        sys.exit(1)
     if dry_run:
+        _write_report(report_path, migration, uploaded=False)
         click.echo(f"Dry run: {len(migration.files)} files would be uploaded; nothing was.")
         return
-    all_live = _send(migration.files, settings, wait, timeout)
+    statuses = _send(migration.files, settings, wait, timeout)
+    migration.settle(refused={k: s.detail for k, s in statuses.items() if s.state == "refused"},
+                     waiting={k for k, s in statuses.items() if s.state == "waiting"})
     if migration.comments and not wait:
         click.echo("Comments not imported: they need their articles live; run again without --no-wait.", err=True)
     elif migration.comments:
         failed += _import_comments(migration.comments)
-    if failed or not all_live:
+    _write_report(report_path, migration, uploaded=True)
+    if failed or any(s.state in ("refused", "waiting") for s in statuses.values()):
         sys.exit(1)
+
+
+def _write_report(path: Path | None, migration: Any, uploaded: bool) -> None:
+    """The migration report as JSON: what became of every item (after the upload, what the site made of it)."""
+    if path is None:
+        return
+    import json
+
+    path.write_text(json.dumps({
+        "site": migration.site_name, "uploaded": uploaded, "counts": migration.counts(),
+        "items": [vars(o) for o in migration.outcomes], "notes": migration.notes,
+    }, indent=2, ensure_ascii=False) + "\n")
 
 
 def _import_comments(found: list[Any]) -> int:
@@ -316,17 +329,24 @@ def _print_migration(migration: Any) -> int:
     return sum(1 for o in migration.outcomes if o.status == "failed")
 
 
-def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float) -> bool:
-    """Check, upload and follow ``files`` (bucket key -> bytes); whether all went live (or were
-    unchanged). Exits non-zero, uploading nothing, if any file has problems."""
+def _refuse_if_problems(files: dict[str, bytes], what: str = "was uploaded") -> bool:
+    """Check ``files`` (bucket key -> bytes) with ingest's own parser; print every problem. Whether
+    all are fine (else nothing may be uploaded)."""
     from newsroom.publisher import problems_of
 
     problems = problems_of(files)
+    for key, found in sorted(problems.items()):
+        for problem in found:
+            click.echo(f"{key}: {problem}", err=True)
     if problems:
-        for key, found in sorted(problems.items()):
-            for problem in found:
-                click.echo(f"{key}: {problem}", err=True)
-        click.echo(f"{len(problems)} file(s) have problems; nothing was uploaded.", err=True)
+        click.echo(f"{len(problems)} file(s) have problems; nothing {what}.", err=True)
+    return not problems
+
+
+def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float) -> dict[str, Any]:
+    """Check, upload and follow ``files`` (bucket key -> bytes); what became of each uploaded file
+    (nothing, with --no-wait). Exits non-zero, uploading nothing, if any file has problems."""
+    if not _refuse_if_problems(files):
         sys.exit(1)
     from chalicelib.aws import s3_client
     from newsroom.publisher import upload, wait_live
@@ -344,14 +364,13 @@ def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float) ->
         uploaded = upload(s3, settings.bucket, files, progress=step)
     click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
     if not wait or not uploaded:
-        return True
+        return {}
     statuses = wait_live(uploaded, timeout=timeout,
                          progress=lambda s: click.echo(f"{s.state:>8}  {s.key}  {s.detail}".rstrip()))
-    not_live = [s for s in statuses.values() if s.state in ("refused", "waiting")]
-    for status in not_live:
+    for status in statuses.values():
         if status.state == "waiting":
             click.echo(f"{status.state:>8}  {status.key}  {status.detail}", err=True)
-    return not not_live
+    return statuses
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

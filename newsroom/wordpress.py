@@ -14,6 +14,7 @@ bytes are already in the bucket, so a re-run changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -60,8 +61,9 @@ class Outcome:
 
     kind: str  # post, page, author, category, tag, attachment, comment, other
     name: str
-    status: str  # imported, unpublished, skipped, failed
+    status: str  # imported, unpublished, skipped, failed; after an upload: refused, waiting
     reason: str = ""
+    key: str = ""  # the file it became, if any
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,15 @@ class Migration:
     notes: dict[str, list[str]] = field(default_factory=dict)  # item -> warnings (kept, but changed)
     old_paths: dict[str, str] = field(default_factory=dict)  # old permalink path -> new key
     comments: list[ImportedComment] = field(default_factory=list)
+
+    def settle(self, refused: dict[str, str], waiting: set[str]) -> None:
+        """Say what really became of each item once its file was uploaded: refused by the site (with
+        why), or not yet applied when the import stopped waiting."""
+        self.outcomes = [
+            dataclasses.replace(o, status="refused", reason=refused[o.key]) if o.key in refused
+            else dataclasses.replace(o, status="waiting", reason="uploaded; not applied yet when the import "
+                                     "stopped waiting") if o.key in waiting else o
+            for o in self.outcomes]
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, Counter[str]] = {}
@@ -168,7 +179,7 @@ class _Converter:
             name = _text(author, "wp_author_display_name") or login
             slug = normalize_slug(login)
             self._file(f"authors/{slug}.yaml", {"name": name})
-            self._outcome("author", name, "imported")
+            self._outcome("author", name, "imported", key=f"authors/{slug}.yaml")
 
     def _categories(self) -> None:
         for category in self.channel.findall("wp_category"):
@@ -180,7 +191,7 @@ class _Converter:
             if _text(category, "wp_category_parent"):
                 meta["parent"] = _slug(_text(category, "wp_category_parent"))
             self._file(f"categories/{slug}.yaml", meta)
-            self._outcome("category", name, "imported")
+            self._outcome("category", name, "imported", key=f"categories/{slug}.yaml")
 
     def _tags(self) -> None:
         for tag in self.channel.findall("wp_tag"):
@@ -236,9 +247,10 @@ class _Converter:
         for alias in aliases:
             self.migration.old_paths[alias] = key
         if unpublished:
-            self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true")
+            self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true", key)
         else:
-            self._outcome(kind, name, "imported", "scheduled: appears at its date" if status == "future" else "")
+            self._outcome(kind, name, "imported", "scheduled: appears at its date" if status == "future" else "",
+                          key)
 
     def _comments(self, item: Element, slug: str, name: str) -> None:
         """Approved and pending comments, threads flattened to one level; pingbacks, spam and trash skipped."""
@@ -290,17 +302,23 @@ class _Converter:
     def _terms(self, item: Element, name: str) -> dict[str, list[str]]:
         categories = _unique(_slug(c.get("nicename", "")) or normalize_slug(c.text or "")
                              for c in item.findall("category") if c.get("domain") == "category")
-        tags = _unique(html.unescape(c.text or "").strip() for c in item.findall("category")
-                       if c.get("domain") == "post_tag")
-        out: dict[str, list[str]] = {}
-        for field_name, values, limit in (("categories", categories, MAX_CATEGORIES), ("tags", tags, MAX_TAGS)):
-            values = [v for v in values if v]
+        tags: dict[str, str] = {}  # slug -> name: each slug once, with its first spelling, in order
+        for element in item.findall("category"):
+            if element.get("domain") == "post_tag":
+                slug, label = _tag(element)
+                tags.setdefault(slug, label)
+        out: dict[str, list[Any]] = {}
+        for field_name, values, limit in (("categories", [(c, c) for c in categories], MAX_CATEGORIES),
+                                          ("tags", list(tags.items()), MAX_TAGS)):
+            values = [(slug, label) for slug, label in values if slug]
             if len(values) > limit:
                 self.migration.note(name, f"had {len(values)} {field_name}; kept the first {limit}, dropped: "
-                                          + ", ".join(values[limit:]))
+                                          + ", ".join(label for _, label in values[limit:]))
                 values = values[:limit]
             if values:
-                out[field_name] = values
+                # A tag keeps WordPress's slug (its archive URL) where the name would make another one.
+                out[field_name] = [label if field_name == "categories" or normalize_slug(label) == slug
+                                   else {"name": label, "slug": slug} for slug, label in values]
         return out
 
     def _aliases(self, item: Element, slug: str) -> list[str]:
@@ -432,8 +450,8 @@ class _Converter:
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
         self.migration.files[key] = (f"---\n{front}---\n\n{body}" if body is not None else front).encode()
 
-    def _outcome(self, kind: str, name: str, status: str, reason: str = "") -> None:
-        self.migration.outcomes.append(Outcome(kind, name, status, reason))
+    def _outcome(self, kind: str, name: str, status: str, reason: str = "", key: str = "") -> None:
+        self.migration.outcomes.append(Outcome(kind, name, status, reason, key))
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -463,6 +481,12 @@ def _comment_text(content: str) -> str:
     text = html.unescape(re.sub(r"<[^>]+>", "", text))
     paragraphs = [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n", text.replace("\r", ""))]
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def _tag(element: Element) -> tuple[str, str]:
+    """A post's tag as (slug, name): WordPress's own slug (its nicename), else one made from the name."""
+    label = html.unescape(element.text or "").strip()
+    return _slug(element.get("nicename", "")) or normalize_slug(label), label
 
 
 def _slug(nicename: str) -> str:

@@ -43,7 +43,7 @@ def _items() -> list[dict]:
             "link": unquote(urlsplit(item.findtext("link") or "").path),
             "author": normalize_slug(item.findtext("dc:creator", namespaces=NS) or ""),
             "categories": list(dict.fromkeys(normalize_slug(unquote(n)) for d, n, _ in terms if d == "category")),
-            "tags": list(dict.fromkeys(normalize_slug(t) for d, _, t in terms if d == "post_tag")),
+            "tags": list(dict.fromkeys(normalize_slug(unquote(n)) for d, n, _ in terms if d == "post_tag")),
             "comments": [{
                 "id": c.findtext("wp:comment_id", namespaces=NS),
                 "type": c.findtext("wp:comment_type", namespaces=NS) or "comment",

@@ -68,7 +68,11 @@ def start_serve(log_dir: Path) -> dict:
 
 def stop_serve(stack: dict) -> None:
     """Stop it as a developer does (Ctrl-C), and kill it only if that fails."""
-    proc = stack["proc"]
+    stop(stack["proc"])
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a process group started with ``start_new_session`` with Ctrl-C; kill it only if that fails."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
         try:

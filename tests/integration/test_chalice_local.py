@@ -8,7 +8,6 @@ are in the environment: a newcomer has none.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 
@@ -16,7 +15,7 @@ import boto3
 import pytest
 
 from devstack.stack import create_stack
-from tests.integration.conftest import BIN, PROJECT_DIR, SEED, fetch, free_port, wait_for
+from tests.integration.conftest import BIN, PROJECT_DIR, SEED, fetch, free_port, stop, wait_for
 
 STAND_IN_PORT = 5000
 STAND_IN = f"http://127.0.0.1:{STAND_IN_PORT}"
@@ -38,16 +37,6 @@ def _start(args: list[str], log_path) -> tuple[subprocess.Popen, object]:  # typ
     return proc, log
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 @pytest.fixture(scope="module")
 def chalice_local(tmp_path_factory):
     """``chalice local`` on a free port, started with no stand-in running."""
@@ -58,11 +47,11 @@ def chalice_local(tmp_path_factory):
                        tmp_path_factory.mktemp("chalice") / "chalice.log")
     base = f"http://127.0.0.1:{port}"
     if wait_for(lambda: fetch(base + "/static/none.css")[0] != 0, timeout=60, interval=0.3) is None:
-        _stop(proc)
+        stop(proc)
         log.seek(0)
         pytest.fail("chalice local did not come up:\n" + log.read()[-5000:])
     yield base
-    _stop(proc)
+    stop(proc)
 
 
 def test_without_the_stand_in_every_page_says_what_to_start(chalice_local):
@@ -85,7 +74,7 @@ def test_beside_make_aws_chalice_local_serves_the_seed_site(chalice_local, tmp_p
         assert "Iran-Russia alliance grows as Biden heads to Middle East amid growing threats" in page
         _publish_with_stage_prod_as_typed(tmp_path)
     finally:
-        _stop(stand_in)
+        stop(stand_in)
 
 
 def _publish_with_stage_prod_as_typed(tmp_path) -> None:  # type: ignore[no-untyped-def]

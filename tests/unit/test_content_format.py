@@ -170,3 +170,27 @@ def test_settings_file():
 
 def test_key_outside_content_prefixes():
     assert problems("media/x.md", "---\n---\n")[0].startswith("file: is not under a content prefix")
+
+
+def test_a_tag_keeps_a_slug_of_its_own():
+    article = parse("articles/a.md", "---\ntitle: A\ndate: 2024-01-01\ntags: [{name: Must Read, slug: mustread}, "
+                                     "Must Read, Energy]\n---\n\nBody\n")
+    assert article.tags == ("mustread", "must-read", "energy")
+    assert article.tag_names == ("Must Read", "Must Read", "Energy")
+
+
+def test_a_term_entry_must_be_a_name_or_name_and_slug():
+    found = problems("articles/a.md", "---\ntitle: A\ndate: 2024-01-01\ntags: [{label: x}]\n---\n\nBody\n")
+    assert found == ["tags: entries must be names or {name: ..., slug: ...}, not '{'label': 'x'}'"]
+
+
+@pytest.mark.parametrize("key", ["categories/comments.yaml", "categories/media.yaml", "authors/author.yaml",
+                                 "categories/2024.yaml"])
+def test_categories_and_authors_may_take_any_slug(key):
+    """They live under /category/ and /author/, so no slug collides with the site's own paths."""
+    assert parse(key, "name: Reserved elsewhere\n").slug == key.split("/")[1].removesuffix(".yaml")
+
+
+def test_an_article_may_not_take_a_path_the_site_uses():
+    assert problems("articles/feed.md", "---\ntitle: A\ndate: 2024-01-01\n---\n\nBody\n") == [
+        "file name: 'feed' is reserved for the site's own pages; choose another slug"]
