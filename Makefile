@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run aws test test-fast package deploy check resync chaos system-deps bench bench-pages clean
+.PHONY: run aws fuzz test test-fast package deploy check resync chaos system-deps bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ test-fast: $(STAMP)
 ## chaos: 500 uploads, updates and deletes with duplicated, reordered deliveries and injected faults
 chaos: $(STAMP)
 	NEWSROOM_CHAOS_OPERATIONS=500 $(BIN)/python -m pytest tests/chaos -q -s 2>&1 | grep -E "chaos (figures|mismatch)|^E  |passed in|failed in"
+
+## fuzz: many more generated files through the parser and ingest than make test runs (about 10 minutes)
+FUZZ_EXAMPLES ?= 100000
+FUZZ_INGEST_EXAMPLES ?= 1500
+fuzz: $(STAMP)
+	NEWSROOM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NEWSROOM_FUZZ_INGEST_EXAMPLES=$(FUZZ_INGEST_EXAMPLES) \
+	  $(BIN)/python -m pytest tests/functional/test_fuzz_files.py -q -p no:cacheprovider
 
 ## bench: requests per page, overhead over the floor, growth, cold start, ingest throughput, page weight (docs/performance.md)
 bench: $(STAMP)

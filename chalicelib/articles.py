@@ -149,17 +149,18 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
             txn.delete(Post(*keys.post(path)),
                        condition=Post.pk.does_not_exist() | (Post.source_key == article.key))
         txn.delete(Claim(keys.claim_pk(article.slug), article.key))
+        _count_in_months(txn, added=_month_of(post), removed=_month_of(previous))
 
     new_source = revisions.commit(source, article.key, writes, kind=article.kind, slug=post.slug, etag=etag,
-                         sequencer=sequencer, status="published", redirects=sorted(new_redirects))
+                                  sequencer=sequencer, status="published", redirects=sorted(new_redirects))
     if previous is not None and previous.slug != post.slug:
         result.notes.append(f"moved from /{previous.slug}/; the old URL now redirects")
 
     # Follow-ups: idempotent, redone on a retry until the Source is settled.
     links.write_refs(post, previous, rewrite_all=source is not None and not source.settled)
     _write_search_terms(index_entries, previous)
-    if article.kind == "article" and not article.draft and post.date:
-        Month(*keys.month(post.date[:7]), lastmod=clock.now_iso()).save()
+    if _month_of(post):
+        Month(*keys.month(_month_of(post))).update(actions=[Month.lastmod.set(clock.now_iso())])
     if source is None or not source.settled or _reader_visible_change(previous, post):
         links.refresh_referrers(post.slug)
         links.refresh_successors(post)
@@ -208,12 +209,13 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
                 txn.delete(post, condition=Post.source_key == source.sk)
                 for item in _listing_items(post).values():
                     txn.delete(item)
+                _count_in_months(txn, added=None, removed=_month_of(post))
             for path in source.redirects or []:
                 txn.delete(Post(*keys.post(path)),
                            condition=Post.pk.does_not_exist() | (Post.source_key == source.sk))
 
         source = revisions.commit(source, source.sk, writes, kind=source.kind, slug=source.slug, status="removed",
-                         sequencer=sequencer, redirects=[])
+                                  sequencer=sequencer, redirects=[])
         if owned:
             result.notes.append("unpublished")
     if source.slug:
@@ -222,6 +224,24 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
     removed = source
     revisions.finish(lambda: revisions.forget(removed))
     return result
+
+
+def _month_of(post: Post | None) -> str | None:
+    """The month ("2022-07") whose archive lists ``post``, if it is listed at all."""
+    if post is None or not post.date or keys.month_listing(post.date[:7]) not in listing_names(post):
+        return None
+    return post.date[:7]
+
+
+def _count_in_months(txn: TransactWrite, added: str | None, removed: str | None) -> None:
+    """Keep each Month's count of listed articles exact, in the change's own transaction (so a retry
+    cannot count twice): the sitemap index lists only months that still have articles."""
+    if added == removed:
+        return
+    if added:
+        txn.update(Month(*keys.month(added)), actions=[Month.articles.add(1)])
+    if removed:
+        txn.update(Month(*keys.month(removed)), actions=[Month.articles.add(-1)])
 
 
 def waiting_claims(slug: str) -> list[str]:

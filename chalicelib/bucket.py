@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import config
 from chalicelib.aws import s3_client
+from chalicelib.content_format import printable
 
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 IMAGE_HEAD_BYTES = 65536  # enough of an image for its width and height
@@ -71,9 +72,14 @@ class ContentBucket:
         return (width, height) if width > 0 and height > 0 else None
 
     def write_report(self, key: str, report: dict[str, Any]) -> None:
-        """Leave a report an editor can read next to the content."""
-        s3_client().put_object(Bucket=self.name, Key=report_key(key), ContentType="application/json",
-                               Body=json.dumps(report, indent=2, ensure_ascii=False).encode())
+        """Leave a report an editor can read next to the content: UTF-8 JSON whatever it quotes (a
+        character UTF-8 cannot carry becomes U+FFFD, and the report says so)."""
+        text = json.dumps(report, indent=2, ensure_ascii=False)
+        if printable(text) != text:
+            report = {**report, "note": "characters that cannot be written as text were replaced with \ufffd"}
+            text = printable(json.dumps(report, indent=2, ensure_ascii=False))
+        s3_client().put_object(Bucket=self.name, Key=report_key(key), ContentType="application/json; charset=utf-8",
+                               Body=text.encode("utf-8"))
 
     def delete_report(self, key: str) -> None:
         """Clear the report for ``key``: the file is fine now, or gone."""

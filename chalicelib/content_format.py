@@ -36,12 +36,22 @@ MAX_CATEGORIES = 10
 MAX_TAGS = 10
 MAX_ALIASES = 10
 MAX_SLUG_CHARS = 120
+MAX_NESTING = 20  # lists and mappings inside one another, in any YAML
+MAX_NUMBER_CHARS = 30  # digits (and sign, point, exponent) of one number
 
 # First path segments the site's own routes use; an article cannot take them.
 RESERVED_SLUGS = frozenset(
     {"category", "author", "tag", "feed", "search", "page", "media", "comments",
      "sitemaps", "static", "api", "wp-admin", "wp-content"}
 )
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate replaced by U+FFFD, so it can be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
@@ -58,11 +68,19 @@ SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a file: which field, what is wrong, where."""
+    """One thing wrong with a file: which field, what is wrong, where.
+
+    Its words can always be stored, printed and written as UTF-8: a lone
+    surrogate quoted from the file becomes U+FFFD.
+    """
 
     field: str
     message: str
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", printable(self.field))
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         where = f" (line {self.line})" if self.line else ""
@@ -76,6 +94,28 @@ class ContentError(Exception):
         self.key = key
         self.problems = problems
         super().__init__("\n".join(f"{key}: {p}" for p in problems))
+
+
+def fault_of_ours(key: str, exc: BaseException) -> ContentError:
+    """The report for a file that broke the site's own code: not the editor's mistake to find, so
+    it says so, and what to do (the operators are told too: see ``ingest``)."""
+    return ContentError(key, [Problem("file", f"could not be published because of a fault in the site's own "
+                                      f"software ({type(exc).__name__}); the site is unchanged. Please report "
+                                      "this file to the site's developers; changing the file may work around it")])
+
+
+def check_file(key: str, data: bytes) -> ContentFile:
+    """``parse_file``, for callers that must never raise anything but ContentError (``newsroom
+    check``, ingest): a fault of ours while parsing becomes a report that says so.
+
+    :raise ContentError: the file is not valid, or broke the parser.
+    """
+    try:
+        return parse_file(key, data)
+    except ContentError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure is this file's report, never a retry
+        raise fault_of_ours(key, exc) from exc
 
 
 @dataclass(frozen=True)
@@ -273,15 +313,76 @@ def parse_settings(key: str, data: bytes) -> Settings:
 
 # --- reading -----------------------------------------------------------------
 
+class _OverLimit(yaml.constructor.ConstructorError):
+    """A value the loader refused for one of its limits (reported under the value's field)."""
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases (no expansion bombs)."""
+    """SafeLoader with limits checked as it reads, each refusal pointing at its line.
+
+    No anchors or aliases (no expansion bombs); nesting at most MAX_NESTING
+    deep; numbers of at most MAX_NUMBER_CHARS characters; dates that exist.
+    """
+
+    depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(
                 None, None, "YAML anchors and aliases (& and *) are not allowed", event.start_mark)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if self.depth >= MAX_NESTING:
+                raise yaml.composer.ComposerError(
+                    None, None, f"lists and mappings are nested more than {MAX_NESTING} deep", event.start_mark)
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
         return super().compose_node(parent, index)
+
+    def construct_yaml_int(self, node):  # type: ignore[no-untyped-def]
+        self._short_number(node)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node):  # type: ignore[no-untyped-def]
+        self._short_number(node)
+        return super().construct_yaml_float(node)
+
+    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise _OverLimit(
+                None, None, f"'{node.value}' is not a real date ({_date_fault(node.value, exc)})",
+                node.start_mark) from None
+
+    def _short_number(self, node) -> None:  # type: ignore[no-untyped-def]
+        if len(node.value) > MAX_NUMBER_CHARS:
+            raise _OverLimit(
+                None, None, f"a number of {len(node.value):,} characters; the limit is {MAX_NUMBER_CHARS}",
+                node.start_mark)
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp)
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+
+
+def _date_fault(text: str, exc: Exception) -> str:
+    """Why a date does not exist, in words: 'February has no day 30'."""
+    found = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", str(text))
+    if found:
+        month, day = int(found.group(2)), int(found.group(3))
+        if not 1 <= month <= 12:
+            return f"there is no month {month}"
+        if day < 1 or day > 28:
+            return f"{MONTH_NAMES[month - 1]} has no day {day}" + (f" in {found.group(1)}" if month == 2 and day == 29 else "")
+    return "outside the dates this site can show" if isinstance(exc, OverflowError) else str(exc)
 
 
 class _SafeFrontMatter(YAMLHandler):
@@ -313,10 +414,11 @@ def _split_front_matter(key: str, text: str) -> tuple[dict[str, Any], str]:
     try:
         post = frontmatter.loads(text, handler=_SafeFrontMatter())
     except yaml.YAMLError as exc:
-        raise ContentError(key, [_yaml_problem("front matter", exc)]) from None
+        raise ContentError(key, [_yaml_problem("front matter", exc, text)]) from None
     meta = post.metadata
     if not isinstance(meta, dict):
         raise ContentError(key, [Problem("front matter", "must be YAML 'key: value' fields", 1)])
+    _refuse_lone_surrogates(key, meta)
     return meta, post.content
 
 
@@ -327,17 +429,44 @@ def _load_yaml_file(key: str, data: bytes) -> dict[str, Any]:
     try:
         meta = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - loader is SafeLoader-based
     except yaml.YAMLError as exc:
-        raise ContentError(key, [_yaml_problem("yaml", exc)]) from None
+        raise ContentError(key, [_yaml_problem("yaml", exc, text)]) from None
     if not isinstance(meta, dict):
         raise ContentError(key, [Problem("yaml", "must be 'key: value' fields")])
+    _refuse_lone_surrogates(key, meta)
     return meta
 
 
-def _yaml_problem(field_name: str, exc: yaml.YAMLError) -> Problem:
+def _yaml_problem(field_name: str, exc: yaml.YAMLError, text: str) -> Problem:
+    """The problem a YAML error is; a value refused by a limit is named by its field where its line says."""
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     line = mark.line + 1 if mark is not None else None  # front matter text starts on the "---" line
+    if isinstance(exc, _OverLimit) and line is not None:
+        lines = text.splitlines()
+        named = re.match(r"\s*([A-Za-z_][\w-]*)\s*:", lines[line - 1]) if line <= len(lines) else None
+        if named:
+            return Problem(named.group(1), problem, line)
     return Problem(field_name, f"is not valid YAML: {problem}", line)
+
+
+def _refuse_lone_surrogates(key: str, meta: dict[str, Any]) -> None:
+    """Text must be text: a YAML escape such as "\\ud83d" (half of a UTF-16 pair) is no character,
+    and nothing can store or show it.
+
+    :raise ContentError: naming each field that holds one.
+    """
+    def holds(value: Any) -> bool:
+        if isinstance(value, str):
+            return bool(_SURROGATE.search(value))
+        if isinstance(value, dict):
+            return any(holds(k) or holds(v) for k, v in value.items())
+        return isinstance(value, list) and any(holds(v) for v in value)
+
+    fields = [name for name, value in meta.items() if holds(name) or holds(value)]
+    if fields:
+        raise ContentError(key, [Problem(str(name), "holds an escape such as \\ud83d that is half of a character "
+                                         "(a lone surrogate); write the character itself, or its full escape")
+                                 for name in fields])
 
 
 def _alias_path(check: "_Checker", alias: str) -> str:
@@ -421,15 +550,24 @@ class _Checker:
         elif isinstance(value, dt.date):
             parsed = dt.datetime(value.year, value.month, value.day)
         else:
+            text = str(value).strip()
             try:
-                parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-            except ValueError:
-                self.problems.append(Problem(name, f"is not an ISO 8601 date: '{value}'; "
-                                             "write it as 2022-07-12 or 2022-07-12T09:30:00+04:30"))
+                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError as exc:
+                if re.match(r"\d{4}-\d{1,2}-\d{1,2}", text) and "out of range" in str(exc):
+                    self.problems.append(Problem(name, f"'{value}' is not a real date ({_date_fault(text, exc)})"))
+                else:
+                    self.problems.append(Problem(name, f"is not an ISO 8601 date: '{value}'; "
+                                                 "write it as 2022-07-12 or 2022-07-12T09:30:00+04:30"))
                 return None
         if parsed.tzinfo is None:  # documented: times without an offset are UTC
             parsed = parsed.replace(tzinfo=dt.timezone.utc)
-        return parsed.astimezone(dt.timezone.utc)
+        try:
+            return parsed.astimezone(dt.timezone.utc)
+        except OverflowError:
+            self.problems.append(Problem(name, f"'{value}' is outside the dates this site can show "
+                                         "(years 1 to 9999, in UTC)"))
+            return None
 
     def string_list(self, name: str, max_items: int) -> list[str]:
         value = self.meta.get(name)

@@ -12,8 +12,9 @@ Every URL is the canonical one.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import mimetypes
-from typing import Any
+from typing import Any, Callable
 from xml.etree import ElementTree
 
 from chalice import Response
@@ -64,10 +65,11 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
     def render() -> str:
         from feedgen.feed import FeedGenerator
 
+        text = _as_text(atom)
         feed = FeedGenerator()
         feed.id(site.url(feed_path))
-        feed.title(title)
-        feed.subtitle(snapshot.settings.tagline or title)
+        feed.title(text(title))
+        feed.subtitle(text(snapshot.settings.tagline or title))
         feed.language(snapshot.settings.language)
         feed.link(href=site.url(archive_path), rel="alternate")
         feed.link(href=site.url(feed_path), rel="self")
@@ -77,16 +79,16 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
             url = site.url(f"/{entry.slug}/")
             item.id(url)
             item.guid(url, permalink=True)
-            item.title(entry.title)
+            item.title(text(entry.title))
             item.link(href=url)
             item.published(_moment(entry.date))
             item.updated(_moment(entry.updated or entry.date))
-            item.description(entry.summary or entry.title)
+            item.description(text(entry.summary or entry.title))
             author = snapshot.authors.get(entry.author) or entry.author_name
             if author:
-                item.author({"name": author, "email": "newsroom@invalid"} if not atom else {"name": author})
+                item.author({"name": text(author), "email": "newsroom@invalid"} if not atom else {"name": author})
             for category in entry.categories or []:
-                item.category(term=category, label=snapshot.category_name(category))
+                item.category(term=category, label=text(snapshot.category_name(category)))
         return (feed.atom_str(pretty=False) if atom else feed.rss_str(pretty=False)).decode()
 
     content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
@@ -108,9 +110,10 @@ def render_comments_feed(request: Any, slug: str) -> Response:
     def render() -> str:
         from feedgen.feed import FeedGenerator
 
+        text = _as_text(atom=False)
         feed = FeedGenerator()
-        feed.title(f"Comments on: {post.title}")
-        feed.description(f"Comments on “{post.title}”")
+        feed.title(text(f"Comments on: {post.title}"))
+        feed.description(text(f"Comments on “{post.title}”"))
         feed.link(href=article_url, rel="alternate")
         feed.link(href=site.url(feed_path), rel="self")
         feed.lastBuildDate(_moment(max((c.created for c in entries), default=post.date or now)))
@@ -119,14 +122,26 @@ def render_comments_feed(request: Any, slug: str) -> Response:
             url = f"{article_url}#comment-{comment.id}"
             item.guid(url, permalink=True)
             item.link(href=url)
-            item.title(f"By: {comment.name}")
-            item.author({"name": comment.name, "email": "comments@invalid"})
+            item.title(text(f"By: {comment.name}"))
+            item.author({"name": text(comment.name), "email": "comments@invalid"})
             item.published(_moment(comment.created))
             item.description(comment.html)
         return feed.rss_str(pretty=False).decode()
 
     parts = ("comments-feed", slug, post.title, [(c.sk, c.name, c.html) for c in entries])
     return web.respond(site, render, parts, content_type="application/rss+xml; charset=utf-8")
+
+
+def _as_text(atom: bool) -> Callable[[str], str]:
+    """How a plain-text field goes into the feed so that readers show it as text.
+
+    Feed readers render RSS titles, descriptions and names as HTML, so plain
+    text is escaped as HTML before feedgen escapes it as XML: a title
+    ``<b>`` arrives as the text ``<b>``, not as markup. Atom says what its
+    text is (``type="text"``, feedgen's default), so it needs only the XML
+    escaping. Only a sanitized article body is ever HTML.
+    """
+    return (lambda value: value) if atom else (lambda value: html.escape(value, quote=False))
 
 
 def _moment(iso: str) -> dt.datetime:
@@ -136,7 +151,7 @@ def _moment(iso: str) -> dt.datetime:
 def render_sitemap_index(request: Any) -> Response:
     """The sitemap index: pages, then one sitemap per month with articles."""
     site = web.site_of(request)
-    months = store.months()
+    months = [m for m in store.months() if m.articles is None or m.articles > 0]  # None: counted before counts
 
     def render() -> str:
         root = ElementTree.Element("sitemapindex", xmlns=SITEMAP_NS)

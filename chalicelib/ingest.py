@@ -13,12 +13,16 @@ Reading the Source *before* S3 and committing conditionally on it means two
 ingests of one key cannot interleave: the one that read older state fails
 with ``ConcurrentChange`` and is re-applied here from fresh S3 state.
 
-Errors an editor caused (``ContentError``) are permanent: the site stays as
-it was, a report is written under ``reports/`` (which ingest does not watch)
-and the message is acknowledged. Anything else (throttling, a network fault,
-a bug) is transient: the message is reported as a batch item failure, SQS
-redelivers it, and after the queue's maxReceiveCount it lands in the
-dead-letter queue with its original body for replay.
+Only AWS failing is transient (``retry.is_transient``: throttling, a
+timeout, a 5xx, a lost race): the message is reported as a batch item
+failure, SQS redelivers it, and after the queue's maxReceiveCount it lands
+in the dead-letter queue with its original body for replay. Anything else
+that goes wrong while a file is read, parsed, validated or rendered is that
+file's problem: the site stays as it was, a report is written under
+``reports/`` (which ingest does not watch) and the message is acknowledged.
+An editor's mistake (``ContentError``) names the field and what to do; a
+fault of ours says so, asks the editor to report it, and counts in the
+``IngestFaults`` metric that an alarm watches.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import articles, clock, content_format, markup, retry, revisions, terms
+from chalicelib import articles, clock, config, content_format, markup, retry, revisions, terms
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, Author, Category, ContentError, Settings
 
@@ -57,6 +61,7 @@ class S3Record:
     bucket: str
     key: str
     sequencer: str | None = None
+    removed: bool = False  # an ObjectRemoved event: the version before it is gone
 
 
 def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
@@ -74,7 +79,7 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
             for message in messages:
                 try:
                     for record in s3_records(message.get("body", "")):
-                        apply_key(record.bucket, record.key, record.sequencer)
+                        apply_key(record.bucket, record.key, record.sequencer, removed=record.removed)
                 except Exception as exc:  # noqa: BLE001 - anything not an editor's error is retried
                     _log_failure(message, exc)
                     failures.append({"itemIdentifier": message.get("messageId", "")})
@@ -104,15 +109,23 @@ def s3_records(body: str) -> list[S3Record]:
         bucket = s3.get("bucket", {}).get("name")
         raw_key = s3.get("object", {}).get("key")
         if bucket and raw_key is not None:
-            records.append(S3Record(bucket, urllib.parse.unquote_plus(raw_key), s3["object"].get("sequencer")))
+            records.append(S3Record(bucket, urllib.parse.unquote_plus(raw_key), s3["object"].get("sequencer"),
+                                    _is_removal(record)))
     return records
 
 
-def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool = False) -> Outcome:
+def _is_removal(record: dict[str, Any]) -> bool:
+    """An ObjectRemoved event (AWS writes "ObjectRemoved:Delete", moto "s3:ObjectRemoved:...")."""
+    return str(record.get("eventName", "")).removeprefix("s3:").startswith("ObjectRemoved")
+
+
+def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool = False,
+              removed: bool = False) -> Outcome:
     """Bring the site in line with the current state of one bucket key.
 
     ``force`` rewrites what the site holds even if the file looks unchanged
-    (resync uses it to repair items that were changed by hand).
+    (resync uses it to repair items that were changed by hand). ``removed``: the event was an
+    ObjectRemoved one, so whatever was published before it was deleted by the editor.
 
     :raise retry.ConcurrentChange: still losing races after retry.ATTEMPTS (transient).
     """
@@ -120,10 +133,12 @@ def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool =
     if content_format.kind_of_key(key) is None:
         return _logged(Outcome(key, "ignored"), started)
     # Applying is idempotent, so a transient failure retries it whole.
-    return _logged(retry.retrying(lambda: _apply_once(ContentBucket(bucket), key, sequencer, force)), started)
+    return _logged(retry.retrying(lambda: _apply_once(ContentBucket(bucket), key, sequencer, force, removed)),
+                   started)
 
 
-def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: bool = False) -> Outcome:
+def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: bool = False,
+                removed: bool = False) -> Outcome:
     kind = content_format.kind_of_key(key)
     source = revisions.get_source(key)  # read before S3: see the module docstring
     if revisions.is_stale_event(source, sequencer):
@@ -137,10 +152,24 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
             outcome.notes += _retry_claims(bucket, result.freed_slug)
         return outcome
     try:
-        parsed = content_format.parse_file(key, data)
-        result = _publish(bucket, parsed, source, etag, sequencer, force)
+        try:
+            parsed = content_format.check_file(key, data)
+            result = _publish(bucket, parsed, source, etag, sequencer, force)
+        except ContentError:
+            raise
+        except Exception as exc:
+            if retry.is_transient(exc):  # AWS failing: the message comes back, the file is fine
+                raise
+            _count_fault_of_ours(key, exc)
+            raise content_format.fault_of_ours(key, exc) from exc
     except ContentError as error:
         problems = [str(p) for p in error.problems]
+        if removed and source is not None and source.status == "published":
+            # The editor deleted what was live (this event says so, and it is not older than what
+            # was applied), then uploaded a file that cannot be published: the deleted version must
+            # not stay up behind it, as it does behind an invalid *update* of a live file.
+            _unpublish(source, sequencer)
+            source = revisions.get_source(key)
         revisions.record_invalid(key, kind, problems, source, sequencer, etag)
         write_report(bucket, key, error)
         return Outcome(key, "invalid", problems=problems)
@@ -203,6 +232,17 @@ def write_report(bucket: ContentBucket, key: str, error: ContentError) -> None:
         "message": str(error),
         "at": clock.now_iso(),
     })
+
+
+def _count_fault_of_ours(key: str, exc: BaseException) -> None:
+    """Tell the operators: one log line in CloudWatch's embedded metric format (metric
+    Newsroom/IngestFaults, alarmed in infra/template.yaml), with the traceback for the developers."""
+    log.error(json.dumps({
+        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [
+            {"Namespace": "Newsroom", "Dimensions": [["Stage"]], "Metrics": [{"Name": "IngestFaults", "Unit": "Count"}]}]},
+        "Stage": config.current().stage, "IngestFaults": 1, "event": "ingest_fault", "key": content_format.printable(key),
+        "error": content_format.printable(f"{type(exc).__name__}: {exc}")[:500],
+    }, ensure_ascii=False), exc_info=exc)
 
 
 def _logged(outcome: Outcome, started: float) -> Outcome:

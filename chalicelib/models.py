@@ -205,9 +205,10 @@ class SearchTerm(_TableItem):
 
 
 class Month(_TableItem):
-    """A month with published articles (``sk`` = "2022-07"), for the sitemap index."""
+    """A month that has had published articles (``sk`` = "2022-07"), for the sitemap index."""
 
-    lastmod = UnicodeAttribute()
+    lastmod = UnicodeAttribute(null=True)
+    articles = NumberAttribute(null=True)  # listed now; changed only inside the publishing transactions
 
 
 class Claim(_TableItem):

@@ -26,13 +26,13 @@ def main() -> None:
               help="Folder that mirrors the bucket (default: the nearest folder holding articles/ or pages/).")
 def check(files: tuple[Path, ...], root: Path | None) -> None:
     """Validate content files with the same rules as the site's ingest."""
-    from chalicelib.content_format import ContentError, parse_file
+    from chalicelib.content_format import ContentError, check_file
 
     failed = 0
     for path in _expand(files):
         key = _bucket_key(path, root)
         try:
-            parse_file(key, path.read_bytes())
+            check_file(key, path.read_bytes())
         except ContentError as error:
             failed += 1
             for problem in error.problems:

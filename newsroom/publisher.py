@@ -17,7 +17,7 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from chalicelib import config, keys
-from chalicelib.content_format import ContentError, Problem, kind_of_key, parse_file
+from chalicelib.content_format import ContentError, Problem, check_file, kind_of_key
 
 @dataclass(frozen=True)
 class Status:
@@ -44,7 +44,7 @@ def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:
                 config.INGESTED_PREFIXES + (config.MEDIA_PREFIX,)) + ")")]
             continue
         try:
-            parse_file(key, data)
+            check_file(key, data)
         except ContentError as error:
             out[key] = error.problems
     return out
