@@ -65,12 +65,16 @@ def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(pa
         assert policy["PolicyDocument"] == json.loads((PROJECT_DIR / ".chalice" / policy_file).read_text())
 
 
-def test_alarms_watch_dead_letters_and_both_functions(packaged):
+def test_alarms_watch_dead_letters_both_functions_and_ingest_faults(packaged):
     resources = template(packaged, "prod")["Resources"]
     alarms = {json.dumps(r["Properties"]["Dimensions"][0]["Value"]): r["Properties"]["MetricName"]
               for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
     assert alarms == {'{"Ref": "APIHandler"}': "Errors", '{"Ref": "Ingest"}': "Errors",
-                      '{"Fn::GetAtt": ["IngestDeadLetterQueue", "QueueName"]}': "ApproximateNumberOfMessagesVisible"}
+                      '{"Fn::GetAtt": ["IngestDeadLetterQueue", "QueueName"]}': "ApproximateNumberOfMessagesVisible",
+                      '{"Ref": "Stage"}': "IngestFaults"}
+    faults = resources["IngestFaultsAlarm"]["Properties"]
+    # The metric ingest writes (chalicelib/ingest.py, embedded metric format), by stage.
+    assert (faults["Namespace"], faults["Dimensions"][0]["Name"]) == ("Newsroom", "Stage")
 
 
 def test_distribution_serves_pages_from_the_api_and_media_from_the_bucket(packaged):
