@@ -569,7 +569,8 @@ class _Checker:
                                          "(years 1 to 9999, in UTC)"))
             return None
 
-    def string_list(self, name: str, max_items: int) -> list[str]:
+    def _entries(self, name: str, max_items: int) -> list[Any]:
+        """A list field's entries (a single value is a list of one); none if it is not a list or too long."""
         value = self.meta.get(name)
         if value is None:
             return []
@@ -581,8 +582,11 @@ class _Checker:
         if len(value) > max_items:
             self.problems.append(Problem(name, f"has {len(value)} entries; the limit is {max_items}"))
             return []
+        return value
+
+    def string_list(self, name: str, max_items: int) -> list[str]:
         out = []
-        for item in value:
+        for item in self._entries(name, max_items):
             if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
                 self.problems.append(Problem(name, f"entries must be text, not '{item}'"))
             elif len(str(item)) > 200:
@@ -594,19 +598,8 @@ class _Checker:
     def terms(self, name: str, max_items: int) -> list[tuple[str, str]]:
         """Categories or tags as (slug, name): each entry a name (its slug made from it) or
         ``{name: ..., slug: ...}`` (a slug kept as it was, e.g. WordPress's ``mustread``)."""
-        value = self.meta.get(name)
-        if value is None:
-            return []
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            value = [value]
-        if not isinstance(value, list):
-            self.problems.append(Problem(name, "must be a list, such as [Tehran, Iranian news]"))
-            return []
-        if len(value) > max_items:
-            self.problems.append(Problem(name, f"has {len(value)} entries; the limit is {max_items}"))
-            return []
         out = []
-        for item in value:
+        for item in self._entries(name, max_items):
             spelled = item
             if isinstance(item, dict) and "name" in item and set(item) <= {"name", "slug"}:
                 spelled = item["name"]
