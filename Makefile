@@ -1,17 +1,30 @@
 # Developer entry points. `make run` and `make test` work on a fresh clone:
 # each builds .venv from pyproject.toml first if it is missing or stale.
 
-PYTHON ?= python3
+# The Lambda functions run python3.13 (devstack/package.py: LAMBDA_PYTHON), so the
+# project is built and tested on Python 3.13 when the machine has one: on the PATH,
+# or installed through pyenv (which keeps it off the PATH until asked). Otherwise
+# the default python3: `make run` and `make test` work there too, and `make
+# package` says what to install. `make PYTHON=...` picks another.
+LAMBDA_PYTHON := 3.13
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(shell for candidate in python$(LAMBDA_PYTHON) \
+    "$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)"/versions/$(LAMBDA_PYTHON)*/bin/python$(LAMBDA_PYTHON); do \
+    "$$candidate" -c '' 2>/dev/null && echo "$$candidate"; done) python3)
+endif
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One stamp per Python: a .venv made by another Python is made again.
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
 .PHONY: run aws fuzz test test-fast package deploy check resync chaos system-deps bench bench-pages clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
+	  || { rm -rf $(VENV); echo "making $(VENV) with $(PYTHON) (Python $(PYTHON_VERSION))"; $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

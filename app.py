@@ -1,67 +1,71 @@
 """Every URL and event source of the site. Logic lives in chalicelib/.
 
-Every page route is wrapped in ``pages.when_aws_fails``: AWS failing while a
-page is served answers the site's 503 page, not Chalice's JSON error.
+Every page route answers GET, HEAD and OPTIONS (``web.middleware`` does the
+last two and the headers every response carries) and is wrapped in
+``pages.when_aws_fails``: AWS failing while a page is served answers the
+site's 503 page, not Chalice's JSON error.
 """
 
 from chalice import Chalice
 
-from chalicelib import config, feeds, pages, web
+from chalicelib import config, feeds, pages, snapstart, web
 
 app = Chalice(app_name="newsroom")
-app.register_middleware(web.security_headers, "http")
+snapstart.register()  # SnapStart's hooks, where the Lambda runtime has them (chalicelib/snapstart.py)
+app.register_middleware(web.middleware(lambda resource_path: list(app.routes.get(resource_path, {}))), "http")
 request = lambda: app.current_request  # noqa: E731 - the request being served
+READ = ["GET", "HEAD", "OPTIONS"]  # every page: HEAD is GET without the body, OPTIONS says what is allowed
 
 
-@app.route("/")
+@app.route("/", methods=READ)
 @pages.when_aws_fails
 def home():
     """The front page: newest articles (``?s=`` searches)."""
     return pages.render_home(request())
 
 
-@app.route("/search")
+@app.route("/search", methods=READ)
 @pages.when_aws_fails
 def search():
     """Search results for ``?q=``."""
     return pages.render_search(request())
 
 
-@app.route("/feed")
-@app.route("/feed/atom")
+@app.route("/feed", methods=READ)
+@app.route("/feed/atom", methods=READ)
 @pages.when_aws_fails
 def site_feed():
     """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
     return feeds.render_site_feed(request(), atom=request().context["resourcePath"].endswith("atom"))
 
 
-@app.route("/category/{slug}")
+@app.route("/category/{slug}", methods=READ)
 @pages.when_aws_fails
 def category(slug):
     """A category archive."""
     return pages.render_category(request(), slug)
 
 
-@app.route("/tag/{slug}")
+@app.route("/tag/{slug}", methods=READ)
 @pages.when_aws_fails
 def tag(slug):
     """A tag archive."""
     return pages.render_tag(request(), slug)
 
 
-@app.route("/author/{slug}")
+@app.route("/author/{slug}", methods=READ)
 @pages.when_aws_fails
 def author(slug):
     """An author's archive."""
     return pages.render_author(request(), slug)
 
 
-@app.route("/category/{slug}/feed")
-@app.route("/category/{slug}/feed/atom")
-@app.route("/tag/{slug}/feed")
-@app.route("/tag/{slug}/feed/atom")
-@app.route("/author/{slug}/feed")
-@app.route("/author/{slug}/feed/atom")
+@app.route("/category/{slug}/feed", methods=READ)
+@app.route("/category/{slug}/feed/atom", methods=READ)
+@app.route("/tag/{slug}/feed", methods=READ)
+@app.route("/tag/{slug}/feed/atom", methods=READ)
+@app.route("/author/{slug}/feed", methods=READ)
+@app.route("/author/{slug}/feed/atom", methods=READ)
 @pages.when_aws_fails
 def archive_feed(slug):
     """RSS (``.../feed/``) or Atom (``.../feed/atom/``) of a category, tag or author."""
@@ -69,45 +73,45 @@ def archive_feed(slug):
     return feeds.render_archive_feed(request(), resource.split("/")[1], slug, atom=resource.endswith("atom"))
 
 
-@app.route("/sitemap.xml")
+@app.route("/sitemap.xml", methods=READ)
 @pages.when_aws_fails
 def sitemap_index():
     """The sitemap index."""
     return feeds.render_sitemap_index(request())
 
 
-@app.route("/sitemaps/{name}")
+@app.route("/sitemaps/{name}", methods=READ)
 @pages.when_aws_fails
 def sitemap(name):
     """A child sitemap: ``pages.xml`` or ``posts-YYYY-MM.xml``."""
     return feeds.render_sitemap(request(), name.removesuffix(".xml"))
 
 
-@app.route("/robots.txt")
+@app.route("/robots.txt", methods=READ)
 @pages.when_aws_fails
 def robots():
     """robots.txt."""
     return feeds.render_robots(request())
 
 
-@app.route("/static/{name}")
+@app.route("/static/{name}", methods=READ)
 @pages.when_aws_fails
 def static(name):
     """The stylesheet, ``style.<version>.css``, cached for a year."""
     return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
 
 
-@app.route("/media/{a}")
-@app.route("/media/{a}/{b}")
-@app.route("/media/{a}/{b}/{c}")
-@app.route("/media/{a}/{b}/{c}/{d}")
+@app.route("/media/{a}", methods=READ)
+@app.route("/media/{a}/{b}", methods=READ)
+@app.route("/media/{a}/{b}/{c}", methods=READ)
+@app.route("/media/{a}/{b}/{c}/{d}", methods=READ)
 @pages.when_aws_fails
 def media(**parts):
     """Images from the bucket's media/ prefix (CloudFront serves these in production)."""
     return feeds.media(request(), "/".join(parts.values()))
 
 
-@app.route("/{slug}")
+@app.route("/{slug}", methods=READ)
 @pages.when_aws_fails
 def post(slug):
     """An article or static page; a year archive (``/2022/``); an old URL redirects."""
@@ -116,7 +120,7 @@ def post(slug):
 
 # API Gateway wants one name per path variable at each level, hence the
 # generic names below ("/{slug}/{part2}" rather than "/{year}/{month}").
-@app.route("/{slug}/{part2}")
+@app.route("/{slug}/{part2}", methods=READ)
 @pages.when_aws_fails
 def month_or_alias(slug, part2):
     """A month archive (``/2022/07/``) or an old URL that redirects."""
@@ -134,9 +138,10 @@ def post_comment(slug, part2):
     return pages.submit_comment(request(), slug)
 
 
-@app.route("/{slug}/{part2}/{part3}")
-@app.route("/{slug}/{part2}/{part3}/{part4}")
-@app.route("/{slug}/{part2}/{part3}/{part4}/{part5}")
+@app.route("/{slug}/{part2}/{part3}", methods=READ)
+@app.route("/{slug}/{part2}/{part3}/{part4}", methods=READ)
+@app.route("/{slug}/{part2}/{part3}/{part4}/{part5}", methods=READ)
+@app.route("/{slug}/{part2}/{part3}/{part4}/{part5}/{part6}", methods=READ)
 @pages.when_aws_fails
 def deep_path(**parts):
     """``/<article>/comments/feed/`` (RSS of its approved comments); old multi-segment URLs

@@ -71,3 +71,9 @@ def sns_client() -> Any:
 @functools.lru_cache(maxsize=None)
 def _client(service: str, region: str, endpoint_url: str | None, local: bool) -> Any:
     return _session(local).create_client(service, region_name=region, endpoint_url=endpoint_url)
+
+
+def forget_clients() -> None:
+    """Drop every client and connection (SnapStart: each restored instance opens its own)."""
+    _client.cache_clear()
+    _dynamodb_connection.cache_clear()

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import config, keys, retry
+from chalicelib import config, keys, retry, web
 from chalicelib.models import RateLimit
 from chalicelib.site_settings import Settings
 
@@ -190,16 +190,9 @@ def client_of(headers: dict[str, str], source_ip: str | None) -> str:
     adds (``config.ORIGIN_HEADER``); any other request is the caller's own.
     """
     address = source_ip
-    if through_our_cdn(headers):
+    if web.through_our_cdn(headers):
         address = (headers.get("cloudfront-viewer-address") or "").rsplit(":", 1)[0] or source_ip
     return _sign(f"client|{address or 'unknown'}")[:20]
-
-
-def through_our_cdn(headers: dict[str, str]) -> bool:
-    """The request came through our CloudFront distribution (it carries the stack's origin secret)."""
-    sent = headers.get(config.ORIGIN_HEADER) or ""
-    secret = config.current().origin_secret
-    return bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
 
 
 def take_rate_slot(client: str, now: float | None = None) -> None:

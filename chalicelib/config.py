@@ -42,9 +42,11 @@ class Config:
     # Site-wide data (menu, categories, recent posts) is kept in a warm Lambda this long
     # (docs/architecture.md says what that delays).
     site_cache_seconds: float = 10.0
-    # Where readers reach the site, e.g. "https://news.example.com" or API Gateway's stage URL.
-    # Internal links get its path as a prefix; canonical URLs, feeds and sitemaps use it whole.
-    # Empty: taken from each request (Host, plus "/<stage>" on an execute-api host).
+    # Where readers reach the site, e.g. "https://news.example.com" or API Gateway's stage URL
+    # (https, or http on this machine). Internal links get its path as a prefix; canonical URLs,
+    # feeds and sitemaps use it whole. Empty: from what API Gateway (not the caller) says the
+    # request reached, or the forwarded host of a request carrying the origin secret
+    # (chalicelib/web.py:site_of); the stack sets it whenever it can.
     base_url: str = ""
     # Signs paging cursors and comment form tokens. Set a long random value per stage in
     # production; the default only suits local use.
@@ -52,6 +54,9 @@ class Config:
     # What our CloudFront distribution sends in ORIGIN_HEADER with every request it forwards
     # (infra/template.yaml, OriginSecret). Empty (no distribution, local runs): no request is trusted.
     origin_secret: str = ""
+    # With an origin secret, requests without it (straight to API Gateway, around the CDN and its
+    # limits) are refused with 403, unless this is set (stack parameter AllowDirectAccess).
+    allow_direct_access: bool = False
     # SNS topic told of each comment awaiting moderation; empty: nobody is told.
     moderation_topic: str = ""
 
@@ -62,6 +67,8 @@ class Config:
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        if self.base_url:
+            check_base_url(self.base_url)
 
     @property
     def local_stand_in(self) -> bool:
@@ -99,6 +106,7 @@ class Config:
             base_url=environ.get("NEWSROOM_BASE_URL", ""),
             cursor_secret=environ.get("NEWSROOM_CURSOR_SECRET", "local-development-only").encode(),
             origin_secret=environ.get("NEWSROOM_ORIGIN_SECRET", ""),
+            allow_direct_access=environ.get("NEWSROOM_ALLOW_DIRECT_ACCESS", "false").lower() == "true",
             moderation_topic=environ.get("NEWSROOM_MODERATION_TOPIC", ""),
         )
 
@@ -110,6 +118,20 @@ class Config:
         """
         base = dict(os.environ if environ is None else environ)
         return cls.from_environment({**base, **stage_environment(stage), "NEWSROOM_STAGE": stage})
+
+
+def check_base_url(url: str) -> None:
+    """Refuse a base URL that links could not safely be made from.
+
+    :raise ValueError: not ``https://host[/path]`` (or ``http://`` on a loopback host), or with
+        credentials, a query or a fragment.
+    """
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if not (parts.scheme == "https" or local) or not parts.hostname or parts.username or parts.query \
+            or parts.fragment or any(c.isspace() or c in "\"'<>\\" for c in url):
+        raise ValueError(f"NEWSROOM_BASE_URL {url!r}: must be https://<host>[/<path>] "
+                         "(or http:// on 127.0.0.1 or localhost), with no query or fragment")
 
 
 class UnknownStage(ValueError):

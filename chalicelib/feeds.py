@@ -222,8 +222,10 @@ def media(request: Any, key: str) -> Response:
         return pages.render_not_found(request)
     try:
         obj = s3_client().get_object(Bucket=config.current().bucket, Key=config.MEDIA_PREFIX + key)
-    except ClientError:
-        return pages.render_not_found(request)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "AccessDenied"):
+            return pages.render_not_found(request)
+        raise  # AWS failing: the 503 page (pages.when_aws_fails)
     etag = obj.get("ETag", '""')
     headers = {"ETag": etag, "Cache-Control": web.PAGE_CACHE}
     if web.matches(etag, site.headers.get("if-none-match")):

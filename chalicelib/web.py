@@ -1,8 +1,8 @@
 """HTTP concerns shared by every response: links, validators, caching, security.
 
 - **Links.** ``Site`` knows where the site is reached: the settings' ``base_url``
-  when set (custom domain, API Gateway stage URL, chalice local), else the
-  request's Host (plus ``/<stage>`` on an ``execute-api`` host). Templates
+  when set (custom domain, API Gateway stage URL), else from what no caller can
+  choose (``site_of`` says what, in which order). Templates
   build every internal link as ``{{ base }}/path/``; stored article HTML is
   rewritten the same way (``prefix_links``).
 - **Validators.** A page's ETag is a hash of the data it shows and of the
@@ -10,14 +10,18 @@
   ``If-None-Match`` answers 304 without touching a template.
 - **Caching.** ``Cache-Control`` suits a CDN: short ``max-age`` for
   browsers, longer ``s-maxage`` for the CDN, ``stale-while-revalidate``.
-- **Security headers** go on every response, 404s and redirects included
-  (``security_headers`` is registered as HTTP middleware in ``app.py``).
+- **Every response** (``middleware``, registered in ``app.py``): the security
+  headers, 404s, redirects, HEAD and OPTIONS included; HEAD is GET without the
+  body; a request that went around the CDN is refused where there is one.
+  API Gateway's own errors get the same headers from the packaged template
+  (``devstack/package.py`` adds its GatewayResponses from ``SECURITY_HEADERS``).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,35 +100,64 @@ class Site:
 
 
 def site_of(request: Any) -> Site:
-    """Where the site is reached, from settings or from the request.
+    """Where the site is reached, from settings or from what no caller can choose.
 
-    Behind the CloudFront distribution in ``infra/``, a viewer-request function
-    copies the viewer's Host into ``X-Forwarded-Host`` (CloudFront sends API
-    Gateway its own host) and the origin path adds the stage, so links are
-    made for the viewer's host with no prefix.
+    In order: the configured base URL (the stack sets it to the custom domain);
+    on a request carrying the origin secret (so from our CloudFront
+    distribution), the ``X-Forwarded-Host`` that the distribution's viewer
+    function sets to its own domain; the domain API Gateway says the request
+    reached (its request context, plus ``/<stage>`` on an ``execute-api``
+    host); and on this machine (``chalice local``, ``make run``), a loopback
+    ``Host``. ``Host``, ``X-Forwarded-Host`` and ``X-Forwarded-Proto`` from
+    anyone else never reach a link: a cache in front must not be taught
+    someone else's links. The scheme is https, or http on loopback only.
     """
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     context = request.context or {}
     raw_path = context.get("path") or "/"
     stage = context.get("stage")
-    host = headers.get("host") or context.get("domainName") or "localhost"
-    forwarded_host = headers.get("x-forwarded-host", "").split(",")[0].strip()
-    if stage and raw_path.startswith(f"/{stage}/") and (forwarded_host or host.endswith(".amazonaws.com")):
+    api_domain = _host_name(context.get("domainName") or "")
+    if stage and raw_path.startswith(f"/{stage}/") and api_domain.endswith(".amazonaws.com"):
         raw_path = raw_path[len(stage) + 1:]  # API Gateway's path includes its stage
+    forwarded_host = _host_name(headers.get("x-forwarded-host", "").split(",")[0])
     base_url = config.current().base_url
     if base_url:
         parts = urlsplit(base_url)
         origin, base = f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
-    elif forwarded_host:
+    elif forwarded_host and through_our_cdn(headers):
         origin, base = f"https://{forwarded_host}", ""
+    elif api_domain:
+        origin = f"https://{api_domain}"
+        base = f"/{stage}" if stage and api_domain.endswith(".amazonaws.com") else ""
     else:
-        scheme = headers.get("x-forwarded-proto", "https" if "amazonaws.com" in host else "http")
-        origin = f"{scheme}://{host}"
-        base = f"/{stage}" if stage and host.endswith(".amazonaws.com") else ""
+        host = _host_name(headers.get("host", ""))
+        origin, base = f"http://{host if _loopback(host) else 'localhost'}", ""
     if base and raw_path.startswith(base + "/"):
         raw_path = raw_path[len(base):]
     query = {k: v for k, v in (request.query_params or {}).items() if isinstance(v, str)}
     return Site(origin=origin, base=base, raw_path=raw_path, query=query, headers=headers)
+
+
+_HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+                        r"(?::[0-9]{1,5})?|\[::1\](?::[0-9]{1,5})?")
+
+
+def _host_name(value: str) -> str:
+    """``value`` (a Host-like header) lower-cased if it is a plain host name with an optional port, else ""."""
+    value = value.strip().lower()
+    return value if len(value) <= 260 and _HOST_NAME.fullmatch(value) else ""
+
+
+def _loopback(host: str) -> bool:
+    return bool(host) and urlsplit(f"//{host}").hostname in config.LOOPBACK_HOSTS
+
+
+def through_our_cdn(headers: dict[str, str]) -> bool:
+    """The request came through our CloudFront distribution: it carries the stack's origin secret
+    in ``config.ORIGIN_HEADER`` (``headers`` lower-cased)."""
+    sent = headers.get(config.ORIGIN_HEADER) or ""
+    secret = config.current().origin_secret
+    return bool(secret) and hmac.compare_digest(sent.encode(), secret.encode())
 
 
 def prefix_links(html: str, base: str) -> str:
@@ -178,9 +211,35 @@ def query_string(query: dict[str, str]) -> str:
     return "?" + urlencode(query) if query else ""
 
 
-def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """Chalice HTTP middleware: every response carries the security headers."""
-    response = get_response(event)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+DIRECT_ACCESS_REFUSED = ("This address is the site's origin, which answers only its CDN. "
+                         "Read the site at its public address.\n")
+
+
+def middleware(allowed_methods: Callable[[str], list[str]]) -> Callable[[Any, Callable[[Any], Response]], Response]:
+    """Chalice HTTP middleware for what every response shares (registered in ``app.py``).
+
+    - Where the stack has a distribution (an origin secret), a request without the secret is
+      refused with 403, unless the stage allows direct access.
+    - ``OPTIONS`` answers 204 with ``Allow`` (the route's methods, from ``allowed_methods(resource_path)``).
+    - ``HEAD`` runs the ``GET`` view and drops the body: same status and headers.
+    - Every response, these included, carries the security headers.
+    """
+    def handle(event: Any, get_response: Callable[[Any], Response]) -> Response:
+        settings = config.current()
+        headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+        if settings.origin_secret and not settings.allow_direct_access and not through_our_cdn(headers):
+            response = Response(body=DIRECT_ACCESS_REFUSED, status_code=403,
+                                headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": NO_STORE})
+        elif event.method == "OPTIONS":
+            allowed = ", ".join(m for m in ("GET", "HEAD", "POST", "OPTIONS")
+                                if m in allowed_methods((event.context or {}).get("resourcePath", "")))
+            response = Response(body="", status_code=204, headers={"Allow": allowed, "Cache-Control": PAGE_CACHE})
+        else:
+            response = get_response(event)
+            if event.method == "HEAD":
+                response.body = ""
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return handle

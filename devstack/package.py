@@ -20,11 +20,24 @@ written ``sam.yaml`` and ``deployment.zip``, :func:`optimize` rewrites the zip:
    writes) when it is there, so the first page does not parse templates.
 
 ``docs/performance.md`` has the before/after numbers.
+
+Before the zip, :func:`finish_template` completes ``sam.yaml`` with what
+``chalice package`` cannot write: API Gateway invokes the web function's
+``live`` alias (its published version, which SnapStart snapshots) rather
+than ``$LATEST``, and API Gateway's own responses (a missing route, a
+request too large, its 4XX and 5XX) carry the security headers of
+``chalicelib/web.py``.
+
+The functions run ``python3.13`` (:data:`LAMBDA_PYTHON`). Chalice names the
+runtime after the Python that packages and downloads the wheels for it, so
+the package is built only by that Python: any other is refused in one line
+that says what to install, never built for one Python to run on another.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.util
 import json
 import os
@@ -35,6 +48,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+LAMBDA_PYTHON = (3, 13)  # the Lambda runtime, python3.13: supported until 2029 (docs/deploy.md)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
 SERVICES = ("dynamodb", "s3", "sns")
@@ -42,13 +56,65 @@ BOTOCORE_DATA = "botocore/data/"
 TEMPLATE_BYTECODE = "templates/.bytecode/"
 
 
+# API Gateway's own responses that readers can meet; DEFAULT_4XX and DEFAULT_5XX cover the rest.
+GATEWAY_RESPONSES = {
+    "DEFAULT_4XX": None, "DEFAULT_5XX": None,
+    "MISSING_AUTHENTICATION_TOKEN": 404,  # what API Gateway answers for a path no route has
+    "REQUEST_TOO_LARGE": None,
+}
+WEB_ALIAS = "live"
+
+
+class WrongPython(RuntimeError):
+    """The Python running the build is not the Lambda runtime's."""
+
+
+def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> None:
+    """:raise WrongPython: ``version`` cannot build the python3.13 package."""
+    if tuple(version[:2]) != LAMBDA_PYTHON:
+        want = "%d.%d" % LAMBDA_PYTHON
+        raise WrongPython(f"make package builds the Lambda functions for python{want} and needs Python {want} "
+                          f"to do it (this is Python {'.'.join(map(str, version))}): install it "
+                          f"(pyenv install {want}, or your system's python{want} package), then make clean package")
+
+
 def build(stage: str, out: Path) -> Path:
-    """``chalice package`` for ``stage`` into ``out``, then :func:`optimize` its zip."""
+    """``chalice package`` for ``stage`` into ``out``, then :func:`finish_template` and :func:`optimize`.
+
+    :raise WrongPython: this is not Python 3.13.
+    """
+    check_python()
+    import yaml  # after the check, so that any Python can say what it lacks
+
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     subprocess.run([str(Path(sys.executable).with_name("chalice")), "package", "--stage", stage,
                     "--merge-template", "infra/template.yaml", str(out)], cwd=PROJECT_DIR, env=env, check=True)
+    template_path = out / "sam.yaml"
+    template_path.write_text(yaml.safe_dump(finish_template(yaml.safe_load(template_path.read_text())),
+                                            sort_keys=False))
     optimize(out / "deployment.zip")
     return out
+
+
+def finish_template(template: dict) -> dict:
+    """``template`` (Chalice's, merged with ``infra/template.yaml``) with API Gateway invoking the
+    web function's alias and every gateway response carrying the security headers."""
+    from chalicelib import web
+
+    template = copy.deepcopy(template)
+    resources = template["Resources"]
+    resources["APIHandler"]["Properties"]["AutoPublishAlias"] = WEB_ALIAS  # each deploy publishes a version
+    alias = f"APIHandlerAlias{WEB_ALIAS}"  # what SAM names AutoPublishAlias's AWS::Lambda::Alias; Ref: its ARN
+    api = resources["RestAPI"]["Properties"]
+    api["DefinitionBody"] = json.loads(json.dumps(api["DefinitionBody"]).replace("${APIHandler.Arn}",
+                                                                                     "${%s}" % alias))
+    resources["APIHandlerInvokePermission"]["Properties"]["FunctionName"] = {"Ref": alias}
+    headers = {name: "'" + value.replace("'", "\\'") + "'"  # static values are quoted; quotes inside escaped
+               for name, value in {**web.SECURITY_HEADERS, "Cache-Control": web.NO_STORE}.items()}
+    api["GatewayResponses"] = {
+        kind: {"ResponseParameters": {"Headers": headers}, **({"StatusCode": str(status)} if status else {})}
+        for kind, status in GATEWAY_RESPONSES.items()}
+    return template
 
 
 def optimize(zip_path: Path) -> dict[str, int]:
@@ -140,7 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)
-    build(args.stage, args.out)
+    try:
+        build(args.stage, args.out)
+    except WrongPython as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     print(f"built {args.out}/sam.yaml and {args.out}/deployment.zip "
           f"({(args.out / 'deployment.zip').stat().st_size / 1e6:.1f} MB)")
     return 0

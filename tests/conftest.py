@@ -33,12 +33,14 @@ from chalicelib import config  # noqa: E402
 from devstack import moto_gaps  # noqa: E402
 from devstack.local import sqs_event, upload_content  # noqa: E402
 from devstack.stack import Stack, create_stack  # noqa: E402
+from tests import dynamodb_limits  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 moto_gaps.install()  # deletes in the versioned bucket notify, as in AWS
 # The dev stage, in moto's in-process mock, with no site cache (each test sees its writes at once).
 TEST_CONFIG = config.Config(stage="dev", region="us-east-1", site_cache_seconds=0)
 config.use(TEST_CONFIG)  # for module-scoped fixtures too
+dynamodb_limits.install()  # every DynamoDB request of the suite meets DynamoDB's own limits, not just moto's
 
 
 @pytest.fixture(autouse=True)

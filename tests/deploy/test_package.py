@@ -100,6 +100,74 @@ def test_the_distribution_proves_itself_to_the_api_with_the_secret_the_web_funct
     assert resources["OriginSecret"]["Type"] == "AWS::SecretsManager::Secret"
 
 
+def _condition(template: dict, name: str, parameters: dict[str, str]) -> bool:
+    """Evaluate one of the template's conditions for these parameter values (the defaults otherwise)."""
+    values = {k: v.get("Default") for k, v in template["Parameters"].items()} | parameters
+
+    def value(node):  # type: ignore[no-untyped-def]
+        if isinstance(node, dict) and "Ref" in node:
+            return values[node["Ref"]]
+        if isinstance(node, dict) and "Condition" in node:
+            return truth(template["Conditions"][node["Condition"]])
+        return node
+
+    def truth(node):  # type: ignore[no-untyped-def]
+        [(function, arguments)] = node.items()
+        if function == "Fn::Equals":
+            return value(arguments[0]) == value(arguments[1])
+        if function == "Fn::Not":
+            return not truth(arguments[0])
+        if function in ("Fn::And", "Fn::Or"):
+            results = [truth(a) if "Condition" not in a else value(a) for a in arguments]
+            return all(results) if function == "Fn::And" else any(results)
+        if function == "Condition":
+            return truth(template["Conditions"][arguments])
+        raise AssertionError(function)
+
+    return truth(template["Conditions"][name])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_snapstart_snapshots_the_web_functions_published_versions_which_api_gateway_invokes(packaged, stage):
+    sam = template(packaged, stage)
+    web = sam["Resources"]["APIHandler"]["Properties"]
+    assert web["AutoPublishAlias"] == "live"
+    assert web["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}
+    assert _condition(sam, "SnapStartOn", {"Stage": "prod"}) is True  # the default: on for prod
+    assert _condition(sam, "SnapStartOn", {"Stage": "dev"}) is False
+    assert _condition(sam, "SnapStartOn", {"Stage": "dev", "EnableSnapStart": "true"}) is True
+    assert _condition(sam, "SnapStartOn", {"Stage": "prod", "EnableSnapStart": "false"}) is False
+    assert "SnapStart" not in sam["Resources"]["Ingest"]["Properties"]
+    api = json.dumps(sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"])
+    assert "${APIHandler.Arn}" not in api and api.count("functions/${APIHandlerAliaslive}/invocations") > 20
+    permission = sam["Resources"]["APIHandlerInvokePermission"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "APIHandlerAliaslive"}
+
+
+def test_api_gateways_own_responses_carry_the_security_headers(packaged):
+    from chalicelib import web
+
+    responses = template(packaged, "prod")["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "REQUEST_TOO_LARGE"} <= set(responses)
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"  # a path no route has
+    for kind, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        for name, value in web.SECURITY_HEADERS.items():
+            sent = headers[name]  # a static value: in single quotes, with the quotes inside escaped
+            assert sent[0] == sent[-1] == "'" and sent[1:-1].replace("\\'", "'") == value, (kind, name)
+        assert headers["Cache-Control"] == "'no-store'"
+
+
+def test_the_stack_refuses_direct_access_unless_told_and_names_the_distribution_in_links(packaged):
+    resources = template(packaged, "prod")["Resources"]
+    env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["NEWSROOM_ALLOW_DIRECT_ACCESS"] == {"Ref": "AllowDirectAccess"}
+    assert template(packaged, "prod")["Parameters"]["AllowDirectAccess"]["Default"] == "false"
+    assert env["NEWSROOM_BASE_URL"] == {"Fn::If": ["HasDomain", {"Fn::Sub": "https://${DomainName}"}, ""]}
+    code = resources["ViewerHostFunction"]["Properties"]["FunctionCode"]
+    assert "event.context.distributionDomainName" in code and "headers.host" not in code
+
+
 def test_deployment_package_contains_app_library_and_templates(packaged):
     names = set(zipfile.ZipFile(packaged("dev") / "deployment.zip").namelist())
     templates = {p.relative_to(PROJECT_DIR).as_posix() for p in (PROJECT_DIR / "templates").rglob("*") if p.is_file()}

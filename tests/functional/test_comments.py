@@ -25,8 +25,9 @@ CDN_SECRET = "the-secret-our-distribution-sends"
 
 @pytest.fixture(autouse=True)
 def behind_cloudfront(settings):
-    """The stack's origin secret, as a deployed stack with a distribution has it."""
-    settings(origin_secret=CDN_SECRET)
+    """The stack's origin secret, as a deployed stack with a distribution has it (with direct calls
+    let through, AllowDirectAccess, so that the tests can also call as someone going around it)."""
+    settings(origin_secret=CDN_SECRET, allow_direct_access=True)
 
 
 @pytest.fixture

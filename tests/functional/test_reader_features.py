@@ -230,14 +230,15 @@ def test_every_page_type_has_title_description_and_canonical(site):
 ], ids=["chalice-local", "api-gateway-stage", "custom-domain", "base-url-with-stage", "cloudfront-forwarded-host"])
 def test_internal_links_work_locally_behind_the_stage_prefix_and_on_a_custom_domain(
         site, monkeypatch, settings, base_url, host, stage, expected_prefix, expected_origin):
-    settings(base_url=base_url)
+    settings(base_url=base_url, origin_secret="cdn-secret", allow_direct_access=True)
     site.put("articles/a.md", "---\ntitle: A\ndate: 2024-01-01\ncategories: [Tehran]\n---\n\n"
                               "See [the other](/b/) and [](/b/).\n")
     site.put("articles/b.md", article(title="B"))
     site.ingest()
     original = site.client.http.get
     host, _, forwarded = host.partition("|")  # CloudFront: API Gateway's host, the viewer's host
-    sent = {"Host": host, **({"X-Forwarded-Host": forwarded} if forwarded else {})}
+    # CloudFront's viewer function names the distribution, and the origin secret vouches for it.
+    sent = {"Host": host, **({"X-Forwarded-Host": forwarded, "X-Newsroom-Origin": "cdn-secret"} if forwarded else {})}
     monkeypatch.setattr(site.client.http, "get", lambda path, headers=None: _with_stage(
         original, path, {**sent, **(headers or {})}, stage))
     body = site.get("/a/").body.decode()

@@ -18,8 +18,11 @@ def test_each_path_level_has_at_most_one_variable_name():
     assert clashes == {}
 
 
-def test_every_route_answers_get_only_but_the_comment_form():
-    writes = {(path, method) for path, route in app.routes.items() for method in route if method != "GET"}
+def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_writes():
+    for path, route in app.routes.items():
+        assert {"GET", "HEAD", "OPTIONS"} <= set(route), path
+    writes = {(path, method) for path, route in app.routes.items() for method in route
+              if method not in ("GET", "HEAD", "OPTIONS")}
     assert writes == {("/{slug}/{part2}", "POST")}
     assert app.routes["/{slug}/{part2}"]["POST"].content_types == ["application/x-www-form-urlencoded"]
 
@@ -29,3 +32,10 @@ def test_paths_under_a_static_segment_do_not_rely_on_variable_siblings():
     for kind in ("category", "tag", "author"):
         assert f"/{kind}/{{slug}}/feed" in app.routes
         assert f"/{kind}/{{slug}}/feed/atom" in app.routes
+
+
+def test_every_page_route_is_wrapped_so_that_aws_failing_gives_the_503_page():
+    for path, route in app.routes.items():
+        for method, entry in route.items():
+            assert entry.view_function.__wrapped__, (path, method)  # pages.when_aws_fails keeps the view
+            assert entry.view_function.__code__.co_name == "serve", (path, method)

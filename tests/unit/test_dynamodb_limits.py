@@ -1,0 +1,51 @@
+"""The suite's DynamoDB limit checker refuses what DynamoDB refuses (tests/dynamodb_limits.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import dynamodb_limits as limits
+
+TABLE = "newsroom-dev-content"
+
+
+def put(pk: str, sk: str = "A", **extra: dict) -> dict:
+    return {"Put": {"TableName": TABLE, "Item": {"pk": {"S": pk}, "sk": {"S": sk}, **extra}}}
+
+
+def test_item_sizes_count_names_and_values_as_dynamodb_does():
+    assert limits.item_size({"pk": {"S": "abc"}}) == 5
+    assert limits.item_size({"n": {"N": "123.45"}}) == 1 + 4
+    assert limits.item_size({"l": {"L": [{"S": "ab"}, {"BOOL": True}]}}) == 1 + 3 + 3 + 2
+
+
+@pytest.mark.parametrize("operation, params, message", [
+    ("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "x"}, "body": {"S": "x" * 410_000}}}, "over DynamoDB's 409600"),
+    ("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "x" * 2049}, "sk": {"S": "a"}}}, "pk of 2049 bytes"),
+    ("TransactWriteItems", {"TransactItems": [put(f"p{i}") for i in range(101)]}, "101 actions"),
+    ("TransactWriteItems", {"TransactItems": [put("p"), put("p")]}, "the same item twice"),
+    ("TransactWriteItems", {"TransactItems": [put(f"p{i}", body={"S": "x" * 300_000}) for i in range(15)]},
+     "bytes in one transaction"),
+    ("BatchWriteItem", {"RequestItems": {TABLE: [{"PutRequest": {"Item": {"pk": {"S": f"p{i}"}}}}
+                                                 for i in range(26)]}}, "26 requests"),
+    ("BatchGetItem", {"RequestItems": {TABLE: {"Keys": [{"pk": {"S": f"p{i}"}} for i in range(101)]}}}, "101 keys"),
+    ("BatchGetItem", {"RequestItems": {TABLE: {"Keys": [{"pk": {"S": "p"}}, {"pk": {"S": "p"}}]}}}, "twice"),
+    ("Query", {"TableName": TABLE, "KeyConditionExpression": "pk = :p AND " + " AND ".join(["x = :p"] * 800)},
+     "KeyConditionExpression of"),
+])
+def test_requests_dynamodb_refuses_are_refused(operation, params, message):
+    with pytest.raises(limits.OverLimit, match=message):
+        limits.check(operation, params)
+
+
+def test_requests_within_the_limits_pass():
+    limits.check("TransactWriteItems", {"TransactItems": [put(f"p{i}") for i in range(100)]})
+    limits.check("BatchWriteItem", {"RequestItems": {TABLE: [{"PutRequest": {"Item": {"pk": {"S": f"p{i}"}}}}
+                                                             for i in range(25)]}})
+    limits.check("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "x"}, "body": {"S": "x" * 400_000}}})
+
+
+def test_the_whole_suite_runs_through_the_checker(site):
+    before = len(limits.SEEN)
+    site.get("/")
+    assert len(limits.SEEN) > before
