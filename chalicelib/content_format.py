@@ -470,8 +470,12 @@ def _refuse_lone_surrogates(key: str, meta: dict[str, Any]) -> None:
 
 
 def _alias_path(check: "_Checker", alias: str) -> str:
-    """Reduce an old URL (absolute or a path) to its path without slashes at the ends."""
+    """Reduce an old URL (absolute or a path) to its path without slashes at the ends; WordPress's
+    id forms (``/?p=123``, ``/?page_id=12``, ``/?attachment_id=5``) to ``?p=123`` (``old_urls``)."""
     path = re.sub(r"^[a-z]+://[^/]+", "", alias.strip(), flags=re.IGNORECASE)
+    by_id = re.fullmatch(r"/*(?:index\.php)?\?(p|page_id|attachment_id)=0*(\d{1,20})", path)
+    if by_id:
+        return f"?{by_id[1]}={int(by_id[2])}"
     path = path.split("?")[0].split("#")[0].strip("/")
     if not path or any(seg in ("", ".", "..") for seg in path.split("/")):
         check.problems.append(Problem("aliases", f"'{alias}' is not a URL path such as /2022/07/old-slug/"))

@@ -35,7 +35,7 @@ import jinja2.bccache
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, comment_rules, comments, config, keys, paging, store, web
+from chalicelib import bodies, comment_rules, comments, config, keys, old_urls, paging, store, web
 from chalicelib.clock import now_iso
 from chalicelib.snapshot import Link, Snapshot
 from chalicelib.web import Site
@@ -144,6 +144,13 @@ def render_home(request: Any) -> Response:
     site = web.site_of(request)
     if site.query.get("s") is not None:
         return render_search(request, site.query.get("s", ""))
+    if (alias := old_urls.id_alias(site.query)) is not None:  # WordPress's /?p=123: the import's alias
+        post = store.post_at(alias)
+        if post is not None and post.kind == "redirect" and post.redirect_to:
+            return web.redirect(site.link(f"/{post.redirect_to}/"))
+        return render_not_found(None, store.site(), site)
+    if (target := old_urls.query_redirect(site.query)) is not None:
+        return web.redirect(site.link(target))
     snapshot = store.site()
     settings = snapshot.settings
     return _archive(site, snapshot, keys.HOME, canonical="/", heading=None, title=None,
@@ -187,6 +194,19 @@ def render_author(request: Any, slug: str) -> Response:
 def is_month(year: str, month: str) -> bool:
     """Whether ``/<year>/<month>/`` names a month archive."""
     return bool(_YEAR.match(year) and _MONTH.match(month))
+
+
+def _old_wordpress_url(site: Site, path: str) -> Response | None:
+    """The 301 for a WordPress URL form nothing here holds (``old_urls``), or None."""
+    found = old_urls.redirect_for(path.strip("/"))
+    if found is None:
+        return None
+    target, post_path = found
+    if post_path is None:
+        return web.redirect(site.link(target))
+    post = store.post_at(post_path)
+    slug = (post.redirect_to if post.kind == "redirect" else post.slug) if post is not None else None
+    return web.redirect(site.link(f"/{slug}/{target}")) if slug else None
 
 
 def render_date_archive(request: Any, year: str, month: str | None = None) -> Response:
@@ -248,6 +268,8 @@ def render_post(request: Any, path: str) -> Response:
     """An article or static page at ``/<path>/``, or its redirect. :raise 404: none visible."""
     site = web.site_of(request)
     path = unquote(path)  # old URLs (aliases) may hold any character; slugs never hold "%"
+    if path == "index.php" and site.query:  # WordPress's /index.php?p=123 and the like
+        return render_home(request)
     if _YEAR.match(path):
         return render_date_archive(request, path)
     now = now_iso()
@@ -256,6 +278,8 @@ def render_post(request: Any, path: str) -> Response:
         if post.redirect_to:
             return web.redirect(site.link(f"/{post.redirect_to}/") + web.query_string(site.query))
         post = None
+    if post is None and (old := _old_wordpress_url(site, path)) is not None:
+        return old
     snapshot = store.site()
     if post is None or post.draft or (post.date and post.date > now):
         return render_not_found(None, snapshot, site)

@@ -223,6 +223,8 @@ class _Converter:
             if _text(item, "dc_creator"):
                 meta["author"] = normalize_slug(_text(item, "dc_creator"))
             meta.update(self._terms(item, name))
+            if _text(item, "wp_comment_status") == "closed":
+                meta["comments"] = False  # closed in WordPress: no form here either
         excerpt = _plain(_text(item, "excerpt_encoded"))
         if excerpt:
             meta["summary"] = excerpt[:MAX_SUMMARY_CHARS]
@@ -232,7 +234,8 @@ class _Converter:
         unpublished = UNPUBLISHED.get(status) or ("password-protected" if _text(item, "wp_post_password") else None)
         if unpublished:
             meta["draft"] = True
-        aliases = self._aliases(item, slug)
+        by_id = [f"/?{'p' if kind == 'post' else 'page_id'}={int(post_id)}"] if post_id.isdigit() else []
+        aliases = (self._aliases(item, slug) + by_id)[:MAX_ALIASES]  # the old permalink, and /?p=ID
         if aliases:
             meta["aliases"] = aliases
         body = self._body(item, name, post_id)
@@ -326,7 +329,7 @@ class _Converter:
         path = unquote(link.path).strip("/")
         if not path or "?" in _text(item, "link") or path == slug:
             return []
-        return [f"/{path}/"][:MAX_ALIASES]
+        return [f"/{path}/"]
 
     def _featured_image(self, item: Element, name: str) -> str | None:
         thumbnail = next((_text(m, "wp_meta_value") for m in item.findall("wp_postmeta")

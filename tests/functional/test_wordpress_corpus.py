@@ -98,11 +98,14 @@ def test_a_valid_export_imports_whole_and_every_old_url_answers(site, tmp_path, 
             continue
         slug = Path(item["key"]).stem
         page = site.get(f"/{quote(slug)}/")
-        old, date = posts[re.match(r"(?:post|page) (\d+) ", item["name"]).group(1)]
+        post_id = re.match(r"(?:post|page) (\d+) ", item["name"]).group(1)
+        old, date = posts[post_id]
         if item["status"] == "unpublished" or ("scheduled" in item["reason"] and date > now):
             assert page.status_code == 404, (name, item)  # nothing unpublished is visible
             continue
         assert page.status_code == 200, (name, item)  # (a post scheduled for a date now past is live)
+        by_id = site.get(f"/?{'p' if item['kind'] == 'post' else 'page_id'}={post_id}")  # WordPress's own form
+        assert by_id.status_code == 301 and by_id.headers["Location"].endswith(f"/{quote(slug)}/"), (name, item)
         if old and old.strip("/") != slug:
             moved = site.get(quote(old))
             assert moved.status_code == 301, (name, old)

@@ -44,6 +44,7 @@ def _items() -> list[dict]:
             "author": normalize_slug(item.findtext("dc:creator", namespaces=NS) or ""),
             "categories": list(dict.fromkeys(normalize_slug(unquote(n)) for d, n, _ in terms if d == "category")),
             "tags": list(dict.fromkeys(normalize_slug(unquote(n)) for d, n, _ in terms if d == "post_tag")),
+            "open": item.findtext("wp:comment_status", namespaces=NS) != "closed",
             "comments": [{
                 "id": c.findtext("wp:comment_id", namespaces=NS),
                 "type": c.findtext("wp:comment_type", namespaces=NS) or "comment",
@@ -226,3 +227,13 @@ def test_deeply_nested_wordpress_threads_become_one_level(imported):
     top = page.index("Comment Depth 01")
     replies = page[top:page.index("</ol>", page.index('class="comment-replies"', top))]
     assert all(f"Comment Depth {n:02d}" in replies for n in range(2, 11))
+
+
+def test_posts_keep_whether_their_comments_were_open_or_closed(imported):
+    posts = [i for i in VISIBLE if i["kind"] == "post"]
+    closed, open_ = [i for i in posts if not i["open"]], [i for i in posts if i["open"]]
+    assert closed and open_  # the corpus has both
+    for item in closed + open_[:5]:
+        page = imported.get(f"/{item['slug']}/").body.decode()
+        assert ("Leave a comment" in page) == item["open"], (item["slug"], item["open"])
+        assert ("Comments are closed." in page) == (not item["open"]), item["slug"]
