@@ -45,6 +45,8 @@ def listing_names(post: Post) -> list[str]:
     if post.kind != "article" or post.draft or not post.date:
         return []
     names = [keys.HOME, keys.year_listing(post.date[:4]), keys.month_listing(post.date[:7])]
+    if post.sticky:
+        names.append(keys.STICKY)
     names += [keys.category_listing(c) for c in post.categories or []]
     names += [keys.tag_listing(slug) for slug, _ in post.tags or []]
     if post.author:
@@ -112,7 +114,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         aliases=list(article.aliases), source_key=article.key, source_etag=etag,
         comment_count=owner.comment_count if owner is not None and owner.source_key == article.key
         else approved_comments(article.slug),
-        comments_open=article.comments,
+        comments_open=article.comments, sticky=article.sticky or None,
     )
     post.related = links.related_candidates(post)
     post.xrefs = links.xref_targets(body.xrefs)

@@ -38,6 +38,8 @@ log.setLevel(logging.INFO)  # Chalice sets its app logger ("newsroom") to ERROR 
 
 PENDING = keys.COMMENTS_PENDING
 REJECTED = keys.COMMENTS_REJECTED
+GONE = keys.COMMENTS_GONE
+TRANSACTION_ACTIONS = 100  # DynamoDB's limit per transaction
 PAGE_SIZE = 50  # comments, replies included, per page
 KEEP_REJECTED_DAYS = 30
 TRANSACTION_ATTEMPTS = 8  # concurrent approvals of one article's comments collide
@@ -202,9 +204,17 @@ def reject(comment_id: str) -> Comment:
     def writes(txn: TransactWrite) -> None:
         txn.delete(comment, condition=Comment.pk.exists())
         txn.save(kept)
+        txn.save(_gone(comment, "rejected"))
 
     _transact(writes, f"reject {comment_id}", lambda: _pending(comment_id))
     return kept
+
+
+def _gone(comment: Comment, why: str) -> Comment:
+    """The mark a rejected or deleted comment leaves, so that no re-import brings it back: its id,
+    article and date, none of its content."""
+    return Comment(GONE, comment.id, id=comment.id, slug=comment.slug, name="", text="", html="",
+                   created=comment.created, status=why)
 
 
 def delete(ref: str) -> list[Comment]:
@@ -220,7 +230,12 @@ def delete(ref: str) -> list[Comment]:
             comment = Comment.get_or_none(partition, comment_id)
             if comment is None:
                 continue
-            comment.delete()
+
+            def remove(txn: TransactWrite, comment: Comment = comment) -> None:
+                txn.delete(comment, condition=Comment.pk.exists())
+                txn.save(_gone(comment, "deleted"))
+
+            _transact(remove, f"delete {ref}", lambda: None)
             return [comment]
         raise Refused("no_such_comment", 404, "No such comment", f"{ref}: no pending or rejected comment has this id; for an "
                       "approved one give <article slug>/<id>, as `newsroom comments list --approved` shows")
@@ -229,14 +244,21 @@ def delete(ref: str) -> list[Comment]:
     if shown is None:
         raise Refused("no_such_comment", 404, "No such comment", f"{ref}: /{slug}/ has no approved comment with this id")
     thread = [c for c in everything if c.id == shown.id or (shown.parent is None and c.parent == shown.id)]
-
-    def writes(txn: TransactWrite) -> None:
+    with Comment.batch_write() as marks:  # first, so that a delete cut short still never comes back
         for item in thread:
-            txn.delete(item, condition=Comment.pk.exists())
-        txn.update(Post(*keys.post(slug)), actions=[Post.comment_count.add(-len(thread))],
-                   condition=Post.pk.exists())
+            marks.save(_gone(item, "deleted"))
+    # Replies last, the comment itself in the last transaction; each removes its share of the count,
+    # within DynamoDB's 100 actions per transaction.
+    ordered = sorted(thread, key=lambda c: c.id == shown.id)
+    size = TRANSACTION_ACTIONS - 1
+    for chunk in (ordered[i:i + size] for i in range(0, len(ordered), size)):
+        def writes(txn: TransactWrite, chunk: list[Comment] = chunk) -> None:
+            for item in chunk:
+                txn.delete(item, condition=Comment.pk.exists())
+            txn.update(Post(*keys.post(slug)), actions=[Post.comment_count.add(-len(chunk))],
+                       condition=Post.pk.exists())
 
-    _transact(writes, f"delete {ref}", lambda: None)
+        _transact(writes, f"delete {ref}", lambda: None)
     return thread
 
 
@@ -249,7 +271,7 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
     :raise Refused: its article is not here.
     """
     sk = keys.reply_sk(parent, comment_id)
-    copies = [(PENDING, comment_id), (REJECTED, comment_id), (keys.comments_pk(slug), sk)]
+    copies = [(PENDING, comment_id), (REJECTED, comment_id), (GONE, comment_id), (keys.comments_pk(slug), sk)]
     if any(True for _ in Comment.batch_get(copies, attributes_to_get=["pk", "sk"])):
         return "already here"
     fields = dict(id=comment_id, slug=slug, parent=parent, name=name, email=email, text=text,

@@ -58,7 +58,7 @@ HTML_SUFFIXES = (".html", ".htm")
 YAML_SUFFIXES = (".yaml", ".yml")
 
 ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
-                  "image", "draft", "updated", "aliases", "comments"}
+                  "image", "draft", "updated", "aliases", "comments", "sticky"}
 PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases"}
 AUTHOR_FIELDS = {"name", "bio"}
 CATEGORY_FIELDS = {"name", "description", "menu_order", "parent"}
@@ -141,6 +141,7 @@ class Article:
     updated: dt.datetime | None = None
     aliases: tuple[str, ...] = ()
     comments: bool = True  # readers may comment (front matter ``comments: false`` closes them)
+    sticky: bool = False  # kept on top of the home page's first page (WordPress's sticky posts)
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     image = check.url("image")
     draft = check.boolean("draft")
     comments = check.boolean("comments", default=True) if kind == "article" else True
+    sticky = check.boolean("sticky") if kind == "article" else False
     aliases = tuple(_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES))
     author_name = check.text("author", max_chars=200, required=False) if kind == "article" else None
     categories, category_names = _by_slug(check.terms("categories", MAX_CATEGORIES) if kind == "article" else [])
@@ -248,7 +250,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
         author=normalize_slug(author_name) if author_name else None, author_name=author_name,
         categories=categories, category_names=category_names, tags=tags, tag_names=tag_names,
         summary=summary, image=image, draft=draft, updated=updated,
-        aliases=tuple(a for a in aliases if a), comments=comments,
+        aliases=tuple(a for a in aliases if a), comments=comments, sticky=sticky,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 # --- archives ------------------------------------------------------------------------
 
 HOME = "home"
+STICKY = "sticky"  # the listing of sticky articles (read into the site snapshot)
 ARCHIVE_KINDS = ("category", "tag", "author")  # archives named by a term's slug
 LATEST = "~"  # sorts after every slug character: f"{now}#{LATEST}" ends "nothing in the future"
 
@@ -123,6 +124,7 @@ def term_pk(term: str) -> str:
 
 COMMENTS_PENDING = "comments-pending"  # sk: the comment's id
 COMMENTS_REJECTED = "comments-rejected"  # sk: the comment's id
+COMMENTS_GONE = "comments-gone"  # sk: the id of a comment rejected or deleted (no content kept), never re-imported
 
 
 def comments_pk(article_slug: str) -> str:

@@ -118,6 +118,7 @@ class Post(_TableItem):
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
     comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (comments.py)
+    sticky = BooleanAttribute(null=True)  # front matter ``sticky: true``: on top of the home page
     comments_open = BooleanAttribute(default=True)  # front matter ``comments: false`` closes them
 
     key_for = staticmethod(keys.post)  # the (pk, sk) of the post served at /<path>/

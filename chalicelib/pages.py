@@ -154,7 +154,7 @@ def render_home(request: Any) -> Response:
     snapshot = store.site()
     settings = snapshot.settings
     return _archive(site, snapshot, keys.HOME, canonical="/", heading=None, title=None,
-                    description=settings.tagline or settings.site_name, feed="/feed/")
+                    description=settings.tagline or settings.site_name, feed="/feed/", pinned=True)
 
 
 def render_category(request: Any, slug: str) -> Response:
@@ -225,7 +225,8 @@ def render_date_archive(request: Any, year: str, month: str | None = None) -> Re
 
 def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, heading: str | None,
              title: str | None, description: str | None, feed: str | None, empty_is_404: bool = False,
-             label_from_entries: str | None = None, extra_etag: tuple = ()) -> Response:
+             label_from_entries: str | None = None, extra_etag: tuple = (), pinned: bool = False) -> Response:
+    """An archive page; ``pinned``: the snapshot's sticky articles lead its first page, as in WordPress."""
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
         return redirect
     now = now_iso()
@@ -238,7 +239,12 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
         return render_error(site, snapshot, 400, "This page link is not valid",
                             "The link to this page of the archive is damaged or out of date.",
                             first_page=site.link(canonical))
-    if not page.entries and (empty_is_404 or label_from_entries) and not (after or before):
+    entries = list(page.entries)
+    sticky = snapshot.sticky_entries(now) if pinned and not (after or before) else []
+    if sticky:
+        slugs = {e.slug for e in sticky}
+        entries = sticky + [e for e in entries if e.slug not in slugs]
+    if not entries and (empty_is_404 or label_from_entries) and not (after or before):
         return render_not_found(None, snapshot, site)
     if label_from_entries:
         name = next((e.label for e in page.entries if e.label), listing.split("#", 1)[1])
@@ -251,14 +257,14 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
     paged = bool(after or before)
     context = {
         **_chrome(site, snapshot, now),
-        "entries": page.entries, "heading": heading, "page_title": title, "description": description,
+        "entries": entries, "sticky": {e.slug for e in sticky}, "heading": heading, "page_title": title, "description": description,
         "canonical": site.url(canonical), "older": older, "newer": newer,
         "feed": site.link(feed) if feed else None,
         "breadcrumb": [{"title": heading, "url": None}] if heading else None,
         "robots": "noindex, follow" if paged else None, "og_type": "website",
     }
     parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, extra_etag,
-             [sorted(e.attribute_values.items()) for e in page.entries])
+             [sorted(e.attribute_values.items()) for e in entries])
     return web.respond(site, lambda: _render("blog/listing.html", **context), parts)
 
 

@@ -22,6 +22,7 @@ from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsI
 from chalicelib.retry import ConcurrentChange
 
 RECENT_EXTRA = 10  # recent posts kept beyond the widget's size, to cover scheduled ones
+MAX_STICKY = 10  # sticky articles kept on top of the home page, newest first
 REBUILD_ATTEMPTS = 8
 
 
@@ -63,7 +64,14 @@ class Snapshot:
     categories: tuple[CategoryEntry, ...] = ()  # by name
     authors: dict[str, str] = field(default_factory=dict)  # slug -> display name
     recent: tuple[RecentPost, ...] = ()  # newest first
+    # Sticky articles' home-listing entries as DynamoDB stores them (Listing.serialize), newest first.
+    sticky: tuple[dict[str, Any], ...] = ()
     built_at: str = ""  # part of every page's ETag
+
+    def sticky_entries(self, now_iso: str) -> list[Listing]:
+        """The sticky articles to put on top of the home page: those already published at ``now_iso``."""
+        entries = [Listing.from_raw_data(data) for data in self.sticky]
+        return [e for e in entries if e.date and e.date <= now_iso]
 
     def category(self, slug: str) -> CategoryEntry | None:
         """The category with ``slug``, or None."""
@@ -79,7 +87,7 @@ class Snapshot:
         return {"settings": self.settings.to_data(), "menu": [vars(link) for link in self.menu],
                 "footer": [vars(link) for link in self.footer],
                 "categories": [vars(c) for c in self.categories], "authors": dict(self.authors),
-                "recent": [vars(r) for r in self.recent], "built_at": self.built_at}
+                "recent": [vars(r) for r in self.recent], "sticky": list(self.sticky), "built_at": self.built_at}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Snapshot:
@@ -90,7 +98,7 @@ class Snapshot:
                    categories=tuple(CategoryEntry(**c) for c in data.get("categories", [])),
                    authors=dict(data.get("authors", {})),
                    recent=tuple(RecentPost(**r) for r in data.get("recent", [])),
-                   built_at=data.get("built_at", ""))
+                   sticky=tuple(data.get("sticky", [])), built_at=data.get("built_at", ""))
 
 
 EMPTY = Snapshot()
@@ -134,6 +142,8 @@ def _build() -> Snapshot:
         for item in Listing.query(keys.listing_pk(keys.HOME), scan_index_forward=False, consistent_read=True,
                                   limit=settings.recent_posts + RECENT_EXTRA)
     )
+    sticky = tuple(item.serialize() for item in Listing.query(
+        keys.listing_pk(keys.STICKY), scan_index_forward=False, consistent_read=True, limit=MAX_STICKY))
     by_slug = {c.slug: c for c in categories}
     if settings.menu is not None:
         menu = tuple(_resolve(link, by_slug) for link in settings.menu)
@@ -141,7 +151,8 @@ def _build() -> Snapshot:
         in_menu = sorted((c for c in categories if c.menu_order is not None), key=lambda c: (c.menu_order, c.name.lower()))
         menu = (Link("Home", "/"),) + tuple(Link(c.name, f"/category/{c.slug}/") for c in in_menu)
     return Snapshot(settings=settings, menu=menu, footer=tuple(_resolve(link, by_slug) for link in settings.footer_links),
-                    categories=tuple(categories), authors=authors, recent=recent, built_at=clock.now_iso())
+                    categories=tuple(categories), authors=authors, recent=recent, sticky=sticky,
+                    built_at=clock.now_iso())
 
 
 def _resolve(link: Any, categories: dict[str, CategoryEntry]) -> Link:

@@ -223,6 +223,8 @@ class _Converter:
             if _text(item, "dc_creator"):
                 meta["author"] = normalize_slug(_text(item, "dc_creator"))
             meta.update(self._terms(item, name))
+            if _text(item, "wp_is_sticky") == "1":
+                meta["sticky"] = True  # kept on top of the home page, as in WordPress
             if _text(item, "wp_comment_status") == "closed":
                 meta["comments"] = False  # closed in WordPress: no form here either
         excerpt = _plain(_text(item, "excerpt_encoded"))

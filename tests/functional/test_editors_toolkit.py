@@ -18,6 +18,7 @@ GOOD = {
     "pages/about.md": "---\ntitle: About us\n---\n\nWho we are.\n",
     "authors/sara-ahmadi.yaml": "name: Sara Ahmadi\nbio: Covers energy.\n",
     "categories/oil.yaml": "name: Oil\nparent: tehran\n",
+    "articles/wordpress-id.md": article(aliases="['/?p=12']"),  # WordPress's own id form is one
 }
 BAD = {
     "articles/no-title.md": "---\ndate: 2024-03-01\n---\n\nBody.\n",
@@ -29,7 +30,8 @@ BAD = {
     "articles/year.md": article(slug="2024"),
     "articles/script-image.md": article(image="'javascript:alert(1)'"),
     "articles/many-tags.md": article(tags="[" + ", ".join(f"t{i}" for i in range(11)) + "]"),
-    "articles/query-alias.md": article(aliases="['/?p=12']"),
+    "articles/query-alias.md": article(aliases="['/?s=old']"),  # a search is no old address
+
     "articles/anchors.md": "---\ntitle: &t Anchors\ndate: 2024-03-01\nsummary: *t\n---\n\nBody\n",
     "articles/notes.txt": "just text",
     "articles/latin1.md": "---\ntitle: Caf\xe9\ndate: 2024-03-01\n---\n\nBody\n".encode("latin-1"),

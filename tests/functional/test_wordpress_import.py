@@ -237,3 +237,9 @@ def test_posts_keep_whether_their_comments_were_open_or_closed(imported):
         page = imported.get(f"/{item['slug']}/").body.decode()
         assert ("Leave a comment" in page) == item["open"], (item["slug"], item["open"])
         assert ("Comments are closed." in page) == (not item["open"]), item["slug"]
+
+
+def test_the_sticky_post_leads_the_home_page(imported):
+    home = imported.get("/").body.decode()
+    first = re.search(r'<article class="archive-entry([^"]*)">.*?<h2><a[^>]*>([^<]+)</a>', home, re.S)
+    assert first.group(2) == "Template: Sticky" and "sticky" in first.group(1)
