@@ -102,7 +102,11 @@ def render_comments_feed(request: Any, slug: str) -> Response:
     site = web.site_of(request)
     post = store.post_at(slug)
     now = pages.now_iso()
-    if post is None or post.kind != "article" or post.draft or (post.date and post.date > now):
+    if post is None:  # an old URL (an alias's feed, /blog/comments/feed/), else the 404 page
+        return pages.render_post(request, f"{slug}/comments/feed")
+    if post.kind == "redirect" and post.redirect_to:
+        return web.redirect(site.link(f"/{post.redirect_to}/comments/feed/"))
+    if post.kind != "article" or post.draft or (post.date and post.date > now):
         return pages.render_not_found(request)
     entries = comments.newest(slug, FEED_SIZE) if post.comment_count else []
     feed_path, article_url = f"/{slug}/comments/feed/", site.url(f"/{slug}/")

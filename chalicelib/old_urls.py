@@ -13,7 +13,8 @@ search engines' indexes and other sites' links hold these. Two kinds:
   is by cursor, so the first page); day archives (to their month); the feed
   variants (``/feed/rss2/``...) and ``/comments/feed/``; and a post's own
   ``/<post>/feed/`` and ``/<post>/attachment/<name>/`` (to its comments feed
-  and to the post).
+  and to the post); and all of these under the subdirectory a WordPress site
+  lived in (``/blog/category/x/`` to ``/category/x/``).
 
 Every redirect is a 301 (``pages``). Pure functions: no reads, no settings.
 """
@@ -26,6 +27,8 @@ ID_PARAMETERS = ("p", "page_id", "attachment_id")
 _ARCHIVE_PAGE = re.compile(r"^(?P<archive>(?:category|tag|author)/[^/]+|\d{4}(?:/\d{2})?)?/?page/\d+$")
 _DAY = re.compile(r"^(?P<month>\d{4}/\d{2})/\d{2}$")
 _FEED_VARIANT = re.compile(r"^(?P<archive>(?:(?:category|tag|author)/[^/]+/)?)feed/(?:rss2|rss|rdf)$")
+_DATE_PART = re.compile(r"^\d{4}$")
+_ROOT_ARCHIVE = re.compile(r"^(?:(?:category|tag|author)/[^/]+(?:/feed(?:/atom)?)?|feed(?:/atom)?|\d{4}(?:/\d{2})?)$")
 _POST_SUFFIX = re.compile(r"^(?P<post>.+?)/(?:feed(?:/(?:rss2|rss|rdf|atom))?|attachment/[^/]+|trackback|amp)$")
 
 
@@ -71,4 +74,17 @@ def redirect_for(path: str) -> tuple[str, str | None] | None:
     if (match := _POST_SUFFIX.match(path)) is not None:
         suffix = path[len(match["post"]) + 1:]
         return ("comments/feed/" if suffix.startswith("feed") else ""), match["post"]
-    return None
+    return under_old_base(path)
+
+
+def under_old_base(path: str) -> tuple[str, None] | None:
+    """An archive or feed URL of a WordPress site that lived in a subdirectory (``/blog/category/x/``,
+    ``/demo/feed/``, ``/blog/2024/01/``): the same archive here, at the root. Its posts' own URLs
+    there are aliases the import wrote."""
+    base, _, rest = path.partition("/")
+    if not rest or _DATE_PART.match(base) or rest.startswith("comments/feed"):  # an article's own feed: 404
+        return None
+    if _ROOT_ARCHIVE.match(rest):
+        return f"/{rest}/", None
+    found = redirect_for(rest)
+    return (found[0], None) if found is not None and found[1] is None else None

@@ -206,7 +206,10 @@ def _old_wordpress_url(site: Site, path: str) -> Response | None:
         return web.redirect(site.link(target))
     post = store.post_at(post_path)
     slug = (post.redirect_to if post.kind == "redirect" else post.slug) if post is not None else None
-    return web.redirect(site.link(f"/{slug}/{target}")) if slug else None
+    if slug:
+        return web.redirect(site.link(f"/{slug}/{target}"))
+    elsewhere = old_urls.under_old_base(path.strip("/"))  # /blog/feed/: not a post's feed after all
+    return web.redirect(site.link(elsewhere[0])) if elsewhere is not None else None
 
 
 def render_date_archive(request: Any, year: str, month: str | None = None) -> Response:
@@ -274,8 +277,8 @@ def render_post(request: Any, path: str) -> Response:
     """An article or static page at ``/<path>/``, or its redirect. :raise 404: none visible."""
     site = web.site_of(request)
     path = unquote(path)  # old URLs (aliases) may hold any character; slugs never hold "%"
-    if path == "index.php" and site.query:  # WordPress's /index.php?p=123 and the like
-        return render_home(request)
+    if (path == "index.php" and site.query) or ("/" not in path and old_urls.id_alias(site.query)):
+        return render_home(request)  # WordPress's /index.php?p=123, and /blog/?p=123 under a subdirectory
     if _YEAR.match(path):
         return render_date_archive(request, path)
     now = now_iso()
