@@ -22,6 +22,9 @@ from chalice import Response
 from chalicelib import comments, keys, pages, store, web
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"  # Google News sitemaps
+NEWS_HOURS = 48  # Google News reads articles of the last two days
+NEWS_MAX = 1000  # and at most this many per sitemap
 FEED_SIZE = 20
 
 
@@ -160,6 +163,7 @@ def render_sitemap_index(request: Any) -> Response:
     def render() -> str:
         root = ElementTree.Element("sitemapindex", xmlns=SITEMAP_NS)
         _add(root, "sitemap", site.url("/sitemaps/pages.xml"), None)
+        _add(root, "sitemap", site.url("/sitemaps/news.xml"), None)
         for month in sorted(months, key=lambda m: m.sk, reverse=True):
             _add(root, "sitemap", site.url(f"/sitemaps/posts-{month.sk}.xml"), month.lastmod)
         return _xml(root)
@@ -168,8 +172,36 @@ def render_sitemap_index(request: Any) -> Response:
                        content_type="application/xml; charset=utf-8")
 
 
+def render_news_sitemap(request: Any) -> Response:
+    """The Google News sitemap: articles of the last NEWS_HOURS hours, at most NEWS_MAX, each with
+    the publication's name and language, its title and publication date (1 Query)."""
+    site = web.site_of(request)
+    now = pages.now_iso()
+    since = (_moment(now) - dt.timedelta(hours=NEWS_HOURS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    entries = store.listed_since(keys.HOME, since, now, NEWS_MAX)
+    settings = store.site().settings
+
+    def render() -> str:
+        root = ElementTree.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
+        for entry in entries:
+            node = ElementTree.SubElement(root, "url")
+            ElementTree.SubElement(node, "loc").text = site.url(f"/{entry.slug}/")
+            news = ElementTree.SubElement(node, "news:news")
+            publication = ElementTree.SubElement(news, "news:publication")
+            ElementTree.SubElement(publication, "news:name").text = settings.site_name
+            ElementTree.SubElement(publication, "news:language").text = settings.language
+            ElementTree.SubElement(news, "news:publication_date").text = entry.date
+            ElementTree.SubElement(news, "news:title").text = entry.title
+        return _xml(root)
+
+    parts = ("news-sitemap", settings.site_name, settings.language, [(e.sk, e.title) for e in entries])
+    return web.respond(site, render, parts, content_type="application/xml; charset=utf-8", cache=web.SHORT_CACHE)
+
+
 def render_sitemap(request: Any, name: str) -> Response:
-    """A child sitemap: ``pages`` or ``posts-YYYY-MM``."""
+    """A child sitemap: ``pages``, ``posts-YYYY-MM`` or ``news`` (Google News)."""
+    if name == "news":
+        return render_news_sitemap(request)
     site = web.site_of(request)
     now = pages.now_iso()
     if name == "pages":
@@ -211,6 +243,7 @@ def render_robots(request: Any) -> Response:
     """robots.txt: everything may be crawled except search results; where the sitemap is."""
     site = web.site_of(request)
     body = f"User-agent: *\nDisallow: {site.base}/search/\nDisallow: {site.base}/?s=\n\nSitemap: {site.url('/sitemap.xml')}\n"
+    body += f"Sitemap: {site.url('/sitemaps/news.xml')}\n"
     return web.respond(site, lambda: body, ("robots",), content_type="text/plain; charset=utf-8")
 
 

@@ -77,6 +77,14 @@ def listing(name: str, limit: int, now_iso: str) -> list[Listing]:
     return listing_page(name, limit, now_iso).entries
 
 
+def listed_since(name: str, since_iso: str, now_iso: str, limit: int) -> list[Listing]:
+    """The entries of an archive dated from ``since_iso`` to ``now_iso``, newest first, at most
+    ``limit`` (1 Query; for the news sitemap)."""
+    return list(Listing.query(keys.listing_pk(name), Listing.sk.between(keys.listing_sk(since_iso, ""),
+                                                                       keys.listing_end(now_iso)),
+                              scan_index_forward=False, limit=limit))
+
+
 def all_listed(name: str, now_iso: str) -> list[Listing]:
     """Every entry of an archive, newest first (paged Queries; for sitemaps)."""
     return list(Listing.query(keys.listing_pk(name), Listing.sk <= keys.listing_end(now_iso), scan_index_forward=False,
