@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import bodies, clock, keys, links, revisions, search, terms
+from chalicelib import bodies, clock, edge, keys, links, revisions, search, terms
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, ContentError, Problem
 from chalicelib.markup import RenderedBody
@@ -155,6 +155,8 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
 
     new_source = revisions.commit(source, article.key, writes, kind=article.kind, slug=post.slug, etag=etag,
                                   sequencer=sequencer, status="published", redirects=sorted(new_redirects))
+    edge.changed(edge.article_paths(previous, post, set(listing_names(previous) if previous else [])
+                                    | set(listing_names(post)), old_redirects | new_redirects))
     if previous is not None and previous.slug != post.slug:
         result.notes.append(f"moved from /{previous.slug}/; the old URL now redirects")
 
@@ -202,6 +204,8 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
     post = get_post(source.slug) if source.slug else None
     owned = post is not None and post.source_key == source.sk and post.kind != "redirect"
     if source.status != "removed":
+        gone = edge.article_paths(post if owned else None, None, listing_names(post) if owned else [],
+                                  source.redirects or [])
         if owned:
             links.write_refs(None, post)
             _write_search_terms([], post)
@@ -218,6 +222,7 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
 
         source = revisions.commit(source, source.sk, writes, kind=source.kind, slug=source.slug, status="removed",
                                   sequencer=sequencer, redirects=[])
+        edge.changed(gone)
         if owned:
             result.notes.append("unpublished")
     if source.slug:

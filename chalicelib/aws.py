@@ -63,6 +63,11 @@ def s3_client() -> Any:
     return _client("s3", *_where())
 
 
+def cloudfront_client() -> Any:
+    """The CloudFront client ingest invalidates pages with (chalicelib/edge.py)."""
+    return _client("cloudfront", *_where())
+
+
 def sns_client() -> Any:
     """The SNS client that tells editors of new comments (only posting a comment creates it)."""
     return _client("sns", *_where())

@@ -57,6 +57,9 @@ class Config:
     # With an origin secret, requests without it (straight to API Gateway, around the CDN and its
     # limits) are refused with 403, unless this is set (stack parameter AllowDirectAccess).
     allow_direct_access: bool = False
+    # The CloudFront distribution in front of the site: ingest invalidates what each change alters
+    # (chalicelib/edge.py). Empty: no distribution, nothing to invalidate.
+    distribution_id: str = ""
     # SNS topic told of each comment awaiting moderation; empty: nobody is told.
     moderation_topic: str = ""
 
@@ -108,6 +111,7 @@ class Config:
             origin_secret=environ.get("NEWSROOM_ORIGIN_SECRET", ""),
             allow_direct_access=environ.get("NEWSROOM_ALLOW_DIRECT_ACCESS", "false").lower() == "true",
             moderation_topic=environ.get("NEWSROOM_MODERATION_TOPIC", ""),
+            distribution_id=environ.get("NEWSROOM_DISTRIBUTION_ID", ""),
         )
 
     @classmethod

@@ -35,7 +35,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import articles, clock, config, content_format, markup, retry, revisions, terms
+from chalicelib import articles, clock, config, content_format, edge, markup, retry, revisions, terms
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, Author, Category, ContentError, Settings
 
@@ -75,7 +75,8 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
     messages = list(messages)
     failures: list[dict[str, str]] = []
     try:
-        with revisions.one_snapshot_rebuild():
+        # One invalidation per batch, sent after the snapshot is rebuilt (chalicelib/edge.py).
+        with edge.one_invalidation(), revisions.one_snapshot_rebuild():
             for message in messages:
                 try:
                     for record in s3_records(message.get("body", "")):

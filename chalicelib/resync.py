@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Iterator
 
-from chalicelib import config, ingest, keys, revisions
+from chalicelib import config, edge, ingest, keys, revisions
 from chalicelib.aws import s3_client
 from chalicelib.models import Source
 
@@ -55,7 +55,7 @@ def resync(bucket: str | None = None, force: bool = True,
     gone = [k for k in known_keys() if k not in seen]  # the site has them, the bucket no longer does
     work = [(key, force) for key in keys] + [(key, False) for key in gone]
     for start in range(0, len(work), RESYNC_BATCH):
-        with revisions.one_snapshot_rebuild():
+        with edge.one_invalidation(), revisions.one_snapshot_rebuild():
             for key, forced in work[start:start + RESYNC_BATCH]:
                 outcome = ingest.apply_key(bucket, key, force=forced).outcome
                 counts[outcome] += 1

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import keys, retry, revisions
+from chalicelib import edge, keys, retry, revisions
 from chalicelib.content_format import Article, Author, Category, Settings
 from chalicelib.models import AuthorItem, CategoryItem, SettingsItem, Source
 from chalicelib.revisions import PublishResult
@@ -57,6 +57,7 @@ def _save(source: Source | None, key: str, kind: str, slug: str, etag: str | Non
         return PublishResult(slug=slug, notes=["unchanged"], unchanged=True)
     new_source = revisions.commit(source, key, lambda txn: txn.save(item), kind=kind, slug=slug, etag=etag,
                                   sequencer=sequencer, status="published")
+    edge.changed([edge.EVERYTHING])  # menus, bylines and settings show on every page
     revisions.finish(lambda: revisions.settle(new_source))
     return PublishResult(slug=slug if kind != "settings" else None)
 
@@ -69,6 +70,7 @@ def remove(source: Source, sequencer: str | None = None) -> PublishResult:
     if source.status != "removed":
         source = revisions.commit(source, source.sk, _removal(source), kind=source.kind, slug=source.slug,
                                   status="removed", sequencer=sequencer)
+        edge.changed([edge.EVERYTHING])
     removed = source
     revisions.finish(lambda: revisions.forget(removed))
     return PublishResult(slug=source.slug, notes=["removed"])

@@ -51,7 +51,7 @@ from pathlib import Path
 LAMBDA_PYTHON = (3, 13)  # the Lambda runtime, python3.13: supported until 2029 (docs/deploy.md)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
-SERVICES = ("dynamodb", "s3", "sns")
+SERVICES = ("dynamodb", "s3", "sns", "cloudfront")
 BOTOCORE_DATA = "botocore/data/"
 TEMPLATE_BYTECODE = "templates/.bytecode/"
 
@@ -104,6 +104,11 @@ def finish_template(template: dict) -> dict:
     template = copy.deepcopy(template)
     resources = template["Resources"]
     resources["APIHandler"]["Properties"]["AutoPublishAlias"] = WEB_ALIAS  # each deploy publishes a version
+    # Ingest invalidates what each change alters (chalicelib/edge.py). Only ingest's settings may name the
+    # distribution: it depends on the API, which depends on the web function.
+    environment = resources["Ingest"]["Properties"]["Environment"]  # a copy: the template shares one with the web's
+    environment["Variables"] = {**environment["Variables"],
+                                "NEWSROOM_DISTRIBUTION_ID": {"Fn::If": ["CreateCdn", {"Ref": "Distribution"}, ""]}}
     alias = f"APIHandlerAlias{WEB_ALIAS}"  # what SAM names AutoPublishAlias's AWS::Lambda::Alias; Ref: its ARN
     api = resources["RestAPI"]["Properties"]
     api["DefinitionBody"] = json.loads(json.dumps(api["DefinitionBody"]).replace("${APIHandler.Arn}",

@@ -188,9 +188,9 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
             for m in modules} <= names
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
     models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert models == {"dynamodb", "s3", "sns"}
+    assert models == {"dynamodb", "s3", "sns", "cloudfront"}
     endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
-    assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns"}
+    assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront"}
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
     templates = [n for n in names if n.startswith("templates/") and n.endswith((".html", ".xml"))]
     assert len([n for n in names if n.startswith("templates/.bytecode/")]) == len(templates) > 5

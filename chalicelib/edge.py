@@ -1,0 +1,121 @@
+"""Tell the CDN what changed, so that a correction or a takedown is gone from the edge in seconds.
+
+CloudFront keeps pages for their ``s-maxage`` (``web.PAGE_CACHE``) and, when
+the origin fails, longer (``stale-if-error``). Expiry alone would leave a
+corrected or removed article up at the edge for minutes. So every change
+ingest makes to an article or page names the paths whose content it changed
+(:func:`article_paths`): the article's URL and comments feed, its old URLs,
+the first page and the feeds of every archive it was or is in, home and the
+site feeds, the sitemaps that list it. Inside :func:`one_invalidation` (one
+SQS batch) they are gathered and sent as **one** CreateInvalidation at the
+end, after the change is committed and the site snapshot rebuilt, so that
+the edge's next fetch gets the new page.
+
+Exact paths, never wildcards, for articles and pages: CloudFront allows 3,000
+paths in progress but only 15 wildcard paths. A batch naming more than
+``MAX_PATHS``, or changing what every page shows (settings, an author, a
+category: the menu and bylines), sends ``/*`` instead (one path). Cost: the first 1,000 paths a month are free, then
+$0.005 each (docs/deploy.md). Without a distribution (``distribution_id``
+empty: local runs, stages without CloudFront) nothing is sent.
+
+Sending is best effort: the change is already live at the origin, and a
+failure here must not make ingest redo it (a redo finds nothing changed and
+would name no paths). A failure is logged and counted (metric
+``Newsroom/InvalidationFailures``); the pages then expire by their
+``s-maxage``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import json
+import logging
+import time
+from typing import Any, Iterable, Iterator
+
+from chalicelib import aws, config, keys, retry
+
+MAX_PATHS = 1000
+EVERYTHING = "/*"  # what a settings, author or category change alters: every page's menu or bylines
+log = logging.getLogger("newsroom.edge")
+_open: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("invalidation_paths", default=None)
+
+SITE_WIDE = ("/", "/feed/", "/feed/atom/", "/sitemap.xml", "/sitemaps/news.xml")
+
+
+def listing_paths(name: str) -> list[str]:
+    """The paths that show the first page of the listing ``name``, feeds included."""
+    if name == keys.HOME:
+        return list(SITE_WIDE)
+    kind, _, value = name.partition("#")
+    if kind in keys.ARCHIVE_KINDS:
+        return [f"/{kind}/{value}/", f"/{kind}/{value}/feed/", f"/{kind}/{value}/feed/atom/"]
+    if kind == "year":
+        return [f"/{value}/"]
+    if kind == "month":
+        return [f"/{value[:4]}/{value[5:7]}/", f"/sitemaps/posts-{value}.xml"]
+    return []  # the sticky listing is shown by home, named above
+
+
+def article_paths(before: Any, after: Any, listings: Iterable[str], redirects: Iterable[str] = ()) -> set[str]:
+    """Every path whose content changes when an article or page goes from ``before`` to ``after``
+    (Post items or None): its URLs, the old URLs it had or has, and ``listings`` (the listing names
+    it was or is in)."""
+    paths: set[str] = set()
+    for post in (before, after):
+        if post is None:
+            continue
+        paths |= {f"/{post.slug}/", f"/{post.slug}/comments/feed/"}
+        paths |= {f"/{alias}/" for alias in post.aliases or [] if not alias.startswith("?")}
+        if post.kind == "page":
+            paths.add("/sitemaps/pages.xml")
+    paths |= {f"/{path}/" for path in redirects if not path.startswith("?")}
+    for name in listings:
+        paths.update(listing_paths(name))
+    return paths
+
+
+@contextlib.contextmanager
+def one_invalidation() -> Iterator[None]:
+    """Gather the paths every change inside names, and send them as one invalidation at the end."""
+    pending: set[str] = set()
+    token = _open.set(pending)
+    try:
+        yield
+    finally:
+        _open.reset(token)
+    send(pending)
+
+
+def changed(paths: Iterable[str]) -> None:
+    """These paths changed: invalidate them with the open batch's, or now if none is open."""
+    pending = _open.get()
+    if pending is None:
+        send(set(paths))
+    else:
+        pending.update(paths)
+
+
+def send(paths: set[str]) -> dict[str, Any] | None:
+    """One CreateInvalidation for ``paths`` on the stack's distribution; what CloudFront answered,
+    or None if there was nothing to send, no distribution, or sending failed (logged)."""
+    distribution = config.current().distribution_id
+    if not paths or not distribution:
+        return None
+    items = sorted(paths) if len(paths) <= MAX_PATHS and EVERYTHING not in paths else [EVERYTHING]
+    digest = hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
+    batch = {"Paths": {"Quantity": len(items), "Items": items}, "CallerReference": f"{time.time_ns()}-{digest}"}
+    try:
+        answer = retry.retrying(lambda: aws.cloudfront_client().create_invalidation(
+            DistributionId=distribution, InvalidationBatch=batch))
+    except Exception as exc:  # noqa: BLE001 - the change is live; the pages expire by their s-maxage
+        log.error(json.dumps({"event": "invalidation failed", "paths": len(items), "error": str(exc)[:300],
+                              "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
+                                  "Namespace": "Newsroom", "Dimensions": [["Stage"]],
+                                  "Metrics": [{"Name": "InvalidationFailures", "Unit": "Count"}]}]},
+                              "Stage": config.current().stage, "InvalidationFailures": 1}))
+        return None
+    log.info(json.dumps({"event": "invalidation", "paths": len(items), "id": answer["Invalidation"]["Id"]}))
+    return answer

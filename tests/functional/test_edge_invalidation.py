@@ -1,0 +1,111 @@
+"""Every change reaches the edge: ingest invalidates exactly the paths it changed, once per batch
+(issue 18; chalicelib/edge.py), checked against moto's CloudFront."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from chalicelib import edge
+from tests.functional.test_ingest import article
+
+
+@pytest.fixture
+def cdn(site, settings):  # type: ignore[no-untyped-def]
+    """A distribution in moto, named in the settings as the stack names it to ingest."""
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    distribution = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": "test", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "api", "DomainName": "example.execute-api.amazonaws.com",
+                                               "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                      "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "MinTTL": 0, "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "none"}}},
+    })["Distribution"]["Id"]
+    settings(distribution_id=distribution)
+
+    def invalidations() -> list[set[str]]:
+        """The paths of each invalidation sent so far, oldest first."""
+        listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
+        batches = [cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"]
+                   for i in listed]
+        batches.sort(key=lambda b: b["CreateTime"])
+        return [set(b["InvalidationBatch"]["Paths"].get("Items", [])) for b in batches]
+
+    return invalidations
+
+
+SITE = {"/", "/feed/", "/feed/atom/", "/sitemap.xml", "/sitemaps/news.xml"}
+
+
+def archives(*names: str) -> set[str]:
+    return {p for name in names for p in (f"/{name}/", f"/{name}/feed/", f"/{name}/feed/atom/")}
+
+
+def test_publish_update_rename_and_unpublish_each_send_one_invalidation_of_exactly_what_changed(site, cdn):
+    site.put("articles/markets.md", article(categories="[Oil]", tags="[opec]", author="sara",
+                                            aliases="[/2024/03/01/old-markets/]"))
+    site.ingest()
+    article_itself = {"/markets/", "/markets/comments/feed/", "/2024/03/01/old-markets/"}
+    dates = {"/2024/", "/2024/03/", "/sitemaps/posts-2024-03.xml"}
+    expected = article_itself | dates | SITE | archives("category/oil", "tag/opec", "author/sara")
+    assert cdn() == [expected]
+
+    site.put("articles/markets.md", article(title="Corrected", categories="[Oil]", tags="[opec]", author="sara",
+                                            aliases="[/2024/03/01/old-markets/]"))
+    site.ingest()
+    assert len(cdn()) == 2 and cdn()[-1] == expected  # a correction: the same pages again
+
+    site.put("articles/markets.md", article(title="Corrected", categories="[Gas]", slug="markets-2024"))
+    site.ingest()
+    moved = cdn()[-1]
+    assert {"/markets/", "/markets-2024/", "/markets-2024/comments/feed/", "/2024/03/01/old-markets/"} <= moved
+    assert archives("category/oil", "category/gas", "tag/opec", "author/sara") <= moved  # left and joined
+
+    site.delete("articles/markets.md")
+    site.ingest()
+    gone = cdn()[-1]
+    assert len(cdn()) == 4
+    assert {"/markets-2024/", "/markets/"} | archives("category/gas") | SITE <= gone
+    assert site.get("/markets-2024/").status_code == 404
+
+
+def test_a_batch_of_ten_files_sends_one_invalidation(site, cdn):
+    for n in range(10):
+        site.put(f"articles/story-{n}.md", article(title=f"Story {n}", categories="[Oil]"))
+    messages = site.receive()
+    assert len(messages) == 10
+    assert site.invoke(messages) == {"batchItemFailures": []}
+    [paths] = cdn()
+    assert {f"/story-{n}/" for n in range(10)} <= paths and "/category/oil/" in paths
+    assert len(paths) < edge.MAX_PATHS
+
+
+def test_a_settings_change_invalidates_every_page_with_one_path(site, cdn):
+    site.put("settings/site.yaml", "site_name: Renamed\n")
+    site.ingest()
+    assert cdn() == [{"/*"}]
+
+
+def test_an_unchanged_file_sends_nothing_and_no_distribution_sends_nothing(site, cdn, settings):
+    site.put("articles/a.md", article())
+    site.ingest()
+    site.put("articles/a.md", article())  # the same bytes again (a duplicate event, a re-upload)
+    site.ingest()
+    assert len(cdn()) == 1
+    settings(distribution_id="")
+    site.put("articles/b.md", article(title="B"))
+    site.ingest()
+    assert len(cdn()) == 1
+
+
+def test_cloudfront_failing_does_not_fail_the_change(site, cdn, monkeypatch):
+    from tests.faults import FaultInjector
+
+    failing = FaultInjector(rate=1.0, only=lambda service, operation, params: operation == "CreateInvalidation")
+    monkeypatch.setitem(__import__("tests.faults", fromlist=["x"]).TRANSIENT_ERRORS, "cloudfront", ["Throttling"])
+    site.put("articles/a.md", article())
+    with failing.installed(monkeypatch), failing.on():
+        assert site.ingest() == {"batchItemFailures": []}
+    assert failing.total >= 1 and cdn() == []
+    assert site.get("/a/").status_code == 200  # live at the origin; the edge expires it by s-maxage
