@@ -343,15 +343,18 @@ def _refuse_if_problems(files: dict[str, bytes], what: str = "was uploaded") -> 
     return not problems
 
 
-def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float) -> dict[str, Any]:
+def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float,
+          metadata: dict[str, str] | None = None) -> dict[str, Any]:
     """Check, upload and follow ``files`` (bucket key -> bytes); what became of each uploaded file
     (nothing, with --no-wait). Exits non-zero, uploading nothing, if any file has problems."""
     if not _refuse_if_problems(files):
         sys.exit(1)
     from chalicelib.aws import s3_client
+    from newsroom.history import UPLOADED_BY, uploader
     from newsroom.publisher import upload, wait_live
 
     _say_where("Uploading to", settings)
+    metadata = {UPLOADED_BY: uploader(), **(metadata or {})}
     s3 = s3_client()
     skipped = 0
     with click.progressbar(length=len(files), label=f"Uploading to {settings.bucket}", file=sys.stderr,
@@ -361,7 +364,7 @@ def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float) ->
             skipped += not sent
             bar.update(1, key)
 
-        uploaded = upload(s3, settings.bucket, files, progress=step)
+        uploaded = upload(s3, settings.bucket, files, progress=step, metadata=metadata)
     click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
     if not wait or not uploaded:
         return {}
@@ -378,6 +381,75 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
     for path in paths:
         out.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
     return out
+
+
+@main.command()
+@click.argument("file")
+@aws_options
+def history(file: str, settings: Any) -> None:
+    """List every version of FILE in the bucket, newest first: when, who, title, what changed."""
+    from chalicelib.aws import s3_client
+    from newsroom.history import versions
+
+    key = _key_of(file)
+    found = versions(s3_client(), settings.bucket, key)
+    if not found:
+        click.echo(f"{key}: no versions in {settings.bucket}", err=True)
+        sys.exit(1)
+    for version in found:
+        what = "deleted" if version.deleted else ", ".join(version.changed) or ("first version" if version is found[-1]
+                                                                               else "no change")
+        who = f"  by {version.who}" if version.who else ""
+        note = f"  ({version.note})" if version.note and not version.deleted else ""
+        click.echo(f"{version.version_id}  {version.when}{who}  {version.title!r}  {what}{note}".replace("  ''", ""))
+
+
+@main.command()
+@click.argument("file")
+@click.option("--version", "version_id", required=True, help="A version id from `newsroom history FILE`.")
+@aws_options
+def show(file: str, version_id: str, settings: Any) -> None:
+    """Print one version of FILE as it was uploaded."""
+    from chalicelib.aws import s3_client
+    from newsroom.history import version_bytes
+
+    try:
+        sys.stdout.buffer.write(version_bytes(s3_client(), settings.bucket, _key_of(file), version_id))
+    except LookupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file")
+@click.option("--to", "version_id", required=True, help="The version to bring back (`newsroom history FILE`).")
+@aws_options
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until it is live or refused.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+def revert(file: str, version_id: str, settings: Any, wait: bool, timeout: float) -> None:
+    """Bring back an old version of FILE (a deleted file too): uploaded as the newest version, it is
+    checked and published as any upload is, and the history keeps everything in between."""
+    from chalicelib.aws import s3_client
+    from newsroom.history import REVERTED_FROM, version_bytes
+
+    key = _key_of(file)
+    try:
+        data = version_bytes(s3_client(), settings.bucket, key, version_id)
+    except LookupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    statuses = _send({key: data}, settings, wait, timeout, metadata={REVERTED_FROM: version_id})
+    if any(s.state in ("refused", "waiting") for s in statuses.values()):
+        sys.exit(1)
+
+
+def _key_of(file: str) -> str:
+    """A bucket key from what an editor typed: a key (articles/x.md) or a local file's path."""
+    from chalicelib import config
+
+    if file.startswith(config.INGESTED_PREFIXES + (config.MEDIA_PREFIX,)) and not Path(file).is_absolute():
+        return file
+    return _bucket_key(Path(file), None)
 
 
 def _bucket_key(path: Path, root: Path | None) -> str:

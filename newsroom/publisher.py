@@ -56,8 +56,10 @@ def ordered(bucket_keys: Any) -> list[str]:
 
 
 def upload(s3: Any, bucket: str, files: dict[str, bytes],
-           progress: Callable[[str, bool], None] | None = None) -> dict[str, str]:
-    """Upload the files whose bytes differ from the bucket's; return {key: ETag} of those uploaded."""
+           progress: Callable[[str, bool], None] | None = None,
+           metadata: dict[str, str] | None = None) -> dict[str, str]:
+    """Upload the files whose bytes differ from the bucket's, with ``metadata`` (who uploaded them,
+    for ``newsroom history``); return {key: ETag} of those uploaded."""
     uploaded: dict[str, str] = {}
     for key in ordered(files):
         data = files[key]
@@ -65,7 +67,8 @@ def upload(s3: Any, bucket: str, files: dict[str, bytes],
             if progress:
                 progress(key, False)
             continue
-        response = s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=_content_type(key))
+        response = s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=_content_type(key),
+                                 Metadata=metadata or {})
         uploaded[key] = response["ETag"].strip('"')
         if progress:
             progress(key, True)

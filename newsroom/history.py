@@ -1,0 +1,102 @@
+"""A file's history in the content bucket, and going back to any of it (``newsroom history``,
+``show``, ``revert``).
+
+The bucket keeps every version of every file (S3 versioning, infra/template.yaml),
+deletions included (as delete markers). ``versions`` lists them newest first with
+what an editor asks of each: when, who uploaded it (object metadata that
+``newsroom publish`` sets; else the S3 owner), its title, and what changed from
+the version before (front-matter fields, and whether the body did). ``revert``
+uploads an old version's bytes as the newest, so it goes through ingest like any
+upload: checked, published, reported, and itself one more version in the history.
+A deleted file is restored the same way.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.content_format import ContentError, check_file
+
+UPLOADED_BY = "uploaded-by"  # the object metadata ``newsroom publish`` writes (x-amz-meta-uploaded-by)
+REVERTED_FROM = "reverted-from"
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a file as the history shows it."""
+
+    version_id: str
+    when: str  # ISO 8601 UTC
+    deleted: bool = False
+    who: str = ""
+    title: str = ""
+    changed: tuple[str, ...] = ()  # front-matter fields changed from the version before; "body" too
+    note: str = ""  # e.g. "reverted to 3Lg..." or "not a valid file: ..."
+    meta: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    body: str = field(default="", repr=False, compare=False)
+
+
+def uploader() -> str:
+    """Who is uploading, for the history: the AWS identity if it answers, else the login name."""
+    from chalicelib.aws import botocore_session
+
+    try:
+        from chalicelib import config
+
+        settings = config.current()
+        sts = botocore_session().create_client("sts", region_name=settings.region, endpoint_url=settings.endpoint_url)
+        return sts.get_caller_identity()["Arn"].rsplit("/", 1)[-1] or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no identity to ask (no credentials, offline): the login name
+        return getpass.getuser()
+
+
+def versions(s3: Any, bucket: str, key: str) -> list[Version]:
+    """Every version of ``key``, newest first (one ListObjectVersions page per 1,000, one GetObject each)."""
+    listed: list[tuple[Any, int, str, bool]] = []  # (time, -place in S3's newest-first list, id, deleted)
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+        for kind, deleted in (("Versions", False), ("DeleteMarkers", True)):
+            entries = [e for e in page.get(kind, []) if e["Key"] == key]
+            listed += [(e["LastModified"], -len(listed) - n, e["VersionId"], deleted) for n, e in enumerate(entries)]
+    listed.sort(key=lambda v: (v[0], v[1]))  # oldest first; S3's order breaks ties within a second
+    history: list[Version] = []
+    before: Version | None = None
+    for moment, _, version_id, deleted in listed:
+        when = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if deleted:
+            history.append(Version(version_id, when, deleted=True, note="deleted"))
+            before = None
+            continue
+        obj = s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)
+        meta, body, note = _read(key, obj["Body"].read())
+        metadata = obj.get("Metadata") or {}
+        if metadata.get(REVERTED_FROM):
+            note = f"reverted to {metadata[REVERTED_FROM]}"
+        changed: tuple[str, ...] = ()
+        if before is not None:
+            fields = sorted(k for k in set(meta) | set(before.meta) if meta.get(k) != before.meta.get(k))
+            changed = tuple(fields + (["body"] if body != before.body else []))
+        current = Version(version_id, when, who=metadata.get(UPLOADED_BY, ""), title=str(meta.get("title", "")),
+                          changed=changed, note=note, meta=meta, body=body)
+        history.append(current)
+        before = current
+    return list(reversed(history))
+
+
+def _read(key: str, data: bytes) -> tuple[dict[str, Any], str, str]:
+    try:
+        parsed = check_file(key, data)
+    except ContentError as error:
+        return {}, data.decode("utf-8", "replace"), "not a valid file: " + "; ".join(map(str, error.problems))[:200]
+    meta = {k: v for k, v in vars(parsed).items() if k not in ("key", "body", "body_format")}
+    return meta, getattr(parsed, "body", ""), ""
+
+
+def version_bytes(s3: Any, bucket: str, key: str, version_id: str) -> bytes:
+    """The bytes of one version. :raise LookupError: no such version of this file (or a deletion)."""
+    try:
+        return s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()
+    except s3.exceptions.ClientError as error:
+        raise LookupError(f"{key} has no version {version_id} (a deletion has no content; "
+                          f"`newsroom history {key}` lists them)") from error
