@@ -94,6 +94,13 @@ def robots():
     return feeds.render_robots(request())
 
 
+@app.route("/preview/{token}", methods=READ)
+@pages.when_aws_fails
+def preview(token):
+    """A draft or scheduled article by its secret link (chalicelib/preview.py)."""
+    return pages.render_preview(request(), token)
+
+
 @app.route("/static/{name}", methods=READ)
 @pages.when_aws_fails
 def static(name):

@@ -68,6 +68,11 @@ def cloudfront_client() -> Any:
     return _client("cloudfront", *_where())
 
 
+def scheduler_client() -> Any:
+    """The EventBridge Scheduler client ingest schedules articles' due times with (chalicelib/schedule.py)."""
+    return _client("scheduler", *_where())
+
+
 def sns_client() -> Any:
     """The SNS client that tells editors of new comments (only posting a comment creates it)."""
     return _client("sns", *_where())

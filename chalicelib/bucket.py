@@ -86,6 +86,21 @@ class ContentBucket:
         s3_client().delete_object(Bucket=self.name, Key=report_key(key))
 
 
+    def write_preview(self, key: str, record: dict[str, Any]) -> None:
+        """The status record of a draft or scheduled file: its preview link (chalicelib/preview.py)."""
+        s3_client().put_object(Bucket=self.name, Key=preview_key(key), ContentType="application/json; charset=utf-8",
+                               Body=json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8"))
+
+    def delete_preview(self, key: str) -> None:
+        """The file is live now, or gone: its preview link no longer works, so its record goes."""
+        s3_client().delete_object(Bucket=self.name, Key=preview_key(key))
+
+
+def preview_key(key: str) -> str:
+    """Where the status record (the preview link) of ``key`` is written."""
+    return f"{config.PREVIEWS_PREFIX}{key}.json"
+
+
 def report_key(key: str) -> str:
     """Where the error report for ``key`` is written."""
     return f"{config.REPORTS_PREFIX}{key}.json"

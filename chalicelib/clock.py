@@ -12,6 +12,11 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.timezone.utc).strftime(ITEM_FORMAT) if moment else None
 
 
+def iso_of_epoch(seconds: float) -> str:
+    """Epoch seconds as items write times."""
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime(ITEM_FORMAT)
+
+
 def now_iso() -> str:
     """The current time as items store it."""
     return dt.datetime.now(dt.timezone.utc).strftime(ITEM_FORMAT)

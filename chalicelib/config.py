@@ -60,6 +60,10 @@ class Config:
     # The CloudFront distribution in front of the site: ingest invalidates what each change alters
     # (chalicelib/edge.py). Empty: no distribution, nothing to invalidate.
     distribution_id: str = ""
+    # EventBridge Scheduler: the role it sends to the ingest queue with, and the queue, for each
+    # scheduled article's due time (chalicelib/schedule.py). Empty: nothing is scheduled.
+    schedule_role: str = ""
+    ingest_queue_arn: str = ""
     # SNS topic told of each comment awaiting moderation; empty: nobody is told.
     moderation_topic: str = ""
 
@@ -112,6 +116,8 @@ class Config:
             allow_direct_access=environ.get("NEWSROOM_ALLOW_DIRECT_ACCESS", "false").lower() == "true",
             moderation_topic=environ.get("NEWSROOM_MODERATION_TOPIC", ""),
             distribution_id=environ.get("NEWSROOM_DISTRIBUTION_ID", ""),
+            schedule_role=environ.get("NEWSROOM_SCHEDULE_ROLE", ""),
+            ingest_queue_arn=environ.get("NEWSROOM_INGEST_QUEUE_ARN", ""),
         )
 
     @classmethod
@@ -207,6 +213,7 @@ AUTHORS_PREFIX = "authors/"
 CATEGORIES_PREFIX = "categories/"
 SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
+PREVIEWS_PREFIX = "previews/"  # status records of drafts and scheduled articles: their preview links
 MEDIA_PREFIX = "media/"
 INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, SETTINGS_PREFIX)
 

@@ -35,7 +35,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import articles, clock, config, content_format, edge, markup, retry, revisions, terms
+from chalicelib import (articles, clock, config, content_format, edge, markup, preview, retry, revisions, schedule,
+                        terms)
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, Author, Category, ContentError, Settings
 
@@ -79,6 +80,9 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
         with edge.one_invalidation(), revisions.one_snapshot_rebuild():
             for message in messages:
                 try:
+                    if (due := schedule.due_of(message.get("body", ""))) is not None:
+                        apply_due(due)  # a scheduled article's moment (chalicelib/schedule.py)
+                        continue
                     for record in s3_records(message.get("body", "")):
                         apply_key(record.bucket, record.key, record.sequencer, removed=record.removed)
                 except Exception as exc:  # noqa: BLE001 - anything not an editor's error is retried
@@ -148,6 +152,9 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
     if data is None:
         result = _unpublish(source, sequencer)
         bucket.delete_report(key)
+        if kind in ("article", "page"):
+            bucket.delete_preview(key)
+            schedule.drop(key)
         outcome = Outcome(key, "unpublished", slug=result.slug, notes=result.notes)
         if result.freed_slug:
             outcome.notes += _retry_claims(bucket, result.freed_slug)
@@ -176,7 +183,46 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
         return Outcome(key, "invalid", problems=problems)
     if not result.unchanged and (force or _may_have_report(source)):
         bucket.delete_report(key)
+    if isinstance(parsed, Article) and (not result.unchanged or force):
+        _record_preview(bucket, parsed, etag)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
+
+
+def _record_preview(bucket: ContentBucket, article: Article, etag: str | None) -> None:
+    """A draft or scheduled article gets a preview link in its status record, a live one loses it;
+    a scheduled one gets its moment scheduled (chalicelib/schedule.py)."""
+    scheduled = not article.draft and article.date is not None and clock.iso(article.date) > clock.now_iso()
+    if scheduled and article.date is not None:
+        schedule.put(article.key, article.slug, article.date)
+    else:
+        schedule.drop(article.key)
+    if not (article.draft or scheduled) or etag is None:
+        bucket.delete_preview(article.key)
+        return
+    url, expires = preview.link(article.slug, etag, store_settings().preview_days)
+    bucket.write_preview(article.key, {"key": article.key, "slug": article.slug, "etag": etag, "preview": url,
+                                       "expires": clock.iso_of_epoch(expires),
+                                       "why": "a draft" if article.draft else "scheduled for " + clock.iso(article.date)})
+
+
+def apply_due(due: dict[str, Any]) -> None:
+    """A scheduled article's date has come: the edge drops the pages that now list it, and the
+    snapshot (recent posts) is rebuilt with the batch. Nothing if it was moved, unpublished or deleted."""
+    post = articles.get_post(str(due.get("slug", "")))
+    if post is None or post.source_key != due["key"] or post.draft or not post.date or post.date > clock.now_iso():
+        log.info(json.dumps({"event": "due", "key": due["key"], "outcome": "nothing to do"}))
+        return
+    edge.changed(edge.article_paths(None, post, articles.listing_names(post)))
+    ContentBucket(config.current().bucket).delete_preview(due["key"])
+    revisions.finish(lambda: None)  # the snapshot's recent posts now include it
+    log.info(json.dumps({"event": "due", "key": due["key"], "slug": post.slug, "outcome": "live"}))
+
+
+def store_settings() -> Any:
+    """The site settings as last published (for the preview links' lifetime)."""
+    from chalicelib import store
+
+    return store.site().settings
 
 
 def _may_have_report(source: Any) -> bool:

@@ -35,7 +35,7 @@ import jinja2.bccache
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, comment_rules, comments, config, keys, old_urls, paging, store, web
+from chalicelib import bodies, comment_rules, comments, config, keys, old_urls, paging, preview, store, web
 from chalicelib.clock import now_iso
 from chalicelib.snapshot import Link, Snapshot
 from chalicelib.web import Site
@@ -295,8 +295,30 @@ def render_post(request: Any, path: str) -> Response:
     canonical = f"/{post.slug}/"
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
         return redirect
+    return _post_page(site, snapshot, post, now, canonical)
+
+
+def render_preview(request: Any, token: str) -> Response:
+    """A draft or scheduled article by its secret link (chalicelib/preview.py): the real template,
+    noindex, never cached. :raise 404: a bad or expired token, another version, or already live."""
+    site = web.site_of(request)
+    snapshot = store.site()
+    named = preview.read(token)
+    post = store.post_at(named[0]) if named is not None else None
+    now = now_iso()
+    if post is None or post.kind == "redirect" or post.source_etag != named[1] \
+            or not (post.draft or (post.date and post.date > now)):  # live now: the link has done its work
+        response = render_not_found(None, snapshot, site)
+        response.headers["Cache-Control"] = web.NO_STORE
+        return response
+    return _post_page(site, snapshot, post, now, f"/{post.slug}/", preview_of=True)
+
+
+def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: str,
+               preview_of: bool = False) -> Response:
+    """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store)."""
     chrome = _chrome(site, snapshot, now)
-    discussion = _discussion(site, post, snapshot) if post.kind == "article" else {}
+    discussion = _discussion(site, post, snapshot) if post.kind == "article" and not preview_of else {}
     if discussion.get("bad_cursor"):
         return render_not_found(None, snapshot, site)
 
@@ -305,7 +327,8 @@ def render_post(request: Any, path: str) -> Response:
         image_url = _absolute(site, post.image)
         common = {**chrome, "post": post, "page_title": post.title, "description": post.summary, "body": body,
                   "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
-                  "og_type": "article" if post.kind == "article" else "website"}
+                  "og_type": "article" if post.kind == "article" else "website",
+                  "robots": "noindex, nofollow" if preview_of else None, "preview": preview_of}
         if post.kind == "page":
             return _render("blog/page.html", **common)
         primary = (post.categories or [None])[0]
@@ -323,6 +346,10 @@ def render_post(request: Any, path: str) -> Response:
             **discussion,
         )
 
+    if preview_of:
+        return Response(body=render(), status_code=200, headers={
+            "Content-Type": "text/html; charset=utf-8", "Cache-Control": web.PRIVATE_NO_STORE,
+            "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"})
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
     parts = (snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str),
              _discussion_version(discussion))

@@ -41,6 +41,7 @@ class Settings:
     page_size: int = 10
     language: str = "en"
     comments_close_after_days: int = 0  # 0: comments stay open
+    preview_days: int = 7  # how long a draft's preview link works (chalicelib/preview.py)
 
     def to_data(self) -> dict[str, Any]:
         """The settings as stored in DynamoDB (JSON), without the file's key."""

@@ -39,6 +39,7 @@ PAGE_CACHE = "public, max-age=60, s-maxage=300, stale-while-revalidate=86400, st
 SHORT_CACHE = "public, max-age=30, s-maxage=60, stale-while-revalidate=600"
 ASSET_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"
+PRIVATE_NO_STORE = "private, no-store"  # previews: never kept by the CDN or any shared cache
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",

@@ -51,7 +51,7 @@ from pathlib import Path
 LAMBDA_PYTHON = (3, 13)  # the Lambda runtime, python3.13: supported until 2029 (docs/deploy.md)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
-SERVICES = ("dynamodb", "s3", "sns", "cloudfront")
+SERVICES = ("dynamodb", "s3", "sns", "cloudfront", "scheduler")
 BOTOCORE_DATA = "botocore/data/"
 TEMPLATE_BYTECODE = "templates/.bytecode/"
 
@@ -108,7 +108,10 @@ def finish_template(template: dict) -> dict:
     # distribution: it depends on the API, which depends on the web function.
     environment = resources["Ingest"]["Properties"]["Environment"]  # a copy: the template shares one with the web's
     environment["Variables"] = {**environment["Variables"],
-                                "NEWSROOM_DISTRIBUTION_ID": {"Fn::If": ["CreateCdn", {"Ref": "Distribution"}, ""]}}
+                                "NEWSROOM_DISTRIBUTION_ID": {"Fn::If": ["CreateCdn", {"Ref": "Distribution"}, ""]},
+                                # Scheduled articles' due times (chalicelib/schedule.py).
+                                "NEWSROOM_SCHEDULE_ROLE": {"Fn::GetAtt": ["DueTimeRole", "Arn"]},
+                                "NEWSROOM_INGEST_QUEUE_ARN": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}
     alias = f"APIHandlerAlias{WEB_ALIAS}"  # what SAM names AutoPublishAlias's AWS::Lambda::Alias; Ref: its ARN
     api = resources["RestAPI"]["Properties"]
     api["DefinitionBody"] = json.loads(json.dumps(api["DefinitionBody"]).replace("${APIHandler.Arn}",

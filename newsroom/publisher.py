@@ -24,7 +24,7 @@ class Status:
     """What became of one uploaded file."""
 
     key: str
-    state: str  # "live", "draft", "removed", "refused", "waiting"
+    state: str  # "live", "draft", "scheduled", "removed", "refused", "waiting"
     detail: str = ""
 
 
@@ -124,6 +124,18 @@ def reports(s3: Any, bucket: str) -> list[dict[str, Any]]:
     return out
 
 
+def _preview_of(key: str) -> str:
+    """"; preview: <link>" from the file's status record in the bucket (chalicelib/preview.py), if any."""
+    from chalicelib.aws import s3_client
+    from chalicelib.bucket import preview_key
+
+    try:
+        record = json.loads(s3_client().get_object(Bucket=config.current().bucket, Key=preview_key(key))["Body"].read())
+    except ClientError:
+        return ""
+    return f"; preview: {record['preview']} (until {record['expires']})"
+
+
 def _status(source: Any) -> Status:
     if source.status == "invalid":
         return Status(source.sk, "refused", "; ".join(source.problems or []))
@@ -132,11 +144,15 @@ def _status(source: Any) -> Status:
     if source.kind in ("article", "page") and source.slug:
         from chalicelib.models import Post
 
-        post = Post.get_or_none(*keys.post(source.slug), attributes_to_get=["draft"])
+        from chalicelib.clock import now_iso
+
+        post = Post.get_or_none(*keys.post(source.slug), attributes_to_get=["draft", "date"])
         if post is None:
             return Status(source.sk, "refused", "published nothing (is the slug owned by another file?)")
         if post.draft:
-            return Status(source.sk, "draft", f"/{source.slug}/ (a draft: not shown)")
+            return Status(source.sk, "draft", f"/{source.slug}/ (a draft: not shown){_preview_of(source.sk)}")
+        if post.date and post.date > now_iso():
+            return Status(source.sk, "scheduled", f"/{source.slug}/ (live at {post.date}){_preview_of(source.sk)}")
         return Status(source.sk, "live", f"/{source.slug}/")
     return Status(source.sk, "live", source.kind)
 
