@@ -73,6 +73,11 @@ def scheduler_client() -> Any:
     return _client("scheduler", *_where())
 
 
+def sqs_client() -> Any:
+    """The SQS client the editors' tool asks ingest for invalidations with (chalicelib/edge.py)."""
+    return _client("sqs", *_where())
+
+
 def sns_client() -> Any:
     """The SNS client that tells editors of new comments (only posting a comment creates it)."""
     return _client("sns", *_where())

@@ -43,6 +43,33 @@ log = logging.getLogger("newsroom.edge")
 _open: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("invalidation_paths", default=None)
 
 SITE_WIDE = ("/", "/feed/", "/feed/atom/", "/sitemap.xml", "/sitemaps/news.xml")
+# A queue message asking ingest to invalidate paths that changed without an upload: comment
+# moderation (``newsroom comments``) runs on an editor's machine, which does not know the distribution.
+REQUEST = "newsroom-invalidate"
+MAX_REQUESTED = 100
+
+
+def comment_paths(slug: str) -> list[str]:
+    """What approving or deleting a comment on ``slug`` changes: the article and its comments feed."""
+    return [f"/{slug}/", f"/{slug}/comments/feed/"]
+
+
+def request(paths: Iterable[str]) -> str:
+    """The queue message that asks ingest to invalidate ``paths``."""
+    return json.dumps({REQUEST: {"paths": sorted(set(paths))[:MAX_REQUESTED]}})
+
+
+def requested(body: str) -> list[str] | None:
+    """The paths a ``request`` message asks for (site paths only), or None for any other message."""
+    try:
+        payload = json.loads(body)
+    except (TypeError, json.JSONDecodeError):
+        return None
+    asked = payload.get(REQUEST) if isinstance(payload, dict) else None
+    if not isinstance(asked, dict) or not isinstance(asked.get("paths"), list):
+        return None
+    return [p for p in asked["paths"][:MAX_REQUESTED]
+            if isinstance(p, str) and p.startswith("/") and len(p) <= 1000 and "*" not in p]
 
 
 def listing_paths(name: str) -> list[str]:

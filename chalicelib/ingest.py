@@ -83,6 +83,9 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
                     if (due := schedule.due_of(message.get("body", ""))) is not None:
                         apply_due(due)  # a scheduled article's moment (chalicelib/schedule.py)
                         continue
+                    if (asked := edge.requested(message.get("body", ""))) is not None:
+                        edge.changed(asked)  # comment moderation (newsroom comments)
+                        continue
                     for record in s3_records(message.get("body", "")):
                         apply_key(record.bucket, record.key, record.sequencer, removed=record.removed)
                 except Exception as exc:  # noqa: BLE001 - anything not an editor's error is retried

@@ -183,6 +183,7 @@ def _moderate(action: str, ids: tuple[str, ...], settings: Any) -> None:
 
     click.echo(f"Moderating comments in {settings.table} (stage {settings.stage})", err=True)
     failed = 0
+    shown_on: set[str] = set()  # articles whose pages changed: the CDN must drop its copies
     for ref in ids:
         try:
             result = getattr(store, action)(ref)
@@ -191,13 +192,31 @@ def _moderate(action: str, ids: tuple[str, ...], settings: Any) -> None:
             click.echo(f"{refusal.message}", err=True)
             continue
         if action == "approve":
+            shown_on.add(result.slug)
             click.echo(f"approved {result.slug}/{result.id}: shown on /{result.slug}/")
         elif action == "reject":
             click.echo(f"rejected {result.id} (on /{result.slug}/)")
         else:
+            shown_on.update(c.slug for c in result if c.status == "approved")
             click.echo(f"deleted {ref}" + (f" and {len(result) - 1} replies" if len(result) > 1 else ""))
+    if shown_on:
+        _ask_for_invalidation(shown_on, settings)
     if failed:
         sys.exit(1)
+
+
+def _ask_for_invalidation(slugs: set[str], settings: Any) -> None:
+    """Ask ingest (which knows the stage's distribution) to drop these articles' pages from the CDN."""
+    from chalicelib import edge
+    from chalicelib.aws import sqs_client
+
+    sqs = sqs_client()
+    try:
+        queue = sqs.get_queue_url(QueueName=settings.queue)["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody=edge.request(p for s in sorted(slugs) for p in edge.comment_paths(s)))
+    except Exception as error:  # noqa: BLE001 - moderated already; the CDN's copies expire by s-maxage
+        click.echo(f"could not ask for the CDN to drop the changed pages ({error}); they refresh within 5 minutes",
+                   err=True)
 
 
 @comments.command("approve")

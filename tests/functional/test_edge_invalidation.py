@@ -109,3 +109,30 @@ def test_cloudfront_failing_does_not_fail_the_change(site, cdn, monkeypatch):
         assert site.ingest() == {"batchItemFailures": []}
     assert failing.total >= 1 and cdn() == []
     assert site.get("/a/").status_code == 200  # live at the origin; the edge expires it by s-maxage
+
+
+def test_approving_or_deleting_a_comment_drops_the_articles_pages_from_the_edge(site, cdn):
+    from click.testing import CliRunner
+
+    from chalicelib import comments
+    from newsroom.cli import main as newsroom
+
+    site.put("articles/markets.md", article())
+    site.ingest()
+    before = len(cdn())
+    comments.import_comment("markets", "c1", None, "Reader", None, "Well said", "2024-03-02T10:00:00Z",
+                            approved_already=False)
+    approved = CliRunner().invoke(newsroom, ["comments", "approve", "c1"])
+    assert approved.exit_code == 0, approved.output
+    site.ingest()  # the editors' tool asked ingest, which knows the distribution
+    assert cdn()[before:] == [{"/markets/", "/markets/comments/feed/"}]
+    deleted = CliRunner().invoke(newsroom, ["comments", "delete", "markets/c1"])
+    assert deleted.exit_code == 0, deleted.output
+    site.ingest()
+    assert cdn()[-1] == {"/markets/", "/markets/comments/feed/"} and len(cdn()) == before + 2
+
+
+def test_an_invalidation_request_names_only_site_paths():
+    assert edge.requested(edge.request(["/a/", "/b/"])) == ["/a/", "/b/"]
+    assert edge.requested('{"newsroom-invalidate": {"paths": ["/*", "http://evil/", "/ok/", 3]}}') == ["/ok/"]
+    assert edge.requested('{"Records": []}') is None and edge.requested("not json") is None
