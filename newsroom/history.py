@@ -54,15 +54,18 @@ def uploader() -> str:
 
 def versions(s3: Any, bucket: str, key: str) -> list[Version]:
     """Every version of ``key``, newest first (one ListObjectVersions page per 1,000, one GetObject each)."""
-    listed: list[tuple[Any, int, str, bool]] = []  # (time, -place in S3's newest-first list, id, deleted)
+    # (time, is the latest, -place in its newest-first list, id, deleted): boto3 gives versions and
+    # deletions as two lists, so within one second the latest flag and each list's order decide.
+    listed: list[tuple[Any, bool, int, str, bool]] = []
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
         for kind, deleted in (("Versions", False), ("DeleteMarkers", True)):
             entries = [e for e in page.get(kind, []) if e["Key"] == key]
-            listed += [(e["LastModified"], -len(listed) - n, e["VersionId"], deleted) for n, e in enumerate(entries)]
-    listed.sort(key=lambda v: (v[0], v[1]))  # oldest first; S3's order breaks ties within a second
+            listed += [(e["LastModified"], bool(e.get("IsLatest")), -n, e["VersionId"], deleted)
+                       for n, e in enumerate(entries)]
+    listed.sort(key=lambda v: v[:3])  # oldest first
     history: list[Version] = []
     before: Version | None = None
-    for moment, _, version_id, deleted in listed:
+    for moment, _, _, version_id, deleted in listed:
         when = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         if deleted:
             history.append(Version(version_id, when, deleted=True, note="deleted"))
