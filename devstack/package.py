@@ -12,9 +12,9 @@ written ``sam.yaml`` and ``deployment.zip``, :func:`optimize` rewrites the zip:
    timestamp (the zip's file times do not survive unpacking reliably).
 2. **Only the AWS service models we call.** botocore ships ~450 service
    models (28 MB); creating a client lists every one of them and parses the
-   1.2 MB endpoints file. The functions call DynamoDB and S3 only (Lambda
-   itself reads SQS for the ingest function), so the other models go, and
-   the endpoints file keeps those two services.
+   1.2 MB endpoints file. The functions call only the services in SERVICES
+   (Lambda itself reads SQS for the ingest function), so the other models
+   go, and the endpoints file keeps those services.
 3. **Compiled templates.** Jinja2's bytecode for every template, in
    ``templates/.bytecode/``, which ``pages.environment`` reads (and never
    writes) when it is there, so the first page does not parse templates.

@@ -57,7 +57,13 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
 def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(packaged, stage):
     resources = template(packaged, stage)["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == {"ApiHandlerRole", "IngestRole"}  # no shared DefaultRole
+    assert roles == {"ApiHandlerRole", "IngestRole", "DueTimeRole"}  # no shared DefaultRole
+    # Scheduler's role (chalicelib/schedule.py) may only send due-time messages to the ingest queue.
+    [due] = resources["DueTimeRole"]["Properties"]["Policies"]
+    assert due["PolicyDocument"]["Statement"] == [{"Effect": "Allow", "Action": "sqs:SendMessage",
+                                                   "Resource": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}]
+    trust = resources["DueTimeRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     for function, role, policy_file in (("APIHandler", "ApiHandlerRole", f"policy-{stage}-web.json"),
                                         ("Ingest", "IngestRole", f"policy-{stage}-ingest.json")):
         assert resources[function]["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
@@ -178,8 +184,8 @@ def test_deployment_package_contains_app_library_and_templates(packaged):
 
 
 def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_functions_call(packaged):
-    """devstack/package.py: bytecode for every module and template, botocore's data cut to DynamoDB, S3
-    and SNS."""
+    """devstack/package.py: bytecode for every module and template, botocore's data cut to DynamoDB, S3,
+    SNS, CloudFront (invalidations) and Scheduler (due times)."""
     archive = zipfile.ZipFile(packaged("dev") / "deployment.zip")
     names = set(archive.namelist())
     modules = {n for n in names if n.endswith(".py")}
@@ -188,9 +194,10 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
             for m in modules} <= names
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
     models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert models == {"dynamodb", "s3", "sns", "cloudfront"}
+    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler"}
     endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
-    assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront"}
+    assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront",
+                                                                            "scheduler"}
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
     templates = [n for n in names if n.startswith("templates/") and n.endswith((".html", ".xml"))]
     assert len([n for n in names if n.startswith("templates/.bytecode/")]) == len(templates) > 5
