@@ -433,9 +433,14 @@ class Bench:
                        "package": ([str(task), str(runtime)], [str(minimal_task), str(runtime)], True)}
             results: dict[str, Any] = {}
             for layout, (app_path, baseline_path, lambda_like) in layouts.items():
-                times = {name: [run(code, path, lambda_like) for _ in range(repeats)] for name, code, path in
-                         (("web", web, app_path), ("ingest", ingest, app_path), ("minimal", minimal, baseline_path),
-                          ("reader", reader, baseline_path))}
+                apps = (("web", web, app_path), ("ingest", ingest, app_path), ("minimal", minimal, baseline_path),
+                        ("reader", reader, baseline_path))
+                times: dict[str, list[float]] = {name: [] for name, _, _ in apps}
+                # Interleaved, one run of each app per round: drift in the machine's speed during the
+                # section reaches every app alike instead of landing in the ratios.
+                for _ in range(repeats):
+                    for name, code, path in apps:
+                        times[name].append(run(code, path, lambda_like))
                 ms = {name: median_ms(samples) for name, samples in times.items()}
                 results[layout] = {
                     **{f"{name}_ms": value for name, value in ms.items()},
