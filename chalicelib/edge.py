@@ -35,7 +35,7 @@ import logging
 import time
 from typing import Any, Iterable, Iterator
 
-from chalicelib import aws, config, keys, retry
+from chalicelib import aws, config, keys, metrics, retry
 
 MAX_PATHS = 1000
 EVERYTHING = "/*"  # what a settings, author or category change alters: every page's menu or bylines
@@ -138,11 +138,8 @@ def send(paths: set[str]) -> dict[str, Any] | None:
         answer = retry.retrying(lambda: aws.cloudfront_client().create_invalidation(
             DistributionId=distribution, InvalidationBatch=batch))
     except Exception as exc:  # noqa: BLE001 - the change is live; the pages expire by their s-maxage
-        log.error(json.dumps({"event": "invalidation failed", "paths": len(items), "error": str(exc)[:300],
-                              "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
-                                  "Namespace": "Newsroom", "Dimensions": [["Stage"]],
-                                  "Metrics": [{"Name": "InvalidationFailures", "Unit": "Count"}]}]},
-                              "Stage": config.current().stage, "InvalidationFailures": 1}))
+        log.error(json.dumps(metrics.counted("InvalidationFailures", event="invalidation failed", paths=len(items),
+                                             error=str(exc)[:300])))
         return None
     log.info(json.dumps({"event": "invalidation", "paths": len(items), "id": answer["Invalidation"]["Id"]}))
     return answer

@@ -35,8 +35,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import (articles, clock, config, content_format, edge, markup, preview, retry, revisions, schedule,
-                        terms)
+from chalicelib import (articles, clock, config, content_format, edge, markup, metrics, preview, retry, revisions,
+                        schedule, terms)
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, Author, Category, ContentError, Settings
 
@@ -287,12 +287,9 @@ def write_report(bucket: ContentBucket, key: str, error: ContentError) -> None:
 def _count_fault_of_ours(key: str, exc: BaseException) -> None:
     """Tell the operators: one log line in CloudWatch's embedded metric format (metric
     Newsroom/IngestFaults, alarmed in infra/template.yaml), with the traceback for the developers."""
-    log.error(json.dumps({
-        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [
-            {"Namespace": "Newsroom", "Dimensions": [["Stage"]], "Metrics": [{"Name": "IngestFaults", "Unit": "Count"}]}]},
-        "Stage": config.current().stage, "IngestFaults": 1, "event": "ingest_fault", "key": content_format.printable(key),
-        "error": content_format.printable(f"{type(exc).__name__}: {exc}")[:500],
-    }, ensure_ascii=False), exc_info=exc)
+    log.error(json.dumps(metrics.counted(
+        "IngestFaults", event="ingest_fault", key=content_format.printable(key),
+        error=content_format.printable(f"{type(exc).__name__}: {exc}")[:500]), ensure_ascii=False), exc_info=exc)
 
 
 def _logged(outcome: Outcome, started: float) -> Outcome:

@@ -13,6 +13,7 @@ A deleted file is restored the same way.
 
 from __future__ import annotations
 
+import functools
 import getpass
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +39,9 @@ class Version:
     body: str = field(default="", repr=False, compare=False)
 
 
+@functools.lru_cache(maxsize=1)
 def uploader() -> str:
-    """Who is uploading, for the history: the AWS identity if it answers, else the login name."""
+    """Who is uploading (asked once per run), for the history: the AWS identity if it answers, else the login name."""
     from chalicelib.aws import botocore_session
 
     try:
