@@ -5,6 +5,9 @@ markdown-it-py; the result, or an HTML body as uploaded, is then cleaned by
 nh3 (the Ammonia sanitizer) against an allowlist. Only ingest imports this
 module: the web handler serves the stored HTML and never loads either library.
 
+Typography (curly quotes, dashes, ellipses) is set by smartypants on the
+sanitized HTML, so imported and newly written articles read alike.
+
 Cross-links: a link with no text to another article, ``[](/other-slug/)``, is
 stored as a marker ``<!--xref:other-slug-->`` that the page renderer replaces
 with a link showing that article's *current* title (see ``pages.fill_xrefs``).
@@ -13,30 +16,94 @@ Comments never survive sanitizing, so a marker can only come from here.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
 
 import nh3
+import smartypants
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "del", "dd", "div", "dl",
-    "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup",
-    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a", "abbr", "address", "audio", "b", "blockquote", "br", "caption", "cite", "code", "del", "dd",
+    "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "source", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "track", "u", "ul", "video",
 }
+_MEDIA = {"src", "preload", "controls", "loop", "muted"}
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "id", "download"},
     "img": {"src", "alt", "title", "width", "height"},
+    "audio": _MEDIA,
+    "video": _MEDIA | {"poster", "autoplay", "playsinline", "width", "height"},
+    "source": {"src", "type"},
+    "track": {"src", "kind", "srclang", "label", "default"},
     "td": {"colspan", "rowspan", "align"},
     "th": {"colspan", "rowspan", "align", "scope"},
-    "ol": {"start"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"id"},
+    "sup": {"id"},
+    "details": {"open"},
     "abbr": {"title"},
     "q": {"cite"},
     "blockquote": {"cite"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: only as an image's src: see _attribute
+
+# The classes our stylesheet (templates/site/style.css) draws: WordPress's own block and alignment
+# classes, kept so that imported posts keep their layout, and editors may use them too. Any other
+# class is dropped.
+BLOCK_CLASSES = frozenset({
+    "alignleft", "alignright", "aligncenter", "alignwide", "alignfull", "alignnone",
+    "has-text-align-left", "has-text-align-center", "has-text-align-right",
+    "wp-block-image", "wp-block-gallery", "blocks-gallery-grid", "blocks-gallery-item", "blocks-gallery-caption",
+    "has-nested-images", "is-cropped", "gallery", "wp-caption",
+    *(f"columns-{n}" for n in range(1, 9)),
+    "wp-block-columns", "wp-block-column", "are-vertically-aligned-center", "is-not-stacked-on-mobile",
+    "wp-block-group", "wp-block-media-text", "wp-block-media-text__media", "wp-block-media-text__content",
+    "has-media-on-the-right", "is-stacked-on-mobile", "is-image-fill",
+    "wp-block-cover", "wp-block-cover__image-background", "wp-block-cover__video-background",
+    "wp-block-cover__inner-container", "wp-block-cover__background", "has-background-dim", "has-parallax",
+    "is-repeated", "is-light",
+    "wp-block-buttons", "wp-block-button", "wp-block-button__link", "is-style-outline",
+    "wp-block-quote", "wp-block-pullquote", "is-style-large", "is-style-solid-color",
+    "wp-block-verse", "wp-block-code", "wp-block-preformatted", "wp-block-table", "is-style-stripes",
+    "has-fixed-layout", "wp-block-file", "wp-block-file__button", "wp-block-audio", "wp-block-video",
+    "wp-block-separator", "is-style-wide", "is-style-dots", "wp-block-spacer", "wp-block-details",
+    "wp-block-footnotes", "fn", "wp-element-caption",
+    "wp-block-embed", "embed-card", "embed-title", "embed-provider", "embed-url",
+})
+_CLASSED_TAGS = ("a", "audio", "blockquote", "details", "div", "figcaption", "figure", "h1", "h2", "h3", "h4",
+                 "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "span", "summary", "sup", "table", "ul",
+                 "video")
+ALLOWED_CLASSES = {tag: set(BLOCK_CLASSES) for tag in _CLASSED_TAGS}
+
+# Ids an article may carry (heading anchors, footnotes), except those the page's own templates use.
+_BODY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}")
+TEMPLATE_IDS = re.compile(r"(?:comments?|respond|content|q|related-heading|(?:comment|widget|email|name|text|"
+                          r"website)-.*)")
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|avif);base64,[A-Za-z0-9+/=\s]+", re.IGNORECASE)
+_MEDIA_TAGS = {"audio", "video", "source", "track"}
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """nh3's last word on each attribute that the allowlist kept."""
+    if name == "id":
+        return value if _BODY_ID.fullmatch(value) and not TEMPLATE_IDS.fullmatch(value) else None
+    if name in ("src", "href", "cite", "poster"):
+        if value.lower().startswith("data:"):
+            return value if tag == "img" and name == "src" and _DATA_IMAGE.fullmatch(value) else None
+        if tag in _MEDIA_TAGS or name == "poster":
+            return value if is_media_source(value) else None
+    return value
+
+
+def is_media_source(url: str) -> bool:
+    """Audio and video play from https: or from the site's own media, nothing else."""
+    return url.startswith(("https://", "/media/"))
+
 
 _XREF_ANCHOR = re.compile(r'<a href="/([a-z0-9-]+)/?"(?: rel="[^"]*")?></a>')
 _TAG = re.compile(r"<[^>]+>")
@@ -56,7 +123,7 @@ class RenderedBody:
 def render_body(body: str, body_format: str) -> RenderedBody:
     """Render Markdown (or take HTML), sanitize it, and find the cross-links."""
     raw = _markdown.render(body) if body_format == "markdown" else body
-    clean = sanitize_html(raw)
+    clean = typeset(sanitize_html(raw))
     xrefs: list[str] = []
 
     def to_marker(match: re.Match[str]) -> str:
@@ -71,14 +138,40 @@ def render_body(body: str, body_format: str) -> RenderedBody:
 
 def sanitize_html(raw: str) -> str:
     """Keep only allowlisted tags, attributes and URL schemes."""
-    return nh3.clean(
-        raw,
+    return _cleaner().clean(raw).replace(' class=""', "")
+
+
+@functools.cache
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         strip_comments=True,
         link_rel="noopener noreferrer",
     )
+
+
+_URL_TEXT = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
+_HELD = re.compile("\x00(\\d+)\x00")
+_TYPOGRAPHY = smartypants.Attr.q | smartypants.Attr.b | smartypants.Attr.D | smartypants.Attr.e | \
+    smartypants.Attr.u | smartypants.Attr.w
+
+
+def typeset(clean_html: str) -> str:
+    """Curly quotes and apostrophes, en and em dashes (``--``, ``---``) and ellipses, as WordPress's
+    wptexturize shows them: in text only, never in tags and attributes, ``<pre>``/``<code>``/``<kbd>``,
+    or in URLs and e-mail addresses written out in the text."""
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        held.append(match.group(0))
+        return f"\x00{len(held) - 1}\x00"
+
+    typeset_html = smartypants.smartypants(_URL_TEXT.sub(hold, clean_html.replace("\x00", "")), _TYPOGRAPHY)
+    return _HELD.sub(lambda match: held[int(match.group(1))], typeset_html)
 
 
 def first_paragraph_text(clean_html: str, limit: int = 300) -> str:

@@ -45,6 +45,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",
     "style-src 'self'",
     "img-src 'self' https: data:",
+    "media-src 'self' https:",
     "font-src 'self'",
     "connect-src 'self'",
     "form-action 'self'",

@@ -305,6 +305,7 @@ def _write_report(path: Path | None, migration: Any, uploaded: bool) -> None:
 
     path.write_text(json.dumps({
         "site": migration.site_name, "uploaded": uploaded, "counts": migration.counts(),
+        "blocks": dict(migration.blocks),
         "items": [vars(o) for o in migration.outcomes], "notes": migration.notes,
     }, indent=2, ensure_ascii=False) + "\n")
 
@@ -334,7 +335,11 @@ def _import_comments(found: list[Any]) -> int:
 def _print_migration(migration: Any) -> int:
     click.echo(f"Migration of '{migration.site_name}':")
     for kind, counts in migration.counts().items():
-        click.echo(f"  {kind + 's':<12} " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        plural = "categories" if kind == "category" else kind + "s"
+        click.echo(f"  {plural:<12} " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    if migration.blocks:
+        click.echo(f"  {'blocks':<12} {migration.blocks['rendered']} rendered, {migration.blocks['reported']} "
+                   "reported (see the notes)")
     reasons: dict[tuple[str, str, str], int] = {}
     for outcome in migration.outcomes:
         if outcome.status in ("skipped", "failed"):

@@ -17,21 +17,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 import yaml
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import parse as parse_xml
+from defusedxml.ElementTree import iterparse
 
 from chalicelib.content_format import (
     MAX_ALIASES, MAX_CATEGORIES, MAX_SUMMARY_CHARS, MAX_TAGS, MAX_TITLE_CHARS, RESERVED_SLUGS, normalize_slug,
 )
+from chalicelib.markup import is_media_source
+from newsroom import blocks
 
 # Namespace URIs of WXR 1.0-1.2 (http and https, as WordPress.org and WordPress.com write them) -> prefix.
 _NAMESPACES = (
@@ -40,11 +43,10 @@ _NAMESPACES = (
     (re.compile(r"^http://purl\.org/rss/1\.0/modules/content/$"), "content"),
     (re.compile(r"^http://purl\.org/dc/elements/1\.1/$"), "dc"),
 )
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, where built: same output, 10x faster
 MAX_COMMENT_CHARS = 5000  # chalicelib.comments' limits
 MAX_NAME_CHARS = 80
 UNPUBLISHED = {"draft": "a draft", "private": "private", "pending": "pending review"}
-DYNAMIC_BLOCKS = re.compile(r"<!--\s*wp:([a-z0-9/-]+)[^>]*?/-->")
-BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:[^>]*?-->\n?")
 BLOCK_LEVEL = re.compile(r"^\s*<(?:p|div|h[1-6]|ul|ol|li|table|thead|tbody|tr|td|th|blockquote|pre|figure|"
                          r"figcaption|hr|dl|dt|dd|section|article|aside|header|footer|address|form|"
                          r"fieldset|details|summary|!--)[\s>/]", re.IGNORECASE)
@@ -90,6 +92,7 @@ class Migration:
     notes: dict[str, list[str]] = field(default_factory=dict)  # item -> warnings (kept, but changed)
     old_paths: dict[str, str] = field(default_factory=dict)  # old permalink path -> new key
     comments: list[ImportedComment] = field(default_factory=list)
+    blocks: Counter[str] = field(default_factory=Counter)  # editor blocks: rendered / reported
 
     def settle(self, refused: dict[str, str], waiting: set[str]) -> None:
         """Say what really became of each item once its file was uploaded: refused by the site (with
@@ -110,13 +113,43 @@ class Migration:
         self.notes.setdefault(name, []).append(message)
 
 
-def read_export(path: Path) -> Element:
-    """The export's root element, with namespaced tags renamed ``wp_post_id``, ``content_encoded``...
+def read_export(path: Path) -> Iterator[Element]:
+    """The export's ``<channel>`` once, then each ``<item>``, read as a stream (``iterparse``): namespaced
+    tags renamed ``wp_post_id``, ``content_encoded``... Each item is taken out of the tree once the
+    caller is done with it, so memory holds one item at a time, whatever the export's size.
 
     :raise ExportError: not readable, not XML, declares a DTD or entities, or is not a WXR file.
     """
     try:
-        root = parse_xml(str(path), forbid_dtd=True, forbid_entities=True, forbid_external=True).getroot()
+        depth, root, channel, in_channel, announced = 0, None, None, False, False
+        for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True,
+                                        forbid_entities=True, forbid_external=True):
+            if event == "start":
+                depth += 1
+                _rename(element)
+                if depth == 1:
+                    root = element
+                elif depth == 2:
+                    in_channel = channel is None and element.tag == "channel" and root is not None and \
+                        root.tag == "rss"
+                    channel = element if in_channel else channel
+                elif depth == 3 and in_channel and element.tag == "item" and not announced and \
+                        channel is not None and channel.find("wp_wxr_version") is not None:
+                    announced = True
+                    yield channel
+                continue
+            depth -= 1
+            if depth == 2 and in_channel and element.tag == "item" and channel is not None:
+                if announced:
+                    yield element
+                channel.remove(element)
+            elif depth == 1:
+                in_channel = False
+        # Only now, the whole file read: a file that is not well-formed XML is told so first.
+        if channel is None or channel.find("wp_wxr_version") is None:
+            raise ExportError(f"{path}: not a WordPress export (WXR): no <rss><channel> with <wp:wxr_version>")
+        if not announced:  # an export with no items at all
+            yield channel
     except DefusedXmlException as exc:
         raise ExportError(f"{path}: refused: the file declares a DTD or entities ({type(exc).__name__}); "
                           "WordPress exports never do, so this is not one (or it was tampered with)") from None
@@ -125,31 +158,60 @@ def read_export(path: Path) -> Element:
         raise ExportError(f"{path}: not well-formed XML at line {line}, column {column + 1}: {exc.msg}") from None
     except OSError as exc:
         raise ExportError(f"{path}: cannot be read: {exc.strerror}") from None
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.startswith("{"):
-            uri, local = element.tag[1:].split("}", 1)
-            prefix = next((p for pattern, p in _NAMESPACES if pattern.match(uri)), None)
-            element.tag = f"{prefix}_{local}" if prefix else local
-    if root.tag != "rss" or root.find("channel") is None or root.find("channel/wp_wxr_version") is None:
+
+
+def _rename(element: Element) -> None:
+    if isinstance(element.tag, str) and element.tag.startswith("{"):
+        uri, local = element.tag[1:].split("}", 1)
+        prefix = next((p for pattern, p in _NAMESPACES if pattern.match(uri)), None)
+        element.tag = f"{prefix}_{local}" if prefix else local
+
+
+def _check_wxr(path: Path, channel: Element) -> None:
+    if channel.find("wp_wxr_version") is None:
         raise ExportError(f"{path}: not a WordPress export (WXR): no <rss><channel> with <wp:wxr_version>")
-    return root
 
 
 def convert(path: Path, media_from: Path | None = None) -> Migration:
-    """Convert the export at ``path``; ``media_from`` is a copy of its wp-content/uploads, if any."""
-    channel = read_export(path).find("channel")
-    assert channel is not None
-    return _Converter(channel, media_from).run()
+    """Convert the export at ``path``; ``media_from`` is a copy of its wp-content/uploads, if any.
+
+    Two passes over the file, each a stream: the first reads it all (so a file that is not well-formed
+    XML is refused before anything is converted) and keeps only the channel's own elements, the
+    attachments and the reusable blocks; the second converts the posts and pages one at a time.
+    """
+    stream = read_export(path)
+    channel = next(stream)
+    attachments: dict[str, Element] = {}
+    reusable: dict[str, Element] = {}
+    others: list[tuple[str, str]] = []  # (post type, id) of every item that is not a post or page, in order
+    for item in stream:
+        kind, post_id = _text(item, "wp_post_type"), _text(item, "wp_post_id")
+        if kind == "attachment":
+            attachments.setdefault(post_id, item)
+        elif kind == "wp_block":
+            reusable.setdefault(post_id, item)
+        if kind not in ("post", "page"):
+            others.append((kind, post_id))
+
+    def posts() -> Iterator[Element]:
+        second = read_export(path)
+        next(second)
+        return (item for item in second if _text(item, "wp_post_type") in ("post", "page"))
+
+    return _Converter(channel, media_from, posts, attachments, reusable, others).run()
 
 
 class _Converter:
-    def __init__(self, channel: Element, media_from: Path | None):
+    def __init__(self, channel: Element, media_from: Path | None, posts: Callable[[], Iterator[Element]],
+                 attachments: dict[str, Element], reusable: dict[str, Element], others: list[tuple[str, str]]):
         self.channel = channel
         self.media_from = media_from
         self.base_host = urlsplit(_text(channel, "wp_base_blog_url") or _text(channel, "link")).netloc
         self.migration = Migration(site_name=_text(channel, "title"))
-        self.items = channel.findall("item")
-        self.attachments = {_text(i, "wp_post_id"): i for i in self.items if _text(i, "wp_post_type") == "attachment"}
+        self.posts = posts
+        self.attachments = attachments
+        self.reusable = reusable
+        self.others = others
         self.copied: dict[str, str] = {}  # original URL -> /media/... path
         self.taken: dict[str, str] = {}  # slug -> item name that has it
 
@@ -157,16 +219,13 @@ class _Converter:
         self._authors()
         self._categories()
         self._tags()
-        for item in self.items:
-            kind = _text(item, "wp_post_type")
-            if kind in ("post", "page"):
-                self._post(item, kind)
-        for item in self.items:
-            kind = _text(item, "wp_post_type")
+        for item in self.posts():
+            self._post(item, _text(item, "wp_post_type"))
+        for kind, post_id in self.others:
             if kind == "attachment":
-                self._attachment(item)
-            elif kind not in ("post", "page"):
-                self._outcome("other", f"{kind} {_text(item, 'wp_post_id')}", "skipped",
+                self._attachment(self.attachments[post_id])
+            else:
+                self._outcome("other", f"{kind} {post_id}", "skipped",
                               "menus are set in settings/site.yaml" if kind == "nav_menu_item"
                               else f"WordPress post type '{kind}' has no equivalent here")
         return self.migration
@@ -348,31 +407,54 @@ class _Converter:
 
     def _body(self, item: Element, name: str, post_id: str) -> str:
         body = _text(item, "content_encoded")
-        for block in sorted(set(DYNAMIC_BLOCKS.findall(body))):
-            self.migration.note(name, f"block wp:{block} is drawn by WordPress at view time; left out")
-        if "<!-- wp:" in body:
-            body = BLOCK_COMMENT.sub("", DYNAMIC_BLOCKS.sub("", body))
+        if blocks.has_blocks(body):
+            context = blocks.Context(lambda message: self.migration.note(name, message), _autop,
+                                     footnotes=_footnotes(item), embed_title=_embed_titles(item),
+                                     reusable=self._reusable, counts=self.migration.blocks)
+            body = blocks.render(body, context)
         else:
-            body = _autop(body)
-        body = self._shortcodes(body, name, post_id)
-        body = re.sub(r'(<(?:img|source)\b[^>]*?\ssrc=")([^"]+)"',
+            body = _autop(self._auto_embeds(body, item))
+        body = self._shortcodes(body, name, post_id, item)
+        body = _aligned_by_class(body)
+        body = re.sub(r'(<(?:img|source|audio|video|track)\b[^>]*?\s(?:src|poster)=")([^"]+)"',
                       lambda m: m.group(1) + html.escape(self._media_url(html.unescape(m.group(2)), name), quote=True)
                       + '"', body)
         body = re.sub(r'(<a\b[^>]*?\shref=")([^"]+)"',
                       lambda m: m.group(1) + html.escape(self._local_link(html.unescape(m.group(2)), name), quote=True)
                       + '"', body)
-        if not re.sub(r"<[^>]+>|\s", "", body) and "<img" not in body:
+        for tag, url in re.findall(r'<(audio|video|source|track)\b[^>]*?\ssrc="([^"]*)"', body):
+            if not is_media_source(html.unescape(url)):
+                self.migration.note(name, f"<{tag}> source {_shown(html.unescape(url))} is neither https: nor a "
+                                          "copied upload; it does not play here (pass --media-from)")
+        if not re.sub(r"<[^>]+>|\s", "", body) and not re.search(r"<(?:img|audio|video|hr|li|figure|div)\b", body):
             self.migration.note(name, "had no content")
             body = "<p></p>"
         return body.strip() + "\n"
 
-    def _shortcodes(self, body: str, name: str, post_id: str) -> str:
+    def _reusable(self, ref: int) -> str | None:
+        item = self.reusable.get(str(ref))
+        return _text(item, "content_encoded") if item is not None else None
+
+    def _auto_embeds(self, body: str, item: Element) -> str:
+        """WordPress turns a URL alone on its line in classic content into an embed (oEmbed)."""
+        titles = _embed_titles(item)
+
+        def card(match: re.Match[str]) -> str:
+            url = html.unescape(match.group(1))
+            return blocks.embed_card(url, titles(url)) if _provider(url) else match.group(0)
+
+        return re.sub(r"^[ \t]*(https?://[^\s<>\"]+)[ \t]*$", card, body, flags=re.MULTILINE)
+
+    def _shortcodes(self, body: str, name: str, post_id: str, item: Element) -> str:
         def caption(match: re.Match[str]) -> str:
-            inner = match.group(2)
+            attrs, inner = _attributes(match.group(1)), match.group(2)
             media = re.match(r"\s*((?:<a\b[^>]*>)?\s*<img\b[^>]*>\s*(?:</a>)?)(.*)$", inner, re.DOTALL)
             if not media:
                 return inner
-            return f"<figure>{media.group(1)}<figcaption>{media.group(2).strip()}</figcaption></figure>"
+            align = attrs.get("align", "")
+            cls = f' class="wp-caption {align}"' if align in ("alignleft", "alignright", "aligncenter") else \
+                ' class="wp-caption"'
+            return f"<figure{cls}>{media.group(1)}<figcaption>{media.group(2).strip()}</figcaption></figure>"
 
         def gallery(match: re.Match[str]) -> str:
             attrs = _attributes(match.group(1))
@@ -384,21 +466,38 @@ class _Converter:
             if not images:
                 self.migration.note(name, "a [gallery] had no images in the export; left out")
                 return ""
-            return '<figure class="gallery">' + "".join(
-                f'<img src="{html.escape(_text(a, "wp_attachment_url"), quote=True)}" '
-                f'alt="{html.escape(_plain(_text(a, "title")), quote=True)}">' for a in images) + "</figure>"
+            columns = attrs.get("columns", "3")
+            columns = columns if columns.isdigit() and 1 <= int(columns) <= 8 else "3"
+            return f'<figure class="wp-block-gallery gallery columns-{columns}">' + "".join(
+                f'<figure class="wp-block-image"><img src="{html.escape(_text(a, "wp_attachment_url"), quote=True)}" '
+                f'alt="{html.escape(_plain(_text(a, "title")), quote=True)}">'
+                + (f"<figcaption>{html.escape(_plain(_text(a, 'excerpt_encoded')))}</figcaption>"
+                   if _text(a, "excerpt_encoded") else "") + "</figure>"
+                for a in images) + "</figure>"
 
         def media(match: re.Match[str]) -> str:
             kind, attrs = match.group(1), _attributes(match.group(2))
-            url = attrs.get("src") or attrs.get("mp3") or attrs.get("mp4") or attrs.get("0", "")
-            self.migration.note(name, f"[{kind}] became a link (no players on this site)")
-            return f'<p><a href="{html.escape(url, quote=True)}">{kind.capitalize()}: {html.escape(url)}</a></p>' \
-                if url else ""
+            if kind == "playlist":
+                self.migration.note(name, "[playlist] is not supported; left out")
+                return ""
+            formats = ("mp3", "m4a", "ogg", "oga", "wav", "flac") if kind == "audio" else \
+                ("mp4", "m4v", "webm", "ogv", "mov")
+            urls = [attrs[k] for k in ("src", *formats) if attrs.get(k)] or \
+                ([attrs["0"]] if attrs.get("0") else [])
+            if not urls:
+                self.migration.note(name, f"a [{kind}] had no source; left out")
+                return ""
+            sources = "".join(f'<source src="{html.escape(u, quote=True)}">' for u in _unique(urls))
+            poster = f' poster="{html.escape(attrs["poster"], quote=True)}"' if kind == "video" and \
+                attrs.get("poster") else ""
+            return (f'<figure class="wp-block-{kind}"><{kind} controls preload="metadata"{poster}>{sources}'
+                    f'<a href="{html.escape(urls[0], quote=True)}">{kind.capitalize()}: '
+                    f"{html.escape(urls[0])}</a></{kind}></figure>")
 
         def embed(match: re.Match[str]) -> str:
-            url = match.group(1).strip()
-            self.migration.note(name, "[embed] became a link")
-            return f'<p><a href="{html.escape(url, quote=True)}">{html.escape(url)}</a></p>'
+            url = html.unescape(_plain(match.group(1)))
+            return blocks.embed_card(url, _embed_titles(item)(url)) if url.startswith(("http://", "https://")) \
+                else ""
 
         body = re.sub(r"\[(?:wp_)?caption([^\]]*)\](.*?)\[/(?:wp_)?caption\]", caption, body, flags=re.DOTALL)
         body = re.sub(r"\[gallery([^\]]*)\]", gallery, body)
@@ -452,7 +551,7 @@ class _Converter:
     # --- output ---------------------------------------------------------------------------
 
     def _file(self, key: str, meta: dict[str, Any], body: str | None = None) -> None:
-        front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+        front = yaml.dump(meta, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1000)
         self.migration.files[key] = (f"---\n{front}---\n\n{body}" if body is not None else front).encode()
 
     def _outcome(self, kind: str, name: str, status: str, reason: str = "", key: str = "") -> None:
@@ -537,6 +636,70 @@ def _uploads_path(url: str, base_host: str) -> str | None:
         return None
     relative = str(PurePosixPath(relative))
     return relative if relative and ".." not in relative.split("/") else None
+
+
+def _aligned_by_class(body: str) -> str:
+    """``style="text-align: center"`` (how the classic editor aligns) as a class our stylesheet draws:
+    the site's pages carry no inline styles."""
+
+    def restyle(match: re.Match[str]) -> str:
+        align = re.search(r"text-align:\s*(left|center|right|justify)", match.group(2))
+        if not align:
+            return match.group(0)
+        tag = match.group(1) + match.group(3)
+        return blocks.add_class(tag, f"has-text-align-{align.group(1)}") if align.group(1) != "justify" else tag
+
+    return re.sub(r'(<(?:p|h[1-6]|div|li|td|th)\b[^>]*?)\sstyle="([^"]*)"([^>]*>)', restyle, body,
+                  flags=re.IGNORECASE)
+
+
+def _shown(url: str) -> str:
+    return url if len(url) <= 80 else url[:60] + "…"
+
+
+def _meta(item: Element) -> dict[str, str]:
+    return {_text(m, "wp_meta_key"): _text(m, "wp_meta_value") for m in item.findall("wp_postmeta")}
+
+
+def _footnotes(item: Element) -> list[dict[str, Any]]:
+    """The block editor keeps footnote texts in the post's ``footnotes`` meta (JSON)."""
+    try:
+        notes = json.loads(_meta(item).get("footnotes") or "[]")
+    except ValueError:
+        return []
+    return [n for n in notes if isinstance(n, dict) and isinstance(n.get("id"), str)] if isinstance(notes, list) \
+        else []
+
+
+def _provider(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return any(host == known or host.endswith("." + known) for known in blocks.PROVIDERS)
+
+
+def _embed_titles(item: Element) -> Callable[[str], str | None]:
+    """Titles from WordPress's oEmbed cache (``_oembed_<hash>`` meta), found by the embedded page's id
+    (a video's ``v=``, a tweet's status number, else the URL's last path segment)."""
+    cached = [value for key, value in _meta(item).items()
+              if key.startswith("_oembed_") and not key.startswith("_oembed_time_") and value != "{{unknown}}"]
+
+    def title(url: str) -> str | None:
+        parts = urlsplit(url)
+        token = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get("v") or \
+            next((s for s in reversed(parts.path.split("/")) if s), "")
+        if len(token) < 4:
+            return None
+        for value in cached:
+            if token in value:
+                named = re.search(r'\stitle="([^"]+)"', value)
+                if named:
+                    return html.unescape(named.group(1))
+                said = re.search(r"<blockquote\b[^>]*>(.*?)</blockquote>", value, re.DOTALL)
+                if said:
+                    return _plain(re.sub(r"<a\b[^>]*>(?:October|[A-Z][a-z]+ \d).*?</a>\s*$", "",
+                                         said.group(1))).strip()[:200] or None
+        return None
+
+    return title
 
 
 def _autop(text: str) -> str:

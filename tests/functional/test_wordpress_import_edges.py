@@ -45,6 +45,9 @@ def test_dry_run_reports_and_uploads_nothing(site, tmp_path):
     result = CliRunner().invoke(main, ["import-wordpress", str(CORPUS), "--dry-run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "  posts        49 imported, 2 unpublished" in result.output
+    assert "  blocks       271 rendered, 13 reported (see the notes)" in result.output
+    assert "note: post 1736 (Block category: Widgets): block wp:latest-posts: drawn by WordPress from the whole site" \
+        in result.output
     assert re.search(r"Dry run: \d+ files would be uploaded; nothing was\.", result.output)
     assert site.s3.list_objects_v2(Bucket=site.stack.bucket).get("KeyCount") == 0
     assert (tmp_path / "out" / "articles" / "template-sticky.html").exists()
@@ -91,3 +94,47 @@ See <a href="https://old.example.com/2019/05/harbour/">this post</a> and [galler
     assert 'By <a href="/author/ed/" rel="author">Ed Itor</a>' in body and "Boats at dawn." in body
     assert site.get("/2019/05/harbour/").status_code == 301
     assert site.s3.head_object(Bucket=site.stack.bucket, Key="media/2019/05/boat.png")["ContentLength"] > 0
+
+
+# --- exports of any size ----------------------------------------------------------------------
+
+def test_the_export_is_read_as_a_stream_a_few_items_in_memory_at_a_time(tmp_path):
+    from newsroom.wordpress import read_export
+    from tests.wxr_factory import write_export
+
+    export = write_export(tmp_path / "big.xml", posts=300, comments=1)
+    stream = read_export(export)
+    channel = next(stream)
+    held = []
+    for item in stream:
+        held.append(sum(1 for child in channel if child.tag == "item"))
+        assert item.find("content_encoded") is not None
+    # Each item leaves the tree once used; the few still there are the parser's read-ahead (a 16 KiB
+    # buffer, items of about 2.5 KB), the same at the end of the file as at its start.
+    assert len(held) == 300 and max(held) <= 10 and max(held[-100:]) <= 10
+    assert channel.find("title").text == "Generated News"
+
+
+def test_a_generated_export_converts_whole(tmp_path):
+    from newsroom.wordpress import convert
+    from tests.wxr_factory import write_export
+
+    migration = convert(write_export(tmp_path / "big.xml", posts=1000))
+    assert migration.counts()["post"] == {"imported": 1000}
+    assert len(migration.comments) == 2000 and migration.blocks == {"rendered": 9000}
+    story = migration.files["articles/story-999.html"].decode()
+    assert "aliases:\n- /2015/10/19/story-999/\n- /?p=1000\n" in story
+    assert '<figure class="wp-block-embed embed-card"><a href="https://www.youtube.com/watch?v=vid00000999">' in story
+
+
+def test_an_export_cut_short_is_refused_with_its_line_and_nothing_converted(site, tmp_path):
+    from tests.wxr_factory import write_export
+
+    export = write_export(tmp_path / "big.xml", posts=50)
+    text = export.read_text()
+    export.write_text(text[: len(text) * 2 // 3])
+    result = CliRunner().invoke(main, ["import-wordpress", str(export)])
+    assert result.exit_code == 2
+    assert re.search(r"Import refused, nothing uploaded: .*big\.xml: not well-formed XML at line \d+, column \d+",
+                     result.output), result.output
+    assert site.s3.list_objects_v2(Bucket=site.stack.bucket).get("KeyCount") == 0

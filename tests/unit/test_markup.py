@@ -74,3 +74,41 @@ def assert_harmless(html: str) -> None:
 def test_dangerous_markup_does_not_survive(attack):
     for fmt in ("markdown", "html"):
         assert_harmless(render_body(attack, fmt).html)
+
+
+@pytest.mark.parametrize("fmt, body", [
+    ("markdown", "\"Quoted,\" she said -- it's the 'best' of the year... or so --- they say.\n"),
+    ("html", "<p>&quot;Quoted,&quot; she said -- it's the 'best' of the year... or so --- they say.</p>"),
+])
+def test_typography_as_wordpress_shows_it(fmt, body):
+    assert render_body(body, fmt).html.strip() == \
+        "<p>“Quoted,” she said – it’s the ‘best’ of the year… or so — they say.</p>"
+
+
+def test_typography_never_touches_code_urls_or_attributes():
+    body = render_body('Run `a --b "c"` at <https://example.com/a--b?x="y"> or www.example.com/a--b, '
+                       'mail ed--in@example.com, [the "docs"](/docs--old/ "it\'s").\n\n'
+                       '```\nprint("--")\n```\n', "markdown").html
+    assert '<code>a --b "c"</code>' in body
+    assert 'href="https://example.com/a--b?x=%22y%22"' in body and ">https://example.com/a--b?x=" in body
+    assert "www.example.com/a--b," in body and "ed--in@example.com" in body
+    assert 'href="/docs--old/" title="it\'s"' in body and "“docs”" in body
+    assert 'print("--")' in body
+
+
+def test_block_and_alignment_classes_are_kept_and_others_dropped():
+    body = render_body('<figure class="wp-block-image alignwide my-theme-x"><img class="alignleft evil" src="/m.jpg" '
+                       'alt=""></figure><p class="has-text-align-center" id="content">x</p><h2 id="why">Why</h2>',
+                       "html").html
+    assert '<figure class="wp-block-image alignwide">' in body and '<img class="alignleft" src="/m.jpg"' in body
+    assert '<p class="has-text-align-center">x</p>' in body  # our template's ids are not an article's to take
+    assert '<h2 id="why">Why</h2>' in body
+
+
+def test_only_raster_data_images_and_only_https_or_own_media_players_survive():
+    body = render_body('<img src="data:image/png;base64,iVBORw0KGgo="><img src="data:image/svg+xml;base64,PHN2Zz4=">'
+                       '<a href="data:image/png;base64,iVBORw0KGgo=">x</a><audio controls src="http://a.example/x.mp3">'
+                       '</audio><video controls src="/media/v.mp4" poster="javascript:alert(1)"></video>', "html").html
+    assert body.count("data:") == 1 and '<img src="data:image/png;base64,iVBORw0KGgo=">' in body
+    assert "<audio controls></audio>" in body.replace('=""', "")
+    assert '<video controls="" src="/media/v.mp4"></video>' in body
