@@ -15,6 +15,8 @@ Sections:
  5. ingest    articles per second from S3 upload to visible page, through
               S3 -> SQS -> handler, for one article and a bulk upload.
  6. weight    HTML and total bytes per page type, raw and gzipped.
+ 7. import    a generated WordPress export of BENCH_IMPORT_POSTS (20000) posts converted
+              in a fresh process: seconds, posts per second, peak memory (target < 300 MB).
 
 Environment: BENCH_REPEATS (default 25), BENCH_SMALL (100), BENCH_LARGE
 (10000), BENCH_BULK (1000), BENCH_CONCURRENCY (5 ingest pollers, as Lambda's
@@ -49,7 +51,9 @@ SMALL = int(os.environ.get("BENCH_SMALL", "100"))
 LARGE = int(os.environ.get("BENCH_LARGE", "10000"))
 BULK = int(os.environ.get("BENCH_BULK", "1000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "5"))
-SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", "requests,overhead,growth,cold,ingest,weight").split(",") if s]
+SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", "requests,overhead,growth,cold,ingest,weight,import").split(",")
+            if s]
+IMPORT_POSTS = int(os.environ.get("BENCH_IMPORT_POSTS", "20000"))
 
 SEED_ARTICLE = "iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats"
 # Page type -> (resource path as API Gateway matches it, path parameters, request path, query).
@@ -554,6 +558,34 @@ def lambda_layout(root: Path) -> tuple[Path, Path, Path]:
     return task, runtime, minimal
 
 
+def import_scale(posts: int) -> dict[str, Any]:
+    """Convert a generated export of ``posts`` posts in a fresh process: time and peak memory (RSS)."""
+    from tests.wxr_factory import write_export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        export = write_export(Path(tmp) / "export.xml", posts)
+        code = textwrap.dedent(f"""
+            import json, re, sys, time
+            from pathlib import Path
+            sys.path.insert(0, {str(PROJECT)!r})
+            started = time.perf_counter()
+            from newsroom.wordpress import convert
+            migration = convert(Path({str(export)!r}))
+            seconds = time.perf_counter() - started
+            print(json.dumps({{"seconds": seconds, "files": len(migration.files), "comments": len(migration.comments),
+                              "blocks": dict(migration.blocks),
+                              # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
+                              "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())
+                                             .group(1)) / 1024}}))
+        """)
+        out = json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                        text=True).stdout)
+        size = export.stat().st_size
+    return {"posts": posts, "export_mb": round(size / 1e6, 1), "seconds": round(out["seconds"], 1),
+            "posts_per_second": round(posts / out["seconds"]), "peak_mb": round(out["peak_mb"]),
+            "files": out["files"], "comments": out["comments"], "blocks": out["blocks"]}
+
+
 def overhead(point: dict[str, Any], page: str) -> float:
     """A growth point's page time over its floor: what our code adds, whatever the server's speed."""
     return round(point["pages_ms"][page] / point["floor_ms"][page], 3)
@@ -637,6 +669,14 @@ def main() -> int:
                   [["one article", throughput["single_upload_to_visible_ms"], throughput["single_articles_per_second"]],
                    [f"{BULK} articles", round(throughput["bulk_seconds"] * 1000), throughput["bulk_articles_per_second"]]],
                   ["upload", "ms to visible", "articles/s"])
+        if "import" in SECTIONS:
+            phase(f"import: converting a generated export of {IMPORT_POSTS} posts")
+            scale = import_scale(IMPORT_POSTS)
+            results["import"] = scale
+            table("7. WordPress import at scale (export read as a stream; target: peak memory < 300 MB)",
+                  [[scale["posts"], scale["export_mb"], scale["seconds"], scale["posts_per_second"], scale["peak_mb"],
+                    scale["comments"], scale["blocks"].get("rendered", 0)]],
+                  ["posts", "export MB", "seconds", "posts/s", "peak MB", "comments", "blocks"])
         if "growth" in SECTIONS:
             phase(f"growth: copying articles up to {LARGE}")
             bench.grow_synthetic(LARGE)
