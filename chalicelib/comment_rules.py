@@ -161,7 +161,7 @@ def check_fields(form: dict[str, str]) -> Submission:
         problems.append(f"Comment: at most {MAX_LINKS} links.")
     if _CONTROL.search(name + email + text):
         problems.append("Comment: contains control characters.")
-    if parent is not None and not re.fullmatch(r"[0-9TZ]+-[0-9a-f]{8}", parent):
+    if parent is not None and not re.fullmatch(r"(?:[0-9TZ]+-[0-9a-f]{8}#)?[0-9TZ]+-[0-9a-f]{8}", parent):
         problems.append("Reply: the comment replied to is not valid.")
     if problems:
         raise Refused("fields", 400, "Your comment was not posted", "Please go back, correct these and post again:",

@@ -49,7 +49,9 @@ TRANSACTION_ATTEMPTS = 8  # concurrent approvals of one article's comments colli
 class Page:
     """One page of an article's approved comments, threads in order."""
 
-    threads: list[dict[str, Any]] = field(default_factory=list)  # {"comment": c, "replies": [...]}
+    # {"comment": c, "parent": its id, "replies": [every reply, in order], "nested": [{"comment": reply,
+    # "level": 2.., "replies": [...]}]}; "comment" is None on a page that opens inside a thread.
+    threads: list[dict[str, Any]] = field(default_factory=list)
     next_cursor: str | None = None
 
 
@@ -71,21 +73,31 @@ def render_text(text: str) -> str:
 
 # --- posting ------------------------------------------------------------------------
 
-def submit(slug: str, submission: Submission, client: str, now: dt.datetime | None = None) -> Comment:
+def submit(slug: str, submission: Submission, client: str, now: dt.datetime | None = None,
+           depth: int = 5) -> Comment:
     """Store a checked submission as pending (1 PutItem; 1 GetItem more for a reply).
 
-    :raise Refused: 400, the comment replied to is not an approved top-level comment of this article
-        (replies go one level deep; the page offers "Reply" on top-level comments only).
+    ``submission.parent`` is the sort key of the approved comment replied to (its id for a top
+    comment, ``<top id>#<id>`` deeper); replies nest ``depth`` levels deep, top comments included.
+
+    :raise Refused: 400, the comment replied to is not an approved comment of this article, or is
+        at the deepest level already (the page offers "Reply" only above it).
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    parent = None
+    parent = reply_to = level = None
     if submission.parent:
         replied = approved(slug, submission.parent)
         if replied is None:
             raise Refused("reply_gone", 400, "Your reply was not posted", "The comment you replied to is not there any more.")
-        parent = replied.id
+        if level_of(replied) >= depth:
+            raise Refused("too_deep", 400, "Your reply was not posted",
+                          f"Replies go {depth} levels deep here: reply to a comment higher in the thread.")
+        parent = replied.parent or replied.id
+        reply_to = replied.id if replied.parent else None
+        level = level_of(replied) + 1 if replied.parent else None
     comment_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}"
-    comment = Comment(PENDING, comment_id, id=comment_id, slug=slug, parent=parent, name=submission.name,
+    comment = Comment(PENDING, comment_id, id=comment_id, slug=slug, parent=parent, reply_to=reply_to, level=level,
+                      name=submission.name,
                       email=submission.email, text=submission.text, html=render_text(submission.text),
                       created=now.strftime("%Y-%m-%dT%H:%M:%SZ"), client=client, status="pending")
     comment.save(condition=Comment.pk.does_not_exist())
@@ -120,12 +132,17 @@ def tell_moderators(comment: Comment, title: str, url: str) -> bool:
 
 # --- reading ------------------------------------------------------------------------
 
-def approved(slug: str, comment_id: str) -> Comment | None:
-    """A top-level approved comment of ``slug`` (1 GetItem)."""
-    return Comment.get_or_none(keys.comments_pk(slug), comment_id)
+def approved(slug: str, sort_key: str) -> Comment | None:
+    """An approved comment of ``slug`` by its sort key: its id, or ``<top id>#<id>`` (1 GetItem)."""
+    return Comment.get_or_none(keys.comments_pk(slug), sort_key)
 
 
-def page(slug: str, cursor: str | None = None) -> Page:
+def level_of(comment: Comment) -> int:
+    """How deep ``comment`` is in its thread: 1 for a top comment."""
+    return int(comment.level) if comment.level else (2 if comment.parent else 1)
+
+
+def page(slug: str, cursor: str | None = None, depth: int = 5) -> Page:
     """Up to PAGE_SIZE approved comments, oldest thread first, each followed by its replies
     (1 Query). A page ends where a thread ends, unless one thread is longer than a page."""
     listing = keys.comments_pk(slug)
@@ -147,7 +164,34 @@ def page(slug: str, cursor: str | None = None) -> Page:
             last["replies"].append(comment)
         else:  # a page that opens inside a thread
             result.threads.append({"comment": None, "parent": comment.parent, "replies": [comment]})
+    for thread in result.threads:
+        thread["nested"] = nest(thread["replies"], depth)
     return result
+
+
+def nest(replies: list[Comment], depth: int) -> list[dict[str, Any]]:
+    """A thread's replies as a tree, as WordPress shows them: each under the reply it answers, at most
+    ``depth`` levels with the top comment (deeper ones join the deepest level); a reply whose comment
+    is not on this page goes to the top of the thread. Siblings keep their order in ``replies``."""
+    by_id = {reply.id: reply for reply in replies}
+
+    def chain(reply: Comment) -> list[str]:  # the replies above this one, nearest first
+        above: list[str] = []
+        while reply.reply_to in by_id and reply.reply_to not in above and reply.reply_to != reply.id:
+            above.append(reply.reply_to)
+            reply = by_id[reply.reply_to]
+        return above
+
+    nodes = {reply.id: {"comment": reply, "replies": []} for reply in replies}
+    top: list[dict[str, Any]] = []
+    for reply in replies:
+        above = chain(reply)
+        shown_level = min(len(above) + 2, max(depth, 2))
+        node = nodes[reply.id]
+        node["level"] = shown_level
+        parent_at = shown_level - 2  # how many replies up its shown parent is; 0: the top comment
+        (nodes[above[len(above) - parent_at]]["replies"] if parent_at else top).append(node)
+    return top
 
 
 def newest(slug: str, limit: int = 50) -> list[Comment]:
@@ -186,7 +230,7 @@ def approve(comment_id: str) -> Comment:
         txn.save(shown, condition=Comment.pk.does_not_exist())
         txn.delete(comment, condition=Comment.pk.exists())
         txn.update(Post(*keys.post(comment.slug)), actions=[Post.comment_count.add(1)],
-                   condition=Post.kind == "article")
+                   condition=Post.kind.is_in("article", "page"))
 
     _transact(writes, f"approve {comment_id}", lambda: _explain_failed_approval(comment))
     return shown
@@ -263,7 +307,8 @@ def delete(ref: str) -> list[Comment]:
 
 
 def import_comment(slug: str, comment_id: str, parent: str | None, name: str, email: str | None, text: str,
-                   created: str, approved_already: bool) -> str:
+                   created: str, approved_already: bool, reply_to: str | None = None,
+                   level: int | None = None) -> str:
     """Bring in a comment from another system (the WordPress importer), approved and counted or
     pending as it was there. Its id is the same on every run, so a second run adds nothing, and
     nothing an editor has since moderated comes back. Returns "imported" or "already here".
@@ -274,8 +319,8 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
     copies = [(PENDING, comment_id), (REJECTED, comment_id), (GONE, comment_id), (keys.comments_pk(slug), sk)]
     if any(True for _ in Comment.batch_get(copies, attributes_to_get=["pk", "sk"])):
         return "already here"
-    fields = dict(id=comment_id, slug=slug, parent=parent, name=name, email=email, text=text,
-                  html=render_text(text), created=created)
+    fields = dict(id=comment_id, slug=slug, parent=parent, reply_to=reply_to, level=level, name=name, email=email,
+                  text=text, html=render_text(text), created=created)
     if not approved_already:
         try:
             Comment(PENDING, comment_id, status="pending", **fields).save(condition=Comment.pk.does_not_exist())
@@ -286,7 +331,8 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
 
     def writes(txn: TransactWrite) -> None:
         txn.save(shown, condition=Comment.pk.does_not_exist())
-        txn.update(Post(*keys.post(slug)), actions=[Post.comment_count.add(1)], condition=Post.kind == "article")
+        txn.update(Post(*keys.post(slug)), actions=[Post.comment_count.add(1)],
+                   condition=Post.kind.is_in("article", "page"))
 
     def explain() -> None:
         if Comment.count(keys.comments_pk(slug), Comment.sk == sk):

@@ -109,7 +109,8 @@ def render_comments_feed(request: Any, slug: str) -> Response:
         return pages.render_post(request, f"{slug}/comments/feed")
     if post.kind == "redirect" and post.redirect_to:
         return web.redirect(site.link(f"/{post.redirect_to}/comments/feed/"))
-    if post.kind != "article" or post.draft or (post.date and post.date > now):
+    if post.kind not in ("article", "page") or post.draft or (post.date and post.date > now) or \
+            (post.kind == "page" and not post.comment_count):
         return pages.render_not_found(request)
     entries = comments.newest(slug, FEED_SIZE) if post.comment_count else []
     feed_path, article_url = f"/{slug}/comments/feed/", site.url(f"/{slug}/")

@@ -227,7 +227,9 @@ class Comment(_TableItem):
 
     id = UnicodeAttribute()  # "20240501T120000Z-1a2b3c4d": sorts by time
     slug = UnicodeAttribute()  # the article's
-    parent = UnicodeAttribute(null=True)  # id of the comment replied to (always a top-level one)
+    parent = UnicodeAttribute(null=True)  # the thread's top comment (its sort key groups the thread)
+    reply_to = UnicodeAttribute(null=True)  # the reply this one answers, deeper in the thread (None: the top)
+    level = NumberAttribute(null=True)  # 1 for a top comment, 2 for a reply to it...; None: 1 or 2 as above
     name = UnicodeAttribute()
     email = UnicodeAttribute(null=True)  # for the editors only, never shown
     text = UnicodeAttribute()  # as written (plain text)

@@ -318,7 +318,9 @@ def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: s
                preview_of: bool = False) -> Response:
     """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store)."""
     chrome = _chrome(site, snapshot, now)
-    discussion = _discussion(site, post, snapshot) if post.kind == "article" and not preview_of else {}
+    # Pages show the comments they brought from WordPress (closed to new ones, as WordPress's pages are).
+    discussion = _discussion(site, post, snapshot) if not preview_of and (
+        post.kind == "article" or post.kind == "page" and post.comment_count) else {}
     if discussion.get("bad_cursor"):
         return render_not_found(None, snapshot, site)
 
@@ -330,7 +332,7 @@ def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: s
                   "og_type": "article" if post.kind == "article" else "website",
                   "robots": "noindex, nofollow" if preview_of else None, "preview": preview_of}
         if post.kind == "page":
-            return _render("blog/page.html", **common)
+            return _render("blog/page.html", **common, **discussion)
         primary = (post.categories or [None])[0]
         author_name = chrome["author_names"].get(post.author) or post.author_name
         breadcrumb = []
@@ -363,7 +365,8 @@ def _discussion(site: Site, post: Any, snapshot: Snapshot) -> dict[str, Any]:
     has any), the form while comments are open, and the note shown after posting."""
     cursor = site.query.get("comments")
     try:
-        shown = comments.page(post.slug, cursor) if post.comment_count or cursor else comments.Page()
+        shown = comments.page(post.slug, cursor, snapshot.settings.comment_depth) if post.comment_count or cursor \
+            else comments.Page()
     except paging.BadCursor:
         return {"bad_cursor": True}
     is_open = comment_rules.is_open(post, snapshot.settings)
@@ -371,6 +374,7 @@ def _discussion(site: Site, post: Any, snapshot: Snapshot) -> dict[str, Any]:
         "threads": shown.threads,
         "later_comments": site.link(f"/{post.slug}/", comments=shown.next_cursor) if shown.next_cursor else None,
         "comments_open": is_open,
+        "comment_depth": snapshot.settings.comment_depth,
         "comment_token": comment_rules.form_token(post.slug) if is_open else None,
         "comment_notice": site.query.get("comment") == "pending",
         "comments_feed": site.link(f"/{post.slug}/comments/feed/"),
@@ -399,7 +403,7 @@ def submit_comment(request: Any, slug: str) -> Response:
         identity = (request.context or {}).get("identity") or {}
         submission, client = comment_rules.accept(post, snapshot.settings, site.headers, site.origin,
                                                   request.raw_body, identity.get("sourceIp"))
-        comment = comments.submit(slug, submission, client)
+        comment = comments.submit(slug, submission, client, depth=snapshot.settings.comment_depth)
     except comment_rules.Refused as refusal:
         return render_refusal(site, snapshot, post, refusal)
     comments.tell_moderators(comment, post.title or slug, site.url(f"/{slug}/"))

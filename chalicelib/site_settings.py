@@ -41,6 +41,7 @@ class Settings:
     page_size: int = 10
     language: str = "en"
     comments_close_after_days: int = 0  # 0: comments stay open
+    comment_depth: int = 5  # how deep replies nest (WordPress's thread_comments_depth, 5 by default)
     preview_days: int = 7  # how long a draft's preview link works (chalicelib/preview.py)
 
     def to_data(self) -> dict[str, Any]:

@@ -321,7 +321,8 @@ def _import_comments(found: list[Any]) -> int:
         for comment in bar:
             try:
                 outcome = comments.import_comment(comment.slug, comment.id, comment.parent, comment.name,
-                                                  comment.email, comment.text, comment.created, comment.approved)
+                                                  comment.email, comment.text, comment.created, comment.approved,
+                                                  reply_to=comment.reply_to, level=comment.level)
             except comments.Refused as refusal:
                 outcome = "failed"
                 click.echo(refusal.message, err=True)

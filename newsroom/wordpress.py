@@ -74,7 +74,9 @@ class ImportedComment:
 
     slug: str  # the article's new slug
     id: str  # "<date>-<WordPress comment id, hex>": the same on every run
-    parent: str | None  # the thread's top comment (WordPress nests deeper; we show one level)
+    parent: str | None  # the thread's top comment
+    reply_to: str | None  # the reply it answers, below the top (None: it answers the top comment)
+    level: int | None  # 1: a top comment, 2: a reply to it, 3...; None: 1 or 2 as ``parent`` says
     name: str
     email: str | None
     text: str  # plain text
@@ -300,12 +302,7 @@ class _Converter:
         if aliases:
             meta["aliases"] = aliases
         body = self._body(item, name, post_id)
-        if kind == "post":
-            self._comments(item, slug, name)
-        else:
-            for comment in item.findall("wp_comment"):
-                self._outcome("comment", f"comment {_text(comment, 'wp_comment_id')} on {name}", "skipped",
-                              "pages take no comments here")
+        self._comments(item, slug, name)  # a page's too: shown on it, closed to new ones
         key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
         self._file(key, meta, body)
         for alias in aliases:
@@ -317,8 +314,8 @@ class _Converter:
                           key)
 
     def _comments(self, item: Element, slug: str, name: str) -> None:
-        """Approved and pending comments, threads flattened to one level; pingbacks, spam and trash skipped."""
-        kept: dict[str, tuple[str, str]] = {}  # WordPress id -> (its parent's WordPress id, new id)
+        """Approved and pending comments, threads nested as they were; pingbacks, spam and trash skipped."""
+        kept: dict[str, tuple[str, str, int]] = {}  # WordPress id -> (its parent's WordPress id, new id, level)
         found = sorted(item.findall("wp_comment"), key=lambda c: _text(c, "wp_comment_date_gmt"))
         for comment in found:
             wp_id, approved = _text(comment, "wp_comment_id"), _text(comment, "wp_comment_approved")
@@ -335,11 +332,15 @@ class _Converter:
                 self._outcome("comment", label, "failed", "no valid date or id")
                 continue
             new_id = f"{created[:10].replace('-', '')}T{created[11:19].replace(':', '')}Z-{int(wp_id) % 2 ** 32:08x}"
-            root = _text(comment, "wp_comment_parent")
+            answered = _text(comment, "wp_comment_parent")
+            root = answered
             while root in kept and kept[root][0] not in ("", "0"):  # up to the thread's top comment
                 root = kept[root][0]
-            parent = kept[root][1] if root in kept and approved == "1" else None
-            kept[wp_id] = (_text(comment, "wp_comment_parent"), new_id)
+            threaded = root in kept and approved == "1"
+            parent = kept[root][1] if threaded else None
+            reply_to = kept[answered][1] if threaded and answered != root else None
+            level = kept[answered][2] + 1 if threaded else 1
+            kept[wp_id] = (answered, new_id, level)
             text = _comment_text(_text(comment, "wp_comment_content"))
             author = _plain(_text(comment, "wp_comment_author")) or "Anonymous"
             if not text:
@@ -349,7 +350,8 @@ class _Converter:
                 self.migration.note(label, "shortened to this site's limits")
             email = _text(comment, "wp_comment_author_email")
             self.migration.comments.append(ImportedComment(
-                slug=slug, id=new_id, parent=parent, name=author[:MAX_NAME_CHARS],
+                slug=slug, id=new_id, parent=parent, reply_to=reply_to, level=level if level > 2 else None,
+                name=author[:MAX_NAME_CHARS],
                 email=email[:254] if "@" in email else None, text=text[:MAX_COMMENT_CHARS],
                 created=created, approved=approved == "1"))
             self._outcome("comment", label, "imported", "" if approved == "1" else "pending moderation")

@@ -129,20 +129,33 @@ def test_deleting_an_approved_comment_removes_its_replies_and_lowers_the_count(b
     assert cli("delete", "20240101T000000Z-00000000").exit_code == 1
 
 
-def test_replies_are_threaded_one_level_under_their_comment(blog):
+def test_replies_nest_under_the_comment_they_answer_to_the_sites_depth(blog):
+    blog.put("settings/site.yaml", "site_name: Test News\ncomment_depth: 3\n")
+    blog.ingest()
     post(blog, name="Ali", text="Top level")
     [top] = pending_ids()
     comments.approve(top)
     assert post(blog, name="Mina", text="Replying", parent=top).status_code == 303
     [reply] = pending_ids()
     comments.approve(reply)
+    page = blog.get(f"/{SLUG}/").body.decode()
+    reply_key = f"{top}#{reply}"
+    assert f'name="parent" value="{reply_key}"' in page  # "Reply to Mina", one level down
+    assert post(blog, name="Omid", text="Deeper still", parent=reply_key).status_code == 303
+    [deeper] = pending_ids()
+    comments.approve(deeper)
     body = blog.get(f"/{SLUG}/").body.decode()
     thread = body[body.index(f'id="comment-{top}"'):]
-    replies = thread[thread.index('class="comment-replies"'):]
-    assert f'id="comment-{reply}"' in replies and "Replying" in replies
-    # A reply to a reply is refused: threads go one level deep.
-    refused = post(blog, text="Deeper", parent=reply)
-    assert refused.status_code == 400 and "not there any more" in text(refused)
+    first = thread[thread.index('class="comment-replies"'):]
+    second = first[first.index('class="comment-replies"', 1):]
+    assert f'id="comment-{reply}"' in first and f'id="comment-{reply}"' not in second
+    assert f'id="comment-{deeper}"' in second and "Deeper still" in second
+    # Level 3 is this site's deepest: no reply form under it, and a reply posted anyway is refused.
+    assert f'name="parent" value="{top}#{deeper}"' not in body
+    refused = post(blog, text="Too deep", parent=f"{top}#{deeper}")
+    assert refused.status_code == 400 and "Replies go 3 levels deep here" in text(refused)
+    gone = post(blog, text="To nothing", parent=f"{top}#20240101T000000Z-00000000")
+    assert gone.status_code == 400 and "not there any more" in text(gone)
     assert pending_ids() == []
 
 

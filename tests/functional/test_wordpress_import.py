@@ -112,11 +112,11 @@ def test_import_reports_counts_of_everything_in_the_export(imported):
     assert counts["category"] == {"imported": 67}
     assert counts["tag"] == {"imported": 110}
     assert counts["attachment"] == {"skipped": 38}  # no local copy of the uploads
-    importable = [c for i in ITEMS if i["kind"] == "post" for c in i["comments"]
+    importable = [c for i in ITEMS for c in i["comments"]
                   if c["type"] == "comment" and c["approved"] in ("0", "1")]
     assert counts["comment"] == {"imported": len(importable),
                                  "skipped": sum(len(i["comments"]) for i in ITEMS) - len(importable)}
-    assert counts["comment"] == {"imported": 23, "skipped": 9}  # 4 pingbacks/trackbacks, 5 spam/trash/on pages
+    assert counts["comment"] == {"imported": 28, "skipped": 4}  # pages' comments too; 4 pingbacks/trackbacks
     assert "skipped: 38 attachment(s): no local copy" in imported.output
     assert "skipped: 70 other(s): menus are set in settings/site.yaml" in imported.output
 
@@ -195,7 +195,7 @@ def test_running_the_same_import_again_changes_nothing(imported):
     again = CliRunner().invoke(main, ["import-wordpress", str(CORPUS)])
     assert again.exit_code == 0, again.output
     assert re.search(r"^0 uploaded, \d+ unchanged", again.output, re.MULTILINE)
-    assert "Comments: 23 already here" in again.output
+    assert "Comments: 28 already here" in again.output
     assert imported.receive() == []
 
 
@@ -203,9 +203,9 @@ def test_comments_arrive_approved_or_pending_as_they_were(imported):
     from chalicelib import comments
     from chalicelib.models import Post
 
-    assert "Comments: 22 imported approved, 1 imported pending" in imported.comments_output
+    assert "Comments: 25 imported approved, 3 imported pending" in imported.comments_output
     pending = comments.pending()
-    for item in [i for i in ITEMS if i["kind"] == "post"]:
+    for item in ITEMS:
         kept = [c for c in item["comments"] if c["type"] == "comment"]
         approved = [c for c in kept if c["approved"] == "1"]
         waiting = [c for c in kept if c["approved"] == "0"]
@@ -222,11 +222,17 @@ def test_comments_arrive_approved_or_pending_as_they_were(imported):
                 assert html.unescape(comment["author"]).strip()[:80] in body
 
 
-def test_deeply_nested_wordpress_threads_become_one_level(imported):
+def test_wordpress_threads_keep_their_nesting_to_five_levels(imported):
+    # "Comment Depth 01" to "10" each answer the one before; WordPress shows 5 levels (its default
+    # depth, and ours), the deeper ones at the fifth.
     page = imported.get("/template-comments/").body.decode()
-    top = page.index("Comment Depth 01")
-    replies = page[top:page.index("</ol>", page.index('class="comment-replies"', top))]
-    assert all(f"Comment Depth {n:02d}" in replies for n in range(2, 11))
+    thread = page[page.index("Comment Depth 01"):]
+
+    def level(n: int) -> int:
+        before = thread[:thread.index(f"Comment Depth {n:02d}")]
+        return 1 + before.count('<ol class="comment-replies">') - before.count("</ol>")
+
+    assert [level(n) for n in range(1, 11)] == [1, 2, 3, 4, 5, 5, 5, 5, 5, 5]
 
 
 def test_posts_keep_whether_their_comments_were_open_or_closed(imported):
@@ -243,3 +249,17 @@ def test_the_sticky_post_leads_the_home_page(imported):
     home = imported.get("/").body.decode()
     first = re.search(r'<article class="archive-entry([^"]*)">.*?<h2><a[^>]*>([^<]+)</a>', home, re.S)
     assert first.group(2) == "Template: Sticky" and "sticky" in first.group(1)
+
+
+def test_comments_on_pages_are_kept_and_shown_closed_to_new_ones(imported):
+    item = next(i for i in VISIBLE if i["slug"] == "page-with-comments")
+    approved = [c for c in item["comments"] if c["approved"] == "1" and c["type"] == "comment"]
+    assert item["kind"] == "page" and approved  # the corpus has a page with comments
+    page = imported.get("/page-with-comments/").body.decode()
+    assert f"{len(approved)} comment" in page
+    for comment in approved:
+        assert f"-{int(comment['id']):08x}\"" in page and html.unescape(comment["author"]).strip()[:80] in page
+    assert "Comments are closed." in page and "Leave a comment" not in page
+    feed = imported.get("/page-with-comments/comments/feed/")
+    assert feed.status_code == 200 and html.unescape(approved[0]["author"]).strip()[:80] in feed.body.decode()
+    assert "comments" not in imported.get("/about/").body.decode().lower().split("</article>")[0][-200:]
