@@ -245,8 +245,10 @@ def comments_delete(refs: tuple[str, ...], settings: Any) -> None:
 
 @main.command("import-wordpress")
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--media-from", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A copy of the old site's wp-content/uploads: images found there are copied to media/.")
+@click.option("--media-from", callback=lambda ctx, param, value: _media_source(value),
+              help="Where the old site's uploads are: a copy of its wp-content/uploads folder, or its "
+                   "address (https://old.example.com) to download them from. Found files, with their "
+                   "size variants, are copied to media/.")
 @click.option("--dry-run", is_flag=True, help="Convert and report, upload nothing.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Also write the converted files here (a folder that mirrors the bucket).")
@@ -255,7 +257,7 @@ def comments_delete(refs: tuple[str, ...], settings: Any) -> None:
 @aws_options
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for ingest.")
-def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: Path | None,
+def import_wordpress(export: Path, media_from: Any, dry_run: bool, out: Path | None,
                      report_path: Path | None, settings: Any, wait: bool, timeout: float) -> None:
     """Move a WordPress site here from its export (WXR 1.0-1.2, Tools > Export > All content).
 
@@ -273,7 +275,7 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
         click.echo(f"Import refused, nothing uploaded: {error}", err=True)
         sys.exit(2)
     if out:
-        for key, data in migration.files.items():
+        for key, data in migration.uploads().items():
             (out / key).parent.mkdir(parents=True, exist_ok=True)
             (out / key).write_bytes(data)
     failed = _print_migration(migration)
@@ -283,9 +285,9 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
         sys.exit(1)
     if dry_run:
         _write_report(report_path, migration, uploaded=False)
-        click.echo(f"Dry run: {len(migration.files)} files would be uploaded; nothing was.")
+        click.echo(f"Dry run: {len(migration.uploads())} files would be uploaded; nothing was.")
         return
-    statuses = _send(migration.files, settings, wait, timeout)
+    statuses = _send(migration.uploads(), settings, wait, timeout)
     migration.settle(refused={k: s.detail for k, s in statuses.items() if s.state == "refused"},
                      waiting={k for k, s in statuses.items() if s.state == "waiting"})
     if migration.comments and not wait:
@@ -295,6 +297,19 @@ def import_wordpress(export: Path, media_from: Path | None, dry_run: bool, out: 
     _write_report(report_path, migration, uploaded=True)
     if failed or any(s.state in ("refused", "waiting") for s in statuses.values()):
         sys.exit(1)
+
+
+def _media_source(value: str | None) -> Any:
+    """``--media-from``: a folder (a copy of wp-content/uploads) or the old site's address."""
+    if not value:
+        return None
+    from newsroom.wordpress import MediaSource
+
+    if value.startswith(("http://", "https://")):
+        return MediaSource(value)
+    if not Path(value).is_dir():
+        raise click.BadParameter(f"{value} is neither a folder nor an http(s):// address", param_hint="--media-from")
+    return MediaSource(Path(value))
 
 
 def _write_report(path: Path | None, migration: Any, uploaded: bool) -> None:

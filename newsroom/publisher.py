@@ -36,9 +36,10 @@ def digest(data: bytes) -> str:
 def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:
     """Every problem in every content file, by key (media files are not checked)."""
     out: dict[str, list[Problem]] = {}
-    for key, data in files.items():
+    for key in files:
         if key.startswith(config.MEDIA_PREFIX):
             continue
+        data = files[key]
         if kind_of_key(key) is None:
             out[key] = [Problem("file", "is not under a content prefix (" + ", ".join(
                 config.INGESTED_PREFIXES + (config.MEDIA_PREFIX,)) + ")")]

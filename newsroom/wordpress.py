@@ -19,7 +19,8 @@ import datetime as dt
 import html
 import json
 import re
-from collections import Counter
+from collections import ChainMap, Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Iterator
@@ -84,12 +85,92 @@ class ImportedComment:
     approved: bool  # else pending
 
 
+class MediaSource:
+    """Where the old site's uploads are: a copy of its ``wp-content/uploads`` folder, or the old
+    site's address (``https://old.example.com``), downloaded from where still reachable."""
+
+    MAX_BYTES = 200 * 1024 * 1024
+    TIMEOUT = 30.0
+
+    def __init__(self, where: str | Path, cache: Path | None = None):
+        self.url = str(where).rstrip("/") if str(where).startswith(("http://", "https://")) else None
+        if self.url and "/wp-content/uploads" not in self.url:
+            self.url += "/wp-content/uploads"
+        self.folder = Path(where) if self.url is None else None
+        self._cache = cache
+        self.failures: dict[str, str] = {}  # relative path -> why it could not be had
+
+    def get(self, relative: str) -> Path | None:
+        """The upload at ``2019/05/photo.jpg``, as a local file; None when there is none."""
+        if self.folder is not None:
+            path = self.folder / relative
+            return path if path.is_file() else None
+        if relative in self.failures:
+            return None
+        target = self.cache / relative
+        if target.is_file():
+            return target
+        from urllib.error import URLError
+        from urllib.parse import quote
+        from urllib.request import Request, urlopen
+
+        address = f"{self.url}/{quote(relative)}"
+        try:
+            with urlopen(Request(address, headers={"User-Agent": "newsroom-import"}), timeout=self.TIMEOUT) as reply:
+                data = reply.read(self.MAX_BYTES + 1)
+        except (URLError, OSError, ValueError) as error:
+            self.failures[relative] = f"could not download {address}: {getattr(error, 'reason', error)}"
+            return None
+        if len(data) > self.MAX_BYTES:
+            self.failures[relative] = f"{address} is larger than {self.MAX_BYTES // 2 ** 20} MB"
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return target
+
+    @property
+    def cache(self) -> Path:
+        if self._cache is None:
+            import tempfile
+
+            self._cache = Path(tempfile.mkdtemp(prefix="newsroom-media-"))
+        return self._cache
+
+    def variants(self, relative: str, metadata: str) -> list[str]:
+        """The size variants WordPress made of an upload (``photo-300x200.jpg``...): named in its
+        ``_wp_attachment_metadata``, and, in a folder, the files beside it named that way."""
+        folder, name = PurePosixPath(relative).parent, PurePosixPath(relative)
+        found = [str(folder / f) for f in re.findall(r's:4:"file";s:\d+:"([^"/]+)"', metadata)]
+        if self.folder is not None and (self.folder / str(folder)).is_dir():
+            pattern = re.compile(re.escape(name.stem) + r"-\d+x\d+" + re.escape(name.suffix) + "$")
+            found += [str(folder / p.name) for p in sorted((self.folder / str(folder)).iterdir())
+                      if pattern.match(p.name)]
+        return [v for v in _unique(found) if v != relative]
+
+
+class _FilesOnDisk(Mapping[str, bytes]):
+    """Bucket key -> bytes, read when asked: one upload in memory at a time, however many."""
+
+    def __init__(self, paths: dict[str, Path]):
+        self.paths = paths
+
+    def __getitem__(self, key: str) -> bytes:
+        return self.paths[key].read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
 @dataclass
 class Migration:
     """The files an export becomes, and what became of each thing in it."""
 
     site_name: str
-    files: dict[str, bytes] = field(default_factory=dict)  # bucket key -> bytes
+    files: dict[str, bytes] = field(default_factory=dict)  # bucket key -> bytes (content files)
+    media: dict[str, Path] = field(default_factory=dict)  # bucket key -> the copied upload on disk
     outcomes: list[Outcome] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)  # item -> warnings (kept, but changed)
     old_paths: dict[str, str] = field(default_factory=dict)  # old permalink path -> new key
@@ -113,6 +194,11 @@ class Migration:
 
     def note(self, name: str, message: str) -> None:
         self.notes.setdefault(name, []).append(message)
+
+    def uploads(self) -> Mapping[str, bytes]:
+        """Everything to upload, bucket key -> bytes: the content files, then the media, read from disk
+        one at a time."""
+        return ChainMap(self.files, _FilesOnDisk(self.media))
 
 
 def read_export(path: Path) -> Iterator[Element]:
@@ -174,8 +260,9 @@ def _check_wxr(path: Path, channel: Element) -> None:
         raise ExportError(f"{path}: not a WordPress export (WXR): no <rss><channel> with <wp:wxr_version>")
 
 
-def convert(path: Path, media_from: Path | None = None) -> Migration:
-    """Convert the export at ``path``; ``media_from`` is a copy of its wp-content/uploads, if any.
+def convert(path: Path, media_from: str | Path | MediaSource | None = None) -> Migration:
+    """Convert the export at ``path``; ``media_from`` is where its uploads are (a copy of its
+    wp-content/uploads folder, or the old site's address), if anywhere.
 
     Two passes over the file, each a stream: the first reads it all (so a file that is not well-formed
     XML is refused before anything is converted) and keeps only the channel's own elements, the
@@ -200,11 +287,12 @@ def convert(path: Path, media_from: Path | None = None) -> Migration:
         next(second)
         return (item for item in second if _text(item, "wp_post_type") in ("post", "page"))
 
-    return _Converter(channel, media_from, posts, attachments, reusable, others).run()
+    media = media_from if isinstance(media_from, MediaSource) or media_from is None else MediaSource(media_from)
+    return _Converter(channel, media, posts, attachments, reusable, others).run()
 
 
 class _Converter:
-    def __init__(self, channel: Element, media_from: Path | None, posts: Callable[[], Iterator[Element]],
+    def __init__(self, channel: Element, media_from: MediaSource | None, posts: Callable[[], Iterator[Element]],
                  attachments: dict[str, Element], reusable: dict[str, Element], others: list[tuple[str, str]]):
         self.channel = channel
         self.media_from = media_from
@@ -517,13 +605,16 @@ class _Converter:
         relative = _uploads_path(url, self.base_host)
         if relative is None:
             return url
-        source = self.media_from / relative if self.media_from else None
-        if source is None or not source.is_file():
-            if not url.startswith("https://"):
+        source = self.media_from.get(relative) if self.media_from else None
+        if source is None:
+            if self.media_from and relative in self.media_from.failures:
+                self.migration.note(name, f"upload not copied ({self.media_from.failures[relative]}), original "
+                                          f"URL kept: {url}")
+            elif not url.startswith("https://"):
                 self.migration.note(name, f"upload not copied (no local copy), original URL kept: {url}")
             return url
         key = f"media/{relative}"
-        self.migration.files[key] = source.read_bytes()
+        self.migration.media[key] = source
         self.copied[url] = "/" + key
         return "/" + key
 
@@ -539,16 +630,24 @@ class _Converter:
     def _attachment(self, item: Element) -> None:
         url = _text(item, "wp_attachment_url")
         name = f"attachment {_text(item, 'wp_post_id')} ({url})"
-        if url in self.copied:
-            self._outcome("attachment", name, "imported", f"copied to {self.copied[url]}")
-        elif self.media_from and _uploads_path(url, self.base_host) and \
-                (self.media_from / _uploads_path(url, self.base_host)).is_file():  # type: ignore[operator]
+        relative = _uploads_path(url, self.base_host)
+        if self.media_from and relative:
             self._media_url(url, name)
-            self._outcome("attachment", name, "imported", f"copied to {self.copied[url]}")
-        else:
-            self._outcome("attachment", name, "skipped",
-                          "no local copy (pass --media-from with the site's wp-content/uploads); "
+        if url not in self.copied:
+            reason = self.media_from.failures.get(relative or "") if self.media_from else None
+            self._outcome("attachment", name, "skipped", (reason + "; posts keep the original URL") if reason else
+                          "no local copy (pass --media-from with the site's wp-content/uploads or its address); "
                           "posts keep the original URL")
+            return
+        assert self.media_from is not None and relative is not None
+        variants = []
+        for variant in self.media_from.variants(relative, _meta(item).get("_wp_attachment_metadata", "")):
+            source = self.media_from.get(variant)
+            if source is not None:
+                self.migration.media[f"media/{variant}"] = source
+                variants.append(variant)
+        self._outcome("attachment", name, "imported", f"copied to {self.copied[url]}"
+                      + (f" with {len(variants)} size variants" if variants else ""))
 
     # --- output ---------------------------------------------------------------------------
 

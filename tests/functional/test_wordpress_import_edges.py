@@ -138,3 +138,81 @@ def test_an_export_cut_short_is_refused_with_its_line_and_nothing_converted(site
     assert re.search(r"Import refused, nothing uploaded: .*big\.xml: not well-formed XML at line \d+, column \d+",
                      result.output), result.output
     assert site.s3.list_objects_v2(Bucket=site.stack.bucket).get("KeyCount") == 0
+
+
+MEDIA_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:wp="http://wordpress.org/export/1.2/" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/">
+<channel><title>Old site</title><link>https://old.example.com</link><wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_blog_url>https://old.example.com</wp:base_blog_url>
+<item><title>Harbour</title><link>https://old.example.com/harbour/</link><dc:creator>ed</dc:creator>
+<content:encoded><![CDATA[<!-- wp:image {"id":9,"sizeSlug":"medium"} -->
+<figure class="wp-block-image size-medium"><img src="https://old.example.com/wp-content/uploads/2019/05/boat-300x150.png"
+ alt="A boat" class="wp-image-9"/></figure>
+<!-- /wp:image -->
+<!-- wp:image -->
+<figure class="wp-block-image"><img src="https://old.example.com/wp-content/uploads/2019/05/gone.png" alt="Gone"/></figure>
+<!-- /wp:image -->]]></content:encoded>
+<wp:post_id>7</wp:post_id><wp:post_date_gmt>2019-05-02 06:00:00</wp:post_date_gmt><wp:post_name>harbour</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+</item>
+<item><title>boat</title><wp:post_id>9</wp:post_id><wp:post_type>attachment</wp:post_type><wp:status>inherit</wp:status>
+<wp:post_parent>7</wp:post_parent><wp:attachment_url>https://old.example.com/wp-content/uploads/2019/05/boat.png</wp:attachment_url>
+<wp:postmeta><wp:meta_key>_wp_attachment_metadata</wp:meta_key><wp:meta_value><![CDATA[a:4:{s:5:"width";i:600;s:6:"height";i:300;s:4:"file";s:15:"2019/05/boat.png";s:5:"sizes";a:2:{s:6:"medium";a:4:{s:4:"file";s:16:"boat-300x150.png";s:5:"width";i:300;s:6:"height";i:150;s:9:"mime-type";s:9:"image/png";}s:9:"thumbnail";a:4:{s:4:"file";s:16:"boat-150x150.png";s:5:"width";i:150;s:6:"height";i:150;s:9:"mime-type";s:9:"image/png";}}}]]></wp:meta_value></wp:postmeta>
+</item>
+</channel></rss>"""
+
+
+def _uploads(root):  # type: ignore[no-untyped-def]
+    from tests.images import png
+
+    folder = root / "wp-content" / "uploads" / "2019" / "05"
+    folder.mkdir(parents=True)
+    for name, size in (("boat.png", (600, 300)), ("boat-300x150.png", (300, 150)), ("boat-150x150.png", (150, 150)),
+                       ("boat-1024x512.png", (1024, 512))):
+        (folder / name).write_bytes(png(*size))
+    return root
+
+
+@pytest.mark.parametrize("where", ["folder", "address"])
+def test_uploads_and_their_size_variants_come_from_a_folder_or_the_old_sites_address(site, tmp_path, where):
+    import functools
+    import http.server
+    import threading
+
+    export = tmp_path / "export.xml"
+    export.write_text(MEDIA_EXPORT)
+    root = _uploads(tmp_path / "old")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        source = str(root / "wp-content" / "uploads") if where == "folder" else \
+            f"http://127.0.0.1:{server.server_port}"
+        result = CliRunner().invoke(main, ["import-wordpress", str(export), "--media-from", source, "--no-wait",
+                                           "--report", str(tmp_path / "report.json")])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    variants = 3 if where == "folder" else 2  # a folder also shows a variant its metadata does not name
+    assert "  attachments  1 imported" in result.output
+    import json
+
+    [attachment] = [o for o in json.loads((tmp_path / "report.json").read_text())["items"] if o["kind"] == "attachment"]
+    assert attachment["reason"] == f"copied to /media/2019/05/boat.png with {variants} size variants"
+    stored = {o["Key"] for o in site.s3.list_objects_v2(Bucket=site.stack.bucket)["Contents"]}
+    assert {"media/2019/05/boat.png", "media/2019/05/boat-300x150.png", "media/2019/05/boat-150x150.png"} <= stored
+    assert ("media/2019/05/boat-1024x512.png" in stored) == (where == "folder")
+    if where == "address":
+        assert "could not download http://127.0.0.1:" in result.output and "gone.png" in result.output
+    site.ingest()
+    body = site.get("/harbour/").body.decode()
+    assert '<img class="wp-image-9"' not in body and 'src="/media/2019/05/boat-300x150.png"' in body
+    assert 'src="https://old.example.com/wp-content/uploads/2019/05/gone.png"' in body
+
+
+def test_media_from_must_be_a_folder_or_an_address(tmp_path):
+    export = tmp_path / "export.xml"
+    export.write_text(MEDIA_EXPORT)
+    result = CliRunner().invoke(main, ["import-wordpress", str(export), "--media-from", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "is neither a folder nor an http(s):// address" in result.output
