@@ -70,6 +70,22 @@ def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
     }
 
 
+def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed: bodies.PackedBody, etag: str | None,
+              image_size: tuple[int, int] | None, comment_count: int, source_key: str | None = None) -> Post:
+    """The item that serves ``article``: at its URL (``keys.post``), or as a preview copy (``keys.pending``)."""
+    return Post(
+        *key, kind=article.kind, slug=article.slug, title=article.title,
+        date=clock.iso(article.date), updated=clock.iso(article.updated), author=article.author,
+        author_name=article.author_name, categories=list(article.categories),
+        tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
+        summary=article.summary or body.excerpt, image=article.image, draft=article.draft,
+        image_size=list(image_size) if image_size else None,
+        body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
+        aliases=list(article.aliases), source_key=source_key or article.key, source_etag=etag,
+        comment_count=comment_count, comments_open=article.comments, sticky=article.sticky or None,
+    )
+
+
 def publish_article(article: Article, body: RenderedBody, source: Source | None, bucket: ContentBucket,
                     etag: str | None = None, sequencer: str | None = None, force: bool = False,
                     image_size: tuple[int, int] | None = None) -> PublishResult:
@@ -103,19 +119,9 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     packed = bodies.pack(body.html, article.slug)
     if packed.ref:
         bucket.store_body(packed.ref, packed.offloaded_html)  # type: ignore[arg-type]
-    post = Post(
-        *keys.post(article.slug), kind=article.kind, slug=article.slug, title=article.title,
-        date=clock.iso(article.date), updated=clock.iso(article.updated), author=article.author,
-        author_name=article.author_name, categories=list(article.categories),
-        tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
-        summary=article.summary or body.excerpt, image=article.image, draft=article.draft,
-        image_size=list(image_size) if image_size else None,
-        body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
-        aliases=list(article.aliases), source_key=article.key, source_etag=etag,
-        comment_count=owner.comment_count if owner is not None and owner.source_key == article.key
-        else approved_comments(article.slug),
-        comments_open=article.comments, sticky=article.sticky or None,
-    )
+    post = post_item(keys.post(article.slug), article, body, packed, etag, image_size,
+                     comment_count=owner.comment_count if owner is not None and owner.source_key == article.key
+                     else approved_comments(article.slug))
     post.related = links.related_candidates(post)
     post.xrefs = links.xref_targets(body.xrefs)
     index_entries = _search_items(post, body.html)

@@ -215,6 +215,9 @@ SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
 PREVIEWS_PREFIX = "previews/"  # status records of drafts and scheduled articles: their preview links
 MEDIA_PREFIX = "media/"
+DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live
+SUBMISSIONS_PREFIX = "submissions/"  # a contributor's: the same, until an editor approves it
+PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)
 INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, SETTINGS_PREFIX)
 
 # The order files are applied in when many arrive at once (upload, resync):

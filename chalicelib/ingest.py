@@ -35,8 +35,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import (articles, clock, config, content_format, edge, markup, metrics, preview, retry, revisions,
-                        schedule, terms)
+from chalicelib import (articles, clock, config, content_format, edge, markup, metrics, pending, preview, retry,
+                        revisions, schedule, terms)
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, Author, Category, ContentError, Settings
 
@@ -138,6 +138,12 @@ def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool =
     :raise retry.ConcurrentChange: still losing races after retry.ATTEMPTS (transient).
     """
     started = time.perf_counter()
+    if pending.is_pending(key):
+        def apply_pending() -> Outcome:
+            outcome, slug, problems = pending.apply(ContentBucket(bucket), key, sequencer, render_article)
+            return Outcome(key, outcome, slug=slug, problems=problems)
+
+        return _logged(retry.retrying(apply_pending), started)
     if content_format.kind_of_key(key) is None:
         return _logged(Outcome(key, "ignored"), started)
     # Applying is idempotent, so a transient failure retries it whole.
@@ -216,16 +222,23 @@ def apply_due(due: dict[str, Any]) -> None:
         log.info(json.dumps({"event": "due", "key": due["key"], "outcome": "nothing to do"}))
         return
     edge.changed(edge.article_paths(None, post, articles.listing_names(post)))
+    if any(r.slug == post.slug for r in store_snapshot().visible_recent(clock.now_iso())):
+        edge.changed([edge.EVERYTHING])  # it joins the recent-posts widget, on every page
     ContentBucket(config.current().bucket).delete_preview(due["key"])
     revisions.finish(lambda: None)  # the snapshot's recent posts now include it
     log.info(json.dumps({"event": "due", "key": due["key"], "slug": post.slug, "outcome": "live"}))
 
 
-def store_settings() -> Any:
-    """The site settings as last published (for the preview links' lifetime)."""
+def store_snapshot() -> Any:
+    """The site snapshot as last published."""
     from chalicelib import store
 
-    return store.site().settings
+    return store.site()
+
+
+def store_settings() -> Any:
+    """The site settings as last published (for the preview links' lifetime)."""
+    return store_snapshot().settings
 
 
 def _may_have_report(source: Any) -> bool:
@@ -236,14 +249,9 @@ def _may_have_report(source: Any) -> bool:
 def _publish(bucket: ContentBucket, parsed: Any, source: Any, etag: str | None,  # type: ignore[no-untyped-def]
              sequencer: str | None, force: bool):
     if isinstance(parsed, Article):
-        rendered = markup.render_body(parsed.body, parsed.body_format)
-        wanted = markup.media_images(rendered.html)
-        if parsed.image and parsed.image.startswith("/media/"):
-            wanted.append(parsed.image)
-        sizes = {src: size for src in wanted if (size := bucket.image_size(src))}
-        rendered = dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes))
+        rendered, image_size = render_article(bucket, parsed)
         return articles.publish_article(parsed, rendered, source, bucket, etag, sequencer, force=force,
-                                        image_size=sizes.get(parsed.image or ""))
+                                        image_size=image_size)
     if isinstance(parsed, Author):
         return terms.save_author(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Category):
@@ -251,6 +259,16 @@ def _publish(bucket: ContentBucket, parsed: Any, source: Any, etag: str | None, 
     if isinstance(parsed, Settings):
         return terms.save_settings(parsed, source, etag, sequencer, force)
     raise TypeError(type(parsed))  # pragma: no cover - parse_file returns one of the above
+
+
+def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.RenderedBody, tuple[int, int] | None]:
+    """The article's body as stored (sanitized, typeset, images sized) and its featured image's size."""
+    rendered = markup.render_body(parsed.body, parsed.body_format)
+    wanted = markup.media_images(rendered.html)
+    if parsed.image and parsed.image.startswith("/media/"):
+        wanted.append(parsed.image)
+    sizes = {src: size for src in wanted if (size := bucket.image_size(src))}
+    return dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes)), sizes.get(parsed.image or "")
 
 
 def _unpublish(source: Any, sequencer: str | None) -> revisions.PublishResult:

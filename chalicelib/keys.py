@@ -71,6 +71,12 @@ def post(path: str) -> tuple[str, str]:
     return f"post#{path}", "post"
 
 
+def pending(key: str) -> tuple[str, str]:
+    """The preview copy of a pending version (``drafts/...``, ``submissions/...``): never served but by
+    its preview link."""
+    return f"pending#{key}", "post"
+
+
 SOURCE_PK = "source"  # sk: the bucket key
 
 

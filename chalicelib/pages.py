@@ -120,7 +120,7 @@ def _chrome(site: Site, snapshot: Snapshot, now: str) -> dict[str, Any]:
         "menu": [Link(item.title, _local(site, item.url)) for item in snapshot.menu],
         "footer": [Link(item.title, _local(site, item.url)) for item in snapshot.footer],
         "categories": snapshot.categories,
-        "recent": [r for r in snapshot.recent if r.date <= now][: settings.recent_posts],
+        "recent": snapshot.visible_recent(now),
         "category_names": {c.slug: c.name for c in snapshot.categories},
         "author_names": snapshot.authors,
         "home_url": site.url("/"),
@@ -304,7 +304,8 @@ def render_preview(request: Any, token: str) -> Response:
     site = web.site_of(request)
     snapshot = store.site()
     named = preview.read(token)
-    post = store.post_at(named[0]) if named is not None else None
+    post = None if named is None else preview.pending_copy(named[0]) if named[0].startswith(preview.PENDING_MARK) \
+        else store.post_at(named[0])
     now = now_iso()
     if post is None or post.kind == "redirect" or post.source_etag != named[1] \
             or not (post.draft or (post.date and post.date > now)):  # live now: the link has done its work

@@ -1,4 +1,5 @@
-"""Secret preview links for what readers cannot see yet: drafts and scheduled articles (issue 18).
+"""Secret preview links for what readers cannot see yet: drafts, scheduled articles, and pending
+versions of articles (drafts/ and submissions/, chalicelib/pending.py) (issue 18).
 
 A preview link is ``/preview/<token>/``. The token names the article's slug,
 the version of its file (the S3 ETag ingest published) and when it expires,
@@ -25,11 +26,13 @@ import binascii
 import hashlib
 import hmac
 import time
+from typing import Any
 
 from chalicelib import config
 
 LABEL = b"preview|"
 PATH = "/preview/"
+PENDING_MARK = "~"  # a token names a pending version (chalicelib/pending.py) as "~<key>": no slug has one
 
 
 def token_for(slug: str, etag: str, expires: int) -> str:
@@ -60,6 +63,14 @@ def link(slug: str, etag: str, days: int, now: float | None = None) -> tuple[str
     """The preview URL (absolute with a configured base URL, else a site path) and its expiry."""
     expires = int((time.time() if now is None else now) + days * 86400)
     return f"{config.current().base_url}{PATH}{token_for(slug, etag, expires)}/", expires
+
+
+def pending_copy(named: str) -> Any:
+    """The preview copy of the pending version a token names (``~drafts/articles/x.md``), or None."""
+    from chalicelib import keys
+    from chalicelib.models import Post
+
+    return Post.get_or_none(*keys.pending(named[len(PENDING_MARK):])) if named.startswith(PENDING_MARK) else None
 
 
 def _sign(message: bytes) -> str:

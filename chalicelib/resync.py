@@ -29,7 +29,7 @@ RESYNC_BATCH = 50
 def bucket_keys(bucket: str) -> Iterator[str]:
     """Every content key in the bucket (reports, media and rendered bodies are not content)."""
     paginator = s3_client().get_paginator("list_objects_v2")
-    for prefix in config.INGESTED_PREFIXES:
+    for prefix in config.INGESTED_PREFIXES + config.PENDING_PREFIXES:
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 yield obj["Key"]

@@ -73,6 +73,10 @@ class Snapshot:
         entries = [Listing.from_raw_data(data) for data in self.sticky]
         return [e for e in entries if e.date and e.date <= now_iso]
 
+    def visible_recent(self, now_iso: str) -> list[RecentPost]:
+        """The recent-posts widget at ``now_iso``: on every page, so a change to it changes them all."""
+        return [r for r in self.recent if r.date <= now_iso][: self.settings.recent_posts]
+
     def category(self, slug: str) -> CategoryEntry | None:
         """The category with ``slug``, or None."""
         return next((c for c in self.categories if c.slug == slug), None)
@@ -119,10 +123,17 @@ def rebuild() -> Snapshot:
         condition = SiteSnapshot.version == version if current is not None else SiteSnapshot.pk.does_not_exist()
         try:
             SiteSnapshot(*keys.SITE_SNAPSHOT, data=built.to_data(), version=version + 1).save(condition=condition)
-            return built
         except PutError as exc:
             if not retry.condition_failed(exc):
                 raise
+            continue
+        before = Snapshot.from_data(current.data) if current is not None else EMPTY
+        now = clock.now_iso()
+        if before.visible_recent(now) != built.visible_recent(now):
+            from chalicelib import edge
+
+            edge.changed([edge.EVERYTHING])  # the widget on every page (the edge keeps pages a day)
+        return built
     raise ConcurrentChange("site snapshot")
 
 

@@ -35,7 +35,8 @@ from chalicelib import config
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STYLESHEET = TEMPLATES_DIR / "site" / "style.css"
 
-PAGE_CACHE = "public, max-age=60, s-maxage=300, stale-while-revalidate=86400, stale-if-error=86400"
+# Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/edge.py).
+PAGE_CACHE = "public, max-age=60, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=86400"
 SHORT_CACHE = "public, max-age=30, s-maxage=60, stale-while-revalidate=600"
 ASSET_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"

@@ -105,14 +105,24 @@ def resync(settings: Any, quick: bool) -> None:
 @aws_options
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
-def publish(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: bool, timeout: float) -> None:
+@click.option("--draft", is_flag=True,
+              help="Upload as an unpublished change (under drafts/): previewable, the live page unchanged, "
+                   "until `newsroom approve`.")
+def publish(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: bool, timeout: float,
+            draft: bool) -> None:
     """Check files, upload them to the content bucket and report when each is live.
 
     Nothing is uploaded if any file has a problem. Files already in the bucket
     with the same bytes are skipped. Folders are uploaded whole; media files
-    (under media/) are uploaded as they are.
+    (under media/) are uploaded as they are. With --draft, articles and pages
+    go under drafts/ instead: each gets a preview link, and nothing changes for
+    readers until an editor runs `newsroom approve drafts/<key>`.
     """
+    from chalicelib import config
+
     files = {_bucket_key(path, root): path.read_bytes() for path in _expand(paths)}
+    if draft:
+        files = {config.DRAFTS_PREFIX + key: data for key, data in files.items()}
     statuses = _send(files, settings, wait, timeout)
     if any(s.state in ("refused", "waiting") for s in statuses.values()):
         sys.exit(1)
@@ -481,6 +491,65 @@ def revert(file: str, version_id: str, settings: Any, wait: bool, timeout: float
     statuses = _send({key: data}, settings, wait, timeout, metadata={REVERTED_FROM: version_id})
     if any(s.state in ("refused", "waiting") for s in statuses.values()):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that mirrors the bucket (default: the nearest folder holding articles/, pages/...).")
+@aws_options
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is checked.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+def submit(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: bool, timeout: float) -> None:
+    """(Contributors) Send articles or pages to the editors: uploaded under submissions/, checked and
+    given a preview link, never published until an editor runs `newsroom approve`."""
+    from chalicelib import config
+
+    files = {config.SUBMISSIONS_PREFIX + _bucket_key(path, root): path.read_bytes() for path in _expand(paths)}
+    statuses = _send(files, settings, wait, timeout)
+    if any(s.state in ("refused", "waiting") for s in statuses.values()):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("key")
+@aws_options
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until the file is live or refused.")
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+def approve(key: str, settings: Any, wait: bool, timeout: float) -> None:
+    """(Editors) Publish a submission or a draft change (KEY: submissions/articles/x.md,
+    drafts/articles/x.md): it becomes the live file, a new version in that file's history noting who
+    submitted it, and the pending file is deleted (its preview link with it)."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.aws import s3_client
+    from chalicelib.pending import live_key
+    from newsroom.history import UPLOADED_BY
+
+    live = live_key(key)
+    if live is None:
+        click.echo(f"{key}: not a submission or a draft (submissions/... or drafts/..., an article or a page)",
+                   err=True)
+        sys.exit(2)
+    s3 = s3_client()
+    try:
+        found = s3.get_object(Bucket=settings.bucket, Key=key)
+    except ClientError:
+        click.echo(f"{key}: not in the bucket (approved already, or withdrawn?)", err=True)
+        sys.exit(1)
+    data = found["Body"].read()
+    submitted_by = found.get("Metadata", {}).get(UPLOADED_BY, "")
+    statuses = _send({live: data}, settings, wait, timeout,
+                     metadata={APPROVED_FROM: key, **({SUBMITTED_BY: submitted_by} if submitted_by else {})})
+    if any(s.state in ("refused", "waiting") for s in statuses.values()):
+        click.echo(f"{key} is kept: the live file was not published.", err=True)
+        sys.exit(1)
+    s3.delete_object(Bucket=settings.bucket, Key=key)
+    click.echo(f"Approved: {key} is now {live}" + (f" (submitted by {submitted_by})" if submitted_by else ""))
+
+
+APPROVED_FROM = "approved-from"  # object metadata on the live version an approval made
+SUBMITTED_BY = "submitted-by"
 
 
 def _key_of(file: str) -> str:

@@ -36,10 +36,21 @@ def digest(data: bytes) -> str:
 def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:
     """Every problem in every content file, by key (media files are not checked)."""
     out: dict[str, list[Problem]] = {}
+    from chalicelib.pending import is_pending, live_key
+
     for key in files:
         if key.startswith(config.MEDIA_PREFIX):
             continue
         data = files[key]
+        if is_pending(key):
+            if live_key(key) is None:
+                out[key] = [Problem("file", "only articles/ and pages/ files have drafts and submissions")]
+                continue
+            try:
+                check_file(live_key(key), data)  # type: ignore[arg-type]
+            except ContentError as error:
+                out[key] = error.problems
+            continue
         if kind_of_key(key) is None:
             out[key] = [Problem("file", "is not under a content prefix (" + ", ".join(
                 config.INGESTED_PREFIXES + (config.MEDIA_PREFIX,)) + ")")]
@@ -140,6 +151,8 @@ def _preview_of(key: str) -> str:
 def _status(source: Any) -> Status:
     if source.status == "invalid":
         return Status(source.sk, "refused", "; ".join(source.problems or []))
+    if source.sk.startswith(config.PENDING_PREFIXES):
+        return Status(source.sk, "pending", f"not live (/{source.slug}/ is unchanged){_preview_of(source.sk)}")
     if source.status == "removed":
         return Status(source.sk, "removed")
     if source.kind in ("article", "page") and source.slug:

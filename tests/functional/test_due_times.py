@@ -71,9 +71,24 @@ def test_when_the_moment_comes_the_edge_drops_the_pages_that_now_list_it(site, s
     site.sqs.send_message(QueueUrl=site.stack.queue_url, MessageBody=found["Target"]["Input"])
     assert site.ingest() == {"batchItemFailures": []}
     [paths] = cdn()[before:]
-    assert {"/", "/feed/", "/later/", "/category/oil/", "/sitemaps/news.xml"} <= paths
+    assert paths == {"/*"}  # it joins the recent-posts widget, on every page
     assert "Embargo lifts" in site.get("/").body.decode()
     assert site.s3.list_objects_v2(Bucket=site.stack.bucket, Prefix="previews/").get("KeyCount") == 0
+
+
+def test_an_old_dated_moment_drops_only_the_pages_that_list_it(site, scheduler, cdn, monkeypatch):  # noqa: F811
+    for n in range(5):  # five newer articles fill the widget
+        site.put(f"articles/new-{n}.md", article(title=f"New {n}", date=soon(60 + n)))
+    site.put("articles/later.md", article(title="Embargo lifts", date=soon(10), categories="[Oil]"))
+    site.ingest()
+    found = next(s for s in scheduler().values() if "later" in s["Target"]["Input"])
+    monkeypatch.setattr("chalicelib.clock.now_iso", lambda: soon(70))
+    monkeypatch.setattr("chalicelib.pages.now_iso", lambda: soon(70))
+    before = len(cdn())
+    site.sqs.send_message(QueueUrl=site.stack.queue_url, MessageBody=found["Target"]["Input"])
+    assert site.ingest() == {"batchItemFailures": []}
+    [paths] = cdn()[before:]
+    assert {"/", "/feed/", "/later/", "/category/oil/", "/sitemaps/news.xml"} <= paths and "/*" not in paths
 
 
 def test_a_moment_for_a_moved_or_deleted_article_does_nothing(site, scheduler, cdn):  # noqa: F811

@@ -42,19 +42,28 @@ def archives(*names: str) -> set[str]:
     return {p for name in names for p in (f"/{name}/", f"/{name}/feed/", f"/{name}/feed/atom/")}
 
 
+def without_widget(site, cdn) -> int:  # type: ignore[no-untyped-def]
+    """A site with no recent-posts widget (whose changes alter every page: see the widget tests), so
+    that what an article's change invalidates is its own pages; the invalidations sent so far."""
+    site.put("settings/site.yaml", "site_name: Test News\nrecent_posts: 0\n")
+    site.ingest()
+    return len(cdn())
+
+
 def test_publish_update_rename_and_unpublish_each_send_one_invalidation_of_exactly_what_changed(site, cdn):
+    sent = without_widget(site, cdn)
     site.put("articles/markets.md", article(categories="[Oil]", tags="[opec]", author="sara",
                                             aliases="[/2024/03/01/old-markets/]"))
     site.ingest()
     article_itself = {"/markets/", "/markets/comments/feed/", "/2024/03/01/old-markets/"}
     dates = {"/2024/", "/2024/03/", "/sitemaps/posts-2024-03.xml"}
     expected = article_itself | dates | SITE | archives("category/oil", "tag/opec", "author/sara")
-    assert cdn() == [expected]
+    assert cdn()[sent:] == [expected]
 
     site.put("articles/markets.md", article(title="Corrected", categories="[Oil]", tags="[opec]", author="sara",
                                             aliases="[/2024/03/01/old-markets/]"))
     site.ingest()
-    assert len(cdn()) == 2 and cdn()[-1] == expected  # a correction: the same pages again
+    assert len(cdn()) == sent + 2 and cdn()[-1] == expected  # a correction: the same pages again
 
     site.put("articles/markets.md", article(title="Corrected", categories="[Gas]", slug="markets-2024"))
     site.ingest()
@@ -65,18 +74,19 @@ def test_publish_update_rename_and_unpublish_each_send_one_invalidation_of_exact
     site.delete("articles/markets.md")
     site.ingest()
     gone = cdn()[-1]
-    assert len(cdn()) == 4
+    assert len(cdn()) == sent + 4
     assert {"/markets-2024/", "/markets/"} | archives("category/gas") | SITE <= gone
     assert site.get("/markets-2024/").status_code == 404
 
 
 def test_a_batch_of_ten_files_sends_one_invalidation(site, cdn):
+    sent = without_widget(site, cdn)
     for n in range(10):
         site.put(f"articles/story-{n}.md", article(title=f"Story {n}", categories="[Oil]"))
     messages = site.receive()
     assert len(messages) == 10
     assert site.invoke(messages) == {"batchItemFailures": []}
-    [paths] = cdn()
+    [paths] = cdn()[sent:]
     assert {f"/story-{n}/" for n in range(10)} <= paths and "/category/oil/" in paths
     assert len(paths) < edge.MAX_PATHS
 
@@ -97,6 +107,27 @@ def test_an_unchanged_file_sends_nothing_and_no_distribution_sends_nothing(site,
     site.put("articles/b.md", article(title="B"))
     site.ingest()
     assert len(cdn()) == 1
+
+
+def test_the_recent_posts_widget_changing_invalidates_every_page_else_only_the_articles(site, cdn):
+    # Pages stay a day at the edge, and the widget is on every page: whatever changes what it shows
+    # (a new article, a recent one renamed or removed) sends /* (one path); other changes do not.
+    site.put("articles/new.md", article(title="Newest", date="2024-03-05"))
+    site.ingest()
+    assert cdn() == [{"/*"}]
+    site.put("articles/new.md", article(title="Newest", date="2024-03-05") + "\nA corrected figure.\n")
+    site.ingest()
+    assert len(cdn()) == 2 and "/*" not in cdn()[-1] and "/new/" in cdn()[-1]  # its body only
+    site.put("articles/new.md", article(title="Newest, corrected", date="2024-03-05"))
+    site.ingest()
+    assert cdn()[-1] == {"/*"}  # its title is in the widget
+    for n in range(5):
+        site.put(f"articles/recent-{n}.md", article(title=f"Recent {n}", date=f"2024-03-1{n}"))
+    site.ingest()
+    site.put("articles/old.md", article(title="From the archive", date="2019-01-01"))
+    site.ingest()
+    assert "/*" not in cdn()[-1] and "/old/" in cdn()[-1]  # older than the five shown
+    assert "public, max-age=60, s-maxage=86400" in site.get("/old/").headers["Cache-Control"]
 
 
 def test_cloudfront_failing_does_not_fail_the_change(site, cdn, monkeypatch):

@@ -287,7 +287,7 @@ def test_pages_carry_etag_and_cdn_cache_control_and_304_skips_rendering(site, mo
         first = site.get(path)
         etag = first.headers["ETag"]
         cache = first.headers["Cache-Control"]
-        assert "max-age=60" in cache and "s-maxage=300" in cache and "stale-while-revalidate" in cache, path
+        assert "max-age=60" in cache and "s-maxage=86400" in cache and "stale-while-revalidate" in cache, path
         rendered = []
         monkeypatch.setattr(pages, "_render", lambda *a, **k: rendered.append(a) or "")
         again = site.client.http.get(path, headers={"If-None-Match": etag})

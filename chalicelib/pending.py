@@ -1,0 +1,95 @@
+"""Versions that are not published: an editor's change to a live article, a contributor's submission
+(issue 18). Ingest only: the web handler reads preview copies through ``chalicelib.preview``.
+
+An editor who wants to change a live article without changing it yet uploads the new version under
+``drafts/`` with the same path (``drafts/articles/budget.md`` for ``articles/budget.md``); a
+contributor uploads under ``submissions/``. Ingest checks the file as it would the live one, renders
+it, and keeps the result as the article's *preview copy* (``keys.pending``): never in a listing, feed,
+sitemap or search, never at the article's URL, shown only through its preview link, which is written
+to the file's status record (``previews/drafts/articles/budget.md.json``) as for any draft. The live
+page stays as it is.
+
+Publishing is copying: ``newsroom approve`` puts the version at its live path (the normal path: a new
+version of the live file, kept in its history) and deletes the pending file; the deletion removes the
+preview copy, so the preview link stops working. A new version of the pending file revokes the old
+link the same way (the token names the file's version).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from chalicelib import clock, config, content_format, keys, preview, revisions
+from chalicelib.content_format import Article, ContentError, Problem
+
+def live_key(key: str) -> str | None:
+    """``articles/x.md`` for ``drafts/articles/x.md`` or ``submissions/articles/x.md``; None for any
+    other key (only articles and pages have pending versions)."""
+    for prefix in config.PENDING_PREFIXES:
+        if key.startswith(prefix):
+            rest = key[len(prefix):]
+            return rest if content_format.kind_of_key(rest) in ("article", "page") else None
+    return None
+
+
+def is_pending(key: str) -> bool:
+    return key.startswith(config.PENDING_PREFIXES)
+
+
+def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[str, str | None, list[str]]:
+    """Bring the preview copy of the pending file ``key`` in line with the bucket: (outcome, slug,
+    problems). ``render(bucket, article)`` renders the body as ingest does for live files."""
+    from chalicelib.ingest import write_report
+    from chalicelib.models import Post
+
+    source = revisions.get_source(key)
+    if revisions.is_stale_event(source, sequencer):
+        return "stale", source.slug if source else None, []
+    data, etag = bucket.read(key, content_format.MAX_FILE_BYTES)
+    live = live_key(key)
+    if data is None or live is None:
+        if source is not None:
+            revisions.commit(source, key, lambda txn: txn.delete(Post(*keys.pending(key))), settled=True,
+                             kind=source.kind, status="removed", sequencer=sequencer)
+            revisions.forget(revisions.get_source(key))  # type: ignore[arg-type]
+        bucket.delete_preview(key)
+        bucket.delete_report(key)
+        if data is not None:  # a pending file that is not an article or page: say so
+            error = ContentError(key, [Problem("file", "only articles/ and pages/ files have drafts and "
+                                                       "submissions")])
+            write_report(bucket, key, error)
+            return "invalid", None, [str(p) for p in error.problems]
+        return "unpublished", source.slug if source else None, []
+    try:
+        parsed = content_format.check_file(live, data)
+    except ContentError as error:
+        named = ContentError(key, error.problems)  # the report names the file the editor uploaded
+        problems = [str(p) for p in named.problems]
+        revisions.record_invalid(key, "article", problems, source, sequencer, etag)
+        write_report(bucket, key, named)
+        return "invalid", None, problems
+    assert isinstance(parsed, Article)
+    from chalicelib import articles, bodies
+
+    rendered, image_size = render(bucket, parsed)
+    packed = bodies.pack(rendered.html, parsed.slug)
+    if packed.ref:
+        bucket.store_body(packed.ref, packed.offloaded_html)
+    copy = articles.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
+                              image_size, comment_count=0, source_key=key)
+    revisions.commit(source, key, lambda txn: txn.save(copy), settled=True, kind=parsed.kind, slug=parsed.slug,
+                     etag=etag, sequencer=sequencer, status="published")
+    bucket.delete_report(key)
+    url, expires = preview.link(preview.PENDING_MARK + key, etag or "", _settings().preview_days)
+    why = ("a submission, waiting for an editor's approval" if key.startswith(config.SUBMISSIONS_PREFIX)
+           else f"an unpublished change to {live}")
+    bucket.write_preview(key, {"key": key, "live": live, "slug": parsed.slug, "etag": etag, "preview": url,
+                               "expires": clock.iso_of_epoch(expires), "why": why})
+    return "pending", parsed.slug, []
+
+
+def _settings() -> Any:
+    from chalicelib import store
+
+    return store.site().settings
