@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run aws fuzz test test-fast package deploy check resync chaos system-deps bench bench-pages clean
+.PHONY: run aws fuzz test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
 
 $(STAMP): pyproject.toml
 	@test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
@@ -70,6 +70,10 @@ bench: $(STAMP)
 ## bench-pages: Lighthouse 12.2.3 scores for home, category, article and search (needs node/npm)
 bench-pages: $(STAMP) system-deps bench/node_modules/.bin/lighthouse
 	$(BIN)/python bench/pages.py
+
+## bench-peer: our site and WordPress 6.1 (../shared/peers/wordpress) on the same content, side by side (docs/performance.md)
+bench-peer: $(STAMP) system-deps bench/node_modules/.bin/lighthouse
+	$(BIN)/python bench/peer.py
 
 bench/node_modules/.bin/lighthouse: bench/package.json
 	cd bench && npm install --no-audit --no-fund --loglevel=error

@@ -38,13 +38,13 @@ def test_stage_settings_name_the_templates_resources():
     assert resources["IngestQueue"]["Properties"]["QueueName"] == {"Fn::Sub": "${NamePrefix}-${Stage}-ingest"}
 
 
-def test_bucket_notifications_cover_exactly_the_ingested_prefixes():
+def test_bucket_notifications_cover_exactly_the_ingested_and_pending_prefixes():
     from chalicelib import config
 
     queue_configs = load_template()["Resources"]["ContentBucket"]["Properties"]["NotificationConfiguration"][
         "QueueConfigurations"]
     prefixes = {q["Filter"]["S3Key"]["Rules"][0]["Value"] for q in queue_configs}
-    assert prefixes == set(config.INGESTED_PREFIXES)
+    assert prefixes == set(config.INGESTED_PREFIXES + config.PENDING_PREFIXES)
     assert config.REPORTS_PREFIX not in prefixes
 
 
