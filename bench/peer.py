@@ -424,6 +424,8 @@ def main() -> int:
         results["pages"] = pages
         phase("CPU per page")
         results["cpu"] = measure_cpu(ours, ours_paths)
+        phase("profile of our handler (where its CPU goes)")
+        results["profile"] = profile_ours(ours, ours_paths)
         phase("throughput on one core")
         results["throughput"] = measure_throughput(ours, ours_paths)
         if LIGHTHOUSE and (BENCH / "node_modules" / ".bin" / "lighthouse").exists():
@@ -501,6 +503,46 @@ def measure_cpu(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:
                      "our_ms": round(our_cpu * 1000, 2), "stand_in_ms": round(moto_cpu * 1000, 2),
                      "ratio": round(our_cpu / wp_cpu, 3) if wp_cpu else None}
     return out
+
+
+def profile_ours(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:
+    """Per page type: our CPU by where it goes (cProfile, own time per request), the top entries
+    grouped by package (botocore, jinja2, pynamodb, ours...), and the top functions."""
+    import cProfile
+    import pstats
+
+    out: dict[str, Any] = {}
+    for name, path in ours_paths.items():
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(CPU_REQUESTS):
+            ours.get(path)
+        profiler.disable()
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        by_package: dict[str, float] = {}
+        functions = []
+        for (filename, line, function), (_, _, own, _, _) in stats.items():
+            package = _package_of(filename)
+            by_package[package] = by_package.get(package, 0.0) + own
+            functions.append((own, f"{package}:{Path(filename).name}:{function}"))
+        total = sum(by_package.values()) or 1.0
+        out[name] = {
+            "ms_per_request": round(total / CPU_REQUESTS * 1000, 2),
+            "by_package_percent": {k: round(v / total * 100, 1) for k, v in
+                                   sorted(by_package.items(), key=lambda kv: -kv[1])[:8]},
+            "top_functions_ms": [[f, round(t / CPU_REQUESTS * 1000, 3)] for t, f in sorted(functions, reverse=True)[:8]],
+        }
+    return out
+
+
+def _package_of(filename: str) -> str:
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if str(PROJECT) in filename:
+        return Path(filename).relative_to(PROJECT).parts[0]
+    if filename.startswith("<"):
+        return "builtins"
+    return "stdlib"
 
 
 def measure_throughput(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"  # Google News sitemaps
 NEWS_HOURS = 48  # Google News reads articles of the last two days
 NEWS_MAX = 1000  # and at most this many per sitemap
-FEED_SIZE = 20
+FEED_SIZE = 10  # items per feed: WordPress's default (Settings › Reading, "Syndication feeds show the most recent 10")
 
 
 def render_site_feed(request: Any, atom: bool = False) -> Response:
