@@ -60,8 +60,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
                   "image", "draft", "updated", "aliases", "comments", "sticky"}
 PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases"}
-AUTHOR_FIELDS = {"name", "bio"}
-CATEGORY_FIELDS = {"name", "description", "menu_order", "parent"}
+AUTHOR_FIELDS = {"name", "bio", "aliases"}
+CATEGORY_FIELDS = {"name", "description", "menu_order", "parent", "aliases"}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
                    "comment_depth"}
@@ -153,6 +153,7 @@ class Author:
     slug: str
     name: str
     bio: str = ""
+    aliases: tuple[str, ...] = ()  # old URLs of the archive (/?author=2, /author/old-login/)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class Category:
     description: str = ""
     menu_order: int | None = None
     parent: str | None = None
+    aliases: tuple[str, ...] = ()  # old URLs of the archive (/?cat=5, /category/old-name/)
 
 
 ContentFile = Article | Author | Category | Settings
@@ -265,8 +267,9 @@ def parse_author(key: str, data: bytes) -> Author:
     slug = check.slug("file name", PurePosixPath(key).stem)
     name = check.text("name", max_chars=200)
     bio = check.text("bio", max_chars=5000, required=False) or ""
+    aliases = tuple(a for a in (_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES)) if a)
     check.raise_if_any()
-    return Author(key=key, slug=slug, name=name, bio=bio)
+    return Author(key=key, slug=slug, name=name, bio=bio, aliases=aliases)
 
 
 def parse_category(key: str, data: bytes) -> Category:
@@ -284,9 +287,10 @@ def parse_category(key: str, data: bytes) -> Category:
     parent = check.slug("parent", parent_name) if parent_name else None
     if parent == slug:
         check.problems.append(Problem("parent", "a category cannot be its own parent"))
+    aliases = tuple(a for a in (_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES)) if a)
     check.raise_if_any()
     return Category(key=key, slug=slug, name=name, description=description,
-                    menu_order=menu_order, parent=parent)
+                    menu_order=menu_order, parent=parent, aliases=aliases)
 
 
 def parse_settings(key: str, data: bytes) -> Settings:
@@ -479,7 +483,7 @@ def _alias_path(check: "_Checker", alias: str) -> str:
     """Reduce an old URL (absolute or a path) to its path without slashes at the ends; WordPress's
     id forms (``/?p=123``, ``/?page_id=12``, ``/?attachment_id=5``) to ``?p=123`` (``old_urls``)."""
     path = re.sub(r"^[a-z]+://[^/]+", "", alias.strip(), flags=re.IGNORECASE)
-    by_id = re.fullmatch(r"/*(?:index\.php)?\?(p|page_id|attachment_id)=0*(\d{1,20})", path)
+    by_id = re.fullmatch(r"/*(?:index\.php)?\?(p|page_id|attachment_id|cat|author)=0*(\d{1,20})", path)
     if by_id:
         return f"?{by_id[1]}={int(by_id[2])}"
     path = path.split("?")[0].split("#")[0].strip("/")

@@ -158,6 +158,7 @@ class AuthorItem(_TableItem):
 
     name = UnicodeAttribute()
     bio = UnicodeAttribute(null=True)
+    aliases = ListAttribute(of=UnicodeAttribute, null=True)  # old URLs of the archive ("?author=2")
     source_key = UnicodeAttribute(null=True)  # None: known only from bylines
 
 
@@ -168,6 +169,7 @@ class CategoryItem(_TableItem):
     description = UnicodeAttribute(null=True)
     menu_order = NumberAttribute(null=True)
     parent = UnicodeAttribute(null=True)
+    aliases = ListAttribute(of=UnicodeAttribute, null=True)  # old URLs of the archive ("?cat=5")
     source_key = UnicodeAttribute(null=True)  # None: known only from articles
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-ID_PARAMETERS = ("p", "page_id", "attachment_id")
+ID_PARAMETERS = ("p", "page_id", "attachment_id", "cat", "author")
 _ARCHIVE_PAGE = re.compile(r"^(?P<archive>(?:category|tag|author)/[^/]+|\d{4}(?:/\d{2})?)?/?page/\d+$")
 _DAY = re.compile(r"^(?P<month>\d{4}/\d{2})/\d{2}$")
 _FEED_VARIANT = re.compile(r"^(?P<archive>(?:(?:category|tag|author)/[^/]+/)?)feed/(?:rss2|rss|rdf)$")

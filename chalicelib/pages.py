@@ -145,6 +145,9 @@ def render_home(request: Any) -> Response:
     if site.query.get("s") is not None:
         return render_search(request, site.query.get("s", ""))
     if (alias := old_urls.id_alias(site.query)) is not None:  # WordPress's /?p=123: the import's alias
+        if alias.startswith(("?cat=", "?author=")):  # a category's or author's: in the snapshot
+            target = store.site().term_aliases.get(alias)
+            return web.redirect(site.link(target)) if target else render_not_found(None, store.site(), site)
         post = store.post_at(alias)
         if post is not None and post.kind == "redirect" and post.redirect_to:
             return web.redirect(site.link(f"/{post.redirect_to}/"))
@@ -163,7 +166,8 @@ def render_category(request: Any, slug: str) -> Response:
     snapshot = store.site()
     category = snapshot.category(slug)
     if category is None:
-        return render_not_found(request, snapshot)
+        moved = snapshot.term_aliases.get(f"category/{slug}")
+        return web.redirect(site.link(moved)) if moved else render_not_found(request, snapshot)
     return _archive(site, snapshot, keys.category_listing(slug), canonical=f"/category/{slug}/",
                     heading=category.name, title=category.name,
                     description=category.description or f"{category.name}: latest articles",
@@ -184,7 +188,8 @@ def render_author(request: Any, slug: str) -> Response:
     snapshot = store.site()
     author = store.author(slug)
     if author is None:
-        return render_not_found(request, snapshot)
+        moved = snapshot.term_aliases.get(f"author/{slug}")
+        return web.redirect(site.link(moved)) if moved else render_not_found(request, snapshot)
     return _archive(site, snapshot, keys.author_listing(slug), canonical=f"/author/{slug}/",
                     heading=f"Author: {author.name}", title=author.name,
                     description=author.bio or f"Articles by {author.name}", feed=f"/author/{slug}/feed/",

@@ -66,6 +66,8 @@ class Snapshot:
     recent: tuple[RecentPost, ...] = ()  # newest first
     # Sticky articles' home-listing entries as DynamoDB stores them (Listing.serialize), newest first.
     sticky: tuple[dict[str, Any], ...] = ()
+    # Old URLs of category and author archives ("?cat=5", "category/old-name") -> the archive's path.
+    term_aliases: dict[str, str] = field(default_factory=dict)
     built_at: str = ""  # part of every page's ETag
 
     def sticky_entries(self, now_iso: str) -> list[Listing]:
@@ -91,7 +93,8 @@ class Snapshot:
         return {"settings": self.settings.to_data(), "menu": [vars(link) for link in self.menu],
                 "footer": [vars(link) for link in self.footer],
                 "categories": [vars(c) for c in self.categories], "authors": dict(self.authors),
-                "recent": [vars(r) for r in self.recent], "sticky": list(self.sticky), "built_at": self.built_at}
+                "recent": [vars(r) for r in self.recent], "sticky": list(self.sticky),
+                "term_aliases": dict(self.term_aliases), "built_at": self.built_at}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Snapshot:
@@ -102,7 +105,8 @@ class Snapshot:
                    categories=tuple(CategoryEntry(**c) for c in data.get("categories", [])),
                    authors=dict(data.get("authors", {})),
                    recent=tuple(RecentPost(**r) for r in data.get("recent", [])),
-                   sticky=tuple(data.get("sticky", [])), built_at=data.get("built_at", ""))
+                   sticky=tuple(data.get("sticky", [])), term_aliases=dict(data.get("term_aliases", {})),
+                   built_at=data.get("built_at", ""))
 
 
 EMPTY = Snapshot()
@@ -140,14 +144,18 @@ def rebuild() -> Snapshot:
 def _build() -> Snapshot:
     settings_item = SettingsItem.get_or_none(*keys.SITE_SETTINGS, consistent_read=True)
     settings = Settings.from_data(settings_item.data) if settings_item else Settings()
+    category_items = list(CategoryItem.query(keys.CATEGORY_PK, consistent_read=True))
     categories = sorted(
         (CategoryEntry(slug=c.sk, name=c.name, description=c.description or "",
                        menu_order=int(c.menu_order) if c.menu_order is not None else None, parent=c.parent)
-         for c in CategoryItem.query(keys.CATEGORY_PK, consistent_read=True)),
+         for c in category_items),
         key=lambda c: c.name.lower())
     # Names only: bios are read on the author's own page, so the snapshot stays small.
-    authors = {a.sk: a.name for a in AuthorItem.query(keys.AUTHOR_PK, consistent_read=True,
-                                                       attributes_to_get=["pk", "sk", "name"])}
+    author_items = list(AuthorItem.query(keys.AUTHOR_PK, consistent_read=True,
+                                         attributes_to_get=["pk", "sk", "name", "aliases"]))
+    authors = {a.sk: a.name for a in author_items}
+    term_aliases = {alias: f"/category/{c.sk}/" for c in category_items for alias in c.aliases or []}
+    term_aliases.update({alias: f"/author/{a.sk}/" for a in author_items for alias in a.aliases or []})
     recent = tuple(
         RecentPost(slug=item.slug, title=item.title, date=item.date)
         for item in Listing.query(keys.listing_pk(keys.HOME), scan_index_forward=False, consistent_read=True,
@@ -163,7 +171,7 @@ def _build() -> Snapshot:
         menu = (Link("Home", "/"),) + tuple(Link(c.name, f"/category/{c.slug}/") for c in in_menu)
     return Snapshot(settings=settings, menu=menu, footer=tuple(_resolve(link, by_slug) for link in settings.footer_links),
                     categories=tuple(categories), authors=authors, recent=recent, sticky=sticky,
-                    built_at=clock.now_iso())
+                    term_aliases=term_aliases, built_at=clock.now_iso())
 
 
 def _resolve(link: Any, categories: dict[str, CategoryEntry]) -> Link:

@@ -27,7 +27,8 @@ def save_author(author: Author, source: Source | None, etag: str | None = None,
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
     return _save(source, author.key, "author", author.slug, etag, sequencer, force, AuthorItem(
-        *keys.author(author.slug), name=author.name, bio=author.bio, source_key=author.key))
+        *keys.author(author.slug), name=author.name, bio=author.bio, aliases=list(author.aliases) or None,
+        source_key=author.key))
 
 
 def save_category(category: Category, source: Source | None, etag: str | None = None,
@@ -38,7 +39,8 @@ def save_category(category: Category, source: Source | None, etag: str | None = 
     """
     return _save(source, category.key, "category", category.slug, etag, sequencer, force, CategoryItem(
         *keys.category(category.slug), name=category.name, description=category.description,
-        menu_order=category.menu_order, parent=category.parent, source_key=category.key))
+        menu_order=category.menu_order, parent=category.parent, aliases=list(category.aliases) or None,
+        source_key=category.key))
 
 
 def save_settings(settings: Settings, source: Source | None, etag: str | None = None,

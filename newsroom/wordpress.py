@@ -327,7 +327,10 @@ class _Converter:
             login = _text(author, "wp_author_login")
             name = _text(author, "wp_author_display_name") or login
             slug = normalize_slug(login)
-            self._file(f"authors/{slug}.yaml", {"name": name})
+            meta: dict[str, Any] = {"name": name}
+            if _text(author, "wp_author_id").isdigit():
+                meta["aliases"] = [f"/?author={int(_text(author, 'wp_author_id'))}"]  # WordPress's id form
+            self._file(f"authors/{slug}.yaml", meta)
             self._outcome("author", name, "imported", key=f"authors/{slug}.yaml")
 
     def _categories(self) -> None:
@@ -339,6 +342,8 @@ class _Converter:
                 meta["description"] = _text(category, "wp_category_description")
             if _text(category, "wp_category_parent"):
                 meta["parent"] = _slug(_text(category, "wp_category_parent"))
+            if _text(category, "wp_term_id").isdigit():
+                meta["aliases"] = [f"/?cat={int(_text(category, 'wp_term_id'))}"]  # WordPress's id form
             self._file(f"categories/{slug}.yaml", meta)
             self._outcome("category", name, "imported", key=f"categories/{slug}.yaml")
 

@@ -13,7 +13,8 @@ from tests.functional.test_ingest import article
 def moved():  # type: ignore[no-untyped-def]
     """A site moved from WordPress: one post with its old permalink and id, one page with its id."""
     with _moto_site(seed=False) as site:
-        site.put("categories/news.yaml", "name: News\n")
+        site.put("categories/news.yaml", "name: News\naliases: ['/?cat=5', /category/old-news/]\n")
+        site.put("authors/sara.yaml", "name: Sara\naliases: ['/?author=2', /author/sara-k/]\n")
         site.put("articles/hello.md", article(title="Hello", date="2024-01-05", categories="[News]", tags="[mustread]",
                                               aliases="[/blog/2024/01/05/hello-world/, '/?p=42']"))
         site.put("pages/about.md", "---\ntitle: About\naliases: ['/?page_id=7', /blog/about-us/]\n---\n\nUs.\n")
@@ -25,6 +26,8 @@ def moved():  # type: ignore[no-untyped-def]
     ("/?p=42", "/hello/"), ("/index.php?p=42", "/hello/"), ("/?page_id=7", "/about/"), ("/?p=0042", "/hello/"),
     ("/blog/2024/01/05/hello-world/", "/hello/"), ("/blog/2024/01/05/hello-world", "/hello/"),
     ("/blog/about-us/", "/about/"),
+    ("/?cat=5", "/category/news/"), ("/?cat=005", "/category/news/"), ("/?author=2", "/author/sara/"),
+    ("/category/old-news/", "/category/news/"), ("/author/sara-k/", "/author/sara/"),
     ("/?tag=mustread", "/tag/mustread/"), ("/?feed=rss2", "/feed/"), ("/?feed=atom", "/feed/atom/"),
     ("/?m=202401", "/2024/01/"), ("/?m=2024", "/2024/"), ("/?year=2024&monthnum=1", "/2024/01/"),
     ("/page/2/", "/"), ("/category/news/page/3/", "/category/news/"), ("/tag/mustread/page/2/", "/tag/mustread/"),
@@ -55,7 +58,7 @@ def test_old_wordpress_urls_redirect_permanently_to_the_new_page(moved, old, new
     assert final.status_code in (200, 404)  # an archive of nobody (author/sara) is a 404, not a loop
 
 
-@pytest.mark.parametrize("old", ["/?p=999", "/?page_id=999", "/no-such/attachment/x/", "/no-such-post/",
+@pytest.mark.parametrize("old", ["/?p=999", "/?page_id=999", "/?cat=999", "/?author=999", "/category/never/", "/no-such/attachment/x/", "/no-such-post/",
                                  "/no-such/comments/feed/",
                                  "/a/b/c/"])
 def test_an_old_url_for_something_never_imported_is_a_404(moved, old):

@@ -63,6 +63,25 @@ def _posts(export: Path) -> dict[str, tuple[str | None, str]]:
     return out
 
 
+def _term_ids(export: Path) -> list[tuple[str, str, str]]:
+    """(kind, "cat=5" / "author=2", slug) of every category and author with a WordPress id."""
+    from chalicelib.content_format import normalize_slug
+
+    out = []
+    for element in ElementTree.parse(export).getroot().iter():
+        local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in element}
+        if local == "category" and fields.get("term_id", "").isdigit() and fields.get("category_nicename"):
+            out.append(("category", f"cat={int(fields['term_id'])}", unquote(fields["category_nicename"])))
+        if local == "author" and fields.get("author_id", "").isdigit() and fields.get("author_login"):
+            out.append(("author", f"author={int(fields['author_id'])}", normalize_slug(fields["author_login"])))
+    return out
+
+
+def report_keys(report: dict) -> set[str]:
+    return {o["key"] for o in report["items"] if o["key"]}
+
+
 def test_the_corpus_is_the_importers_whole_set():
     assert len(EXPORTS) == 33
     assert set(REFUSED) <= set(EXPORTS)
@@ -110,6 +129,14 @@ def test_a_valid_export_imports_whole_and_every_old_url_answers(site, tmp_path, 
             moved = site.get(quote(old))
             assert moved.status_code == 301, (name, old)
             assert moved.headers["Location"].endswith(f"/{slug}/")
+
+    for kind, parameter, slug in _term_ids(export):  # WordPress's ?cat=ID and ?author=ID
+        key = f"{'categories' if kind == 'category' else 'authors'}/{slug}.yaml"
+        if key not in report_keys(report):
+            continue
+        by_id = site.get(f"/?{parameter}")
+        assert by_id.status_code == 301 and by_id.headers["Location"].endswith(f"/{kind}/{quote(slug)}/"), \
+            (name, parameter, by_id.status_code)
 
     again = CliRunner().invoke(main, ["import-wordpress", str(export), "--no-wait"])
     assert again.exit_code == 0, again.output
