@@ -98,13 +98,23 @@ def resync(settings: Any, quick: bool) -> None:
         click.echo("Invalid files have reports under reports/ in the bucket.", err=True)
 
 
+def upload_options(command: Any) -> Any:
+    """The options of every command that uploads files: which, from where, to which stage, waiting."""
+    for option in reversed([
+        click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
+        click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder that mirrors the bucket (default: the nearest folder holding articles/, pages/...)."),
+        aws_options,
+        click.option("--wait/--no-wait", default=True, show_default=True,
+                     help="Wait until each file is live (or previewable) or refused."),
+        click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest."),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder that mirrors the bucket (default: the nearest folder holding articles/, pages/...).")
-@aws_options
-@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+@upload_options
 @click.option("--draft", is_flag=True,
               help="Upload as an unpublished change (under drafts/): previewable, the live page unchanged, "
                    "until `newsroom approve`.")
@@ -494,12 +504,7 @@ def revert(file: str, version_id: str, settings: Any, wait: bool, timeout: float
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder that mirrors the bucket (default: the nearest folder holding articles/, pages/...).")
-@aws_options
-@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is checked.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+@upload_options
 def submit(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: bool, timeout: float) -> None:
     """(Contributors) Send articles or pages to the editors: uploaded under submissions/, checked and
     given a preview link, never published until an editor runs `newsroom approve`."""
