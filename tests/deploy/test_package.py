@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -172,6 +173,26 @@ def test_the_stack_refuses_direct_access_unless_told_and_names_the_distribution_
     assert env["NEWSROOM_BASE_URL"] == {"Fn::If": ["HasDomain", {"Fn::Sub": "https://${DomainName}"}, ""]}
     code = resources["ViewerHostFunction"]["Properties"]["FunctionCode"]
     assert "event.context.distributionDomainName" in code and "headers.host" not in code
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="runs the CloudFront function in Node.js")
+def test_the_viewer_function_redirects_doubled_slashes_and_names_the_distribution(packaged):
+    """The CloudFront function, run in Node.js (CloudFront Functions are JavaScript): an old link
+    written with doubled slashes (the theme unit export has //greek/...) gets a 301 to the one path."""
+    code = template(packaged, "prod")["Resources"]["ViewerHostFunction"]["Properties"]["FunctionCode"]
+    script = code + """
+const out = [];
+for (const uri of ['//greek/%CE%B5-2/', '/budget/', '/a//b///c/']) {
+  out.push(handler({context: {distributionDomainName: 'd1.cloudfront.net'},
+                    request: {uri: uri, querystring: uri === '/a//b///c/' ? {q: {value: 'x y'}} : {}, headers: {}}}));
+}
+console.log(JSON.stringify(out));
+"""
+    first, kept, third = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True,
+                                                   check=True).stdout)
+    assert first["statusCode"] == 301 and first["headers"]["location"]["value"] == "/greek/%CE%B5-2/"
+    assert third["headers"]["location"]["value"] == "/a/b/c/?q=x%20y"
+    assert kept["uri"] == "/budget/" and kept["headers"]["x-forwarded-host"]["value"] == "d1.cloudfront.net"
 
 
 def test_deployment_package_contains_app_library_and_templates(packaged):
