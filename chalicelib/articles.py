@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import bodies, clock, edge, keys, links, revisions, search, terms
+from chalicelib import bodies, clock, edge, keys, links, markup, revisions, search, terms
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, ContentError, Problem
 from chalicelib.markup import RenderedBody
@@ -74,11 +74,11 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
               image_size: tuple[int, int] | None, comment_count: int, source_key: str | None = None) -> Post:
     """The item that serves ``article``: at its URL (``keys.post``), or as a preview copy (``keys.pending``)."""
     return Post(
-        *key, kind=article.kind, slug=article.slug, title=article.title,
+        *key, kind=article.kind, slug=article.slug, title=markup.typeset_text(article.title),
         date=clock.iso(article.date), updated=clock.iso(article.updated), author=article.author,
         author_name=article.author_name, categories=list(article.categories),
         tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
-        summary=article.summary or body.excerpt, image=article.image, draft=article.draft,
+        summary=markup.typeset_text(article.summary) if article.summary else body.excerpt, image=article.image, draft=article.draft,
         image_size=list(image_size) if image_size else None,
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=source_key or article.key, source_etag=etag,

@@ -156,6 +156,8 @@ def _cleaner() -> nh3.Cleaner:
 
 _URL_TEXT = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
 _HELD = re.compile("\x00(\\d+)\x00")
+# Where smartypants opens a quote that is an apostrophe, as wptexturize knows: a decade ('90s) and rock 'n' roll.
+_ELIDED = re.compile(r"\u2018(?=\d\ds\b)|(?<=\s)\u2018(?=n\u2019\s)")
 _TYPOGRAPHY = smartypants.Attr.q | smartypants.Attr.b | smartypants.Attr.D | smartypants.Attr.e | \
     smartypants.Attr.u | smartypants.Attr.w
 
@@ -171,7 +173,14 @@ def typeset(clean_html: str) -> str:
         return f"\x00{len(held) - 1}\x00"
 
     typeset_html = smartypants.smartypants(_URL_TEXT.sub(hold, clean_html.replace("\x00", "")), _TYPOGRAPHY)
+    typeset_html = _ELIDED.sub("\u2019", typeset_html)
     return _HELD.sub(lambda match: held[int(match.group(1))], typeset_html)
+
+
+def typeset_text(text: str) -> str:
+    """``typeset`` for plain text (titles, summaries): the same quotes and dashes, and the
+    text stays text (a ``<`` in a headline is not taken for a tag)."""
+    return html.unescape(typeset(html.escape(text, quote=False)))
 
 
 def first_paragraph_text(clean_html: str, limit: int = 300) -> str:

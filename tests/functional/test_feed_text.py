@@ -69,10 +69,10 @@ def test_a_title_reads_as_written_in_the_feed(site):
     site.ingest()
     rss = lxml.etree.fromstring(site.get("/feed/").body)
     title = rss.find("channel/item/title").text
-    assert lxml.html.fragment_fromstring(title, create_parent="div").text_content() == 'Q&A <with> "quotes"'
+    assert lxml.html.fragment_fromstring(title, create_parent="div").text_content() == 'Q&A <with> “quotes”'
     atom = lxml.etree.fromstring(site.get("/feed/atom/").body)
     assert atom.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title").text == \
-        'Q&A <with> "quotes"'  # Atom says its title is text: escaped once, as XML
+        'Q&A <with> “quotes”'  # Atom says its title is text: escaped once, as XML
 
 
 def _months_listed(site) -> list[str]:  # type: ignore[no-untyped-def]
