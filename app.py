@@ -11,6 +11,7 @@ from chalice import Chalice
 from chalicelib import config, feeds, pages, snapstart, web
 
 app = Chalice(app_name="newsroom")
+app.api.binary_types.extend(["image/webp", "image/avif"])  # photos' sizes (Chalice knows png, jpeg and gif)
 snapstart.register()  # SnapStart's hooks, where the Lambda runtime has them (chalicelib/snapstart.py)
 app.register_middleware(web.middleware(lambda resource_path: list(app.routes.get(resource_path, {}))), "http")
 request = lambda: app.current_request  # noqa: E731 - the request being served
@@ -118,6 +119,16 @@ def media(**parts):
     return feeds.media(request(), "/".join(parts.values()))
 
 
+@app.route("/sizes/{a}", methods=READ)
+@app.route("/sizes/{a}/{b}", methods=READ)
+@app.route("/sizes/{a}/{b}/{c}", methods=READ)
+@app.route("/sizes/{a}/{b}/{c}/{d}", methods=READ)
+@pages.when_aws_fails
+def sizes(**parts):
+    """A photo's sizes, made by the images function (CloudFront serves these in production)."""
+    return feeds.media(request(), "/".join(parts.values()), prefix=config.SIZES_PREFIX)
+
+
 @app.route("/{slug}", methods=READ)
 @pages.when_aws_fails
 def post(slug):
@@ -166,3 +177,11 @@ def ingest(event):
     from chalicelib import ingest as ingest_files  # ingest-only libraries stay off the web path
 
     return ingest_files.handle_sqs_messages(record.to_dict() for record in event)
+
+
+@app.on_sqs_message(queue=config.current().images_queue, batch_size=1)
+def images(event):
+    """Make the sizes of each photo uploaded under media/ (S3 -> its own SQS queue): Pillow loads here only."""
+    from chalicelib import renditions
+
+    return renditions.handle_sqs_messages(record.to_dict() for record in event)

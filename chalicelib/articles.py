@@ -63,7 +63,8 @@ def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
         (keys.listing_pk(name), sk): Listing(
             keys.listing_pk(name), sk, slug=post.slug, title=post.title, date=post.date,
             summary=post.summary, author=post.author, author_name=post.author_name,
-            categories=post.categories, image=post.image, updated=post.updated or post.date,
+            categories=post.categories, image=post.image, image_set=post.image_set,
+            updated=post.updated or post.date,
             label=tag_names.get(keys.tag_of(name) or ""),
         )
         for name in listing_names(post)
@@ -79,7 +80,8 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
         author_name=article.author_name, categories=list(article.categories),
         tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
         summary=markup.typeset_text(article.summary) if article.summary else body.excerpt, image=article.image, draft=article.draft,
-        image_size=list(image_size) if image_size else None,
+        image_size=list(image_size) if image_size else None, image_set=body.image_set,
+        media=list(body.media) or None,
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=source_key or article.key, source_etag=etag,
         comment_count=comment_count, comments_open=article.comments, sticky=article.sticky or None,

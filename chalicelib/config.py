@@ -36,6 +36,7 @@ class Config:
     table: str = ""  # empty: newsroom-<stage>-content
     bucket: str = ""  # empty: newsroom-<stage>-content
     queue: str = ""  # empty: newsroom-<stage>-ingest
+    images_queue: str = ""  # empty: newsroom-<stage>-images (uploads under media/: chalicelib/renditions.py)
     region: str = "us-east-1"
     # Where AWS is reached: None for real AWS, "http://127.0.0.1:5000" for the local stand-in (moto).
     endpoint_url: str | None = None
@@ -69,7 +70,7 @@ class Config:
 
     def __post_init__(self) -> None:
         names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
-                 "queue": f"newsroom-{self.stage}-ingest"}
+                 "queue": f"newsroom-{self.stage}-ingest", "images_queue": f"newsroom-{self.stage}-images"}
         for name, default in names.items():
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
@@ -107,6 +108,7 @@ class Config:
             table=environ.get("NEWSROOM_TABLE", ""),
             bucket=environ.get("NEWSROOM_CONTENT_BUCKET", ""),
             queue=environ.get("NEWSROOM_INGEST_QUEUE", ""),
+            images_queue=environ.get("NEWSROOM_IMAGES_QUEUE", ""),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
             endpoint_url=endpoint,
             site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", "10")),
@@ -214,7 +216,8 @@ CATEGORIES_PREFIX = "categories/"
 SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
 PREVIEWS_PREFIX = "previews/"  # status records of drafts and scheduled articles: their preview links
-MEDIA_PREFIX = "media/"
+MEDIA_PREFIX = "media/"  # uploads: photos (private; readers get their sizes/), and files served as they are
+SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (chalicelib/images.py)
 DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live
 SUBMISSIONS_PREFIX = "submissions/"  # a contributor's: the same, until an editor approves it
 PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)

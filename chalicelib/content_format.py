@@ -64,7 +64,7 @@ AUTHOR_FIELDS = {"name", "bio", "aliases"}
 CATEGORY_FIELDS = {"name", "description", "menu_order", "parent", "aliases"}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
-                   "comment_depth"}
+                   "comment_depth", "require_alt"}
 
 
 @dataclass(frozen=True)
@@ -313,11 +313,12 @@ def parse_settings(key: str, data: bytes) -> Settings:
     close_after = check.integer("comments_close_after_days", minimum=0, maximum=36500)
     preview_days = check.integer("preview_days", minimum=1, maximum=90)
     depth = check.integer("comment_depth", minimum=1, maximum=10)
+    require_alt = check.boolean("require_alt") if "require_alt" in meta else None
     check.raise_if_any()
     given = {"tagline": tagline, "menu": tuple(menu) if menu is not None else None,
              "footer_links": tuple(footer) if footer else None, "recent_posts": recent, "related_posts": related,
              "page_size": page_size, "language": language, "comments_close_after_days": close_after,
-             "preview_days": preview_days, "comment_depth": depth}
+             "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt}
     return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})
 
 

@@ -248,24 +248,25 @@ def render_robots(request: Any) -> Response:
     return web.respond(site, lambda: body, ("robots",), content_type="text/plain; charset=utf-8")
 
 
-def media(request: Any, key: str) -> Response:
-    """An image from the bucket's media/ prefix (local runs; CloudFront serves it in production)."""
+def media(request: Any, key: str, prefix: str = "media/") -> Response:
+    """A file from the bucket's media/ prefix, or a photo's size from sizes/ (local runs; CloudFront
+    serves both in production). A photo's original is never served: readers get its sizes."""
     from botocore.exceptions import ClientError
 
-    from chalicelib import config
+    from chalicelib import config, images
     from chalicelib.aws import s3_client
 
     site = web.site_of(request)
-    if ".." in key.split("/"):
+    if ".." in key.split("/") or images.is_private_original(prefix + key):
         return pages.render_not_found(request)
     try:
-        obj = s3_client().get_object(Bucket=config.current().bucket, Key=config.MEDIA_PREFIX + key)
+        obj = s3_client().get_object(Bucket=config.current().bucket, Key=prefix + key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "AccessDenied"):
             return pages.render_not_found(request)
         raise  # AWS failing: the 503 page (pages.when_aws_fails)
     etag = obj.get("ETag", '""')
-    headers = {"ETag": etag, "Cache-Control": web.PAGE_CACHE}
+    headers = {"ETag": etag, "Cache-Control": obj.get("CacheControl") or web.PAGE_CACHE}
     if web.matches(etag, site.headers.get("if-none-match")):
         return Response(body="", status_code=304, headers=headers)
     content_type = obj.get("ContentType") or ""

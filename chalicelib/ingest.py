@@ -35,10 +35,11 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import (articles, clock, config, content_format, edge, markup, metrics, pending, preview, retry,
-                        revisions, schedule, terms)
+from chalicelib import (articles, clock, config, content_format, edge, images, keys, markup, metrics, pending,
+                        preview, renditions, retry, revisions, schedule, terms)
 from chalicelib.bucket import ContentBucket
-from chalicelib.content_format import Article, Author, Category, ContentError, Settings
+from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
+from chalicelib.models import MediaItem, MediaUse
 
 log = logging.getLogger("newsroom.ingest")
 log.setLevel(logging.INFO)
@@ -82,6 +83,10 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
                 try:
                     if (due := schedule.due_of(message.get("body", ""))) is not None:
                         apply_due(due)  # a scheduled article's moment (chalicelib/schedule.py)
+                        continue
+                    if (again := renditions.rerender_requested(message.get("body", ""))) is not None:
+                        for key in again:  # a photo it shows has new sizes, or lost them
+                            apply_key(config.current().bucket, key, force=True)
                         continue
                     if (asked := edge.requested(message.get("body", ""))) is not None:
                         edge.changed(asked)  # comment moderation (newsroom comments)
@@ -190,8 +195,11 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
         revisions.record_invalid(key, kind, problems, source, sequencer, etag)
         write_report(bucket, key, error)
         return Outcome(key, "invalid", problems=problems)
-    if not result.unchanged and (force or _may_have_report(source)):
-        bucket.delete_report(key)
+    if result.warnings and not result.unchanged:
+        bucket.write_report(key, {"file": key, "status": "published, with warnings", "problems": [],
+                                  "warnings": result.warnings, "at": clock.now_iso()})
+    elif not result.unchanged and (force or _may_have_report(source) or isinstance(parsed, Article)):
+        bucket.delete_report(key)  # an article's may hold the warnings of its previous version
     if isinstance(parsed, Article) and (not result.unchanged or force):
         _record_preview(bucket, parsed, etag)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
@@ -250,8 +258,10 @@ def _publish(bucket: ContentBucket, parsed: Any, source: Any, etag: str | None, 
              sequencer: str | None, force: bool):
     if isinstance(parsed, Article):
         rendered, image_size = render_article(bucket, parsed)
-        return articles.publish_article(parsed, rendered, source, bucket, etag, sequencer, force=force,
-                                        image_size=image_size)
+        result = articles.publish_article(parsed, rendered, source, bucket, etag, sequencer, force=force,
+                                          image_size=image_size)
+        result.warnings = list(rendered.warnings)
+        return result
     if isinstance(parsed, Author):
         return terms.save_author(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Category):
@@ -262,13 +272,56 @@ def _publish(bucket: ContentBucket, parsed: Any, source: Any, etag: str | None, 
 
 
 def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.RenderedBody, tuple[int, int] | None]:
-    """The article's body as stored (sanitized, typeset, images sized) and its featured image's size."""
+    """The article's body as stored (sanitized, typeset, images sized) and its featured image's size.
+
+    Photos under media/ are shown by their sizes (``images``): where the images function has not
+    made them yet, the article waits (``images.WAITING``) and is rendered again when they are.
+
+    :raise ContentError: a photo it shows is still being sized, or could not be; an image without
+        alt text where the settings say ``require_alt``.
+    """
     rendered = markup.render_body(parsed.body, parsed.body_format)
-    wanted = markup.media_images(rendered.html)
-    if parsed.image and parsed.image.startswith("/media/"):
-        wanted.append(parsed.image)
-    sizes = {src: size for src in wanted if (size := bucket.image_size(src))}
-    return dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes)), sizes.get(parsed.image or "")
+    shown = markup.media_images(rendered.html)
+    featured = parsed.image if parsed.image and parsed.image.startswith("/media/") else None
+    wanted = list(dict.fromkeys(shown + markup.media_links(rendered.html) + ([featured] if featured else [])))
+    photos = {src: key for src in wanted if images.is_derivable(key := images.key_of(src))}
+    sets = _photo_sets(bucket, parsed.key, photos)
+    sizes = {src: size for src in shown + ([featured] if featured else [])
+             if src not in photos and (size := bucket.image_size(src))}
+    warnings = tuple(f"image {src or '(no src)'} has no alt text: describe it for readers who cannot see it"
+                     for src in markup.images_without_alt(rendered.html))
+    if warnings and store_settings().require_alt:
+        raise ContentError(parsed.key, [Problem("body", w + " (the site's settings say require_alt)")
+                                        for w in warnings])
+    body = dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes, sets),
+                               image_set=sets.get(featured or ""), media=tuple(dict.fromkeys(photos.values())),
+                               warnings=warnings)
+    image_size = (int(sets[featured]["w"]), int(sets[featured]["h"])) if featured in sets else sizes.get(featured or "")
+    return body, image_size
+
+
+def _photo_sets(bucket: ContentBucket, article_key: str, photos: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The sizes of each photo (src -> ``images.picture_set``). The article is recorded as showing
+    them *before* their records are read, so a photo sized meanwhile still renders it again."""
+    if not photos:
+        return {}
+    wanted = sorted(set(photos.values()))
+    with MediaUse.batch_write() as batch:
+        for key in wanted:
+            batch.save(MediaUse(keys.media_uses_pk(key), article_key))
+    found = {item.sk: item for item in MediaItem.batch_get([keys.media(k) for k in wanted], consistent_read=True)}
+    problems, sets = [], {}
+    for src, key in photos.items():
+        item = found.get(key)
+        if item is not None and item.status == "ready":
+            sets[src] = images.picture_set(item.derivatives or [], int(item.width), int(item.height))
+        elif item is not None:
+            problems.append(Problem("image", f"{key} cannot be shown: {'; '.join(item.problems or [])}"))
+        elif bucket.exists(key):
+            problems.append(Problem("image", f"{key}: {images.WAITING}"))
+    if problems:
+        raise ContentError(article_key, list({str(p): p for p in problems}.values()))
+    return sets
 
 
 def _unpublish(source: Any, sequencer: str | None) -> revisions.PublishResult:

@@ -104,6 +104,19 @@ def month(month_: str) -> tuple[str, str]:
     return MONTH_PK, month_
 
 
+MEDIA_PK = "media"  # sk: the image's bucket key
+
+
+def media(key: str) -> tuple[str, str]:
+    """An image's sizes (``media/2024/photo.jpg``)."""
+    return MEDIA_PK, key
+
+
+def media_uses_pk(key: str) -> str:
+    """Where the articles showing the image at bucket ``key`` are listed (sk: their bucket keys)."""
+    return f"uses#{key}"
+
+
 # --- links, claims, search --------------------------------------------------------------
 
 def refs_pk(target_slug: str) -> str:

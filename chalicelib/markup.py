@@ -20,6 +20,7 @@ import functools
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import nh3
 import smartypants
@@ -118,6 +119,9 @@ class RenderedBody:
     html: str
     xrefs: tuple[str, ...]  # slugs of cross-linked articles, in order
     excerpt: str  # plain text of the first paragraph, for summaries
+    image_set: dict[str, Any] | None = None  # the featured image's sizes (images.picture_set), once known
+    media: tuple[str, ...] = ()  # the media/ keys of the photos it shows or links to
+    warnings: tuple[str, ...] = ()  # for the editor's report (an image without alt text...)
 
 
 def render_body(body: str, body_format: str) -> RenderedBody:
@@ -208,15 +212,20 @@ def media_images(clean_html: str) -> list[str]:
     return found
 
 
-def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]]) -> str:
-    """Give every image its width and height (where known) and lazy loading.
+def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]],
+                  sets: dict[str, dict[str, Any]] | None = None) -> str:
+    """Give every image its width and height (where known) and lazy loading; a photo with sizes
+    (``sets``: src -> ``images.picture_set``) becomes a ``<picture>`` with ``srcset``.
 
     Runs after sanitizing, so the attributes it adds are ours, not the editor's.
     Known sizes stop the layout from shifting as images arrive.
     """
+    from chalicelib import images
 
     def rebuild(match: re.Match[str]) -> str:
         attrs = dict(_ATTR.findall(match.group(1)))
+        if sets and attrs.get("src", "") in sets:
+            return images.picture_html(sets[attrs["src"]], attrs)
         size = sizes.get(attrs.get("src", ""))
         if size and "width" not in attrs and "height" not in attrs:
             attrs["width"], attrs["height"] = str(size[0]), str(size[1])
@@ -225,4 +234,29 @@ def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]]) -> str:
         attrs["decoding"] = "async"
         return "<img " + " ".join(f'{name}="{value}"' for name, value in attrs.items()) + ">"
 
-    return _IMG.sub(rebuild, clean_html)
+    def relink(match: re.Match[str]) -> str:  # a link to a photo's original gets its largest clean copy
+        largest = sets[match.group(2)]["srcset"].rsplit(", ", 1)[-1].split(" ")[0]
+        return match.group(1) + html.escape(largest) + match.group(3)
+
+    finished = _IMG.sub(rebuild, clean_html)
+    if sets:
+        finished = _MEDIA_LINK.sub(lambda m: relink(m) if m.group(2) in sets else m.group(0), finished)
+    return finished
+
+
+_MEDIA_LINK = re.compile(r'(<a\b[^>]*?\shref=")(/media/[^"]+)(")')
+
+
+def media_links(clean_html: str) -> list[str]:
+    """The ``/media/...`` targets of links in sanitized HTML (a photo linked to its original)."""
+    return list(dict.fromkeys(m.group(2) for m in _MEDIA_LINK.finditer(clean_html)))
+
+
+def images_without_alt(clean_html: str) -> list[str]:
+    """The sources of the images in sanitized HTML that have no alt text (or only spaces)."""
+    found = []
+    for attrs_text in _IMG.findall(clean_html):
+        attrs = dict(_ATTR.findall(attrs_text))
+        if not attrs.get("alt", "").strip():
+            found.append(html.unescape(attrs.get("src", "")))
+    return found

@@ -22,6 +22,9 @@ Ref                ``refs#<target slug>``    ``<referring slug>``       who show
 Claim              ``claim#<slug>``          ``<bucket key>``           a file waiting for a taken slug
 SearchTerm         ``term#<stem>``           ``<score>#<date>#<slug>``  search, best match first
 Month              ``month``                 ``2022-07``                sitemap index (one Query)
+MediaItem          ``media``                 ``<bucket key>``           an image's sizes (images function)
+MediaUse           ``uses#<bucket key>``     ``<article bucket key>``   who shows an image (re-rendered
+                                                                        when its sizes change)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -114,6 +117,8 @@ class Post(_TableItem):
     aliases = ListAttribute(of=UnicodeAttribute, null=True)
     redirect_to = UnicodeAttribute(null=True)  # kind == "redirect": the slug it points to
     image_size = ListAttribute(of=NumberAttribute, null=True)  # [width, height] of a /media/ image
+    image_set = JSONAttribute(null=True)  # the featured image's sizes (chalicelib/images.py: picture_set)
+    media = ListAttribute(of=UnicodeAttribute, null=True)  # the media/ keys of the images it shows
     search_keys = JSONAttribute(null=True)  # [[term, sk], ...] of its SearchTerm items
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
@@ -135,6 +140,7 @@ class Listing(_TableItem):
     author_name = UnicodeAttribute(null=True)
     categories = ListAttribute(of=UnicodeAttribute, null=True)
     image = UnicodeAttribute(null=True)
+    image_set = JSONAttribute(null=True)  # as Post.image_set
     updated = UnicodeAttribute(null=True)  # last modification, for sitemaps and feeds
     label = UnicodeAttribute(null=True)  # tag listings: the tag's name as written
 
@@ -242,6 +248,27 @@ class Comment(_TableItem):
     expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes rejected comments
 
 
+class MediaItem(_TableItem):
+    """An image under media/ (``sk``: its bucket key) and the sizes the images function made of it."""
+
+    status = UnicodeAttribute()  # "ready" or "invalid"
+    etag = UnicodeAttribute(null=True)  # of the original the sizes were made from
+    sequencer = UnicodeAttribute(null=True)  # of the newest S3 event applied (AWS only)
+    width = NumberAttribute(null=True)  # as shown (orientation applied)
+    height = NumberAttribute(null=True)
+    format = UnicodeAttribute(null=True)  # JPEG, PNG, GIF, WEBP, HEIF, AVIF
+    bytes = NumberAttribute(null=True)  # the original's
+    digest = UnicodeAttribute(null=True)  # in the derivatives' names
+    derivatives = JSONAttribute(null=True)  # [[key, width, height, mime, bytes], ...]
+    problems = ListAttribute(of=UnicodeAttribute, null=True)  # status "invalid": why
+    made = UnicodeAttribute(null=True)  # ISO 8601 UTC
+
+
+class MediaUse(_TableItem):
+    """Article file ``sk`` showed image ``pk`` when it was last rendered (it may since have stopped:
+    its Post's ``media`` says what it shows now)."""
+
+
 class RateLimit(_TableItem):
     """Comments one client posted in one window (pk ``ratelimit#<client hash>``, sk the window)."""
 
@@ -250,4 +277,4 @@ class RateLimit(_TableItem):
 
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit)
+              SearchTerm, Month, Comment, RateLimit, MediaItem, MediaUse)

@@ -35,7 +35,7 @@ import jinja2.bccache
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, comment_rules, comments, config, keys, old_urls, paging, preview, store, web
+from chalicelib import bodies, comment_rules, comments, config, images, keys, old_urls, paging, preview, store, web
 from chalicelib.clock import now_iso
 from chalicelib.snapshot import Link, Snapshot
 from chalicelib.web import Site
@@ -89,6 +89,8 @@ def make_environment(templates: Path, compiled: Path | None = None, write: bool 
     )
     env.filters["longdate"] = long_date
     env.filters["jsonld"] = json_ld
+    env.filters["based"] = web.based_srcset
+    env.globals.update(body_sizes=images.BODY_SIZES, thumb_sizes=images.THUMB_SIZES)
     return env
 
 
@@ -332,7 +334,7 @@ def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: s
 
     def render() -> str:
         body = Markup(web.prefix_links(fill_xrefs(bodies.load(post), post.xrefs or {}, now, site.base), site.base))
-        image_url = _absolute(site, post.image)
+        image_url = _absolute(site, post.image_set["og"] if post.image_set else post.image)
         common = {**chrome, "post": post, "page_title": post.title, "description": post.summary, "body": body,
                   "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
                   "og_type": "article" if post.kind == "article" else "website",

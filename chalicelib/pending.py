@@ -63,16 +63,17 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
         return "unpublished", source.slug if source else None, []
     try:
         parsed = content_format.check_file(live, data)
+        assert isinstance(parsed, Article)
+        # Rendered as the pending file, so a photo sized later renders this preview again.
+        rendered, image_size = render(bucket, dataclasses.replace(parsed, key=key))
     except ContentError as error:
         named = ContentError(key, error.problems)  # the report names the file the editor uploaded
         problems = [str(p) for p in named.problems]
         revisions.record_invalid(key, "article", problems, source, sequencer, etag)
         write_report(bucket, key, named)
         return "invalid", None, problems
-    assert isinstance(parsed, Article)
     from chalicelib import articles, bodies
 
-    rendered, image_size = render(bucket, parsed)
     packed = bodies.pack(rendered.html, parsed.slug)
     if packed.ref:
         bucket.store_body(packed.ref, packed.offloaded_html)

@@ -36,6 +36,7 @@ class PublishResult:
     notes: list[str] = field(default_factory=list)
     freed_slug: str | None = None  # a slug this change released; waiting claims can take it
     unchanged: bool = False
+    warnings: list[str] = field(default_factory=list)  # published, but the editor should know (no alt text...)
 
 
 def get_source(key: str) -> Source | None:

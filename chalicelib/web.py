@@ -167,7 +167,14 @@ def prefix_links(html: str, base: str) -> str:
     """Point the site-relative links in stored HTML at ``base``."""
     if not base:
         return html
-    return re.sub(r'(\s(?:href|src)=")/(?!/)', lambda m: m.group(1) + base + "/", html)
+    html = re.sub(r'(\s(?:href|src)=")/(?!/)', lambda m: m.group(1) + base + "/", html)
+    return re.sub(r'(\ssrcset=")([^"]*)"', lambda m: m.group(1) + based_srcset(m.group(2), base) + '"', html)
+
+
+def based_srcset(srcset: str, base: str) -> str:
+    """Each site-relative URL of a ``srcset`` under ``base``."""
+    return ", ".join(base + c if c.startswith("/") and not c.startswith("//") else c
+                     for c in srcset.split(", ")) if base else srcset
 
 
 def etag_for(*parts: Any) -> str:

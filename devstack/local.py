@@ -78,10 +78,12 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
 
 
 class Relay(threading.Thread):
-    """Drains the ingest queue into the Lambda handler, as the SQS event source mapping does."""
+    """Drains a queue (ingest's, or the images function's) into its Lambda handler, as the SQS event
+    source mapping does."""
 
-    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any], batch_size: int = 10):
-        super().__init__(name="sqs-relay", daemon=True)
+    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any], batch_size: int = 10,
+                 name: str = "sqs-relay"):
+        super().__init__(name=name, daemon=True)
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
@@ -160,7 +162,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     chalice_proc = None
-    relay = None
+    relay = images_relay = None
     try:
         from devstack.stack import create_stack
 
@@ -173,8 +175,11 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         sqs = session.client("sqs", endpoint_url=env["AWS_ENDPOINT_URL"])
         relay = Relay(sqs, stack.queue_url, chalice_app.ingest)
         relay.start()
+        images_relay = Relay(sqs, stack.images_queue_url, chalice_app.images, batch_size=1, name="images-relay")
+        images_relay.start()
         if load_content:
             count = upload_content(session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"]), stack.bucket)
+            wait_until_drained(sqs, stack.images_queue_url)
             wait_until_drained(sqs, stack.queue_url)
             print(f"Loaded {count} sample files from content/ through S3 -> SQS -> ingest.")
         where = {"aws_endpoint": env["AWS_ENDPOINT_URL"], "bucket": stack.bucket, "queue": stack.queue_name,
@@ -197,8 +202,9 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
-        if relay is not None:
-            relay.stop()
+        for running in (relay, images_relay):
+            if running is not None:
+                running.stop()
         if chalice_proc is not None and chalice_proc.poll() is None:
             os.killpg(chalice_proc.pid, signal.SIGTERM)
             try:

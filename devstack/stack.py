@@ -39,6 +39,7 @@ class Stack:
     queue_url: str
     dead_letter_queue_url: str
     moderation_topic: str  # ARN
+    images_queue_url: str = ""  # uploads under media/, for the images function
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -146,6 +147,7 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
         queue_url=queue_url,
         dead_letter_queue_url=physical["IngestDeadLetterQueue"],
         moderation_topic=physical["ModerationTopic"],
+        images_queue_url=physical["ImagesQueue"],
     )
 
 

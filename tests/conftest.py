@@ -73,31 +73,46 @@ class Site:
         """Delete a file from the content bucket."""
         self.s3.delete_object(Bucket=self.stack.bucket, Key=key)
 
-    def receive(self) -> list[dict[str, Any]]:
-        """Take the notifications S3 sent to the ingest queue (moto-produced)."""
+    def receive(self, queue_url: str | None = None) -> list[dict[str, Any]]:
+        """Take the notifications S3 sent to the ingest queue (or ``queue_url``) (moto-produced)."""
         messages: list[dict[str, Any]] = []
         while True:
-            batch = self.sqs.receive_message(QueueUrl=self.stack.queue_url, MaxNumberOfMessages=10,
+            batch = self.sqs.receive_message(QueueUrl=queue_url or self.stack.queue_url, MaxNumberOfMessages=10,
                                              AttributeNames=["All"]).get("Messages", [])
             if not batch:
                 return messages
             messages.extend(batch)
 
-    def invoke(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        """Invoke the ingest Lambda with an SQS event made of ``messages``; return its result."""
+    def invoke(self, messages: list[dict[str, Any]], function: str = "ingest") -> dict[str, Any]:
+        """Invoke the ingest (or images) Lambda with an SQS event made of ``messages``; return its result."""
         from chalicelib import store
 
-        event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:" + self.stack.queue_name)
-        result = self.client.lambda_.invoke("ingest", event).payload
+        queue_url = self.stack.images_queue_url if function == "images" else self.stack.queue_url
+        event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:" + queue_url.rsplit("/", 1)[-1])
+        result = self.client.lambda_.invoke(function, event).payload
         for message in messages:
             if message["MessageId"] not in {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}:
-                self.sqs.delete_message(QueueUrl=self.stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         store.clear_site_cache()
         return result
 
+    def make_sizes(self) -> dict[str, Any]:
+        """Deliver every pending media/ notification to the images Lambda."""
+        return self.invoke(self.receive(self.stack.images_queue_url), "images")
+
     def ingest(self) -> dict[str, Any]:
-        """Deliver every pending notification to the ingest Lambda."""
-        return self.invoke(self.receive())
+        """Deliver every pending notification: media/ ones to the images Lambda first, then the
+        content ones to ingest, until both queues are empty (sized photos render articles again)."""
+        failures: list[dict[str, str]] = []
+        while True:
+            sized = self.receive(self.stack.images_queue_url)
+            if sized:
+                self.invoke(sized, "images")
+            messages = self.receive()
+            if not messages and not sized:
+                return {"batchItemFailures": failures}
+            if messages:
+                failures += self.invoke(messages)["batchItemFailures"]
 
     def report(self, key: str) -> str | None:
         """The error report ingest left for ``key``, or None."""

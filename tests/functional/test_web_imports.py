@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-INGEST_ONLY = ["markdown_it", "nh3", "smartypants", "frontmatter", "slugify", "chalicelib.markup", "chalicelib.ingest",
+INGEST_ONLY = ["PIL", "pillow_heif", "chalicelib.renditions", "markdown_it", "nh3", "smartypants", "frontmatter", "slugify", "chalicelib.markup", "chalicelib.ingest",
                "chalicelib.content_format", "chalicelib.articles", "chalicelib.revisions",
                "chalicelib.links", "chalicelib.terms", "chalicelib.bucket"]
 

@@ -1,0 +1,168 @@
+"""The images function: makes the sizes of every photo uploaded under media/.
+
+S3 tells its own queue (``config.images_queue``) of each upload and deletion
+under ``media/``; this function, apart from ingest so that neither the web
+function nor ingest ever loads Pillow, applies them one key at a time:
+
+- **created**: read the original, make its derivatives (``images.derive``),
+  write them under ``sizes/`` (immutable names, cached for a year), record
+  them in the key's ``MediaItem``, delete the previous version's, and ask
+  ingest to render again every article that shows the image (``MediaUse``),
+  so pages move to the new sizes; an article that waited for them is
+  published then.
+- **removed**: the derivatives and the record go, and the same articles are
+  rendered again.
+- **bad file** (not an image, truncated, wrong extension, a decompression
+  bomb): a report under ``reports/media/...``, the record says ``invalid``
+  and why, nothing else changes; the message is not retried.
+
+A notification is only a hint: the key's present state in S3 is what is
+applied, so duplicated, late or reordered events are harmless; an event older
+than the newest applied (S3's ``sequencer``) is skipped. Only AWS failing is
+retried (the message returns to the queue, then its dead-letter queue).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Iterable
+
+from chalicelib import clock, config, edge, images, keys, retry
+from chalicelib.aws import s3_client, sqs_client
+from chalicelib.bucket import ContentBucket
+from chalicelib.models import MediaItem, MediaUse
+
+log = logging.getLogger("newsroom.images")
+log.setLevel(logging.INFO)
+RERENDER = "newsroom_rerender"  # the ingest queue message that asks for articles to be rendered again
+
+
+def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """Apply each message's S3 records; return the messages to redeliver (AWS failed)."""
+    from chalicelib.ingest import s3_records
+
+    failures = []
+    with edge.one_invalidation():
+        for message in messages:
+            try:
+                for record in s3_records(message.get("body", "")):
+                    apply_key(record.bucket, record.key, record.sequencer)
+            except Exception as exc:  # noqa: BLE001 - AWS failing: the message comes back
+                log.error(json.dumps({"event": "images_failed", "message_id": message.get("messageId"),
+                                      "error": f"{type(exc).__name__}: {exc}"[:500]}))
+                failures.append({"itemIdentifier": message.get("messageId", "")})
+    return {"batchItemFailures": failures}
+
+
+def apply_key(bucket_name: str, key: str, sequencer: str | None = None) -> str:
+    """Bring ``key``'s sizes in line with the original in S3 now; returns what happened."""
+    started = time.perf_counter()
+    if not images.is_derivable(key):
+        return _logged(key, "ignored", started)
+    bucket = ContentBucket(bucket_name)
+    before = _item(key)
+    if before is not None and sequencer and before.sequencer and sequencer < before.sequencer:
+        return _logged(key, "stale", started)
+    data, etag = bucket.read(key, images.MAX_ORIGINAL_BYTES)
+    if data is None:
+        if before is not None:
+            _drop(bucket_name, _keys_of(before))
+            before.delete()
+        bucket.delete_report(key)
+        _rerender(key)
+        return _logged(key, "removed", started)
+    if before is not None and before.etag == etag and before.status == "ready":
+        return _logged(key, "unchanged", started)
+    try:
+        made = images.derive(key, data)
+    except images.ImageProblem as problem:
+        _record_invalid(bucket, key, str(problem), etag, sequencer, len(data))
+        _rerender(key)
+        return _logged(key, "invalid", started, problem=str(problem))
+    for derivative in made.derivatives:
+        retry.retrying(lambda d=derivative: s3_client().put_object(  # type: ignore[misc]
+            Bucket=bucket_name, Key=d.key, Body=d.data, ContentType=d.mime, CacheControl=images.CACHE_CONTROL))
+    item = MediaItem(*keys.media(key), status="ready", etag=etag, sequencer=sequencer, width=made.width,
+                     height=made.height, format=made.format, bytes=len(data), digest=made.digest,
+                     derivatives=[[d.key, d.width, d.height, d.mime, len(d.data)] for d in made.derivatives],
+                     made=clock.now_iso())
+    item.save()
+    if before is not None:
+        _drop(bucket_name, _keys_of(before) - {d.key for d in made.derivatives})
+    bucket.delete_report(key)
+    _rerender(key)
+    return _logged(key, "made", started, sizes=len(made.derivatives))
+
+
+def _item(key: str) -> MediaItem | None:
+    try:
+        return MediaItem.get(*keys.media(key), consistent_read=True)
+    except MediaItem.DoesNotExist:
+        return None
+
+
+def _keys_of(item: MediaItem) -> set[str]:
+    return {entry[0] for entry in item.derivatives or []}
+
+
+def _drop(bucket_name: str, derivative_keys: set[str]) -> None:
+    """Delete derivatives no page should show any more, and drop them from the edge."""
+    ordered = sorted(derivative_keys)
+    for start in range(0, len(ordered), 1000):
+        s3_client().delete_objects(Bucket=bucket_name, Delete={
+            "Objects": [{"Key": k} for k in ordered[start:start + 1000]], "Quiet": True})
+    edge.changed("/" + k for k in ordered)
+
+
+def _record_invalid(bucket: ContentBucket, key: str, problem: str, etag: str | None, sequencer: str | None,
+                    size: int) -> None:
+    before = _item(key)
+    if before is not None:
+        _drop(bucket.name, _keys_of(before))
+    MediaItem(*keys.media(key), status="invalid", etag=etag, sequencer=sequencer, bytes=size,
+              problems=[problem], made=clock.now_iso()).save()
+    bucket.write_report(key, {"file": key, "status": "no sizes made: articles cannot show it",
+                              "problems": [{"field": "image", "problem": problem, "line": None}],
+                              "message": f"{key}: {problem}", "at": clock.now_iso()})
+
+
+def users(key: str) -> list[str]:
+    """The article files that showed the image at ``key`` when they were last rendered."""
+    return [use.sk for use in MediaUse.query(keys.media_uses_pk(key))]
+
+
+def _rerender(key: str) -> None:
+    """Ask ingest to render again the articles showing ``key``: they move to its new sizes (or lose them)."""
+    waiting = users(key)
+    if not waiting:
+        return
+    sqs = sqs_client()
+    queue = sqs.get_queue_url(QueueName=config.current().queue)["QueueUrl"]
+    for start in range(0, len(waiting), 100):
+        sqs.send_message(QueueUrl=queue, MessageBody=rerender_request(waiting[start:start + 100]))
+
+
+def rerender_request(article_keys: list[str]) -> str:
+    """The ingest queue message asking for ``article_keys`` to be rendered again."""
+    return json.dumps({RERENDER: {"keys": list(article_keys)}})
+
+
+def rerender_requested(body: str) -> list[str] | None:
+    """The article keys a ``rerender_request`` names, or None for any other message."""
+    try:
+        payload = json.loads(body)
+    except (TypeError, json.JSONDecodeError):
+        return None
+    asked = payload.get(RERENDER) if isinstance(payload, dict) else None
+    if not isinstance(asked, dict) or not isinstance(asked.get("keys"), list):
+        return None
+    return [k for k in asked["keys"][:100] if isinstance(k, str) and len(k) <= 1024]
+
+
+def _logged(key: str, outcome: str, started: float, **extra: Any) -> str:
+    line = {"event": "images", "key": key, "outcome": outcome,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1), **extra}
+    (log.warning if outcome == "invalid" else log.info)(json.dumps(line, ensure_ascii=False))
+    return outcome
