@@ -11,7 +11,8 @@ from chalice import Chalice
 from chalicelib import config, feeds, pages, snapstart, web
 
 app = Chalice(app_name="newsroom")
-app.api.binary_types.extend(["image/webp", "image/avif"])  # photos' sizes (Chalice knows png, jpeg and gif)
+# Photos' sizes and files under media/ that Chalice's list (png, jpeg, gif, audio...) lacks.
+app.api.binary_types.extend(["image/webp", "image/avif", "image/svg+xml", "application/pdf", "video/mp4"])
 snapstart.register()  # SnapStart's hooks, where the Lambda runtime has them (chalicelib/snapstart.py)
 app.register_middleware(web.middleware(lambda resource_path: list(app.routes.get(resource_path, {}))), "http")
 request = lambda: app.current_request  # noqa: E731 - the request being served

@@ -337,6 +337,7 @@ def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: s
         image_url = _absolute(site, post.image_set["og"] if post.image_set else post.image)
         common = {**chrome, "post": post, "page_title": post.title, "description": post.summary, "body": body,
                   "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
+                  "lead_image": post.image_set,  # the page's largest image: fetched before the stylesheet
                   "og_type": "article" if post.kind == "article" else "website",
                   "robots": "noindex, nofollow" if preview_of else None, "preview": preview_of}
         if post.kind == "page":

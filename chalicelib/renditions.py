@@ -166,3 +166,21 @@ def _logged(key: str, outcome: str, started: float, **extra: Any) -> str:
             "duration_ms": round((time.perf_counter() - started) * 1000, 1), **extra}
     (log.warning if outcome == "invalid" else log.info)(json.dumps(line, ensure_ascii=False))
     return outcome
+
+
+def showing(key: str) -> list[tuple[str, str]]:
+    """The articles that show the image at ``key`` now: (article file, its URL path). A file that
+    showed it once and no longer does (changed, deleted, refused) is left out."""
+    from chalicelib.models import Post, Source
+
+    found = []
+    for article_key in users(key):
+        source = Source.get_or_none(*keys.source(article_key))
+        if source is None or not source.slug:
+            continue
+        item_key = keys.pending(article_key) if article_key.startswith(config.PENDING_PREFIXES) \
+            else keys.post(source.slug)
+        post = Post.get_or_none(*item_key)
+        if post is not None and post.source_key == article_key and key in (post.media or []):
+            found.append((article_key, f"/{post.slug}/"))
+    return found

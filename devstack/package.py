@@ -13,9 +13,14 @@ written ``sam.yaml`` and ``deployment.zip``, :func:`optimize` rewrites the zip:
 2. **Only the AWS service models we call.** botocore ships ~450 service
    models (28 MB); creating a client lists every one of them and parses the
    1.2 MB endpoints file. The functions call only the services in SERVICES
-   (Lambda itself reads SQS for the ingest function), so the other models
+   (Lambda itself reads the queues; the images function sends to ingest's), so the other models
    go, and the endpoints file keeps those services.
-3. **Compiled templates.** Jinja2's bytecode for every template, in
+3. **Photo libraries in a layer of their own.** Pillow and pillow-heif (~25 MB
+   unzipped, :data:`IMAGE_LIBRARIES`) are needed by the images function only;
+   Chalice puts one zip behind every function, so they move out of it into
+   ``images-layer.zip``, a Lambda layer (``ImageLibraries``) attached to the
+   images function alone: the web function's zip stays as small as before.
+4. **Compiled templates.** Jinja2's bytecode for every template, in
    ``templates/.bytecode/``, which ``pages.environment`` reads (and never
    writes) when it is there, so the first page does not parse templates.
 
@@ -51,7 +56,7 @@ from pathlib import Path
 LAMBDA_PYTHON = (3, 13)  # the Lambda runtime, python3.13: supported until 2029 (docs/deploy.md)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
-SERVICES = ("dynamodb", "s3", "sns", "cloudfront", "scheduler")
+SERVICES = ("dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs")  # sqs: the images function asks ingest
 BOTOCORE_DATA = "botocore/data/"
 TEMPLATE_BYTECODE = "templates/.bytecode/"
 
@@ -112,6 +117,11 @@ def finish_template(template: dict) -> dict:
                                 # Scheduled articles' due times (chalicelib/schedule.py).
                                 "NEWSROOM_SCHEDULE_ROLE": {"Fn::GetAtt": ["DueTimeRole", "Arn"]},
                                 "NEWSROOM_INGEST_QUEUE_ARN": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}
+    # Pillow and pillow-heif reach the images function alone, as a layer (``optimize`` writes it).
+    resources["ImageLibraries"] = {"Type": "AWS::Serverless::LayerVersion", "Properties": {
+        "ContentUri": f"./{IMAGES_LAYER}", "CompatibleRuntimes": ["python%d.%d" % LAMBDA_PYTHON],
+        "Description": "Pillow and pillow-heif, for the images function"}}
+    resources["Images"]["Properties"]["Layers"] = [{"Ref": "ImageLibraries"}]
     alias = f"APIHandlerAlias{WEB_ALIAS}"  # what SAM names AutoPublishAlias's AWS::Lambda::Alias; Ref: its ARN
     api = resources["RestAPI"]["Properties"]
     api["DefinitionBody"] = json.loads(json.dumps(api["DefinitionBody"]).replace("${APIHandler.Arn}",
@@ -125,8 +135,18 @@ def finish_template(template: dict) -> dict:
     return template
 
 
+IMAGE_LIBRARIES = ("PIL/", "pillow.libs/", "pillow_heif/", "pillow_heif.libs/", "_pillow_heif.", "pillow-", "pillow_heif-")
+IMAGES_LAYER = "images-layer.zip"
+
+
+def _image_library(name: str) -> bool:
+    return name.startswith(IMAGE_LIBRARIES) and (not name.startswith(("pillow-", "pillow_heif-"))
+                                                  or ".dist-info/" in name)
+
+
 def optimize(zip_path: Path) -> dict[str, int]:
-    """Rewrite the deployment zip in place (see the module docstring); returns what changed."""
+    """Rewrite the deployment zip in place, and write the images function's layer beside it
+    (see the module docstring); returns what changed."""
     with zipfile.ZipFile(zip_path) as original:
         entries = [(info, original.read(info)) for info in original.infolist()]
     stats = {"bytes_before": zip_path.stat().st_size, "dropped": 0, "compiled": 0, "templates": 0}
@@ -144,11 +164,17 @@ def optimize(zip_path: Path) -> dict[str, int]:
     templates = _template_bytecode(kept)
     stats["compiled"], stats["templates"] = len(compiled), len(templates)
     temporary = zip_path.with_suffix(".tmp")
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as rewritten:
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as rewritten, \
+            zipfile.ZipFile(zip_path.with_name(IMAGES_LAYER), "w", zipfile.ZIP_DEFLATED) as layer:
         for info, data in kept:
-            rewritten.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            if _image_library(info.filename):  # a layer's Python code lives under python/
+                info.filename = "python/" + info.filename
+                layer.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            else:
+                rewritten.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
         for name, data in compiled + templates:
-            rewritten.writestr(_file_info(name), data)
+            (layer if _image_library(name) else rewritten).writestr(
+                _file_info("python/" + name if _image_library(name) else name), data)
     temporary.replace(zip_path)
     stats["bytes_after"] = zip_path.stat().st_size
     return stats

@@ -26,22 +26,52 @@ def main() -> None:
               help="Folder that mirrors the bucket (default: the nearest folder holding articles/ or pages/).")
 def check(files: tuple[Path, ...], root: Path | None) -> None:
     """Validate content files with the same rules as the site's ingest."""
-    from chalicelib.content_format import ContentError, check_file
+    from chalicelib.content_format import ContentError, Problem, check_file
 
     failed = 0
     for path in _expand(files):
         key = _bucket_key(path, root)
         try:
-            check_file(key, path.read_bytes())
+            parsed = check_file(key, path.read_bytes())
+            missing_alt = _images_without_alt(parsed)
+            if missing_alt and _requires_alt(path, root):
+                raise ContentError(key, [Problem("body", f"image {src} has no alt text (the site's settings say "
+                                                         "require_alt)") for src in missing_alt])
         except ContentError as error:
             failed += 1
             for problem in error.problems:
                 click.echo(f"{path}: {problem}", err=True)
         else:
+            for src in missing_alt:
+                click.echo(f"{path}: warning: image {src} has no alt text: describe it for readers who cannot "
+                           "see it", err=True)
             click.echo(f"{path}: ok")
     if failed:
         click.echo(f"{failed} file(s) have problems.", err=True)
         sys.exit(1)
+
+
+def _images_without_alt(parsed: Any) -> list[str]:
+    from chalicelib import markup
+    from chalicelib.content_format import Article
+
+    if not isinstance(parsed, Article):
+        return []
+    return markup.images_without_alt(markup.render_body(parsed.body, parsed.body_format).html)
+
+
+def _requires_alt(path: Path, root: Path | None) -> bool:
+    """Whether the site's settings file beside the content (settings/site.yaml) says require_alt."""
+    from chalicelib.content_format import ContentError, parse_settings
+
+    folder = root or next((p for p in path.resolve().parents if (p / "settings" / "site.yaml").exists()), None)
+    settings_file = folder / "settings" / "site.yaml" if folder else None
+    if settings_file is None or not settings_file.exists():
+        return False
+    try:
+        return parse_settings("settings/site.yaml", settings_file.read_bytes()).require_alt
+    except ContentError:
+        return False
 
 
 def aws_options(command):  # type: ignore[no-untyped-def]
@@ -155,9 +185,83 @@ def errors(settings: Any, limit: int) -> None:
         for problem in report.get("problems", []):
             line = f" (line {problem['line']})" if problem.get("line") else ""
             click.echo(f"    {problem.get('field')}: {problem.get('problem')}{line}")
+        for warning in report.get("warnings", []):
+            click.echo(f"    warning: {warning}")
     if len(found) > limit:
         click.echo(f"... and {len(found) - limit} more (--limit)")
     sys.exit(1)
+
+
+@main.group()
+def media() -> None:
+    """The media library: photos and files under media/, their sizes, and the articles showing them."""
+
+
+@media.command("list")
+@aws_options
+@click.option("--unused", is_flag=True, help="Only what no article shows.")
+def media_list(settings: Any, unused: bool) -> None:
+    """Every file under media/: size, the sizes made of a photo (or why none could be), and the
+    articles that show it."""
+    from chalicelib import config, renditions
+    from chalicelib.aws import s3_client
+    from chalicelib.models import MediaItem
+
+    records = {item.sk: item for item in MediaItem.query("media")}
+    listed = [obj for page in s3_client().get_paginator("list_objects_v2").paginate(
+        Bucket=settings.bucket, Prefix=config.MEDIA_PREFIX) for obj in page.get("Contents", [])]
+    shown_count = unused_count = 0
+    for obj in sorted(listed, key=lambda o: o["Key"]):
+        key, item = obj["Key"], records.get(obj["Key"])
+        users = renditions.showing(key)
+        if unused and users:
+            continue
+        shown_count += 1
+        unused_count += not users
+        if item is None:
+            made = "served as it is" if not _is_photo(key) else "sizes not made yet"
+        elif item.status == "ready":
+            widths = sorted({int(d[1]) for d in item.derivatives or []})
+            formats = sorted({d[3].split("/")[1] for d in item.derivatives or []})
+            made = (f"{int(item.width)}x{int(item.height)} {item.format}; {len(item.derivatives or [])} sizes "
+                    f"({', '.join(map(str, widths))} px; {', '.join(formats)})")
+        else:
+            made = "no sizes: " + "; ".join(item.problems or [])
+        click.echo(f"{key}  {obj['Size'] / 1024:,.0f} KB  {made}")
+        click.echo("    " + (", ".join(f"{path} ({article})" for article, path in users) if users else "unused"))
+    click.echo(f"{shown_count} file(s), {unused_count} unused.", err=True)
+
+
+def _is_photo(key: str) -> bool:
+    from chalicelib import images
+
+    return images.is_derivable(key)
+
+
+@media.command("delete")
+@aws_options
+@click.argument("key")
+@click.option("--force", is_flag=True, help="Delete it even though articles show it (they are listed).")
+def media_delete(settings: Any, key: str, force: bool) -> None:
+    """Delete a file under media/ (and, for a photo, its sizes). Refused while articles show it,
+    unless --force; then those articles are rendered again without it, and listed."""
+    from chalicelib import config, renditions
+    from chalicelib.aws import s3_client
+
+    key = key.lstrip("/")
+    if not key.startswith(config.MEDIA_PREFIX):
+        raise click.BadParameter(f"{key} is not under {config.MEDIA_PREFIX}", param_hint="KEY")
+    users = renditions.showing(key)
+    if users and not force:
+        click.echo(f"{key} is shown by {len(users)} article(s); not deleted (--force deletes it anyway):", err=True)
+        for article, path in users:
+            click.echo(f"    {path} ({article})", err=True)
+        sys.exit(1)
+    _say_where(f"Deleting {key}", settings)
+    s3_client().delete_object(Bucket=settings.bucket, Key=key)
+    for article, path in users:
+        click.echo(f"{path} ({article}) showed it: it is rendered again without it.")
+    click.echo(f"Deleted {key}" + ("; its sizes go with it." if _is_photo(key) else "."))
 
 
 @main.group()

@@ -8,6 +8,8 @@ environment, and moto's in-process mock must not meet a real endpoint.
 
 from __future__ import annotations
 
+import json
+
 import os
 
 os.environ.update({
@@ -113,6 +115,11 @@ class Site:
                 return {"batchItemFailures": failures}
             if messages:
                 failures += self.invoke(messages)["batchItemFailures"]
+
+    def refusal(self, key: str) -> str | None:
+        """The report for ``key`` if ingest refused it (not one of warnings on a published file), or None."""
+        report = self.report(key)
+        return report if report is not None and json.loads(report)["status"] == "not published" else None
 
     def report(self, key: str) -> str | None:
         """The error report ingest left for ``key``, or None."""

@@ -52,13 +52,21 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
     # The queue hides a message for longer than ingest can run (AWS refuses the mapping otherwise).
     timeout = resources["Ingest"]["Properties"]["Timeout"]
     assert resources["IngestQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+    # The images function: its own queue, one photo per invocation, room for a 4000 x 3000 photo.
+    images = resources["Images"]["Properties"]
+    source = images["Events"]["ImagesSqsEventSource"]["Properties"]
+    assert source["Queue"] == {"Fn::Sub": "${ImagesQueue.Arn}"} and source["BatchSize"] == 1
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert images["MemorySize"] == 1024 and resources["ImagesQueue"]["Properties"]["VisibilityTimeout"] >= \
+        6 * images["Timeout"]
+    assert images["Environment"]["Variables"]["NEWSROOM_IMAGES_QUEUE"] == {"Fn::GetAtt": ["ImagesQueue", "QueueName"]}
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(packaged, stage):
     resources = template(packaged, stage)["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == {"ApiHandlerRole", "IngestRole", "DueTimeRole"}  # no shared DefaultRole
+    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "DueTimeRole"}  # no shared DefaultRole
     # Scheduler's role (chalicelib/schedule.py) may only send due-time messages to the ingest queue.
     [due] = resources["DueTimeRole"]["Properties"]["Policies"]
     assert due["PolicyDocument"]["Statement"] == [{"Effect": "Allow", "Action": "sqs:SendMessage",
@@ -66,7 +74,8 @@ def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(pa
     trust = resources["DueTimeRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     for function, role, policy_file in (("APIHandler", "ApiHandlerRole", f"policy-{stage}-web.json"),
-                                        ("Ingest", "IngestRole", f"policy-{stage}-ingest.json")):
+                                        ("Ingest", "IngestRole", f"policy-{stage}-ingest.json"),
+                                        ("Images", "ImagesRole", f"policy-{stage}-images.json")):
         assert resources[function]["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
         [policy] = resources[role]["Properties"]["Policies"]
         assert policy["PolicyDocument"] == json.loads((PROJECT_DIR / ".chalice" / policy_file).read_text())
@@ -90,8 +99,15 @@ def test_distribution_serves_pages_from_the_api_and_media_from_the_bucket(packag
     assert origins["api"]["OriginPath"] == "/api"
     assert "RestAPI" in origins["api"]["DomainName"]["Fn::Sub"]
     assert origins["media"]["DomainName"] == {"Fn::GetAtt": ["ContentBucket", "RegionalDomainName"]}
-    [media] = config["CacheBehaviors"]
-    assert media["PathPattern"] == "media/*" and media["TargetOriginId"] == "media"
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviors) == {"media/*", "sizes/*"}  # files as uploaded; photos' sizes (never their originals)
+    assert {b["TargetOriginId"] for b in behaviors.values()} == {"media"}
+    [policy] = [r for r in template(packaged, "prod")["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
+    [deny] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "PhotoOriginalsStayPrivate"]
+    denied = {r["Fn::Sub"].rsplit(".", 1)[1].lower() for r in deny["Resource"]}
+    from chalicelib import images
+
+    assert denied == {e.lstrip(".") for e in images.EXTENSIONS} and deny["Effect"] == "Deny"
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "api"
     assert config["DefaultCacheBehavior"]["Compress"] is True
 
@@ -215,15 +231,21 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
             for m in modules} <= names
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
     models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler"}
+    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs"}
     endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
     assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront",
-                                                                            "scheduler"}
+                                                                            "scheduler", "sqs"}
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
     templates = [n for n in names if n.startswith("templates/") and n.endswith((".html", ".xml"))]
     assert len([n for n in names if n.startswith("templates/.bytecode/")]) == len(templates) > 5
     assert {"app.py", "chalicelib/__pycache__/pages.{}.pyc".format(tag)} <= names
     assert (packaged("dev") / "deployment.zip").stat().st_size < 15_000_000
+    assert not any(n.startswith(("PIL/", "pillow_heif/", "_pillow_heif")) for n in names)  # in the images function's layer only
+    template_ = template(packaged, "dev")["Resources"]
+    assert template_["Images"]["Properties"]["Layers"] == [{"Ref": "ImageLibraries"}]
+    assert "Layers" not in template_["APIHandler"]["Properties"] and "Layers" not in template_["Ingest"]["Properties"]
+    with zipfile.ZipFile(packaged("dev") / template_["ImageLibraries"]["Properties"]["ContentUri"]) as layer:
+        assert "python/PIL/__init__.py" in layer.namelist() and "python/pillow_heif/__init__.py" in layer.namelist()
 
 
 # What the Lambda Python runtime itself provides besides the standard library.

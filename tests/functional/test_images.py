@@ -195,3 +195,42 @@ def test_an_image_without_alt_text_is_a_warning_or_with_require_alt_an_error(sit
     site.put("articles/no-alt.md", article(title="With alt") + body_with("/media/a.jpg", alt="A street"))
     site.ingest()
     assert site.report("articles/no-alt.md") is None and "With alt" in site.get("/no-alt/").body.decode()
+
+
+def test_the_media_library_lists_sizes_and_users_and_refuses_to_delete_what_is_shown(site, tmp_path):
+    from click.testing import CliRunner
+
+    from newsroom.cli import main as newsroom
+
+    publish_photo_article(site, data=photo(1000, 700, orientation=None))
+    site.put("media/spare.png", png(400, 300))
+    site.put("media/guide.pdf", b"%PDF-1.4 a file served as it is")
+    site.ingest()
+    listed = CliRunner().invoke(newsroom, ["media", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "media/2024/protest.jpg" in listed.output and "1000x700 JPEG" in listed.output
+    assert "(320, 640, 960 px; " in listed.output and "/protest/ (articles/protest.md)" in listed.output
+    assert "media/spare.png" in listed.output and "media/guide.pdf" in listed.output and "served as it is" in listed.output
+    assert "3 file(s), 2 unused." in listed.output
+    unused = CliRunner().invoke(newsroom, ["media", "list", "--unused"])
+    assert "media/2024/protest.jpg" not in unused.output and "media/spare.png" in unused.output
+
+    refused = CliRunner().invoke(newsroom, ["media", "delete", "media/2024/protest.jpg"])
+    assert refused.exit_code == 1 and "shown by 1 article(s); not deleted" in refused.output
+    assert site.s3.head_object(Bucket=site.stack.bucket, Key="media/2024/protest.jpg")
+    forced = CliRunner().invoke(newsroom, ["media", "delete", "media/2024/protest.jpg", "--force"])
+    assert forced.exit_code == 0 and "/protest/ (articles/protest.md) showed it" in forced.output
+    site.ingest()
+    assert not any(k.startswith("sizes/2024/protest-") for k in derivative_objects(site))
+    assert "/sizes/" not in site.get("/protest/").body.decode()
+    assert CliRunner().invoke(newsroom, ["media", "delete", "media/spare.png"]).exit_code == 0
+
+    story = tmp_path / "articles" / "story.md"
+    story.parent.mkdir()
+    story.write_text(article(title="Story") + body_with("/media/spare.png", alt=""))
+    checked = CliRunner().invoke(newsroom, ["check", str(story)])
+    assert checked.exit_code == 0 and "warning: image /media/spare.png has no alt text" in checked.output
+    (tmp_path / "settings").mkdir()
+    (tmp_path / "settings" / "site.yaml").write_text("site_name: Strict\nrequire_alt: true\n")
+    strict = CliRunner().invoke(newsroom, ["check", str(story)])
+    assert strict.exit_code == 1 and "has no alt text (the site's settings say require_alt)" in strict.output

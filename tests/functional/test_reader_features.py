@@ -13,7 +13,7 @@ from lxml import etree
 
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
-from tests.images import png
+from tests.images import photo, png
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).resolve().parents[1] / "data" / "sitemap.xsd")))
 
@@ -205,7 +205,7 @@ def test_search_results_do_not_include_deleted_articles(site):
 # --- previews and SEO ----------------------------------------------------------------
 
 def test_article_has_title_description_canonical_open_graph_and_news_article(site):
-    site.put("media/putin.jpg", b"\xff\xd8" + b"0" * 100)
+    site.put("media/putin.jpg", photo(1400, 900, orientation=None))
     site.put("articles/a.md", article(summary="A summary.", author="Sara Ahmadi", image="/media/putin.jpg",
                                       updated="2024-03-02"))
     site.ingest()
@@ -214,14 +214,14 @@ def test_article_has_title_description_canonical_open_graph_and_news_article(sit
     assert '<meta name="description" content="A summary.">' in body
     assert '<link rel="canonical" href="http://localhost/a/">' in body
     assert '<meta property="og:type" content="article">' in body
-    assert '<meta property="og:image" content="http://localhost/media/putin.jpg">' in body
+    og = re.search(r'<meta property="og:image" content="(http://localhost/sizes/putin-\w+-1280\.jpg)">', body).group(1)
     assert '<meta name="twitter:card" content="summary_large_image">' in body
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', body).group(1))
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == "Tehran markets rally"
     assert data["datePublished"] == "2024-03-01T00:00:00Z" and data["dateModified"] == "2024-03-02T00:00:00Z"
     assert data["author"]["name"] == "Sara Ahmadi"
-    assert data["image"] == ["http://localhost/media/putin.jpg"]
+    assert data["image"] == [og]  # a share-sized copy without the photo's metadata, never the original
     assert data["publisher"]["name"] == "Newsroom"
 
 
@@ -351,17 +351,21 @@ def test_stylesheet_is_served_once_with_a_long_cache_life(site):
     assert "<style" not in page
 
 
-def test_media_images_are_served_and_sized(site):
+def test_media_images_are_shown_by_their_sizes_and_other_media_served_as_they_are(site):
     site.put("media/2024/photo.png", png(640, 480))
+    site.put("media/2024/guide.pdf", b"%PDF-1.4 a guide")
     site.put("articles/a.md", article(image="/media/2024/photo.png") .replace(
-        "Stocks in Tehran", "![A photo](/media/2024/photo.png)\n\nStocks in Tehran"))
+        "Stocks in Tehran", "![A photo](/media/2024/photo.png)\n\n[The guide](/media/2024/guide.pdf)\n\nStocks in Tehran"))
     site.ingest()
     body = site.get("/a/").body.decode()
-    assert '<img src="/media/2024/photo.png" alt="" width="640" height="480" fetchpriority="high">' in body
-    assert ('<img src="/media/2024/photo.png" alt="A photo" width="640" height="480" loading="lazy" '
-            'decoding="async">') in body
-    image = site.client.http.get("/media/2024/photo.png", headers={"Accept": "image/avif,image/webp,*/*"})
-    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+    featured = re.search(r'<figure class="featured"><picture>.*?(<img [^>]+>)</picture>', body).group(1)
+    assert 'width="640" height="480" alt="" fetchpriority="high"' in featured and "/sizes/2024/photo-" in featured
+    inline = re.search(r'<p><picture>.*?(<img [^>]+>)</picture>', body).group(1)
+    assert 'alt="A photo"' in inline and 'width="640" height="480" loading="lazy" decoding="async"' in inline
+    assert site.get("/media/2024/photo.png").status_code == 404  # a photo's original is never served
+    guide = site.client.http.get("/media/2024/guide.pdf", headers={"Accept": "application/pdf,*/*"})
+    assert guide.status_code == 200 and guide.headers["Content-Type"] == "application/pdf"
+    assert 'href="/media/2024/guide.pdf"' in body
 
 
 def test_seed_article_and_home_page_are_under_15_kb(seeded_site):

@@ -108,7 +108,7 @@ def test_a_valid_export_imports_whole_and_every_old_url_answers(site, tmp_path, 
     _ingest_all(site)
     report = json.loads(report_path.read_text())
     for key in {o["key"] for o in report["items"] if o["key"]}:
-        assert site.report(key) is None, (key, site.report(key))  # the site refused none of its files
+        assert site.refusal(key) is None, (key, site.report(key))  # the site refused none of its files
 
     posts = _posts(export)
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")

@@ -131,7 +131,7 @@ def test_xss_vector_in_any_field_does_not_reach_a_page(site, n, vector):
                                      f"Text [{vector}](/x/) [link]({vector})\n")
     site.put(f"articles/xss-html-{n}.html", f"---\ntitle: Plain\ndate: 2024-01-02\n---\n{vector}\n")
     site.ingest()
-    assert site.report(f"articles/xss-{n}.md") is None
+    assert site.refusal(f"articles/xss-{n}.md") is None
     pages = ["/", f"/xss-{n}/", f"/xss-html-{n}/", "/no-such-page/?q=" + vector]
     pages += [p for p in site.get(f"/xss-{n}/").body.decode().split('"')
               if p.startswith(("/category/", "/author/", "/tag/"))]

@@ -104,3 +104,38 @@ def test_a_reader_posts_a_comment_through_the_form_and_sees_it_after_approval(lo
     assert "1 comment" in page.locator("#comments-heading").inner_text()
     assert errors == []
     page.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_chromium_loads_a_photo_size_near_its_display_width_never_the_original(local_stack, browser, viewport):
+    """On a phone and on a desktop, each photo Chromium fetches is a size at most twice as wide as
+    it is shown, and never the original upload."""
+    import boto3
+
+    from tests.images import photo
+
+    s3 = boto3.client("s3", endpoint_url=local_stack["endpoint"], region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    bucket = "newsroom-dev-content"
+    s3.put_object(Bucket=bucket, Key="media/browser/street.jpg", Body=photo())
+    s3.put_object(Bucket=bucket, Key="articles/street-photos.md", Body=(
+        "---\ntitle: Street photos\ndate: 2024-05-01\nimage: /media/browser/street.jpg\n---\n\n"
+        "A day in Tehran.\n\n![A street](/media/browser/street.jpg)\n").encode())
+    from tests.integration.conftest import fetch, wait_for
+
+    url = local_stack["base"] + "/street-photos/"
+    assert wait_for(lambda: "/sizes/browser/street-" in fetch(url)[1], timeout=60, interval=0.5) is not None
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if request.resource_type == "image" else None)
+    page.goto(url, wait_until="load")
+    page.locator("div.body img").scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    shown = page.evaluate("""() => [...document.querySelectorAll('article img')].map(img => ({
+        src: img.currentSrc, width: img.getBoundingClientRect().width, ratio: window.devicePixelRatio}))""")
+    assert len(shown) == 2 and not any("/media/" in u for u in fetched), fetched
+    for image in shown:
+        assert "/sizes/browser/street-" in image["src"]
+        loaded = int(image["src"].rsplit("-", 1)[1].split(".")[0])
+        assert loaded <= 2 * image["width"] * image["ratio"], (viewport, image, loaded)
+    page.close()

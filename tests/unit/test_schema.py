@@ -43,9 +43,12 @@ def test_bucket_notifications_cover_exactly_the_ingested_and_pending_prefixes():
 
     queue_configs = load_template()["Resources"]["ContentBucket"]["Properties"]["NotificationConfiguration"][
         "QueueConfigurations"]
-    prefixes = {q["Filter"]["S3Key"]["Rules"][0]["Value"] for q in queue_configs}
-    assert prefixes == set(config.INGESTED_PREFIXES + config.PENDING_PREFIXES)
-    assert config.REPORTS_PREFIX not in prefixes
+    to = lambda queue: {q["Filter"]["S3Key"]["Rules"][0]["Value"] for q in queue_configs  # noqa: E731
+                        if q["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}}
+    assert to("IngestQueue") == set(config.INGESTED_PREFIXES + config.PENDING_PREFIXES)
+    assert to("ImagesQueue") == {config.MEDIA_PREFIX}  # the images function's own queue
+    assert config.REPORTS_PREFIX not in to("IngestQueue") | to("ImagesQueue")
+    assert config.SIZES_PREFIX not in to("IngestQueue") | to("ImagesQueue")  # its own writes never loop back
 
 
 def test_all_models_lists_every_item_type():
