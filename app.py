@@ -114,20 +114,16 @@ def static(name):
 @app.route("/media/{a}/{b}", methods=READ)
 @app.route("/media/{a}/{b}/{c}", methods=READ)
 @app.route("/media/{a}/{b}/{c}/{d}", methods=READ)
-@pages.when_aws_fails
-def media(**parts):
-    """Images from the bucket's media/ prefix (CloudFront serves these in production)."""
-    return feeds.media(request(), "/".join(parts.values()))
-
-
 @app.route("/sizes/{a}", methods=READ)
 @app.route("/sizes/{a}/{b}", methods=READ)
 @app.route("/sizes/{a}/{b}/{c}", methods=READ)
 @app.route("/sizes/{a}/{b}/{c}/{d}", methods=READ)
 @pages.when_aws_fails
-def sizes(**parts):
-    """A photo's sizes, made by the images function (CloudFront serves these in production)."""
-    return feeds.media(request(), "/".join(parts.values()), prefix=config.SIZES_PREFIX)
+def media(**parts):
+    """Files from the bucket's media/ prefix, and photos' sizes from sizes/ (made by the images
+    function): CloudFront serves both in production."""
+    prefix = config.SIZES_PREFIX if request().context["resourcePath"].startswith("/sizes/") else config.MEDIA_PREFIX
+    return feeds.media(request(), "/".join(parts.values()), prefix=prefix)
 
 
 @app.route("/{slug}", methods=READ)

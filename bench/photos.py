@@ -54,9 +54,9 @@ def page_bytes() -> dict[str, Any]:
     from tests.images import photo
     from tests.integration.conftest import fetch, start_serve, stop_serve, wait_for
 
-    logs = BENCH / "results"
-    logs.mkdir(exist_ok=True)
-    stack = start_serve(logs)
+    import tempfile
+
+    stack = start_serve(Path(tempfile.mkdtemp(prefix="bench-photos-")))
     try:
         s3 = boto3.client("s3", endpoint_url=stack["endpoint"], region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -51,7 +51,7 @@ SMALL = int(os.environ.get("BENCH_SMALL", "100"))
 LARGE = int(os.environ.get("BENCH_LARGE", "10000"))
 BULK = int(os.environ.get("BENCH_BULK", "1000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "5"))
-SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", "requests,overhead,growth,cold,ingest,weight,import").split(",")
+SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", "requests,overhead,growth,cold,ingest,weight,import,photos").split(",")
             if s]
 IMPORT_POSTS = int(os.environ.get("BENCH_IMPORT_POSTS", "20000"))
 
@@ -677,6 +677,21 @@ def main() -> int:
                   [[scale["posts"], scale["export_mb"], scale["seconds"], scale["posts_per_second"], scale["peak_mb"],
                     scale["comments"], scale["blocks"].get("rendered", 0)]],
                   ["posts", "export MB", "seconds", "posts/s", "peak MB", "comments", "blocks"])
+        if "photos" in SECTIONS:
+            phase("photos: one 4000 x 3000 photo's sizes; an article with five of them in Chromium and Lighthouse")
+            from bench import photos
+
+            shots = photos.measure()
+            results["photos"] = shots
+            page, made = shots["article_with_5_photos"], shots["derive_one_4000x3000"]
+            table("8. Photos (targets: image bytes <= 1/5 of the originals; Lighthouse mobile performance 100; "
+                  "sizes of one photo well inside the images function's 1,024 MB)",
+                  [["phone 360 px", page["phone_360"]["image_bytes"], page["originals_bytes"],
+                    page["phone_360"]["ratio_to_originals"], page["lighthouse_performance"], made["seconds"],
+                    made["peak_mb"]],
+                   ["desktop 1280 px", page["desktop_1280"]["image_bytes"], page["originals_bytes"],
+                    page["desktop_1280"]["ratio_to_originals"], "", "", ""]],
+                  ["viewport", "image bytes", "originals", "ratio", "lighthouse", "sizes s", "sizes peak MB"])
         if "growth" in SECTIONS:
             phase(f"growth: copying articles up to {LARGE}")
             bench.grow_synthetic(LARGE)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import bodies, clock, edge, keys, links, markup, revisions, search, terms
+from chalicelib import bodies, clock, edge, images, keys, links, markup, revisions, search, terms
 from chalicelib.bucket import ContentBucket
 from chalicelib.content_format import Article, ContentError, Problem
 from chalicelib.markup import RenderedBody
@@ -63,7 +63,7 @@ def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
         (keys.listing_pk(name), sk): Listing(
             keys.listing_pk(name), sk, slug=post.slug, title=post.title, date=post.date,
             summary=post.summary, author=post.author, author_name=post.author_name,
-            categories=post.categories, image=post.image, image_set=post.image_set,
+            categories=post.categories, image=post.image, image_set=images.thumbnail_set(post.image_set),
             updated=post.updated or post.date,
             label=tag_names.get(keys.tag_of(name) or ""),
         )

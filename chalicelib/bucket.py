@@ -19,7 +19,6 @@ from botocore.exceptions import ClientError
 
 from chalicelib import config
 from chalicelib.aws import s3_client
-from chalicelib.content_format import printable
 
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 IMAGE_HEAD_BYTES = 65536  # enough of an image for its width and height
@@ -74,6 +73,8 @@ class ContentBucket:
     def write_report(self, key: str, report: dict[str, Any]) -> None:
         """Leave a report an editor can read next to the content: UTF-8 JSON whatever it quotes (a
         character UTF-8 cannot carry becomes U+FFFD, and the report says so)."""
+        from chalicelib.content_format import printable  # not at import: the images function writes reports too
+
         text = json.dumps(report, indent=2, ensure_ascii=False)
         if printable(text) != text:
             report = {**report, "note": "characters that cannot be written as text were replaced with \ufffd"}

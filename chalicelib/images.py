@@ -121,6 +121,7 @@ def derive(key: str, data: bytes) -> Derived:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)  # damaged EXIF: its tags are dropped anyway
         try:
             image = Image.open(io.BytesIO(data))
             found = "HEIF" if image.format in ("HEIF", "HEIC") else image.format
@@ -236,6 +237,19 @@ def picture_set(derivatives: list[list[Any]], width: int, height: int) -> dict[s
     og = next((url for w, url in fallback if w >= OG_WIDTH), fallback[-1][1])
     return {"src": src, "srcset": srcset(fallback), "w": width, "h": height, "og": og,
             "sources": [[mime, srcset(by_mime[mime])] for mime in order if mime in by_mime and mime != fallback_mime]}
+
+
+def thumbnail_set(image: dict[str, Any] | None, largest: int = 640) -> dict[str, Any] | None:
+    """A ``picture_set`` cut to the widths an archive's thumbnail can use (its listing items stay small)."""
+    if not image:
+        return None
+
+    def cut(srcset: str) -> str:
+        kept = [c for c in srcset.split(", ") if int(c.rsplit(" ", 1)[1].rstrip("w")) <= largest]
+        return ", ".join(kept or srcset.split(", ")[:1])
+
+    return {**image, "srcset": cut(image["srcset"]), "sources": [[m, cut(s)] for m, s in image["sources"]],
+            "src": cut(image["srcset"]).split(", ")[-1].split(" ")[0]}
 
 
 def picture_html(image: dict[str, Any], attrs: dict[str, str], sizes: str = BODY_SIZES,

@@ -31,13 +31,13 @@ import dataclasses
 import json
 import logging
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from chalicelib import (articles, clock, config, content_format, edge, images, keys, markup, metrics, pending,
                         preview, renditions, retry, revisions, schedule, terms)
 from chalicelib.bucket import ContentBucket
+from chalicelib.s3_events import s3_records
 from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
 from chalicelib.models import MediaItem, MediaUse
 
@@ -54,16 +54,6 @@ class Outcome:
     slug: str | None = None
     problems: list[str] | None = None
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class S3Record:
-    """One S3 notification record: which object, and its place in the key's history."""
-
-    bucket: str
-    key: str
-    sequencer: str | None = None
-    removed: bool = False  # an ObjectRemoved event: the version before it is gone
 
 
 def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
@@ -105,31 +95,6 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
 def _log_failure(message: dict[str, Any], exc: Exception) -> None:
     log.error(json.dumps({"event": "ingest_failed", "message_id": message.get("messageId"),
                           "error": f"{type(exc).__name__}: {exc}"[:500]}))
-
-
-def s3_records(body: str) -> list[S3Record]:
-    """The S3 records in one SQS message body; keys arrive URL-encoded (``+`` for space)."""
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError:
-        log.warning(json.dumps({"event": "ignored_message", "reason": "not JSON"}))
-        return []
-    if not isinstance(payload, dict) or "Records" not in payload:  # e.g. s3:TestEvent
-        return []
-    records = []
-    for record in payload["Records"]:
-        s3 = record.get("s3", {})
-        bucket = s3.get("bucket", {}).get("name")
-        raw_key = s3.get("object", {}).get("key")
-        if bucket and raw_key is not None:
-            records.append(S3Record(bucket, urllib.parse.unquote_plus(raw_key), s3["object"].get("sequencer"),
-                                    _is_removal(record)))
-    return records
-
-
-def _is_removal(record: dict[str, Any]) -> bool:
-    """An ObjectRemoved event (AWS writes "ObjectRemoved:Delete", moto "s3:ObjectRemoved:...")."""
-    return str(record.get("eventName", "")).removeprefix("s3:").startswith("ObjectRemoved")
 
 
 def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool = False,

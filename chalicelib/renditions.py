@@ -33,6 +33,7 @@ from chalicelib import clock, config, edge, images, keys, retry
 from chalicelib.aws import s3_client, sqs_client
 from chalicelib.bucket import ContentBucket
 from chalicelib.models import MediaItem, MediaUse
+from chalicelib.s3_events import s3_records
 
 log = logging.getLogger("newsroom.images")
 log.setLevel(logging.INFO)
@@ -41,8 +42,6 @@ RERENDER = "newsroom_rerender"  # the ingest queue message that asks for article
 
 def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
     """Apply each message's S3 records; return the messages to redeliver (AWS failed)."""
-    from chalicelib.ingest import s3_records
-
     failures = []
     with edge.one_invalidation():
         for message in messages:
@@ -56,7 +55,7 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
     return {"batchItemFailures": failures}
 
 
-def apply_key(bucket_name: str, key: str, sequencer: str | None = None) -> str:
+def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt: int = 1) -> str:
     """Bring ``key``'s sizes in line with the original in S3 now; returns what happened."""
     started = time.perf_counter()
     if not images.is_derivable(key):
@@ -92,8 +91,21 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None) -> str:
     if before is not None:
         _drop(bucket_name, _keys_of(before) - {d.key for d in made.derivatives})
     bucket.delete_report(key)
+    if _current_etag(bucket_name, key) != etag and attempt < 3:
+        # Replaced (or deleted) while its sizes were made, and another invocation may have recorded the
+        # newer version before this one: make the present one's, so the last word is the bucket's.
+        return apply_key(bucket_name, key, None, attempt + 1)
     _rerender(key)
     return _logged(key, "made", started, sizes=len(made.derivatives))
+
+
+def _current_etag(bucket_name: str, key: str) -> str | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return s3_client().head_object(Bucket=bucket_name, Key=key).get("ETag", "").strip('"') or None
+    except ClientError:
+        return None
 
 
 def _item(key: str) -> MediaItem | None:

@@ -153,6 +153,9 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     from devstack import moto_gaps
 
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
+    # Ctrl-C stops it even when it was started from a script in the background, where the shell
+    # leaves SIGINT ignored and Python then never raises KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     moto_gaps.install()
     env = local_environment(moto_port, stage)
     config.use(local_config(moto_port, stage))  # the relay's ingest works on the stand-in

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from chalicelib import config, keys
+from chalicelib import config, images, keys
 from chalicelib.content_format import ContentError, Problem, check_file, kind_of_key
 
 @dataclass(frozen=True)
@@ -100,6 +100,9 @@ def wait_live(uploaded: dict[str, str], timeout: float = 60.0, interval: float =
         for batch in (pending[i:i + 100] for i in range(0, len(pending), 100)):
             for source in Source.batch_get([keys.source(key) for key in batch]):
                 wanted = waiting.get(source.sk)
+                if source.refused_etag == wanted and source.problems and all(
+                        images.WAITING in problem for problem in source.problems):
+                    continue  # its photos' sizes are being made: it is published by itself when they are
                 if source.refused_etag == wanted and source.problems:
                     status = Status(source.sk, "refused", "; ".join(source.problems))
                 elif source.etag == wanted and source.settled:

@@ -85,8 +85,9 @@ def test_alarms_watch_dead_letters_both_functions_and_ingest_faults(packaged):
     resources = template(packaged, "prod")["Resources"]
     alarms = {json.dumps(r["Properties"]["Dimensions"][0]["Value"]): r["Properties"]["MetricName"]
               for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert alarms == {'{"Ref": "APIHandler"}': "Errors", '{"Ref": "Ingest"}': "Errors",
+    assert alarms == {'{"Ref": "APIHandler"}': "Errors", '{"Ref": "Ingest"}': "Errors", '{"Ref": "Images"}': "Errors",
                       '{"Fn::GetAtt": ["IngestDeadLetterQueue", "QueueName"]}': "ApproximateNumberOfMessagesVisible",
+                      '{"Fn::GetAtt": ["ImagesDeadLetterQueue", "QueueName"]}': "ApproximateNumberOfMessagesVisible",
                       '{"Ref": "Stage"}': "IngestFaults"}
     faults = resources["IngestFaultsAlarm"]["Properties"]
     # The metric ingest writes (chalicelib/ingest.py, embedded metric format), by stage.

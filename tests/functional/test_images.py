@@ -234,3 +234,53 @@ def test_the_media_library_lists_sizes_and_users_and_refuses_to_delete_what_is_s
     (tmp_path / "settings" / "site.yaml").write_text("site_name: Strict\nrequire_alt: true\n")
     strict = CliRunner().invoke(newsroom, ["check", str(story)])
     assert strict.exit_code == 1 and "has no alt text (the site's settings say require_alt)" in strict.output
+
+
+def test_a_photo_replaced_while_its_sizes_are_made_ends_with_the_new_ones(site, monkeypatch):
+    from chalicelib import renditions
+
+    site.put("media/race.jpg", photo(700, 500, orientation=None))
+    site.receive(site.stack.images_queue_url)  # the first notification is late; the second version wins
+    real = images.derive
+    replaced = []
+
+    def derive_while_replaced(key, data):  # type: ignore[no-untyped-def]
+        if not replaced:
+            replaced.append(True)
+            site.put("media/race.jpg", photo(500, 400, orientation=None))
+        return real(key, data)
+
+    monkeypatch.setattr(images, "derive", derive_while_replaced)
+    assert renditions.apply_key(site.stack.bucket, "media/race.jpg") == "made"
+    from chalicelib.models import MediaItem
+
+    item = MediaItem.get("media", "media/race.jpg")
+    assert (int(item.width), int(item.height)) == (500, 400)
+    assert {k for k in derivative_objects(site)} == {d[0] for d in item.derivatives}
+
+
+def test_publish_waits_while_the_photos_sizes_are_made_and_then_says_live(site, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from newsroom import publisher
+    from newsroom.cli import main as newsroom
+
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "square.jpg").write_bytes(photo(900, 600, orientation=None))
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "square.md").write_text(article(title="The square") + body_with("/media/square.jpg"))
+    rounds = []
+
+    def meanwhile(seconds: float) -> None:  # ingest runs first, before the images function has made the sizes
+        rounds.append(seconds)
+        if len(rounds) == 1:
+            site.invoke(site.receive())
+            assert images.WAITING in site.report("articles/square.md")
+        else:
+            site.ingest()
+
+    monkeypatch.setattr(publisher.time, "sleep", meanwhile)
+    result = CliRunner().invoke(newsroom, ["publish", str(tmp_path / "media"), str(tmp_path / "articles"),
+                                           "--root", str(tmp_path), "--timeout", "30"])
+    assert "    live  articles/square.md  /square/" in result.output, result.output
+    assert result.exit_code == 0 and len(rounds) >= 2

@@ -51,3 +51,28 @@ def test_serving_pages_imports_no_markdown_or_sanitizer():
     assert result["has_body"]
     assert result["before"] == []
     assert result["after"] == []
+
+
+def test_the_images_function_loads_pillow_but_none_of_ingests_libraries():
+    script = textwrap.dedent("""
+        import json, sys
+        import app
+        from chalicelib import renditions
+        loaded_by_app = [m for m in ("PIL", "pillow_heif") if m in sys.modules]
+        renditions.images.derive("media/x.png", open(sys.argv[1], "rb").read())
+        print(json.dumps({"app": loaded_by_app, "after": sorted(m for m in sys.modules if m.split(".")[0] in
+              ("markdown_it", "nh3", "smartypants", "frontmatter", "slugify", "PIL", "pillow_heif")
+              or m in ("chalicelib.ingest", "chalicelib.markup", "chalicelib.articles"))}))
+    """)
+    from tests.images import png
+
+    image = PROJECT_DIR / "test-artifacts" / "tiny.png"
+    image.parent.mkdir(exist_ok=True)
+    image.write_bytes(png(40, 30))
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": str(PROJECT_DIR)}
+    run = subprocess.run([sys.executable, "-c", script, str(image)], cwd=PROJECT_DIR, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["app"] == []  # importing the app (every function does) loads no Pillow
+    assert {m.split(".")[0] for m in result["after"]} == {"PIL", "pillow_heif"}, result["after"]

@@ -1,0 +1,87 @@
+"""A photo's sizes (chalicelib/images.py): which are made, what they are called, and that any file,
+however damaged, either becomes sizes or an ImageProblem, never a crash."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from chalicelib import images
+from tests.images import photo, png
+
+SMALL_JPEG = photo(400, 300, orientation=None)
+ORIGINALS = (photo(96, 72, orientation=6), png(64, 48), photo(120, 90, fmt="PNG", orientation=None))  # made once
+
+
+def test_widths_are_never_wider_than_the_original():
+    assert images.widths_for(4000) == (320, 640, 960, 1280, 1920)
+    assert images.widths_for(1000) == (320, 640, 960)
+    assert images.widths_for(200) == (200,)  # a small image keeps its own width, in the better formats too
+
+
+def test_names_carry_the_content_hash_and_the_width():
+    made = images.derive("media/2024/My Photo.jpg", SMALL_JPEG)
+    assert {d.key.rsplit("-", 1)[1] for d in made.derivatives} >= {"320.webp", "320.jpg"}
+    assert all(d.key.startswith(f"sizes/2024/My Photo-{made.digest}-") for d in made.derivatives)
+    assert images.derive("media/2024/My Photo.jpg", SMALL_JPEG).digest == made.digest  # same bytes, same names
+    assert images.derive("media/2024/My Photo.jpg", photo(400, 300, orientation=None, gps=False)).digest != made.digest
+
+
+def test_an_animated_gif_stays_animated():
+    frames = [Image.new("RGB", (400, 200), color) for color in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    made = images.derive("media/spin.gif", out.getvalue())
+    for derivative in made.derivatives:
+        if derivative.mime in ("image/gif", "image/webp"):
+            assert Image.open(io.BytesIO(derivative.data)).n_frames == 3, derivative.key
+
+
+def test_a_page_gets_the_fallback_src_srcset_per_format_and_a_share_image():
+    made = images.derive("media/p.jpg", photo(2000, 1000, orientation=None))
+    shown = images.picture_set([[d.key, d.width, d.height, d.mime, 0] for d in made.derivatives], 2000, 1000)
+    assert shown["src"].endswith("-960.jpg") and shown["og"].endswith("-1280.jpg")
+    assert shown["srcset"].count("w, ") == 4 and "image/webp" in dict(shown["sources"])
+    thumb = images.thumbnail_set(shown)
+    assert thumb["srcset"].endswith("-640.jpg 640w") and "-960." not in str(thumb)
+    html = images.picture_html(shown, {"alt": "A street", "class": "alignleft"})
+    assert html.startswith("<picture><source type=") and 'alt="A street"' in html and 'loading="lazy"' in html
+    assert 'width="2000" height="1000"' in html
+    assert 'fetchpriority="high"' in images.picture_html(shown, {}, priority=True)
+
+
+@pytest.mark.parametrize("name", ["x.jpg", "x.png", "x.heic", "x.gif", "x.webp"])
+def test_an_empty_file_is_a_problem(name):
+    with pytest.raises(images.ImageProblem):
+        images.derive(f"media/{name}", b"")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_damaged_image_becomes_sizes_or_a_problem_never_a_crash(data):
+    original = data.draw(st.sampled_from(ORIGINALS))
+    kind = data.draw(st.sampled_from(["cut", "flip", "splice", "junk"]))
+    if kind == "cut":
+        damaged = original[:data.draw(st.integers(0, len(original)))]
+    elif kind == "flip":
+        at = data.draw(st.lists(st.integers(0, len(original) - 1), min_size=1, max_size=20))
+        damaged = bytearray(original)
+        for i in at:
+            damaged[i] ^= data.draw(st.integers(1, 255))
+        damaged = bytes(damaged)
+    elif kind == "splice":
+        at = data.draw(st.integers(0, len(original)))
+        damaged = original[:at] + data.draw(st.binary(max_size=200)) + original[at:]
+    else:
+        damaged = data.draw(st.binary(max_size=500))
+    name = "media/x.png" if original.startswith(b"\x89PNG") else "media/x.jpg"
+    try:
+        made = images.derive(name, damaged)
+    except images.ImageProblem as problem:
+        assert str(problem)
+    else:
+        assert made.derivatives and all(d.data for d in made.derivatives)
