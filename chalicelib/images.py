@@ -35,11 +35,12 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 # The formats a file's extension promises, as Pillow names them.
 EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF", ".webp": "WEBP",
-              ".heic": "HEIF", ".heif": "HEIF", ".avif": "AVIF"}
+              ".heic": "HEIF", ".heif": "HEIF", ".avif": "AVIF", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp", "AVIF": "image/avif"}
 SUFFIX = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "AVIF": "avif"}
 # What every browser shows, for each original format (browsers do not show HEIC; AVIF not everywhere).
-FALLBACK = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "JPEG", "HEIF": "JPEG", "AVIF": "JPEG"}
+FALLBACK = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "JPEG", "HEIF": "JPEG", "AVIF": "JPEG",
+            "TIFF": "JPEG", "BMP": "PNG"}
 QUALITY = {"JPEG": 80, "WEBP": 75, "AVIF": 50}  # AVIF 50 looks like JPEG 80 at a third of the bytes
 
 
@@ -102,8 +103,10 @@ def formats_for(original_format: str) -> tuple[str, ...]:
 
 
 def widths_for(width: int) -> tuple[int, ...]:
-    """WIDTHS no wider than the original; a narrower original gets one derivative, its own width."""
-    return tuple(w for w in WIDTHS if w <= width) or (width,)
+    """WIDTHS no wider than the original, and the original's own width where it falls between two
+    of them (a 500 px chart is shown at 500 px, not blown up from 320)."""
+    kept = tuple(w for w in WIDTHS if w <= width)
+    return kept + (width,) if width < WIDTHS[-1] and width not in kept else kept
 
 
 def derive(key: str, data: bytes) -> Derived:

@@ -114,7 +114,7 @@ def test_heic_png_and_gif_get_the_same_sizes(site, name, fmt, fallback):
     publish_photo_article(site, key=f"media/{name}", data=photo(1000, 700, fmt=fmt, orientation=None))
     made = derivative_objects(site)
     assert {k.rsplit(".", 1)[1] for k in made} >= {"webp", fallback}
-    assert {int(re.search(r"-(\d+)\.\w+$", k).group(1)) for k in made} == {320, 640, 960}  # 1000 wide
+    assert {int(re.search(r"-(\d+)\.\w+$", k).group(1)) for k in made} == {320, 640, 960, 1000}  # 1000 wide
     for data in made.values():
         assert b"PhoneMaker" not in data and not Image.open(io.BytesIO(data)).getexif()
     assert site.get("/protest/").status_code == 200
@@ -209,7 +209,7 @@ def test_the_media_library_lists_sizes_and_users_and_refuses_to_delete_what_is_s
     listed = CliRunner().invoke(newsroom, ["media", "list"])
     assert listed.exit_code == 0, listed.output
     assert "media/2024/protest.jpg" in listed.output and "1000x700 JPEG" in listed.output
-    assert "(320, 640, 960 px; " in listed.output and "/protest/ (articles/protest.md)" in listed.output
+    assert "(320, 640, 960, 1000 px; " in listed.output and "/protest/ (articles/protest.md)" in listed.output
     assert "media/spare.png" in listed.output and "media/guide.pdf" in listed.output and "served as it is" in listed.output
     assert "3 file(s), 2 unused." in listed.output
     unused = CliRunner().invoke(newsroom, ["media", "list", "--unused"])

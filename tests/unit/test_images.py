@@ -19,7 +19,8 @@ ORIGINALS = (photo(96, 72, orientation=6), png(64, 48), photo(120, 90, fmt="PNG"
 
 def test_widths_are_never_wider_than_the_original():
     assert images.widths_for(4000) == (320, 640, 960, 1280, 1920)
-    assert images.widths_for(1000) == (320, 640, 960)
+    assert images.widths_for(1000) == (320, 640, 960, 1000)  # and its own width, where it falls between
+    assert images.widths_for(1920) == (320, 640, 960, 1280, 1920)
     assert images.widths_for(200) == (200,)  # a small image keeps its own width, in the better formats too
 
 
@@ -45,7 +46,7 @@ def test_a_page_gets_the_fallback_src_srcset_per_format_and_a_share_image():
     made = images.derive("media/p.jpg", photo(2000, 1000, orientation=None))
     shown = images.picture_set([[d.key, d.width, d.height, d.mime, 0] for d in made.derivatives], 2000, 1000)
     assert shown["src"].endswith("-960.jpg") and shown["og"].endswith("-1280.jpg")
-    assert shown["srcset"].count("w, ") == 4 and "image/webp" in dict(shown["sources"])
+    assert shown["srcset"].count("w, ") == 4 and "image/webp" in dict(shown["sources"])  # 320...1920: no wider
     thumb = images.thumbnail_set(shown)
     assert thumb["srcset"].endswith("-640.jpg 640w") and "-960." not in str(thumb)
     html = images.picture_html(shown, {"alt": "A street", "class": "alignleft"})
@@ -85,3 +86,35 @@ def test_any_damaged_image_becomes_sizes_or_a_problem_never_a_crash(data):
         assert str(problem)
     else:
         assert made.derivatives and all(d.data for d in made.derivatives)
+
+
+MODES = ["RGB", "RGBA", "L", "LA", "P", "PA", "1", "I;16", "I", "F", "CMYK", "YCbCr", "LAB"]
+FORMATS = {"PNG": "png", "JPEG": "jpg", "TIFF": "tif", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
+
+
+def _saved(mode: str, fmt: str) -> bytes | None:
+    image = Image.new(mode, (400, 300))
+    if mode == "P":
+        image.info["transparency"] = 0
+    out = io.BytesIO()
+    try:
+        image.save(out, fmt)
+    except (OSError, ValueError, KeyError):
+        return None  # Pillow cannot write this mode in this format: nobody uploads one
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_colour_mode_a_photo_can_be_saved_in_gets_its_sizes(mode):
+    made = 0
+    for fmt, extension in FORMATS.items():
+        data = _saved(mode, fmt)
+        if data is None:
+            continue
+        derived = images.derive(f"media/x.{extension}", data)
+        assert {d.width for d in derived.derivatives} == {320, 400}, (mode, fmt)
+        for derivative in derived.derivatives:
+            shown = Image.open(io.BytesIO(derivative.data)).size
+            assert shown == (derivative.width, derivative.width * 3 // 4), (mode, fmt, derivative.key)
+        made += 1
+    assert made
