@@ -85,6 +85,7 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=source_key or article.key, source_etag=etag,
         comment_count=comment_count, comments_open=article.comments, sticky=article.sticky or None,
+        warned=bool(body.warnings) or None,
     )
 
 
@@ -117,6 +118,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     previous = owner if previous_slug == article.slug else (get_post(previous_slug) if previous_slug else None)
     if previous is not None and (previous.source_key != article.key or previous.kind == "redirect"):
         previous = None
+    result.had_warnings = bool(previous is not None and previous.warned)  # its report must go, if this has none
 
     packed = bodies.pack(body.html, article.slug)
     if packed.ref:

@@ -163,8 +163,8 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
     if result.warnings and not result.unchanged:
         bucket.write_report(key, {"file": key, "status": "published, with warnings", "problems": [],
                                   "warnings": result.warnings, "at": clock.now_iso()})
-    elif not result.unchanged and (force or _may_have_report(source) or isinstance(parsed, Article)):
-        bucket.delete_report(key)  # an article's may hold the warnings of its previous version
+    elif not result.unchanged and (force or _may_have_report(source) or result.had_warnings):
+        bucket.delete_report(key)
     if isinstance(parsed, Article) and (not result.unchanged or force):
         _record_preview(bucket, parsed, etag)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)

@@ -119,6 +119,7 @@ class Post(_TableItem):
     image_size = ListAttribute(of=NumberAttribute, null=True)  # [width, height] of a /media/ image
     image_set = JSONAttribute(null=True)  # the featured image's sizes (chalicelib/images.py: picture_set)
     media = ListAttribute(of=UnicodeAttribute, null=True)  # the media/ keys of the images it shows
+    warned = BooleanAttribute(null=True)  # published with warnings (no alt text...): its file has a report
     search_keys = JSONAttribute(null=True)  # [[term, sk], ...] of its SearchTerm items
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)

@@ -37,6 +37,7 @@ class PublishResult:
     freed_slug: str | None = None  # a slug this change released; waiting claims can take it
     unchanged: bool = False
     warnings: list[str] = field(default_factory=list)  # published, but the editor should know (no alt text...)
+    had_warnings: bool = False  # the version it replaced was published with warnings (a report to clear)
 
 
 def get_source(key: str) -> Source | None:

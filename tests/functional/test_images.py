@@ -185,6 +185,12 @@ def test_an_image_without_alt_text_is_a_warning_or_with_require_alt_an_error(sit
     warned = json.loads(site.report("articles/no-alt.md"))
     assert warned["status"] == "published, with warnings"
     assert warned["warnings"] == ["image /media/a.jpg has no alt text: describe it for readers who cannot see it"]
+    site.put("articles/no-alt.md", article(title="No alt, fixed") + body_with("/media/a.jpg", alt="A street"))
+    site.ingest()
+    assert site.report("articles/no-alt.md") is None  # the warning went with the version it was about
+    site.put("articles/no-alt.md", article(title="No alt") + body_with("/media/a.jpg", alt=""))
+    site.ingest()
+    assert json.loads(site.report("articles/no-alt.md"))["status"] == "published, with warnings"
     site.put("settings/site.yaml", "site_name: Strict\nrequire_alt: true\n")
     site.ingest()
     site.put("articles/no-alt.md", article(title="No alt again") + body_with("/media/a.jpg", alt=""))
