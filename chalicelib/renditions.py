@@ -64,6 +64,9 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     before = _item(key)
     if before is not None and sequencer and before.sequencer and sequencer < before.sequencer:
         return _logged(key, "stale", started)
+    present = _current_etag(bucket_name, key)
+    if before is not None and present is not None and before.etag == present and before.status == "ready":
+        return _logged(key, "unchanged", started)  # known without downloading the photo (resync asks often)
     data, etag = bucket.read(key, images.MAX_ORIGINAL_BYTES)
     if data is None:
         if before is not None:

@@ -1,6 +1,8 @@
 """Bring DynamoDB to exactly the bucket's state: the repair for anything missed.
 
-Walks every key under the content prefixes and applies it with
+Makes the sizes of every photo under media/ that lacks them (``renditions.apply_key``: the photo's
+ETag decides, nothing is downloaded for a photo already sized) and drops those of photos no longer
+there; then walks every key under the content prefixes and applies it with
 ``ingest.apply_key`` (adds what is missing, repairs what differs, reports
 what is invalid), then applies every key the site knows (its Source items)
 that the walk did not see, which unpublishes what has no file. Each key is
@@ -18,9 +20,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Iterator
 
-from chalicelib import config, edge, ingest, keys, revisions
+from chalicelib import config, edge, images, ingest, keys, renditions, revisions
 from chalicelib.aws import s3_client
-from chalicelib.models import Source
+from chalicelib.models import MediaItem, Source
 
 # Files applied per site-snapshot rebuild: bounds the work a crash makes resync redo.
 RESYNC_BATCH = 50
@@ -33,6 +35,12 @@ def bucket_keys(bucket: str) -> Iterator[str]:
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 yield obj["Key"]
+
+
+def photo_keys(bucket: str) -> Iterator[str]:
+    """Every photo under media/ (the files that get sizes)."""
+    for page in s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=config.MEDIA_PREFIX):
+        yield from (obj["Key"] for obj in page.get("Contents", []) if images.is_derivable(obj["Key"]))
 
 
 def known_keys() -> Iterator[str]:
@@ -50,10 +58,20 @@ def resync(bucket: str | None = None, force: bool = True,
     """
     bucket = bucket or config.current().bucket
     counts: Counter = Counter()
-    keys = sorted(bucket_keys(bucket), key=config.apply_rank)
-    seen = set(keys)
+    # Photos first, so the articles applied next find their sizes: any the images function missed are
+    # made here, and the sizes of photos no longer in the bucket go.
+    photos = list(photo_keys(bucket))
+    recorded = [item.sk for item in MediaItem.query(keys.MEDIA_PK, attributes_to_get=["pk", "sk"])]
+    with edge.one_invalidation():
+        for key in photos + [k for k in recorded if k not in set(photos)]:
+            outcome = renditions.apply_key(bucket, key)
+            counts[f"sizes {outcome}"] += 1
+            if progress:
+                progress(key, f"sizes {outcome}")
+    content = sorted(bucket_keys(bucket), key=config.apply_rank)
+    seen = set(content)
     gone = [k for k in known_keys() if k not in seen]  # the site has them, the bucket no longer does
-    work = [(key, force) for key in keys] + [(key, False) for key in gone]
+    work = [(key, force) for key in content] + [(key, False) for key in gone]
     for start in range(0, len(work), RESYNC_BATCH):
         with edge.one_invalidation(), revisions.one_snapshot_rebuild():
             for key, forced in work[start:start + RESYNC_BATCH]:

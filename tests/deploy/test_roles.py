@@ -46,7 +46,7 @@ def policy(role: str) -> IAMPolicy:
 
 def allowed(role: str, action: str, resource: str, **conditions: str) -> bool:
     if resource.startswith(("articles/", "pages/", "media/", "drafts/", "submissions/", "settings/", "authors/",
-                            "categories/", "previews/", "reports/")):
+                            "categories/", "previews/", "reports/", "sizes/")):
         resource = f"arn:aws:s3:::{BUCKET}/{resource}"
     elif resource == "bucket":
         resource = f"arn:aws:s3:::{BUCKET}"
@@ -107,3 +107,18 @@ def test_admins_pass_only_the_due_time_role_and_invalidate_only_this_account():
     assert allowed("Admin", "cloudfront:CreateInvalidation", "arn:aws:cloudfront::111122223333:distribution/E1")
     assert not allowed("Admin", "cloudfront:CreateInvalidation", "arn:aws:cloudfront::999999999999:distribution/E1")
     assert not allowed("Admin", "s3:DeleteBucket", "bucket")
+
+
+@pytest.mark.parametrize("role", ["Editor", "Admin"])
+def test_editors_and_admins_find_and_message_the_ingest_queue(role):
+    # `newsroom comments approve` asks ingest for the invalidation; an admin's resync, for photos' sizes,
+    # asks it to render articles again: both look the queue up by name first.
+    for action in ("sqs:GetQueueUrl", "sqs:SendMessage"):
+        assert allowed(role, action, ARNS["IngestQueue.Arn"]), (role, action)
+    assert not allowed(role, "sqs:ReceiveMessage", ARNS["IngestQueue.Arn"])
+
+
+def test_admins_resync_writes_photos_sizes():
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert allowed("Admin", action, "sizes/2024/photo-0123456789ab-640.webp")
+    assert not allowed("Editor", "s3:PutObject", "sizes/2024/photo-0123456789ab-640.webp")

@@ -290,3 +290,24 @@ def test_publish_waits_while_the_photos_sizes_are_made_and_then_says_live(site, 
                                            "--root", str(tmp_path), "--timeout", "30"])
     assert "    live  articles/square.md  /square/" in result.output, result.output
     assert result.exit_code == 0 and len(rounds) >= 2
+
+
+def test_resync_makes_the_sizes_the_images_function_missed_and_drops_those_of_deleted_photos(site):
+    from chalicelib import resync
+    from chalicelib.models import MediaItem
+
+    publish_photo_article(site, data=photo(700, 500, orientation=None))
+    site.put("media/gone.png", png(400, 300))
+    site.ingest()
+    MediaItem.get("media", "media/2024/protest.jpg").delete()  # as if the images function never ran
+    for key in [k for k in derivative_objects(site) if k.startswith("sizes/2024/")]:
+        site.s3.delete_object(Bucket=site.stack.bucket, Key=key)
+    site.s3.delete_object(Bucket=site.stack.bucket, Key="media/gone.png")
+    site.receive(site.stack.images_queue_url)  # its notification was lost
+    counts = resync.resync(site.stack.bucket)
+    assert counts["sizes made"] == 1 and counts["sizes removed"] == 1
+    page = site.get("/protest/").body.decode()
+    made = derivative_objects(site)
+    assert srcset_urls(page) and all(u.lstrip("/") in made for u in srcset_urls(page))
+    assert not any(k.startswith("sizes/gone-") for k in made)
+    assert resync.resync(site.stack.bucket, force=False)["sizes unchanged"] == 1
