@@ -43,13 +43,17 @@ class ContentBucket:
 
     def exists(self, key: str) -> bool:
         """Whether a file is at ``key`` now (1 HeadObject)."""
+        return self.etag(key) is not None
+
+    def etag(self, key: str) -> str | None:
+        """The ETag of the file at ``key`` now, or None if there is none (1 HeadObject, nothing downloaded)."""
         try:
-            s3_client().head_object(Bucket=self.name, Key=key)
+            response = s3_client().head_object(Bucket=self.name, Key=key)
         except ClientError as exc:
             if _code(exc) in MISSING:
-                return False
+                return None
             raise
-        return True
+        return response.get("ETag", "").strip('"') or None
 
     def store_body(self, key: str, html: bytes) -> None:
         """Keep an article body too large for its DynamoDB item (bodies.py)."""

@@ -223,8 +223,8 @@ OG_WIDTH = 1280  # what Facebook, X and Google ask of a share image (1200 px or 
 
 def picture_set(derivatives: list[list[Any]], width: int, height: int) -> dict[str, Any]:
     """What a page needs to show an image (stored on its Post and Listing items): the fallback
-    ``src`` and ``srcset``, one ``sources`` srcset per better format, the shown size and the share
-    image (``og``). ``derivatives`` as in ``MediaItem.derivatives``."""
+    ``src`` and ``srcset``, one ``sources`` srcset per better format, the shown size, the share
+    image (``og``) and the largest clean copy (what a link to the original gets). ``derivatives`` as in ``MediaItem.derivatives``."""
     by_mime: dict[str, list[tuple[int, str]]] = {}
     for key, w, _h, mime, *_ in derivatives:
         by_mime.setdefault(mime, []).append((int(w), "/" + key))
@@ -238,7 +238,7 @@ def picture_set(derivatives: list[list[Any]], width: int, height: int) -> dict[s
 
     src = next((url for w, url in fallback if w >= 960), fallback[-1][1])
     og = next((url for w, url in fallback if w >= OG_WIDTH), fallback[-1][1])
-    return {"src": src, "srcset": srcset(fallback), "w": width, "h": height, "og": og,
+    return {"src": src, "srcset": srcset(fallback), "w": width, "h": height, "og": og, "largest": fallback[-1][1],
             "sources": [[mime, srcset(by_mime[mime])] for mime in order if mime in by_mime and mime != fallback_mime]}
 
 

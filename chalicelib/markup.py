@@ -204,12 +204,13 @@ _ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
 
 def media_images(clean_html: str) -> list[str]:
     """The ``/media/...`` image sources in sanitized HTML, in order, once each."""
-    found: list[str] = []
-    for attrs in _IMG.findall(clean_html):
-        src = dict(_ATTR.findall(attrs)).get("src", "")
-        if src.startswith("/media/") and src not in found:
-            found.append(src)
-    return found
+    return list(dict.fromkeys(src for attrs in _image_attributes(clean_html)
+                              if (src := attrs.get("src", "")).startswith("/media/")))
+
+
+def _image_attributes(clean_html: str) -> list[dict[str, str]]:
+    """The attributes of each ``<img>`` in sanitized HTML (values as written, escaped)."""
+    return [dict(_ATTR.findall(attrs)) for attrs in _IMG.findall(clean_html)]
 
 
 def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]],
@@ -235,8 +236,7 @@ def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]],
         return "<img " + " ".join(f'{name}="{value}"' for name, value in attrs.items()) + ">"
 
     def relink(match: re.Match[str]) -> str:  # a link to a photo's original gets its largest clean copy
-        largest = sets[match.group(2)]["srcset"].rsplit(", ", 1)[-1].split(" ")[0]
-        return match.group(1) + html.escape(largest) + match.group(3)
+        return match.group(1) + html.escape(sets[match.group(2)]["largest"]) + match.group(3)
 
     finished = _IMG.sub(rebuild, clean_html)
     if sets:
@@ -254,9 +254,5 @@ def media_links(clean_html: str) -> list[str]:
 
 def images_without_alt(clean_html: str) -> list[str]:
     """The sources of the images in sanitized HTML that have no alt text (or only spaces)."""
-    found = []
-    for attrs_text in _IMG.findall(clean_html):
-        attrs = dict(_ATTR.findall(attrs_text))
-        if not attrs.get("alt", "").strip():
-            found.append(html.unescape(attrs.get("src", "")))
-    return found
+    return [html.unescape(attrs.get("src", "")) for attrs in _image_attributes(clean_html)
+            if not attrs.get("alt", "").strip()]

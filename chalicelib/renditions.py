@@ -61,10 +61,10 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     if not images.is_derivable(key):
         return _logged(key, "ignored", started)
     bucket = ContentBucket(bucket_name)
-    before = _item(key)
+    before = MediaItem.get_or_none(*keys.media(key), consistent_read=True)
     if before is not None and sequencer and before.sequencer and sequencer < before.sequencer:
         return _logged(key, "stale", started)
-    present = _current_etag(bucket_name, key)
+    present = bucket.etag(key)
     if before is not None and present is not None and before.etag == present and before.status == "ready":
         return _logged(key, "unchanged", started)  # known without downloading the photo (resync asks often)
     data, etag = bucket.read(key, images.MAX_ORIGINAL_BYTES)
@@ -75,12 +75,10 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
         bucket.delete_report(key)
         _rerender(key)
         return _logged(key, "removed", started)
-    if before is not None and before.etag == etag and before.status == "ready":
-        return _logged(key, "unchanged", started)
     try:
         made = images.derive(key, data)
     except images.ImageProblem as problem:
-        _record_invalid(bucket, key, str(problem), etag, sequencer, len(data))
+        _record_invalid(bucket, key, before, str(problem), etag, sequencer, len(data))
         _rerender(key)
         return _logged(key, "invalid", started, problem=str(problem))
     for derivative in made.derivatives:
@@ -94,28 +92,12 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     if before is not None:
         _drop(bucket_name, _keys_of(before) - {d.key for d in made.derivatives})
     bucket.delete_report(key)
-    if _current_etag(bucket_name, key) != etag and attempt < 3:
+    if bucket.etag(key) != etag and attempt < 3:
         # Replaced (or deleted) while its sizes were made, and another invocation may have recorded the
         # newer version before this one: make the present one's, so the last word is the bucket's.
         return apply_key(bucket_name, key, None, attempt + 1)
     _rerender(key)
     return _logged(key, "made", started, sizes=len(made.derivatives))
-
-
-def _current_etag(bucket_name: str, key: str) -> str | None:
-    from botocore.exceptions import ClientError
-
-    try:
-        return s3_client().head_object(Bucket=bucket_name, Key=key).get("ETag", "").strip('"') or None
-    except ClientError:
-        return None
-
-
-def _item(key: str) -> MediaItem | None:
-    try:
-        return MediaItem.get(*keys.media(key), consistent_read=True)
-    except MediaItem.DoesNotExist:
-        return None
 
 
 def _keys_of(item: MediaItem) -> set[str]:
@@ -131,9 +113,8 @@ def _drop(bucket_name: str, derivative_keys: set[str]) -> None:
     edge.changed("/" + k for k in ordered)
 
 
-def _record_invalid(bucket: ContentBucket, key: str, problem: str, etag: str | None, sequencer: str | None,
-                    size: int) -> None:
-    before = _item(key)
+def _record_invalid(bucket: ContentBucket, key: str, before: MediaItem | None, problem: str, etag: str | None,
+                    sequencer: str | None, size: int) -> None:
     if before is not None:
         _drop(bucket.name, _keys_of(before))
     MediaItem(*keys.media(key), status="invalid", etag=etag, sequencer=sequencer, bytes=size,

@@ -61,9 +61,10 @@ def resync(bucket: str | None = None, force: bool = True,
     # Photos first, so the articles applied next find their sizes: any the images function missed are
     # made here, and the sizes of photos no longer in the bucket go.
     photos = list(photo_keys(bucket))
+    in_bucket = set(photos)
     recorded = [item.sk for item in MediaItem.query(keys.MEDIA_PK, attributes_to_get=["pk", "sk"])]
     with edge.one_invalidation():
-        for key in photos + [k for k in recorded if k not in set(photos)]:
+        for key in photos + [k for k in recorded if k not in in_bucket]:
             outcome = renditions.apply_key(bucket, key)
             counts[f"sizes {outcome}"] += 1
             if progress:
