@@ -29,11 +29,13 @@ def _related_lists(post: Post) -> list[str]:
 
 
 def related_candidates(post: Post) -> list[dict[str, str]]:
-    """The newest articles published before ``post`` in its category or tags.
+    """The newest articles published before ``post`` in its category or tags, never itself.
 
     "Before" keeps an article's related posts stable as the site grows (as on
     the seed site): a new article only changes the few that follow it, which
-    ``refresh_successors`` updates. A bounded Query per archive.
+    ``refresh_successors`` updates. A bounded Query per archive. While an
+    article moves to a later date its old entry is still listed: skipped, or
+    it would show (and record a link to) itself.
     """
     if post.draft or post.kind != "article" or not post.date:
         return []
@@ -41,8 +43,9 @@ def related_candidates(post: Post) -> list[dict[str, str]]:
     seen: dict[str, dict[str, str]] = {}
     for name in _related_lists(post):
         for item in Listing.query(keys.listing_pk(name), Listing.sk < own_key, scan_index_forward=False,
-                                  limit=RELATED_CANDIDATES):
-            seen.setdefault(item.slug, {"slug": item.slug, "title": item.title, "date": item.date})
+                                  limit=RELATED_CANDIDATES + 1):  # + 1: its own entry, while it moves
+            if item.slug != post.slug:
+                seen.setdefault(item.slug, {"slug": item.slug, "title": item.title, "date": item.date})
     return sorted(seen.values(), key=lambda r: r["date"], reverse=True)[:RELATED_CANDIDATES]
 
 
@@ -54,7 +57,7 @@ def refresh_successors(post: Post) -> None:
     done = set()
     for name in _related_lists(post):
         for item in Listing.query(keys.listing_pk(name), Listing.sk > own_key, limit=SUCCESSORS_REFRESHED):
-            if item.slug not in done:
+            if item.slug not in done and item.slug != post.slug:
                 done.add(item.slug)
                 _refresh_links(item.slug)
 
@@ -123,6 +126,6 @@ def _refresh_links(slug: str, ref: Ref | None = None) -> bool:
         Ref(keys.refs_pk(target), post.slug).save()
     for target in before - after:
         Ref(keys.refs_pk(target), post.slug).delete()
-    if ref is not None and keys.ref_target(ref.pk) not in after:
+    if ref is not None and keys.ref_target(ref.pk) not in after | before:  # (if in before, deleted just now)
         ref.delete()
     return changed
