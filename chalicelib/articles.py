@@ -119,6 +119,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     if previous is not None and (previous.source_key != article.key or previous.kind == "redirect"):
         previous = None
     result.had_warnings = bool(previous is not None and previous.warned)  # its report must go, if this has none
+    result.had_preview = force or _may_have_preview(source, previous)
 
     packed = bodies.pack(body.html, article.slug)
     if packed.ref:
@@ -180,11 +181,28 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         links.refresh_successors(post)
         if previous is not None and previous.slug != post.slug:
             links.refresh_referrers(previous.slug)
-    terms.register_named_in(article)
+    if not _names_registered(source, previous, post):
+        terms.register_named_in(article)
     revisions.finish(lambda: revisions.settle(new_source))
     if article.draft:
         result.notes.append("draft: stored, not shown to readers")
     return result
+
+
+def _names_registered(source: Source | None, previous: Post | None, post: Post) -> bool:
+    """The categories and author ``post`` names exist already: the version it replaces named the
+    same ones and its follow-up work is done (``terms.register_named_in`` never deletes them)."""
+    return (source is not None and bool(source.settled) and previous is not None
+            and (previous.categories, previous.author) == (post.categories, post.author))
+
+
+def _may_have_preview(source: Source | None, previous: Post | None) -> bool:
+    """The file may have a preview record and a due-time schedule: its last version was a draft or
+    is still scheduled (or it is not known what it was). A file never seen before has neither, and
+    neither has one whose last version was live: its record went when it went live."""
+    if source is None:
+        return False
+    return previous is None or bool(previous.draft) or (previous.date or "") > clock.now_iso()
 
 
 def _wanted_redirects(post: Post, previous: Post | None, old: set[str]) -> tuple[set[str], list[str]]:

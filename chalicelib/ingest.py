@@ -166,20 +166,22 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
     elif not result.unchanged and (force or _may_have_report(source) or result.had_warnings):
         bucket.delete_report(key)
     if isinstance(parsed, Article) and (not result.unchanged or force):
-        _record_preview(bucket, parsed, etag)
+        _record_preview(bucket, parsed, etag, result.had_preview or force)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
 
 
-def _record_preview(bucket: ContentBucket, article: Article, etag: str | None) -> None:
+def _record_preview(bucket: ContentBucket, article: Article, etag: str | None, had_preview: bool = True) -> None:
     """A draft or scheduled article gets a preview link in its status record, a live one loses it;
-    a scheduled one gets its moment scheduled (chalicelib/schedule.py)."""
+    a scheduled one gets its moment scheduled (chalicelib/schedule.py). ``had_preview``: the version
+    it replaces may have left a record and a schedule (if not, a live article costs no request here)."""
     scheduled = not article.draft and article.date is not None and clock.iso(article.date) > clock.now_iso()
     if scheduled and article.date is not None:
         schedule.put(article.key, article.slug, article.date)
-    else:
+    elif had_preview:
         schedule.drop(article.key)
     if not (article.draft or scheduled) or etag is None:
-        bucket.delete_preview(article.key)
+        if had_preview:
+            bucket.delete_preview(article.key)
         return
     url, expires = preview.link(article.slug, etag, store_settings().preview_days)
     bucket.write_preview(article.key, {"key": article.key, "slug": article.slug, "etag": etag, "preview": url,

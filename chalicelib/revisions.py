@@ -38,6 +38,7 @@ class PublishResult:
     unchanged: bool = False
     warnings: list[str] = field(default_factory=list)  # published, but the editor should know (no alt text...)
     had_warnings: bool = False  # the version it replaced was published with warnings (a report to clear)
+    had_preview: bool = True  # the version it replaced may have left a preview record and a schedule
 
 
 def get_source(key: str) -> Source | None:

@@ -175,6 +175,50 @@ def test_deleted_article_leaves_related_posts_of_others(site):
     assert '<section class="related"' not in site.get("/two/").body.decode()
 
 
+def test_an_article_moved_to_a_later_date_never_lists_itself_as_related(site):
+    site.put("articles/one.md", article(title="One", date="2024-01-01", categories="[Tehran]"))
+    site.put("articles/two.md", article(title="Two", date="2024-01-02", categories="[Tehran]"))
+    site.ingest()
+    site.put("articles/one.md", article(title="One, updated", date="2024-01-03", categories="[Tehran]"))
+    site.ingest()
+    related = re.search(r'<section class="related".*?</section>', site.get("/one/").body.decode(), re.S)[0]
+    assert 'href="/two/"' in related
+    assert 'href="/one/"' not in related
+
+
+def test_a_new_version_of_a_live_article_redoes_only_what_it_changes(site, monkeypatch):
+    """No link to itself, no preview record or due-time schedule to drop (it was live), no category
+    or author to register again (the last version named the same): the requests that are left."""
+    import botocore.client
+
+    site.put("articles/one.md", article(title="One", date="2024-01-01", categories="[Tehran]", author="sara"))
+    site.put("articles/two.md", article(title="Two", date="2024-01-02", categories="[Tehran]", author="sara"))
+    site.ingest()
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation, params):  # type: ignore[no-untyped-def]
+        calls.append((client.meta.service_model.service_name, operation, json.dumps(params, default=str)))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    site.put("articles/one.md", article(title="One, updated", date="2024-01-03", categories="[Tehran]",
+                                        author="sara"))
+    calls.clear()
+    site.ingest()
+    ingested = list(calls)
+    assert "One, updated" in text(site.get("/one/"))
+    calls = ingested
+    written = [(op, params) for _, op, params in calls if op in ("PutItem", "DeleteItem", "DeleteObject")]
+    assert not [w for w in written if '"refs#one"' in w[1] and '"one"}' in w[1]]  # no Ref from one to one
+    assert not [w for w in written if "previews/" in w[1]]
+    assert not [w for w in written if '"category"' in w[1] or '"author"' in w[1]]
+    assert not [c for c in calls if c[1] == "DeleteItem" and calls.count(c) > 1]  # nothing deleted twice
+    # The Source, the article, its related posts, one transaction, the one Ref that changed, search terms,
+    # the month; the articles showing a link to it, refreshed; those after it; the site snapshot; settled.
+    assert len([c for c in calls if c[0] == "dynamodb"]) <= 21, [c[1] for c in calls if c[0] == "dynamodb"]
+
+
 def test_settings_category_and_author_files_change_the_site_without_redeploy(site):
     site.put("settings/site.yaml", "site_name: Daily Tehran\nfooter_links:\n  - {title: About, url: /about/}\n")
     site.put("categories/tehran.yaml", "name: Tehran City\nmenu_order: 1\n")
