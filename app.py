@@ -2,13 +2,38 @@
 
 Every page route answers GET, HEAD and OPTIONS (``web.middleware`` does the
 last two and the headers every response carries) and is wrapped in
-``pages.when_aws_fails``: AWS failing while a page is served answers the
+``web.when_aws_fails``: AWS failing while a page is served answers the
 site's 503 page, not Chalice's JSON error.
 """
 
+import importlib.util
+import os
+import sys
+
 from chalice import Chalice
 
-from chalicelib import config, feeds, pages, snapstart, web
+from chalicelib import config, snapstart, web
+
+
+def _page_module(name):
+    """``chalicelib.pages`` or ``chalicelib.feeds``. Every function imports this file, but only the
+    web function renders pages: Lambda names the handler it will call in ``_HANDLER``, and for the
+    ingest and images functions these modules (Jinja2, the templates' code, the feeds) load only if
+    an attribute is ever read (the standard library's LazyLoader). The web function, and anything
+    that is not Lambda (tests, ``chalice local``), imports them now: before SnapStart's snapshot,
+    and faster than loading them during the first request."""
+    if os.environ.get("_HANDLER", "app.app") == "app.app" or name in sys.modules:
+        return importlib.import_module(name)
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    setattr(sys.modules["chalicelib"], name.rpartition(".")[2], module)
+    return module
+
+
+pages = _page_module("chalicelib.pages")
+feeds = _page_module("chalicelib.feeds")
 
 app = Chalice(app_name="newsroom")
 # Photos' sizes and files under media/ that Chalice's list (png, jpeg, gif, audio...) lacks.
@@ -20,14 +45,14 @@ READ = ["GET", "HEAD", "OPTIONS"]  # every page: HEAD is GET without the body, O
 
 
 @app.route("/", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def home():
     """The front page: newest articles (``?s=`` searches)."""
     return pages.render_home(request())
 
 
 @app.route("/search", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def search():
     """Search results for ``?q=``."""
     return pages.render_search(request())
@@ -35,28 +60,28 @@ def search():
 
 @app.route("/feed", methods=READ)
 @app.route("/feed/atom", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def site_feed():
     """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
     return feeds.render_site_feed(request(), atom=request().context["resourcePath"].endswith("atom"))
 
 
 @app.route("/category/{slug}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def category(slug):
     """A category archive."""
     return pages.render_category(request(), slug)
 
 
 @app.route("/tag/{slug}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def tag(slug):
     """A tag archive."""
     return pages.render_tag(request(), slug)
 
 
 @app.route("/author/{slug}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def author(slug):
     """An author's archive."""
     return pages.render_author(request(), slug)
@@ -68,7 +93,7 @@ def author(slug):
 @app.route("/tag/{slug}/feed/atom", methods=READ)
 @app.route("/author/{slug}/feed", methods=READ)
 @app.route("/author/{slug}/feed/atom", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def archive_feed(slug):
     """RSS (``.../feed/``) or Atom (``.../feed/atom/``) of a category, tag or author."""
     resource = request().context["resourcePath"]  # "/category/{slug}/feed/atom"
@@ -76,35 +101,35 @@ def archive_feed(slug):
 
 
 @app.route("/sitemap.xml", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def sitemap_index():
     """The sitemap index."""
     return feeds.render_sitemap_index(request())
 
 
 @app.route("/sitemaps/{name}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def sitemap(name):
     """A child sitemap: ``pages.xml`` or ``posts-YYYY-MM.xml``."""
     return feeds.render_sitemap(request(), name.removesuffix(".xml"))
 
 
 @app.route("/robots.txt", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def robots():
     """robots.txt."""
     return feeds.render_robots(request())
 
 
 @app.route("/preview/{token}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def preview(token):
     """A draft or scheduled article by its secret link (chalicelib/preview.py)."""
     return pages.render_preview(request(), token)
 
 
 @app.route("/static/{name}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def static(name):
     """The stylesheet, ``style.<version>.css``, cached for a year."""
     return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
@@ -118,7 +143,7 @@ def static(name):
 @app.route("/sizes/{a}/{b}", methods=READ)
 @app.route("/sizes/{a}/{b}/{c}", methods=READ)
 @app.route("/sizes/{a}/{b}/{c}/{d}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def media(**parts):
     """Files from the bucket's media/ prefix, and photos' sizes from sizes/ (made by the images
     function): CloudFront serves both in production."""
@@ -127,7 +152,7 @@ def media(**parts):
 
 
 @app.route("/{slug}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def post(slug):
     """An article or static page; a year archive (``/2022/``); an old URL redirects."""
     return pages.render_post(request(), slug)
@@ -136,7 +161,7 @@ def post(slug):
 # API Gateway wants one name per path variable at each level, hence the
 # generic names below ("/{slug}/{part2}" rather than "/{year}/{month}").
 @app.route("/{slug}/{part2}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def month_or_alias(slug, part2):
     """A month archive (``/2022/07/``) or an old URL that redirects."""
     if pages.is_month(slug, part2):
@@ -145,7 +170,7 @@ def month_or_alias(slug, part2):
 
 
 @app.route("/{slug}/{part2}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
-@pages.when_aws_fails
+@web.when_aws_fails
 def post_comment(slug, part2):
     """A reader's comment, posted to ``/<article>/comments/`` from the article's form."""
     if part2 != "comments":
@@ -157,7 +182,7 @@ def post_comment(slug, part2):
 @app.route("/{slug}/{part2}/{part3}/{part4}", methods=READ)
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}", methods=READ)
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}/{part6}", methods=READ)
-@pages.when_aws_fails
+@web.when_aws_fails
 def deep_path(**parts):
     """``/<article>/comments/feed/`` (RSS of its approved comments); old multi-segment URLs
     (aliases) redirect; anything else is a 404 page."""

@@ -425,7 +425,10 @@ class Bench:
                 self.s3.put_object(Bucket=self.stack.bucket, Key="articles/cold-start.md",
                                    Body=article_text(next(versions), date=now_date()))
             flags = ["-I", "-S", "-B"] if lambda_like else []
-            done = subprocess.run([sys.executable, *flags, "-c", code, json.dumps(path)], env={**os.environ},
+            # Lambda names the handler it calls in _HANDLER; app.py loads the page modules for the web's only.
+            handler = {web: "app.app", ingest: "app.ingest"}.get(code, "app.app")
+            done = subprocess.run([sys.executable, *flags, "-c", code, json.dumps(path)],
+                                  env={**os.environ, "_HANDLER": handler},
                                   capture_output=True, text=True, timeout=120, cwd="/")
             assert done.returncode == 0, done.stderr
             return float(done.stdout.strip().splitlines()[-1])

@@ -264,7 +264,7 @@ def media(request: Any, key: str, prefix: str = "media/") -> Response:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "AccessDenied"):
             return pages.render_not_found(request)
-        raise  # AWS failing: the 503 page (pages.when_aws_fails)
+        raise  # AWS failing: the 503 page (web.when_aws_fails)
     etag = obj.get("ETag", '""')
     headers = {"ETag": etag, "Cache-Control": obj.get("CacheControl") or web.PAGE_CACHE}
     if web.matches(etag, site.headers.get("if-none-match")):

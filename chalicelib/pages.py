@@ -9,7 +9,7 @@ template; the only HTML marked safe is article bodies, sanitized at ingest.
 
 A page whose reads fail in AWS (throttling, a timeout, an error, no
 endpoint at all) answers the site's own 503 page, never a traceback or
-Chalice's JSON: ``when_aws_fails`` wraps every route in ``app.py``. Against
+Chalice's JSON: ``web.when_aws_fails`` wraps every route in ``app.py``. Against
 a local stand-in that is not running, it says in one line what to start.
 
 Scheduled articles are hidden by comparing dates with the clock, so a future
@@ -28,7 +28,7 @@ import logging
 import re
 from pathlib import Path
 from urllib.parse import unquote
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 import jinja2.bccache
@@ -289,14 +289,13 @@ def render_post(request: Any, path: str) -> Response:
     if _YEAR.match(path):
         return render_date_archive(request, path)
     now = now_iso()
-    post = store.post_at(path)
+    post, snapshot = store.post_and_site(path)
     if post is not None and post.kind == "redirect":
         if post.redirect_to:
             return web.redirect(site.link(f"/{post.redirect_to}/") + web.query_string(site.query))
         post = None
     if post is None and (old := _old_wordpress_url(site, path)) is not None:
         return old
-    snapshot = store.site()
     if post is None or post.draft or (post.date and post.date > now):
         return render_not_found(None, snapshot, site)
     canonical = f"/{post.slug}/"
@@ -521,21 +520,6 @@ def render_error(site: Site, snapshot: Snapshot | None, status: int, heading: st
 
 
 RETRY_AFTER_SECONDS = 30
-
-
-def when_aws_fails(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Wrap a route so that AWS failing while it serves answers ``unavailable()`` (503)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import PynamoDBException
-
-    @functools.wraps(view)
-    def serve(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except (BotoCoreError, ClientError, PynamoDBException) as exc:
-            return unavailable(exc)
-
-    return serve
 
 
 def unavailable(exc: BaseException) -> Response:

@@ -253,3 +253,21 @@ def middleware(allowed_methods: Callable[[str], list[str]]) -> Callable[[Any, Ca
         return response
 
     return handle
+
+
+def when_aws_fails(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Wrap a route so that AWS failing while it serves answers the site's 503 page
+    (``pages.unavailable``), never a traceback or Chalice's JSON error."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    @functools.wraps(view)
+    def serve(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except (BotoCoreError, ClientError, PynamoDBException) as exc:
+            from chalicelib import pages
+
+            return pages.unavailable(exc)
+
+    return serve

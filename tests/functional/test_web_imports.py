@@ -76,3 +76,43 @@ def test_the_images_function_loads_pillow_but_none_of_ingests_libraries():
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["app"] == []  # importing the app (every function does) loads no Pillow
     assert {m.split(".")[0] for m in result["after"]} == {"PIL", "pillow_heif"}, result["after"]
+
+
+def test_the_ingest_function_publishes_without_loading_the_page_modules():
+    """Lambda names the handler in _HANDLER: for ingest, app.py leaves Jinja2, the templates' code and
+    the feeds unloaded (the web function, and anything that is not Lambda, loads them at import)."""
+    script = textwrap.dedent("""
+        import json, sys
+        import boto3
+        from moto import mock_aws
+
+        with mock_aws():
+            from devstack.stack import create_stack
+            stack = create_stack(boto3.Session(region_name="us-east-1"))
+            import os
+            os.environ.update(NEWSROOM_TABLE=stack.table, NEWSROOM_CONTENT_BUCKET=stack.bucket)
+            boto3.client("s3").put_object(Bucket=stack.bucket, Key="articles/story.md",
+                                          Body=b"---\\ntitle: Stored story\\ndate: 2022-07-12\\n---\\n\\nBody.\\n")
+            import app
+            record = {"messageId": "m1", "receiptHandle": "r", "attributes": {}, "messageAttributes": {},
+                      "md5OfBody": "", "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+                      "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                      "body": json.dumps({"Records": [{"s3": {"bucket": {"name": stack.bucket},
+                                                               "object": {"key": "articles/story.md"}}}]})}
+            outcome = app.ingest({"Records": [record]}, None)
+            from chalicelib.models import Post
+            stored = Post.get("post#story", "post").title
+            loaded = [m for m in ("jinja2", "chalicelib.comments", "chalicelib.comment_rules", "chalicelib.paging")
+                      if m in sys.modules]
+        print(json.dumps({"outcome": outcome, "stored": stored, "loaded": loaded}))
+    """)
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "PYTHONPATH": str(PROJECT_DIR), "_HANDLER": "app.ingest"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["outcome"] == {"batchItemFailures": []}
+    assert result["stored"] == "Stored story"
+    assert result["loaded"] == []

@@ -37,5 +37,5 @@ def test_paths_under_a_static_segment_do_not_rely_on_variable_siblings():
 def test_every_page_route_is_wrapped_so_that_aws_failing_gives_the_503_page():
     for path, route in app.routes.items():
         for method, entry in route.items():
-            assert entry.view_function.__wrapped__, (path, method)  # pages.when_aws_fails keeps the view
+            assert entry.view_function.__wrapped__, (path, method)  # web.when_aws_fails keeps the view
             assert entry.view_function.__code__.co_name == "serve", (path, method)
