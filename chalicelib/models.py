@@ -83,6 +83,23 @@ class _TableItem(Model):
         except DoesNotExist:
             return None
 
+    @classmethod
+    def get_each(cls, wanted: dict[tuple[str, str], type[_TableItem]],
+                 consistent_read: bool = False) -> dict[tuple[str, str], Any]:
+        """Items of several kinds in one BatchGetItem (at most 100 keys), by key; those that do not
+        exist are left out. Keys DynamoDB leaves unprocessed (throttling) are asked for again, as
+        PynamoDB's own ``batch_get`` does."""
+        found: dict[tuple[str, str], Any] = {}
+        keys_to_get = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted]
+        while keys_to_get:
+            data = cls._get_connection().batch_get_item(keys_to_get, consistent_read=consistent_read)
+            table = config.current().table
+            for raw in data.get("Responses", {}).get(table, []):
+                key = (raw["pk"]["S"], raw["sk"]["S"])
+                found[key] = wanted[key].from_raw_data(raw)
+            keys_to_get = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        return found
+
     class Meta(metaclass=_TableFromSettings):
         # Region and endpoint are the client's (chalicelib.aws); these only stop PynamoDB
         # from looking them up in its own settings at class creation.

@@ -22,12 +22,18 @@ _site_cache: dict[str, Any] = {"data": None, "expires": 0.0}
 
 def site() -> Snapshot:
     """The site snapshot, from the warm cache when fresh (0 or 1 GetItem)."""
-    now = time.monotonic()
-    if _site_cache["data"] is None or now >= _site_cache["expires"]:
-        item = SiteSnapshot.get_or_none(*keys.SITE_SNAPSHOT)
-        data = Snapshot.from_data(item.data) if item is not None else snapshot.EMPTY
-        _site_cache.update(data=data, expires=now + config.current().site_cache_seconds)
+    if not _site_is_cached():
+        _cache_site(SiteSnapshot.get_or_none(*keys.SITE_SNAPSHOT))
     return _site_cache["data"]
+
+
+def _site_is_cached() -> bool:
+    return _site_cache["data"] is not None and time.monotonic() < _site_cache["expires"]
+
+
+def _cache_site(item: SiteSnapshot | None) -> None:
+    data = Snapshot.from_data(item.data) if item is not None else snapshot.EMPTY
+    _site_cache.update(data=data, expires=time.monotonic() + config.current().site_cache_seconds)
 
 
 def clear_site_cache() -> None:
@@ -38,6 +44,16 @@ def clear_site_cache() -> None:
 def post_at(path: str) -> Post | None:
     """The article, page or redirect served at ``/<path>/`` (1 GetItem)."""
     return Post.get_or_none(*keys.post(path))
+
+
+def post_and_site(path: str) -> tuple[Post | None, Snapshot]:
+    """``post_at(path)`` and ``site()`` in one request: a GetItem while the snapshot is cached,
+    else one BatchGetItem for both (a cold Lambda's first page waits for one round trip, not two)."""
+    if _site_is_cached():
+        return post_at(path), _site_cache["data"]
+    found = Post.get_each({keys.post(path): Post, keys.SITE_SNAPSHOT: SiteSnapshot})
+    _cache_site(found.get(keys.SITE_SNAPSHOT))
+    return found.get(keys.post(path)), _site_cache["data"]
 
 
 def author(slug: str) -> AuthorItem | None:
