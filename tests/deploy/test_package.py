@@ -16,6 +16,7 @@ import boto3
 import pytest
 import yaml
 
+from devstack import package
 from devstack.local import sqs_event
 from devstack.stack import create_stack
 from tests.deploy.conftest import PROJECT_DIR, STAGES
@@ -237,6 +238,14 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
     assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront",
                                                                             "scheduler", "sqs"}
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
+    # One API version per service (the newest, which botocore loads), plain JSON, no documentation.
+    versions = {tuple(n.split("/")[2:4]) for n in names if n.startswith("botocore/data/") and n.count("/") > 3}
+    assert sorted(s for s, _ in versions) == sorted({s for s, _ in versions})
+    assert ("cloudfront", "2020-05-31") in versions
+    assert not [n for n in names if n.startswith("botocore/data/") and n.endswith((".gz",)) or "/examples-" in n]
+    dynamodb = json.loads(archive.read("botocore/data/dynamodb/2012-08-10/service-2.json"))
+    assert dynamodb["operations"]["GetItem"]["documentation"] == ""
+    assert len(archive.read("botocore/data/dynamodb/2012-08-10/service-2.json")) < 200_000  # 556 KB with its docs
     templates = [n for n in names if n.startswith("templates/") and n.endswith((".html", ".xml"))]
     assert len([n for n in names if n.startswith("templates/.bytecode/")]) == len(templates) > 5
     assert {"app.py", "chalicelib/__pycache__/pages.{}.pyc".format(tag)} <= names
@@ -267,6 +276,10 @@ HANDLERS = textwrap.dedent("""
 
     import app
     assert app.__file__.startswith(task), app.__file__
+    import botocore.session
+    for service in SERVICES:  # every model the zip keeps, without its documentation, still makes a client
+        client = botocore.session.get_session().create_client(service, region_name="us-east-1")
+        assert client.meta.service_model.operation_names, service
     events = json.load(sys.stdin)
     ingested = app.ingest(events["sqs"], Context())
     page = app.app(events["http"], Context())
@@ -331,7 +344,8 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
                "NEWSROOM_INGEST_QUEUE": stack.queue_name}
         # -I: no PYTHONPATH, no user site; -S: no site-packages. Only the zip and the runtime's boto3.
         # -B: no bytecode written, as on Lambda's read-only /var/task: only what the zip carries is used.
-        run = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", HANDLERS, str(task), str(runtime)],
+        run = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", f"SERVICES = {package.SERVICES!r}\n" + HANDLERS,
+                              str(task), str(runtime)],
                              input=json.dumps(events), cwd=task, env=env, capture_output=True, text=True,
                              timeout=120)
         assert run.returncode == 0, run.stderr
