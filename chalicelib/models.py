@@ -55,6 +55,9 @@ from pynamodb.models import Model
 from chalicelib import aws, config, keys
 
 
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
+
+
 class _TableFromSettings(type):
     """PynamoDB reads ``Meta.table_name`` whenever it needs the table's name (connections, batch
     responses): answer with the settings in force then, not those at class creation."""
@@ -86,18 +89,19 @@ class _TableItem(Model):
     @classmethod
     def get_each(cls, wanted: dict[tuple[str, str], type[_TableItem]],
                  consistent_read: bool = False) -> dict[tuple[str, str], Any]:
-        """Items of several kinds in one BatchGetItem (at most 100 keys), by key; those that do not
-        exist are left out. Keys DynamoDB leaves unprocessed (throttling) are asked for again, as
-        PynamoDB's own ``batch_get`` does."""
+        """Items of several kinds, by key, in one BatchGetItem per 100 keys (DynamoDB's limit); those
+        that do not exist are left out. Keys DynamoDB leaves unprocessed (throttling) are asked for
+        again, as PynamoDB's own ``batch_get`` does."""
         found: dict[tuple[str, str], Any] = {}
-        keys_to_get = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted]
-        while keys_to_get:
+        waiting = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted]
+        while waiting:
+            keys_to_get, waiting = waiting[:BATCH_GET_KEYS], waiting[BATCH_GET_KEYS:]
             data = cls._get_connection().batch_get_item(keys_to_get, consistent_read=consistent_read)
             table = config.current().table
             for raw in data.get("Responses", {}).get(table, []):
                 key = (raw["pk"]["S"], raw["sk"]["S"])
                 found[key] = wanted[key].from_raw_data(raw)
-            keys_to_get = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+            waiting += data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
         return found
 
     class Meta(metaclass=_TableFromSettings):

@@ -4,7 +4,8 @@ Menu, footer, categories, author names, recent posts and the site settings
 are read by every page, so ingest keeps them together in one item
 (``keys.SITE_SNAPSHOT``) and a page pays one GetItem for all of them (none
 while a warm Lambda's copy is fresh: ``store.site``). ``rebuild`` recomputes
-it from a handful of bounded reads after each batch of changes; ``Snapshot``
+it from a handful of bounded reads after each batch of changes (the snapshot and the
+settings in one BatchGetItem, the pages the menu and footer link to in another); ``Snapshot``
 is the typed object pages, feeds and comments read by attribute. The item
 stores it as JSON (``to_data``/``from_data``), in the shape it always had.
 """
@@ -121,9 +122,11 @@ def rebuild() -> Snapshot:
     :raise ConcurrentChange: it lost the race REBUILD_ATTEMPTS times.
     """
     for _ in range(REBUILD_ATTEMPTS):
-        current = SiteSnapshot.get_or_none(*keys.SITE_SNAPSHOT, consistent_read=True)
+        found = SiteSnapshot.get_each({keys.SITE_SNAPSHOT: SiteSnapshot, keys.SITE_SETTINGS: SettingsItem},
+                                      consistent_read=True)
+        current = found.get(keys.SITE_SNAPSHOT)
         version = int(current.version) if current is not None else 0
-        built = _build()
+        built = _build(found.get(keys.SITE_SETTINGS))
         condition = SiteSnapshot.version == version if current is not None else SiteSnapshot.pk.does_not_exist()
         try:
             SiteSnapshot(*keys.SITE_SNAPSHOT, data=built.to_data(), version=version + 1).save(condition=condition)
@@ -141,8 +144,7 @@ def rebuild() -> Snapshot:
     raise ConcurrentChange("site snapshot")
 
 
-def _build() -> Snapshot:
-    settings_item = SettingsItem.get_or_none(*keys.SITE_SETTINGS, consistent_read=True)
+def _build(settings_item: SettingsItem | None) -> Snapshot:
     settings = Settings.from_data(settings_item.data) if settings_item else Settings()
     category_items = list(CategoryItem.query(keys.CATEGORY_PK, consistent_read=True))
     categories = sorted(
@@ -164,23 +166,27 @@ def _build() -> Snapshot:
     sticky = tuple(item.serialize() for item in Listing.query(
         keys.listing_pk(keys.STICKY), scan_index_forward=False, consistent_read=True, limit=MAX_STICKY))
     by_slug = {c.slug: c for c in categories}
+    linked = [link.page for link in [*(settings.menu or []), *settings.footer_links] if link.page and not link.category]
+    pages = Post.get_each({keys.post(slug): Post for slug in linked}, consistent_read=True) if linked else {}
     if settings.menu is not None:
-        menu = tuple(_resolve(link, by_slug) for link in settings.menu)
+        menu = tuple(_resolve(link, by_slug, pages) for link in settings.menu)
     else:
         in_menu = sorted((c for c in categories if c.menu_order is not None), key=lambda c: (c.menu_order, c.name.lower()))
         menu = (Link("Home", "/"),) + tuple(Link(c.name, f"/category/{c.slug}/") for c in in_menu)
-    return Snapshot(settings=settings, menu=menu, footer=tuple(_resolve(link, by_slug) for link in settings.footer_links),
+    return Snapshot(settings=settings, menu=menu,
+                    footer=tuple(_resolve(link, by_slug, pages) for link in settings.footer_links),
                     categories=tuple(categories), authors=authors, recent=recent, sticky=sticky,
                     term_aliases=term_aliases, built_at=clock.now_iso())
 
 
-def _resolve(link: Any, categories: dict[str, CategoryEntry]) -> Link:
-    """A menu or footer link with its title: a category's name, a page's title, or as written."""
+def _resolve(link: Any, categories: dict[str, CategoryEntry], pages: dict[tuple[str, str], Post]) -> Link:
+    """A menu or footer link with its title: a category's name, a page's title (``pages``: the
+    linked pages, read together), or as written."""
     title = link.title or ""
     if link.category:
         category = categories.get(link.category)
         title = category.name if category else link.category
     elif link.page:
-        page = Post.get_or_none(*keys.post(link.page), consistent_read=True)
+        page = pages.get(keys.post(link.page))
         title = page.title if page is not None and page.title else link.page
     return Link(title, link.url)

@@ -372,3 +372,31 @@ def test_seed_article_and_home_page_are_under_15_kb(seeded_site):
     for path in ("/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats/", "/"):
         size = len(seeded_site.get(path).body)
         assert size < 15 * 1024, (path, size)
+
+
+def test_menu_and_footer_show_the_titles_of_the_pages_they_link_to(site, monkeypatch):
+    site.put("pages/about.md", "---\ntitle: About the newsroom\n---\nUs.\n")
+    site.put("pages/contact.md", "---\ntitle: Write to us\n---\nHere.\n")
+    site.put("settings/site.yaml", "site_name: S\nmenu: [{page: about}, {title: Ext, url: 'https://x.example/'}]\n"
+                                   "footer_links: [{page: contact}, {page: gone}]\n")
+    site.ingest()
+    page = site.get("/").body.decode()
+    assert re.search(r'<nav class="menu".*About the newsroom.*Ext.*</nav>', page, re.S)
+    footer = re.search(r"<footer.*</footer>", page, re.S)[0]
+    assert "Write to us" in footer and ">gone<" in footer  # a page that does not exist: its slug, as written
+    import botocore.client
+
+    reads = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation, params):  # type: ignore[no-untyped-def]
+        if operation in ("GetItem", "BatchGetItem"):
+            reads.append((operation, len(params.get("RequestItems", {}).get(site.stack.table, {}).get("Keys", []))))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    site.put("pages/contact.md", "---\ntitle: Write to the desk\n---\nHere.\n")
+    site.ingest()
+    assert "Write to the desk" in re.search(r"<footer.*</footer>", site.get("/").body.decode(), re.S)[0]
+    # The rebuild reads the snapshot with the settings, then the three linked pages, a request each.
+    assert ("BatchGetItem", 2) in reads and ("BatchGetItem", 3) in reads
