@@ -6,13 +6,21 @@ last two and the headers every response carries) and is wrapped in
 site's 503 page, not Chalice's JSON error.
 """
 
-import importlib.util
-import os
-import sys
+import gc
 
-from chalice import Chalice
+# A cold start is mostly imports (Chalice, botocore, PynamoDB, Jinja2): hundreds of thousands of
+# objects that live as long as the process. The cyclic collector would walk them again and again
+# while they load, and find nothing to free. So it is off until the end of this module, which then
+# freezes them (later collections skip them: docs/performance.md) and turns it back on.
+gc.disable()
 
-from chalicelib import config, snapstart, web
+import importlib.util  # noqa: E402 - after the collector is off
+import os  # noqa: E402
+import sys  # noqa: E402
+
+from chalice import Chalice  # noqa: E402
+
+from chalicelib import config, snapstart, web  # noqa: E402
 
 
 def _page_module(name):
@@ -207,3 +215,7 @@ def images(event):
     from chalicelib import renditions
 
     return renditions.handle_sqs_messages(record.to_dict() for record in event)
+
+
+gc.freeze()  # what importing made lives as long as the process (see the top of this module)
+gc.enable()

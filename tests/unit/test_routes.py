@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app import app
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def test_each_path_level_has_at_most_one_variable_name():
@@ -39,3 +43,15 @@ def test_every_page_route_is_wrapped_so_that_aws_failing_gives_the_503_page():
         for method, entry in route.items():
             assert entry.view_function.__wrapped__, (path, method)  # web.when_aws_fails keeps the view
             assert entry.view_function.__code__.co_name == "serve", (path, method)
+
+
+def test_importing_the_app_leaves_the_cyclic_collector_on_and_the_imports_frozen():
+    """app.py turns the collector off while it imports (a cold start is mostly imports) and must
+    turn it back on: a process left without it would never free a reference cycle."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", "import gc, app; print(gc.isenabled(), gc.get_freeze_count() > 10000)"],
+                         cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True"]
