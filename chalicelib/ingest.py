@@ -166,7 +166,7 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
     elif not result.unchanged and (force or _may_have_report(source) or result.had_warnings):
         bucket.delete_report(key)
     if isinstance(parsed, Article) and (not result.unchanged or force):
-        _record_preview(bucket, parsed, etag, result.had_preview or force)
+        _record_preview(bucket, parsed, etag, result.had_preview)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
 
 
