@@ -86,24 +86,6 @@ class _TableItem(Model):
         except DoesNotExist:
             return None
 
-    @classmethod
-    def get_each(cls, wanted: dict[tuple[str, str], type[_TableItem]],
-                 consistent_read: bool = False) -> dict[tuple[str, str], Any]:
-        """Items of several kinds, by key, in one BatchGetItem per 100 keys (DynamoDB's limit); those
-        that do not exist are left out. Keys DynamoDB leaves unprocessed (throttling) are asked for
-        again, as PynamoDB's own ``batch_get`` does."""
-        found: dict[tuple[str, str], Any] = {}
-        waiting = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted]
-        while waiting:
-            keys_to_get, waiting = waiting[:BATCH_GET_KEYS], waiting[BATCH_GET_KEYS:]
-            data = cls._get_connection().batch_get_item(keys_to_get, consistent_read=consistent_read)
-            table = config.current().table
-            for raw in data.get("Responses", {}).get(table, []):
-                key = (raw["pk"]["S"], raw["sk"]["S"])
-                found[key] = wanted[key].from_raw_data(raw)
-            waiting += data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-        return found
-
     class Meta(metaclass=_TableFromSettings):
         # Region and endpoint are the client's (chalicelib.aws); these only stop PynamoDB
         # from looking them up in its own settings at class creation.
@@ -113,6 +95,24 @@ class _TableItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+
+def get_each(wanted: dict[tuple[str, str], type[_TableItem]],
+             consistent_read: bool = False) -> dict[tuple[str, str], Any]:
+    """Items of several kinds (``wanted``: key -> model), by key, in one BatchGetItem per 100 keys
+    (DynamoDB's limit); those that do not exist are left out. Keys DynamoDB leaves unprocessed
+    (throttling) are asked for again, as PynamoDB's own ``batch_get`` does."""
+    found: dict[tuple[str, str], Any] = {}
+    waiting = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted]
+    while waiting:
+        keys_to_get, waiting = waiting[:BATCH_GET_KEYS], waiting[BATCH_GET_KEYS:]
+        data = _TableItem._get_connection().batch_get_item(keys_to_get, consistent_read=consistent_read)
+        table = config.current().table
+        for raw in data.get("Responses", {}).get(table, []):
+            key = (raw["pk"]["S"], raw["sk"]["S"])
+            found[key] = wanted[key].from_raw_data(raw)
+        waiting += data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    return found
 
 
 class Post(_TableItem):

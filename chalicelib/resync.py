@@ -28,10 +28,12 @@ from chalicelib.models import MediaItem, Source
 RESYNC_BATCH = 50
 
 
-def bucket_keys(bucket: str) -> Iterator[str]:
-    """Every content key in the bucket (reports, media and rendered bodies are not content)."""
+def bucket_keys(bucket: str, prefixes: tuple[str, ...] = config.INGESTED_PREFIXES + config.PENDING_PREFIXES
+                ) -> Iterator[str]:
+    """Every key under ``prefixes``: by default every content key (reports, media and rendered
+    bodies are not content)."""
     paginator = s3_client().get_paginator("list_objects_v2")
-    for prefix in config.INGESTED_PREFIXES + config.PENDING_PREFIXES:
+    for prefix in prefixes:
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 yield obj["Key"]
@@ -39,8 +41,7 @@ def bucket_keys(bucket: str) -> Iterator[str]:
 
 def photo_keys(bucket: str) -> Iterator[str]:
     """Every photo under media/ (the files that get sizes)."""
-    for page in s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=config.MEDIA_PREFIX):
-        yield from (obj["Key"] for obj in page.get("Contents", []) if images.is_derivable(obj["Key"]))
+    return (key for key in bucket_keys(bucket, (config.MEDIA_PREFIX,)) if images.is_derivable(key))
 
 
 def known_keys() -> Iterator[str]:

@@ -19,7 +19,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib import clock, keys, retry
 from chalicelib.site_settings import Settings
-from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsItem, SiteSnapshot
+from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsItem, SiteSnapshot, get_each
 from chalicelib.retry import ConcurrentChange
 
 RECENT_EXTRA = 10  # recent posts kept beyond the widget's size, to cover scheduled ones
@@ -122,8 +122,7 @@ def rebuild() -> Snapshot:
     :raise ConcurrentChange: it lost the race REBUILD_ATTEMPTS times.
     """
     for _ in range(REBUILD_ATTEMPTS):
-        found = SiteSnapshot.get_each({keys.SITE_SNAPSHOT: SiteSnapshot, keys.SITE_SETTINGS: SettingsItem},
-                                      consistent_read=True)
+        found = get_each({keys.SITE_SNAPSHOT: SiteSnapshot, keys.SITE_SETTINGS: SettingsItem}, consistent_read=True)
         current = found.get(keys.SITE_SNAPSHOT)
         version = int(current.version) if current is not None else 0
         built = _build(found.get(keys.SITE_SETTINGS))
@@ -167,7 +166,7 @@ def _build(settings_item: SettingsItem | None) -> Snapshot:
         keys.listing_pk(keys.STICKY), scan_index_forward=False, consistent_read=True, limit=MAX_STICKY))
     by_slug = {c.slug: c for c in categories}
     linked = [link.page for link in [*(settings.menu or []), *settings.footer_links] if link.page and not link.category]
-    pages = Post.get_each({keys.post(slug): Post for slug in linked}, consistent_read=True) if linked else {}
+    pages = get_each({keys.post(slug): Post for slug in linked}, consistent_read=True)  # no request if none
     if settings.menu is not None:
         menu = tuple(_resolve(link, by_slug, pages) for link in settings.menu)
     else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import config, keys, search as search_terms, snapshot
-from chalicelib.models import AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot
+from chalicelib.models import AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each
 from chalicelib.snapshot import Snapshot
 
 _site_cache: dict[str, Any] = {"data": None, "expires": 0.0}
@@ -51,7 +51,7 @@ def post_and_site(path: str) -> tuple[Post | None, Snapshot]:
     else one BatchGetItem for both (a cold Lambda's first page waits for one round trip, not two)."""
     if _site_is_cached():
         return post_at(path), _site_cache["data"]
-    found = Post.get_each({keys.post(path): Post, keys.SITE_SNAPSHOT: SiteSnapshot})
+    found = get_each({keys.post(path): Post, keys.SITE_SNAPSHOT: SiteSnapshot})
     _cache_site(found.get(keys.SITE_SNAPSHOT))
     return found.get(keys.post(path)), _site_cache["data"]
 
