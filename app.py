@@ -14,6 +14,15 @@ import gc
 # freezes them (later collections skip them: docs/performance.md) and turns it back on.
 gc.disable()
 
+# The AWS client stack (urllib3, then botocore through PynamoDB's connection) is imported first, from
+# here, at the shallowest call depth, not from deep inside chalicelib's imports. CPython 3.13 before
+# the fix of python/cpython#142183 unmaps and maps again a 16 KB block of its frame stack on every
+# call that crosses a block's edge, and urllib3's and botocore's import-time regex compiles, imported
+# 12 modules deep, sat on one: ~3,000 mmap/munmap pairs and ~60 ms of each cold start on 3.13.0
+# (docs/performance.md). Imported here they cross no edge; where the fix is in, it costs nothing.
+import urllib3  # noqa: E402, F401
+import pynamodb.connection  # noqa: E402, F401
+
 import importlib.util  # noqa: E402 - after the collector is off
 import os  # noqa: E402
 import sys  # noqa: E402

@@ -30,6 +30,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import socket
 import statistics
 import subprocess
@@ -419,7 +420,9 @@ class Bench:
         """)
         versions = iter(range(77777, 99999))
 
-        def run(code: str, path: list[str], lambda_like: bool) -> float:
+        def run(code: str, path: list[str], lambda_like: bool) -> tuple[float, int]:
+            """One cold start: its seconds, and the minor page faults it took (a count, steady from run
+            to run, so a change in it is a change in the work, not noise)."""
             if code is ingest:  # a new version each time, so every run publishes (not "unchanged"),
                 # dated now, as news is: the same work as growth's "newest" ingest
                 self.s3.put_object(Bucket=self.stack.bucket, Key="articles/cold-start.md",
@@ -427,11 +430,13 @@ class Bench:
             flags = ["-I", "-S", "-B"] if lambda_like else []
             # Lambda names the handler it calls in _HANDLER; app.py loads the page modules for the web's only.
             handler = {web: "app.app", ingest: "app.ingest"}.get(code, "app.app")
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
             done = subprocess.run([sys.executable, *flags, "-c", code, json.dumps(path)],
                                   env={**os.environ, "_HANDLER": handler},
                                   capture_output=True, text=True, timeout=120, cwd="/")
             assert done.returncode == 0, done.stderr
-            return float(done.stdout.strip().splitlines()[-1])
+            faults = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before
+            return float(done.stdout.strip().splitlines()[-1]), faults
 
         repeats = max(5, REPEATS // 2)
         with tempfile.TemporaryDirectory() as tmp:
@@ -443,14 +448,23 @@ class Bench:
                 apps = (("web", web, app_path), ("ingest", ingest, app_path), ("minimal", minimal, baseline_path),
                         ("reader", reader, baseline_path))
                 times: dict[str, list[float]] = {name: [] for name, _, _ in apps}
+                faults: dict[str, list[int]] = {name: [] for name, _, _ in apps}
+                # A first round, not counted, reads every app's files into the page cache: the
+                # baselines' boto3 lists the ~450 folders of botocore's data, so without it their
+                # first runs, and the ratios, depend on what ran before this section.
+                for name, code, path in apps:
+                    run(code, path, lambda_like)
                 # Interleaved, one run of each app per round: drift in the machine's speed during the
                 # section reaches every app alike instead of landing in the ratios.
                 for _ in range(repeats):
                     for name, code, path in apps:
-                        times[name].append(run(code, path, lambda_like))
+                        seconds, faulted = run(code, path, lambda_like)
+                        times[name].append(seconds)
+                        faults[name].append(faulted)
                 ms = {name: median_ms(samples) for name, samples in times.items()}
                 results[layout] = {
                     **{f"{name}_ms": value for name, value in ms.items()},
+                    **{f"{name}_page_faults": int(statistics.median(counts)) for name, counts in faults.items()},
                     "web_ratio": round(ms["web"] / ms["minimal"], 3),
                     "ingest_ratio": round(ms["ingest"] / ms["minimal"], 3),
                     "web_over_reader": round(ms["web"] / ms["reader"], 3),
@@ -662,9 +676,10 @@ def main() -> int:
                   "('package': the zip as Lambda runs it, python -I -S -B): web <= 1.0x and ingest <= 2.0x the "
                   "'reader', a minimal Chalice app that also reads one DynamoDB item",
                   [[f"{fn} ({layout})", v[f"{fn}_ms"], v["minimal_ms"], v[f"{fn}_ratio"],
-                    v["reader_ms"], v[f"{fn}_over_reader"]]
+                    v["reader_ms"], v[f"{fn}_over_reader"], v[f"{fn}_page_faults"], v["reader_page_faults"]]
                    for layout, v in cold.items() for fn in ("web", "ingest")],
-                  ["function", "ms", "minimal ms", "ratio", "reader ms", "ratio to reader"])
+                  ["function", "ms", "minimal ms", "ratio", "reader ms", "ratio to reader", "page faults",
+                   "reader's"])
         if "ingest" in SECTIONS:
             throughput = bench.throughput()
             results["ingest"] = throughput

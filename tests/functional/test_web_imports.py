@@ -116,3 +116,19 @@ def test_the_ingest_function_publishes_without_loading_the_page_modules():
     assert result["outcome"] == {"batchItemFailures": []}
     assert result["stored"] == "Stored story"
     assert result["loaded"] == []
+
+
+def test_the_aws_client_stack_is_imported_before_any_of_our_modules():
+    """app.py imports urllib3 and botocore (through PynamoDB's connection) first, at the shallowest call
+    depth: deep inside chalicelib's imports, their import-time regex compiles sat on an edge of
+    CPython 3.13.0's frame stack blocks, which it maps and unmaps on every call crossing one
+    (python/cpython#142183): ~3,000 mmap/munmap pairs per cold start (docs/performance.md)."""
+    script = "import sys, json\nimport app\nprint(json.dumps(list(sys.modules)))"
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": str(PROJECT_DIR), "_HANDLER": "app.app"}
+    run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    loaded = json.loads(run.stdout.strip().splitlines()[-1])  # in the order they were first imported
+    ours = min(loaded.index(m) for m in loaded if m.split(".")[0] == "chalicelib")
+    for stack in ("urllib3", "urllib3.util.url", "botocore.client", "botocore.docs", "pynamodb.connection.base"):
+        assert loaded.index(stack) < ours, stack
