@@ -420,16 +420,16 @@ class Bench:
         """)
         versions = iter(range(77777, 99999))
 
-        def run(code: str, path: list[str], lambda_like: bool) -> tuple[float, int]:
+        def run(name: str, code: str, path: list[str], lambda_like: bool) -> tuple[float, int]:
             """One cold start: its seconds, and the minor page faults it took (a count, steady from run
             to run, so a change in it is a change in the work, not noise)."""
-            if code is ingest:  # a new version each time, so every run publishes (not "unchanged"),
+            if name == "ingest":  # a new version each time, so every run publishes (not "unchanged"),
                 # dated now, as news is: the same work as growth's "newest" ingest
                 self.s3.put_object(Bucket=self.stack.bucket, Key="articles/cold-start.md",
                                    Body=article_text(next(versions), date=now_date()))
             flags = ["-I", "-S", "-B"] if lambda_like else []
             # Lambda names the handler it calls in _HANDLER; app.py loads the page modules for the web's only.
-            handler = {web: "app.app", ingest: "app.ingest"}.get(code, "app.app")
+            handler = "app.ingest" if name == "ingest" else "app.app"
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
             done = subprocess.run([sys.executable, *flags, "-c", code, json.dumps(path)],
                                   env={**os.environ, "_HANDLER": handler},
@@ -453,12 +453,12 @@ class Bench:
                 # baselines' boto3 lists the ~450 folders of botocore's data, so without it their
                 # first runs, and the ratios, depend on what ran before this section.
                 for name, code, path in apps:
-                    run(code, path, lambda_like)
+                    run(name, code, path, lambda_like)
                 # Interleaved, one run of each app per round: drift in the machine's speed during the
                 # section reaches every app alike instead of landing in the ratios.
                 for _ in range(repeats):
                     for name, code, path in apps:
-                        seconds, faulted = run(code, path, lambda_like)
+                        seconds, faulted = run(name, code, path, lambda_like)
                         times[name].append(seconds)
                         faults[name].append(faulted)
                 ms = {name: median_ms(samples) for name, samples in times.items()}

@@ -12,7 +12,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger("newsroom.ingest")
+log = logging.getLogger("newsroom.s3_events")  # for both consumers: not under either one's name
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,29 @@
+"""S3 notifications as both queue consumers read them (chalicelib/s3_events.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from chalicelib.s3_events import S3Record, s3_records
+
+
+def test_keys_arrive_decoded_with_their_place_in_the_history():
+    body = json.dumps({"Records": [
+        {"eventName": "ObjectCreated:Put",
+         "s3": {"bucket": {"name": "content"}, "object": {"key": "articles/a+b%C3%A9.md", "sequencer": "0A1"}}},
+        {"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "content"}, "object": {"key": "media/x.png"}}},
+        {"eventName": "s3:ObjectRemoved:Delete", "s3": {"bucket": {"name": "content"}, "object": {"key": "y.md"}}},
+    ]})
+    assert s3_records(body) == [S3Record("content", "articles/a bé.md", "0A1", False),
+                                S3Record("content", "media/x.png", None, True),
+                                S3Record("content", "y.md", None, True)]
+
+
+def test_a_message_that_is_not_an_s3_notification_gives_no_records(caplog):
+    caplog.set_level(logging.WARNING, logger="newsroom.s3_events")
+    assert s3_records("{not json") == []
+    assert s3_records(json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})) == []
+    assert s3_records(json.dumps({"Records": [{"s3": {"bucket": {"name": "content"}}}]})) == []  # no key
+    warned = [json.loads(r.getMessage()) for r in caplog.records if r.name == "newsroom.s3_events"]
+    assert warned == [{"event": "ignored_message", "reason": "not JSON"}]
