@@ -210,7 +210,14 @@ def deep_path(**parts):
 
 # Chalice needs the queue's name when it packages the app (the event source mapping); the
 # handler itself never reads it. The stage's settings give it (chalicelib/config.py).
-@app.on_sqs_message(queue=config.current().queue, batch_size=10)
+# The queue consumers share the account's Lambda concurrency (1,000 by default) with the web
+# function, so a migration's 20,000 files or photos must not take it from readers: SQS's event
+# source invokes each at most this many at once (docs/deploy.md, "Concurrency").
+INGEST_CONCURRENCY = 10  # batches of 10 files: ~100 files in flight, a 20,000-post import in minutes
+IMAGES_CONCURRENCY = 20  # one photo each, ~3-4 s for a 4000 x 3000 one: ~5 photos a second
+
+
+@app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)
 def ingest(event):
     """Apply content bucket notifications (S3 -> SQS) to the site."""
     from chalicelib import ingest as ingest_files  # ingest-only libraries stay off the web path
@@ -218,7 +225,7 @@ def ingest(event):
     return ingest_files.handle_sqs_messages(record.to_dict() for record in event)
 
 
-@app.on_sqs_message(queue=config.current().images_queue, batch_size=1)
+@app.on_sqs_message(queue=config.current().images_queue, batch_size=1, maximum_concurrency=IMAGES_CONCURRENCY)
 def images(event):
     """Make the sizes of each photo uploaded under media/ (S3 -> its own SQS queue): Pillow loads here only."""
     from chalicelib import renditions

@@ -50,6 +50,8 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
     assert source["Queue"] == {"Fn::Sub": "${IngestQueue.Arn}"}
     assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert source["BatchSize"] == 10
+    # A migration's burst of files cannot take the account's concurrency from the web function.
+    assert source["ScalingConfig"] == {"MaximumConcurrency": 10}
     # The queue hides a message for longer than ingest can run (AWS refuses the mapping otherwise).
     timeout = resources["Ingest"]["Properties"]["Timeout"]
     assert resources["IngestQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
@@ -58,6 +60,7 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
     source = images["Events"]["ImagesSqsEventSource"]["Properties"]
     assert source["Queue"] == {"Fn::Sub": "${ImagesQueue.Arn}"} and source["BatchSize"] == 1
     assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["ScalingConfig"] == {"MaximumConcurrency": 20}
     assert images["MemorySize"] == 1024 and resources["ImagesQueue"]["Properties"]["VisibilityTimeout"] >= \
         6 * images["Timeout"]
     assert images["Environment"]["Variables"]["NEWSROOM_IMAGES_QUEUE"] == {"Fn::GetAtt": ["ImagesQueue", "QueueName"]}
