@@ -35,7 +35,7 @@ import logging
 import time
 from typing import Any, Iterable, Iterator
 
-from chalicelib import aws, config, keys, metrics, retry
+from chalicelib import aws, config, keys, metrics, retry, s3_events
 
 MAX_PATHS = 1000
 EVERYTHING = "/*"  # what a settings, author or category change alters: every page's menu or bylines
@@ -61,15 +61,10 @@ def request(paths: Iterable[str]) -> str:
 
 def requested(body: str) -> list[str] | None:
     """The paths a ``request`` message asks for (site paths only), or None for any other message."""
-    try:
-        payload = json.loads(body)
-    except (TypeError, json.JSONDecodeError):
+    asked = s3_events.asked_for(body, REQUEST, "paths", MAX_REQUESTED)
+    if asked is None:
         return None
-    asked = payload.get(REQUEST) if isinstance(payload, dict) else None
-    if not isinstance(asked, dict) or not isinstance(asked.get("paths"), list):
-        return None
-    return [p for p in asked["paths"][:MAX_REQUESTED]
-            if isinstance(p, str) and p.startswith("/") and len(p) <= 1000 and "*" not in p]
+    return [p for p in asked if isinstance(p, str) and p.startswith("/") and len(p) <= 1000 and "*" not in p]
 
 
 def listing_paths(name: str) -> list[str]:

@@ -33,7 +33,7 @@ from chalicelib import clock, config, edge, images, keys, retry
 from chalicelib.aws import s3_client, sqs_client
 from chalicelib.bucket import ContentBucket
 from chalicelib.models import MediaItem, MediaUse
-from chalicelib.s3_events import s3_records
+from chalicelib.s3_events import asked_for, s3_records
 
 log = logging.getLogger("newsroom.images")
 log.setLevel(logging.INFO)
@@ -147,14 +147,10 @@ def rerender_request(article_keys: list[str]) -> str:
 
 def rerender_requested(body: str) -> list[str] | None:
     """The article keys a ``rerender_request`` names, or None for any other message."""
-    try:
-        payload = json.loads(body)
-    except (TypeError, json.JSONDecodeError):
+    asked = asked_for(body, RERENDER, "keys", 100)
+    if asked is None:
         return None
-    asked = payload.get(RERENDER) if isinstance(payload, dict) else None
-    if not isinstance(asked, dict) or not isinstance(asked.get("keys"), list):
-        return None
-    return [k for k in asked["keys"][:100] if isinstance(k, str) and len(k) <= 1024]
+    return [k for k in asked if isinstance(k, str) and len(k) <= 1024]
 
 
 def _logged(key: str, outcome: str, started: float, **extra: Any) -> str:

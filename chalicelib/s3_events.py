@@ -1,4 +1,5 @@
-"""S3 notifications as they reach a queue: which object, and its place in the key's history.
+"""Messages as they reach a queue: S3 notifications (which object, and its place in the key's
+history), and the requests our own functions send each other (``{kind: {field: [...]}}``).
 
 Both queue consumers read them here (ingest for content, the images function for media/), so
 neither loads the other's libraries.
@@ -48,3 +49,16 @@ def s3_records(body: str) -> list[S3Record]:
 def _is_removal(record: dict[str, Any]) -> bool:
     """An ObjectRemoved event (AWS writes "ObjectRemoved:Delete", moto "s3:ObjectRemoved:...")."""
     return str(record.get("eventName", "")).removeprefix("s3:").startswith("ObjectRemoved")
+
+
+def asked_for(body: str, kind: str, field: str, limit: int) -> list[Any] | None:
+    """The first ``limit`` items of ``field`` in a ``{kind: {field: [...]}}`` message one of our
+    functions sent (``edge.request``, ``renditions.rerender``), or None for any other message."""
+    try:
+        payload = json.loads(body)
+    except (TypeError, json.JSONDecodeError):
+        return None
+    asked = payload.get(kind) if isinstance(payload, dict) else None
+    if not isinstance(asked, dict) or not isinstance(asked.get(field), list):
+        return None
+    return asked[field][:limit]
