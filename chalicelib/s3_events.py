@@ -53,7 +53,7 @@ def _is_removal(record: dict[str, Any]) -> bool:
 
 def asked_for(body: str, kind: str, field: str, limit: int) -> list[Any] | None:
     """The first ``limit`` items of ``field`` in a ``{kind: {field: [...]}}`` message one of our
-    functions sent (``edge.request``, ``renditions.rerender``), or None for any other message."""
+    functions sent (``edge.request``, ``renditions.rerender_request``), or None for any other message."""
     try:
         payload = json.loads(body)
     except (TypeError, json.JSONDecodeError):

@@ -1,4 +1,4 @@
-"""S3 notifications as both queue consumers read them (chalicelib/s3_events.py)."""
+"""Queue messages as both consumers read them (chalicelib/s3_events.py): S3 notifications, and our own requests."""
 
 from __future__ import annotations
 
