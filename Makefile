@@ -20,7 +20,11 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run aws fuzz test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
+.PHONY: help run aws fuzz lint test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
+
+## help: this list
+help:
+	@awk '/^## /{sub(/^## /, ""); split($$0, part, ": "); printf "  make %-12s %s\n", part[1], substr($$0, length(part[1]) + 3)}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
@@ -37,8 +41,13 @@ run: $(STAMP)
 aws: $(STAMP)
 	$(BIN)/newsroom-dev aws --moto-port $(MOTO_PORT)
 
-## test: run the whole test suite (includes building the Lambda package and the browser tests)
-test: $(STAMP) system-deps
+## lint: ruff (pyflakes, pycodestyle, bugbear, import order) on everything, mypy --strict on chalicelib/ and newsroom/
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## test: lint, then the whole test suite (includes building the Lambda package and the browser tests)
+test: lint system-deps
 	$(BIN)/python -m pytest
 
 ## system-deps: Debian's Chromium (browser tests, Lighthouse) and Java (the Nu HTML checker), installed when running as root
@@ -103,5 +112,6 @@ deploy: package
 	  --stack-name $(or $(STACK_NAME),newsroom-$(STAGE)) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
 	  --parameter-overrides Stage=$(STAGE) $(PARAMETERS)
 
+## clean: remove the virtualenv, build output and test caches
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

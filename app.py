@@ -2,7 +2,7 @@
 
 Every page route answers GET, HEAD and OPTIONS (``web.middleware`` does the
 last two and the headers every response carries) and is wrapped in
-``web.when_aws_fails``: AWS failing while a page is served answers the
+``when_aws_fails``: AWS failing while a page is served answers the
 site's 503 page, not Chalice's JSON error.
 """
 
@@ -29,11 +29,12 @@ import sys  # noqa: E402
 
 from chalice import Chalice  # noqa: E402
 
-from chalicelib import config, snapstart, web  # noqa: E402
+from chalicelib import config  # noqa: E402
+from chalicelib.site import snapstart, web  # noqa: E402
 
 
 def _page_module(name):
-    """``chalicelib.pages`` or ``chalicelib.feeds``. Every function imports this file, but only the
+    """``chalicelib.site.pages`` or ``chalicelib.site.feeds``. Every function imports this file, but only the
     web function renders pages: Lambda names the handler it will call in ``_HANDLER``, and for the
     ingest and images functions these modules (Jinja2, the templates' code, the feeds) load only if
     an attribute is ever read (the standard library's LazyLoader). The web function, and anything
@@ -45,31 +46,34 @@ def _page_module(name):
     spec.loader = importlib.util.LazyLoader(spec.loader)
     module = sys.modules[name] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    setattr(sys.modules["chalicelib"], name.rpartition(".")[2], module)
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
     return module
 
 
-pages = _page_module("chalicelib.pages")
-feeds = _page_module("chalicelib.feeds")
+pages = _page_module("chalicelib.site.pages")
+comment_post = _page_module("chalicelib.site.comment_post")
+feeds = _page_module("chalicelib.site.feeds")
 
 app = Chalice(app_name="newsroom")
 # Photos' sizes and files under media/ that Chalice's list (png, jpeg, gif, audio...) lacks.
 app.api.binary_types.extend(["image/webp", "image/avif", "image/svg+xml", "application/pdf", "video/mp4"])
-snapstart.register()  # SnapStart's hooks, where the Lambda runtime has them (chalicelib/snapstart.py)
+snapstart.register()  # SnapStart's hooks, where the Lambda runtime has them (chalicelib/site/snapstart.py)
 app.register_middleware(web.middleware(lambda resource_path: list(app.routes.get(resource_path, {}))), "http")
 request = lambda: app.current_request  # noqa: E731 - the request being served
+when_aws_fails = web.when_aws_fails(lambda exc: pages.unavailable(exc))  # the 503 page, read when needed
 READ = ["GET", "HEAD", "OPTIONS"]  # every page: HEAD is GET without the body, OPTIONS says what is allowed
 
 
 @app.route("/", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def home():
     """The front page: newest articles (``?s=`` searches)."""
     return pages.render_home(request())
 
 
 @app.route("/search", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def search():
     """Search results for ``?q=``."""
     return pages.render_search(request())
@@ -77,28 +81,28 @@ def search():
 
 @app.route("/feed", methods=READ)
 @app.route("/feed/atom", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def site_feed():
     """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
     return feeds.render_site_feed(request(), atom=request().context["resourcePath"].endswith("atom"))
 
 
 @app.route("/category/{slug}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def category(slug):
     """A category archive."""
     return pages.render_category(request(), slug)
 
 
 @app.route("/tag/{slug}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def tag(slug):
     """A tag archive."""
     return pages.render_tag(request(), slug)
 
 
 @app.route("/author/{slug}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def author(slug):
     """An author's archive."""
     return pages.render_author(request(), slug)
@@ -110,7 +114,7 @@ def author(slug):
 @app.route("/tag/{slug}/feed/atom", methods=READ)
 @app.route("/author/{slug}/feed", methods=READ)
 @app.route("/author/{slug}/feed/atom", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def archive_feed(slug):
     """RSS (``.../feed/``) or Atom (``.../feed/atom/``) of a category, tag or author."""
     resource = request().context["resourcePath"]  # "/category/{slug}/feed/atom"
@@ -118,35 +122,35 @@ def archive_feed(slug):
 
 
 @app.route("/sitemap.xml", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def sitemap_index():
     """The sitemap index."""
     return feeds.render_sitemap_index(request())
 
 
 @app.route("/sitemaps/{name}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def sitemap(name):
     """A child sitemap: ``pages.xml`` or ``posts-YYYY-MM.xml``."""
     return feeds.render_sitemap(request(), name.removesuffix(".xml"))
 
 
 @app.route("/robots.txt", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def robots():
     """robots.txt."""
     return feeds.render_robots(request())
 
 
 @app.route("/preview/{token}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def preview(token):
-    """A draft or scheduled article by its secret link (chalicelib/preview.py)."""
+    """A draft or scheduled article by its secret link (chalicelib/site/preview.py)."""
     return pages.render_preview(request(), token)
 
 
 @app.route("/static/{name}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def static(name):
     """The stylesheet, ``style.<version>.css``, cached for a year."""
     return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
@@ -160,7 +164,7 @@ def static(name):
 @app.route("/sizes/{a}/{b}", methods=READ)
 @app.route("/sizes/{a}/{b}/{c}", methods=READ)
 @app.route("/sizes/{a}/{b}/{c}/{d}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def media(**parts):
     """Files from the bucket's media/ prefix, and photos' sizes from sizes/ (made by the images
     function): CloudFront serves both in production."""
@@ -169,7 +173,7 @@ def media(**parts):
 
 
 @app.route("/{slug}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def post(slug):
     """An article or static page; a year archive (``/2022/``); an old URL redirects."""
     return pages.render_post(request(), slug)
@@ -178,7 +182,7 @@ def post(slug):
 # API Gateway wants one name per path variable at each level, hence the
 # generic names below ("/{slug}/{part2}" rather than "/{year}/{month}").
 @app.route("/{slug}/{part2}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def month_or_alias(slug, part2):
     """A month archive (``/2022/07/``) or an old URL that redirects."""
     if pages.is_month(slug, part2):
@@ -187,19 +191,19 @@ def month_or_alias(slug, part2):
 
 
 @app.route("/{slug}/{part2}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
-@web.when_aws_fails
+@when_aws_fails
 def post_comment(slug, part2):
     """A reader's comment, posted to ``/<article>/comments/`` from the article's form."""
     if part2 != "comments":
         return pages.render_not_found(request())
-    return pages.submit_comment(request(), slug)
+    return comment_post.submit_comment(request(), slug)
 
 
 @app.route("/{slug}/{part2}/{part3}", methods=READ)
 @app.route("/{slug}/{part2}/{part3}/{part4}", methods=READ)
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}", methods=READ)
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}/{part6}", methods=READ)
-@web.when_aws_fails
+@when_aws_fails
 def deep_path(**parts):
     """``/<article>/comments/feed/`` (RSS of its approved comments); old multi-segment URLs
     (aliases) redirect; anything else is a 404 page."""
@@ -220,7 +224,7 @@ IMAGES_CONCURRENCY = 20  # one photo each, ~3-4 s for a 4000 x 3000 one: ~5 phot
 @app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)
 def ingest(event):
     """Apply content bucket notifications (S3 -> SQS) to the site."""
-    from chalicelib import ingest as ingest_files  # ingest-only libraries stay off the web path
+    from chalicelib.publish import ingest as ingest_files  # ingest-only libraries stay off the web path
 
     return ingest_files.handle_sqs_messages(record.to_dict() for record in event)
 
@@ -228,7 +232,7 @@ def ingest(event):
 @app.on_sqs_message(queue=config.current().images_queue, batch_size=1, maximum_concurrency=IMAGES_CONCURRENCY)
 def images(event):
     """Make the sizes of each photo uploaded under media/ (S3 -> its own SQS queue): Pillow loads here only."""
-    from chalicelib import renditions
+    from chalicelib.publish import renditions
 
     return renditions.handle_sqs_messages(record.to_dict() for record in event)
 

@@ -54,7 +54,7 @@ def main() -> int:
         for name, path in PAGES.items():
             out = BENCH / "results" / f"lighthouse-{name}.json"
             out.parent.mkdir(exist_ok=True)
-            for attempt in range(3):  # headless Chromium on a busy machine now and then fails to start
+            for _attempt in range(3):  # headless Chromium on a busy machine now and then fails to start
                 run = subprocess.run(
                     [str(BENCH / "node_modules" / ".bin" / "lighthouse"), base + path, "--quiet", "--output=json",
                      f"--output-path={out}", f"--chrome-flags={CHROME_FLAGS}",

@@ -521,7 +521,7 @@ def profile_ours(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:
         stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
         by_package: dict[str, float] = {}
         functions = []
-        for (filename, line, function), (_, _, own, _, _) in stats.items():
+        for (filename, _line, function), (_, _, own, _, _) in stats.items():
             package = _package_of(filename)
             by_package[package] = by_package.get(package, 0.0) + own
             functions.append((own, f"{package}:{Path(filename).name}:{function}"))
@@ -630,16 +630,15 @@ def report(results: dict[str, Any]) -> None:
     rows = []
     for name, page in pages.items():
         scores = lh.get(name, {})
-        fmt = (lambda s: "/".join(str(s[c]) for c in LIGHTHOUSE_CATEGORIES) if s else "-")
         rows.append([name, page["wp_ms"], page["our_ms"], page["floor_ms"], page["ratio"], page["ratio_without_stand_in"],
                      cpu[name]["wp_php_mariadb_ms"], cpu[name]["our_ms"], cpu[name]["ratio"], page["wp_queries"],
                      page["our_requests"], page["wp_bytes"], page["our_bytes"], page["bytes_ratio"], page["wp_gzip"],
-                     page["our_gzip"], fmt(scores.get("wp")), fmt(scores.get("ours"))])
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
+                     page["our_gzip"], _scores(scores.get("wp")), _scores(scores.get("ours"))])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
     print("\nTargets: server time <= 0.333 of WordPress's; CPU <= 0.1; bytes <= 0.333 raw; Lighthouse 100/100/100/100.")
     if isinstance(results.get("throughput"), dict):
         print("\nThroughput on one core (pages/s, bounded loops over the 7 page types):")
@@ -654,5 +653,11 @@ def report(results: dict[str, Any]) -> None:
           f"({money['wordpress']['cores_needed']} cores at peak with headroom).")
 
 
+def _scores(scores: dict | None) -> str:
+    """Lighthouse's category scores as one cell: "98/100/100/100", or "-" where none were measured."""
+    return "/".join(str(scores[c]) for c in LIGHTHOUSE_CATEGORIES) if scores else "-"
+
+
 if __name__ == "__main__":
     sys.exit(main())
+

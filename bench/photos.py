@@ -32,7 +32,7 @@ def peak_mb():  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the pa
     return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
 from tests.images import photo
 data = photo()
-from chalicelib import images
+from chalicelib.content import images
 before = peak_mb()
 started = time.perf_counter()
 made = images.derive("media/bench/photo.jpg", data)
@@ -50,13 +50,13 @@ def derive_cost() -> dict[str, Any]:
 
 
 def page_bytes() -> dict[str, Any]:
+    import tempfile
+
     import boto3
     from playwright.sync_api import sync_playwright
 
     from tests.images import photo
     from tests.integration.conftest import fetch, start_serve, stop_serve, wait_for
-
-    import tempfile
 
     stack = start_serve(Path(tempfile.mkdtemp(prefix="bench-photos-")))
     try:
@@ -80,7 +80,8 @@ def page_bytes() -> dict[str, Any]:
             for name, width in (("phone_360", 360), ("desktop_1280", 1280)):
                 page = browser.new_page(viewport={"width": width, "height": 800})
                 sizes: list[int] = []
-                page.on("response", lambda r: sizes.append(len(r.body())) if r.request.resource_type == "image" else None)
+                page.on("response", lambda r, sizes=sizes: (sizes.append(len(r.body()))
+                                                            if r.request.resource_type == "image" else None))
                 page.goto(url, wait_until="load")
                 page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
                 page.wait_for_timeout(1500)

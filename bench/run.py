@@ -136,8 +136,8 @@ class Bench:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        from devstack import moto_gaps
         from chalicelib import config
+        from devstack import moto_gaps
         from devstack.local import local_config, local_environment
 
         self.port = free_port()
@@ -188,7 +188,7 @@ class Bench:
         return response
 
     def cold(self) -> None:
-        from chalicelib import store
+        from chalicelib.site import store
 
         store.clear_site_cache()
 
@@ -284,7 +284,7 @@ class Bench:
         "newest" (dated now: the everyday case; no article follows it) or "backdated" (dated like the
         site's middle article: the most work, as its successors' related posts are recomputed too).
         """
-        from chalicelib import ingest
+        from chalicelib.publish import ingest
 
         if position == "newest":
             date = now_date()
@@ -305,7 +305,7 @@ class Bench:
         return times, round(statistics.median(requests))
 
     def resync_per_article(self) -> float:
-        from chalicelib.resync import resync
+        from chalicelib.publish.resync import resync
 
         started = time.perf_counter()
         counts = resync(self.stack.bucket, force=False)
@@ -337,7 +337,7 @@ class Bench:
 
         template_key = "articles/bench-template.md"
         self.s3.put_object(Bucket=self.stack.bucket, Key=template_key, Body=article_text(99999))
-        from chalicelib import ingest
+        from chalicelib.publish import ingest
 
         ingest.apply_key(self.stack.bucket, template_key)
         self.drain()
@@ -543,7 +543,7 @@ class Bench:
         return out
 
     def app_css(self) -> bytes:
-        from chalicelib import web
+        from chalicelib.site import web
 
         return web.stylesheet()
 
@@ -632,10 +632,10 @@ def phase(message: str) -> None:
 def table(title: str, rows: list[list[Any]], header: list[str]) -> None:
     widths = [max(len(str(x)) for x in [h] + [r[i] for r in rows]) for i, h in enumerate(header)]
     print(f"\n{title}")
-    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
 
 
 def main() -> int:

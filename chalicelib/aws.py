@@ -64,17 +64,17 @@ def s3_client() -> Any:
 
 
 def cloudfront_client() -> Any:
-    """The CloudFront client ingest invalidates pages with (chalicelib/edge.py)."""
+    """The CloudFront client ingest invalidates pages with (chalicelib/publish/edge.py)."""
     return _client("cloudfront", *_where())
 
 
 def scheduler_client() -> Any:
-    """The EventBridge Scheduler client ingest schedules articles' due times with (chalicelib/schedule.py)."""
+    """The EventBridge Scheduler client ingest schedules articles' due times with (chalicelib/publish/schedule.py)."""
     return _client("scheduler", *_where())
 
 
 def sqs_client() -> Any:
-    """The SQS client the editors' tool asks ingest for invalidations with (chalicelib/edge.py)."""
+    """The SQS client the editors' tool asks ingest for invalidations with (chalicelib/publish/edge.py)."""
     return _client("sqs", *_where())
 
 

@@ -17,8 +17,12 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib import config
+
+if TYPE_CHECKING:
+    from chalicelib.models import Post
 
 INLINE_LIMIT = 100 * 1024
 COMPRESSED_LIMIT = 300 * 1024
@@ -47,7 +51,7 @@ def pack(html: str, slug: str) -> PackedBody:
     return PackedBody(ref=f"{RENDERED_PREFIX}{slug}/{digest}.html", offloaded_html=raw)
 
 
-def load(post) -> str:  # type: ignore[no-untyped-def]
+def load(post: Post) -> str:
     """The body HTML of a Post item, wherever it is stored."""
     if post.body_gz:
         return zlib.decompress(post.body_gz).decode("utf-8")
@@ -55,5 +59,6 @@ def load(post) -> str:  # type: ignore[no-untyped-def]
         from chalicelib.aws import s3_client
 
         response = s3_client().get_object(Bucket=config.current().bucket, Key=post.body_ref)
-        return response["Body"].read().decode("utf-8")
+        body: bytes = response["Body"].read()
+        return body.decode("utf-8")
     return post.body_html or ""

@@ -21,7 +21,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ class Config:
     table: str = ""  # empty: newsroom-<stage>-content
     bucket: str = ""  # empty: newsroom-<stage>-content
     queue: str = ""  # empty: newsroom-<stage>-ingest
-    images_queue: str = ""  # empty: newsroom-<stage>-images (uploads under media/: chalicelib/renditions.py)
+    images_queue: str = ""  # empty: newsroom-<stage>-images (uploads under media/: chalicelib/publish/renditions.py)
     region: str = "us-east-1"
     # Where AWS is reached: None for real AWS, "http://127.0.0.1:5000" for the local stand-in (moto).
     endpoint_url: str | None = None
@@ -47,7 +47,7 @@ class Config:
     # (https, or http on this machine). Internal links get its path as a prefix; canonical URLs,
     # feeds and sitemaps use it whole. Empty: from what API Gateway (not the caller) says the
     # request reached, or the forwarded host of a request carrying the origin secret
-    # (chalicelib/web.py:site_of); the stack sets it whenever it can.
+    # (chalicelib/site/web.py:site_of); the stack sets it whenever it can.
     base_url: str = ""
     # Signs paging cursors and comment form tokens. Set a long random value per stage in
     # production; the default only suits local use.
@@ -59,10 +59,10 @@ class Config:
     # limits) are refused with 403, unless this is set (stack parameter AllowDirectAccess).
     allow_direct_access: bool = False
     # The CloudFront distribution in front of the site: ingest invalidates what each change alters
-    # (chalicelib/edge.py). Empty: no distribution, nothing to invalidate.
+    # (chalicelib/publish/edge.py). Empty: no distribution, nothing to invalidate.
     distribution_id: str = ""
     # EventBridge Scheduler: the role it sends to the ingest queue with, and the queue, for each
-    # scheduled article's due time (chalicelib/schedule.py). Empty: nothing is scheduled.
+    # scheduled article's due time (chalicelib/publish/schedule.py). Empty: nothing is scheduled.
     schedule_role: str = ""
     ingest_queue_arn: str = ""
     # SNS topic told of each comment awaiting moderation; empty: nobody is told.
@@ -90,7 +90,7 @@ class Config:
 
     def replace(self, **changes: object) -> Config:
         """This config with ``changes`` (None values are ignored: an unset flag changes nothing)."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Config:
@@ -150,9 +150,10 @@ class UnknownStage(ValueError):
     """A stage name that ``.chalice/config.json`` does not define."""
 
 
-def chalice_config() -> dict:
+def chalice_config() -> dict[str, Any]:
     """``.chalice/config.json``: the stages and their environment variables."""
-    return json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    config: dict[str, Any] = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    return config
 
 
 def stage_names() -> list[str]:
@@ -217,7 +218,7 @@ SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
 PREVIEWS_PREFIX = "previews/"  # status records of drafts and scheduled articles: their preview links
 MEDIA_PREFIX = "media/"  # uploads: photos (private; readers get their sizes/), and files served as they are
-SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (chalicelib/images.py)
+SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (chalicelib/content/images.py)
 DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live
 SUBMISSIONS_PREFIX = "submissions/"  # a contributor's: the same, until an editor approves it
 PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)

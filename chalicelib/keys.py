@@ -135,7 +135,7 @@ def claim_pk(slug: str) -> str:
 
 
 def term_pk(term: str) -> str:
-    """A search term's index partition (sk: chalicelib.search.sort_key)."""
+    """A search term's index partition (sk: chalicelib.content.search.sort_key)."""
     return f"term#{term}"
 
 

@@ -38,6 +38,8 @@ table; tests/unit/test_schema.py keeps the two equal.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, cast
+
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
@@ -46,16 +48,25 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from typing import Any
-
 from pynamodb.connection import TableConnection
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib import aws, config, keys
 
-
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
+_Item = TypeVar("_Item", bound="_TableItem")
+
+
+def text_list() -> ListAttribute[str]:
+    """A list of strings, or none. PynamoDB types ``ListAttribute(of=UnicodeAttribute)`` as a list of
+    attributes; what an item holds is a list of ``str``, and this says so in one place."""
+    return cast("ListAttribute[str]", ListAttribute(of=UnicodeAttribute, null=True))
+
+
+def number_list() -> ListAttribute[float]:
+    """A list of numbers, or none (as ``text_list``)."""
+    return cast("ListAttribute[float]", ListAttribute(of=NumberAttribute, null=True))
 
 
 class _TableFromSettings(type):
@@ -79,7 +90,7 @@ class _TableItem(Model):
         return table
 
     @classmethod
-    def get_or_none(cls, pk: str, sk: str, consistent_read: bool = False, **options: Any) -> Any:
+    def get_or_none(cls: type[_Item], pk: str, sk: str, consistent_read: bool = False, **options: Any) -> _Item | None:
         """The item at (pk, sk), or None if there is none (1 GetItem)."""
         try:
             return cls.get(pk, sk, consistent_read=consistent_read, **options)
@@ -106,7 +117,8 @@ def get_each(wanted: dict[tuple[str, str], type[_TableItem]],
     waiting = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted]
     while waiting:
         keys_to_get, waiting = waiting[:BATCH_GET_KEYS], waiting[BATCH_GET_KEYS:]
-        data = _TableItem._get_connection().batch_get_item(keys_to_get, consistent_read=consistent_read)
+        # PynamoDB types the keys as strings; its connection sends them as DynamoDB keys, as here.
+        data = _TableItem._get_connection().batch_get_item(keys_to_get, consistent_read=consistent_read)  # type: ignore[arg-type]
         table = config.current().table
         for raw in data.get("Responses", {}).get(table, []):
             key = (raw["pk"]["S"], raw["sk"]["S"])
@@ -125,7 +137,7 @@ class Post(_TableItem):
     updated = UnicodeAttribute(null=True)
     author = UnicodeAttribute(null=True)  # author slug
     author_name = UnicodeAttribute(null=True)  # as written in front matter
-    categories = ListAttribute(of=UnicodeAttribute, null=True)  # slugs, primary first
+    categories = text_list()  # slugs, primary first
     tags = JSONAttribute(null=True)  # [[slug, name], ...]
     summary = UnicodeAttribute(null=True)
     image = UnicodeAttribute(null=True)
@@ -135,11 +147,11 @@ class Post(_TableItem):
     body_ref = UnicodeAttribute(null=True)
     xrefs = JSONAttribute(null=True)  # {slug: {"title", "date"} or None} for each <!--xref:slug--> marker
     related = JSONAttribute(null=True)  # [{"slug", "title", "date"}, ...] candidates, newest first
-    aliases = ListAttribute(of=UnicodeAttribute, null=True)
+    aliases = text_list()
     redirect_to = UnicodeAttribute(null=True)  # kind == "redirect": the slug it points to
-    image_size = ListAttribute(of=NumberAttribute, null=True)  # [width, height] of a /media/ image
-    image_set = JSONAttribute(null=True)  # the featured image's sizes (chalicelib/images.py: picture_set)
-    media = ListAttribute(of=UnicodeAttribute, null=True)  # the media/ keys of the images it shows
+    image_size = number_list()  # [width, height] of a /media/ image
+    image_set = JSONAttribute(null=True)  # the featured image's sizes (chalicelib/content/images.py: picture_set)
+    media = text_list()  # the media/ keys of the images it shows
     warned = BooleanAttribute(null=True)  # published with warnings (no alt text...): its file has a report
     search_keys = JSONAttribute(null=True)  # [[term, sk], ...] of its SearchTerm items
     source_key = UnicodeAttribute(null=True)
@@ -160,7 +172,7 @@ class Listing(_TableItem):
     summary = UnicodeAttribute(null=True)
     author = UnicodeAttribute(null=True)
     author_name = UnicodeAttribute(null=True)
-    categories = ListAttribute(of=UnicodeAttribute, null=True)
+    categories = text_list()
     image = UnicodeAttribute(null=True)
     image_set = JSONAttribute(null=True)  # as Post.image_set
     updated = UnicodeAttribute(null=True)  # last modification, for sitemaps and feeds
@@ -186,7 +198,7 @@ class AuthorItem(_TableItem):
 
     name = UnicodeAttribute()
     bio = UnicodeAttribute(null=True)
-    aliases = ListAttribute(of=UnicodeAttribute, null=True)  # old URLs of the archive ("?author=2")
+    aliases = text_list()  # old URLs of the archive ("?author=2")
     source_key = UnicodeAttribute(null=True)  # None: known only from bylines
 
 
@@ -197,7 +209,7 @@ class CategoryItem(_TableItem):
     description = UnicodeAttribute(null=True)
     menu_order = NumberAttribute(null=True)
     parent = UnicodeAttribute(null=True)
-    aliases = ListAttribute(of=UnicodeAttribute, null=True)  # old URLs of the archive ("?cat=5")
+    aliases = text_list()  # old URLs of the archive ("?cat=5")
     source_key = UnicodeAttribute(null=True)  # None: known only from articles
 
 
@@ -215,9 +227,9 @@ class Source(_TableItem):
     etag = UnicodeAttribute(null=True)
     sequencer = UnicodeAttribute(null=True)  # of the newest S3 event applied (AWS only)
     status = UnicodeAttribute()  # "published", "invalid" or "removed"
-    problems = ListAttribute(of=UnicodeAttribute, null=True)
+    problems = text_list()
     refused_etag = UnicodeAttribute(null=True)  # the version ``problems`` are about (newsroom publish waits for it)
-    redirects = ListAttribute(of=UnicodeAttribute, null=True)  # redirect paths this file created
+    redirects = text_list()  # redirect paths this file created
     revision = NumberAttribute(default=0)
     settled = BooleanAttribute(default=True)
 
@@ -247,7 +259,7 @@ class Claim(_TableItem):
 
 
 class Comment(_TableItem):
-    """A reader's comment (chalicelib/comments.py).
+    """A reader's comment (chalicelib/site/comments.py).
 
     Where it lives says what state it is in: pending in ``comments-pending``
     (sk: its id), approved in ``comments#<article slug>`` (sk: its id, or
@@ -282,7 +294,7 @@ class MediaItem(_TableItem):
     bytes = NumberAttribute(null=True)  # the original's
     digest = UnicodeAttribute(null=True)  # in the derivatives' names
     derivatives = JSONAttribute(null=True)  # [[key, width, height, mime, bytes], ...]
-    problems = ListAttribute(of=UnicodeAttribute, null=True)  # status "invalid": why
+    problems = text_list()  # status "invalid": why
     made = UnicodeAttribute(null=True)  # ISO 8601 UTC
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import click
 
+from newsroom.aws_errors import OneLineCommands
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Newsroom's development stack: the site and a local AWS stand-in on this machine."""
 
 
-def _stack_options(command):  # type: ignore[no-untyped-def]
+def _stack_options(command: Callable[..., None]) -> Callable[..., None]:
     command = click.option("--no-content", is_flag=True, help="Start empty instead of uploading content/.")(command)
     command = click.option("--moto-port", default=5000, show_default=True, envvar="NEWSROOM_MOTO_PORT",
                            help="Port of the local AWS stand-in (moto server).")(command)

@@ -25,7 +25,7 @@ written ``sam.yaml`` and ``deployment.zip``, :func:`optimize` rewrites the zip:
    ``images-layer.zip``, a Lambda layer (``ImageLibraries``) attached to the
    images function alone: the web function's zip stays as small as before.
 4. **Compiled templates.** Jinja2's bytecode for every template, in
-   ``templates/.bytecode/``, which ``pages.environment`` reads (and never
+   ``templates/.bytecode/``, which ``templating.environment`` reads (and never
    writes) when it is there, so the first page does not parse templates.
 
 ``docs/performance.md`` has the before/after numbers.
@@ -35,7 +35,7 @@ Before the zip, :func:`finish_template` completes ``sam.yaml`` with what
 ``live`` alias (its published version, which SnapStart snapshots) rather
 than ``$LATEST``, and API Gateway's own responses (a missing route, a
 request too large, its 4XX and 5XX) carry the security headers of
-``chalicelib/web.py``.
+``chalicelib/site/web.py``.
 
 The functions run ``python3.13`` (:data:`LAMBDA_PYTHON`). Chalice names the
 runtime after the Python that packages and downloads the wheels for it, so
@@ -110,17 +110,17 @@ def build(stage: str, out: Path) -> Path:
 def finish_template(template: dict) -> dict:
     """``template`` (Chalice's, merged with ``infra/template.yaml``) with API Gateway invoking the
     web function's alias and every gateway response carrying the security headers."""
-    from chalicelib import web
+    from chalicelib.site import web
 
     template = copy.deepcopy(template)
     resources = template["Resources"]
     resources["APIHandler"]["Properties"]["AutoPublishAlias"] = WEB_ALIAS  # each deploy publishes a version
-    # Ingest invalidates what each change alters (chalicelib/edge.py). Only ingest's settings may name the
+    # Ingest invalidates what each change alters (chalicelib/publish/edge.py). Only ingest's settings may name the
     # distribution: it depends on the API, which depends on the web function.
     environment = resources["Ingest"]["Properties"]["Environment"]  # a copy: the template shares one with the web's
     environment["Variables"] = {**environment["Variables"],
                                 "NEWSROOM_DISTRIBUTION_ID": {"Fn::If": ["CreateCdn", {"Ref": "Distribution"}, ""]},
-                                # Scheduled articles' due times (chalicelib/schedule.py).
+                                # Scheduled articles' due times (chalicelib/publish/schedule.py).
                                 "NEWSROOM_SCHEDULE_ROLE": {"Fn::GetAtt": ["DueTimeRole", "Arn"]},
                                 "NEWSROOM_INGEST_QUEUE_ARN": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}
     # Pillow and pillow-heif reach the images function alone, as a layer (``optimize`` writes it).
@@ -252,9 +252,9 @@ def _compile(name: str, source: bytes) -> tuple[str, bytes]:
 
 
 def _template_bytecode(entries: list[tuple[zipfile.ZipInfo, bytes]]) -> list[tuple[str, bytes]]:
-    """Jinja2 bytecode for every template in the zip, under the names pages.environment looks for."""
+    """Jinja2 bytecode for every template in the zip, under the names templating.environment looks for."""
     sys.path.insert(0, str(PROJECT_DIR))
-    from chalicelib import pages
+    from chalicelib.site import templating
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -262,7 +262,7 @@ def _template_bytecode(entries: list[tuple[zipfile.ZipInfo, bytes]]) -> list[tup
             if info.filename.startswith("templates/") and not info.is_dir():
                 (root / info.filename).parent.mkdir(parents=True, exist_ok=True)
                 (root / info.filename).write_bytes(data)
-        env = pages.make_environment(root / "templates", root / TEMPLATE_BYTECODE, write=True)
+        env = templating.make_environment(root / "templates", root / TEMPLATE_BYTECODE, write=True)
         for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
             env.get_template(name)
         return [(TEMPLATE_BYTECODE + path.name, path.read_bytes())

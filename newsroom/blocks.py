@@ -16,7 +16,7 @@ saved, mended where WordPress draws the block at view time:
 - reusable blocks (``wp:block``) are replaced by their content;
 - dynamic blocks (latest posts, archives...) have no saved HTML: they are reported.
 
-The sanitizer (``chalicelib.markup``) keeps WordPress's block and alignment classes from a fixed
+The sanitizer (``chalicelib.content.markup``) keeps WordPress's block and alignment classes from a fixed
 allowlist, so the layout survives. Whatever cannot be shown is *reported* through ``note`` with
 the block's name; a block whose text would not survive sanitizing is reported too, so nothing is
 dropped silently.
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from chalicelib.markup import sanitize_html
+from chalicelib.content.markup import sanitize_html
 
 # WP_Block_Parser's delimiter pattern (wp-includes/class-wp-block-parser.php), possessive as there.
 DELIMITER = re.compile(

@@ -1,7 +1,7 @@
 """The ``newsroom`` command: the editors' tools.
 
 Built on click: every command has ``--help``. Content checks use the very
-parser the ingest function uses (``chalicelib.content_format``), so a file
+parser the ingest function uses (``chalicelib.content.content_format``), so a file
 that ``newsroom check`` accepts is a file the site publishes.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import click
 
+from newsroom.aws_errors import SETTINGS, OneLineCommands
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Newsroom: publish a news site from files, on AWS or locally."""
 
@@ -26,7 +28,7 @@ def main() -> None:
               help="Folder that mirrors the bucket (default: the nearest folder holding articles/ or pages/).")
 def check(files: tuple[Path, ...], root: Path | None) -> None:
     """Validate content files with the same rules as the site's ingest."""
-    from chalicelib.content_format import ContentError, Problem, check_file
+    from chalicelib.content.content_format import ContentError, Problem, check_file
 
     failed = 0
     for path in _expand(files):
@@ -52,8 +54,8 @@ def check(files: tuple[Path, ...], root: Path | None) -> None:
 
 
 def _images_without_alt(parsed: Any) -> list[str]:
-    from chalicelib import markup
-    from chalicelib.content_format import Article
+    from chalicelib.content import markup
+    from chalicelib.content.content_format import Article
 
     if not isinstance(parsed, Article):
         return []
@@ -62,7 +64,7 @@ def _images_without_alt(parsed: Any) -> list[str]:
 
 def _requires_alt(path: Path, root: Path | None) -> bool:
     """Whether the site's settings file beside the content (settings/site.yaml) says require_alt."""
-    from chalicelib.content_format import ContentError, parse_settings
+    from chalicelib.content.content_format import ContentError, parse_settings
 
     folder = root or next((p for p in path.resolve().parents if (p / "settings" / "site.yaml").exists()), None)
     settings_file = folder / "settings" / "site.yaml" if folder else None
@@ -74,7 +76,7 @@ def _requires_alt(path: Path, root: Path | None) -> bool:
         return False
 
 
-def aws_options(command):  # type: ignore[no-untyped-def]
+def aws_options(command: Callable[..., None]) -> Callable[..., None]:
     """--stage, --bucket, --table, --endpoint-url and --region: which site a command works on.
 
     The command gets them as one ``settings`` (chalicelib.config.Config), which is also in force
@@ -82,7 +84,7 @@ def aws_options(command):  # type: ignore[no-untyped-def]
     """
     @functools.wraps(command)
     def run(*args: Any, stage: str, bucket: str | None, table: str | None, endpoint_url: str | None,
-            region: str | None, **kwargs: Any) -> Any:
+            region: str | None, **kwargs: Any) -> None:
         from chalicelib import config
 
         try:
@@ -90,8 +92,9 @@ def aws_options(command):  # type: ignore[no-untyped-def]
         except config.UnknownStage as error:
             raise click.BadParameter(str(error), param_hint="--stage") from None
         settings = settings.replace(bucket=bucket, table=table, endpoint_url=endpoint_url, region=region)
+        click.get_current_context().meta[SETTINGS] = settings  # an AWS failure names this site
         with config.using(settings):
-            return command(*args, settings=settings, **kwargs)
+            command(*args, settings=settings, **kwargs)
 
     for option in reversed([
         click.option("--stage", default="dev", show_default=True, envvar="NEWSROOM_STAGE",
@@ -116,7 +119,8 @@ def _say_where(action: str, settings: Any) -> None:
 @click.option("--quick", is_flag=True, help="Skip files whose ETag is unchanged instead of rewriting them.")
 def resync(settings: Any, quick: bool) -> None:
     """Make the site match the bucket exactly: add, repair, remove, report."""
-    from chalicelib.resync import bucket_keys, resync as run_resync
+    from chalicelib.publish.resync import bucket_keys
+    from chalicelib.publish.resync import resync as run_resync
 
     _say_where("Resyncing", settings)
     total = sum(1 for _ in bucket_keys(settings.bucket))
@@ -128,9 +132,9 @@ def resync(settings: Any, quick: bool) -> None:
         click.echo("Invalid files have reports under reports/ in the bucket.", err=True)
 
 
-def upload_options(command: Any) -> Any:
+def upload_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options of every command that uploads files: which, from where, to which stage, waiting."""
-    for option in reversed([
+    options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
         click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)),
         click.option("--root", type=click.Path(file_okay=False, path_type=Path),
                      help="Folder that mirrors the bucket (default: the nearest folder holding articles/, pages/...)."),
@@ -138,7 +142,8 @@ def upload_options(command: Any) -> Any:
         click.option("--wait/--no-wait", default=True, show_default=True,
                      help="Wait until each file is live (or previewable) or refused."),
         click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest."),
-    ]):
+    ]
+    for option in reversed(options):
         command = option(command)
     return command
 
@@ -203,9 +208,10 @@ def media() -> None:
 def media_list(settings: Any, unused: bool) -> None:
     """Every file under media/: size, the sizes made of a photo (or why none could be), and the
     articles that show it."""
-    from chalicelib import config, renditions
+    from chalicelib import config
     from chalicelib.aws import s3_client
     from chalicelib.models import MediaItem
+    from chalicelib.publish import renditions
 
     records = {item.sk: item for item in MediaItem.query("media")}
     listed = [obj for page in s3_client().get_paginator("list_objects_v2").paginate(
@@ -233,7 +239,7 @@ def media_list(settings: Any, unused: bool) -> None:
 
 
 def _is_photo(key: str) -> bool:
-    from chalicelib import images
+    from chalicelib.content import images
 
     return images.is_derivable(key)
 
@@ -245,8 +251,9 @@ def _is_photo(key: str) -> bool:
 def media_delete(settings: Any, key: str, force: bool) -> None:
     """Delete a file under media/ (and, for a photo, its sizes). Refused while articles show it,
     unless --force; then those articles are rendered again without it, and listed."""
-    from chalicelib import config, renditions
+    from chalicelib import config
     from chalicelib.aws import s3_client
+    from chalicelib.publish import renditions
 
     key = key.lstrip("/")
     if not key.startswith(config.MEDIA_PREFIX):
@@ -289,21 +296,20 @@ def _comment_line(comment: Any, ref: str) -> str:
 @click.option("--limit", default=100, show_default=True, help="Show at most this many.")
 def comments_list(settings: Any, article: str | None, rejected: bool, limit: int) -> None:
     """Pending comments, newest first (the ids to approve, reject or delete)."""
-    from chalicelib import comments as store
+    from chalicelib.site import comments as store
 
     if article:
-        found, refs = store.approved_of(article)[:limit], lambda c: f"{article}/{c.id}"
+        found = store.approved_of(article)[:limit]
     else:
         found = store.rejected(limit) if rejected else store.pending(limit)
-        refs = lambda c: c.id  # noqa: E731
-    for comment in found:
-        click.echo(_comment_line(comment, refs(comment)))
+    for comment in found:  # an approved comment is named with its article; the others by id alone
+        click.echo(_comment_line(comment, f"{article}/{comment.id}" if article else comment.id))
     what = f"approved on /{article}/" if article else "rejected" if rejected else "pending"
     click.echo(f"{len(found)} {what}.", err=True)
 
 
 def _moderate(action: str, ids: tuple[str, ...], settings: Any) -> None:
-    from chalicelib import comments as store
+    from chalicelib.site import comments as store
 
     click.echo(f"Moderating comments in {settings.table} (stage {settings.stage})", err=True)
     failed = 0
@@ -331,13 +337,15 @@ def _moderate(action: str, ids: tuple[str, ...], settings: Any) -> None:
 
 def _ask_for_invalidation(slugs: set[str], settings: Any) -> None:
     """Ask ingest (which knows the stage's distribution) to drop these articles' pages from the CDN."""
-    from chalicelib import edge
+    from chalicelib import messages
     from chalicelib.aws import sqs_client
+    from chalicelib.publish import edge
 
     sqs = sqs_client()
     try:
         queue = sqs.get_queue_url(QueueName=settings.queue)["QueueUrl"]
-        sqs.send_message(QueueUrl=queue, MessageBody=edge.request(p for s in sorted(slugs) for p in edge.comment_paths(s)))
+        paths = tuple(p for s in sorted(slugs) for p in edge.comment_paths(s))
+        sqs.send_message(QueueUrl=queue, MessageBody=messages.Invalidate(paths).body())
     except Exception as error:  # noqa: BLE001 - moderated already; the CDN's copies expire by s-maxage
         click.echo(f"could not ask for the CDN to drop the changed pages ({error}); they refresh within 5 minutes",
                    err=True)
@@ -453,7 +461,7 @@ def _import_comments(found: list[Any]) -> int:
     """Write the export's comments once their articles are live; returns how many failed."""
     from collections import Counter
 
-    from chalicelib import comments
+    from chalicelib.site import comments
 
     outcomes: Counter[str] = Counter()
     with click.progressbar(found, label="Importing comments", file=sys.stderr) as bar:
@@ -493,7 +501,7 @@ def _print_migration(migration: Any) -> int:
     return sum(1 for o in migration.outcomes if o.status == "failed")
 
 
-def _refuse_if_problems(files: dict[str, bytes], what: str = "was uploaded") -> bool:
+def _refuse_if_problems(files: Mapping[str, bytes], what: str = "was uploaded") -> bool:
     """Check ``files`` (bucket key -> bytes) with ingest's own parser; print every problem. Whether
     all are fine (else nothing may be uploaded)."""
     from newsroom.publisher import problems_of
@@ -507,7 +515,7 @@ def _refuse_if_problems(files: dict[str, bytes], what: str = "was uploaded") -> 
     return not problems
 
 
-def _send(files: dict[str, bytes], settings: Any, wait: bool, timeout: float,
+def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
           metadata: dict[str, str] | None = None) -> dict[str, Any]:
     """Check, upload and follow ``files`` (bucket key -> bytes); what became of each uploaded file
     (nothing, with --no-wait). Exits non-zero, uploading nothing, if any file has problems."""
@@ -632,7 +640,7 @@ def approve(key: str, settings: Any, wait: bool, timeout: float) -> None:
     from botocore.exceptions import ClientError
 
     from chalicelib.aws import s3_client
-    from chalicelib.pending import live_key
+    from chalicelib.publish.pending import live_key
     from newsroom.history import UPLOADED_BY
 
     live = live_key(key)

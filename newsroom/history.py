@@ -18,7 +18,7 @@ import getpass
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.content_format import ContentError, check_file
+from chalicelib.content.content_format import ContentError, check_file
 
 UPLOADED_BY = "uploaded-by"  # the object metadata ``newsroom publish`` writes (x-amz-meta-uploaded-by)
 REVERTED_FROM = "reverted-from"
@@ -101,7 +101,8 @@ def _read(key: str, data: bytes) -> tuple[dict[str, Any], str, str]:
 def version_bytes(s3: Any, bucket: str, key: str, version_id: str) -> bytes:
     """The bytes of one version. :raise LookupError: no such version of this file (or a deletion)."""
     try:
-        return s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()
+        data: bytes = s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()
+        return data
     except s3.exceptions.ClientError as error:
         raise LookupError(f"{key} has no version {version_id} (a deletion has no content; "
                           f"`newsroom history {key}` lists them)") from error

@@ -12,12 +12,14 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from botocore.exceptions import ClientError
 
-from chalicelib import config, images, keys
-from chalicelib.content_format import ContentError, Problem, check_file, kind_of_key
+from chalicelib import config, keys
+from chalicelib.content import images
+from chalicelib.content.content_format import ContentError, Problem, check_file, kind_of_key
+
 
 @dataclass(frozen=True)
 class Status:
@@ -33,10 +35,10 @@ def digest(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def problems_of(files: dict[str, bytes]) -> dict[str, list[Problem]]:
+def problems_of(files: Mapping[str, bytes]) -> dict[str, list[Problem]]:
     """Every problem in every content file, by key (media files are not checked)."""
     out: dict[str, list[Problem]] = {}
-    from chalicelib.pending import is_pending, live_key
+    from chalicelib.publish.pending import is_pending, live_key
 
     for key in files:
         if key.startswith(config.MEDIA_PREFIX):
@@ -67,7 +69,7 @@ def ordered(bucket_keys: Any) -> list[str]:
     return sorted(bucket_keys, key=config.apply_rank)
 
 
-def upload(s3: Any, bucket: str, files: dict[str, bytes],
+def upload(s3: Any, bucket: str, files: Mapping[str, bytes],
            progress: Callable[[str, bool], None] | None = None,
            metadata: dict[str, str] | None = None) -> dict[str, str]:
     """Upload the files whose bytes differ from the bucket's, with ``metadata`` (who uploaded them,
@@ -140,9 +142,9 @@ def reports(s3: Any, bucket: str) -> list[dict[str, Any]]:
 
 
 def _preview_of(key: str) -> str:
-    """"; preview: <link>" from the file's status record in the bucket (chalicelib/preview.py), if any."""
+    """"; preview: <link>" from the file's status record in the bucket (chalicelib/site/preview.py), if any."""
     from chalicelib.aws import s3_client
-    from chalicelib.bucket import preview_key
+    from chalicelib.publish.bucket import preview_key
 
     try:
         record = json.loads(s3_client().get_object(Bucket=config.current().bucket, Key=preview_key(key))["Body"].read())
@@ -159,9 +161,8 @@ def _status(source: Any) -> Status:
     if source.status == "removed":
         return Status(source.sk, "removed")
     if source.kind in ("article", "page") and source.slug:
-        from chalicelib.models import Post
-
         from chalicelib.clock import now_iso
+        from chalicelib.models import Post
 
         post = Post.get_or_none(*keys.post(source.slug), attributes_to_get=["draft", "date"])
         if post is None:
@@ -176,7 +177,8 @@ def _status(source: Any) -> Status:
 
 def _current_etag(s3: Any, bucket: str, key: str) -> str | None:
     try:
-        return s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+        etag: str = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+        return etag
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None

@@ -31,10 +31,16 @@ import yaml
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from chalicelib.content_format import (
-    MAX_ALIASES, MAX_CATEGORIES, MAX_SUMMARY_CHARS, MAX_TAGS, MAX_TITLE_CHARS, RESERVED_SLUGS, normalize_slug,
+from chalicelib.content.content_format import (
+    MAX_ALIASES,
+    MAX_CATEGORIES,
+    MAX_SUMMARY_CHARS,
+    MAX_TAGS,
+    MAX_TITLE_CHARS,
+    RESERVED_SLUGS,
+    normalize_slug,
 )
-from chalicelib.markup import is_media_source
+from chalicelib.content.markup import is_media_source
 from newsroom import blocks
 
 # Namespace URIs of WXR 1.0-1.2 (http and https, as WordPress.org and WordPress.com write them) -> prefix.
@@ -45,7 +51,7 @@ _NAMESPACES = (
     (re.compile(r"^http://purl\.org/dc/elements/1\.1/$"), "dc"),
 )
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, where built: same output, 10x faster
-MAX_COMMENT_CHARS = 5000  # chalicelib.comments' limits
+MAX_COMMENT_CHARS = 5000  # chalicelib.site.comments' limits
 MAX_NAME_CHARS = 80
 UNPUBLISHED = {"draft": "a draft", "private": "private", "pending": "pending review"}
 BLOCK_LEVEL = re.compile(r"^\s*<(?:p|div|h[1-6]|ul|ol|li|table|thead|tbody|tr|td|th|blockquote|pre|figure|"
@@ -71,7 +77,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ImportedComment:
-    """A WordPress comment, for chalicelib.comments.import_comment (after its article is live)."""
+    """A WordPress comment, for chalicelib.site.comments.import_comment (after its article is live)."""
 
     slug: str  # the article's new slug
     id: str  # "<date>-<WordPress comment id, hex>": the same on every run
@@ -198,7 +204,8 @@ class Migration:
     def uploads(self) -> Mapping[str, bytes]:
         """Everything to upload, bucket key -> bytes: the content files, then the media, read from disk
         one at a time."""
-        return ChainMap(self.files, _FilesOnDisk(self.media))
+        # ChainMap writes only to its first map; the files on disk are only read.
+        return ChainMap(self.files, _FilesOnDisk(self.media))  # type: ignore[arg-type]
 
 
 def read_export(path: Path) -> Iterator[Element]:

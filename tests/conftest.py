@@ -9,7 +9,6 @@ environment, and moto's in-process mock must not meet a real endpoint.
 from __future__ import annotations
 
 import json
-
 import os
 
 os.environ.update({
@@ -31,7 +30,6 @@ from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import config  # noqa: E402
-
 from devstack import moto_gaps  # noqa: E402
 from devstack.local import sqs_event, upload_content  # noqa: E402
 from devstack.stack import Stack, create_stack  # noqa: E402
@@ -87,7 +85,7 @@ class Site:
 
     def invoke(self, messages: list[dict[str, Any]], function: str = "ingest") -> dict[str, Any]:
         """Invoke the ingest (or images) Lambda with an SQS event made of ``messages``; return its result."""
-        from chalicelib import store
+        from chalicelib.site import store
 
         queue_url = self.stack.images_queue_url if function == "images" else self.stack.queue_url
         event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:" + queue_url.rsplit("/", 1)[-1])
@@ -138,7 +136,7 @@ class Site:
 def _moto_site(seed: bool) -> Iterator[Site]:
     with mock_aws():
         from app import app
-        from chalicelib import store
+        from chalicelib.site import store
 
         store.clear_site_cache()
         stack = create_stack(boto3.Session(region_name="us-east-1"))

@@ -6,7 +6,7 @@ import datetime as dt
 import html
 import re
 
-from chalicelib.content_format import Article, ContentError, parse_file
+from chalicelib.content.content_format import Article, ContentError, parse_file
 from chalicelib.models import Listing, Post
 
 

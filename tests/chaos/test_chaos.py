@@ -16,7 +16,7 @@ import os
 import random
 from collections import Counter
 
-from chalicelib import store
+from chalicelib.site import store
 from devstack.local import sqs_event
 from tests.faults import FaultInjector
 from tests.site_checks import mismatches

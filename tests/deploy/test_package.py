@@ -71,7 +71,7 @@ def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(pa
     resources = template(packaged, stage)["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
     assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "DueTimeRole"}  # no shared DefaultRole
-    # Scheduler's role (chalicelib/schedule.py) may only send due-time messages to the ingest queue.
+    # Scheduler's role (chalicelib/publish/schedule.py) may only send due-time messages to the ingest queue.
     [due] = resources["DueTimeRole"]["Properties"]["Policies"]
     assert due["PolicyDocument"]["Statement"] == [{"Effect": "Allow", "Action": "sqs:SendMessage",
                                                    "Resource": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}]
@@ -94,7 +94,7 @@ def test_alarms_watch_dead_letters_both_functions_and_ingest_faults(packaged):
                       '{"Fn::GetAtt": ["ImagesDeadLetterQueue", "QueueName"]}': "ApproximateNumberOfMessagesVisible",
                       '{"Ref": "Stage"}': "IngestFaults"}
     faults = resources["IngestFaultsAlarm"]["Properties"]
-    # The metric ingest writes (chalicelib/ingest.py, embedded metric format), by stage.
+    # The metric ingest writes (chalicelib/publish/ingest.py, embedded metric format), by stage.
     assert (faults["Namespace"], faults["Dimensions"][0]["Name"]) == ("Newsroom", "Stage")
 
 
@@ -110,7 +110,7 @@ def test_distribution_serves_pages_from_the_api_and_media_from_the_bucket(packag
     [policy] = [r for r in template(packaged, "prod")["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
     [deny] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "PhotoOriginalsStayPrivate"]
     denied = {r["Fn::Sub"].rsplit(".", 1)[1].lower() for r in deny["Resource"]}
-    from chalicelib import images
+    from chalicelib.content import images
 
     assert denied == {e.lstrip(".") for e in images.EXTENSIONS} and deny["Effect"] == "Deny"
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "api"
@@ -173,7 +173,7 @@ def test_snapstart_snapshots_the_web_functions_published_versions_which_api_gate
 
 
 def test_api_gateways_own_responses_carry_the_security_headers(packaged):
-    from chalicelib import web
+    from chalicelib.site import web
 
     responses = template(packaged, "prod")["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
     assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "REQUEST_TOO_LARGE"} <= set(responses)
@@ -220,7 +220,7 @@ def test_deployment_package_contains_app_library_and_templates(packaged):
     names = set(zipfile.ZipFile(packaged("dev") / "deployment.zip").namelist())
     templates = {p.relative_to(PROJECT_DIR).as_posix() for p in (PROJECT_DIR / "templates").rglob("*") if p.is_file()}
     assert templates <= names
-    assert {"app.py", "chalicelib/pages.py", "chalicelib/ingest.py", "jinja2/__init__.py", "nh3/__init__.py",
+    assert {"app.py", "chalicelib/site/pages.py", "chalicelib/publish/ingest.py", "jinja2/__init__.py", "nh3/__init__.py",
             "markdown_it/__init__.py", "pynamodb/__init__.py"} <= names
     assert not any(n.startswith(("tests/", "newsroom/", "devstack/", "content/", ".chalice/")) for n in names)
 
@@ -286,8 +286,8 @@ HANDLERS = textwrap.dedent("""
     events = json.load(sys.stdin)
     ingested = app.ingest(events["sqs"], Context())
     page = app.app(events["http"], Context())
-    import os, jinja2, pynamodb, botocore.client, chalicelib.pages
-    modules = (jinja2, pynamodb, botocore.client, chalicelib.pages)
+    import os, jinja2, pynamodb, botocore.client, chalicelib.site.pages
+    modules = (jinja2, pynamodb, botocore.client, chalicelib.site.pages)
     print(json.dumps({"ingested": ingested, "page": page, "modules": [m.__file__ for m in modules],
                       "bytecode": [m.__cached__ for m in modules if os.path.exists(m.__cached__)]}))
 """)
@@ -301,10 +301,9 @@ def _free_port() -> int:
 
 def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(packaged, tmp_path):
     """The zip alone (plus what Lambda's runtime has) ingests an SQS event and answers an API Gateway event."""
-    from moto.server import ThreadedMotoServer
-
     import boto3 as runtime_boto3
     import s3transfer
+    from moto.server import ThreadedMotoServer
 
     task, runtime = tmp_path / "task", tmp_path / "runtime"
     zipfile.ZipFile(packaged("dev") / "deployment.zip").extractall(task)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.markup import render_body
+from chalicelib.content.markup import render_body
 from newsroom import blocks
 from newsroom.wordpress import convert
 
@@ -117,8 +117,12 @@ def find(stored: str, selector: str) -> list[Element]:
 
 
 def shows(stored: str, selector: str, text: str | None = None) -> bool:
-    squash = (lambda s: re.sub(r"\s+", " ", s).strip())
-    return any(text is None or squash(text) in squash(e.text) for e in find(stored, selector))
+    return any(text is None or _squash(text) in _squash(e.text) for e in find(stored, selector))
+
+
+def _squash(text: str) -> str:
+    """White space folded, as a reader sees it."""
+    return re.sub(r"\s+", " ", text).strip()
 
 
 # fixture -> what a reader sees (selector, text or None), and words the report must say (or None).
@@ -324,7 +328,8 @@ def test_hostile_block_content_is_harmless(tmp_path, hostile):
 
 
 def test_the_block_parser_keeps_every_character_between_delimiters():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     pieces = st.sampled_from(["<!-- wp:paragraph -->", "<!-- /wp:paragraph -->", "<!-- wp:image {\"id\":1} /-->",
                               "<!-- wp:group {\"a\":{\"b\":\"}\"}} -->", "<!-- /wp:group -->", "<!-- /wp:quote -->",

@@ -13,8 +13,9 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from chalicelib import comments as comment_store, config
+from chalicelib import config
 from chalicelib.models import Comment
+from chalicelib.site import comments as comment_store
 from devstack.stack import create_stack
 from newsroom.cli import main
 from tests.functional.test_ingest import article

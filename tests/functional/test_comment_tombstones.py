@@ -3,8 +3,8 @@ and a thread of any length can be deleted within DynamoDB's transaction limit.""
 
 from __future__ import annotations
 
-from chalicelib import comments
 from chalicelib.models import Comment
+from chalicelib.site import comments
 from tests.functional.test_ingest import article
 
 SLUG = "markets"

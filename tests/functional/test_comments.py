@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from chalicelib import articles, comment_rules, comments
 from chalicelib.models import Comment, Post, RateLimit
+from chalicelib.publish import articles
+from chalicelib.site import comment_rules, comments
 from newsroom.cli import main as newsroom
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text

@@ -1,5 +1,5 @@
 """A scheduled article's moment: one schedule per due time, and at that moment the edge and the
-snapshot catch up (issue 18; chalicelib/schedule.py), against moto's EventBridge Scheduler."""
+snapshot catch up (issue 18; chalicelib/publish/schedule.py), against moto's EventBridge Scheduler."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import json
 import boto3
 import pytest
 
-from chalicelib import schedule
+from chalicelib.messages import Due
+from chalicelib.publish import schedule
 from tests.functional.test_edge_invalidation import cdn  # noqa: F401 - the fixture
 from tests.functional.test_ingest import article
 
@@ -41,7 +42,7 @@ def test_a_scheduled_article_gets_one_schedule_moved_by_a_new_date_and_dropped_w
     assert name == schedule.name_for("articles/later.md")
     assert found["ScheduleExpression"] == "at(2999-01-01T08:00:00)" and found["ActionAfterCompletion"] == "DELETE"
     assert found["Target"]["RoleArn"] == ROLE and found["Target"]["Arn"].endswith(":newsroom-dev-ingest")
-    assert json.loads(found["Target"]["Input"]) == {schedule.MESSAGE: {
+    assert json.loads(found["Target"]["Input"]) == {Due.TAG: {
         "key": "articles/later.md", "slug": "later", "due": "2999-01-01T08:00:00Z"}}
 
     site.put("articles/later.md", article(title="Later", date="2999-06-01T08:00:00Z"))
@@ -67,7 +68,7 @@ def test_when_the_moment_comes_the_edge_drops_the_pages_that_now_list_it(site, s
     assert "Embargo lifts" not in site.get("/").body.decode()
     # Ten minutes later, Scheduler sends its message to the queue.
     monkeypatch.setattr("chalicelib.clock.now_iso", lambda: soon(11))
-    monkeypatch.setattr("chalicelib.pages.now_iso", lambda: soon(11))
+    monkeypatch.setattr("chalicelib.site.pages.now_iso", lambda: soon(11))
     site.sqs.send_message(QueueUrl=site.stack.queue_url, MessageBody=found["Target"]["Input"])
     assert site.ingest() == {"batchItemFailures": []}
     [paths] = cdn()[before:]
@@ -83,7 +84,7 @@ def test_an_old_dated_moment_drops_only_the_pages_that_list_it(site, scheduler, 
     site.ingest()
     found = next(s for s in scheduler().values() if "later" in s["Target"]["Input"])
     monkeypatch.setattr("chalicelib.clock.now_iso", lambda: soon(70))
-    monkeypatch.setattr("chalicelib.pages.now_iso", lambda: soon(70))
+    monkeypatch.setattr("chalicelib.site.pages.now_iso", lambda: soon(70))
     before = len(cdn())
     site.sqs.send_message(QueueUrl=site.stack.queue_url, MessageBody=found["Target"]["Input"])
     assert site.ingest() == {"batchItemFailures": []}
@@ -92,7 +93,7 @@ def test_an_old_dated_moment_drops_only_the_pages_that_list_it(site, scheduler, 
 
 
 def test_a_moment_for_a_moved_or_deleted_article_does_nothing(site, scheduler, cdn):  # noqa: F811
-    message = json.dumps({schedule.MESSAGE: {"key": "articles/gone.md", "slug": "gone", "due": soon(-1)}})
+    message = json.dumps({Due.TAG: {"key": "articles/gone.md", "slug": "gone", "due": soon(-1)}})
     site.sqs.send_message(QueueUrl=site.stack.queue_url, MessageBody=message)
     assert site.ingest() == {"batchItemFailures": []}
     assert cdn() == []

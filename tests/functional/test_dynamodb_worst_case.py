@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import string
 
-from chalicelib import content_format
+from chalicelib.content import content_format
 from tests import dynamodb_limits
 
 

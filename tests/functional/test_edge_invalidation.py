@@ -1,12 +1,12 @@
 """Every change reaches the edge: ingest invalidates exactly the paths it changed, once per batch
-(issue 18; chalicelib/edge.py), checked against moto's CloudFront."""
+(issue 18; chalicelib/publish/edge.py), checked against moto's CloudFront."""
 
 from __future__ import annotations
 
 import boto3
 import pytest
 
-from chalicelib import edge
+from chalicelib.publish import edge
 from tests.functional.test_ingest import article
 
 
@@ -145,7 +145,7 @@ def test_cloudfront_failing_does_not_fail_the_change(site, cdn, monkeypatch):
 def test_approving_or_deleting_a_comment_drops_the_articles_pages_from_the_edge(site, cdn):
     from click.testing import CliRunner
 
-    from chalicelib import comments
+    from chalicelib.site import comments
     from newsroom.cli import main as newsroom
 
     site.put("articles/markets.md", article())
@@ -164,6 +164,8 @@ def test_approving_or_deleting_a_comment_drops_the_articles_pages_from_the_edge(
 
 
 def test_an_invalidation_request_names_only_site_paths():
-    assert edge.requested(edge.request(["/a/", "/b/"])) == ["/a/", "/b/"]
-    assert edge.requested('{"newsroom-invalidate": {"paths": ["/*", "http://evil/", "/ok/", 3]}}') == ["/ok/"]
-    assert edge.requested('{"Records": []}') is None and edge.requested("not json") is None
+    from chalicelib.messages import Invalidate, parse
+
+    assert parse(Invalidate(("/a/", "/b/")).body()) == [Invalidate(("/a/", "/b/"))]
+    assert parse('{"newsroom-invalidate": {"paths": ["/*", "http://evil/", "/ok/", 3]}}') == [Invalidate(("/ok/",))]
+    assert parse('{"Records": []}') == [] and parse("not json") == []

@@ -21,8 +21,8 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import ingest
-from chalicelib.content_format import ContentError, check_file
+from chalicelib.content.content_format import ContentError, check_file
+from chalicelib.publish import ingest
 
 PARSER_EXAMPLES = int(os.environ.get("NEWSROOM_FUZZ_EXAMPLES", "300"))
 INGEST_EXAMPLES = int(os.environ.get("NEWSROOM_FUZZ_INGEST_EXAMPLES", "25"))

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from chalicelib import config, web
+from chalicelib import config
+from chalicelib.site import web
 from tests.conftest import _moto_site
 from tests.faults import FaultInjector
 from tests.functional.test_ingest import article
@@ -176,7 +177,7 @@ def test_a_stage_reached_directly_lets_requests_without_the_secret_through(pages
 @pytest.mark.parametrize("service", ["dynamodb", "s3"])
 @pytest.mark.parametrize("name", PAGE_TYPES)
 def test_aws_failing_a_page_gives_the_sites_503_page_never_json_or_a_traceback(pages, monkeypatch, name, service):
-    from chalicelib import store
+    from chalicelib.site import store
 
     store.clear_site_cache()
     path = PAGE_TYPES[name]

@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from chalicelib import images
+from chalicelib.content import images
 from tests.functional.test_ingest import article
 from tests.images import bomb, photo, png
 
@@ -162,7 +162,7 @@ def test_a_duplicate_notification_changes_nothing(site):
     messages = site.receive(site.stack.images_queue_url)
     site.invoke(messages + messages[:1], "images")
     first = derivative_objects(site)
-    from chalicelib import renditions
+    from chalicelib.publish import renditions
 
     assert renditions.apply_key(site.stack.bucket, "media/a.jpg") == "unchanged"
     assert derivative_objects(site) == first
@@ -243,7 +243,7 @@ def test_the_media_library_lists_sizes_and_users_and_refuses_to_delete_what_is_s
 
 
 def test_a_photo_replaced_while_its_sizes_are_made_ends_with_the_new_ones(site, monkeypatch):
-    from chalicelib import renditions
+    from chalicelib.publish import renditions
 
     site.put("media/race.jpg", photo(700, 500, orientation=None))
     site.receive(site.stack.images_queue_url)  # the first notification is late; the second version wins
@@ -293,8 +293,8 @@ def test_publish_waits_while_the_photos_sizes_are_made_and_then_says_live(site, 
 
 
 def test_resync_makes_the_sizes_the_images_function_missed_and_drops_those_of_deleted_photos(site):
-    from chalicelib import resync
     from chalicelib.models import MediaItem
+    from chalicelib.publish import resync
 
     publish_photo_article(site, data=photo(700, 500, orientation=None))
     site.put("media/gone.png", png(400, 300))

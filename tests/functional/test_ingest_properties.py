@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import ingest
-from chalicelib.content_format import RESERVED_SLUGS, normalize_slug
+from chalicelib.content.content_format import RESERVED_SLUGS, normalize_slug
+from chalicelib.publish import ingest
 from tests.functional.test_pages import text
 
 _counter = itertools.count()

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from chalicelib import ingest
-from chalicelib.bucket import ContentBucket
 from chalicelib.models import Listing, Source
+from chalicelib.publish import ingest
+from chalicelib.publish.bucket import ContentBucket
 from devstack.local import Relay
 from tests.faults import FaultInjector
 from tests.functional.test_ingest import article
@@ -143,7 +143,7 @@ def test_only_the_failed_message_of_a_batch_returns_to_the_queue(site, monkeypat
 def _relay(site):  # type: ignore[no-untyped-def]
     """The local stack's relay, invoking the Lambda through Chalice's test client."""
     def handler(event, context):  # type: ignore[no-untyped-def]
-        from chalicelib import store
+        from chalicelib.site import store
 
         result = site.client.lambda_.invoke("ingest", event).payload
         store.clear_site_cache()

@@ -148,7 +148,7 @@ def test_url_without_trailing_slash_redirects_to_the_canonical_one(seeded):
 
 
 def test_a_cold_article_page_reads_the_article_and_the_site_in_one_request(seeded, aws_requests):
-    from chalicelib import store
+    from chalicelib.site import store
 
     store.clear_site_cache()  # a new Lambda: nothing cached
     page = seeded.get(SEED)
@@ -175,7 +175,7 @@ def test_warm_article_page_makes_one_dynamodb_request(seeded, aws_requests, sett
 def test_keys_dynamodb_leaves_unprocessed_are_read_again(seeded, aws_requests, monkeypatch):
     from pynamodb.connection import TableConnection
 
-    from chalicelib import store
+    from chalicelib.site import store
 
     original = TableConnection.batch_get_item
     throttled = []

@@ -1,5 +1,5 @@
 """Unpublished changes to live articles (drafts/) and contributors' submissions (submissions/):
-previewed with the real template, never live, until an editor approves (issue 18; chalicelib/pending.py)."""
+previewed with the real template, never live, until an editor approves (issue 18; chalicelib/publish/pending.py)."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def test_a_poison_file_gets_a_report_and_changes_nothing(seeded_site, tmp_path, 
 
 def test_a_fault_of_ours_is_reported_as_ours_and_counted(site, monkeypatch, caplog):
     """Any exception while reading, parsing or rendering a file is the file's report, not a retry."""
-    from chalicelib import markup
+    from chalicelib.content import markup
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise ZeroDivisionError("a bug")
@@ -100,7 +100,7 @@ def test_a_fault_of_ours_is_reported_as_ours_and_counted(site, monkeypatch, capl
 
 
 def test_a_fault_of_ours_does_not_take_down_what_the_file_published(site, monkeypatch):
-    from chalicelib import markup
+    from chalicelib.content import markup
 
     site.put("articles/story.md", article(title="Version one"))
     site.ingest()
@@ -116,7 +116,7 @@ def test_aws_failing_is_still_retried(site, monkeypatch):
     import botocore.exceptions
 
     from chalicelib import retry
-    from chalicelib.bucket import ContentBucket
+    from chalicelib.publish.bucket import ContentBucket
 
     monkeypatch.setattr(retry, "BASE_SECONDS", 0)
 

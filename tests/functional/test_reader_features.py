@@ -296,7 +296,7 @@ def _with_stage(get, path, headers, stage):  # type: ignore[no-untyped-def]
 # --- caching, headers, weight ---------------------------------------------------------
 
 def test_pages_carry_etag_and_cdn_cache_control_and_304_skips_rendering(site, monkeypatch):
-    from chalicelib import pages
+    from chalicelib.site import pages
 
     publish_many(site, 2)
     for path in ("/", "/story-00/", "/category/tehran/", "/feed/", "/sitemap.xml"):
@@ -305,7 +305,7 @@ def test_pages_carry_etag_and_cdn_cache_control_and_304_skips_rendering(site, mo
         cache = first.headers["Cache-Control"]
         assert "max-age=60" in cache and "s-maxage=86400" in cache and "stale-while-revalidate" in cache, path
         rendered = []
-        monkeypatch.setattr(pages, "_render", lambda *a, **k: rendered.append(a) or "")
+        monkeypatch.setattr(pages, "render_template", lambda *a, rendered=rendered, **k: rendered.append(a) or "")
         again = site.client.http.get(path, headers={"If-None-Match": etag})
         monkeypatch.undo()
         assert again.status_code == 304, path

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 from click.testing import CliRunner
 
-from chalicelib import resync
 from chalicelib.models import Post
+from chalicelib.publish import resync
 from newsroom.cli import main
 from tests.functional.test_ingest import article
 from tests.site_checks import mismatches

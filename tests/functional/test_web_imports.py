@@ -10,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-INGEST_ONLY = ["PIL", "pillow_heif", "chalicelib.renditions", "markdown_it", "nh3", "smartypants", "frontmatter", "slugify", "chalicelib.markup", "chalicelib.ingest",
-               "chalicelib.content_format", "chalicelib.articles", "chalicelib.revisions",
-               "chalicelib.links", "chalicelib.terms", "chalicelib.bucket"]
+INGEST_ONLY = ["PIL", "pillow_heif", "chalicelib.publish.renditions", "markdown_it", "nh3", "smartypants", "frontmatter", "slugify", "chalicelib.content.markup", "chalicelib.publish.ingest",
+               "chalicelib.content.content_format", "chalicelib.publish.articles", "chalicelib.publish.revisions",
+               "chalicelib.publish.links", "chalicelib.publish.terms", "chalicelib.publish.bucket"]
 
 SCRIPT = textwrap.dedent("""
     import json, sys
@@ -57,12 +57,12 @@ def test_the_images_function_loads_pillow_but_none_of_ingests_libraries():
     script = textwrap.dedent("""
         import json, sys
         import app
-        from chalicelib import renditions
+        from chalicelib.publish import renditions
         loaded_by_app = [m for m in ("PIL", "pillow_heif") if m in sys.modules]
         renditions.images.derive("media/x.png", open(sys.argv[1], "rb").read())
         print(json.dumps({"app": loaded_by_app, "after": sorted(m for m in sys.modules if m.split(".")[0] in
               ("markdown_it", "nh3", "smartypants", "frontmatter", "slugify", "PIL", "pillow_heif")
-              or m in ("chalicelib.ingest", "chalicelib.markup", "chalicelib.articles"))}))
+              or m in ("chalicelib.publish.ingest", "chalicelib.content.markup", "chalicelib.publish.articles"))}))
     """)
     from tests.images import png
 
@@ -102,7 +102,7 @@ def test_the_ingest_function_publishes_without_loading_the_page_modules():
             outcome = app.ingest({"Records": [record]}, None)
             from chalicelib.models import Post
             stored = Post.get("post#story", "post").title
-            loaded = [m for m in ("jinja2", "chalicelib.comments", "chalicelib.comment_rules", "chalicelib.paging")
+            loaded = [m for m in ("jinja2", "chalicelib.site.comments", "chalicelib.site.comment_rules", "chalicelib.site.paging")
                       if m in sys.modules]
         print(json.dumps({"outcome": outcome, "stored": stored, "loaded": loaded}))
     """)

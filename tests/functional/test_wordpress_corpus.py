@@ -65,7 +65,7 @@ def _posts(export: Path) -> dict[str, tuple[str | None, str]]:
 
 def _term_ids(export: Path) -> list[tuple[str, str, str]]:
     """(kind, "cat=5" / "author=2", slug) of every category and author with a WordPress id."""
-    from chalicelib.content_format import normalize_slug
+    from chalicelib.content.content_format import normalize_slug
 
     out = []
     for element in ElementTree.parse(export).getroot().iter():

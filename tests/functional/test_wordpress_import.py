@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 
-from chalicelib.content_format import MAX_CATEGORIES, MAX_TAGS, normalize_slug
-from chalicelib.markup import typeset_text
+from chalicelib.content.content_format import MAX_CATEGORIES, MAX_TAGS, normalize_slug
+from chalicelib.content.markup import typeset_text
 from newsroom.cli import main
 from tests.conftest import _moto_site
 
@@ -202,8 +202,8 @@ def test_running_the_same_import_again_changes_nothing(imported):
 
 
 def test_comments_arrive_approved_or_pending_as_they_were(imported):
-    from chalicelib import comments
     from chalicelib.models import Post
+    from chalicelib.site import comments
 
     assert "Comments: 25 imported approved, 3 imported pending" in imported.comments_output
     pending = comments.pending()

@@ -91,9 +91,10 @@ def test_ctrl_c_stops_every_process(local_stack):
         os.kill(proc.pid, signal.SIGUSR1)
         time.sleep(1)
         local_stack["log"].seek(0)
-        raise AssertionError("newsroom-dev serve still running 30 s after Ctrl-C:\n" + local_stack["log"].read()[-8000:])
+        raise AssertionError("newsroom-dev serve still running 30 s after Ctrl-C:\n"
+                             + local_stack["log"].read()[-8000:]) from None
     for port in local_stack["ports"]:
-        assert wait_for(lambda: fetch(f"http://127.0.0.1:{port}/")[0] == 0, timeout=10) is not None
+        assert wait_for(lambda port=port: fetch(f"http://127.0.0.1:{port}/")[0] == 0, timeout=10) is not None
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert leftover == []
 

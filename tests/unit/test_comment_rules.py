@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib import comment_rules
+from chalicelib.site import comment_rules
 from chalicelib.site_settings import Settings
 
 ORIGIN = "https://news.example.com"

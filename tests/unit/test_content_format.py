@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from chalicelib.content_format import (
+from chalicelib.content.content_format import (
     MAX_TAGS,
     Article,
     Author,

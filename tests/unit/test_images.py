@@ -1,4 +1,4 @@
-"""A photo's sizes (chalicelib/images.py): which are made, what they are called, and that any file,
+"""A photo's sizes (chalicelib/content/images.py): which are made, what they are called, and that any file,
 however damaged, either becomes sizes or an ImageProblem, never a crash."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from chalicelib import images
+from chalicelib.content import images
 from tests.images import photo, png
 
 SMALL_JPEG = photo(400, 300, orientation=None)

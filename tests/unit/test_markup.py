@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from chalicelib.markup import render_body
+from chalicelib.content.markup import render_body
 
 
 def test_markdown_with_table_and_strikethrough():

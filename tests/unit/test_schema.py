@@ -65,7 +65,7 @@ def test_only_keys_spells_a_key():
     import re
 
     spelled = re.compile(r"""f?["'](list|claim|refs|comments|term|ratelimit|post|category|tag|author|year|month)#""")
-    offenders = [f"{path.name}:{n}" for path in sorted((PROJECT_DIR / "chalicelib").glob("*.py"))
+    offenders = [f"{path.name}:{n}" for path in sorted((PROJECT_DIR / "chalicelib").rglob("*.py"))
                  if path.name != "keys.py"
                  for n, line in enumerate(path.read_text().splitlines(), 1)
                  if spelled.search(line) and not line.lstrip().startswith(("#", "``"))]

@@ -1,4 +1,4 @@
-"""SnapStart: the web function's initialisation is safe to snapshot (chalicelib/snapstart.py)."""
+"""SnapStart: the web function's initialisation is safe to snapshot (chalicelib/site/snapstart.py)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ def test_the_hooks_are_registered_when_the_runtime_has_them_and_take_nothing_uni
         library.register_after_restore = registered["after"].append
         sys.modules["snapshot_restore_py"] = library
         import app
-        from chalicelib import aws, pages
+        from chalicelib import aws
+        from chalicelib.site import templating
         [before], [after] = registered["before"], registered["after"]
         before()
         session = aws.botocore_session()
         primed = {"credentials": session._credentials is not None,
                   "clients": aws._client.cache_info().currsize + aws._dynamodb_connection.cache_info().currsize,
-                  "templates": pages.environment().cache is not None and len(pages.environment().cache) > 5,
+                  "templates": templating.environment().cache is not None and len(templating.environment().cache) > 5,
                   "dynamodb model": "dynamodb" in str(session.get_component("data_loader")._cache)}
         aws.s3_client()  # as if a request had made one
         after()
@@ -45,7 +46,7 @@ def test_the_hooks_are_registered_when_the_runtime_has_them_and_take_nothing_uni
 
 
 def test_restored_instances_do_not_share_a_random_sequence(monkeypatch):
-    from chalicelib import snapstart
+    from chalicelib.site import snapstart
 
     random.seed(7)
     state = random.getstate()
@@ -57,6 +58,6 @@ def test_restored_instances_do_not_share_a_random_sequence(monkeypatch):
 
 
 def test_without_the_runtime_library_nothing_is_registered():
-    from chalicelib import snapstart
+    from chalicelib.site import snapstart
 
     assert snapstart.register() is False  # tests and chalice local: no SnapStart runtime

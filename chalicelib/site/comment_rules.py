@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import config, keys, retry, web
+from chalicelib import config, keys, retry
 from chalicelib.models import RateLimit
 from chalicelib.site_settings import Settings
 
@@ -66,8 +66,10 @@ class Submission:
 
 
 def accept(post: Any, settings: Settings, headers: dict[str, str], origin: str, body: bytes | None,
-           source_ip: str | None) -> tuple[Submission, str]:
+           source_ip: str | None, via_cdn: bool = False) -> tuple[Submission, str]:
     """Apply every rule to a comment posted on ``post``; return the submission and its client's hash.
+    ``via_cdn``: the request carries our distribution's secret (``web.through_our_cdn``), so its
+    viewer-address header is CloudFront's and can be believed.
 
     Nothing is stored unless every rule before the rate limit passes (the
     rate limit counts the attempt).
@@ -88,7 +90,7 @@ def accept(post: Any, settings: Settings, headers: dict[str, str], origin: str, 
     if not is_open(post, settings):
         raise Refused("closed", 403, "Comments are closed", "This article no longer takes comments.")
     submission = check_fields(form)
-    client = client_of(headers, source_ip)
+    client = client_of(headers, source_ip, via_cdn)
     take_rate_slot(client)
     return submission, client
 
@@ -180,7 +182,7 @@ def is_open(post: Any, settings: Settings, now: dt.datetime | None = None) -> bo
     return (now or dt.datetime.now(dt.timezone.utc)) < published + dt.timedelta(days=days)
 
 
-def client_of(headers: dict[str, str], source_ip: str | None) -> str:
+def client_of(headers: dict[str, str], source_ip: str | None, via_cdn: bool = False) -> str:
     """A keyed hash of the poster's address. Only the hash is stored.
 
     Behind CloudFront, API Gateway sees an edge server's address, so the
@@ -190,7 +192,7 @@ def client_of(headers: dict[str, str], source_ip: str | None) -> str:
     adds (``config.ORIGIN_HEADER``); any other request is the caller's own.
     """
     address = source_ip
-    if web.through_our_cdn(headers):
+    if via_cdn:
         address = (headers.get("cloudfront-viewer-address") or "").rsplit(":", 1)[0] or source_ip
     return _sign(f"client|{address or 'unknown'}")[:20]
 

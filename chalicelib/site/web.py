@@ -28,14 +28,16 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlencode, urlsplit
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib import config
+
+View = Callable[..., Response]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STYLESHEET = TEMPLATES_DIR / "site" / "style.css"
 
-# Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/edge.py).
+# Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/publish/edge.py).
 PAGE_CACHE = "public, max-age=60, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=86400"
 SHORT_CACHE = "public, max-age=30, s-maxage=60, stale-while-revalidate=600"
 ASSET_CACHE = "public, max-age=31536000, immutable"
@@ -193,12 +195,13 @@ def matches(etag: str, if_none_match: str | None) -> bool:
     return etag in tags
 
 
-def respond(site: Site, render: Callable[[], str], etag_parts: tuple, status: int = 200,
+def respond(site: Site, render: Callable[[], str], etag_parts: tuple[Any, ...], status: int = 200,
             content_type: str = "text/html; charset=utf-8", cache: str = PAGE_CACHE,
             extra_headers: dict[str, str] | None = None) -> Response:
     """Answer 304 if the client has this version, else render and send it with validators."""
     etag = etag_for(status, site.base, site.origin, etag_parts)
-    headers = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Encoding", **(extra_headers or {})}
+    headers: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Encoding",
+                                           **(extra_headers or {})}
     if status == 200 and matches(etag, site.headers.get("if-none-match")):
         return Response(body="", status_code=304, headers=headers)
     return Response(body=render(), status_code=status, headers={"Content-Type": content_type, **headers})
@@ -255,19 +258,20 @@ def middleware(allowed_methods: Callable[[str], list[str]]) -> Callable[[Any, Ca
     return handle
 
 
-def when_aws_fails(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Wrap a route so that AWS failing while it serves answers the site's 503 page
-    (``pages.unavailable``), never a traceback or Chalice's JSON error."""
+def when_aws_fails(unavailable: Callable[[Exception], Response]) -> Callable[[View], View]:
+    """A decorator for routes: AWS failing while one serves answers ``unavailable(exc)`` (the
+    site's 503 page, handed in by ``app.py``), never a traceback or Chalice's JSON error."""
     from botocore.exceptions import BotoCoreError, ClientError
     from pynamodb.exceptions import PynamoDBException
 
-    @functools.wraps(view)
-    def serve(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except (BotoCoreError, ClientError, PynamoDBException) as exc:
-            from chalicelib import pages
+    def wrap(view: View) -> View:
+        @functools.wraps(view)
+        def serve(*args: Any, **kwargs: Any) -> Response:
+            try:
+                return view(*args, **kwargs)
+            except (BotoCoreError, ClientError, PynamoDBException) as exc:
+                return unavailable(exc)
 
-            return pages.unavailable(exc)
+        return serve
 
-    return serve
+    return wrap

@@ -1,5 +1,5 @@
 """Versions that are not published: an editor's change to a live article, a contributor's submission
-(issue 18). Ingest only: the web handler reads preview copies through ``chalicelib.preview``.
+(issue 18). Ingest only: the web handler reads preview copies through ``chalicelib.site.preview``.
 
 An editor who wants to change a live article without changing it yet uploads the new version under
 ``drafts/`` with the same path (``drafts/articles/budget.md`` for ``articles/budget.md``); a
@@ -20,8 +20,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from chalicelib import clock, config, content_format, keys, preview, revisions
-from chalicelib.content_format import Article, ContentError, Problem
+from chalicelib import clock, config, keys
+from chalicelib.content import content_format
+from chalicelib.content.content_format import Article, ContentError, Problem
+from chalicelib.publish import revisions
+from chalicelib.site import preview
+
 
 def live_key(key: str) -> str | None:
     """``articles/x.md`` for ``drafts/articles/x.md`` or ``submissions/articles/x.md``; None for any
@@ -40,7 +44,6 @@ def is_pending(key: str) -> bool:
 def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[str, str | None, list[str]]:
     """Bring the preview copy of the pending file ``key`` in line with the bucket: (outcome, slug,
     problems). ``render(bucket, article)`` renders the body as ingest does for live files."""
-    from chalicelib.ingest import write_report
     from chalicelib.models import Post
 
     source = revisions.get_source(key)
@@ -58,7 +61,7 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
         if data is not None:  # a pending file that is not an article or page: say so
             error = ContentError(key, [Problem("file", "only articles/ and pages/ files have drafts and "
                                                        "submissions")])
-            write_report(bucket, key, error)
+            bucket.report_refusal(key, error)
             return "invalid", None, [str(p) for p in error.problems]
         return "unpublished", source.slug if source else None, []
     try:
@@ -70,9 +73,10 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
         named = ContentError(key, error.problems)  # the report names the file the editor uploaded
         problems = [str(p) for p in named.problems]
         revisions.record_invalid(key, "article", problems, source, sequencer, etag)
-        write_report(bucket, key, named)
+        bucket.report_refusal(key, named)
         return "invalid", None, problems
-    from chalicelib import articles, bodies
+    from chalicelib import bodies
+    from chalicelib.publish import articles
 
     packed = bodies.pack(rendered.html, parsed.slug)
     if packed.ref:
@@ -91,6 +95,6 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
 
 
 def _settings() -> Any:
-    from chalicelib import store
+    from chalicelib.site import store
 
     return store.site().settings

@@ -53,12 +53,13 @@ def words(text: str) -> list[str]:
                 tokens.append(token)
         elif 1 < len(token) <= 40 and token not in STOPWORDS:
             tokens.append(token)
-    return _stemmer().stemWords(tokens)
+    stems: list[str] = _stemmer().stemWords(tokens)
+    return stems
 
 
 def index_terms(title: str, summary: str, body_html: str) -> dict[str, int]:
     """The terms to index for one article, with their scores (best ``MAX_TERMS``)."""
-    scores: Counter = Counter()
+    scores: Counter[str] = Counter()
     body_text = html.unescape(_TAG.sub(" ", body_html))
     for field, text in (("title", title), ("summary", summary), ("body", body_text[:50_000])):
         for term in words(text):

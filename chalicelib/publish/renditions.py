@@ -29,30 +29,25 @@ import logging
 import time
 from typing import Any, Iterable
 
-from chalicelib import clock, config, edge, images, keys, retry
+from chalicelib import clock, config, keys, messages, retry
 from chalicelib.aws import s3_client, sqs_client
-from chalicelib.bucket import ContentBucket
+from chalicelib.content import images
 from chalicelib.models import MediaItem, MediaUse
-from chalicelib.s3_events import asked_for, s3_records
+from chalicelib.publish import edge
+from chalicelib.publish.bucket import ContentBucket
 
 log = logging.getLogger("newsroom.images")
 log.setLevel(logging.INFO)
-RERENDER = "newsroom_rerender"  # the ingest queue message that asks for articles to be rendered again
 
 
-def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
-    """Apply each message's S3 records; return the messages to redeliver (AWS failed)."""
-    failures = []
+def handle_sqs_messages(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """Apply each message's S3 changes; return the messages to redeliver (AWS failed)."""
     with edge.one_invalidation():
-        for message in messages:
-            try:
-                for record in s3_records(message.get("body", "")):
-                    apply_key(record.bucket, record.key, record.sequencer)
-            except Exception as exc:  # noqa: BLE001 - AWS failing: the message comes back
-                log.error(json.dumps({"event": "images_failed", "message_id": message.get("messageId"),
-                                      "error": f"{type(exc).__name__}: {exc}"[:500]}))
-                failures.append({"itemIdentifier": message.get("messageId", "")})
-    return {"batchItemFailures": failures}
+        return {"batchItemFailures": messages.dispatch(sqs_messages, HANDLERS, "images_failed")}
+
+
+def _apply_change(change: messages.S3Change) -> None:
+    apply_key(change.bucket, change.key, change.sequencer)
 
 
 def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt: int = 1) -> str:
@@ -136,21 +131,9 @@ def _rerender(key: str) -> None:
         return
     sqs = sqs_client()
     queue = sqs.get_queue_url(QueueName=config.current().queue)["QueueUrl"]
-    for start in range(0, len(waiting), 100):
-        sqs.send_message(QueueUrl=queue, MessageBody=rerender_request(waiting[start:start + 100]))
-
-
-def rerender_request(article_keys: list[str]) -> str:
-    """The ingest queue message asking for ``article_keys`` to be rendered again."""
-    return json.dumps({RERENDER: {"keys": list(article_keys)}})
-
-
-def rerender_requested(body: str) -> list[str] | None:
-    """The article keys a ``rerender_request`` names, or None for any other message."""
-    asked = asked_for(body, RERENDER, "keys", 100)
-    if asked is None:
-        return None
-    return [k for k in asked if isinstance(k, str) and len(k) <= 1024]
+    for start in range(0, len(waiting), messages.MAX_KEYS):
+        batch = tuple(waiting[start:start + messages.MAX_KEYS])
+        sqs.send_message(QueueUrl=queue, MessageBody=messages.Rerender(batch).body())
 
 
 def _logged(key: str, outcome: str, started: float, **extra: Any) -> str:
@@ -176,3 +159,6 @@ def showing(key: str) -> list[tuple[str, str]]:
         if post is not None and post.source_key == article_key and key in (post.media or []):
             found.append((article_key, f"/{post.slug}/"))
     return found
+
+
+HANDLERS: messages.Handlers = {messages.S3Change: _apply_change}  # S3 sends this queue media/ changes only

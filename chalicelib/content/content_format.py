@@ -26,6 +26,8 @@ from slugify import slugify
 from chalicelib import config
 from chalicelib.site_settings import MenuItem, Settings
 
+__all__ = ["Article", "Author", "Category", "ContentError", "Problem", "Settings"]  # Settings: a file kind too
+
 # Hard limits: a file past one is refused with a report, never truncated. The
 # counts also keep one publish within DynamoDB's 100 items per transaction.
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -319,7 +321,8 @@ def parse_settings(key: str, data: bytes) -> Settings:
              "footer_links": tuple(footer) if footer else None, "recent_posts": recent, "related_posts": related,
              "page_size": page_size, "language": language, "comments_close_after_days": close_after,
              "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt}
-    return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})
+    # Only the fields the file sets: Settings keeps the only copy of the defaults.
+    return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 
 
 # --- reading -----------------------------------------------------------------
@@ -338,14 +341,15 @@ class _NoAliasLoader(yaml.SafeLoader):
     depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(
                 None, None, "YAML anchors and aliases (& and *) are not allowed", event.start_mark)
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if self.depth >= MAX_NESTING:
-                raise yaml.composer.ComposerError(
-                    None, None, f"lists and mappings are nested more than {MAX_NESTING} deep", event.start_mark)
+                raise yaml.composer.ComposerError(  # the stubs type the C loader's Mark apart; both are marks
+                    None, None, f"lists and mappings are nested more than {MAX_NESTING} deep",
+                    event.start_mark)  # type: ignore[arg-type]
             self.depth += 1
             try:
                 return super().compose_node(parent, index)
@@ -497,7 +501,7 @@ def _alias_path(check: "_Checker", alias: str) -> str:
 class _Checker:
     """Collects every problem in one file instead of stopping at the first."""
 
-    def __init__(self, key: str, meta: dict[str, Any], allowed: set[str], required: set[str]):
+    def __init__(self, key: str, meta: dict[Any, Any], allowed: set[str], required: set[str]) -> None:
         self.key = key
         self.meta = meta
         self.problems: list[Problem] = []

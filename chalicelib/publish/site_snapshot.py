@@ -1,116 +1,28 @@
-"""The site snapshot: everything every page shows around its content, in one item.
+"""The site snapshot's rebuild (the item every page reads: ``chalicelib.site.snapshot``).
 
-Menu, footer, categories, author names, recent posts and the site settings
-are read by every page, so ingest keeps them together in one item
-(``keys.SITE_SNAPSHOT``) and a page pays one GetItem for all of them (none
-while a warm Lambda's copy is fresh: ``store.site``). ``rebuild`` recomputes
-it from a handful of bounded reads after each batch of changes (the snapshot and the
-settings in one BatchGetItem, the pages the menu and footer link to in another); ``Snapshot``
-is the typed object pages, feeds and comments read by attribute. The item
-stores it as JSON (``to_data``/``from_data``), in the shape it always had.
+``rebuild`` recomputes it from a handful of bounded reads after each batch of
+changes (the snapshot and the settings in one BatchGetItem, the pages the menu
+and footer link to in another) and writes it conditionally on the version it
+read. When the recent-posts widget changes, every page shows it, so the edge
+drops every page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import PutError
 
 from chalicelib import clock, keys, retry
-from chalicelib.site_settings import Settings
 from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsItem, SiteSnapshot, get_each
+from chalicelib.publish import edge
 from chalicelib.retry import ConcurrentChange
+from chalicelib.site.snapshot import EMPTY, CategoryEntry, Link, RecentPost, Snapshot
+from chalicelib.site_settings import Settings
 
 RECENT_EXTRA = 10  # recent posts kept beyond the widget's size, to cover scheduled ones
 MAX_STICKY = 10  # sticky articles kept on top of the home page, newest first
 REBUILD_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Link:
-    """A link in the menu or footer, its title resolved."""
-
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
-class CategoryEntry:
-    """A category as the widgets and menus show it."""
-
-    slug: str
-    name: str
-    description: str = ""
-    menu_order: int | None = None
-    parent: str | None = None
-
-
-@dataclass(frozen=True)
-class RecentPost:
-    """An entry of the recent-posts widget (scheduled ones are filtered when shown)."""
-
-    slug: str
-    title: str
-    date: str
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What every page shows around its content. ``Snapshot()`` is a site with nothing uploaded."""
-
-    settings: Settings = field(default_factory=Settings)
-    menu: tuple[Link, ...] = (Link("Home", "/"),)
-    footer: tuple[Link, ...] = ()
-    categories: tuple[CategoryEntry, ...] = ()  # by name
-    authors: dict[str, str] = field(default_factory=dict)  # slug -> display name
-    recent: tuple[RecentPost, ...] = ()  # newest first
-    # Sticky articles' home-listing entries as DynamoDB stores them (Listing.serialize), newest first.
-    sticky: tuple[dict[str, Any], ...] = ()
-    # Old URLs of category and author archives ("?cat=5", "category/old-name") -> the archive's path.
-    term_aliases: dict[str, str] = field(default_factory=dict)
-    built_at: str = ""  # part of every page's ETag
-
-    def sticky_entries(self, now_iso: str) -> list[Listing]:
-        """The sticky articles to put on top of the home page: those already published at ``now_iso``."""
-        entries = [Listing.from_raw_data(data) for data in self.sticky]
-        return [e for e in entries if e.date and e.date <= now_iso]
-
-    def visible_recent(self, now_iso: str) -> list[RecentPost]:
-        """The recent-posts widget at ``now_iso``: on every page, so a change to it changes them all."""
-        return [r for r in self.recent if r.date <= now_iso][: self.settings.recent_posts]
-
-    def category(self, slug: str) -> CategoryEntry | None:
-        """The category with ``slug``, or None."""
-        return next((c for c in self.categories if c.slug == slug), None)
-
-    def category_name(self, slug: str) -> str:
-        """A category's name (its slug if it has none)."""
-        found = self.category(slug)
-        return found.name if found else slug
-
-    def to_data(self) -> dict[str, Any]:
-        """The snapshot as the item stores it (JSON)."""
-        return {"settings": self.settings.to_data(), "menu": [vars(link) for link in self.menu],
-                "footer": [vars(link) for link in self.footer],
-                "categories": [vars(c) for c in self.categories], "authors": dict(self.authors),
-                "recent": [vars(r) for r in self.recent], "sticky": list(self.sticky),
-                "term_aliases": dict(self.term_aliases), "built_at": self.built_at}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Snapshot:
-        """The snapshot the item holds."""
-        return cls(settings=Settings.from_data(data.get("settings") or {}),
-                   menu=tuple(Link(**link) for link in data.get("menu", [])),
-                   footer=tuple(Link(**link) for link in data.get("footer", [])),
-                   categories=tuple(CategoryEntry(**c) for c in data.get("categories", [])),
-                   authors=dict(data.get("authors", {})),
-                   recent=tuple(RecentPost(**r) for r in data.get("recent", [])),
-                   sticky=tuple(data.get("sticky", [])), term_aliases=dict(data.get("term_aliases", {})),
-                   built_at=data.get("built_at", ""))
-
-
-EMPTY = Snapshot()
 
 
 def rebuild() -> Snapshot:
@@ -136,8 +48,6 @@ def rebuild() -> Snapshot:
         before = Snapshot.from_data(current.data) if current is not None else EMPTY
         now = clock.now_iso()
         if before.visible_recent(now) != built.visible_recent(now):
-            from chalicelib import edge
-
             edge.changed([edge.EVERYTHING])  # the widget on every page (the edge keeps pages a day)
         return built
     raise ConcurrentChange("site snapshot")

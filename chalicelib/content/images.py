@@ -1,7 +1,7 @@
 """The sizes a photo is shown in: what they are, where they live, and how they are made.
 
 An editor (or the WordPress import) uploads the original under ``media/``;
-the images function (``chalicelib/renditions.py``, its own Lambda and queue)
+the images function (``chalicelib/publish/renditions.py``, its own Lambda and queue)
 makes its *derivatives* here: widths ``WIDTHS`` no wider than the original,
 each in WebP, in AVIF where the Pillow build has it, and in a format every
 browser shows (the original's; JPEG for HEIC/HEIF and AVIF originals).
@@ -115,7 +115,7 @@ def derive(key: str, data: bytes) -> Derived:
     :raise ImageProblem: not an image, a format its name does not say, truncated,
         too many pixels (a decompression bomb) or frames.
     """
-    from PIL import Image, ImageOps, ImageSequence
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
     _register_heif()
     expected = EXTENSIONS[posixpath.splitext(key.lower())[1]]
@@ -148,7 +148,7 @@ def derive(key: str, data: bytes) -> Derived:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageProblem(f"has too many pixels to be made into sizes (a decompression bomb?): {exc}") from exc
-        except Image.UnidentifiedImageError as exc:
+        except UnidentifiedImageError as exc:
             raise ImageProblem(f"is not an image Pillow can read (expected {expected}): the file may be damaged "
                                "or not an image at all") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -224,7 +224,8 @@ OG_WIDTH = 1280  # what Facebook, X and Google ask of a share image (1200 px or 
 def picture_set(derivatives: list[list[Any]], width: int, height: int) -> dict[str, Any]:
     """What a page needs to show an image (stored on its Post and Listing items): the fallback
     ``src`` and ``srcset``, one ``sources`` srcset per better format, the shown size, the share
-    image (``og``) and the largest clean copy (what a link to the original gets). ``derivatives`` as in ``MediaItem.derivatives``."""
+    image (``og``) and the largest clean copy (what a link to the original gets). ``derivatives`` as in
+    ``MediaItem.derivatives``."""
     by_mime: dict[str, list[tuple[int, str]]] = {}
     for key, w, _h, mime, *_ in derivatives:
         by_mime.setdefault(mime, []).append((int(w), "/" + key))

@@ -23,8 +23,9 @@ from typing import Any, Callable, Iterable, Iterator
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws, keys, retry, snapshot
+from chalicelib import aws, keys, retry
 from chalicelib.models import Source
+from chalicelib.publish import site_snapshot
 from chalicelib.retry import ConcurrentChange
 
 
@@ -107,7 +108,7 @@ def one_snapshot_rebuild() -> Iterator[None]:
     finally:
         _deferred.reset(token)
     if pending:
-        retry.retrying(snapshot.rebuild)
+        retry.retrying(site_snapshot.rebuild)
         for finish_change in pending:
             retry.retrying(finish_change)
 
@@ -116,7 +117,7 @@ def finish(end: Callable[[], None]) -> None:
     """Rebuild the snapshot and run ``end`` (settle, forget) now, or at the end of the open batch."""
     pending = _deferred.get()
     if pending is None:
-        snapshot.rebuild()
+        site_snapshot.rebuild()
         end()
     else:
         pending.append(end)
@@ -153,7 +154,7 @@ def record_invalid(key: str, kind: str, problems: Iterable[str], source: Source 
         return
     # Keep what it published live; just note the problem.
     try:
-        source.update(actions=[Source.problems.set(problems), Source.refused_etag.set(etag)],
+        source.update(actions=[Source.problems.set(problems), Source.refused_etag.set(etag)],  # type: ignore[arg-type]  # None clears it
                       condition=Source.revision == source.revision)
     except UpdateError as exc:
         if retry.condition_failed(exc):

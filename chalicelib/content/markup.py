@@ -221,7 +221,7 @@ def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]],
     Runs after sanitizing, so the attributes it adds are ours, not the editor's.
     Known sizes stop the layout from shifting as images arrive.
     """
-    from chalicelib import images
+    from chalicelib.content import images
 
     def rebuild(match: re.Match[str]) -> str:
         attrs = dict(_ATTR.findall(match.group(1)))
@@ -236,7 +236,7 @@ def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]],
         return "<img " + " ".join(f'{name}="{value}"' for name, value in attrs.items()) + ">"
 
     def relink(match: re.Match[str]) -> str:  # a link to a photo's original gets its largest clean copy
-        return match.group(1) + html.escape(sets[match.group(2)]["largest"]) + match.group(3)
+        return match.group(1) + html.escape((sets or {})[match.group(2)]["largest"]) + match.group(3)
 
     finished = _IMG.sub(rebuild, clean_html)
     if sets:

@@ -29,9 +29,9 @@ from chalicelib import aws
 
 def before_snapshot() -> None:
     """Load what every request needs and every instance can share (see the module docstring)."""
-    from chalicelib import pages
+    from chalicelib.site import templating
 
-    environment = pages.environment()
+    environment = templating.environment()
     for name in environment.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
         environment.get_template(name)
     session = aws.botocore_session()

@@ -14,10 +14,11 @@ from typing import Any, Callable
 from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import edge, keys, retry, revisions
-from chalicelib.content_format import Article, Author, Category, Settings
+from chalicelib import keys, retry
+from chalicelib.content.content_format import Article, Author, Category, Settings
 from chalicelib.models import AuthorItem, CategoryItem, SettingsItem, Source
-from chalicelib.revisions import PublishResult
+from chalicelib.publish import edge, revisions
+from chalicelib.publish.revisions import PublishResult
 
 
 def save_author(author: Author, source: Source | None, etag: str | None = None,
@@ -86,9 +87,9 @@ def _removal(source: Source) -> Callable[[TransactWrite], None]:
             if item is not None and item.source_key == source.sk:
                 txn.save(AuthorItem(*keys.author(source.slug), name=item.name))
         elif source.kind == "category" and source.slug:
-            item = CategoryItem.get_or_none(*keys.category(source.slug), consistent_read=True)
-            if item is not None and item.source_key == source.sk:
-                txn.save(CategoryItem(*keys.category(source.slug), name=item.name))
+            category = CategoryItem.get_or_none(*keys.category(source.slug), consistent_read=True)
+            if category is not None and category.source_key == source.sk:
+                txn.save(CategoryItem(*keys.category(source.slug), name=category.name))
         elif source.kind == "settings":
             txn.delete(SettingsItem(*keys.SITE_SETTINGS), condition=SettingsItem.source_key == source.sk)
     return writes
@@ -96,7 +97,7 @@ def _removal(source: Source) -> Callable[[TransactWrite], None]:
 
 def register_named_in(article: Article) -> None:
     """Categories and authors named in an article exist even without their own file."""
-    for slug, name in zip(article.categories, article.category_names):
+    for slug, name in zip(article.categories, article.category_names, strict=True):
         _put_if_absent(CategoryItem(*keys.category(slug), name=name))
     if article.author:
         _put_if_absent(AuthorItem(*keys.author(article.author), name=article.author_name))

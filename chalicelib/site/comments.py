@@ -1,6 +1,6 @@
 """Reader comments: how they are stored, moderated and shown.
 
-A reader posts the form under an article (``pages.submit_comment``); the
+A reader posts the form under an article (``comment_post.submit_comment``); the
 rules it must pass first, and their messages, are ``comment_rules``. The
 comment is then stored *pending* and shown to nobody.
 
@@ -29,9 +29,11 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws, config, keys, paging, retry
-from chalicelib.comment_rules import Refused, Submission
+from chalicelib import aws, config, keys, retry
 from chalicelib.models import Comment, Post
+from chalicelib.site import paging
+from chalicelib.site.comment_rules import Refused as Refused  # the moderation commands catch it here
+from chalicelib.site.comment_rules import Submission
 
 log = logging.getLogger("newsroom.comments")
 log.setLevel(logging.INFO)  # Chalice sets its app logger ("newsroom") to ERROR unless debug is on
@@ -182,7 +184,7 @@ def nest(replies: list[Comment], depth: int) -> list[dict[str, Any]]:
             reply = by_id[reply.reply_to]
         return above
 
-    nodes = {reply.id: {"comment": reply, "replies": []} for reply in replies}
+    nodes: dict[str, dict[str, Any]] = {reply.id: {"comment": reply, "replies": []} for reply in replies}
     top: list[dict[str, Any]] = []
     for reply in replies:
         above = chain(reply)
@@ -319,7 +321,7 @@ def import_comment(slug: str, comment_id: str, parent: str | None, name: str, em
     copies = [(PENDING, comment_id), (REJECTED, comment_id), (GONE, comment_id), (keys.comments_pk(slug), sk)]
     if any(True for _ in Comment.batch_get(copies, attributes_to_get=["pk", "sk"])):
         return "already here"
-    fields = dict(id=comment_id, slug=slug, parent=parent, reply_to=reply_to, level=level, name=name, email=email,
+    fields: dict[str, Any] = dict(id=comment_id, slug=slug, parent=parent, reply_to=reply_to, level=level, name=name, email=email,
                   text=text, html=render_text(text), created=created)
     if not approved_already:
         try:

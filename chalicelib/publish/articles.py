@@ -22,12 +22,14 @@ from __future__ import annotations
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import bodies, clock, edge, images, keys, links, markup, revisions, search, terms
-from chalicelib.bucket import ContentBucket
-from chalicelib.content_format import Article, ContentError, Problem
-from chalicelib.markup import RenderedBody
+from chalicelib import bodies, clock, keys
+from chalicelib.content import images, markup, search
+from chalicelib.content.content_format import Article, ContentError, Problem
+from chalicelib.content.markup import RenderedBody
 from chalicelib.models import Claim, Comment, Listing, Month, Post, SearchTerm, Source
-from chalicelib.revisions import PublishResult
+from chalicelib.publish import edge, links, revisions, terms
+from chalicelib.publish.bucket import ContentBucket
+from chalicelib.publish.revisions import PublishResult
 
 
 def approved_comments(slug: str) -> int:
@@ -78,8 +80,9 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
         *key, kind=article.kind, slug=article.slug, title=markup.typeset_text(article.title),
         date=clock.iso(article.date), updated=clock.iso(article.updated), author=article.author,
         author_name=article.author_name, categories=list(article.categories),
-        tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names)],
-        summary=markup.typeset_text(article.summary) if article.summary else body.excerpt, image=article.image, draft=article.draft,
+        tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names, strict=True)],
+        summary=markup.typeset_text(article.summary) if article.summary else body.excerpt, image=article.image,
+        draft=article.draft,
         image_size=list(image_size) if image_size else None, image_set=body.image_set,
         media=list(body.media) or None,
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
@@ -102,7 +105,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     :raise ContentError: the slug belongs to another file that still exists.
     :raise ConcurrentChange: another ingest changed this file or slug meanwhile.
     """
-    if revisions.is_unchanged(source, etag, force):
+    if source is not None and revisions.is_unchanged(source, etag, force):
         return PublishResult(slug=source.slug, notes=["unchanged"], unchanged=True)
     result = PublishResult(slug=article.slug)
     previous_slug = source.slug if source is not None and source.status == "published" else None
@@ -125,7 +128,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     if packed.ref:
         bucket.store_body(packed.ref, packed.offloaded_html)  # type: ignore[arg-type]
     post = post_item(keys.post(article.slug), article, body, packed, etag, image_size,
-                     comment_count=owner.comment_count if owner is not None and owner.source_key == article.key
+                     comment_count=int(owner.comment_count) if owner is not None and owner.source_key == article.key
                      else approved_comments(article.slug))
     post.related = links.related_candidates(post)
     post.xrefs = links.xref_targets(body.xrefs)
@@ -174,8 +177,8 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     # Follow-ups: idempotent, redone on a retry until the Source is settled.
     links.write_refs(post, previous, rewrite_all=source is not None and not source.settled)
     _write_search_terms(index_entries, previous)
-    if _month_of(post):
-        Month(*keys.month(_month_of(post))).update(actions=[Month.lastmod.set(clock.now_iso())])
+    if month := _month_of(post):
+        Month(*keys.month(month)).update(actions=[Month.lastmod.set(clock.now_iso())])
     if source is None or not source.settled or _reader_visible_change(previous, post):
         links.refresh_referrers(post.slug)
         links.refresh_successors(post)
@@ -230,20 +233,19 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
     """
     result = PublishResult(slug=source.slug, notes=[])
     post = get_post(source.slug) if source.slug else None
-    owned = post is not None and post.source_key == source.sk and post.kind != "redirect"
+    owned = post if post is not None and post.source_key == source.sk and post.kind != "redirect" else None
     if source.status != "removed":
-        gone = edge.article_paths(post if owned else None, None, listing_names(post) if owned else [],
-                                  source.redirects or [])
+        gone = edge.article_paths(owned, None, listing_names(owned) if owned else [], source.redirects or [])
         if owned:
-            links.write_refs(None, post)
-            _write_search_terms([], post)
+            links.write_refs(None, owned)
+            _write_search_terms([], owned)
 
         def writes(txn: TransactWrite) -> None:
             if owned:
-                txn.delete(post, condition=Post.source_key == source.sk)
-                for item in _listing_items(post).values():
+                txn.delete(owned, condition=Post.source_key == source.sk)
+                for item in _listing_items(owned).values():
                     txn.delete(item)
-                _count_in_months(txn, added=None, removed=_month_of(post))
+                _count_in_months(txn, added=None, removed=_month_of(owned))
             for path in source.redirects or []:
                 txn.delete(Post(*keys.post(path)),
                            condition=Post.pk.does_not_exist() | (Post.source_key == source.sk))

@@ -13,12 +13,15 @@ import io
 import json
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib import config
 from chalicelib.aws import s3_client
+
+if TYPE_CHECKING:  # the images function writes reports too, without loading the content format
+    from chalicelib.content.content_format import ContentError
 
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 IMAGE_HEAD_BYTES = 65536  # enough of an image for its width and height
@@ -77,7 +80,7 @@ class ContentBucket:
     def write_report(self, key: str, report: dict[str, Any]) -> None:
         """Leave a report an editor can read next to the content: UTF-8 JSON whatever it quotes (a
         character UTF-8 cannot carry becomes U+FFFD, and the report says so)."""
-        from chalicelib.content_format import printable  # not at import: the images function writes reports too
+        from chalicelib.content.content_format import printable  # not at import: the images function writes reports too
 
         text = json.dumps(report, indent=2, ensure_ascii=False)
         if printable(text) != text:
@@ -86,13 +89,25 @@ class ContentBucket:
         s3_client().put_object(Bucket=self.name, Key=report_key(key), ContentType="application/json; charset=utf-8",
                                Body=text.encode("utf-8"))
 
+    def report_refusal(self, key: str, error: ContentError) -> None:
+        """The report for a file that was not published: each problem with its field and line."""
+        from chalicelib.clock import now_iso
+
+        self.write_report(key, {
+            "file": key,
+            "status": "not published",
+            "problems": [{"field": p.field, "problem": p.message, "line": p.line} for p in error.problems],
+            "message": str(error),
+            "at": now_iso(),
+        })
+
     def delete_report(self, key: str) -> None:
         """Clear the report for ``key``: the file is fine now, or gone."""
         s3_client().delete_object(Bucket=self.name, Key=report_key(key))
 
 
     def write_preview(self, key: str, record: dict[str, Any]) -> None:
-        """The status record of a draft or scheduled file: its preview link (chalicelib/preview.py)."""
+        """The status record of a draft or scheduled file: its preview link (chalicelib/site/preview.py)."""
         s3_client().put_object(Bucket=self.name, Key=preview_key(key), ContentType="application/json; charset=utf-8",
                                Body=json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8"))
 

@@ -35,7 +35,7 @@ import logging
 import time
 from typing import Any, Iterable, Iterator
 
-from chalicelib import aws, config, keys, metrics, retry, s3_events
+from chalicelib import aws, config, keys, metrics, retry
 
 MAX_PATHS = 1000
 EVERYTHING = "/*"  # what a settings, author or category change alters: every page's menu or bylines
@@ -43,28 +43,11 @@ log = logging.getLogger("newsroom.edge")
 _open: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("invalidation_paths", default=None)
 
 SITE_WIDE = ("/", "/feed/", "/feed/atom/", "/sitemap.xml", "/sitemaps/news.xml")
-# A queue message asking ingest to invalidate paths that changed without an upload: comment
-# moderation (``newsroom comments``) runs on an editor's machine, which does not know the distribution.
-REQUEST = "newsroom-invalidate"
-MAX_REQUESTED = 100
 
 
 def comment_paths(slug: str) -> list[str]:
     """What approving or deleting a comment on ``slug`` changes: the article and its comments feed."""
     return [f"/{slug}/", f"/{slug}/comments/feed/"]
-
-
-def request(paths: Iterable[str]) -> str:
-    """The queue message that asks ingest to invalidate ``paths``."""
-    return json.dumps({REQUEST: {"paths": sorted(set(paths))[:MAX_REQUESTED]}})
-
-
-def requested(body: str) -> list[str] | None:
-    """The paths a ``request`` message asks for (site paths only), or None for any other message."""
-    asked = s3_events.asked_for(body, REQUEST, "paths", MAX_REQUESTED)
-    if asked is None:
-        return None
-    return [p for p in asked if isinstance(p, str) and p.startswith("/") and len(p) <= 1000 and "*" not in p]
 
 
 def listing_paths(name: str) -> list[str]:
@@ -137,4 +120,5 @@ def send(paths: set[str]) -> dict[str, Any] | None:
                                              error=str(exc)[:300])))
         return None
     log.info(json.dumps({"event": "invalidation", "paths": len(items), "id": answer["Invalidation"]["Id"]}))
-    return answer
+    sent: dict[str, Any] = answer
+    return sent

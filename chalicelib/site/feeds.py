@@ -17,9 +17,11 @@ import mimetypes
 from typing import Any, Callable
 from xml.etree import ElementTree
 
-from chalice import Response
+from chalice.app import Response
 
-from chalicelib import comments, keys, pages, store, web
+from chalicelib import keys
+from chalicelib.clock import now_iso
+from chalicelib.site import comments, pages, store, web
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"  # Google News sitemaps
@@ -56,7 +58,7 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
         if name is None:
             return pages.render_not_found(None, snapshot, site)
         title = f"{name} – {title}"
-    now = pages.now_iso()
+    now = now_iso()
     entries = store.listing(listing, FEED_SIZE, now)
     if kind == "tag":
         if not entries:
@@ -92,7 +94,8 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
                 item.author({"name": text(author), "email": "newsroom@invalid"} if not atom else {"name": author})
             for category in entry.categories or []:
                 item.category(term=category, label=text(snapshot.category_name(category)))
-        return (feed.atom_str(pretty=False) if atom else feed.rss_str(pretty=False)).decode()
+        xml: bytes = feed.atom_str(pretty=False) if atom else feed.rss_str(pretty=False)
+        return xml.decode()
 
     content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
     parts = ("feed", listing, atom, pages.snapshot_version(snapshot),
@@ -104,7 +107,7 @@ def render_comments_feed(request: Any, slug: str) -> Response:
     """RSS 2.0 of an article's approved comments, newest first (1 GetItem + 1 Query)."""
     site = web.site_of(request)
     post = store.post_at(slug)
-    now = pages.now_iso()
+    now = now_iso()
     if post is None:  # an old URL (an alias's feed, /blog/comments/feed/), else the 404 page
         return pages.render_post(request, f"{slug}/comments/feed")
     if post.kind == "redirect" and post.redirect_to:
@@ -134,7 +137,8 @@ def render_comments_feed(request: Any, slug: str) -> Response:
             item.author({"name": text(comment.name), "email": "comments@invalid"})
             item.published(_moment(comment.created))
             item.description(comment.html)
-        return feed.rss_str(pretty=False).decode()
+        xml: bytes = feed.rss_str(pretty=False)
+        return xml.decode()
 
     parts = ("comments-feed", slug, post.title, [(c.sk, c.name, c.html) for c in entries])
     return web.respond(site, render, parts, content_type="application/rss+xml; charset=utf-8")
@@ -177,7 +181,7 @@ def render_news_sitemap(request: Any) -> Response:
     """The Google News sitemap: articles of the last NEWS_HOURS hours, at most NEWS_MAX, each with
     the publication's name and language, its title and publication date (1 Query)."""
     site = web.site_of(request)
-    now = pages.now_iso()
+    now = now_iso()
     since = (_moment(now) - dt.timedelta(hours=NEWS_HOURS)).strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = store.listed_since(keys.HOME, since, now, NEWS_MAX)
     settings = store.site().settings
@@ -204,25 +208,27 @@ def render_sitemap(request: Any, name: str) -> Response:
     if name == "news":
         return render_news_sitemap(request)
     site = web.site_of(request)
-    now = pages.now_iso()
+    now = now_iso()
     if name == "pages":
         snapshot = store.site()
-        urls = [(site.url("/"), None)] + [(site.url(f"/category/{c.slug}/"), None) for c in snapshot.categories]
+        urls: list[tuple[str, str | None]] = [(site.url("/"), None)]
+        urls += [(site.url(f"/category/{c.slug}/"), None) for c in snapshot.categories]
         urls += [(site.url(link.url), None) for link in snapshot.footer + snapshot.menu
                  if link.url.startswith("/") and link.url != "/" and not link.url.startswith("/category/")]
-        parts: tuple = ("sitemap", name, pages.snapshot_version(snapshot))
+        parts: tuple[Any, ...] = ("sitemap", name, pages.snapshot_version(snapshot))
     elif len(name) == 13 and name.startswith("posts-") and name[10] == "-" and pages.is_month(name[6:10], name[11:]):
         entries = store.all_listed(keys.month_listing(name[6:]), now)
         urls = [(site.url(f"/{e.slug}/"), e.updated or e.date) for e in entries]
         parts = ("sitemap", name, [(e.sk, e.updated) for e in entries])
     else:
         return pages.render_not_found(request)
-    seen = set()
-    unique = [(u, m) for u, m in urls if not (u in seen or seen.add(u))]
+    unique: dict[str, str | None] = {}  # each URL once, where it first stands
+    for url, lastmod in urls:
+        unique.setdefault(url, lastmod)
 
     def render() -> str:
         root = ElementTree.Element("urlset", xmlns=SITEMAP_NS)
-        for url, lastmod in unique:
+        for url, lastmod in unique.items():
             _add(root, "url", url, lastmod)
         return _xml(root)
 
@@ -253,8 +259,9 @@ def media(request: Any, key: str, prefix: str = "media/") -> Response:
     serves both in production). A photo's original is never served: readers get its sizes."""
     from botocore.exceptions import ClientError
 
-    from chalicelib import config, images
+    from chalicelib import config
     from chalicelib.aws import s3_client
+    from chalicelib.content import images
 
     site = web.site_of(request)
     if ".." in key.split("/") or images.is_private_original(prefix + key):

@@ -13,9 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import config, keys, search as search_terms, snapshot
+from chalicelib import config, keys
+from chalicelib.content import search as search_terms
 from chalicelib.models import AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each
-from chalicelib.snapshot import Snapshot
+from chalicelib.site import snapshot
+from chalicelib.site.snapshot import Snapshot
 
 _site_cache: dict[str, Any] = {"data": None, "expires": 0.0}
 
@@ -24,7 +26,8 @@ def site() -> Snapshot:
     """The site snapshot, from the warm cache when fresh (0 or 1 GetItem)."""
     if not _site_is_cached():
         _cache_site(SiteSnapshot.get_or_none(*keys.SITE_SNAPSHOT))
-    return _site_cache["data"]
+    cached: Snapshot = _site_cache["data"]
+    return cached
 
 
 def _site_is_cached() -> bool:

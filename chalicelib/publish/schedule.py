@@ -7,7 +7,7 @@ should now list it (home, its archives, the feeds), and the site snapshot's
 recent posts. So when ingest stores an article dated in the future it puts
 one one-time schedule (``at(<date>)``) whose target is the ingest queue
 itself, with a message naming the file; at that moment ingest receives it
-(:func:`due_of`), and invalidates the article's paths and rebuilds the
+(a ``messages.Due``), and invalidates the article's paths and rebuilds the
 snapshot as for any publish (``ingest.apply_due``). A new date moves the
 schedule; publishing now, unscheduling or deleting the file removes it. The
 schedule deletes itself after it runs.
@@ -21,12 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from typing import Any
 
-from chalicelib import aws, config, retry
-
-MESSAGE = "newsroom-due"  # what the schedule's message says it is
+from chalicelib import aws, config, messages, retry
 
 
 def name_for(key: str) -> str:
@@ -49,7 +45,7 @@ def put(key: str, slug: str, due: dt.datetime) -> None:
         Name=name_for(key), GroupName="default", ScheduleExpression=f"at({when})",
         ScheduleExpressionTimezone="UTC", FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
         Target={"Arn": settings.ingest_queue_arn, "RoleArn": settings.schedule_role,
-                "Input": json.dumps({MESSAGE: {"key": key, "slug": slug, "due": when + "Z"}})},
+                "Input": messages.Due(key, slug, when + "Z").body()},
     )
     client = aws.scheduler_client()
 
@@ -76,12 +72,3 @@ def drop(key: str) -> None:
 
     retry.retrying(delete)
 
-
-def due_of(body: str) -> dict[str, Any] | None:
-    """The file a queue message from a schedule names ({key, slug, due}), or None for any other message."""
-    try:
-        payload = json.loads(body)
-    except (TypeError, json.JSONDecodeError):
-        return None
-    due = payload.get(MESSAGE) if isinstance(payload, dict) else None
-    return due if isinstance(due, dict) and isinstance(due.get("key"), str) else None

@@ -34,12 +34,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import (articles, clock, config, content_format, edge, images, keys, markup, metrics, pending,
-                        preview, renditions, retry, revisions, schedule, terms)
-from chalicelib.bucket import ContentBucket
-from chalicelib.s3_events import s3_records
-from chalicelib.content_format import Article, Author, Category, ContentError, Problem, Settings
+from chalicelib import clock, config, keys, messages, metrics, retry
+from chalicelib.content import content_format, images, markup
+from chalicelib.content.content_format import Article, Author, Category, ContentError, Problem, Settings
 from chalicelib.models import MediaItem, MediaUse
+from chalicelib.publish import articles, edge, pending, revisions, schedule, terms
+from chalicelib.publish.bucket import ContentBucket
+from chalicelib.site import preview
 
 log = logging.getLogger("newsroom.ingest")
 log.setLevel(logging.INFO)
@@ -56,7 +57,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+def handle_sqs_messages(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
     """Process SQS messages one by one; return the failed ones for redelivery.
 
     The return value is Lambda's partial batch response: only the messages
@@ -64,37 +65,31 @@ def handle_sqs_messages(messages: Iterable[dict[str, Any]]) -> dict[str, list[di
     the whole batch; if that fails, every message is returned (their changes
     are committed but unsettled, so the retry only redoes the follow-ups).
     """
-    messages = list(messages)
-    failures: list[dict[str, str]] = []
+    sqs_messages = list(sqs_messages)
     try:
-        # One invalidation per batch, sent after the snapshot is rebuilt (chalicelib/edge.py).
+        # One invalidation per batch, sent after the snapshot is rebuilt (chalicelib/publish/edge.py).
         with edge.one_invalidation(), revisions.one_snapshot_rebuild():
-            for message in messages:
-                try:
-                    if (due := schedule.due_of(message.get("body", ""))) is not None:
-                        apply_due(due)  # a scheduled article's moment (chalicelib/schedule.py)
-                        continue
-                    if (again := renditions.rerender_requested(message.get("body", ""))) is not None:
-                        for key in again:  # a photo it shows has new sizes, or lost them
-                            apply_key(config.current().bucket, key, force=True)
-                        continue
-                    if (asked := edge.requested(message.get("body", ""))) is not None:
-                        edge.changed(asked)  # comment moderation (newsroom comments)
-                        continue
-                    for record in s3_records(message.get("body", "")):
-                        apply_key(record.bucket, record.key, record.sequencer, removed=record.removed)
-                except Exception as exc:  # noqa: BLE001 - anything not an editor's error is retried
-                    _log_failure(message, exc)
-                    failures.append({"itemIdentifier": message.get("messageId", "")})
+            failures = messages.dispatch(sqs_messages, HANDLERS, "ingest_failed")
     except Exception as exc:  # noqa: BLE001 - the batch's snapshot rebuild failed: retry them all
-        _log_failure({"messageId": "(whole batch)"}, exc)
-        return {"batchItemFailures": [{"itemIdentifier": m.get("messageId", "")} for m in messages]}
+        messages.log_failure("ingest_failed", {"messageId": "(whole batch)"}, exc)
+        return {"batchItemFailures": [{"itemIdentifier": m.get("messageId", "")} for m in sqs_messages]}
     return {"batchItemFailures": failures}
 
 
-def _log_failure(message: dict[str, Any], exc: Exception) -> None:
-    log.error(json.dumps({"event": "ingest_failed", "message_id": message.get("messageId"),
-                          "error": f"{type(exc).__name__}: {exc}"[:500]}))
+def _apply_change(change: messages.S3Change) -> None:
+    """A file was uploaded or deleted."""
+    apply_key(change.bucket, change.key, change.sequencer, removed=change.removed)
+
+
+def _rerender(asked: messages.Rerender) -> None:
+    """A photo these articles show has new sizes, or lost them (the images function asks)."""
+    for key in asked.keys:
+        apply_key(config.current().bucket, key, force=True)
+
+
+def _invalidate(asked: messages.Invalidate) -> None:
+    """Pages changed without an upload (comment moderation, from ``newsroom comments``)."""
+    edge.changed(asked.paths)
 
 
 def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool = False,
@@ -114,16 +109,16 @@ def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool =
             return Outcome(key, outcome, slug=slug, problems=problems)
 
         return _logged(retry.retrying(apply_pending), started)
-    if content_format.kind_of_key(key) is None:
+    kind = content_format.kind_of_key(key)
+    if kind is None:
         return _logged(Outcome(key, "ignored"), started)
     # Applying is idempotent, so a transient failure retries it whole.
-    return _logged(retry.retrying(lambda: _apply_once(ContentBucket(bucket), key, sequencer, force, removed)),
+    return _logged(retry.retrying(lambda: _apply_once(ContentBucket(bucket), key, kind, sequencer, force, removed)),
                    started)
 
 
-def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: bool = False,
+def _apply_once(bucket: ContentBucket, key: str, kind: str, sequencer: str | None, force: bool = False,
                 removed: bool = False) -> Outcome:
-    kind = content_format.kind_of_key(key)
     source = revisions.get_source(key)  # read before S3: see the module docstring
     if revisions.is_stale_event(source, sequencer):
         return Outcome(key, "stale", slug=source.slug if source else None)
@@ -158,7 +153,7 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
             _unpublish(source, sequencer)
             source = revisions.get_source(key)
         revisions.record_invalid(key, kind, problems, source, sequencer, etag)
-        write_report(bucket, key, error)
+        bucket.report_refusal(key, error)
         return Outcome(key, "invalid", problems=problems)
     if result.warnings and not result.unchanged:
         bucket.write_report(key, {"file": key, "status": "published, with warnings", "problems": [],
@@ -172,7 +167,7 @@ def _apply_once(bucket: ContentBucket, key: str, sequencer: str | None, force: b
 
 def _record_preview(bucket: ContentBucket, article: Article, etag: str | None, had_preview: bool = True) -> None:
     """A draft or scheduled article gets a preview link in its status record, a live one loses it;
-    a scheduled one gets its moment scheduled (chalicelib/schedule.py). ``had_preview``: the version
+    a scheduled one gets its moment scheduled (chalicelib/publish/schedule.py). ``had_preview``: the version
     it replaces may have left a record and a schedule (if not, a live article costs no request here)."""
     scheduled = not article.draft and article.date is not None and clock.iso(article.date) > clock.now_iso()
     if scheduled and article.date is not None:
@@ -186,27 +181,27 @@ def _record_preview(bucket: ContentBucket, article: Article, etag: str | None, h
     url, expires = preview.link(article.slug, etag, store_settings().preview_days)
     bucket.write_preview(article.key, {"key": article.key, "slug": article.slug, "etag": etag, "preview": url,
                                        "expires": clock.iso_of_epoch(expires),
-                                       "why": "a draft" if article.draft else "scheduled for " + clock.iso(article.date)})
+                                       "why": "a draft" if article.draft else f"scheduled for {clock.iso(article.date)}"})
 
 
-def apply_due(due: dict[str, Any]) -> None:
+def apply_due(due: messages.Due) -> None:
     """A scheduled article's date has come: the edge drops the pages that now list it, and the
     snapshot (recent posts) is rebuilt with the batch. Nothing if it was moved, unpublished or deleted."""
-    post = articles.get_post(str(due.get("slug", "")))
-    if post is None or post.source_key != due["key"] or post.draft or not post.date or post.date > clock.now_iso():
-        log.info(json.dumps({"event": "due", "key": due["key"], "outcome": "nothing to do"}))
+    post = articles.get_post(due.slug)
+    if post is None or post.source_key != due.key or post.draft or not post.date or post.date > clock.now_iso():
+        log.info(json.dumps({"event": "due", "key": due.key, "outcome": "nothing to do"}))
         return
     edge.changed(edge.article_paths(None, post, articles.listing_names(post)))
     if any(r.slug == post.slug for r in store_snapshot().visible_recent(clock.now_iso())):
         edge.changed([edge.EVERYTHING])  # it joins the recent-posts widget, on every page
-    ContentBucket(config.current().bucket).delete_preview(due["key"])
+    ContentBucket(config.current().bucket).delete_preview(due.key)
     revisions.finish(lambda: None)  # the snapshot's recent posts now include it
-    log.info(json.dumps({"event": "due", "key": due["key"], "slug": post.slug, "outcome": "live"}))
+    log.info(json.dumps({"event": "due", "key": due.key, "slug": post.slug, "outcome": "live"}))
 
 
 def store_snapshot() -> Any:
     """The site snapshot as last published."""
-    from chalicelib import store
+    from chalicelib.site import store
 
     return store.site()
 
@@ -311,17 +306,6 @@ def _retry_claims(bucket: ContentBucket, slug: str) -> list[str]:
     return notes
 
 
-def write_report(bucket: ContentBucket, key: str, error: ContentError) -> None:
-    """Leave a report an editor can read next to the content, naming file, field and problem."""
-    bucket.write_report(key, {
-        "file": key,
-        "status": "not published",
-        "problems": [{"field": p.field, "problem": p.message, "line": p.line} for p in error.problems],
-        "message": str(error),
-        "at": clock.now_iso(),
-    })
-
-
 def _count_fault_of_ours(key: str, exc: BaseException) -> None:
     """Tell the operators: one log line in CloudWatch's embedded metric format (metric
     Newsroom/IngestFaults, alarmed in infra/template.yaml), with the traceback for the developers."""
@@ -340,3 +324,11 @@ def _logged(outcome: Outcome, started: float) -> Outcome:
         line["notes"] = outcome.notes
     (log.warning if outcome.outcome == "invalid" else log.info)(json.dumps(line, ensure_ascii=False))
     return outcome
+
+
+HANDLERS: messages.Handlers = {  # every message the ingest queue carries (chalicelib/messages.py)
+    messages.S3Change: _apply_change,
+    messages.Due: apply_due,  # a scheduled article's moment (chalicelib/publish/schedule.py)
+    messages.Rerender: _rerender,
+    messages.Invalidate: _invalidate,
+}

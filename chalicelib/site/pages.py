@@ -20,99 +20,35 @@ posts and recent posts compare at render time.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import html
 import json
 import logging
 import re
-from pathlib import Path
-from urllib.parse import unquote
 from typing import Any
+from urllib.parse import unquote
 
-import jinja2
-import jinja2.bccache
-from chalice import Response
+from chalice.app import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, comment_rules, comments, config, images, keys, old_urls, paging, preview, store, web
+from chalicelib import bodies, config, keys
 from chalicelib.clock import now_iso
-from chalicelib.snapshot import Link, Snapshot
-from chalicelib.web import Site
+from chalicelib.site import comment_rules, comments, old_urls, paging, preview, store, templating, web
+from chalicelib.site.snapshot import Link, Snapshot
+from chalicelib.site.web import Site
 
 log = logging.getLogger("newsroom.pages")
 
 _XREF_MARKER = re.compile(r"<!--xref:([a-z0-9-]+)-->")
 _YEAR = re.compile(r"^\d{4}$")
 _MONTH = re.compile(r"^(0[1-9]|1[0-2])$")
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = templating.MONTHS
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """The Jinja2 environment, built on first use (autoescape everywhere).
-
-    The deployment package carries the templates' compiled bytecode
-    (``devstack/package.py``); a source checkout compiles them on first use.
-    """
-    compiled = web.TEMPLATES_DIR / ".bytecode"
-    return make_environment(web.TEMPLATES_DIR, compiled if compiled.is_dir() else None)
+def render_template(template: str, **context: Any) -> str:
+    return templating.environment().get_template(template).render(**context)
 
 
-class PackagedBytecode(jinja2.FileSystemBytecodeCache):
-    """Template bytecode made when the package is built: keyed by template name, since the build's
-    paths differ from Lambda's, and never written at run time (Lambda's /var/task is read-only; a
-    template whose bytecode is missing or stale is compiled in memory as usual)."""
-
-    def __init__(self, directory: Path, write: bool = False) -> None:
-        super().__init__(str(directory))
-        self.write = write
-
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        return super().get_cache_key(name)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if self.write:
-            Path(self.directory).mkdir(parents=True, exist_ok=True)
-            super().dump_bytecode(bucket)
-
-
-def make_environment(templates: Path, compiled: Path | None = None, write: bool = False) -> jinja2.Environment:
-    """Our Jinja2 environment over ``templates``, with bytecode read from (or, building, written to) ``compiled``."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        bytecode_cache=PackagedBytecode(compiled, write) if compiled else None,
-    )
-    env.filters["longdate"] = long_date
-    env.filters["jsonld"] = json_ld
-    env.filters["based"] = web.based_srcset
-    env.globals.update(body_sizes=images.BODY_SIZES, thumb_sizes=images.THUMB_SIZES)
-    return env
-
-
-def long_date(value: str | None) -> str:
-    """'2022-07-12T00:00:00Z' -> 'July 12, 2022'."""
-    if not value:
-        return ""
-    moment = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
-    return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
-
-
-def json_ld(data: dict[str, Any]) -> Markup:
-    """JSON for a <script type="application/ld+json"> block; '<', '>' and '&' cannot end it."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-def _render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
-
-
-def _chrome(site: Site, snapshot: Snapshot, now: str) -> dict[str, Any]:
+def chrome(site: Site, snapshot: Snapshot, now: str) -> dict[str, Any]:
     """What every page shows around its content: header, menu, widgets, footer."""
     settings = snapshot.settings
     return {
@@ -228,14 +164,15 @@ def render_date_archive(request: Any, year: str, month: str | None = None) -> Re
     if month is None:
         name, path, heading = keys.year_listing(year), f"/{year}/", f"Archive: {year}"
     else:
-        name, path, heading = keys.month_listing(f"{year}-{month}"), f"/{year}/{month}/", f"Archive: {MONTHS[int(month) - 1]} {year}"
+        name, path = keys.month_listing(f"{year}-{month}"), f"/{year}/{month}/"
+        heading = f"Archive: {MONTHS[int(month) - 1]} {year}"
     return _archive(site, snapshot, name, canonical=path, heading=heading, title=heading,
                     description=heading, feed=None, empty_is_404=True)
 
 
 def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, heading: str | None,
              title: str | None, description: str | None, feed: str | None, empty_is_404: bool = False,
-             label_from_entries: str | None = None, extra_etag: tuple = (), pinned: bool = False) -> Response:
+             label_from_entries: str | None = None, extra_etag: tuple[Any, ...] = (), pinned: bool = False) -> Response:
     """An archive page; ``pinned``: the snapshot's sticky articles lead its first page, as in WordPress."""
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
         return redirect
@@ -266,8 +203,9 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
         newer = site.link(canonical)
     paged = bool(after or before)
     context = {
-        **_chrome(site, snapshot, now),
-        "entries": entries, "sticky": {e.slug for e in sticky}, "heading": heading, "page_title": title, "description": description,
+        **chrome(site, snapshot, now),
+        "entries": entries, "sticky": {e.slug for e in sticky}, "heading": heading, "page_title": title,
+        "description": description,
         "canonical": site.url(canonical), "older": older, "newer": newer,
         "feed": site.link(feed) if feed else None,
         "breadcrumb": [{"title": heading, "url": None}] if heading else None,
@@ -275,7 +213,7 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
     }
     parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, extra_etag,
              [sorted(e.attribute_values.items()) for e in entries])
-    return web.respond(site, lambda: _render("blog/listing.html", **context), parts)
+    return web.respond(site, lambda: render_template("blog/listing.html", **context), parts)
 
 
 # --- articles and pages ----------------------------------------------------------
@@ -305,7 +243,7 @@ def render_post(request: Any, path: str) -> Response:
 
 
 def render_preview(request: Any, token: str) -> Response:
-    """A draft or scheduled article by its secret link (chalicelib/preview.py): the real template,
+    """A draft or scheduled article by its secret link (chalicelib/site/preview.py): the real template,
     noindex, never cached. :raise 404: a bad or expired token, another version, or already live."""
     site = web.site_of(request)
     snapshot = store.site()
@@ -313,7 +251,7 @@ def render_preview(request: Any, token: str) -> Response:
     post = None if named is None else preview.pending_copy(named[0]) if named[0].startswith(preview.PENDING_MARK) \
         else store.post_at(named[0])
     now = now_iso()
-    if post is None or post.kind == "redirect" or post.source_etag != named[1] \
+    if named is None or post is None or post.kind == "redirect" or post.source_etag != named[1] \
             or not (post.draft or (post.date and post.date > now)):  # live now: the link has done its work
         response = render_not_found(None, snapshot, site)
         response.headers["Cache-Control"] = web.NO_STORE
@@ -324,7 +262,7 @@ def render_preview(request: Any, token: str) -> Response:
 def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: str,
                preview_of: bool = False) -> Response:
     """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store)."""
-    chrome = _chrome(site, snapshot, now)
+    around = chrome(site, snapshot, now)
     # Pages show the comments they brought from WordPress (closed to new ones, as WordPress's pages are).
     discussion = _discussion(site, post, snapshot) if not preview_of and (
         post.kind == "article" or post.kind == "page" and post.comment_count) else {}
@@ -334,22 +272,22 @@ def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: s
     def render() -> str:
         body = Markup(web.prefix_links(fill_xrefs(bodies.load(post), post.xrefs or {}, now, site.base), site.base))
         image_url = _absolute(site, post.image_set["og"] if post.image_set else post.image)
-        common = {**chrome, "post": post, "page_title": post.title, "description": post.summary, "body": body,
+        common = {**around, "post": post, "page_title": post.title, "description": post.summary, "body": body,
                   "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
                   "lead_image": post.image_set,  # the page's largest image: fetched before the stylesheet
                   "og_type": "article" if post.kind == "article" else "website",
                   "robots": "noindex, nofollow" if preview_of else None, "preview": preview_of}
         if post.kind == "page":
-            return _render("blog/page.html", **common, **discussion)
+            return render_template("blog/page.html", **common, **discussion)
         primary = (post.categories or [None])[0]
-        author_name = chrome["author_names"].get(post.author) or post.author_name
+        author_name = around["author_names"].get(post.author) or post.author_name
         breadcrumb = []
         if primary:
-            breadcrumb.append({"title": chrome["category_names"].get(primary, primary),
+            breadcrumb.append({"title": around["category_names"].get(primary, primary),
                                "url": site.link(f"/category/{primary}/")})
         breadcrumb.append({"title": post.title, "url": None})
         related = [r for r in post.related or [] if r["date"] <= now and r["slug"] != post.slug]
-        return _render(
+        return render_template(
             "blog/article.html", **common, author_name=author_name, primary_category=primary,
             breadcrumb=breadcrumb, related=related[: snapshot.settings.related_posts],
             tags=post.tags or [], structured_data=_news_article(site, snapshot, post, author_name, image_url),
@@ -391,42 +329,12 @@ def _discussion(site: Site, post: Any, snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def _discussion_version(discussion: dict[str, Any]) -> tuple:
+def _discussion_version(discussion: dict[str, Any]) -> tuple[Any, ...]:
     """What in the comments section changes the page (for its ETag)."""
     ids = [[t["parent"], [c.sk for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
            for t in discussion.get("threads", [])]
     return (ids, discussion.get("later_comments"), discussion.get("comments_open"),
             discussion.get("comment_token"), discussion.get("comment_notice"))
-
-
-def submit_comment(request: Any, slug: str) -> Response:
-    """A comment posted from an article's form: stored pending, then 303 back to the article
-    (which thanks the reader); any refusal is a page saying what to do."""
-    site = web.site_of(request)
-    snapshot = store.site()
-    post = store.post_at(slug)
-    if post is None or post.kind != "article" or post.draft or (post.date and post.date > now_iso()):
-        return render_not_found(None, snapshot, site)
-    try:
-        identity = (request.context or {}).get("identity") or {}
-        submission, client = comment_rules.accept(post, snapshot.settings, site.headers, site.origin,
-                                                  request.raw_body, identity.get("sourceIp"))
-        comment = comments.submit(slug, submission, client, depth=snapshot.settings.comment_depth)
-    except comment_rules.Refused as refusal:
-        return render_refusal(site, snapshot, post, refusal)
-    comments.tell_moderators(comment, post.title or slug, site.url(f"/{slug}/"))
-    location = site.link(f"/{slug}/", comment="pending") + "#comments"
-    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": web.NO_STORE})
-
-
-def render_refusal(site: Site, snapshot: Snapshot, post: Any, refusal: comment_rules.Refused) -> Response:
-    """Why a comment was not accepted, and the way back to the article."""
-    context = {**_chrome(site, snapshot, now_iso()), "page_title": refusal.heading, "heading": refusal.heading,
-               "message": refusal.message, "problems": refusal.problems, "robots": "noindex", "canonical": None,
-               "back": site.link(f"/{post.slug}/") + "#respond", "back_title": post.title}
-    headers = {"Retry-After": str(comment_rules.RATE_WINDOW_SECONDS)} if refusal.status == 429 else None
-    return web.respond(site, lambda: _render("site/refused.html", **context), ("refused", refusal.code),
-                       status=refusal.status, cache=web.NO_STORE, extra_headers=headers)
 
 
 def _absolute(site: Site, url: str | None) -> str | None:
@@ -489,7 +397,7 @@ def render_search(request: Any, query: str | None = None) -> Response:
     shown = hits[(page_number - 1) * size: page_number * size]
     more = len(hits) > page_number * size
     context = {
-        **_chrome(site, snapshot, now), "query": query, "hits": shown, "total": len(hits),
+        **chrome(site, snapshot, now), "query": query, "hits": shown, "total": len(hits),
         "page_title": f"Search: {query}" if query else "Search", "description": "Search the site",
         "canonical": site.url("/search/"), "robots": "noindex, follow", "search_query": query,
         "older": site.link("/search/", q=query, page=str(page_number + 1)) if more else None,
@@ -498,7 +406,7 @@ def render_search(request: Any, query: str | None = None) -> Response:
         "og_type": "website",
     }
     parts = ("search", query, page_number, snapshot_version(snapshot), [(h["slug"], h["title"]) for h in shown])
-    return web.respond(site, lambda: _render("blog/search.html", **context), parts, cache=web.SHORT_CACHE)
+    return web.respond(site, lambda: render_template("blog/search.html", **context), parts, cache=web.SHORT_CACHE)
 
 
 # --- errors -----------------------------------------------------------------------
@@ -513,9 +421,9 @@ def render_error(site: Site, snapshot: Snapshot | None, status: int, heading: st
                  first_page: str | None = None) -> Response:
     """An error page with the site's chrome."""
     snapshot = snapshot if snapshot is not None else store.site()
-    context = {**_chrome(site, snapshot, now_iso()), "page_title": heading, "heading": heading,
+    context = {**chrome(site, snapshot, now_iso()), "page_title": heading, "heading": heading,
                "message": message, "first_page": first_page, "robots": "noindex", "canonical": None}
-    return web.respond(site, lambda: _render("site/error.html", **context),
+    return web.respond(site, lambda: render_template("site/error.html", **context),
                        (status, heading, snapshot_version(snapshot)), status=status, cache=web.SHORT_CACHE)
 
 
@@ -536,7 +444,7 @@ def unavailable(exc: BaseException) -> Response:
         heading = "This page is briefly unavailable"
         message = "The site could not read this page just now. Please try again in a minute."
     log.error("page unavailable: %s: %s", type(cause).__name__, str(cause)[:300])
-    return Response(body=_render("site/unavailable.html", heading=heading, message=message), status_code=503,
+    return Response(body=render_template("site/unavailable.html", heading=heading, message=message), status_code=503,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": web.NO_STORE,
                              "Retry-After": str(RETRY_AFTER_SECONDS)})
 

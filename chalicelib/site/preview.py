@@ -1,5 +1,5 @@
 """Secret preview links for what readers cannot see yet: drafts, scheduled articles, and pending
-versions of articles (drafts/ and submissions/, chalicelib/pending.py) (issue 18).
+versions of articles (drafts/ and submissions/, chalicelib/publish/pending.py) (issue 18).
 
 A preview link is ``/preview/<token>/``. The token names the article's slug,
 the version of its file (the S3 ETag ingest published) and when it expires,
@@ -32,7 +32,7 @@ from chalicelib import config
 
 LABEL = b"preview|"
 PATH = "/preview/"
-PENDING_MARK = "~"  # a token names a pending version (chalicelib/pending.py) as "~<key>": no slug has one
+PENDING_MARK = "~"  # a token names a pending version (chalicelib/publish/pending.py) as "~<key>": no slug has one
 
 
 def token_for(slug: str, etag: str, expires: int) -> str:

@@ -20,9 +20,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Iterator
 
-from chalicelib import config, edge, images, ingest, keys, renditions, revisions
+from chalicelib import config, keys
 from chalicelib.aws import s3_client
+from chalicelib.content import images
 from chalicelib.models import MediaItem, Source
+from chalicelib.publish import edge, ingest, renditions, revisions
 
 # Files applied per site-snapshot rebuild: bounds the work a crash makes resync redo.
 RESYNC_BATCH = 50
@@ -51,14 +53,14 @@ def known_keys() -> Iterator[str]:
 
 
 def resync(bucket: str | None = None, force: bool = True,
-           progress: Callable[[str, str], None] | None = None) -> Counter:
+           progress: Callable[[str, str], None] | None = None) -> Counter[str]:
     """Apply every key in the bucket (default: the settings' bucket) and every key the site knows;
     count the outcomes.
 
     ``progress(key, outcome)`` is called after each key.
     """
     bucket = bucket or config.current().bucket
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     # Photos first, so the articles applied next find their sizes: any the images function missed are
     # made here, and the sizes of photos no longer in the bucket go.
     photos = list(photo_keys(bucket))

@@ -1,0 +1,149 @@
+"""The layout is the architecture: packages by job, imports one way, no cycles (docs/architecture.md).
+
+The import graph is read from the source (``ast``), so an import inside a function counts as much
+as one at the top: a cycle hidden in a function is still a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Lower layers never import higher ones. The root package is the shared vocabulary.
+LAYERS = {"chalicelib": 0, "chalicelib.content": 1, "chalicelib.site": 2, "chalicelib.publish": 3}
+
+
+def our_modules() -> dict[str, Path]:
+    """Every module of app.py, chalicelib/, newsroom/ and devstack/, by dotted name."""
+    paths = [PROJECT_DIR / "app.py"]
+    for package in ("chalicelib", "newsroom", "devstack"):
+        paths += sorted((PROJECT_DIR / package).rglob("*.py"))
+    modules = {}
+    for path in paths:
+        parts = path.relative_to(PROJECT_DIR).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the modules of ours it imports, anywhere in its body."""
+    modules = our_modules()
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names if alias.name in modules}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                for alias in node.names:
+                    if f"{base}.{alias.name}" in modules:
+                        found.add(f"{base}.{alias.name}")
+                    elif base in modules and base != name:
+                        found.add(base)
+        graph[name] = found - {name}
+    return graph
+
+
+def layer_of(module: str) -> tuple[str, int] | None:
+    """The chalicelib package a module belongs to, and its layer; None outside chalicelib."""
+    for package in sorted(LAYERS, key=len, reverse=True):
+        if module == package or module.startswith(package + "."):
+            return package, LAYERS[package]
+    return None
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each import cycle once, as the modules along it (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles():
+    """No module reaches back to itself through others, not even through an import inside a function."""
+    graph = import_graph()
+    graph.pop("chalicelib", None)  # a package's __init__ imports nothing; its children import through it
+    assert cycles(graph) == []
+
+
+def test_imports_follow_the_layers():
+    """content never imports site or publish; site never imports publish; the root imports no package."""
+    against = []
+    for module, targets in import_graph().items():
+        own = layer_of(module)
+        if own is None:
+            continue
+        for target in targets:
+            theirs = layer_of(target)
+            if theirs is not None and theirs[1] > own[1]:
+                against.append(f"{module} -> {target}")
+            if theirs is None:
+                against.append(f"{module} -> {target} (outside chalicelib)")
+    assert against == []
+
+
+def test_editors_tool_never_imports_the_development_stack():
+    """The editors' tool installs and runs without moto and chalice local (devstack)."""
+    graph = import_graph()
+    assert [f"{m} -> {t}" for m, targets in graph.items() if m.startswith("newsroom")
+            for t in targets if t.startswith("devstack")] == []
+
+
+def test_web_function_loads_no_publishing_code():
+    """Everything the web routes reach, transitively, is outside chalicelib.publish: a bug on a
+    reader's path cannot write an article, and cold starts load no ingest library."""
+    graph = import_graph()
+    seen, todo = set(), ["chalicelib.site.pages", "chalicelib.site.feeds", "chalicelib.site.web",
+                         "chalicelib.site.snapstart"]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += graph.get(module, ())
+    assert sorted(m for m in seen if m.startswith("chalicelib.publish")) == []
+
+
+def test_cycle_finder_finds_a_cycle():
+    """The cycle test can fail: a graph with a loop through three modules is reported."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_architecture_table_names_every_module():
+    """docs/architecture.md's layout table names each module that exists, and no other."""
+    table = (PROJECT_DIR / "docs" / "architecture.md").read_text()
+    named = set(re.findall(r"^\| `((?:app|chalicelib|newsroom|devstack)[\w/]*\.py)` \|", table, re.MULTILINE))
+    present = {str(path.relative_to(PROJECT_DIR)) for path in our_modules().values()}
+    assert sorted(present - named) == [], "modules the table does not name"
+    assert sorted(named - present) == [], "modules the table names that do not exist"
