@@ -29,7 +29,7 @@ import sys  # noqa: E402
 
 from chalice import Chalice  # noqa: E402
 
-from chalicelib import config  # noqa: E402
+from chalicelib import archives, config  # noqa: E402
 from chalicelib.site import snapstart, web  # noqa: E402
 
 
@@ -87,38 +87,23 @@ def site_feed():
     return feeds.render_site_feed(request(), atom=request().context["resourcePath"].endswith("atom"))
 
 
-@app.route("/category/{slug}", methods=READ)
 @when_aws_fails
-def category(slug):
-    """A category archive."""
-    return pages.render_category(request(), slug)
+def archive(slug):
+    """The archive of a category, tag or author: ``/category/{slug}``... (chalicelib/archives.py)."""
+    return pages.render_archive(request(), request().context["resourcePath"].split("/")[1], slug)
 
 
-@app.route("/tag/{slug}", methods=READ)
-@when_aws_fails
-def tag(slug):
-    """A tag archive."""
-    return pages.render_tag(request(), slug)
-
-
-@app.route("/author/{slug}", methods=READ)
-@when_aws_fails
-def author(slug):
-    """An author's archive."""
-    return pages.render_author(request(), slug)
-
-
-@app.route("/category/{slug}/feed", methods=READ)
-@app.route("/category/{slug}/feed/atom", methods=READ)
-@app.route("/tag/{slug}/feed", methods=READ)
-@app.route("/tag/{slug}/feed/atom", methods=READ)
-@app.route("/author/{slug}/feed", methods=READ)
-@app.route("/author/{slug}/feed/atom", methods=READ)
 @when_aws_fails
 def archive_feed(slug):
     """RSS (``.../feed/``) or Atom (``.../feed/atom/``) of a category, tag or author."""
     resource = request().context["resourcePath"]  # "/category/{slug}/feed/atom"
     return feeds.render_archive_feed(request(), resource.split("/")[1], slug, atom=resource.endswith("atom"))
+
+
+for _kind in archives.NAMES:  # category, tag, author: each with its archive and both feeds
+    app.route(f"/{_kind}/{{slug}}", methods=READ)(archive)
+    app.route(f"/{_kind}/{{slug}}/feed", methods=READ)(archive_feed)
+    app.route(f"/{_kind}/{{slug}}/feed/atom", methods=READ)(archive_feed)
 
 
 @app.route("/sitemap.xml", methods=READ)

@@ -214,6 +214,7 @@ ARTICLES_PREFIX = "articles/"
 PAGES_PREFIX = "pages/"
 AUTHORS_PREFIX = "authors/"
 CATEGORIES_PREFIX = "categories/"
+TAGS_PREFIX = "tags/"
 SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
 PREVIEWS_PREFIX = "previews/"  # status records of drafts and scheduled articles: their preview links
@@ -222,11 +223,11 @@ SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (ch
 DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live
 SUBMISSIONS_PREFIX = "submissions/"  # a contributor's: the same, until an editor approves it
 PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)
-INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, SETTINGS_PREFIX)
+INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, TAGS_PREFIX, SETTINGS_PREFIX)
 
 # The order files are applied in when many arrive at once (upload, resync):
 # settings and media first, then the terms articles name, then pages and articles.
-APPLY_ORDER = (SETTINGS_PREFIX, MEDIA_PREFIX, CATEGORIES_PREFIX, AUTHORS_PREFIX, PAGES_PREFIX, ARTICLES_PREFIX)
+APPLY_ORDER = (SETTINGS_PREFIX, MEDIA_PREFIX, CATEGORIES_PREFIX, TAGS_PREFIX, AUTHORS_PREFIX, PAGES_PREFIX, ARTICLES_PREFIX)
 
 
 def apply_rank(key: str) -> tuple[int, str]:

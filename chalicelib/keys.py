@@ -13,7 +13,6 @@ from __future__ import annotations
 
 HOME = "home"
 STICKY = "sticky"  # the listing of sticky articles (read into the site snapshot)
-ARCHIVE_KINDS = ("category", "tag", "author")  # archives named by a term's slug
 LATEST = "~"  # sorts after every slug character: f"{now}#{LATEST}" ends "nothing in the future"
 
 
@@ -89,6 +88,7 @@ SITE_SNAPSHOT = ("site", "site")
 SITE_SETTINGS = ("settings", "site")
 AUTHOR_PK = "author"  # sk: the author's slug
 CATEGORY_PK = "category"  # sk: the category's slug
+TAG_PK = "tag"  # sk: the tag's slug (a tag with a file of its own)
 MONTH_PK = "month"  # sk: "2022-07"
 
 
@@ -98,6 +98,15 @@ def author(slug: str) -> tuple[str, str]:
 
 def category(slug: str) -> tuple[str, str]:
     return CATEGORY_PK, slug
+
+
+def tag(slug: str) -> tuple[str, str]:
+    return TAG_PK, slug
+
+
+def term(kind: str, slug: str) -> tuple[str, str]:
+    """The term item of an archive kind (``archives.ARCHIVES``): ``author(slug)``, ``category(slug)``..."""
+    return {"author": author, "category": category, "tag": tag}[kind](slug)
 
 
 def month(month_: str) -> tuple[str, str]:

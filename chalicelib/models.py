@@ -213,6 +213,18 @@ class CategoryItem(_TableItem):
     source_key = UnicodeAttribute(null=True)  # None: known only from articles
 
 
+class TagItem(_TableItem):
+    """A tag that has a file of its own (``tags/<slug>.yaml``): so its archive exists with no posts yet."""
+
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    source_key = UnicodeAttribute(null=True)
+
+
+TERM_ITEMS: dict[str, type[AuthorItem] | type[CategoryItem] | type[TagItem]] = {
+    "author": AuthorItem, "category": CategoryItem, "tag": TagItem}  # by archive kind (chalicelib/archives.py)
+
+
 class Source(_TableItem):
     """What one file in the bucket currently publishes, for updates and deletes.
 
@@ -310,5 +322,5 @@ class RateLimit(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes old windows
 
 
-ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, Source, Ref, Claim,
+ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
               SearchTerm, Month, Comment, RateLimit, MediaItem, MediaUse)

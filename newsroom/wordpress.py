@@ -355,9 +355,19 @@ class _Converter:
             self._outcome("category", name, "imported", key=f"categories/{slug}.yaml")
 
     def _tags(self) -> None:
+        """Every tag gets a file of its own, so that its archive answers as WordPress's does even
+        while no published post carries it (200, "nothing found"; an unknown tag is a 404)."""
         for tag in self.channel.findall("wp_tag"):
-            # Tags have no file of their own: they exist through the articles that carry them.
-            self._outcome("tag", html.unescape(_text(tag, "wp_tag_name")), "imported")
+            name = html.unescape(_text(tag, "wp_tag_name")).strip()
+            slug = _slug(_text(tag, "wp_tag_slug")) or normalize_slug(name)
+            if not slug:
+                self._outcome("tag", name or "(no name)", "skipped", "it has neither a slug nor a name")
+                continue
+            meta: dict[str, Any] = {"name": name or slug}
+            if _text(tag, "wp_tag_description"):
+                meta["description"] = _text(tag, "wp_tag_description")
+            self._file(f"tags/{slug}.yaml", meta)
+            self._outcome("tag", name or slug, "imported", key=f"tags/{slug}.yaml")
 
     # --- posts and pages ---------------------------------------------------------------
 

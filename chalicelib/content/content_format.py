@@ -24,9 +24,11 @@ from frontmatter.default_handlers import YAMLHandler
 from slugify import slugify
 
 from chalicelib import config
+from chalicelib.archives import RESERVED_SLUGS
 from chalicelib.site_settings import MenuItem, Settings
 
-__all__ = ["Article", "Author", "Category", "ContentError", "Problem", "Settings"]  # Settings: a file kind too
+# Settings is a file kind too; RESERVED_SLUGS is checked here (chalicelib/archives.py owns it).
+__all__ = ["Article", "Author", "Category", "ContentError", "Problem", "RESERVED_SLUGS", "Settings", "Tag"]
 
 # Hard limits: a file past one is refused with a report, never truncated. The
 # counts also keep one publish within DynamoDB's 100 items per transaction.
@@ -41,11 +43,6 @@ MAX_SLUG_CHARS = 120
 MAX_NESTING = 20  # lists and mappings inside one another, in any YAML
 MAX_NUMBER_CHARS = 30  # digits (and sign, point, exponent) of one number
 
-# First path segments the site's own routes use; an article cannot take them.
-RESERVED_SLUGS = frozenset(
-    {"category", "author", "tag", "feed", "search", "page", "media", "comments",
-     "sitemaps", "static", "api", "wp-admin", "wp-content", "preview"}
-)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -64,6 +61,7 @@ ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summ
 PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases"}
 AUTHOR_FIELDS = {"name", "bio", "aliases"}
 CATEGORY_FIELDS = {"name", "description", "menu_order", "parent", "aliases"}
+TAG_FIELDS = {"name", "description"}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
                    "comment_depth", "require_alt"}
@@ -171,14 +169,24 @@ class Category:
     aliases: tuple[str, ...] = ()  # old URLs of the archive (/?cat=5, /category/old-name/)
 
 
-ContentFile = Article | Author | Category | Settings
+@dataclass(frozen=True)
+class Tag:
+    """A tag with a file of its own: its archive answers even before any article carries it."""
+
+    key: str
+    slug: str
+    name: str
+    description: str = ""
+
+
+ContentFile = Article | Author | Category | Tag | Settings
 
 
 def kind_of_key(key: str) -> str | None:
     """Say which kind of content a bucket key holds, or None if ingest ignores it."""
     for prefix, kind in ((config.ARTICLES_PREFIX, "article"), (config.PAGES_PREFIX, "page"),
                          (config.AUTHORS_PREFIX, "author"), (config.CATEGORIES_PREFIX, "category"),
-                         (config.SETTINGS_PREFIX, "settings")):
+                         (config.TAGS_PREFIX, "tag"), (config.SETTINGS_PREFIX, "settings")):
         if key.startswith(prefix) and len(key) > len(prefix) and not key.endswith("/"):
             return kind
     return None
@@ -209,6 +217,8 @@ def parse_file(key: str, data: bytes) -> ContentFile:
         return parse_author(key, data)
     if kind == "category":
         return parse_category(key, data)
+    if kind == "tag":
+        return parse_tag(key, data)
     if kind == "settings":
         return parse_settings(key, data)
     raise ContentError(key, [Problem("file", "is not under a content prefix ("
@@ -293,6 +303,20 @@ def parse_category(key: str, data: bytes) -> Category:
     check.raise_if_any()
     return Category(key=key, slug=slug, name=name, description=description,
                     menu_order=menu_order, parent=parent, aliases=aliases)
+
+
+def parse_tag(key: str, data: bytes) -> Tag:
+    """Parse ``tags/<slug>.yaml``: name and description.
+
+    :raise ContentError: the file is not valid.
+    """
+    meta = _load_yaml_file(key, data)
+    check = _Checker(key, meta, TAG_FIELDS, required={"name"})
+    slug = check.slug("file name", PurePosixPath(key).stem)
+    name = check.text("name", max_chars=200)
+    description = check.text("description", max_chars=5000, required=False) or ""
+    check.raise_if_any()
+    return Tag(key=key, slug=slug, name=name, description=description)
 
 
 def parse_settings(key: str, data: bytes) -> Settings:

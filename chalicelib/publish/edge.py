@@ -35,7 +35,7 @@ import logging
 import time
 from typing import Any, Iterable, Iterator
 
-from chalicelib import aws, config, keys, metrics, retry
+from chalicelib import archives, aws, config, keys, metrics, retry
 
 MAX_PATHS = 1000
 EVERYTHING = "/*"  # what a settings, author or category change alters: every page's menu or bylines
@@ -54,9 +54,9 @@ def listing_paths(name: str) -> list[str]:
     """The paths that show the first page of the listing ``name``, feeds included."""
     if name == keys.HOME:
         return list(SITE_WIDE)
+    if (archive := archives.kind_of_listing(name)) is not None:
+        return archive[0].paths(archive[1])
     kind, _, value = name.partition("#")
-    if kind in keys.ARCHIVE_KINDS:
-        return [f"/{kind}/{value}/", f"/{kind}/{value}/feed/", f"/{kind}/{value}/feed/atom/"]
     if kind == "year":
         return [f"/{value}/"]
     if kind == "month":

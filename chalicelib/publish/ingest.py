@@ -36,8 +36,8 @@ from typing import Any, Iterable
 
 from chalicelib import clock, config, keys, messages, metrics, retry
 from chalicelib.content import content_format, images, markup
-from chalicelib.content.content_format import Article, Author, Category, ContentError, Problem, Settings
-from chalicelib.models import MediaItem, MediaUse
+from chalicelib.content.content_format import Article, Author, Category, ContentError, ContentFile, Problem, Settings, Tag
+from chalicelib.models import MediaItem, MediaUse, Source
 from chalicelib.publish import articles, edge, pending, revisions, schedule, terms
 from chalicelib.publish.bucket import ContentBucket
 from chalicelib.site import preview
@@ -216,8 +216,8 @@ def _may_have_report(source: Any) -> bool:
     return source is not None and (source.status == "invalid" or bool(source.problems))
 
 
-def _publish(bucket: ContentBucket, parsed: Any, source: Any, etag: str | None,  # type: ignore[no-untyped-def]
-             sequencer: str | None, force: bool):
+def _publish(bucket: ContentBucket, parsed: ContentFile, source: Source | None, etag: str | None,
+             sequencer: str | None, force: bool) -> revisions.PublishResult:
     if isinstance(parsed, Article):
         rendered, image_size = render_article(bucket, parsed)
         result = articles.publish_article(parsed, rendered, source, bucket, etag, sequencer, force=force,
@@ -228,6 +228,8 @@ def _publish(bucket: ContentBucket, parsed: Any, source: Any, etag: str | None, 
         return terms.save_author(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Category):
         return terms.save_category(parsed, source, etag, sequencer, force)
+    if isinstance(parsed, Tag):
+        return terms.save_tag(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Settings):
         return terms.save_settings(parsed, source, etag, sequencer, force)
     raise TypeError(type(parsed))  # pragma: no cover - parse_file returns one of the above

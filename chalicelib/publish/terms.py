@@ -1,4 +1,4 @@
-"""Write authors, categories and the site settings from their files.
+"""Write authors, categories, tags and the site settings from their files.
 
 Each is one item, written with its file's Source in one transaction
 (``revisions.commit``); removing the file keeps what bylines and articles
@@ -15,8 +15,8 @@ from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import keys, retry
-from chalicelib.content.content_format import Article, Author, Category, Settings
-from chalicelib.models import AuthorItem, CategoryItem, SettingsItem, Source
+from chalicelib.content.content_format import Article, Author, Category, Settings, Tag
+from chalicelib.models import AuthorItem, CategoryItem, SettingsItem, Source, TagItem
 from chalicelib.publish import edge, revisions
 from chalicelib.publish.revisions import PublishResult
 
@@ -42,6 +42,16 @@ def save_category(category: Category, source: Source | None, etag: str | None = 
         *keys.category(category.slug), name=category.name, description=category.description,
         menu_order=category.menu_order, parent=category.parent, aliases=list(category.aliases) or None,
         source_key=category.key))
+
+
+def save_tag(tag: Tag, source: Source | None, etag: str | None = None,
+             sequencer: str | None = None, force: bool = False) -> PublishResult:
+    """Publish a tag's name and description: its archive answers even before any article carries it.
+
+    :raise ConcurrentChange: another ingest changed this file meanwhile.
+    """
+    return _save(source, tag.key, "tag", tag.slug, etag, sequencer, force, TagItem(
+        *keys.tag(tag.slug), name=tag.name, description=tag.description or None, source_key=tag.key))
 
 
 def save_settings(settings: Settings, source: Source | None, etag: str | None = None,
@@ -90,6 +100,8 @@ def _removal(source: Source) -> Callable[[TransactWrite], None]:
             category = CategoryItem.get_or_none(*keys.category(source.slug), consistent_read=True)
             if category is not None and category.source_key == source.sk:
                 txn.save(CategoryItem(*keys.category(source.slug), name=category.name))
+        elif source.kind == "tag" and source.slug:  # articles still list it; its own page needs them now
+            txn.delete(TagItem(*keys.tag(source.slug)), condition=TagItem.source_key == source.sk)
         elif source.kind == "settings":
             txn.delete(SettingsItem(*keys.SITE_SETTINGS), condition=SettingsItem.source_key == source.sk)
     return writes

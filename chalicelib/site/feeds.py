@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 
 from chalice.app import Response
 
-from chalicelib import keys
+from chalicelib import archives, keys
 from chalicelib.clock import now_iso
 from chalicelib.site import comments, pages, store, web
 
@@ -37,7 +37,7 @@ def render_site_feed(request: Any, atom: bool = False) -> Response:
 
 def render_archive_feed(request: Any, kind: str, slug: str, atom: bool = False) -> Response:
     """The feed of ``/<kind>/<slug>/``; 404 for anything that is not a category, tag or author."""
-    if kind not in keys.ARCHIVE_KINDS:
+    if kind not in archives.BY_NAME:
         return pages.render_not_found(request)
     return _render_feed(request, kind, slug, f"/{kind}/{slug}/feed/", atom=atom)
 
@@ -48,22 +48,20 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
     snapshot = store.site()
     listing = keys.archive(kind, slug) if kind else keys.HOME
     title = snapshot.settings.site_name
-    if kind == "category":
-        category = snapshot.category(slug)
-        if category is None:
-            return pages.render_not_found(None, snapshot, site)
-        title = f"{category.name} – {title}"
-    elif kind == "author":
-        name = snapshot.authors.get(slug)
-        if name is None:
-            return pages.render_not_found(None, snapshot, site)
-        title = f"{name} – {title}"
+    archive = archives.BY_NAME[kind] if kind else None
+    name = snapshot.term_name(archive.name, slug) if archive is not None and archive.names_from != "listing" else None
+    if archive is not None and archive.names_from != "listing" and name is None:
+        return pages.render_not_found(None, snapshot, site)
     now = now_iso()
     entries = store.listing(listing, FEED_SIZE, now)
-    if kind == "tag":
-        if not entries:
+    if archive is not None and archive.names_from == "listing":
+        # A tag's name is on its entries; with none, its own item says whether it exists at all.
+        term = store.Term(entries[0].label or slug) if entries else store.term(archive, slug, snapshot)
+        if term is None:
             return pages.render_not_found(None, snapshot, site)
-        title = f"{entries[0].label or slug} – {title}"
+        name = term.name
+    if name is not None:
+        title = f"{name} – {title}"
     archive_path = path.rsplit("feed/", 1)[0]
     feed_path = path + ("atom/" if atom else "")
 

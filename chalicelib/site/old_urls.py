@@ -16,19 +16,25 @@ search engines' indexes and other sites' links hold these. Two kinds:
   and to the post); and all of these under the subdirectory a WordPress site
   lived in (``/blog/category/x/`` to ``/category/x/``).
 
-Every redirect is a 301 (``pages``). Pure functions: no reads, no settings.
+Every redirect is a 301 (``pages``). The archive kinds come from ``archives``. Pure functions: no
+reads, no settings.
 """
 
 from __future__ import annotations
 
 import re
 
-ID_PARAMETERS = ("p", "page_id", "attachment_id", "cat", "author")
-_ARCHIVE_PAGE = re.compile(r"^(?P<archive>(?:category|tag|author)/[^/]+|\d{4}(?:/\d{2})?)?/?page/\d+$")
+from chalicelib import archives
+
+# WordPress's numeric-id queries: the import keeps each as an alias of what it named.
+ID_PARAMETERS = ("p", "page_id", "attachment_id") + tuple(
+    kind.wordpress_query for kind in archives.ARCHIVES if kind.wordpress_by_id)
+_KINDS = "|".join(archives.NAMES)  # category|tag|author
+_ARCHIVE_PAGE = re.compile(rf"^(?P<archive>(?:{_KINDS})/[^/]+|\d{{4}}(?:/\d{{2}})?)?/?page/\d+$")
 _DAY = re.compile(r"^(?P<month>\d{4}/\d{2})/\d{2}$")
-_FEED_VARIANT = re.compile(r"^(?P<archive>(?:(?:category|tag|author)/[^/]+/)?)feed/(?:rss2|rss|rdf)$")
+_FEED_VARIANT = re.compile(rf"^(?P<archive>(?:(?:{_KINDS})/[^/]+/)?)feed/(?:rss2|rss|rdf)$")
 _DATE_PART = re.compile(r"^\d{4}$")
-_ROOT_ARCHIVE = re.compile(r"^(?:(?:category|tag|author)/[^/]+(?:/feed(?:/atom)?)?|feed(?:/atom)?|\d{4}(?:/\d{2})?)$")
+_ROOT_ARCHIVE = re.compile(rf"^(?:(?:{_KINDS})/[^/]+(?:/feed(?:/atom)?)?|feed(?:/atom)?|\d{{4}}(?:/\d{{2}})?)$")
 _POST_SUFFIX = re.compile(r"^(?P<post>.+?)/(?:feed(?:/(?:rss2|rss|rdf|atom))?|attachment/[^/]+|trackback|amp)$")
 
 
@@ -41,10 +47,21 @@ def id_alias(query: dict[str, str]) -> str | None:
     return None
 
 
+def id_candidates(alias: str) -> list[str]:
+    """Where the item a ``?p=ID`` names may be kept: WordPress answers ``?p=`` for a post of any
+    type, so a page's ``?page_id=`` and an attachment's ``?attachment_id=`` alias stand for it too
+    (``/?p=3`` -> ``/privacy-policy/`` on WordPress itself). Other forms name one kind only."""
+    name, _, value = alias.removeprefix("?").partition("=")
+    if name != "p":
+        return [alias]
+    return [f"?{other}={value}" for other in ("p", "page_id", "attachment_id")]
+
+
 def query_redirect(query: dict[str, str]) -> str | None:
     """Where a WordPress query on the front page now lives (a site path), for the forms that need no data."""
-    if tag := query.get("tag", "").strip():
-        return f"/tag/{tag.split(',')[0].split('+')[0]}/" if re.fullmatch(r"[\w,+-]{1,200}", tag) else None
+    for kind in archives.ARCHIVES:  # ?tag=oil (by slug); ?cat=5 and ?author=2 are ids, kept as aliases
+        if not kind.wordpress_by_id and (slug := query.get(kind.wordpress_query, "").strip()):
+            return kind.path(slug.split(",")[0].split("+")[0]) if re.fullmatch(r"[\w,+-]{1,200}", slug) else None
     if query.get("feed") in ("rss2", "rss", "rdf", "atom"):
         return "/feed/atom/" if query["feed"] == "atom" else "/feed/"
     month = query.get("m", "")

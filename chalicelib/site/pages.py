@@ -24,13 +24,13 @@ import html
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote
 
 from chalice.app import Response
 from markupsafe import Markup
 
-from chalicelib import bodies, config, keys
+from chalicelib import archives, bodies, config, keys
 from chalicelib.clock import now_iso
 from chalicelib.site import comment_rules, comments, old_urls, paging, preview, store, templating, web
 from chalicelib.site.snapshot import Link, Snapshot
@@ -86,7 +86,8 @@ def render_home(request: Any) -> Response:
         if alias.startswith(("?cat=", "?author=")):  # a category's or author's: in the snapshot
             target = store.site().term_aliases.get(alias)
             return web.redirect(site.link(target)) if target else render_not_found(None, store.site(), site)
-        post = store.post_at(alias)
+        candidates = old_urls.id_candidates(alias)
+        post = store.post_at(alias) if len(candidates) == 1 else store.first_post_at(candidates)
         if post is not None and post.kind == "redirect" and post.redirect_to:
             return web.redirect(site.link(f"/{post.redirect_to}/"))
         return render_not_found(None, store.site(), site)
@@ -98,40 +99,35 @@ def render_home(request: Any) -> Response:
                     description=settings.tagline or settings.site_name, feed="/feed/", pinned=True)
 
 
-def render_category(request: Any, slug: str) -> Response:
-    """A category archive. :raise 404: no such category."""
+def render_archive(request: Any, kind_name: str, slug: str) -> Response:
+    """The archive of a category, tag or author (``archives.ARCHIVES``): its articles, newest first, or
+    "nothing found" while it has none, as WordPress answers. A category's name is in the snapshot (no
+    extra read), an author's bio in its item (one GetItem), a tag's name on its entries (its item is
+    read only when it has none). :raise 404: no such term; an old name of it redirects."""
+    kind = archives.BY_NAME[kind_name]
     site = web.site_of(request)
     snapshot = store.site()
-    category = snapshot.category(slug)
-    if category is None:
-        moved = snapshot.term_aliases.get(f"category/{slug}")
-        return web.redirect(site.link(moved)) if moved else render_not_found(request, snapshot)
-    return _archive(site, snapshot, keys.category_listing(slug), canonical=f"/category/{slug}/",
-                    heading=category.name, title=category.name,
-                    description=category.description or f"{category.name}: latest articles",
-                    feed=f"/category/{slug}/feed/")
+    known = store.term(kind, slug, snapshot) if kind.names_from != "listing" else None
+    if kind.names_from != "listing" and known is None:
+        return _term_moved_or_not_found(request, site, snapshot, kind, slug)
+
+    def term(entries: list[Any]) -> store.Term | None:
+        if known is not None:
+            return known
+        if entries:
+            return store.Term(next((e.label for e in entries if e.label), slug))
+        return store.term(kind, slug, snapshot)  # no articles: a tag of its own, or no tag at all
+
+    return _archive(site, snapshot, keys.archive(kind.name, slug), canonical=kind.path(slug), heading=None,
+                    title=None, description=None, feed=f"{kind.path(slug)}feed/", kind=kind, term=term,
+                    missing=lambda: _term_moved_or_not_found(request, site, snapshot, kind, slug))
 
 
-def render_tag(request: Any, slug: str) -> Response:
-    """A tag archive (the name comes with the listing: no extra read). :raise 404: no such tag."""
-    site = web.site_of(request)
-    snapshot = store.site()
-    return _archive(site, snapshot, keys.tag_listing(slug), canonical=f"/tag/{slug}/", heading=None, title=None,
-                    description=None, feed=f"/tag/{slug}/feed/", label_from_entries="Tag: ")
-
-
-def render_author(request: Any, slug: str) -> Response:
-    """An author's archive with their bio (one extra GetItem). :raise 404: no such author."""
-    site = web.site_of(request)
-    snapshot = store.site()
-    author = store.author(slug)
-    if author is None:
-        moved = snapshot.term_aliases.get(f"author/{slug}")
-        return web.redirect(site.link(moved)) if moved else render_not_found(request, snapshot)
-    return _archive(site, snapshot, keys.author_listing(slug), canonical=f"/author/{slug}/",
-                    heading=f"Author: {author.name}", title=author.name,
-                    description=author.bio or f"Articles by {author.name}", feed=f"/author/{slug}/feed/",
-                    extra_etag=(author.name, author.bio))
+def _term_moved_or_not_found(request: Any, site: Site, snapshot: Snapshot, kind: archives.ArchiveKind,
+                             slug: str) -> Response:
+    """A term that is not here: its old name redirects to its new archive, anything else is a 404."""
+    moved = snapshot.term_aliases.get(f"{kind.name}/{slug}")
+    return web.redirect(site.link(moved)) if moved else render_not_found(request, snapshot)
 
 
 def is_month(year: str, month: str) -> bool:
@@ -172,8 +168,10 @@ def render_date_archive(request: Any, year: str, month: str | None = None) -> Re
 
 def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, heading: str | None,
              title: str | None, description: str | None, feed: str | None, empty_is_404: bool = False,
-             label_from_entries: str | None = None, extra_etag: tuple[Any, ...] = (), pinned: bool = False) -> Response:
-    """An archive page; ``pinned``: the snapshot's sticky articles lead its first page, as in WordPress."""
+             kind: archives.ArchiveKind | None = None, term: Callable[[list[Any]], store.Term | None] | None = None,
+             missing: Callable[[], Response] | None = None, pinned: bool = False) -> Response:
+    """An archive page; ``pinned``: the snapshot's sticky articles lead its first page, as in WordPress.
+    A term's archive (``kind``) names it with ``term(entries)``, and answers ``missing()`` where that is None."""
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
         return redirect
     now = now_iso()
@@ -191,12 +189,15 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
     if sticky:
         slugs = {e.slug for e in sticky}
         entries = sticky + [e for e in entries if e.slug not in slugs]
-    if not entries and (empty_is_404 or label_from_entries) and not (after or before):
+    if not entries and empty_is_404 and not (after or before):
         return render_not_found(None, snapshot, site)
-    if label_from_entries:
-        name = next((e.label for e in page.entries if e.label), listing.split("#", 1)[1])
-        heading = title = f"{label_from_entries}{name}"
-        description = f"Articles tagged {name}"
+    version: tuple[Any, ...] = ()
+    if kind is not None and term is not None:
+        named = term(list(page.entries))
+        if named is None:
+            return missing() if missing is not None else render_not_found(None, snapshot, site)
+        heading, title = kind.heading.format(name=named.name), kind.title.format(name=named.name)
+        description, version = named.description or kind.description.format(name=named.name), named.version
     older = site.link(canonical, after=paging.encode(listing, page.older)) if page.older else None
     newer = site.link(canonical, before=paging.encode(listing, page.newer)) if page.newer else None
     if newer is None and (after or before):
@@ -211,7 +212,7 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
         "breadcrumb": [{"title": heading, "url": None}] if heading else None,
         "robots": "noindex, follow" if paged else None, "og_type": "website",
     }
-    parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, extra_etag,
+    parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, version,
              [sorted(e.attribute_values.items()) for e in entries])
     return web.respond(site, lambda: render_template("blog/listing.html", **context), parts)
 

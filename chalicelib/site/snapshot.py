@@ -75,6 +75,13 @@ class Snapshot:
         """The category with ``slug``, or None."""
         return next((c for c in self.categories if c.slug == slug), None)
 
+    def term_name(self, kind: str, slug: str) -> str | None:
+        """A category's or author's name (the snapshot holds both), or None: not here, or a tag."""
+        if kind == "category":
+            category = self.category(slug)
+            return category.name if category is not None else None
+        return self.authors.get(slug) if kind == "author" else None
+
     def category_name(self, slug: str) -> str:
         """A category's name (its slug if it has none)."""
         found = self.category(slug)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import config, keys
+from chalicelib.archives import ArchiveKind
 from chalicelib.content import search as search_terms
-from chalicelib.models import AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each
+from chalicelib.models import TERM_ITEMS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each
 from chalicelib.site import snapshot
 from chalicelib.site.snapshot import Snapshot
 
@@ -57,6 +58,34 @@ def post_and_site(path: str) -> tuple[Post | None, Snapshot]:
     found = get_each({keys.post(path): Post, keys.SITE_SNAPSHOT: SiteSnapshot})
     _cache_site(found.get(keys.SITE_SNAPSHOT))
     return found.get(keys.post(path)), _site_cache["data"]
+
+
+def first_post_at(paths: list[str]) -> Post | None:
+    """The first of ``paths`` that holds an article, page or redirect (one BatchGetItem for all)."""
+    found = get_each({keys.post(path): Post for path in paths})
+    return next((found[keys.post(path)] for path in paths if keys.post(path) in found), None)
+
+
+@dataclass(frozen=True)
+class Term:
+    """What an archive's page says of its category, tag or author."""
+
+    name: str
+    description: str | None = None  # the term's own (a category's description, an author's bio)
+    version: tuple[str | None, ...] = ()  # what else the page shows of it, for its ETag
+
+
+def term(kind: ArchiveKind, slug: str, snapshot: Snapshot) -> Term | None:
+    """The category, tag or author an archive is for, or None if there is none: from the snapshot
+    (categories: no read), else its term item (1 GetItem)."""
+    if kind.names_from == "snapshot":
+        category = snapshot.category(slug)
+        return Term(category.name, category.description or None) if category is not None else None
+    item = TERM_ITEMS[kind.name].get_or_none(*keys.term(kind.name, slug))
+    if item is None:
+        return None
+    described = getattr(item, "bio", None) or getattr(item, "description", None)
+    return Term(item.name, described, (item.name, described))
 
 
 def author(slug: str) -> AuthorItem | None:

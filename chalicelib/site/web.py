@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -34,7 +33,7 @@ from chalicelib import config
 
 View = Callable[..., Response]
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = config.PROJECT_DIR / "templates"  # the project root, where Chalice packages templates/
 STYLESHEET = TEMPLATES_DIR / "site" / "style.css"
 
 # Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/publish/edge.py).

@@ -69,3 +69,12 @@ def test_id_queries_are_read_only_when_they_are_numbers():
     assert old_urls.id_alias({"p": "42"}) == "?p=42"
     assert old_urls.id_alias({"p": "x"}) is None and old_urls.id_alias({"p": "9" * 30}) is None
     assert old_urls.query_redirect({"tag": "<script>"}) is None
+
+
+def test_p_of_a_page_redirects_to_the_page_as_wordpress_does(moved):
+    """WordPress answers ?p= for a post of any type: /?p=3 -> /privacy-policy/ on the peer. The
+    import keeps a page's id as ?page_id=7; /?p=7 finds it there, in the same one request."""
+    response = moved.get("/?p=7")
+    assert response.status_code == 301 and response.headers["Location"] == "/about/"
+    assert moved.get("/about/").status_code == 200
+    assert moved.get("/?page_id=42").status_code == 404  # ?page_id= names pages only: a post's id is not one

@@ -55,3 +55,37 @@ def test_importing_the_app_leaves_the_cyclic_collector_on_and_the_imports_frozen
                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True", "True"]
+
+
+def fixed_first_segments() -> set[str]:
+    """The first segment of every route that is not a variable (``/sizes/{a}`` -> ``sizes``)."""
+    firsts = {path.strip("/").split("/")[0] for path in app.routes if path != "/"}
+    return {segment for segment in firsts if not segment.startswith("{")}
+
+
+def test_no_article_or_page_slug_can_take_a_fixed_route_segment():
+    """Behind API Gateway a fixed segment wins over /{slug} and does not backtrack: an article whose
+    slug is a route's first segment (``sizes``, ``static``...) would be unreachable. Every such
+    segment is refused as a slug, with the words the editor reads."""
+    from chalicelib.content.content_format import RESERVED_SLUGS, ContentError, check_file
+
+    segments = {s for s in fixed_first_segments() if "." not in s}  # sitemap.xml, robots.txt: not slugs
+    assert {"sizes", "static", "media", "preview", "sitemaps", "category", "tag", "author"} <= segments
+    assert segments - RESERVED_SLUGS == set()
+    for segment in sorted(segments):
+        try:
+            check_file(f"articles/{segment}.md", b"---\ntitle: A story\ndate: 2024-01-02\n---\nBody.\n")
+        except ContentError as error:
+            assert [str(p) for p in error.problems] == [
+                f"file name: '{segment}' is reserved for the site's own pages; choose another slug"], segment
+        else:
+            raise AssertionError(f"an article took the slug {segment!r}")
+
+
+def test_every_archive_kind_has_its_routes():
+    """The registry of archive kinds drives the routes: each kind answers its archive and both feeds."""
+    from chalicelib import archives
+
+    for kind in archives.ARCHIVES:
+        for suffix in ("", "/feed", "/feed/atom"):
+            assert f"/{kind.name}/{{slug}}{suffix}" in app.routes, (kind.name, suffix)
