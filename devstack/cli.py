@@ -9,7 +9,7 @@ import click
 from newsroom.aws_errors import OneLineCommands
 
 
-@click.group(cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="newsroom-dev", cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Newsroom's development stack: the site and a local AWS stand-in on this machine."""
 

@@ -97,7 +97,7 @@ def _client_error(exc: Any, where: str, settings: Any) -> str:
     message = str(error.get("Message", "")).strip()
     action = exc.operation_name or "the request"
     if code in EXPIRED:
-        return (f"AWS refused your credentials for {action} ({code}): they have expired or are not valid; "
+        return (f"AWS refused your credentials for {action}{where} ({code}): they have expired or are not valid; "
                 "get new ones (`aws sso login`, or your administrator) and rerun the command")
     if code in DENIED:
         resource = _resource(exc, settings)
@@ -210,7 +210,7 @@ class OneLineCommands(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure gets its one line
-            program = ctx.info_name or "newsroom"
+            program = self.name or "newsroom"  # the tool's name, however it was started
             if is_aws_failure(exc):
                 raise CommandFailed(explained(exc, ctx.meta.get(SETTINGS)), EXIT_AWS, program) from exc
             if os.environ.get("NEWSROOM_DEBUG"):

@@ -17,7 +17,7 @@ import click
 from newsroom.aws_errors import SETTINGS, OneLineCommands
 
 
-@click.group(cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="newsroom", cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Newsroom: publish a news site from files, on AWS or locally."""
 
@@ -141,7 +141,8 @@ def upload_options(command: Callable[..., None]) -> Callable[..., None]:
         aws_options,
         click.option("--wait/--no-wait", default=True, show_default=True,
                      help="Wait until each file is live (or previewable) or refused."),
-        click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest."),
+        click.option("--timeout", default=120.0, show_default=True,
+                     help="Give up waiting once nothing has moved for this many seconds."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -388,7 +389,8 @@ def comments_delete(refs: tuple[str, ...], settings: Any) -> None:
               help="Write the migration report here as JSON.")
 @aws_options
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each file is live or refused.")
-@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for ingest.")
+@click.option("--timeout", default=600.0, show_default=True,
+              help="Give up waiting once nothing has moved for this many seconds.")
 def import_wordpress(export: Path, media_from: Any, dry_run: bool, out: Path | None,
                      report_path: Path | None, settings: Any, wait: bool, timeout: float) -> None:
     """Move a WordPress site here from its export (WXR 1.0-1.2, Tools > Export > All content).
@@ -521,9 +523,10 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
     (nothing, with --no-wait). Exits non-zero, uploading nothing, if any file has problems."""
     if not _refuse_if_problems(files):
         sys.exit(1)
+    from chalicelib import config
     from chalicelib.aws import s3_client
     from newsroom.history import UPLOADED_BY, uploader
-    from newsroom.publisher import upload, wait_live
+    from newsroom.publisher import queue_depth, upload, wait_live
 
     _say_where("Uploading to", settings)
     metadata = {UPLOADED_BY: uploader(), **(metadata or {})}
@@ -540,11 +543,30 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
     click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
     if not wait or not uploaded:
         return {}
-    statuses = wait_live(uploaded, timeout=timeout,
-                         progress=lambda s: click.echo(f"{s.state:>8}  {s.key}  {s.detail}".rstrip()))
-    for status in statuses.values():
-        if status.state == "waiting":
-            click.echo(f"{status.state:>8}  {status.key}  {status.detail}", err=True)
+    followed = sum(1 for key in uploaded if not key.startswith(config.MEDIA_PREFIX))
+    counts: dict[str, int] = {}
+
+    def applied(status: Any) -> None:
+        counts[status.state] = counts.get(status.state, 0) + 1
+        click.echo(f"{status.state:>8}  {status.key}  {status.detail}".rstrip())
+
+    def still_going(done: int, waiting: int) -> None:
+        so_far = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        click.echo(f"ingest is working: {done} of {followed} applied ({so_far or 'none yet'}), {waiting} waiting",
+                   err=True)
+
+    statuses = wait_live(uploaded, timeout=timeout, progress=applied, heartbeat=still_going,
+                         moving=lambda: queue_depth(settings.queue))
+    stuck = [s for s in statuses.values() if s.state == "waiting"]
+    for status in stuck[:20]:
+        click.echo(f"{status.state:>8}  {status.key}  {status.detail}", err=True)
+    if stuck:
+        depth = queue_depth(settings.queue)
+        queue = (f"the ingest queue {settings.queue} holds {depth[0]} messages, {depth[1]} in flight"
+                 if depth else f"the ingest queue {settings.queue} could not be read")
+        click.echo(f"{len(stuck)} of {followed} files not applied: nothing moved for {timeout:g} s and {queue}. "
+                   "Is ingest running (`make run`, or the stack's ingest function)? `newsroom errors` lists refused "
+                   "files; run the command again to go on waiting (unchanged files are not uploaded again).", err=True)
     return statuses
 
 
@@ -597,7 +619,8 @@ def show(file: str, version_id: str, settings: Any) -> None:
 @click.option("--to", "version_id", required=True, help="The version to bring back (`newsroom history FILE`).")
 @aws_options
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until it is live or refused.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+@click.option("--timeout", default=120.0, show_default=True,
+              help="Give up waiting once nothing has moved for this many seconds.")
 def revert(file: str, version_id: str, settings: Any, wait: bool, timeout: float) -> None:
     """Bring back an old version of FILE (a deleted file too): uploaded as the newest version, it is
     checked and published as any upload is, and the history keeps everything in between."""
@@ -632,7 +655,8 @@ def submit(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: bool
 @click.argument("key")
 @aws_options
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until the file is live or refused.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for ingest.")
+@click.option("--timeout", default=120.0, show_default=True,
+              help="Give up waiting once nothing has moved for this many seconds.")
 def approve(key: str, settings: Any, wait: bool, timeout: float) -> None:
     """(Editors) Publish a submission or a draft change (KEY: submissions/articles/x.md,
     drafts/articles/x.md): it becomes the live file, a new version in that file's history noting who

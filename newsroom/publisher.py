@@ -90,14 +90,24 @@ def upload(s3: Any, bucket: str, files: Mapping[str, bytes],
 
 
 def wait_live(uploaded: dict[str, str], timeout: float = 60.0, interval: float = 0.5,
-              progress: Callable[[Status], None] | None = None) -> dict[str, Status]:
-    """Follow each uploaded content file until ingest has applied these bytes, or ``timeout``."""
+              progress: Callable[[Status], None] | None = None, moving: Callable[[], object] | None = None,
+              heartbeat: Callable[[int, int], None] | None = None,
+              heartbeat_every: float = 15.0) -> dict[str, Status]:
+    """Follow each uploaded content file until ingest has applied these bytes.
+
+    It waits as long as work moves, however long that is (a 1,050-post import took 749 s): it gives
+    up only when nothing has moved for ``timeout`` seconds, where moving is one of these files being
+    applied, or ``moving()`` (the ingest queue's depth) answering something new. Those still waiting
+    then say so. ``heartbeat(applied, waiting)`` is called every ``heartbeat_every`` seconds.
+    """
     from chalicelib.models import Source
 
     waiting = {k: etag for k, etag in uploaded.items() if not k.startswith(config.MEDIA_PREFIX)}
     done: dict[str, Status] = {}
-    deadline = time.monotonic() + timeout
+    last_move = last_beat = time.monotonic()
+    last_signal = moving() if moving else None
     while waiting:
+        before = len(waiting)
         pending = list(waiting)
         for batch in (pending[i:i + 100] for i in range(0, len(pending), 100)):
             for source in Source.batch_get([keys.source(key) for key in batch]):
@@ -115,13 +125,36 @@ def wait_live(uploaded: dict[str, str], timeout: float = 60.0, interval: float =
                 del waiting[source.sk]
                 if progress:
                     progress(status)
-        if not waiting or time.monotonic() > deadline:
+        now = time.monotonic()
+        signal = moving() if moving and waiting else last_signal
+        if len(waiting) != before or signal != last_signal:
+            last_move, last_signal = now, signal
+        if not waiting or now - last_move > timeout:
             break
+        if heartbeat and now - last_beat >= heartbeat_every:
+            heartbeat(len(done), len(waiting))
+            last_beat = now
         time.sleep(interval)
     for key in waiting:
-        done[key] = Status(key, "waiting", f"not applied after {timeout:.0f} s: is ingest running? "
-                                           "(`newsroom errors` lists refused files)")
+        done[key] = Status(key, "waiting", f"not applied: nothing moved for {timeout:g} s")
     return done
+
+
+def queue_depth(queue: str) -> tuple[str, str] | None:
+    """The ingest queue's messages waiting and in flight (SQS's approximate counts), or None where
+    they cannot be read (no permission, no queue): waiting then follows the files alone."""
+    from botocore.exceptions import BotoCoreError
+
+    from chalicelib.aws import sqs_client
+
+    try:
+        sqs = sqs_client()
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    except (BotoCoreError, ClientError):
+        return None
+    return found.get("ApproximateNumberOfMessages", "?"), found.get("ApproximateNumberOfMessagesNotVisible", "?")
 
 
 def reports(s3: Any, bucket: str) -> list[dict[str, Any]]:
