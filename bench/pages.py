@@ -1,6 +1,6 @@
 """make bench-pages: Lighthouse 12 on the home, category, article and search pages.
 
-Starts `newsroom serve` (the make-run stack) on free ports, runs Lighthouse
+Starts `newsroom-dev serve` (the make-run stack) on free ports, runs Lighthouse
 (bench/node_modules, pinned in bench/package.json) against Debian's Chromium
 for each page type, prints the four category scores, writes them to
 bench/results/lighthouse.json, and stops the stack.
@@ -10,46 +10,23 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-PROJECT = BENCH.parent
+from common import BENCH, CHROME_FLAGS, LIGHTHOUSE_CATEGORIES, machine, serve_site
+
 PAGES = {
     "home": "/",
     "category": "/category/iranian-news/",
     "article": "/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats/",
     "search": "/search/?q=drones",
 }
-CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                "--disable-background-networking --disable-component-update --disable-sync")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+CATEGORIES = LIGHTHOUSE_CATEGORIES
 
 
 def main() -> int:
-    port, moto_port = free_port(), free_port()
-    server = subprocess.Popen([sys.executable, "-m", "newsroom.cli", "serve", "--port", str(port),
-                               "--moto-port", str(moto_port), "--no-reload"], cwd=PROJECT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if urllib.request.urlopen(base + PAGES["article"], timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with serve_site(PAGES["article"], seconds=240) as base:
         results = {}
         for name, path in PAGES.items():
             out = BENCH / "results" / f"lighthouse-{name}.json"
@@ -72,14 +49,8 @@ def main() -> int:
             print(f"{name:10s}" + "".join(f"{scores[c]:16d}" for c in CATEGORIES))
         (BENCH / "results" / "lighthouse.json").write_text(json.dumps(
             {"date": time.strftime("%Y-%m-%d"), "lighthouse": "12.2.3", "form_factor": "mobile",
-             "scores": results}, indent=2) + "\n")
+             "machine": machine(), "scores": results}, indent=2) + "\n")
         return 0
-    finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

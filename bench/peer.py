@@ -33,15 +33,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.parse
 from pathlib import Path
 from typing import Any, Callable
 
-BENCH = Path(__file__).resolve().parent
-PROJECT = BENCH.parent
-sys.path.insert(0, str(PROJECT))
+from common import BENCH, CHROME_FLAGS, LIGHTHOUSE_CATEGORIES, PROJECT, LocalAws, free_port, machine
 
 ROUNDS = int(os.environ.get("PEER_ROUNDS", "15"))
 CPU_REQUESTS = int(os.environ.get("PEER_CPU_REQUESTS", "60"))
@@ -60,9 +57,6 @@ PAGES: dict[str, tuple[str, str]] = {
     "feed": ("/feed/", "/feed/"),
     "404": ("/no-such-page/", "/no-such-page/"),
 }
-LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                "--disable-background-networking --disable-component-update --disable-sync")
 EXPORT_PHP = """<?php
 $_SERVER['HTTP_HOST'] = '127.0.0.1:8080';
 $_SERVER['REQUEST_URI'] = '/';
@@ -87,11 +81,6 @@ SERVERS = [("t4g.small, 2 vCPU burstable (20 % baseline)", 2, 0.2, 12.26), ("t4g
 PEAK_TO_AVERAGE = 10  # news traffic: the busiest hour carries ~10x the month's average rate
 HEADROOM = 2  # run the server at half its measured capacity at peak
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def peer_dir() -> Path:
@@ -167,48 +156,12 @@ def cpu_seconds(pids: list[int]) -> float:
 
 # --- our site ----------------------------------------------------------------------------
 
-class Ours:
+class Ours(LocalAws):
     """The local stack (moto server in its own process) with the peer's content, and the web handler
     in this process."""
 
     def __init__(self) -> None:
-        from chalicelib import config
-        from devstack.local import local_config, local_environment
-
-        self.port = free_port()
-        self.env = {**local_environment(self.port), "NEWSROOM_SITE_CACHE_SECONDS": "3600"}
-        os.environ.update(self.env)
-        config.use(local_config(self.port).replace(site_cache_seconds=3600.0))
-        code = textwrap.dedent(f"""
-            import sys, time
-            sys.path.insert(0, {str(PROJECT)!r})
-            from devstack import moto_gaps
-            moto_gaps.install()
-            from moto.server import ThreadedMotoServer
-            ThreadedMotoServer(ip_address="127.0.0.1", port={self.port}, verbose=False).start()
-            while True:
-                time.sleep(3600)
-        """)
-        self.moto = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        import logging
-
-        import boto3
-
-        from devstack.stack import create_stack
-
-        logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
-        self.session = boto3.Session(region_name="us-east-1")
-        self.stack = create_stack(self.session)
-        self.s3 = self.session.client("s3")
-        self.sqs = self.session.client("sqs")
-        self.dynamodb = self.session.client("dynamodb")
+        super().__init__(own_process=True)
         import app
 
         self.app = app
@@ -288,15 +241,6 @@ class Ours:
         for service, operation, params in calls:
             (self.dynamodb if service == "dynamodb" else self.s3)._make_api_call(operation, params)
         return time.perf_counter() - started
-
-    def stop(self) -> None:
-        import signal
-
-        try:
-            os.killpg(self.moto.pid, signal.SIGTERM)
-            self.moto.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.moto.pid, signal.SIGKILL)
 
 
 # --- throughput --------------------------------------------------------------------------
@@ -393,8 +337,7 @@ def main() -> int:
     peer = peer_dir()
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "processor": _cpu_model()},
+        "machine": {**machine(), "processor": _cpu_model()},
         "settings": {"rounds": ROUNDS, "cpu_requests": CPU_REQUESTS, "throughput_requests": THROUGHPUT},
     }
     ours: Ours | None = None
@@ -484,7 +427,7 @@ def measure_pages(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:
 
 def measure_cpu(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    moto_pids = [ours.moto.pid]  # the stand-in: one process, its threads included
+    moto_pids = [ours.process.pid]  # the stand-in: one process, its threads included
     for name, (wp_path, _) in PAGES.items():
         pids = wp_pids()
         php_db = pids["php-fpm"] + pids["mariadb"]
@@ -561,7 +504,7 @@ def measure_throughput(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]
             wp_rate = throughput(lambda count, q: _wp_worker(wp_paths, count, q), concurrency, THROUGHPUT)
         finally:
             unpin(before)
-        before = pin([ours.moto.pid], {0})
+        before = pin([ours.process.pid], {0})
         try:
             our_rate = throughput(lambda count, q: _our_worker(ours, our_paths, count, q), concurrency, THROUGHPUT)
         finally:

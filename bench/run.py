@@ -29,9 +29,7 @@ import concurrent.futures
 import gzip
 import json
 import os
-import platform
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,9 +41,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-BENCH = Path(__file__).resolve().parent
-PROJECT = BENCH.parent
-sys.path.insert(0, str(PROJECT))
+from common import BENCH, PROJECT, LocalAws, machine
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "25"))
 SMALL = int(os.environ.get("BENCH_SMALL", "100"))
@@ -70,11 +66,6 @@ PAGES: dict[str, tuple[str, dict[str, str], str, dict[str, str] | None]] = {
     "404": ("/{slug}", {"slug": "no-such-story"}, "/no-such-story/", None),
 }
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def median_ms(samples: list[float]) -> float:
@@ -132,38 +123,14 @@ class Recorder:
         self.on = False
 
 
-class Bench:
+class Bench(LocalAws):
+    """The local stand-in in this process (every AWS request is counted here), the app, the results."""
+
     def __init__(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        from chalicelib import config
-        from devstack import moto_gaps
-        from devstack.local import local_config, local_environment
-
-        self.port = free_port()
-        self.env = {**local_environment(self.port), "NEWSROOM_SITE_CACHE_SECONDS": "3600"}
-        os.environ.update(self.env)  # for boto3 here and the cold-start processes
-        config.use(local_config(self.port).replace(site_cache_seconds=3600.0))
-        moto_gaps.install()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self.server.start()
-        import logging
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
-        import boto3
-
-        from devstack.stack import create_stack
-
-        self.session = boto3.Session(region_name="us-east-1")
-        self.stack = create_stack(self.session)
-        self.s3 = self.session.client("s3")
-        self.sqs = self.session.client("sqs")
-        self.dynamodb = self.session.client("dynamodb")
+        super().__init__(own_process=False)
         self.recorder = Recorder()
         import app
 
-        logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
         self.app = app
         self.results: dict[str, Any] = {}
         self.articles = 0
@@ -642,8 +609,7 @@ def main() -> int:
     started = time.time()
     bench = Bench()
     results: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+        "machine": machine(),
         "settings": {"repeats": REPEATS, "small": SMALL, "large": LARGE, "bulk": BULK, "pollers": CONCURRENCY},
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
@@ -738,7 +704,7 @@ def main() -> int:
                   ["", f"ms @{SMALL}", f"ms @{LARGE}", "ratio", f"floor @{SMALL}", f"floor @{LARGE}", "floor ratio",
                    "overhead (ours)"])
     finally:
-        bench.server.stop()
+        bench.stop()
     results["seconds"] = round(time.time() - started)
     out = BENCH / "results" / "bench.json"
     out.parent.mkdir(exist_ok=True)

@@ -14,47 +14,54 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-import frontmatter
-import yaml
-from frontmatter.default_handlers import YAMLHandler
 from slugify import slugify
 
 from chalicelib import config
 from chalicelib.archives import RESERVED_SLUGS
-from chalicelib.site_settings import MenuItem, Settings
+from chalicelib.content.files import (
+    Article,
+    Author,
+    Category,
+    ContentError,
+    ContentFile,
+    Problem,
+    Settings,
+    Tag,
+    fault_of_ours,
+    printable,
+)
+from chalicelib.content.front_matter import (
+    MAX_FILE_BYTES,
+    MAX_FRONT_MATTER_BYTES,
+    MAX_NESTING,
+    MAX_NUMBER_CHARS,
+    date_fault,
+    decode,
+    load_yaml_file,
+    split_front_matter,
+)
+from chalicelib.site_settings import MenuItem
 
-# Settings is a file kind too; RESERVED_SLUGS is checked here (chalicelib/archives.py owns it).
-__all__ = ["Article", "Author", "Category", "ContentError", "Problem", "RESERVED_SLUGS", "Settings", "Tag"]
+# The content format's public face: the types (chalicelib/content/files.py), the reader's limits
+# (front_matter.py) and the reserved slugs (chalicelib/archives.py owns them) are named here too.
+__all__ = ["Article", "Author", "Category", "ContentError", "ContentFile", "MAX_FILE_BYTES", "MAX_FRONT_MATTER_BYTES",
+           "MAX_NESTING", "MAX_NUMBER_CHARS", "Problem", "RESERVED_SLUGS", "Settings", "Tag", "fault_of_ours",
+           "printable"]
 
 # Hard limits: a file past one is refused with a report, never truncated. The
 # counts also keep one publish within DynamoDB's 100 items per transaction.
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_FRONT_MATTER_BYTES = 32 * 1024
 MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 2000
 MAX_CATEGORIES = 10
 MAX_TAGS = 10
 MAX_ALIASES = 10
 MAX_SLUG_CHARS = 120
-MAX_NESTING = 20  # lists and mappings inside one another, in any YAML
-MAX_NUMBER_CHARS = 30  # digits (and sign, point, exponent) of one number
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """``text`` with any lone surrogate replaced by U+FFFD, so it can be written as UTF-8."""
-    return _SURROGATE.sub("\ufffd", text)
-
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
-YAML_SUFFIXES = (".yaml", ".yml")
 
 ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
                   "image", "draft", "updated", "aliases", "comments", "sticky"}
@@ -65,44 +72,6 @@ TAG_FIELDS = {"name", "description"}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
                    "comment_depth", "require_alt"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file: which field, what is wrong, where.
-
-    Its words can always be stored, printed and written as UTF-8: a lone
-    surrogate quoted from the file becomes U+FFFD.
-    """
-
-    field: str
-    message: str
-    line: int | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "field", printable(self.field))
-        object.__setattr__(self, "message", printable(self.message))
-
-    def __str__(self) -> str:
-        where = f" (line {self.line})" if self.line else ""
-        return f"{self.field}: {self.message}{where}"
-
-
-class ContentError(Exception):
-    """A file an editor uploaded cannot be published; ``problems`` says why."""
-
-    def __init__(self, key: str, problems: list[Problem]):
-        self.key = key
-        self.problems = problems
-        super().__init__("\n".join(f"{key}: {p}" for p in problems))
-
-
-def fault_of_ours(key: str, exc: BaseException) -> ContentError:
-    """The report for a file that broke the site's own code: not the editor's mistake to find, so
-    it says so, and what to do (the operators are told too: see ``ingest``)."""
-    return ContentError(key, [Problem("file", f"could not be published because of a fault in the site's own "
-                                      f"software ({type(exc).__name__}); the site is unchanged. Please report "
-                                      "this file to the site's developers; changing the file may work around it")])
 
 
 def check_file(key: str, data: bytes) -> ContentFile:
@@ -117,69 +86,6 @@ def check_file(key: str, data: bytes) -> ContentFile:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is this file's report, never a retry
         raise fault_of_ours(key, exc) from exc
-
-
-@dataclass(frozen=True)
-class Article:
-    """An article or static page, ready for Markdown rendering."""
-
-    kind: str  # "article" or "page"
-    key: str
-    slug: str
-    title: str
-    date: dt.datetime | None
-    body: str
-    body_format: str  # "markdown" or "html"
-    author: str | None = None  # author slug
-    author_name: str | None = None  # as written, used when no author file exists
-    categories: tuple[str, ...] = ()  # category slugs, first is the primary
-    category_names: tuple[str, ...] = ()  # as written, same order
-    tags: tuple[str, ...] = ()  # tag slugs
-    tag_names: tuple[str, ...] = ()
-    summary: str = ""
-    image: str | None = None
-    draft: bool = False
-    updated: dt.datetime | None = None
-    aliases: tuple[str, ...] = ()
-    comments: bool = True  # readers may comment (front matter ``comments: false`` closes them)
-    sticky: bool = False  # kept on top of the home page's first page (WordPress's sticky posts)
-
-
-@dataclass(frozen=True)
-class Author:
-    """A byline: display name and biography."""
-
-    key: str
-    slug: str
-    name: str
-    bio: str = ""
-    aliases: tuple[str, ...] = ()  # old URLs of the archive (/?author=2, /author/old-login/)
-
-
-@dataclass(frozen=True)
-class Category:
-    """A category: display name, description and place in the menu."""
-
-    key: str
-    slug: str
-    name: str
-    description: str = ""
-    menu_order: int | None = None
-    parent: str | None = None
-    aliases: tuple[str, ...] = ()  # old URLs of the archive (/?cat=5, /category/old-name/)
-
-
-@dataclass(frozen=True)
-class Tag:
-    """A tag with a file of its own: its archive answers even before any article carries it."""
-
-    key: str
-    slug: str
-    name: str
-    description: str = ""
-
-
-ContentFile = Article | Author | Category | Tag | Settings
 
 
 def kind_of_key(key: str) -> str | None:
@@ -238,8 +144,8 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     else:
         raise ContentError(key, [Problem("file", f"unsupported file type '{suffix or '(none)'}'; "
                                          "use .md, .markdown, .html or .htm")])
-    text = _decode(key, data)
-    meta, body = _split_front_matter(key, text)
+    text = decode(key, data)
+    meta, body = split_front_matter(key, text)
     fields = ARTICLE_FIELDS if kind == "article" else PAGE_FIELDS
     check = _Checker(key, meta, fields, required={"title", "date"} if kind == "article" else {"title"})
 
@@ -274,7 +180,7 @@ def parse_author(key: str, data: bytes) -> Author:
 
     :raise ContentError: the file is not valid.
     """
-    meta = _load_yaml_file(key, data)
+    meta = load_yaml_file(key, data)
     check = _Checker(key, meta, AUTHOR_FIELDS, required={"name"})
     slug = check.slug("file name", PurePosixPath(key).stem)
     name = check.text("name", max_chars=200)
@@ -289,7 +195,7 @@ def parse_category(key: str, data: bytes) -> Category:
 
     :raise ContentError: the file is not valid.
     """
-    meta = _load_yaml_file(key, data)
+    meta = load_yaml_file(key, data)
     check = _Checker(key, meta, CATEGORY_FIELDS, required={"name"})
     slug = check.slug("file name", PurePosixPath(key).stem)
     name = check.text("name", max_chars=200)
@@ -310,7 +216,7 @@ def parse_tag(key: str, data: bytes) -> Tag:
 
     :raise ContentError: the file is not valid.
     """
-    meta = _load_yaml_file(key, data)
+    meta = load_yaml_file(key, data)
     check = _Checker(key, meta, TAG_FIELDS, required={"name"})
     slug = check.slug("file name", PurePosixPath(key).stem)
     name = check.text("name", max_chars=200)
@@ -326,7 +232,7 @@ def parse_settings(key: str, data: bytes) -> Settings:
     """
     if PurePosixPath(key).name not in ("site.yaml", "site.yml"):
         raise ContentError(key, [Problem("file", "the settings file must be named settings/site.yaml")])
-    meta = _load_yaml_file(key, data)
+    meta = load_yaml_file(key, data)
     check = _Checker(key, meta, SETTINGS_FIELDS, required={"site_name"})
     site_name = check.text("site_name", max_chars=200)
     tagline = check.text("tagline", max_chars=500, required=False)
@@ -347,165 +253,6 @@ def parse_settings(key: str, data: bytes) -> Settings:
              "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt}
     # Only the fields the file sets: Settings keeps the only copy of the defaults.
     return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
-
-
-# --- reading -----------------------------------------------------------------
-
-class _OverLimit(yaml.constructor.ConstructorError):
-    """A value the loader refused for one of its limits (reported under the value's field)."""
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader with limits checked as it reads, each refusal pointing at its line.
-
-    No anchors or aliases (no expansion bombs); nesting at most MAX_NESTING
-    deep; numbers of at most MAX_NUMBER_CHARS characters; dates that exist.
-    """
-
-    depth = 0
-
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise yaml.composer.ComposerError(
-                None, None, "YAML anchors and aliases (& and *) are not allowed", event.start_mark)
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            if self.depth >= MAX_NESTING:
-                raise yaml.composer.ComposerError(  # the stubs type the C loader's Mark apart; both are marks
-                    None, None, f"lists and mappings are nested more than {MAX_NESTING} deep",
-                    event.start_mark)  # type: ignore[arg-type]
-            self.depth += 1
-            try:
-                return super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-        return super().compose_node(parent, index)
-
-    def construct_yaml_int(self, node):  # type: ignore[no-untyped-def]
-        self._short_number(node)
-        return super().construct_yaml_int(node)
-
-    def construct_yaml_float(self, node):  # type: ignore[no-untyped-def]
-        self._short_number(node)
-        return super().construct_yaml_float(node)
-
-    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
-        try:
-            return super().construct_yaml_timestamp(node)
-        except (ValueError, OverflowError) as exc:
-            raise _OverLimit(
-                None, None, f"'{node.value}' is not a real date ({_date_fault(node.value, exc)})",
-                node.start_mark) from None
-
-    def _short_number(self, node) -> None:  # type: ignore[no-untyped-def]
-        if len(node.value) > MAX_NUMBER_CHARS:
-            raise _OverLimit(
-                None, None, f"a number of {len(node.value):,} characters; the limit is {MAX_NUMBER_CHARS}",
-                node.start_mark)
-
-
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp)
-
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")
-
-
-def _date_fault(text: str, exc: Exception) -> str:
-    """Why a date does not exist, in words: 'February has no day 30'."""
-    found = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", str(text))
-    if found:
-        month, day = int(found.group(2)), int(found.group(3))
-        if not 1 <= month <= 12:
-            return f"there is no month {month}"
-        if day < 1 or day > 28:
-            return f"{MONTH_NAMES[month - 1]} has no day {day}" + (f" in {found.group(1)}" if month == 2 and day == 29 else "")
-    return "outside the dates this site can show" if isinstance(exc, OverflowError) else str(exc)
-
-
-class _SafeFrontMatter(YAMLHandler):
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=_NoAliasLoader)  # noqa: S506 - loader is SafeLoader-based
-
-
-def _decode(key: str, data: bytes) -> str:
-    if len(data) > MAX_FILE_BYTES:
-        raise ContentError(key, [Problem("file", f"is {len(data):,} bytes; the limit is "
-                                         f"{MAX_FILE_BYTES:,} bytes")])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(key, [Problem("file", f"is not UTF-8 text (bad byte at offset {exc.start}); "
-                                         "save it as UTF-8")]) from None
-    return text.lstrip("\ufeff").replace("\r\n", "\n")
-
-
-def _split_front_matter(key: str, text: str) -> tuple[dict[str, Any], str]:
-    if not text.startswith("---"):
-        raise ContentError(key, [Problem("front matter", "is missing; the file must start with a "
-                                         "'---' line, then YAML fields, then another '---' line", 1)])
-    end = re.search(r"^(?:---|\.\.\.)\s*$", text[3:], re.MULTILINE)
-    if end is None:
-        raise ContentError(key, [Problem("front matter", "has no closing '---' line", 1)])
-    if len(text[: end.end() + 3].encode()) > MAX_FRONT_MATTER_BYTES:
-        raise ContentError(key, [Problem("front matter", f"is larger than {MAX_FRONT_MATTER_BYTES:,} bytes")])
-    try:
-        post = frontmatter.loads(text, handler=_SafeFrontMatter())
-    except yaml.YAMLError as exc:
-        raise ContentError(key, [_yaml_problem("front matter", exc, text)]) from None
-    meta = post.metadata
-    if not isinstance(meta, dict):
-        raise ContentError(key, [Problem("front matter", "must be YAML 'key: value' fields", 1)])
-    _refuse_lone_surrogates(key, meta)
-    return meta, post.content
-
-
-def _load_yaml_file(key: str, data: bytes) -> dict[str, Any]:
-    if PurePosixPath(key).suffix.lower() not in YAML_SUFFIXES:
-        raise ContentError(key, [Problem("file", "must be a YAML file ending in .yaml or .yml")])
-    text = _decode(key, data)
-    try:
-        meta = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - loader is SafeLoader-based
-    except yaml.YAMLError as exc:
-        raise ContentError(key, [_yaml_problem("yaml", exc, text)]) from None
-    if not isinstance(meta, dict):
-        raise ContentError(key, [Problem("yaml", "must be 'key: value' fields")])
-    _refuse_lone_surrogates(key, meta)
-    return meta
-
-
-def _yaml_problem(field_name: str, exc: yaml.YAMLError, text: str) -> Problem:
-    """The problem a YAML error is; a value refused by a limit is named by its field where its line says."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    line = mark.line + 1 if mark is not None else None  # front matter text starts on the "---" line
-    if isinstance(exc, _OverLimit) and line is not None:
-        lines = text.splitlines()
-        named = re.match(r"\s*([A-Za-z_][\w-]*)\s*:", lines[line - 1]) if line <= len(lines) else None
-        if named:
-            return Problem(named.group(1), problem, line)
-    return Problem(field_name, f"is not valid YAML: {problem}", line)
-
-
-def _refuse_lone_surrogates(key: str, meta: dict[str, Any]) -> None:
-    """Text must be text: a YAML escape such as "\\ud83d" (half of a UTF-16 pair) is no character,
-    and nothing can store or show it.
-
-    :raise ContentError: naming each field that holds one.
-    """
-    def holds(value: Any) -> bool:
-        if isinstance(value, str):
-            return bool(_SURROGATE.search(value))
-        if isinstance(value, dict):
-            return any(holds(k) or holds(v) for k, v in value.items())
-        return isinstance(value, list) and any(holds(v) for v in value)
-
-    fields = [name for name, value in meta.items() if holds(name) or holds(value)]
-    if fields:
-        raise ContentError(key, [Problem(str(name), "holds an escape such as \\ud83d that is half of a character "
-                                         "(a lone surrogate); write the character itself, or its full escape")
-                                 for name in fields])
 
 
 def _alias_path(check: "_Checker", alias: str) -> str:
@@ -598,7 +345,7 @@ class _Checker:
                 parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError as exc:
                 if re.match(r"\d{4}-\d{1,2}-\d{1,2}", text) and "out of range" in str(exc):
-                    self.problems.append(Problem(name, f"'{value}' is not a real date ({_date_fault(text, exc)})"))
+                    self.problems.append(Problem(name, f"'{value}' is not a real date ({date_fault(text, exc)})"))
                 else:
                     self.problems.append(Problem(name, f"is not an ISO 8601 date: '{value}'; "
                                                  "write it as 2022-07-12 or 2022-07-12T09:30:00+04:30"))

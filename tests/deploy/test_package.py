@@ -251,7 +251,7 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
     assert len(archive.read("botocore/data/dynamodb/2012-08-10/service-2.json")) < 200_000  # 556 KB with its docs
     templates = [n for n in names if n.startswith("templates/") and n.endswith((".html", ".xml"))]
     assert len([n for n in names if n.startswith("templates/.bytecode/")]) == len(templates) > 5
-    assert {"app.py", "chalicelib/__pycache__/pages.{}.pyc".format(tag)} <= names
+    assert {"app.py", "chalicelib/site/__pycache__/pages.{}.pyc".format(tag)} <= names
     assert (packaged("dev") / "deployment.zip").stat().st_size < 15_000_000
     assert not any(n.startswith(("PIL/", "pillow_heif/", "_pillow_heif")) for n in names)  # in the images function's layer only
     template_ = template(packaged, "dev")["Resources"]

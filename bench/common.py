@@ -1,0 +1,152 @@
+"""What every benchmark shares: where the project is, free ports, the machine it ran on, Chromium's
+flags for Lighthouse, and the one way to start the local AWS stand-in with the stack in it.
+
+``make bench`` runs the stand-in in this process (its requests are counted here); ``make
+bench-peer`` in a process of its own (so that CPU accounting separates it from the web handler):
+both through ``LocalAws``. ``make bench-pages`` and the photo bench serve the whole site
+(``newsroom-dev serve``) through ``serve_site``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+BENCH = Path(__file__).resolve().parent
+PROJECT = BENCH.parent
+if str(PROJECT) not in sys.path:
+    sys.path.insert(0, str(PROJECT))
+
+LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+# Headless Chromium as this machine runs it: no GPU, no sandbox as root, and none of its background
+# connections (the machine's closed network refuses them).
+CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                "--disable-background-networking --disable-component-update --disable-sync")
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, seconds: float = 20.0) -> None:
+    """Until something listens on ``port`` (loopback). :raise TimeoutError: nothing did."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds:.0f} s")
+
+
+def machine() -> dict[str, Any]:
+    """The machine a result was measured on, for the results' files."""
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine()}
+
+
+class LocalAws:
+    """The local AWS stand-in (moto, with ``devstack.moto_gaps``) on a free port, the stack of
+    ``infra/template.yaml`` created in it, and this process's settings and clients pointed at it.
+
+    ``own_process``: run moto in a process of its own rather than in a thread of this one.
+    """
+
+    def __init__(self, own_process: bool = False) -> None:
+        import logging
+
+        from chalicelib import config
+        from devstack.local import local_config, local_environment
+
+        self.port = free_port()
+        self.env = {**local_environment(self.port), "NEWSROOM_SITE_CACHE_SECONDS": "3600"}
+        os.environ.update(self.env)  # for boto3 here and the processes the bench starts
+        config.use(local_config(self.port).replace(site_cache_seconds=3600.0))
+        self.process: subprocess.Popen[bytes] | None = None
+        self.server: Any = None
+        if own_process:
+            code = textwrap.dedent(f"""
+                import sys, time
+                sys.path.insert(0, {str(PROJECT)!r})
+                from devstack import moto_gaps
+                moto_gaps.install()
+                from moto.server import ThreadedMotoServer
+                ThreadedMotoServer(ip_address="127.0.0.1", port={self.port}, verbose=False).start()
+                while True:
+                    time.sleep(3600)
+            """)
+            self.process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, start_new_session=True)
+        else:
+            from moto.server import ThreadedMotoServer
+
+            from devstack import moto_gaps
+
+            moto_gaps.install()
+            self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+            self.server.start()
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        wait_for_port(self.port)
+        logging.getLogger("newsroom.ingest").setLevel(logging.WARNING)
+        import boto3
+
+        from devstack.stack import create_stack
+
+        self.session = boto3.Session(region_name="us-east-1")
+        self.stack = create_stack(self.session)
+        self.s3 = self.session.client("s3")
+        self.sqs = self.session.client("sqs")
+        self.dynamodb = self.session.client("dynamodb")
+
+    def stop(self) -> None:
+        """End the stand-in, whichever way it runs."""
+        if self.server is not None:
+            self.server.stop()
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def serve_site(ready_path: str = "/", seconds: float = 120.0) -> Iterator[str]:
+    """``newsroom-dev serve`` (what ``make run`` starts: the stand-in, the stack, the sample content,
+    chalice local) on free ports; yields the site's base URL once ``ready_path`` answers 200."""
+    port, moto_port = free_port(), free_port()
+    server = subprocess.Popen([sys.executable, "-m", "devstack.cli", "serve", "--port", str(port),
+                               "--moto-port", str(moto_port), "--no-reload"], cwd=PROJECT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                if urllib.request.urlopen(base + ready_path, timeout=2).status == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the site did not answer {ready_path} within {seconds:.0f} s") from None
+                time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
