@@ -579,7 +579,7 @@ class _Converter:
                 self.migration.note(name, "a [gallery] had no images in the export; left out")
                 return ""
             columns = attrs.get("columns", "3")
-            columns = columns if columns.isdigit() and 1 <= int(columns) <= 8 else "3"
+            columns = columns if columns.isdigit() and 1 <= int(columns) <= 10 else "3"
             return f'<figure class="wp-block-gallery gallery columns-{columns}">' + "".join(
                 f'<figure class="wp-block-image"><img src="{html.escape(_text(a, "wp_attachment_url"), quote=True)}" '
                 f'alt="{html.escape(_plain(_text(a, "title")), quote=True)}">'

@@ -31,10 +31,16 @@ ALLOWED_TAGS = {
     "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
     "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "source", "span", "strong", "sub",
     "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "track", "u", "ul", "video",
+    "var", "samp", "dfn",
 }
+# HTML's obsolete phrase elements, as WordPress's posts still carry them: each becomes the element
+# HTML5 has for the same meaning (an acronym is an abbreviation, teletype text is code), so the
+# words keep their markup and the page stays valid HTML.
+OBSOLETE_ELEMENTS = {"acronym": "abbr", "tt": "code", "big": 'span class="is-big"'}
+_OBSOLETE = re.compile(r"<(/?)(acronym|tt|big)\b", re.IGNORECASE)
 _MEDIA = {"src", "preload", "controls", "loop", "muted"}
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "id", "download"},
+    "a": {"href", "title", "id", "download", "target"},  # target: "_blank" only, with rel="noopener" (nh3)
     "img": {"src", "alt", "title", "width", "height"},
     "audio": _MEDIA,
     "video": _MEDIA | {"poster", "autoplay", "playsinline", "width", "height"},
@@ -47,6 +53,7 @@ ALLOWED_ATTRIBUTES = {
     "sup": {"id"},
     "details": {"open"},
     "abbr": {"title"},
+    "dfn": {"title"},
     "q": {"cite"},
     "blockquote": {"cite"},
     **{f"h{level}": {"id"} for level in range(1, 7)},
@@ -61,7 +68,7 @@ BLOCK_CLASSES = frozenset({
     "has-text-align-left", "has-text-align-center", "has-text-align-right",
     "wp-block-image", "wp-block-gallery", "blocks-gallery-grid", "blocks-gallery-item", "blocks-gallery-caption",
     "has-nested-images", "is-cropped", "gallery", "wp-caption",
-    *(f"columns-{n}" for n in range(1, 9)),
+    *(f"columns-{n}" for n in range(1, 11)),  # [gallery columns="10"] is WordPress's too
     "wp-block-columns", "wp-block-column", "are-vertically-aligned-center", "is-not-stacked-on-mobile",
     "wp-block-group", "wp-block-media-text", "wp-block-media-text__media", "wp-block-media-text__content",
     "has-media-on-the-right", "is-stacked-on-mobile", "is-image-fill",
@@ -75,6 +82,7 @@ BLOCK_CLASSES = frozenset({
     "wp-block-separator", "is-style-wide", "is-style-dots", "wp-block-spacer", "wp-block-details",
     "wp-block-footnotes", "fn", "wp-element-caption",
     "wp-block-embed", "embed-card", "embed-title", "embed-provider", "embed-url",
+    "is-big",  # what <big> was
 })
 _CLASSED_TAGS = ("a", "audio", "blockquote", "details", "div", "figcaption", "figure", "h1", "h2", "h3", "h4",
                  "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "span", "summary", "sup", "table", "ul",
@@ -93,6 +101,8 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
     """nh3's last word on each attribute that the allowlist kept."""
     if name == "id":
         return value if _BODY_ID.fullmatch(value) and not TEMPLATE_IDS.fullmatch(value) else None
+    if name == "target":
+        return "_blank" if value.strip().lower() == "_blank" else None
     if name in ("src", "href", "cite", "poster"):
         if value.lower().startswith("data:"):
             return value if tag == "img" and name == "src" and _DATA_IMAGE.fullmatch(value) else None
@@ -127,7 +137,7 @@ class RenderedBody:
 def render_body(body: str, body_format: str) -> RenderedBody:
     """Render Markdown (or take HTML), sanitize it, and find the cross-links."""
     raw = _markdown.render(body) if body_format == "markdown" else body
-    clean = typeset(sanitize_html(raw))
+    clean = typeset(sanitize_html(_OBSOLETE.sub(_modern_element, raw)))
     xrefs: list[str] = []
 
     def to_marker(match: re.Match[str]) -> str:
@@ -138,6 +148,12 @@ def render_body(body: str, body_format: str) -> RenderedBody:
 
     marked = _XREF_ANCHOR.sub(to_marker, clean)
     return RenderedBody(html=marked, xrefs=tuple(xrefs), excerpt=first_paragraph_text(clean))
+
+
+def _modern_element(match: re.Match[str]) -> str:
+    """``<acronym`` -> ``<abbr``, ``</big`` -> ``</span``: an obsolete element's tag as HTML5 has it."""
+    closing, name = match.group(1), OBSOLETE_ELEMENTS[match.group(2).lower()]
+    return f"<{closing}{name.split()[0] if closing else name}"
 
 
 def sanitize_html(raw: str) -> str:
@@ -162,8 +178,22 @@ _URL_TEXT = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"']+|[\w.+-]+@[\w-
 _HELD = re.compile("\x00(\\d+)\x00")
 # Where smartypants opens a quote that is an apostrophe, as wptexturize knows: a decade ('90s) and rock 'n' roll.
 _ELIDED = re.compile(r"\u2018(?=\d\ds\b)|(?<=\s)\u2018(?=n\u2019\s)")
-_TYPOGRAPHY = smartypants.Attr.q | smartypants.Attr.b | smartypants.Attr.D | smartypants.Attr.e | \
-    smartypants.Attr.u | smartypants.Attr.w
+_TYPOGRAPHY = smartypants.Attr.q | smartypants.Attr.b | smartypants.Attr.e | smartypants.Attr.u | smartypants.Attr.w
+# Dashes and dimensions as wptexturize makes them, in each run of text between two tags (so "^" and
+# "$" are a tag's edge too): "---" and a spaced "--" are em dashes, any other "--" an en dash (not
+# in punycode's "xn--"), a spaced "-" an en dash, and "150x150" a multiplication sign.
+_SPACE = r"(?:[\r\n\t \xa0]|&nbsp;|&#160;)"
+_AFTER_SPACE = r"(?:(?<=^)|(?<=[\r\n\t \xa0])|(?<=&nbsp;)|(?<=&#160;))"
+_DASHES = (
+    (re.compile(r"---"), "\u2014"),
+    (re.compile(rf"{_AFTER_SPACE}--(?={_SPACE}|$)"), "\u2014"),
+    (re.compile(r"(?<!xn)--"), "\u2013"),
+    (re.compile(rf"{_AFTER_SPACE}-(?={_SPACE}|$)"), "\u2013"),
+    (re.compile(r"\b((?:0[\d.,]+|[1-9][\d.,]*))x(\d[\d.,]*)\b"), "\\1\u00d7\\2"),
+    (re.compile(r" \(tm\)", re.IGNORECASE), " \u2122"),
+)
+_RAW_TEXT = ("pre", "code", "kbd", "samp", "script", "style", "tt", "var")  # wptexturize leaves these alone
+_TAG_OR_TEXT = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
 
 
 def typeset(clean_html: str) -> str:
@@ -176,9 +206,29 @@ def typeset(clean_html: str) -> str:
         held.append(match.group(0))
         return f"\x00{len(held) - 1}\x00"
 
-    typeset_html = smartypants.smartypants(_URL_TEXT.sub(hold, clean_html.replace("\x00", "")), _TYPOGRAPHY)
+    dashed = _dashes(_URL_TEXT.sub(hold, clean_html.replace("\x00", "")))
+    typeset_html = smartypants.smartypants(dashed, _TYPOGRAPHY)
     typeset_html = _ELIDED.sub("\u2019", typeset_html)
     return _HELD.sub(lambda match: held[int(match.group(1))], typeset_html)
+
+
+def _dashes(html_text: str) -> str:
+    """wptexturize's dashes and dimensions (``_DASHES``) in each run of text, outside tags and
+    outside the elements whose text is literal (``_RAW_TEXT``)."""
+    out, literal = [], 0
+    for part in _TAG_OR_TEXT.split(html_text):
+        if part.startswith("<"):
+            name = re.match(r"</?([a-zA-Z0-9]+)", part)
+            if name and name.group(1).lower() in _RAW_TEXT and not part.endswith("/>"):
+                literal = max(0, literal + (-1 if part.startswith("</") else 1))
+            out.append(part)
+        elif literal or not part:
+            out.append(part)
+        else:
+            for pattern, replacement in _DASHES:
+                part = pattern.sub(replacement, part)
+            out.append(part)
+    return "".join(out)
 
 
 def typeset_text(text: str) -> str:

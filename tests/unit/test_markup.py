@@ -81,8 +81,42 @@ def test_dangerous_markup_does_not_survive(attack):
     ("html", "<p>&quot;Quoted,&quot; she said -- it's the 'best' of the year... or so --- they say.</p>"),
 ])
 def test_typography_as_wordpress_shows_it(fmt, body):
+    """A spaced "--" is an em dash, as WordPress's own test says (wptexturize('Hey -- boo?') gives
+    'Hey &#8212; boo?')."""
     assert render_body(body, fmt).html.strip() == \
-        "<p>“Quoted,” she said – it’s the ‘best’ of the year… or so — they say.</p>"
+        "<p>“Quoted,” she said — it’s the ‘best’ of the year… or so — they say.</p>"
+
+
+@pytest.mark.parametrize("body, shown", [
+    ("<p>Office - Video</p>", "<p>Office – Video</p>"),  # a spaced hyphen: an en dash
+    ("<p>a --<em>b</em></p>", "<p>a —<em>b</em></p>"),  # "--" at a tag's edge, after a space: em
+    ("<p>a--b and xn--bcher-kva.example</p>", "<p>a–b and xn--bcher-kva.example</p>"),  # en; not punycode
+    ("<p>a---b</p>", "<p>a—b</p>"),
+    ("<p>Thumbnails are 150x150, hex 0x1F stays</p>", "<p>Thumbnails are 150×150, hex 0x1F stays</p>"),
+    ("<p>- a line that starts with one</p>", "<p>– a line that starts with one</p>"),
+    ("<p>Acme (tm)</p>", "<p>Acme ™</p>"),
+    ("<pre>a -- b 150x150</pre>", "<pre>a -- b 150x150</pre>"),  # literal text is left alone
+    ("<p><var>x-1</var> <code>--flag</code></p>", "<p><var>x-1</var> <code>--flag</code></p>"),
+])
+def test_dashes_and_dimensions_as_wptexturize_makes_them(body, shown):
+    assert render_body(body, "html").html.strip() == shown
+
+
+@pytest.mark.parametrize("body, shown", [
+    ('<p><acronym title="National Aeronautics">NASA</acronym></p>', '<p><abbr title="National Aeronautics">NASA</abbr></p>'),
+    ("<p><tt>ls -l</tt></p>", "<p><code>ls -l</code></p>"),
+    ("<p><BIG>Big</BIG> <var>n</var></p>", '<p><span class="is-big">Big</span> <var>n</var></p>'),
+])
+def test_obsolete_phrase_elements_keep_their_meaning_in_html5(body, shown):
+    """acronym, tt and big lost their element (keeping only the text): each is its HTML5 equivalent now."""
+    assert render_body(body, "html").html.strip() == shown
+
+
+def test_links_that_open_a_new_tab_keep_it_and_cannot_reach_back():
+    html = render_body('<p><a href="https://example.com/" target="_blank">out</a> '
+                       '<a href="/in/" target="_parent">in</a></p>', "html").html
+    assert '<a href="https://example.com/" target="_blank" rel="noopener noreferrer">out</a>' in html
+    assert '<a href="/in/" rel="noopener noreferrer">in</a>' in html  # other targets are dropped
 
 
 def test_typography_never_touches_code_urls_or_attributes():
