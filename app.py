@@ -157,6 +157,88 @@ def media(**parts):
     return feeds.media(request(), "/".join(parts.values()), prefix=prefix)
 
 
+def desk():
+    """The editors' desk (chalicelib/desk/): loaded by its own routes only, so a reader's page never loads it."""
+    from chalicelib.desk import views
+
+    return views
+
+
+FORM = ["application/x-www-form-urlencoded"]
+JSON = ["application/json"]
+
+
+@app.route("/desk", methods=READ)
+@when_aws_fails
+def desk_home():
+    """The desk's front door: the articles, or the sign-in page."""
+    return desk().article_list(request())
+
+
+@app.route("/desk/sign-in", methods=READ)
+@when_aws_fails
+def desk_sign_in_page():
+    """The sign-in form."""
+    return desk().sign_in(request())
+
+
+@app.route("/desk/sign-in", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_sign_in():
+    """Sign in with the stage's Cognito user pool (and choose a password at the first sign-in)."""
+    return desk().sign_in(request())
+
+
+@app.route("/desk/sign-out", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_sign_out():
+    """End the session, here and at the user pool."""
+    return desk().sign_out(request())
+
+
+@app.route("/desk/articles", methods=READ)
+@when_aws_fails
+def desk_articles():
+    """Every article with its state: search, filters, paging."""
+    return desk().article_list(request())
+
+
+@app.route("/desk/new", methods=READ)
+@app.route("/desk/edit", methods=READ)
+@when_aws_fails
+def desk_editor():
+    """The editor: a new article, or ``?key=`` a file in the bucket."""
+    return desk().editor(request())
+
+
+@app.route("/desk/preview", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_preview():
+    """The article as the site will show it, rendered by the site's own code; nothing is written."""
+    return desk().preview(request())
+
+
+@app.route("/desk/save", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_save():
+    """Save draft, submit, publish, schedule, approve or unpublish: a file written, ingest does the rest."""
+    return desk().save(request())
+
+
+@app.route("/desk/status", methods=READ)
+@when_aws_fails
+def desk_status():
+    """Where a saved version is: waiting, live, draft, scheduled or refused."""
+    return desk().status(request())
+
+
+@app.route("/desk/static/{name}", methods=READ)
+@when_aws_fails
+def desk_static(name):
+    """The desk's script and stylesheet, by version."""
+    return desk().static(name)
+
+
 @app.route("/{slug}", methods=READ)
 @when_aws_fails
 def post(slug):

@@ -65,11 +65,10 @@ BY_NAME = {kind.name: kind for kind in ARCHIVES}
 NAMES = tuple(BY_NAME)  # ("category", "tag", "author")
 
 # The fixed first path segments of app.py's routes (the archives' come from ARCHIVES).
-ROUTE_SEGMENTS = frozenset({*NAMES, "feed", "search", "sitemaps", "static", "media", "sizes", "preview"})
+ROUTE_SEGMENTS = frozenset({*NAMES, "feed", "search", "sitemaps", "static", "media", "sizes", "preview", "desk"})
 # Words an article or page slug cannot be: every route segment, and those WordPress's URLs used,
 # which old links may still name (/page/2/, /comments/feed/, /wp-admin/...).
-RESERVED_SLUGS = ROUTE_SEGMENTS | {"page", "comments", "api", "wp-admin", "wp-content", "wp-includes", "wp-json",
-                                   "desk"}
+RESERVED_SLUGS = ROUTE_SEGMENTS | {"page", "comments", "api", "wp-admin", "wp-content", "wp-includes", "wp-json"}
 
 
 def kind_of_listing(listing: str) -> tuple[ArchiveKind, str] | None:

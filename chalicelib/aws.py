@@ -83,6 +83,26 @@ def sns_client() -> Any:
     return _client("sns", *_where())
 
 
+def cognito_client() -> Any:
+    """The Cognito user pool client the desk signs people in with (chalicelib/desk/identity.py)."""
+    return _client("cognito-idp", *_where())
+
+
+def cognito_identity_client() -> Any:
+    """The Cognito identity pool client that gives a desk user their role's credentials."""
+    return _client("cognito-identity", *_where())
+
+
+def s3_client_as(credentials: dict[str, str]) -> Any:
+    """An S3 client that acts as a signed-in person (their role's temporary credentials): what the
+    desk writes, it writes with their rights, not the web function's (it has none to write)."""
+    region, endpoint_url, local = _where()
+    return _session(local).create_client("s3", region_name=region, endpoint_url=endpoint_url,
+                                         aws_access_key_id=credentials["AccessKeyId"],
+                                         aws_secret_access_key=credentials["SecretKey"],
+                                         aws_session_token=credentials["SessionToken"])
+
+
 @functools.lru_cache(maxsize=None)
 def _client(service: str, region: str, endpoint_url: str | None, local: bool) -> Any:
     return _session(local).create_client(service, region_name=region, endpoint_url=endpoint_url)

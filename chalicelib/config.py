@@ -67,6 +67,11 @@ class Config:
     ingest_queue_arn: str = ""
     # SNS topic told of each comment awaiting moderation; empty: nobody is told.
     moderation_topic: str = ""
+    # The editors' desk (chalicelib/desk/): the Cognito user pool and app client people sign in
+    # with, and the identity pool that gives each their role's credentials. Empty: no desk.
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    identity_pool_id: str = ""
 
     def __post_init__(self) -> None:
         names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
@@ -120,6 +125,9 @@ class Config:
             distribution_id=environ.get("NEWSROOM_DISTRIBUTION_ID", ""),
             schedule_role=environ.get("NEWSROOM_SCHEDULE_ROLE", ""),
             ingest_queue_arn=environ.get("NEWSROOM_INGEST_QUEUE_ARN", ""),
+            user_pool_id=environ.get("NEWSROOM_USER_POOL_ID", ""),
+            user_pool_client_id=environ.get("NEWSROOM_USER_POOL_CLIENT_ID", ""),
+            identity_pool_id=environ.get("NEWSROOM_IDENTITY_POOL_ID", ""),
         )
 
     @classmethod
@@ -223,6 +231,9 @@ SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (ch
 DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live
 SUBMISSIONS_PREFIX = "submissions/"  # a contributor's: the same, until an editor approves it
 PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)
+# Object metadata every upload of ours carries (x-amz-meta-...): who made it, for the history.
+UPLOADED_BY = "uploaded-by"
+REVERTED_FROM = "reverted-from"
 INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, TAGS_PREFIX, SETTINGS_PREFIX)
 
 # The order files are applied in when many arrive at once (upload, resync):

@@ -166,5 +166,9 @@ def reply_sk(parent_id: str | None, comment_id: str) -> str:
 
 
 def rate_limit_pk(client: str) -> str:
-    """One client's comment counter (sk: the time window)."""
+    """One client's counter: a comment window (sk: the window's start), or a sliding log (sk:
+    ``SLIDING_WINDOW``: chalicelib/ratelimit.py)."""
     return f"ratelimit#{client}"
+
+
+SLIDING_WINDOW = "log"

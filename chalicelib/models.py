@@ -244,6 +244,12 @@ class Source(_TableItem):
     redirects = text_list()  # redirect paths this file created
     revision = NumberAttribute(default=0)
     settled = BooleanAttribute(default=True)
+    # An article's or page's, for the desk's list (one Query shows every file with its state):
+    title = UnicodeAttribute(null=True)
+    date = UnicodeAttribute(null=True)  # as Post.date: a future one is scheduled
+    draft = BooleanAttribute(null=True)
+    author = UnicodeAttribute(null=True)
+    categories = text_list()
 
 
 class Ref(_TableItem):
@@ -320,6 +326,8 @@ class RateLimit(_TableItem):
 
     hits = NumberAttribute(default=0)
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes old windows
+    times = number_list()  # a sliding log (chalicelib/ratelimit.py): when its last events were
+    version = NumberAttribute(null=True)  # the sliding log's writes are conditional on it
 
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,

@@ -172,6 +172,12 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         session = boto3.Session(region_name=env["AWS_REGION"], aws_access_key_id="testing",
                                 aws_secret_access_key="testing")
         stack = create_stack(session, stage=stage, endpoint_url=env["AWS_ENDPOINT_URL"])
+        from devstack.desk import create_desk_pool
+
+        desk_pool = create_desk_pool(session, stage=stage, endpoint_url=env["AWS_ENDPOINT_URL"])
+        env.update(desk_pool.environment())  # chalice local's desk signs people in with it
+        config.use(config.current().replace(user_pool_id=desk_pool.user_pool_id, user_pool_client_id=desk_pool.client_id,
+                                            identity_pool_id=desk_pool.identity_pool_id))
         sys.path.insert(0, str(PROJECT_DIR))
         import app as chalice_app
 
@@ -193,8 +199,10 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
                  str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
                  "--stage", stage] + ([] if reload else ["--no-autoreload"]),
                 cwd=PROJECT_DIR, env={**os.environ, **env}, start_new_session=True)
-            where = {"site": f"http://{host}:{port}/", **where}
+            where = {"site": f"http://{host}:{port}/", "desk": f"http://{host}:{port}/desk/", **where}
         print(json.dumps(where, indent=2))
+        for role, email, password in desk_pool.accounts:
+            print(f"desk account: {role} {email} {password}")
         if port is None:
             print(f"The AWS stand-in is up. Serve the site beside it: chalice local --stage {stage}")
         print(f"Upload:  aws --endpoint-url {env['AWS_ENDPOINT_URL']} s3 cp story.md s3://{stack.bucket}/articles/story.md")

@@ -62,7 +62,8 @@ from typing import Any
 LAMBDA_PYTHON = (3, 13)  # the Lambda runtime, python3.13: supported until 2029 (docs/deploy.md)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
-SERVICES = ("dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs")  # sqs: the images function asks ingest
+SERVICES = ("dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs",  # sqs: the images function asks ingest
+            "cognito-idp", "cognito-identity")  # the desk signs people in, and acts with their role
 BOTOCORE_DATA = "botocore/data/"
 TEMPLATE_BYTECODE = "templates/.bytecode/"
 

@@ -525,7 +525,8 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
         sys.exit(1)
     from chalicelib import config
     from chalicelib.aws import s3_client
-    from newsroom.history import UPLOADED_BY, uploader
+    from chalicelib.config import UPLOADED_BY
+    from newsroom.history import uploader
     from newsroom.publisher import queue_depth, upload, wait_live
 
     _say_where("Uploading to", settings)
@@ -625,7 +626,8 @@ def revert(file: str, version_id: str, settings: Any, wait: bool, timeout: float
     """Bring back an old version of FILE (a deleted file too): uploaded as the newest version, it is
     checked and published as any upload is, and the history keeps everything in between."""
     from chalicelib.aws import s3_client
-    from newsroom.history import REVERTED_FROM, version_bytes
+    from chalicelib.config import REVERTED_FROM
+    from newsroom.history import version_bytes
 
     key = _key_of(file)
     try:
@@ -664,8 +666,8 @@ def approve(key: str, settings: Any, wait: bool, timeout: float) -> None:
     from botocore.exceptions import ClientError
 
     from chalicelib.aws import s3_client
+    from chalicelib.config import UPLOADED_BY
     from chalicelib.publish.pending import live_key
-    from newsroom.history import UPLOADED_BY
 
     live = live_key(key)
     if live is None:

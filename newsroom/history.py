@@ -18,10 +18,8 @@ import getpass
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.config import REVERTED_FROM, UPLOADED_BY  # the metadata every upload carries
 from chalicelib.content.content_format import ContentError, check_file
-
-UPLOADED_BY = "uploaded-by"  # the object metadata ``newsroom publish`` writes (x-amz-meta-uploaded-by)
-REVERTED_FROM = "reverted-from"
 
 
 @dataclass(frozen=True)

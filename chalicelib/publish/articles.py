@@ -20,6 +20,8 @@ snapshot follow after it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import bodies, clock, keys
@@ -168,7 +170,8 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         _count_in_months(txn, added=_month_of(post), removed=_month_of(previous))
 
     new_source = revisions.commit(source, article.key, writes, kind=article.kind, slug=post.slug, etag=etag,
-                                  sequencer=sequencer, status="published", redirects=sorted(new_redirects))
+                                  sequencer=sequencer, status="published", redirects=sorted(new_redirects),
+                                  **desk_fields(post))
     edge.changed(edge.article_paths(previous, post, set(listing_names(previous) if previous else [])
                                     | set(listing_names(post)), old_redirects | new_redirects))
     if previous is not None and previous.slug != post.slug:
@@ -222,6 +225,12 @@ def _wanted_redirects(post: Post, previous: Post | None, old: set[str]) -> tuple
         elif path != post.slug:
             wanted.add(path)
     return wanted, notes
+
+
+def desk_fields(post: Post) -> dict[str, Any]:
+    """What the desk's list shows of an article, kept on its file's Source (chalicelib/desk/)."""
+    return {"title": post.title, "date": post.date, "draft": bool(post.draft), "author": post.author,
+            "categories": list(post.categories or []) or None}
 
 
 def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:

@@ -84,7 +84,7 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
     copy = articles.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
                               image_size, comment_count=0, source_key=key)
     revisions.commit(source, key, lambda txn: txn.save(copy), settled=True, kind=parsed.kind, slug=parsed.slug,
-                     etag=etag, sequencer=sequencer, status="published")
+                     etag=etag, sequencer=sequencer, status="published", **articles.desk_fields(copy))
     bucket.delete_report(key)
     url, expires = preview.link(preview.PENDING_MARK + key, etag or "", _settings().preview_days)
     why = ("a submission, waiting for an editor's approval" if key.startswith(config.SUBMISSIONS_PREFIX)

@@ -240,7 +240,7 @@ def render_post(request: Any, path: str) -> Response:
     canonical = f"/{post.slug}/"
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
         return redirect
-    return _post_page(site, snapshot, post, now, canonical)
+    return post_page(site, snapshot, post, now, canonical)
 
 
 def render_preview(request: Any, token: str) -> Response:
@@ -257,10 +257,10 @@ def render_preview(request: Any, token: str) -> Response:
         response = render_not_found(None, snapshot, site)
         response.headers["Cache-Control"] = web.NO_STORE
         return response
-    return _post_page(site, snapshot, post, now, f"/{post.slug}/", preview_of=True)
+    return post_page(site, snapshot, post, now, f"/{post.slug}/", preview_of=True)
 
 
-def _post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: str,
+def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: str,
                preview_of: bool = False) -> Response:
     """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store)."""
     around = chrome(site, snapshot, now)

@@ -14,7 +14,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # list of its modules), the content format's reader and renderer, and the libraries they bring.
 INGEST_ONLY = ["chalicelib.publish", "chalicelib.content.content_format", "chalicelib.content.front_matter",
                "chalicelib.content.markup", "PIL", "pillow_heif", "markdown_it", "nh3", "smartypants", "frontmatter",
-               "slugify"]
+               "slugify", "chalicelib.desk", "jwt"]  # nor the desk: only its own routes load it
 
 SCRIPT = textwrap.dedent("""
     import json, sys

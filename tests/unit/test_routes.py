@@ -22,12 +22,15 @@ def test_each_path_level_has_at_most_one_variable_name():
     assert clashes == {}
 
 
-def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_writes():
-    for path, route in app.routes.items():
-        assert {"GET", "HEAD", "OPTIONS"} <= set(route), path
+def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_and_the_desk_write():
     writes = {(path, method) for path, route in app.routes.items() for method in route
               if method not in ("GET", "HEAD", "OPTIONS")}
-    assert writes == {("/{slug}/{part2}", "POST")}
+    for path, route in app.routes.items():
+        assert {"GET", "HEAD", "OPTIONS"} <= set(route) or {(path, m) for m in route} <= writes, path
+    assert writes == {("/{slug}/{part2}", "POST"), ("/desk/sign-in", "POST"), ("/desk/sign-out", "POST"),
+                      ("/desk/preview", "POST"), ("/desk/save", "POST")}
+    for path in ("/desk/preview", "/desk/save"):
+        assert app.routes[path]["POST"].content_types == ["application/json"]
     assert app.routes["/{slug}/{part2}"]["POST"].content_types == ["application/x-www-form-urlencoded"]
 
 

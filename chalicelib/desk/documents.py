@@ -1,0 +1,290 @@
+"""The desk's articles: files in the content bucket, read and written as an upload would.
+
+An article is ``articles/<slug>.md``: YAML front matter and the Markdown body, exactly the format of
+``docs/content-format.md``. The desk writes the same files to the same keys as ``newsroom``
+(``articles/``, ``drafts/articles/``, ``submissions/articles/``), and ingest does the rest: checks,
+renders, publishes, reports, previews, due times and the edge. Nothing here writes the table.
+
+Every write carries the version the editor started from: S3's conditional writes (``If-Match`` on
+the ETag, ``If-None-Match: *`` for a new file), so a stale save is refused (``Conflict``) instead of
+overwriting a colleague. A save that changes nothing writes nothing, so opening and saving an
+article leaves its file byte for byte as it was. Each write records who made it (object metadata
+``uploaded-by``), so the history names the person.
+
+Roles are enforced here, where the write happens: a contributor may only submit (``submissions/``);
+an editor may publish, schedule, unpublish and approve; ``ACTIONS`` says which role each needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from botocore.exceptions import ClientError
+
+from chalicelib import config, keys
+from chalicelib.aws import s3_client
+from chalicelib.content.content_format import ContentError, Problem, check_file, normalize_slug
+from chalicelib.content.files import Article
+from chalicelib.desk.identity import Identity
+from chalicelib.models import Source
+
+# What each action needs: the role, and where the file goes.
+ACTIONS = {
+    "draft": "editor",  # save without publishing: a new article as a draft, a live one's change under drafts/
+    "submit": "contributor",  # for review: submissions/
+    "publish": "editor",
+    "schedule": "editor",
+    "approve": "editor",  # a submission or a draft goes live
+    "unpublish": "editor",
+}
+FIELDS = ("title", "slug", "summary", "categories", "tags", "author", "date", "image", "draft", "correction")
+PAGE_SIZE = 50
+
+
+class Conflict(Exception):
+    """Someone saved the file since this editor opened it: ``theirs`` is what is in the bucket now."""
+
+    def __init__(self, key: str, theirs: bytes | None, etag: str | None) -> None:
+        super().__init__(key)
+        self.key, self.theirs, self.etag = key, theirs, etag
+
+
+class Forbidden(Exception):
+    """This person's role may not do that; ``message`` says so in words."""
+
+
+@dataclass
+class Draft:
+    """What the editor sends: the fields, the body, and the version they started from."""
+
+    key: str  # "" for a new article
+    version: str  # the ETag they opened ("" for a new article)
+    fields: dict[str, str]
+    body: str
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row of the desk's list."""
+
+    key: str
+    title: str
+    slug: str
+    state: str  # "live", "scheduled", "draft", "in review", "refused"
+    date: str | None
+    author: str | None
+    categories: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class Opened:
+    """A file as the editor opens it."""
+
+    key: str
+    version: str
+    fields: dict[str, str]
+    body: str
+    raw: bytes = field(repr=False, default=b"")
+
+
+def live_key(key: str) -> str:
+    """``articles/x.md`` for ``drafts/articles/x.md`` or ``submissions/articles/x.md``."""
+    for prefix in config.PENDING_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def check_key(key: str) -> str:
+    """A key the desk may open: an article or page file, live or pending. :raise Forbidden: any other."""
+    inner = live_key(key)
+    if not re.fullmatch(r"(articles|pages)/[a-z0-9][a-z0-9/_-]{0,200}\.(md|markdown|html)", inner) or ".." in key:
+        raise Forbidden(f"{key} is not an article or page file")
+    return key
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def listing(query: str = "", state: str = "", category: str = "", author: str = "", mine: str = "",
+            page: int = 1) -> tuple[list[Listed], int]:
+    """The articles as the site sees them, newest first, filtered; one page of them and the count.
+    One Query of the files' records (``Source``), whose pages DynamoDB returns 1 MB at a time."""
+    now = _now()
+    rows = []
+    for source in Source.query(keys.SOURCE_PK):
+        if source.kind not in ("article", "page") or source.status == "removed":
+            continue
+        rows.append(_listed(source, now))
+    words = query.lower().split()
+    wanted = [r for r in rows
+              if all(w in (r.title + " " + r.slug).lower() for w in words)
+              and (not state or r.state == state) and (not category or category in r.categories)
+              and (not author or r.author == author) and (not mine or r.author == mine)]
+    wanted.sort(key=lambda r: (r.date or "", r.key), reverse=True)
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    return wanted[start:start + PAGE_SIZE], len(wanted)
+
+
+def _listed(source: Source, now: str) -> Listed:
+    if source.status == "invalid":
+        state = "refused"
+    elif source.sk.startswith(config.SUBMISSIONS_PREFIX):
+        state = "in review"
+    elif source.sk.startswith(config.DRAFTS_PREFIX) or source.draft:
+        state = "draft"
+    elif source.date and source.date > now:
+        state = "scheduled"
+    else:
+        state = "live"
+    return Listed(key=source.sk, title=source.title or source.slug or source.sk, slug=source.slug or "", state=state,
+                  date=source.date, author=source.author, categories=tuple(source.categories or ()),
+                  problems=tuple(source.problems or ()))
+
+
+def open_file(key: str) -> Opened:
+    """A file's fields and body, and its version. :raise KeyError: no such file."""
+    check_key(key)
+    try:
+        found = s3_client().get_object(Bucket=config.current().bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise KeyError(key) from None
+        raise
+    raw = found["Body"].read()
+    fields, body = split(raw)
+    return Opened(key, found["ETag"].strip('"'), fields, body, raw)
+
+
+def split(raw: bytes) -> tuple[dict[str, str], str]:
+    """A file's front matter as the editor's fields (text), and its body."""
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
+    match = re.match(r"---\n(.*?)\n(?:---|\.\.\.)\s*\n?(.*)", text, re.DOTALL)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        meta = {}
+    fields = {name: _as_text(meta.get(name)) for name in FIELDS if meta.get(name) is not None}
+    return fields, match.group(2).lstrip("\n")
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v.get("name", v)) if isinstance(v, dict) else str(v) for v in value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+def compose(fields: dict[str, str], body: str) -> bytes:
+    """The file for these fields and body: front matter in the content format's order, then the body."""
+    meta: dict[str, Any] = {}
+    for name in FIELDS:
+        value = (fields.get(name) or "").strip()
+        if not value:
+            continue
+        if name in ("categories", "tags"):
+            meta[name] = [part.strip() for part in value.split(",") if part.strip()]
+        elif name == "draft":
+            if value == "true":
+                meta[name] = True
+        else:
+            meta[name] = value
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{front}---\n\n{body.strip()}\n".encode()
+
+
+def check(key: str, data: bytes) -> list[Problem]:
+    """The problems ``newsroom check`` and ingest would report, in the same words; [] if none."""
+    try:
+        parsed = check_file(live_key(key), data)
+    except ContentError as error:
+        return list(error.problems)
+    if not isinstance(parsed, Article):
+        return [Problem("file", "is not an article or page")]
+    return []
+
+
+def suggested_slug(title: str) -> str:
+    """The slug a title gives (the editor may change it)."""
+    return normalize_slug(title)
+
+
+def new_key(fields: dict[str, str]) -> str:
+    """Where a new article goes: ``articles/<slug>.md`` (the slug field, else the title's)."""
+    slug = normalize_slug(fields.get("slug") or fields.get("title") or "")
+    if not slug:
+        raise Forbidden("An article needs a title.")
+    return f"articles/{slug}.md"
+
+
+def taken(key: str) -> bool:
+    """Whether a file already exists at ``key`` (a new article may not take it)."""
+    try:
+        s3_client().head_object(Bucket=config.current().bucket, Key=key)
+        return True
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+
+
+def write(s3: Any, key: str, data: bytes, version: str, who: Identity) -> str:
+    """Put ``data`` at ``key`` if the file is still at ``version`` ("" for none); return its new ETag.
+
+    :raise Conflict: someone saved it meanwhile (or created it, for a new file).
+    """
+    condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
+    try:
+        answer = s3.put_object(Bucket=config.current().bucket, Key=key, Body=data,
+                               ContentType="text/markdown; charset=utf-8",
+                               Metadata={config.UPLOADED_BY: f"{who.name} <{who.email}>"[:200]}, **condition)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            theirs, etag = _current(key)
+            raise Conflict(key, theirs, etag) from None
+        raise
+    return str(answer["ETag"]).strip('"')
+
+
+def delete(s3: Any, key: str, version: str) -> None:
+    """Take ``key`` down (the bucket keeps the version: it can be restored), if still at ``version``.
+
+    :raise Conflict: someone saved it meanwhile.
+    """
+    theirs, etag = _current(key)
+    if etag is not None and version and etag != version:
+        raise Conflict(key, theirs, etag)
+    s3.delete_object(Bucket=config.current().bucket, Key=key)
+
+
+def _current(key: str) -> tuple[bytes | None, str | None]:
+    try:
+        found = s3_client().get_object(Bucket=config.current().bucket, Key=key)
+    except ClientError:
+        return None, None
+    return found["Body"].read(), str(found["ETag"]).strip('"')
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def allowed(who: Identity, action: str) -> None:
+    """:raise Forbidden: ``who``'s role may not ``action``."""
+    needed = ACTIONS.get(action)
+    if needed is None:
+        raise Forbidden(f"There is no action {action!r}.")
+    if not who.may(needed):
+        raise Forbidden(f"A {who.role} may not {action}: ask an editor." if action != "draft"
+                        else f"A {who.role} submits articles for review; an editor saves drafts.")

@@ -1,0 +1,75 @@
+"""At most N events in any window of the stated length: a sliding log, one item per counted key.
+
+Fixed windows let a client post twice the limit across a window's edge (10 comments in 6 seconds
+were accepted that way). Here each key keeps the times of its last ``limit`` events; an event is
+refused while ``limit`` of them fall within the last ``seconds``. One GetItem and one conditional
+PutItem per event (the write is conditional on the version read, so two at once cannot both take
+the last place); DynamoDB's TTL removes a key's item once it has been quiet for a window.
+
+Only the web function writes these (its role may write items whose key starts ``ratelimit#``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pynamodb.exceptions import PutError
+
+from chalicelib import keys, retry
+from chalicelib.models import RateLimit
+
+
+class Limited(Exception):
+    """Too many events: ``retry_after`` seconds until the oldest counted one leaves the window."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SlidingWindow:
+    """``limit`` events per ``seconds``, in any window of that length."""
+
+    limit: int
+    seconds: int
+
+    def take(self, key: str, now: float | None = None) -> None:
+        """Count one event for ``key`` (a keyed hash, never a raw address or e-mail).
+
+        :raise Limited: ``limit`` events of ``key`` fall within the last ``seconds`` already.
+        """
+        now = time.time() if now is None else now
+        for _ in range(retry.ATTEMPTS):
+            item = RateLimit.get_or_none(keys.rate_limit_pk(key), keys.SLIDING_WINDOW, consistent_read=True)
+            recent = sorted(t for t in (item.times or []) if t > now - self.seconds) if item else []
+            if len(recent) >= self.limit:
+                raise Limited(max(1, int(recent[-self.limit] + self.seconds - now) + 1))
+            version = int(item.version or 0) if item else 0
+            updated = RateLimit(keys.rate_limit_pk(key), keys.SLIDING_WINDOW, hits=len(recent) + 1,
+                                times=[*recent[-(self.limit - 1):], now] if self.limit > 1 else [now],
+                                version=version + 1, expires=int(now) + 2 * self.seconds)
+            condition = (RateLimit.version == version) if item else RateLimit.pk.does_not_exist()
+            try:
+                updated.save(condition=condition)
+                return
+            except PutError as exc:
+                if not retry.condition_failed(exc):
+                    raise
+        raise retry.ConcurrentChange(f"rate limit {key}")
+
+    def check(self, key: str, now: float | None = None) -> None:
+        """Whether one more event would be allowed, without counting it.
+
+        :raise Limited: ``limit`` events of ``key`` fall within the last ``seconds``.
+        """
+        now = time.time() if now is None else now
+        item = RateLimit.get_or_none(keys.rate_limit_pk(key), keys.SLIDING_WINDOW, consistent_read=True)
+        recent = sorted(t for t in (item.times or []) if t > now - self.seconds) if item else []
+        if len(recent) >= self.limit:
+            raise Limited(max(1, int(recent[-self.limit] + self.seconds - now) + 1))
+
+    def clear(self, key: str) -> None:
+        """Forget ``key``'s events (a successful sign-in clears its failures)."""
+        RateLimit(keys.rate_limit_pk(key), keys.SLIDING_WINDOW).delete()

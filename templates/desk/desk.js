@@ -1,0 +1,178 @@
+/* The editors' desk: previews, saves, autosave, conflicts. No inline script anywhere (CSP). */
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  if (!form) { return; }
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var statusBox = document.getElementById("status");
+  var problemsBox = document.getElementById("problems");
+  var canPublish = form.dataset.canPublish === "true";
+  var storeKey = "desk:" + (form.dataset.key || "new");
+  var changedSince = 0;
+
+  function fields() {
+    var out = {};
+    ["title", "slug", "summary", "categories", "tags", "author", "image", "draft"].forEach(function (name) {
+      var input = form.elements[name];
+      if (input) { out[name] = input.value; }
+    });
+    out.date = document.getElementById("f-date-utc").value;
+    return out;
+  }
+  function body() { return document.getElementById("f-body").value; }
+  function say(text) { statusBox.textContent = text; }
+
+  // Publish at: shown in the editor's time zone, kept in UTC.
+  var local = document.getElementById("f-date");
+  var utc = document.getElementById("f-date-utc");
+  try { document.getElementById("zone").textContent = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  if (utc.value) {
+    var d = new Date(utc.value);
+    if (!isNaN(d)) {
+      local.value = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    }
+  }
+  local.addEventListener("change", function () {
+    var d = new Date(local.value);
+    utc.value = isNaN(d) ? "" : d.toISOString().replace(/\.\d{3}Z$/, "Z");
+    changed();
+  });
+
+  // The slug is suggested from the title until the editor writes one (new articles only).
+  var slug = form.elements.slug, title = form.elements.title, slugTouched = !!slug.value;
+  slug.addEventListener("input", function () { slugTouched = true; document.getElementById("slug-shown").textContent = slug.value; });
+  title.addEventListener("input", function () {
+    if (!slugTouched && !slug.readOnly) {
+      slug.value = title.value.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+        .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 120);
+      document.getElementById("slug-shown").textContent = slug.value;
+    }
+  });
+
+  // Typing is kept in this browser as it happens: a reload or a lost connection loses nothing.
+  function changed() {
+    changedSince = changedSince || Date.now();
+    try { localStorage.setItem(storeKey, JSON.stringify({fields: fields(), body: body(), version: form.dataset.version, at: Date.now()})); } catch (e) {}
+  }
+  form.addEventListener("input", changed);
+  var kept = null;
+  try { kept = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) {}
+  if (kept && (kept.body !== body() || JSON.stringify(kept.fields) !== JSON.stringify(fields()))) {
+    var offer = document.getElementById("restore");
+    offer.hidden = false;
+    document.getElementById("restore-yes").addEventListener("click", function () {
+      Object.keys(kept.fields).forEach(function (name) { if (form.elements[name]) { form.elements[name].value = kept.fields[name]; } });
+      utc.value = kept.fields.date || "";
+      document.getElementById("f-body").value = kept.body;
+      offer.hidden = true; say("Your unsaved changes are back.");
+    });
+    document.getElementById("restore-no").addEventListener("click", function () {
+      try { localStorage.removeItem(storeKey); } catch (e) {}
+      offer.hidden = true;
+    });
+  }
+
+  function showProblems(problems) {
+    var list = problemsBox.querySelector("ul");
+    list.textContent = "";
+    form.querySelectorAll(".field-error").forEach(function (p) { p.hidden = true; p.textContent = ""; });
+    problems.forEach(function (p) {
+      var item = document.createElement("li");
+      var target = document.getElementById("f-" + p.field);
+      if (target) {
+        var link = document.createElement("a");
+        link.href = "#f-" + p.field; link.textContent = p.text || (p.field + ": " + p.message);
+        item.appendChild(link);
+        var beside = document.getElementById("e-" + p.field);
+        if (beside) { beside.textContent = p.message; beside.hidden = false; target.setAttribute("aria-invalid", "true"); }
+      } else { item.textContent = p.text || (p.field + ": " + p.message); }
+      list.appendChild(item);
+    });
+    problemsBox.hidden = problems.length === 0;
+    if (problems.length) { problemsBox.focus(); }
+  }
+
+  function post(url, data) {
+    return fetch(url, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(data)})
+      .then(function (response) { return response.json().then(function (json) { return {status: response.status, json: json}; }); });
+  }
+
+  function preview() {
+    return post("/desk/preview", {key: form.dataset.key, fields: fields(), body: body()}).then(function (answer) {
+      if (answer.status !== 200) { showProblems(answer.json.problems || [{field: "file", message: answer.json.error || "refused"}]); return; }
+      showProblems([]);
+      var frame = document.getElementById("preview");
+      frame.hidden = false; frame.srcdoc = answer.json.html;
+    });
+  }
+
+  function follow(key, version, started) {
+    fetch("/desk/status?key=" + encodeURIComponent(key) + "&version=" + encodeURIComponent(version), {credentials: "same-origin"})
+      .then(function (r) { return r.json(); }).then(function (s) {
+        var seconds = ((Date.now() - started) / 1000).toFixed(1);
+        if (s.state === "waiting") { if (Date.now() - started < 600000) { setTimeout(function () { follow(key, version, started); }, 500); } return; }
+        statusBox.textContent = "";
+        var text = document.createElement("span");
+        if (s.state === "refused") {
+          text.textContent = "Refused: " + s.problems.join("; ");
+        } else {
+          text.textContent = s.state + " after " + seconds + " s. ";
+        }
+        statusBox.appendChild(text);
+        var href = s.state === "live" ? s.url : s.preview;
+        if (href) {
+          var link = document.createElement("a");
+          link.href = href; link.textContent = s.state === "live" ? "Open the page" : "Preview link";
+          statusBox.appendChild(link);
+        }
+      });
+  }
+
+  function save(action, version) {
+    var data = {action: action, key: form.dataset.key, version: version === undefined ? form.dataset.version : version,
+      fields: fields(), body: body()};
+    say(action === "unpublish" ? "Unpublishing…" : "Saving…");
+    return post("/desk/save", data).then(function (answer) {
+      if (answer.status === 409) { conflict(answer.json.conflict, action); say(""); return; }
+      if (answer.status !== 200) { say(""); showProblems(answer.json.problems || [{field: "file", message: answer.json.error || "refused"}]); return; }
+      showProblems([]);
+      changedSince = 0;
+      try { localStorage.removeItem(storeKey); } catch (e) {}
+      if (answer.json.key === form.dataset.key || !form.dataset.key) {
+        form.dataset.key = answer.json.key; form.dataset.version = answer.json.version;
+        storeKey = "desk:" + answer.json.key;
+      }
+      say(answer.json.message);
+      if (answer.json.state === "submitted") { follow(answer.json.key, answer.json.version, Date.now()); }
+    });
+  }
+
+  function conflict(found, action) {
+    var box = document.getElementById("conflict");
+    document.getElementById("theirs").textContent = found.theirs;
+    document.getElementById("mine").textContent = found.mine;
+    box.hidden = false; box.scrollIntoView();
+    document.getElementById("keep-mine").onclick = function () { box.hidden = true; save(action, found.version); };
+    document.getElementById("keep-theirs").onclick = function () {
+      try { localStorage.removeItem(storeKey); } catch (e) {}
+      window.location.reload();
+    };
+  }
+
+  form.querySelectorAll("button[data-action]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var action = button.dataset.action;
+      if (action === "preview") { preview(); return; }
+      if (action === "unpublish" && !window.confirm("Unpublish \u201c" + button.dataset.title + "\u201d? It will be gone from the site.")) { return; }
+      if (action === "schedule" && !utc.value) { showProblems([{field: "date", message: "choose a date and time to schedule"}]); return; }
+      save(action);
+    });
+  });
+
+  // While the text changes, it is saved as the article's draft at least every 60 s (editors).
+  setInterval(function () {
+    if (canPublish && changedSince && Date.now() - changedSince > 60000 && form.dataset.key) { save("draft"); }
+  }, 10000);
+})();

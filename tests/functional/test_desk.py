@@ -1,0 +1,248 @@
+"""The editors' desk (issue 29): sign-in through a real Cognito user pool (moto's), tokens verified in
+our own code, the session cookie, CSRF, roles enforced where the write happens, the version check, and
+the path every save takes: a file in the bucket, then ingest."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from urllib.parse import urlencode
+
+import boto3
+import jwt
+import pytest
+from moto.utilities.utils import load_resource
+
+from chalicelib import config
+from devstack.desk import create_desk_pool
+from tests.conftest import _moto_site
+
+ORIGIN = "http://localhost"  # where the test client's requests come from (chalicelib/site/web.py)
+
+
+@pytest.fixture
+def desk(monkeypatch):  # type: ignore[no-untyped-def]
+    """A site with its desk's user pool, one account per role, and the pool's keys as moto publishes them."""
+    with _moto_site(seed=False) as site:
+        pool = create_desk_pool(boto3.Session(region_name="us-east-1"))
+        previous = config.use(config.current().replace(user_pool_id=pool.user_pool_id,
+                                                       user_pool_client_id=pool.client_id,
+                                                       identity_pool_id=pool.identity_pool_id))
+        monkeypatch.setattr("chalicelib.desk.identity.fetch_jwks",
+                            lambda url: load_resource("cognitoidp/resources/jwks-public.json"))
+        site.pool = pool
+        site.accounts = {role: (email, password) for role, email, password in pool.accounts}
+        try:
+            yield site
+        finally:
+            config.use(previous)
+
+
+def form(client, path, fields, headers=None):  # type: ignore[no-untyped-def]
+    return client.http.post(path, body=urlencode(fields), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": ORIGIN, **(headers or {})})
+
+
+def sign_in(site, role: str = "editor"):  # type: ignore[no-untyped-def]
+    """Sign in as the local account of ``role``; the session's cookie header and CSRF token."""
+    email, password = site.accounts[role]
+    response = form(site.client, "/desk/sign-in", {"email": email, "password": password})
+    assert response.status_code == 303, response.body
+    cookies = response.headers["Set-Cookie"]
+    cookies = cookies if isinstance(cookies, list) else [cookies]
+    jar = "; ".join(c.split(";", 1)[0] for c in cookies)
+    page = site.client.http.get("/desk/articles", headers={"Cookie": jar})
+    token = re.search(r'name="csrf-token" content="([0-9a-f]+)"', page.body.decode()).group(1)
+    return jar, token, cookies
+
+
+def api(site, path: str, jar: str, token: str, data: dict, origin: str = ORIGIN):  # type: ignore[no-untyped-def]
+    return site.client.http.post(path, body=json.dumps(data), headers={
+        "Content-Type": "application/json", "Cookie": jar, "X-CSRF-Token": token, "Origin": origin})
+
+
+STORY = {"title": "Desk story", "slug": "", "summary": "From the desk.", "categories": "Oil", "tags": "",
+         "author": "", "date": "2024-03-01T09:00:00Z", "image": ""}
+
+
+def test_the_local_accounts_sign_in_at_once_and_the_cookie_is_locked_down(desk):
+    jar, token, cookies = sign_in(desk)
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/desk" in cookie
+        assert "Secure" not in cookie  # plain http on this machine's loopback only
+    page = desk.client.http.get("/desk/articles", headers={"Cookie": jar})
+    assert page.status_code == 200 and "Local Editor (editor)" in page.body.decode()
+    assert "Sign out" in page.body.decode()
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part(desk):
+    email, _ = desk.accounts["editor"]
+    response = form(desk.client, "/desk/sign-in", {"email": email, "password": "nope"})
+    assert response.status_code == 401 and "The e-mail address or the password is not right." in response.body.decode()
+    assert "Set-Cookie" not in response.headers
+
+
+def test_sign_in_failures_are_limited_per_account(desk):
+    email, password = desk.accounts["editor"]
+    for _ in range(5):
+        assert form(desk.client, "/desk/sign-in", {"email": email, "password": "wrong"}).status_code == 401
+    refused = form(desk.client, "/desk/sign-in", {"email": email, "password": password})  # even the right one
+    assert refused.status_code == 429 and "Too many failed sign-ins" in refused.body.decode()
+
+
+def forged(desk, **changes) -> str:  # type: ignore[no-untyped-def]
+    """An ID token like the pool's, with ``changes``, signed with a key that is not the pool's."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    claims = {"iss": f"https://cognito-idp.us-east-1.amazonaws.com/{desk.pool.user_pool_id}", "sub": "x",
+              "aud": desk.pool.client_id, "token_use": "id", "exp": int(time.time()) + 3600,
+              "email": "intruder@example.com", "cognito:groups": ["admin"], **changes}
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})
+
+
+@pytest.mark.parametrize("case", ["forged signature", "expired", "wrong audience", "access token", "unsigned"])
+def test_a_token_that_is_not_the_pools_own_and_good_is_refused(desk, case):
+    """Chalice's local mode would base64-decode any of these and let it in; our check refuses each."""
+    from chalicelib.desk import identity
+
+    jar, _, _ = sign_in(desk)
+    good = jar.split("desk_id=")[1].split(";")[0]
+    claims = jwt.decode(good, options={"verify_signature": False})
+    if case == "forged signature":
+        token = forged(desk)
+    elif case == "unsigned":
+        token = jwt.encode({**claims, "cognito:groups": ["admin"]}, key="", algorithm="none")
+    else:
+        # Re-signed with moto's own private key, so only the claim is wrong.
+        private = load_resource("cognitoidp/resources/jwks-private.json")
+        key = jwt.PyJWK(private).key
+        changed = {"expired": {"exp": int(time.time()) - 5}, "wrong audience": {"aud": "another-client"},
+                   "access token": {"token_use": "access"}}[case]
+        token = jwt.encode({**claims, **changed}, key, algorithm="RS256", headers={"kid": "dummy"})
+    with pytest.raises(identity.TokenRefused):
+        identity.verify(token)
+    page = desk.client.http.get("/desk/articles", headers={"Cookie": f"desk_id={token}"})
+    assert page.status_code == 303 and page.headers["Location"] == "/desk/sign-in"
+
+
+def test_every_desk_answer_is_private_unindexed_unframed_and_runs_no_inline_script(desk):
+    jar, token, _ = sign_in(desk)
+    answers = [desk.client.http.get("/desk/sign-in"), desk.client.http.get("/desk/articles", headers={"Cookie": jar}),
+               desk.client.http.get("/desk/new", headers={"Cookie": jar}),
+               api(desk, "/desk/preview", jar, token, {"fields": STORY, "body": "Hello."})]
+    for response in answers:
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert "<script>" not in response.body.decode()
+
+
+def test_a_write_without_the_token_or_from_another_origin_changes_nothing(desk):
+    jar, token, _ = sign_in(desk)
+    for sent_token, origin in (("", ORIGIN), ("0" * 64, ORIGIN), (token, "https://evil.example")):
+        response = api(desk, "/desk/save", jar, sent_token, {"action": "publish", "fields": STORY, "body": "Hi."},
+                       origin=origin)
+        assert response.status_code == 403
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="articles/")
+
+
+def test_an_editor_publishes_and_the_article_is_on_the_site(desk):
+    jar, token, _ = sign_in(desk)
+    saved = api(desk, "/desk/save", jar, token, {"action": "publish", "fields": STORY, "body": "Oil moved today."})
+    assert saved.status_code == 200, saved.body
+    answer = json.loads(saved.body)
+    assert answer["key"] == "articles/desk-story.md"
+    stored = desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/desk-story.md")
+    assert stored["Metadata"]["uploaded-by"] == "Local Editor <editor@desk.example.com>"
+    assert desk.ingest() == {"batchItemFailures": []}
+    assert "Oil moved today." in desk.get("/desk-story/").body.decode()
+    status = desk.client.http.get(f"/desk/status?key=articles/desk-story.md&version={answer['version']}",
+                                  headers={"Cookie": jar})
+    assert json.loads(status.body) == {"state": "live", "url": "/desk-story/"}
+    listed = desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
+    assert "Desk story" in listed and "live" in listed
+
+
+def test_a_stale_save_is_refused_with_both_versions(desk):
+    jar, token, _ = sign_in(desk)
+    first = json.loads(api(desk, "/desk/save", jar, token, {"action": "publish", "fields": STORY, "body": "One."}).body)
+    desk.ingest()
+    other_jar, other_token, _ = sign_in(desk, "admin")
+    theirs = api(desk, "/desk/save", other_jar, other_token, {"action": "publish", "key": first["key"],
+                                                               "version": first["version"], "fields": STORY,
+                                                               "body": "Theirs."})
+    assert theirs.status_code == 200
+    mine = api(desk, "/desk/save", jar, token, {"action": "publish", "key": first["key"], "version": first["version"],
+                                                 "fields": STORY, "body": "Mine."})
+    assert mine.status_code == 409
+    conflict = json.loads(mine.body)["conflict"]
+    assert "Theirs." in conflict["theirs"] and "Mine." in conflict["mine"]
+    assert b"Theirs." in desk.s3.get_object(Bucket=desk.stack.bucket, Key=first["key"])["Body"].read()
+
+
+def test_opening_and_saving_an_unchanged_article_writes_nothing(desk):
+    original = b"---\ntitle: 'Kept as typed'\ndate: 2024-03-01\ncategories: [Oil]\n---\n\nBody  with  spaces.\n"
+    desk.put("articles/kept.md", original)
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    page = desk.client.http.get("/desk/edit?key=articles/kept.md", headers={"Cookie": jar}).body.decode()
+    version = re.search(r'data-version="([^"]+)"', page).group(1)
+    fields = {name: re.search(rf'id="f-{name}"[^>]*value="([^"]*)"', page).group(1)
+              for name in ("title", "categories")}
+    saved = api(desk, "/desk/save", jar, token, {"action": "draft", "key": "articles/kept.md", "version": version,
+                                                 "fields": {**fields, "date": "2024-03-01T00:00:00Z"},
+                                                 "body": "Body  with  spaces.\n"})
+    assert saved.status_code == 200
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/kept.md")["Body"].read() == original
+
+
+def test_a_contributor_submits_for_review_and_a_forged_publish_is_refused(desk):
+    jar, token, _ = sign_in(desk, "contributor")
+    editor = desk.client.http.get("/desk/new", headers={"Cookie": jar}).body.decode()
+    assert "Submit for review" in editor and ">Publish<" not in editor
+    forged_publish = api(desk, "/desk/save", jar, token, {"action": "publish", "fields": STORY, "body": "Sneaky."})
+    assert forged_publish.status_code == 403 and "contributor may not publish" in json.loads(forged_publish.body)["error"]
+    submitted = api(desk, "/desk/save", jar, token, {"action": "submit", "fields": STORY, "body": "For review."})
+    assert submitted.status_code == 200 and json.loads(submitted.body)["key"] == "submissions/articles/desk-story.md"
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="articles/")
+
+
+def test_mistakes_show_with_the_checkers_words_and_nothing_is_written(desk):
+    jar, token, _ = sign_in(desk)
+    response = api(desk, "/desk/save", jar, token, {"action": "publish", "fields": {**STORY, "slug": "sizes"},
+                                                    "body": "x"})
+    assert response.status_code == 400
+    problems = json.loads(response.body)["problems"]
+    assert any("reserved for the site's own pages" in p["message"] for p in problems)
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="articles/")
+
+
+def test_unpublishing_takes_the_article_down(desk):
+    jar, token, _ = sign_in(desk)
+    first = json.loads(api(desk, "/desk/save", jar, token, {"action": "publish", "fields": STORY, "body": "Up."}).body)
+    desk.ingest()
+    assert desk.get("/desk-story/").status_code == 200
+    gone = api(desk, "/desk/save", jar, token, {"action": "unpublish", "key": first["key"], "version": first["version"],
+                                                "fields": STORY, "body": "Up."})
+    assert gone.status_code == 200
+    desk.ingest()
+    assert desk.get("/desk-story/").status_code == 404
+
+
+def test_the_preview_is_the_sites_own_page(desk):
+    jar, token, _ = sign_in(desk)
+    response = api(desk, "/desk/preview", jar, token, {"fields": STORY, "body": "## A heading\n\nWords -- here."})
+    html = json.loads(response.body)["html"]
+    assert "<h2>A heading</h2>" in html and "Words — here." in html and 'name="robots" content="noindex' in html
+
+
+def test_sign_out_ends_the_session(desk):
+    jar, token, _ = sign_in(desk)
+    out = form(desk.client, "/desk/sign-out", {"csrf": token}, headers={"Cookie": jar})
+    assert out.status_code == 303 and out.headers["Location"] == "/desk/sign-in"
+    cleared = out.headers["Set-Cookie"]
+    assert all("Max-Age=0" in c for c in (cleared if isinstance(cleared, list) else [cleared]))
