@@ -257,6 +257,7 @@ def preview(request: Any, who: Identity, token: str) -> Response:
     """The article as the site will show it: the same renderer and templates, nothing written."""
     sent = _body(request)
     fields = {k: str(v) for k, v in (sent.get("fields") or {}).items() if k in documents.FIELDS}
+    fields["date"] = fields.get("date") or now_iso()  # a new article's date, until it is published
     data = documents.compose(fields, str(sent.get("body", "")))
     try:
         key = str(sent.get("key") or documents.new_key(fields))
@@ -321,6 +322,8 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
         s3.delete_object(Bucket=config.current().bucket, Key=key)
         return {"key": live, "version": etag, "state": "submitted", "message": f"Approved: {live} goes live."}
     fields = dict(draft.fields)
+    if not fields.get("date") and action in ("draft", "submit"):
+        fields["date"] = now_iso()  # a new article's: publishing keeps it, or makes it the moment of publishing
     if action == "publish":
         fields.pop("draft", None)
         fields["date"] = fields.get("date") or now_iso() if fields.get("date", "") <= now_iso() else now_iso()

@@ -1,0 +1,97 @@
+"""The desk in Debian's Chromium against `make run`, as a newcomer uses it (issue 29): sign in with the
+account `make run` printed, write a new article, preview it, publish it, see it on the site; then the
+contributor's path, a reload that keeps what was typed, and sign out. Controls are found by their
+visible labels, as a screen reader names them."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.integration.conftest import wait_for
+from tests.integration.test_browser import SCREENS, browser  # noqa: F401 - the fixture
+
+
+def accounts(stack: dict) -> dict[str, tuple[str, str]]:
+    """The ``desk account: ROLE EMAIL PASSWORD`` lines `make run` printed."""
+    stack["log"].seek(0)
+    found = re.findall(r"^desk account: (\w+) (\S+) (\S+)$", stack["log"].read(), re.MULTILINE)
+    return {role: (email, password) for role, email, password in found}
+
+
+def signed_in(browser, stack, role: str, width: int = 1280):  # type: ignore[no-untyped-def]  # noqa: F811
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.errors = errors
+    email, password = accounts(stack)[role]
+    page.goto(stack["base"] + "/desk/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/desk/articles")
+    return page
+
+
+def test_make_run_prints_one_account_per_role_and_the_desk(local_stack):
+    assert set(accounts(local_stack)) == {"contributor", "editor", "admin"}
+    local_stack["log"].seek(0)
+    assert '"desk": "http://127.0.0.1:' in local_stack["log"].read()
+
+
+def test_an_editor_writes_previews_publishes_and_sees_it_live(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "editor", width=390)  # a phone's width
+    page.get_by_role("link", name="New article").first.click()
+    page.get_by_label("Title").fill("Written in the browser")
+    page.get_by_label("Categories").fill("Oil")
+    page.get_by_label("Body", exact=True).fill("First paragraph -- typed in the **desk**.")
+    page.get_by_role("button", name="Preview").click()
+    frame = page.frame_locator("iframe[title=Preview]")
+    frame.locator("h1").filter(has_text="Written in the browser").wait_for()
+    assert "typed in the" in frame.locator("body").inner_text()
+    started = time.monotonic()
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    assert "live after" in page.get_by_role("status").inner_text()
+    seen = wait_for(lambda: "Written in the browser" in page.context.request.get(local_stack["base"] + "/").text(),
+                    timeout=5)
+    assert seen is not None and time.monotonic() - started < 15
+    assert page.context.request.get(local_stack["base"] + "/written-in-the-browser/").status == 200
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / "desk-editor-phone.png"), full_page=True)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/desk/sign-in")
+    assert page.errors == []
+
+
+def test_a_contributor_can_only_submit(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "contributor")
+    page.goto(local_stack["base"] + "/desk/new")
+    assert page.get_by_role("button", name="Submit for review").is_visible()
+    assert page.get_by_role("button", name="Publish").count() == 0
+    page.get_by_label("Title").fill("For the editors")
+    page.get_by_label("Body", exact=True).fill("Please check this.")
+    page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("status").filter(has_text="in review").wait_for(timeout=15000)
+    assert page.context.request.get(local_stack["base"] + "/for-the-editors/").status == 404
+    assert page.errors == []
+
+
+def test_typing_survives_a_reload(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(local_stack["base"] + "/desk/new")
+    page.get_by_label("Title").fill("Not saved yet")
+    page.get_by_label("Body", exact=True).fill("Words the connection almost lost.")
+    page.reload()
+    page.get_by_role("button", name="Restore them").click()
+    assert page.get_by_label("Body", exact=True).input_value() == "Words the connection almost lost."
+    assert page.get_by_label("Title").input_value() == "Not saved yet"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    pytest.main([__file__])
