@@ -47,8 +47,15 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## test: lint, then the whole test suite (includes building the Lambda package and the browser tests)
-test: lint system-deps
+test: lint system-deps tests/browser-tools/node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest
+
+# axe-core for the desk's accessibility tests, pinned in tests/browser-tools/package.json
+tests/browser-tools/node_modules/axe-core/axe.min.js: tests/browser-tools/package.json
+	@if command -v npm >/dev/null; then cd tests/browser-tools && npm install --no-audit --no-fund --loglevel=error; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+	    && cd tests/browser-tools && npm install --no-audit --no-fund --loglevel=error; \
+	  else echo "npm is missing: the accessibility tests will be skipped (sudo apt-get install npm)"; fi
 
 ## system-deps: Debian's Chromium (browser tests, Lighthouse) and Java (the Nu HTML checker), installed when running as root
 SYSTEM_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v java),,default-jre-headless)

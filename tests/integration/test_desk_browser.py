@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,58 @@ def test_typing_survives_a_reload(local_stack, browser):  # noqa: F811
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__])
+
+
+AXE = Path(__file__).resolve().parents[1] / "browser-tools" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's violations on the page as it is now (WCAG 2.1 AA and best practice), one line each."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations"
+                          ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+    return list(found)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+def test_axe_finds_no_violations_on_any_desk_screen(local_stack, browser):  # noqa: F811
+    """The sign-in page, the list, the editor, and the editor showing a mistake beside its field."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe only
+    page = context.new_page()
+    page.goto(local_stack["base"] + "/desk/sign-in")
+    found = {"sign-in": violations(page)}
+    email, password = accounts(local_stack)["editor"]
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    found["sign-in refused"] = violations(page)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/desk/articles")
+    found["articles"] = violations(page)
+    page.goto(local_stack["base"] + "/desk/new")
+    found["editor"] = violations(page)
+    page.get_by_label("Title").fill("Reserved")
+    page.get_by_label("Slug").fill("sizes")
+    page.get_by_role("button", name="Preview").click()
+    page.locator("#e-slug").filter(has_text="reserved").wait_for()
+    found["editor with a mistake"] = violations(page)
+    context.close()
+    assert found == {name: [] for name in found}
+
+
+def test_the_publish_flow_works_from_the_keyboard_alone(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(local_stack["base"] + "/desk/new")
+    page.get_by_label("Title").focus()
+    page.keyboard.type("Keyboard only")
+    for _ in range(40):  # Tab to the body, as a keyboard user does
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "f-body":
+            break
+    page.keyboard.type("Typed without a mouse.")
+    while page.evaluate("document.activeElement.dataset.action") != "publish":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    assert page.context.request.get(local_stack["base"] + "/keyboard-only/").status == 200
