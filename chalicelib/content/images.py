@@ -109,6 +109,9 @@ def widths_for(width: int) -> tuple[int, ...]:
     return kept + (width,) if width < WIDTHS[-1] and width not in kept else kept
 
 
+MAX_SIDE = 16383  # pixels on one side of a size: WebP's limit
+
+
 def derive(key: str, data: bytes) -> Derived:
     """Every derivative of the original ``data`` at ``key``.
 
@@ -158,6 +161,10 @@ def derive(key: str, data: bytes) -> Derived:
     derivatives = []
     for target in widths_for(width):
         size = (target, max(1, round(height * target / width)))
+        if size[1] > MAX_SIDE:  # a sliver: its sizes would be taller than WebP (and browsers) can hold
+            raise ImageProblem(f"is {width} x {height} pixels: too tall for its width to make sizes of "
+                               f"(a {target} px wide one would be {size[1]:,} px tall; at most {MAX_SIDE:,}). "
+                               "Crop it and upload it again")
         resized = [p.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) if p.size != size else p.copy()
                    for p in pictures]
         for fmt in formats_for(found):
