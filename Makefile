@@ -29,7 +29,7 @@ help:
 $(STAMP): pyproject.toml
 	@test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
 	  || { rm -rf $(VENV); echo "making $(VENV) with $(PYTHON) (Python $(PYTHON_VERSION))"; $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 asks for pip<26.3: no conflict ERROR at setup
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -161,6 +161,10 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     config.use(local_config(moto_port, stage))  # the relay's ingest works on the stand-in
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # What is not news to a developer: moto saying its CloudFormation skips the queue policies (stack.py
+    # applies them itself), and PynamoDB saying it has no settings file (it needs none).
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    logging.getLogger("pynamodb").setLevel(logging.WARNING)
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
