@@ -154,6 +154,7 @@ class Post(_TableItem):
     media = text_list()  # the media/ keys of the images it shows
     warned = BooleanAttribute(null=True)  # published with warnings (no alt text...): its file has a report
     search_keys = JSONAttribute(null=True)  # [[term, sk], ...] of its SearchTerm items
+    corrections = JSONAttribute(null=True)  # [{"date", "note"}, ...]: public corrections, oldest first
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
     comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (comments.py)

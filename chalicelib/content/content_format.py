@@ -64,7 +64,9 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 
 ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
-                  "image", "draft", "updated", "aliases", "comments", "sticky"}
+                  "image", "draft", "updated", "aliases", "comments", "sticky", "corrections"}
+MAX_CORRECTIONS = 20
+MAX_CORRECTION_CHARS = 1000
 PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases"}
 AUTHOR_FIELDS = {"name", "bio", "aliases"}
 CATEGORY_FIELDS = {"name", "description", "menu_order", "parent", "aliases"}
@@ -163,6 +165,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     author_name = check.text("author", max_chars=200, required=False) if kind == "article" else None
     categories, category_names = _by_slug(check.terms("categories", MAX_CATEGORIES) if kind == "article" else [])
     tags, tag_names = _by_slug(check.terms("tags", MAX_TAGS) if kind == "article" else [])
+    corrections = check.corrections("corrections") if kind == "article" else ()
     if not body.strip():
         check.problems.append(Problem("body", "is empty; write the article below the front matter"))
     check.raise_if_any()
@@ -171,7 +174,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
         author=normalize_slug(author_name) if author_name else None, author_name=author_name,
         categories=categories, category_names=category_names, tags=tags, tag_names=tag_names,
         summary=summary, image=image, draft=draft, updated=updated,
-        aliases=tuple(a for a in aliases if a), comments=comments, sticky=sticky,
+        aliases=tuple(a for a in aliases if a), comments=comments, sticky=sticky, corrections=corrections,
     )
 
 
@@ -258,6 +261,11 @@ def parse_settings(key: str, data: bytes) -> Settings:
 def _alias_path(check: "_Checker", alias: str) -> str:
     """Reduce an old URL (absolute or a path) to its path without slashes at the ends; WordPress's
     id forms (``/?p=123``, ``/?page_id=12``, ``/?attachment_id=5``) to ``?p=123`` (``old_urls``)."""
+    scheme = re.match(r"\s*([a-z][a-z0-9+.-]*):", alias, flags=re.IGNORECASE)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        check.problems.append(Problem("aliases", f"'{alias}' is not an address on this site: an alias is an old "
+                                      "URL path such as /2022/07/old-slug/"))
+        return ""
     path = re.sub(r"^[a-z]+://[^/]+", "", alias.strip(), flags=re.IGNORECASE)
     by_id = re.fullmatch(r"/*(?:index\.php)?\?(p|page_id|attachment_id|cat|author)=0*(\d{1,20})", path)
     if by_id:
@@ -373,6 +381,31 @@ class _Checker:
             self.problems.append(Problem(name, f"has {len(value)} entries; the limit is {max_items}"))
             return []
         return value
+
+    def corrections(self, name: str) -> tuple[tuple[dt.datetime, str], ...]:
+        """Public corrections: a list of ``{date: ..., note: ...}``, oldest first."""
+        value = self.meta.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or len(value) > MAX_CORRECTIONS:
+            self.problems.append(Problem(name, f"must be a list of at most {MAX_CORRECTIONS} entries, each "
+                                         "'- {date: 2024-03-02T10:00:00Z, note: What was wrong and is now right.}'"))
+            return ()
+        found = []
+        for number, entry in enumerate(value, 1):
+            if not isinstance(entry, dict) or set(entry) != {"date", "note"}:
+                self.problems.append(Problem(name, f"entry {number} must have a date and a note, and nothing else"))
+                continue
+            when = _Checker(self.key, {"date": entry["date"]}, {"date"}, {"date"}).datetime("date")
+            note = str(entry["note"] or "").strip()
+            if when is None:
+                self.problems.append(Problem(name, f"entry {number}: the date is not an ISO 8601 date"))
+            elif not note or len(note) > MAX_CORRECTION_CHARS:
+                self.problems.append(Problem(name, f"entry {number}: the note must be 1 to {MAX_CORRECTION_CHARS} "
+                                             "characters"))
+            else:
+                found.append((when, note))
+        return tuple(found)
 
     def string_list(self, name: str, max_items: int) -> list[str]:
         out = []

@@ -88,6 +88,7 @@ class Article:
     aliases: tuple[str, ...] = ()
     comments: bool = True  # readers may comment (front matter ``comments: false`` closes them)
     sticky: bool = False  # kept on top of the home page's first page (WordPress's sticky posts)
+    corrections: tuple[tuple[dt.datetime, str], ...] = ()  # public notes of what was corrected, and when
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ ACTIONS = {
     "approve": "editor",  # a submission or a draft goes live
     "unpublish": "editor",
 }
-FIELDS = ("title", "slug", "summary", "categories", "tags", "author", "date", "image", "draft", "correction")
+FIELDS = ("title", "slug", "summary", "categories", "tags", "author", "date", "image", "draft")
 PAGE_SIZE = 50
 
 
@@ -65,6 +65,7 @@ class Draft:
     version: str  # the ETag they opened ("" for a new article)
     fields: dict[str, str]
     body: str
+    correction: str = ""  # a public correction note, published with the change
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Opened:
     fields: dict[str, str]
     body: str
     raw: bytes = field(repr=False, default=b"")
+    meta: dict[str, Any] = field(default_factory=dict)  # the front matter as it is: what the editor does not edit stays
 
 
 def live_key(key: str) -> str:
@@ -156,12 +158,13 @@ def open_file(key: str) -> Opened:
             raise KeyError(key) from None
         raise
     raw = found["Body"].read()
-    fields, body = split(raw)
-    return Opened(key, found["ETag"].strip('"'), fields, body, raw)
+    meta, body = split(raw)
+    fields = {name: _as_text(meta.get(name)) for name in FIELDS if meta.get(name) is not None}
+    return Opened(key, found["ETag"].strip('"'), fields, body, raw, meta)
 
 
-def split(raw: bytes) -> tuple[dict[str, str], str]:
-    """A file's front matter as the editor's fields (text), and its body."""
+def split(raw: bytes) -> tuple[dict[str, Any], str]:
+    """A file's front matter (as YAML reads it) and its body."""
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
     match = re.match(r"---\n(.*?)\n(?:---|\.\.\.)\s*\n?(.*)", text, re.DOTALL)
     if not match:
@@ -170,8 +173,7 @@ def split(raw: bytes) -> tuple[dict[str, str], str]:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError:
         meta = {}
-    fields = {name: _as_text(meta.get(name)) for name in FIELDS if meta.get(name) is not None}
-    return fields, match.group(2).lstrip("\n")
+    return (meta if isinstance(meta, dict) else {}), match.group(2).lstrip("\n")
 
 
 def _as_text(value: Any) -> str:
@@ -186,20 +188,31 @@ def _as_text(value: Any) -> str:
 
 # --- writing ------------------------------------------------------------------------------------
 
-def compose(fields: dict[str, str], body: str) -> bytes:
-    """The file for these fields and body: front matter in the content format's order, then the body."""
-    meta: dict[str, Any] = {}
+def compose(fields: dict[str, str], body: str, base: dict[str, Any] | None = None,
+            correction: str = "", corrected_at: str = "") -> bytes:
+    """The file for these fields and body. ``base``: the front matter the file had; every field the
+    editor does not edit (aliases, sticky, comments, corrections...) stays as it was, in its place.
+    ``correction``: a public note, added to the article's corrections with ``corrected_at``."""
+    meta: dict[str, Any] = dict(base or {})
     for name in FIELDS:
         value = (fields.get(name) or "").strip()
-        if not value:
-            continue
-        if name in ("categories", "tags"):
+        if name in ("categories", "tags") and value and _as_text(meta.get(name)) != value:
             meta[name] = [part.strip() for part in value.split(",") if part.strip()]
+        elif name in ("categories", "tags") and value:
+            pass  # unchanged: kept as written (with any {name, slug} the editor did not touch)
         elif name == "draft":
             if value == "true":
                 meta[name] = True
-        else:
+            else:
+                meta.pop(name, None)
+        elif name == "date" and value and _as_text(meta.get(name)) == value:
+            pass  # the same moment, as the file wrote it
+        elif value:
             meta[name] = value
+        else:
+            meta.pop(name, None)
+    if correction.strip():
+        meta["corrections"] = [*(meta.get("corrections") or []), {"date": corrected_at, "note": correction.strip()}]
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{front}---\n\n{body.strip()}\n".encode()
 

@@ -290,7 +290,7 @@ def save(request: Any, who: Identity, token: str) -> Response:
     action = str(sent.get("action", ""))
     draft = Draft(key=str(sent.get("key") or ""), version=str(sent.get("version") or ""),
                   fields={k: str(v) for k, v in (sent.get("fields") or {}).items() if k in documents.FIELDS},
-                  body=str(sent.get("body", "")))
+                  body=str(sent.get("body", "")), correction=str(sent.get("correction", "")))
     try:
         documents.allowed(who, action)
         result = _act(who, token, action, draft)
@@ -316,9 +316,9 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     if action == "approve":
         if key == live:
             raise Forbidden("Only a submission or a draft can be approved.")
-        opened = documents.open_file(key)
+        pending = documents.open_file(key)
         current = documents.open_file(live).version if documents.taken(live) else ""
-        etag = documents.write(s3, live, opened.raw, current, who)
+        etag = documents.write(s3, live, pending.raw, current, who)
         s3.delete_object(Bucket=config.current().bucket, Key=key)
         return {"key": live, "version": etag, "state": "submitted", "message": f"Approved: {live} goes live."}
     fields = dict(draft.fields)
@@ -333,17 +333,27 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
             raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
     elif action == "draft" and key == live and not documents.taken(live):
         fields["draft"] = "true"  # a new article saved as a draft: previewable, never listed
+    opened = documents.open_file(key) if draft.version else None
+    if opened is not None and not draft.correction.strip() and _same(opened, draft) and action in ("draft", "publish"):
+        return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     target = {"submit": config.SUBMISSIONS_PREFIX + live,
               "draft": (config.DRAFTS_PREFIX + live) if documents.taken(live) and key == live else key}.get(action, live)
-    data = documents.compose(fields, draft.body)
+    correction = draft.correction if action == "publish" and opened is not None else ""
+    data = documents.compose(fields, draft.body, opened.meta if opened is not None else None, correction, now_iso())
     problems = documents.check(target, data)
     if problems:
         raise ContentError(target, problems)
     version = draft.version if target == key else (documents.open_file(target).version if documents.taken(target) else "")
-    unchanged = target == key and draft.version and documents.open_file(key).raw == data
-    etag = draft.version if unchanged else documents.write(s3, target, data, version, who)
-    return {"key": target, "version": etag, "state": "unchanged" if unchanged else "submitted",
-            "message": "Nothing changed." if unchanged else f"Saved to {target}: ingest is publishing it."}
+    etag = documents.write(s3, target, data, version, who)
+    return {"key": target, "version": etag, "state": "submitted",
+            "message": f"Saved to {target}: ingest is publishing it."}
+
+
+def _same(opened: documents.Opened, draft: Draft) -> bool:
+    """Whether the editor changed nothing: the file stays byte for byte as it is."""
+    def shown(fields: dict[str, str]) -> dict[str, str]:
+        return {k: v.strip() for k, v in fields.items() if v and v.strip()}
+    return shown(opened.fields) == shown(draft.fields) and opened.body.strip() == draft.body.strip()
 
 
 @guarded

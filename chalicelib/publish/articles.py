@@ -90,6 +90,8 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=source_key or article.key, source_etag=etag,
         comment_count=comment_count, comments_open=article.comments, sticky=article.sticky or None,
+        corrections=[{"date": clock.iso(when), "note": markup.typeset_text(note)}
+                     for when, note in article.corrections] or None,
         warned=bool(body.warnings) or None,
     )
 

@@ -131,14 +131,16 @@
   }
 
   function save(action, version) {
+    var note = form.elements.correction ? form.elements.correction.value : "";
     var data = {action: action, key: form.dataset.key, version: version === undefined ? form.dataset.version : version,
-      fields: fields(), body: body()};
+      fields: fields(), body: body(), correction: action === "publish" ? note : ""};
     say(action === "unpublish" ? "Unpublishing…" : "Saving…");
     return post("/desk/save", data).then(function (answer) {
       if (answer.status === 409) { conflict(answer.json.conflict, action); say(""); return; }
       if (answer.status !== 200) { say(""); showProblems(answer.json.problems || [{field: "file", message: answer.json.error || "refused"}]); return; }
       showProblems([]);
       changedSince = 0;
+      if (action === "publish" && form.elements.correction) { form.elements.correction.value = ""; }
       try { localStorage.removeItem(storeKey); } catch (e) {}
       if (answer.json.key === form.dataset.key || !form.dataset.key) {
         form.dataset.key = answer.json.key; form.dataset.version = answer.json.version;

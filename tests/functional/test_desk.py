@@ -193,11 +193,14 @@ def test_opening_and_saving_an_unchanged_article_writes_nothing(desk):
     version = re.search(r'data-version="([^"]+)"', page).group(1)
     fields = {name: re.search(rf'id="f-{name}"[^>]*value="([^"]*)"', page).group(1)
               for name in ("title", "categories")}
-    saved = api(desk, "/desk/save", jar, token, {"action": "draft", "key": "articles/kept.md", "version": version,
-                                                 "fields": {**fields, "date": "2024-03-01T00:00:00Z"},
-                                                 "body": "Body  with  spaces.\n"})
-    assert saved.status_code == 200
+    for action in ("draft", "publish"):
+        saved = api(desk, "/desk/save", jar, token, {"action": action, "key": "articles/kept.md", "version": version,
+                                                     "fields": {**fields, "date": "2024-03-01"},
+                                                     "body": "Body  with  spaces.\n"})
+        assert saved.status_code == 200 and json.loads(saved.body)["state"] == "unchanged"
     assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/kept.md")["Body"].read() == original
+    assert [v["VersionId"] for v in desk.s3.list_object_versions(Bucket=desk.stack.bucket, Prefix="drafts/")
+            .get("Versions", [])] == []  # nor a draft copy
 
 
 def test_a_contributor_submits_for_review_and_a_forged_publish_is_refused(desk):
@@ -246,3 +249,37 @@ def test_sign_out_ends_the_session(desk):
     assert out.status_code == 303 and out.headers["Location"] == "/desk/sign-in"
     cleared = out.headers["Set-Cookie"]
     assert all("Max-Age=0" in c for c in (cleared if isinstance(cleared, list) else [cleared]))
+
+
+def test_saving_keeps_every_field_the_editor_does_not_edit(desk):
+    """An imported article's aliases (its old URLs), sticky flag and comments setting survive a change
+    made in the desk: the desk edits the fields it shows and leaves the rest of the file as it was."""
+    desk.put("articles/imported.md", "---\ntitle: Imported\ndate: 2024-03-01\naliases: ['/?p=42', /2024/03/old/]\n"
+             "sticky: true\ncomments: false\n---\n\nOld words.\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    opened = desk.client.http.get("/desk/edit?key=articles/imported.md", headers={"Cookie": jar}).body.decode()
+    version = re.search(r'data-version="([^"]+)"', opened).group(1)
+    saved = api(desk, "/desk/save", jar, token, {"action": "publish", "key": "articles/imported.md", "version": version,
+                                                 "fields": {"title": "Imported", "date": "2024-03-01"},
+                                                 "body": "New words."})
+    assert saved.status_code == 200, saved.body
+    desk.ingest()
+    text = desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/imported.md")["Body"].read().decode()
+    assert "/2024/03/old/" in text and "sticky: true" in text and "comments: false" in text and "New words." in text
+    assert desk.get("/2024/03/old/").status_code == 301 and "New words." in desk.get("/imported/").body.decode()
+
+
+def test_a_correction_is_published_with_its_date(desk):
+    jar, token, _ = sign_in(desk)
+    first = json.loads(api(desk, "/desk/save", jar, token, {"action": "publish", "fields": STORY,
+                                                            "body": "The minister resigned on Monday."}).body)
+    desk.ingest()
+    corrected = api(desk, "/desk/save", jar, token, {
+        "action": "publish", "key": first["key"], "version": first["version"], "fields": STORY,
+        "body": "The minister resigned on Tuesday.", "correction": "An earlier version gave the wrong day."})
+    assert corrected.status_code == 200, corrected.body
+    desk.ingest()
+    page = desk.get("/desk-story/").body.decode()
+    assert "Corrections" in page and "An earlier version gave the wrong day." in page and "on Tuesday" in page
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+Z">', page.split("Corrections")[1])

@@ -194,3 +194,35 @@ def test_categories_and_authors_may_take_any_slug(key):
 def test_an_article_may_not_take_a_path_the_site_uses():
     assert problems("articles/feed.md", "---\ntitle: A\ndate: 2024-01-01\n---\n\nBody\n") == [
         "file name: 'feed' is reserved for the site's own pages; choose another slug"]
+
+
+def test_corrections_are_dated_notes_and_anything_else_is_named():
+    from chalicelib.content.content_format import ContentError, check_file
+
+    good = check_file("articles/x.md", b"---\ntitle: X\ndate: 2024-03-01\ncorrections:\n"
+                      b"  - date: 2024-03-02T10:00:00Z\n    note: The minister resigned on Tuesday, not Monday.\n---\n\nBody\n")
+    assert [(when.isoformat(), note) for when, note in good.corrections] == [
+        ("2024-03-02T10:00:00+00:00", "The minister resigned on Tuesday, not Monday.")]
+    for bad, words in ((b"corrections: wrong", "must be a list"), (b"corrections: [{note: x}]", "must have a date and a note"),
+                       (b"corrections: [{date: soon, note: x}]", "the date is not an ISO 8601 date"),
+                       (b"corrections: [{date: 2024-03-02, note: ''}]", "the note must be 1 to 1000 characters")):
+        try:
+            check_file("articles/x.md", b"---\ntitle: X\ndate: 2024-03-01\n" + bad + b"\n---\n\nBody\n")
+        except ContentError as error:
+            assert any(words in str(p) for p in error.problems), (bad, error.problems)
+        else:
+            raise AssertionError(bad)
+
+
+def test_an_alias_must_be_an_address_on_this_site():
+    from chalicelib.content.content_format import ContentError, check_file
+
+    for alias in ("javascript:alert(1)", "data:text/html,x", "mailto:a@b.c"):
+        try:
+            check_file("articles/x.md", f"---\ntitle: X\ndate: 2024-03-01\naliases: ['{alias}']\n---\n\nBody\n".encode())
+        except ContentError as error:
+            assert [str(p) for p in error.problems] == [
+                f"aliases: '{alias}' is not an address on this site: an alias is an old URL path such as "
+                "/2022/07/old-slug/"]
+        else:
+            raise AssertionError(alias)
