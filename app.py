@@ -225,6 +225,13 @@ def desk_save():
     return desk().save(request())
 
 
+@app.route("/desk/lock", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_lock():
+    """Say this person is editing a file (renewed while the editor is open), or who else is."""
+    return desk().lock(request())
+
+
 @app.route("/desk/status", methods=READ)
 @when_aws_fails
 def desk_status():

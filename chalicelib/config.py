@@ -226,6 +226,7 @@ TAGS_PREFIX = "tags/"
 SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
 PREVIEWS_PREFIX = "previews/"  # status records of drafts and scheduled articles: their preview links
+LOCKS_PREFIX = "locks/"  # who has a file open in the desk (a courtesy: the version check prevents overwrites)
 MEDIA_PREFIX = "media/"  # uploads: photos (private; readers get their sizes/), and files served as they are
 SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (chalicelib/content/images.py)
 DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live

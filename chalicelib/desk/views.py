@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
@@ -354,6 +355,22 @@ def _same(opened: documents.Opened, draft: Draft) -> bool:
     def shown(fields: dict[str, str]) -> dict[str, str]:
         return {k: v.strip() for k, v in fields.items() if v and v.strip()}
     return shown(opened.fields) == shown(draft.fields) and opened.body.strip() == draft.body.strip()
+
+
+@guarded
+@_signed_in
+@_writes
+def lock(request: Any, who: Identity, token: str) -> Response:
+    """Hold (or renew, or take over) the editing lock on a file: 200, or 409 naming who is editing."""
+    sent = _body(request)
+    try:
+        key = documents.check_key(str(sent.get("key", "")))
+    except Forbidden as refusal:
+        return _json({"error": str(refusal)}, 400)
+    other = documents.hold(session.s3_as(token), key, who, time.time(), take_over=bool(sent.get("take_over")))
+    if other is not None:
+        return _json({"editing": {"name": other.name, "since": other.since}}, 409)
+    return _json({"held": True})
 
 
 @guarded

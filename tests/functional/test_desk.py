@@ -283,3 +283,20 @@ def test_a_correction_is_published_with_its_date(desk):
     page = desk.get("/desk-story/").body.decode()
     assert "Corrections" in page and "An earlier version gave the wrong day." in page and "on Tuesday" in page
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+Z">', page.split("Corrections")[1])
+
+
+def test_others_see_who_is_editing_and_may_take_over(desk):
+    """The lock is a courtesy (the version check is what prevents overwrites): the second person
+    sees the first one's name, may take over, and then the first one sees theirs."""
+    desk.put("articles/shared.md", "---\ntitle: Shared\ndate: 2024-03-01\n---\n\nWords.\n")
+    desk.ingest()
+    editor_jar, editor_token, _ = sign_in(desk, "editor")
+    admin_jar, admin_token, _ = sign_in(desk, "admin")
+    assert api(desk, "/desk/lock", editor_jar, editor_token, {"key": "articles/shared.md"}).status_code == 200
+    seen = api(desk, "/desk/lock", admin_jar, admin_token, {"key": "articles/shared.md"})
+    assert seen.status_code == 409 and json.loads(seen.body)["editing"]["name"] == "Local Editor"
+    took = api(desk, "/desk/lock", admin_jar, admin_token, {"key": "articles/shared.md", "take_over": True})
+    assert took.status_code == 200
+    back = api(desk, "/desk/lock", editor_jar, editor_token, {"key": "articles/shared.md"})
+    assert back.status_code == 409 and json.loads(back.body)["editing"]["name"] == "Local Admin"
+    assert desk.ingest() == {"batchItemFailures": []}  # a lock is no content: ingest never sees it
