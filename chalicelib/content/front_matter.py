@@ -24,6 +24,10 @@ MAX_FRONT_MATTER_BYTES = 32 * 1024
 MAX_NESTING = 20  # lists and mappings inside one another, in any YAML
 MAX_NUMBER_CHARS = 30  # digits (and sign, point, exponent) of one number
 YAML_SUFFIXES = (".yaml", ".yml")
+# Tags that only say what a plain value already is; any other (!!binary, !!set, !!python/..., !custom)
+# would make the value something other than text, numbers, dates, lists and fields.
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                       ("str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
 
 
 class _OverLimit(yaml.constructor.ConstructorError):
@@ -44,6 +48,11 @@ class _NoAliasLoader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(
                 None, None, "YAML anchors and aliases (& and *) are not allowed", event.start_mark)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in PLAIN_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise _OverLimit(None, None, f"a YAML type tag ({shown}) is not allowed: write the value as plain "
+                             "text, a list or fields", event.start_mark)
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if self.depth >= MAX_NESTING:
                 raise yaml.composer.ComposerError(  # the stubs type the C loader's Mark apart; both are marks

@@ -45,6 +45,7 @@ def render_refusal(site: Site, snapshot: Snapshot, post: Post, refusal: comment_
     context = {**pages.chrome(site, snapshot, now_iso()), "page_title": refusal.heading, "heading": refusal.heading,
                "message": refusal.message, "problems": refusal.problems, "robots": "noindex", "canonical": None,
                "back": site.link(f"/{post.slug}/") + "#respond", "back_title": post.title}
-    headers = {"Retry-After": str(comment_rules.RATE_WINDOW_SECONDS)} if refusal.status == 429 else None
+    wait = refusal.retry_after or comment_rules.RATE_WINDOW_SECONDS
+    headers = {"Retry-After": str(wait)} if refusal.status == 429 else None
     return web.respond(site, lambda: pages.render_template("site/refused.html", **context), ("refused", refusal.code),
                        status=refusal.status, cache=web.NO_STORE, extra_headers=headers)

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pynamodb.exceptions import UpdateError
-
-from chalicelib import config, keys, retry
-from chalicelib.models import RateLimit
+from chalicelib import config
+from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site_settings import Settings
 
 MAX_FORM_BYTES = 20_000
@@ -47,10 +45,12 @@ class Refused(Exception):
     ``message`` are for people only.
     """
 
-    def __init__(self, code: str, status: int, heading: str, message: str, problems: list[str] | None = None):
+    def __init__(self, code: str, status: int, heading: str, message: str, problems: list[str] | None = None,
+                 retry_after: int | None = None):
         super().__init__(message)
         self.code, self.status, self.heading, self.message = code, status, heading, message
         self.problems = problems or []
+        self.retry_after = retry_after  # a 429's: seconds until one more is allowed
 
 
 @dataclass(frozen=True)
@@ -202,19 +202,13 @@ def take_rate_slot(client: str, now: float | None = None) -> None:
 
     :raise Refused: 429, the client posted RATE_LIMIT comments in this window already.
     """
-    now = time.time() if now is None else now
-    window = int(now // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS)
-    counter = RateLimit(keys.rate_limit_pk(client), str(window))
     try:
-        counter.update(actions=[RateLimit.hits.add(1), RateLimit.expires.set(window + 2 * RATE_WINDOW_SECONDS)],
-                       condition=RateLimit.hits.does_not_exist() | (RateLimit.hits < RATE_LIMIT))
-    except UpdateError as exc:
-        if not retry.condition_failed(exc):
-            raise
-        wait = window + RATE_WINDOW_SECONDS - int(now)
+        SlidingWindow(RATE_LIMIT, RATE_WINDOW_SECONDS).take(client, now)
+    except Limited as exc:
+        minutes = max(1, (exc.retry_after + 59) // 60)
         raise Refused("rate_limited", 429, "Too many comments", f"You have posted {RATE_LIMIT} comments in the last "
-                      f"{RATE_WINDOW_SECONDS // 60} minutes. Please wait {max(1, wait // 60)} minutes and "
-                      "post again.") from exc
+                      f"{RATE_WINDOW_SECONDS // 60} minutes. Please wait {minutes} minute{'s' if minutes > 1 else ''} "
+                      "and post again.", retry_after=exc.retry_after) from exc
 
 
 def _sign(message: str) -> str:

@@ -444,3 +444,15 @@ def test_each_article_has_an_rss_feed_of_its_approved_comments(blog):
     assert "Never approved" not in body and f"/{SLUG}/#comment-{first}" in body
     assert f'href="/{SLUG}/comments/feed/"' in blog.get(f"/{SLUG}/").body.decode()
     assert blog.get("/no-such-article/comments/feed/").status_code == 404
+
+
+def test_the_rate_limit_holds_across_a_window_edge(blog):
+    """Fixed windows let 10 comments through in 6 seconds across an edge; a sliding log allows at most
+    RATE_LIMIT in any RATE_WINDOW_SECONDS, wherever the edge would have been."""
+    edge = 1_800_000_000 // comment_rules.RATE_WINDOW_SECONDS * comment_rules.RATE_WINDOW_SECONDS
+    for n in range(comment_rules.RATE_LIMIT):
+        comment_rules.take_rate_slot("edge-client", now=edge - 3 + n * 0.1)
+    with pytest.raises(comment_rules.Refused) as refused:
+        comment_rules.take_rate_slot("edge-client", now=edge + 3)  # a new fixed window would have let it in
+    assert refused.value.status == 429 and 0 < refused.value.retry_after <= comment_rules.RATE_WINDOW_SECONDS
+    comment_rules.take_rate_slot("edge-client", now=edge - 3 + comment_rules.RATE_WINDOW_SECONDS + 1)  # first one aged out

@@ -104,7 +104,8 @@ def test_yaml_syntax_error_gives_line():
 def test_yaml_aliases_and_python_tags_are_refused():
     bomb = "---\na: &a [x, x]\nb: [*a, *a]\ntitle: T\ndate: 2022-01-01\n---\nB\n"
     assert "anchors and aliases" in problems("articles/x.md", bomb)[0]
-    assert "is not valid YAML" in problems("articles/x.md", "---\ntitle: !!python/object/apply:os.system [ls]\n---\nB\n")[0]
+    assert "a YAML type tag (!!python/object/apply:os.system) is not allowed" in \
+        problems("articles/x.md", "---\ntitle: !!python/object/apply:os.system [ls]\n---\nB\n")[0]
 
 
 def test_not_utf8_is_refused():
@@ -226,3 +227,16 @@ def test_an_alias_must_be_an_address_on_this_site():
                 "/2022/07/old-slug/"]
         else:
             raise AssertionError(alias)
+
+
+@pytest.mark.parametrize("value, tag", [("!!binary aGVsbG8=", "!!binary"), ("!!set {a}", "!!set"),
+                                        ("!!python/object:os.system x", "!!python/object:os.system"),
+                                        ("!custom x", "!custom")])
+def test_yaml_type_tags_are_refused_naming_the_field(value, tag):
+    """A tag made 'title: !!binary aGVsbG8=' publish as b'hello'; each is refused, the field named."""
+    from chalicelib.content.content_format import ContentError, check_file
+
+    with pytest.raises(ContentError) as refused:
+        check_file("articles/x.md", f"---\ntitle: {value}\ndate: 2024-01-01\n---\n\nBody\n".encode())
+    assert [str(p) for p in refused.value.problems] == [
+        f"title: a YAML type tag ({tag}) is not allowed: write the value as plain text, a list or fields (line 2)"]
