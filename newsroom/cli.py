@@ -282,10 +282,16 @@ def comments() -> None:
     """
 
 
+def shown(text: str) -> str:
+    """Stored text as a terminal may print it: control and formatting characters (C0, C1, bidi
+    overrides, zero-width) as escapes, so no stored text can move the cursor or disguise itself."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _comment_line(comment: Any, ref: str) -> str:
-    first = " ".join(comment.text.split())
-    return (f"{ref}  {comment.created}  /{comment.slug}/  {comment.name}"
-            + (f" <{comment.email}>" if comment.email else "")
+    first = shown(" ".join(comment.text.split()))
+    return (f"{ref}  {comment.created}  /{comment.slug}/  {shown(comment.name)}"
+            + (f" <{shown(comment.email)}>" if comment.email else "")
             + (f"  (reply to {comment.parent})" if comment.parent else "")
             + f"\n    {first[:100]}{'…' if len(first) > 100 else ''}")
 

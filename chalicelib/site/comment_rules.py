@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,7 +35,7 @@ TOKEN_MAX_AGE_SECONDS = 3 * 86400  # pages are cached (and served stale) for up 
 HONEYPOT = "website"  # a field people do not see (hidden by CSS); bots fill it in
 
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 (but tab and newlines), DEL, C1
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
@@ -149,26 +150,42 @@ def check_fields(form: dict[str, str]) -> Submission:
     email = form.get("email", "").strip()
     text = form.get("text", "").replace("\r\n", "\n").strip()
     parent = form.get("parent", "").strip() or None
-    if not name:
+    if not visible(name):
         problems.append("Name: please give a name (it is shown with your comment).")
     elif len(name) > MAX_NAME_CHARS:
         problems.append(f"Name: at most {MAX_NAME_CHARS} characters, not {len(name)}.")
     if email and (len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email)):
         problems.append("Email: this is not an email address (or leave it empty; it is never shown).")
-    if not text:
+    if not visible(text):
         problems.append("Comment: please write something.")
     elif len(text) > MAX_TEXT_CHARS:
         problems.append(f"Comment: at most {MAX_TEXT_CHARS:,} characters, not {len(text):,}.")
     elif len(_URL.findall(text)) > MAX_LINKS:
         problems.append(f"Comment: at most {MAX_LINKS} links.")
-    if _CONTROL.search(name + email + text):
-        problems.append("Comment: contains control characters.")
+    for label, value in (("Name", name), ("Email", email), ("Comment", text)):
+        if _CONTROL.search(value):
+            problems.append(f"{label}: contains control characters.")
+        elif _BIDI.search(value):
+            problems.append(f"{label}: contains characters that reverse the direction of text (they can disguise "
+                            "what it says); please remove them.")
     if parent is not None and not re.fullmatch(r"(?:[0-9TZ]+-[0-9a-f]{8}#)?[0-9TZ]+-[0-9a-f]{8}", parent):
         problems.append("Reply: the comment replied to is not valid.")
     if problems:
         raise Refused("fields", 400, "Your comment was not posted", "Please go back, correct these and post again:",
                       problems)
     return Submission(name=name, text=text, email=email or None, parent=parent)
+
+
+# Characters nobody sees: zero-width spaces and joiners, the word joiner, the BOM, soft hyphen, the
+# invisible math operators and the Hangul fillers. A name made only of these (after NFKC) is no name.
+_INVISIBLE = re.compile("[\u00ad\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064\u3164\ufeff\uffa0]")
+# Explicit direction embeddings, overrides and isolates: "Bob\u202egnp.exe" shows as "Bobexe.png".
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: not empty, nor only spaces and invisible characters, after NFKC."""
+    return bool(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).strip())
 
 
 def is_open(post: Any, settings: Settings, now: dt.datetime | None = None) -> bool:

@@ -35,3 +35,23 @@ def test_each_rule_refuses_with_its_code(code, post, headers, body):
         comment_rules.accept(post, Settings(), headers, ORIGIN, body, "192.0.2.1")
     assert refused.value.code == code
     assert refused.value.message  # and words a reader can act on
+
+
+@pytest.mark.parametrize("name, words", [
+    ("\u200b\u200c\u200d", "Name: please give a name"),  # only zero-width characters
+    ("\u3164", "Name: please give a name"),  # a Hangul filler: blank once shown
+    ("Bob\u202egnp.exe", "Name: contains characters that reverse the direction of text"),
+    ("Evil\x9b31m", "Name: contains control characters."),  # C1: a terminal's escape sequence
+])
+def test_names_that_show_nothing_or_disguise_themselves_are_refused(name, words):
+    from chalicelib.site.comment_rules import Refused, check_fields
+
+    with pytest.raises(Refused) as refused:
+        check_fields({"name": name, "text": "A fair point."})
+    assert any(words in problem for problem in refused.value.problems), refused.value.problems
+
+
+def test_the_moderators_terminal_sees_escapes_not_control_characters():
+    from newsroom.cli import shown
+
+    assert shown("Bob\u202egnp.exe \x9b31m \u200b ok") == "Bob\\u202egnp.exe \\x9b31m \\u200b ok"
