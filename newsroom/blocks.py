@@ -78,6 +78,7 @@ class Block:
     attrs: dict[str, Any]
     parts: list[str | Block] = field(default_factory=list)  # saved HTML and inner blocks, in order
     void: bool = False
+    too_deep: bool = False  # blocks inside it past MAX_BLOCK_DEPTH lost their delimiters
 
     @property
     def short(self) -> str:
@@ -91,16 +92,28 @@ def has_blocks(content: str) -> bool:
     return DELIMITER.search(content) is not None
 
 
+MAX_BLOCK_DEPTH = 40  # blocks inside blocks; deeper delimiters are dropped, their content kept
+
+
 def parse(content: str) -> list[str | Block]:
-    """The document as freeform HTML and blocks, as ``WP_Block_Parser::parse`` reads it."""
+    """The document as freeform HTML and blocks, as ``WP_Block_Parser::parse`` reads it. Blocks nested
+    deeper than ``MAX_BLOCK_DEPTH`` lose their delimiters (never their content), so no post can make
+    rendering recurse without bound (500 nested groups did); ``render`` reports it."""
     top: list[str | Block] = []
     stack: list[Block] = []
-    at = 0
+    at, skipped = 0, 0
     for match in DELIMITER.finditer(content):
         text = content[at:match.start()]
         at = match.end()
         (stack[-1].parts if stack else top).append(text) if text else None
         name = (match.group("namespace") or "core/") + match.group("name")
+        if match.group("closer") and skipped:
+            skipped -= 1  # closes a block whose opener was dropped for its depth
+            continue
+        if not match.group("closer") and not match.group("void") and len(stack) >= MAX_BLOCK_DEPTH:
+            stack[-1].too_deep = True  # the delimiter goes; what it wraps stays in the deepest block
+            skipped += 1
+            continue
         if match.group("closer"):
             if stack and stack[-1].name == name:
                 stack.pop()
@@ -142,7 +155,20 @@ class Context:
 
 def render(content: str, context: Context) -> str:
     """The post's HTML as WordPress showed it (before sanitizing and media URL rewriting)."""
-    return _render_parts(parse(content), context, depth=0, freeform=True)
+    parts = parse(content)
+    if _too_deep(parts):
+        context.note(f"blocks nested more than {MAX_BLOCK_DEPTH} deep: the inner ones are kept as their content")
+    return _render_parts(parts, context, depth=0, freeform=True)
+
+
+def _too_deep(parts: list[str | Block]) -> bool:
+    todo = [p for p in parts if isinstance(p, Block)]
+    while todo:
+        block = todo.pop()
+        if block.too_deep:
+            return True
+        todo += [p for p in block.parts if isinstance(p, Block)]
+    return False
 
 
 def _render_parts(parts: list[str | Block], context: Context, depth: int, freeform: bool = False) -> str:

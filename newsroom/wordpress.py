@@ -14,6 +14,7 @@ bytes are already in the bucket, so a re-run changes nothing.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import html
@@ -215,6 +216,7 @@ def read_export(path: Path) -> Iterator[Element]:
 
     :raise ExportError: not readable, not XML, declares a DTD or entities, or is not a WXR file.
     """
+    _check_encoding(path)
     try:
         depth, root, channel, in_channel, announced = 0, None, None, False, False
         for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True,
@@ -253,6 +255,39 @@ def read_export(path: Path) -> Iterator[Element]:
         raise ExportError(f"{path}: not well-formed XML at line {line}, column {column + 1}: {exc.msg}") from None
     except OSError as exc:
         raise ExportError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+_DECLARATION = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+
+
+def _check_encoding(path: Path) -> None:
+    """The export's declared encoding must be one this reads as text: known, and ASCII-compatible
+    (UTF-8, as WordPress writes, or a single-byte one). UTF-7, UTF-16 and names nobody knows are
+    refused in one line, before anything is read.
+
+    :raise ExportError: naming the encoding.
+    """
+    try:
+        with open(path, "rb") as file:
+            head = file.read(200)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot be read: {exc.strerror}") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExportError(f"{path}: is UTF-16; save the export as UTF-8 (WordPress writes UTF-8)")
+    found = _DECLARATION.match(head)
+    if found is None:
+        return  # no declaration: XML's default, UTF-8
+    name = found.group(1).decode("ascii")
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise ExportError(f"{path}: declares the encoding {name!r}, which is not one known here; save the "
+                          "export as UTF-8") from None
+    sample = '<?xml version="1.0"?><rss>'
+    if codec.name in ("utf-7", "utf-16", "utf-32") or codec.name.startswith(("utf-16", "utf-32")) \
+            or sample.encode(codec.name, errors="replace") != sample.encode("ascii"):
+        raise ExportError(f"{path}: declares the encoding {name!r}, which this importer does not read (it "
+                          "must be ASCII-compatible, as UTF-8 is); save the export as UTF-8")
 
 
 def _rename(element: Element) -> None:

@@ -219,3 +219,41 @@ def test_media_from_must_be_a_folder_or_an_address(tmp_path):
     export.write_text(MEDIA_EXPORT)
     result = CliRunner().invoke(main, ["import-wordpress", str(export), "--media-from", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "is neither a folder nor an http(s):// address" in result.output
+
+
+@pytest.mark.parametrize("encoding, words", [
+    ("UTF-7", "declares the encoding 'UTF-7', which this importer does not read"),
+    ("x-nonsense", "declares the encoding 'x-nonsense', which is not one known here"),
+    ("UTF-16", "declares the encoding 'UTF-16', which this importer does not read"),
+])
+def test_an_export_in_an_encoding_it_cannot_read_is_refused_in_one_line(tmp_path, encoding, words):
+    from click.testing import CliRunner
+
+    from newsroom.cli import main
+
+    export = tmp_path / "export.xml"
+    export.write_text(f'<?xml version="1.0" encoding="{encoding}"?>\n<rss><channel></channel></rss>\n')
+    result = CliRunner().invoke(main, ["import-wordpress", str(export), "--dry-run"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [f"Import refused, nothing uploaded: {export}: {words}; save the "
+                                                  "export as UTF-8" if "not one known" in words else
+                                                  f"Import refused, nothing uploaded: {export}: {words} (it must be "
+                                                  "ASCII-compatible, as UTF-8 is); save the export as UTF-8"]
+
+
+def test_blocks_nested_five_hundred_deep_keep_their_words_and_are_reported(tmp_path):
+    from newsroom import blocks
+    from newsroom.wordpress import convert
+    from tests.wxr_factory import HEAD
+
+    deep = "<!-- wp:group --><div>" * 500 + "<p>Still here.</p>" + "</div><!-- /wp:group -->" * 500
+    item = (f"<item><title>Deep</title><wp:post_id>7</wp:post_id><wp:post_date_gmt>2024-01-02 10:00:00"
+            f"</wp:post_date_gmt><wp:post_type>post</wp:post_type><wp:status>publish</wp:status>"
+            f"<wp:post_name>deep</wp:post_name><content:encoded><![CDATA[{deep}]]></content:encoded></item>")
+    export = tmp_path / "deep.xml"
+    export.write_text(HEAD + item + "</channel></rss>\n")
+    migration = convert(export)
+    [body] = [data.decode() for key, data in migration.files.items() if key.startswith("articles/")]
+    assert "Still here." in body
+    assert any(f"nested more than {blocks.MAX_BLOCK_DEPTH} deep" in note
+               for notes in migration.notes.values() for note in notes)
