@@ -226,7 +226,11 @@ def media_list(settings: Any, unused: bool) -> None:
         shown_count += 1
         unused_count += not users
         if item is None:
-            made = "served as it is" if not _is_photo(key) else "sizes not made yet"
+            made = "not checked yet" if not _is_photo(key) else "sizes not made yet"
+        elif item.status == "ready" and not _is_photo(key):
+            made = f"served as a download ({item.format})"
+        elif item.status != "ready" and not _is_photo(key):
+            made = "not served: " + "; ".join(item.problems or [])
         elif item.status == "ready":
             widths = sorted({int(d[1]) for d in item.derivatives or []})
             formats = sorted({d[3].split("/")[1] for d in item.derivatives or []})

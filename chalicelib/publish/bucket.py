@@ -44,6 +44,16 @@ class ContentBucket:
             raise
         return response["Body"].read(limit + 1), response.get("ETag", "").strip('"') or None
 
+    def read_head(self, key: str, size: int) -> tuple[bytes | None, str | None]:
+        """The first ``size`` bytes of the file at ``key`` and its ETag; (None, None) if it is gone."""
+        try:
+            response = s3_client().get_object(Bucket=self.name, Key=key, Range=f"bytes=0-{size - 1}")
+        except ClientError as exc:
+            if _code(exc) in MISSING | {"InvalidRange"}:
+                return (b"", None) if _code(exc) == "InvalidRange" else (None, None)
+            raise
+        return response["Body"].read(size), response.get("ETag", "").strip('"') or None
+
     def exists(self, key: str) -> bool:
         """Whether a file is at ``key`` now (1 HeadObject)."""
         return self.etag(key) is not None

@@ -31,7 +31,7 @@ from typing import Any, Iterable
 
 from chalicelib import clock, config, keys, messages, retry
 from chalicelib.aws import s3_client, sqs_client
-from chalicelib.content import images
+from chalicelib.content import images, media_types
 from chalicelib.models import MediaItem, MediaUse
 from chalicelib.publish import edge
 from chalicelib.publish.bucket import ContentBucket
@@ -53,9 +53,9 @@ def _apply_change(change: messages.S3Change) -> None:
 def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt: int = 1) -> str:
     """Bring ``key``'s sizes in line with the original in S3 now; returns what happened."""
     started = time.perf_counter()
-    if not images.is_derivable(key):
-        return _logged(key, "ignored", started)
     bucket = ContentBucket(bucket_name)
+    if not images.is_derivable(key):
+        return _logged(key, *_check_download(bucket, key, sequencer), started)
     before = MediaItem.get_or_none(*keys.media(key), consistent_read=True)
     if before is not None and sequencer and before.sequencer and sequencer < before.sequencer:
         return _logged(key, "stale", started)
@@ -93,6 +93,32 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
         return apply_key(bucket_name, key, None, attempt + 1)
     _rerender(key)
     return _logged(key, "made", started, sizes=len(made.derivatives))
+
+
+def _check_download(bucket: ContentBucket, key: str, sequencer: str | None) -> tuple[str]:
+    """A file under media/ that is not a photo: recorded as a download, or refused with a report
+    (HTML, active SVG, a type the site does not serve, bytes that are not what the name says).
+    Never silently ignored."""
+    head, etag = bucket.read_head(key, media_types.HEAD_BYTES)
+    if head is None:
+        found = MediaItem.get_or_none(*keys.media(key))
+        if found is not None:
+            found.delete()
+        bucket.delete_report(key)
+        return ("removed",)
+    try:
+        download = media_types.classify(key, head)
+    except media_types.MediaRefused as refused:
+        MediaItem(*keys.media(key), status="invalid", etag=etag, sequencer=sequencer, problems=[str(refused)],
+                  made=clock.now_iso()).save()
+        bucket.write_report(key, {"file": key, "status": "not served: readers cannot open it",
+                                  "problems": [{"field": "file", "problem": str(refused), "line": None}],
+                                  "message": f"{key}: {refused}", "at": clock.now_iso()})
+        return ("refused",)
+    MediaItem(*keys.media(key), status="ready", etag=etag, sequencer=sequencer, format=download.mime,
+              derivatives=[], made=clock.now_iso()).save()
+    bucket.delete_report(key)
+    return ("download",)
 
 
 def _keys_of(item: MediaItem) -> set[str]:

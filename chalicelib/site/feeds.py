@@ -259,7 +259,7 @@ def media(request: Any, key: str, prefix: str = "media/") -> Response:
 
     from chalicelib import config
     from chalicelib.aws import s3_client
-    from chalicelib.content import images
+    from chalicelib.content import images, media_types
 
     site = web.site_of(request)
     if ".." in key.split("/") or images.is_private_original(prefix + key):
@@ -274,7 +274,13 @@ def media(request: Any, key: str, prefix: str = "media/") -> Response:
     headers = {"ETag": etag, "Cache-Control": obj.get("CacheControl") or web.PAGE_CACHE}
     if web.matches(etag, site.headers.get("if-none-match")):
         return Response(body="", status_code=304, headers=headers)
-    content_type = obj.get("ContentType") or ""
-    if not content_type.startswith("image/"):
-        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    return Response(body=obj["Body"].read(), status_code=200, headers={**headers, "Content-Type": content_type})
+    data = obj["Body"].read()
+    if prefix == config.SIZES_PREFIX:
+        return Response(body=data, status_code=200, headers={**headers, "Content-Type": obj.get("ContentType") or
+                                                              mimetypes.guess_type(key)[0] or "image/jpeg"})
+    try:  # anything else under media/ is a download, as the edge serves it (chalicelib/content/media_types.py)
+        download = media_types.classify(key, data[:media_types.HEAD_BYTES])
+    except media_types.MediaRefused:
+        return pages.render_not_found(request)
+    return Response(body=data, status_code=200, headers={**headers, "Content-Type": download.mime,
+                                                         **media_types.DOWNLOAD_HEADERS})

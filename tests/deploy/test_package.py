@@ -70,7 +70,15 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
 def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(packaged, stage):
     resources = template(packaged, stage)["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "DueTimeRole"}  # no shared DefaultRole
+    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "DueTimeRole",  # no shared DefaultRole
+                     "DeskContributorRole", "DeskEditorRole", "DeskAdminRole"}
+    # The desk's roles: assumed only through the stack's identity pool, each with its group's policy.
+    for role, policy in (("DeskContributorRole", "ContributorPolicy"), ("DeskEditorRole", "EditorPolicy"),
+                         ("DeskAdminRole", "AdminPolicy")):
+        [trusted] = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trusted["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
+        assert trusted["Condition"]["StringEquals"] == {"cognito-identity.amazonaws.com:aud": {"Ref": "DeskIdentityPool"}}
+        assert resources[role]["Properties"]["ManagedPolicyArns"] == [{"Ref": policy}]
     # Scheduler's role (chalicelib/publish/schedule.py) may only send due-time messages to the ingest queue.
     [due] = resources["DueTimeRole"]["Properties"]["Policies"]
     assert due["PolicyDocument"]["Statement"] == [{"Effect": "Allow", "Action": "sqs:SendMessage",
@@ -96,6 +104,24 @@ def test_alarms_watch_dead_letters_both_functions_and_ingest_faults(packaged):
     faults = resources["IngestFaultsAlarm"]["Properties"]
     # The metric ingest writes (chalicelib/publish/ingest.py, embedded metric format), by stage.
     assert (faults["Namespace"], faults["Dimensions"][0]["Name"]) == ("Newsroom", "Stage")
+
+
+def test_nothing_served_from_media_or_sizes_can_run_as_the_site(packaged):
+    """At the edge, media/* and sizes/* carry a CSP sandbox with nothing allowed and nosniff, and media/*
+    files are downloads: an uploaded HTML page or a PDF with script cannot act in the site's origin."""
+    resources = template(packaged, "prod")["Resources"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    for path, name in (("media/*", "MediaHeadersPolicy"), ("sizes/*", "SizesHeadersPolicy")):
+        assert behaviors[path]["ResponseHeadersPolicyId"] == {"Ref": name}
+        settings = resources[name]["Properties"]["ResponseHeadersPolicyConfig"]
+        security = settings["SecurityHeadersConfig"]
+        assert security["ContentSecurityPolicy"] == {"ContentSecurityPolicy": "sandbox; default-src 'none'",
+                                                     "Override": True}
+        assert security["ContentTypeOptions"] == {"Override": True}
+    [disposition] = resources["MediaHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "CustomHeadersConfig"]["Items"]
+    assert disposition == {"Header": "Content-Disposition", "Value": "attachment", "Override": True}
 
 
 def test_distribution_serves_pages_from_the_api_and_media_from_the_bucket(packaged):
@@ -236,10 +262,11 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
             for m in modules} <= names
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
     models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs"}
+    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs", "cognito-idp", "cognito-identity"}
     endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
     assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront",
-                                                                            "scheduler", "sqs"}
+                                                                            "scheduler", "sqs", "cognito-idp",
+                                                                            "cognito-identity"}
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
     # One API version per service (the newest, which botocore loads), plain JSON, no documentation.
     versions = {tuple(n.split("/")[2:4]) for n in names if n.startswith("botocore/data/") and n.count("/") > 3}

@@ -216,7 +216,8 @@ def test_the_media_library_lists_sizes_and_users_and_refuses_to_delete_what_is_s
     assert listed.exit_code == 0, listed.output
     assert "media/2024/protest.jpg" in listed.output and "1000x700 JPEG" in listed.output
     assert "(320, 640, 960, 1000 px; " in listed.output and "/protest/ (articles/protest.md)" in listed.output
-    assert "media/spare.png" in listed.output and "media/guide.pdf" in listed.output and "served as it is" in listed.output
+    assert "media/spare.png" in listed.output and "media/guide.pdf" in listed.output
+    assert "media/guide.pdf  0 KB  served as a download (application/pdf)" in listed.output
     assert "3 file(s), 2 unused." in listed.output
     unused = CliRunner().invoke(newsroom, ["media", "list", "--unused"])
     assert "media/2024/protest.jpg" not in unused.output and "media/spare.png" in unused.output
