@@ -157,6 +157,7 @@ class Post(_TableItem):
     corrections = JSONAttribute(null=True)  # [{"date", "note"}, ...]: public corrections, oldest first
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
+    source_version = UnicodeAttribute(null=True)  # the S3 version published: what its preview link names
     comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (comments.py)
     sticky = BooleanAttribute(null=True)  # front matter ``sticky: true``: on top of the home page
     comments_open = BooleanAttribute(default=True)  # front matter ``comments: false`` closes them

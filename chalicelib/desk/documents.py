@@ -119,7 +119,8 @@ def listing(query: str = "", state: str = "", category: str = "", author: str = 
     One Query of the files' records (``Source``), whose pages DynamoDB returns 1 MB at a time."""
     now = _now()
     rows = []
-    for source in Source.query(keys.SOURCE_PK):
+    shown = ["pk", "sk", "kind", "status", "title", "slug", "date", "draft", "author", "categories", "problems"]
+    for source in Source.query(keys.SOURCE_PK, attributes_to_get=shown):
         if source.kind not in ("article", "page") or source.status == "removed":
             continue
         rows.append(_listed(source, now))

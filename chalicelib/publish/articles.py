@@ -76,7 +76,8 @@ def _listing_items(post: Post | None) -> dict[tuple[str, str], Listing]:
 
 
 def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed: bodies.PackedBody, etag: str | None,
-              image_size: tuple[int, int] | None, comment_count: int, source_key: str | None = None) -> Post:
+              image_size: tuple[int, int] | None, comment_count: int, source_key: str | None = None,
+              version: str | None = None) -> Post:
     """The item that serves ``article``: at its URL (``keys.post``), or as a preview copy (``keys.pending``)."""
     return Post(
         *key, kind=article.kind, slug=article.slug, title=markup.typeset_text(article.title),
@@ -89,6 +90,7 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
         media=list(body.media) or None,
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=source_key or article.key, source_etag=etag,
+        source_version=version,
         comment_count=comment_count, comments_open=article.comments, sticky=article.sticky or None,
         corrections=[{"date": clock.iso(when), "note": markup.typeset_text(note)}
                      for when, note in article.corrections] or None,
@@ -98,7 +100,7 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
 
 def publish_article(article: Article, body: RenderedBody, source: Source | None, bucket: ContentBucket,
                     etag: str | None = None, sequencer: str | None = None, force: bool = False,
-                    image_size: tuple[int, int] | None = None) -> PublishResult:
+                    image_size: tuple[int, int] | None = None, version: str | None = None) -> PublishResult:
     """Publish (or update) an article or page from one file.
 
     ``source`` is the file's Source as read *before* the file was read from
@@ -133,7 +135,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
         bucket.store_body(packed.ref, packed.offloaded_html)  # type: ignore[arg-type]
     post = post_item(keys.post(article.slug), article, body, packed, etag, image_size,
                      comment_count=int(owner.comment_count) if owner is not None and owner.source_key == article.key
-                     else approved_comments(article.slug))
+                     else approved_comments(article.slug), version=version)
     post.related = links.related_candidates(post)
     post.xrefs = links.xref_targets(body.xrefs)
     index_entries = _search_items(post, body.html)

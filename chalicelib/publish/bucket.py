@@ -36,13 +36,21 @@ class ContentBucket:
     def read(self, key: str, limit: int) -> tuple[bytes | None, str | None]:
         """The file at ``key`` and its ETag, reading at most ``limit`` + 1 bytes (a larger file is
         refused without being loaded whole); (None, None) if it is gone."""
+        data, etag, _ = self.read_version(key, limit)
+        return data, etag
+
+    def read_version(self, key: str, limit: int) -> tuple[bytes | None, str | None, str | None]:
+        """``read``, and the S3 version it read (None where the bucket keeps no versions): what a
+        preview link is bound to, so the same bytes uploaded again are another upload."""
         try:
             response = s3_client().get_object(Bucket=self.name, Key=key)
         except ClientError as exc:
             if _code(exc) in MISSING:
-                return None, None
+                return None, None, None
             raise
-        return response["Body"].read(limit + 1), response.get("ETag", "").strip('"') or None
+        version = response.get("VersionId")
+        return (response["Body"].read(limit + 1), response.get("ETag", "").strip('"') or None,
+                version if version and version != "null" else None)
 
     def read_head(self, key: str, size: int) -> tuple[bytes | None, str | None]:
         """The first ``size`` bytes of the file at ``key`` and its ETag; (None, None) if it is gone."""

@@ -122,7 +122,7 @@ def _apply_once(bucket: ContentBucket, key: str, kind: str, sequencer: str | Non
     source = revisions.get_source(key)  # read before S3: see the module docstring
     if revisions.is_stale_event(source, sequencer):
         return Outcome(key, "stale", slug=source.slug if source else None)
-    data, etag = bucket.read(key, content_format.MAX_FILE_BYTES)
+    data, etag, version = bucket.read_version(key, content_format.MAX_FILE_BYTES)
     if data is None:
         result = _unpublish(source, sequencer)
         bucket.delete_report(key)
@@ -136,7 +136,7 @@ def _apply_once(bucket: ContentBucket, key: str, kind: str, sequencer: str | Non
     try:
         try:
             parsed = content_format.check_file(key, data)
-            result = _publish(bucket, parsed, source, etag, sequencer, force)
+            result = _publish(bucket, parsed, source, etag, sequencer, force, version)
         except ContentError:
             raise
         except Exception as exc:
@@ -161,11 +161,12 @@ def _apply_once(bucket: ContentBucket, key: str, kind: str, sequencer: str | Non
     elif not result.unchanged and (force or _may_have_report(source) or result.had_warnings):
         bucket.delete_report(key)
     if isinstance(parsed, Article) and (not result.unchanged or force):
-        _record_preview(bucket, parsed, etag, result.had_preview)
+        _record_preview(bucket, parsed, version or etag, result.had_preview)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
 
 
 def _record_preview(bucket: ContentBucket, article: Article, etag: str | None, had_preview: bool = True) -> None:
+    # ``etag``: the upload the link is bound to (its S3 version where the bucket keeps them).
     """A draft or scheduled article gets a preview link in its status record, a live one loses it;
     a scheduled one gets its moment scheduled (chalicelib/publish/schedule.py). ``had_preview``: the version
     it replaces may have left a record and a schedule (if not, a live article costs no request here)."""
@@ -217,10 +218,10 @@ def _may_have_report(source: Any) -> bool:
 
 
 def _publish(bucket: ContentBucket, parsed: ContentFile, source: Source | None, etag: str | None,
-             sequencer: str | None, force: bool) -> revisions.PublishResult:
+             sequencer: str | None, force: bool, version: str | None = None) -> revisions.PublishResult:
     if isinstance(parsed, Article):
         rendered, image_size = render_article(bucket, parsed)
-        result = articles.publish_article(parsed, rendered, source, bucket, etag, sequencer, force=force,
+        result = articles.publish_article(parsed, rendered, source, bucket, etag, sequencer, force=force, version=version,
                                           image_size=image_size)
         result.warnings = list(rendered.warnings)
         return result

@@ -49,7 +49,7 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
     source = revisions.get_source(key)
     if revisions.is_stale_event(source, sequencer):
         return "stale", source.slug if source else None, []
-    data, etag = bucket.read(key, content_format.MAX_FILE_BYTES)
+    data, etag, version = bucket.read_version(key, content_format.MAX_FILE_BYTES)
     live = live_key(key)
     if data is None or live is None:
         if source is not None:
@@ -82,11 +82,11 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
     if packed.ref:
         bucket.store_body(packed.ref, packed.offloaded_html)
     copy = articles.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
-                              image_size, comment_count=0, source_key=key)
+                              image_size, comment_count=0, source_key=key, version=version)
     revisions.commit(source, key, lambda txn: txn.save(copy), settled=True, kind=parsed.kind, slug=parsed.slug,
                      etag=etag, sequencer=sequencer, status="published", **articles.desk_fields(copy))
     bucket.delete_report(key)
-    url, expires = preview.link(preview.PENDING_MARK + key, etag or "", _settings().preview_days)
+    url, expires = preview.link(preview.PENDING_MARK + key, version or etag or "", _settings().preview_days)
     why = ("a submission, waiting for an editor's approval" if key.startswith(config.SUBMISSIONS_PREFIX)
            else f"an unpublished change to {live}")
     bucket.write_preview(key, {"key": key, "live": live, "slug": parsed.slug, "etag": etag, "preview": url,

@@ -252,7 +252,7 @@ def render_preview(request: Any, token: str) -> Response:
     post = None if named is None else preview.pending_copy(named[0]) if named[0].startswith(preview.PENDING_MARK) \
         else store.post_at(named[0])
     now = now_iso()
-    if named is None or post is None or post.kind == "redirect" or post.source_etag != named[1] \
+    if named is None or post is None or post.kind == "redirect" or (post.source_version or post.source_etag) != named[1] \
             or not (post.draft or (post.date and post.date > now)):  # live now: the link has done its work
         response = render_not_found(None, snapshot, site)
         response.headers["Cache-Control"] = web.NO_STORE

@@ -110,3 +110,21 @@ def test_newsroom_publish_prints_the_preview_link(site, tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"draft\s+articles/draft\.md\s+/draft/ \(a draft: not shown\); preview: /preview/\S+/ \(until ",
                      result.output), result.output
+
+
+def test_an_ended_preview_link_stays_ended_when_the_same_bytes_are_uploaded_again(site):
+    """The token names the upload (its S3 version), not the bytes: taking a draft down ends its link,
+    and uploading the very same file again makes a new link, never the old one working again."""
+    draft = article(title="Embargoed scoop", draft="true")
+    site.put("articles/secret.md", draft)
+    site.ingest()
+    old = link_of(site, "articles/secret.md")
+    assert site.get(old).status_code == 200
+    site.delete("articles/secret.md")
+    site.ingest()
+    assert site.get(old).status_code == 404
+    site.put("articles/secret.md", draft)  # the same bytes
+    site.ingest()
+    new = link_of(site, "articles/secret.md")
+    assert new != old and site.get(new).status_code == 200
+    assert site.get(old).status_code == 404
