@@ -268,6 +268,8 @@ def month_or_alias(slug, part2):
 @when_aws_fails
 def post_comment(slug, part2):
     """A reader's comment, posted to ``/<article>/comments/`` from the article's form."""
+    if part2 == "password":
+        return pages.unlock(request(), slug)  # a password-protected post's form
     if part2 != "comments":
         return pages.render_not_found(request())
     return comment_post.submit_comment(request(), slug)

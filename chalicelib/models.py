@@ -158,6 +158,7 @@ class Post(_TableItem):
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
     source_version = UnicodeAttribute(null=True)  # the S3 version published: what its preview link names
+    password_hash = UnicodeAttribute(null=True)  # protected: "pbkdf2_sha256$<iterations>$<salt>$<hash>" (site/protected.py)
     comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (comments.py)
     sticky = BooleanAttribute(null=True)  # front matter ``sticky: true``: on top of the home page
     comments_open = BooleanAttribute(default=True)  # front matter ``comments: false`` closes them

@@ -439,9 +439,11 @@ class _Converter:
         image = self._featured_image(item, name)
         if image:
             meta["image"] = image
-        unpublished = UNPUBLISHED.get(status) or ("password-protected" if _text(item, "wp_post_password") else None)
+        unpublished = UNPUBLISHED.get(status)
         if unpublished:
             meta["draft"] = True
+        elif _text(item, "wp_post_password"):  # as on WordPress: its title and a form; the body with the password
+            meta["password"] = _text(item, "wp_post_password")[:200]
         by_id = [f"/?{'p' if kind == 'post' else 'page_id'}={int(post_id)}"] if post_id.isdigit() else []
         aliases = (self._aliases(item, slug) + by_id)[:MAX_ALIASES]  # the old permalink, and /?p=ID
         if aliases:

@@ -64,10 +64,10 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 
 ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
-                  "image", "draft", "updated", "aliases", "comments", "sticky", "corrections"}
+                  "image", "draft", "updated", "aliases", "comments", "sticky", "corrections", "password"}
 MAX_CORRECTIONS = 20
 MAX_CORRECTION_CHARS = 1000
-PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases"}
+PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases", "password"}
 AUTHOR_FIELDS = {"name", "bio", "aliases"}
 CATEGORY_FIELDS = {"name", "description", "menu_order", "parent", "aliases"}
 TAG_FIELDS = {"name", "description"}
@@ -166,6 +166,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     categories, category_names = _by_slug(check.terms("categories", MAX_CATEGORIES) if kind == "article" else [])
     tags, tag_names = _by_slug(check.terms("tags", MAX_TAGS) if kind == "article" else [])
     corrections = check.corrections("corrections") if kind == "article" else ()
+    password = check.text("password", max_chars=200, required=False) or None
     if not body.strip():
         check.problems.append(Problem("body", "is empty; write the article below the front matter"))
     check.raise_if_any()
@@ -175,6 +176,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
         categories=categories, category_names=category_names, tags=tags, tag_names=tag_names,
         summary=summary, image=image, draft=draft, updated=updated,
         aliases=tuple(a for a in aliases if a), comments=comments, sticky=sticky, corrections=corrections,
+        password=password,
     )
 
 

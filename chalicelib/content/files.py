@@ -89,6 +89,7 @@ class Article:
     comments: bool = True  # readers may comment (front matter ``comments: false`` closes them)
     sticky: bool = False  # kept on top of the home page's first page (WordPress's sticky posts)
     corrections: tuple[tuple[dt.datetime, str], ...] = ()  # public notes of what was corrected, and when
+    password: str | None = None  # readers see the title and a form; the body only with this password
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from chalicelib.models import Claim, Comment, Listing, Month, Post, SearchTerm, 
 from chalicelib.publish import edge, links, revisions, terms
 from chalicelib.publish.bucket import ContentBucket
 from chalicelib.publish.revisions import PublishResult
+from chalicelib.site import protected
 
 
 def approved_comments(slug: str) -> int:
@@ -45,8 +46,9 @@ def get_post(path: str) -> Post | None:
 
 
 def listing_names(post: Post) -> list[str]:
-    """Every archive an article appears in; none for drafts, pages and redirects."""
-    if post.kind != "article" or post.draft or not post.date:
+    """Every archive an article appears in; none for drafts, pages, redirects and protected posts (they
+    answer at their URL only, never in a listing, feed, sitemap or search)."""
+    if post.kind != "article" or post.draft or not post.date or post.password_hash:
         return []
     names = [keys.HOME, keys.year_listing(post.date[:4]), keys.month_listing(post.date[:7])]
     if post.sticky:
@@ -90,7 +92,7 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
         media=list(body.media) or None,
         body_html=packed.html, body_gz=packed.gz, body_ref=packed.ref,
         aliases=list(article.aliases), source_key=source_key or article.key, source_etag=etag,
-        source_version=version,
+        source_version=version, password_hash=protected.hash_password(article.password) if article.password else None,
         comment_count=comment_count, comments_open=article.comments, sticky=article.sticky or None,
         corrections=[{"date": clock.iso(when), "note": markup.typeset_text(note)}
                      for when, note in article.corrections] or None,
@@ -313,8 +315,8 @@ def _reader_visible_change(before: Post | None, after: Post) -> bool:
 
 
 def _search_items(post: Post, body_html: str) -> list[SearchTerm]:
-    """The term index entries for ``post`` (none for drafts, pages and redirects)."""
-    if post.kind != "article" or post.draft or not post.date:
+    """The term index entries for ``post`` (none for drafts, pages, redirects and protected posts)."""
+    if post.kind != "article" or post.draft or not post.date or post.password_hash:
         return []
     summary = (post.summary or "")[:300]
     return [

@@ -190,7 +190,7 @@ def visible(text: str) -> bool:
 
 def is_open(post: Any, settings: Settings, now: dt.datetime | None = None) -> bool:
     """Comments are open on ``post``: not closed by its front matter nor by the site's age limit."""
-    if post.kind != "article" or post.comments_open is False:
+    if post.kind != "article" or post.comments_open is False or post.password_hash:
         return False
     days = settings.comments_close_after_days
     if not days or not post.date:

@@ -240,7 +240,48 @@ def render_post(request: Any, path: str) -> Response:
     canonical = f"/{post.slug}/"
     if (redirect := web.canonical_redirect(site, canonical)) is not None:
         return redirect
+    if post.password_hash:
+        return _protected_page(site, snapshot, post, now)
     return post_page(site, snapshot, post, now, canonical)
+
+
+def _protected_page(site: Site, snapshot: Snapshot, post: Any, now: str, wrong: str = "",
+                    status: int = 200) -> Response:
+    """A protected post's title and password form (the same for every reader: the edge may keep it)."""
+    context = {**chrome(site, snapshot, now), "post": post, "page_title": f"Protected: {post.title}",
+               "description": None, "canonical": site.url(f"/{post.slug}/"), "robots": "noindex", "wrong": wrong}
+    return web.respond(site, lambda: render_template("blog/protected.html", **context),
+                       ("protected", post.slug, post.title, post.date, snapshot_version(snapshot), wrong), status=status,
+                       cache=web.NO_STORE if wrong else web.PAGE_CACHE)
+
+
+def unlock(request: Any, slug: str) -> Response:
+    """The answer to a protected post's form: the post itself, never kept by any cache, or the form
+    again saying the password was not right. Tries are limited per reader and post."""
+    from urllib.parse import parse_qs
+
+    from chalicelib.ratelimit import Limited, SlidingWindow
+    from chalicelib.site import protected
+
+    site = web.site_of(request)
+    now = now_iso()
+    post, snapshot = store.post_and_site(slug)
+    if post is None or not post.password_hash or post.draft or (post.date and post.date > now):
+        return render_not_found(None, snapshot, site)
+    identity = (request.context or {}).get("identity") or {}
+    reader = comment_rules.client_of(site.headers, identity.get("sourceIp"), web.through_our_cdn(site.headers))
+    try:
+        SlidingWindow(protected.TRIES, protected.TRIES_WINDOW).check(f"password|{post.slug}|{reader}")
+    except Limited:
+        return _protected_page(site, snapshot, post, now, "Too many tries. Wait a few minutes and try again.", 429)
+    form = parse_qs((request.raw_body or b"").decode("utf-8", errors="replace"))
+    if not protected.matches(form.get("post_password", [""])[0], post.password_hash):
+        try:
+            SlidingWindow(protected.TRIES, protected.TRIES_WINDOW).take(f"password|{post.slug}|{reader}")
+        except Limited:
+            pass
+        return _protected_page(site, snapshot, post, now, "That password is not right.", 403)
+    return post_page(site, snapshot, post, now, f"/{post.slug}/", unlocked=True)
 
 
 def render_preview(request: Any, token: str) -> Response:
@@ -261,11 +302,13 @@ def render_preview(request: Any, token: str) -> Response:
 
 
 def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: str,
-               preview_of: bool = False) -> Response:
-    """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store)."""
+              preview_of: bool = False, unlocked: bool = False) -> Response:
+    """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store);
+    ``unlocked``: a protected post opened with its password (the same, without the preview's notice)."""
     around = chrome(site, snapshot, now)
+    private = preview_of or unlocked
     # Pages show the comments they brought from WordPress (closed to new ones, as WordPress's pages are).
-    discussion = _discussion(site, post, snapshot) if not preview_of and (
+    discussion = _discussion(site, post, snapshot) if not private and (
         post.kind == "article" or post.kind == "page" and post.comment_count) else {}
     if discussion.get("bad_cursor"):
         return render_not_found(None, snapshot, site)
@@ -277,7 +320,7 @@ def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: st
                   "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
                   "lead_image": post.image_set,  # the page's largest image: fetched before the stylesheet
                   "og_type": "article" if post.kind == "article" else "website",
-                  "robots": "noindex, nofollow" if preview_of else None, "preview": preview_of}
+                  "robots": "noindex, nofollow" if private else None, "preview": preview_of}
         if post.kind == "page":
             return render_template("blog/page.html", **common, **discussion)
         primary = (post.categories or [None])[0]
@@ -295,7 +338,7 @@ def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: st
             **discussion,
         )
 
-    if preview_of:
+    if private:
         return Response(body=render(), status_code=200, headers={
             "Content-Type": "text/html; charset=utf-8", "Cache-Control": web.PRIVATE_NO_STORE,
             "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"})
