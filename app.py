@@ -258,9 +258,11 @@ def post(slug):
 @app.route("/{slug}/{part2}", methods=READ)
 @when_aws_fails
 def month_or_alias(slug, part2):
-    """A month archive (``/2022/07/``) or an old URL that redirects."""
+    """A month archive (``/2022/07/``), part 2... of a post broken into pages, or an old URL that redirects."""
     if pages.is_month(slug, part2):
         return pages.render_date_archive(request(), slug, part2)
+    if part2.isdigit():
+        return pages.render_post_part(request(), slug, part2)  # page 2... of a post with <!--nextpage-->
     return pages.render_post(request(), f"{slug}/{part2}")
 
 

@@ -223,8 +223,7 @@ def _mend(block: Block, inner: str, context: Context) -> str:
     if block.name.startswith("core/") and name == "more":
         return ""  # only cuts the excerpt on listings; the single page shows everything
     if name == "nextpage":
-        context.note("page break: the post is shown on one page")
-        return ""
+        return "<!--nextpage-->"  # a page break: the post is shown a part at a time, as on WordPress
     if name in ("shortcode", "html"):
         for tag in sorted(set(re.findall(r"<(script|iframe|style|form|object|embed|svg|canvas|input)\b",
                                          inner, re.IGNORECASE))):

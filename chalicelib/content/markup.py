@@ -38,6 +38,9 @@ ALLOWED_TAGS = {
 # words keep their markup and the page stays valid HTML.
 OBSOLETE_ELEMENTS = {"acronym": "abbr", "tt": "code", "big": 'span class="is-big"'}
 _OBSOLETE = re.compile(r"<(/?)(acronym|tt|big)\b", re.IGNORECASE)
+# WordPress's page break in a post's body: <!--nextpage--> (Markdown passes it through as HTML).
+_NEXTPAGE = re.compile(r"<!--\s*nextpage\s*-->", re.IGNORECASE)
+PAGE_BREAK = '<hr class="wp-nextpage">'
 _MEDIA = {"src", "preload", "controls", "loop", "muted"}
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id", "download", "target"},  # target: "_blank" only, with rel="noopener" (nh3)
@@ -83,6 +86,7 @@ BLOCK_CLASSES = frozenset({
     "wp-block-footnotes", "fn", "wp-element-caption",
     "wp-block-embed", "embed-card", "embed-title", "embed-provider", "embed-url",
     "is-big",  # what <big> was
+    "wp-nextpage",  # <hr>: a <!--nextpage--> break (pages show one part at a time: chalicelib/site/pages.py)
 })
 _CLASSED_TAGS = ("a", "audio", "blockquote", "details", "div", "figcaption", "figure", "h1", "h2", "h3", "h4",
                  "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "span", "summary", "sup", "table", "ul",
@@ -137,6 +141,7 @@ class RenderedBody:
 def render_body(body: str, body_format: str) -> RenderedBody:
     """Render Markdown (or take HTML), sanitize it, and find the cross-links."""
     raw = _markdown.render(body) if body_format == "markdown" else body
+    raw = _NEXTPAGE.sub(PAGE_BREAK, raw)  # a comment the sanitizer would drop: kept as an element it keeps
     clean = typeset(sanitize_html(_OBSOLETE.sub(_modern_element, raw)))
     xrefs: list[str] = []
 

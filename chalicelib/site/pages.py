@@ -301,8 +301,36 @@ def render_preview(request: Any, token: str) -> Response:
     return post_page(site, snapshot, post, now, f"/{post.slug}/", preview_of=True)
 
 
+def render_post_part(request: Any, slug: str, number: str) -> Response:
+    """``/<slug>/<n>/``: part n of a post broken into pages with ``<!--nextpage-->``, as WordPress
+    shows it; anything else at that path (an old URL) as ``render_post`` answers it."""
+    site = web.site_of(request)
+    now = now_iso()
+    post, snapshot = store.post_and_site(slug)
+    if post is not None and post.kind != "redirect" and not post.draft and not post.password_hash \
+            and not (post.date and post.date > now) and number.isdigit() and int(number) >= 2:
+        parts = bodies.load(post).count(markup_page_break())
+        if int(number) <= parts + 1:
+            canonical = f"/{post.slug}/{int(number)}/"
+            if (redirect := web.canonical_redirect(site, canonical)) is not None:
+                return redirect
+            return post_page(site, snapshot, post, now, canonical, part=int(number))
+    return render_post(request, f"{slug}/{number}")
+
+
+def markup_page_break() -> str:
+    """What a ``<!--nextpage-->`` became at ingest (chalicelib/content/markup.py: PAGE_BREAK)."""
+    return '<hr class="wp-nextpage">'
+
+
+def _part_of(html_body: str, part: int) -> tuple[str, int]:
+    """Part ``part`` (1-based) of a body broken with page breaks, and how many parts it has."""
+    parts = html_body.split(markup_page_break())
+    return parts[min(part, len(parts)) - 1], len(parts)
+
+
 def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: str,
-              preview_of: bool = False, unlocked: bool = False) -> Response:
+              preview_of: bool = False, unlocked: bool = False, part: int = 1) -> Response:
     """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store);
     ``unlocked``: a protected post opened with its password (the same, without the preview's notice)."""
     around = chrome(site, snapshot, now)
@@ -314,13 +342,17 @@ def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: st
         return render_not_found(None, snapshot, site)
 
     def render() -> str:
-        body = Markup(web.prefix_links(fill_xrefs(bodies.load(post), post.xrefs or {}, now, site.base), site.base))
+        shown, parts = _part_of(bodies.load(post), part)
+        body = Markup(web.prefix_links(fill_xrefs(shown, post.xrefs or {}, now, site.base), site.base))
+        page_links = [(n, None if n == part else site.link(f"/{post.slug}/" if n == 1 else f"/{post.slug}/{n}/"))
+                      for n in range(1, parts + 1)] if parts > 1 else []
         image_url = _absolute(site, post.image_set["og"] if post.image_set else post.image)
         common = {**around, "post": post, "page_title": post.title, "description": post.summary, "body": body,
                   "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
                   "lead_image": post.image_set,  # the page's largest image: fetched before the stylesheet
                   "og_type": "article" if post.kind == "article" else "website",
-                  "robots": "noindex, nofollow" if private else None, "preview": preview_of}
+                  "robots": "noindex, nofollow" if private else None, "preview": preview_of,
+                  "page_links": page_links}
         if post.kind == "page":
             return render_template("blog/page.html", **common, **discussion)
         primary = (post.categories or [None])[0]
@@ -344,7 +376,7 @@ def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: st
             "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"})
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
     parts = (snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str),
-             _discussion_version(discussion))
+             _discussion_version(discussion), part)
     return web.respond(site, render, parts)
 
 

@@ -400,3 +400,19 @@ def test_menu_and_footer_show_the_titles_of_the_pages_they_link_to(site, monkeyp
     assert "Write to the desk" in re.search(r"<footer.*</footer>", site.get("/").body.decode(), re.S)[0]
     # The rebuild reads the snapshot with the settings, then the three linked pages, a request each.
     assert ("BatchGetItem", 2) in reads and ("BatchGetItem", 3) in reads
+
+
+def test_a_post_broken_with_nextpage_shows_one_part_at_a_time_with_page_links(site):
+    """WordPress shows <!--nextpage--> posts a part at a time, /slug/2/ for the second, with links."""
+    site.put("articles/paginated.md", "---\ntitle: In three parts\ndate: 2024-03-01\n---\n\nPart one words.\n\n"
+             "<!--nextpage-->\n\nPart two words.\n\n<!--nextpage-->\n\nPart three words.\n")
+    site.ingest()
+    def body(response) -> str:  # type: ignore[no-untyped-def]
+        return response.body.decode().split('<div class="body">')[1].split("</div>")[0]
+
+    first, second = site.get("/paginated/"), site.get("/paginated/2/")
+    assert "Part one words." in body(first) and "Part two words." not in body(first)
+    assert second.status_code == 200 and "Part two words." in body(second) and "Part one words." not in body(second)
+    assert 'href="/paginated/3/">3</a>' in second.body.decode() and '<span aria-current="page">2</span>' in second.body.decode()
+    assert site.get("/paginated/4/").status_code == 404
+    assert "Part three words." in text(site.get("/paginated/3/"))
