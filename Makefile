@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: help run aws fuzz lint test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
+.PHONY: help run aws fuzz lint record-wordpress-urls test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
 
 ## help: this list
 help:
@@ -93,6 +93,13 @@ bench-peer: $(STAMP) system-deps bench/node_modules/.bin/lighthouse
 
 bench/node_modules/.bin/lighthouse: bench/package.json
 	cd bench && npm install --no-audit --no-fund --loglevel=error
+
+## record-wordpress-urls: ask WordPress itself (the peer) every URL of the theme unit test export, for the parity test
+WP_PEER ?= ../shared/peers/wordpress
+record-wordpress-urls: $(STAMP)
+	bash $(WP_PEER)/setup.sh --no-seed
+	bash $(WP_PEER)/import.sh --fresh tests/data/themeunittestdata.wordpress.xml
+	$(BIN)/python -m devstack.parity record tests/data/themeunittestdata.wordpress.xml tests/data/wordpress-answers/themeunittestdata.json
 
 ## check: validate the sample content with the editors' checker
 check: $(STAMP)

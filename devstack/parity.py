@@ -1,0 +1,111 @@
+"""URL parity with WordPress itself: every URL form WordPress answers for an export, as WordPress answers it.
+
+``python -m devstack.parity record EXPORT.xml OUT.json`` (``make record-wordpress-urls``) asks the
+WordPress peer (``../shared/peers/wordpress``: ``setup.sh``, then ``import.sh --fresh EXPORT.xml``)
+each URL a reader of that site could have: every published post and page by permalink, ``?p=``
+and ``?page_id=``; every category, tag and author by slug and ``?cat=``, ``?tag=``, ``?author=``;
+the date archives by year and month and ``?m=``; ``/page/2/``; the feeds; a search; and a few that
+must not exist. It follows redirects as a browser does and records, for each, the final status and
+the final page's title: what a reader ends up looking at. The answers are committed
+(``tests/data/wordpress-answers/``), so ``make test`` needs no WordPress;
+``tests/functional/test_url_parity.py`` imports the same export here and compares URL by URL.
+
+The URLs come from the export itself (its ids, slugs and dates), so both sides are asked the same.
+Only the loopback peer is ever asked.
+"""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from defusedxml import ElementTree
+
+NS = {"wp": "http://wordpress.org/export/1.2/", "content": "http://purl.org/rss/1.0/modules/content/",
+      "dc": "http://purl.org/dc/elements/1.1/"}
+PEER = ("127.0.0.1", 8080)
+MISSING = ["/no-such-post-anywhere/", "/tag/no-such-tag-anywhere/", "/category/no-such-category-anywhere/",
+           "/author/no-such-author-anywhere/", "/?p=999999", "/?cat=999999"]
+
+
+def urls_of(export: Path) -> list[str]:
+    """Every URL form WordPress answers for the export's published content, and some that must 404."""
+    version = re.search(rb'xmlns:wp="(https?://wordpress\.org/export/[0-9.]+/)"', export.read_bytes()[:4000])
+    if version is not None:
+        NS["wp"] = version.group(1).decode()
+    root = ElementTree.parse(str(export)).getroot()
+    channel = root.find("channel")
+    assert channel is not None
+    urls: list[str] = ["/", "/page/2/", "/feed/", "/?s=test"]
+    months: set[str] = set()
+    for item in channel.findall("item"):
+        kind, status = item.findtext("wp:post_type", "", NS), item.findtext("wp:status", "", NS)
+        post_id, slug = item.findtext("wp:post_id", "", NS), item.findtext("wp:post_name", "", NS)
+        if kind not in ("post", "page") or status != "publish" or item.findtext("wp:post_password", "", NS):
+            continue
+        urls.append(f"/?p={post_id}")
+        if kind == "page":
+            urls.append(f"/?page_id={post_id}")
+        if slug and kind == "post":
+            urls.append(f"/{slug}/")
+        date = item.findtext("wp:post_date", "", NS)
+        if kind == "post" and re.match(r"\d{4}-\d{2}", date):
+            months.add(date[:7])
+    for month in sorted(months):
+        urls += [f"/{month[:4]}/", f"/{month[:4]}/{month[5:7]}/", f"/?m={month[:4]}{month[5:7]}"]
+    for category in channel.findall("wp:category", NS):
+        slug = category.findtext("wp:category_nicename", "", NS)
+        urls += [f"/category/{slug}/", f"/?cat={category.findtext('wp:term_id', '', NS)}"]
+    for tag in channel.findall("wp:tag", NS):
+        slug = tag.findtext("wp:tag_slug", "", NS)
+        urls += [f"/tag/{slug}/", f"/?tag={slug}"]
+    for author in channel.findall("wp:author", NS):
+        urls.append(f"/author/{author.findtext('wp:author_login', '', NS)}/")
+    return list(dict.fromkeys(urls + MISSING))
+
+
+def ask(path: str, host: tuple[str, int] = PEER, hops: int = 6) -> dict[str, Any]:
+    """What a browser ends at: the final status, path and page title, following redirects."""
+    seen = []
+    for _ in range(hops):
+        connection = http.client.HTTPConnection(*host, timeout=30)
+        connection.request("GET", path, headers={"Host": f"{host[0]}:{host[1]}"})
+        response = connection.getresponse()
+        body = response.read(400_000).decode("utf-8", errors="replace")
+        connection.close()
+        seen.append(response.status)
+        location = response.getheader("Location")
+        if response.status in (301, 302, 307, 308) and location:
+            parts = urlsplit(location)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            continue
+        return {"status": response.status, "redirected": len(seen) > 1, "path": path, "title": title_of(body)}
+    return {"status": seen[-1], "redirected": True, "path": path, "title": ""}
+
+
+def title_of(page: str) -> str:
+    """The page's title without the site's name: what the reader is looking at."""
+    found = re.search(r"<title[^>]*>(.*?)</title>", page, re.DOTALL | re.IGNORECASE)
+    text = html.unescape(re.sub(r"\s+", " ", found.group(1))).strip() if found else ""
+    return re.split(r" [–|-] ", text)[0].strip() if " – " in text or " | " in text or " - " in text else text
+
+
+def record(export: Path, out: Path) -> None:
+    """Ask the peer every URL of ``export`` and write its answers to ``out``."""
+    answers = {url: ask(url) for url in urls_of(export)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"export": export.name, "wordpress": "6.1 (Debian), permalinks /%postname%/",
+                               "answers": answers}, indent=1, ensure_ascii=False) + "\n")
+    print(f"{len(answers)} URLs recorded in {out}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] != "record":
+        raise SystemExit("usage: python -m devstack.parity record EXPORT.xml OUT.json")
+    record(Path(sys.argv[2]), Path(sys.argv[3]))
