@@ -150,11 +150,12 @@ def _listed(source: Source, now: str) -> Listed:
                   problems=tuple(source.problems or ()))
 
 
-def open_file(key: str) -> Opened:
-    """A file's fields and body, and its version. :raise KeyError: no such file."""
+def open_file(key: str, s3: Any = None) -> Opened:
+    """A file's fields and body, and its version, read with ``s3`` (the signed-in person's client:
+    the web function's own role cannot read content). :raise KeyError: no such file."""
     check_key(key)
     try:
-        found = s3_client().get_object(Bucket=config.current().bucket, Key=key)
+        found = (s3 or s3_client()).get_object(Bucket=config.current().bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             raise KeyError(key) from None
@@ -243,10 +244,10 @@ def new_key(fields: dict[str, str]) -> str:
     return f"articles/{slug}.md"
 
 
-def taken(key: str) -> bool:
+def taken(key: str, s3: Any = None) -> bool:
     """Whether a file already exists at ``key`` (a new article may not take it)."""
     try:
-        s3_client().head_object(Bucket=config.current().bucket, Key=key)
+        (s3 or s3_client()).head_object(Bucket=config.current().bucket, Key=key)
         return True
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
@@ -266,7 +267,7 @@ def write(s3: Any, key: str, data: bytes, version: str, who: Identity) -> str:
                                Metadata={config.UPLOADED_BY: f"{who.name} <{who.email}>"[:200]}, **condition)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
-            theirs, etag = _current(key)
+            theirs, etag = _current(key, s3)
             raise Conflict(key, theirs, etag) from None
         raise
     return str(answer["ETag"]).strip('"')
@@ -277,15 +278,15 @@ def delete(s3: Any, key: str, version: str) -> None:
 
     :raise Conflict: someone saved it meanwhile.
     """
-    theirs, etag = _current(key)
+    theirs, etag = _current(key, s3)
     if etag is not None and version and etag != version:
         raise Conflict(key, theirs, etag)
     s3.delete_object(Bucket=config.current().bucket, Key=key)
 
 
-def _current(key: str) -> tuple[bytes | None, str | None]:
+def _current(key: str, s3: Any) -> tuple[bytes | None, str | None]:
     try:
-        found = s3_client().get_object(Bucket=config.current().bucket, Key=key)
+        found = s3.get_object(Bucket=config.current().bucket, Key=key)
     except ClientError:
         return None, None
     return found["Body"].read(), str(found["ETag"]).strip('"')

@@ -242,7 +242,7 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     key = (request.query_params or {}).get("key", "")
     if key:
         try:
-            opened = documents.open_file(documents.check_key(key))
+            opened = documents.open_file(documents.check_key(key), session.s3_as(token))
         except (KeyError, Forbidden):
             return _page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
     else:
@@ -317,8 +317,8 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     if action == "approve":
         if key == live:
             raise Forbidden("Only a submission or a draft can be approved.")
-        pending = documents.open_file(key)
-        current = documents.open_file(live).version if documents.taken(live) else ""
+        pending = documents.open_file(key, s3)
+        current = documents.open_file(live, s3).version if documents.taken(live, s3) else ""
         etag = documents.write(s3, live, pending.raw, current, who)
         s3.delete_object(Bucket=config.current().bucket, Key=key)
         return {"key": live, "version": etag, "state": "submitted", "message": f"Approved: {live} goes live."}
@@ -332,19 +332,19 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
         fields.pop("draft", None)
         if not fields.get("date") or fields["date"] <= now_iso():
             raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
-    elif action == "draft" and key == live and not documents.taken(live):
+    elif action == "draft" and key == live and not documents.taken(live, s3):
         fields["draft"] = "true"  # a new article saved as a draft: previewable, never listed
-    opened = documents.open_file(key) if draft.version else None
+    opened = documents.open_file(key, s3) if draft.version else None
     if opened is not None and not draft.correction.strip() and _same(opened, draft) and action in ("draft", "publish"):
         return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     target = {"submit": config.SUBMISSIONS_PREFIX + live,
-              "draft": (config.DRAFTS_PREFIX + live) if documents.taken(live) and key == live else key}.get(action, live)
+              "draft": (config.DRAFTS_PREFIX + live) if documents.taken(live, s3) and key == live else key}.get(action, live)
     correction = draft.correction if action == "publish" and opened is not None else ""
     data = documents.compose(fields, draft.body, opened.meta if opened is not None else None, correction, now_iso())
     problems = documents.check(target, data)
     if problems:
         raise ContentError(target, problems)
-    version = draft.version if target == key else (documents.open_file(target).version if documents.taken(target) else "")
+    version = draft.version if target == key else (documents.open_file(target, s3).version if documents.taken(target, s3) else "")
     etag = documents.write(s3, target, data, version, who)
     return {"key": target, "version": etag, "state": "submitted",
             "message": f"Saved to {target}: ingest is publishing it."}
@@ -390,16 +390,15 @@ def status(request: Any, who: Identity, token: str) -> Response:
     listed = documents._listed(source, now_iso())
     answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None}
     if listed.state in ("draft", "scheduled", "in review"):
-        answer["preview"] = _preview_link(key)
+        answer["preview"] = _preview_link(key, session.s3_as(token))
     return _json(answer)
 
 
-def _preview_link(key: str) -> str | None:
-    from chalicelib.aws import s3_client
+def _preview_link(key: str, s3: Any) -> str | None:
     from chalicelib.publish.bucket import preview_key
 
     try:
-        record = json.loads(s3_client().get_object(Bucket=config.current().bucket, Key=preview_key(key))["Body"].read())
+        record = json.loads(s3.get_object(Bucket=config.current().bucket, Key=preview_key(key))["Body"].read())
     except (ClientError, ValueError):
         return None
     return str(record.get("preview")) if record.get("preview") else None
