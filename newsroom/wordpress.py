@@ -92,6 +92,62 @@ class ImportedComment:
     approved: bool  # else pending
 
 
+class FetchRefused(Exception):
+    """A download the importer will not make; the message says why."""
+
+
+def _blocked(host: str) -> str | None:
+    """Why ``host`` is not to be fetched from (it resolves to a private, loopback, link-local, reserved
+    or metadata address), or None."""
+    import ipaddress
+    import socket
+
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except OSError as error:
+        return f"{host} does not resolve ({error})"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
+                or ip.is_unspecified or str(ip) in ("169.254.169.254", "fd00:ec2::254"):
+            return f"{host} is on a private network ({ip})"
+    return None
+
+
+def _fetch_same_site(address: str, limit: int, timeout: float, hops: int = 5) -> bytes:
+    """The bytes at ``address``, following redirects only within its own scheme and host.
+
+    :raise FetchRefused: a redirect elsewhere, or a host on a private network that the editor did not
+        name as the old site (naming it is the editor's say-so: an intranet site may live there).
+    """
+    import http.client
+    from urllib.parse import urljoin, urlsplit
+
+    start = urlsplit(address)
+    named_private = _blocked(start.hostname or "") is not None  # the editor's own address is theirs to give
+    for _ in range(hops):
+        parts = urlsplit(address)
+        if (parts.scheme, parts.hostname, parts.port) != (start.scheme, start.hostname, start.port):
+            raise FetchRefused(f"{address}: a redirect away from {start.scheme}://{start.netloc}")
+        if not named_private and (why := _blocked(parts.hostname or "")):
+            raise FetchRefused(why)
+        connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = connection_type(parts.hostname or "", parts.port, timeout=timeout)
+        try:
+            connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                               headers={"User-Agent": "newsroom-import"})
+            reply = connection.getresponse()
+            if reply.status in (301, 302, 303, 307, 308) and reply.getheader("Location"):
+                address = urljoin(address, reply.getheader("Location") or "")
+                continue
+            if reply.status != 200:
+                raise OSError(f"HTTP {reply.status}")
+            return reply.read(limit + 1)
+        finally:
+            connection.close()
+    raise FetchRefused(f"{address}: more than {hops} redirects")
+
+
 class MediaSource:
     """Where the old site's uploads are: a copy of its ``wp-content/uploads`` folder, or the old
     site's address (``https://old.example.com``), downloaded from where still reachable."""
@@ -108,24 +164,29 @@ class MediaSource:
         self.failures: dict[str, str] = {}  # relative path -> why it could not be had
 
     def get(self, relative: str) -> Path | None:
-        """The upload at ``2019/05/photo.jpg``, as a local file; None when there is none."""
+        """The upload at ``2019/05/photo.jpg``, as a local file; None when there is none (or when it is
+        refused: ``failures`` says why).
+
+        Only what the editor named is read: in a folder, regular files inside it (no link out of it, no
+        device); from an address, that site only (a redirect to another host or scheme is refused), and
+        never an address on a private, loopback, link-local or metadata network unless the editor gave
+        the old site's address as one such (an intranet WordPress)."""
         if self.folder is not None:
-            path = self.folder / relative
-            return path if path.is_file() else None
+            return self._from_folder(relative)
         if relative in self.failures:
             return None
         target = self.cache / relative
         if target.is_file():
             return target
-        from urllib.error import URLError
         from urllib.parse import quote
-        from urllib.request import Request, urlopen
 
         address = f"{self.url}/{quote(relative)}"
         try:
-            with urlopen(Request(address, headers={"User-Agent": "newsroom-import"}), timeout=self.TIMEOUT) as reply:
-                data = reply.read(self.MAX_BYTES + 1)
-        except (URLError, OSError, ValueError) as error:
+            data = _fetch_same_site(address, self.MAX_BYTES, self.TIMEOUT)
+        except FetchRefused as refused:
+            self.failures[relative] = f"not downloaded: {refused}"
+            return None
+        except (OSError, ValueError) as error:
             self.failures[relative] = f"could not download {address}: {getattr(error, 'reason', error)}"
             return None
         if len(data) > self.MAX_BYTES:
@@ -134,6 +195,21 @@ class MediaSource:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         return target
+
+    def _from_folder(self, relative: str) -> Path | None:
+        assert self.folder is not None
+        root = self.folder.resolve()
+        path = self.folder / relative
+        if not path.exists() and not path.is_symlink():
+            return None
+        resolved = path.resolve()
+        if path.is_symlink() or not resolved.is_relative_to(root):
+            self.failures[relative] = f"not read: {relative} is a link out of the folder {self.folder}"
+            return None
+        if not resolved.is_file():
+            self.failures[relative] = f"not read: {relative} is not a regular file"
+            return None
+        return resolved
 
     @property
     def cache(self) -> Path:

@@ -44,8 +44,8 @@ def test_hostile_or_broken_exports_are_refused_and_nothing_is_uploaded(site, tmp
 def test_dry_run_reports_and_uploads_nothing(site, tmp_path):
     result = CliRunner().invoke(main, ["import-wordpress", str(CORPUS), "--dry-run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "  posts        49 imported, 2 unpublished" in result.output
-    assert "  blocks       271 rendered, 13 reported (see the notes)" in result.output
+    assert "  posts        50 imported, 1 unpublished" in result.output  # a draft; the protected post is kept protected
+    assert "  blocks       272 rendered, 12 reported (see the notes)" in result.output  # page breaks are kept
     assert "note: post 1736 (Block category: Widgets): block wp:latest-posts: drawn by WordPress from the whole site" \
         in result.output
     assert re.search(r"Dry run: \d+ files would be uploaded; nothing was\.", result.output)
@@ -257,3 +257,62 @@ def test_blocks_nested_five_hundred_deep_keep_their_words_and_are_reported(tmp_p
     assert "Still here." in body
     assert any(f"nested more than {blocks.MAX_BLOCK_DEPTH} deep" in note
                for notes in migration.notes.values() for note in notes)
+
+
+def test_media_from_an_address_follows_no_redirect_to_another_site(tmp_path):
+    """The old site answering 302 to an internal address must not get that answer published as media."""
+    import http.server
+    import threading
+
+    from newsroom.wordpress import MediaSource
+
+    class Inside(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # type: ignore[no-untyped-def]
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"secret from the inside")
+
+        def log_message(self, *args):  # type: ignore[no-untyped-def]
+            pass
+
+    inside = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Inside)
+
+    class Old(Inside):
+        def do_GET(self):  # type: ignore[no-untyped-def]
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{inside.server_port}/latest/meta-data/")
+            self.end_headers()
+
+    old = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Old)
+    for server in (inside, old):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        source = MediaSource(f"http://127.0.0.1:{old.server_port}", cache=tmp_path / "cache")
+        assert source.get("2019/05/boat.png") is None
+    finally:
+        inside.shutdown()
+        old.shutdown()
+    assert "a redirect away from" in source.failures["2019/05/boat.png"]
+    assert not any((tmp_path / "cache").rglob("*.png"))
+
+
+def test_media_from_a_folder_reads_no_link_out_of_it(tmp_path):
+    from newsroom.wordpress import MediaSource
+
+    uploads = tmp_path / "uploads" / "2019" / "05"
+    uploads.mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0")
+    (uploads / "passwd.png").symlink_to(secret)
+    (uploads / "fine.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    source = MediaSource(str(tmp_path / "uploads"))
+    assert source.get("2019/05/passwd.png") is None
+    assert "is a link out of the folder" in source.failures["2019/05/passwd.png"]
+    assert source.get("2019/05/fine.png") == (uploads / "fine.png").resolve()
+
+
+def test_a_private_address_is_named_as_such():
+    from newsroom.wordpress import _blocked
+
+    assert _blocked("127.0.0.1") == "127.0.0.1 is on a private network (127.0.0.1)"
+    assert _blocked("169.254.169.254").startswith("169.254.169.254 is on a private network")
