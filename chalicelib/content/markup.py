@@ -179,7 +179,10 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-_URL_TEXT = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
+# Each alternative may start only where a run of its characters starts (the look-behinds), and its
+# runs never give back (possessive): on a 100 KB word the old pattern tried every start, 90 s of CPU.
+_URL_TEXT = re.compile(r"(?<![a-z0-9+.-])(?:[a-z][a-z0-9+.-]*+://|www\.)[^\s<>\"']++"
+                       r"|(?<![\w.+-])[\w.+-]++@[\w-]++\.[\w.-]++", re.IGNORECASE)
 _HELD = re.compile("\x00(\\d+)\x00")
 # Where smartypants opens a quote that is an apostrophe, as wptexturize knows: a decade ('90s) and rock 'n' roll.
 _ELIDED = re.compile(r"\u2018(?=\d\ds\b)|(?<=\s)\u2018(?=n\u2019\s)")

@@ -240,3 +240,32 @@ def test_yaml_type_tags_are_refused_naming_the_field(value, tag):
         check_file("articles/x.md", f"---\ntitle: {value}\ndate: 2024-01-01\n---\n\nBody\n".encode())
     assert [str(p) for p in refused.value.problems] == [
         f"title: a YAML type tag ({tag}) is not allowed: write the value as plain text, a list or fields (line 2)"]
+
+
+PATHOLOGICAL = {  # shapes that made ingest's work grow faster than the file (issue 30)
+    "long numeric entity": lambda n: "&#x" + "0" * n + "41;",
+    "a line of one character": lambda n: "a" * n,
+    "an address-like run": lambda n: "x" * n + "@",
+    "nested divs": lambda n: "<div>" * (n // 5) + "x" + "</div>" * (n // 5),
+    "unclosed tags": lambda n: "<b>" * (n // 3),
+    "emphasis markers": lambda n: "*" * n,
+    "open brackets": lambda n: "[" * n,
+}
+
+
+@pytest.mark.parametrize("size", [10_000, 1_000_000])
+@pytest.mark.parametrize("shape", sorted(PATHOLOGICAL))
+def test_pathological_bodies_are_published_or_refused_with_the_limit_named(shape, size):
+    """Each is checked and rendered (or refused, naming the limit) in work that grows with the file:
+    the benchmark times them (docs/performance.md); here a 1 MB file of each simply has an answer."""
+    from chalicelib.content import markup
+    from chalicelib.content.content_format import MAX_HTML_DEPTH, ContentError, check_file
+
+    data = ("---\ntitle: T\ndate: 2024-01-01\n---\n\n" + PATHOLOGICAL[shape](size) + "\n").encode()
+    try:
+        parsed = check_file("articles/x.md", data)
+    except ContentError as error:
+        assert any(f"the limit is {MAX_HTML_DEPTH}" in str(p) or "bytes; the limit is" in str(p)
+                   or "a Markdown body may have 50,000" in str(p) for p in error.problems), error.problems
+        return
+    assert markup.render_body(parsed.body, parsed.body_format).html
