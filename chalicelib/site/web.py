@@ -252,6 +252,9 @@ def middleware(allowed_methods: Callable[[str], list[str]]) -> Callable[[Any, Ca
                 response.body = ""
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # Chalice's own answers (405 for a method a route does not take, 415 for a content type it
+        # does not accept...) say nothing of caching: no cache may keep them.
+        response.headers.setdefault("Cache-Control", NO_STORE)
         return response
 
     return handle

@@ -194,3 +194,12 @@ def test_aws_failing_a_page_gives_the_sites_503_page_never_json_or_a_traceback(p
     assert response.headers["Content-Security-Policy"] == web.CONTENT_SECURITY_POLICY
     assert "<html" in body and "Traceback" not in body and "InternalServerError" not in body
     assert "injected fault" not in body and not body.lstrip().startswith("{")
+
+
+@pytest.mark.parametrize("method, path", [("get", "/desk/save"), ("put", "/"), ("delete", "/some-post/")])
+def test_chalices_own_refusals_carry_the_security_headers_and_no_store(pages, method, path):
+    response = getattr(pages.client.http, method)(path)
+    assert response.status_code == 405
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in \
+        response.headers["Content-Security-Policy"]
