@@ -123,7 +123,7 @@ def test_aws_failing_is_still_retried(site, monkeypatch):
     def throttled(self, key, limit):  # type: ignore[no-untyped-def]
         raise botocore.exceptions.ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "GetObject")
 
-    monkeypatch.setattr(ContentBucket, "read", throttled)
+    monkeypatch.setattr(ContentBucket, "read_version", throttled)  # what ingest reads a file with
     site.put("articles/story.md", article(title="Story"))
     result = site.ingest()
     assert len(result["batchItemFailures"]) == 1
