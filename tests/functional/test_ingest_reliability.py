@@ -70,16 +70,16 @@ def test_concurrent_ingest_of_one_key_ends_with_the_newest_file_once(site, monke
     site.put("articles/markets.md", article(title="Version one", categories="[Tehran]"))
     site.receive()
     read_v1, v2_done = threading.Event(), threading.Event()
-    original = ContentBucket.read
+    original = ContentBucket.read_version
 
     def slow_read(bucket, key, limit):  # type: ignore[no-untyped-def]
-        data, etag = original(bucket, key, limit)
+        found = original(bucket, key, limit)
         if threading.current_thread().name == "ingest-a" and not read_v1.is_set():
             read_v1.set()
             v2_done.wait(timeout=30)
-        return data, etag
+        return found
 
-    monkeypatch.setattr(ContentBucket, "read", slow_read)
+    monkeypatch.setattr(ContentBucket, "read_version", slow_read)  # what ingest reads a file with
     outcomes = {}
     thread_a = threading.Thread(name="ingest-a", target=lambda: outcomes.setdefault(
         "a", ingest.apply_key(site.stack.bucket, "articles/markets.md")))
