@@ -18,12 +18,16 @@ link the same way (the token names the file's version).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib import clock, config, keys
 from chalicelib.content import content_format
 from chalicelib.content.content_format import Article, ContentError, Problem
 from chalicelib.publish import revisions
+
+if TYPE_CHECKING:
+    from chalicelib.content.markup import RenderedBody
+    from chalicelib.publish.bucket import ContentBucket
 from chalicelib.site import preview
 
 
@@ -41,7 +45,10 @@ def is_pending(key: str) -> bool:
     return key.startswith(config.PENDING_PREFIXES)
 
 
-def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[str, str | None, list[str]]:
+Render = Callable[["ContentBucket", Article], tuple["RenderedBody", "tuple[int, int] | None"]]
+
+
+def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render) -> tuple[str, str | None, list[str]]:
     """Bring the preview copy of the pending file ``key`` in line with the bucket: (outcome, slug,
     problems). ``render(bucket, article)`` renders the body as ingest does for live files."""
     from chalicelib.models import Post
@@ -79,7 +86,7 @@ def apply(bucket: Any, key: str, sequencer: str | None, render: Any) -> tuple[st
     from chalicelib.publish import articles
 
     packed = bodies.pack(rendered.html, parsed.slug)
-    if packed.ref:
+    if packed.ref and packed.offloaded_html is not None:
         bucket.store_body(packed.ref, packed.offloaded_html)
     copy = articles.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
                               image_size, comment_count=0, source_key=key, version=version)

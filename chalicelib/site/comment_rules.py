@@ -17,10 +17,10 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from chalicelib import config
+from chalicelib.models import Post
 from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site_settings import Settings
 
@@ -66,7 +66,7 @@ class Submission:
 
 
 
-def accept(post: Any, settings: Settings, headers: dict[str, str], origin: str, body: bytes | None,
+def accept(post: Post, settings: Settings, headers: dict[str, str], origin: str, body: bytes | None,
            source_ip: str | None, via_cdn: bool = False) -> tuple[Submission, str]:
     """Apply every rule to a comment posted on ``post``; return the submission and its client's hash.
     ``via_cdn``: the request carries our distribution's secret (``web.through_our_cdn``), so its
@@ -188,7 +188,7 @@ def visible(text: str) -> bool:
     return bool(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).strip())
 
 
-def is_open(post: Any, settings: Settings, now: dt.datetime | None = None) -> bool:
+def is_open(post: Post, settings: Settings, now: dt.datetime | None = None) -> bool:
     """Comments are open on ``post``: not closed by its front matter nor by the site's age limit."""
     if post.kind != "article" or post.comments_open is False or post.password_hash:
         return False

@@ -32,6 +32,7 @@ from markupsafe import Markup
 
 from chalicelib import archives, bodies, config, keys
 from chalicelib.clock import now_iso
+from chalicelib.models import Post
 from chalicelib.site import comment_rules, comments, old_urls, paging, preview, store, templating, web
 from chalicelib.site.snapshot import Link, Snapshot
 from chalicelib.site.web import Site
@@ -245,7 +246,7 @@ def render_post(request: Any, path: str) -> Response:
     return post_page(site, snapshot, post, now, canonical)
 
 
-def _protected_page(site: Site, snapshot: Snapshot, post: Any, now: str, wrong: str = "",
+def _protected_page(site: Site, snapshot: Snapshot, post: Post, now: str, wrong: str = "",
                     status: int = 200) -> Response:
     """A protected post's title and password form (the same for every reader: the edge may keep it)."""
     context = {**chrome(site, snapshot, now), "post": post, "page_title": f"Protected: {post.title}",
@@ -329,7 +330,7 @@ def _part_of(html_body: str, part: int) -> tuple[str, int]:
     return parts[min(part, len(parts)) - 1], len(parts)
 
 
-def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: str,
+def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: str,
               preview_of: bool = False, unlocked: bool = False, part: int = 1) -> Response:
     """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store);
     ``unlocked``: a protected post opened with its password (the same, without the preview's notice)."""
@@ -355,7 +356,7 @@ def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: st
                   "page_links": page_links}
         if post.kind == "page":
             return render_template("blog/page.html", **common, **discussion)
-        primary = (post.categories or [None])[0]
+        primary = post.categories[0] if post.categories else None
         author_name = around["author_names"].get(post.author) or post.author_name
         breadcrumb = []
         if primary:
@@ -382,7 +383,7 @@ def post_page(site: Site, snapshot: Snapshot, post: Any, now: str, canonical: st
 
 # --- comments --------------------------------------------------------------------
 
-def _discussion(site: Site, post: Any, snapshot: Snapshot) -> dict[str, Any]:
+def _discussion(site: Site, post: Post, snapshot: Snapshot) -> dict[str, Any]:
     """The comments section of an article: a page of approved comments (1 Query, only when it
     has any), the form while comments are open, and the note shown after posting."""
     cursor = site.query.get("comments")
@@ -419,7 +420,7 @@ def _absolute(site: Site, url: str | None) -> str | None:
     return site.url(url) if url.startswith("/") else url
 
 
-def _news_article(site: Site, snapshot: Snapshot, post: Any, author_name: str | None,
+def _news_article(site: Site, snapshot: Snapshot, post: Post, author_name: str | None,
                   image: str | None) -> dict[str, Any]:
     """schema.org NewsArticle for search engines."""
     data: dict[str, Any] = {

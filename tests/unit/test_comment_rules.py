@@ -11,7 +11,7 @@ from chalicelib.site import comment_rules
 from chalicelib.site_settings import Settings
 
 ORIGIN = "https://news.example.com"
-POST = SimpleNamespace(slug="story", kind="article", comments_open=True, date="2024-01-01T00:00:00Z")
+POST = SimpleNamespace(slug="story", kind="article", comments_open=True, date="2024-01-01T00:00:00Z", password_hash=None)
 
 
 def _form(**fields: str) -> bytes:
