@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 INLINE_LIMIT = 100 * 1024
 COMPRESSED_LIMIT = 300 * 1024
 RENDERED_PREFIX = "rendered/"
+# What WordPress's <!--nextpage--> becomes at ingest (chalicelib/content/markup.py): pages show the
+# parts between these one at a time (chalicelib/site/pages.py).
+PAGE_BREAK = '<hr class="wp-nextpage">'
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ import nh3
 import smartypants
 from markdown_it import MarkdownIt
 
+from chalicelib.bodies import PAGE_BREAK
+
 ALLOWED_TAGS = {
     "a", "abbr", "address", "audio", "b", "blockquote", "br", "caption", "cite", "code", "del", "dd",
     "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
@@ -40,7 +42,6 @@ OBSOLETE_ELEMENTS = {"acronym": "abbr", "tt": "code", "big": 'span class="is-big
 _OBSOLETE = re.compile(r"<(/?)(acronym|tt|big)\b", re.IGNORECASE)
 # WordPress's page break in a post's body: <!--nextpage--> (Markdown passes it through as HTML).
 _NEXTPAGE = re.compile(r"<!--\s*nextpage\s*-->", re.IGNORECASE)
-PAGE_BREAK = '<hr class="wp-nextpage">'
 _MEDIA = {"src", "preload", "controls", "loop", "muted"}
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id", "download", "target"},  # target: "_blank" only, with rel="noopener" (nh3)

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import config, keys
 from chalicelib.aws import s3_client
+from chalicelib.content import front_matter
 from chalicelib.content.content_format import ContentError, Problem, check_file, normalize_slug
 from chalicelib.content.files import Article
 from chalicelib.desk.identity import Identity
@@ -167,16 +168,14 @@ def open_file(key: str, s3: Any = None) -> Opened:
 
 
 def split(raw: bytes) -> tuple[dict[str, Any], str]:
-    """A file's front matter (as YAML reads it) and its body."""
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
-    match = re.match(r"---\n(.*?)\n(?:---|\.\.\.)\s*\n?(.*)", text, re.DOTALL)
-    if not match:
-        return {}, text
+    """A file's front matter and its body, read by ingest's own hardened reader (no aliases, type tags
+    or oversized front matter). A file it refuses opens with no fields and its body; ``check`` says why."""
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError:
-        meta = {}
-    return (meta if isinstance(meta, dict) else {}), match.group(2).lstrip("\n")
+        return front_matter.split_front_matter("", front_matter.decode("", raw))
+    except ContentError:
+        text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
+        match = re.match(r"---\n.*?\n(?:---|\.\.\.)\s*\n?(.*)", text, re.DOTALL)
+        return {}, (match.group(1) if match else text).strip()
 
 
 def _as_text(value: Any) -> str:

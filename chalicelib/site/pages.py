@@ -271,14 +271,15 @@ def unlock(request: Any, slug: str) -> Response:
         return render_not_found(None, snapshot, site)
     identity = (request.context or {}).get("identity") or {}
     reader = comment_rules.client_of(site.headers, identity.get("sourceIp"), web.through_our_cdn(site.headers))
+    tries, key = SlidingWindow(protected.TRIES, protected.TRIES_WINDOW), f"password|{post.slug}|{reader}"
     try:
-        SlidingWindow(protected.TRIES, protected.TRIES_WINDOW).check(f"password|{post.slug}|{reader}")
+        tries.check(key)
     except Limited:
         return _protected_page(site, snapshot, post, now, "Too many tries. Wait a few minutes and try again.", 429)
     form = parse_qs((request.raw_body or b"").decode("utf-8", errors="replace"))
     if not protected.matches(form.get("post_password", [""])[0], post.password_hash):
         try:
-            SlidingWindow(protected.TRIES, protected.TRIES_WINDOW).take(f"password|{post.slug}|{reader}")
+            tries.take(key)
         except Limited:
             pass
         return _protected_page(site, snapshot, post, now, "That password is not right.", 403)
@@ -310,30 +311,26 @@ def render_post_part(request: Any, slug: str, number: str) -> Response:
     post, snapshot = store.post_and_site(slug)
     if post is not None and post.kind != "redirect" and not post.draft and not post.password_hash \
             and not (post.date and post.date > now) and number.isdigit() and int(number) >= 2:
-        parts = bodies.load(post).count(markup_page_break())
-        if int(number) <= parts + 1:
+        body = bodies.load(post)
+        if int(number) <= body.count(bodies.PAGE_BREAK) + 1:
             canonical = f"/{post.slug}/{int(number)}/"
             if (redirect := web.canonical_redirect(site, canonical)) is not None:
                 return redirect
-            return post_page(site, snapshot, post, now, canonical, part=int(number))
+            return post_page(site, snapshot, post, now, canonical, part=int(number), body_html=body)
     return render_post(request, f"{slug}/{number}")
-
-
-def markup_page_break() -> str:
-    """What a ``<!--nextpage-->`` became at ingest (chalicelib/content/markup.py: PAGE_BREAK)."""
-    return '<hr class="wp-nextpage">'
 
 
 def _part_of(html_body: str, part: int) -> tuple[str, int]:
     """Part ``part`` (1-based) of a body broken with page breaks, and how many parts it has."""
-    parts = html_body.split(markup_page_break())
+    parts = html_body.split(bodies.PAGE_BREAK)
     return parts[min(part, len(parts)) - 1], len(parts)
 
 
 def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: str,
-              preview_of: bool = False, unlocked: bool = False, part: int = 1) -> Response:
+              preview_of: bool = False, unlocked: bool = False, part: int = 1, body_html: str | None = None) -> Response:
     """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store);
-    ``unlocked``: a protected post opened with its password (the same, without the preview's notice)."""
+    ``unlocked``: a protected post opened with its password (the same, without the preview's notice);
+    ``body_html``: its body where the caller has already loaded it (``bodies.load``)."""
     around = chrome(site, snapshot, now)
     private = preview_of or unlocked
     # Pages show the comments they brought from WordPress (closed to new ones, as WordPress's pages are).
@@ -343,7 +340,7 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
         return render_not_found(None, snapshot, site)
 
     def render() -> str:
-        shown, parts = _part_of(bodies.load(post), part)
+        shown, parts = _part_of(body_html if body_html is not None else bodies.load(post), part)
         body = Markup(web.prefix_links(fill_xrefs(shown, post.xrefs or {}, now, site.base), site.base))
         page_links = [(n, None if n == part else site.link(f"/{post.slug}/" if n == 1 else f"/{post.slug}/{n}/"))
                       for n in range(1, parts + 1)] if parts > 1 else []

@@ -203,6 +203,19 @@ def test_opening_and_saving_an_unchanged_article_writes_nothing(desk):
             .get("Versions", [])] == []  # nor a draft copy
 
 
+def test_a_file_with_a_yaml_expansion_bomb_opens_without_expanding_it(desk):
+    """The desk reads front matter with ingest's own reader: anchors and aliases are refused, not
+    expanded (tags of nine levels of nine aliases would be 387 million strings to show). The file
+    opens with its body and no fields, and saving it writes the fields the editor typed."""
+    bomb = "\n".join(["a0: &a0 [lol]"] + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)])
+    desk.put("articles/bomb.md", f"---\ntitle: Bomb\n{bomb}\ntags: *a9\n---\n\nThe words stay.\n".encode())
+    jar, _, _ = sign_in(desk)
+    page = desk.client.http.get("/desk/edit?key=articles/bomb.md", headers={"Cookie": jar})
+    text = page.body.decode()
+    assert page.status_code == 200 and "The words stay." in text
+    assert "lol" not in text and re.search(r'id="f-title"[^>]*value=""', text)
+
+
 def test_a_contributor_submits_for_review_and_a_forged_publish_is_refused(desk):
     jar, token, _ = sign_in(desk, "contributor")
     editor = desk.client.http.get("/desk/new", headers={"Cookie": jar}).body.decode()
