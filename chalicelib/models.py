@@ -325,10 +325,9 @@ class MediaUse(_TableItem):
 
 
 class RateLimit(_TableItem):
-    """Comments one client posted in one window (pk ``ratelimit#<client hash>``, sk the window)."""
+    """One counted key's recent events (pk ``ratelimit#<key hash>``): chalicelib/ratelimit.py."""
 
-    hits = NumberAttribute(default=0)
-    expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes old windows
+    expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes a key quiet for a window
     times = number_list()  # a sliding log (chalicelib/ratelimit.py): when its last events were
     version = NumberAttribute(null=True)  # the sliding log's writes are conditional on it
 

@@ -42,12 +42,9 @@ class SlidingWindow:
         """
         now = time.time() if now is None else now
         for _ in range(retry.ATTEMPTS):
-            item = RateLimit.get_or_none(keys.rate_limit_pk(key), keys.SLIDING_WINDOW, consistent_read=True)
-            recent = sorted(t for t in (item.times or []) if t > now - self.seconds) if item else []
-            if len(recent) >= self.limit:
-                raise Limited(max(1, int(recent[-self.limit] + self.seconds - now) + 1))
+            item, recent = self._recent(key, now)
             version = int(item.version or 0) if item else 0
-            updated = RateLimit(keys.rate_limit_pk(key), keys.SLIDING_WINDOW, hits=len(recent) + 1,
+            updated = RateLimit(keys.rate_limit_pk(key), keys.SLIDING_WINDOW,
                                 times=[*recent[-(self.limit - 1):], now] if self.limit > 1 else [now],
                                 version=version + 1, expires=int(now) + 2 * self.seconds)
             condition = (RateLimit.version == version) if item else RateLimit.pk.does_not_exist()
@@ -64,11 +61,18 @@ class SlidingWindow:
 
         :raise Limited: ``limit`` events of ``key`` fall within the last ``seconds``.
         """
-        now = time.time() if now is None else now
+        self._recent(key, time.time() if now is None else now)
+
+    def _recent(self, key: str, now: float) -> tuple[RateLimit | None, list[float]]:
+        """``key``'s item and the times of its events within the window, oldest first.
+
+        :raise Limited: ``limit`` of them already.
+        """
         item = RateLimit.get_or_none(keys.rate_limit_pk(key), keys.SLIDING_WINDOW, consistent_read=True)
         recent = sorted(t for t in (item.times or []) if t > now - self.seconds) if item else []
         if len(recent) >= self.limit:
             raise Limited(max(1, int(recent[-self.limit] + self.seconds - now) + 1))
+        return item, recent
 
     def clear(self, key: str) -> None:
         """Forget ``key``'s events (a successful sign-in clears its failures)."""
