@@ -55,7 +55,6 @@ DOWNLOADS: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
     ".svg": ("image/svg+xml", None),
 }
 ISO_MEDIA = {".m4a", ".mp4", ".m4v", ".mov"}
-TEXT = {".csv", ".txt", ".svg"}
 _HTML = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<script|<iframe|<meta\s)", re.IGNORECASE)
 _SVG_ACTIVE = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignObject|<iframe|<embed|<object|"
                          rb"(?:xlink:)?href\s*=\s*[\"']\s*(?:https?:|//|data:)", re.IGNORECASE)
@@ -89,13 +88,11 @@ def classify(key: str, head: bytes) -> Download:
         if b"<svg" not in head[:4096].lower():
             raise MediaRefused("is named .svg but is not an SVG drawing")
         return Download(mime)
-    if extension not in TEXT and _HTML.match(head):
+    if _HTML.match(head):
         raise MediaRefused(f"is named {extension} but holds an HTML page; upload the real file")
     if extension in ISO_MEDIA and head[4:8] != b"ftyp":
         raise MediaRefused(f"is named {extension} but is not an MP4 or QuickTime file; upload the real file")
     if magic is not None and not head.startswith(magic):
         raise MediaRefused(f"is named {extension} but its bytes are not a {extension[1:].upper()} file; "
                            "upload the real file")
-    if extension in TEXT and _HTML.match(head):
-        raise MediaRefused(f"is named {extension} but holds an HTML page")
     return Download(mime)
