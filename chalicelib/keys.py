@@ -84,6 +84,15 @@ def source(key: str) -> tuple[str, str]:
     return SOURCE_PK, key
 
 
+DESK_PK = "desk"  # the desk index's one partition: articles' and pages' files (models.DeskIndex)
+
+
+def desk_order(date: str | None, key: str, changed: str) -> str:
+    """Where a file sorts in the desk's list, newest first: by its date, or by when it last changed
+    (a refused file with no date is news to its editor)."""
+    return f"{date or changed}#{key}"
+
+
 SITE_SNAPSHOT = ("site", "site")
 SITE_SETTINGS = ("settings", "site")
 AUTHOR_PK = "author"  # sk: the author's slug

@@ -50,6 +50,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import TableConnection
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import aws, config, keys
@@ -228,6 +229,21 @@ TERM_ITEMS: dict[str, type[AuthorItem] | type[CategoryItem] | type[TagItem]] = {
     "author": AuthorItem, "category": CategoryItem, "tag": TagItem}  # by archive kind (chalicelib/archives.py)
 
 
+class DeskIndex(GlobalSecondaryIndex["Source"]):  # type: ignore[no-untyped-call]  # PynamoDB's __init_subclass__
+    """The articles' and pages' files, newest first: the desk's list, read a page at a time.
+
+    Sparse: only a Source that lists an article or page carries ``desk_pk`` (``keys.DESK_PK``), so
+    the index holds nothing else; ``desk_sk`` is ``keys.desk_order(date, key)``.
+    """
+
+    class Meta:
+        index_name = "desk"
+        projection = AllProjection()
+
+    desk_pk = UnicodeAttribute(hash_key=True)
+    desk_sk = UnicodeAttribute(range_key=True)
+
+
 class Source(_TableItem):
     """What one file in the bucket currently publishes, for updates and deletes.
 
@@ -253,6 +269,9 @@ class Source(_TableItem):
     draft = BooleanAttribute(null=True)
     author = UnicodeAttribute(null=True)
     categories = text_list()
+    desk_pk = UnicodeAttribute(null=True)  # set on articles' and pages' files: the desk index
+    desk_sk = UnicodeAttribute(null=True)
+    desk = DeskIndex()
 
 
 class Ref(_TableItem):

@@ -45,6 +45,7 @@ ACTIONS = {
 }
 FIELDS = ("title", "slug", "summary", "categories", "tags", "author", "date", "image", "draft")
 PAGE_SIZE = 50
+MAX_EXAMINED = 5000  # files one filtered list request reads at most (about 1.5 MB: two reads)
 
 
 class Conflict(Exception):
@@ -115,24 +116,35 @@ def check_key(key: str) -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 def listing(query: str = "", state: str = "", category: str = "", author: str = "", mine: str = "",
-            page: int = 1) -> tuple[list[Listed], int]:
-    """The articles as the site sees them, newest first, filtered; one page of them and the count.
-    One Query of the files' records (``Source``), whose pages DynamoDB returns 1 MB at a time."""
+            after: str = "") -> tuple[list[Listed], str]:
+    """One page of the articles as the site sees them, newest first, filtered, and the cursor of the
+    next (older) page, or "" at the end.
+
+    Read from the desk index (``models.DeskIndex``) a page at a time, newest first: opening the list
+    reads one page whatever the site holds. A filter reads on until the page is full, at most
+    ``MAX_EXAMINED`` files a request; past that the cursor lets the editor search on."""
     now = _now()
-    rows = []
-    shown = ["pk", "sk", "kind", "status", "title", "slug", "date", "draft", "author", "categories", "problems"]
-    for source in Source.query(keys.SOURCE_PK, attributes_to_get=shown):
-        if source.kind not in ("article", "page") or source.status == "removed":
-            continue
-        rows.append(_listed(source, now))
     words = query.lower().split()
-    wanted = [r for r in rows
-              if all(w in (r.title + " " + r.slug).lower() for w in words)
-              and (not state or r.state == state) and (not category or category in r.categories)
-              and (not author or r.author == author) and (not mine or r.author == mine)]
-    wanted.sort(key=lambda r: (r.date or "", r.key), reverse=True)
-    start = (max(page, 1) - 1) * PAGE_SIZE
-    return wanted[start:start + PAGE_SIZE], len(wanted)
+    rows: list[Listed] = []
+    start = None
+    if "#" in after:
+        start = {"desk_pk": {"S": keys.DESK_PK}, "desk_sk": {"S": after}, "pk": {"S": keys.SOURCE_PK},
+                 "sk": {"S": after.split("#", 1)[1]}}
+    examined = 0
+    last = ""
+    filtered = bool(words or state or category or author or mine)
+    for source in Source.desk.query(keys.DESK_PK, scan_index_forward=False, last_evaluated_key=start,
+                                    page_size=1000 if filtered else PAGE_SIZE):
+        examined += 1
+        last = source.desk_sk or ""
+        row = _listed(source, now)
+        if (all(w in (row.title + " " + row.slug).lower() for w in words) and (not state or row.state == state)
+                and (not category or category in row.categories) and (not author or row.author == author)
+                and (not mine or row.author == mine)):
+            rows.append(row)
+        if len(rows) == PAGE_SIZE or examined == MAX_EXAMINED:
+            return rows, last
+    return rows, ""
 
 
 def _listed(source: Source, now: str) -> Listed:

@@ -227,12 +227,13 @@ def sign_out(request: Any) -> Response:
 def article_list(request: Any, who: Identity, token: str) -> Response:
     """Articles with their state, newest first: search, filters, paging."""
     query = request.query_params or {}
-    page = int(query.get("page", "1")) if query.get("page", "1").isdigit() else 1
     mine = who.name if query.get("mine") else ""
-    rows, total = documents.listing(query.get("q", ""), query.get("state", ""), query.get("category", ""),
-                                    query.get("author", ""), mine, page)
-    return _page("articles.html", who=who, csrf=session.csrf_token(token), rows=rows, total=total, page=page,
-                 pages=max(1, (total + documents.PAGE_SIZE - 1) // documents.PAGE_SIZE), states=STATES, query=query)
+    after = query.get("after", "")
+    rows, older = documents.listing(query.get("q", ""), query.get("state", ""), query.get("category", ""),
+                                    query.get("author", ""), mine, after)
+    filters = {k: v for k, v in query.items() if k != "after"}
+    return _page("articles.html", who=who, csrf=session.csrf_token(token), rows=rows, older=older, after=after,
+                 filters=filters, states=STATES, query=query)
 
 
 @guarded

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws, keys, retry
+from chalicelib import aws, clock, keys, retry
 from chalicelib.models import Source
 from chalicelib.publish import site_snapshot
 from chalicelib.retry import ConcurrentChange
@@ -72,6 +72,8 @@ def commit(source: Source | None, key: str, writes: Callable[[TransactWrite], No
     :raise ConcurrentChange: another ingest changed this file (or a condition of ``writes`` failed).
     """
     revision = int(source.revision) if source is not None else 0
+    if fields.get("kind") in ("article", "page") and fields.get("status") != "removed":
+        fields.update(desk_pk=keys.DESK_PK, desk_sk=keys.desk_order(fields.get("date"), key, clock.now_iso()))
     new_source = Source(*keys.source(key), revision=revision + 1, settled=settled, **fields)
     condition = Source.revision == revision if source is not None else Source.pk.does_not_exist()
     try:

@@ -313,3 +313,44 @@ def test_others_see_who_is_editing_and_may_take_over(desk):
     back = api(desk, "/desk/lock", editor_jar, editor_token, {"key": "articles/shared.md"})
     assert back.status_code == 409 and json.loads(back.body)["editing"]["name"] == "Local Admin"
     assert desk.ingest() == {"batchItemFailures": []}  # a lock is no content: ingest never sees it
+
+
+def _rows(page: str) -> list[str]:
+    """The list's rows as the editor reads them: each file's key, top to bottom."""
+    return re.findall(r'<span class="key">([^<]+)</span>', page)
+
+
+def test_the_list_is_newest_first_a_page_at_a_time_and_filters_read_on(desk, monkeypatch):
+    """Seven articles with the list's page at three: newest first, Older goes on where the page ended,
+    a refused new file (no date yet) is at the top, and a filter fills its page from further back."""
+    monkeypatch.setattr("chalicelib.desk.documents.PAGE_SIZE", 3)
+    for day in range(1, 7):
+        desk.put(f"articles/day-{day}.md", f"---\ntitle: Day {day}\ndate: 2024-05-0{day}T09:00:00Z\n"
+                 f"categories: [{'Oil' if day in (1, 2) else 'Gas'}]\n---\nDay {day}.\n")
+    desk.put("articles/broken.md", "---\ntitle: Broken\n---\nNo date.\n")
+    desk.ingest()
+    jar, _, _ = sign_in(desk)
+    first = desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
+    assert _rows(first) == ["articles/broken.md", "articles/day-6.md", "articles/day-5.md"]
+    assert "refused" in first.split(">articles/broken.md</span>")[1].split("</tr>")[0]
+    older = re.search(r'href="\?after=([^"]+)">Older</a>', first)
+    assert older is not None and "Newest" not in first
+    second = desk.client.http.get(f"/desk/articles?after={older.group(1)}", headers={"Cookie": jar}).body.decode()
+    assert _rows(second) == ["articles/day-4.md", "articles/day-3.md", "articles/day-2.md"]
+    assert "Newest</a>" in second
+    oil = desk.client.http.get("/desk/articles?category=oil", headers={"Cookie": jar}).body.decode()
+    assert _rows(oil) == ["articles/day-2.md", "articles/day-1.md"] and "Older</a>" not in oil
+    search = desk.client.http.get("/desk/articles?q=day+3", headers={"Cookie": jar}).body.decode()
+    assert _rows(search) == ["articles/day-3.md"]
+
+
+def test_opening_the_list_reads_one_page_whatever_the_site_holds(desk, aws_requests):
+    """One Query of one page of the desk index, not every file: the count a 10,000-article site keeps."""
+    for n in range(4):
+        desk.put(f"articles/n-{n}.md", f"---\ntitle: N {n}\ndate: 2024-05-01T09:00:0{n}Z\n---\nN.\n")
+    desk.ingest()
+    jar, _, _ = sign_in(desk)
+    aws_requests.clear()
+    page = desk.client.http.get("/desk/articles", headers={"Cookie": jar})
+    assert page.status_code == 200 and len(_rows(page.body.decode())) == 4
+    assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["Query"]

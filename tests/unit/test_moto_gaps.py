@@ -5,6 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from devstack import moto_gaps
@@ -155,3 +157,46 @@ def test_concurrent_counter_updates_and_failing_transactions_lose_nothing(table)
     finally:
         sys.setswitchinterval(interval)
     assert table.get_item(TableName="t", Key=key)["Item"]["n"] == {"N": "240"}
+
+
+# Every kind of DynamoDB attribute value, nested as items hold them.
+_scalars = st.one_of(
+    st.text(max_size=20).map(lambda t: {"S": t}),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**9, max_value=10**9).map(
+        lambda d: {"N": str(d)}),
+    st.binary(max_size=20).map(lambda b: {"B": b}), st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
+    st.sets(st.text(min_size=1, max_size=8), min_size=1, max_size=3).map(lambda s: {"SS": sorted(s)}),
+    st.sets(st.binary(min_size=1, max_size=8), min_size=1, max_size=3).map(lambda s: {"BS": sorted(s)}),
+    st.sets(st.integers(-1000, 1000), min_size=1, max_size=3).map(lambda s: {"NS": [str(n) for n in sorted(s)]}))
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3).map(lambda items: {"L": items}),
+    st.dictionaries(st.text(min_size=1, max_size=6), inner, max_size=3).map(lambda m: {"M": m})), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), _values, max_size=4), max_size=4))
+def test_reads_answer_what_motos_own_serializer_answers(table, items):
+    """Gap 6: a read written straight to JSON parses, in botocore, to what moto's own serializer gives."""
+    from moto.dynamodb.responses import DynamoResult
+
+    for n, attributes in enumerate(items):
+        table.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": f"{n:03d}"}, **attributes})
+    reads = [("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p"}}}),
+             ("scan", {}), ("get_item", {"Key": {"pk": {"S": "p"}, "sk": {"S": "000"}}}),
+             ("batch_get_item", {"RequestItems": {"t": {"Keys": [{"pk": {"S": "p"}, "sk": {"S": "001"}}]}}}),
+             ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p"}},
+                        "Limit": 2, "ProjectionExpression": "sk, a", "ReturnConsumedCapacity": "TOTAL"})]
+    for operation, params in reads:
+        params = params if operation == "batch_get_item" else {"TableName": "t", **params}
+        fast = getattr(table, operation)(**params)
+        patched = DynamoResult.execute_result
+        DynamoResult.execute_result = DynamoResult.moto_execute_result
+        try:
+            own = getattr(table, operation)(**params)
+        finally:
+            DynamoResult.execute_result = patched
+        fast.pop("ResponseMetadata"), own.pop("ResponseMetadata")
+        assert fast == own, operation
+    for n in range(len(items)):
+        table.delete_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": f"{n:03d}"}})
