@@ -60,9 +60,12 @@ def is_stale_event(source: Source | None, sequencer: str | None) -> bool:
 
 
 def is_unchanged(source: Source | None, etag: str | None, force: bool) -> bool:
-    """Whether the file's bytes are those already published and settled (nothing to do)."""
+    """Whether the file's bytes are those already published and settled (nothing to do). An article's or
+    page's Source written before the desk index existed is not: applying it again indexes it
+    (``newsroom resync`` after the upgrade)."""
     return (not force and source is not None and source.status == "published" and source.settled
-            and etag is not None and source.etag == etag)
+            and etag is not None and source.etag == etag
+            and (source.desk_pk is not None or source.kind not in ("article", "page")))
 
 
 def commit(source: Source | None, key: str, writes: Callable[[TransactWrite], None], settled: bool = False,

@@ -59,3 +59,20 @@ def test_cli_resync_shows_progress_and_counts(site):
     assert "1 published" in result.output
     assert "Resyncing newsroom-dev-content" in result.output
     assert site.get("/story-0/").status_code == 200
+
+
+def test_resync_indexes_articles_published_before_the_desk_index(site):
+    """A stack upgraded to the desk index: the records written before it carry no index keys, and one
+    resync lists them in the desk, newest first, without republishing anything else."""
+    from chalicelib import keys
+    from chalicelib.desk import documents
+    from chalicelib.models import Source
+
+    site.put("articles/old-one.md", article("Old one", date="2020-01-01T09:00:00Z"))
+    site.put("articles/old-two.md", article("Old two", date="2020-01-02T09:00:00Z"))
+    site.ingest()
+    for key in ("articles/old-one.md", "articles/old-two.md"):
+        Source.get(*keys.source(key)).update(actions=[Source.desk_pk.remove(), Source.desk_sk.remove()])
+    assert documents.listing()[0] == []
+    resync.resync(site.stack.bucket)
+    assert [row.key for row in documents.listing()[0]] == ["articles/old-two.md", "articles/old-one.md"]
