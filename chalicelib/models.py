@@ -142,6 +142,7 @@ class Post(_TableItem):
     tags = JSONAttribute(null=True)  # [[slug, name], ...]
     summary = UnicodeAttribute(null=True)
     image = UnicodeAttribute(null=True)
+    image_alt = UnicodeAttribute(null=True)  # the featured image described
     draft = BooleanAttribute(default=False)
     body_html = UnicodeAttribute(null=True)  # one of body_html, body_gz, body_ref: see bodies.py
     body_gz = BinaryAttribute(null=True, legacy_encoding=False)

@@ -23,7 +23,7 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from defusedxml import ElementTree
 
@@ -67,7 +67,7 @@ def urls_of(export: Path) -> list[str]:
         urls += [f"/tag/{slug}/", f"/?tag={slug}"]
     for author in channel.findall("wp:author", NS):
         urls.append(f"/author/{author.findtext('wp:author_login', '', NS)}/")
-    return list(dict.fromkeys(urls + MISSING))
+    return list(dict.fromkeys(quote(url, safe="/?=&%+") for url in urls + MISSING))
 
 
 def ask(path: str, host: tuple[str, int] = PEER, hops: int = 6) -> dict[str, Any]:
@@ -85,8 +85,25 @@ def ask(path: str, host: tuple[str, int] = PEER, hops: int = 6) -> dict[str, Any
             parts = urlsplit(location)
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             continue
-        return {"status": response.status, "redirected": len(seen) > 1, "path": path, "title": title_of(body)}
+        answer = {"status": response.status, "redirected": len(seen) > 1, "path": path, "title": title_of(body)}
+        content = body_of(body)
+        if content is not None and response.status == 200:
+            answer["body"] = content
+        return answer
     return {"status": seen[-1], "redirected": True, "path": path, "title": ""}
+
+
+def body_of(page: str) -> str | None:
+    """A single post's or page's rendered body as WordPress shows it (twentytwentyone's ``.entry-content``,
+    without its page links), for the rendering parity check; None on an archive, a feed or a search."""
+    if page.count('class="entry-content"') != 1 or not re.search(r'<body class="[^"]*\b(single-post|page-id-\d+)\b',
+                                                                   page):
+        return None
+    found = re.search(r'<div class="entry-content">(.*?)</div><!-- \.entry-content -->', page, re.DOTALL)
+    if found is None:
+        return None
+    return re.sub(r'<nav class="page-links".*?</nav>|<div class="page-links".*?</div>', "", found.group(1),
+                  flags=re.DOTALL).strip()
 
 
 def title_of(page: str) -> str:
@@ -99,13 +116,18 @@ def title_of(page: str) -> str:
 def record(export: Path, out: Path) -> None:
     """Ask the peer every URL of ``export`` and write its answers to ``out``."""
     answers = {url: ask(url) for url in urls_of(export)}
+    bodies = {a["path"]: a.pop("body") for a in answers.values() if "body" in a}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"export": export.name, "wordpress": "6.1 (Debian), permalinks /%postname%/",
-                               "answers": answers}, indent=1, ensure_ascii=False) + "\n")
-    print(f"{len(answers)} URLs recorded in {out}")
+                               "answers": answers,
+                               "bodies": bodies}, indent=1, ensure_ascii=False) + "\n")
+    print(f"{len(answers)} URLs and {len(bodies)} bodies recorded in {out}")
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] != "record":
         raise SystemExit("usage: python -m devstack.parity record EXPORT.xml OUT.json")
-    record(Path(sys.argv[2]), Path(sys.argv[3]))
+    try:
+        record(Path(sys.argv[2]), Path(sys.argv[3]))
+    except ElementTree.ParseError as exc:
+        raise SystemExit(f"{sys.argv[2]}: not well-formed XML ({exc}); nothing recorded") from None

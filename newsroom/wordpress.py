@@ -515,6 +515,9 @@ class _Converter:
         image = self._featured_image(item, name)
         if image:
             meta["image"] = image
+            alt = self._featured_alt(item)
+            if alt:
+                meta["image_alt"] = alt
         unpublished = UNPUBLISHED.get(status)
         if unpublished:
             meta["draft"] = True
@@ -627,6 +630,13 @@ class _Converter:
             self.migration.note(name, f"featured image {thumbnail} is not in the export; left out")
             return None
         return self._media_url(_text(attachment, "wp_attachment_url"), name)
+
+    def _featured_alt(self, item: Element) -> str:
+        """The featured image's alt text as WordPress kept it (the attachment's ``_wp_attachment_image_alt``)."""
+        thumbnail = next((_text(m, "wp_meta_value") for m in item.findall("wp_postmeta")
+                          if _text(m, "wp_meta_key") == "_thumbnail_id"), "")
+        attachment = self.attachments.get(thumbnail)
+        return _plain(_meta(attachment).get("_wp_attachment_image_alt", ""))[:1000] if attachment is not None else ""
 
     # --- bodies --------------------------------------------------------------------------
 

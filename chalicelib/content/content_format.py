@@ -58,13 +58,15 @@ MAX_SUMMARY_CHARS = 2000
 MAX_CATEGORIES = 10
 MAX_TAGS = 10
 MAX_ALIASES = 10
+MAX_ALT_CHARS = 1000  # a featured image's description
 MAX_SLUG_CHARS = 120
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 
 ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
-                  "image", "draft", "updated", "aliases", "comments", "sticky", "corrections", "password"}
+                  "image", "image_alt", "draft", "updated", "aliases", "comments", "sticky", "corrections",
+                  "password"}
 MAX_CORRECTIONS = 20
 # Elements inside elements in a body. The sanitizer's HTML parser (html5ever, as browsers parse) does
 # work that grows with the depth at every step: 20,000 nested <div>s took 0.8 s, 40,000 took 3.2 s.
@@ -78,7 +80,7 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "track", "wbr"})
 _TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(/?)>")
 MAX_CORRECTION_CHARS = 1000
-PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "draft", "updated", "aliases", "password"}
+PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "image_alt", "draft", "updated", "aliases", "password"}
 AUTHOR_FIELDS = {"name", "bio", "aliases"}
 CATEGORY_FIELDS = {"name", "description", "menu_order", "parent", "aliases"}
 TAG_FIELDS = {"name", "description"}
@@ -169,6 +171,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     slug = check.slug("slug" if "slug" in meta else "file name", slug_source, top_level=True)
     summary = check.text("summary", max_chars=MAX_SUMMARY_CHARS, required=False) or ""
     image = check.url("image")
+    image_alt = check.text("image_alt", max_chars=MAX_ALT_CHARS, required=False) or ""
     draft = check.boolean("draft")
     comments = check.boolean("comments", default=True) if kind == "article" else True
     sticky = check.boolean("sticky") if kind == "article" else False
@@ -191,7 +194,7 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
         kind=kind, key=key, slug=slug, title=title, date=date, body=body, body_format=body_format,
         author=normalize_slug(author_name) if author_name else None, author_name=author_name,
         categories=categories, category_names=category_names, tags=tags, tag_names=tag_names,
-        summary=summary, image=image, draft=draft, updated=updated,
+        summary=summary, image=image, image_alt=image_alt, draft=draft, updated=updated,
         aliases=tuple(a for a in aliases if a), comments=comments, sticky=sticky, corrections=corrections,
         password=password,
     )

@@ -83,6 +83,7 @@ class Article:
     tag_names: tuple[str, ...] = ()
     summary: str = ""
     image: str | None = None
+    image_alt: str = ""  # the featured image described for readers who cannot see it
     draft: bool = False
     updated: dt.datetime | None = None
     aliases: tuple[str, ...] = ()

@@ -32,7 +32,7 @@ from chalicelib.content import front_matter
 from chalicelib.content.content_format import ContentError, Problem, check_file, normalize_slug
 from chalicelib.content.files import Article
 from chalicelib.desk.identity import Identity
-from chalicelib.models import Source
+from chalicelib.models import Post, Source
 
 # What each action needs: the role, and where the file goes.
 ACTIONS = {
@@ -43,7 +43,7 @@ ACTIONS = {
     "approve": "editor",  # a submission or a draft goes live
     "unpublish": "editor",
 }
-FIELDS = ("title", "slug", "summary", "categories", "tags", "author", "date", "image", "draft")
+FIELDS = ("title", "slug", "summary", "categories", "tags", "author", "date", "image", "image_alt", "draft")
 PAGE_SIZE = 50
 MAX_EXAMINED = 5000  # files one filtered list request reads at most (about 1.5 MB: two reads)
 
@@ -239,6 +239,9 @@ def check(key: str, data: bytes) -> list[Problem]:
         return list(error.problems)
     if not isinstance(parsed, Article):
         return [Problem("file", "is not an article or page")]
+    owner = Post.get_or_none(*keys.post(parsed.slug), attributes_to_get=["kind", "source_key"])
+    if owner is not None and owner.kind != "redirect" and owner.source_key not in (None, live_key(key)):
+        return [Problem("slug", f"/{parsed.slug}/ is taken by {owner.source_key}: choose another slug")]
     return []
 
 

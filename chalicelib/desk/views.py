@@ -55,8 +55,8 @@ def _json(data: dict[str, Any], status: int = 200) -> Response:
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     html = templating.environment().get_template(f"desk/{template}").render(
-        desk_script=f"/desk/static/desk.{web.code_version()}.js", stylesheet=f"/desk/static/desk.{web.code_version()}.css",
-        **context)
+        desk_script=static_url("desk.js"), stylesheet=static_url("desk.css"),
+        toolbar_script=static_url("markdown-toolbar.js"), **context)
     return _respond(html, status)
 
 
@@ -311,6 +311,8 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     s3 = session.s3_as(token)
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
     live = documents.live_key(key)
+    if not draft.key and documents.taken(live, s3):  # a new article whose file name another has
+        raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
     if action == "unpublish":
         documents.delete(s3, live, draft.version if key == live else "")
         return {"key": live, "version": "", "state": "unpublished", "message": f"Unpublished: {live} is gone from "
@@ -405,11 +407,24 @@ def _preview_link(key: str, s3: Any) -> str | None:
     return str(record.get("preview")) if record.get("preview") else None
 
 
-def static(name: str) -> Response:
-    """The desk's script and stylesheet, by version (cached a year: a new version has a new name)."""
+# The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
+STATIC = {"desk.js": "desk.js", "desk.css": "desk.css",
+          "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}
+
+
+def static_url(name: str) -> str:
+    """Where the desk serves one of its ``STATIC`` files: its name with the code's version in it."""
     stem, _, kind = name.rpartition(".")
-    if kind not in ("js", "css") or not stem.startswith("desk.") or stem != f"desk.{web.code_version()}":
+    return f"/desk/static/{stem}.{web.code_version()}.{kind}"
+
+
+def static(name: str) -> Response:
+    """The desk's scripts and stylesheet, by version (cached a year: a new version has a new name)."""
+    stem, _, kind = name.rpartition(".")
+    base, _, version = stem.rpartition(".")
+    path = STATIC.get(f"{base}.{kind}")
+    if path is None or version != web.code_version():
         return _respond("not found", 404, "text/plain; charset=utf-8")
-    text = (web.TEMPLATES_DIR / "desk" / f"desk.{kind}").read_text()
+    text = (web.TEMPLATES_DIR / "desk" / path).read_text()
     return _respond(text, 200, "text/javascript; charset=utf-8" if kind == "js" else "text/css; charset=utf-8",
                     {"Cache-Control": "private, max-age=31536000, immutable"})

@@ -87,6 +87,7 @@ def post_item(key: tuple[str, str], article: Article, body: RenderedBody, packed
         author_name=article.author_name, categories=list(article.categories),
         tags=[[slug, name] for slug, name in zip(article.tags, article.tag_names, strict=True)],
         summary=markup.typeset_text(article.summary) if article.summary else body.excerpt, image=article.image,
+        image_alt=article.image_alt or None,
         draft=article.draft,
         image_size=list(image_size) if image_size else None, image_set=body.image_set,
         media=list(body.media) or None,

@@ -12,7 +12,7 @@
 
   function fields() {
     var out = {};
-    ["title", "slug", "summary", "categories", "tags", "author", "image", "draft"].forEach(function (name) {
+    ["title", "slug", "summary", "categories", "tags", "author", "image", "image_alt", "draft"].forEach(function (name) {
       var input = form.elements[name];
       if (input) { out[name] = input.value; }
     });

@@ -354,3 +354,31 @@ def test_opening_the_list_reads_one_page_whatever_the_site_holds(desk, aws_reque
     page = desk.client.http.get("/desk/articles", headers={"Cookie": jar})
     assert page.status_code == 200 and len(_rows(page.body.decode())) == 4
     assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["Query"]
+
+
+def test_a_slug_another_file_has_is_refused_before_saving(desk):
+    """The desk checks the slug against the site's before it writes: a new article cannot take a
+    live article's URL (its own file keeps its slug, and a redirect's path may be taken)."""
+    desk.put("articles/2024-05-first.md", "---\ntitle: First come\nslug: first-come\ndate: 2024-05-01T09:00:00Z\n"
+             "---\nFirst.\n")
+    desk.put("articles/second.md", "---\ntitle: Second\ndate: 2024-05-01T09:00:00Z\n---\nSecond.\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    for slug, said in [("first-come", "/first-come/ is taken by articles/2024-05-first.md: choose another slug"),
+                       ("second", "articles/second.md already exists: choose another slug")]:
+        response = api(desk, "/desk/save", jar, token, {"action": "publish", "body": "Third.",
+                                                        "fields": {**STORY, "title": "Third", "slug": slug}})
+        assert response.status_code == 400
+        assert [(p["field"], p["message"]) for p in json.loads(response.body)["problems"]] == [("slug", said)]
+    assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="articles/")["KeyCount"] == 2
+
+
+def test_the_featured_image_alt_text_is_saved_and_shown(desk):
+    jar, token, _ = sign_in(desk)
+    fields = {**STORY, "title": "With a photo", "image": "https://example.org/p.jpg", "image_alt": "A tanker at sea"}
+    response = api(desk, "/desk/save", jar, token, {"action": "publish", "fields": fields, "body": "Words."})
+    assert response.status_code == 200, response.body
+    saved = desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/with-a-photo.md")["Body"].read().decode()
+    assert "image_alt: A tanker at sea" in saved
+    desk.ingest()
+    assert 'alt="A tanker at sea"' in desk.get("/with-a-photo/").body.decode()

@@ -312,3 +312,27 @@ def test_resync_makes_the_sizes_the_images_function_missed_and_drops_those_of_de
     assert srcset_urls(page) and all(u.lstrip("/") in made for u in srcset_urls(page))
     assert not any(k.startswith("sizes/gone-") for k in made)
     assert resync.resync(site.stack.bucket, force=False)["sizes unchanged"] == 1
+
+
+def test_a_featured_image_is_described_by_image_alt(site):
+    """The featured image's alt is the file's ``image_alt``; without one the report warns, and with
+    require_alt the article is refused naming the field."""
+    site.put("media/lead.jpg", photo(1200, 800, orientation=None))
+    site.make_sizes()
+    site.put("articles/lead.md", article(title="Lead", image="/media/lead.jpg", image_alt="Crowds in the square"))
+    site.ingest()
+    page = site.get("/lead/").body.decode()
+    featured = re.search(r'<figure class="featured">.*?</figure>', page, re.DOTALL).group(0)
+    assert 'alt="Crowds in the square"' in featured
+    assert site.report("articles/lead.md") is None
+    site.put("articles/bare.md", article(title="Bare", image="/media/lead.jpg"))
+    site.ingest()
+    assert json.loads(site.report("articles/bare.md"))["warnings"] == [
+        "the featured image /media/lead.jpg has no alt text: describe it in image_alt"]
+    site.put("settings/site.yaml", "site_name: Strict\nrequire_alt: true\n")
+    site.ingest()
+    site.put("articles/bare2.md", article(title="Bare again", image="/media/lead.jpg"))
+    site.ingest()
+    refused = json.loads(site.report("articles/bare2.md"))
+    assert refused["status"] == "not published" and "image_alt: the featured image" in refused["message"]
+    assert site.get("/bare2/").status_code == 404
