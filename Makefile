@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: help run aws fuzz lint record-wordpress-urls bench-files test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
+.PHONY: help run aws fuzz lint record-wordpress-urls vendor-desk bench-files test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
 
 ## help: this list
 help:
@@ -111,6 +111,14 @@ record-wordpress-urls: $(STAMP)
 	      || echo "$$name: not recorded (an export our importer refuses: see test_wordpress_corpus.REFUSED)"; \
 	  else echo "$$name: WordPress's importer refuses this export; nothing recorded"; fi; \
 	done
+
+## vendor-desk: fetch the desk's pinned npm packages again (templates/desk/vendor/, committed with their licenses)
+MARKDOWN_TOOLBAR ?= @github/markdown-toolbar-element@2.2.3
+vendor-desk:
+	rm -rf /tmp/desk-vendor && mkdir -p /tmp/desk-vendor && cd /tmp/desk-vendor && npm pack --silent $(MARKDOWN_TOOLBAR) \
+	  && tar xzf *.tgz
+	cp /tmp/desk-vendor/package/dist/index.js /tmp/desk-vendor/package/LICENSE /tmp/desk-vendor/package/package.json \
+	  templates/desk/vendor/markdown-toolbar-element/
 
 ## check: validate the sample content with the editors' checker
 check: $(STAMP)

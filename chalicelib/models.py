@@ -85,7 +85,11 @@ class _TableItem(Model):
     @classmethod
     def _get_connection(cls) -> TableConnection:
         """PynamoDB's per-model connection (rebuilt when the table name changes), using the one
-        DynamoDB client of the settings in force (chalicelib.aws)."""
+        DynamoDB client of the settings in force (chalicelib.aws). Each class has its own: PynamoDB
+        would otherwise hand a model its base class's connection, whose schema lacks the model's
+        index (``Source.desk``)."""
+        if "_connection" not in cls.__dict__:
+            cls._connection = None
         table = super()._get_connection()
         table.connection._client = aws.dynamodb_connection().client
         return table

@@ -151,3 +151,49 @@ def test_the_publish_flow_works_from_the_keyboard_alone(local_stack, browser):  
     page.keyboard.press("Enter")
     page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
     assert page.context.request.get(local_stack["base"] + "/keyboard-only/").status == 200
+
+
+def test_an_editor_corrects_schedules_and_unpublishes(local_stack, browser):  # noqa: F811
+    """The rest of a newcomer's path: publish with the toolbar's bold, correct it with a public note,
+    schedule another for tomorrow, unpublish the first (404 on the site), sign out."""
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill("To be corrected")
+    body = page.get_by_label("Body", exact=True)
+    body.fill("The vote was on Monday.")
+    body.evaluate("box => { box.focus(); box.setSelectionRange(16, 22); }")  # "Monday"
+    page.get_by_role("button", name="Bold").click()
+    assert body.input_value() == "The vote was on **Monday**."
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    assert "<strong>Monday</strong>" in page.context.request.get(base + "/to-be-corrected/").text()
+
+    page.goto(base + "/desk/edit?key=articles/to-be-corrected.md")
+    page.get_by_label("Body", exact=True).fill("The vote was on **Tuesday**.")
+    page.get_by_label("Correction note").fill("An earlier version gave the wrong day.")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    shown = wait_for(lambda: "wrong day" in (text := page.context.request.get(base + "/to-be-corrected/").text())
+                     and "Tuesday" in text, timeout=10)
+    assert shown
+
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill("Tomorrow's story")
+    page.get_by_label("Body", exact=True).fill("Not yet.")
+    page.get_by_label("Publish at").fill(page.evaluate(
+        "() => { const d = new Date(Date.now() + 86400000); d.setSeconds(0, 0);"
+        " return new Date(d - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); }"))
+    page.get_by_role("button", name="Schedule").click()
+    page.get_by_role("status").filter(has_text="scheduled").wait_for(timeout=15000)
+    assert page.context.request.get(base + "/tomorrows-story/").status == 404
+
+    page.goto(base + "/desk/edit?key=articles/to-be-corrected.md")
+    page.once("dialog", lambda dialog: (dialog.message.startswith("Unpublish \u201cTo be corrected\u201d")
+                                        and dialog.accept()))
+    page.get_by_role("button", name="Unpublish").click()
+    gone = wait_for(lambda: page.context.request.get(base + "/to-be-corrected/").status == 404, timeout=10)
+    assert gone
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/desk/sign-in")
+    assert page.errors == []
