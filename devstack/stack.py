@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,8 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
     client = lambda service: session.client(service, endpoint_url=endpoint_url)  # noqa: E731
     cfn, s3, sqs, sts = client("cloudformation"), client("s3"), client("sqs"), client("sts")
     stack_name = f"{name_prefix}-{stage}"
+    # moto warns that it skips the queue policies; they are applied below, so the warning is noise.
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::SQS::QueuePolicy", category=UserWarning)
     cfn.create_stack(
         StackName=stack_name,
         TemplateBody=json.dumps(template),
