@@ -21,6 +21,8 @@ import http.client
 import json
 import re
 import sys
+from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -131,3 +133,96 @@ if __name__ == "__main__":
         record(Path(sys.argv[2]), Path(sys.argv[3]))
     except ElementTree.ParseError as exc:
         raise SystemExit(f"{sys.argv[2]}: not well-formed XML ({exc}); nothing recorded") from None
+
+
+# --- rendering parity: a body as a reader gets it --------------------------------------------------
+
+COUNTED = ("img", "figure", "audio", "video", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+           "blockquote", "pre", "code", "a")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Measures:
+    """What a reader gets of one body: its text's tokens (typography counts), and each element's count
+    (``a[target]`` for links that open a new tab)."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.elements: dict[str, int] = {}
+
+    @property
+    def tokens(self) -> list[str]:
+        return " ".join(self.text).split()
+
+    @property
+    def words(self) -> list[str]:
+        return re.findall(r"\w+", " ".join(self.text).lower())
+
+
+class _Measuring(HTMLParser):
+    def __init__(self, inside: str | None) -> None:
+        super().__init__(convert_charrefs=True)
+        self.inside = inside  # measure only within the first <div class=inside>, or everything
+        self.depth = 0 if inside else 1
+        self.done = False
+        self.found = Measures()
+        self.skip = 0  # inside <script>/<style>
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.done:
+            return
+        if self.depth == 0:
+            if tag == "div" and (dict(attrs).get("class") or "").split() == [self.inside]:
+                self.depth = 1
+            return
+        if tag in ("script", "style"):
+            self.skip += 1
+        if tag in COUNTED:
+            self.found.elements[tag] = self.found.elements.get(tag, 0) + 1
+        if tag == "a" and dict(attrs).get("target"):
+            self.found.elements["a[target]"] = self.found.elements.get("a[target]", 0) + 1
+        if tag not in VOID:
+            self.depth += 1
+        if tag in ("p", "div", "li", "br", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "pre"):
+            self.found.text.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID and self.depth > 0 and not self.done:
+            self.depth -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.done or self.depth == 0 or tag in VOID:
+            return
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+        self.depth -= 1
+        if self.inside and self.depth == 0:
+            self.done = True
+        if tag in ("p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "pre"):
+            self.found.text.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self.depth > 0 and not self.done and not self.skip:
+            self.found.text.append(data)
+
+
+def measure(html_text: str, inside: str | None = None) -> Measures:
+    """The measures of a body (``inside=None``) or of a page's ``<div class="inside">``."""
+    parser = _Measuring(inside)
+    parser.feed(html_text)
+    parser.close()
+    return parser.found
+
+
+def recall(wanted: list[str], got: list[str]) -> float:
+    """The share of ``wanted`` (a multiset) that ``got`` has."""
+    if not wanted:
+        return 1.0
+    left = Counter(got)
+    kept = 0
+    for item in wanted:
+        if left[item] > 0:
+            left[item] -= 1
+            kept += 1
+    return kept / len(wanted)

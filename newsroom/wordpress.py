@@ -20,6 +20,7 @@ import datetime as dt
 import html
 import json
 import re
+import unicodedata
 from collections import ChainMap, Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -391,8 +392,11 @@ def convert(path: Path, media_from: str | Path | MediaSource | None = None) -> M
     attachments: dict[str, Element] = {}
     reusable: dict[str, Element] = {}
     others: list[tuple[str, str]] = []  # (post type, id) of every item that is not a post or page, in order
+    pages: dict[str, tuple[str, str]] = {}  # a page's id -> (its post_name, its parent's id): nested paths
     for item in stream:
         kind, post_id = _text(item, "wp_post_type"), _text(item, "wp_post_id")
+        if kind == "page":
+            pages[post_id] = (_text(item, "wp_post_name"), _text(item, "wp_post_parent"))
         if kind == "attachment":
             attachments.setdefault(post_id, item)
         elif kind == "wp_block":
@@ -406,12 +410,13 @@ def convert(path: Path, media_from: str | Path | MediaSource | None = None) -> M
         return (item for item in second if _text(item, "wp_post_type") in ("post", "page"))
 
     media = media_from if isinstance(media_from, MediaSource) or media_from is None else MediaSource(media_from)
-    return _Converter(channel, media, posts, attachments, reusable, others).run()
+    return _Converter(channel, media, posts, attachments, reusable, others, pages).run()
 
 
 class _Converter:
     def __init__(self, channel: Element, media_from: MediaSource | None, posts: Callable[[], Iterator[Element]],
-                 attachments: dict[str, Element], reusable: dict[str, Element], others: list[tuple[str, str]]):
+                 attachments: dict[str, Element], reusable: dict[str, Element], others: list[tuple[str, str]],
+                 pages: dict[str, tuple[str, str]] | None = None):
         self.channel = channel
         self.media_from = media_from
         self.base_host = urlsplit(_text(channel, "wp_base_blog_url") or _text(channel, "link")).netloc
@@ -420,6 +425,7 @@ class _Converter:
         self.attachments = attachments
         self.reusable = reusable
         self.others = others
+        self.pages = pages or {}
         self.copied: dict[str, str] = {}  # original URL -> /media/... path
         self.taken: dict[str, str] = {}  # slug -> item name that has it
 
@@ -614,11 +620,30 @@ class _Converter:
         return out
 
     def _aliases(self, item: Element, slug: str) -> list[str]:
+        """The paths WordPress answered for this item that are not ours: its link's path, its own
+        post_name where our slug differs (one we normalise, such as an emoji), and a page's nested
+        path under its parents (``/parent/child/``, as WordPress's page permalinks are)."""
+        paths = []
         link = urlsplit(_text(item, "link"))
-        path = unquote(link.path).strip("/")
-        if not path or "?" in _text(item, "link") or path == slug:
-            return []
-        return [f"/{path}/"]
+        path = _as_path(link.path)
+        if path and "?" not in _text(item, "link"):
+            paths.append(path)
+        name = _as_path(_text(item, "wp_post_name"))
+        if name:
+            paths.append(name)
+            if _text(item, "wp_post_type") == "page":
+                paths.append("/".join([*self._ancestors(_text(item, "wp_post_parent")), name]))
+        return [f"/{p}/" for p in dict.fromkeys(paths) if p != slug]
+
+    def _ancestors(self, parent: str) -> list[str]:
+        """The post_names of a page's parents, outermost first (a loop in the export ends the walk)."""
+        names: list[str] = []
+        seen: set[str] = set()
+        while parent and parent != "0" and parent in self.pages and parent not in seen and len(names) < 20:
+            seen.add(parent)
+            name, parent = self.pages[parent]
+            names.insert(0, _as_path(name))
+        return names
 
     def _featured_image(self, item: Element, name: str) -> str | None:
         thumbnail = next((_text(m, "wp_meta_value") for m in item.findall("wp_postmeta")
@@ -689,7 +714,8 @@ class _Converter:
             align = attrs.get("align", "")
             cls = f' class="wp-caption {align}"' if align in ("alignleft", "alignright", "aligncenter") else \
                 ' class="wp-caption"'
-            return f"<figure{cls}>{media.group(1)}<figcaption>{media.group(2).strip()}</figcaption></figure>"
+            words = media.group(2).strip() or attrs.get("caption", "").strip()  # older exports: caption="..."
+            return f"<figure{cls}>{media.group(1)}<figcaption>{words}</figcaption></figure>"
 
         def gallery(match: re.Match[str]) -> str:
             attrs = _attributes(match.group(1))
@@ -897,6 +923,12 @@ def _aligned_by_class(body: str) -> str:
 
     return re.sub(r'(<(?:p|h[1-6]|div|li|td|th)\b[^>]*?)\sstyle="([^"]*)"([^>]*>)', restyle, body,
                   flags=re.IGNORECASE)
+
+
+def _as_path(text: str) -> str:
+    """A URL path as WordPress answers it: decoded, without invisible format characters (bidi
+    controls, zero-width joiners: WordPress's sanitize_title drops them), no outer slashes."""
+    return "".join(c for c in unquote(text) if unicodedata.category(c) != "Cf").strip("/")
 
 
 def _shown(url: str) -> str:

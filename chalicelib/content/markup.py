@@ -185,8 +185,10 @@ def _cleaner() -> nh3.Cleaner:
 _URL_TEXT = re.compile(r"(?<![a-z0-9+.-])(?:[a-z][a-z0-9+.-]*+://|www\.)[^\s<>\"']++"
                        r"|(?<![\w.+-])[\w.+-]++@[\w-]++\.[\w.-]++", re.IGNORECASE)
 _HELD = re.compile("\x00(\\d+)\x00")
-# Where smartypants opens a quote that is an apostrophe, as wptexturize knows: a decade ('90s) and rock 'n' roll.
-_ELIDED = re.compile(r"\u2018(?=\d\ds\b)|(?<=\s)\u2018(?=n\u2019\s)")
+# Where smartypants opens a quote that is an apostrophe, as wptexturize knows: a decade ('90s), rock 'n'
+# roll, and wptexturize's own list of words that start elided ('cause, 'tis, 'em...).
+_ELIDED = re.compile(r"\u2018(?=\d\ds\b)|(?<=\s)\u2018(?=n\u2019\s)"
+                     r"|\u2018(?=(?:tain\u2019t|twere|twas|tis|twill|til|bout|nuff|round|cause|em)\b)", re.IGNORECASE)
 _TYPOGRAPHY = smartypants.Attr.q | smartypants.Attr.b | smartypants.Attr.e | smartypants.Attr.u | smartypants.Attr.w
 # Dashes and dimensions as wptexturize makes them, in each run of text between two tags (so "^" and
 # "$" are a tag's edge too): "---" and a spaced "--" are em dashes, any other "--" an en dash (not
@@ -215,10 +217,12 @@ def typeset(clean_html: str) -> str:
         held.append(match.group(0))
         return f"\x00{len(held) - 1}\x00"
 
-    dashed = _dashes(_URL_TEXT.sub(hold, clean_html.replace("\x00", "")))
+    # A backslash is shown as written, as WordPress shows it; smartypants would read "\\'" as an escape.
+    text = clean_html.replace("\x00", "").replace("\x01", "").replace("\\", "\x01")
+    dashed = _dashes(_URL_TEXT.sub(hold, text))
     typeset_html = smartypants.smartypants(dashed, _TYPOGRAPHY)
     typeset_html = _ELIDED.sub("\u2019", typeset_html)
-    return _HELD.sub(lambda match: held[int(match.group(1))], typeset_html)
+    return _HELD.sub(lambda match: held[int(match.group(1))], typeset_html).replace("\x01", "\\")
 
 
 def _dashes(html_text: str) -> str:

@@ -67,6 +67,9 @@ def query_redirect(query: dict[str, str]) -> str | None:
     month = query.get("m", "")
     if re.fullmatch(r"\d{4}(\d{2}){0,2}", month):
         return f"/{month[:4]}/{month[4:6]}/" if len(month) >= 6 else f"/{month}/"
+    wordpress_queries = (*ID_PARAMETERS, *(kind.wordpress_query for kind in archives.ARCHIVES), "m", "feed")
+    if query and all(name in wordpress_queries and not value.strip() for name, value in query.items()):
+        return "/"  # an empty WordPress query (``/?cat=``): WordPress drops it and shows the front page
     if re.fullmatch(r"\d{4}", query.get("year", "")):
         month = query.get("monthnum", "")
         return f"/{query['year']}/{int(month):02d}/" if month.isdigit() and 1 <= int(month) <= 12 \

@@ -126,8 +126,12 @@ def render_archive(request: Any, kind_name: str, slug: str) -> Response:
 
 def _term_moved_or_not_found(request: Any, site: Site, snapshot: Snapshot, kind: archives.ArchiveKind,
                              slug: str) -> Response:
-    """A term that is not here: its old name redirects to its new archive, anything else is a 404."""
+    """A term that is not here: its old name redirects to its new archive, and so does a slug WordPress
+    wrote that ours normalise (``post_tag``, ``Oil``: ``post-tag``, ``oil``); anything else is a 404."""
     moved = snapshot.term_aliases.get(f"{kind.name}/{slug}")
+    normal = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") if slug.isascii() else ""
+    if moved is None and normal not in ("", slug):
+        moved = kind.path(normal)
     return web.redirect(site.link(moved)) if moved else render_not_found(request, snapshot)
 
 
