@@ -21,6 +21,12 @@ gc.disable()
 # 12 modules deep, sat on one: ~3,000 mmap/munmap pairs and ~60 ms of each cold start on 3.13.0
 # (docs/performance.md). Imported here they cross no edge; where the fix is in, it costs nothing.
 import urllib3  # noqa: E402, F401
+import logging  # noqa: E402 - urllib3 has loaded it
+
+# PynamoDB's settings module says at import, at INFO, that no /etc/pynamodb settings file exists and that
+# it uses its defaults; we configure PynamoDB in code (chalicelib/models.py), so both lines are noise in
+# every function's log and in the terminal `make run` shows a newcomer.
+logging.getLogger("pynamodb.settings").setLevel(logging.WARNING)
 import pynamodb.connection  # noqa: E402, F401
 
 import importlib.util  # noqa: E402 - after the collector is off

@@ -200,7 +200,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         if port is not None:
             chalice_proc = subprocess.Popen(
                 [sys.executable, "-m", "devstack.child",  # ends with this process, however it ends
-                 sys.executable, "-m", "devstack.chalice_local", "--host", host, "--port", str(port),
+                 str(Path(sys.executable).with_name("chalice")), "local", "--host", host, "--port", str(port),
                  "--stage", stage] + ([] if reload else ["--no-autoreload"]),
                 cwd=PROJECT_DIR, env={**os.environ, **env}, start_new_session=True)
             where = {"site": f"http://{host}:{port}/", "desk": f"http://{host}:{port}/desk/", **where}

@@ -49,7 +49,10 @@ def urls_of(export: Path) -> list[str]:
     for item in channel.findall("item"):
         kind, status = item.findtext("wp:post_type", "", NS), item.findtext("wp:status", "", NS)
         post_id, slug = item.findtext("wp:post_id", "", NS), item.findtext("wp:post_name", "", NS)
-        if kind not in ("post", "page") or status != "publish" or item.findtext("wp:post_password", "", NS):
+        if kind not in ("post", "page"):
+            continue
+        if status != "publish" or item.findtext("wp:post_password", "", NS):  # private, draft, protected
+            urls += [f"/?p={post_id}"] + ([f"/{slug}/"] if slug and kind == "post" else [])
             continue
         urls.append(f"/?p={post_id}")
         if kind == "page":

@@ -253,7 +253,7 @@ def render_post(request: Any, path: str) -> Response:
 def _protected_page(site: Site, snapshot: Snapshot, post: Post, now: str, wrong: str = "",
                     status: int = 200) -> Response:
     """A protected post's title and password form (the same for every reader: the edge may keep it)."""
-    context = {**chrome(site, snapshot, now), "post": post, "page_title": f"Protected: {post.title}",
+    context = {**chrome(site, snapshot, now), "post": post, "page_title": post.title,
                "description": None, "canonical": site.url(f"/{post.slug}/"), "robots": "noindex", "wrong": wrong}
     return web.respond(site, lambda: render_template("blog/protected.html", **context),
                        ("protected", post.slug, post.title, post.date, snapshot_version(snapshot), wrong), status=status,
