@@ -29,37 +29,36 @@ def main() -> None:
 def check(files: tuple[Path, ...], root: Path | None) -> None:
     """Validate content files with the same rules as the site's ingest."""
     from chalicelib.content.content_format import ContentError, Problem, check_file
+    from chalicelib.content.markup import REQUIRE_ALT
 
     failed = 0
     for path in _expand(files):
         key = _bucket_key(path, root)
         try:
             parsed = check_file(key, path.read_bytes())
-            missing_alt = _images_without_alt(parsed)
+            missing_alt = _missing_alt(parsed)
             if missing_alt and _requires_alt(path, root):
-                raise ContentError(key, [Problem("body", f"image {src} has no alt text (the site's settings say "
-                                                         "require_alt)") for src in missing_alt])
+                raise ContentError(key, [Problem(name, message + REQUIRE_ALT) for name, message in missing_alt])
         except ContentError as error:
             failed += 1
             for problem in error.problems:
                 click.echo(f"{path}: {problem}", err=True)
         else:
-            for src in missing_alt:
-                click.echo(f"{path}: warning: image {src} has no alt text: describe it for readers who cannot "
-                           "see it", err=True)
+            for _, message in missing_alt:
+                click.echo(f"{path}: warning: {message}", err=True)
             click.echo(f"{path}: ok")
     if failed:
         click.echo(f"{failed} file(s) have problems.", err=True)
         sys.exit(1)
 
 
-def _images_without_alt(parsed: Any) -> list[str]:
+def _missing_alt(parsed: Any) -> list[tuple[str, str]]:
     from chalicelib.content import markup
     from chalicelib.content.content_format import Article
 
     if not isinstance(parsed, Article):
         return []
-    return markup.images_without_alt(markup.render_body(parsed.body, parsed.body_format).html)
+    return markup.missing_alt(markup.render_body(parsed.body, parsed.body_format).html, parsed.image, parsed.image_alt)
 
 
 def _requires_alt(path: Path, root: Path | None) -> bool:

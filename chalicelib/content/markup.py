@@ -315,6 +315,20 @@ def media_links(clean_html: str) -> list[str]:
     return list(dict.fromkeys(m.group(2) for m in _MEDIA_LINK.finditer(clean_html)))
 
 
+def missing_alt(clean_html: str, featured: str | None, featured_alt: str) -> list[tuple[str, str]]:
+    """Each image a reader who cannot see it gets no words for, as (field, message): the body's images
+    without alt text, and a featured image without ``image_alt``. Ingest and ``newsroom check`` say
+    these as warnings, or refuse the file where the site's settings say ``require_alt``."""
+    missing = [("body", f"image {src or '(no src)'} has no alt text: describe it for readers who cannot see it")
+               for src in images_without_alt(clean_html)]
+    if featured and not featured_alt.strip():
+        missing.append(("image_alt", f"the featured image {featured} has no alt text: describe it in image_alt"))
+    return missing
+
+
+REQUIRE_ALT = " (the site's settings say require_alt)"  # what a refusal adds to a missing_alt message
+
+
 def images_without_alt(clean_html: str) -> list[str]:
     """The sources of the images in sanitized HTML that have no alt text (or only spaces)."""
     return [html.unescape(attrs.get("src", "")) for attrs in _image_attributes(clean_html)

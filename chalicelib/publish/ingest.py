@@ -253,14 +253,10 @@ def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.Rende
     sets = _photo_sets(bucket, parsed.key, photos)
     sizes = {src: size for src in shown + ([featured] if featured else [])
              if src not in photos and (size := bucket.image_size(src))}
-    missing = [("body", f"image {src or '(no src)'} has no alt text: describe it for readers who cannot see it")
-               for src in markup.images_without_alt(rendered.html)]
-    if parsed.image and not parsed.image_alt.strip():
-        missing.append(("image_alt", f"the featured image {parsed.image} has no alt text: describe it in image_alt"))
+    missing = markup.missing_alt(rendered.html, parsed.image, parsed.image_alt)
     warnings = tuple(message for _, message in missing)
     if missing and store_settings().require_alt:
-        raise ContentError(parsed.key, [Problem(name, message + " (the site's settings say require_alt)")
-                                        for name, message in missing])
+        raise ContentError(parsed.key, [Problem(name, message + markup.REQUIRE_ALT) for name, message in missing])
     body = dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes, sets),
                                image_set=sets.get(featured or ""), media=tuple(dict.fromkeys(photos.values())),
                                warnings=warnings)

@@ -11,7 +11,7 @@ from tests.functional.test_ingest import article
 GOOD = {
     "articles/plain.md": article(title="Plain"),
     "articles/full.md": article(title="Full", categories="[Tehran, Oil]", tags="[Energy]", author="Sara Ahmadi",
-                                summary="A summary.", image="/media/x.jpg", aliases="[/2024/03/full/]"),
+                                summary="A summary.", image="/media/x.jpg", image_alt="A street", aliases="[/2024/03/full/]"),
     "articles/html-body.html": "---\ntitle: HTML body\ndate: 2024-03-02\n---\n<p>Hello <b>there</b></p>\n",
     "articles/scheduled.md": article(title="Later", date="2099-01-01"),
     "articles/draft.md": article(title="Draft", draft="true"),

@@ -240,7 +240,11 @@ def test_the_media_library_lists_sizes_and_users_and_refuses_to_delete_what_is_s
     (tmp_path / "settings").mkdir()
     (tmp_path / "settings" / "site.yaml").write_text("site_name: Strict\nrequire_alt: true\n")
     strict = CliRunner().invoke(newsroom, ["check", str(story)])
-    assert strict.exit_code == 1 and "has no alt text (the site's settings say require_alt)" in strict.output
+    assert strict.exit_code == 1 and "has no alt text: describe it for readers who cannot see it (the site's settings say require_alt)" in strict.output
+    lead = tmp_path / "articles" / "lead.md"
+    lead.write_text(article(title="Lead", image="/media/spare.png"))
+    assert "image_alt: the featured image /media/spare.png has no alt text: describe it in image_alt (the site's " \
+           "settings say require_alt)" in CliRunner().invoke(newsroom, ["check", str(lead)]).output
 
 
 def test_a_photo_replaced_while_its_sizes_are_made_ends_with_the_new_ones(site, monkeypatch):
