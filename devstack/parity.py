@@ -44,8 +44,9 @@ def urls_of(export: Path) -> list[str]:
     root = ElementTree.parse(str(export)).getroot()
     channel = root.find("channel")
     assert channel is not None
-    urls: list[str] = ["/", "/page/2/", "/feed/", "/?s=test"]
+    urls: list[str] = ["/", "/page/2/", "/feed/", "/feed/atom/", "/comments/feed/", "/?s=test", "/?feed=rss2"]
     months: set[str] = set()
+    days: set[str] = set()
     for item in channel.findall("item"):
         kind, status = item.findtext("wp:post_type", "", NS), item.findtext("wp:status", "", NS)
         post_id, slug = item.findtext("wp:post_id", "", NS), item.findtext("wp:post_name", "", NS)
@@ -58,20 +59,28 @@ def urls_of(export: Path) -> list[str]:
         if kind == "page":
             urls.append(f"/?page_id={post_id}")
         if slug and kind == "post":
-            urls.append(f"/{slug}/")
+            urls += [f"/{slug}/", f"/{slug}/feed/"]
         date = item.findtext("wp:post_date", "", NS)
-        if kind == "post" and re.match(r"\d{4}-\d{2}", date):
+        if kind == "post" and re.match(r"\d{4}-\d{2}-\d{2}", date):
             months.add(date[:7])
+            days.add(date[:10])
     for month in sorted(months):
         urls += [f"/{month[:4]}/", f"/{month[:4]}/{month[5:7]}/", f"/?m={month[:4]}{month[5:7]}"]
+    for day in sorted(days):
+        urls += [f"/{day[:4]}/{day[5:7]}/{day[8:10]}/", f"/?m={day[:4]}{day[5:7]}{day[8:10]}"]
     for category in channel.findall("wp:category", NS):
         slug = category.findtext("wp:category_nicename", "", NS)
-        urls += [f"/category/{slug}/", f"/?cat={category.findtext('wp:term_id', '', NS)}"]
+        urls += [f"/category/{slug}/", f"/category/{slug}/feed/", f"/category/{slug}/page/2/",
+                 f"/?cat={category.findtext('wp:term_id', '', NS)}"]
     for tag in channel.findall("wp:tag", NS):
         slug = tag.findtext("wp:tag_slug", "", NS)
-        urls += [f"/tag/{slug}/", f"/?tag={slug}"]
+        urls += [f"/tag/{slug}/", f"/tag/{slug}/feed/", f"/?tag={slug}"]
     for author in channel.findall("wp:author", NS):
-        urls.append(f"/author/{author.findtext('wp:author_login', '', NS)}/")
+        login = author.findtext('wp:author_login', '', NS)
+        urls += [f"/author/{login}/", f"/author/{login}/feed/"]
+    base = urlsplit(channel.findtext("link", "") or "").path.strip("/")
+    if base:  # the export came from a site under a path (example.org/news/): its front page there
+        urls.append(f"/{base}/")
     return list(dict.fromkeys(quote(url, safe="/?=&%+") for url in urls + MISSING))
 
 

@@ -51,14 +51,14 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
     archive = archives.BY_NAME[kind] if kind else None
     name = snapshot.term_name(archive.name, slug) if archive is not None and archive.names_from != "listing" else None
     if archive is not None and archive.names_from != "listing" and name is None:
-        return pages.render_not_found(None, snapshot, site)
+        return pages.term_moved_or_not_found(None, site, snapshot, archive, slug, "feed/atom/" if atom else "feed/")
     now = now_iso()
     entries = store.listing(listing, FEED_SIZE, now)
     if archive is not None and archive.names_from == "listing":
         # A tag's name is on its entries; with none, its own item says whether it exists at all.
         term = store.Term(entries[0].label or slug) if entries else store.term(archive, slug, snapshot)
         if term is None:
-            return pages.render_not_found(None, snapshot, site)
+            return pages.term_moved_or_not_found(None, site, snapshot, archive, slug, "feed/atom/" if atom else "feed/")
         name = term.name
     if name is not None:
         title = f"{name} – {title}"

@@ -110,7 +110,7 @@ def render_archive(request: Any, kind_name: str, slug: str) -> Response:
     snapshot = store.site()
     known = store.term(kind, slug, snapshot) if kind.names_from != "listing" else None
     if kind.names_from != "listing" and known is None:
-        return _term_moved_or_not_found(request, site, snapshot, kind, slug)
+        return term_moved_or_not_found(request, site, snapshot, kind, slug)
 
     def term(entries: list[Any]) -> store.Term | None:
         if known is not None:
@@ -121,18 +121,19 @@ def render_archive(request: Any, kind_name: str, slug: str) -> Response:
 
     return _archive(site, snapshot, keys.archive(kind.name, slug), canonical=kind.path(slug), heading=None,
                     title=None, description=None, feed=f"{kind.path(slug)}feed/", kind=kind, term=term,
-                    missing=lambda: _term_moved_or_not_found(request, site, snapshot, kind, slug))
+                    missing=lambda: term_moved_or_not_found(request, site, snapshot, kind, slug))
 
 
-def _term_moved_or_not_found(request: Any, site: Site, snapshot: Snapshot, kind: archives.ArchiveKind,
-                             slug: str) -> Response:
-    """A term that is not here: its old name redirects to its new archive, and so does a slug WordPress
-    wrote that ours normalise (``post_tag``, ``Oil``: ``post-tag``, ``oil``); anything else is a 404."""
+def term_moved_or_not_found(request: Any, site: Site, snapshot: Snapshot, kind: archives.ArchiveKind,
+                             slug: str, suffix: str = "") -> Response:
+    """A term that is not here: its old name redirects to its new archive (``suffix``: its feed), and so
+    does a slug WordPress wrote that ours normalise (``post_tag``, ``Oil``: ``post-tag``, ``oil``); anything
+    else is a 404."""
     moved = snapshot.term_aliases.get(f"{kind.name}/{slug}")
     normal = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") if slug.isascii() else ""
     if moved is None and normal not in ("", slug):
         moved = kind.path(normal)
-    return web.redirect(site.link(moved)) if moved else render_not_found(request, snapshot)
+    return web.redirect(site.link(moved + suffix)) if moved else render_not_found(request, snapshot, site)
 
 
 def is_month(year: str, month: str) -> bool:
