@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: help run aws fuzz lint record-wordpress-urls vendor-desk bench-files test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
+.PHONY: help run aws fuzz lint record-wordpress-urls vendor-desk bench-scale bench-files test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
 
 ## help: this list
 help:
@@ -82,6 +82,10 @@ fuzz: $(STAMP)
 ## bench: requests per page, overhead over the floor, growth, cold start, ingest throughput, page weight (docs/performance.md)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## bench-scale: a breaking-news day at 100M views a month, simulated in front of our real invalidation code (ARGS="--no-shield ...")
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py $(ARGS)
 
 ## bench-files: the worst case of one uploaded file: pathological shapes at 10 KB, 100 KB and 1 MB through check and render
 bench-files: $(STAMP)

@@ -150,3 +150,12 @@ def serve_site(ready_path: str = "/", seconds: float = 120.0) -> Iterator[str]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+# Prices (us-east-1, December 2026 list prices) for the cost of a million page views.
+LAMBDA_GB_SECOND = 0.0000166667
+LAMBDA_REQUEST = 0.20 / 1e6
+LAMBDA_MEMORY_GB = 0.5  # the stack's MemorySize, 512 MB
+DYNAMODB_READ = 0.125 / 1e6  # on demand, per read request unit (4 KB, eventually consistent: half)
+CLOUDFRONT_REQUEST = 0.0100 / 10_000
+CLOUDFRONT_GB = 0.085

@@ -38,7 +38,21 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Callable
 
-from common import BENCH, CHROME_FLAGS, LIGHTHOUSE_CATEGORIES, PROJECT, LocalAws, free_port, machine
+from common import (
+    BENCH,
+    CHROME_FLAGS,
+    CLOUDFRONT_GB,
+    CLOUDFRONT_REQUEST,
+    DYNAMODB_READ,
+    LAMBDA_GB_SECOND,
+    LAMBDA_MEMORY_GB,
+    LAMBDA_REQUEST,
+    LIGHTHOUSE_CATEGORIES,
+    PROJECT,
+    LocalAws,
+    free_port,
+    machine,
+)
 
 ROUNDS = int(os.environ.get("PEER_ROUNDS", "15"))
 CPU_REQUESTS = int(os.environ.get("PEER_CPU_REQUESTS", "60"))
@@ -67,13 +81,6 @@ ob_start();
 export_wp(['content' => 'all']);
 file_put_contents($argv[1], ob_get_clean());
 """
-# Prices (us-east-1, December 2026 list prices) for the cost of a million page views.
-LAMBDA_GB_SECOND = 0.0000166667
-LAMBDA_REQUEST = 0.20 / 1e6
-LAMBDA_MEMORY_GB = 0.5  # the stack's MemorySize, 512 MB
-DYNAMODB_READ = 0.125 / 1e6  # on demand, per read request unit (4 KB, eventually consistent: half)
-CLOUDFRONT_REQUEST = 0.0100 / 10_000
-CLOUDFRONT_GB = 0.085
 CACHE_HIT = 0.95  # docs/deploy.md: pages a day at the edge, invalidated on change
 # The smallest EC2 instances (on demand, Linux, 730 h) by vCPUs, for WordPress's server.
 SERVERS = [("t4g.small, 2 vCPU burstable (20 % baseline)", 2, 0.2, 12.26), ("t4g.medium, 2 vCPU burstable", 2, 0.2, 24.53),

@@ -390,3 +390,14 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
     assert "<h1" in page["body"] and "Packaged and live" in page["body"]
     assert "Rendered by <em>the zip</em>." in page["body"]
     assert 'href="/api/category/tehran/"' in page["body"]  # links carry API Gateway's stage
+
+
+def test_origin_shield_stands_before_the_api_for_prod(packaged):
+    """make bench-scale: Origin Shield halves what reaches the origin on a breaking-news day; on for prod."""
+    sam = template(packaged, "prod")
+    api = {o["Id"]: o for o in sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]}["api"]
+    assert api["OriginShield"] == {"Fn::If": ["OriginShieldOn", {"Enabled": True, "OriginShieldRegion": {
+        "Ref": "AWS::Region"}}, {"Ref": "AWS::NoValue"}]}
+    assert _condition(sam, "OriginShieldOn", {"Stage": "prod"}) is True
+    assert _condition(sam, "OriginShieldOn", {"Stage": "dev"}) is False
+    assert _condition(sam, "OriginShieldOn", {"Stage": "dev", "EnableOriginShield": "true"}) is True
