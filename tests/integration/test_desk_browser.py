@@ -87,6 +87,15 @@ def test_a_contributor_can_only_submit(local_stack, browser):  # noqa: F811
     page.get_by_role("status").filter(has_text="in review").wait_for(timeout=15000)
     assert page.context.request.get(local_stack["base"] + "/for-the-editors/").status == 404
     assert page.errors == []
+    # The same request the editor's Publish button sends, forged from the contributor's own signed-in page.
+    forged = page.evaluate("""() => fetch("/desk/save", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json",
+                  "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content},
+        body: JSON.stringify({action: "publish", key: "", version: "", body: "Forged.",
+                              fields: {title: "Forged by a contributor", date: "2024-03-01T09:00:00Z"}})})
+        .then(r => r.status)""")
+    assert forged == 403
+    assert page.context.request.get(local_stack["base"] + "/forged-by-a-contributor/").status == 404
 
 
 def test_typing_survives_a_reload(local_stack, browser):  # noqa: F811
