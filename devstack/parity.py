@@ -1,14 +1,18 @@
-"""URL parity with WordPress itself: every URL form WordPress answers for an export, as WordPress answers it.
+"""Parity with WordPress itself: every URL form WordPress answers for an export, and each post's body,
+as WordPress answers and renders them.
 
-``python -m devstack.parity record EXPORT.xml OUT.json`` (``make record-wordpress-urls``) asks the
-WordPress peer (``../shared/peers/wordpress``: ``setup.sh``, then ``import.sh --fresh EXPORT.xml``)
-each URL a reader of that site could have: every published post and page by permalink, ``?p=``
-and ``?page_id=``; every category, tag and author by slug and ``?cat=``, ``?tag=``, ``?author=``;
-the date archives by year and month and ``?m=``; ``/page/2/``; the feeds; a search; and a few that
-must not exist. It follows redirects as a browser does and records, for each, the final status and
-the final page's title: what a reader ends up looking at. The answers are committed
+``python -m devstack.parity record EXPORT.xml OUT.json`` (``make record-wordpress-urls``, which runs it
+for every export of the corpus: ``setup.sh``, then ``import.sh --fresh EXPORT.xml`` on the WordPress peer
+in ``../shared/peers/wordpress``) asks the peer each URL a reader of that site could have: every post
+and page by permalink, ``?p=`` and ``?page_id=``, and each post's feed; private posts and drafts (which
+must be 404); every category, tag and author by slug, ``?cat=`` and ``?tag=``, with their feeds and
+``/page/2/``; the year, month and day archives and ``?m=``; the site's feeds; a search; the base path
+the export came from; and a few that must not exist. It follows redirects as a browser does and
+records, for each, the final status, path and page title (what a reader ends up looking at), and the
+body (``.entry-content``) of every post and page it ends at. The answers are committed
 (``tests/data/wordpress-answers/``), so ``make test`` needs no WordPress;
-``tests/functional/test_url_parity.py`` imports the same export here and compares URL by URL.
+``tests/functional/test_url_parity.py`` imports the same export here and compares URL by URL, and body
+by body with ``measure`` and ``recall`` (words, exact tokens, each element's count).
 
 The URLs come from the export itself (its ids, slugs and dates), so both sides are asked the same.
 Only the loopback peer is ever asked.
