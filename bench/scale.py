@@ -143,6 +143,8 @@ class Params:
     regional_objects: int = 100_000
     shield_objects: int = 1_000_000
     widget_flush: bool = True  # the design as it is: a widget change invalidates /* (see --no-widget-flush)
+    widget_fragment: bool = False  # the design proposed: the widget is its own cached path, /recent/
+    fragment_kb: float = 0.6  # the widget alone, gzip
     article_ttl_s: int = 0  # 0: the observed s-maxage; else article pages' s-maxage in the design under test
     lambda_ms: float = 39.5  # make bench: median serve time of a page at the origin
     rcu_listing: float = 1.5  # a listing page's Query: ~12 KB, eventually consistent
@@ -189,6 +191,7 @@ class Day:
         if p.article_ttl_s:
             self.ttl["article"] = p.article_ttl_s
         self.swr = {kind: ttl(cc[kind], "stale-while-revalidate") for kind in cc}
+        self.ttl["fragment"], self.swr["fragment"] = self.ttl["article"], self.swr["article"]
         self.shield = Tier(p.shield_objects, None) if p.shield else None
         self.regional = [Tier(p.regional_objects, self.shield) for _ in range(p.regional_caches)]
         self.edges = [Tier(p.edge_objects, self.regional[i % p.regional_caches]) for i in range(p.edge_locations)]
@@ -247,7 +250,10 @@ class Day:
             self.version[path] += 1
             if kind in ("takedown", "correction"):
                 self.critical[path] = (self.version[path], t)
-        if everything and not self.p.widget_flush:
+        if everything and self.p.widget_fragment:
+            paths = (paths - {"/*"}) | {"/recent/"}  # pages keep their text; only the widget's path is renewed
+            everything = False
+        elif everything and not self.p.widget_flush:
             paths = paths - {"/*"}  # the design under test: the widget refreshes by expiry, not by a flush
             everything = False
         if self.p.invalidation:
@@ -284,7 +290,7 @@ class Day:
             for tally in self.tallies(t):
                 tally.origin += 1
                 tally.origin_by_second[int(t)] += 1
-                rcu = self.p.rcu_article if kind == "article" else self.p.rcu_listing
+                rcu = self.p.rcu_article if kind in ("article", "fragment") else self.p.rcu_listing
                 tally.rcu += rcu
                 if kind == "home":
                     tally.home_rcu_by_second[int(t)] += rcu
@@ -312,6 +318,8 @@ class Day:
         path, kind = self.path_of_view(t)
         edge = self.edges[bisect.bisect_left(self.edge_weights, self.rng.random() * self.edge_weights[-1])]
         version, widget = self.fetch(edge, path, kind, t)
+        if self.p.widget_fragment:  # the page's widget is the fragment's, fetched beside it
+            _, widget = self.fetch(edge, "/recent/", "fragment", t)
         lag = 0.0
         if widget < self.widget_version:
             lag = t - self.widget_changes[widget]  # the first change it has not seen
@@ -347,7 +355,8 @@ class Day:
         concurrency = peak_rps * p.lambda_ms / 1000
         snapshot_rcu = math.ceil(max(concurrency, 1)) * p.snapshot_rcu / 10
         dynamodb_cost = (tally.rcu + snapshot_rcu * hours * 3600) * DYNAMODB_READ
-        cloudfront_cost = tally.views * (CLOUDFRONT_REQUEST + p.page_kb / 1e6 * CLOUDFRONT_GB)
+        requests, kb = (2, p.page_kb + p.fragment_kb) if p.widget_fragment else (1, p.page_kb)
+        cloudfront_cost = tally.views * (requests * CLOUDFRONT_REQUEST + kb / 1e6 * CLOUDFRONT_GB)
         invalidation_cost = max(0, tally.invalidation_paths * 30 - 1000) / 30 * 0.005 * hours / 24
         return {
             "views": tally.views, "origin_requests": tally.origin, "offload": round(1 - tally.origin / views, 5),
@@ -413,7 +422,8 @@ def main(argv: list[str]) -> None:
         print(f"  {kind:16} {', '.join(observed['paths'].get(kind, [])) or '(nothing)'}")
     print(f"  Cache-Control: {observed['cache_control']}")
     print(f"simulating the day (seed {params.seed}, shield {'on' if params.shield else 'off'}, invalidation "
-          f"{'on' if params.invalidation else 'off'}, widget flush {'on' if params.widget_flush else 'off'})...",
+          f"{'on' if params.invalidation else 'off'}, widget flush {'on' if params.widget_flush else 'off'}, "
+          f"widget fragment {'on' if params.widget_fragment else 'off'})...",
           flush=True)
     result = simulate(params, observed)
     print(f"\n{'':26}{'day':>16}{'spike hour':>16}")

@@ -15,7 +15,7 @@ sys.path.insert(0, str(BENCH))
 scale = pytest.importorskip("scale")
 
 OBSERVED = {"paths": {kind: ["/", "/category/{cat}/", "/{slug}/", "/{slug}/comments/feed/"]
-                      for kind in scale.CHANGES},
+                      + (["/*"] if kind in ("new", "recent_headline") else []) for kind in scale.CHANGES},
             "cache_control": {"home": PAGE_CACHE, "archive": PAGE_CACHE, "article": PAGE_CACHE}}
 QUIET = dict(views_per_month=3e6, articles=2_000, new_per_day=0, updates_per_day=0, corrections=0, takedowns=0,
              spike_factor=1.0, spike_hours=0.0, edge_locations=4, regional_caches=2)
@@ -49,3 +49,14 @@ def test_the_same_seed_gives_the_same_day():
 def test_every_parameter_is_a_flag():
     params = scale.parse(["--seed", "7", "--no-shield", "--no-invalidation", "--edge-objects", "10"])
     assert (params.seed, params.shield, params.invalidation, params.edge_objects) == (7, False, False, 10)
+
+
+def test_the_widget_as_its_own_fragment_keeps_pages_cached_and_its_lag_at_the_invalidation_delay():
+    """The design proposed in docs/performance.md, simulated: a widget change renews one path (/recent/)
+    instead of every page, so pages stay cached and the widget is at most the invalidation delay old."""
+    day = dict(QUIET, new_per_day=40)
+    flushed = scale.simulate(scale.Params(**day), OBSERVED)["day"]
+    fragment = scale.simulate(scale.Params(**day, widget_fragment=True), OBSERVED)["day"]
+    assert fragment["origin_requests"] < flushed["origin_requests"]
+    assert fragment["widget_lag_max_s"] <= scale.Params().invalidation_delay_s + 1
+    assert fragment["stale_views"] == 0
