@@ -35,6 +35,7 @@ from defusedxml.ElementTree import iterparse
 
 from chalicelib.content.content_format import (
     MAX_ALIASES,
+    MAX_ALT_CHARS,
     MAX_CATEGORIES,
     MAX_SUMMARY_CHARS,
     MAX_TAGS,
@@ -518,10 +519,9 @@ class _Converter:
         excerpt = _plain(_text(item, "excerpt_encoded"))
         if excerpt:
             meta["summary"] = excerpt[:MAX_SUMMARY_CHARS]
-        image = self._featured_image(item, name)
+        image, alt = self._featured_image(item, name)
         if image:
             meta["image"] = image
-            alt = self._featured_alt(item)
             if alt:
                 meta["image_alt"] = alt
         unpublished = UNPUBLISHED.get(status)
@@ -645,23 +645,19 @@ class _Converter:
             names.insert(0, _as_path(name))
         return names
 
-    def _featured_image(self, item: Element, name: str) -> str | None:
+    def _featured_image(self, item: Element, name: str) -> tuple[str | None, str]:
+        """The featured image's address here and its alt text as WordPress kept it (the attachment's
+        ``_wp_attachment_image_alt``); (None, "") without one."""
         thumbnail = next((_text(m, "wp_meta_value") for m in item.findall("wp_postmeta")
                           if _text(m, "wp_meta_key") == "_thumbnail_id"), "")
         attachment = self.attachments.get(thumbnail)
         if not thumbnail:
-            return None
+            return None, ""
         if attachment is None:
             self.migration.note(name, f"featured image {thumbnail} is not in the export; left out")
-            return None
-        return self._media_url(_text(attachment, "wp_attachment_url"), name)
-
-    def _featured_alt(self, item: Element) -> str:
-        """The featured image's alt text as WordPress kept it (the attachment's ``_wp_attachment_image_alt``)."""
-        thumbnail = next((_text(m, "wp_meta_value") for m in item.findall("wp_postmeta")
-                          if _text(m, "wp_meta_key") == "_thumbnail_id"), "")
-        attachment = self.attachments.get(thumbnail)
-        return _plain(_meta(attachment).get("_wp_attachment_image_alt", ""))[:1000] if attachment is not None else ""
+            return None, ""
+        alt = _plain(_meta(attachment).get("_wp_attachment_image_alt", ""))[:MAX_ALT_CHARS]
+        return self._media_url(_text(attachment, "wp_attachment_url"), name), alt
 
     # --- bodies --------------------------------------------------------------------------
 

@@ -311,7 +311,8 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     s3 = session.s3_as(token)
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
     live = documents.live_key(key)
-    if not draft.key and documents.taken(live, s3):  # a new article whose file name another has
+    live_exists = documents.taken(live, s3)  # one HEAD: the live file is there or not for the whole action
+    if not draft.key and live_exists:  # a new article whose file name another has
         raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
     if action == "unpublish":
         documents.delete(s3, live, draft.version if key == live else "")
@@ -321,7 +322,7 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
         if key == live:
             raise Forbidden("Only a submission or a draft can be approved.")
         pending = documents.open_file(key, s3)
-        current = documents.open_file(live, s3).version if documents.taken(live, s3) else ""
+        current = documents.open_file(live, s3).version if live_exists else ""
         etag = documents.write(s3, live, pending.raw, current, who)
         s3.delete_object(Bucket=config.current().bucket, Key=key)
         return {"key": live, "version": etag, "state": "submitted", "message": f"Approved: {live} goes live."}
@@ -335,13 +336,13 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
         fields.pop("draft", None)
         if not fields.get("date") or fields["date"] <= now_iso():
             raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
-    elif action == "draft" and key == live and not documents.taken(live, s3):
+    elif action == "draft" and key == live and not live_exists:
         fields["draft"] = "true"  # a new article saved as a draft: previewable, never listed
     opened = documents.open_file(key, s3) if draft.version else None
     if opened is not None and not draft.correction.strip() and _same(opened, draft) and action in ("draft", "publish"):
         return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     target = {"submit": config.SUBMISSIONS_PREFIX + live,
-              "draft": (config.DRAFTS_PREFIX + live) if documents.taken(live, s3) and key == live else key}.get(action, live)
+              "draft": (config.DRAFTS_PREFIX + live) if live_exists and key == live else key}.get(action, live)
     correction = draft.correction if action == "publish" and opened is not None else ""
     data = documents.compose(fields, draft.body, opened.meta if opened is not None else None, correction, now_iso())
     problems = documents.check(target, data)

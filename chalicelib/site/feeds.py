@@ -50,15 +50,16 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
     title = snapshot.settings.site_name
     archive = archives.BY_NAME[kind] if kind else None
     name = snapshot.term_name(archive.name, slug) if archive is not None and archive.names_from != "listing" else None
+    moved = "feed/atom/" if atom else "feed/"  # where a renamed term's feed now is, under its archive
     if archive is not None and archive.names_from != "listing" and name is None:
-        return pages.term_moved_or_not_found(None, site, snapshot, archive, slug, "feed/atom/" if atom else "feed/")
+        return pages.term_moved_or_not_found(None, site, snapshot, archive, slug, moved)
     now = now_iso()
     entries = store.listing(listing, FEED_SIZE, now)
     if archive is not None and archive.names_from == "listing":
         # A tag's name is on its entries; with none, its own item says whether it exists at all.
         term = store.Term(entries[0].label or slug) if entries else store.term(archive, slug, snapshot)
         if term is None:
-            return pages.term_moved_or_not_found(None, site, snapshot, archive, slug, "feed/atom/" if atom else "feed/")
+            return pages.term_moved_or_not_found(None, site, snapshot, archive, slug, moved)
         name = term.name
     if name is not None:
         title = f"{name} – {title}"

@@ -12,7 +12,7 @@
 
   function fields() {
     var out = {};
-    ["title", "slug", "summary", "categories", "tags", "author", "image", "image_alt", "draft"].forEach(function (name) {
+    form.dataset.fields.split(" ").forEach(function (name) {  // the fields the desk writes (documents.FIELDS)
       var input = form.elements[name];
       if (input) { out[name] = input.value; }
     });
