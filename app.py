@@ -163,11 +163,12 @@ def media(**parts):
     return feeds.media(request(), "/".join(parts.values()), prefix=prefix)
 
 
-def desk():
-    """The editors' desk (chalicelib/desk/): loaded by its own routes only, so a reader's page never loads it."""
-    from chalicelib.desk import views
+def desk(screen="views"):
+    """A screen of the editors' desk (chalicelib/desk/<screen>.py): loaded by its own routes only, so a
+    reader's page never loads the desk."""
+    import importlib
 
-    return views
+    return importlib.import_module(f"chalicelib.desk.{screen}")
 
 
 FORM = ["application/x-www-form-urlencoded"]
@@ -245,11 +246,95 @@ def desk_status():
     return desk().status(request())
 
 
+@app.route("/desk/pages", methods=READ)
+@when_aws_fails
+def desk_pages():
+    """The site's pages with their state, as the articles are listed."""
+    return desk().page_list(request())
+
+
+@app.route("/desk/history", methods=READ)
+@when_aws_fails
+def desk_history():
+    """Every version of a file, newest first: who, when, what changed; each can be restored."""
+    return desk("history").history(request())
+
+
+@app.route("/desk/version", methods=READ)
+@when_aws_fails
+def desk_version():
+    """One version of a file, read-only."""
+    return desk("history").version(request())
+
+
+@app.route("/desk/restore", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_restore():
+    """Bring an old version back as the newest: checked and published as any upload."""
+    return desk("history").restore(request())
+
+
+@app.route("/desk/deleted", methods=READ)
+@when_aws_fails
+def desk_deleted():
+    """Articles and pages that were deleted, each with its history to restore it from."""
+    return desk("history").deleted(request())
+
+
+@app.route("/desk/comments", methods=READ)
+@when_aws_fails
+def desk_comments():
+    """Readers' comments waiting for a decision, newest first (or those rejected)."""
+    return desk("comments").queue(request())
+
+
+@app.route("/desk/comments", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_moderate():
+    """Approve, reject or delete one comment or the ones ticked."""
+    return desk("comments").moderate(request())
+
+
+@app.route("/desk/refused", methods=READ)
+@when_aws_fails
+def desk_refused():
+    """Every file ingest refused or published with warnings, in the report's words."""
+    return desk("refused").refused(request())
+
+
+@app.route("/desk/media", methods=READ)
+@when_aws_fails
+def desk_media():
+    """The media library, and the photo uploader."""
+    return desk("media").library(request())
+
+
+@app.route("/desk/media/upload", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_media_upload():
+    """A presigned POST for one photo: the browser sends it straight to S3."""
+    return desk("media").upload(request())
+
+
+@app.route("/desk/media/status", methods=READ)
+@when_aws_fails
+def desk_media_status():
+    """A photo's sizes: being made, ready, or refused (why)."""
+    return desk("media").status(request())
+
+
+@app.route("/desk/media/delete", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_media_delete():
+    """Delete a photo no article shows."""
+    return desk("media").delete(request())
+
+
 @app.route("/desk/static/{name}", methods=READ)
 @when_aws_fails
 def desk_static(name):
-    """The desk's script and stylesheet, by version."""
-    return desk().static(name)
+    """The desk's scripts and stylesheet, by version."""
+    return desk("http").static(name)
 
 
 @app.route("/{slug}", methods=READ)

@@ -16,12 +16,16 @@ machine with no AWS credentials at all.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from typing import Any
+from typing import Any, Iterator
 
 from chalicelib import config
 
 LOCAL_CREDENTIALS = ("testing", "testing")
+# A signed-in desk user's role credentials (key id, secret, session token) while the desk acts for them.
+_ACTING: contextvars.ContextVar[tuple[str, str, str] | None] = contextvars.ContextVar("acting_as", default=None)
 
 
 @functools.lru_cache(maxsize=None)
@@ -45,8 +49,36 @@ def _where() -> tuple[str, str | None, bool]:
 
 
 def dynamodb_connection() -> Any:
-    """The PynamoDB connection every model and transaction uses (models.TableItem._get_connection)."""
+    """The PynamoDB connection every model and transaction uses (models.TableItem._get_connection):
+    the function's own, or, inside ``acting_as``, one with the signed-in person's rights."""
+    acting = _ACTING.get()
+    if acting is not None:
+        return _dynamodb_connection_as(*_where(), acting)
     return _dynamodb_connection(*_where())
+
+
+@contextlib.contextmanager
+def acting_as(credentials: dict[str, str] | None) -> Iterator[None]:
+    """Within this block, DynamoDB and SQS are reached with ``credentials`` (a desk user's role, from
+    the identity pool): what the desk moderates, it moderates with their rights, not the web
+    function's. ``None`` (the local stand-in without an identity pool) changes nothing."""
+    token = _ACTING.set((credentials["AccessKeyId"], credentials["SecretKey"], credentials["SessionToken"])
+                        if credentials else None)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
+@functools.lru_cache(maxsize=16)
+def _dynamodb_connection_as(region: str, endpoint_url: str | None, local: bool, acting: tuple[str, str, str]) -> Any:
+    from pynamodb.connection import Connection
+
+    key, secret, session_token = acting
+    connection = Connection(region=region, host=endpoint_url, aws_access_key_id=key, aws_secret_access_key=secret,
+                            aws_session_token=session_token)
+    connection._local.session = _session(local)
+    return connection
 
 
 @functools.lru_cache(maxsize=None)
@@ -74,7 +106,14 @@ def scheduler_client() -> Any:
 
 
 def sqs_client() -> Any:
-    """The SQS client the editors' tool asks ingest for invalidations with (chalicelib/publish/edge.py)."""
+    """The SQS client the editors' tool (and the desk, as the signed-in person) asks ingest for
+    invalidations with (chalicelib/publish/edge.py)."""
+    acting = _ACTING.get()
+    if acting is not None:
+        region, endpoint_url, local = _where()
+        return _session(local).create_client("sqs", region_name=region, endpoint_url=endpoint_url,
+                                             aws_access_key_id=acting[0], aws_secret_access_key=acting[1],
+                                             aws_session_token=acting[2])
     return _client("sqs", *_where())
 
 
@@ -112,3 +151,4 @@ def forget_clients() -> None:
     """Drop every client and connection (SnapStart: each restored instance opens its own)."""
     _client.cache_clear()
     _dynamodb_connection.cache_clear()
+    _dynamodb_connection_as.cache_clear()

@@ -84,7 +84,13 @@ def source(key: str) -> tuple[str, str]:
     return SOURCE_PK, key
 
 
-DESK_PK = "desk"  # the desk index's one partition: articles' and pages' files (models.DeskIndex)
+DESK_PK = "desk"  # the desk index's partition of articles' files (models.DeskIndex)
+DESK_PAGES_PK = "desk#pages"  # ... and of pages' files: each list reads its own
+
+
+def desk_pk(kind: str | None) -> str:
+    """The desk index partition a file of ``kind`` ("article" or "page") is listed in."""
+    return DESK_PAGES_PK if kind == "page" else DESK_PK
 
 
 def desk_order(date: str | None, key: str, changed: str) -> str:

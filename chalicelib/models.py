@@ -341,6 +341,7 @@ class MediaItem(_TableItem):
     derivatives = JSONAttribute(null=True)  # [[key, width, height, mime, bytes], ...]
     problems = text_list()  # status "invalid": why
     made = UnicodeAttribute(null=True)  # ISO 8601 UTC
+    alt = UnicodeAttribute(null=True)  # the alt text given at upload (object metadata ``alt``, percent-encoded)
 
 
 class MediaUse(_TableItem):

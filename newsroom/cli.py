@@ -179,21 +179,21 @@ def publish(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: boo
 def errors(settings: Any, limit: int) -> None:
     """List the files ingest refused (its reports in the bucket), newest first."""
     from chalicelib.aws import s3_client
-    from newsroom.publisher import reports
+    from chalicelib.publish.bucket import reports
 
-    found = reports(s3_client(), settings.bucket)
+    found, total = reports(s3_client(), settings.bucket, limit)
     if not found:
         click.echo("No errors: every file in the bucket is published.")
         return
-    for report in found[:limit]:
+    for report in found:
         click.echo(f"{report['modified']:%Y-%m-%d %H:%M:%S}  {report.get('file')}  ({report.get('status')})")
         for problem in report.get("problems", []):
             line = f" (line {problem['line']})" if problem.get("line") else ""
             click.echo(f"    {problem.get('field')}: {problem.get('problem')}{line}")
         for warning in report.get("warnings", []):
             click.echo(f"    warning: {warning}")
-    if len(found) > limit:
-        click.echo(f"... and {len(found) - limit} more (--limit)")
+    if total > limit:
+        click.echo(f"... and {total - limit} more (--limit)")
     sys.exit(1)
 
 
@@ -347,18 +347,11 @@ def _moderate(action: str, ids: tuple[str, ...], settings: Any) -> None:
 
 def _ask_for_invalidation(slugs: set[str], settings: Any) -> None:
     """Ask ingest (which knows the stage's distribution) to drop these articles' pages from the CDN."""
-    from chalicelib import messages
-    from chalicelib.aws import sqs_client
     from chalicelib.publish import edge
 
-    sqs = sqs_client()
-    try:
-        queue = sqs.get_queue_url(QueueName=settings.queue)["QueueUrl"]
-        paths = tuple(p for s in sorted(slugs) for p in edge.comment_paths(s))
-        sqs.send_message(QueueUrl=queue, MessageBody=messages.Invalidate(paths).body())
-    except Exception as error:  # noqa: BLE001 - moderated already; the CDN's copies expire by s-maxage
-        click.echo(f"could not ask for the CDN to drop the changed pages ({error}); they refresh within 5 minutes",
-                   err=True)
+    failed = edge.ask_to_refresh_comments(slugs)
+    if failed:
+        click.echo(failed, err=True)
 
 
 @comments.command("approve")
@@ -535,8 +528,8 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
     from chalicelib import config
     from chalicelib.aws import s3_client
     from chalicelib.config import UPLOADED_BY
-    from newsroom.history import uploader
     from newsroom.publisher import queue_depth, upload, wait_live
+    from newsroom.who import uploader
 
     _say_where("Uploading to", settings)
     metadata = {UPLOADED_BY: uploader(), **(metadata or {})}
@@ -593,7 +586,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 def history(file: str, settings: Any) -> None:
     """List every version of FILE in the bucket, newest first: when, who, title, what changed."""
     from chalicelib.aws import s3_client
-    from newsroom.history import versions
+    from chalicelib.publish.history import versions
 
     key = _key_of(file)
     found = versions(s3_client(), settings.bucket, key)
@@ -615,7 +608,7 @@ def history(file: str, settings: Any) -> None:
 def show(file: str, version_id: str, settings: Any) -> None:
     """Print one version of FILE as it was uploaded."""
     from chalicelib.aws import s3_client
-    from newsroom.history import version_bytes
+    from chalicelib.publish.history import version_bytes
 
     try:
         sys.stdout.buffer.write(version_bytes(s3_client(), settings.bucket, _key_of(file), version_id))
@@ -636,7 +629,7 @@ def revert(file: str, version_id: str, settings: Any, wait: bool, timeout: float
     checked and published as any upload is, and the history keeps everything in between."""
     from chalicelib.aws import s3_client
     from chalicelib.config import REVERTED_FROM
-    from newsroom.history import version_bytes
+    from chalicelib.publish.history import version_bytes
 
     key = _key_of(file)
     try:

@@ -157,23 +157,6 @@ def queue_depth(queue: str) -> tuple[str, str] | None:
     return found.get("ApproximateNumberOfMessages", "?"), found.get("ApproximateNumberOfMessagesNotVisible", "?")
 
 
-def reports(s3: Any, bucket: str) -> list[dict[str, Any]]:
-    """The ingest error reports in the bucket, newest first."""
-    found = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=config.REPORTS_PREFIX):
-        for obj in page.get("Contents", []):
-            found.append(obj)
-    found.sort(key=lambda o: (o["LastModified"], o["Key"]), reverse=True)
-    out = []
-    for obj in found:
-        try:
-            body = json.loads(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
-        except (ClientError, ValueError):
-            continue  # deleted meanwhile (the file was fixed), or not a report
-        out.append({**body, "modified": obj["LastModified"]})
-    return out
-
-
 def _preview_of(key: str) -> str:
     """"; preview: <link>" from the file's status record in the bucket (chalicelib/site/preview.py), if any."""
     from chalicelib.aws import s3_client

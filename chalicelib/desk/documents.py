@@ -116,7 +116,7 @@ def check_key(key: str) -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 def listing(query: str = "", state: str = "", category: str = "", author: str = "", mine: str = "",
-            after: str = "") -> tuple[list[Listed], str]:
+            after: str = "", kind: str = "article") -> tuple[list[Listed], str]:
     """One page of the articles as the site sees them, newest first, filtered, and the cursor of the
     next (older) page, or "" at the end.
 
@@ -128,12 +128,12 @@ def listing(query: str = "", state: str = "", category: str = "", author: str = 
     rows: list[Listed] = []
     start = None
     if "#" in after:
-        start = {"desk_pk": {"S": keys.DESK_PK}, "desk_sk": {"S": after}, "pk": {"S": keys.SOURCE_PK},
+        start = {"desk_pk": {"S": keys.desk_pk(kind)}, "desk_sk": {"S": after}, "pk": {"S": keys.SOURCE_PK},
                  "sk": {"S": after.split("#", 1)[1]}}
     examined = 0
     last = ""
     filtered = bool(words or state or category or author or mine)
-    for source in Source.desk.query(keys.DESK_PK, scan_index_forward=False, last_evaluated_key=start,
+    for source in Source.desk.query(keys.desk_pk(kind), scan_index_forward=False, last_evaluated_key=start,
                                     page_size=1000 if filtered else PAGE_SIZE):
         examined += 1
         last = source.desk_sk or ""
@@ -177,6 +177,18 @@ def open_file(key: str, s3: Any = None) -> Opened:
     meta, body = split(raw)
     fields = {name: _as_text(meta.get(name)) for name in FIELDS if meta.get(name) is not None}
     return Opened(key, found["ETag"].strip('"'), fields, body, raw, meta)
+
+
+def report_of(key: str, s3: Any) -> list[dict[str, Any]]:
+    """The problems of ingest's report on ``key`` (why it was refused), or [] if it has none."""
+    from chalicelib.publish.bucket import report_key
+
+    try:
+        report = json.loads(s3.get_object(Bucket=config.current().bucket, Key=report_key(key))["Body"].read())
+    except (ClientError, ValueError):
+        return []
+    problems = report.get("problems") if isinstance(report, dict) else None
+    return [p for p in problems if isinstance(p, dict)] if isinstance(problems, list) else []
 
 
 def split(raw: bytes) -> tuple[dict[str, Any], str]:
@@ -269,8 +281,9 @@ def taken(key: str, s3: Any = None) -> bool:
         raise
 
 
-def write(s3: Any, key: str, data: bytes, version: str, who: Identity) -> str:
+def write(s3: Any, key: str, data: bytes, version: str, who: Identity, metadata: dict[str, str] | None = None) -> str:
     """Put ``data`` at ``key`` if the file is still at ``version`` ("" for none); return its new ETag.
+    ``metadata``: more object metadata beside who wrote it (``reverted-from`` for a restore).
 
     :raise Conflict: someone saved it meanwhile (or created it, for a new file).
     """
@@ -278,7 +291,8 @@ def write(s3: Any, key: str, data: bytes, version: str, who: Identity) -> str:
     try:
         answer = s3.put_object(Bucket=config.current().bucket, Key=key, Body=data,
                                ContentType="text/markdown; charset=utf-8",
-                               Metadata={config.UPLOADED_BY: f"{who.name} <{who.email}>"[:200]}, **condition)
+                               Metadata={config.UPLOADED_BY: f"{who.name} <{who.email}>"[:200], **(metadata or {})},
+                               **condition)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
             theirs, etag = _current(key, s3)

@@ -16,13 +16,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import time
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib import config
+from chalicelib import aws, config
 from chalicelib.aws import cognito_identity_client, s3_client, s3_client_as
 from chalicelib.ratelimit import SlidingWindow
 
@@ -87,14 +89,37 @@ def limited_keys(email: str, address: str | None) -> list[str]:
 
 def s3_as(id_token: str) -> Any:
     """An S3 client with the signed-in person's role (the identity pool's credentials for them)."""
+    credentials = credentials_of(id_token)
+    return s3_client() if credentials is None else s3_client_as(credentials)
+
+
+def acting_as(id_token: str) -> contextlib.AbstractContextManager[None]:
+    """A block in which DynamoDB and SQS are reached with the signed-in person's role (moderation)."""
+    return aws.acting_as(credentials_of(id_token))
+
+
+def credentials_of(id_token: str) -> dict[str, str] | None:
+    """The identity pool's credentials for this session's role (kept for the warm function while they
+    last), or None on the local stand-in without an identity pool, which takes any key."""
     settings = config.current()
     if not settings.identity_pool_id:
-        if settings.local_stand_in:  # no identity pool locally but the stand-in's, which takes any key
-            return s3_client()
+        if settings.local_stand_in:
+            return None
         raise CrossSite("The desk cannot write on this stage: it has no identity pool (docs/deploy.md).")
+    kept = _KEPT.get(id_token)
+    if kept is not None and kept[0] > time.time() + 60:
+        return kept[1]
     provider = f"cognito-idp.{settings.region}.amazonaws.com/{settings.user_pool_id}"
     identity = cognito_identity_client()
     found = identity.get_id(IdentityPoolId=settings.identity_pool_id, Logins={provider: id_token})
-    credentials = identity.get_credentials_for_identity(IdentityId=found["IdentityId"],
-                                                        Logins={provider: id_token})["Credentials"]
-    return s3_client_as(credentials)
+    credentials: dict[str, Any] = identity.get_credentials_for_identity(IdentityId=found["IdentityId"],
+                                                                        Logins={provider: id_token})["Credentials"]
+    expires: Any = credentials.get("Expiration")
+    until = float(expires.timestamp()) if hasattr(expires, "timestamp") else time.time() + 900
+    if len(_KEPT) >= 64:
+        _KEPT.clear()
+    _KEPT[id_token] = (until, credentials)
+    return credentials
+
+
+_KEPT: dict[str, tuple[float, dict[str, Any]]] = {}  # session token -> (credentials expire at, credentials)

@@ -66,6 +66,16 @@ class ContentBucket:
         """Whether a file is at ``key`` now (1 HeadObject)."""
         return self.etag(key) is not None
 
+    def head(self, key: str) -> tuple[str | None, dict[str, str]]:
+        """The ETag of the file at ``key`` and its object metadata; (None, {}) if there is none (1 HeadObject)."""
+        try:
+            response = s3_client().head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                return None, {}
+            raise
+        return response.get("ETag", "").strip('"') or None, dict(response.get("Metadata") or {})
+
     def etag(self, key: str) -> str | None:
         """The ETag of the file at ``key`` now, or None if there is none (1 HeadObject, nothing downloaded)."""
         try:
@@ -137,6 +147,24 @@ class ContentBucket:
 def preview_key(key: str) -> str:
     """Where the status record (the preview link) of ``key`` is written."""
     return f"{config.PREVIEWS_PREFIX}{key}.json"
+
+
+def reports(s3: Any, bucket: str, limit: int = 100) -> tuple[list[dict[str, Any]], int]:
+    """The newest ``limit`` reports ingest left (files refused, or published with warnings), newest
+    first, each with when it was written (``modified``), and how many there are in all. Read with
+    the caller's client: ``newsroom errors`` and the desk's Refused screen, as the person asking."""
+    listed = [obj for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=config.REPORTS_PREFIX)
+              for obj in page.get("Contents", [])]
+    listed.sort(key=lambda o: (o["LastModified"], o["Key"]), reverse=True)
+    out = []
+    for obj in listed[:limit]:
+        try:
+            body = json.loads(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+        except (ClientError, ValueError):
+            continue  # deleted meanwhile (the file was fixed), or not a report
+        if isinstance(body, dict):
+            out.append({**body, "modified": obj["LastModified"]})
+    return out, len(listed)
 
 
 def report_key(key: str) -> str:

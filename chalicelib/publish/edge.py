@@ -50,6 +50,25 @@ def comment_paths(slug: str) -> list[str]:
     return [f"/{slug}/", f"/{slug}/comments/feed/"]
 
 
+def ask_to_refresh_comments(slugs: Iterable[str]) -> str:
+    """Ask ingest (which knows the stage's distribution) to drop these articles' comment pages from the
+    CDN: one ``Invalidate`` message on the ingest queue. Sent by whoever moderated (``newsroom
+    comments``, the desk as the signed-in person). Returns "" or, if it could not be sent, why: the
+    moderation stands, and the pages refresh by their ``s-maxage``."""
+    from chalicelib import messages
+
+    paths = tuple(p for s in sorted(set(slugs)) for p in comment_paths(s))
+    if not paths:
+        return ""
+    try:
+        sqs = aws.sqs_client()
+        queue = sqs.get_queue_url(QueueName=config.current().queue)["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody=messages.Invalidate(paths).body())
+    except Exception as error:  # noqa: BLE001 - moderated already; the CDN's copies expire by s-maxage
+        return f"could not ask for the CDN to drop the changed pages ({type(error).__name__}); they refresh within 5 minutes"
+    return ""
+
+
 def listing_paths(name: str) -> list[str]:
     """The paths that show the first page of the listing ``name``, feeds included."""
     if name == keys.HOME:

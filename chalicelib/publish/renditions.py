@@ -59,7 +59,7 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     before = MediaItem.get_or_none(*keys.media(key), consistent_read=True)
     if before is not None and sequencer and before.sequencer and sequencer < before.sequencer:
         return _logged(key, "stale", started)
-    present = bucket.etag(key)
+    present, metadata = bucket.head(key)
     if before is not None and present is not None and before.etag == present and before.status == "ready":
         return _logged(key, "unchanged", started)  # known without downloading the photo (resync asks often)
     data, etag = bucket.read(key, images.MAX_ORIGINAL_BYTES)
@@ -82,7 +82,7 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     item = MediaItem(*keys.media(key), status="ready", etag=etag, sequencer=sequencer, width=made.width,
                      height=made.height, format=made.format, bytes=len(data), digest=made.digest,
                      derivatives=[[d.key, d.width, d.height, d.mime, len(d.data)] for d in made.derivatives],
-                     made=clock.now_iso())
+                     made=clock.now_iso(), alt=alt_of(metadata))
     item.save()
     if before is not None:
         _drop(bucket_name, _keys_of(before) - {d.key for d in made.derivatives})
@@ -93,6 +93,14 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
         return apply_key(bucket_name, key, None, attempt + 1)
     _rerender(key)
     return _logged(key, "made", started, sizes=len(made.derivatives))
+
+
+def alt_of(metadata: dict[str, str]) -> str | None:
+    """The alt text given at upload (the desk sends it percent-encoded: S3 metadata is ASCII)."""
+    from urllib.parse import unquote
+
+    text = unquote(metadata.get("alt", "")).strip()
+    return text[:1000] or None
 
 
 def _check_download(bucket: ContentBucket, key: str, sequencer: str | None) -> tuple[str]:

@@ -61,11 +61,11 @@ def is_stale_event(source: Source | None, sequencer: str | None) -> bool:
 
 def is_unchanged(source: Source | None, etag: str | None, force: bool) -> bool:
     """Whether the file's bytes are those already published and settled (nothing to do). An article's or
-    page's Source written before the desk index existed is not: applying it again indexes it
-    (``newsroom resync`` after the upgrade)."""
+    page's Source written before the desk index existed (or before pages had their own partition) is
+    not: applying it again indexes it (``newsroom resync`` after the upgrade)."""
     return (not force and source is not None and source.status == "published" and source.settled
             and etag is not None and source.etag == etag
-            and (source.desk_pk is not None or source.kind not in ("article", "page")))
+            and (source.desk_pk == keys.desk_pk(source.kind) or source.kind not in ("article", "page")))
 
 
 def commit(source: Source | None, key: str, writes: Callable[[TransactWrite], None], settled: bool = False,
@@ -76,7 +76,7 @@ def commit(source: Source | None, key: str, writes: Callable[[TransactWrite], No
     """
     revision = int(source.revision) if source is not None else 0
     if fields.get("kind") in ("article", "page") and fields.get("status") != "removed":
-        fields.update(desk_pk=keys.DESK_PK, desk_sk=keys.desk_order(fields.get("date"), key, clock.now_iso()))
+        fields.update(desk_pk=keys.desk_pk(fields.get("kind")), desk_sk=keys.desk_order(fields.get("date"), key, clock.now_iso()))
     new_source = Source(*keys.source(key), revision=revision + 1, settled=settled, **fields)
     condition = Source.revision == revision if source is not None else Source.pk.does_not_exist()
     try:

@@ -9,34 +9,11 @@ import re
 import time
 from urllib.parse import urlencode
 
-import boto3
 import jwt
 import pytest
 from moto.utilities.utils import load_resource
 
-from chalicelib import config
-from devstack.desk import create_desk_pool
-from tests.conftest import _moto_site
-
 ORIGIN = "http://localhost"  # where the test client's requests come from (chalicelib/site/web.py)
-
-
-@pytest.fixture
-def desk(monkeypatch):  # type: ignore[no-untyped-def]
-    """A site with its desk's user pool, one account per role, and the pool's keys as moto publishes them."""
-    with _moto_site(seed=False) as site:
-        pool = create_desk_pool(boto3.Session(region_name="us-east-1"))
-        previous = config.use(config.current().replace(user_pool_id=pool.user_pool_id,
-                                                       user_pool_client_id=pool.client_id,
-                                                       identity_pool_id=pool.identity_pool_id))
-        monkeypatch.setattr("chalicelib.desk.identity.fetch_jwks",
-                            lambda url: load_resource("cognitoidp/resources/jwks-public.json"))
-        site.pool = pool
-        site.accounts = {role: (email, password) for role, email, password in pool.accounts}
-        try:
-            yield site
-        finally:
-            config.use(previous)
 
 
 def form(client, path, fields, headers=None):  # type: ignore[no-untyped-def]
@@ -345,7 +322,8 @@ def test_the_list_is_newest_first_a_page_at_a_time_and_filters_read_on(desk, mon
 
 
 def test_opening_the_list_reads_one_page_whatever_the_site_holds(desk, aws_requests):
-    """One Query of one page of the desk index, not every file: the count a 10,000-article site keeps."""
+    """One Query of one page of the desk index, not every file: the count a 10,000-article site keeps
+    (and one more, the navigation's count of comments waiting, which reads keys only)."""
     for n in range(4):
         desk.put(f"articles/n-{n}.md", f"---\ntitle: N {n}\ndate: 2024-05-01T09:00:0{n}Z\n---\nN.\n")
     desk.ingest()
@@ -353,7 +331,8 @@ def test_opening_the_list_reads_one_page_whatever_the_site_holds(desk, aws_reque
     aws_requests.clear()
     page = desk.client.http.get("/desk/articles", headers={"Cookie": jar})
     assert page.status_code == 200 and len(_rows(page.body.decode())) == 4
-    assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["Query"]
+    assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["Query", "Query"]
+    assert [op for service, op in aws_requests.calls if service == "s3"] == ["ListObjectsV2"]  # the refused count
 
 
 def test_a_slug_another_file_has_is_refused_before_saving(desk):

@@ -1,5 +1,5 @@
 """A file's history in the content bucket, and going back to any of it (``newsroom history``,
-``show``, ``revert``).
+``show``, ``revert``, and the desk's History screen).
 
 The bucket keeps every version of every file (S3 versioning, infra/template.yaml),
 deletions included (as delete markers). ``versions`` lists them newest first with
@@ -13,8 +13,6 @@ A deleted file is restored the same way.
 
 from __future__ import annotations
 
-import functools
-import getpass
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,21 +33,6 @@ class Version:
     note: str = ""  # e.g. "reverted to 3Lg..." or "not a valid file: ..."
     meta: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     body: str = field(default="", repr=False, compare=False)
-
-
-@functools.lru_cache(maxsize=1)
-def uploader() -> str:
-    """Who is uploading (asked once per run), for the history: the AWS identity if it answers, else the login name."""
-    from chalicelib.aws import botocore_session
-
-    try:
-        from chalicelib import config
-
-        settings = config.current()
-        sts = botocore_session().create_client("sts", region_name=settings.region, endpoint_url=settings.endpoint_url)
-        return sts.get_caller_identity()["Arn"].rsplit("/", 1)[-1] or getpass.getuser()
-    except Exception:  # noqa: BLE001 - no identity to ask (no credentials, offline): the login name
-        return getpass.getuser()
 
 
 def versions(s3: Any, bucket: str, key: str) -> list[Version]:

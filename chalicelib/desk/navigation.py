@@ -1,0 +1,39 @@
+"""The counts the desk's navigation shows: comments waiting, files refused (or published with
+warnings). Two reads a page, each a count: one DynamoDB Query of the pending comments (keys only),
+one S3 listing of ``reports/`` (at most 1,000 keys). A count that cannot be read is left out: the
+page still answers."""
+
+from __future__ import annotations
+
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib import config, keys
+from chalicelib.desk import session
+from chalicelib.desk.identity import Identity
+from chalicelib.models import Comment
+
+log = logging.getLogger("newsroom.desk")
+MAX_COUNTED = 1000  # a larger count shows as "1000+"
+
+
+def counts(who: Identity, token: str) -> dict[str, str]:
+    """{"comments": "3", "refused": "1000+"}, for editors and admins; {} for contributors."""
+    if not who.may("editor"):
+        return {}
+    found: dict[str, str] = {}
+    try:
+        waiting = Comment.count(keys.COMMENTS_PENDING, limit=MAX_COUNTED + 1)
+        found["comments"] = f"{MAX_COUNTED}+" if waiting > MAX_COUNTED else str(waiting) if waiting else ""
+    except PynamoDBException as exc:
+        log.warning("comment count unavailable: %s", type(exc).__name__)
+    try:
+        listed = session.s3_as(token).list_objects_v2(Bucket=config.current().bucket, Prefix=config.REPORTS_PREFIX,
+                                                      MaxKeys=MAX_COUNTED)
+        refused = int(listed.get("KeyCount", 0))
+        found["refused"] = f"{refused}+" if listed.get("IsTruncated") else str(refused) if refused else ""
+    except (BotoCoreError, ClientError, session.CrossSite) as exc:
+        log.warning("refused count unavailable: %s", type(exc).__name__)
+    return found
