@@ -330,6 +330,27 @@ def desk_media_delete():
     return desk("media").delete(request())
 
 
+@app.route("/desk/settings", methods=READ)
+@when_aws_fails
+def desk_settings():
+    """(Admins) the site's settings, categories and authors."""
+    return desk("admin").settings_screen(request())
+
+
+@app.route("/desk/settings", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_save_settings():
+    """(Admins) save the site's settings."""
+    return desk("admin").save_settings(request())
+
+
+@app.route("/desk/terms", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_terms():
+    """(Admins) create, rename, merge or delete a category or an author."""
+    return desk("admin").change_term(request())
+
+
 @app.route("/desk/static/{name}", methods=READ)
 @when_aws_fails
 def desk_static(name):

@@ -19,10 +19,10 @@ from urllib.parse import quote
 from chalice.app import Response
 
 from chalicelib import config
-from chalicelib.publish import history as versions_of
 from chalicelib.desk import documents, http, session
 from chalicelib.desk.documents import Conflict, Forbidden
 from chalicelib.desk.identity import Identity
+from chalicelib.publish import history as versions_of
 
 MAX_DELETED_PAGES = 5  # ListObjectVersions pages (1,000 entries each) one Deleted screen reads at most
 

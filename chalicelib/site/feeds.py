@@ -51,6 +51,8 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
     archive = archives.BY_NAME[kind] if kind else None
     name = snapshot.term_name(archive.name, slug) if archive is not None and archive.names_from != "listing" else None
     moved = "feed/atom/" if atom else "feed/"  # where a renamed term's feed now is, under its archive
+    if archive is not None and (elsewhere := pages.moved_term(snapshot, archive, slug)) is not None:
+        return web.redirect(site.link(elsewhere + moved))
     if archive is not None and archive.names_from != "listing" and name is None:
         return pages.term_moved_or_not_found(None, site, snapshot, archive, slug, moved)
     now = now_iso()

@@ -108,6 +108,8 @@ def render_archive(request: Any, kind_name: str, slug: str) -> Response:
     kind = archives.BY_NAME[kind_name]
     site = web.site_of(request)
     snapshot = store.site()
+    if (moved := moved_term(snapshot, kind, slug)) is not None:
+        return web.redirect(site.link(moved))
     known = store.term(kind, slug, snapshot) if kind.names_from != "listing" else None
     if kind.names_from != "listing" and known is None:
         return term_moved_or_not_found(request, site, snapshot, kind, slug)
@@ -122,6 +124,14 @@ def render_archive(request: Any, kind_name: str, slug: str) -> Response:
     return _archive(site, snapshot, keys.archive(kind.name, slug), canonical=kind.path(slug), heading=None,
                     title=None, description=None, feed=f"{kind.path(slug)}feed/", kind=kind, term=term,
                     missing=lambda: term_moved_or_not_found(request, site, snapshot, kind, slug))
+
+
+def moved_term(snapshot: Snapshot, kind: archives.ArchiveKind, slug: str) -> str | None:
+    """Where a term renamed or merged into another now is: another term's file names this archive as
+    its old address (``aliases``), which wins over what the old name still holds (the desk's rename
+    rewrites its articles; an item for the old name may linger)."""
+    moved = snapshot.term_aliases.get(f"{kind.name}/{slug}")
+    return moved if moved is not None and moved != kind.path(slug) else None
 
 
 def term_moved_or_not_found(request: Any, site: Site, snapshot: Snapshot, kind: archives.ArchiveKind,

@@ -109,6 +109,122 @@ def test_typing_survives_a_reload(local_stack, browser):  # noqa: F811
     assert page.get_by_label("Title").input_value() == "Not saved yet"
 
 
+def publish_from_the_editor(page, base: str, title: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Body", exact=True).fill(body)
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+
+
+def test_a_phone_photo_is_uploaded_with_alt_text_inserted_and_published(local_stack, browser, tmp_path):  # noqa: F811
+    """Straight to S3 with the presigned POST (moto's S3 here), its sizes made by the images function,
+    inserted into the body, published: the page shows the sizes and never the original, and the
+    library names the article that shows it."""
+    from tests.images import photo
+
+    base = local_stack["base"]
+    picture = tmp_path / "IMG_0042.jpg"
+    picture.write_bytes(photo(2000, 1500))  # EXIF with GPS, turned, as a phone takes it
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill("Crowd at the square")
+    page.get_by_label("Body", exact=True).fill("The crowd grew all afternoon.")
+    page.get_by_label("Upload photo").set_input_files(str(picture))
+    page.get_by_label("Alt text", exact=True).fill("Thousands in the square at dusk")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.locator("#queue").get_by_text("Ready:").wait_for(timeout=30000)
+    page.locator("#queue").get_by_role("button", name="Insert").click()
+    body = page.get_by_label("Body", exact=True).input_value()
+    key = re.search(r"!\[Thousands in the square at dusk\]\(/(media/\d{4}/\d{2}/img-0042[-\d]*\.jpg)\)", body).group(1)
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=20000)
+    live = page.context.request.get(base + "/crowd-at-the-square/").text()
+    assert "/sizes/" in live and f"/{key}" not in live and 'alt="Thousands in the square at dusk"' in live
+    page.goto(base + "/desk/media")
+    card = page.locator(".photo", has_text=key)
+    assert card.get_by_role("link", name="/crowd-at-the-square/").count() == 1
+    assert page.errors == []
+
+
+def test_history_lists_three_versions_and_restores_the_first(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    publish_from_the_editor(page, base, "Three drafts", "The first wording.")
+    for words in ("The second wording.", "The third wording, final."):
+        page.goto(base + "/desk/edit?key=articles/three-drafts.md")
+        page.get_by_label("Body", exact=True).fill(words)
+        page.get_by_role("button", name="Publish", exact=True).click()
+        page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    page.goto(base + "/desk/edit?key=articles/three-drafts.md")
+    page.get_by_role("link", name="History").click()
+    versions = page.locator(".versions > li")
+    assert versions.count() == 3
+    assert versions.nth(0).locator("ins").filter(has_text="third").count() == 1  # the body's diff, word by word
+    versions.nth(2).get_by_role("button", name="Restore this version").click()
+    page.get_by_role("status").filter(has_text="Restored").wait_for()
+    shown = wait_for(lambda: "The first wording." in page.context.request.get(base + "/three-drafts/").text(),
+                     timeout=15)
+    assert shown is not None
+    assert page.errors == []
+
+
+def test_a_comment_is_approved_and_another_rejected_from_the_queue(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    editor = signed_in(browser, local_stack, "editor")
+    publish_from_the_editor(editor, base, "Open for comments", "Tell us what you think.")
+    reader = browser.new_page()
+    for name, text in (("Sara", "A fair and careful report."), ("Spammer", "Cheap watches at example.com")):
+        reader.goto(base + "/open-for-comments/", wait_until="load")
+        reader.fill("#name-new", name)
+        reader.fill("#text-new", text)
+        reader.click("form.comment-form button[type=submit] >> nth=-1")
+        reader.wait_for_load_state("load")
+    editor.goto(base + "/desk/comments")
+    nav = editor.get_by_role("navigation", name="Desk")
+    assert nav.get_by_role("link", name="Comments", exact=True).count() == 1
+    assert " ".join(editor.locator("#count-comments").text_content().split()) == "2 waiting"
+    editor.locator(".comment", has_text="A fair and careful report.").get_by_role("button", name="Approve").click()
+    editor.get_by_role("status").filter(has_text="approved").wait_for()
+    editor.locator(".comment", has_text="Cheap watches").get_by_role("button", name="Reject").click()
+    editor.get_by_role("status").filter(has_text="rejected").wait_for()
+    page = reader.context.request.get(base + "/open-for-comments/").text()
+    assert "A fair and careful report." in page and "Cheap watches" not in page
+    assert editor.errors == []
+
+
+def test_a_refused_file_is_found_opened_mended_and_published(local_stack, browser):  # noqa: F811
+    import boto3
+
+    base = local_stack["base"]
+    s3 = boto3.client("s3", endpoint_url=local_stack["endpoint"], region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.put_object(Bucket="newsroom-dev-content", Key="articles/mend-me.md",
+                  Body=b"---\ntitle: Mend me\ndate: yesterday-ish\n---\nA file uploaded with a mistake.\n")
+    page = signed_in(browser, local_stack, "editor")
+    refused = wait_for(lambda: page.goto(base + "/desk/refused") and "articles/mend-me.md" in page.content(), timeout=15)
+    assert refused is not None
+    page.get_by_role("link", name="date").first.click()
+    page.wait_for_url("**/desk/edit?key=articles/mend-me.md#f-date")
+    assert "Ingest refused this file" in page.get_by_role("alert").first.inner_text()
+    page.get_by_label("Publish at").fill("2024-05-01T09:00")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    assert page.context.request.get(base + "/mend-me/").status == 200
+    page.goto(base + "/desk/refused")
+    assert "articles/mend-me.md" not in page.content()
+
+
+def test_a_contributor_reaches_no_editor_or_admin_screen(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "contributor")
+    nav = page.get_by_role("navigation", name="Desk")
+    assert nav.get_by_role("link", name="Articles", exact=True).count() == 1
+    for name in ("Media", "Comments", "Refused", "Settings"):
+        assert nav.get_by_role("link", name=name, exact=True).count() == 0
+    for path in ("/desk/settings", "/desk/comments", "/desk/media", "/desk/history?key=articles/x.md"):
+        assert page.goto(local_stack["base"] + path).status == 403
+
+
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__])
 
@@ -147,6 +263,10 @@ def test_axe_finds_no_violations_on_any_desk_screen(local_stack, browser):  # no
     page.get_by_role("button", name="Preview").click()
     page.locator("#e-slug").filter(has_text="reserved").wait_for()
     found["editor with a mistake"] = violations(page)
+    for screen in ("/desk/pages", "/desk/media", "/desk/comments", "/desk/comments?show=rejected", "/desk/refused",
+                   "/desk/deleted", "/desk/history?key=articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"):
+        page.goto(local_stack["base"] + screen)
+        found[screen] = violations(page)
     context.close()
     assert found == {name: [] for name in found}
 
