@@ -351,6 +351,41 @@ def desk_terms():
     return desk("admin").change_term(request())
 
 
+@app.route("/desk/import", methods=READ)
+@when_aws_fails
+def desk_import():
+    """(Admins) move a WordPress site here: upload its export, a dry run first."""
+    return desk("imports").screen(request())
+
+
+@app.route("/desk/import/start", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_import_start():
+    """(Admins) an import's options, and where its export goes (a presigned POST)."""
+    return desk("imports").start(request())
+
+
+@app.route("/desk/import/progress", methods=READ)
+@when_aws_fails
+def desk_import_progress():
+    """(Admins) how far an import is: converted, uploaded, live, refused."""
+    return desk("imports").progress(request())
+
+
+@app.route("/desk/import/report", methods=READ)
+@when_aws_fails
+def desk_import_report():
+    """(Admins) an import's report, as `newsroom import-wordpress --report` writes it."""
+    return desk("imports").report(request())
+
+
+@app.route("/desk/import/comments", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_import_comments():
+    """(Admins) bring over the next readers' comments of an import whose articles are live."""
+    return desk("imports").comments(request())
+
+
 @app.route("/desk/static/{name}", methods=READ)
 @when_aws_fails
 def desk_static(name):
@@ -409,6 +444,7 @@ def deep_path(**parts):
 # source invokes each at most this many at once (docs/deploy.md, "Concurrency").
 INGEST_CONCURRENCY = 10  # batches of 10 files: ~100 in flight, ~25 files a second at ~0.4 s each
 IMAGES_CONCURRENCY = 20  # one photo each, ~3-4 s for a 4000 x 3000 one: ~5 photos a second
+IMPORTS_CONCURRENCY = 2  # an import is one export; two admins at once at most
 
 
 @app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)
@@ -425,6 +461,14 @@ def images(event):
     from chalicelib.publish import renditions
 
     return renditions.handle_sqs_messages(record.to_dict() for record in event)
+
+
+@app.on_sqs_message(queue=config.current().imports_queue, batch_size=1, maximum_concurrency=IMPORTS_CONCURRENCY)
+def imports(event):
+    """Move a WordPress site here: an export an admin uploaded in the desk (S3 -> its own SQS queue)."""
+    from chalicelib.imports import run
+
+    return run.handle_sqs_messages(record.to_dict() for record in event)
 
 
 gc.freeze()  # what importing made lives as long as the process (see the top of this module)

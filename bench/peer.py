@@ -190,9 +190,9 @@ class Ours(LocalAws):
 
     def load(self, export: Path) -> dict[str, Any]:
         """The peer's export through our importer, S3, SQS and ingest; the site settings as the peer's."""
+        from chalicelib.imports.uploads import upload
+        from chalicelib.imports.wordpress import convert
         from devstack.local import Relay
-        from newsroom.publisher import upload
-        from newsroom.wordpress import convert
 
         migration = convert(export)
         files = dict(migration.uploads())

@@ -553,7 +553,7 @@ def import_scale(posts: int) -> dict[str, Any]:
             from pathlib import Path
             sys.path.insert(0, {str(PROJECT)!r})
             started = time.perf_counter()
-            from newsroom.wordpress import convert
+            from chalicelib.imports.wordpress import convert
             migration = convert(Path({str(export)!r}))
             seconds = time.perf_counter() - started
             print(json.dumps({{"seconds": seconds, "files": len(migration.files), "comments": len(migration.comments),

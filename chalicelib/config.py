@@ -37,6 +37,7 @@ class Config:
     bucket: str = ""  # empty: newsroom-<stage>-content
     queue: str = ""  # empty: newsroom-<stage>-ingest
     images_queue: str = ""  # empty: newsroom-<stage>-images (uploads under media/: chalicelib/publish/renditions.py)
+    imports_queue: str = ""  # empty: newsroom-<stage>-imports (exports under imports/: chalicelib/imports/run.py)
     region: str = "us-east-1"
     # Where AWS is reached: None for real AWS, "http://127.0.0.1:5000" for the local stand-in (moto).
     endpoint_url: str | None = None
@@ -75,7 +76,8 @@ class Config:
 
     def __post_init__(self) -> None:
         names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
-                 "queue": f"newsroom-{self.stage}-ingest", "images_queue": f"newsroom-{self.stage}-images"}
+                 "queue": f"newsroom-{self.stage}-ingest", "images_queue": f"newsroom-{self.stage}-images",
+                 "imports_queue": f"newsroom-{self.stage}-imports"}
         for name, default in names.items():
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
@@ -114,6 +116,7 @@ class Config:
             bucket=environ.get("NEWSROOM_CONTENT_BUCKET", ""),
             queue=environ.get("NEWSROOM_INGEST_QUEUE", ""),
             images_queue=environ.get("NEWSROOM_IMAGES_QUEUE", ""),
+            imports_queue=environ.get("NEWSROOM_IMPORTS_QUEUE", ""),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
             endpoint_url=endpoint,
             site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", "10")),
@@ -227,6 +230,7 @@ SETTINGS_PREFIX = "settings/"
 REPORTS_PREFIX = "reports/"
 PREVIEWS_PREFIX = "previews/"  # status records of drafts and scheduled articles: their preview links
 LOCKS_PREFIX = "locks/"  # who has a file open in the desk (a courtesy: the version check prevents overwrites)
+IMPORTS_PREFIX = "imports/"  # WordPress exports an admin uploads in the desk, with their progress and report
 MEDIA_PREFIX = "media/"  # uploads: photos (private; readers get their sizes/), and files served as they are
 SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (chalicelib/content/images.py)
 DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live

@@ -169,7 +169,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     chalice_proc = None
-    relay = images_relay = None
+    relay = images_relay = imports_relay = None
     try:
         from devstack.stack import create_stack
 
@@ -190,6 +190,8 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         relay.start()
         images_relay = Relay(sqs, stack.images_queue_url, chalice_app.images, batch_size=1, name="images-relay")
         images_relay.start()
+        imports_relay = Relay(sqs, stack.imports_queue_url, chalice_app.imports, batch_size=1, name="imports-relay")
+        imports_relay.start()
         if load_content:
             count = upload_content(session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"]), stack.bucket)
             wait_until_drained(sqs, stack.images_queue_url)
@@ -217,7 +219,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
-        for running in (relay, images_relay):
+        for running in (relay, images_relay, imports_relay):
             if running is not None:
                 running.stop()
         if chalice_proc is not None and chalice_proc.poll() is None:

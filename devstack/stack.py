@@ -45,6 +45,7 @@ class Stack:
     dead_letter_queue_url: str
     moderation_topic: str  # ARN
     images_queue_url: str = ""  # uploads under media/, for the images function
+    imports_queue_url: str = ""  # WordPress exports uploaded in the desk, for the imports function
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -158,6 +159,7 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
         dead_letter_queue_url=physical["IngestDeadLetterQueue"],
         moderation_topic=physical["ModerationTopic"],
         images_queue_url=physical["ImagesQueue"],
+        imports_queue_url=physical.get("ImportsQueue", ""),
     )
 
 

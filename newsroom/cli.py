@@ -403,7 +403,7 @@ def import_wordpress(export: Path, media_from: Any, dry_run: bool, out: Path | N
     (they redirect) and comments (approved ones shown and counted, pending ones
     waiting for `newsroom comments`). Running it again changes nothing.
     """
-    from newsroom.wordpress import ExportError, convert
+    from chalicelib.imports.wordpress import ExportError, convert
 
     try:
         migration = convert(export, media_from)
@@ -439,7 +439,7 @@ def _media_source(value: str | None) -> Any:
     """``--media-from``: a folder (a copy of wp-content/uploads) or the old site's address."""
     if not value:
         return None
-    from newsroom.wordpress import MediaSource
+    from chalicelib.imports.wordpress import MediaSource
 
     if value.startswith(("http://", "https://")):
         return MediaSource(value)
@@ -454,11 +454,9 @@ def _write_report(path: Path | None, migration: Any, uploaded: bool) -> None:
         return
     import json
 
-    path.write_text(json.dumps({
-        "site": migration.site_name, "uploaded": uploaded, "counts": migration.counts(),
-        "blocks": dict(migration.blocks),
-        "items": [vars(o) for o in migration.outcomes], "notes": migration.notes,
-    }, indent=2, ensure_ascii=False) + "\n")
+    from chalicelib.imports.report import report_of
+
+    path.write_text(json.dumps(report_of(migration, uploaded), indent=2, ensure_ascii=False) + "\n")
 
 
 def _import_comments(found: list[Any]) -> int:
@@ -508,7 +506,7 @@ def _print_migration(migration: Any) -> int:
 def _refuse_if_problems(files: Mapping[str, bytes], what: str = "was uploaded") -> bool:
     """Check ``files`` (bucket key -> bytes) with ingest's own parser; print every problem. Whether
     all are fine (else nothing may be uploaded)."""
-    from newsroom.publisher import problems_of
+    from chalicelib.imports.uploads import problems_of
 
     problems = problems_of(files)
     for key, found in sorted(problems.items()):
@@ -528,7 +526,8 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
     from chalicelib import config
     from chalicelib.aws import s3_client
     from chalicelib.config import UPLOADED_BY
-    from newsroom.publisher import queue_depth, upload, wait_live
+    from chalicelib.imports.uploads import upload
+    from newsroom.publisher import queue_depth, wait_live
     from newsroom.who import uploader
 
     _say_where("Uploading to", settings)

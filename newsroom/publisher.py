@@ -1,4 +1,5 @@
-"""Check, upload and follow content files: what ``newsroom publish`` and ``import-wordpress`` share.
+"""Follow uploaded content files: what ``newsroom publish`` and ``import-wordpress`` share (the
+checks and the upload itself are ``chalicelib.imports.uploads``, shared with the imports function).
 
 Uploading is the only way in: files go to the content bucket and the ingest
 function publishes them, exactly as when an editor uses ``aws s3 cp``. Then
@@ -8,17 +9,15 @@ reflects the uploaded bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
 from chalicelib import config, keys
 from chalicelib.content import images
-from chalicelib.content.content_format import ContentError, Problem, check_file, kind_of_key
 
 
 @dataclass(frozen=True)
@@ -28,65 +27,6 @@ class Status:
     key: str
     state: str  # "live", "draft", "scheduled", "removed", "refused", "waiting"
     detail: str = ""
-
-
-def digest(data: bytes) -> str:
-    """S3's ETag for a single-part upload: the MD5 of the bytes."""
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-
-def problems_of(files: Mapping[str, bytes]) -> dict[str, list[Problem]]:
-    """Every problem in every content file, by key (media files are not checked)."""
-    out: dict[str, list[Problem]] = {}
-    from chalicelib.publish.pending import is_pending, live_key
-
-    for key in files:
-        if key.startswith(config.MEDIA_PREFIX):
-            continue
-        data = files[key]
-        if is_pending(key):
-            if live_key(key) is None:
-                out[key] = [Problem("file", "only articles/ and pages/ files have drafts and submissions")]
-                continue
-            try:
-                check_file(live_key(key), data)  # type: ignore[arg-type]
-            except ContentError as error:
-                out[key] = error.problems
-            continue
-        if kind_of_key(key) is None:
-            out[key] = [Problem("file", "is not under a content prefix (" + ", ".join(
-                config.INGESTED_PREFIXES + (config.MEDIA_PREFIX,)) + ")")]
-            continue
-        try:
-            check_file(key, data)
-        except ContentError as error:
-            out[key] = error.problems
-    return out
-
-
-def ordered(bucket_keys: Any) -> list[str]:
-    """Keys in the order ingest should see them (media before the articles that show it)."""
-    return sorted(bucket_keys, key=config.apply_rank)
-
-
-def upload(s3: Any, bucket: str, files: Mapping[str, bytes],
-           progress: Callable[[str, bool], None] | None = None,
-           metadata: dict[str, str] | None = None) -> dict[str, str]:
-    """Upload the files whose bytes differ from the bucket's, with ``metadata`` (who uploaded them,
-    for ``newsroom history``); return {key: ETag} of those uploaded."""
-    uploaded: dict[str, str] = {}
-    for key in ordered(files):
-        data = files[key]
-        if _current_etag(s3, bucket, key) == digest(data):
-            if progress:
-                progress(key, False)
-            continue
-        response = s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=_content_type(key),
-                                 Metadata=metadata or {})
-        uploaded[key] = response["ETag"].strip('"')
-        if progress:
-            progress(key, True)
-    return uploaded
 
 
 def wait_live(uploaded: dict[str, str], timeout: float = 60.0, interval: float = 0.5,
@@ -189,23 +129,3 @@ def _status(source: Any) -> Status:
             return Status(source.sk, "scheduled", f"/{source.slug}/ (live at {post.date}){_preview_of(source.sk)}")
         return Status(source.sk, "live", f"/{source.slug}/")
     return Status(source.sk, "live", source.kind)
-
-
-def _current_etag(s3: Any, bucket: str, key: str) -> str | None:
-    try:
-        etag: str = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
-        return etag
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-
-
-def _content_type(key: str) -> str:
-    import mimetypes
-
-    if key.endswith((".md", ".markdown")):
-        return "text/markdown; charset=utf-8"
-    if key.endswith((".yaml", ".yml")):
-        return "application/yaml"
-    return mimetypes.guess_type(key)[0] or "application/octet-stream"

@@ -87,7 +87,8 @@ class Site:
         """Invoke the ingest (or images) Lambda with an SQS event made of ``messages``; return its result."""
         from chalicelib.site import store
 
-        queue_url = self.stack.images_queue_url if function == "images" else self.stack.queue_url
+        queue_url = {"images": self.stack.images_queue_url, "imports": self.stack.imports_queue_url}.get(
+            function, self.stack.queue_url)
         event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:" + queue_url.rsplit("/", 1)[-1])
         result = self.client.lambda_.invoke(function, event).payload
         for message in messages:
@@ -95,6 +96,10 @@ class Site:
                 self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         store.clear_site_cache()
         return result
+
+    def run_imports(self) -> dict[str, Any]:
+        """Deliver every pending imports/ notification to the imports Lambda (an export the desk uploaded)."""
+        return self.invoke(self.receive(self.stack.imports_queue_url), "imports")
 
     def make_sizes(self) -> dict[str, Any]:
         """Deliver every pending media/ notification to the images Lambda."""

@@ -40,10 +40,8 @@
     if (!body) { return; }
     var where = el("div", "", "row-actions");
     var ins = el("button", "Insert"); ins.type = "button";
-    ins.setAttribute("aria-label", "Insert " + (photo.alt || photo.key));
     ins.addEventListener("click", function () { insert(photo); });
     var fea = el("button", "Set as featured image"); fea.type = "button";
-    fea.setAttribute("aria-label", "Set " + (photo.alt || photo.key) + " as featured image");
     fea.addEventListener("click", function () { feature(photo); });
     where.appendChild(ins); where.appendChild(fea); row.appendChild(where);
   }

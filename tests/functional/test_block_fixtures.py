@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.content.markup import render_body
-from newsroom import blocks
-from newsroom.wordpress import convert
+from chalicelib.imports import blocks
+from chalicelib.imports.wordpress import convert
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "gutenberg-blocks"
 

@@ -101,7 +101,7 @@ See <a href="https://old.example.com/2019/05/harbour/">this post</a> and [galler
 # --- exports of any size ----------------------------------------------------------------------
 
 def test_the_export_is_read_as_a_stream_a_few_items_in_memory_at_a_time(tmp_path):
-    from newsroom.wordpress import read_export
+    from chalicelib.imports.wordpress import read_export
     from tests.wxr_factory import write_export
 
     export = write_export(tmp_path / "big.xml", posts=300, comments=1)
@@ -118,7 +118,7 @@ def test_the_export_is_read_as_a_stream_a_few_items_in_memory_at_a_time(tmp_path
 
 
 def test_a_generated_export_converts_whole(tmp_path):
-    from newsroom.wordpress import convert
+    from chalicelib.imports.wordpress import convert
     from tests.wxr_factory import write_export
 
     migration = convert(write_export(tmp_path / "big.xml", posts=1000))
@@ -242,8 +242,8 @@ def test_an_export_in_an_encoding_it_cannot_read_is_refused_in_one_line(tmp_path
 
 
 def test_blocks_nested_five_hundred_deep_keep_their_words_and_are_reported(tmp_path):
-    from newsroom import blocks
-    from newsroom.wordpress import convert
+    from chalicelib.imports import blocks
+    from chalicelib.imports.wordpress import convert
     from tests.wxr_factory import HEAD
 
     deep = "<!-- wp:group --><div>" * 500 + "<p>Still here.</p>" + "</div><!-- /wp:group -->" * 500
@@ -264,7 +264,7 @@ def test_media_from_an_address_follows_no_redirect_to_another_site(tmp_path):
     import http.server
     import threading
 
-    from newsroom.wordpress import MediaSource
+    from chalicelib.imports.wordpress import MediaSource
 
     class Inside(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # type: ignore[no-untyped-def]
@@ -297,7 +297,7 @@ def test_media_from_an_address_follows_no_redirect_to_another_site(tmp_path):
 
 
 def test_media_from_a_folder_reads_no_link_out_of_it(tmp_path):
-    from newsroom.wordpress import MediaSource
+    from chalicelib.imports.wordpress import MediaSource
 
     uploads = tmp_path / "uploads" / "2019" / "05"
     uploads.mkdir(parents=True)
@@ -312,7 +312,7 @@ def test_media_from_a_folder_reads_no_link_out_of_it(tmp_path):
 
 
 def test_a_private_address_is_named_as_such():
-    from newsroom.wordpress import _blocked
+    from chalicelib.imports.wordpress import _blocked
 
     assert _blocked("127.0.0.1") == "127.0.0.1 is on a private network (127.0.0.1)"
     assert _blocked("169.254.169.254").startswith("169.254.169.254 is on a private network")

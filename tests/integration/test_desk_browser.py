@@ -225,8 +225,21 @@ def test_a_contributor_reaches_no_editor_or_admin_screen(local_stack, browser): 
         assert page.goto(local_stack["base"] + path).status == 403
 
 
-if __name__ == "__main__":  # pragma: no cover
-    pytest.main([__file__])
+def test_an_admin_renames_a_category_and_the_old_address_redirects(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "admin")
+    page.get_by_role("navigation", name="Desk").get_by_role("link", name="Settings", exact=True).click()
+    page.get_by_label("New slug for Lending").fill("loans")
+    page.get_by_label("New name for Lending").fill("Loans")
+    page.locator("tr", has_text="/category/lending/").get_by_role("button", name="Rename").click()
+    page.get_by_role("status").filter(has_text="now redirects").wait_for()
+    moved = wait_for(lambda: page.context.request.get(base + "/category/lending/", max_redirects=0).status == 301,
+                     timeout=30)
+    assert moved is not None
+    assert page.context.request.get(base + "/category/loans/").status == 200
+    assert page.errors == []
+
+
 
 
 AXE = Path(__file__).resolve().parents[1] / "browser-tools" / "node_modules" / "axe-core" / "axe.min.js"
@@ -263,7 +276,16 @@ def test_axe_finds_no_violations_on_any_desk_screen(local_stack, browser):  # no
     page.get_by_role("button", name="Preview").click()
     page.locator("#e-slug").filter(has_text="reserved").wait_for()
     found["editor with a mistake"] = violations(page)
-    for screen in ("/desk/pages", "/desk/media", "/desk/comments", "/desk/comments?show=rejected", "/desk/refused",
+    page.goto(local_stack["base"] + "/desk/sign-out")
+    email, password = accounts(local_stack)["admin"]
+    context.clear_cookies()
+    page.goto(local_stack["base"] + "/desk/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/desk/articles")
+    for screen in ("/desk/settings", "/desk/import", "/desk/pages", "/desk/media", "/desk/comments",
+                   "/desk/comments?show=rejected", "/desk/refused",
                    "/desk/deleted", "/desk/history?key=articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"):
         page.goto(local_stack["base"] + screen)
         found[screen] = violations(page)
@@ -332,3 +354,38 @@ def test_an_editor_corrects_schedules_and_unpublishes(local_stack, browser):  # 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/desk/sign-in")
     assert page.errors == []
+
+
+def test_a_wordpress_export_uploaded_in_the_desk_matches_the_command_and_goes_live(local_stack, browser, tmp_path):  # noqa: F811
+    """The importer's test export through the desk: the dry run's report is the command's, then the
+    real import, every published item reachable."""
+    import json
+    import subprocess
+
+    from tests.integration.conftest import BIN
+
+    export = Path(__file__).resolve().parents[1] / "data" / "themeunittestdata.wordpress.xml"
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "admin")
+    page.goto(base + "/desk/import")
+    page.get_by_label("WordPress export").set_input_files(str(export))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_role("status").filter(has_text="Dry run done").wait_for(timeout=60000)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="The report").click()
+    desk_report = json.loads(Path(download.value.path()).read_text())
+    cli = tmp_path / "cli.json"
+    subprocess.run([str(BIN / "newsroom"), "import-wordpress", str(export), "--dry-run", "--report", str(cli),
+                    "--endpoint-url", local_stack["endpoint"]], env=local_stack["env"], check=True,
+                   capture_output=True)
+    assert desk_report == json.loads(cli.read_text())
+    page.get_by_role("button", name="Import for real").click()
+    page.get_by_role("status").filter(has_text=re.compile("^Done: ")).wait_for(timeout=240000)
+    assert " 0 refused" in page.get_by_role("status").inner_text()
+    for path in ("/lorem-ipsum/", "/page-with-comments/", "/category/aciform/", "/tag/8bit/"):
+        assert page.context.request.get(base + path).status == 200, path
+    assert page.errors == []
+
+
+if __name__ == "__main__":  # pragma: no cover
+    pytest.main([__file__])

@@ -44,7 +44,7 @@ from chalicelib.content.content_format import (
     normalize_slug,
 )
 from chalicelib.content.markup import is_media_source
-from newsroom import blocks
+from chalicelib.imports import blocks
 
 # Namespace URIs of WXR 1.0-1.2 (http and https, as WordPress.org and WordPress.com write them) -> prefix.
 _NAMESPACES = (
@@ -98,6 +98,22 @@ class FetchRefused(Exception):
     """A download the importer will not make; the message says why."""
 
 
+def remote_source(address: str) -> MediaSource:
+    """The old site's address as the imports function may download from it: http(s) only, never a
+    folder of the function's own disk, and never a host on a private, loopback, link-local or
+    metadata network (the function runs inside AWS). :raise FetchRefused: why not."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchRefused(f"{address!r} is not an http:// or https:// address of the old site")
+    if parts.username or parts.password:
+        raise FetchRefused(f"{address!r}: give the site's address without a user name or password")
+    if why := _blocked(parts.hostname):
+        raise FetchRefused(why)
+    return MediaSource(address.strip(), allow_private=False)
+
+
 def _blocked(host: str) -> str | None:
     """Why ``host`` is not to be fetched from (it resolves to a private, loopback, link-local, reserved
     or metadata address), or None."""
@@ -116,7 +132,7 @@ def _blocked(host: str) -> str | None:
     return None
 
 
-def _fetch_same_site(address: str, limit: int, timeout: float, hops: int = 5) -> bytes:
+def _fetch_same_site(address: str, limit: int, timeout: float, hops: int = 5, allow_private: bool = True) -> bytes:
     """The bytes at ``address``, following redirects only within its own scheme and host.
 
     :raise FetchRefused: a redirect elsewhere, or a host on a private network that the editor did not
@@ -126,7 +142,9 @@ def _fetch_same_site(address: str, limit: int, timeout: float, hops: int = 5) ->
     from urllib.parse import urljoin, urlsplit
 
     start = urlsplit(address)
-    named_private = _blocked(start.hostname or "") is not None  # the editor's own address is theirs to give
+    # The editor's own address is theirs to give (an intranet WordPress), on their own machine only:
+    # from a function in AWS (``allow_private`` off) a private address is never fetched.
+    named_private = allow_private and _blocked(start.hostname or "") is not None
     for _ in range(hops):
         parts = urlsplit(address)
         if (parts.scheme, parts.hostname, parts.port) != (start.scheme, start.hostname, start.port):
@@ -157,7 +175,8 @@ class MediaSource:
     MAX_BYTES = 200 * 1024 * 1024
     TIMEOUT = 30.0
 
-    def __init__(self, where: str | Path, cache: Path | None = None):
+    def __init__(self, where: str | Path, cache: Path | None = None, allow_private: bool = True):
+        self.allow_private = allow_private
         self.url = str(where).rstrip("/") if str(where).startswith(("http://", "https://")) else None
         if self.url and "/wp-content/uploads" not in self.url:
             self.url += "/wp-content/uploads"
@@ -184,7 +203,7 @@ class MediaSource:
 
         address = f"{self.url}/{quote(relative)}"
         try:
-            data = _fetch_same_site(address, self.MAX_BYTES, self.TIMEOUT)
+            data = _fetch_same_site(address, self.MAX_BYTES, self.TIMEOUT, allow_private=self.allow_private)
         except FetchRefused as refused:
             self.failures[relative] = f"not downloaded: {refused}"
             return None
