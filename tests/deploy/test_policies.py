@@ -24,7 +24,7 @@ from tests.deploy.conftest import PROJECT_DIR, STAGES
 from tests.functional.test_ingest import article
 from tests.images import png
 
-FUNCTIONS = ("web", "ingest", "images")
+FUNCTIONS = ("web", "ingest", "images", "imports")
 GUARDED = ("dynamodb:", "s3:", "sqs:")
 READ_ONLY = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "s3:GetObject"}
 
@@ -205,6 +205,14 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     with running("ingest"):
         while messages := site.receive():  # the ingest queue only (the images function had its own)
             site.invoke(messages)
+    # An admin's WordPress export, uploaded in the desk: the imports function converts and uploads it.
+    site.put("imports/20261203/options.json", '{"dry_run": false, "by": "Ad Min <admin@example.com>"}')
+    site.put("imports/20261203/export.xml", (PROJECT_DIR / "tests" / "data" / "wordpress-importer" /
+                                             "small-export.xml").read_bytes())
+    with running("imports"):
+        site.run_imports()
+    assert "uploaded" in site.s3.get_object(Bucket=site.stack.bucket, Key="imports/20261203/status.json")[
+        "Body"].read().decode()
 
     # Read every kind of page.
     paths = ["/", "/?s=iran", "/search/?q=nuclear+iran", "/new-debate-in-tehran-on-the-production-of-a-nuclear-bomb/",
@@ -239,7 +247,8 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
                      for action, arn, keys in authorizations(service, operation, params)
                      if not allows(policy("dev", function), action, arn, keys)})
     assert denied == []
-    assert {f for f, _ in operations} == {"web", "ingest", "images"}
+    assert {f for f, _ in operations} == {"web", "ingest", "images", "imports"}
+    assert ("imports", "s3:PutObject") in operations
     assert ("images", "s3:PutObject") in operations and ("images", "sqs:SendMessage") in operations
     assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject", "PutItem", "UpdateItem", "Publish")
                for f, a in operations if f == "web"), operations

@@ -66,7 +66,8 @@ def test_the_import_for_real_publishes_every_item_and_brings_the_comments(desk):
     again = api(desk, "/desk/import/start", jar, token, {"again": dry})
     real = json.loads(again.body)["id"]
     desk.run_imports()
-    assert progress(desk, jar, real)["state"] == "uploaded"
+    uploaded = progress(desk, jar, real)
+    assert uploaded["state"] == "uploaded"
     desk.ingest()
     found = progress(desk, jar, real)
     assert found["finished"] and found["waiting"] == 0 and found["live"] > 100, found

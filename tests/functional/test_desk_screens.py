@@ -311,22 +311,27 @@ def test_the_navigation_names_every_screen_and_hides_settings_from_editors(desk)
     assert "/desk/comments" not in contributor and "/desk/media" not in contributor
 
 
-SCREENS = ["/desk/pages", "/desk/settings", "/desk/history", "/desk/version", "/desk/deleted", "/desk/comments", "/desk/refused",
+SCREENS = ["/desk/pages", "/desk/settings", "/desk/import", "/desk/import/progress", "/desk/import/report",
+           "/desk/history", "/desk/version", "/desk/deleted", "/desk/comments", "/desk/refused",
            "/desk/media", "/desk/media/status"]
 WRITES = ["/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms"]
+JSON_WRITES = ["/desk/media/upload", "/desk/import/start", "/desk/import/comments"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(SCREENS + WRITES), params=st.dictionaries(
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(SCREENS + WRITES + JSON_WRITES), params=st.dictionaries(
     st.sampled_from(["key", "version", "q", "unused", "start", "show", "format", "one", "action", "id", "current",
-                     "kind", "slug", "name", "new_slug", "into", "site_name", "menu", "page_size"]),
+                     "kind", "slug", "name", "new_slug", "into", "site_name", "menu", "page_size", "size", "type",
+                     "alt", "dry_run", "media_from", "again"]),
     st.text(max_size=40), max_size=5), role=st.sampled_from(["editor", "contributor", "admin"]))
 def test_no_desk_screen_answers_5xx_on_any_input(desk, path, params, role):
     sessions = desk.__dict__.setdefault("sessions", {})  # one sign-in per role for all the examples
     if role not in sessions:
         sessions[role] = sign_in(desk, role)[:2]
     jar, token = sessions[role]
-    if path in WRITES:
+    if path in JSON_WRITES:
+        answer = api(desk, path, jar, token, params)
+    elif path in WRITES:
         answer = post_form(desk, path, jar, {**params, "csrf": token})
     else:
         answer = get(desk, f"{path}?{urlencode(params)}", jar)

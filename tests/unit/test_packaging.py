@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-NOT_VENDORED = {"chalice", "boto3", "click", "defusedxml"}  # see the comment in requirements.txt
+NOT_VENDORED = {"chalice", "boto3", "click"}  # see the comment in requirements.txt
 
 
 def _requirements(lines: list[str]) -> dict[str, str]:
