@@ -9,6 +9,7 @@ role (``session.acting_as``), then the same edge refresh (``edge.ask_to_refresh_
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from chalice.app import Response
 
@@ -70,6 +71,4 @@ def moderate(request: Any, who: Identity, token: str) -> Response:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text[:500])
