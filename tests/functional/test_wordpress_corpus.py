@@ -177,7 +177,7 @@ def test_the_report_says_what_the_site_made_of_each_item(site, tmp_path, monkeyp
 
 def test_a_dry_run_refuses_what_the_real_run_would_refuse(site, monkeypatch):
     """Whatever the converter makes, the dry run checks it exactly as the real run does before uploading."""
-    from newsroom import wordpress
+    from chalicelib.imports import wordpress
 
     convert = wordpress.convert
 
