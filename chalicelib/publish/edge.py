@@ -113,8 +113,16 @@ def one_invalidation() -> Iterator[None]:
     send(pending)
 
 
+def expires_by_itself(path: str) -> bool:
+    """Whether the edge refetches ``path`` within the minute anyway (feeds and sitemaps: their
+    ``Cache-Control`` is ``web.FEED_CACHE``), so naming it would only cost an invalidation path."""
+    return path.endswith(("/feed/", "/feed/atom/")) or path == "/sitemap.xml" or path.startswith("/sitemaps/")
+
+
 def changed(paths: Iterable[str]) -> None:
-    """These paths changed: invalidate them with the open batch's, or now if none is open."""
+    """These paths changed: invalidate them with the open batch's, or now if none is open; those that
+    expire by themselves within the minute (feeds, sitemaps) are left to do so."""
+    paths = [p for p in paths if not expires_by_itself(p)]
     pending = _open.get()
     if pending is None:
         send(set(paths))

@@ -101,7 +101,7 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
     content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
     parts = ("feed", listing, atom, pages.snapshot_version(snapshot),
              [sorted(e.attribute_values.items()) for e in entries])
-    return web.respond(site, render, parts, content_type=content_type)
+    return web.respond(site, render, parts, content_type=content_type, cache=web.FEED_CACHE)
 
 
 def render_comments_feed(request: Any, slug: str) -> Response:
@@ -142,7 +142,7 @@ def render_comments_feed(request: Any, slug: str) -> Response:
         return xml.decode()
 
     parts = ("comments-feed", slug, post.title, [(c.sk, c.name, c.html) for c in entries])
-    return web.respond(site, render, parts, content_type="application/rss+xml; charset=utf-8")
+    return web.respond(site, render, parts, content_type="application/rss+xml; charset=utf-8", cache=web.FEED_CACHE)
 
 
 def _as_text(atom: bool) -> Callable[[str], str]:
@@ -175,7 +175,7 @@ def render_sitemap_index(request: Any) -> Response:
         return _xml(root)
 
     return web.respond(site, render, ("sitemap-index", [(m.sk, m.lastmod) for m in months]),
-                       content_type="application/xml; charset=utf-8")
+                       content_type="application/xml; charset=utf-8", cache=web.FEED_CACHE)
 
 
 def render_news_sitemap(request: Any) -> Response:
@@ -201,7 +201,7 @@ def render_news_sitemap(request: Any) -> Response:
         return _xml(root)
 
     parts = ("news-sitemap", settings.site_name, settings.language, [(e.sk, e.title) for e in entries])
-    return web.respond(site, render, parts, content_type="application/xml; charset=utf-8", cache=web.SHORT_CACHE)
+    return web.respond(site, render, parts, content_type="application/xml; charset=utf-8", cache=web.FEED_CACHE)
 
 
 def render_sitemap(request: Any, name: str) -> Response:
@@ -233,7 +233,7 @@ def render_sitemap(request: Any, name: str) -> Response:
             _add(root, "url", url, lastmod)
         return _xml(root)
 
-    return web.respond(site, render, parts, content_type="application/xml; charset=utf-8")
+    return web.respond(site, render, parts, content_type="application/xml; charset=utf-8", cache=web.FEED_CACHE)
 
 
 def _add(root: ElementTree.Element, tag: str, url: str, lastmod: str | None) -> None:

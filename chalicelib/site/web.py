@@ -39,6 +39,10 @@ STYLESHEET = TEMPLATES_DIR / "site" / "style.css"
 # Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/publish/edge.py).
 PAGE_CACHE = "public, max-age=60, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=86400"
 SHORT_CACHE = "public, max-age=30, s-maxage=60, stale-while-revalidate=600"
+# Feeds and sitemaps: the edge refetches them within a minute (30 s, then at most 25 s stale while it
+# does), so no change needs to name them in an invalidation (publish/edge.py: ``expires_by_itself``),
+# and a takedown is gone from them within the minute it is gone from the pages.
+FEED_CACHE = "public, max-age=0, s-maxage=30, stale-while-revalidate=25, stale-if-error=86400"
 ASSET_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"
 PRIVATE_NO_STORE = "private, no-store"  # previews: never kept by the CDN or any shared cache

@@ -35,11 +35,11 @@ def cdn(site, settings):  # type: ignore[no-untyped-def]
     return invalidations
 
 
-SITE = {"/", "/feed/", "/feed/atom/", "/sitemap.xml", "/sitemaps/news.xml"}
+SITE = {"/"}  # home; the site's feeds and sitemaps expire within the minute by themselves (below)
 
 
 def archives(*names: str) -> set[str]:
-    return {p for name in names for p in (f"/{name}/", f"/{name}/feed/", f"/{name}/feed/atom/")}
+    return {f"/{name}/" for name in names}  # their feeds, too, expire by themselves
 
 
 def without_widget(site, cdn) -> int:  # type: ignore[no-untyped-def]
@@ -55,8 +55,8 @@ def test_publish_update_rename_and_unpublish_each_send_one_invalidation_of_exact
     site.put("articles/markets.md", article(categories="[Oil]", tags="[opec]", author="sara",
                                             aliases="[/2024/03/01/old-markets/]"))
     site.ingest()
-    article_itself = {"/markets/", "/markets/comments/feed/", "/2024/03/01/old-markets/"}
-    dates = {"/2024/", "/2024/03/", "/sitemaps/posts-2024-03.xml"}
+    article_itself = {"/markets/", "/2024/03/01/old-markets/"}
+    dates = {"/2024/", "/2024/03/"}
     expected = article_itself | dates | SITE | archives("category/oil", "tag/opec", "author/sara")
     assert cdn()[sent:] == [expected]
 
@@ -68,7 +68,7 @@ def test_publish_update_rename_and_unpublish_each_send_one_invalidation_of_exact
     site.put("articles/markets.md", article(title="Corrected", categories="[Gas]", slug="markets-2024"))
     site.ingest()
     moved = cdn()[-1]
-    assert {"/markets/", "/markets-2024/", "/markets-2024/comments/feed/", "/2024/03/01/old-markets/"} <= moved
+    assert {"/markets/", "/markets-2024/", "/2024/03/01/old-markets/"} <= moved
     assert archives("category/oil", "category/gas", "tag/opec", "author/sara") <= moved  # left and joined
 
     site.delete("articles/markets.md")
@@ -156,11 +156,29 @@ def test_approving_or_deleting_a_comment_drops_the_articles_pages_from_the_edge(
     approved = CliRunner().invoke(newsroom, ["comments", "approve", "c1"])
     assert approved.exit_code == 0, approved.output
     site.ingest()  # the editors' tool asked ingest, which knows the distribution
-    assert cdn()[before:] == [{"/markets/", "/markets/comments/feed/"}]
+    assert cdn()[before:] == [{"/markets/"}]
     deleted = CliRunner().invoke(newsroom, ["comments", "delete", "markets/c1"])
     assert deleted.exit_code == 0, deleted.output
     site.ingest()
-    assert cdn()[-1] == {"/markets/", "/markets/comments/feed/"} and len(cdn()) == before + 2
+    assert cdn()[-1] == {"/markets/"} and len(cdn()) == before + 2
+
+
+@pytest.mark.parametrize("path", ["/feed/", "/feed/atom/", "/category/oil/feed/", "/category/oil/feed/atom/",
+                                  "/tag/opec/feed/", "/author/sara/feed/", "/markets/comments/feed/", "/sitemap.xml",
+                                  "/sitemaps/news.xml", "/sitemaps/posts-2024-03.xml", "/sitemaps/pages.xml"])
+def test_feeds_and_sitemaps_are_never_named_because_the_edge_refetches_them_within_a_minute(site, path):
+    """What an invalidation leaves out must expire by itself within the minute a takedown allows:
+    the edge's time to live plus the time it may serve it stale while refetching."""
+    from chalicelib.publish import edge
+
+    site.put("articles/markets.md", article(categories="[Oil]", tags="[opec]", author="sara"))
+    site.ingest()
+    assert edge.expires_by_itself(path)
+    answer = site.get(path)
+    assert answer.status_code == 200, path
+    directives = dict(d.strip().partition("=")[::2] for d in answer.headers["Cache-Control"].split(","))
+    assert int(directives["s-maxage"]) + int(directives.get("stale-while-revalidate", 0)) < 60
+    assert int(directives["max-age"]) == 0  # nor does the reader's browser keep it
 
 
 def test_an_invalidation_request_names_only_site_paths():
