@@ -68,19 +68,18 @@ def _text(value: Any) -> str:
 
 
 def shown(found: list[versions_of.Version]) -> list[Shown]:
-    """Each version with its changes from the one before it (the list is newest first)."""
+    """Each version with its changes from the one before it (the list is newest first); the first
+    version, and a deletion, have none to show."""
     out = []
     for n, version in enumerate(found):
-        before = next((v for v in found[n + 1:] if not v.deleted), None) if not version.deleted else None
-        if version.deleted or before is None and n + 1 < len(found):
-            fields: tuple[Change, ...] = ()
-            words: tuple[tuple[str, str], ...] = ()
-        else:
-            old_meta = before.meta if before is not None else {}
-            fields = tuple(Change(name, _text(old_meta.get(name)), _text(version.meta.get(name)))
-                           for name in version.changed if name != "body")
-            words = word_diff(before.body if before is not None else "", version.body) \
-                if before is None or before.body != version.body else ()
+        before = None if version.deleted else next((v for v in found[n + 1:] if not v.deleted), None)
+        fields: tuple[Change, ...] = ()
+        words: tuple[tuple[str, str], ...] = ()
+        if before is not None:
+            fields = tuple(Change(name, _text(before.meta.get(name)), _text(version.meta.get(name)))
+                           for name in sorted(set(version.meta) | set(before.meta))
+                           if version.meta.get(name) != before.meta.get(name))
+            words = word_diff(before.body, version.body) if before.body != version.body else ()
         out.append(Shown(version, n == 0, fields, words))
     return out
 
