@@ -118,6 +118,16 @@ def test_editors_and_admins_find_and_message_the_ingest_queue(role):
     assert not allowed(role, "sqs:ReceiveMessage", ARNS["IngestQueue.Arn"])
 
 
+@pytest.mark.parametrize("role", ["Editor", "Admin"])
+def test_editors_and_admins_moderate_every_comment_the_desk_and_the_tool_can(role):
+    """Approve and reject are transactions (put, update, delete, condition check); deleting an approved
+    comment's thread writes its tombstones in one batch; the desk counts the queue with a Query."""
+    for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
+                   "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:GetItem"):
+        assert allowed(role, action, "table"), (role, action)
+    assert not allowed("Contributor", "dynamodb:BatchWriteItem", "table")
+
+
 def test_admins_resync_writes_photos_sizes():
     for action in ("s3:PutObject", "s3:DeleteObject"):
         assert allowed("Admin", action, "sizes/2024/photo-0123456789ab-640.webp")
