@@ -143,8 +143,17 @@ def preview(token):
 @app.route("/static/{name}", methods=READ)
 @when_aws_fails
 def static(name):
-    """The stylesheet, ``style.<version>.css``, cached for a year."""
+    """The stylesheet, ``style.<version>.css``, and our one script, ``recent.<version>.js``, cached a year."""
+    if name.startswith("recent."):
+        return pages.script(request(), name)
     return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
+
+
+@app.route("/widgets/recent", methods=READ)
+@when_aws_fails
+def recent_posts():
+    """The recent-posts widget on its own: what every page's script shows, invalidated by a new article."""
+    return pages.render_recent(request())
 
 
 @app.route("/media/{a}", methods=READ)

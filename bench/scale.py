@@ -30,7 +30,7 @@ import re
 import sys
 import time
 from collections import OrderedDict, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from common import (
@@ -143,7 +143,7 @@ class Params:
     regional_objects: int = 100_000
     shield_objects: int = 1_000_000
     widget_flush: bool = True  # the design as it is: a widget change invalidates /* (see --no-widget-flush)
-    widget_fragment: bool = False  # the design proposed: the widget is its own cached path, /recent/
+    widget_fragment: bool = False  # force the fragment design (on by itself when ingest is seen sending its path)
     fragment_kb: float = 0.6  # the widget alone, gzip
     article_ttl_s: int = 0  # 0: the observed s-maxage; else article pages' s-maxage in the design under test
     lambda_ms: float = 39.5  # make bench: median serve time of a page at the origin
@@ -182,8 +182,13 @@ class Tier:
                 self.items.pop(path, None)
 
 
+FRAGMENT = "/widgets/recent/"  # the recent-posts widget's own path (chalicelib/archives.py RECENT_PATH)
+
+
 class Day:
     def __init__(self, p: Params, observed: dict[str, Any]) -> None:
+        if any(FRAGMENT in paths for paths in observed["paths"].values()):
+            p = replace(p, widget_fragment=True)  # the design as built: pages fetch the widget from its path
         self.p, self.rng = p, random.Random(p.seed)
         self.paths = observed["paths"]
         cc = observed["cache_control"]
@@ -243,7 +248,7 @@ class Day:
         paths = {x.replace("{slug}", slug).replace("{cat}", f"cat{self.category.get(slug, 0)}")
                  for x in self.paths[observed]}
         everything = "/*" in paths
-        if everything:
+        if everything or FRAGMENT in paths:
             self.widget_version += 1
             self.widget_changes.append(t)
         for path in (paths - {"/*"}) | {f"/{slug}/"}:
@@ -251,7 +256,7 @@ class Day:
             if kind in ("takedown", "correction"):
                 self.critical[path] = (self.version[path], t)
         if everything and self.p.widget_fragment:
-            paths = (paths - {"/*"}) | {"/recent/"}  # pages keep their text; only the widget's path is renewed
+            paths = (paths - {"/*"}) | {FRAGMENT}  # pages keep their text; only the widget's path is renewed
             everything = False
         elif everything and not self.p.widget_flush:
             paths = paths - {"/*"}  # the design under test: the widget refreshes by expiry, not by a flush
@@ -319,7 +324,7 @@ class Day:
         edge = self.edges[bisect.bisect_left(self.edge_weights, self.rng.random() * self.edge_weights[-1])]
         version, widget = self.fetch(edge, path, kind, t)
         if self.p.widget_fragment:  # the page's widget is the fragment's, fetched beside it
-            _, widget = self.fetch(edge, "/recent/", "fragment", t)
+            _, widget = self.fetch(edge, FRAGMENT, "fragment", t)
         lag = 0.0
         if widget < self.widget_version:
             lag = t - self.widget_changes[widget]  # the first change it has not seen
@@ -421,6 +426,8 @@ def main(argv: list[str]) -> None:
     for kind in CHANGES:
         print(f"  {kind:16} {', '.join(observed['paths'].get(kind, [])) or '(nothing)'}")
     print(f"  Cache-Control: {observed['cache_control']}")
+    if any(FRAGMENT in paths for paths in observed["paths"].values()):
+        params = replace(params, widget_fragment=True)  # what ingest sends says pages fetch the widget's path
     print(f"simulating the day (seed {params.seed}, shield {'on' if params.shield else 'off'}, invalidation "
           f"{'on' if params.invalidation else 'off'}, widget flush {'on' if params.widget_flush else 'off'}, "
           f"widget fragment {'on' if params.widget_fragment else 'off'})...",

@@ -65,7 +65,11 @@ BY_NAME = {kind.name: kind for kind in ARCHIVES}
 NAMES = tuple(BY_NAME)  # ("category", "tag", "author")
 
 # The fixed first path segments of app.py's routes (the archives' come from ARCHIVES).
-ROUTE_SEGMENTS = frozenset({*NAMES, "feed", "search", "sitemaps", "static", "media", "sizes", "preview", "desk"})
+ROUTE_SEGMENTS = frozenset({*NAMES, "feed", "search", "sitemaps", "static", "media", "sizes", "preview", "desk",
+                            "widgets"})
+# The recent-posts widget on its own (app.py ``recent_posts``): every page's script fetches it, and a
+# new article invalidates it instead of every page (publish/edge.py).
+RECENT_PATH = "/widgets/recent/"
 # Words an article or page slug cannot be: every route segment, and those WordPress's URLs used,
 # which old links may still name (/page/2/, /comments/feed/, /wp-admin/...).
 RESERVED_SLUGS = ROUTE_SEGMENTS | {"page", "comments", "api", "wp-admin", "wp-content", "wp-includes", "wp-json"}

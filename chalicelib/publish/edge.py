@@ -39,6 +39,7 @@ from chalicelib import archives, aws, config, keys, metrics, retry
 
 MAX_PATHS = 1000
 EVERYTHING = "/*"  # what a settings, author or category change alters: every page's menu or bylines
+RECENT = archives.RECENT_PATH  # the recent-posts widget: its own path, which every page's script fetches
 log = logging.getLogger("newsroom.edge")
 _open: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("invalidation_paths", default=None)
 

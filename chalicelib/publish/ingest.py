@@ -194,7 +194,7 @@ def apply_due(due: messages.Due) -> None:
         return
     edge.changed(edge.article_paths(None, post, articles.listing_names(post)))
     if any(r.slug == post.slug for r in store_snapshot().visible_recent(clock.now_iso())):
-        edge.changed([edge.EVERYTHING])  # it joins the recent-posts widget, on every page
+        edge.changed([edge.RECENT])  # it joins the recent-posts widget, which every page fetches
     ContentBucket(config.current().bucket).delete_preview(due.key)
     revisions.finish(lambda: None)  # the snapshot's recent posts now include it
     log.info(json.dumps({"event": "due", "key": due.key, "slug": post.slug, "outcome": "live"}))

@@ -48,7 +48,7 @@ def rebuild() -> Snapshot:
         before = Snapshot.from_data(current.data) if current is not None else EMPTY
         now = clock.now_iso()
         if before.visible_recent(now) != built.visible_recent(now):
-            edge.changed([edge.EVERYTHING])  # the widget on every page (the edge keeps pages a day)
+            edge.changed([edge.RECENT])  # the widget, which every page fetches (the edge keeps pages a day)
         return built
     raise ConcurrentChange("site snapshot")
 

@@ -56,6 +56,8 @@ def chrome(site: Site, snapshot: Snapshot, now: str) -> dict[str, Any]:
         "site": settings,
         "base": site.base,
         "stylesheet": site.link(f"/static/style.{web.code_version()}.css"),
+        "recent_script": site.link(f"/static/recent.{web.code_version()}.js"),
+        "recent_fragment": site.link(archives.RECENT_PATH),
         "menu": [Link(item.title, _local(site, item.url)) for item in snapshot.menu],
         "footer": [Link(item.title, _local(site, item.url)) for item in snapshot.footer],
         "categories": snapshot.categories,
@@ -536,6 +538,28 @@ def unavailable(exc: BaseException) -> Response:
     return Response(body=render_template("site/unavailable.html", heading=heading, message=message), status_code=503,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": web.NO_STORE,
                              "Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def render_recent(request: Any) -> Response:
+    """The recent-posts widget alone (``archives.RECENT_PATH``). Every page carries the list as it was when
+    the page was made, and a script of ours replaces it with this one: so a new article invalidates
+    this one path, not every page (chalicelib/publish/edge.py)."""
+    site = web.site_of(request)
+    snapshot = store.site()
+    now = now_iso()
+    recent = snapshot.visible_recent(now)
+    return web.respond(site, lambda: render_template("site/recent.html", recent=recent, base=site.base),
+                       ("recent", [(r.slug, r.title) for r in recent]),
+                       extra_headers={"X-Robots-Tag": "noindex"})
+
+
+def script(request: Any, name: str) -> Response:
+    """Our one script, ``recent.<version>.js``: cached a year, as the stylesheet."""
+    site = web.site_of(request)
+    if name != f"recent.{web.code_version()}.js":
+        return web.redirect(site.link(f"/static/recent.{web.code_version()}.js"), permanent=False)
+    return web.respond(site, lambda: web.recent_script().decode(), ("recent.js",),
+                       content_type="text/javascript; charset=utf-8", cache=web.ASSET_CACHE)
 
 
 def stylesheet(request: Any, version: str) -> Response:

@@ -35,6 +35,7 @@ View = Callable[..., Response]
 
 TEMPLATES_DIR = config.PROJECT_DIR / "templates"  # the project root, where Chalice packages templates/
 STYLESHEET = TEMPLATES_DIR / "site" / "style.css"
+RECENT_SCRIPT = TEMPLATES_DIR / "site" / "recent.js"
 
 # Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/publish/edge.py).
 PAGE_CACHE = "public, max-age=60, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=86400"
@@ -49,6 +50,7 @@ PRIVATE_NO_STORE = "private, no-store"  # previews: never kept by the CDN or any
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",
+    "script-src 'self'",  # one file of ours (static/recent.js), never inline
     "style-src 'self'",
     "img-src 'self' https: data:",
     "media-src 'self' https:",
@@ -79,6 +81,12 @@ def code_version() -> str:
             digest.update(path.relative_to(TEMPLATES_DIR).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=1)
+def recent_script() -> bytes:
+    """The script that brings a cached page's recent-posts widget up to date (``archives.RECENT_PATH``)."""
+    return RECENT_SCRIPT.read_bytes()
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import boto3
 import pytest
 
@@ -109,25 +111,47 @@ def test_an_unchanged_file_sends_nothing_and_no_distribution_sends_nothing(site,
     assert len(cdn()) == 1
 
 
-def test_the_recent_posts_widget_changing_invalidates_every_page_else_only_the_articles(site, cdn):
-    # Pages stay a day at the edge, and the widget is on every page: whatever changes what it shows
-    # (a new article, a recent one renamed or removed) sends /* (one path); other changes do not.
+def test_the_recent_posts_widget_changing_invalidates_its_own_path_not_every_page(site, cdn):
+    # Pages stay a day at the edge and fetch the widget from its own path (templates/site/recent.js):
+    # whatever changes what it shows (a new article, a recent one renamed or removed) invalidates that
+    # path with the article's own, never /*; other changes do not name it.
+    widget = "/widgets/recent/"
     site.put("articles/new.md", article(title="Newest", date="2024-03-05"))
     site.ingest()
-    assert cdn() == [{"/*"}]
+    assert cdn() == [{"/", "/2024/", "/2024/03/", "/new/", widget}]
     site.put("articles/new.md", article(title="Newest", date="2024-03-05") + "\nA corrected figure.\n")
     site.ingest()
-    assert len(cdn()) == 2 and "/*" not in cdn()[-1] and "/new/" in cdn()[-1]  # its body only
+    assert len(cdn()) == 2 and widget not in cdn()[-1] and "/new/" in cdn()[-1]  # its body only
     site.put("articles/new.md", article(title="Newest, corrected", date="2024-03-05"))
     site.ingest()
-    assert cdn()[-1] == {"/*"}  # its title is in the widget
+    assert widget in cdn()[-1] and "/*" not in cdn()[-1]  # its title is in the widget
+    assert "Newest, corrected" in site.get(widget).body.decode()
     for n in range(5):
         site.put(f"articles/recent-{n}.md", article(title=f"Recent {n}", date=f"2024-03-1{n}"))
     site.ingest()
     site.put("articles/old.md", article(title="From the archive", date="2019-01-01"))
     site.ingest()
-    assert "/*" not in cdn()[-1] and "/old/" in cdn()[-1]  # older than the five shown
+    assert widget not in cdn()[-1] and "/old/" in cdn()[-1]  # older than the five shown
     assert "public, max-age=60, s-maxage=86400" in site.get("/old/").headers["Cache-Control"]
+    assert all("/*" not in batch for batch in cdn())
+
+
+def test_every_page_carries_the_widget_as_made_and_the_script_that_renews_it(site):
+    site.put("articles/new.md", article(title="Newest", date="2024-03-05"))
+    site.ingest()
+    page = site.get("/new/")
+    html = page.body.decode()
+    assert 'data-fresh="/widgets/recent/"' in html and '<a href="/new/">Newest</a>' in html
+    script = re.search(r'<script src="(/static/recent\.[0-9a-f]+\.js)" defer></script>', html).group(1)
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "<script>" not in html
+    served = site.get(script)
+    assert served.status_code == 200 and served.headers["Content-Type"].startswith("text/javascript")
+    assert "immutable" in served.headers["Cache-Control"]
+    widget = site.get("/widgets/recent/")
+    assert widget.status_code == 200 and widget.body.decode().strip().startswith("<ul>")
+    assert '<a href="/new/">Newest</a>' in widget.body.decode() and widget.headers["X-Robots-Tag"] == "noindex"
+    assert "s-maxage=86400" in widget.headers["Cache-Control"]
 
 
 def test_cloudfront_failing_does_not_fail_the_change(site, cdn, monkeypatch):

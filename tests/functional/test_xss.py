@@ -80,6 +80,9 @@ class _PageScanner(HTMLParser):
         named = dict(attrs)
         if tag == "script" and named.get("type") == "application/ld+json":
             pass  # JSON-LD data block: browsers do not run it (its JSON is checked below)
+        elif tag == "script" and set(named) == {"src", "defer"} and re.fullmatch(
+                r"(https?://[^/\"]+)?/static/recent\.[0-9a-f]{12}\.js", named["src"] or ""):
+            pass  # our one script, from our own origin (the recent-posts widget), never inline
         elif tag == "form" and (named.get("action") or "").endswith("/search/") and named.get("method") == "get":
             pass  # the site's own search box
         elif tag == "input" and named.get("name") == "q" and named.get("type") == "search":

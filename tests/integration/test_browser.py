@@ -58,6 +58,28 @@ def test_page_renders_cleanly_in_chromium(local_stack, browser, name, viewport):
     page.close()
 
 
+def test_a_cached_page_shows_the_recent_posts_widget_as_it_is_now(local_stack, browser):
+    """A page the edge made yesterday shows today's widget: its script replaces the list with the
+    widget's own path (here answering with a story the page has never seen); that path's failing
+    leaves the page's own list."""
+    base = local_stack["base"]
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    fresh = '<ul>\n  <li><a href="/just-in/">Just in: the story the page has never seen</a></li>\n</ul>\n'
+    page.route("**/widgets/recent/", lambda route: route.fulfill(status=200, body=fresh,
+                                                                  content_type="text/html; charset=utf-8"))
+    page.goto(base + SEED, wait_until="load")
+    widget = page.locator("[data-fresh]")
+    widget.get_by_role("link", name="Just in: the story the page has never seen").wait_for(timeout=5000)
+    assert widget.locator("li").count() == 1 and errors == []
+    page.unroute("**/widgets/recent/")
+    page.route("**/widgets/recent/", lambda route: route.fulfill(status=503, body="down"))
+    page.goto(base + SEED, wait_until="networkidle")
+    assert widget.locator("li").count() >= 1 and "Just in" not in widget.inner_text() and errors == []
+    page.close()
+
+
 def test_search_box_submits_and_finds_the_seed_article(local_stack, browser):
     page = browser.new_page(viewport=VIEWPORTS["phone"])
     page.goto(local_stack["base"] + "/", wait_until="load")

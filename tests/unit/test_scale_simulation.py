@@ -60,3 +60,16 @@ def test_the_widget_as_its_own_fragment_keeps_pages_cached_and_its_lag_at_the_in
     assert fragment["origin_requests"] < flushed["origin_requests"]
     assert fragment["widget_lag_max_s"] <= scale.Params().invalidation_delay_s + 1
     assert fragment["stale_views"] == 0
+
+
+def test_ingest_sending_the_widgets_path_is_simulated_as_the_fragment_design():
+    """What ingest sends now (the widget's own path, never /*) makes the day the fragment design's by
+    itself: the same origin requests as forcing it on an observation that still flushed /*."""
+    built = {**OBSERVED, "paths": {kind: [p for p in paths if p != "/*"]
+                                   + (["/widgets/recent/"] if kind in ("new", "recent_headline") else [])
+                                   for kind, paths in OBSERVED["paths"].items()}}
+    day = dict(QUIET, new_per_day=40)
+    as_built = scale.simulate(scale.Params(**day), built)["day"]
+    forced = scale.simulate(scale.Params(**day, widget_fragment=True), OBSERVED)["day"]
+    assert as_built["origin_requests"] == forced["origin_requests"]
+    assert as_built["widget_lag_max_s"] <= scale.Params().invalidation_delay_s + 1
