@@ -349,6 +349,8 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
     ``unlocked``: a protected post opened with its password (the same, without the preview's notice);
     ``body_html``: its body where the caller has already loaded it (``bodies.load``)."""
     around = chrome(site, snapshot, now)
+    if preview_of:  # a preview is shown as it will be, in the desk's sandboxed frame: no script runs there
+        around["recent_script"] = None
     private = preview_of or unlocked
     # Pages show the comments they brought from WordPress (closed to new ones, as WordPress's pages are).
     discussion = _discussion(site, post, snapshot) if not private and (
