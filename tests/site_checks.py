@@ -60,3 +60,13 @@ def mismatches(site, known_slugs: set[str],  # type: ignore[no-untyped-def]
     if orphans:
         problems.append(f"listings without an article: {orphans}")
     return problems
+
+
+OUR_SCRIPT = r"(https?://[^/\"]+)?/static/recent\.[0-9a-f]{12}\.js"  # the one script reader pages carry
+
+
+def is_our_script(attributes: dict) -> bool:  # type: ignore[type-arg]
+    """A <script> element that is the site's own widget script (templates/site/recent.js): from our origin,
+    deferred, nothing inline, no other attribute."""
+    return set(attributes) == {"src", "defer"} and bool(re.fullmatch(OUR_SCRIPT, attributes.get("src") or ""))
+

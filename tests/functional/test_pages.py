@@ -82,7 +82,7 @@ def test_related_posts_are_four_newest_earlier_in_category(seeded):
 def test_sidebar_shows_categories_and_five_recent_posts(seeded):
     page = seeded.get(SEED)
     assert link_texts(section(page, r'<section class="widget" aria-labelledby="widget-categories">.*?</section>')) == CATEGORIES
-    assert link_texts(section(page, r'<section class="widget" aria-labelledby="widget-recent">.*?</section>')) == RECENT
+    assert link_texts(section(page, r'<section class="widget" aria-labelledby="widget-recent"[^>]*>.*?</section>')) == RECENT
 
 
 def test_header_menu_and_footer_pages(seeded):

@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests.site_checks import is_our_script
+
 VECTORS = [
     "<script>alert('XSS')</script>",
     "<SCRIPT SRC=https://xss.example/xss.js></SCRIPT>",
@@ -80,8 +82,7 @@ class _PageScanner(HTMLParser):
         named = dict(attrs)
         if tag == "script" and named.get("type") == "application/ld+json":
             pass  # JSON-LD data block: browsers do not run it (its JSON is checked below)
-        elif tag == "script" and set(named) == {"src", "defer"} and re.fullmatch(
-                r"(https?://[^/\"]+)?/static/recent\.[0-9a-f]{12}\.js", named["src"] or ""):
+        elif tag == "script" and is_our_script(named):
             pass  # our one script, from our own origin (the recent-posts widget), never inline
         elif tag == "form" and (named.get("action") or "").endswith("/search/") and named.get("method") == "get":
             pass  # the site's own search box
