@@ -94,10 +94,11 @@ def history(request: Any, who: Identity, token: str) -> Response:
         key = documents.check_key(query.get("key", ""))
     except Forbidden as refusal:
         return http.answer(request, 404, "No such file", str(refusal))
-    found = versions_of.versions(session.s3_as(token), config.current().bucket, key)
+    s3 = session.s3_as(token)
+    found = versions_of.versions(s3, config.current().bucket, key)
     if not found:
         return http.answer(request, 404, "No such file", f"{key} has no versions in the bucket.")
-    current = "" if found[0].deleted else documents.open_file(key, session.s3_as(token)).version
+    current = "" if found[0].deleted else documents.open_file(key, s3).version
     title = next((v.title for v in found if v.title), key)
     return http.screen("history.html", who, token, key=key, title=title, versions=shown(found),
                        current=current, restored=query.get("restored", ""))

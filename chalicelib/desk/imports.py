@@ -21,6 +21,7 @@ from chalicelib import config, keys
 from chalicelib.desk import http, session
 from chalicelib.desk.identity import Identity
 from chalicelib.imports import run
+from chalicelib.imports.report import settled
 from chalicelib.models import Source
 
 MAX_EXPORT_BYTES = 1024 * 1024 * 1024  # 1 GB: a 20,000-post export is a few hundred MB
@@ -92,14 +93,7 @@ def start(request: Any, who: Identity, token: str) -> Response:
 
 
 def _read(s3: Any, key: str) -> Any:
-    from botocore.exceptions import ClientError
-
-    try:
-        return json.loads(s3.get_object(Bucket=config.current().bucket, Key=key)["Body"].read())
-    except ClientError:
-        return None
-    except ValueError:
-        return None
+    return run.read_json(config.current().bucket, key, s3)
 
 
 def live_counts(content_keys: list[str]) -> dict[str, Any]:
@@ -159,16 +153,7 @@ def report(request: Any, who: Identity, token: str) -> Response:
     if found is None:
         return http.json_answer({"error": "No report yet."}, 404)
     if found.get("uploaded"):
-        counted = live_counts(_read(s3, folder + run.KEYS) or [])
-        for item in found.get("items", []):
-            key = item.get("key")
-            if key in counted["refused"]:
-                item.update(status="refused", reason=counted["refused"][key])
-        counts: dict[str, dict[str, int]] = {}
-        for item in found.get("items", []):
-            counts.setdefault(item["kind"], {}).setdefault(item["status"], 0)
-            counts[item["kind"]][item["status"]] += 1
-        found["counts"] = dict(sorted(counts.items()))
+        found = settled(found, live_counts(_read(s3, folder + run.KEYS) or [])["refused"])
     return http.respond(json.dumps(found, indent=2, ensure_ascii=False) + "\n", 200, "application/json",
                         {"Content-Disposition": f'attachment; filename="wordpress-import-{import_id}.json"'})
 

@@ -128,11 +128,12 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     key = (request.query_params or {}).get("key", "")
     report: list[dict[str, Any]] = []
     if key:
+        s3 = session.s3_as(token)
         try:
-            opened = documents.open_file(documents.check_key(key), session.s3_as(token))
+            opened = documents.open_file(documents.check_key(key), s3)
         except (KeyError, Forbidden):
             return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
-        report = documents.report_of(key, session.s3_as(token))
+        report = documents.report_of(key, s3)
     else:
         opened = documents.Opened("", "", {}, "")
     from chalicelib.desk import media

@@ -78,13 +78,7 @@ class ContentBucket:
 
     def etag(self, key: str) -> str | None:
         """The ETag of the file at ``key`` now, or None if there is none (1 HeadObject, nothing downloaded)."""
-        try:
-            response = s3_client().head_object(Bucket=self.name, Key=key)
-        except ClientError as exc:
-            if _code(exc) in MISSING:
-                return None
-            raise
-        return response.get("ETag", "").strip('"') or None
+        return self.head(key)[0]
 
     def store_body(self, key: str, html: bytes) -> None:
         """Keep an article body too large for its DynamoDB item (bodies.py)."""
