@@ -89,3 +89,62 @@ def test_each_model_queries_with_its_own_schema_whatever_connected_first():
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_DIR,
                          env={"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin"})
     assert ran.stdout.strip() == "True", ran.stderr
+
+
+def _python_values(attribute):  # type: ignore[no-untyped-def]
+    """What a model attribute of this kind holds, as hypothesis draws it."""
+    from hypothesis import strategies as st
+    from pynamodb import attributes as a
+
+    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                               lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                                          max_size=3), max_leaves=6)
+    kinds = [(a.UnicodeAttribute, st.text(max_size=8)), (a.BooleanAttribute, st.booleans()),
+             (a.NumberAttribute, st.integers(-10**6, 10**6) | st.floats(-1e6, 1e6, allow_nan=False)),
+             (a.BinaryAttribute, st.binary(max_size=8)),
+             (a.JSONAttribute, json_values.filter(lambda v: v is not None))]
+    if isinstance(attribute, a.ListAttribute):
+        element = next(values for kind, values in kinds if issubclass(attribute.element_type, kind))
+        return st.lists(element, max_size=3)
+    return next(values for kind, values in kinds if isinstance(attribute, kind))
+
+
+def _stored(model):  # type: ignore[no-untyped-def]
+    """Items of ``model`` as DynamoDB returns them: each attribute present, absent or NULL."""
+    from hypothesis import strategies as st
+
+    def one(attribute):  # type: ignore[no-untyped-def]
+        present = _python_values(attribute).map(lambda v: {attribute.attr_type: attribute.serialize(v)})
+        return st.one_of(present, st.just(None), st.just({"NULL": True}))
+
+    return st.fixed_dictionaries({a.attr_name: one(a) for a in model.get_attributes().values()}).map(
+        lambda item: {k: v for k, v in item.items() if v is not None})
+
+
+def test_items_are_made_from_dynamodb_data_as_pynamodb_makes_them():
+    """models._TableItem._instantiate (one pass) makes the item PynamoDB's own _instantiate makes, for
+    every model, with attributes present, absent or NULL, and refuses a value of the wrong type alike."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from pynamodb.attributes import AttributeContainer
+    from pynamodb.exceptions import AttributeDeserializationError
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.sampled_from(models.ALL_MODELS).flatmap(lambda m: st.tuples(st.just(m), _stored(m))))
+    def same(drawn):  # type: ignore[no-untyped-def]
+        model, raw = drawn
+        ours = model.from_raw_data(raw)
+        theirs = AttributeContainer._instantiate.__func__(model, raw)  # PynamoDB's own
+        assert type(ours) is model
+        assert ours.attribute_values == theirs.attribute_values
+        assert ours.pk == theirs.pk and ours.sk == theirs.sk
+
+    same()
+    wrong = {"pk": {"S": "p"}, "sk": {"S": "s"}, "slug": {"N": "1"}, "title": {"S": "t"}, "date": {"S": "d"}}
+    for make in (models.Listing.from_raw_data, lambda raw: AttributeContainer._instantiate.__func__(models.Listing, raw)):
+        try:
+            make(wrong)
+        except AttributeDeserializationError as exc:
+            assert "slug" in str(exc)
+        else:
+            raise AssertionError("a string attribute stored as a number was accepted")
