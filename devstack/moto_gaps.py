@@ -40,6 +40,16 @@
    writes the results of GetItem, BatchGetItem, Query, Scan and
    TransactGetItems with ``json.dumps`` (bytes as base64, as the wire has
    them): the same answer, as botocore parses it (tested), ~50x faster.
+7. moto's server (Werkzeug's development server) closes the connection after
+   every response, because it cannot tell whether an application read the
+   whole request body; DynamoDB, S3 and SQS keep connections open, and
+   botocore reuses them. Locally every request paid for a new TCP connection
+   on both sides (a tenth of a small GetItem's CPU in the client, more in the
+   server), so the CPU ``make bench-peer`` measured for our pages was partly
+   the stand-in's. The patch reads each request's body before the
+   application sees it (so nothing is left unread on the socket), then keeps
+   HTTP/1.1 connections open as the services do; a request with a chunked
+   body, or one that asks to close, still closes.
 """
 
 from __future__ import annotations
@@ -78,6 +88,7 @@ def install() -> None:
     S3Backend.delete_object = delete_object
     _install_item_level_rollback()
     _install_partition_query()
+    _install_keep_alive()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -306,3 +317,46 @@ def _install_ordered_query() -> None:
     Table.put_item = put_item
     Table.delete_item = delete_item
     Table.query = query
+
+
+def _install_keep_alive() -> None:
+    import io
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    original_environ = MotoRequestHandler.make_environ
+    original_run = MotoRequestHandler.run_wsgi
+    original_send_header = MotoRequestHandler.send_header
+
+    def make_environ(self: Any) -> Any:
+        environ = original_environ(self)
+        length = self.headers.get("Content-Length")
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower() and (
+                length is None or length.strip().isdigit()):
+            # The whole body, read now: the next request on the connection starts where it ends.
+            environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)) if length else b"")
+            # Werkzeug, after the response, reads whatever else the socket holds (it expects to
+            # close it): the next request, here. It reads an empty stream instead.
+            self.socket_rfile, self.rfile = self.rfile, io.BytesIO()
+        return environ
+
+    def run_wsgi(self: Any) -> None:
+        self.socket_rfile = None
+        try:
+            original_run(self)
+        finally:
+            if self.socket_rfile is not None:
+                self.rfile = self.socket_rfile
+
+    def send_header(self: Any, keyword: str, value: str) -> None:
+        if (keyword.lower() == "connection" and value.lower() == "close"
+                and getattr(self, "socket_rfile", None) is not None):
+            return  # Werkzeug's unconditional close: the body was read, so the connection stays open
+        original_send_header(self, keyword, value)
+
+    MotoRequestHandler.make_environ = make_environ
+    MotoRequestHandler.run_wsgi = run_wsgi
+    # The server writes a response's head and body separately: on a connection kept open, Nagle's
+    # algorithm would hold the body until the client's delayed ACK (40 ms a request).
+    MotoRequestHandler.disable_nagle_algorithm = True
+    MotoRequestHandler.send_header = send_header

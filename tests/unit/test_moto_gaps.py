@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from devstack import moto_gaps
+from tests import attribute_values
 
 moto_gaps.install()
 
@@ -159,23 +160,8 @@ def test_concurrent_counter_updates_and_failing_transactions_lose_nothing(table)
     assert table.get_item(TableName="t", Key=key)["Item"]["n"] == {"N": "240"}
 
 
-# Every kind of DynamoDB attribute value, nested as items hold them.
-_scalars = st.one_of(
-    st.text(max_size=20).map(lambda t: {"S": t}),
-    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**9, max_value=10**9).map(
-        lambda d: {"N": str(d)}),
-    st.binary(max_size=20).map(lambda b: {"B": b}), st.booleans().map(lambda b: {"BOOL": b}),
-    st.just({"NULL": True}),
-    st.sets(st.text(min_size=1, max_size=8), min_size=1, max_size=3).map(lambda s: {"SS": sorted(s)}),
-    st.sets(st.binary(min_size=1, max_size=8), min_size=1, max_size=3).map(lambda s: {"BS": sorted(s)}),
-    st.sets(st.integers(-1000, 1000), min_size=1, max_size=3).map(lambda s: {"NS": [str(n) for n in sorted(s)]}))
-_values = st.recursive(_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3).map(lambda items: {"L": items}),
-    st.dictionaries(st.text(min_size=1, max_size=6), inner, max_size=3).map(lambda m: {"M": m})), max_leaves=8)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(items=st.lists(st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), _values, max_size=4), max_size=4))
+@given(items=st.lists(attribute_values.items, max_size=4))
 def test_reads_answer_what_motos_own_serializer_answers(table, items):
     """Gap 6: a read written straight to JSON parses, in botocore, to what moto's own serializer gives."""
     from moto.dynamodb.responses import DynamoResult
@@ -200,3 +186,68 @@ def test_reads_answer_what_motos_own_serializer_answers(table, items):
         assert fast == own, operation
     for n in range(len(items)):
         table.delete_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": f"{n:03d}"}})
+
+
+def test_the_server_keeps_connections_open_and_in_step():
+    """Gap 7: the stand-in's server keeps a connection open across requests, as AWS does, and every
+    request on it gets its own answer: DynamoDB, S3 with bodies both ways, an error, an SQS message,
+    a request whose body the application never reads, and a chunked one (which still closes)."""
+    import http.client
+    import logging
+    import os
+    import socket
+    import urllib.parse
+
+    import urllib3.connection
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        options = {"region_name": "us-east-1", "endpoint_url": f"http://127.0.0.1:{port}",
+                   "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        dynamodb, s3, sqs = (boto3.client(name, **options) for name in ("dynamodb", "s3", "sqs"))
+        dynamodb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        s3.create_bucket(Bucket="keep-alive")
+        queue = sqs.create_queue(QueueName="q")["QueueUrl"]
+        opened = []
+        original = urllib3.connection.HTTPConnection._new_conn
+        urllib3.connection.HTTPConnection._new_conn = lambda self: opened.append(1) or original(self)
+        try:
+            for n in range(20):
+                body = os.urandom(3000 + n)
+                dynamodb.put_item(TableName="t", Item={"pk": {"S": str(n)}, "b": {"B": body}})
+                assert dynamodb.get_item(TableName="t", Key={"pk": {"S": str(n)}})["Item"]["b"]["B"] == body
+                s3.put_object(Bucket="keep-alive", Key=f"k{n}", Body=body)
+                assert s3.get_object(Bucket="keep-alive", Key=f"k{n}")["Body"].read() == body
+                with pytest.raises(ClientError, match="NoSuchKey"):
+                    s3.get_object(Bucket="keep-alive", Key="missing")
+                sqs.send_message(QueueUrl=queue, MessageBody=f"m{n}")
+        finally:
+            urllib3.connection.HTTPConnection._new_conn = original
+        assert len(opened) == 0, "each client reuses the connection it opened while creating the resources"
+        raw = http.client.HTTPConnection("127.0.0.1", port)
+        raw.request("POST", "/no-such-api", body=b"x" * 5000, headers={"Content-Type": "text/plain"})
+        raw.getresponse().read()  # whatever moto answers: the body it ignored must not reach the next request
+        signed = {key: urllib.parse.urlsplit(s3.generate_presigned_url(method, Params={"Bucket": "keep-alive", "Key": key}))
+                  for method, key in (("get_object", "k3"), ("put_object", "chunked"))}
+        raw.request("GET", f"{signed['k3'].path}?{signed['k3'].query}")
+        answer = raw.getresponse()
+        assert answer.status == 200 and len(answer.read()) == 3003
+        raw.putrequest("PUT", f"{signed['chunked'].path}?{signed['chunked'].query}")
+        raw.putheader("Transfer-Encoding", "chunked")
+        raw.endheaders()
+        raw.send(b"5\r\nhello\r\n0\r\n\r\n")
+        answer = raw.getresponse()
+        answer.read()
+        assert answer.status == 200 and answer.getheader("Connection") == "close"
+        assert s3.get_object(Bucket="keep-alive", Key="chunked")["Body"].read() == b"hello"
+        raw.close()
+    finally:
+        server.stop()
