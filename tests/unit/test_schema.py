@@ -126,7 +126,7 @@ def test_items_are_made_from_dynamodb_data_as_pynamodb_makes_them():
     every model, with attributes present, absent or NULL, and refuses a value of the wrong type alike."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
-    from pynamodb.attributes import AttributeContainer
+    from pynamodb.attributes import Attribute, AttributeContainer
     from pynamodb.exceptions import AttributeDeserializationError
 
     @settings(max_examples=300, deadline=None)
@@ -138,6 +138,9 @@ def test_items_are_made_from_dynamodb_data_as_pynamodb_makes_them():
         assert type(ours) is model
         assert ours.attribute_values == theirs.attribute_values
         assert ours.pk == theirs.pk and ours.sk == theirs.sk
+        for name, attribute in model.get_attributes().items():  # models._ReadDirectly: PynamoDB's read
+            assert getattr(ours, name) == Attribute.__get__(attribute, theirs, model), name
+            assert getattr(model, name) is attribute
 
     same()
     wrong = {"pk": {"S": "p"}, "sk": {"S": "s"}, "slug": {"N": "1"}, "title": {"S": "t"}, "date": {"S": "d"}}
