@@ -19,7 +19,7 @@ Sections:
               in a fresh process: seconds, posts per second, peak memory (target < 300 MB).
 
 Environment: BENCH_REPEATS (default 25), BENCH_SMALL (100), BENCH_LARGE
-(10000), BENCH_BULK (1000), BENCH_CONCURRENCY (5 ingest pollers, as Lambda's
+(20000), BENCH_BULK (1000), BENCH_CONCURRENCY (5 ingest pollers, as Lambda's
 SQS event source starts with), BENCH_SECTIONS (comma list, default all).
 """
 
@@ -41,11 +41,11 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from common import BENCH, PROJECT, LocalAws, machine
+from common import BENCH, PROJECT, LocalAws, freeze_heap, machine
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "25"))
 SMALL = int(os.environ.get("BENCH_SMALL", "100"))
-LARGE = int(os.environ.get("BENCH_LARGE", "10000"))
+LARGE = int(os.environ.get("BENCH_LARGE", "20000"))
 BULK = int(os.environ.get("BENCH_BULK", "1000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "5"))
 SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", "requests,overhead,growth,cold,ingest,weight,import,photos").split(",")
@@ -575,22 +575,6 @@ def overhead(point: dict[str, Any], page: str) -> float:
     return round(point["pages_ms"][page] / point["floor_ms"][page], 3)
 
 
-def freeze_heap() -> None:
-    """Take the objects alive now (mostly the moto server's stored items) out of the cyclic GC's view.
-
-    The moto server runs in this process, so that the site can grow in its
-    backends directly. At 10,000 articles it holds ~3.6 million objects
-    (0.4 million at 100), and every full collection walks them all, slowing
-    every request the bench times by 20-30 % (GetObject, which moto answers
-    from a dict, included). A Lambda's heap holds no database: after this, only
-    what the measured code allocates is collected, as in production.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
 def phase(message: str) -> None:
     """Progress on stderr, so a long run shows where its time goes."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -708,6 +692,10 @@ def main() -> int:
     results["seconds"] = round(time.time() - started)
     out = BENCH / "results" / "bench.json"
     out.parent.mkdir(exist_ok=True)
+    # Each section says when it was measured; a run of some sections (BENCH_SECTIONS) keeps the others'.
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    when = {section: results.get("date") for section in SECTIONS}
+    results = {**previous, **results, "measured": {**previous.get("measured", {}), **when}}
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nWrote {out.relative_to(PROJECT)} ({results['seconds']} s).")
     return 0
