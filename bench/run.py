@@ -48,8 +48,8 @@ SMALL = int(os.environ.get("BENCH_SMALL", "100"))
 LARGE = int(os.environ.get("BENCH_LARGE", "20000"))
 BULK = int(os.environ.get("BENCH_BULK", "1000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "5"))
-SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", "requests,overhead,growth,cold,ingest,weight,import,photos").split(",")
-            if s]
+ALL_SECTIONS = ["requests", "overhead", "growth", "cold", "ingest", "weight", "import", "photos"]
+SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", ",".join(ALL_SECTIONS)).split(",") if s]
 IMPORT_POSTS = int(os.environ.get("BENCH_IMPORT_POSTS", "20000"))
 
 SEED_ARTICLE = "iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats"
@@ -694,8 +694,9 @@ def main() -> int:
     out.parent.mkdir(exist_ok=True)
     # Each section says when it was measured; a run of some sections (BENCH_SECTIONS) keeps the others'.
     previous = json.loads(out.read_text()) if out.exists() else {}
+    earlier = previous.get("measured") or {section: previous.get("date") for section in ALL_SECTIONS}
     when = {section: results.get("date") for section in SECTIONS}
-    results = {**previous, **results, "measured": {**previous.get("measured", {}), **when}}
+    results = {**previous, **results, "measured": {**earlier, **when}}
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nWrote {out.relative_to(PROJECT)} ({results['seconds']} s).")
     return 0
