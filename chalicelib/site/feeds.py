@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import mimetypes
-from typing import Any, Callable
+from typing import Any
 from xml.etree import ElementTree
 
 from chalice.app import Response
@@ -70,15 +70,14 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
     feed_path = path + ("atom/" if atom else "")
 
     def render() -> str:  # RSS written directly (chalicelib/site/rss.py); Atom, rarely asked for, by feedgen
-        text = _as_text(atom)
         updated = _moment(max((e.updated or e.date for e in entries), default=now))
         if not atom:
             return rss.document(
-                rss.Channel(text(title), site.url(archive_path), text(snapshot.settings.tagline or title),
+                rss.Channel(_as_text(title), site.url(archive_path), _as_text(snapshot.settings.tagline or title),
                             site.url(feed_path), updated, snapshot.settings.language),
-                [rss.Item(text(e.title), site.url(f"/{e.slug}/"), text(e.summary or e.title), _moment(e.date),
-                          _rss_author(text, snapshot.authors.get(e.author) or e.author_name, "newsroom@invalid"),
-                          [text(snapshot.category_name(c)) or c for c in e.categories or []]) for e in entries])
+                [rss.Item(_as_text(e.title), site.url(f"/{e.slug}/"), _as_text(e.summary or e.title), _moment(e.date),
+                          _rss_author(snapshot.authors.get(e.author) or e.author_name, "newsroom@invalid"),
+                          [_as_text(snapshot.category_name(c)) or c for c in e.categories or []]) for e in entries])
         from feedgen.feed import FeedGenerator
 
         feed = FeedGenerator()
@@ -128,32 +127,31 @@ def render_comments_feed(request: Any, slug: str) -> Response:
     feed_path, article_url = f"/{slug}/comments/feed/", site.url(f"/{slug}/")
 
     def render() -> str:
-        text = _as_text(atom=False)
         return rss.document(
-            rss.Channel(text(f"Comments on: {post.title}"), article_url, text(f"Comments on “{post.title}”"),
+            rss.Channel(_as_text(f"Comments on: {post.title}"), article_url, _as_text(f"Comments on “{post.title}”"),
                         site.url(feed_path), _moment(max((c.created for c in entries), default=post.date or now))),
-            [rss.Item(text(f"By: {c.name}"), f"{article_url}#comment-{c.id}", c.html, _moment(c.created),
-                      _rss_author(text, c.name, "comments@invalid")) for c in entries])
+            [rss.Item(_as_text(f"By: {c.name}"), f"{article_url}#comment-{c.id}", c.html, _moment(c.created),
+                      _rss_author(c.name, "comments@invalid")) for c in entries])
 
     parts = ("comments-feed", slug, post.title, [(c.sk, c.name, c.html) for c in entries])
     return web.respond(site, render, parts, content_type="application/rss+xml; charset=utf-8", cache=web.FEED_CACHE)
 
 
-def _as_text(atom: bool) -> Callable[[str], str]:
-    """How a plain-text field goes into the feed so that readers show it as text.
+def _as_text(value: str) -> str:
+    """A plain-text field as it goes into an RSS feed, so that readers show it as text.
 
     Feed readers render RSS titles, descriptions and names as HTML, so plain
-    text is escaped as HTML before feedgen escapes it as XML: a title
+    text is escaped as HTML before ``rss`` escapes it as XML: a title
     ``<b>`` arrives as the text ``<b>``, not as markup. Atom says what its
     text is (``type="text"``, feedgen's default), so it needs only the XML
     escaping. Only a sanitized article body is ever HTML.
     """
-    return (lambda value: value) if atom else (lambda value: html.escape(value, quote=False))
+    return html.escape(value, quote=False)
 
 
-def _rss_author(text: Callable[[str], str], name: str | None, email: str) -> str | None:
+def _rss_author(name: str | None, email: str) -> str | None:
     """An item's author as RSS spells it: "email (name)" (RSS asks for an address; ours is a placeholder)."""
-    return f"{email} ({text(name)})" if name else None
+    return f"{email} ({_as_text(name)})" if name else None
 
 
 def _moment(iso: str) -> dt.datetime:

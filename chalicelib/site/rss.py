@@ -16,12 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from email.utils import format_datetime  # RFC 822 dates in English, whatever the locale
 
 DOCS = "http://www.rssboard.org/rss-specification"
 GENERATOR = "newsroom"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass
@@ -59,7 +58,7 @@ def document(channel: Channel, items: list[Item]) -> str:
              _element("docs", DOCS), _element("generator", GENERATOR)]
     if channel.language:
         parts.append(_element("language", channel.language))
-    parts.append(_element("lastBuildDate", rfc822(channel.built)))
+    parts.append(_element("lastBuildDate", format_datetime(channel.built)))
     for item in items:
         parts.append("<item>")
         parts += [_element(name, text) for name, text in
@@ -68,15 +67,9 @@ def document(channel: Channel, items: list[Item]) -> str:
             parts.append(_element("author", item.author))
         parts.append(f'<guid isPermaLink="true">{_text(item.link)}</guid>')
         parts += [_element("category", name) for name in item.categories]
-        parts += [_element("pubDate", rfc822(item.published)), "</item>"]
+        parts += [_element("pubDate", format_datetime(item.published)), "</item>"]
     parts.append("</channel></rss>")
     return "".join(parts)
-
-
-def rfc822(moment: dt.datetime) -> str:
-    """A date as RSS writes it: "Tue, 02 Jan 2024 00:00:00 +0000" (English names, whatever the locale)."""
-    return (f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
-            f"{moment.strftime('%Y %H:%M:%S %z')}")
 
 
 def _element(name: str, text: str) -> str:
