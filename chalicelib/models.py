@@ -38,7 +38,8 @@ table; tests/unit/test_schema.py keeps the two equal.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+import functools
+from typing import Any, Callable, TypeVar, cast
 
 from pynamodb.attributes import (
     Attribute,
@@ -50,7 +51,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.connection import TableConnection
-from pynamodb.constants import NULL
+from pynamodb.constants import NULL, STRING
 from pynamodb.exceptions import AttributeDeserializationError, DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -147,11 +148,27 @@ def _plan_of(model: type[_TableItem]) -> _Plan:
     deserializer (None where PynamoDB's is the identity: strings, binary) and its default."""
     plan = _plans.get(model)
     if plan is None:
-        plan = [(name, attr.attr_name, attr.attr_type,
-                 None if type(attr).deserialize is Attribute.deserialize else attr.deserialize, attr.default)
+        plan = [(name, attr.attr_name, attr.attr_type, _reader(attr), attr.default)
                 for name, attr in model.get_attributes().items()]
         _plans[model] = plan
     return plan
+
+
+def _reader(attr: Attribute[Any]) -> Callable[[Any], Any] | None:
+    if type(attr).deserialize is Attribute.deserialize:
+        return None
+    if isinstance(attr, ListAttribute) and attr.element_type is UnicodeAttribute:
+        return functools.partial(_strings, attr.deserialize)
+    return attr.deserialize
+
+
+def _strings(pynamodbs: Callable[[Any], Any], values: list[dict[str, Any]]) -> list[str | None]:
+    """A list of strings (``text_list``) as PynamoDB reads it, without the attribute object it makes
+    for each list; anything but strings and NULLs goes to PynamoDB's own, which names the element."""
+    try:
+        return [None if NULL in value else value[STRING] for value in values]
+    except (KeyError, TypeError):
+        return cast("list[str | None]", pynamodbs(values))
 
 
 def get_each(wanted: dict[tuple[str, str], type[_TableItem]],

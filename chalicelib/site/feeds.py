@@ -107,7 +107,7 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
 
     content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
     parts = ("feed", listing, atom, pages.snapshot_version(snapshot),
-             [sorted(e.attribute_values.items()) for e in entries])
+             web.shown(entries))
     return web.respond(site, render, parts, content_type=content_type, cache=web.FEED_CACHE)
 
 

@@ -231,7 +231,7 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
         "robots": "noindex, follow" if paged else None, "og_type": "website",
     }
     parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, version,
-             [sorted(e.attribute_values.items()) for e in entries])
+             web.shown(entries))
     return web.respond(site, lambda: render_template("blog/listing.html", **context), parts)
 
 

@@ -121,8 +121,10 @@ def listing_page(name: str, size: int, now_iso: str, after: str | None = None,
 
 
 def listing(name: str, limit: int, now_iso: str) -> list[Listing]:
-    """The newest ``limit`` entries of an archive, leaving out scheduled ones (1 Query)."""
-    return listing_page(name, limit, now_iso).entries
+    """The newest ``limit`` entries of an archive, leaving out scheduled ones (1 Query; a feed's:
+    unlike a page, it reads no entry more to know whether there is an older page)."""
+    return list(Listing.query(keys.listing_pk(name), Listing.sk <= keys.listing_end(now_iso),
+                              scan_index_forward=False, limit=limit))
 
 
 def listed_since(name: str, since_iso: str, now_iso: str, limit: int) -> list[Listing]:

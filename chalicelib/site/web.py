@@ -196,6 +196,13 @@ def etag_for(*parts: Any) -> str:
     return f'"{digest}"'
 
 
+def shown(items: list[Any]) -> list[dict[str, Any]]:
+    """The part of a validator that stands for items a page shows (listing entries): every value each
+    holds. They are in their model's order as read (models._instantiate), so they need no sorting;
+    an equal item built in another order gives another validator, never another item's."""
+    return [item.attribute_values for item in items]
+
+
 def matches(etag: str, if_none_match: str | None) -> bool:
     """Whether an If-None-Match header names ``etag`` (weak comparison, as RFC 9110 asks)."""
     if not if_none_match:

@@ -14,8 +14,9 @@ from chalicelib.site import rss
 # Text XML 1.0 can carry (lxml refuses the rest), with what needs escaping well represented.
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff")
                 .filter(lambda c: c in "\t\n\r" or ord(c) >= 0x20) | st.sampled_from("&<>\"'\r\n"), max_size=30)
-_moments = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1)).map(
-    lambda d: d.replace(microsecond=0, tzinfo=dt.timezone.utc))
+_zones = st.just(dt.timezone.utc) | st.integers(-12 * 60, 14 * 60).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
+_moments = st.builds(lambda d, zone: d.replace(microsecond=0, tzinfo=zone),
+                     st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1)), _zones)
 _items = st.builds(rss.Item, title=_text, link=_text.map(lambda t: "https://x.example/" + t),
                    description=_text, published=_moments,
                    author=st.none() | _text.filter(bool).map(lambda n: f"newsroom@invalid ({n})"),
@@ -69,3 +70,17 @@ def test_characters_xml_cannot_carry_are_dropped_and_the_feed_stays_well_formed(
     root = lxml.etree.fromstring(document.encode())
     assert root.findtext("channel/title") == "Site" and root.findtext("channel/item/title") == "AB"
     assert root.findtext("channel/lastBuildDate") == "Tue, 02 Jan 2024 00:00:00 +0000"
+
+
+def test_one_moment_in_two_zones_is_written_in_each_zone_as_feedgen_writes_it():
+    """Dates are formatted once each and remembered: a moment equal to one already written, in another
+    zone, is still written in its own zone."""
+    utc = dt.datetime(2024, 1, 2, 12, tzinfo=dt.timezone.utc)
+    paris = utc.astimezone(dt.timezone(dt.timedelta(hours=1)))
+    assert utc == paris
+    channel = rss.Channel("Site", "https://x/", "About", "https://x/feed/", utc)
+    items = [rss.Item("A", "https://x/a/", "d", utc), rss.Item("B", "https://x/b/", "d", paris)]
+    document = rss.document(channel, items)
+    assert "<pubDate>Tue, 02 Jan 2024 12:00:00 +0000</pubDate>" in document
+    assert "<pubDate>Tue, 02 Jan 2024 13:00:00 +0100</pubDate>" in document
+    assert document == _feedgen(channel, items)

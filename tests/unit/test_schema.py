@@ -115,6 +115,9 @@ def _stored(model):  # type: ignore[no-untyped-def]
 
     def one(attribute):  # type: ignore[no-untyped-def]
         present = _python_values(attribute).map(lambda v: {attribute.attr_type: attribute.serialize(v)})
+        if attribute.attr_type == "L":  # lists may hold NULLs too
+            present = st.tuples(present, st.lists(st.integers(0, 3), max_size=2)).map(
+                lambda drawn: {"L": [{"NULL": True} if i in drawn[1] else v for i, v in enumerate(drawn[0]["L"])]})
         return st.one_of(present, st.just(None), st.just({"NULL": True}))
 
     return st.fixed_dictionaries({a.attr_name: one(a) for a in model.get_attributes().values()}).map(
@@ -151,3 +154,12 @@ def test_items_are_made_from_dynamodb_data_as_pynamodb_makes_them():
             assert "slug" in str(exc)
         else:
             raise AssertionError("a string attribute stored as a number was accepted")
+    wrong_element = {"pk": {"S": "p"}, "sk": {"S": "s"}, "slug": {"S": "a"}, "title": {"S": "t"}, "date": {"S": "d"},
+                     "categories": {"L": [{"S": "news"}, {"N": "1"}]}}
+    for make in (models.Listing.from_raw_data, lambda raw: AttributeContainer._instantiate.__func__(models.Listing, raw)):
+        try:
+            make(wrong_element)
+        except AttributeDeserializationError as exc:
+            assert "categories[1]" in str(exc)
+        else:
+            raise AssertionError("a list of strings holding a number was accepted")
