@@ -21,7 +21,6 @@ posts and recent posts compare at render time.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 from typing import Any, Callable
@@ -392,8 +391,7 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
             "Content-Type": "text/html; charset=utf-8", "Cache-Control": web.PRIVATE_NO_STORE,
             "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"})
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
-    parts = (snapshot_version(snapshot), json.dumps(attributes, sort_keys=True, default=str),
-             _discussion_version(discussion), part)
+    parts = (snapshot_version(snapshot), attributes, _discussion_version(discussion), part)
     return web.respond(site, render, parts)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib import config, keys
 from chalicelib.archives import ArchiveKind
 from chalicelib.content import search as search_terms
-from chalicelib.models import TERM_ITEMS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each
+from chalicelib.models import TERM_ITEMS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each, read, read_range
 from chalicelib.site import snapshot
 from chalicelib.site.snapshot import Snapshot
 
@@ -26,7 +26,7 @@ _site_cache: dict[str, Any] = {"data": None, "expires": 0.0}
 def site() -> Snapshot:
     """The site snapshot, from the warm cache when fresh (0 or 1 GetItem)."""
     if not _site_is_cached():
-        _cache_site(SiteSnapshot.get_or_none(*keys.SITE_SNAPSHOT))
+        _cache_site(read(SiteSnapshot, *keys.SITE_SNAPSHOT))
     cached: Snapshot = _site_cache["data"]
     return cached
 
@@ -47,7 +47,7 @@ def clear_site_cache() -> None:
 
 def post_at(path: str) -> Post | None:
     """The article, page or redirect served at ``/<path>/`` (1 GetItem)."""
-    return Post.get_or_none(*keys.post(path))
+    return read(Post, *keys.post(path))
 
 
 def post_and_site(path: str) -> tuple[Post | None, Snapshot]:
@@ -81,7 +81,7 @@ def term(kind: ArchiveKind, slug: str, snapshot: Snapshot) -> Term | None:
     if kind.names_from == "snapshot":
         category = snapshot.category(slug)
         return Term(category.name, category.description or None) if category is not None else None
-    item = TERM_ITEMS[kind.name].get_or_none(*keys.term(kind.name, slug))
+    item = read(TERM_ITEMS[kind.name], *keys.term(kind.name, slug))
     if item is None:
         return None
     described = getattr(item, "bio", None) or getattr(item, "description", None)
@@ -90,7 +90,7 @@ def term(kind: ArchiveKind, slug: str, snapshot: Snapshot) -> Term | None:
 
 def author(slug: str) -> AuthorItem | None:
     """An author's name and bio (1 GetItem)."""
-    return AuthorItem.get_or_none(*keys.author(slug))
+    return read(AuthorItem, *keys.author(slug))
 
 
 @dataclass
@@ -108,13 +108,14 @@ def listing_page(name: str, size: int, now_iso: str, after: str | None = None,
     tells whether there is more). Scheduled articles are left out by the key condition."""
     latest = keys.listing_end(now_iso)
     if before is not None:  # the newer page: read upwards from the cursor, then turn it round
-        items = [i for i in Listing.query(keys.listing_pk(name), Listing.sk > before, limit=size + 1) if i.sk <= latest]
+        items = [i for i in read_range(Listing, keys.listing_pk(name), ">", before, size + 1, newest_first=False)
+                 if i.sk <= latest]
         has_newer = len(items) > size
         entries = list(reversed(items[:size]))
         return ArchivePage(entries, older=entries[-1].sk if entries else None,
                            newer=entries[0].sk if has_newer and entries else None)
-    condition = Listing.sk < after if after is not None else Listing.sk <= latest
-    items = list(Listing.query(keys.listing_pk(name), condition, scan_index_forward=False, limit=size + 1))
+    test, sk = ("<", after) if after is not None else ("<=", latest)
+    items = read_range(Listing, keys.listing_pk(name), test, sk, size + 1)
     entries = items[:size]
     return ArchivePage(entries, older=entries[-1].sk if len(items) > size else None,
                        newer=entries[0].sk if after is not None and entries else None)
@@ -123,8 +124,7 @@ def listing_page(name: str, size: int, now_iso: str, after: str | None = None,
 def listing(name: str, limit: int, now_iso: str) -> list[Listing]:
     """The newest ``limit`` entries of an archive, leaving out scheduled ones (1 Query; a feed's:
     unlike a page, it reads no entry more to know whether there is an older page)."""
-    return list(Listing.query(keys.listing_pk(name), Listing.sk <= keys.listing_end(now_iso),
-                              scan_index_forward=False, limit=limit))
+    return read_range(Listing, keys.listing_pk(name), "<=", keys.listing_end(now_iso), limit)
 
 
 def listed_since(name: str, since_iso: str, now_iso: str, limit: int) -> list[Listing]:

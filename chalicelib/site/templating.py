@@ -54,6 +54,10 @@ def make_environment(templates: Path, compiled: Path | None = None, write: bool 
     """Our Jinja2 environment over ``templates``, with bytecode read from (or, building, written to) ``compiled``."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
+        # Templates never change under a running function: Lambda's package is read-only, and
+        # ``make run`` restarts its server when any file changes. Jinja would otherwise look at
+        # each template file's time again on every page (six stat calls for an article).
+        auto_reload=False,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -66,8 +70,10 @@ def make_environment(templates: Path, compiled: Path | None = None, write: bool 
     return env
 
 
+@functools.lru_cache(maxsize=4096)
 def long_date(value: str | None) -> str:
-    """'2022-07-12T00:00:00Z' -> 'July 12, 2022'."""
+    """'2022-07-12T00:00:00Z' -> 'July 12, 2022' (each date once per warm function: a listing page
+    writes ten, and the same ones page after page)."""
     if not value:
         return ""
     moment = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
