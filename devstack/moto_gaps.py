@@ -50,6 +50,13 @@
    application sees it (so nothing is left unread on the socket), then keeps
    HTTP/1.1 connections open as the services do; a request with a chunked
    body, or one that asks to close, still closes.
+8. moto keeps every model object it ever makes in a list on its class (for
+   its dashboard, ``/moto-api/data.json``), and never lets go: every item a
+   Query returns is a fresh copy, every SQS message stays listed after it is
+   deleted. ``make run``'s stand-in grew by ~17 KB a page served, 1.5 GB
+   after an afternoon. The patch lists only S3's objects (moto's reset closes
+   their buffers from that list); the dashboard no longer shows the other
+   services' objects, which nothing here reads.
 """
 
 from __future__ import annotations
@@ -89,6 +96,7 @@ def install() -> None:
     _install_item_level_rollback()
     _install_partition_query()
     _install_keep_alive()
+    _install_untracked_models()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -317,6 +325,18 @@ def _install_ordered_query() -> None:
     Table.put_item = put_item
     Table.delete_item = delete_item
     Table.query = query
+
+
+def _install_untracked_models() -> None:
+    from moto.core.common_models import BaseModel
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        instance = super(BaseModel, cls).__new__(cls)
+        if cls.__module__.startswith("moto.s3."):  # moto's reset closes S3 objects' buffers from the list
+            cls.instances_tracked.append(instance)  # type: ignore[attr-defined]
+        return instance
+
+    BaseModel.__new__ = __new__  # type: ignore[assignment]
 
 
 def _install_keep_alive() -> None:

@@ -251,3 +251,33 @@ def test_the_server_keeps_connections_open_and_in_step():
         raw.close()
     finally:
         server.stop()
+
+
+def test_the_stand_in_keeps_no_copy_of_what_it_answered(table):
+    """moto gap 8: a Query's copies of the items it returns, and deleted SQS messages, are not kept
+    for moto's dashboard (the stand-in grew ~17 KB a page); S3's objects still are, for moto's reset."""
+    from moto.core.model_instances import model_data
+
+    def listed(service: str) -> int:
+        return sum(len(model.instances_tracked) for model in model_data[service].values())
+
+    for n in range(5):
+        table.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": str(n)}, "v": {"S": "x" * 100}})
+    table.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}})
+    before = listed("dynamodb")
+    for _ in range(50):
+        answer = table.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}})
+        assert len(answer["Items"]) == 5
+    assert listed("dynamodb") == before
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sent_before = listed("sqs")
+    for n in range(20):
+        sqs.send_message(QueueUrl=queue, MessageBody=f"m{n}")
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert len(received) == 10 and listed("sqs") == sent_before
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="kept")
+    s3.put_object(Bucket="kept", Key="k", Body=b"x")
+    assert s3.get_object(Bucket="kept", Key="k")["Body"].read() == b"x"
+    assert listed("s3") > 0
