@@ -146,20 +146,14 @@ def test_items_are_made_from_dynamodb_data_as_pynamodb_makes_them():
             assert getattr(model, name) is attribute
 
     same()
-    wrong = {"pk": {"S": "p"}, "sk": {"S": "s"}, "slug": {"N": "1"}, "title": {"S": "t"}, "date": {"S": "d"}}
-    for make in (models.Listing.from_raw_data, lambda raw: AttributeContainer._instantiate.__func__(models.Listing, raw)):
-        try:
-            make(wrong)
-        except AttributeDeserializationError as exc:
-            assert "slug" in str(exc)
-        else:
-            raise AssertionError("a string attribute stored as a number was accepted")
-    wrong_element = {"pk": {"S": "p"}, "sk": {"S": "s"}, "slug": {"S": "a"}, "title": {"S": "t"}, "date": {"S": "d"},
-                     "categories": {"L": [{"S": "news"}, {"N": "1"}]}}
-    for make in (models.Listing.from_raw_data, lambda raw: AttributeContainer._instantiate.__func__(models.Listing, raw)):
-        try:
-            make(wrong_element)
-        except AttributeDeserializationError as exc:
-            assert "categories[1]" in str(exc)
-        else:
-            raise AssertionError("a list of strings holding a number was accepted")
+    listing = {"pk": {"S": "p"}, "sk": {"S": "s"}, "slug": {"S": "a"}, "title": {"S": "t"}, "date": {"S": "d"}}
+    for wrong, named in (({**listing, "slug": {"N": "1"}}, "slug"),  # a string stored as a number
+                         ({**listing, "categories": {"L": [{"S": "news"}, {"N": "1"}]}}, "categories[1]")):
+        for make in (models.Listing.from_raw_data,
+                     lambda raw: AttributeContainer._instantiate.__func__(models.Listing, raw)):
+            try:
+                make(wrong)
+            except AttributeDeserializationError as exc:
+                assert named in str(exc)
+            else:
+                raise AssertionError(f"{named} of the wrong type was accepted")
