@@ -53,8 +53,8 @@
 8. moto keeps every model object it ever makes in a list on its class (for
    its dashboard, ``/moto-api/data.json``), and never lets go: every item a
    Query returns is a fresh copy, every SQS message stays listed after it is
-   deleted. ``make run``'s stand-in grew by ~17 KB a page served, 1.5 GB
-   after an afternoon. The patch lists only S3's objects (moto's reset closes
+   deleted. The stand-in grew by ~17 KB a page served (1.5 GB after a
+   1,020-file import and some 60,000 pages of profiling). The patch lists only S3's objects (moto's reset closes
    their buffers from that list); the dashboard no longer shows the other
    services' objects, which nothing here reads.
 """
