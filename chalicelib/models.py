@@ -171,13 +171,17 @@ def _strings(pynamodbs: Callable[[Any], Any], values: list[dict[str, Any]]) -> l
         return cast("list[str | None]", pynamodbs(values))
 
 
+def _key(pk: str, sk: str) -> dict[str, dict[str, str]]:
+    """An item's key as DynamoDB's API writes it."""
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
 def read(model: type[_Item], pk: str, sk: str) -> _Item | None:
     """The item at (pk, sk), or None if there is none (1 GetItem, eventually consistent), through the
     DynamoDB client itself, as ``get_each`` reads: for readers' pages, where PynamoDB's own ``get``
     costs more than the item (it asks for the consumed capacity, makes a UUID and sends two signals
     a request). Errors are botocore's, as any client call's."""
-    data = aws.dynamodb_connection().client.get_item(TableName=model.Meta.table_name,
-                                                     Key={"pk": {"S": pk}, "sk": {"S": sk}})
+    data = aws.dynamodb_connection().client.get_item(TableName=model.Meta.table_name, Key=_key(pk, sk))
     raw = data.get("Item")
     return model.from_raw_data(raw) if raw else None
 
@@ -212,7 +216,7 @@ def get_each(wanted: dict[tuple[str, str], type[_TableItem]],
     (DynamoDB's limit); those that do not exist are left out. Keys DynamoDB leaves unprocessed
     (throttling) are asked for again, as PynamoDB's own ``batch_get`` does."""
     found: dict[tuple[str, str], Any] = {}
-    waiting = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted]
+    waiting = [_key(pk, sk) for pk, sk in wanted]
     while waiting:
         keys_to_get, waiting = waiting[:BATCH_GET_KEYS], waiting[BATCH_GET_KEYS:]
         # PynamoDB types the keys as strings; its connection sends them as DynamoDB keys, as here.

@@ -21,8 +21,9 @@ from email.utils import format_datetime  # RFC 822 dates in English, whatever th
 
 DOCS = "http://www.rssboard.org/rss-specification"
 GENERATOR = "newsroom"
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_TO_ESCAPE = re.compile("[&<>\r]|[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # or dropped
+_XML_CHARS = "\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff"  # what XML 1.0 can carry
+_NOT_XML = re.compile(f"[^{_XML_CHARS}]")
+_TO_ESCAPE = re.compile(f"[&<>\r]|[^{_XML_CHARS}]")  # escaped, or dropped
 
 
 @dataclass
