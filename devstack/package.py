@@ -19,11 +19,14 @@ written ``sam.yaml`` and ``deployment.zip``, :func:`optimize` rewrites the zip:
    (the newest) stays, without its examples and its documentation strings
    (most of a model's bytes), stored as plain JSON: a cold DynamoDB client
    parses a fifth of the bytes, and decompresses none.
-3. **Photo libraries in a layer of their own.** Pillow and pillow-heif (~25 MB
-   unzipped, :data:`IMAGE_LIBRARIES`) are needed by the images function only;
-   Chalice puts one zip behind every function, so they move out of it into
-   ``images-layer.zip``, a Lambda layer (``ImageLibraries``) attached to the
-   images function alone: the web function's zip stays as small as before.
+3. **Libraries one function needs, in a layer of their own.** Pillow and
+   pillow-heif (~25 MB unzipped, :data:`IMAGE_LIBRARIES`) are needed by the
+   images function only; ``cryptography`` (and cffi, ~16 MB unzipped,
+   :data:`DESK_LIBRARIES`), which verifies the desk's sign-in tokens, by the
+   web function only, and only on a desk request. Chalice puts one zip behind
+   every function, so each set moves out of it into a Lambda layer
+   (:data:`LAYERS`: ``ImageLibraries``, ``DeskLibraries``) attached to its
+   function alone: the functions' zip stays as small as before.
 4. **Compiled templates.** Jinja2's bytecode for every template, in
    ``templates/.bytecode/``, which ``templating.environment`` reads (and never
    writes) when it is there, so the first page does not parse templates.
@@ -46,6 +49,7 @@ that says what to install, never built for one Python to run on another.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import gzip
 import importlib.util
@@ -56,6 +60,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +129,13 @@ def finish_template(template: dict) -> dict:
                                 # Scheduled articles' due times (chalicelib/publish/schedule.py).
                                 "NEWSROOM_SCHEDULE_ROLE": {"Fn::GetAtt": ["DueTimeRole", "Arn"]},
                                 "NEWSROOM_INGEST_QUEUE_ARN": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}
-    # Pillow and pillow-heif reach the images function alone, as a layer (``optimize`` writes it).
-    resources["ImageLibraries"] = {"Type": "AWS::Serverless::LayerVersion", "Properties": {
-        "ContentUri": f"./{IMAGES_LAYER}", "CompatibleRuntimes": ["python%d.%d" % LAMBDA_PYTHON],
-        "Description": "Pillow and pillow-heif, for the images function"}}
-    resources["Images"]["Properties"]["Layers"] = [{"Ref": "ImageLibraries"}]
+    # Pillow and pillow-heif reach the images function alone, cryptography the web function alone, each as a
+    # layer (``optimize`` writes them).
+    for layer in LAYERS:
+        resources[layer.resource] = {"Type": "AWS::Serverless::LayerVersion", "Properties": {
+            "ContentUri": f"./{layer.zip_name}", "CompatibleRuntimes": ["python%d.%d" % LAMBDA_PYTHON],
+            "Description": layer.description}}
+        resources[layer.function]["Properties"]["Layers"] = [{"Ref": layer.resource}]
     alias = f"APIHandlerAlias{WEB_ALIAS}"  # what SAM names AutoPublishAlias's AWS::Lambda::Alias; Ref: its ARN
     api = resources["RestAPI"]["Properties"]
     api["DefinitionBody"] = json.loads(json.dumps(api["DefinitionBody"]).replace("${APIHandler.Arn}",
@@ -142,18 +149,41 @@ def finish_template(template: dict) -> dict:
     return template
 
 
-IMAGE_LIBRARIES = ("PIL/", "pillow.libs/", "pillow_heif/", "pillow_heif.libs/", "_pillow_heif.", "pillow-", "pillow_heif-")
+@dataclass(frozen=True)
+class Layer:
+    """Libraries moved out of the functions' zip into a layer for one function (``paths``: the zip's
+    folders and files that are theirs; ``dist_info``: their wheels' ``<name>-`` prefixes, whose
+    ``.dist-info`` folders go too)."""
+
+    resource: str
+    function: str
+    zip_name: str
+    description: str
+    paths: tuple[str, ...]
+    dist_info: tuple[str, ...]
+
+    def holds(self, name: str) -> bool:
+        """Whether the zip's file ``name`` belongs in this layer."""
+        return name.startswith(self.paths) or (name.startswith(self.dist_info) and ".dist-info/" in name)
+
+
+IMAGE_LIBRARIES = ("PIL/", "pillow.libs/", "pillow_heif/", "pillow_heif.libs/", "_pillow_heif.")
 IMAGES_LAYER = "images-layer.zip"
+DESK_LIBRARIES = ("cryptography/", "cffi/", "_cffi_backend.", "pycparser/")
+DESK_LAYER = "desk-layer.zip"
+LAYERS = (Layer("ImageLibraries", "Images", IMAGES_LAYER, "Pillow and pillow-heif, for the images function",
+                IMAGE_LIBRARIES, ("pillow-", "pillow_heif-")),
+          Layer("DeskLibraries", "APIHandler", DESK_LAYER, "cryptography, for the desk's sign-in tokens (web function)",
+                DESK_LIBRARIES, ("cryptography-", "cffi-", "pycparser-")))
 
 
-def _image_library(name: str) -> bool:
-    return name.startswith(IMAGE_LIBRARIES) and (not name.startswith(("pillow-", "pillow_heif-"))
-                                                  or ".dist-info/" in name)
+def _layer_of(name: str) -> Layer | None:
+    return next((layer for layer in LAYERS if layer.holds(name)), None)
 
 
 def optimize(zip_path: Path) -> dict[str, int]:
-    """Rewrite the deployment zip in place, and write the images function's layer beside it
-    (see the module docstring); returns what changed."""
+    """Rewrite the deployment zip in place, and write each layer (``LAYERS``) beside it (see the module
+    docstring); returns what changed."""
     with zipfile.ZipFile(zip_path) as original:
         entries = [(info, original.read(info)) for info in original.infolist()]
     stats = {"bytes_before": zip_path.stat().st_size, "dropped": 0, "compiled": 0, "templates": 0}
@@ -174,17 +204,21 @@ def optimize(zip_path: Path) -> dict[str, int]:
     templates = _template_bytecode(kept)
     stats["compiled"], stats["templates"] = len(compiled), len(templates)
     temporary = zip_path.with_suffix(".tmp")
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as rewritten, \
-            zipfile.ZipFile(zip_path.with_name(IMAGES_LAYER), "w", zipfile.ZIP_DEFLATED) as layer:
+    with contextlib.ExitStack() as stack:
+        rewritten = stack.enter_context(zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED))
+        layers = {layer.zip_name: stack.enter_context(zipfile.ZipFile(zip_path.with_name(layer.zip_name), "w",
+                                                                      zipfile.ZIP_DEFLATED)) for layer in LAYERS}
         for info, data in kept:
-            if _image_library(info.filename):  # a layer's Python code lives under python/
+            layer = _layer_of(info.filename)
+            if layer is not None:  # a layer's Python code lives under python/
                 info.filename = "python/" + info.filename
-                layer.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                layers[layer.zip_name].writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
             else:
                 rewritten.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
         for name, data in compiled + templates:
-            (layer if _image_library(name) else rewritten).writestr(
-                _file_info("python/" + name if _image_library(name) else name), data)
+            layer = _layer_of(name)
+            (layers[layer.zip_name] if layer else rewritten).writestr(
+                _file_info("python/" + name if layer else name), data)
     temporary.replace(zip_path)
     stats["bytes_after"] = zip_path.stat().st_size
     return stats

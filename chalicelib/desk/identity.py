@@ -2,36 +2,48 @@
 
 Sign-in asks the stage's user pool (``USER_PASSWORD_AUTH``) for tokens; an account an admin created
 on AWS answers with ``NEW_PASSWORD_REQUIRED`` first, as Cognito does, and the desk asks for one.
-Every request then carries the ID token in its session cookie, and ``verify`` checks it in our
-code, with PyJWT: its RS256 signature against the pool's published keys (JWKS), its issuer (this
-pool), its audience (this app client), that it is an ID token, and that it has not expired.
+Every request then carries the ID token in its session cookie, and ``verify`` checks it with PyJWT
+and ``cryptography`` (RS256, never our own arithmetic: docs/dependencies.md): its signature against
+the pool's published keys (JWKS), its issuer (this pool), its audience (exactly this app client: a
+list of audiences is refused), that it is an ID token, not used before its ``nbf`` nor after its
+``exp``. A key id the pool does not publish makes the function fetch the keys again at most once a
+minute (``UNKNOWN_KEY_SECONDS``): a flood of forged tokens cannot make it fetch on every request.
 Chalice's local mode only base64-decodes a Cognito token and would take a forged one; nothing here
-trusts a token it has not checked.
+trusts a token it has not checked. Whether a verified session has since been ended (signed out) is
+``session``'s to say.
 
 A person's role is their Cognito group: ``contributor``, ``editor`` or ``admin`` (the highest
-counts). The pool and client come from the settings (``user_pool_id``, ``user_pool_client_id``).
+counts). ``cognito:groups`` must be a list of names; anything else is refused, never searched for
+a substring. The pool and client come from the settings (``user_pool_id``, ``user_pool_client_id``).
+
+Signing out (Cognito's documented behaviour, docs.aws.amazon.com/cognito/latest/developerguide/
+token-revocation.html): ``revoke`` (RevokeToken) ends one session's refresh token and the access
+tokens issued with it; ``sign_out_everywhere`` (GlobalSignOut) ends all of a person's refresh and
+access tokens. Neither makes an ID token fail a signature check, which is why the desk also keeps
+its own record of ended sessions.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
+import logging
 import time
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from jwt.algorithms import Algorithm
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import config
 from chalicelib.aws import cognito_client
 
+log = logging.getLogger("newsroom.desk")
 ROLES = ("contributor", "editor", "admin")  # each may do what the one before it may, and more
 JWKS_SECONDS = 3600.0  # the pool's keys are fetched again after this (Cognito rotates rarely)
-_jwks: dict[str, tuple[float, dict[str, Any]]] = {}
+UNKNOWN_KEY_SECONDS = 60.0  # a key id the pool does not publish fetches the keys again at most this often
+_jwks: dict[str, tuple[float, dict[str, Any]]] = {}  # JWKS URL -> (fetched at, monotonic; the key set)
 
 
 class SignInFailed(Exception):
@@ -51,6 +63,8 @@ class Identity:
     name: str
     role: str  # "contributor", "editor" or "admin"
     expires: int  # epoch seconds
+    session: str = ""  # the sign-in this token belongs to (Cognito's origin_jti: its refreshes share it)
+    signed_in_at: int = 0  # epoch seconds: when the person typed their password (auth_time)
 
     def may(self, role: str) -> bool:
         """Whether this person has ``role``'s rights (an admin has an editor's, and so on)."""
@@ -59,11 +73,13 @@ class Identity:
 
 @dataclass(frozen=True)
 class Tokens:
-    """What a successful sign-in gives: the ID token (who), the access token (to sign out)."""
+    """What a successful sign-in gives: the ID token (who), the access token (to sign out everywhere),
+    the refresh token (only ever used to revoke this session when it signs out)."""
 
     id_token: str
     access_token: str
     expires_in: int
+    refresh_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,30 @@ def choose_password(challenge: NewPasswordNeeded, password: str) -> Tokens | New
     return _tokens_or_challenge(answer, challenge.email)
 
 
+def revoke(refresh_token: str) -> None:
+    """End this one session at the pool: its refresh token, and the access tokens issued with it
+    (RevokeToken). A failure is logged, not raised: the desk's own record has ended it already."""
+    if not refresh_token:
+        return
+    cognito = cognito_client()
+    try:
+        cognito.revoke_token(Token=refresh_token, ClientId=config.current().user_pool_client_id)
+    except (ClientError, BotoCoreError) as exc:
+        log.error(json.dumps({"event": "desk_revoke_failed", "error": str(exc)[:300]}))
+
+
+def sign_out_everywhere(access_token: str) -> None:
+    """End every session of this person at the pool (GlobalSignOut): no refresh token of theirs works
+    again. A failure is logged, not raised: the desk's own record has ended them already."""
+    if not access_token:
+        return
+    cognito = cognito_client()
+    try:
+        cognito.global_sign_out(AccessToken=access_token)
+    except (ClientError, BotoCoreError) as exc:
+        log.error(json.dumps({"event": "desk_global_sign_out_failed", "error": str(exc)[:300]}))
+
+
 def sign_out(access_token: str) -> None:
     """End every session of this person at the pool too (their tokens can no longer be refreshed)."""
     cognito = cognito_client()
@@ -121,7 +161,8 @@ def _tokens_or_challenge(answer: dict[str, Any], email: str) -> Tokens | NewPass
     if "AuthenticationResult" not in answer:
         raise SignInFailed("This account needs a sign-in step the desk does not offer; ask an admin.")
     result = answer["AuthenticationResult"]
-    return Tokens(result["IdToken"], result["AccessToken"], int(result.get("ExpiresIn", 3600)))
+    return Tokens(result["IdToken"], result["AccessToken"], int(result.get("ExpiresIn", 3600)),
+                  str(result.get("RefreshToken") or ""))
 
 
 def issuer() -> str:
@@ -147,88 +188,49 @@ def fetch_jwks(url: str) -> dict[str, Any]:
     return keys
 
 
-class _RS256(Algorithm):
-    """RS256 verification only (RSASSA-PKCS1-v1_5 with SHA-256, RFC 8017 section 8.2.2), in the
-    standard library: the signature raised to the key's exponent must equal, byte for byte, the
-    PKCS #1 encoding of the message's SHA-256. Comparing the whole encoding (never parsing it) is
-    how RFC 8017 says to verify, and leaves nothing to forge. PyJWT's own RS256 needs the
-    ``cryptography`` wheel: 5.8 MB more in the web function's zip for one modular exponentiation."""
-
-    DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")  # DER prefix for SHA-256
-
-    def prepare_key(self, key: Any) -> Any:
-        n, e = key
-        if not isinstance(n, int) or not isinstance(e, int) or n.bit_length() < 2048:
-            raise jwt.InvalidKeyError("an RSA key of at least 2,048 bits")
-        return key
-
-    def sign(self, msg: bytes, key: Any) -> bytes:
-        raise NotImplementedError("the desk verifies tokens; Cognito signs them")
-
-    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
-        n, e = key
-        size = (n.bit_length() + 7) // 8
-        signature = int.from_bytes(sig, "big")
-        if len(sig) != size or signature >= n:
-            return False
-        encoded = pow(signature, e, n).to_bytes(size, "big")
-        digest = self.DIGEST_INFO + hashlib.sha256(msg).digest()
-        expected = b"\x00\x01" + b"\xff" * (size - len(digest) - 3) + b"\x00" + digest
-        return hmac.compare_digest(encoded, expected)
-
-    @staticmethod
-    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
-        raise NotImplementedError
-
-    @staticmethod
-    def from_jwk(jwk: Any) -> Any:
-        found = json.loads(jwk) if isinstance(jwk, str) else jwk
-        if found.get("kty") != "RSA":
-            raise jwt.InvalidKeyError("not an RSA key")
-        return _integer(found["n"]), _integer(found["e"])
-
-
-def _integer(text: str) -> int:
-    return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
-
-
-_JWS = jwt.PyJWS(algorithms=[])  # no algorithm but ours: "none" and HS256 can never be chosen
-_JWS.register_algorithm("RS256", _RS256())
-
-
 def _signing_key(token: str) -> Any:
-    url = jwks_url()
-    fetched_at, jwks = _jwks.get(url, (0.0, {}))
+    """The pool's public key that signed ``token``, by its key id. :raise TokenRefused: none has it."""
     kid = jwt.get_unverified_header(token).get("kid")
-    if time.monotonic() - fetched_at > JWKS_SECONDS or not any(k.get("kid") == kid for k in jwks.get("keys", [])):
-        jwks = fetch_jwks(url)
-        _jwks[url] = (time.monotonic(), jwks)
-    for key in jwks.get("keys", []):
-        if key.get("kid") == kid:
-            return _RS256.from_jwk(key)
-    raise TokenRefused("signed with a key the pool does not publish")
+    url = jwks_url()
+    now = time.monotonic()
+    fetched = _jwks.get(url)
+    if fetched is None or now - fetched[0] > JWKS_SECONDS or (
+            _published(fetched[1], kid) is None and now - fetched[0] >= UNKNOWN_KEY_SECONDS):
+        fetched = _jwks[url] = (now, fetch_jwks(url))
+    key = _published(fetched[1], kid)
+    if key is None:
+        raise TokenRefused("signed with a key the pool does not publish")
+    return jwt.PyJWK(key, algorithm="RS256").key
 
 
-def verify(token: str, now: float | None = None) -> Identity:
+def _published(jwks: dict[str, Any], kid: Any) -> dict[str, Any] | None:
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    return next((k for k in keys if isinstance(k, dict) and k.get("kid") == kid), None) if isinstance(keys, list) \
+        else None
+
+
+def verify(token: str) -> Identity:
     """The person an ID token names, after every check. :raise TokenRefused: any check fails."""
     if not configured():
         raise TokenRefused("the desk has no user pool on this stage")
     try:
-        _JWS.decode_complete(token, key=_signing_key(token), algorithms=["RS256"])  # the signature first
-        claims = jwt.decode(token, audience=config.current().user_pool_client_id, issuer=issuer(), leeway=0,
-                            options={"verify_signature": False, "verify_exp": True, "verify_iat": True,
-                                     "verify_aud": True, "verify_iss": True,
-                                     "require": ["exp", "iss", "aud", "sub", "token_use"]})
-    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        claims = jwt.decode(token, key=_signing_key(token), algorithms=["RS256"], issuer=issuer(), leeway=0,
+                            audience=config.current().user_pool_client_id,
+                            options={"strict_aud": True, "verify_nbf": True,
+                                     "require": ["exp", "iat", "iss", "aud", "sub", "token_use"]})
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise TokenRefused(str(exc)) from None
     if claims.get("token_use") != "id":
         raise TokenRefused("not an ID token")
-    if now is not None and claims["exp"] <= now:
-        raise TokenRefused("expired")
-    groups = claims.get("cognito:groups") or []
+    groups = claims.get("cognito:groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        raise TokenRefused("cognito:groups is not a list of group names")
     role = next((r for r in reversed(ROLES) if r in groups), None)
     if role is None:
         raise TokenRefused("this account is in none of the desk's groups (contributor, editor, admin)")
     email = str(claims.get("email") or claims.get("cognito:username") or "")
+    session = str(claims.get("origin_jti") or claims.get("jti") or hashlib.sha256(token.encode()).hexdigest()[:32])
+    signed_in_at = claims.get("auth_time", claims["iat"])
     return Identity(sub=str(claims["sub"]), email=email, name=str(claims.get("name") or email), role=role,
-                    expires=int(claims["exp"]))
+                    expires=int(claims["exp"]), session=session,
+                    signed_in_at=int(signed_in_at) if isinstance(signed_in_at, (int, float)) else int(claims["iat"]))

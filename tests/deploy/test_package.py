@@ -282,11 +282,18 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
     assert {"app.py", "chalicelib/site/__pycache__/pages.{}.pyc".format(tag)} <= names
     assert (packaged("dev") / "deployment.zip").stat().st_size < 15_000_000
     assert not any(n.startswith(("PIL/", "pillow_heif/", "_pillow_heif")) for n in names)  # in the images function's layer only
+    assert not any(n.startswith(("cryptography/", "cffi/", "_cffi_backend.")) for n in names)  # the web function's layer
     template_ = template(packaged, "dev")["Resources"]
     assert template_["Images"]["Properties"]["Layers"] == [{"Ref": "ImageLibraries"}]
-    assert "Layers" not in template_["APIHandler"]["Properties"] and "Layers" not in template_["Ingest"]["Properties"]
+    assert template_["APIHandler"]["Properties"]["Layers"] == [{"Ref": "DeskLibraries"}]
+    assert "Layers" not in template_["Ingest"]["Properties"] and "Layers" not in template_["Imports"]["Properties"]
     with zipfile.ZipFile(packaged("dev") / template_["ImageLibraries"]["Properties"]["ContentUri"]) as layer:
         assert "python/PIL/__init__.py" in layer.namelist() and "python/pillow_heif/__init__.py" in layer.namelist()
+    with zipfile.ZipFile(packaged("dev") / template_["DeskLibraries"]["Properties"]["ContentUri"]) as layer:
+        desk = layer.namelist()
+        assert "python/cryptography/hazmat/primitives/asymmetric/rsa.py" in desk
+        assert any(n.startswith("python/cryptography/hazmat/bindings/_rust.") for n in desk)
+        assert any(n.startswith("python/_cffi_backend.") for n in desk)
 
 
 # What the Lambda Python runtime itself provides besides the standard library.
@@ -294,8 +301,8 @@ LAMBDA_RUNTIME_PACKAGES = ("boto3", "s3transfer")
 
 HANDLERS = textwrap.dedent("""
     import json, sys
-    task, runtime = sys.argv[1], sys.argv[2]
-    sys.path[:0] = [task, runtime]
+    task, runtime, layer = sys.argv[1], sys.argv[2], sys.argv[3]
+    sys.path[:0] = [task, runtime, layer]  # Lambda puts a layer's python/ (under /opt) on the path
 
     class Context:
         function_name = "newsroom-dev"
@@ -314,9 +321,14 @@ HANDLERS = textwrap.dedent("""
     events = json.load(sys.stdin)
     ingested = app.ingest(events["sqs"], Context())
     page = app.app(events["http"], Context())
+    readers_loaded_cryptography = "cryptography" in sys.modules
+    import jwt.algorithms  # the desk's token check: PyJWT from the zip, cryptography from the web function's layer
+    assert jwt.algorithms.has_crypto and jwt.algorithms.RSAAlgorithm
     import os, jinja2, pynamodb, botocore.client, chalicelib.site.pages
     modules = (jinja2, pynamodb, botocore.client, chalicelib.site.pages)
     print(json.dumps({"ingested": ingested, "page": page, "modules": [m.__file__ for m in modules],
+                      "readers_loaded_cryptography": readers_loaded_cryptography,
+                      "cryptography": jwt.algorithms.RSAAlgorithm.__module__ and sys.modules["cryptography"].__file__,
                       "bytecode": [m.__cached__ for m in modules if os.path.exists(m.__cached__)]}))
 """)
 
@@ -333,8 +345,9 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
     import s3transfer
     from moto.server import ThreadedMotoServer
 
-    task, runtime = tmp_path / "task", tmp_path / "runtime"
+    task, runtime, opt = tmp_path / "task", tmp_path / "runtime", tmp_path / "opt"
     zipfile.ZipFile(packaged("dev") / "deployment.zip").extractall(task)
+    zipfile.ZipFile(packaged("dev") / package.DESK_LAYER).extractall(opt)
     runtime.mkdir()
     for module in (runtime_boto3, s3transfer):
         (runtime / module.__name__).symlink_to(Path(module.__file__).parent)
@@ -375,7 +388,7 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
         # -I: no PYTHONPATH, no user site; -S: no site-packages. Only the zip and the runtime's boto3.
         # -B: no bytecode written, as on Lambda's read-only /var/task: only what the zip carries is used.
         run = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", f"SERVICES = {package.SERVICES!r}\n" + HANDLERS,
-                              str(task), str(runtime)],
+                              str(task), str(runtime), str(opt / "python")],
                              input=json.dumps(events), cwd=task, env=env, capture_output=True, text=True,
                              timeout=120)
         assert run.returncode == 0, run.stderr
@@ -385,6 +398,7 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
 
     assert result["ingested"] == {"batchItemFailures": []}
     assert all(path.startswith(str(task)) for path in result["modules"]), result["modules"]
+    assert result["cryptography"].startswith(str(opt)) and not result["readers_loaded_cryptography"]
     assert len(result["bytecode"]) == 4 and all(p.startswith(str(task)) for p in result["bytecode"])
     page = result["page"]
     assert page["statusCode"] == 200

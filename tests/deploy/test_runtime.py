@@ -71,7 +71,7 @@ def test_no_packaged_function_runs_a_runtime_aws_retires_within_a_year(packaged,
 @pytest.mark.slow
 def test_compiled_code_in_the_package_is_for_cpython_313_on_manylinux(packaged):
     names, wheels = [], {}
-    for part in ("deployment.zip", "images-layer.zip"):  # the functions' code; Pillow's layer
+    for part in ("deployment.zip", "images-layer.zip", "desk-layer.zip"):  # the code; Pillow's and cryptography's layers
         with zipfile.ZipFile(packaged("prod") / part) as package:
             names += package.namelist()
             wheels |= {name: package.read(name).decode() for name in package.namelist()
@@ -81,6 +81,7 @@ def test_compiled_code_in_the_package_is_for_cpython_313_on_manylinux(packaged):
     assert any(n.startswith("python/PIL/_imaging.") for n in extensions)
     assert any(n.startswith("python/PIL/_avif.") for n in extensions)  # AVIF sizes: the Lambda wheel has it
     assert any(n.startswith("python/_pillow_heif.") for n in extensions)
+    assert any(n.startswith("python/cryptography/hazmat/bindings/_rust.") for n in extensions)
     for name in extensions:
         assert name.endswith((".cpython-313-x86_64-linux-gnu.so", ".abi3.so")), name
     binary = {name: text for name, text in wheels.items() if "Root-Is-Purelib: false" in text}

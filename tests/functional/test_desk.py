@@ -104,6 +104,78 @@ def test_a_token_that_is_not_the_pools_own_and_good_is_refused(desk, case):
     assert page.status_code == 303 and page.headers["Location"] == "/desk/sign-in"
 
 
+def _resigned(desk, **changes) -> str:  # type: ignore[no-untyped-def]
+    """A real session's ID token with ``changes``, signed again with the pool's own key (moto's)."""
+    jar, _, _ = sign_in(desk)
+    claims = jwt.decode(jar.split("desk_id=")[1].split(";")[0], options={"verify_signature": False})
+    key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
+    return jwt.encode({**claims, **changes}, key, algorithm="RS256", headers={"kid": "dummy"})
+
+
+@pytest.mark.parametrize("case", ["groups as a string", "not valid yet", "a list of audiences", "no groups"])
+def test_a_token_whose_claims_have_the_wrong_shape_is_refused(desk, case):
+    """Signed by the pool, but ``cognito:groups`` is a string (never searched for "admin" in
+    "administrators"), ``nbf`` is in the future, or ``aud`` is a list holding the client."""
+    from chalicelib.desk import identity
+
+    changes = {"groups as a string": {"cognito:groups": "administrators"},
+               "not valid yet": {"nbf": int(time.time()) + 600},
+               "a list of audiences": {"aud": [desk.pool.client_id, "another-client"]},
+               "no groups": {"cognito:groups": []}}[case]
+    token = _resigned(desk, **changes)
+    with pytest.raises(identity.TokenRefused):
+        identity.verify(token)
+    page = desk.client.http.get("/desk/articles", headers={"Cookie": f"desk_id={token}"})
+    assert page.status_code == 303 and page.headers["Location"] == "/desk/sign-in"
+
+
+def test_the_signature_is_checked_by_cryptography_not_by_code_of_ours(desk, monkeypatch):
+    """RS256 through PyJWT's own algorithm (the ``cryptography`` library): a token whose signature is
+    one bit off is refused, the pool's own is accepted, and the check is the library's."""
+    from jwt.algorithms import RSAAlgorithm
+
+    from chalicelib.desk import identity
+
+    checked = []
+    original = RSAAlgorithm.verify
+    monkeypatch.setattr(RSAAlgorithm, "verify", lambda self, *a: checked.append(1) or original(self, *a))
+    good = _resigned(desk)
+    checked.clear()
+    assert identity.verify(good).role == "editor" and checked == [1]
+    head, body, signature = good.split(".")
+    flipped = jwt.utils.base64url_encode(bytes([jwt.utils.base64url_decode(signature)[0] ^ 1])
+                                         + jwt.utils.base64url_decode(signature)[1:]).decode()
+    with pytest.raises(identity.TokenRefused):
+        identity.verify(f"{head}.{body}.{flipped}")
+
+
+def test_unknown_key_ids_fetch_the_pools_keys_at_most_once_a_minute(desk, monkeypatch):
+    """A flood of tokens naming a key the pool does not publish cannot make the web function fetch
+    the JWKS on every request."""
+    from chalicelib.desk import identity
+
+    fetched: list[str] = []
+    clock = [10_000.0]
+    monkeypatch.setattr(identity, "_jwks", {})
+    monkeypatch.setattr(identity, "fetch_jwks",
+                        lambda url: fetched.append(url) or load_resource("cognitoidp/resources/jwks-public.json"))
+    monkeypatch.setattr("chalicelib.desk.identity.time.monotonic", lambda: clock[0])
+    stranger = forged(desk)
+    stranger = jwt.encode(jwt.decode(stranger, options={"verify_signature": False}),
+                          jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key, algorithm="RS256",
+                          headers={"kid": "rotated-away"})
+    for _ in range(10):
+        page = desk.client.http.get("/desk/articles", headers={"Cookie": f"desk_id={stranger}"})
+        assert page.status_code == 303
+    assert len(fetched) == 1
+    clock[0] += 61
+    desk.client.http.get("/desk/articles", headers={"Cookie": f"desk_id={stranger}"})
+    assert len(fetched) == 2
+    jar, _, _ = sign_in(desk)
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": jar}).status_code == 200
+    assert len(fetched) == 2  # a known key id fetches nothing
+
+
 def test_every_desk_answer_is_private_unindexed_unframed_and_runs_no_inline_script(desk):
     jar, token, _ = sign_in(desk)
     answers = [desk.client.http.get("/desk/sign-in"), desk.client.http.get("/desk/articles", headers={"Cookie": jar}),
