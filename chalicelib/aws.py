@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from chalicelib import config
 
@@ -73,15 +73,16 @@ def acting_as(credentials: dict[str, str] | None) -> Iterator[None]:
         _ACTING.reset(token)
 
 
-@functools.lru_cache(maxsize=16)
 def _dynamodb_connection_as(region: str, endpoint_url: str | None, local: bool, acting: tuple[str, str, str]) -> Any:
-    from pynamodb.connection import Connection
+    def make() -> Any:
+        from pynamodb.connection import Connection
 
-    key, secret, session_token = acting
-    connection = Connection(region=region, host=endpoint_url, aws_access_key_id=key, aws_secret_access_key=secret,
-                            aws_session_token=session_token)
-    connection._local.session = _session(local)
-    return connection
+        key, secret, session_token = acting
+        connection = Connection(region=region, host=endpoint_url, aws_access_key_id=key, aws_secret_access_key=secret,
+                                aws_session_token=session_token)
+        connection._local.session = _session(local)
+        return connection
+    return _kept_as(("dynamodb-connection", region, endpoint_url, local, acting), make)
 
 
 @functools.lru_cache(maxsize=None)
@@ -139,14 +140,33 @@ def s3_client_as(credentials: dict[str, str]) -> Any:
                                         credentials["SessionToken"]))
 
 
-@functools.lru_cache(maxsize=32)
 def _client_as(service: str, region: str, endpoint_url: str | None, local: bool, acting: tuple[str, str, str]) -> Any:
     """A client with a signed-in person's credentials, made once while they last (a desk page asks
     for S3 two or three times: building a client is ~50 ms)."""
     key, secret, session_token = acting
-    return _session(local).create_client(service, region_name=region, endpoint_url=endpoint_url,
-                                         aws_access_key_id=key, aws_secret_access_key=secret,
-                                         aws_session_token=session_token)
+    return _kept_as((service, region, endpoint_url, local, acting), lambda: _session(local).create_client(
+        service, region_name=region, endpoint_url=endpoint_url, aws_access_key_id=key, aws_secret_access_key=secret,
+        aws_session_token=session_token))
+
+
+_AS: dict[tuple[Any, ...], Any] = {}  # (service, where..., credentials) -> a client or connection acting as someone
+MAX_KEPT_AS = 48
+
+
+def _kept_as(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    found = _AS.get(key)
+    if found is None:
+        if len(_AS) >= MAX_KEPT_AS:
+            del _AS[next(iter(_AS))]  # the oldest
+        found = _AS[key] = make()
+    return found
+
+
+def forget_acting(credentials: dict[str, str]) -> None:
+    """Drop every client and connection made with ``credentials`` (a session that ended)."""
+    acting = (credentials["AccessKeyId"], credentials["SecretKey"], credentials["SessionToken"])
+    for key in [k for k in _AS if k[-1] == acting]:
+        del _AS[key]
 
 
 @functools.lru_cache(maxsize=None)
@@ -158,5 +178,4 @@ def forget_clients() -> None:
     """Drop every client and connection (SnapStart: each restored instance opens its own)."""
     _client.cache_clear()
     _dynamodb_connection.cache_clear()
-    _dynamodb_connection_as.cache_clear()
-    _client_as.cache_clear()
+    _AS.clear()

@@ -181,9 +181,15 @@ def reply_sk(parent_id: str | None, comment_id: str) -> str:
 
 
 def rate_limit_pk(client: str) -> str:
-    """One client's counter: a comment window (sk: the window's start), or a sliding log (sk:
-    ``SLIDING_WINDOW``: chalicelib/ratelimit.py)."""
+    """One client's counter: a comment window (sk: the window's start), a sliding log (sk:
+    ``SLIDING_WINDOW``) or a back-off (sk: ``BACKOFF``): chalicelib/ratelimit.py."""
     return f"ratelimit#{client}"
 
 
 SLIDING_WINDOW = "log"
+BACKOFF = "backoff"  # a counted key's failures and the time before which it may not try again
+
+
+def sessions(sub: str) -> tuple[str, str]:
+    """A desk user's ended sessions, and when they last signed out everywhere (chalicelib/desk/session.py)."""
+    return f"session#{sub}", "sessions"

@@ -25,6 +25,10 @@ Month              ``month``                 ``2022-07``                sitemap 
 MediaItem          ``media``                 ``<bucket key>``           an image's sizes (images function)
 MediaUse           ``uses#<bucket key>``     ``<article bucket key>``   who shows an image (re-rendered
                                                                         when its sizes change)
+RateLimit          ``ratelimit#<key hash>``  ``log`` / ``backoff``      sign-in, comment and password
+                                                                        limits (TTL)
+Sessions           ``session#<sub>``         ``sessions``               a desk user's ended sessions
+                                                                        (checked on every desk request; TTL)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -451,11 +455,22 @@ class RateLimit(_TableItem):
 
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes a key quiet for a window
     times = number_list()  # a sliding log (chalicelib/ratelimit.py): when its last events were
-    version = NumberAttribute(null=True)  # the sliding log's writes are conditional on it
+    version = NumberAttribute(null=True)  # the sliding log's and the back-off's writes are conditional on it
+    failures = NumberAttribute(null=True)  # a back-off: failures in a row
+    not_before = NumberAttribute(null=True)  # a back-off: epoch seconds before which no attempt is checked
+
+
+class Sessions(_TableItem):
+    """A desk user's ended sessions (pk ``session#<sub>``): chalicelib/desk/session.py."""
+
+    ended = JSONAttribute(null=True)  # {session id (origin_jti): when its ID token expires, epoch seconds}
+    valid_after = NumberAttribute(null=True)  # epoch seconds: a session signed in before it is over
+    version = NumberAttribute(null=True)  # writes are conditional on it
+    expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes the item when nothing in it matters
 
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit, MediaItem, MediaUse)
+              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

@@ -42,7 +42,7 @@ def create_desk_pool(session: Any, stage: str = "dev", endpoint_url: str | None 
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"], ClientName="desk", GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], EnableTokenRevocation=True,
         ReadAttributes=["email", "email_verified", "name"])["UserPoolClient"]
     identity = session.client("cognito-identity", endpoint_url=endpoint_url)
     identity_pool = identity.create_identity_pool(

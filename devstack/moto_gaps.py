@@ -1,4 +1,4 @@
-"""Fill two gaps in moto so that local runs and tests behave as AWS does.
+"""Fill gaps in moto so that local runs and tests behave as AWS does.
 
 1. moto 5.2 sends no notification when an object in a *versioned* bucket is
    deleted (AWS sends ``s3:ObjectRemoved:DeleteMarkerCreated``). The content
@@ -57,6 +57,15 @@
    1,020-file import and some 60,000 pages of profiling). The patch lists only S3's objects (moto's reset closes
    their buffers from that list); the dashboard no longer shows the other
    services' objects, which nothing here reads.
+9. moto 5.2 has no Cognito ``RevokeToken``, which the desk's Sign out calls
+   to end one session at the pool. Cognito's documented behaviour
+   (docs.aws.amazon.com/cognito/latest/developerguide/token-revocation.html,
+   and the RevokeToken API reference): the refresh token, and every access
+   token issued with it (the same ``origin_jti``), stop working; the
+   person's other sessions do not; ID tokens stay valid to anything that
+   only checks their signature. The patch does exactly that to moto's own
+   token tables, and refuses a token issued to another app client as
+   Cognito does.
 """
 
 from __future__ import annotations
@@ -97,10 +106,44 @@ def install() -> None:
     _install_partition_query()
     _install_keep_alive()
     _install_untracked_models()
+    _install_token_revocation()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
     _installed = True
+
+
+def _install_token_revocation() -> None:
+    import jwt
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import CognitoIdpBackend
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    def revoke_token(self: Any, token: str, client_id: str) -> None:
+        for pool in self.user_pools.values():
+            if token not in pool.refresh_tokens:
+                continue
+            issued = pool.refresh_tokens[token]
+            if issued is not None and issued[0] != client_id:
+                raise NotAuthorizedError("Invalid token")
+            pool.refresh_tokens[token] = None
+            for access in [a for a in pool.access_tokens if issued is not None and _origin_jti(jwt, a) == issued[2]]:
+                pool.access_tokens.pop(access)
+            return
+        # An unknown or expired refresh token: Cognito answers 200 and revokes nothing.
+
+    def response(self: Any) -> Any:
+        self.backend.revoke_token(self._get_param("Token"), self._get_param("ClientId"))
+        return EmptyResult()
+
+    CognitoIdpBackend.revoke_token = revoke_token
+    CognitoIdpResponse.revoke_token = response
+
+
+def _origin_jti(jwt: Any, token: str) -> str | None:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return claims.get("origin_jti") if isinstance(claims, dict) else None
 
 
 def _install_partition_query() -> None:

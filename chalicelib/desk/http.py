@@ -103,13 +103,19 @@ def secure(request: Any) -> bool:
 
 
 def who_is(request: Any) -> tuple[Identity, str] | None:
+    """The signed-in person and their token; None for no session, a refused token, or a session that
+    ended (signed out: what this function kept for the token goes too)."""
     token = session.cookies(request.headers or {}).get(session.ID_COOKIE, "")
     if not token:
         return None
     try:
-        return identity.verify(token), token
+        who = identity.verify(token)
     except TokenRefused:
         return None
+    if session.ended(who):
+        session.forget(token)
+        return None
+    return who, token
 
 
 def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:

@@ -146,15 +146,6 @@ def sign_out_everywhere(access_token: str) -> None:
         log.error(json.dumps({"event": "desk_global_sign_out_failed", "error": str(exc)[:300]}))
 
 
-def sign_out(access_token: str) -> None:
-    """End every session of this person at the pool too (their tokens can no longer be refreshed)."""
-    cognito = cognito_client()
-    try:
-        cognito.global_sign_out(AccessToken=access_token)
-    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.ResourceNotFoundException):
-        pass  # already signed out, or expired: the cookie goes anyway
-
-
 def _tokens_or_challenge(answer: dict[str, Any], email: str) -> Tokens | NewPasswordNeeded:
     if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
         return NewPasswordNeeded(email, answer["Session"])

@@ -25,7 +25,7 @@ from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
 from chalicelib.publish import articles
 from chalicelib.ratelimit import Limited
-from chalicelib.site import pages, store, web
+from chalicelib.site import comment_rules, pages, store, web
 
 STATES = ("live", "scheduled", "draft", "in review", "refused")
 
@@ -34,21 +34,32 @@ STATES = ("live", "scheduled", "draft", "in review", "refused")
 
 @http.guarded
 def sign_in(request: Any) -> Response:
-    """GET: the form. POST: Cognito's answer: the desk, a new password to choose, or why not."""
+    """GET: the form. POST (from the site's own pages only): Cognito's answer: the desk, a new
+    password to choose, or why not. An account that failed is slowed (``session.SIGN_IN_BACKOFF``),
+    a reader who failed many times is stopped for a while (``session.ADDRESS_LIMIT``)."""
     if not identity.configured():
         return http.page("message.html", 404, heading="The desk is not set up on this stage",
                      message="This stage has no user pool (docs/deploy.md).")
     if request.method != "POST":
         return http.page("sign_in.html")
+    site = web.site_of(request)
+    try:
+        session.check_origin(request.headers or {}, site.origin)
+    except session.CrossSite as refusal:
+        return http.page("message.html", 403, heading="Refused", message=str(refusal))
     form = http.form(request)
     email, password = form.get("email", "").strip(), form.get("password", "")
     source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    counters = session.limited_keys(email, source_ip)
+    reader = session.limited_key("address", comment_rules.client_of(site.headers, source_ip,
+                                                                     web.through_our_cdn(site.headers)))
+    account = session.limited_key("account", email)
     try:
-        for key in counters:
-            session.SIGN_IN_LIMIT.check(key)
+        session.ADDRESS_LIMIT.check(reader)
+        if not form.get("session"):
+            session.SIGN_IN_BACKOFF.attempt(account)
     except Limited as limited:
-        return http.page("sign_in.html", 429, email=email, error=_too_many(limited))
+        return http.page("sign_in.html", 429, email=email, error=_too_many(limited), headers={
+            "Retry-After": str(limited.retry_after)})
     if form.get("session"):  # the answer to NEW_PASSWORD_REQUIRED
         if form.get("new_password", "") != form.get("confirm_password", ""):
             return http.page("new_password.html", 400, email=email, session=form["session"],
@@ -63,34 +74,47 @@ def sign_in(request: Any) -> Response:
             answer = identity.sign_in(email, password)
         except identity.SignInFailed as failed:
             try:
-                for key in counters:
-                    session.SIGN_IN_LIMIT.take(key)
+                session.ADDRESS_LIMIT.take(reader)
             except Limited as limited:
-                return http.page("sign_in.html", 429, email=email, error=_too_many(limited))
+                return http.page("sign_in.html", 429, email=email, error=_too_many(limited), headers={
+                    "Retry-After": str(limited.retry_after)})
             return http.page("sign_in.html", 401, email=email, error=str(failed))
+        session.SIGN_IN_BACKOFF.succeeded(account)
     if isinstance(answer, identity.NewPasswordNeeded):
         return http.page("new_password.html", email=email, session=answer.session)
-    return http.redirect("/desk/articles", session.set_cookies(answer.id_token, answer.access_token, answer.expires_in,
-                                                           http.secure(request)))
+    return http.redirect("/desk/articles", session.set_cookies(answer.id_token, answer.access_token,
+                                                               answer.refresh_token, answer.expires_in,
+                                                               http.secure(request)))
 
 
 def _too_many(limited: Limited) -> str:
+    if limited.retry_after < 60:
+        seconds = limited.retry_after
+        return (f"Too many failed sign-ins. Wait {seconds} second{'s' if seconds != 1 else ''} and try again; "
+                "nothing was checked meanwhile.")
     minutes = max(1, (limited.retry_after + 59) // 60)
     return f"Too many failed sign-ins. Wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
 
 
 @http.guarded
 def sign_out(request: Any) -> Response:
-    """End the session here and at the user pool."""
+    """End this session (or, with ``everywhere``, every session of this person): here, where its token
+    is refused from now on, and at the user pool, where its refresh token stops working."""
     found = http.who_is(request)
     if found is not None:
+        who, token = found
         try:
-            session.check_write(request.headers or {}, web.site_of(request).origin, found[1], http.form(request).get("csrf", ""))
+            session.check_write(request.headers or {}, web.site_of(request).origin, token,
+                                http.form(request).get("csrf", ""))
         except session.CrossSite as refusal:
             return http.page("message.html", 403, heading="Refused", message=str(refusal))
-        access = session.cookies(request.headers or {}).get(session.ACCESS_COOKIE, "")
-        if access:
-            identity.sign_out(access)
+        jar = session.cookies(request.headers or {})
+        session.end_session(who, token)
+        if http.form(request).get("everywhere"):
+            session.end_sessions(who.sub)
+            identity.sign_out_everywhere(jar.get(session.ACCESS_COOKIE, ""))
+        else:
+            identity.revoke(jar.get(session.REFRESH_COOKIE, ""))
     return http.redirect("/desk/sign-in", session.clear_cookies(http.secure(request)))
 
 

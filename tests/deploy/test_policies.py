@@ -59,7 +59,7 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
                 assert f"${{NamePrefix}}-{stage}-" in arn, f"{arn} is not this stage's resource"
 
 
-def test_the_web_function_writes_only_comment_submissions_and_rate_limit_counters():
+def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_and_ended_sessions():
     for actions, resources, condition in conditional_statements(policy("prod", "web")):
         writes = [a for a in actions if a not in READ_ONLY and not a.startswith("logs:")]
         if writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
@@ -68,7 +68,7 @@ def test_the_web_function_writes_only_comment_submissions_and_rate_limit_counter
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
             assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["comments-pending",
-                                                                                     "ratelimit#*"]}}
+                                                                                     "ratelimit#*", "session#*"]}}
 
 
 def test_stage_policy_files_differ_only_in_the_stage_they_name():
@@ -264,6 +264,7 @@ def test_the_web_policy_refuses_writes_outside_comments_and_counters():
     table = "arn:aws:dynamodb:us-east-1:123456789012:table/newsroom-dev-content"
     assert allows(web, "dynamodb:PutItem", table, ("comments-pending",))
     assert allows(web, "dynamodb:PutItem", table, ("ratelimit#abc",))
+    assert allows(web, "dynamodb:PutItem", table, ("session#4f1c-sub",))  # a desk user signing out
     assert not allows(web, "dynamodb:UpdateItem", table, ("ratelimit#abc",))  # nothing it does needs it
     for key in ("post#markets", "comments#markets", "source", "settings"):
         assert not allows(web, "dynamodb:PutItem", table, (key,)), key

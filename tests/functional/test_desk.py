@@ -60,14 +60,6 @@ def test_a_wrong_password_is_refused_without_saying_which_part(desk):
     assert "Set-Cookie" not in response.headers
 
 
-def test_sign_in_failures_are_limited_per_account(desk):
-    email, password = desk.accounts["editor"]
-    for _ in range(5):
-        assert form(desk.client, "/desk/sign-in", {"email": email, "password": "wrong"}).status_code == 401
-    refused = form(desk.client, "/desk/sign-in", {"email": email, "password": password})  # even the right one
-    assert refused.status_code == 429 and "Too many failed sign-ins" in refused.body.decode()
-
-
 def forged(desk, **changes) -> str:  # type: ignore[no-untyped-def]
     """An ID token like the pool's, with ``changes``, signed with a key that is not the pool's."""
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -395,7 +387,8 @@ def test_the_list_is_newest_first_a_page_at_a_time_and_filters_read_on(desk, mon
 
 def test_opening_the_list_reads_one_page_whatever_the_site_holds(desk, aws_requests):
     """One Query of one page of the desk index, not every file: the count a 10,000-article site keeps
-    (and one more, the navigation's count of comments waiting, which reads keys only)."""
+    (and one more, the navigation's count of comments waiting, which reads keys only; and the one
+    GetItem of the person's sessions record, which says whether they signed out)."""
     for n in range(4):
         desk.put(f"articles/n-{n}.md", f"---\ntitle: N {n}\ndate: 2024-05-01T09:00:0{n}Z\n---\nN.\n")
     desk.ingest()
@@ -403,7 +396,7 @@ def test_opening_the_list_reads_one_page_whatever_the_site_holds(desk, aws_reque
     aws_requests.clear()
     page = desk.client.http.get("/desk/articles", headers={"Cookie": jar})
     assert page.status_code == 200 and len(_rows(page.body.decode())) == 4
-    assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["Query", "Query"]
+    assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["GetItem", "Query", "Query"]
     assert [op for service, op in aws_requests.calls if service == "s3"] == ["ListObjectsV2"]  # the refused count
 
 

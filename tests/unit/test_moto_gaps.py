@@ -281,3 +281,34 @@ def test_the_stand_in_keeps_no_copy_of_what_it_answered(table):
     s3.put_object(Bucket="kept", Key="k", Body=b"x")
     assert s3.get_object(Bucket="kept", Key="k")["Body"].read() == b"x"
     assert listed("s3") > 0
+
+
+def test_revoking_a_refresh_token_ends_that_session_alone_as_cognito_does():
+    """Gap 9: RevokeToken ends the refresh token and the access tokens issued with it; the person's
+    other session goes on, and a token of another app client is refused."""
+    from devstack.desk import create_desk_pool
+
+    with mock_aws():
+        pool = create_desk_pool(boto3.Session(region_name="us-east-1"))
+        cognito = boto3.client("cognito-idp", region_name="us-east-1")
+        _, email, password = pool.accounts[1]
+
+        def sign_in() -> dict:
+            return cognito.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": email, "PASSWORD": password})["AuthenticationResult"]
+
+        first, second = sign_in(), sign_in()
+        other = cognito.create_user_pool_client(UserPoolId=pool.user_pool_id, ClientName="other")["UserPoolClient"]
+        with pytest.raises(ClientError, match="NotAuthorized"):
+            cognito.revoke_token(Token=first["RefreshToken"], ClientId=other["ClientId"])
+        cognito.revoke_token(Token=first["RefreshToken"], ClientId=pool.client_id)
+        with pytest.raises(ClientError, match="NotAuthorized"):
+            cognito.get_user(AccessToken=first["AccessToken"])
+        with pytest.raises(ClientError, match="revoked"):
+            cognito.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                  AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})
+        assert cognito.get_user(AccessToken=second["AccessToken"])["Username"]
+        refreshed = cognito.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                          AuthParameters={"REFRESH_TOKEN": second["RefreshToken"]})
+        assert refreshed["AuthenticationResult"]["IdToken"]
+        cognito.revoke_token(Token="never-issued", ClientId=pool.client_id)  # 200, nothing revoked
