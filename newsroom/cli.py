@@ -682,6 +682,11 @@ def approve(key: str, settings: Any, wait: bool, timeout: float) -> None:
         click.echo(f"{key}: not in the bucket (approved already, or withdrawn?)", err=True)
         sys.exit(1)
     data = found["Body"].read()
+    refused = _editors_only(key, live, data, found.get("LastModified"))
+    if refused:
+        click.echo(f"{key} is kept: a submission may not carry what only an editor sets. " + "; ".join(refused),
+                   err=True)
+        sys.exit(1)
     submitted_by = found.get("Metadata", {}).get(UPLOADED_BY, "")
     statuses = _send({live: data}, settings, wait, timeout,
                      metadata={APPROVED_FROM: key, **({SUBMITTED_BY: submitted_by} if submitted_by else {})})
@@ -690,6 +695,19 @@ def approve(key: str, settings: Any, wait: bool, timeout: float) -> None:
         sys.exit(1)
     s3.delete_object(Bucket=settings.bucket, Key=key)
     click.echo(f"Approved: {key} is now {live}" + (f" (submitted by {submitted_by})" if submitted_by else ""))
+
+
+def _editors_only(key: str, live: str, data: bytes, written: Any) -> list[str]:
+    """Why a submission may not be approved as it is (a field only an editor sets, a date in the past), in
+    the words ingest's report uses; [] if it may (a draft, or a submission that carries none)."""
+    from chalicelib.content.content_format import ContentError, check_file
+    from chalicelib.publish.pending import submission_refusals
+
+    try:
+        parsed = check_file(live, data)
+    except ContentError:
+        return []  # the publish that follows checks the file and reports its problems
+    return [str(p) for p in submission_refusals(key, parsed, data, written)]  # type: ignore[arg-type]
 
 
 APPROVED_FROM = "approved-from"  # object metadata on the live version an approval made

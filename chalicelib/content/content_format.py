@@ -103,6 +103,33 @@ def check_file(key: str, data: bytes) -> ContentFile:
         raise fault_of_ours(key, exc) from exc
 
 
+# What only an editor may set: a contributor's submission carrying one is refused (by ingest, by the
+# desk's save and by Approve), since approving publishes the file as it is. ``redirect`` is no field
+# of the format at all (every file naming it is refused as an unknown field); it is listed so that the
+# rule says so too.
+EDITORS_ONLY_FIELDS = ("sticky", "aliases", "corrections", "redirect")
+SUBMISSION_DATE_GRACE = dt.timedelta(hours=1)  # a form filled in at 10:00 and sent at 10:40 is not backdated
+
+
+def submission_problems(article: Article, meta: dict[str, Any], submitted_at: dt.datetime,
+                        kept_dates: tuple[str | None, ...] = ()) -> list[Problem]:
+    """What a contributor's submission may not carry: a field only an editor may set
+    (``EDITORS_ONLY_FIELDS``: it would go live on approval as written), or a date more than
+    ``SUBMISSION_DATE_GRACE`` before ``submitted_at`` (when the file was written), unless it is one of
+    ``kept_dates`` (ISO, UTC): the date an earlier version of the same submission was accepted with,
+    or the live article's own date (a change to it keeps its date). [] if none."""
+    problems = [Problem(name, "a submission may not set this: only an editor may, after reviewing it "
+                              "(approving publishes the file as it is)")
+                for name in EDITORS_ONLY_FIELDS if meta.get(name) not in (None, False, "", [], {})]
+    if article.date is not None and article.date < submitted_at - SUBMISSION_DATE_GRACE:
+        written = article.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if written not in kept_dates:
+            problems.append(Problem("date", f"a submission may not be dated in the past ({written}): leave the "
+                                            "date as the desk sets it, or give a future one; an editor dates it "
+                                            "when publishing"))
+    return problems
+
+
 def kind_of_key(key: str) -> str | None:
     """Say which kind of content a bucket key holds, or None if ingest ignores it."""
     for prefix, kind in ((config.ARTICLES_PREFIX, "article"), (config.PAGES_PREFIX, "page"),

@@ -5,9 +5,14 @@ An article is ``articles/<slug>.md``: YAML front matter and the Markdown body, e
 (``articles/``, ``drafts/articles/``, ``submissions/articles/``), and ingest does the rest: checks,
 renders, publishes, reports, previews, due times and the edge. Nothing here writes the table.
 
-Every write carries the version the editor started from: S3's conditional writes (``If-Match`` on
-the ETag, ``If-None-Match: *`` for a new file), so a stale save is refused (``Conflict``) instead of
-overwriting a colleague. A save that changes nothing writes nothing, so opening and saving an
+Every write is conditional on what the person saw: the editor opens a file with the version of
+every key an action of theirs may write (``versions_seen``: the file, its live key, its draft), sends
+them back, and each write carries the version of *its own* key (S3's conditional writes:
+``If-Match`` on the ETag, ``If-None-Match: *`` where the person saw no file), so a stale save is
+refused (``Conflict``, with both versions) instead of overwriting a colleague: two drafts of one
+live article, two submissions of one article, a draft published over a newer live correction, an
+approval of a submission changed since it was opened (``read_opened``) or over a newer live edit.
+A save that changes nothing writes nothing, so opening and saving an
 article leaves its file byte for byte as it was. Each write records who made it (object metadata
 ``uploaded-by``), so the history names the person.
 
@@ -33,6 +38,7 @@ from chalicelib.content.content_format import ContentError, Problem, check_file,
 from chalicelib.content.files import Article
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Post, Source
+from chalicelib.publish.pending import submission_refusals
 
 # What each action needs: the role, and where the file goes.
 ACTIONS = {
@@ -49,11 +55,12 @@ MAX_EXAMINED = 5000  # files one filtered list request reads at most (about 1.5 
 
 
 class Conflict(Exception):
-    """Someone saved the file since this editor opened it: ``theirs`` is what is in the bucket now."""
+    """Someone saved the file since this editor opened it: ``theirs`` is what is in the bucket now
+    (version ``etag``), ``opened`` the version this person had ("" for none)."""
 
-    def __init__(self, key: str, theirs: bytes | None, etag: str | None) -> None:
+    def __init__(self, key: str, theirs: bytes | None, etag: str | None, opened: str = "") -> None:
         super().__init__(key)
-        self.key, self.theirs, self.etag = key, theirs, etag
+        self.key, self.theirs, self.etag, self.opened = key, theirs, etag, opened
 
 
 class Forbidden(Exception):
@@ -62,13 +69,18 @@ class Forbidden(Exception):
 
 @dataclass
 class Draft:
-    """What the editor sends: the fields, the body, and the version they started from."""
+    """What the editor sends: the fields, the body, and the versions they started from."""
 
     key: str  # "" for a new article
     version: str  # the ETag they opened ("" for a new article)
     fields: dict[str, str]
     body: str
     correction: str = ""  # a public correction note, published with the change
+    versions: dict[str, str] = field(default_factory=dict)  # each key's ETag as they opened it ("": no file)
+
+    def seen(self, key: str) -> str:
+        """The version of ``key`` this person started from: "" if they saw no file there."""
+        return self.versions.get(key, self.version if key == self.key else "")
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,39 @@ def open_file(key: str, s3: Any = None) -> Opened:
     return Opened(key, found["ETag"].strip('"'), fields, body, raw, meta)
 
 
+def versions_seen(key: str, s3: Any) -> dict[str, str]:
+    """The version of every key an action on the opened file ``key`` may write, as they are now: the
+    file itself, its live key and, for a live file, its draft ("" where there is no file). A key this
+    person's role may not read is left out (a write to it is then conditional on there being none)."""
+    live = live_key(key)
+    wanted = [key, live] if key != live else [key, config.DRAFTS_PREFIX + key]
+    found: dict[str, str] = {}
+    for name in wanted:
+        try:
+            found[name] = str((s3 or s3_client()).head_object(Bucket=config.current().bucket, Key=name)["ETag"]).strip('"')
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("404", "NoSuchKey", "NotFound"):
+                found[name] = ""
+            elif code not in ("403", "AccessDenied"):
+                raise
+    return found
+
+
+def read_opened(s3: Any, key: str, version: str) -> tuple[bytes, dt.datetime | None]:
+    """The bytes of ``key`` and when they were written, if it is still at ``version``: what the person
+    reviewed, not what is there now. :raise Conflict: it changed (or went) since they opened it."""
+    try:
+        found = s3.get_object(Bucket=config.current().bucket, Key=key, IfMatch=version)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "NoSuchKey", "404"):
+            theirs, etag = _current(key, s3)
+            raise Conflict(key, theirs, etag, version) from None
+        raise
+    modified = found.get("LastModified")
+    return found["Body"].read(), modified if isinstance(modified, dt.datetime) else None
+
+
 def report_of(key: str, s3: Any) -> list[dict[str, Any]]:
     """The problems of ingest's report on ``key`` (why it was refused), or [] if it has none."""
     from chalicelib.publish.bucket import report_key
@@ -200,6 +245,20 @@ def split(raw: bytes) -> tuple[dict[str, Any], str]:
         text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
         match = re.match(r"---\n.*?\n(?:---|\.\.\.)\s*\n?(.*)", text, re.DOTALL)
         return {}, (match.group(1) if match else text).strip()
+
+
+def other_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """The front matter's fields the form does not edit, each with its value as text, in the file's
+    order: shown read-only beside the form, so what is approved is what was seen."""
+    return [(str(name), _shown(value)) for name, value in meta.items() if name not in FIELDS]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return " | ".join(_shown(v) for v in value) if any(isinstance(v, dict) for v in value) else _as_text(value)
+    return _as_text(value)
 
 
 def _as_text(value: Any) -> str:
@@ -243,14 +302,18 @@ def compose(fields: dict[str, str], body: str, base: dict[str, Any] | None = Non
     return f"---\n{front}---\n\n{body.strip()}\n".encode()
 
 
-def check(key: str, data: bytes) -> list[Problem]:
-    """The problems ``newsroom check`` and ingest would report, in the same words; [] if none."""
+def check(key: str, data: bytes, written: dt.datetime | None = None) -> list[Problem]:
+    """The problems ``newsroom check`` and ingest would report, in the same words; [] if none. A
+    submission (``submissions/``, ``written`` now unless given) must hold only what a contributor may set."""
     try:
         parsed = check_file(live_key(key), data)
     except ContentError as error:
         return list(error.problems)
     if not isinstance(parsed, Article):
         return [Problem("file", "is not an article or page")]
+    refused = submission_refusals(key, parsed, data, written)
+    if refused:
+        return refused
     owner = Post.get_or_none(*keys.post(parsed.slug), attributes_to_get=["kind", "source_key"])
     if owner is not None and owner.kind != "redirect" and owner.source_key not in (None, live_key(key)):
         return [Problem("slug", f"/{parsed.slug}/ is taken by {owner.source_key}: choose another slug")]
@@ -296,19 +359,20 @@ def write(s3: Any, key: str, data: bytes, version: str, who: Identity, metadata:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
             theirs, etag = _current(key, s3)
-            raise Conflict(key, theirs, etag) from None
+            raise Conflict(key, theirs, etag, version) from None
         raise
     return str(answer["ETag"]).strip('"')
 
 
 def delete(s3: Any, key: str, version: str) -> None:
-    """Take ``key`` down (the bucket keeps the version: it can be restored), if still at ``version``.
+    """Take ``key`` down (the bucket keeps the version: it can be restored), if still at ``version``
+    (a file this person never saw is not theirs to take down).
 
     :raise Conflict: someone saved it meanwhile.
     """
     theirs, etag = _current(key, s3)
-    if etag is not None and version and etag != version:
-        raise Conflict(key, theirs, etag)
+    if etag is not None and etag != version:
+        raise Conflict(key, theirs, etag, version)
     s3.delete_object(Bucket=config.current().bucket, Key=key)
 
 

@@ -158,12 +158,15 @@ def editor(request: Any, who: Identity, token: str) -> Response:
         except (KeyError, Forbidden):
             return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
         report = documents.report_of(key, s3)
+        versions = {**documents.versions_seen(key, s3), key: opened.version}
     else:
         opened = documents.Opened("", "", {}, "")
+        versions = {}
     from chalicelib.desk import media
 
     return http.screen("editor.html", who, token, headers=media.upload_headers() if who.may("editor") else None,
                        opened=opened, report=report, fields=documents.FIELDS, can_publish=who.may("editor"),
+                       versions=versions, other_fields=documents.other_fields(opened.meta),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
 
 
@@ -202,12 +205,16 @@ def _problems(error: Exception) -> list[dict[str, Any]]:
 @http.writes
 def save(request: Any, who: Identity, token: str) -> Response:
     """One action on a file (``documents.ACTIONS``): checked as ingest will, written with the person's
-    role, conditional on the version they opened. 409 with both versions when someone saved meanwhile."""
+    role, each write conditional on the version of its key they opened (``versions``). 409 with both
+    versions when someone saved meanwhile; nothing is written then."""
     sent = http.body(request)
     action = str(sent.get("action", ""))
+    sent_versions = sent.get("versions")
+    versions: dict[Any, Any] = sent_versions if isinstance(sent_versions, dict) else {}
     draft = Draft(key=str(sent.get("key") or ""), version=str(sent.get("version") or ""),
                   fields={k: str(v) for k, v in (sent.get("fields") or {}).items() if k in documents.FIELDS},
-                  body=str(sent.get("body", "")), correction=str(sent.get("correction", "")))
+                  body=str(sent.get("body", "")), correction=str(sent.get("correction", "")),
+                  versions={str(k): str(v or "") for k, v in versions.items()})
     try:
         documents.allowed(who, action)
         result = _act(who, token, action, draft)
@@ -217,8 +224,9 @@ def save(request: Any, who: Identity, token: str) -> Response:
         return http.json_answer({"problems": _problems(error)}, 400)
     except Conflict as conflict:
         return http.json_answer({"conflict": {"key": conflict.key, "version": conflict.etag or "",
-                                   "theirs": (conflict.theirs or b"").decode("utf-8", errors="replace"),
-                                   "mine": documents.compose(draft.fields, draft.body).decode()}}, 409)
+                                              "opened": conflict.opened,
+                                              "theirs": (conflict.theirs or b"").decode("utf-8", errors="replace"),
+                                              "mine": documents.compose(draft.fields, draft.body).decode()}}, 409)
     return http.json_answer(result)
 
 
@@ -230,17 +238,11 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     if not draft.key and live_exists:  # a new article whose file name another has
         raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
     if action == "unpublish":
-        documents.delete(s3, live, draft.version if key == live else "")
+        documents.delete(s3, live, draft.seen(live))
         return {"key": live, "version": "", "state": "unpublished", "message": f"Unpublished: {live} is gone from "
                 "the site and the edge; publishing it again brings it back."}
     if action == "approve":
-        if key == live:
-            raise Forbidden("Only a submission or a draft can be approved.")
-        pending = documents.open_file(key, s3)
-        current = documents.open_file(live, s3).version if live_exists else ""
-        etag = documents.write(s3, live, pending.raw, current, who)
-        s3.delete_object(Bucket=config.current().bucket, Key=key)
-        return {"key": live, "version": etag, "state": "submitted", "message": f"Approved: {live} goes live."}
+        return _approve(who, s3, key, live, draft)
     fields = dict(draft.fields)
     if not fields.get("date") and action in ("draft", "submit"):
         fields["date"] = now_iso()  # a new article's: publishing keeps it, or makes it the moment of publishing
@@ -253,20 +255,40 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
             raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
     elif action == "draft" and key == live and not live_exists:
         fields["draft"] = "true"  # a new article saved as a draft: previewable, never listed
-    opened = documents.open_file(key, s3) if draft.version else None
-    if opened is not None and not draft.correction.strip() and _same(opened, draft) and action in ("draft", "publish"):
-        return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     target = {"submit": config.SUBMISSIONS_PREFIX + live,
               "draft": (config.DRAFTS_PREFIX + live) if live_exists and key == live else key}.get(action, live)
+    opened = documents.open_file(key, s3) if draft.version else None
+    if (opened is not None and not draft.correction.strip() and _same(opened, draft)
+            and (action == "draft" or (action == "publish" and target == key))):  # publishing a draft copies it
+        return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     correction = draft.correction if action == "publish" and opened is not None else ""
     data = documents.compose(fields, draft.body, opened.meta if opened is not None else None, correction, now_iso())
     problems = documents.check(target, data)
     if problems:
         raise ContentError(target, problems)
-    version = draft.version if target == key else (documents.open_file(target, s3).version if documents.taken(target, s3) else "")
-    etag = documents.write(s3, target, data, version, who)
+    etag = documents.write(s3, target, data, draft.seen(target), who)
     return {"key": target, "version": etag, "state": "submitted",
             "message": f"Saved to {target}: ingest is publishing it."}
+
+
+def _approve(who: Identity, s3: Any, key: str, live: str, draft: Draft) -> dict[str, Any]:
+    """Publish exactly the submission or draft this editor reviewed: the version they opened, over
+    the live version they opened (or none), then remove it if it is still that version.
+
+    :raise Conflict: either changed since they opened it. :raise ContentError: a submission carrying
+    what only an editor may set."""
+    if key == live:
+        raise Forbidden("Only a submission or a draft can be approved.")
+    if not draft.seen(key):
+        raise Forbidden(f"Open {key} in the editor to approve it: the desk approves the version you reviewed.")
+    data, written = documents.read_opened(s3, key, draft.seen(key))
+    if key.startswith(config.SUBMISSIONS_PREFIX):
+        problems = documents.check(key, data, written)
+        if problems:
+            raise ContentError(key, problems)
+    etag = documents.write(s3, live, data, draft.seen(live), who)
+    documents.delete(s3, key, draft.seen(key))
+    return {"key": live, "version": etag, "removed": key, "state": "submitted", "message": f"Approved: {live} goes live."}
 
 
 def _same(opened: documents.Opened, draft: Draft) -> bool:

@@ -9,6 +9,7 @@ under ``reports/``, where ingest does not look.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import urllib.parse
@@ -42,15 +43,20 @@ class ContentBucket:
     def read_version(self, key: str, limit: int) -> tuple[bytes | None, str | None, str | None]:
         """``read``, and the S3 version it read (None where the bucket keeps no versions): what a
         preview link is bound to, so the same bytes uploaded again are another upload."""
+        return self.read_dated(key, limit)[:3]
+
+    def read_dated(self, key: str, limit: int) -> tuple[bytes | None, str | None, str | None, dt.datetime | None]:
+        """``read_version``, and when the version was written (S3's LastModified, UTC)."""
         try:
             response = s3_client().get_object(Bucket=self.name, Key=key)
         except ClientError as exc:
             if _code(exc) in MISSING:
-                return None, None, None
+                return None, None, None, None
             raise
-        version = response.get("VersionId")
+        version, modified = response.get("VersionId"), response.get("LastModified")
         return (response["Body"].read(limit + 1), response.get("ETag", "").strip('"') or None,
-                version if version and version != "null" else None)
+                version if version and version != "null" else None,
+                modified if isinstance(modified, dt.datetime) else None)
 
     def read_head(self, key: str, size: int) -> tuple[bytes | None, str | None]:
         """The first ``size`` bytes of the file at ``key`` and its ETag; (None, None) if it is gone."""

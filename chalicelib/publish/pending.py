@@ -18,6 +18,7 @@ link the same way (the token names the file's version).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib import clock, config, keys
@@ -56,7 +57,7 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     source = revisions.get_source(key)
     if revisions.is_stale_event(source, sequencer):
         return "stale", source.slug if source else None, []
-    data, etag, version = bucket.read_version(key, content_format.MAX_FILE_BYTES)
+    data, etag, version, written = bucket.read_dated(key, content_format.MAX_FILE_BYTES)
     live = live_key(key)
     if data is None or live is None:
         if source is not None:
@@ -74,6 +75,9 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     try:
         parsed = content_format.check_file(live, data)
         assert isinstance(parsed, Article)
+        refused = submission_refusals(key, parsed, data, written)  # a contributor's: only what they may set
+        if refused:
+            raise ContentError(live, refused)
         # Rendered as the pending file, so a photo sized later renders this preview again.
         rendered, image_size = render(bucket, dataclasses.replace(parsed, key=key))
     except ContentError as error:
@@ -99,6 +103,30 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     bucket.write_preview(key, {"key": key, "live": live, "slug": parsed.slug, "etag": etag, "preview": url,
                                "expires": clock.iso_of_epoch(expires), "why": why})
     return "pending", parsed.slug, []
+
+
+def submission_refusals(key: str, parsed: Article, data: bytes, written: dt.datetime | None) -> list[Problem]:
+    """What the contributor's submission at ``key`` (``parsed`` from ``data``, written at ``written``)
+    may not carry (``content_format.submission_problems``), allowing the dates it may keep: the one
+    its last accepted version had, and the live article's. [] for a key that is not a submission.
+    Ingest, the desk's save and Approve, and ``newsroom approve`` all ask this."""
+    if not key.startswith(config.SUBMISSIONS_PREFIX):
+        return []
+    kept = (_accepted_date(revisions.get_source(key)), _accepted_date(revisions.get_source(key[len(config.SUBMISSIONS_PREFIX):])))
+    return content_format.submission_problems(parsed, _front_matter(data), written or dt.datetime.now(dt.timezone.utc),
+                                              kept)
+
+
+def _accepted_date(source: Any) -> str | None:
+    """The date a file was last published with (its Source's), if it was."""
+    return source.date if source is not None and source.status == "published" else None
+
+
+def _front_matter(data: bytes) -> dict[str, Any]:
+    """The file's front matter as written (``check_file`` has read it already: it is valid)."""
+    from chalicelib.content import front_matter
+
+    return front_matter.split_front_matter("", front_matter.decode("", data))[0]
 
 
 def _settings() -> Any:

@@ -9,6 +9,10 @@
   var canPublish = form.dataset.canPublish === "true";
   var storeKey = "desk:" + (form.dataset.key || "new");
   var changedSince = 0;
+  // The version of every key a save may write, as this page opened it ("" where there was no file):
+  // each write is conditional on its own key's (documents.py), so nobody overwrites what they never saw.
+  var versions = {};
+  try { versions = JSON.parse(form.dataset.versions || "{}"); } catch (e) {}
 
   function fields() {
     var out = {};
@@ -130,9 +134,9 @@
       });
   }
 
-  function save(action, version) {
+  function save(action) {
     var note = form.elements.correction ? form.elements.correction.value : "";
-    var data = {action: action, key: form.dataset.key, version: version === undefined ? form.dataset.version : version,
+    var data = {action: action, key: form.dataset.key, version: form.dataset.version, versions: versions,
       fields: fields(), body: body(), correction: action === "publish" ? note : ""};
     say(action === "unpublish" ? "Unpublishing…" : "Saving…");
     return post("/desk/save", data).then(function (answer) {
@@ -142,6 +146,8 @@
       changedSince = 0;
       if (action === "publish" && form.elements.correction) { form.elements.correction.value = ""; }
       try { localStorage.removeItem(storeKey); } catch (e) {}
+      versions[answer.json.key] = answer.json.version;
+      if (answer.json.removed) { versions[answer.json.removed] = ""; }
       if (answer.json.key === form.dataset.key || !form.dataset.key) {
         form.dataset.key = answer.json.key; form.dataset.version = answer.json.version;
         storeKey = "desk:" + answer.json.key;
@@ -156,7 +162,15 @@
     document.getElementById("theirs").textContent = found.theirs;
     document.getElementById("mine").textContent = found.mine;
     box.hidden = false; box.scrollIntoView();
-    document.getElementById("keep-mine").onclick = function () { box.hidden = true; save(action, found.version); };
+    // Approving a submission that changed: the new text is not what was reviewed, so it can only be read.
+    var keepMine = document.getElementById("keep-mine");
+    keepMine.hidden = action === "approve" && found.key === form.dataset.key;
+    keepMine.onclick = function () {
+      box.hidden = true;
+      versions[found.key] = found.version;  // they have seen theirs now
+      if (found.key === form.dataset.key) { form.dataset.version = found.version; }
+      save(action);
+    };
     document.getElementById("keep-theirs").onclick = function () {
       try { localStorage.removeItem(storeKey); } catch (e) {}
       window.location.reload();

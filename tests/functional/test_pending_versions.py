@@ -127,3 +127,16 @@ def _ingest_then(site, name: str):  # type: ignore[no-untyped-def]
         return original(*args, **kwargs)
 
     return run
+
+
+def test_newsroom_approve_refuses_a_submission_carrying_what_only_an_editor_sets(site):
+    """A contributor's role may put any file under submissions/: `sticky`, old URLs and a date in 2001
+    are refused by ingest (naming each field) and by the approval, which publishes nothing."""
+    site.put("submissions/articles/planted.md", "---\ntitle: Planted\ndate: 2001-01-01\nsticky: true\n"
+             "aliases: ['/?p=1']\n---\n\nInnocent words.\n")
+    site.ingest()
+    report = json.loads(site.refusal("submissions/articles/planted.md"))
+    assert {p["field"] for p in report["problems"]} == {"sticky", "aliases", "date"}
+    refused = cli("approve", "submissions/articles/planted.md", "--no-wait")
+    assert refused.exit_code == 1 and "sticky" in refused.output and "aliases" in refused.output
+    assert site.s3.list_objects_v2(Bucket=site.stack.bucket, Prefix="articles/").get("KeyCount") == 0

@@ -71,7 +71,7 @@ def test_an_editor_writes_previews_publishes_and_sees_it_live(local_stack, brows
     assert overflow <= 0
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / "desk-editor-phone.png"), full_page=True)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url("**/desk/sign-in")
     assert page.errors == []
 
@@ -351,7 +351,7 @@ def test_an_editor_corrects_schedules_and_unpublishes(local_stack, browser):  # 
     page.get_by_role("button", name="Unpublish").click()
     gone = wait_for(lambda: page.context.request.get(base + "/to-be-corrected/").status == 404, timeout=10)
     assert gone
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url("**/desk/sign-in")
     assert page.errors == []
 
