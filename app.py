@@ -402,6 +402,17 @@ def desk_static(name):
     return desk("http").static(name)
 
 
+@app.route("/desk/{part}", methods=READ)
+@app.route("/desk/{part}/{part2}", methods=READ)
+@app.route("/desk/{part}/{part2}/{part3}", methods=READ)
+@when_aws_fails
+def desk_not_found(**parts):
+    """Any other address under /desk: the desk's own 404 (private, unindexed), never the readers' page.
+    (API Gateway does not backtrack: under a segment some route names, such as /desk/media/, an
+    unknown path gets the gateway's own 404, which carries no-store and noindex too: devstack/package.py.)"""
+    return desk("http").not_found(request())
+
+
 @app.route("/{slug}", methods=READ)
 @when_aws_fails
 def post(slug):

@@ -142,7 +142,8 @@ def finish_template(template: dict) -> dict:
                                                                                      "${%s}" % alias))
     resources["APIHandlerInvokePermission"]["Properties"]["FunctionName"] = {"Ref": alias}
     headers = {name: "'" + value.replace("'", "\\'") + "'"  # static values are quoted; quotes inside escaped
-               for name, value in {**web.SECURITY_HEADERS, "Cache-Control": web.NO_STORE}.items()}
+               for name, value in {**web.SECURITY_HEADERS, "Cache-Control": web.NO_STORE,
+                                   "X-Robots-Tag": "noindex"}.items()}  # an error page is nobody's to index
     api["GatewayResponses"] = {
         kind: {"ResponseParameters": {"Headers": headers}, **({"StatusCode": str(status)} if status else {})}
         for kind, status in GATEWAY_RESPONSES.items()}

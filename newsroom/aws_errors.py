@@ -140,10 +140,10 @@ def _resource(exc: Any, settings: Any) -> str:
 def _no_credentials(exc: BaseException, endpoint: str | None) -> str:
     local = endpoint or (LOCAL_STAND_IN if _answers(LOCAL_STAND_IN) else None)
     if local and _is_loopback(local):
-        return (f"no AWS credentials in this shell ({type(exc).__name__}): the local site{_at(local)} takes any, "
+        return (f"no AWS credentials in this shell: the local site{_at(local)} takes any, "
                 f"so run `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing newsroom ... "
                 f"--endpoint-url {local}`; for AWS, run `aws configure` or set AWS_PROFILE")
-    return (f"no AWS credentials in this shell ({type(exc).__name__}): run `aws configure` (or `aws sso login`, "
+    return (f"no AWS credentials in this shell: run `aws configure` (or `aws sso login`, "
             f"or set AWS_PROFILE); to publish to `make run` instead, add --endpoint-url {LOCAL_STAND_IN}")
 
 
@@ -168,7 +168,7 @@ def _at(endpoint: str | None) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = " ".join(str(exc).split()) or "no details given"
     return text if len(text) <= 200 else text[:197] + "..."
 
 
@@ -215,7 +215,7 @@ class OneLineCommands(click.Group):
                 raise CommandFailed(explained(exc, ctx.meta.get(SETTINGS)), EXIT_AWS, program) from exc
             if os.environ.get("NEWSROOM_DEBUG"):
                 raise
-            raise CommandFailed(f"unexpected error ({type(exc).__name__}: {_short(exc)}); nothing more was done. "
+            raise CommandFailed(f"unexpected error ({_short(exc)}); nothing more was done. "
                                 "Rerun with NEWSROOM_DEBUG=1 for the details, and report it", 1, program) from exc
 
 

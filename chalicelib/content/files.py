@@ -57,10 +57,10 @@ class ContentError(Exception):
 
 
 def fault_of_ours(key: str, exc: BaseException) -> ContentError:
-    """The report for a file that broke the site's own code: not the editor's mistake to find, so
-    it says so, and what to do (the operators are told too: see ``ingest``)."""
-    return ContentError(key, [Problem("file", f"could not be published because of a fault in the site's own "
-                                      f"software ({type(exc).__name__}); the site is unchanged. Please report "
+    """The report for a file that broke the site's own code (``exc``): not the editor's mistake to
+    find, so it says so, and what to do, in words (the operators get ``exc`` in the log: see ``ingest``)."""
+    return ContentError(key, [Problem("file", "could not be published because of a fault in the site's own "
+                                      "software; the site is unchanged. Please report "
                                       "this file to the site's developers; changing the file may work around it")])
 
 

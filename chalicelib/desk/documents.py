@@ -210,6 +210,17 @@ def versions_seen(key: str, s3: Any) -> dict[str, str]:
     return found
 
 
+def submitted_by(s3: Any, key: str, who: Identity) -> bool:
+    """Whether ``key`` is a submission whose current version ``who`` wrote (its ``uploaded-by``)."""
+    if not key.startswith(config.SUBMISSIONS_PREFIX):
+        return False
+    try:
+        found = s3.head_object(Bucket=config.current().bucket, Key=key)
+    except ClientError:
+        return False
+    return str(found.get("Metadata", {}).get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>")
+
+
 def read_opened(s3: Any, key: str, version: str) -> tuple[bytes, dt.datetime | None]:
     """The bytes of ``key`` and when they were written, if it is still at ``version``: what the person
     reviewed, not what is there now. :raise Conflict: it changed (or went) since they opened it."""

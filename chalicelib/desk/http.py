@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -81,10 +82,12 @@ def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
             log.error(json.dumps({"event": "desk_aws_failed", "error": f"{type(exc).__name__}: {exc}"[:300]}))
             return answer(args[0] if args else None, 424, "The desk cannot reach AWS right now",
                           "Nothing was lost. Wait a minute and try again.")
-        except Exception as exc:  # noqa: BLE001 - never a traceback to the editor
-            log.exception("desk fault")
+        except Exception:  # noqa: BLE001 - never a traceback to the editor, nor a name of our code
+            reference = secrets.token_hex(4)
+            log.exception("desk fault %s", reference)
             return answer(args[0] if args else None, 400, "Something went wrong",
-                          f"The desk could not do that ({type(exc).__name__}). Nothing was changed; please report it.")
+                          f"The desk could not do that. Nothing was changed; please report it, with the reference "
+                          f"{reference} (the developers find it in the log).")
     return run
 
 
@@ -94,6 +97,11 @@ def answer(request: Any, status: int, heading: str, message: str) -> Response:
     if request is not None and is_json(request):
         return json_answer({"error": f"{heading}. {message}"}, status)
     return page("message.html", status, heading=heading, message=message)
+
+
+def not_found(request: Any) -> Response:
+    """Any ``/desk/...`` address no screen has: the desk's own 404, private and unindexed as every desk answer."""
+    return answer(request, 404, "No such desk page", "Nothing is at this address. Go back to the articles.")
 
 
 # --- who is asking ------------------------------------------------------------------------------

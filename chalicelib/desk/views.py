@@ -318,10 +318,17 @@ def lock(request: Any, who: Identity, token: str) -> Response:
 @http.signed_in
 def status(request: Any, who: Identity, token: str) -> Response:
     """Where a saved version is: waiting for ingest, live (with its URL), draft or scheduled (with the
-    preview link), or refused (with the report's words)."""
+    preview link), or refused (with the report's words). Only of an article or page file; a
+    contributor only of a submission of their own."""
     query = request.query_params or {}
     key, version = query.get("key", ""), query.get("version", "")
-    source = Source.get_or_none(*keys.source(key), consistent_read=True) if key else None
+    try:
+        documents.check_key(key)
+    except Forbidden as refusal:
+        return http.json_answer({"error": str(refusal)}, 400)
+    if not who.may("editor") and not documents.submitted_by(session.s3_as(token), key, who):
+        return http.json_answer({"error": "A contributor follows their own submissions only."}, 403)
+    source = Source.get_or_none(*keys.source(key), consistent_read=True)
     if source is None or (version and source.etag != version and source.refused_etag != version):
         return http.json_answer({"state": "waiting"})
     if source.refused_etag == version and source.problems:

@@ -79,8 +79,8 @@ def run(bucket: str, key: str) -> dict[str, Any]:
             raise
         log.exception("import failed")
         folder = key.rsplit("/", 1)[0] + "/"
-        status = {"state": "failed", "error": f"The import stopped ({type(exc).__name__}); what was uploaded "
-                  "stays, and running it again resumes. Please report it."}
+        status = {"state": "failed", "error": "The import stopped because of a fault in the site's own software; "
+                  "what was uploaded stays, and running it again resumes. Please report it."}
         _write_json(bucket, folder + STATUS, status)
         return status
 

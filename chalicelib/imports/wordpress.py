@@ -344,8 +344,8 @@ def read_export(path: Path) -> Iterator[Element]:
             raise ExportError(f"{path}: not a WordPress export (WXR): no <rss><channel> with <wp:wxr_version>")
         if not announced:  # an export with no items at all
             yield channel
-    except DefusedXmlException as exc:
-        raise ExportError(f"{path}: refused: the file declares a DTD or entities ({type(exc).__name__}); "
+    except DefusedXmlException:
+        raise ExportError(f"{path}: refused: the file declares a DTD or entities; "
                           "WordPress exports never do, so this is not one (or it was tampered with)") from None
     except ParseError as exc:
         line, column = exc.position

@@ -66,7 +66,8 @@ def ask_to_refresh_comments(slugs: Iterable[str]) -> str:
         queue = sqs.get_queue_url(QueueName=config.current().queue)["QueueUrl"]
         sqs.send_message(QueueUrl=queue, MessageBody=messages.Invalidate(paths).body())
     except Exception as error:  # noqa: BLE001 - moderated already; the CDN's copies expire by s-maxage
-        return f"could not ask for the CDN to drop the changed pages ({type(error).__name__}); they refresh within 5 minutes"
+        log.warning("invalidation request not sent: %s", type(error).__name__)
+        return "could not ask for the CDN to drop the changed pages; they refresh within 5 minutes"
     return ""
 
 

@@ -47,6 +47,8 @@ FEED_CACHE = "public, max-age=0, s-maxage=30, stale-while-revalidate=25, stale-i
 ASSET_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"
 PRIVATE_NO_STORE = "private, no-store"  # previews: never kept by the CDN or any shared cache
+PRIVATE_PREFIX = "/desk"  # the editors' desk: every answer under it is private and unindexed, whoever made it
+PRIVATE_HEADERS = {"Cache-Control": PRIVATE_NO_STORE, "X-Robots-Tag": "noindex, nofollow"}
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",
@@ -271,6 +273,9 @@ def middleware(allowed_methods: Callable[[str], list[str]]) -> Callable[[Any, Ca
                 response.body = ""
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if (event.context or {}).get("resourcePath", "").startswith(PRIVATE_PREFIX):
+            for name, value in PRIVATE_HEADERS.items():  # Chalice's own 405 or 415 under /desk too
+                response.headers.setdefault(name, value)
         # Chalice's own answers (405 for a method a route does not take, 415 for a content type it
         # does not accept...) say nothing of caching: no cache may keep them.
         response.headers.setdefault("Cache-Control", NO_STORE)

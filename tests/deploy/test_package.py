@@ -211,6 +211,7 @@ def test_api_gateways_own_responses_carry_the_security_headers(packaged):
             sent = headers[name]  # a static value: in single quotes, with the quotes inside escaped
             assert sent[0] == sent[-1] == "'" and sent[1:-1].replace("\\'", "'") == value, (kind, name)
         assert headers["Cache-Control"] == "'no-store'"
+        assert headers["X-Robots-Tag"] == "'noindex'"  # a desk path no route answers is no page to index either
 
 
 def test_the_stack_refuses_direct_access_unless_told_and_names_the_distribution_in_links(packaged):

@@ -136,4 +136,5 @@ def test_a_fault_of_ours_is_one_line_too(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     result = CliRunner().invoke(main, ["errors"])
     line = one_line(result)
-    assert result.exit_code == 1 and "unexpected error (ZeroDivisionError" in line and "NEWSROOM_DEBUG=1" in line
+    assert result.exit_code == 1 and "unexpected error (division by zero)" in line and "NEWSROOM_DEBUG=1" in line
+    assert "ZeroDivisionError" not in line  # a person reads words, never a Python class

@@ -427,3 +427,49 @@ def test_the_featured_image_alt_text_is_saved_and_shown(desk):
     assert "image_alt: A tanker at sea" in saved
     desk.ingest()
     assert 'alt="A tanker at sea"' in desk.get("/with-a-photo/").body.decode()
+
+
+@pytest.mark.parametrize("path", ["/desk/no-such-screen", "/desk/media/nothing", "/desk/a/b/c"])
+def test_an_unknown_desk_address_is_the_desks_own_private_unindexed_404(desk, path):
+    jar, _, _ = sign_in(desk)
+    for response in (desk.client.http.get(path), desk.client.http.get(path, headers={"Cookie": jar})):
+        assert response.status_code == 404 and "No such desk page" in response.body.decode()
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+    refused = desk.client.http.put("/desk/save", body=b"{}", headers={"Content-Type": "application/json"})
+    assert refused.status_code == 405 and refused.headers["Cache-Control"] == "private, no-store"
+    assert refused.headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_the_desks_generic_error_names_no_python_class(desk, monkeypatch):
+    jar, _, _ = sign_in(desk)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyError("desk_sk")
+    monkeypatch.setattr("chalicelib.desk.documents.listing", broken)
+    page = desk.client.http.get("/desk/articles", headers={"Cookie": jar})
+    text = page.body.decode()
+    assert page.status_code == 400 and "The desk could not do that. Nothing was changed" in text
+    assert "KeyError" not in text and re.search(r"reference [0-9a-f]{8}", text)
+
+
+def test_status_answers_only_for_article_files_and_a_contributor_only_for_their_own(desk):
+    desk.put("articles/theirs.md", "---\ntitle: Theirs\ndate: 2024-03-01\n---\n\nWords.\n")
+    desk.put("submissions/articles/someone.md", "---\ntitle: Someone's\ndate: 2030-03-01\n---\n\nWords.\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk, "contributor")
+    mine = json.loads(api(desk, "/desk/save", jar, token, {"action": "submit", "fields": {**STORY, "date": ""},
+                                                             "body": "Mine."}).body)
+    desk.ingest()
+
+    def status(key: str, cookie: str = jar):  # type: ignore[no-untyped-def]
+        return desk.client.http.get(f"/desk/status?key={key}", headers={"Cookie": cookie})
+    assert status(mine["key"]).status_code == 200 and json.loads(status(mine["key"]).body)["state"] == "in review"
+    for key in ("articles/theirs.md", "submissions/articles/someone.md"):
+        refused = status(key)
+        assert refused.status_code == 403 and "own submissions" in json.loads(refused.body)["error"]
+    for key in ("settings/site.yaml", "authors/sara.yaml", "../articles/theirs.md", ""):
+        assert status(key).status_code == 400
+    editor, _, _ = sign_in(desk)
+    assert json.loads(status("articles/theirs.md", editor).body)["state"] == "live"
+    assert status("settings/site.yaml", editor).status_code == 400

@@ -92,7 +92,7 @@ def test_a_fault_of_ours_is_reported_as_ours_and_counted(site, monkeypatch, capl
         assert site.ingest() == {"batchItemFailures": []}
     problem = json.loads(site.report("articles/story.md"))["problems"][0]
     assert problem["field"] == "file"
-    assert "fault in the site's own software (ZeroDivisionError)" in problem["problem"]
+    assert "fault in the site's own software; the site is unchanged" in problem["problem"]
     assert "Please report this file to the site's developers" in problem["problem"]
     metric = next(json.loads(r.getMessage()) for r in caplog.records if "IngestFaults" in r.getMessage())
     assert metric["IngestFaults"] == 1 and metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Newsroom"
