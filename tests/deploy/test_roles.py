@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from devstack.stack import load_template
+from tests.functional.conftest import desk  # noqa: F401 - the desk's fixture, for the recorded moderation
 
 BUCKET = "newsroom-prod-content-1a2b"
 ARNS = {"ContentBucket": BUCKET, "ContentTable.Arn": "arn:aws:dynamodb:us-east-1:111122223333:table/newsroom-prod-content",
@@ -39,12 +41,15 @@ def _resolve(node: Any) -> Any:
     return node
 
 
-def policy(role: str) -> IAMPolicy:
-    document = load_template()["Resources"][f"{role}Policy"]["Properties"]["PolicyDocument"]
-    return IAMPolicy(json.dumps(_resolve(document)))
+def document(role: str) -> dict[str, Any]:
+    resolved: dict[str, Any] = _resolve(load_template()["Resources"][f"{role}Policy"]["Properties"]["PolicyDocument"])
+    return resolved
 
 
-def allowed(role: str, action: str, resource: str, **conditions: str) -> bool:
+def allowed(role: str, action: str, resource: str, leading_keys: tuple[str, ...] = (), **conditions: str) -> bool:
+    """Whether ``role``'s policy allows ``action`` on ``resource``; for a DynamoDB item, ``leading_keys``
+    are the partition keys it touches. moto's evaluator judges each statement's actions and resources;
+    it ignores ``ForAllValues:StringLike``, so ``_keys_allowed`` judges ``dynamodb:LeadingKeys`` as IAM does."""
     if resource.startswith(("articles/", "pages/", "media/", "drafts/", "submissions/", "settings/", "authors/",
                             "categories/", "previews/", "reports/", "sizes/")):
         resource = f"arn:aws:s3:::{BUCKET}/{resource}"
@@ -52,8 +57,25 @@ def allowed(role: str, action: str, resource: str, **conditions: str) -> bool:
         resource = f"arn:aws:s3:::{BUCKET}"
     elif resource == "table":
         resource = ARNS["ContentTable.Arn"]
-    result = policy(role).is_action_permitted(action, resource, incoming_condition_values=conditions or None)
-    return result == PermissionResult.PERMITTED
+    for statement in document(role)["Statement"]:
+        single = IAMPolicy(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+        if (single.is_action_permitted(action, resource, incoming_condition_values=conditions or None)
+                == PermissionResult.PERMITTED and _keys_allowed(statement.get("Condition", {}), leading_keys)):
+            return True
+    return False
+
+
+def _keys_allowed(condition: dict[str, Any], leading_keys: tuple[str, ...]) -> bool:
+    """IAM's ``ForAllValues:StringLike`` / ``StringEquals`` on ``dynamodb:LeadingKeys``: every key the
+    request touches matches one of the values (a request that names none passes, as in IAM)."""
+    for operator, tests in condition.items():
+        patterns = tests.get("dynamodb:LeadingKeys")
+        if patterns is None:
+            continue
+        like = operator.endswith("StringLike")
+        if not all(any(fnmatchcase(key, p) if like else key == p for p in patterns) for key in leading_keys):
+            return False
+    return True
 
 
 WRITE = ("s3:PutObject", "s3:DeleteObject")
@@ -91,7 +113,7 @@ def test_editors_approve_submissions_but_change_no_settings_authors_or_categorie
         assert not any(allowed("Editor", action, key) for action in WRITE), key
         assert allowed("Editor", "s3:GetObject", key)
     assert allowed("Editor", "s3:ListBucketVersions", "bucket")
-    assert allowed("Editor", "dynamodb:UpdateItem", "table")  # comment moderation
+    assert allowed("Editor", "dynamodb:UpdateItem", "table", ("comments-pending",))  # comment moderation
     assert not allowed("Editor", "cloudfront:CreateInvalidation", "arn:aws:cloudfront::111122223333:distribution/E1")
 
 
@@ -124,7 +146,8 @@ def test_editors_and_admins_moderate_every_comment_the_desk_and_the_tool_can(rol
     comment's thread writes its tombstones in one batch; the desk counts the queue with a Query."""
     for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
                    "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:GetItem"):
-        assert allowed(role, action, "table"), (role, action)
+        for key in ("comments-pending", "comments-rejected", "comments-gone", "comments#markets", "post#markets"):
+            assert allowed(role, action, "table", (key,)), (role, action, key)
     assert not allowed("Contributor", "dynamodb:BatchWriteItem", "table")
 
 
@@ -132,3 +155,52 @@ def test_admins_resync_writes_photos_sizes():
     for action in ("s3:PutObject", "s3:DeleteObject"):
         assert allowed("Admin", action, "sizes/2024/photo-0123456789ab-640.webp")
     assert not allowed("Editor", "s3:PutObject", "sizes/2024/photo-0123456789ab-640.webp")
+
+
+# --- what the editor role may write in the table (issue 40) ----------------------------------------
+
+OUTSIDE_MODERATION = ("source", "site", "settings", "list#home", "claim#markets", "media", "uses#media/x.jpg",
+                      "ratelimit#abc", "session#some-sub", "term#oil", "refs#markets", "author", "category")
+
+
+@pytest.mark.parametrize("action", ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                                    "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"])
+def test_the_editor_role_writes_comments_and_their_counts_only(action):
+    assert allowed("Editor", action, "table", ("comments-pending", "post#markets"))
+    for key in OUTSIDE_MODERATION:
+        assert not allowed("Editor", action, "table", (key,)), key
+        assert not allowed("Editor", action, "table", ("comments-pending", key)), key  # a batch with one outside
+    assert allowed("Editor", "dynamodb:GetItem", "table", ("source",))  # reading is not writing
+    assert not allowed("Contributor", action, "table", ("comments-pending",))
+
+
+def test_every_write_moderation_makes_in_the_desk_is_inside_the_editor_roles_keys(desk, monkeypatch):  # noqa: F811
+    """Approve, reject and delete a thread in the desk, recording each DynamoDB write made as the
+    editor (``aws.acting_as``: the identity pool's credentials for them): each is allowed, keys and all."""
+    import botocore.client
+
+    from chalicelib import aws
+    from tests.deploy.test_policies import authorizations
+    from tests.functional.test_desk import form, sign_in
+    from tests.functional.test_desk_screens import comment, story
+
+    desk.put("articles/markets.md", story("Markets fell.", title="Markets"))
+    desk.ingest()
+    ids = [comment("markets", f"Reader {n}", f"Comment {n}.") for n in range(3)]
+    writes: list[tuple[str, str, tuple[str, ...]]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation, params):  # type: ignore[no-untyped-def]
+        if self.meta.service_model.service_name == "dynamodb" and aws._ACTING.get() is not None \
+                and operation not in ("GetItem", "BatchGetItem", "Query"):
+            writes.extend(authorizations("dynamodb", operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    jar, token, _ = sign_in(desk)
+    for one in (f"approve:{ids[0]}", f"reject:{ids[1]}", f"approve:{ids[2]}", f"delete:{ids[0]}"):
+        moderated = form(desk.client, "/desk/comments", {"csrf": token, "one": one}, headers={"Cookie": jar})
+        assert moderated.status_code == 303, moderated.body
+    assert {action for action, _, _ in writes} >= {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    refused = [(action, keys) for action, _, keys in writes if not allowed("Editor", action, "table", keys)]
+    assert refused == []
