@@ -411,9 +411,12 @@ def import_wordpress(export: Path, media_from: Any, dry_run: bool, out: Path | N
         click.echo(f"Import refused, nothing uploaded: {error}", err=True)
         sys.exit(2)
     if out:
+        from chalicelib import outside_paths
+
         for key, data in migration.uploads().items():
-            (out / key).parent.mkdir(parents=True, exist_ok=True)
-            (out / key).write_bytes(data)
+            target = outside_paths.inside(out, key)  # keys come from the export: data, never a place of their own
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
     failed = _print_migration(migration)
     # The very checks the real run makes before it uploads anything, so a dry run predicts it.
     if not _refuse_if_problems(migration.files, "would be uploaded" if dry_run else "was uploaded"):
@@ -492,7 +495,7 @@ def _print_migration(migration: Any) -> int:
                    "reported (see the notes)")
     reasons: dict[tuple[str, str, str], int] = {}
     for outcome in migration.outcomes:
-        if outcome.status in ("skipped", "failed"):
+        if outcome.status in ("skipped", "failed", "refused"):
             reasons[(outcome.kind, outcome.status, outcome.reason)] = reasons.get(
                 (outcome.kind, outcome.status, outcome.reason), 0) + 1
     for (kind, status, reason), n in sorted(reasons.items()):

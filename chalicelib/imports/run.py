@@ -86,9 +86,10 @@ def run(bucket: str, key: str) -> dict[str, Any]:
 
 
 def _run(bucket: str, key: str) -> dict[str, Any]:
+    from chalicelib.imports.fetch import FetchRefused
     from chalicelib.imports.report import report_of
     from chalicelib.imports.uploads import problems_of, upload_many
-    from chalicelib.imports.wordpress import ExportError, FetchRefused, convert, remote_source
+    from chalicelib.imports.wordpress import ExportError, convert, remote_source
 
     folder = key.rsplit("/", 1)[0] + "/"
     previous = read_json(bucket, folder + STATUS) or {}

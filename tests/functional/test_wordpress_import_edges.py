@@ -312,7 +312,9 @@ def test_media_from_a_folder_reads_no_link_out_of_it(tmp_path):
 
 
 def test_a_private_address_is_named_as_such():
-    from chalicelib.imports.wordpress import _blocked
+    from chalicelib.imports.fetch import FetchRefused, addresses
 
-    assert _blocked("127.0.0.1") == "127.0.0.1 is on a private network (127.0.0.1)"
-    assert _blocked("169.254.169.254").startswith("169.254.169.254 is on a private network")
+    for host in ("127.0.0.1", "169.254.169.254"):
+        with pytest.raises(FetchRefused) as refused:
+            addresses(host, allow_private=False)
+        assert str(refused.value) == f"{host} is on a private network ({host})"
