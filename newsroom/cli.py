@@ -426,9 +426,10 @@ def import_wordpress(export: Path, media_from: Any, dry_run: bool, out: Path | N
         _write_report(report_path, migration, uploaded=False)
         click.echo(f"Dry run: {len(migration.uploads())} files would be uploaded; nothing was.")
         return
-    statuses = _send(migration.uploads(), settings, wait, timeout)
+    statuses = _send(migration.uploads(), settings, wait, timeout, keep_existing=True)
     migration.settle(refused={k: s.detail for k, s in statuses.items() if s.state == "refused"},
-                     waiting={k for k, s in statuses.items() if s.state == "waiting"})
+                     waiting={k for k, s in statuses.items() if s.state == "waiting"},
+                     kept={k for k, s in statuses.items() if s.state == "kept"})
     if migration.comments and not wait:
         click.echo("Comments not imported: they need their articles live; run again without --no-wait.", err=True)
     elif migration.comments:
@@ -521,16 +522,17 @@ def _refuse_if_problems(files: Mapping[str, bytes], what: str = "was uploaded") 
 
 
 def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
-          metadata: dict[str, str] | None = None) -> dict[str, Any]:
+          metadata: dict[str, str] | None = None, keep_existing: bool = False) -> dict[str, Any]:
     """Check, upload and follow ``files`` (bucket key -> bytes); what became of each uploaded file
-    (nothing, with --no-wait). Exits non-zero, uploading nothing, if any file has problems."""
+    (with --no-wait, only those ``keep_existing`` kept: state "kept"). Exits non-zero, uploading
+    nothing, if any file has problems."""
     if not _refuse_if_problems(files):
         sys.exit(1)
     from chalicelib import config
     from chalicelib.aws import s3_client
     from chalicelib.config import UPLOADED_BY
     from chalicelib.imports.uploads import upload
-    from newsroom.publisher import queue_depth, wait_live
+    from newsroom.publisher import Status, queue_depth, wait_live
     from newsroom.who import uploader
 
     _say_where("Uploading to", settings)
@@ -544,10 +546,15 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
             skipped += not sent
             bar.update(1, key)
 
-        uploaded = upload(s3, settings.bucket, files, progress=step, metadata=metadata)
-    click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
+        done = upload(s3, settings.bucket, files, progress=step, metadata=metadata, keep_existing=keep_existing)
+    uploaded = done.sent
+    kept = {key: Status(key, "kept", "another version is already there; kept as it is") for key in done.kept}
+    click.echo(f"{len(uploaded)} uploaded, {skipped - len(kept)} unchanged (already in the bucket)"
+               + (f", {len(kept)} kept (another version is already there: not overwritten)." if kept else "."))
+    for status in list(kept.values())[:20]:
+        click.echo(f"{status.state:>8}  {status.key}  {status.detail}", err=True)
     if not wait or not uploaded:
-        return {}
+        return kept
     followed = sum(1 for key in uploaded if not key.startswith(config.MEDIA_PREFIX))
     counts: dict[str, int] = {}
 
@@ -572,7 +579,7 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
         click.echo(f"{len(stuck)} of {followed} files not applied: nothing moved for {timeout:g} s and {queue}. "
                    "Is ingest running (`make run`, or the stack's ingest function)? `newsroom errors` lists refused "
                    "files; run the command again to go on waiting (unchanged files are not uploaded again).", err=True)
-    return statuses
+    return {**statuses, **kept}
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

@@ -231,14 +231,20 @@ class Migration:
     comments: list[ImportedComment] = field(default_factory=list)
     blocks: Counter[str] = field(default_factory=Counter)  # editor blocks: rendered / reported
 
-    def settle(self, refused: dict[str, str], waiting: set[str]) -> None:
+    def settle(self, refused: dict[str, str], waiting: set[str], kept: Iterable[str] = ()) -> None:
         """Say what really became of each item once its file was uploaded: refused by the site (with
-        why), or not yet applied when the import stopped waiting."""
+        why), not yet applied when the import stopped waiting, or kept: another version of the file
+        was already there, and an import never overwrites (``uploads.upload``'s ``keep_existing``)."""
+        kept_keys = set(kept)
         self.outcomes = [
             dataclasses.replace(o, status="refused", reason=refused[o.key]) if o.key in refused
             else dataclasses.replace(o, status="waiting", reason="uploaded; not applied yet when the import "
-                                     "stopped waiting") if o.key in waiting else o
+                                     "stopped waiting") if o.key in waiting
+            else dataclasses.replace(o, status="skipped", reason=_already_there(o.key)) if o.key in kept_keys else o
             for o in self.outcomes]
+        shown = {o.key for o in self.outcomes}
+        self.outcomes += [Outcome("file", key, "skipped", _already_there(key), key)
+                          for key in sorted(kept_keys - shown)]  # a size variant, an upload no attachment names
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, Counter[str]] = {}
@@ -824,6 +830,12 @@ class _Converter:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _already_there(key: str) -> str:
+    """Why an import left ``key`` as it was."""
+    return (f"already exists: {key} holds another version, kept as it is (to replace it: import-wordpress "
+            f"--dry-run --out DIR, then newsroom publish DIR/{key})")
+
 
 def _text(element: Element | None, tag: str) -> str:
     if element is None:

@@ -1,4 +1,5 @@
-"""An import reads no file of its own machine and reaches no address off the public internet (issue 40).
+"""An import reads no file of its own machine, reaches no address off the public internet, and
+overwrites nothing it did not write (issue 40).
 
 - An export naming ``…/wp-content/uploads//etc/hostname`` (or ``/etc/passwd``, ``..%2f..%2fetc/passwd``)
   as an image or an attachment, imported with the old site's address, copies nothing into ``media/``,
@@ -7,6 +8,7 @@
 - The old site's address is refused unless every address its name resolves to is on the public
   internet (100.64.0.1 included), and the download connects to the address that was checked: a name
   that answers a public address first and 127.0.0.1 next (DNS rebinding) never reaches 127.0.0.1.
+- A file already in the bucket with other bytes is kept, and the report says so.
 
 The "internet" here is simulated (``network``): names resolve as a test says, one answer per look-up,
 and a connection to a public address reaches the local server standing for it.
@@ -288,3 +290,73 @@ def test_every_form_of_an_address_off_the_internet_is_refused(address):
 
     with pytest.raises(FetchRefused, match="is on a private network"):
         check_address(address)
+
+
+# --- what is already there ---------------------------------------------------------------------
+
+def test_an_import_keeps_a_file_that_is_already_there_and_says_so(site, tmp_path):
+    edited = "---\ntitle: Harbour, as edited here\ndate: 2019-05-02\n---\n\nThe editor's words.\n"
+    site.put("articles/harbour.html", edited)
+    site.put("media/2019/05/boat.png", png(3, 3))
+    site.ingest()
+    (tmp_path / "export.xml").write_text(export())
+    uploads = tmp_path / "uploads" / "2019" / "05"
+    uploads.mkdir(parents=True)
+    (uploads / "boat.png").write_bytes(png(2, 1))
+    result = CliRunner().invoke(main, ["import-wordpress", str(tmp_path / "export.xml"), "--media-from",
+                                       str(tmp_path / "uploads"), "--no-wait", "--report", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert "2 kept (another version is already there: not overwritten)" in result.output
+    stored = site.s3.get_object(Bucket=site.stack.bucket, Key="articles/harbour.html")["Body"].read().decode()
+    assert stored == edited
+    assert site.s3.get_object(Bucket=site.stack.bucket, Key="media/2019/05/boat.png")["Body"].read() == png(3, 3)
+    items = {(i["kind"], i["key"]): i for i in json.loads((tmp_path / "r.json").read_text())["items"]}
+    for kind, key in (("post", "articles/harbour.html"), ("file", "media/2019/05/boat.png")):
+        assert items[(kind, key)]["status"] == "skipped"
+        assert items[(kind, key)]["reason"].startswith(f"already exists: {key} holds another version, kept as it is")
+    site.ingest()
+    assert "Harbour, as edited here" in site.get("/harbour/").body.decode()
+
+
+def test_the_desk_import_keeps_a_file_that_is_already_there_and_reports_it(desk):
+    edited = "---\ntitle: Harbour, as edited here\ndate: 2019-05-02\n---\n\nThe editor's words.\n"
+    desk.put("articles/harbour.html", edited)
+    import_id = desk_import(desk, export(), dry_run=False)
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/harbour.html")["Body"].read().decode() == edited
+    [item] = [i for i in desk_report(desk, import_id)["items"] if i["key"] == "articles/harbour.html"]
+    assert item["status"] == "skipped" and item["reason"].startswith("already exists: articles/harbour.html")
+    jar, _, _ = sign_in(desk, "admin")
+    found = json.loads(desk.client.http.get(f"/desk/import/progress?id={import_id}", headers={"Cookie": jar}).body)
+    assert found["kept"] == 1 and found["counts"]["post"] == {"skipped": 1}
+
+
+def test_a_file_written_between_the_look_and_the_write_is_kept(site):
+    """The import's write is conditional (If-None-Match: *): a file that appears meanwhile is not overwritten."""
+    from chalicelib.imports import uploads
+
+    class Racing:
+        def __init__(self, s3: Any) -> None:
+            self.s3 = s3
+
+        def head_object(self, **kwargs: Any) -> Any:
+            return self.s3.head_object(**kwargs)
+
+        def put_object(self, **kwargs: Any) -> Any:
+            self.s3.put_object(Bucket=kwargs["Bucket"], Key=kwargs["Key"], Body=b"a colleague's file")
+            return self.s3.put_object(**kwargs)
+
+    done = uploads.upload(Racing(site.s3), site.stack.bucket, {"articles/new.md": b"the import's file"},
+                          keep_existing=True)
+    assert done.kept == ["articles/new.md"] and done.sent == {}
+    assert site.s3.get_object(Bucket=site.stack.bucket, Key="articles/new.md")["Body"].read() == b"a colleague's file"
+
+
+def test_publishing_still_replaces_what_is_there(site, tmp_path):
+    site.put("articles/story.md", "---\ntitle: Old\ndate: 2024-01-01\n---\n\nOld.\n")
+    site.ingest()
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "story.md").write_text("---\ntitle: New\ndate: 2024-01-01\n---\n\nNew.\n")
+    result = CliRunner().invoke(main, ["publish", str(tmp_path / "articles" / "story.md"), "--root", str(tmp_path),
+                                       "--no-wait"])
+    assert result.exit_code == 0, result.output
+    assert b"New." in site.s3.get_object(Bucket=site.stack.bucket, Key="articles/story.md")["Body"].read()
