@@ -27,25 +27,43 @@ def main() -> None:
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="Folder that mirrors the bucket (default: the nearest folder holding articles/ or pages/).")
 def check(files: tuple[Path, ...], root: Path | None) -> None:
-    """Validate content files with the same rules as the site's ingest."""
-    from chalicelib.content.content_format import ContentError, Problem, check_file
+    """Validate content files with the same rules as the site's ingest.
+
+    An old address (an alias) two of the files claim is refused as ingest refuses the second; one the
+    site already gives another file is found at upload (ingest reads the table; this reads no AWS)."""
+    from chalicelib.content.content_format import Article, ContentError, Problem, check_file
     from chalicelib.content.markup import REQUIRE_ALT
 
-    failed = 0
+    checked: list[tuple[Path, str, list[Problem], list[str]]] = []  # file, key, problems, warnings
+    articles = []
     for path in _expand(files):
         key = _bucket_key(path, root)
+        missing_alt: list[tuple[str, str]] = []
         try:
             parsed = check_file(key, path.read_bytes())
             missing_alt = _missing_alt(parsed)
             if missing_alt and _requires_alt(path, root):
                 raise ContentError(key, [Problem(name, message + REQUIRE_ALT) for name, message in missing_alt])
         except ContentError as error:
-            failed += 1
-            for problem in error.problems:
-                click.echo(f"{path}: {problem}", err=True)
-        else:
-            for _, message in missing_alt:
-                click.echo(f"{path}: warning: {message}", err=True)
+            checked.append((path, key, error.problems, []))
+            continue
+        checked.append((path, key, [], [message for _, message in missing_alt]))
+        if isinstance(parsed, Article) and parsed.aliases:
+            articles.append(parsed)
+    twice: dict[str, list[Problem]] = {}
+    if len(articles) > 1:
+        from chalicelib.publish.articles import aliases_claimed_twice
+
+        twice = aliases_claimed_twice(articles)
+    failed = 0
+    for path, key, problems, warnings in checked:
+        problems = problems or twice.get(key, [])
+        failed += bool(problems)
+        for problem in problems:
+            click.echo(f"{path}: {problem}", err=True)
+        for message in warnings if not problems else []:
+            click.echo(f"{path}: warning: {message}", err=True)
+        if not problems:
             click.echo(f"{path}: ok")
     if failed:
         click.echo(f"{failed} file(s) have problems.", err=True)

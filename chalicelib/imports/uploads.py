@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 from botocore.exceptions import ClientError
 
 from chalicelib import config
-from chalicelib.content.content_format import ContentError, Problem, check_file, kind_of_key
+from chalicelib.content.content_format import Article, ContentError, Problem, check_file, kind_of_key
 
 _PRECONDITION_FAILED = ("PreconditionFailed", "412", "ConditionalRequestConflict")  # S3's conditional write lost
 
@@ -30,10 +30,12 @@ def digest(data: bytes) -> str:
 
 
 def problems_of(files: Mapping[str, bytes]) -> dict[str, list[Problem]]:
-    """Every problem in every content file, by key (media files are not checked)."""
+    """Every problem in every content file, by key (media files are not checked); and, among the
+    batch's live articles, an old address two of them claim (``articles.aliases_claimed_twice``)."""
     out: dict[str, list[Problem]] = {}
     from chalicelib.publish.pending import is_pending, live_key
 
+    articles: list[Article] = []
     for key in files:
         if key.startswith(config.MEDIA_PREFIX):
             continue
@@ -52,9 +54,17 @@ def problems_of(files: Mapping[str, bytes]) -> dict[str, list[Problem]]:
                 config.INGESTED_PREFIXES + (config.MEDIA_PREFIX,)) + ")")]
             continue
         try:
-            check_file(key, data)
+            parsed = check_file(key, data)
         except ContentError as error:
             out[key] = error.problems
+            continue
+        if isinstance(parsed, Article) and parsed.aliases:
+            articles.append(parsed)
+    if len(articles) > 1:
+        from chalicelib.publish.articles import aliases_claimed_twice
+
+        for key, found in aliases_claimed_twice(articles).items():
+            out.setdefault(key, []).extend(found)
     return out
 
 

@@ -506,15 +506,13 @@ class _Converter:
         elif _text(item, "wp_post_password"):  # as on WordPress: its title and a form; the body with the password
             meta["password"] = _text(item, "wp_post_password")[:200]
         by_id = [f"/?{'p' if kind == 'post' else 'page_id'}={int(post_id)}"] if post_id.isdigit() else []
-        aliases = (self._aliases(item, slug) + by_id)[:MAX_ALIASES]  # the old permalink, and /?p=ID
+        key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
+        aliases = self._free((self._aliases(item, slug) + by_id)[:MAX_ALIASES], key, name)  # the old permalink, /?p=ID
         if aliases:
             meta["aliases"] = aliases
         body = self._body(item, name, post_id)
         self._comments(item, slug, name)  # a page's too: shown on it, closed to new ones
-        key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
         self._file(key, meta, body)
-        for alias in aliases:
-            self.migration.old_paths[alias] = key
         if unpublished:
             self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true", key)
         else:
@@ -594,6 +592,18 @@ class _Converter:
                 out[field_name] = [label if field_name == "categories" or normalize_slug(label) == slug
                                    else {"name": label, "slug": slug} for slug, label in values]
         return out
+
+    def _free(self, aliases: list[str], key: str, name: str) -> list[str]:
+        """The aliases no earlier item of the export claimed, each now ``key``'s; the others are left out
+        with a note (an old address leads to one article: ingest would refuse the second file)."""
+        kept = []
+        for alias in aliases:
+            holder = self.migration.old_paths.setdefault(alias, key)
+            if holder == key:
+                kept.append(alias)
+            else:
+                self.migration.note(name, f"old address {alias} already leads to {holder}; left out of its aliases")
+        return kept
 
     def _aliases(self, item: Element, slug: str) -> list[str]:
         """The paths WordPress answered for this item that are not ours: its link's path, its own
