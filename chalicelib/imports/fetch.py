@@ -19,7 +19,10 @@ AWS, beside the metadata service and whatever else the account reaches. So:
   multicast (which ``is_global`` lets through), and every IPv4 address an IPv6 one carries
   (IPv4-mapped, IPv4-compatible, 6to4, Teredo, NAT64's 64:ff9b::/96) reachable too. Numbers in any
   form the resolver reads (``2130706433``, ``0x7f.1``, ``0177.0.0.1``) are judged by the address
-  they resolve to, which is the one connected to.
+  they resolve to, which is the one connected to. (Sources: Python's ``ipaddress`` documentation
+  of ``is_global`` and ``is_private``, which name the IANA IPv4 and IPv6 Special-Purpose Address
+  Registries, the 100.64.0.0/10 exception and IPv4-mapped addresses; CPython issue 113171 and
+  CVE-2024-4032 for the registries' blocks fixed in 3.12.4 and 3.13.)
 
 On the editor's own machine (``newsroom``, ``allow_private``) an address the editor named on a
 private network is theirs to give (an intranet WordPress): its hops are still pinned, only not refused.

@@ -4,7 +4,9 @@ content bucket, and ingest publishes them as any editor's upload.
 
 A file whose bytes are already at its key is not sent again. An import (``keep_existing``) never
 overwrites a key that holds other bytes, as WordPress's importer skips a post that "already
-exists": the file there is kept, and the key is listed in ``Uploads.kept`` for the report. Its
+exists" (``WP_Import::process_posts`` in WordPress/wordpress-importer's ``class-wp-import.php``:
+``post_exists`` by title and date, then "%s “%s” already exists." and the post is left as it is,
+its new comments still imported): the file there is kept, and the key is listed in ``Uploads.kept`` for the report. Its
 write is conditional (``If-None-Match: *``), so a file that appears between the look and the write
 is kept too. ``newsroom publish`` means to replace what is there, and does.
 """
