@@ -27,25 +27,43 @@ def main() -> None:
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="Folder that mirrors the bucket (default: the nearest folder holding articles/ or pages/).")
 def check(files: tuple[Path, ...], root: Path | None) -> None:
-    """Validate content files with the same rules as the site's ingest."""
-    from chalicelib.content.content_format import ContentError, Problem, check_file
+    """Validate content files with the same rules as the site's ingest.
+
+    An old address (an alias) two of the files claim is refused as ingest refuses the second; one the
+    site already gives another file is found at upload (ingest reads the table; this reads no AWS)."""
+    from chalicelib.content.content_format import Article, ContentError, Problem, check_file
     from chalicelib.content.markup import REQUIRE_ALT
 
-    failed = 0
+    checked: list[tuple[Path, str, list[Problem], list[str]]] = []  # file, key, problems, warnings
+    articles = []
     for path in _expand(files):
         key = _bucket_key(path, root)
+        missing_alt: list[tuple[str, str]] = []
         try:
             parsed = check_file(key, path.read_bytes())
             missing_alt = _missing_alt(parsed)
             if missing_alt and _requires_alt(path, root):
                 raise ContentError(key, [Problem(name, message + REQUIRE_ALT) for name, message in missing_alt])
         except ContentError as error:
-            failed += 1
-            for problem in error.problems:
-                click.echo(f"{path}: {problem}", err=True)
-        else:
-            for _, message in missing_alt:
-                click.echo(f"{path}: warning: {message}", err=True)
+            checked.append((path, key, error.problems, []))
+            continue
+        checked.append((path, key, [], [message for _, message in missing_alt]))
+        if isinstance(parsed, Article) and parsed.aliases:
+            articles.append(parsed)
+    twice: dict[str, list[Problem]] = {}
+    if len(articles) > 1:
+        from chalicelib.publish.articles import aliases_claimed_twice
+
+        twice = aliases_claimed_twice(articles)
+    failed = 0
+    for path, key, problems, warnings in checked:
+        problems = problems or twice.get(key, [])
+        failed += bool(problems)
+        for problem in problems:
+            click.echo(f"{path}: {problem}", err=True)
+        for message in warnings if not problems else []:
+            click.echo(f"{path}: warning: {message}", err=True)
+        if not problems:
             click.echo(f"{path}: ok")
     if failed:
         click.echo(f"{failed} file(s) have problems.", err=True)
@@ -411,9 +429,12 @@ def import_wordpress(export: Path, media_from: Any, dry_run: bool, out: Path | N
         click.echo(f"Import refused, nothing uploaded: {error}", err=True)
         sys.exit(2)
     if out:
+        from chalicelib import outside_paths
+
         for key, data in migration.uploads().items():
-            (out / key).parent.mkdir(parents=True, exist_ok=True)
-            (out / key).write_bytes(data)
+            target = outside_paths.inside(out, key)  # keys come from the export: data, never a place of their own
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
     failed = _print_migration(migration)
     # The very checks the real run makes before it uploads anything, so a dry run predicts it.
     if not _refuse_if_problems(migration.files, "would be uploaded" if dry_run else "was uploaded"):
@@ -423,9 +444,10 @@ def import_wordpress(export: Path, media_from: Any, dry_run: bool, out: Path | N
         _write_report(report_path, migration, uploaded=False)
         click.echo(f"Dry run: {len(migration.uploads())} files would be uploaded; nothing was.")
         return
-    statuses = _send(migration.uploads(), settings, wait, timeout)
+    statuses = _send(migration.uploads(), settings, wait, timeout, keep_existing=True)
     migration.settle(refused={k: s.detail for k, s in statuses.items() if s.state == "refused"},
-                     waiting={k for k, s in statuses.items() if s.state == "waiting"})
+                     waiting={k for k, s in statuses.items() if s.state == "waiting"},
+                     kept={k for k, s in statuses.items() if s.state == "kept"})
     if migration.comments and not wait:
         click.echo("Comments not imported: they need their articles live; run again without --no-wait.", err=True)
     elif migration.comments:
@@ -492,7 +514,7 @@ def _print_migration(migration: Any) -> int:
                    "reported (see the notes)")
     reasons: dict[tuple[str, str, str], int] = {}
     for outcome in migration.outcomes:
-        if outcome.status in ("skipped", "failed"):
+        if outcome.status in ("skipped", "failed", "refused"):
             reasons[(outcome.kind, outcome.status, outcome.reason)] = reasons.get(
                 (outcome.kind, outcome.status, outcome.reason), 0) + 1
     for (kind, status, reason), n in sorted(reasons.items()):
@@ -518,16 +540,17 @@ def _refuse_if_problems(files: Mapping[str, bytes], what: str = "was uploaded") 
 
 
 def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
-          metadata: dict[str, str] | None = None) -> dict[str, Any]:
+          metadata: dict[str, str] | None = None, keep_existing: bool = False) -> dict[str, Any]:
     """Check, upload and follow ``files`` (bucket key -> bytes); what became of each uploaded file
-    (nothing, with --no-wait). Exits non-zero, uploading nothing, if any file has problems."""
+    (with --no-wait, only those ``keep_existing`` kept: state "kept"). Exits non-zero, uploading
+    nothing, if any file has problems."""
     if not _refuse_if_problems(files):
         sys.exit(1)
     from chalicelib import config
     from chalicelib.aws import s3_client
     from chalicelib.config import UPLOADED_BY
     from chalicelib.imports.uploads import upload
-    from newsroom.publisher import queue_depth, wait_live
+    from newsroom.publisher import Status, queue_depth, wait_live
     from newsroom.who import uploader
 
     _say_where("Uploading to", settings)
@@ -541,10 +564,15 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
             skipped += not sent
             bar.update(1, key)
 
-        uploaded = upload(s3, settings.bucket, files, progress=step, metadata=metadata)
-    click.echo(f"{len(uploaded)} uploaded, {skipped} unchanged (already in the bucket).")
+        done = upload(s3, settings.bucket, files, progress=step, metadata=metadata, keep_existing=keep_existing)
+    uploaded = done.sent
+    kept = {key: Status(key, "kept", "another version is already there; kept as it is") for key in done.kept}
+    click.echo(f"{len(uploaded)} uploaded, {skipped - len(kept)} unchanged (already in the bucket)"
+               + (f", {len(kept)} kept (another version is already there: not overwritten)." if kept else "."))
+    for status in list(kept.values())[:20]:
+        click.echo(f"{status.state:>8}  {status.key}  {status.detail}", err=True)
     if not wait or not uploaded:
-        return {}
+        return kept
     followed = sum(1 for key in uploaded if not key.startswith(config.MEDIA_PREFIX))
     counts: dict[str, int] = {}
 
@@ -569,7 +597,7 @@ def _send(files: Mapping[str, bytes], settings: Any, wait: bool, timeout: float,
         click.echo(f"{len(stuck)} of {followed} files not applied: nothing moved for {timeout:g} s and {queue}. "
                    "Is ingest running (`make run`, or the stack's ingest function)? `newsroom errors` lists refused "
                    "files; run the command again to go on waiting (unchanged files are not uploaded again).", err=True)
-    return statuses
+    return {**statuses, **kept}
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:

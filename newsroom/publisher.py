@@ -25,7 +25,7 @@ class Status:
     """What became of one uploaded file."""
 
     key: str
-    state: str  # "live", "draft", "scheduled", "removed", "refused", "waiting"
+    state: str  # "live", "draft", "scheduled", "removed", "refused", "waiting"; "kept": not overwritten (an import)
     detail: str = ""
 
 

@@ -118,9 +118,16 @@ def live_key(key: str) -> str:
 
 
 def check_key(key: str) -> str:
-    """A key the desk may open: an article or page file, live or pending. :raise Forbidden: any other."""
+    """A key the desk may open: an article or page file, live or pending, and a path that is data
+    (``outside_paths``). :raise Forbidden: any other."""
+    from chalicelib import outside_paths
+
     inner = live_key(key)
-    if not re.fullmatch(r"(articles|pages)/[a-z0-9][a-z0-9/_-]{0,200}\.(md|markdown|html)", inner) or ".." in key:
+    try:
+        outside_paths.relative(key)
+    except outside_paths.PathRefused as refused:
+        raise Forbidden(f"{outside_paths.shown(key)} is not an article or page file: it {refused.reason}") from None
+    if not re.fullmatch(r"(articles|pages)/[a-z0-9][a-z0-9/_-]{0,200}\.(md|markdown|html)", inner):
         raise Forbidden(f"{key} is not an article or page file")
     return key
 

@@ -51,13 +51,13 @@ def screen(request: Any, who: Identity, token: str) -> Response:
 @http.writes
 def start(request: Any, who: Identity, token: str) -> Response:
     """Options written, and a presigned POST for the export; or, ``again``, a dry run's export run for real."""
-    from chalicelib.imports.wordpress import FetchRefused, remote_source
+    from chalicelib.imports.fetch import FetchRefused, check_address
 
     sent = http.body(request)
     media_from = str(sent.get("media_from") or "").strip()
     if media_from:
         try:
-            remote_source(media_from)
+            check_address(media_from)
         except FetchRefused as refused:
             return http.json_answer({"problems": [{"field": "media_from", "message": str(refused)}]}, 400)
     s3 = session.s3_as(token)

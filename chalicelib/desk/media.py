@@ -51,7 +51,10 @@ class Refused(ValueError):
 def media_type(name: str, declared: str) -> str:
     """The file's type as S3 will store it: the browser's, or (HEIC has none in most browsers) its name's.
 
-    :raise Refused: not a photo type the site makes sizes of."""
+    :raise Refused: not a photo type the site makes sizes of. :raise PathRefused: a name that is a path."""
+    from chalicelib import outside_paths
+
+    outside_paths.file_name(name)
     suffix = posixpath.splitext(name.lower())[1]
     if declared in TYPES and (suffix in SUFFIXES or not suffix):
         return declared

@@ -86,9 +86,10 @@ def run(bucket: str, key: str) -> dict[str, Any]:
 
 
 def _run(bucket: str, key: str) -> dict[str, Any]:
+    from chalicelib.imports.fetch import FetchRefused
     from chalicelib.imports.report import report_of
     from chalicelib.imports.uploads import problems_of, upload_many
-    from chalicelib.imports.wordpress import ExportError, FetchRefused, convert, remote_source
+    from chalicelib.imports.wordpress import ExportError, convert, remote_source
 
     folder = key.rsplit("/", 1)[0] + "/"
     previous = read_json(bucket, folder + STATUS) or {}
@@ -128,13 +129,15 @@ def _run(bucket: str, key: str) -> dict[str, Any]:
         _write_json(bucket, folder + COMMENTS, [vars(c) for c in migration.comments])
         say("uploading", converted=converted, files=len(files), done=0)
         by = {config.UPLOADED_BY: str(options.get("by", "WordPress import"))[:200]}
-        sent = upload_many(s3_client(), bucket, files, by,
-                           lambda done: say("uploading", converted=converted, files=len(files), done=done))
+        done = upload_many(s3_client(), bucket, files, by,
+                           lambda count: say("uploading", converted=converted, files=len(files), done=count),
+                           keep_existing=True)
+        migration.settle(refused={}, waiting=set(), kept=done.kept)
         _write_json(bucket, folder + REPORT, report_of(migration, uploaded=True))
-        log.info(json.dumps({"event": "import", "key": key, "files": len(files), "uploaded": len(sent),
-                             "seconds": round(time.time() - started, 1)}))
-        return say("uploaded", converted=converted, files=len(files), done=len(files), sent=len(sent),
-                   comments=len(migration.comments))
+        log.info(json.dumps({"event": "import", "key": key, "files": len(files), "uploaded": len(done.sent),
+                             "kept": len(done.kept), "seconds": round(time.time() - started, 1)}))
+        return say("uploaded", converted=converted, files=len(files), done=len(files), sent=len(done.sent),
+                   kept=len(done.kept), comments=len(migration.comments))
 
 
 HANDLERS: messages.Handlers = {messages.S3Change: _apply_change}

@@ -33,6 +33,7 @@ import yaml
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from chalicelib import config, outside_paths
 from chalicelib.content.content_format import (
     MAX_ALIASES,
     MAX_ALT_CHARS,
@@ -45,6 +46,7 @@ from chalicelib.content.content_format import (
 )
 from chalicelib.content.markup import is_media_source
 from chalicelib.imports import blocks
+from chalicelib.imports.fetch import FetchRefused, check_address, fetch
 
 # Namespace URIs of WXR 1.0-1.2 (http and https, as WordPress.org and WordPress.com write them) -> prefix.
 _NAMESPACES = (
@@ -94,83 +96,18 @@ class ImportedComment:
     approved: bool  # else pending
 
 
-class FetchRefused(Exception):
-    """A download the importer will not make; the message says why."""
-
-
 def remote_source(address: str) -> MediaSource:
-    """The old site's address as the imports function may download from it: http(s) only, never a
-    folder of the function's own disk, and never a host on a private, loopback, link-local or
-    metadata network (the function runs inside AWS). :raise FetchRefused: why not."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(address.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchRefused(f"{address!r} is not an http:// or https:// address of the old site")
-    if parts.username or parts.password:
-        raise FetchRefused(f"{address!r}: give the site's address without a user name or password")
-    if why := _blocked(parts.hostname):
-        raise FetchRefused(why)
-    return MediaSource(address.strip(), allow_private=False)
-
-
-def _blocked(host: str) -> str | None:
-    """Why ``host`` is not to be fetched from (it resolves to a private, loopback, link-local, reserved
-    or metadata address), or None."""
-    import ipaddress
-    import socket
-
-    try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
-    except OSError as error:
-        return f"{host} does not resolve ({error})"
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
-                or ip.is_unspecified or str(ip) in ("169.254.169.254", "fd00:ec2::254"):
-            return f"{host} is on a private network ({ip})"
-    return None
-
-
-def _fetch_same_site(address: str, limit: int, timeout: float, hops: int = 5, allow_private: bool = True) -> bytes:
-    """The bytes at ``address``, following redirects only within its own scheme and host.
-
-    :raise FetchRefused: a redirect elsewhere, or a host on a private network that the editor did not
-        name as the old site (naming it is the editor's say-so: an intranet site may live there).
-    """
-    import http.client
-    from urllib.parse import urljoin, urlsplit
-
-    start = urlsplit(address)
-    # The editor's own address is theirs to give (an intranet WordPress), on their own machine only:
-    # from a function in AWS (``allow_private`` off) a private address is never fetched.
-    named_private = allow_private and _blocked(start.hostname or "") is not None
-    for _ in range(hops):
-        parts = urlsplit(address)
-        if (parts.scheme, parts.hostname, parts.port) != (start.scheme, start.hostname, start.port):
-            raise FetchRefused(f"{address}: a redirect away from {start.scheme}://{start.netloc}")
-        if not named_private and (why := _blocked(parts.hostname or "")):
-            raise FetchRefused(why)
-        connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        connection = connection_type(parts.hostname or "", parts.port, timeout=timeout)
-        try:
-            connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-                               headers={"User-Agent": "newsroom-import"})
-            reply = connection.getresponse()
-            if reply.status in (301, 302, 303, 307, 308) and reply.getheader("Location"):
-                address = urljoin(address, reply.getheader("Location") or "")
-                continue
-            if reply.status != 200:
-                raise OSError(f"HTTP {reply.status}")
-            return reply.read(limit + 1)
-        finally:
-            connection.close()
-    raise FetchRefused(f"{address}: more than {hops} redirects")
+    """The old site's address as the imports function may download from it (``fetch.check_address``):
+    never a host off the public internet, on any hop. :raise FetchRefused: why not."""
+    return MediaSource(check_address(address), allow_private=False)
 
 
 class MediaSource:
     """Where the old site's uploads are: a copy of its ``wp-content/uploads`` folder, or the old
-    site's address (``https://old.example.com``), downloaded from where still reachable."""
+    site's address (``https://old.example.com``), downloaded from where still reachable.
+
+    Every path it is asked for is data (``outside_paths``): checked before it names a file in the
+    folder or the download cache, and the file must then be inside that folder."""
 
     MAX_BYTES = 200 * 1024 * 1024
     TIMEOUT = 30.0
@@ -190,20 +127,27 @@ class MediaSource:
 
         Only what the editor named is read: in a folder, regular files inside it (no link out of it, no
         device); from an address, that site only (a redirect to another host or scheme is refused), and
-        never an address on a private, loopback, link-local or metadata network unless the editor gave
-        the old site's address as one such (an intranet WordPress)."""
-        if self.folder is not None:
-            return self._from_folder(relative)
+        never an address off the public internet unless the editor gave the old site's address as one
+        such (an intranet WordPress, on their own machine)."""
         if relative in self.failures:
             return None
-        target = self.cache / relative
+        try:
+            if self.folder is not None:
+                return self._from_folder(relative)
+            target = outside_paths.inside(self.cache, relative)
+        except outside_paths.PathRefused as refused:
+            self.failures[relative] = f"not read: {refused.reason}"
+            return None
         if target.is_file():
             return target
+        if target.exists():
+            self.failures[relative] = f"not read: {relative} is not a regular file"
+            return None
         from urllib.parse import quote
 
         address = f"{self.url}/{quote(relative)}"
         try:
-            data = _fetch_same_site(address, self.MAX_BYTES, self.TIMEOUT, allow_private=self.allow_private)
+            data = fetch(address, self.MAX_BYTES, self.TIMEOUT, allow_private=self.allow_private)
         except FetchRefused as refused:
             self.failures[relative] = f"not downloaded: {refused}"
             return None
@@ -213,18 +157,22 @@ class MediaSource:
         if len(data) > self.MAX_BYTES:
             self.failures[relative] = f"{address} is larger than {self.MAX_BYTES // 2 ** 20} MB"
             return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as error:  # a folder of the cache has the name of another upload
+            self.failures[relative] = f"could not keep {address}: {error.strerror}"
+            return None
         return target
 
     def _from_folder(self, relative: str) -> Path | None:
+        """A regular file inside the folder. :raise PathRefused: a path that leads out of it."""
         assert self.folder is not None
-        root = self.folder.resolve()
+        resolved = outside_paths.inside(self.folder, relative)
         path = self.folder / relative
         if not path.exists() and not path.is_symlink():
             return None
-        resolved = path.resolve()
-        if path.is_symlink() or not resolved.is_relative_to(root):
+        if path.is_symlink():
             self.failures[relative] = f"not read: {relative} is a link out of the folder {self.folder}"
             return None
         if not resolved.is_file():
@@ -242,9 +190,11 @@ class MediaSource:
 
     def variants(self, relative: str, metadata: str) -> list[str]:
         """The size variants WordPress made of an upload (``photo-300x200.jpg``...): named in its
-        ``_wp_attachment_metadata``, and, in a folder, the files beside it named that way."""
+        ``_wp_attachment_metadata``, and, in a folder, the files beside it named that way. Names are
+        as the export gives them: each is checked where it is read (``get``)."""
         folder, name = PurePosixPath(relative).parent, PurePosixPath(relative)
-        found = [str(folder / f) for f in re.findall(r's:4:"file";s:\d+:"([^"/]+)"', metadata)]
+        found = [f"{folder}/{f}" if str(folder) != "." else f
+                 for f in re.findall(r's:4:"file";s:\d+:"([^"/]+)"', metadata)]
         if self.folder is not None and (self.folder / str(folder)).is_dir():
             pattern = re.compile(re.escape(name.stem) + r"-\d+x\d+" + re.escape(name.suffix) + "$")
             found += [str(folder / p.name) for p in sorted((self.folder / str(folder)).iterdir())
@@ -281,14 +231,20 @@ class Migration:
     comments: list[ImportedComment] = field(default_factory=list)
     blocks: Counter[str] = field(default_factory=Counter)  # editor blocks: rendered / reported
 
-    def settle(self, refused: dict[str, str], waiting: set[str]) -> None:
+    def settle(self, refused: dict[str, str], waiting: set[str], kept: Iterable[str] = ()) -> None:
         """Say what really became of each item once its file was uploaded: refused by the site (with
-        why), or not yet applied when the import stopped waiting."""
+        why), not yet applied when the import stopped waiting, or kept: another version of the file
+        was already there, and an import never overwrites (``uploads.upload``'s ``keep_existing``)."""
+        kept_keys = set(kept)
         self.outcomes = [
             dataclasses.replace(o, status="refused", reason=refused[o.key]) if o.key in refused
             else dataclasses.replace(o, status="waiting", reason="uploaded; not applied yet when the import "
-                                     "stopped waiting") if o.key in waiting else o
+                                     "stopped waiting") if o.key in waiting
+            else dataclasses.replace(o, status="skipped", reason=_already_there(o.key)) if o.key in kept_keys else o
             for o in self.outcomes]
+        shown = {o.key for o in self.outcomes}
+        self.outcomes += [Outcome("file", key, "skipped", _already_there(key), key)
+                          for key in sorted(kept_keys - shown)]  # a size variant, an upload no attachment names
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, Counter[str]] = {}
@@ -447,6 +403,7 @@ class _Converter:
         self.others = others
         self.pages = pages or {}
         self.copied: dict[str, str] = {}  # original URL -> /media/... path
+        self.refused: set[tuple[str, str]] = set()  # (item, upload URL) whose path was refused
         self.taken: dict[str, str] = {}  # slug -> item name that has it
 
     def run(self) -> Migration:
@@ -549,15 +506,13 @@ class _Converter:
         elif _text(item, "wp_post_password"):  # as on WordPress: its title and a form; the body with the password
             meta["password"] = _text(item, "wp_post_password")[:200]
         by_id = [f"/?{'p' if kind == 'post' else 'page_id'}={int(post_id)}"] if post_id.isdigit() else []
-        aliases = (self._aliases(item, slug) + by_id)[:MAX_ALIASES]  # the old permalink, and /?p=ID
+        key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
+        aliases = self._free((self._aliases(item, slug) + by_id)[:MAX_ALIASES], key, name)  # the old permalink, /?p=ID
         if aliases:
             meta["aliases"] = aliases
         body = self._body(item, name, post_id)
         self._comments(item, slug, name)  # a page's too: shown on it, closed to new ones
-        key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
         self._file(key, meta, body)
-        for alias in aliases:
-            self.migration.old_paths[alias] = key
         if unpublished:
             self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true", key)
         else:
@@ -637,6 +592,18 @@ class _Converter:
                 out[field_name] = [label if field_name == "categories" or normalize_slug(label) == slug
                                    else {"name": label, "slug": slug} for slug, label in values]
         return out
+
+    def _free(self, aliases: list[str], key: str, name: str) -> list[str]:
+        """The aliases no earlier item of the export claimed, each now ``key``'s; the others are left out
+        with a note (an old address leads to one article: ingest would refuse the second file)."""
+        kept = []
+        for alias in aliases:
+            holder = self.migration.old_paths.setdefault(alias, key)
+            if holder == key:
+                kept.append(alias)
+            else:
+                self.migration.note(name, f"old address {alias} already leads to {holder}; left out of its aliases")
+        return kept
 
     def _aliases(self, item: Element, slug: str) -> list[str]:
         """The paths WordPress answered for this item that are not ours: its link's path, its own
@@ -788,7 +755,11 @@ class _Converter:
         """The site path of a copied upload, or the original URL (reported) when there is no copy."""
         if url in self.copied:
             return self.copied[url]
-        relative = _uploads_path(url, self.base_host)
+        try:
+            relative = _uploads_path(url, self.base_host)
+        except outside_paths.PathRefused as refused:
+            self._refused(name, url, refused)
+            return url
         if relative is None:
             return url
         source = self.media_from.get(relative) if self.media_from else None
@@ -799,24 +770,43 @@ class _Converter:
             elif not url.startswith("https://"):
                 self.migration.note(name, f"upload not copied (no local copy), original URL kept: {url}")
             return url
-        key = f"media/{relative}"
+        key = outside_paths.key_under(config.MEDIA_PREFIX, relative)
         self.migration.media[key] = source
         self.copied[url] = "/" + key
         return "/" + key
 
+    def _refused(self, name: str, url: str, refused: outside_paths.PathRefused) -> None:
+        """An upload address whose path may not name a file: nothing is read or copied, the post
+        keeps the original URL, and the report lists it under the post it came from, once."""
+        if (name, url) in self.refused:
+            return
+        self.refused.add((name, url))
+        self._outcome("upload", name, "refused", f"{_shown(url)}: not copied: the path {refused.reason}; the "
+                      "original URL is kept")
+
     def _local_link(self, url: str, name: str) -> str:
         """Links to the old site become site paths (their old permalinks redirect)."""
         parts = urlsplit(url)
-        if parts.netloc == self.base_host and _uploads_path(url, self.base_host) is None:
-            return (parts.path or "/") + (f"#{parts.fragment}" if parts.fragment else "")
-        if _uploads_path(url, self.base_host) is not None:
+        try:
+            upload = _uploads_path(url, self.base_host) is not None
+        except outside_paths.PathRefused:
+            upload = True
+        if upload:
             return self._media_url(url, name)
+        if parts.netloc == self.base_host:
+            return (parts.path or "/") + (f"#{parts.fragment}" if parts.fragment else "")
         return url
 
     def _attachment(self, item: Element) -> None:
         url = _text(item, "wp_attachment_url")
-        name = f"attachment {_text(item, 'wp_post_id')} ({url})"
-        relative = _uploads_path(url, self.base_host)
+        name = f"attachment {_text(item, 'wp_post_id')} ({_shown(url)})"
+        parent = _text(item, "wp_post_parent")
+        try:
+            relative = _uploads_path(url, self.base_host)
+        except outside_paths.PathRefused as refused:
+            self._outcome("attachment", name, "refused", f"not copied: the path {refused.reason}"
+                          + (f" (attached to post {parent})" if parent not in ("", "0") else ""))
+            return
         if self.media_from and relative:
             self._media_url(url, name)
         if url not in self.copied:
@@ -826,14 +816,18 @@ class _Converter:
                           "posts keep the original URL")
             return
         assert self.media_from is not None and relative is not None
-        variants = []
+        variants, not_read = [], []
         for variant in self.media_from.variants(relative, _meta(item).get("_wp_attachment_metadata", "")):
             source = self.media_from.get(variant)
             if source is not None:
-                self.migration.media[f"media/{variant}"] = source
+                self.migration.media[outside_paths.key_under(config.MEDIA_PREFIX, variant)] = source
                 variants.append(variant)
+            elif self.media_from.failures.get(variant, "").startswith("not read: "):
+                not_read.append(f"{outside_paths.shown(variant)} {self.media_from.failures[variant]}")
         self._outcome("attachment", name, "imported", f"copied to {self.copied[url]}"
-                      + (f" with {len(variants)} size variants" if variants else ""))
+                      + (f" with {len(variants)} size variants" if variants else "")
+                      + (f"; size variants refused: {'; '.join(not_read)}" if not_read else ""),
+                      key=self.copied[url].lstrip("/"))
 
     # --- output ---------------------------------------------------------------------------
 
@@ -846,6 +840,12 @@ class _Converter:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _already_there(key: str) -> str:
+    """Why an import left ``key`` as it was."""
+    return (f"already exists: {key} holds another version, kept as it is (to replace it: import-wordpress "
+            f"--dry-run --out DIR, then newsroom publish DIR/{key})")
+
 
 def _text(element: Element | None, tag: str) -> str:
     if element is None:
@@ -911,18 +911,21 @@ def _attributes(text: str) -> dict[str, str]:
 
 
 def _uploads_path(url: str, base_host: str) -> str | None:
-    """``2013/03/photo.jpg`` for a WordPress upload URL, else None."""
+    """``2013/03/photo.jpg`` for a WordPress upload URL, else None: the path after
+    ``/wp-content/uploads/`` (or a WordPress.com ``/files/``), decoded once and checked as data.
+
+    :raise outside_paths.PathRefused: an upload URL whose path may not name a file (absolute,
+        ``..``, encoded twice...).
+    """
     parts = urlsplit(url)
-    path = unquote(parts.path)
-    if "/wp-content/uploads/" in path:
-        relative = path.split("/wp-content/uploads/", 1)[1]
+    if "/wp-content/uploads/" in parts.path:
+        relative = parts.path.split("/wp-content/uploads/", 1)[1]
     elif parts.netloc.endswith(".files.wordpress.com") or (parts.netloc == base_host and
-                                                             re.match(r"^/files/\d{4}/", path)):
-        relative = path.lstrip("/").removeprefix("files/")
+                                                             re.match(r"^/files/\d{4}/", parts.path)):
+        relative = parts.path.removeprefix("/").removeprefix("files/")
     else:
         return None
-    relative = str(PurePosixPath(relative))
-    return relative if relative and ".." not in relative.split("/") else None
+    return outside_paths.relative(relative, encoded=True)
 
 
 def _aligned_by_class(body: str) -> str:

@@ -11,7 +11,11 @@ Rules an editor can rely on (docs/content-format.md):
   a second file claiming it is refused with a report and published as soon
   as the slug is free (so moving a file works in either event order);
 - changing an article's slug moves it, and its old URL answers 301;
-- ``aliases`` answer 301 to the article, unless a real article owns that URL.
+- ``aliases`` answer 301 to the article, unless a real article owns that URL;
+- an old address leads to one article: an alias (or a WordPress id URL, ``/?p=1``, that an
+  alias of another form already answers) held by another file that exists refuses this file,
+  naming the holder, before anything is written; the file is published as soon as the address
+  is free, as a slug's is. An alias of a file that no longer exists is taken over.
 
 Each change is one transaction with the file's Source (``revisions``); the
 links to and from other articles (``links``), the search index and the site
@@ -20,7 +24,7 @@ snapshot follow after it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from pynamodb.transactions import TransactWrite
 
@@ -32,7 +36,7 @@ from chalicelib.models import Claim, Comment, Listing, Month, Post, SearchTerm, 
 from chalicelib.publish import edge, links, revisions, terms
 from chalicelib.publish.bucket import ContentBucket
 from chalicelib.publish.revisions import PublishResult
-from chalicelib.site import protected
+from chalicelib.site import old_urls, protected
 
 
 def approved_comments(slug: str) -> int:
@@ -111,7 +115,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
     what makes a slower ingest of an older read lose. ``bucket`` says whether
     another file still exists, and keeps an oversized body.
 
-    :raise ContentError: the slug belongs to another file that still exists.
+    :raise ContentError: the slug, or an address an alias wants, belongs to another file that still exists.
     :raise ConcurrentChange: another ingest changed this file or slug meanwhile.
     """
     if source is not None and revisions.is_unchanged(source, etag, force):
@@ -127,6 +131,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
                 "slug", f"'{article.slug}' is already used by {owner.source_key}; give this file another "
                 "slug, or delete the other file (this file is then published by itself)")])
         result.notes.append(f"took over /{article.slug}/ from {owner.source_key}, which no longer exists")
+    taken_over = claim_aliases(article, bucket)
     previous = owner if previous_slug == article.slug else (get_post(previous_slug) if previous_slug else None)
     if previous is not None and (previous.source_key != article.key or previous.kind == "redirect"):
         previous = None
@@ -146,7 +151,10 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
 
     old_redirects = set(source.redirects or []) if source is not None else set()
     new_redirects, alias_notes = _wanted_redirects(post, previous, old_redirects)
-    result.notes += alias_notes
+    result.notes += alias_notes + [f"took over {shown_alias(path)} from {holder}, which no longer exists"
+                                   for path, holder in sorted(taken_over.items()) if path in new_redirects]
+    dropped = _still_held(old_redirects - new_redirects - {post.slug}, article.key)
+    result.freed_paths = dropped
     new_listings = _listing_items(post)
     old_listings = _listing_items(previous)
     target_changed = previous is None or (previous.slug, previous.draft) != (post.slug, post.draft)
@@ -166,13 +174,13 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
                 txn.delete(item)
         for path in sorted(to_put):
             target = post.slug if not post.draft else None
+            held = Post.pk.does_not_exist() | (Post.source_key == article.key)
+            if path in taken_over:  # from a file that no longer exists, as checked (a newer claim makes this lose)
+                held = held | ((Post.kind == "redirect") & (Post.source_key == taken_over[path]))
             txn.save(Post(*keys.post(path), kind="redirect", slug=path, redirect_to=target,
-                          source_key=article.key),
-                     condition=Post.pk.does_not_exist() | (Post.kind == "redirect")
-                     | (Post.source_key == article.key))
-        for path in sorted(old_redirects - new_redirects - {post.slug}):
-            txn.delete(Post(*keys.post(path)),
-                       condition=Post.pk.does_not_exist() | (Post.source_key == article.key))
+                          source_key=article.key), condition=held)
+        for path in dropped:
+            txn.delete(Post(*keys.post(path)), condition=Post.source_key == article.key)
         txn.delete(Claim(keys.claim_pk(article.slug), article.key))
         _count_in_months(txn, added=_month_of(post), removed=_month_of(previous))
 
@@ -218,6 +226,66 @@ def _may_have_preview(source: Source | None, previous: Post | None) -> bool:
     return previous is None or bool(previous.draft) or (previous.date or "") > clock.now_iso()
 
 
+def claim_aliases(article: Article, bucket: ContentBucket) -> dict[str, str]:
+    """Check that no other file that still exists holds an address this article's aliases want (the
+    alias itself, or, for WordPress's ``?p=ID``, the ``?page_id=ID`` or ``?attachment_id=ID`` that
+    already answers ``/?p=ID``); returns the redirects it takes over from files that no longer exist
+    (path -> that file). Nothing is written but the waiting claims, so a refusal leaves the site as it was.
+
+    :raise ContentError: naming each alias taken and the file it already leads to.
+    """
+    wanted = {path: old_urls.id_candidates(path) for path in article.aliases if path != article.slug}
+    if not wanted:
+        return {}
+    held = {(post.pk, post.sk): post for post in Post.batch_get(
+        list(dict.fromkeys(keys.post(c) for candidates in wanted.values() for c in candidates)), consistent_read=True)}
+    problems, taken_over = [], {}
+    for path, candidates in wanted.items():
+        for candidate in candidates:
+            holder = held.get(keys.post(candidate))
+            if holder is None or holder.source_key == article.key or holder.kind != "redirect":
+                continue  # free, its own, or a real article's URL (the alias is then ignored, with a note)
+            if not bucket.exists(holder.source_key):
+                if candidate == path:
+                    taken_over[path] = holder.source_key
+                continue
+            Claim(keys.claim_pk(candidate), article.key).save()
+            problems.append(_alias_taken(path, candidate, holder.source_key))
+            break
+    if problems:
+        raise ContentError(article.key, problems)
+    return taken_over
+
+
+def aliases_claimed_twice(articles: Iterable[Article]) -> dict[str, list[Problem]]:
+    """The same rule within one batch of files (``newsroom check``, an upload, an import), without the
+    table: taken in the order of their keys, a file whose alias an earlier one already claims gets
+    the problem ingest would give it (key -> problems)."""
+    holders: dict[str, str] = {}  # alias -> the first file claiming it
+    out: dict[str, list[Problem]] = {}
+    for article in sorted(articles, key=lambda a: a.key):
+        for path in article.aliases:
+            taken = next(((c, holders[c]) for c in old_urls.id_candidates(path)
+                          if holders.get(c, article.key) != article.key), None)
+            if taken is not None:
+                out.setdefault(article.key, []).append(_alias_taken(path, *taken))
+            elif path != article.slug:
+                holders.setdefault(path, article.key)
+    return out
+
+
+def _alias_taken(path: str, held_as: str, holder: str) -> Problem:
+    via = f" (as {shown_alias(held_as)})" if held_as != path else ""
+    return Problem("aliases", f"{shown_alias(path)} already leads to {holder}{via}; an old address leads to one "
+                   "article: remove it from one of the two files (this file is then published by itself when the "
+                   "other lets it go)")
+
+
+def shown_alias(path: str) -> str:
+    """An alias as its address reads: ``/2019/05/old/``, ``/?p=1``."""
+    return f"/{path}" if path.startswith("?") else f"/{path}/"
+
+
 def _wanted_redirects(post: Post, previous: Post | None, old: set[str]) -> tuple[set[str], list[str]]:
     """Paths that should redirect to ``post``: its aliases and its former slugs."""
     notes = []
@@ -251,6 +319,7 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
     post = get_post(source.slug) if source.slug else None
     owned = post if post is not None and post.source_key == source.sk and post.kind != "redirect" else None
     if source.status != "removed":
+        held = _still_held(set(source.redirects or []), source.sk)
         gone = edge.article_paths(owned, None, listing_names(owned) if owned else [], source.redirects or [])
         if owned:
             links.write_refs(None, owned)
@@ -262,12 +331,12 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
                 for item in _listing_items(owned).values():
                     txn.delete(item)
                 _count_in_months(txn, added=None, removed=_month_of(owned))
-            for path in source.redirects or []:
-                txn.delete(Post(*keys.post(path)),
-                           condition=Post.pk.does_not_exist() | (Post.source_key == source.sk))
+            for path in held:
+                txn.delete(Post(*keys.post(path)), condition=Post.source_key == source.sk)
 
         source = revisions.commit(source, source.sk, writes, kind=source.kind, slug=source.slug, status="removed",
                                   sequencer=sequencer, redirects=[])
+        result.freed_paths = held
         edge.changed(gone)
         if owned:
             result.notes.append("unpublished")
@@ -277,6 +346,15 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
     removed = source
     revisions.finish(lambda: revisions.forget(removed))
     return result
+
+
+def _still_held(paths: set[str], key: str) -> list[str]:
+    """Those of ``paths`` whose redirect the file at ``key`` still holds (one taken over since, after
+    the file was gone, is the new holder's to keep: deleting it is not this file's to do)."""
+    if not paths:
+        return []
+    found = Post.batch_get([keys.post(path) for path in sorted(paths)], consistent_read=True)
+    return sorted(item.slug for item in found if item.source_key == key and item.slug in paths)
 
 
 def _month_of(post: Post | None) -> str | None:

@@ -130,8 +130,8 @@ def _apply_once(bucket: ContentBucket, key: str, kind: str, sequencer: str | Non
             bucket.delete_preview(key)
             schedule.drop(key)
         outcome = Outcome(key, "unpublished", slug=result.slug, notes=result.notes)
-        if result.freed_slug:
-            outcome.notes += _retry_claims(bucket, result.freed_slug)
+        for freed in ([result.freed_slug] if result.freed_slug else []) + result.freed_paths:
+            outcome.notes += _retry_claims(bucket, freed)
         return outcome
     try:
         try:
@@ -162,6 +162,8 @@ def _apply_once(bucket: ContentBucket, key: str, kind: str, sequencer: str | Non
         bucket.delete_report(key)
     if isinstance(parsed, Article) and (not result.unchanged or force):
         _record_preview(bucket, parsed, version or etag, result.had_preview)
+    for freed in result.freed_paths:  # an alias it let go: a file refused for wanting it goes live
+        result.notes += _retry_claims(bucket, freed)
     return Outcome(key, "unchanged" if result.unchanged else "published", slug=result.slug, notes=result.notes)
 
 
@@ -298,7 +300,8 @@ def _unpublish(source: Any, sequencer: str | None) -> revisions.PublishResult:
 
 
 def _retry_claims(bucket: ContentBucket, slug: str) -> list[str]:
-    """Publish files that were refused because ``slug`` was taken, now that it is free."""
+    """Publish files that were refused because ``slug`` (or an alias's address) was taken, now that it
+    is free; each claim is then forgotten unless its file took ``slug`` as its own."""
     notes = []
     for claimant in articles.waiting_claims(slug):
         outcome = apply_key(bucket.name, claimant)

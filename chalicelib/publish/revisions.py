@@ -36,6 +36,7 @@ class PublishResult:
     slug: str | None
     notes: list[str] = field(default_factory=list)
     freed_slug: str | None = None  # a slug this change released; waiting claims can take it
+    freed_paths: list[str] = field(default_factory=list)  # redirects (aliases, old slugs) it released, the same
     unchanged: bool = False
     warnings: list[str] = field(default_factory=list)  # published, but the editor should know (no alt text...)
     had_warnings: bool = False  # the version it replaced was published with warnings (a report to clear)

@@ -32,6 +32,7 @@
     if (s.state === "uploaded") {
       text = s.finished ? "Done: " + s.live + " files live, " + Object.keys(s.refused || {}).length + " refused."
         : "Uploaded " + s.files + " files; live " + s.live + ", refused " + Object.keys(s.refused || {}).length + ", waiting " + s.waiting + ".";
+      if (s.kept) { text += " " + s.kept + " already there with other content: kept as they were, not overwritten (see the report)."; }
     }
     said.textContent = text || s.state;
     Object.keys(s.counts || {}).forEach(function (kind) {

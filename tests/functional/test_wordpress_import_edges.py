@@ -312,7 +312,30 @@ def test_media_from_a_folder_reads_no_link_out_of_it(tmp_path):
 
 
 def test_a_private_address_is_named_as_such():
-    from chalicelib.imports.wordpress import _blocked
+    from chalicelib.imports.fetch import FetchRefused, addresses
 
-    assert _blocked("127.0.0.1") == "127.0.0.1 is on a private network (127.0.0.1)"
-    assert _blocked("169.254.169.254").startswith("169.254.169.254 is on a private network")
+    for host in ("127.0.0.1", "169.254.169.254"):
+        with pytest.raises(FetchRefused) as refused:
+            addresses(host, allow_private=False)
+        assert str(refused.value) == f"{host} is on a private network ({host})"
+
+
+def test_an_old_address_two_items_claim_leads_to_the_first_and_the_second_is_told(tmp_path):
+    from chalicelib.imports.uploads import problems_of
+    from chalicelib.imports.wordpress import convert
+    from tests.wxr_factory import HEAD
+
+    def post(post_id: int, name: str) -> str:
+        return (f"<item><title>{name}</title><link>https://big.example.org/old-address/</link>"
+                f"<wp:post_id>{post_id}</wp:post_id><wp:post_date_gmt>2024-01-02 10:00:00</wp:post_date_gmt>"
+                f"<wp:post_type>post</wp:post_type><wp:status>publish</wp:status><wp:post_name>{name}</wp:post_name>"
+                "<content:encoded><![CDATA[<p>Words.</p>]]></content:encoded></item>")
+
+    export = tmp_path / "twice.xml"
+    export.write_text(HEAD + post(1, "first") + post(2, "second") + "</channel></rss>\n")
+    migration = convert(export)
+    assert "aliases:\n- /old-address/\n- /?p=1\n" in migration.files["articles/first.html"].decode()
+    assert "aliases:\n- /?p=2\n" in migration.files["articles/second.html"].decode()
+    assert migration.notes["post 2 (second)"] == [
+        "old address /old-address/ already leads to articles/first.html; left out of its aliases"]
+    assert problems_of(migration.files) == {}
