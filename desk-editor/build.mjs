@@ -5,7 +5,8 @@
 //
 // Writes body-editor.js (an IIFE that sets window.BodyEditor: no module loader, no eval, nothing
 // fetched at run time: CSP script-src 'self') and THIRD-PARTY-LICENSES, made from node_modules: the
-// name, version, license and license text of every package esbuild put in the bundle.
+// name, version, license and license text of every package esbuild put in the bundle, and
+// body-editor.css, the editor's own styles (toolbar, blocks kept as source, photos, embeds).
 
 import {build} from "esbuild"
 import {readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync} from "node:fs"
@@ -26,6 +27,7 @@ const result = await build({
 })
 const code = result.outputFiles[0].contents
 writeFileSync(join(out, "body-editor.js"), code)
+writeFileSync(join(out, "body-editor.css"), readFileSync(join(here, "src", "body-editor.css")))
 
 const packages = new Map()
 for (const input of Object.keys(result.metafile.inputs)) {

@@ -98,8 +98,8 @@ function ruleInput() {
     const $start = state.doc.resolve(start)
     if ($start.parent.type !== schema.nodes.paragraph || $start.parent.textContent.length !== match[0].length - 1) return null
     const from = $start.before(), to = $start.after()
-    return state.tr.replaceWith(from, to, [schema.nodes.horizontal_rule.create(), schema.nodes.paragraph.create()])
-      .setSelection(TextSelection.create(state.tr.doc, 0)).scrollIntoView()
+    const tr = state.tr.replaceWith(from, to, [schema.nodes.horizontal_rule.create(), schema.nodes.paragraph.create()])
+    return tr.setSelection(TextSelection.create(tr.doc, from + 2)).scrollIntoView()
   })
 }
 

@@ -1,4 +1,5 @@
-// The desk's body editor, bundled as templates/desk/vendor/body-editor/body-editor.js (make vendor-desk).
+// The desk's body editor, bundled as templates/desk/vendor/body-editor/body-editor.js (make vendor-desk),
+// with its styles in body-editor.css beside it (the page links both; no inline script or style).
 //
 // API (window.BodyEditor), for the desk's editor page:
 //

@@ -10,7 +10,9 @@
 //   (class="MsoListParagraphCxSpFirst", style="mso-list:l0 level1 lfo1") whose bullet or number is
 //   a <span style="mso-list:Ignore">.
 // - Web pages: their markup with classes, ids, inline styles, fonts, spans, and sometimes scripts.
-// The fixtures in test/fixtures/paste-*.html are written in those shapes (see their comments).
+// The fixtures in test/fixtures/paste-*.html are written in those shapes, as reported in
+// ProseMirror/prosemirror#459 and facebookarchive/draft-js#393 (Docs), basecamp/lexxy#1214 and
+// facebook/lexical#4922 (Word's lists), nhn/tui.editor#1682 (Word's bookmarks and mso- styles).
 //
 // The result keeps headings, paragraphs, lists, links, bold, italic, tables; then ingest's own
 // allow-list (facts.js `clean`) has the last word. Images are taken out and listed: the host page
@@ -18,12 +20,13 @@
 
 import {cleanHTML} from "./facts.js"
 
+// each a declaration of its own: Word's mso-bidi-font-weight:normal is not font-weight:normal
 const STYLE_MARKS = [
-  [/font-weight\s*:\s*(?:bold|[6-9]00)/i, "strong"],
-  [/font-style\s*:\s*italic/i, "em"],
-  [/text-decoration[^;]*line-through/i, "del"],
-  [/vertical-align\s*:\s*super/i, "sup"],
-  [/vertical-align\s*:\s*sub/i, "sub"],
+  [/(?:^|;)\s*font-weight\s*:\s*(?:bold|[6-9]00)/i, "strong"],
+  [/(?:^|;)\s*font-style\s*:\s*italic/i, "em"],
+  [/(?:^|;)\s*text-decoration[^;]*line-through/i, "del"],
+  [/(?:^|;)\s*vertical-align\s*:\s*super/i, "sup"],
+  [/(?:^|;)\s*vertical-align\s*:\s*sub/i, "sub"],
 ]
 
 function unwrap(element) {
@@ -45,11 +48,11 @@ function removeComments(root) {
 
 function wordLists(root) {
   // consecutive Word list paragraphs become one list; the level is not kept (one level)
-  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => /mso-list\s*:\s*l\d/i.test(p.getAttribute("style") || "")
-    || /MsoListParagraph/i.test(p.getAttribute("class") || ""))
+  // the inline mso-list level says a paragraph is an item (Word puts MsoListParagraph on others too)
+  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => /mso-list\s*:\s*l\d/i.test(p.getAttribute("style") || ""))
   let list = null, last = null
   for (const p of paragraphs) {
-    const marker = p.querySelector('span[style*="mso-list:Ignore"], span[style*="mso-list: Ignore"]')
+    const marker = Array.from(p.querySelectorAll("span")).find(span => /mso-list\s*:\s*ignore/i.test(span.getAttribute("style") || ""))
     const ordered = marker ? /^\s*[\dA-Za-z]{1,3}[.)]/.test(marker.textContent) : false
     if (marker) marker.remove()
     const tag = ordered ? "ol" : "ul"
@@ -85,7 +88,7 @@ export function cleanPastedHTML(html) {
     for (const [pattern, tag] of STYLE_MARKS) if (pattern.test(style)) wrapWith(span, tag)
   }
   for (const bold of root.querySelectorAll("b, strong")) {
-    if (/font-weight\s*:\s*(?:normal|[1-4]00)/i.test(bold.getAttribute("style") || "")) unwrap(bold)
+    if (/(?:^|;)\s*font-weight\s*:\s*(?:normal|[1-4]00)/i.test(bold.getAttribute("style") || "")) unwrap(bold)
   }
   for (const link of root.querySelectorAll("a")) {
     const href = link.getAttribute("href")
