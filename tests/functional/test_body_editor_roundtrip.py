@@ -126,6 +126,8 @@ def test_every_body_of_the_corpora_comes_back_the_same(tmp_path: Path) -> None:
 
 # ---- generated documents ----
 
+GENERATED: Counter[str] = Counter()  # what the generated documents held, over all examples (printed with -s)
+
 WORD = st.sampled_from(["news", "Tehran", "minister", "drones", "said", "on", "Tuesday", "the", "price", "of",
                         "oil", "rose", "3%", "a", "“quoted”", "it's", "x*y", "_under_", "#5", "1.", "[note]",
                         "<tag>", "&amp;", "AT&T", "back\\slash", "`tick`", "-", "+", "|", "~~"])
@@ -185,7 +187,7 @@ def markdown_block(draw: st.DrawFn) -> str:
 
 @st.composite
 def markdown_document(draw: st.DrawFn) -> str:
-    blocks = draw(st.lists(markdown_block(), min_size=1, max_size=8))
+    blocks = draw(st.lists(markdown_block(), min_size=1, max_size=6))
     return "".join(block + draw(st.sampled_from(["\n\n", "\n\n", "\n\n\n", "\n"])) for block in blocks)
 
 
@@ -243,14 +245,27 @@ def html_block(draw: st.DrawFn) -> str:
 
 @st.composite
 def html_document(draw: st.DrawFn) -> str:
-    blocks = draw(st.lists(html_block(), min_size=1, max_size=8))
+    blocks = draw(st.lists(html_block(), min_size=1, max_size=6))
     return "".join(block + draw(st.sampled_from(["\n\n", "\n", ""])) for block in blocks).strip() + "\n"
 
 
-@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(markdown_document(), min_size=50, max_size=50), st.lists(html_document(), min_size=50, max_size=50))
+# A handful of documents per example (one Node process each): Hypothesis draws each example from a
+# bounded buffer, and dozens of documents in one example overrun it, leaving only the simplest ones.
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(markdown_document(), min_size=3, max_size=3), st.lists(html_document(), min_size=3, max_size=3))
 def test_generated_documents_come_back_the_same(markdown_bodies: list[str], html_bodies: list[str]) -> None:
+    """Markdown and HTML documents made of every block the formats have, in any order and spacing."""
     bodies = [{"id": f"markdown:{i}", "format": "markdown", "body": body} for i, body in enumerate(markdown_bodies)]
     bodies += [{"id": f"html:{i}", "format": "html", "body": body} for i, body in enumerate(html_bodies)]
     counts = check_round_trip(bodies)
-    assert counts["bodies"] == 100
+    GENERATED.update(counts)
+    assert counts["bodies"] == 6
+
+
+def test_generated_documents_held_every_kind_of_block() -> None:
+    """The generated documents above reached the editor's kinds of block, not only paragraphs."""
+    if not GENERATED:
+        pytest.skip("run with test_generated_documents_come_back_the_same")
+    print("generated round trip:", dict(sorted(GENERATED.items())))
+    for kind in ("heading", "bullet_list", "ordered_list", "blockquote", "code_block", "table", "figure", "opaque"):
+        assert GENERATED[f"blocks: {kind}"] > 0, kind
