@@ -1,7 +1,7 @@
 // The body editor: ProseMirror over the desk's body <textarea>, which stays the form's value and
 // the "Markdown"/"HTML" source view. See index.js for the API the desk calls.
 
-import {EditorState, Plugin, TextSelection, NodeSelection} from "prosemirror-state"
+import {EditorState, Plugin, TextSelection} from "prosemirror-state"
 import {EditorView} from "prosemirror-view"
 import {keymap} from "prosemirror-keymap"
 import {history, undo, redo} from "prosemirror-history"
@@ -467,12 +467,7 @@ export class BodyEditor {
   }
 
   replaceSelection(node) {
-    const {state} = this.view
-    const tr = state.tr.replaceSelectionWith(node)
-    if (tr.selection instanceof NodeSelection || !tr.selection.$from.parent.inlineContent) {
-      // keep typing after the block
-    }
-    this.view.dispatch(tr.scrollIntoView())
+    this.view.dispatch(this.view.state.tr.replaceSelectionWith(node).scrollIntoView())
   }
 
   pasted(html) {
