@@ -453,6 +453,17 @@ export class BodyEditor {
     this.announce(show ? `Showing the ${this.format === "markdown" ? "Markdown" : "HTML"}` : "Showing the formatted text")
   }
 
+  /** Load `text` as the body (another version kept after a conflict...); `asOpened` makes it the
+   * text that isChanged() compares with, as after a save. */
+  setSource(text, {asOpened = false} = {}) {
+    if (asOpened) this.opened = text
+    this.body = new Body(text, this.format)
+    this.view.updateState(this.newState(this.body.doc))
+    if (this.sourceShown) this.textarea.value = text
+    this.sourceEdited = false
+    this.refresh()
+  }
+
   /** Put a photo at the selection: {src, alt, caption, credit}. */
   insertImage({src, alt = "", caption = "", credit = ""}) {
     const node = schema.nodes.figure.create({src, alt, caption: escapeInline(caption, this.format),

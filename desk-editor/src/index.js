@@ -26,6 +26,8 @@
 //   editor.getSource()        the body as it would be saved (the opened text, byte for byte, while
 //                             nothing changed; otherwise only the changed blocks are rewritten)
 //   editor.isChanged()        whether saving would change the file
+//   editor.setSource(text, {asOpened})  load another text as the body (e.g. the version kept after a
+//                             conflict); asOpened: true makes it the text isChanged() compares with
 //   editor.format             "markdown" or "html"
 //   editor.count()            {words, minutes}
 //   editor.insertImage({src, alt, caption, credit})   a photo with its caption and credit, at the selection

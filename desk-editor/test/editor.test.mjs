@@ -217,6 +217,17 @@ test("the source view is the textarea, kept in sync both ways", () => {
   assert.equal(editor.getSource(), "# Title\n\nOne two\n")
 })
 
+test("another text can be loaded as the body, as after a conflict or a save", () => {
+  const {editor, view, textarea} = open("Mine\n")
+  editor.setSource("Theirs *kept*\n")
+  assert.equal(textarea.value, "Theirs *kept*\n")
+  assert.equal(editor.isChanged(), true)
+  assert.equal(view.state.doc.textContent, "Theirs kept")
+  editor.setSource("Saved\n", {asOpened: true})
+  assert.equal(editor.isChanged(), false)
+  assert.equal(editor.getSource(), "Saved\n")
+})
+
 test("words and reading time are counted as the body changes", () => {
   const counts = []
   const {view} = open("One two three\n", {onCount: count => counts.push(count)})
