@@ -47,7 +47,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## test: lint, then the whole test suite (includes building the Lambda package and the browser tests)
-test: lint system-deps tests/browser-tools/node_modules/axe-core/axe.min.js
+test: lint system-deps tests/browser-tools/node_modules/axe-core/axe.min.js desk-editor/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 # axe-core for the desk's accessibility tests, pinned in tests/browser-tools/package.json
@@ -56,6 +56,14 @@ tests/browser-tools/node_modules/axe-core/axe.min.js: tests/browser-tools/packag
 	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
 	    && cd tests/browser-tools && npm install --no-audit --no-fund --loglevel=error; \
 	  else echo "npm is missing: the accessibility tests will be skipped (sudo apt-get install npm)"; fi
+
+# The body editor's packages (its round trip runs under Node: tests/functional/test_body_editor_roundtrip.py),
+# exactly as desk-editor/package-lock.json pins them
+desk-editor/node_modules/.package-lock.json: desk-editor/package-lock.json
+	@if command -v npm >/dev/null; then cd desk-editor && npm ci --no-audit --no-fund --loglevel=error; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+	    && cd desk-editor && npm ci --no-audit --no-fund --loglevel=error; \
+	  else echo "npm is missing: the body editor's tests will be skipped (sudo apt-get install npm)"; fi
 
 ## system-deps: Debian's Chromium (browser tests, Lighthouse) and Java (the Nu HTML checker), installed when running as root
 SYSTEM_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v java),,default-jre-headless)
@@ -116,13 +124,15 @@ record-wordpress-urls: $(STAMP)
 	  else echo "$$name: WordPress's importer refuses this export; nothing recorded"; fi; \
 	done
 
-## vendor-desk: fetch the desk's pinned npm packages again (templates/desk/vendor/, committed with their licenses)
+## vendor-desk: fetch the desk's pinned npm packages again and bundle the body editor (templates/desk/vendor/, committed with their licenses)
 MARKDOWN_TOOLBAR ?= @github/markdown-toolbar-element@2.2.3
-vendor-desk:
+vendor-desk: $(STAMP) desk-editor/node_modules/.package-lock.json
 	rm -rf /tmp/desk-vendor && mkdir -p /tmp/desk-vendor && cd /tmp/desk-vendor && npm pack --silent $(MARKDOWN_TOOLBAR) \
 	  && tar xzf *.tgz
 	cp /tmp/desk-vendor/package/dist/index.js /tmp/desk-vendor/package/LICENSE /tmp/desk-vendor/package/package.json \
 	  templates/desk/vendor/markdown-toolbar-element/
+	$(BIN)/python desk-editor/write_facts.py
+	cd desk-editor && node build.mjs
 
 ## check: validate the sample content with the editors' checker
 check: $(STAMP)

@@ -8,6 +8,15 @@ module: the web handler serves the stored HTML and never loads either library.
 Typography (curly quotes, dashes, ellipses) is set by smartypants on the
 sanitized HTML, so imported and newly written articles read alike.
 
+Photos with a caption and a credit: in Markdown, an image alone on a paragraph's first line and
+the caption on the lines after it, the last one ``Credit: ...`` when there is a credit; in HTML,
+``<figure>`` with ``<img>`` and ``<figcaption>``, the credit last in ``<small class="credit">``.
+Both render as that ``<figure>`` (``_figures``; docs/content-format.md).
+
+Embeds: an address of a provider in ``chalicelib.content.embeds`` alone in a paragraph, a line of
+its own in Markdown or ``<p>address</p>`` in HTML, becomes the same link card the WordPress import
+writes (``_embed_cards``), in both formats by one rule on the HTML before sanitizing.
+
 Cross-links: a link with no text to another article, ``[](/other-slug/)``, is
 stored as a marker ``<!--xref:other-slug-->`` that the page renderer replaces
 with a link showing that article's *current* title (see ``pages.fill_xrefs``).
@@ -25,8 +34,12 @@ from typing import Any
 import nh3
 import smartypants
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 from chalicelib.bodies import PAGE_BREAK
+from chalicelib.content.embeds import embed_card, provider
 
 ALLOWED_TAGS = {
     "a", "abbr", "address", "audio", "b", "blockquote", "br", "caption", "cite", "code", "del", "dd",
@@ -92,39 +105,100 @@ BLOCK_CLASSES = frozenset({
 _CLASSED_TAGS = ("a", "audio", "blockquote", "details", "div", "figcaption", "figure", "h1", "h2", "h3", "h4",
                  "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "span", "summary", "sup", "table", "ul",
                  "video")
-ALLOWED_CLASSES = {tag: set(BLOCK_CLASSES) for tag in _CLASSED_TAGS}
+CREDIT_CLASS = "credit"  # a photo's credit, last in its <figcaption>: <small class="credit">
+ALLOWED_CLASSES = {tag: set(BLOCK_CLASSES) for tag in _CLASSED_TAGS} | {"small": {CREDIT_CLASS}}
 
 # Ids an article may carry (heading anchors, footnotes), except those the page's own templates use.
-_BODY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}")
+BODY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}")
 TEMPLATE_IDS = re.compile(r"(?:comments?|respond|content|q|related-heading|(?:comment|widget|email|name|text|"
                           r"website)-.*)")
-_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|avif);base64,[A-Za-z0-9+/=\s]+", re.IGNORECASE)
-_MEDIA_TAGS = {"audio", "video", "source", "track"}
+DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|avif);base64,[A-Za-z0-9+/=\s]+", re.IGNORECASE)
+MEDIA_TAGS = {"audio", "video", "source", "track"}
+MEDIA_SOURCES = ("https://", "/media/")  # where audio and video may play from
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
     """nh3's last word on each attribute that the allowlist kept."""
     if name == "id":
-        return value if _BODY_ID.fullmatch(value) and not TEMPLATE_IDS.fullmatch(value) else None
+        return value if BODY_ID.fullmatch(value) and not TEMPLATE_IDS.fullmatch(value) else None
     if name == "target":
         return "_blank" if value.strip().lower() == "_blank" else None
     if name in ("src", "href", "cite", "poster"):
         if value.lower().startswith("data:"):
-            return value if tag == "img" and name == "src" and _DATA_IMAGE.fullmatch(value) else None
-        if tag in _MEDIA_TAGS or name == "poster":
+            return value if tag == "img" and name == "src" and DATA_IMAGE.fullmatch(value) else None
+        if tag in MEDIA_TAGS or name == "poster":
             return value if is_media_source(value) else None
     return value
 
 
 def is_media_source(url: str) -> bool:
     """Audio and video play from https: or from the site's own media, nothing else."""
-    return url.startswith(("https://", "/media/"))
+    return url.startswith(MEDIA_SOURCES)
 
 
 _XREF_ANCHOR = re.compile(r'<a href="/([a-z0-9-]+)/?"(?: rel="[^"]*")?></a>')
 _TAG = re.compile(r"<[^>]+>")
 
 _markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_CREDIT = re.compile(r"credit:[ \t]*", re.IGNORECASE)
+
+
+def _figures(state: StateCore) -> None:
+    """A paragraph whose first line is one image and whose next lines are its caption (the last one
+    ``Credit: ...`` when there is a credit) is a photo: ``<figure>`` with ``<figcaption>``."""
+    tokens: list[Token] = []
+    at = 0
+    while at < len(state.tokens):
+        token = state.tokens[at]
+        children = state.tokens[at + 1].children if token.type == "paragraph_open" else None
+        if children and len(children) >= 3 and children[0].type == "image" and children[1].type == "softbreak":
+            figure = Token("html_block", "", 0)
+            figure.content = _figure_html(state, children)
+            tokens.append(figure)
+            at += 3
+            continue
+        tokens.append(token)
+        at += 1
+    state.tokens = tokens
+
+
+def _figure_html(state: StateCore, children: list[Token]) -> str:
+    """A figure's HTML from its paragraph's inline tokens: the image, then the caption's lines."""
+    lines: list[list[Token]] = [[]]
+    for child in children[2:]:
+        if child.type == "softbreak":
+            lines.append([])
+        else:
+            lines[-1].append(child)
+    credit: list[Token] = []
+    last = lines[-1]
+    if last and last[0].type == "text" and _CREDIT.match(last[0].content):
+        first = last[0].copy()
+        first.content = _CREDIT.sub("", first.content, count=1)
+        credit = [first, *last[1:]]
+        lines.pop()
+    renderer, options, env = state.md.renderer, state.md.options, state.env
+    assert isinstance(renderer, RendererHTML)  # the only renderer ours has
+    caption = "\n".join(renderer.renderInline(line, options, env) for line in lines).strip()
+    credit_html = renderer.renderInline(credit, options, env).strip() if credit else ""
+    if credit_html:
+        caption += (" " if caption else "") + f'<small class="{CREDIT_CLASS}">{credit_html}</small>'
+    image = renderer.renderInline(children[:1], options, env)
+    return f"<figure>{image}<figcaption>{caption}</figcaption></figure>\n"
+
+
+_markdown.core.ruler.push("figures", _figures)
+# An address alone in a paragraph: a line of its own in Markdown, <p>address</p> in HTML.
+_EMBED_LINE = re.compile(r"<p>[ \t\r\n]*(https?://[^\s<>\"]+)[ \t\r\n]*</p>")
+
+
+def _embed_cards(raw: str) -> str:
+    """Each embed address alone in a paragraph, as the link card the site shows for embeds."""
+    def card(match: re.Match[str]) -> str:
+        url = html.unescape(match.group(1))
+        return embed_card(url, None) if provider(url) else match.group(0)
+
+    return _EMBED_LINE.sub(card, raw)
 
 
 @dataclass(frozen=True)
@@ -141,7 +215,7 @@ class RenderedBody:
 
 def render_body(body: str, body_format: str) -> RenderedBody:
     """Render Markdown (or take HTML), sanitize it, and find the cross-links."""
-    raw = _markdown.render(body) if body_format == "markdown" else body
+    raw = _embed_cards(_markdown.render(body) if body_format == "markdown" else body)
     raw = _NEXTPAGE.sub(PAGE_BREAK, raw)  # a comment the sanitizer would drop: kept as an element it keeps
     clean = typeset(sanitize_html(_OBSOLETE.sub(_modern_element, raw)))
     xrefs: list[str] = []

@@ -30,8 +30,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
+from chalicelib.content.embeds import PROVIDERS as PROVIDERS  # wordpress.py reads them here
+from chalicelib.content.embeds import embed_card as embed_card
 from chalicelib.content.markup import sanitize_html
 
 # WP_Block_Parser's delimiter pattern (wp-includes/class-wp-block-parser.php), possessive as there.
@@ -52,17 +53,6 @@ SITE_WIDGETS = {
     "page-list", "navigation", "social-links", "social-link", "loginout", "post-title", "post-date",
     "post-author", "post-excerpt", "post-featured-image", "post-terms", "query", "comments", "site-title",
     "site-logo", "site-tagline", "template-part", "legacy-widget", "widget-group",
-}
-# Embed providers WordPress knows, by host: (slug, name shown on the card).
-PROVIDERS = {
-    "youtube.com": ("youtube", "YouTube"), "youtu.be": ("youtube", "YouTube"),
-    "vimeo.com": ("vimeo", "Vimeo"), "twitter.com": ("twitter", "X (Twitter)"), "x.com": ("twitter", "X (Twitter)"),
-    "wordpress.com": ("wordpress", "WordPress"), "wordpress.tv": ("wordpress-tv", "WordPress.tv"),
-    "soundcloud.com": ("soundcloud", "SoundCloud"), "spotify.com": ("spotify", "Spotify"),
-    "instagram.com": ("instagram", "Instagram"), "facebook.com": ("facebook", "Facebook"),
-    "tiktok.com": ("tiktok", "TikTok"), "flickr.com": ("flickr", "Flickr"), "reddit.com": ("reddit", "Reddit"),
-    "dailymotion.com": ("dailymotion", "Dailymotion"), "ted.com": ("ted", "TED"),
-    "mastodon.social": ("mastodon", "Mastodon"), "bsky.app": ("bluesky", "Bluesky"),
 }
 _FIRST_TAG = re.compile(r"^(\s*<[a-z][a-z0-9]*)((?:\s[^>]*)?)(/?>)", re.IGNORECASE)
 _CLASS = re.compile(r'\sclass="([^"]*)"')
@@ -283,23 +273,6 @@ def _embed(block: Block, context: Context) -> str:
         return ""
     return embed_card(url, context.embed_title(url), caption.group(1).strip() if caption else "",
                       block.attrs.get("providerNameSlug"))
-
-
-def embed_card(url: str, title: str | None, caption: str = "", provider_slug: str | None = None) -> str:
-    """A link card for an embedded page: what WordPress shows in a player or widget, without loading a
-    third party's script or frame."""
-    host = (urlsplit(url).hostname or "").removeprefix("www.").removeprefix("m.")
-    slug, provider = next((v for k, v in PROVIDERS.items() if host == k or host.endswith("." + k)),
-                          (provider_slug or "", host))
-    if provider_slug and slug != provider_slug and provider == host:
-        provider = provider_slug.replace("-", " ").title()
-    shown = title or f"Open on {provider or 'the web'}"
-    esc = html.escape
-    figcaption = f'<figcaption class="wp-element-caption">{caption}</figcaption>' if caption else ""
-    return (f'<figure class="wp-block-embed embed-card"><a href="{esc(url, quote=True)}">'
-            f'<span class="embed-title">{esc(shown)}</span> '
-            f'<span class="embed-provider">{esc(provider or "Link")}</span> '
-            f'<span class="embed-url">{esc(url)}</span></a>{figcaption}</figure>')
 
 
 def _footnotes(block: Block, footnotes: list[dict[str, Any]]) -> str:

@@ -1,0 +1,513 @@
+// The body editor: ProseMirror over the desk's body <textarea>, which stays the form's value and
+// the "Markdown"/"HTML" source view. See index.js for the API the desk calls.
+
+import {EditorState, Plugin, TextSelection} from "prosemirror-state"
+import {EditorView} from "prosemirror-view"
+import {keymap} from "prosemirror-keymap"
+import {history, undo, redo} from "prosemirror-history"
+import {baseKeymap, toggleMark, setBlockType, wrapIn, chainCommands, exitCode, lift} from "prosemirror-commands"
+import {inputRules, wrappingInputRule, textblockTypeInputRule, InputRule, undoInputRule} from "prosemirror-inputrules"
+import {splitListItem, liftListItem, sinkListItem, wrapInList} from "prosemirror-schema-list"
+import {tableEditing, goToNextCell, columnResizing} from "prosemirror-tables"
+import {schema} from "./schema.js"
+import {Body} from "./source.js"
+import {md} from "./markdown.js"
+import {cleanHTML, embedUrl} from "./facts.js"
+import {cleanPastedHTML} from "./paste.js"
+import {countWords} from "./count.js"
+
+// ---- commands ----
+
+function markActive(state, type) {
+  const {from, $from, to, empty} = state.selection
+  if (empty) return !!type.isInSet(state.storedMarks || $from.marks())
+  return state.doc.rangeHasMark(from, to, type)
+}
+
+function blockActive(state, type, attrs = {}) {
+  const {$from} = state.selection
+  for (let d = $from.depth; d > 0; d--) {
+    const node = $from.node(d)
+    if (node.type === type && Object.entries(attrs).every(([k, v]) => node.attrs[k] === v)) return true
+  }
+  return false
+}
+
+function toggleHeading(level) {
+  return (state, dispatch) => blockActive(state, schema.nodes.heading, {level})
+    ? setBlockType(schema.nodes.paragraph)(state, dispatch)
+    : setBlockType(schema.nodes.heading, {level})(state, dispatch)
+}
+
+function toggleWrap(type) {
+  return (state, dispatch) => blockActive(state, type) ? lift(state, dispatch) : wrapIn(type)(state, dispatch)
+}
+
+function toggleList(type) {
+  return (state, dispatch) => blockActive(state, type)
+    ? liftListItem(schema.nodes.list_item)(state, dispatch)
+    : wrapInList(type)(state, dispatch)
+}
+
+function insertRule(state, dispatch) {
+  if (dispatch) {
+    const rule = schema.nodes.horizontal_rule.create()
+    dispatch(state.tr.replaceSelectionWith(rule).scrollIntoView())
+  }
+  return true
+}
+
+function linkCommand(ask) {
+  return (state, dispatch, view) => {
+    const type = schema.marks.link
+    if (markActive(state, type)) return toggleMark(type)(state, dispatch)
+    if (state.selection.empty) return false
+    if (!dispatch) return true
+    Promise.resolve(ask()).then(href => {
+      if (!href) return
+      view.dispatch(view.state.tr.addMark(view.state.selection.from, view.state.selection.to,
+        type.create({href: href.trim()})))
+      view.focus()
+    })
+    return true
+  }
+}
+
+const hardBreak = chainCommands(exitCode, (state, dispatch) => {
+  if (dispatch) dispatch(state.tr.replaceSelectionWith(schema.nodes.hard_break.create()).scrollIntoView())
+  return true
+})
+
+// ---- Markdown shortcuts as Ghost and Gutenberg have them ----
+
+function markRule(pattern, type) {
+  return new InputRule(pattern, (state, match, start, end) => {
+    const [whole, text] = match
+    const textStart = start + whole.indexOf(text)
+    const tr = state.tr
+    tr.delete(textStart + text.length, end)
+    tr.delete(start, textStart)
+    tr.addMark(start, start + text.length, type.create())
+    tr.removeStoredMark(type)
+    return tr
+  })
+}
+
+function ruleInput() {
+  return new InputRule(/^(?:---|\*\*\*|___)$/, (state, match, start, end) => {
+    const $start = state.doc.resolve(start)
+    if ($start.parent.type !== schema.nodes.paragraph || $start.parent.textContent.length !== match[0].length - 1) return null
+    const from = $start.before(), to = $start.after()
+    const tr = state.tr.replaceWith(from, to, [schema.nodes.horizontal_rule.create(), schema.nodes.paragraph.create()])
+    return tr.setSelection(TextSelection.create(tr.doc, from + 2)).scrollIntoView()
+  })
+}
+
+function rules() {
+  const {nodes, marks} = schema
+  return inputRules({rules: [
+    textblockTypeInputRule(/^(#{1,6})\s$/, nodes.heading, match => ({level: match[1].length})),
+    wrappingInputRule(/^\s*>\s$/, nodes.blockquote),
+    wrappingInputRule(/^\s*([-+*])\s$/, nodes.bullet_list, match => ({bullet: match[1]})),
+    wrappingInputRule(/^(\d+)([.)])\s$/, nodes.ordered_list, match => ({order: Number(match[1]), delim: match[2]}),
+      (match, node) => node.childCount + node.attrs.order === Number(match[1])),
+    textblockTypeInputRule(/^```([\w-]*)\s?$/, nodes.code_block, match => ({info: match[1] || ""})),
+    ruleInput(),
+    markRule(/(?:^|[^*])\*\*([^*\s](?:[^*]*[^*\s])?)\*\*$/, marks.strong),
+    markRule(/(?:^|[^_])__([^_\s](?:[^_]*[^_\s])?)__$/, marks.strong),
+    markRule(/(?:^|[^*])\*([^*\s](?:[^*]*[^*\s])?)\*$/, marks.em),
+    markRule(/(?:^|[^_\w])_([^_\s](?:[^_]*[^_\s])?)_$/, marks.em),
+    markRule(/(?:^|[^`])`([^`]+)`$/, marks.code),
+    markRule(/(?:^|[^~])~~([^~\s](?:[^~]*[^~\s])?)~~$/, marks.strike),
+  ]})
+}
+
+// ---- node views: what the model keeps whole, shown as readers see it ----
+
+function element(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) if (v != null) el.setAttribute(k, v)
+  for (const child of children) if (child != null) el.append(child)
+  return el
+}
+
+function renderSource(source, format) {
+  return cleanHTML(format === "markdown" ? md.render(source) : source)
+}
+
+function renderInlineSource(source, format) {
+  return cleanHTML(format === "markdown" ? md.renderInline(source) : source)
+}
+
+class SourceBlockView {
+  constructor(node, view, getPos, format) {
+    this.node = node
+    this.view = view
+    this.getPos = getPos
+    this.format = format
+    this.dom = element("div", {class: "be-block be-opaque", contenteditable: "false"})
+    this.render()
+  }
+
+  render() {
+    const {source, label, format} = this.node.attrs
+    const kind = format === "markdown" ? "Markdown" : "HTML"
+    this.dom.replaceChildren()
+    const shown = element("div", {class: "be-rendered"})
+    shown.innerHTML = renderSource(source, format)
+    const name = label || `${kind} the editor keeps as it is`
+    const edit = element("button", {type: "button", class: "be-edit"}, `Edit ${kind}`)
+    edit.setAttribute("aria-label", `Edit ${kind}: ${name}`)
+    edit.addEventListener("click", () => this.openSource())
+    this.dom.append(element("p", {class: "be-label"}, name), shown, edit)
+  }
+
+  openSource() {
+    const kind = this.node.attrs.format === "markdown" ? "Markdown" : "HTML"
+    const area = element("textarea", {class: "be-source", rows: "8", "aria-label": `${kind} of this block`})
+    area.value = this.node.attrs.source
+    const done = element("button", {type: "button"}, "Done")
+    done.addEventListener("click", () => {
+      const pos = this.getPos()
+      if (area.value !== this.node.attrs.source) {
+        this.view.dispatch(this.view.state.tr.setNodeMarkup(pos, null, {...this.node.attrs, source: area.value}))
+      } else {
+        this.render()
+      }
+      this.view.focus()
+    })
+    this.dom.replaceChildren(element("p", {class: "be-label"}, `${kind} of this block`), area, done)
+    area.focus()
+  }
+
+  update(node) {
+    if (node.type !== this.node.type) return false
+    this.node = node
+    this.render()
+    return true
+  }
+
+  stopEvent(event) { return this.dom.contains(event.target) && event.target !== this.dom }
+  ignoreMutation() { return true }
+}
+
+class FigureView extends SourceBlockView {
+  render() {
+    const {src, alt, caption, credit} = this.node.attrs
+    this.dom.className = "be-block be-figure"
+    const figure = element("figure", {}, element("img", {src, alt}))
+    if (caption || credit) {
+      const figcaption = element("figcaption")
+      figcaption.innerHTML = renderInlineSource(caption, this.format)
+      if (credit) {
+        const small = element("small", {class: "credit"})
+        small.innerHTML = renderInlineSource(credit, this.format)
+        figcaption.append(caption ? " " : "", small)
+      }
+      figure.append(figcaption)
+    }
+    const edit = element("button", {type: "button", class: "be-edit"}, "Edit photo details")
+    edit.addEventListener("click", () => this.openSource())
+    this.dom.replaceChildren(figure, edit)
+  }
+
+  openSource() {
+    const fields = {}
+    const form = element("div", {class: "be-figure-form", role: "group", "aria-label": "Photo details"})
+    for (const [name, label] of [["alt", "Describe the photo (alt text)"], ["caption", "Caption"], ["credit", "Credit"]]) {
+      const id = `be-${name}-${Math.random().toString(36).slice(2)}`
+      fields[name] = element("input", {id, type: "text"})
+      fields[name].value = this.node.attrs[name]
+      form.append(element("label", {for: id}, label), fields[name])
+    }
+    const done = element("button", {type: "button"}, "Done")
+    done.addEventListener("click", () => {
+      const attrs = {...this.node.attrs}
+      for (const name of Object.keys(fields)) attrs[name] = fields[name].value.trim()
+      this.view.dispatch(this.view.state.tr.setNodeMarkup(this.getPos(), null, attrs))
+      this.view.focus()
+    })
+    form.append(done)
+    this.dom.replaceChildren(form)
+    fields.alt.focus()
+  }
+}
+
+class EmbedView extends SourceBlockView {
+  render() {
+    const {url} = this.node.attrs
+    this.dom.className = "be-block be-embed"
+    this.dom.replaceChildren(element("p", {class: "embed-card"},
+      element("span", {class: "embed-provider"}, embedUrl(url) || "Link"), " ",
+      element("span", {class: "embed-url"}, url)))
+  }
+}
+
+// ---- the toolbar: one tab stop, arrow keys between buttons (roving tabindex) ----
+
+const BUTTONS = [
+  {name: "Heading", run: toggleHeading(2), active: s => blockActive(s, schema.nodes.heading, {level: 2})},
+  {name: "Subheading", run: toggleHeading(3), active: s => blockActive(s, schema.nodes.heading, {level: 3})},
+  {name: "Bold", key: "Mod-b", run: toggleMark(schema.marks.strong), active: s => markActive(s, schema.marks.strong), mark: true},
+  {name: "Italic", key: "Mod-i", run: toggleMark(schema.marks.em), active: s => markActive(s, schema.marks.em), mark: true},
+  {name: "Link", key: "Mod-k", link: true, active: s => markActive(s, schema.marks.link), mark: true},
+  {name: "Quote", run: toggleWrap(schema.nodes.blockquote), active: s => blockActive(s, schema.nodes.blockquote)},
+  {name: "List", run: toggleList(schema.nodes.bullet_list), active: s => blockActive(s, schema.nodes.bullet_list)},
+  {name: "Numbered list", run: toggleList(schema.nodes.ordered_list), active: s => blockActive(s, schema.nodes.ordered_list)},
+  {name: "Code", key: "Mod-e", run: toggleMark(schema.marks.code), active: s => markActive(s, schema.marks.code), mark: true},
+  {name: "Code block", run: setBlockType(schema.nodes.code_block), active: s => blockActive(s, schema.nodes.code_block)},
+  {name: "Divider", run: insertRule},
+]
+
+function toolbar(editor) {
+  const bar = element("div", {role: "toolbar", "aria-label": "Formatting", class: "be-toolbar"})
+  const buttons = BUTTONS.map((spec, i) => {
+    const button = element("button", {type: "button", tabindex: i === 0 ? "0" : "-1", "data-command": spec.name})
+    button.textContent = spec.name
+    if (spec.active) button.setAttribute("aria-pressed", "false")
+    button.addEventListener("mousedown", event => event.preventDefault())  // keep the text's selection
+    button.addEventListener("click", () => editor.command(spec))
+    bar.append(button)
+    return button
+  })
+  const source = element("button", {type: "button", tabindex: "-1", "aria-pressed": "false", class: "be-source-toggle"},
+    editor.format === "markdown" ? "Markdown" : "HTML")
+  source.addEventListener("click", () => editor.showSource(source.getAttribute("aria-pressed") !== "true"))
+  bar.append(source)
+  buttons.push(source)
+  bar.addEventListener("keydown", event => {
+    const at = buttons.indexOf(document.activeElement)
+    if (at < 0) return
+    const next = {ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1}[event.key]
+    if (next === undefined) return
+    event.preventDefault()
+    const target = buttons[(next + buttons.length) % buttons.length]
+    for (const b of buttons) b.setAttribute("tabindex", b === target ? "0" : "-1")
+    target.focus()
+  })
+  return {bar, buttons, source}
+}
+
+// ---- the editor ----
+
+export class BodyEditor {
+  constructor(textarea, options = {}) {
+    this.textarea = textarea
+    this.options = options
+    this.format = options.format === "html" ? "html" : "markdown"
+    this.opened = textarea.value
+    this.body = new Body(this.opened, this.format)
+    this.lastCount = null
+    this.build()
+  }
+
+  build() {
+    const {textarea, options} = this
+    this.root = element("div", {class: "body-editor"})
+    const {bar, buttons, source} = toolbar(this)
+    this.buttons = buttons
+    this.sourceButton = source
+    this.surface = element("div", {class: "be-surface"})
+    this.root.append(bar, this.surface)
+    if (options.liveRegion !== false) {
+      this.live = options.liveRegion instanceof (globalThis.HTMLElement || Object) && options.liveRegion.nodeType
+        ? options.liveRegion
+        : element("div", {class: "be-live", role: "status", "aria-live": "polite"})
+      if (!this.live.isConnected) this.root.append(this.live)
+    }
+    textarea.before(this.root)
+    textarea.hidden = true
+    const labelId = options.labelledBy || labelFor(textarea)
+    const format = this.format
+    this.view = new EditorView(this.surface, {
+      state: this.newState(this.body.doc),
+      attributes: {
+        role: "textbox", "aria-multiline": "true", class: "be-text",
+        ...(labelId ? {"aria-labelledby": labelId} : {"aria-label": "Body"}),
+        ...(textarea.getAttribute("aria-describedby") ? {"aria-describedby": textarea.getAttribute("aria-describedby")} : {}),
+      },
+      nodeViews: {
+        opaque: (node, view, getPos) => new SourceBlockView(node, view, getPos, format),
+        figure: (node, view, getPos) => new FigureView(node, view, getPos, format),
+        embed: (node, view, getPos) => new EmbedView(node, view, getPos, format),
+      },
+      transformPastedHTML: html => this.pasted(html),
+      dispatchTransaction: tr => this.dispatch(tr),
+    })
+    bar.setAttribute("aria-controls", this.view.dom.id || (this.view.dom.id = (textarea.id || "body") + "-editor"))
+    this.textarea.addEventListener("input", () => { this.sourceEdited = true })
+    this.refresh()
+  }
+
+  newState(doc) {
+    const mod = {}
+    for (const spec of BUTTONS) if (spec.key) mod[spec.key] = (state, dispatch, view) => this.command(spec, view)
+    return EditorState.create({doc, plugins: [
+      rules(),
+      keymap({
+        ...mod,
+        "Mod-z": undo, "Mod-Shift-z": redo, "Mod-y": redo, Backspace: undoInputRule,
+        Enter: splitListItem(schema.nodes.list_item),
+        "Shift-Enter": hardBreak, "Mod-Enter": hardBreak,
+        Tab: chainCommands(goToNextCell(1), sinkListItem(schema.nodes.list_item)),
+        "Shift-Tab": chainCommands(goToNextCell(-1), liftListItem(schema.nodes.list_item)),
+        "Mod-Alt-2": toggleHeading(2), "Mod-Alt-3": toggleHeading(3),
+        "Mod-Shift-7": toggleList(schema.nodes.ordered_list), "Mod-Shift-8": toggleList(schema.nodes.bullet_list),
+      }),
+      keymap(baseKeymap),
+      history(),
+      columnResizing({cellMinWidth: 40}),
+      tableEditing(),
+      new Plugin({props: {handleDOMEvents: {focus: () => { this.focused = true; return false }}}}),
+    ]})
+  }
+
+  command(spec, view = this.view) {
+    const before = spec.active ? spec.active(view.state) : null
+    const run = spec.link ? linkCommand(() => (this.options.askLink || (() => globalThis.prompt?.("Link to (address)")))()) : spec.run
+    const done = run(view.state, view.dispatch, view)
+    if (done && spec.active) {
+      const after = spec.active(this.view.state)
+      if (after !== before) this.announce(`${spec.name} ${after ? "on" : "off"}`)
+    } else if (done) {
+      this.announce(`${spec.name} added`)
+    }
+    view.focus()
+    return done
+  }
+
+  announce(text) {
+    if (!this.live) return
+    this.live.textContent = text
+    this.options.onAnnounce?.(text)
+  }
+
+  dispatch(tr) {
+    const state = this.view.state.apply(tr)
+    this.view.updateState(state)
+    if (tr.docChanged) this.refresh()
+    else this.updateToolbar()
+  }
+
+  refresh() {
+    this.textarea.value = this.getSource()
+    this.updateToolbar()
+    const source = this.textarea.value
+    this.emit("change", {source, changed: source !== this.opened})
+    const count = this.count()
+    if (!this.lastCount || count.words !== this.lastCount.words) {
+      this.lastCount = count
+      this.emit("count", count)
+    }
+  }
+
+  updateToolbar() {
+    BUTTONS.forEach((spec, i) => {
+      if (spec.active) this.buttons[i].setAttribute("aria-pressed", String(!!spec.active(this.view.state)))
+    })
+  }
+
+  emit(name, detail) {
+    const handler = this.options["on" + name[0].toUpperCase() + name.slice(1)]
+    if (handler) handler(detail)
+    const view = this.textarea.ownerDocument.defaultView
+    this.textarea.dispatchEvent(new view.CustomEvent("bodyeditor:" + name, {detail}))
+  }
+
+  /** The file's body as it would be saved: the opened text, byte for byte, while nothing changed. */
+  getSource() {
+    if (this.sourceShown) return this.textarea.value
+    return this.body.write(this.view.state.doc)
+  }
+
+  isChanged() {
+    return this.getSource() !== this.opened
+  }
+
+  count() {
+    return countWords(this.view.state.doc, this.format)
+  }
+
+  /** Show the source (the textarea) instead of the rich text, or back. */
+  showSource(show) {
+    if (show === !!this.sourceShown) return
+    if (show) {
+      this.textarea.value = this.getSource()
+      this.sourceShown = true
+      this.sourceEdited = false
+      this.textarea.hidden = false
+      this.surface.hidden = true
+      this.textarea.focus?.()
+    } else {
+      this.sourceShown = false
+      if (this.sourceEdited) {
+        this.body = new Body(this.textarea.value, this.format)
+        this.view.updateState(this.newState(this.body.doc))
+      }
+      this.textarea.hidden = true
+      this.surface.hidden = false
+      this.refresh()
+      this.view.focus()
+    }
+    this.sourceButton.setAttribute("aria-pressed", String(!!show))
+    this.announce(show ? `Showing the ${this.format === "markdown" ? "Markdown" : "HTML"}` : "Showing the formatted text")
+  }
+
+  /** Load `text` as the body (another version kept after a conflict...); `asOpened` makes it the
+   * text that isChanged() compares with, as after a save. */
+  setSource(text, {asOpened = false} = {}) {
+    if (asOpened) this.opened = text
+    this.body = new Body(text, this.format)
+    this.view.updateState(this.newState(this.body.doc))
+    if (this.sourceShown) this.textarea.value = text
+    this.sourceEdited = false
+    this.refresh()
+  }
+
+  /** Put a photo at the selection: {src, alt, caption, credit}. */
+  insertImage({src, alt = "", caption = "", credit = ""}) {
+    const node = schema.nodes.figure.create({src, alt, caption: escapeInline(caption, this.format),
+      credit: escapeInline(credit, this.format)})
+    this.replaceSelection(node)
+  }
+
+  /** Put an embed card (an address of YouTube, Vimeo...) at the selection. */
+  insertEmbed(url) {
+    if (!embedUrl(url)) throw new Error(`not an address the site shows as an embed: ${url}`)
+    this.replaceSelection(schema.nodes.embed.create({url}))
+  }
+
+  replaceSelection(node) {
+    this.view.dispatch(this.view.state.tr.replaceSelectionWith(node).scrollIntoView())
+  }
+
+  pasted(html) {
+    const {html: cleaned, images} = cleanPastedHTML(html, {keepImages: !!this.options.uploadPastedImage})
+    if (images.length && this.options.uploadPastedImage) {
+      for (const image of images) this.options.uploadPastedImage(image)
+    } else if (images.length) {
+      this.emit("notBroughtOver", {items: images.map(image => ({src: image.src, alt: image.alt,
+        reason: "a photo in pasted text is not uploaded: add it with the photos panel"}))})
+    }
+    return cleaned
+  }
+
+  destroy() {
+    this.view.destroy()
+    this.root.remove()
+    this.textarea.hidden = false
+  }
+}
+
+function labelFor(textarea) {
+  if (!textarea.id) return null
+  const label = textarea.ownerDocument.querySelector(`label[for="${textarea.id}"]`)
+  if (!label) return null
+  if (!label.id) label.id = textarea.id + "-label"
+  return label.id
+}
+
+function escapeInline(text, format) {
+  if (format === "html") return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+  return text.replace(/[\\`*_[\]<>~]/g, "\\$&").replace(/\n+/g, " ")
+}

@@ -1,0 +1,109 @@
+// Pasted HTML from Google Docs, Word and web pages, cleaned to what the site allows.
+//
+// What each app puts on the clipboard (text/html):
+// - Google Docs wraps the fragment in <b style="font-weight:normal" id="docs-internal-guid-...">,
+//   which is not bold, and marks bold, italic, strike-through, superscript and subscript with
+//   styled <span>s (font-weight:700, font-style:italic, text-decoration:line-through,
+//   vertical-align:super); links go through https://www.google.com/url?q=<address>.
+// - Word (Windows and Mac) writes Office HTML: class="MsoNormal", style="mso-...", <o:p> elements,
+//   conditional comments (<!--[if gte mso 9]>, <![if !supportLists]>), and lists as paragraphs
+//   (class="MsoListParagraphCxSpFirst", style="mso-list:l0 level1 lfo1") whose bullet or number is
+//   a <span style="mso-list:Ignore">.
+// - Web pages: their markup with classes, ids, inline styles, fonts, spans, and sometimes scripts.
+// The fixtures in test/fixtures/paste-*.html are written in those shapes, as reported in
+// ProseMirror/prosemirror#459 and facebookarchive/draft-js#393 (Docs), basecamp/lexxy#1214 and
+// facebook/lexical#4922 (Word's lists), nhn/tui.editor#1682 (Word's bookmarks and mso- styles).
+//
+// The result keeps headings, paragraphs, lists, links, bold, italic, tables; then ingest's own
+// allow-list (facts.js `clean`) has the last word. Images are taken out and listed: the host page
+// may upload them (the desk's photo path), otherwise the editor says they were not brought over.
+
+import {cleanHTML} from "./facts.js"
+
+// each a declaration of its own: Word's mso-bidi-font-weight:normal is not font-weight:normal
+const STYLE_MARKS = [
+  [/(?:^|;)\s*font-weight\s*:\s*(?:bold|[6-9]00)/i, "strong"],
+  [/(?:^|;)\s*font-style\s*:\s*italic/i, "em"],
+  [/(?:^|;)\s*text-decoration[^;]*line-through/i, "del"],
+  [/(?:^|;)\s*vertical-align\s*:\s*super/i, "sup"],
+  [/(?:^|;)\s*vertical-align\s*:\s*sub/i, "sub"],
+]
+
+function unwrap(element) {
+  element.replaceWith(...element.childNodes)
+}
+
+function wrapWith(element, tag) {
+  const wrapper = element.ownerDocument.createElement(tag)
+  wrapper.append(...element.childNodes)
+  element.append(wrapper)
+}
+
+function removeComments(root) {
+  const walker = root.ownerDocument.createTreeWalker(root, 128 /* NodeFilter.SHOW_COMMENT */)
+  const comments = []
+  while (walker.nextNode()) comments.push(walker.currentNode)
+  for (const comment of comments) comment.remove()
+}
+
+function wordLists(root) {
+  // consecutive Word list paragraphs become one list; the level is not kept (one level)
+  // the inline mso-list level says a paragraph is an item (Word puts MsoListParagraph on others too)
+  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => /mso-list\s*:\s*l\d/i.test(p.getAttribute("style") || ""))
+  let list = null, last = null
+  for (const p of paragraphs) {
+    const marker = Array.from(p.querySelectorAll("span")).find(span => /mso-list\s*:\s*ignore/i.test(span.getAttribute("style") || ""))
+    const ordered = marker ? /^\s*[\dA-Za-z]{1,3}[.)]/.test(marker.textContent) : false
+    if (marker) marker.remove()
+    const tag = ordered ? "ol" : "ul"
+    if (!list || last?.nextElementSibling !== p || list.tagName.toLowerCase() !== tag) {
+      list = p.ownerDocument.createElement(tag)
+      p.before(list)
+    }
+    const item = p.ownerDocument.createElement("li")
+    item.append(...p.childNodes)
+    list.append(item)
+    last = p
+    p.remove()
+    last = list
+  }
+}
+
+/** Pasted HTML made clean: {html, images: [{src, alt}]} (the images are taken out). */
+export function cleanPastedHTML(html) {
+  const template = document.createElement("template")
+  template.innerHTML = html.replace(/<\/?o:p>/gi, "").replace(/<!\[(?:if|endif)[^\]]*\]>/gi, "")
+  const root = template.content
+  removeComments(root)
+  for (const junk of root.querySelectorAll("style, script, meta, link, title, xml, noscript, template, iframe, object")) junk.remove()
+  for (const docs of root.querySelectorAll('b[id^="docs-internal-guid-"]')) unwrap(docs)
+  wordLists(root)
+  const images = []
+  for (const img of root.querySelectorAll("img")) {
+    images.push({src: img.getAttribute("src") || "", alt: img.getAttribute("alt") || ""})
+    img.remove()
+  }
+  for (const span of root.querySelectorAll("span, font")) {
+    const style = span.getAttribute("style") || ""
+    for (const [pattern, tag] of STYLE_MARKS) if (pattern.test(style)) wrapWith(span, tag)
+  }
+  for (const bold of root.querySelectorAll("b, strong")) {
+    if (/(?:^|;)\s*font-weight\s*:\s*(?:normal|[1-4]00)/i.test(bold.getAttribute("style") || "")) unwrap(bold)
+  }
+  for (const link of root.querySelectorAll("a")) {
+    const href = link.getAttribute("href")
+    if (!href) { unwrap(link); continue }
+    const google = /^https:\/\/www\.google\.com\/url\?(.*)$/.exec(href)
+    if (google) link.setAttribute("href", new URLSearchParams(google[1]).get("q") || href)
+  }
+  for (const span of root.querySelectorAll("span, font")) unwrap(span)
+  for (const element of root.querySelectorAll("*")) {
+    for (const name of ["style", "class", "id", "dir", "role", "lang", "align"]) element.removeAttribute(name)
+  }
+  for (const p of root.querySelectorAll("p, h1, h2, h3, h4, h5, h6, li")) {
+    if (!p.textContent.replace(/[\s\u00a0]/g, "") && !p.querySelector("br, img")) p.remove()
+  }
+  const holder = document.createElement("div")
+  holder.append(root)
+  return {html: cleanHTML(holder.innerHTML), images}
+}
