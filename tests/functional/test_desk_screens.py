@@ -287,12 +287,21 @@ def test_an_unused_photo_is_deleted(desk):
     assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="media/").get("KeyCount") == 0
 
 
+def test_a_file_name_that_is_a_path_is_refused_naming_it(desk):
+    jar, token, _ = sign_in(desk)
+    answer = upload_form(desk, jar, token, name="../../settings/site.yaml.jpg")
+    assert answer.status_code == 400
+    problem = json.loads(answer.body)["problems"][0]
+    assert problem["field"] == "file" and "../../settings/site.yaml.jpg" in problem["message"]
+    assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket).get("KeyCount") == 0
+
+
 def test_the_names_of_the_upload_are_never_anothers(desk):
     jar, token, _ = sign_in(desk)
-    first = json.loads(upload_form(desk, jar, token, name="../../settings/site.yaml.jpg").body)
-    assert first["key"].startswith("media/") and ".." not in first["key"] and "/settings/" not in first["key"]
+    first = json.loads(upload_form(desk, jar, token, name="site.yaml.jpg").body)
+    assert re.fullmatch(r"media/\d{4}/\d{2}/site-yaml\.jpg", first["key"]), first["key"]
     desk.put(first["key"], photo(200, 100))
-    second = json.loads(upload_form(desk, jar, token, name="../../settings/site.yaml.jpg").body)
+    second = json.loads(upload_form(desk, jar, token, name="site.yaml.jpg").body)
     assert second["key"] != first["key"] and second["key"].endswith("-2.jpg")
 
 
