@@ -25,6 +25,8 @@ Month              ``month``                 ``2022-07``                sitemap 
 MediaItem          ``media``                 ``<bucket key>``           an image's sizes (images function)
 MediaUse           ``uses#<bucket key>``     ``<article bucket key>``   who shows an image (re-rendered
                                                                         when its sizes change)
+EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
+                                                                        file's last change (the desk)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -454,8 +456,19 @@ class RateLimit(_TableItem):
     version = NumberAttribute(null=True)  # the sliding log's writes are conditional on it
 
 
+class EdgeClearing(_TableItem):
+    """The CloudFront invalidation that carried the last change of file ``sk`` (chalicelib/publish/edge.py);
+    the desk asks CloudFront whether it has completed."""
+
+    sent = UnicodeAttribute()  # ISO 8601 UTC, when ingest sent it (or found it had nothing to send)
+    state = UnicodeAttribute()  # "sent", "failed" (CloudFront refused or did not answer), "no-cdn", "nothing"
+    distribution = UnicodeAttribute(null=True)
+    invalidation = UnicodeAttribute(null=True)  # its id, when sent
+    expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes it after a week
+
+
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit, MediaItem, MediaUse)
+              SearchTerm, Month, Comment, RateLimit, MediaItem, MediaUse, EdgeClearing)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:
