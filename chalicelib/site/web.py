@@ -49,17 +49,16 @@ RECENT_SCRIPT = TEMPLATES_DIR / "site" / "recent.js"
 # Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/publish/edge.py).
 PAGE_CACHE = "public, max-age=60, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=86400"
 # What browsers and shared proxies are told of pages instead (the distribution's response headers policy for
-# pages, infra/template.yaml, overrides Cache-Control with it): nothing an invalidation cannot reach outlives a
-# takedown by more than this, and 30 s leaves the rest of the minute to the invalidation itself.
+# pages, infra/template.yaml, overrides Cache-Control with it). No invalidation reaches a browser, so a reader
+# may keep a copy this long after the edge dropped it: 30 s, and the other 30 s of the minute a takedown
+# allows are the edge's (an invalidation's tail, or SHORT_CACHE's life).
 VIEWER_CACHE = "public, max-age=30"
-# Search results, error pages and any page asked with a query string: no invalidation names them, so the edge
-# keeps them 30 s and serves them stale at most 25 s more while it refetches; never stale on the origin's
-# errors, so no copy of a taken-down article lasts past the minute even while the origin fails.
-SHORT_CACHE = "public, max-age=0, s-maxage=30, stale-while-revalidate=25"
-# Feeds and sitemaps: the edge refetches them within a minute (30 s, then at most 25 s stale while it
-# does), so no change needs to name them in an invalidation (publish/edge.py: ``expires_by_itself``),
-# and a takedown is gone from them within the minute it is gone from the pages.
-FEED_CACHE = "public, max-age=0, s-maxage=30, stale-while-revalidate=25, stale-if-error=86400"
+# Search results, error pages, feeds, sitemaps and any page asked with a query string: no invalidation names
+# them (publish/edge.py: ``expires_by_itself``), so the edge keeps them 20 s and serves them stale at most
+# 10 s more while it refetches, never stale on the origin's errors: with a browser's VIEWER_CACHE, no copy
+# of a taken-down article outlives it by more than a minute, even while the origin fails.
+SHORT_CACHE = "public, max-age=0, s-maxage=20, stale-while-revalidate=10"
+FEED_CACHE = SHORT_CACHE
 ASSET_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"
 PRIVATE_NO_STORE = "private, no-store"  # previews: never kept by the CDN or any shared cache
