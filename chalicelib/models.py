@@ -461,7 +461,7 @@ class EdgeClearing(_TableItem):
     the desk asks CloudFront whether it has completed."""
 
     sent = UnicodeAttribute()  # ISO 8601 UTC, when ingest sent it (or found it had nothing to send)
-    state = UnicodeAttribute()  # "sent", "failed" (CloudFront refused or did not answer), "no-cdn", "nothing"
+    state = UnicodeAttribute()  # "sent", "failed" (CloudFront refused or did not answer), "nothing" (no page changed)
     distribution = UnicodeAttribute(null=True)
     invalidation = UnicodeAttribute(null=True)  # its id, when sent
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes it after a week

@@ -284,7 +284,7 @@ def status(request: Any, who: Identity, token: str) -> Response:
     if query.get("gone") and since:
         reached = edge.clearing(key, since)
         if reached is None or (source is not None and source.status != "removed"):
-            return http.json_answer({"state": "waiting"})
+            return http.json_answer({"state": "waiting"})  # ingest has not taken it down, or not told CloudFront
         return http.json_answer(_at_the_edge({"state": "unpublished"}, reached))
     if source is None or (version and source.etag != version and source.refused_etag != version):
         return http.json_answer({"state": "waiting"})

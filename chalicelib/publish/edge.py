@@ -170,16 +170,16 @@ def send(paths: set[str]) -> dict[str, Any] | None:
 
 def _record(changed_keys: set[str], paths: set[str], answer: dict[str, Any] | None) -> None:
     """Remember, for the desk, which invalidation carried each of these files' changes (``send``'s answer)."""
-    if not changed_keys:
-        return
     distribution = config.current().distribution_id
-    state = "nothing" if not paths else "no-cdn" if not distribution else "failed" if answer is None else "sent"
+    if not changed_keys or not distribution:  # no CDN: nothing for the desk to wait for (``clearing``)
+        return
+    state = "nothing" if not paths else "failed" if answer is None else "sent"
     invalidation = answer["Invalidation"]["Id"] if answer is not None else None
     expires = int(time.time()) + CLEARING_KEPT_SECONDS
     try:
         for key in sorted(changed_keys):
             EdgeClearing(*keys.edge_clearing(key), sent=clock.now_iso(), state=state, expires=expires,
-                         distribution=distribution or None, invalidation=invalidation).save()
+                         distribution=distribution, invalidation=invalidation).save()
     except Exception as exc:  # noqa: BLE001 - the change is live and sent; only the desk's note of it is lost
         log.error(json.dumps({"event": "edge clearing not recorded", "keys": len(changed_keys),
                               "error": str(exc)[:300]}))
@@ -189,8 +189,10 @@ def clearing(key: str, since: str) -> str | None:
     """How far the change made to the file at ``key`` at or after ``since`` (ISO 8601) has reached the edge:
     None while ingest has not sent its invalidation; "cleared" once CloudFront says it has
     ``Completed``; "clearing" until then (or while CloudFront cannot be asked); "failed" if CloudFront
-    could not be told (its copies then expire by themselves); "no-cdn" on a stage without a distribution;
-    "nothing" when the change altered no page."""
+    could not be told (its copies then expire by themselves); "no-cdn" on a stage without a distribution
+    (one has an origin secret; nothing is recorded without one); "nothing" when the change altered no page."""
+    if not config.current().origin_secret:
+        return "no-cdn"
     record = EdgeClearing.get_or_none(*keys.edge_clearing(key), consistent_read=True)
     if record is None or record.sent < since:
         return None

@@ -15,7 +15,7 @@ from chalicelib import archives
 from chalicelib.site import web
 from devstack import package
 from devstack.stack import load_template
-from tests.deploy.conftest import condition
+from tests.deploy.conftest import PROJECT_DIR, condition
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS's managed cache policy
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS's managed origin request policy
@@ -65,6 +65,14 @@ def test_cached_pages_are_keyed_only_on_the_sites_query_parameters_and_forward_n
     assert function == {"EventType": "viewer-request",
                         "FunctionARN": {"Fn::GetAtt": [package.PAGE_FUNCTION, "FunctionARN"]}}
     assert set(behavior["AllowedMethods"]) <= {"GET", "HEAD", "OPTIONS"}  # a POST here never reaches Lambda
+
+
+def test_the_cache_policy_lists_no_more_names_than_the_quota_the_deploy_guide_asks_for():
+    """CloudFront's default is 10 query strings a cache policy; docs/deploy.md asks for 20 before the first
+    deploy. A page reading more names needs a larger quota first (and the guide changed)."""
+    assert len(archives.QUERY_PARAMETERS) <= 20
+    if len(archives.QUERY_PARAMETERS) > 10:
+        assert "raised to 20" in (PROJECT_DIR / "docs" / "deploy.md").read_text()
 
 
 def test_the_page_function_keeps_the_names_the_cache_policy_lists(template):

@@ -29,7 +29,8 @@ def cdn(desk, settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
         "DefaultCacheBehavior": {"TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}}},
     })["Distribution"]["Id"]
-    settings(distribution_id=distribution)
+    # A stage with a distribution has its origin secret (read directly here, as a stage may allow).
+    settings(distribution_id=distribution, origin_secret="edge-test-secret", allow_direct_access=True)
     backend = cloudfront_backends[DEFAULT_ACCOUNT_ID]["global"]
 
     class Cdn:
