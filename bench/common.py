@@ -158,6 +158,13 @@ LAMBDA_REQUEST = 0.20 / 1e6
 LAMBDA_MEMORY_GB = 0.5  # the stack's MemorySize, 512 MB
 DYNAMODB_READ = 0.125 / 1e6  # on demand, per read request unit (4 KB, eventually consistent: half)
 CLOUDFRONT_REQUEST = 0.0100 / 10_000
+CLOUDFRONT_FUNCTION = 0.10 / 1e6  # per invocation (the viewer-request function runs on every request it serves)
+ORIGIN_SHIELD_REQUEST = 0.0075 / 10_000  # per request a regional edge cache sends to the shield
+API_GATEWAY_REQUEST = 3.50 / 1e6  # REST API, first 333 M a month
+WAF_REQUEST = 0.60 / 1e6  # every request the web ACL inspects
+WAF_MONTH = 5.0 + 1.0 * 2  # the web ACL and its rules (the rate rule; the optional managed group counts one)
+S3_GET = 0.0004 / 1000
+DYNAMODB_WRITE = 0.625 / 1e6
 CLOUDFRONT_GB = 0.085
 
 

@@ -15,6 +15,14 @@ How a kind's page finds the term's name (``names_from``):
 - ``"listing"``: the first entry's label, and only when the archive is empty its term item, to
   tell a tag without posts (200, "nothing found", as WordPress) from no tag at all (404).
 
+**Query parameters.** ``QUERY_PARAMETERS`` names every query parameter a reader's page answers:
+WordPress's old queries (``?p=123``, ``?cat=5``, ``?s=``...) and our own cursors and search. It is one
+fact read three times: by the routes (``web.site_of`` keeps only these, so a page never sees another),
+by the CloudFront function in front of the pages (``devstack/package.py`` writes the list into it: it
+drops every other name, ``utm_*``, ``fbclid``, ``gclid``, a random one, and sorts what is left) and by
+the pages' cache policy (the same names, and only they, are in the cache key). So a tracked link is the
+same cached page as the bare one, and an invalidation of the bare path reaches it.
+
 **Route segments.** ``ROUTE_SEGMENTS`` are the fixed first segments of ``app.py``'s routes;
 ``RESERVED_SLUGS`` adds the words WordPress's own URLs used. An article or page can take none of
 them: behind API Gateway a fixed segment wins over ``/{slug}``, so such an article would be
@@ -62,6 +70,27 @@ ARCHIVES = (
                 wordpress_query="author", wordpress_by_id=True),
 )
 BY_NAME = {kind.name: kind for kind in ARCHIVES}
+
+# Every query parameter a reader's page reads, and why (see the module docstring); nothing else passes
+# the edge or reaches a page. A route that reads a new one adds it here (tests/unit/test_routes.py).
+QUERY_PARAMETERS: dict[str, str] = dict(sorted({
+    "p": "WordPress: a post by its old id (/?p=123), kept as the article's alias",
+    "page_id": "WordPress: a page by its old id",
+    "attachment_id": "WordPress: an attachment by its old id",
+    "s": "WordPress: search from the front page (/?s=oil)",
+    "feed": "WordPress: the site's feed (/?feed=rss2)",
+    "m": "WordPress: a month or year archive (/?m=202407)",
+    "year": "WordPress: a year archive (/?year=2024)",
+    "monthnum": "WordPress: with year, a month archive",
+    **{kind.wordpress_query: f"WordPress: a {kind.name}'s archive (/?{kind.wordpress_query}=...)"
+       for kind in ARCHIVES},
+    "after": "an archive's older page (a signed paging cursor)",
+    "before": "an archive's newer page (a signed paging cursor)",
+    "comments": "an article's older comments (a paging cursor)",
+    "comment": "the note shown after posting a comment (?comment=pending)",
+    "q": "the search page's words (/search/?q=oil)",
+    "page": "the search page's page number",
+}.items()))
 NAMES = tuple(BY_NAME)  # ("category", "tag", "author")
 
 # The fixed first path segments of app.py's routes (the archives' come from ARCHIVES).

@@ -84,6 +84,14 @@ def source(key: str) -> tuple[str, str]:
     return SOURCE_PK, key
 
 
+EDGE_PK = "edge"  # sk: the bucket key
+
+
+def edge_clearing(key: str) -> tuple[str, str]:
+    """The invalidation that carried the last change of the file at bucket ``key`` to the edge."""
+    return EDGE_PK, key
+
+
 DESK_PK = "desk"  # the desk index's partition of articles' files (models.DeskIndex)
 DESK_PAGES_PK = "desk#pages"  # ... and of pages' files: each list reads its own
 

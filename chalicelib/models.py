@@ -29,6 +29,8 @@ RateLimit          ``ratelimit#<key hash>``  ``log`` / ``backoff``      sign-in,
                                                                         limits (TTL)
 Sessions           ``session#<sub>``         ``sessions``               a desk user's ended sessions
                                                                         (checked on every desk request; TTL)
+EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
+                                                                        file's last change (the desk)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -469,8 +471,19 @@ class Sessions(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes the item when nothing in it matters
 
 
+class EdgeClearing(_TableItem):
+    """The CloudFront invalidation that carried the last change of file ``sk`` (chalicelib/publish/edge.py);
+    the desk asks CloudFront whether it has completed."""
+
+    sent = UnicodeAttribute()  # ISO 8601 UTC, when ingest sent it (or found it had nothing to send)
+    state = UnicodeAttribute()  # "sent", "failed" (CloudFront refused or did not answer), "nothing" (no page changed)
+    distribution = UnicodeAttribute(null=True)
+    invalidation = UnicodeAttribute(null=True)  # its id, when sent
+    expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes it after a week
+
+
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse)
+              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

@@ -38,7 +38,13 @@ Before the zip, :func:`finish_template` completes ``sam.yaml`` with what
 ``live`` alias (its published version, which SnapStart snapshots) rather
 than ``$LATEST``, and API Gateway's own responses (a missing route, a
 request too large, its 4XX and 5XX) carry the security headers of
-``chalicelib/site/web.py``.
+``chalicelib/site/web.py``. :func:`finish_edge` writes the facts the
+distribution shares with the code: the viewer function's source
+(``infra/viewer-request.js``) with the query parameters the site answers
+(``chalicelib/archives.py``), the same names in the pages' cache policy,
+and what viewers are told of pages (``web.VIEWER_CACHE``), so none of them
+is written twice. For a stack outside us-east-1, :func:`waf_template`
+writes ``waf.yaml``: the template's web ACL alone, to deploy in us-east-1.
 
 The functions run ``python3.13`` (:data:`LAMBDA_PYTHON`). Chalice names the
 runtime after the Python that packages and downloads the wheels for it, so
@@ -109,6 +115,8 @@ def build(stage: str, out: Path) -> Path:
     template_path = out / "sam.yaml"
     template_path.write_text(yaml.safe_dump(finish_template(yaml.safe_load(template_path.read_text())),
                                             sort_keys=False))
+    (out / "waf.yaml").write_text(yaml.safe_dump(waf_template(yaml.safe_load(template_path.read_text())),
+                                                 sort_keys=False))
     optimize(out / "deployment.zip")
     return out
 
@@ -147,6 +155,39 @@ def finish_template(template: dict) -> dict:
     api["GatewayResponses"] = {
         kind: {"ResponseParameters": {"Headers": headers}, **({"StatusCode": str(status)} if status else {})}
         for kind, status in GATEWAY_RESPONSES.items()}
+    return finish_edge(template)
+
+
+VIEWER_FUNCTION = PROJECT_DIR / "infra" / "viewer-request.js"
+PAGE_FUNCTION = "ViewerRequestFunction"  # the cached pages': only the site's query parameters pass
+HOST_FUNCTION = "ViewerHostFunction"  # the uncached behaviours': every query parameter passes
+
+
+def viewer_function_code(kept: list[str] | None) -> str:
+    """``infra/viewer-request.js`` keeping only the query parameters ``kept`` (None: every one)."""
+    source = VIEWER_FUNCTION.read_text()
+    declaration = "var KEPT = null;"
+    if source.count(declaration) != 1:
+        raise ValueError(f"{VIEWER_FUNCTION} must declare {declaration!r} once")
+    return source.replace(declaration, f"var KEPT = {json.dumps(kept)};")
+
+
+def finish_edge(template: dict) -> dict:
+    """``template`` (``infra/template.yaml``, merged or not) with the viewer functions' code, the pages'
+    cache policy listing the query parameters the site answers, and what viewers are told of pages."""
+    from chalicelib import archives
+    from chalicelib.site import web
+
+    template = copy.deepcopy(template)
+    resources = template["Resources"]
+    kept = list(archives.QUERY_PARAMETERS)
+    resources[PAGE_FUNCTION]["Properties"]["FunctionCode"] = viewer_function_code(kept)
+    resources[HOST_FUNCTION]["Properties"]["FunctionCode"] = viewer_function_code(None)
+    policy = resources["PageCachePolicy"]["Properties"]["CachePolicyConfig"]
+    policy["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] = {
+        "QueryStringBehavior": "whitelist", "QueryStrings": kept}
+    [header] = resources["PageHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]["Items"]
+    header.update({"Header": "Cache-Control", "Value": web.VIEWER_CACHE, "Override": True})
     return template
 
 
@@ -166,6 +207,26 @@ class Layer:
     def holds(self, name: str) -> bool:
         """Whether the zip's file ``name`` belongs in this layer."""
         return name.startswith(self.paths) or (name.startswith(self.dist_info) and ".dist-info/" in name)
+
+
+def waf_template(template: dict) -> dict:
+    """The stack's web ACL alone (``WebAcl`` and the parameters it reads), for a stack outside
+    us-east-1: deploy it in us-east-1 and pass its ``WebAclArn`` output to the stack (docs/deploy.md)."""
+    from devstack.stack import references
+
+    acl = copy.deepcopy(template["Resources"]["WebAcl"])
+    acl.pop("Condition", None)  # here it is the whole stack
+
+    conditions = {"WafManagedRulesOn": template["Conditions"]["WafManagedRulesOn"]}
+    parameters = {name: template["Parameters"][name] for name in sorted(references([acl, conditions]))
+                  if name in template["Parameters"]}
+    return {"AWSTemplateFormatVersion": "2010-09-09",
+            "Description": "The newsroom's AWS WAF web ACL for its CloudFront distribution: deploy in us-east-1, "
+                           "then give its WebAclArn to the newsroom stack in its own region (docs/deploy.md).",
+            "Parameters": parameters,
+            "Conditions": conditions,
+            "Resources": {"WebAcl": acl},
+            "Outputs": {"WebAclArn": {"Value": {"Fn::GetAtt": ["WebAcl", "Arn"]}}}}
 
 
 IMAGE_LIBRARIES = ("PIL/", "pillow.libs/", "pillow_heif/", "pillow_heif.libs/", "_pillow_heif.")

@@ -23,7 +23,7 @@ from chalicelib.desk import documents, http, identity, session
 from chalicelib.desk.documents import Conflict, Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
-from chalicelib.publish import articles
+from chalicelib.publish import articles, edge
 from chalicelib.ratelimit import Limited
 from chalicelib.site import comment_rules, pages, store, web
 
@@ -238,9 +238,11 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     if not draft.key and live_exists:  # a new article whose file name another has
         raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
     if action == "unpublish":
+        since = now_iso()
         documents.delete(s3, live, draft.seen(live))
-        return {"key": live, "version": "", "state": "unpublished", "message": f"Unpublished: {live} is gone from "
-                "the site and the edge; publishing it again brings it back."}
+        return {"key": live, "version": "", "state": "unpublishing", "since": since,
+                "message": f"Unpublishing {live}: ingest takes it off the site, then CloudFront clears its copies "
+                "from the edge. Publishing it again brings it back."}
     if action == "approve":
         return _approve(who, s3, key, live, draft)
     fields = dict(draft.fields)
@@ -255,6 +257,7 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
             raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
     elif action == "draft" and key == live and not live_exists:
         fields["draft"] = "true"  # a new article saved as a draft: previewable, never listed
+    since = now_iso()
     target = {"submit": config.SUBMISSIONS_PREFIX + live,
               "draft": (config.DRAFTS_PREFIX + live) if live_exists and key == live else key}.get(action, live)
     opened = documents.open_file(key, s3) if draft.version else None
@@ -267,7 +270,7 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     if problems:
         raise ContentError(target, problems)
     etag = documents.write(s3, target, data, draft.seen(target), who)
-    return {"key": target, "version": etag, "state": "submitted",
+    return {"key": target, "version": etag, "state": "submitted", "since": since,
             "message": f"Saved to {target}: ingest is publishing it."}
 
 
@@ -319,9 +322,11 @@ def lock(request: Any, who: Identity, token: str) -> Response:
 def status(request: Any, who: Identity, token: str) -> Response:
     """Where a saved version is: waiting for ingest, live (with its URL), draft or scheduled (with the
     preview link), or refused (with the report's words). Only of an article or page file; a
-    contributor only of a submission of their own."""
+    contributor only of a submission of their own. Given ``since`` (when it was saved), a live or
+    unpublished one also says how far it has reached the edge (``edge``: see ``EDGE_NOTES``), and
+    ``gone=1`` follows an unpublish."""
     query = request.query_params or {}
-    key, version = query.get("key", ""), query.get("version", "")
+    key, version, since = query.get("key", ""), query.get("version", ""), query.get("since", "")
     try:
         documents.check_key(key)
     except Forbidden as refusal:
@@ -329,6 +334,11 @@ def status(request: Any, who: Identity, token: str) -> Response:
     if not who.may("editor") and not documents.submitted_by(session.s3_as(token), key, who):
         return http.json_answer({"error": "A contributor follows their own submissions only."}, 403)
     source = Source.get_or_none(*keys.source(key), consistent_read=True)
+    if query.get("gone") and since:
+        reached = edge.clearing(key, since)
+        if reached is None or (source is not None and source.status != "removed"):
+            return http.json_answer({"state": "waiting"})  # ingest has not taken it down, or not told CloudFront
+        return http.json_answer(_at_the_edge({"state": "unpublished"}, reached))
     if source is None or (version and source.etag != version and source.refused_etag != version):
         return http.json_answer({"state": "waiting"})
     if source.refused_etag == version and source.problems:
@@ -339,7 +349,28 @@ def status(request: Any, who: Identity, token: str) -> Response:
     answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None}
     if listed.state in ("draft", "scheduled", "in review"):
         answer["preview"] = _preview_link(key, session.s3_as(token))
+    if listed.state == "live" and since:
+        answer = _at_the_edge(answer, edge.clearing(key, since) or "clearing")
     return http.json_answer(answer)
+
+
+# What the desk says of a change at the edge (CloudFront's copies), by what edge.clearing found.
+EDGE_NOTES = {
+    ("live", "clearing"): "The edge is still clearing the old version (CloudFront is removing its copies).",
+    ("live", "cleared"): "CloudFront has cleared the old version: the edge shows this one.",
+    ("unpublished", "clearing"): "Gone from the site; still clearing from the edge (CloudFront is removing its copies).",
+    ("unpublished", "cleared"): "Gone from the site and from the edge.",
+    ("live", "failed"): "CloudFront could not be told: its copies of the old version expire within a day.",
+    ("unpublished", "failed"): "Gone from the site, but CloudFront could not be told: its copies expire within a day.",
+}
+
+
+def _at_the_edge(answer: dict[str, Any], reached: str) -> dict[str, Any]:
+    """``answer`` with where the change is at the edge: "clearing" until CloudFront says its invalidation
+    is complete (the desk asks again), then "cleared"; None where there is nothing to clear (no CDN)."""
+    if reached in ("no-cdn", "nothing"):
+        return {**answer, "edge": None}
+    return {**answer, "edge": reached, "edge_note": EDGE_NOTES.get((answer["state"], reached), "")}
 
 
 def _preview_link(key: str, s3: Any) -> str | None:

@@ -188,7 +188,7 @@ def publish_article(article: Article, body: RenderedBody, source: Source | None,
                                   sequencer=sequencer, status="published", redirects=sorted(new_redirects),
                                   **desk_fields(post))
     edge.changed(edge.article_paths(previous, post, set(listing_names(previous) if previous else [])
-                                    | set(listing_names(post)), old_redirects | new_redirects))
+                                    | set(listing_names(post)), old_redirects | new_redirects), key=article.key)
     if previous is not None and previous.slug != post.slug:
         result.notes.append(f"moved from /{previous.slug}/; the old URL now redirects")
 
@@ -337,7 +337,7 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
         source = revisions.commit(source, source.sk, writes, kind=source.kind, slug=source.slug, status="removed",
                                   sequencer=sequencer, redirects=[])
         result.freed_paths = held
-        edge.changed(gone)
+        edge.changed(gone, key=source.sk)
         if owned:
             result.notes.append("unpublished")
     if source.slug:

@@ -23,6 +23,14 @@ failure here must not make ingest redo it (a redo finds nothing changed and
 would name no paths). A failure is logged and counted (metric
 ``Newsroom/InvalidationFailures``); the pages then expire by their
 ``s-maxage``.
+
+**What the desk is told.** A change names the bucket key it came from
+(``changed(paths, key=...)``); after the batch's invalidation, each key's
+``EdgeClearing`` item records its id (or that sending failed, or that the
+stage has no CDN). CloudFront takes seconds to minutes to complete an
+invalidation, so the desk says a change has reached the edge only when
+``GetInvalidation`` says ``Completed`` (:func:`clearing`), and "still
+clearing" until then.
 """
 
 from __future__ import annotations
@@ -35,13 +43,16 @@ import logging
 import time
 from typing import Any, Iterable, Iterator
 
-from chalicelib import archives, aws, config, keys, metrics, retry
+from chalicelib import archives, aws, clock, config, keys, metrics, retry
+from chalicelib.models import EdgeClearing
 
 MAX_PATHS = 1000
+CLEARING_KEPT_SECONDS = 7 * 86_400  # how long the desk can ask about a change's invalidation
 EVERYTHING = "/*"  # what a settings, author or category change alters: every page's menu or bylines
 RECENT = archives.RECENT_PATH  # the recent-posts widget: its own path, which every page's script fetches
 log = logging.getLogger("newsroom.edge")
-_open: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("invalidation_paths", default=None)
+_open: contextvars.ContextVar[tuple[set[str], set[str]] | None] = contextvars.ContextVar("invalidation_paths",
+                                                                                         default=None)
 
 SITE_WIDE = ("/", "/feed/", "/feed/atom/", "/sitemap.xml", "/sitemaps/news.xml")
 
@@ -105,14 +116,16 @@ def article_paths(before: Any, after: Any, listings: Iterable[str], redirects: I
 
 @contextlib.contextmanager
 def one_invalidation() -> Iterator[None]:
-    """Gather the paths every change inside names, and send them as one invalidation at the end."""
-    pending: set[str] = set()
+    """Gather the paths every change inside names, and send them as one invalidation at the end; record it
+    for the bucket keys the changes came from."""
+    pending: tuple[set[str], set[str]] = (set(), set())
     token = _open.set(pending)
     try:
         yield
     finally:
         _open.reset(token)
-    send(pending)
+    paths, changed_keys = pending
+    _record(changed_keys, paths, send(paths))
 
 
 def expires_by_itself(path: str) -> bool:
@@ -121,15 +134,18 @@ def expires_by_itself(path: str) -> bool:
     return path.endswith(("/feed/", "/feed/atom/")) or path == "/sitemap.xml" or path.startswith("/sitemaps/")
 
 
-def changed(paths: Iterable[str]) -> None:
-    """These paths changed: invalidate them with the open batch's, or now if none is open; those that
-    expire by themselves within the minute (feeds, sitemaps) are left to do so."""
+def changed(paths: Iterable[str], key: str | None = None) -> None:
+    """These paths changed (because the file at bucket ``key`` did, if given): invalidate them with the open
+    batch's, or now if none is open; those that expire by themselves within the minute (feeds, sitemaps)
+    are left to do so."""
     paths = [p for p in paths if not expires_by_itself(p)]
     pending = _open.get()
     if pending is None:
-        send(set(paths))
+        _record({key} if key else set(), set(paths), send(set(paths)))
     else:
-        pending.update(paths)
+        pending[0].update(paths)
+        if key:
+            pending[1].add(key)
 
 
 def send(paths: set[str]) -> dict[str, Any] | None:
@@ -151,3 +167,41 @@ def send(paths: set[str]) -> dict[str, Any] | None:
     log.info(json.dumps({"event": "invalidation", "paths": len(items), "id": answer["Invalidation"]["Id"]}))
     sent: dict[str, Any] = answer
     return sent
+
+
+def _record(changed_keys: set[str], paths: set[str], answer: dict[str, Any] | None) -> None:
+    """Remember, for the desk, which invalidation carried each of these files' changes (``send``'s answer)."""
+    distribution = config.current().distribution_id
+    if not changed_keys or not distribution:  # no CDN: nothing for the desk to wait for (``clearing``)
+        return
+    state = "nothing" if not paths else "failed" if answer is None else "sent"
+    invalidation = answer["Invalidation"]["Id"] if answer is not None else None
+    expires = int(time.time()) + CLEARING_KEPT_SECONDS
+    try:
+        for key in sorted(changed_keys):
+            EdgeClearing(*keys.edge_clearing(key), sent=clock.now_iso(), state=state, expires=expires,
+                         distribution=distribution, invalidation=invalidation).save()
+    except Exception as exc:  # noqa: BLE001 - the change is live and sent; only the desk's note of it is lost
+        log.error(json.dumps({"event": "edge clearing not recorded", "keys": len(changed_keys),
+                              "error": str(exc)[:300]}))
+
+
+def clearing(key: str, since: str) -> str | None:
+    """How far the change made to the file at ``key`` at or after ``since`` (ISO 8601) has reached the edge:
+    None while ingest has not sent its invalidation; "cleared" once CloudFront says it has
+    ``Completed``; "clearing" until then (or while CloudFront cannot be asked); "failed" if CloudFront
+    could not be told (its copies then expire by themselves); "no-cdn" on a stage without a distribution
+    (one has an origin secret; nothing is recorded without one); "nothing" when the change altered no page."""
+    if not config.current().origin_secret:
+        return "no-cdn"
+    record = EdgeClearing.get_or_none(*keys.edge_clearing(key), consistent_read=True)
+    if record is None or record.sent < since:
+        return None
+    if record.state != "sent" or not record.invalidation or not record.distribution:
+        return record.state
+    try:
+        answer = aws.cloudfront_client().get_invalidation(DistributionId=record.distribution, Id=record.invalidation)
+    except Exception as exc:  # noqa: BLE001 - the desk asks again in a moment
+        log.warning(json.dumps({"event": "invalidation status unknown", "error": str(exc)[:300]}))
+        return "clearing"
+    return "cleared" if answer["Invalidation"]["Status"] == "Completed" else "clearing"

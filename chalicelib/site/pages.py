@@ -240,8 +240,8 @@ def render_post(request: Any, path: str) -> Response:
     """An article or static page at ``/<path>/``, or its redirect. :raise 404: none visible."""
     site = web.site_of(request)
     path = unquote(path)  # old URLs (aliases) may hold any character; slugs never hold "%"
-    if (path == "index.php" and site.query) or ("/" not in path and old_urls.id_alias(site.query)):
-        return render_home(request)  # WordPress's /index.php?p=123, and /blog/?p=123 under a subdirectory
+    if path == "index.php" or ("/" not in path and old_urls.id_alias(site.query)):
+        return render_home(request)  # WordPress's /index.php(?p=123), and /blog/?p=123 under a subdirectory
     if _YEAR.match(path):
         return render_date_archive(request, path)
     now = now_iso()

@@ -8,8 +8,17 @@
 - **Validators.** A page's ETag is a hash of the data it shows and of the
   code that renders it, computed *before* rendering, so a matching
   ``If-None-Match`` answers 304 without touching a template.
-- **Caching.** ``Cache-Control`` suits a CDN: short ``max-age`` for
-  browsers, longer ``s-maxage`` for the CDN, ``stale-while-revalidate``.
+- **Caching.** ``Cache-Control`` is written for the CDN: pages a day
+  (``s-maxage``), because every change invalidates the paths it altered
+  (``chalicelib/publish/edge.py``). No invalidation reaches a browser or a
+  shared proxy, so the distribution tells them less: its response headers
+  policy for pages replaces the header with ``VIEWER_CACHE`` (``devstack/
+  package.py`` writes it into the template). A page asked with a query
+  string (a paged archive, older comments, search) is never named by an
+  invalidation, so the edge keeps it under a minute (``SHORT_CACHE``).
+- **Query strings.** A page sees only the parameters the site answers
+  (``archives.QUERY_PARAMETERS``), as the edge forwards only those: a
+  tracked link (``?utm_source=...``) is the same page as the bare one.
 - **Every response** (``middleware``, registered in ``app.py``): the security
   headers, 404s, redirects, HEAD and OPTIONS included; HEAD is GET without the
   body; a request that went around the CDN is refused where there is one.
@@ -29,7 +38,7 @@ from urllib.parse import urlencode, urlsplit
 
 from chalice.app import Response
 
-from chalicelib import config
+from chalicelib import archives, config
 
 View = Callable[..., Response]
 
@@ -39,11 +48,17 @@ RECENT_SCRIPT = TEMPLATES_DIR / "site" / "recent.js"
 
 # Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/publish/edge.py).
 PAGE_CACHE = "public, max-age=60, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=86400"
-SHORT_CACHE = "public, max-age=30, s-maxage=60, stale-while-revalidate=600"
-# Feeds and sitemaps: the edge refetches them within a minute (30 s, then at most 25 s stale while it
-# does), so no change needs to name them in an invalidation (publish/edge.py: ``expires_by_itself``),
-# and a takedown is gone from them within the minute it is gone from the pages.
-FEED_CACHE = "public, max-age=0, s-maxage=30, stale-while-revalidate=25, stale-if-error=86400"
+# What browsers and shared proxies are told of pages instead (the distribution's response headers policy for
+# pages, infra/template.yaml, overrides Cache-Control with it). No invalidation reaches a browser, so a reader
+# may keep a copy this long after the edge dropped it: 30 s, and the other 30 s of the minute a takedown
+# allows are the edge's (an invalidation's tail, or SHORT_CACHE's life).
+VIEWER_CACHE = "public, max-age=30"
+# Search results, error pages, feeds, sitemaps and any page asked with a query string: no invalidation names
+# them (publish/edge.py: ``expires_by_itself``), so the edge keeps them 20 s and serves them stale at most
+# 10 s more while it refetches, never stale on the origin's errors: with a browser's VIEWER_CACHE, no copy
+# of a taken-down article outlives it by more than a minute, even while the origin fails.
+SHORT_CACHE = "public, max-age=0, s-maxage=20, stale-while-revalidate=10"
+FEED_CACHE = SHORT_CACHE
 ASSET_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"
 PRIVATE_NO_STORE = "private, no-store"  # previews: never kept by the CDN or any shared cache
@@ -152,7 +167,8 @@ def site_of(request: Any) -> Site:
         origin, base = f"http://{host if _loopback(host) else 'localhost'}", ""
     if base and raw_path.startswith(base + "/"):
         raw_path = raw_path[len(base):]
-    query = {k: v for k, v in (request.query_params or {}).items() if isinstance(v, str)}
+    query = {k: v for k, v in (request.query_params or {}).items()
+             if isinstance(v, str) and k in archives.QUERY_PARAMETERS}
     return Site(origin=origin, base=base, raw_path=raw_path, query=query, headers=headers)
 
 
@@ -218,7 +234,10 @@ def matches(etag: str, if_none_match: str | None) -> bool:
 def respond(site: Site, render: Callable[[], str], etag_parts: tuple[Any, ...], status: int = 200,
             content_type: str = "text/html; charset=utf-8", cache: str = PAGE_CACHE,
             extra_headers: dict[str, str] | None = None) -> Response:
-    """Answer 304 if the client has this version, else render and send it with validators."""
+    """Answer 304 if the client has this version, else render and send it with validators. A page asked
+    with a query string is kept at the edge as ``SHORT_CACHE`` says: invalidations name bare paths only."""
+    if site.query and cache == PAGE_CACHE:
+        cache = SHORT_CACHE
     etag = etag_for(status, site.base, site.origin, etag_parts)
     headers: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Encoding",
                                            **(extra_headers or {})}

@@ -112,17 +112,22 @@
     });
   }
 
-  function follow(key, version, started) {
-    fetch("/desk/status?key=" + encodeURIComponent(key) + "&version=" + encodeURIComponent(version), {credentials: "same-origin"})
+  // Until ingest has applied the save, then (a live or unpublished article) until CloudFront says the
+  // edge's copies are cleared: "still clearing" is said while they may still be served.
+  function follow(key, version, started, since, gone) {
+    fetch("/desk/status?key=" + encodeURIComponent(key) + "&version=" + encodeURIComponent(version) +
+          "&since=" + encodeURIComponent(since || "") + (gone ? "&gone=1" : ""), {credentials: "same-origin"})
       .then(function (r) { return r.json(); }).then(function (s) {
         var seconds = ((Date.now() - started) / 1000).toFixed(1);
-        if (s.state === "waiting") { if (Date.now() - started < 600000) { setTimeout(function () { follow(key, version, started); }, 500); } return; }
+        var again = function (ms) { if (Date.now() - started < 600000) { setTimeout(function () { follow(key, version, started, since, gone); }, ms); } };
+        if (s.state === "waiting") { again(500); return; }
+        if (s.edge === "clearing") { again(2000); }
         statusBox.textContent = "";
         var text = document.createElement("span");
         if (s.state === "refused") {
           text.textContent = "Refused: " + s.problems.join("; ");
         } else {
-          text.textContent = s.state + " after " + seconds + " s. ";
+          text.textContent = s.state + " after " + seconds + " s. " + (s.edge_note ? s.edge_note + " " : "");
         }
         statusBox.appendChild(text);
         var href = s.state === "live" ? s.url : s.preview;
@@ -153,7 +158,9 @@
         storeKey = "desk:" + answer.json.key;
       }
       say(answer.json.message);
-      if (answer.json.state === "submitted") { follow(answer.json.key, answer.json.version, Date.now()); }
+      if (answer.json.state === "submitted" || answer.json.state === "unpublishing") {
+        follow(answer.json.key, answer.json.version, Date.now(), answer.json.since, answer.json.state === "unpublishing");
+      }
     });
   }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -35,3 +35,32 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
         return built[stage]
 
     return build
+
+
+def condition(template: dict[str, Any], name: str, parameters: dict[str, str]) -> bool:
+    """Evaluate one of the template's conditions for these parameter values (the defaults otherwise; the
+    region ``AWS::Region`` in them, us-east-1 unless given), as CloudFormation compares them: as strings."""
+    values = {k: str(v.get("Default")) for k, v in template["Parameters"].items()} | {"AWS::Region": "us-east-1"} \
+        | parameters
+
+    def value(node: Any) -> Any:
+        if isinstance(node, dict) and "Ref" in node:
+            return values[node["Ref"]]
+        if isinstance(node, dict) and "Condition" in node:
+            return truth(template["Conditions"][node["Condition"]])
+        return str(node)
+
+    def truth(node: Any) -> bool:
+        [(function, arguments)] = node.items()
+        if function == "Fn::Equals":
+            return bool(value(arguments[0]) == value(arguments[1]))
+        if function == "Fn::Not":
+            return not truth(arguments[0])
+        if function in ("Fn::And", "Fn::Or"):
+            results = [truth(a) if "Condition" not in a else value(a) for a in arguments]
+            return all(results) if function == "Fn::And" else any(results)
+        if function == "Condition":
+            return truth(template["Conditions"][arguments])
+        raise AssertionError(function)
+
+    return truth(template["Conditions"][name])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import yaml
 from devstack import package
 from devstack.local import sqs_event
 from devstack.stack import create_stack
-from tests.deploy.conftest import PROJECT_DIR, STAGES
+from tests.deploy.conftest import PROJECT_DIR, STAGES, condition
 
 pytestmark = pytest.mark.slow
 
@@ -132,8 +131,8 @@ def test_distribution_serves_pages_from_the_api_and_media_from_the_bucket(packag
     assert "RestAPI" in origins["api"]["DomainName"]["Fn::Sub"]
     assert origins["media"]["DomainName"] == {"Fn::GetAtt": ["ContentBucket", "RegionalDomainName"]}
     behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
-    assert set(behaviors) == {"media/*", "sizes/*"}  # files as uploaded; photos' sizes (never their originals)
-    assert {b["TargetOriginId"] for b in behaviors.values()} == {"media"}
+    # files as uploaded; photos' sizes (never their originals)
+    assert {path for path, b in behaviors.items() if b["TargetOriginId"] == "media"} == {"media/*", "sizes/*"}
     [policy] = [r for r in template(packaged, "prod")["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
     [deny] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "PhotoOriginalsStayPrivate"]
     denied = {r["Fn::Sub"].rsplit(".", 1)[1].lower() for r in deny["Resource"]}
@@ -155,43 +154,16 @@ def test_the_distribution_proves_itself_to_the_api_with_the_secret_the_web_funct
     assert resources["OriginSecret"]["Type"] == "AWS::SecretsManager::Secret"
 
 
-def _condition(template: dict, name: str, parameters: dict[str, str]) -> bool:
-    """Evaluate one of the template's conditions for these parameter values (the defaults otherwise)."""
-    values = {k: v.get("Default") for k, v in template["Parameters"].items()} | parameters
-
-    def value(node):  # type: ignore[no-untyped-def]
-        if isinstance(node, dict) and "Ref" in node:
-            return values[node["Ref"]]
-        if isinstance(node, dict) and "Condition" in node:
-            return truth(template["Conditions"][node["Condition"]])
-        return node
-
-    def truth(node):  # type: ignore[no-untyped-def]
-        [(function, arguments)] = node.items()
-        if function == "Fn::Equals":
-            return value(arguments[0]) == value(arguments[1])
-        if function == "Fn::Not":
-            return not truth(arguments[0])
-        if function in ("Fn::And", "Fn::Or"):
-            results = [truth(a) if "Condition" not in a else value(a) for a in arguments]
-            return all(results) if function == "Fn::And" else any(results)
-        if function == "Condition":
-            return truth(template["Conditions"][arguments])
-        raise AssertionError(function)
-
-    return truth(template["Conditions"][name])
-
-
 @pytest.mark.parametrize("stage", STAGES)
 def test_snapstart_snapshots_the_web_functions_published_versions_which_api_gateway_invokes(packaged, stage):
     sam = template(packaged, stage)
     web = sam["Resources"]["APIHandler"]["Properties"]
     assert web["AutoPublishAlias"] == "live"
     assert web["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}
-    assert _condition(sam, "SnapStartOn", {"Stage": "prod"}) is True  # the default: on for prod
-    assert _condition(sam, "SnapStartOn", {"Stage": "dev"}) is False
-    assert _condition(sam, "SnapStartOn", {"Stage": "dev", "EnableSnapStart": "true"}) is True
-    assert _condition(sam, "SnapStartOn", {"Stage": "prod", "EnableSnapStart": "false"}) is False
+    assert condition(sam, "SnapStartOn", {"Stage": "prod"}) is True  # the default: on for prod
+    assert condition(sam, "SnapStartOn", {"Stage": "dev"}) is False
+    assert condition(sam, "SnapStartOn", {"Stage": "dev", "EnableSnapStart": "true"}) is True
+    assert condition(sam, "SnapStartOn", {"Stage": "prod", "EnableSnapStart": "false"}) is False
     assert "SnapStart" not in sam["Resources"]["Ingest"]["Properties"]
     api = json.dumps(sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"])
     assert "${APIHandler.Arn}" not in api and api.count("functions/${APIHandlerAliaslive}/invocations") > 20
@@ -224,24 +196,46 @@ def test_the_stack_refuses_direct_access_unless_told_and_names_the_distribution_
     assert "event.context.distributionDomainName" in code and "headers.host" not in code
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="runs the CloudFront function in Node.js")
-def test_the_viewer_function_redirects_doubled_slashes_and_names_the_distribution(packaged):
-    """The CloudFront function, run in Node.js (CloudFront Functions are JavaScript): an old link
-    written with doubled slashes (the theme unit export has //greek/...) gets a 301 to the one path."""
-    code = template(packaged, "prod")["Resources"]["ViewerHostFunction"]["Properties"]["FunctionCode"]
-    script = code + """
-const out = [];
-for (const uri of ['//greek/%CE%B5-2/', '/budget/', '/a//b///c/']) {
-  out.push(handler({context: {distributionDomainName: 'd1.cloudfront.net'},
-                    request: {uri: uri, querystring: uri === '/a//b///c/' ? {q: {value: 'x y'}} : {}, headers: {}}}));
-}
-console.log(JSON.stringify(out));
-"""
-    first, kept, third = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True,
-                                                   check=True).stdout)
-    assert first["statusCode"] == 301 and first["headers"]["location"]["value"] == "/greek/%CE%B5-2/"
-    assert third["headers"]["location"]["value"] == "/a/b/c/?q=x%20y"
-    assert kept["uri"] == "/budget/" and kept["headers"]["x-forwarded-host"]["value"] == "d1.cloudfront.net"
+def test_the_packaged_distribution_carries_the_edge_as_the_tests_run_it(packaged):
+    """The viewer functions, the pages' cache policy and what viewers are told, in sam.yaml as make package
+    wrote them: the code tests/unit/test_viewer_function.py runs, the names chalicelib/archives.py lists."""
+    from chalicelib import archives
+    from chalicelib.site import web
+
+    resources = template(packaged, "prod")["Resources"]
+    assert resources[package.PAGE_FUNCTION]["Properties"]["FunctionCode"] == package.viewer_function_code(
+        list(archives.QUERY_PARAMETERS))
+    assert resources[package.HOST_FUNCTION]["Properties"]["FunctionCode"] == package.viewer_function_code(None)
+    listed = resources["PageCachePolicy"]["Properties"]["CachePolicyConfig"][
+        "ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]
+    assert listed == {"QueryStringBehavior": "whitelist", "QueryStrings": list(archives.QUERY_PARAMETERS)}
+    [header] = resources["PageHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"][
+        "Items"]
+    assert header == {"Header": "Cache-Control", "Value": web.VIEWER_CACHE, "Override": True}
+
+
+def test_the_web_function_is_capped_for_prod_and_the_stage_throttled(packaged):
+    """Merged into what Chalice generates: the web function's reserved concurrency and the API stage's
+    throttle (docs/deploy.md, "Concurrency")."""
+    sam = template(packaged, "prod")
+    web = sam["Resources"]["APIHandler"]["Properties"]
+    assert web["ReservedConcurrentExecutions"] == {"Fn::If": ["WebReserved", {"Ref": "WebReservedConcurrency"},
+                                                              {"Ref": "AWS::NoValue"}]}
+    [throttle] = sam["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert throttle == {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": {"Ref": "ApiRateLimit"},
+                        "ThrottlingBurstLimit": {"Ref": "ApiBurstLimit"}}
+    assert condition(sam, "WebReserved", {"Stage": "prod"}) is True
+    assert condition(sam, "WebReserved", {"Stage": "dev"}) is False
+    assert condition(sam, "WebReserved", {"Stage": "prod", "WebReservedConcurrency": "0"}) is False
+
+
+def test_the_web_acl_template_for_another_region_passes_cfn_lint(packaged):
+    """build/STAGE/waf.yaml: the stack's web ACL alone, to deploy in us-east-1 for a stack elsewhere."""
+    waf = packaged("prod") / "waf.yaml"
+    assert set(yaml.safe_load(waf.read_text())["Resources"]) == {"WebAcl"}
+    run = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(waf)], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_deployment_package_contains_app_library_and_templates(packaged):
@@ -414,6 +408,6 @@ def test_origin_shield_stands_before_the_api_for_prod(packaged):
     api = {o["Id"]: o for o in sam["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]}["api"]
     assert api["OriginShield"] == {"Fn::If": ["OriginShieldOn", {"Enabled": True, "OriginShieldRegion": {
         "Ref": "AWS::Region"}}, {"Ref": "AWS::NoValue"}]}
-    assert _condition(sam, "OriginShieldOn", {"Stage": "prod"}) is True
-    assert _condition(sam, "OriginShieldOn", {"Stage": "dev"}) is False
-    assert _condition(sam, "OriginShieldOn", {"Stage": "dev", "EnableOriginShield": "true"}) is True
+    assert condition(sam, "OriginShieldOn", {"Stage": "prod"}) is True
+    assert condition(sam, "OriginShieldOn", {"Stage": "dev"}) is False
+    assert condition(sam, "OriginShieldOn", {"Stage": "dev", "EnableOriginShield": "true"}) is True

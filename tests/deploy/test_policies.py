@@ -26,7 +26,8 @@ from tests.images import png
 
 FUNCTIONS = ("web", "ingest", "images", "imports")
 GUARDED = ("dynamodb:", "s3:", "sqs:")
-READ_ONLY = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "s3:GetObject"}
+READ_ONLY = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "s3:GetObject",
+             "cloudfront:GetInvalidation"}  # the desk asks whether the edge has cleared a change
 
 
 def policy(stage: str, function: str) -> dict[str, Any]:
@@ -138,6 +139,8 @@ def _actions(service: str, operation: str, params: dict[str, Any]) -> list[tuple
         return [(f"sqs:{operation}", f"arn:aws:sqs:{region}:{account}:{name}")]
     if service == "sns":
         return [(f"sns:{operation}", params["TopicArn"])]
+    if service == "cloudfront":
+        return [(f"cloudfront:{operation}", f"arn:aws:cloudfront::{account}:distribution/{params['DistributionId']}")]
     raise AssertionError(f"no mapping for {service}:{operation}")
 
 

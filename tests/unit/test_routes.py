@@ -98,3 +98,20 @@ def test_every_archive_kind_has_its_routes():
     for kind in archives.ARCHIVES:
         for suffix in ("", "/feed", "/feed/atom"):
             assert f"/{kind.name}/{{slug}}{suffix}" in app.routes, (kind.name, suffix)
+
+
+def test_every_query_parameter_a_page_reads_is_one_the_edge_lets_through():
+    """Readers' pages read their query through ``web.site_of``, which keeps only archives.QUERY_PARAMETERS,
+    the names the CloudFront function keeps and the cache policy lists: a page reading a name missing there
+    would never see it behind the edge. Each name a reader's module reads is listed, and each listed name
+    is read by one."""
+    import re
+
+    from chalicelib import archives
+    from chalicelib.site import old_urls
+
+    site = Path(archives.__file__).parent / "site"
+    read = {name for path in site.glob("*.py")
+            for name in re.findall(r"""query\.get\(\s*["']([a-z_]+)["']""", path.read_text())}
+    read |= set(old_urls.ID_PARAMETERS) | {kind.wordpress_query for kind in archives.ARCHIVES}
+    assert read == set(archives.QUERY_PARAMETERS)

@@ -1,0 +1,165 @@
+"""The distribution as infra/template.yaml makes it (with what make package writes in: devstack/package.py's
+``finish_edge``): one cache key per page, no cookie on a cached page so that CloudFront collapses requests,
+what needs cookies or POSTs in behaviours that are never cached, viewers told a short max-age, and the
+flood limits (AWS WAF, the stage's throttle, the web function's reserved concurrency)."""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+from typing import Any
+
+import pytest
+
+from chalicelib import archives
+from chalicelib.site import web
+from devstack import package
+from devstack.stack import load_template
+from tests.deploy.conftest import PROJECT_DIR, condition
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS's managed cache policy
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AWS's managed origin request policy
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return package.finish_edge(load_template())
+
+
+def distribution(template: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    return config
+
+
+def behavior_for(template: dict[str, Any], path: str) -> dict[str, Any]:
+    """The cache behaviour CloudFront applies to ``path``: the first whose pattern matches, else the default
+    (patterns: ``*`` any characters, ``?`` one; the leading slash makes no difference)."""
+    config = distribution(template)
+    for behavior in config["CacheBehaviors"]:
+        if fnmatchcase(path.lstrip("/"), behavior["PathPattern"].lstrip("/")):
+            return dict(behavior)
+    return dict(config["DefaultCacheBehavior"])
+
+
+PAGES = ["/", "/some-article/", "/category/oil/", "/tag/opec/", "/author/sara/", "/2024/07/", "/search/",
+         "/feed/", "/some-article/comments/feed/", "/sitemap.xml", "/widgets/recent/", "/index.php",
+         "/static/style.abc.css", "/desk-reviews-of-the-year/", "/previewing-the-budget/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_cached_pages_are_keyed_only_on_the_sites_query_parameters_and_forward_no_cookie(template, path):
+    resources = template["Resources"]
+    behavior = behavior_for(template, path)
+    assert behavior["CachePolicyId"] == {"Ref": "PageCachePolicy"}
+    key = resources["PageCachePolicy"]["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist",
+                                         "QueryStrings": list(archives.QUERY_PARAMETERS)}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"} and key["HeadersConfig"] == {"HeaderBehavior": "none"}
+    # What reaches the origin beyond the key: the site's own address, which the function sets; no cookie.
+    assert behavior["OriginRequestPolicyId"] == {"Ref": "PageOriginRequestPolicy"}
+    forwarded = resources["PageOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert forwarded["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["X-Forwarded-Host"]}
+    assert forwarded["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    [function] = behavior["FunctionAssociations"]
+    assert function == {"EventType": "viewer-request",
+                        "FunctionARN": {"Fn::GetAtt": [package.PAGE_FUNCTION, "FunctionARN"]}}
+    assert set(behavior["AllowedMethods"]) <= {"GET", "HEAD", "OPTIONS"}  # a POST here never reaches Lambda
+
+
+def test_the_cache_policy_lists_no_more_names_than_the_quota_the_deploy_guide_asks_for():
+    """CloudFront's default is 10 query strings a cache policy; docs/deploy.md asks for 20 before the first
+    deploy. A page reading more names needs a larger quota first (and the guide changed)."""
+    assert len(archives.QUERY_PARAMETERS) <= 20
+    if len(archives.QUERY_PARAMETERS) > 10:
+        assert "raised to 20" in (PROJECT_DIR / "docs" / "deploy.md").read_text()
+
+
+def test_the_page_function_keeps_the_names_the_cache_policy_lists(template):
+    code = template["Resources"][package.PAGE_FUNCTION]["Properties"]["FunctionCode"]
+    [kept] = re.findall(r"^var KEPT = (.*);$", code, re.MULTILINE)
+    assert kept == '["' + '", "'.join(archives.QUERY_PARAMETERS) + '"]'
+
+
+# Every POST the site answers, as its forms send it: to the desk, a comment, a protected post's password.
+POSTS = ["/desk/sign-in", "/desk/save", "/desk/preview", "/desk/comments", "/desk/import/start",
+         "/some-article/comments/", "/some-article/password/"]
+
+
+@pytest.mark.parametrize("path", [*POSTS, "/desk", "/desk/articles", "/preview/abc123"])
+def test_what_needs_cookies_or_a_post_has_a_behaviour_that_is_never_cached(template, path):
+    behavior = behavior_for(template, path)
+    assert behavior["CachePolicyId"] == CACHING_DISABLED
+    assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST  # cookies, Origin, CloudFront-Viewer-Address
+    assert "POST" in behavior["AllowedMethods"]
+    [function] = behavior["FunctionAssociations"]
+    assert function["FunctionARN"] == {"Fn::GetAtt": [package.HOST_FUNCTION, "FunctionARN"]}
+
+
+def test_every_post_route_of_the_app_is_in_a_behaviour_that_takes_posts(template):
+    """The app's POST routes, with the forms' own paths for the article's: none falls to the pages'."""
+    from app import app
+
+    for route, methods in app.routes.items():
+        if "POST" in methods:
+            paths = [route] if "{" not in route else ["/some-article/comments/", "/some-article/password/"]
+            for path in paths:
+                assert "POST" in behavior_for(template, path)["AllowedMethods"], path
+
+
+def test_viewers_are_told_a_short_max_age_while_the_edge_keeps_the_origins_day(template):
+    """CloudFront caches by the origin's Cache-Control (a day, invalidated on change); the response headers
+    policy overrides what viewers get: at most 60 s, no s-maxage, no stale-while-revalidate."""
+    behavior = behavior_for(template, "/some-article/")
+    assert behavior["ResponseHeadersPolicyId"] == {"Ref": "PageHeadersPolicy"}
+    [header] = template["Resources"]["PageHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "CustomHeadersConfig"]["Items"]
+    assert header == {"Header": "Cache-Control", "Value": web.VIEWER_CACHE, "Override": True}
+    viewer = dict(re.findall(r"([a-z-]+)(?:=(\d+))?", web.VIEWER_CACHE))
+    assert 0 < int(viewer["max-age"]) <= 60
+    assert not {"s-maxage", "stale-while-revalidate", "stale-if-error"} & set(viewer)
+    assert "s-maxage=86400" in web.PAGE_CACHE  # what the edge keeps
+    assert "ResponseHeadersPolicyId" not in behavior_for(template, "/static/style.abc.css")  # a year, as it says
+
+
+def test_aws_waf_is_on_for_prod_and_made_only_where_aws_waf_keeps_cloudfronts(template):
+    assert condition(template, "WafOn", {"Stage": "prod"}) is True
+    assert condition(template, "WafOn", {"Stage": "dev"}) is False
+    assert condition(template, "WafOn", {"Stage": "prod", "EnableCdn": "false"}) is False
+    assert condition(template, "CreateWebAcl", {"Stage": "prod"}) is True
+    assert condition(template, "CreateWebAcl", {"Stage": "prod", "AWS::Region": "eu-west-1"}) is False
+    given = {"Stage": "prod", "AWS::Region": "eu-west-1", "WebAclArn": "arn:aws:wafv2:us-east-1:1:global/webacl/x/1"}
+    assert condition(template, "HasWebAclArn", given) is True
+    assert condition(template, "WafNotAttached", {"Stage": "prod", "AWS::Region": "eu-west-1"}) is True
+    assert condition(template, "WafNotAttached", {"Stage": "prod"}) is False
+    assert distribution(template)["WebACLId"] == {"Fn::If": ["HasWebAclArn", {"Ref": "WebAclArn"}, {"Fn::If": [
+        "CreateWebAcl", {"Fn::GetAtt": ["WebAcl", "Arn"]}, {"Ref": "AWS::NoValue"}]}]}
+    acl = template["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+
+
+def _matches(statement: dict[str, Any], path: str, query: str) -> bool:
+    """Whether an AWS WAF statement of the kinds the rule uses matches a request."""
+    [(kind, body)] = statement.items()
+    if kind == "OrStatement":
+        return any(_matches(s, path, query) for s in body["Statements"])
+    if kind == "RegexMatchStatement":
+        return re.search(body["RegexString"], query) is not None
+    assert kind == "ByteMatchStatement" and body["FieldToMatch"] == {"UriPath": {}}
+    text = path.lower() if body["TextTransformations"][0]["Type"] == "LOWERCASE" else path
+    position = {"STARTS_WITH": str.startswith, "ENDS_WITH": str.endswith, "CONTAINS": str.__contains__}
+    return position[body["PositionalConstraint"]](text, body["SearchString"])
+
+
+@pytest.mark.parametrize(("path", "query", "limited"), [
+    ("/search/", "q=oil", True), ("/", "s=oil", True), ("/category/x/", "after=abc&s=z", True),
+    ("/some-article/comments/", "", True), ("/some-article/password/", "", True), ("/desk/sign-in", "", True),
+    ("/", "", False), ("/some-article/", "utm_source=x&fbclid=y", False), ("/category/oil/", "after=abc", False),
+    ("/desk/save", "", False), ("/feed/", "", False), ("/sizes/a/b.webp", "", False),
+])
+def test_the_rate_rule_counts_per_address_only_what_the_edge_cannot_cache(template, path, query, limited):
+    [rule] = [r for r in template["Resources"]["WebAcl"]["Properties"]["Rules"] if "Name" in r]
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rule["Action"] == {"Block": {}} and rate["AggregateKeyType"] == "IP"
+    assert rate["Limit"] == {"Ref": "WafRateLimit"} and rate["EvaluationWindowSec"] == 300
+    assert _matches(rate["ScopeDownStatement"], path, query) is limited
