@@ -31,10 +31,10 @@ from typing import Any, Iterable
 
 from chalicelib import clock, config, keys, messages, retry
 from chalicelib.aws import s3_client, sqs_client
+from chalicelib.bucket import ContentBucket
 from chalicelib.content import images, media_types
 from chalicelib.models import MediaItem, MediaUse
 from chalicelib.publish import edge
-from chalicelib.publish.bucket import ContentBucket
 
 log = logging.getLogger("newsroom.images")
 log.setLevel(logging.INFO)
