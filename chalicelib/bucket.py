@@ -219,6 +219,17 @@ class ContentBucket:
         width, height = imagesize.get(io.BytesIO(head))
         return (width, height) if width > 0 and height > 0 else None
 
+    def listed(self, prefix: str) -> Iterator[dict[str, Any]]:
+        """Every object under ``prefix`` as S3 lists it (``Key``, ``LastModified``, ``Size``...)."""
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix):
+            yield from page.get("Contents", [])
+
+    def count(self, prefix: str, at_most: int) -> tuple[int, bool]:
+        """How many objects are under ``prefix``, counting at most ``at_most`` (one request), and whether
+        there are more."""
+        listed = self.s3.list_objects_v2(Bucket=self.name, Prefix=prefix, MaxKeys=at_most)
+        return int(listed.get("KeyCount", 0)), bool(listed.get("IsTruncated"))
+
     def versions(self, prefix: str, max_items: int | None = None) -> Iterator[dict[str, Any]]:
         """Every version and deletion under ``prefix``, as S3 lists them (pages of ``Versions`` and
         ``DeleteMarkers``; at most ``max_items`` in all)."""
@@ -239,14 +250,18 @@ class ContentBucket:
     # --- writing ---------------------------------------------------------------------------------
 
     def put(self, key: str, data: bytes, if_version: str | None = None, content_type: str = MARKDOWN,
-            metadata: dict[str, str] | None = None, report_theirs: bool = True) -> str:
+            metadata: dict[str, str] | None = None, report_theirs: bool = True, cache_control: str = "") -> str:
         """Write ``data`` at ``key``; return its new ETag. ``if_version``: only if the file is still at
         that version (its ETag), or, "", only if there is none; None writes whatever is there.
+        ``cache_control``: what the edge and browsers are told when they fetch it (a photo's size).
 
         :raise Conflict: the file is not at ``if_version`` (someone wrote it meanwhile); it carries
             their bytes and version (only the version, without ``report_theirs``).
         """
-        condition = {} if if_version is None else {"IfMatch": if_version} if if_version else {"IfNoneMatch": "*"}
+        condition: dict[str, str] = {} if if_version is None else {"IfMatch": if_version} if if_version \
+            else {"IfNoneMatch": "*"}
+        if cache_control:
+            condition["CacheControl"] = cache_control
         try:
             answer = self.s3.put_object(Bucket=self.name, Key=key, Body=data, ContentType=content_type,
                                         Metadata=metadata or {}, **condition)
@@ -266,6 +281,12 @@ class ContentBucket:
             if etag is not None and etag != if_version:
                 raise Conflict(key, theirs, etag, if_version)
         self.s3.delete_object(Bucket=self.name, Key=key)
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Delete these keys, a thousand a request (S3's limit)."""
+        for start in range(0, len(keys), 1000):
+            self.s3.delete_objects(Bucket=self.name, Delete={
+                "Objects": [{"Key": k} for k in keys[start:start + 1000]], "Quiet": True})
 
     def copy(self, key: str, to: str) -> None:
         """Copy the file at ``key`` to ``to``, within the bucket (nothing downloaded)."""
@@ -334,10 +355,8 @@ def reports(s3: Any, bucket: str, limit: int = 100) -> tuple[list[dict[str, Any]
     """The newest ``limit`` reports ingest left (files refused, or published with warnings), newest
     first, each with when it was written (``modified``), and how many there are in all. Read with
     the caller's client: ``newsroom errors`` and the desk's Refused screen, as the person asking."""
-    listed = [obj for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=config.REPORTS_PREFIX)
-              for obj in page.get("Contents", [])]
-    listed.sort(key=lambda o: (o["LastModified"], o["Key"]), reverse=True)
     found = ContentBucket(bucket, s3)
+    listed = sorted(found.listed(config.REPORTS_PREFIX), key=lambda o: (o["LastModified"], o["Key"]), reverse=True)
     out = []
     for obj in listed[:limit]:
         body = found.read_json(obj["Key"], shown_only=True)  # None: deleted meanwhile (the file was fixed)

@@ -29,7 +29,7 @@ here imports another package of ours: the root vocabulary.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypeVar
 
 from chalicelib import clock
@@ -239,8 +239,7 @@ class Field:
     label: str = ""  # the desk's label; "" : the form does not edit it
     hint: str = ""  # said under the label, in plain words
     widget: str = "text"  # how the form edits it: text, textarea, slug, terms, byline, moment, hidden
-    page: str | None = None  # where the article page shows it: "header", "end"; None: see the docstring
-    notes: dict[str, str] = field(default_factory=dict, compare=False)  # anything else a module asks of it
+    page: str | None = None  # where the article page shows it: "header", "featured", "end"; None: see the docstring
 
     @property
     def attribute(self) -> str | None:

@@ -227,13 +227,12 @@ def media_list(settings: Any, unused: bool) -> None:
     """Every file under media/: size, the sizes made of a photo (or why none could be), and the
     articles that show it."""
     from chalicelib import config
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.models import MediaItem
     from chalicelib.publish import renditions
 
     records = {item.sk: item for item in MediaItem.query("media")}
-    listed = [obj for page in s3_client().get_paginator("list_objects_v2").paginate(
-        Bucket=settings.bucket, Prefix=config.MEDIA_PREFIX) for obj in page.get("Contents", [])]
+    listed = list(ContentBucket(settings.bucket).listed(config.MEDIA_PREFIX))
     shown_count = unused_count = 0
     for obj in sorted(listed, key=lambda o: o["Key"]):
         key, item = obj["Key"], records.get(obj["Key"])
@@ -274,7 +273,7 @@ def media_delete(settings: Any, key: str, force: bool) -> None:
     """Delete a file under media/ (and, for a photo, its sizes). Refused while articles show it,
     unless --force; then those articles are rendered again without it, and listed."""
     from chalicelib import config
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.publish import renditions
 
     key = key.lstrip("/")
@@ -287,7 +286,7 @@ def media_delete(settings: Any, key: str, force: bool) -> None:
             click.echo(f"    {path} ({article})", err=True)
         sys.exit(1)
     _say_where(f"Deleting {key}", settings)
-    s3_client().delete_object(Bucket=settings.bucket, Key=key)
+    ContentBucket(settings.bucket).delete(key)
     for article, path in users:
         click.echo(f"{path} ({article}) showed it: it is rendered again without it.")
     click.echo(f"Deleted {key}" + ("; its sizes go with it." if _is_photo(key) else "."))
