@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.models import Comment, Post, RateLimit
-from chalicelib.publish import articles
 from chalicelib.publish import moderation as comments
+from chalicelib.publish import planner
 from chalicelib.site import comment_rules
 from chalicelib.site import comments as shown_comments
 from newsroom.cli import main as newsroom
@@ -169,15 +169,15 @@ def test_the_count_survives_republishing_and_a_racing_approval(blog, monkeypatch
     comments.approve(early)
     post(blog, text="Approved during the update", ip="198.51.100.1")
     [racing] = pending_ids()
-    original, raced = articles.get_post, []
+    original, raced = planner.read_current, []
 
-    def get_post_then_approve(slug):  # type: ignore[no-untyped-def]
-        found = original(slug)
-        if slug == SLUG and not raced:
+    def read_then_approve(article, *rest):  # type: ignore[no-untyped-def]
+        found = original(article, *rest)
+        if article.slug == SLUG and not raced:
             raced.append(comments.approve(racing))  # lands between ingest's read and its write
         return found
 
-    monkeypatch.setattr(articles, "get_post", get_post_then_approve)
+    monkeypatch.setattr(planner, "read_current", read_then_approve)
     blog.put(f"articles/{SLUG}.md", article(title="Tehran markets rally again", categories="[Tehran]"))
     assert blog.ingest() == {"batchItemFailures": []}
     assert raced and count() == 2
