@@ -136,7 +136,7 @@ def robots():
 @app.route("/preview/{token}", methods=READ)
 @when_aws_fails
 def preview(token):
-    """A draft or scheduled article by its secret link (chalicelib/site/preview.py)."""
+    """A draft or scheduled article by its secret link (chalicelib/preview.py)."""
     return pages.render_preview(request(), token)
 
 

@@ -19,8 +19,6 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib import config
-
 if TYPE_CHECKING:
     from chalicelib.models import Post
 
@@ -59,9 +57,12 @@ def load(post: Post) -> str:
     if post.body_gz:
         return zlib.decompress(post.body_gz).decode("utf-8")
     if post.body_ref:
-        from chalicelib.aws import s3_client
+        from botocore.exceptions import ClientError
 
-        response = s3_client().get_object(Bucket=config.current().bucket, Key=post.body_ref)
-        body: bytes = response["Body"].read()
-        return body.decode("utf-8")
+        from chalicelib.bucket import ContentBucket
+
+        found = ContentBucket.of().fetch(post.body_ref)
+        if found is None:  # the item names a body the bucket no longer holds: the page cannot be read now (503)
+            raise ClientError({"Error": {"Code": "NoSuchKey", "Message": post.body_ref}}, "GetObject")
+        return found.data.decode("utf-8")
     return post.body_html or ""

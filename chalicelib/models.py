@@ -62,7 +62,7 @@ from pynamodb.exceptions import AttributeDeserializationError, DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib import aws, config, keys
+from chalicelib import aws, config, fields, keys
 
 BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 _Item = TypeVar("_Item", bound="_TableItem")
@@ -77,6 +77,33 @@ def text_list() -> ListAttribute[str]:
 def number_list() -> ListAttribute[float]:
     """A list of numbers, or none (as ``text_list``)."""
     return cast("ListAttribute[float]", ListAttribute(of=NumberAttribute, null=True))
+
+
+_STORAGE: dict[str, Callable[..., Attribute[Any]]] = {
+    "text": UnicodeAttribute, "flag": BooleanAttribute, "number": NumberAttribute, "json": JSONAttribute,
+    "texts": lambda null: text_list()}
+
+
+def declared(declared_fields: tuple[fields.Field, ...], where: Callable[[fields.Field], bool] = lambda f: True,
+             required_of: str = "") -> dict[str, Attribute[Any]]:
+    """The attributes that store the declared fields (``where`` they apply) on an item, each of the
+    type its kind keeps (``fields.Kind.storage``): for a model's class body (``vars().update``), so
+    a field declared in chalicelib/fields.py is stored with nothing written here. Null, unless the
+    field is required of files of ``required_of``; a flag the item keeps false too has its kind's
+    empty value as default."""
+    out: dict[str, Attribute[Any]] = {}
+    for declared_field in declared_fields:
+        if not where(declared_field):
+            continue
+        kind = declared_field.kind
+        for name in fields.item_attributes(declared_field):
+            if isinstance(kind, fields.Flag) and kind.kept_false:
+                out[name] = BooleanAttribute(default=kind.empty)
+            elif required_of and required_of in declared_field.required and kind.storage == "text":
+                out[name] = UnicodeAttribute()
+            else:
+                out[name] = _STORAGE[kind.storage](null=True)
+    return out
 
 
 class _TableFromSettings(type):
@@ -240,37 +267,42 @@ class Post(_TableItem):
 
     kind = UnicodeAttribute()  # "article", "page" or "redirect"
     slug = UnicodeAttribute()
-    title = UnicodeAttribute(null=True)
-    date = UnicodeAttribute(null=True)  # ISO 8601 UTC, "2022-07-12T00:00:00Z"
-    updated = UnicodeAttribute(null=True)
-    author = UnicodeAttribute(null=True)  # author slug
-    author_name = UnicodeAttribute(null=True)  # as written in front matter
-    categories = text_list()  # slugs, primary first
-    tags = JSONAttribute(null=True)  # [[slug, name], ...]
-    summary = UnicodeAttribute(null=True)
-    image = UnicodeAttribute(null=True)
-    image_alt = UnicodeAttribute(null=True)  # the featured image described
-    draft = BooleanAttribute(default=False)
+    # The front matter's fields, each stored as chalicelib/fields.py declares it (ARTICLE): the
+    # attributes are made from the declaration. Those code reads by name are typed here, as PynamoDB
+    # types its attributes (null or not); tests/unit/test_fields.py checks them against the declaration.
+    vars().update(declared(fields.ARTICLE))
+    title: str
+    date: str  # ISO 8601 UTC, "2022-07-12T00:00:00Z"
+    updated: str
+    author: str  # author slug
+    author_name: str  # as written in front matter
+    categories: list[str]  # slugs, primary first
+    tags: Any  # [[slug, name], ...]
+    summary: str
+    image: str
+    image_alt: str  # the featured image described
+    draft: bool
+    aliases: list[str]
+    corrections: Any  # [{"date", "note"}, ...]: public corrections, oldest first
+    password_hash: str  # protected: "pbkdf2_sha256$<iterations>$<salt>$<hash>" (chalicelib/protected.py)
+    sticky: bool  # front matter ``sticky: true``: on top of the home page
+    comments_open: bool  # front matter ``comments: false`` closes them
+    # What ingest adds:
     body_html = UnicodeAttribute(null=True)  # one of body_html, body_gz, body_ref: see bodies.py
     body_gz = BinaryAttribute(null=True, legacy_encoding=False)
     body_ref = UnicodeAttribute(null=True)
     xrefs = JSONAttribute(null=True)  # {slug: {"title", "date"} or None} for each <!--xref:slug--> marker
     related = JSONAttribute(null=True)  # [{"slug", "title", "date"}, ...] candidates, newest first
-    aliases = text_list()
     redirect_to = UnicodeAttribute(null=True)  # kind == "redirect": the slug it points to
     image_size = number_list()  # [width, height] of a /media/ image
     image_set = JSONAttribute(null=True)  # the featured image's sizes (chalicelib/content/images.py: picture_set)
     media = text_list()  # the media/ keys of the images it shows
     warned = BooleanAttribute(null=True)  # published with warnings (no alt text...): its file has a report
     search_keys = JSONAttribute(null=True)  # [[term, sk], ...] of its SearchTerm items
-    corrections = JSONAttribute(null=True)  # [{"date", "note"}, ...]: public corrections, oldest first
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
     source_version = UnicodeAttribute(null=True)  # the S3 version published: what its preview link names
-    password_hash = UnicodeAttribute(null=True)  # protected: "pbkdf2_sha256$<iterations>$<salt>$<hash>" (site/protected.py)
-    comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (comments.py)
-    sticky = BooleanAttribute(null=True)  # front matter ``sticky: true``: on top of the home page
-    comments_open = BooleanAttribute(default=True)  # front matter ``comments: false`` closes them
+    comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (publish/moderation.py)
 
     key_for = staticmethod(keys.post)  # the (pk, sk) of the post served at /<path>/
 
@@ -279,15 +311,17 @@ class Listing(_TableItem):
     """One article's entry in one archive (home, a category, an author...)."""
 
     slug = UnicodeAttribute()
-    title = UnicodeAttribute()
-    date = UnicodeAttribute()
-    summary = UnicodeAttribute(null=True)
-    author = UnicodeAttribute(null=True)
-    author_name = UnicodeAttribute(null=True)
-    categories = text_list()
-    image = UnicodeAttribute(null=True)
+    # The article's fields its archive entries copy (``listed`` in chalicelib/fields.py), made from the declaration:
+    vars().update(declared(fields.ARTICLE, lambda f: f.listed, required_of="article"))
+    title: str
+    date: str
+    summary: str
+    author: str
+    author_name: str
+    categories: list[str]
+    image: str
+    updated: str  # last modification (the date where there is none), for sitemaps and feeds
     image_set = JSONAttribute(null=True)  # as Post.image_set
-    updated = UnicodeAttribute(null=True)  # last modification, for sitemaps and feeds
     label = UnicodeAttribute(null=True)  # tag listings: the tag's name as written
 
 
@@ -306,30 +340,33 @@ class SettingsItem(_TableItem):
 
 
 class AuthorItem(_TableItem):
-    """An author: display name and bio."""
+    """An author: display name and bio (the fields of chalicelib/fields.py's AUTHOR)."""
 
-    name = UnicodeAttribute()
-    bio = UnicodeAttribute(null=True)
-    aliases = text_list()  # old URLs of the archive ("?author=2")
+    vars().update(declared(fields.AUTHOR, required_of="author"))
+    name: str
+    bio: str
+    aliases: list[str]  # old URLs of the archive ("?author=2")
     source_key = UnicodeAttribute(null=True)  # None: known only from bylines
 
 
 class CategoryItem(_TableItem):
-    """A category: name, description, menu order, parent."""
+    """A category: name, description, menu order, parent (the fields of chalicelib/fields.py's CATEGORY)."""
 
-    name = UnicodeAttribute()
-    description = UnicodeAttribute(null=True)
-    menu_order = NumberAttribute(null=True)
-    parent = UnicodeAttribute(null=True)
-    aliases = text_list()  # old URLs of the archive ("?cat=5")
+    vars().update(declared(fields.CATEGORY, required_of="category"))
+    name: str
+    description: str
+    menu_order: float
+    parent: str
+    aliases: list[str]  # old URLs of the archive ("?cat=5")
     source_key = UnicodeAttribute(null=True)  # None: known only from articles
 
 
 class TagItem(_TableItem):
     """A tag that has a file of its own (``tags/<slug>.yaml``): so its archive exists with no posts yet."""
 
-    name = UnicodeAttribute()
-    description = UnicodeAttribute(null=True)
+    vars().update(declared(fields.TAG, required_of="tag"))
+    name: str
+    description: str
     source_key = UnicodeAttribute(null=True)
 
 

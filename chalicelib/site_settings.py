@@ -42,7 +42,7 @@ class Settings:
     language: str = "en"
     comments_close_after_days: int = 0  # 0: comments stay open
     comment_depth: int = 5  # how deep replies nest (WordPress's thread_comments_depth, 5 by default)
-    preview_days: int = 7  # how long a draft's preview link works (chalicelib/site/preview.py)
+    preview_days: int = 7  # how long a draft's preview link works (chalicelib/preview.py)
     require_alt: bool = False  # an image without alt text: a warning, or (true) the article is refused
 
     def to_data(self) -> dict[str, Any]:

@@ -197,7 +197,7 @@ def publish(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: boo
 def errors(settings: Any, limit: int) -> None:
     """List the files ingest refused (its reports in the bucket), newest first."""
     from chalicelib.aws import s3_client
-    from chalicelib.publish.bucket import reports
+    from chalicelib.bucket import reports
 
     found, total = reports(s3_client(), settings.bucket, limit)
     if not found:
@@ -227,13 +227,12 @@ def media_list(settings: Any, unused: bool) -> None:
     """Every file under media/: size, the sizes made of a photo (or why none could be), and the
     articles that show it."""
     from chalicelib import config
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.models import MediaItem
     from chalicelib.publish import renditions
 
     records = {item.sk: item for item in MediaItem.query("media")}
-    listed = [obj for page in s3_client().get_paginator("list_objects_v2").paginate(
-        Bucket=settings.bucket, Prefix=config.MEDIA_PREFIX) for obj in page.get("Contents", [])]
+    listed = list(ContentBucket(settings.bucket).listed(config.MEDIA_PREFIX))
     shown_count = unused_count = 0
     for obj in sorted(listed, key=lambda o: o["Key"]):
         key, item = obj["Key"], records.get(obj["Key"])
@@ -274,7 +273,7 @@ def media_delete(settings: Any, key: str, force: bool) -> None:
     """Delete a file under media/ (and, for a photo, its sizes). Refused while articles show it,
     unless --force; then those articles are rendered again without it, and listed."""
     from chalicelib import config
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.publish import renditions
 
     key = key.lstrip("/")
@@ -287,7 +286,7 @@ def media_delete(settings: Any, key: str, force: bool) -> None:
             click.echo(f"    {path} ({article})", err=True)
         sys.exit(1)
     _say_where(f"Deleting {key}", settings)
-    s3_client().delete_object(Bucket=settings.bucket, Key=key)
+    ContentBucket(settings.bucket).delete(key)
     for article, path in users:
         click.echo(f"{path} ({article}) showed it: it is rendered again without it.")
     click.echo(f"Deleted {key}" + ("; its sizes go with it." if _is_photo(key) else "."))
@@ -324,7 +323,7 @@ def _comment_line(comment: Any, ref: str) -> str:
 @click.option("--limit", default=100, show_default=True, help="Show at most this many.")
 def comments_list(settings: Any, article: str | None, rejected: bool, limit: int) -> None:
     """Pending comments, newest first (the ids to approve, reject or delete)."""
-    from chalicelib.site import comments as store
+    from chalicelib.publish import moderation as store
 
     if article:
         found = store.approved_of(article)[:limit]
@@ -337,7 +336,7 @@ def comments_list(settings: Any, article: str | None, rejected: bool, limit: int
 
 
 def _moderate(action: str, ids: tuple[str, ...], settings: Any) -> None:
-    from chalicelib.site import comments as store
+    from chalicelib.publish import moderation as store
 
     click.echo(f"Moderating comments in {settings.table} (stage {settings.stage})", err=True)
     failed = 0
@@ -485,7 +484,7 @@ def _import_comments(found: list[Any]) -> int:
     """Write the export's comments once their articles are live; returns how many failed."""
     from collections import Counter
 
-    from chalicelib.site import comments
+    from chalicelib.publish import moderation as comments
 
     outcomes: Counter[str] = Counter()
     with click.progressbar(found, label="Importing comments", file=sys.stderr) as bar:
@@ -612,11 +611,11 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @aws_options
 def history(file: str, settings: Any) -> None:
     """List every version of FILE in the bucket, newest first: when, who, title, what changed."""
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.publish.history import versions
 
     key = _key_of(file)
-    found = versions(s3_client(), settings.bucket, key)
+    found = versions(ContentBucket(settings.bucket), key)
     if not found:
         click.echo(f"{key}: no versions in {settings.bucket}", err=True)
         sys.exit(1)
@@ -634,11 +633,11 @@ def history(file: str, settings: Any) -> None:
 @aws_options
 def show(file: str, version_id: str, settings: Any) -> None:
     """Print one version of FILE as it was uploaded."""
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.publish.history import version_bytes
 
     try:
-        sys.stdout.buffer.write(version_bytes(s3_client(), settings.bucket, _key_of(file), version_id))
+        sys.stdout.buffer.write(version_bytes(ContentBucket(settings.bucket), _key_of(file), version_id))
     except LookupError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
@@ -654,13 +653,13 @@ def show(file: str, version_id: str, settings: Any) -> None:
 def revert(file: str, version_id: str, settings: Any, wait: bool, timeout: float) -> None:
     """Bring back an old version of FILE (a deleted file too): uploaded as the newest version, it is
     checked and published as any upload is, and the history keeps everything in between."""
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.config import REVERTED_FROM
     from chalicelib.publish.history import version_bytes
 
     key = _key_of(file)
     try:
-        data = version_bytes(s3_client(), settings.bucket, key, version_id)
+        data = version_bytes(ContentBucket(settings.bucket), key, version_id)
     except LookupError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
@@ -694,34 +693,36 @@ def approve(key: str, settings: Any, wait: bool, timeout: float) -> None:
     submitted it, and the pending file is deleted (its preview link with it)."""
     from botocore.exceptions import ClientError
 
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket
     from chalicelib.config import UPLOADED_BY
-    from chalicelib.publish.pending import live_key
+    from chalicelib.publish.pending import live_article_of
 
-    live = live_key(key)
+    live = live_article_of(key)
     if live is None:
         click.echo(f"{key}: not a submission or a draft (submissions/... or drafts/..., an article or a page)",
                    err=True)
         sys.exit(2)
-    s3 = s3_client()
+    bucket = ContentBucket(settings.bucket)
     try:
-        found = s3.get_object(Bucket=settings.bucket, Key=key)
+        found = bucket.fetch(key)
     except ClientError:
+        found = None
+    if found is None:
         click.echo(f"{key}: not in the bucket (approved already, or withdrawn?)", err=True)
         sys.exit(1)
-    data = found["Body"].read()
-    refused = _editors_only(key, live, data, found.get("LastModified"))
+    data = found.data
+    refused = _editors_only(key, live, data, found.modified)
     if refused:
         click.echo(f"{key} is kept: a submission may not carry what only an editor sets. " + "; ".join(refused),
                    err=True)
         sys.exit(1)
-    submitted_by = found.get("Metadata", {}).get(UPLOADED_BY, "")
+    submitted_by = found.metadata.get(UPLOADED_BY, "")
     statuses = _send({live: data}, settings, wait, timeout,
                      metadata={APPROVED_FROM: key, **({SUBMITTED_BY: submitted_by} if submitted_by else {})})
     if any(s.state in ("refused", "waiting") for s in statuses.values()):
         click.echo(f"{key} is kept: the live file was not published.", err=True)
         sys.exit(1)
-    s3.delete_object(Bucket=settings.bucket, Key=key)
+    bucket.delete(key)
     click.echo(f"Approved: {key} is now {live}" + (f" (submitted by {submitted_by})" if submitted_by else ""))
 
 

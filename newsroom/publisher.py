@@ -9,7 +9,6 @@ reflects the uploaded bytes.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -98,15 +97,11 @@ def queue_depth(queue: str) -> tuple[str, str] | None:
 
 
 def _preview_of(key: str) -> str:
-    """"; preview: <link>" from the file's status record in the bucket (chalicelib/site/preview.py), if any."""
-    from chalicelib.aws import s3_client
-    from chalicelib.publish.bucket import preview_key
+    """"; preview: <link>" from the file's status record in the bucket (chalicelib/preview.py), if any."""
+    from chalicelib.bucket import ContentBucket
 
-    try:
-        record = json.loads(s3_client().get_object(Bucket=config.current().bucket, Key=preview_key(key))["Body"].read())
-    except ClientError:
-        return ""
-    return f"; preview: {record['preview']} (until {record['expires']})"
+    record = ContentBucket.of().preview_link(key)
+    return f"; preview: {record['preview']} (until {record['expires']})" if record is not None else ""
 
 
 def _status(source: Any) -> Status:

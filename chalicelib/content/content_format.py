@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from slugify import slugify
 
-from chalicelib import config
+from chalicelib import clock, config, fields
 from chalicelib.archives import RESERVED_SLUGS
 from chalicelib.content.files import (
     Article,
@@ -51,23 +51,29 @@ __all__ = ["Article", "Author", "Category", "ContentError", "ContentFile", "MAX_
            "MAX_NESTING", "MAX_NUMBER_CHARS", "Problem", "RESERVED_SLUGS", "Settings", "Tag", "fault_of_ours",
            "printable"]
 
-# Hard limits: a file past one is refused with a report, never truncated. The
-# counts also keep one publish within DynamoDB's 100 items per transaction.
-MAX_TITLE_CHARS = 300
-MAX_SUMMARY_CHARS = 2000
-MAX_CATEGORIES = 10
-MAX_TAGS = 10
-MAX_ALIASES = 10
-MAX_ALT_CHARS = 1000  # a featured image's description
+
+
+def _limit(name: str, what: str = "max_chars") -> int:
+    """A limit of an article's field, as chalicelib/fields.py declares it."""
+    limit: int = getattr(fields.named(fields.ARTICLE, name).kind, what)
+    return limit
+
+
+# Hard limits (declared with the fields, chalicelib/fields.py): a file past one is refused with a
+# report, never truncated. The counts also keep one publish within DynamoDB's 100 items per transaction.
+MAX_TITLE_CHARS = _limit("title")
+MAX_SUMMARY_CHARS = _limit("summary")
+MAX_CATEGORIES = _limit("categories", "max_items")
+MAX_TAGS = _limit("tags", "max_items")
+MAX_ALIASES = _limit("aliases", "max_items")
+MAX_ALT_CHARS = _limit("image_alt")  # a featured image's description
 MAX_SLUG_CHARS = 120
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 
-ARTICLE_FIELDS = {"title", "date", "slug", "author", "categories", "tags", "summary",
-                  "image", "image_alt", "draft", "updated", "aliases", "comments", "sticky", "corrections",
-                  "password"}
-MAX_CORRECTIONS = 20
+ARTICLE_FIELDS = {f.name for f in fields.ARTICLE}
+MAX_CORRECTIONS = _limit("corrections", "max_items")
 # Elements inside elements in a body. The sanitizer's HTML parser (html5ever, as browsers parse) does
 # work that grows with the depth at every step: 20,000 nested <div>s took 0.8 s, 40,000 took 3.2 s.
 # Real articles stay under 30; past the limit a file is refused before anything parses it.
@@ -79,11 +85,11 @@ MAX_MARKDOWN_BRACKETS = 50_000
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
                    "track", "wbr"})
 _TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(/?)>")
-MAX_CORRECTION_CHARS = 1000
-PAGE_FIELDS = {"title", "date", "slug", "summary", "image", "image_alt", "draft", "updated", "aliases", "password"}
-AUTHOR_FIELDS = {"name", "bio", "aliases"}
-CATEGORY_FIELDS = {"name", "description", "menu_order", "parent", "aliases"}
-TAG_FIELDS = {"name", "description"}
+MAX_CORRECTION_CHARS = _limit("corrections")
+PAGE_FIELDS = {f.name for f in fields.ARTICLE if f.pages}
+AUTHOR_FIELDS = {f.name for f in fields.AUTHOR}
+CATEGORY_FIELDS = {f.name for f in fields.CATEGORY}
+TAG_FIELDS = {f.name for f in fields.TAG}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
                    "comment_depth", "require_alt"}
@@ -107,7 +113,7 @@ def check_file(key: str, data: bytes) -> ContentFile:
 # desk's save and by Approve), since approving publishes the file as it is. ``redirect`` is no field
 # of the format at all (every file naming it is refused as an unknown field); it is listed so that the
 # rule says so too.
-EDITORS_ONLY_FIELDS = ("sticky", "aliases", "corrections", "redirect")
+EDITORS_ONLY_FIELDS = tuple(f.name for f in fields.ARTICLE if not f.contributors) + ("redirect",)
 SUBMISSION_DATE_GRACE = dt.timedelta(hours=1)  # a form filled in at 10:00 and sent at 10:40 is not backdated
 
 
@@ -122,7 +128,7 @@ def submission_problems(article: Article, meta: dict[str, Any], submitted_at: dt
                               "(approving publishes the file as it is)")
                 for name in EDITORS_ONLY_FIELDS if meta.get(name) not in (None, False, "", [], {})]
     if article.date is not None and article.date < submitted_at - SUBMISSION_DATE_GRACE:
-        written = article.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+        written = clock.iso(article.date)
         if written not in kept_dates:
             problems.append(Problem("date", f"a submission may not be dated in the past ({written}): leave the "
                                             "date as the desk sets it, or give a future one; an editor dates it "
@@ -188,26 +194,9 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
                                          "use .md, .markdown, .html or .htm")])
     text = decode(key, data)
     meta, body = split_front_matter(key, text)
-    fields = ARTICLE_FIELDS if kind == "article" else PAGE_FIELDS
-    check = _Checker(key, meta, fields, required={"title", "date"} if kind == "article" else {"title"})
-
-    title = check.text("title", max_chars=MAX_TITLE_CHARS)
-    date = check.datetime("date")
-    updated = check.datetime("updated")
-    slug_source = meta.get("slug") if meta.get("slug") is not None else PurePosixPath(key).stem
-    slug = check.slug("slug" if "slug" in meta else "file name", slug_source, top_level=True)
-    summary = check.text("summary", max_chars=MAX_SUMMARY_CHARS, required=False) or ""
-    image = check.url("image")
-    image_alt = check.text("image_alt", max_chars=MAX_ALT_CHARS, required=False) or ""
-    draft = check.boolean("draft")
-    comments = check.boolean("comments", default=True) if kind == "article" else True
-    sticky = check.boolean("sticky") if kind == "article" else False
-    aliases = tuple(_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES))
-    author_name = check.text("author", max_chars=200, required=False) if kind == "article" else None
-    categories, category_names = _by_slug(check.terms("categories", MAX_CATEGORIES) if kind == "article" else [])
-    tags, tag_names = _by_slug(check.terms("tags", MAX_TAGS) if kind == "article" else [])
-    corrections = check.corrections("corrections") if kind == "article" else ()
-    password = check.text("password", max_chars=200, required=False) or None
+    check = _Checker(key, meta, ARTICLE_FIELDS if kind == "article" else PAGE_FIELDS,
+                     required={f.name for f in fields.ARTICLE if kind in f.required})
+    values = _read_fields(check, _ARTICLE_READ_ORDER, kind, PurePosixPath(key).stem)
     if not body.strip():
         check.problems.append(Problem("body", "is empty; write the article below the front matter"))
     elif body_format == "markdown" and body.count("[") > MAX_MARKDOWN_BRACKETS:
@@ -217,14 +206,73 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
         check.problems.append(Problem("body", f"has HTML elements nested {depth:,} deep; the limit is "
                                       f"{MAX_HTML_DEPTH} (close the elements you open)"))
     check.raise_if_any()
-    return Article(
-        kind=kind, key=key, slug=slug, title=title, date=date, body=body, body_format=body_format,
-        author=normalize_slug(author_name) if author_name else None, author_name=author_name,
-        categories=categories, category_names=category_names, tags=tags, tag_names=tag_names,
-        summary=summary, image=image, image_alt=image_alt, draft=draft, updated=updated,
-        aliases=tuple(a for a in aliases if a), comments=comments, sticky=sticky, corrections=corrections,
-        password=password,
-    )
+    return Article(kind=kind, key=key, body=body, body_format=body_format, **values)
+
+
+def _read_fields(check: _Checker, declared: tuple[fields.Field, ...], kind: str, stem: str) -> dict[str, Any]:
+    """Each declared field of a file of ``kind`` read and checked (its problems gathered by ``check``),
+    as the file's type keeps it; a field the kind does not have gets its empty value. ``stem``: the
+    file's name, where a slug comes from when the file gives none."""
+    values: dict[str, Any] = {}
+    for declared_field in declared:
+        names = fields.attributes_of(declared_field.kind, declared_field.name)
+        if not declared_field.of(kind):
+            found: Any = _EMPTY_PAIRS.get(type(declared_field.kind), declared_field.kind.empty)
+        else:
+            found = _READERS[type(declared_field.kind)](check, declared_field, stem)
+        values.update(zip(names, found, strict=True) if len(names) > 1 else {names[0]: found})
+    return values
+
+
+def _read_text(check: _Checker, declared: fields.Field, stem: str) -> Any:
+    text = check.text(declared.name, max_chars=declared.kind.max_chars, required=False)  # type: ignore[attr-defined]
+    return text or declared.kind.empty
+
+
+def _read_slug(check: _Checker, declared: fields.Field, stem: str) -> Any:
+    if getattr(declared.kind, "top_level", False):
+        given = check.meta.get(declared.name)
+        return check.slug(declared.name if declared.name in check.meta else "file name",
+                          given if given is not None else stem, top_level=True)
+    written = check.text(declared.name, max_chars=200, required=False)
+    return check.slug(declared.name, written) if written else None
+
+
+def _read_names(check: _Checker, declared: fields.Field, stem: str) -> Any:
+    return _by_slug(check.terms(declared.name, declared.kind.max_items))  # type: ignore[attr-defined]
+
+
+def _read_byline(check: _Checker, declared: fields.Field, stem: str) -> Any:
+    name = check.text(declared.name, max_chars=declared.kind.max_chars, required=False)  # type: ignore[attr-defined]
+    return (normalize_slug(name) if name else None), (name or None)
+
+
+def _read_paths(check: _Checker, declared: fields.Field, stem: str) -> Any:
+    paths = (_alias_path(check, a) for a in check.string_list(declared.name, declared.kind.max_items))  # type: ignore[attr-defined]
+    return tuple(path for path in paths if path)
+
+
+# The order an article's problems have always been reported in (an editor's summary, a report); a
+# field declared since is read after these, in the declaration's order.
+_READ_FIRST = ("title", "date", "updated", "slug", "summary", "image", "image_alt", "draft", "comments", "sticky",
+               "aliases", "author", "categories", "tags", "corrections", "password")
+_ARTICLE_READ_ORDER = tuple(sorted(fields.ARTICLE, key=lambda f: _READ_FIRST.index(f.name) if f.name in _READ_FIRST
+                                   else len(_READ_FIRST)))
+_EMPTY_PAIRS: dict[type, Any] = {fields.Names: ((), ()), fields.Byline: (None, None)}
+_READERS: dict[type, Callable[[_Checker, fields.Field, str], Any]] = {
+    fields.Text: _read_text,
+    fields.Secret: lambda check, f, stem: check.text(f.name, max_chars=f.kind.max_chars, required=False) or None,  # type: ignore[attr-defined]
+    fields.Slug: _read_slug,
+    fields.Address: lambda check, f, stem: check.url(f.name),
+    fields.Whole: lambda check, f, stem: check.integer(f.name, minimum=f.kind.minimum, maximum=f.kind.maximum),  # type: ignore[attr-defined]
+    fields.Flag: lambda check, f, stem: check.boolean(f.name, default=f.kind.empty),
+    fields.Moment: lambda check, f, stem: check.datetime(f.name),
+    fields.Names: _read_names,
+    fields.Byline: _read_byline,
+    fields.Paths: _read_paths,
+    fields.Corrections: lambda check, f, stem: check.corrections(f.name),
+}
+"""How each kind of field is read from the front matter, with its checks."""
 
 
 def nesting_depth(body: str) -> int:
@@ -244,14 +292,9 @@ def parse_author(key: str, data: bytes) -> Author:
 
     :raise ContentError: the file is not valid.
     """
-    meta = load_yaml_file(key, data)
-    check = _Checker(key, meta, AUTHOR_FIELDS, required={"name"})
-    slug = check.slug("file name", PurePosixPath(key).stem)
-    name = check.text("name", max_chars=200)
-    bio = check.text("bio", max_chars=5000, required=False) or ""
-    aliases = tuple(a for a in (_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES)) if a)
+    check, values = _read_term(key, data, "author")
     check.raise_if_any()
-    return Author(key=key, slug=slug, name=name, bio=bio, aliases=aliases)
+    return Author(key=key, **values)
 
 
 def parse_category(key: str, data: bytes) -> Category:
@@ -259,20 +302,11 @@ def parse_category(key: str, data: bytes) -> Category:
 
     :raise ContentError: the file is not valid.
     """
-    meta = load_yaml_file(key, data)
-    check = _Checker(key, meta, CATEGORY_FIELDS, required={"name"})
-    slug = check.slug("file name", PurePosixPath(key).stem)
-    name = check.text("name", max_chars=200)
-    description = check.text("description", max_chars=5000, required=False) or ""
-    menu_order = check.integer("menu_order", minimum=0, maximum=1000)
-    parent_name = check.text("parent", max_chars=200, required=False)
-    parent = check.slug("parent", parent_name) if parent_name else None
-    if parent == slug:
+    check, values = _read_term(key, data, "category")
+    if values["parent"] is not None and values["parent"] == values["slug"]:
         check.problems.append(Problem("parent", "a category cannot be its own parent"))
-    aliases = tuple(a for a in (_alias_path(check, a) for a in check.string_list("aliases", MAX_ALIASES)) if a)
     check.raise_if_any()
-    return Category(key=key, slug=slug, name=name, description=description,
-                    menu_order=menu_order, parent=parent, aliases=aliases)
+    return Category(key=key, **values)
 
 
 def parse_tag(key: str, data: bytes) -> Tag:
@@ -280,13 +314,18 @@ def parse_tag(key: str, data: bytes) -> Tag:
 
     :raise ContentError: the file is not valid.
     """
-    meta = load_yaml_file(key, data)
-    check = _Checker(key, meta, TAG_FIELDS, required={"name"})
-    slug = check.slug("file name", PurePosixPath(key).stem)
-    name = check.text("name", max_chars=200)
-    description = check.text("description", max_chars=5000, required=False) or ""
+    check, values = _read_term(key, data, "tag")
     check.raise_if_any()
-    return Tag(key=key, slug=slug, name=name, description=description)
+    return Tag(key=key, **values)
+
+
+def _read_term(key: str, data: bytes, kind: str) -> tuple[_Checker, dict[str, Any]]:
+    """A term's file (``fields.TERMS[kind]``): its slug from the file's name, then each declared field."""
+    meta = load_yaml_file(key, data)
+    declared = fields.TERMS[kind]
+    check = _Checker(key, meta, {f.name for f in declared}, required={f.name for f in declared if kind in f.required})
+    slug = check.slug("file name", PurePosixPath(key).stem)
+    return check, {"slug": slug, **_read_fields(check, declared, kind, PurePosixPath(key).stem)}
 
 
 def parse_settings(key: str, data: bytes) -> Settings:

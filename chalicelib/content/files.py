@@ -3,68 +3,25 @@
 
 The vocabulary of the content format, with no parsing here: ``front_matter`` reads the bytes,
 ``content_format`` checks the fields and builds these. Ingest, the editors' tool and the importer
-all speak in these types.
+all speak in these types. Their fields are those chalicelib/fields.py declares (``fields.completed``
+adds each one not written here); the ones code reads by name are written here, with their types.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
+from chalicelib import fields
+from chalicelib.problems import ContentError, Problem, fault_of_ours, printable
 from chalicelib.site_settings import Settings
 
 __all__ = ["Article", "Author", "Category", "ContentError", "ContentFile", "Problem", "Settings", "Tag",
            "fault_of_ours", "printable"]
 
-SURROGATE = re.compile(  # half of a UTF-16 pair: no character, nothing can store it
-    "[\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """``text`` with any lone surrogate replaced by U+FFFD, so it can be written as UTF-8."""
-    return SURROGATE.sub("\ufffd", text)
-
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file: which field, what is wrong, where.
-
-    Its words can always be stored, printed and written as UTF-8: a lone
-    surrogate quoted from the file becomes U+FFFD.
-    """
-
-    field: str
-    message: str
-    line: int | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "field", printable(self.field))
-        object.__setattr__(self, "message", printable(self.message))
-
-    def __str__(self) -> str:
-        where = f" (line {self.line})" if self.line else ""
-        return f"{self.field}: {self.message}{where}"
-
-
-class ContentError(Exception):
-    """A file an editor uploaded cannot be published; ``problems`` says why."""
-
-    def __init__(self, key: str, problems: list[Problem]):
-        self.key = key
-        self.problems = problems
-        super().__init__("\n".join(f"{key}: {p}" for p in problems))
-
-
-def fault_of_ours(key: str, exc: BaseException) -> ContentError:
-    """The report for a file that broke the site's own code (``exc``): not the editor's mistake to
-    find, so it says so, and what to do, in words (the operators get ``exc`` in the log: see ``ingest``)."""
-    return ContentError(key, [Problem("file", "could not be published because of a fault in the site's own "
-                                      "software; the site is unchanged. Please report "
-                                      "this file to the site's developers; changing the file may work around it")])
-
-
-@dataclass(frozen=True)
+@fields.completed(fields.ARTICLE)
 class Article:
     """An article or static page, ready for Markdown rendering."""
 
@@ -94,6 +51,7 @@ class Article:
 
 
 @dataclass(frozen=True)
+@fields.completed(fields.AUTHOR)
 class Author:
     """A byline: display name and biography."""
 
@@ -105,6 +63,7 @@ class Author:
 
 
 @dataclass(frozen=True)
+@fields.completed(fields.CATEGORY)
 class Category:
     """A category: display name, description and place in the menu."""
 
@@ -118,6 +77,7 @@ class Category:
 
 
 @dataclass(frozen=True)
+@fields.completed(fields.TAG)
 class Tag:
     """A tag with a file of its own: its archive answers even before any article carries it."""
 

@@ -17,7 +17,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from chalicelib.content.files import SURROGATE, ContentError, Problem
+from chalicelib.problems import SURROGATE, ContentError, Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FRONT_MATTER_BYTES = 32 * 1024

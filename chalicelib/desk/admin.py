@@ -16,13 +16,12 @@ from typing import Any
 from urllib.parse import quote
 
 import yaml
-from botocore.exceptions import ClientError
 from chalice.app import Response
 
 from chalicelib import config, keys
+from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content.content_format import ContentError, check_file, normalize_slug
 from chalicelib.desk import documents, http, session
-from chalicelib.desk.documents import Conflict
 from chalicelib.desk.identity import Identity
 from chalicelib.models import AuthorItem, CategoryItem, Listing, Post
 
@@ -37,15 +36,13 @@ KINDS: dict[str, tuple[str, str, Any, str]] = {
     "author": (config.AUTHORS_PREFIX, "author", AuthorItem, keys.AUTHOR_PK)}
 
 
-def _read(s3: Any, key: str) -> tuple[dict[str, Any], str]:
+def _read(bucket: ContentBucket, key: str) -> tuple[dict[str, Any], str]:
     try:
-        found = s3.get_object(Bucket=config.current().bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return {}, ""
-        raise
-    data = yaml.safe_load(found["Body"].read()) or {}
-    return (data if isinstance(data, dict) else {}), str(found["ETag"]).strip('"')
+        raw, etag = bucket.get(key)
+    except KeyError:
+        return {}, ""
+    data = yaml.safe_load(raw) or {}
+    return (data if isinstance(data, dict) else {}), etag
 
 
 def menu_lines(items: Any) -> str:
@@ -86,8 +83,8 @@ def parse_menu(text: str) -> list[Any]:
 @http.signed_in
 @http.needs("admin")
 def settings_screen(request: Any, who: Identity, token: str) -> Response:
-    s3 = session.s3_as(token)
-    current, version = _read(s3, SETTINGS_KEY)
+    bucket = session.bucket_as(token)
+    current, version = _read(bucket, SETTINGS_KEY)
     query = request.query_params or {}
     return http.screen("settings.html", who, token, settings=current, version=version, numbers=NUMBERS,
                        menu=menu_lines(current.get("menu")), footer=menu_lines(current.get("footer_links")),
@@ -118,8 +115,8 @@ def _back(done: str = "", failed: str = "") -> Response:
 def save_settings(request: Any, who: Identity, token: str) -> Response:
     """The site settings form: written as ``settings/site.yaml``, keeping what the form does not show."""
     sent = http.form(request)
-    s3 = session.s3_as(token)
-    current, version = _read(s3, SETTINGS_KEY)
+    bucket = session.bucket_as(token)
+    current, version = _read(bucket, SETTINGS_KEY)
     if version != sent.get("version", ""):
         return _back(failed="The settings changed since you opened this screen; nothing was saved. They are shown "
                             "as they are now.")
@@ -148,7 +145,7 @@ def save_settings(request: Any, who: Identity, token: str) -> Response:
     except ContentError as error:
         return _back(failed="Not saved: " + "; ".join(str(p) for p in error.problems))
     try:
-        documents.write(s3, SETTINGS_KEY, raw, version, who)
+        documents.write(bucket, SETTINGS_KEY, raw, version, who)
     except Conflict:
         return _back(failed="The settings changed while you saved; nothing was saved. They are shown as they are now.")
     return _back(done="Saved: every page shows the new settings within a minute.")
@@ -165,29 +162,23 @@ def change_term(request: Any, who: Identity, token: str) -> Response:
     if kind not in KINDS or action not in ("create", "rename", "merge", "delete"):
         return _back(failed="Nothing done: unknown change.")
     prefix, field, model, pk = KINDS[kind]
-    s3 = session.s3_as(token)
+    bucket = session.bucket_as(token)
     slug = normalize_slug(sent.get("slug", ""))
     name = " ".join(sent.get("name", "").split())
     if action == "create":
-        if not slug and not name:
-            return _back(failed=f"Give the new {kind} a name.")
-        slug = slug or normalize_slug(name)
-        if model.get_or_none(pk, slug) is not None:
-            return _back(failed=f"/{kind}/{slug}/ exists already: choose another name.")
-        return _write_term(s3, who, prefix + f"{slug}.yaml", {"name": name or slug}, "") \
-            or _back(done=f"Created {kind} {name}.")
+        return _create_term(bucket, who, kind, slug, name)
     item = model.get_or_none(pk, slug)
     if item is None:
         return _back(failed=f"There is no {kind} {slug}.")
     file_key = prefix + f"{slug}.yaml"
-    current, version = _read(s3, file_key)
+    current, version = _read(bucket, file_key)
     users = _articles_naming(kind, slug)
     if action == "delete":
         if users:
             return _back(failed=f"{item.name} is not deleted: {len(users)} article(s) use it. Merge it into another "
                                 f"{kind} instead.")
         if version:
-            s3.delete_object(Bucket=config.current().bucket, Key=file_key)
+            bucket.delete(file_key)
         return _back(done=f"Deleted {kind} {item.name}.")
     target_slug = normalize_slug(sent.get("into", "") if action == "merge" else (sent.get("new_slug", "") or slug))
     new_name = name or item.name
@@ -197,37 +188,58 @@ def change_term(request: Any, who: Identity, token: str) -> Response:
         return _back(failed=f"{item.name} is used by {len(users)} articles; the desk rewrites at most {MAX_REWRITTEN} "
                             "at once. Nothing was changed.")
     if action == "rename" and target_slug == slug:  # the name alone: one file
-        return _write_term(s3, who, file_key, {**current, "name": new_name}, version) \
+        return _write_term(bucket, who, file_key, {**current, "name": new_name}, version) \
             or _back(done=f"Renamed to {new_name}.")
+    return _move_term(bucket, who, kind, action, item, (current, version), target_slug, new_name, users)
+
+
+def _create_term(bucket: ContentBucket, who: Identity, kind: str, slug: str, name: str) -> Response:
+    """A new category's or author's file (its name, and the slug given or made from it)."""
+    prefix, _, model, pk = KINDS[kind]
+    if not slug and not name:
+        return _back(failed=f"Give the new {kind} a name.")
+    slug = slug or normalize_slug(name)
+    if model.get_or_none(pk, slug) is not None:
+        return _back(failed=f"/{kind}/{slug}/ exists already: choose another name.")
+    return _write_term(bucket, who, prefix + f"{slug}.yaml", {"name": name or slug}, "") \
+        or _back(done=f"Created {kind} {name}.")
+
+
+def _move_term(bucket: ContentBucket, who: Identity, kind: str, action: str, item: Any,
+               opened: tuple[dict[str, Any], str], target_slug: str, new_name: str, users: list[str]) -> Response:
+    """Rename a term to a new slug, or merge it into another: the target's file names the old address
+    as an alias (it redirects), the articles naming it are rewritten, and its own file goes."""
+    prefix, field, model, pk = KINDS[kind]
+    slug, (current, version) = item.sk, opened
     target = model.get_or_none(pk, target_slug)
     if action == "rename" and target is not None:
         return _back(failed=f"/{kind}/{target_slug}/ exists already: merge into it instead.")
     if action == "merge" and target is None:
         return _back(failed=f"There is no {kind} {target_slug} to merge into.")
     target_key = prefix + f"{target_slug}.yaml"
-    target_meta, target_version = _read(s3, target_key)
+    target_meta, target_version = _read(bucket, target_key)
     aliases = [*(target_meta.get("aliases") or []), f"/{kind}/{slug}/", *(current.get("aliases") or [])]
     base = target_meta if action == "merge" else {**current, "name": new_name}
-    written = _write_term(s3, who, target_key, {**base, "name": base.get("name") or (target.name if target else new_name),
+    written = _write_term(bucket, who, target_key, {**base, "name": base.get("name") or (target.name if target else new_name),
                                                  "aliases": list(dict.fromkeys(aliases))}, target_version)
     if written is not None:
         return written
     into_name = (target.name if target is not None else new_name)
     moved = 0
     for article_key in users:
-        moved += _rename_in_article(s3, who, article_key, field, item.name, slug, into_name, target_slug)
+        moved += _rename_in_article(bucket, who, article_key, field, item.name, slug, into_name, target_slug)
     if version:
-        s3.delete_object(Bucket=config.current().bucket, Key=file_key)
+        bucket.delete(prefix + f"{slug}.yaml")
     return _back(done=f"{'Merged' if action == 'merge' else 'Renamed'}: /{kind}/{slug}/ now redirects to "
                       f"/{kind}/{target_slug}/; {moved} article(s) rewritten.")
 
 
-def _write_term(s3: Any, who: Identity, key: str, meta: dict[str, Any], version: str) -> Response | None:
+def _write_term(bucket: ContentBucket, who: Identity, key: str, meta: dict[str, Any], version: str) -> Response | None:
     """Write a term's file if the checker accepts it; the refusal to show, or None when written."""
     raw = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000).encode()
     try:
         check_file(key, raw)
-        documents.write(s3, key, raw, version, who)
+        documents.write(bucket, key, raw, version, who)
     except ContentError as error:
         return _back(failed="Not saved: " + "; ".join(str(p) for p in error.problems))
     except Conflict:
@@ -246,10 +258,10 @@ def _articles_naming(kind: str, slug: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _rename_in_article(s3: Any, who: Identity, key: str, field: str, old_name: str, old_slug: str, new_name: str,
+def _rename_in_article(bucket: ContentBucket, who: Identity, key: str, field: str, old_name: str, old_slug: str, new_name: str,
                        new_slug: str) -> int:
     try:
-        opened = documents.open_file(key, s3)
+        opened = documents.open_file(key, bucket)
     except (KeyError, documents.Forbidden):
         return 0
     meta = dict(opened.meta)
@@ -269,7 +281,7 @@ def _rename_in_article(s3: Any, who: Identity, key: str, field: str, old_name: s
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     data = f"---\n{front}---\n\n{opened.body.strip()}\n".encode()
     try:
-        documents.write(s3, key, data, opened.version, who)
+        documents.write(bucket, key, data, opened.version, who)
     except Conflict:
         return 0
     return 1

@@ -1,7 +1,7 @@
 """The Comments screen: the moderation queue (newest first, with the article and the commenter),
 approve, reject and delete, one at a time or the ones ticked together.
 
-The same rules as ``newsroom comments`` (``site.comments``: one transaction each, the article's
+The same rules as ``newsroom comments`` (``publish.moderation``: one transaction each, the article's
 count exact, a rejected or deleted comment never re-imported), run with the signed-in editor's
 role (``session.acting_as``), then the same edge refresh (``edge.ask_to_refresh_comments``).
 """
@@ -16,7 +16,7 @@ from chalice.app import Response
 from chalicelib.desk import http, session
 from chalicelib.desk.identity import Identity
 from chalicelib.publish import edge
-from chalicelib.site import comments as store
+from chalicelib.publish import moderation as store
 
 ACTIONS = ("approve", "reject", "delete")
 SHOWN = 100  # comments one screen lists

@@ -29,15 +29,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from botocore.exceptions import ClientError
 
-from chalicelib import config, keys
-from chalicelib.aws import s3_client
+from chalicelib import clock, config, fields, keys
+from chalicelib.bucket import ContentBucket, live_key
 from chalicelib.content import front_matter
 from chalicelib.content.content_format import ContentError, Problem, check_file, normalize_slug
 from chalicelib.content.files import Article
 from chalicelib.desk.identity import Identity
-from chalicelib.models import Post, Source
+from chalicelib.models import Source
+from chalicelib.publish.articles import slug_held_by
 from chalicelib.publish.pending import submission_refusals
 
 # What each action needs: the role, and where the file goes.
@@ -49,18 +49,10 @@ ACTIONS = {
     "approve": "editor",  # a submission or a draft goes live
     "unpublish": "editor",
 }
-FIELDS = ("title", "slug", "summary", "categories", "tags", "author", "date", "image", "image_alt", "draft")
+FORM = tuple(f for f in fields.ARTICLE if f.label)  # the fields the editor's form edits, in its order
+FIELDS = tuple(f.name for f in FORM)
 PAGE_SIZE = 50
 MAX_EXAMINED = 5000  # files one filtered list request reads at most (about 1.5 MB: two reads)
-
-
-class Conflict(Exception):
-    """Someone saved the file since this editor opened it: ``theirs`` is what is in the bucket now
-    (version ``etag``), ``opened`` the version this person had ("" for none)."""
-
-    def __init__(self, key: str, theirs: bytes | None, etag: str | None, opened: str = "") -> None:
-        super().__init__(key)
-        self.key, self.theirs, self.etag, self.opened = key, theirs, etag, opened
 
 
 class Forbidden(Exception):
@@ -107,14 +99,6 @@ class Opened:
     body: str
     raw: bytes = field(repr=False, default=b"")
     meta: dict[str, Any] = field(default_factory=dict)  # the front matter as it is: what the editor does not edit stays
-
-
-def live_key(key: str) -> str:
-    """``articles/x.md`` for ``drafts/articles/x.md`` or ``submissions/articles/x.md``."""
-    for prefix in config.PENDING_PREFIXES:
-        if key.startswith(prefix):
-            return key[len(prefix):]
-    return key
 
 
 def check_key(key: str) -> str:
@@ -182,76 +166,54 @@ def _listed(source: Source, now: str) -> Listed:
                   problems=tuple(source.problems or ()))
 
 
-def open_file(key: str, s3: Any = None) -> Opened:
-    """A file's fields and body, and its version, read with ``s3`` (the signed-in person's client:
-    the web function's own role cannot read content). :raise KeyError: no such file."""
+def open_file(key: str, bucket: ContentBucket) -> Opened:
+    """A file's fields and body, and its version, read through ``bucket`` (with the signed-in person's
+    client: the web function's own role cannot read content). :raise KeyError: no such file."""
     check_key(key)
-    try:
-        found = (s3 or s3_client()).get_object(Bucket=config.current().bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            raise KeyError(key) from None
-        raise
-    raw = found["Body"].read()
+    raw, etag = bucket.get(key)
     meta, body = split(raw)
-    fields = {name: _as_text(meta.get(name)) for name in FIELDS if meta.get(name) is not None}
-    return Opened(key, found["ETag"].strip('"'), fields, body, raw, meta)
+    shown = {f.name: f.kind.as_text(meta.get(f.name)) for f in FORM if meta.get(f.name) is not None}
+    return Opened(key, etag, shown, body, raw, meta)
 
 
-def versions_seen(key: str, s3: Any) -> dict[str, str]:
+def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
     """The version of every key an action on the opened file ``key`` may write, as they are now: the
     file itself, its live key and, for a live file, its draft ("" where there is no file). A key this
     person's role may not read is left out (a write to it is then conditional on there being none)."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.bucket import error_code
+
     live = live_key(key)
     wanted = [key, live] if key != live else [key, config.DRAFTS_PREFIX + key]
     found: dict[str, str] = {}
     for name in wanted:
         try:
-            found[name] = str((s3 or s3_client()).head_object(Bucket=config.current().bucket, Key=name)["ETag"]).strip('"')
+            found[name] = bucket.etag(name) or ""
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code in ("404", "NoSuchKey", "NotFound"):
-                found[name] = ""
-            elif code not in ("403", "AccessDenied"):
+            if error_code(exc) not in ("403", "AccessDenied"):
                 raise
     return found
 
 
-def submitted_by(s3: Any, key: str, who: Identity) -> bool:
+def submitted_by(bucket: ContentBucket, key: str, who: Identity) -> bool:
     """Whether ``key`` is a submission whose current version ``who`` wrote (its ``uploaded-by``)."""
+    from botocore.exceptions import ClientError
+
     if not key.startswith(config.SUBMISSIONS_PREFIX):
         return False
     try:
-        found = s3.head_object(Bucket=config.current().bucket, Key=key)
+        _, metadata = bucket.head(key)
     except ClientError:
         return False
-    return str(found.get("Metadata", {}).get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>")
+    return str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>")
 
 
-def read_opened(s3: Any, key: str, version: str) -> tuple[bytes, dt.datetime | None]:
+def read_opened(bucket: ContentBucket, key: str, version: str) -> tuple[bytes, dt.datetime | None]:
     """The bytes of ``key`` and when they were written, if it is still at ``version``: what the person
     reviewed, not what is there now. :raise Conflict: it changed (or went) since they opened it."""
-    try:
-        found = s3.get_object(Bucket=config.current().bucket, Key=key, IfMatch=version)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "NoSuchKey", "404"):
-            theirs, etag = _current(key, s3)
-            raise Conflict(key, theirs, etag, version) from None
-        raise
-    modified = found.get("LastModified")
-    return found["Body"].read(), modified if isinstance(modified, dt.datetime) else None
-
-
-def report_of(key: str, s3: Any) -> list[dict[str, Any]]:
-    """The problems of ingest's report on ``key`` (why it was refused), or [] if it has none."""
-    from chalicelib.publish.bucket import report_key
-
-    try:
-        report = json.loads(s3.get_object(Bucket=config.current().bucket, Key=report_key(key))["Body"].read())
-    except (ClientError, ValueError):
-        return []
-    problems = report.get("problems") if isinstance(report, dict) else None
-    return [p for p in problems if isinstance(p, dict)] if isinstance(problems, list) else []
+    data, _, _, modified = bucket.read_dated(key, if_version=version)
+    return data or b"", modified
 
 
 def split(raw: bytes) -> tuple[dict[str, Any], str]:
@@ -280,40 +242,23 @@ def _shown(value: Any) -> str:
 
 
 def _as_text(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v.get("name", v)) if isinstance(v, dict) else str(v) for v in value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return fields.as_text(value)
 
 
 # --- writing ------------------------------------------------------------------------------------
 
-def compose(fields: dict[str, str], body: str, base: dict[str, Any] | None = None,
+def compose(sent: dict[str, str], body: str, base: dict[str, Any] | None = None,
             correction: str = "", corrected_at: str = "") -> bytes:
     """The file for these fields and body. ``base``: the front matter the file had; every field the
     editor does not edit (aliases, sticky, comments, corrections...) stays as it was, in its place.
     ``correction``: a public note, added to the article's corrections with ``corrected_at``."""
     meta: dict[str, Any] = dict(base or {})
-    for name in FIELDS:
-        value = (fields.get(name) or "").strip()
-        if name in ("categories", "tags") and value and _as_text(meta.get(name)) != value:
-            meta[name] = [part.strip() for part in value.split(",") if part.strip()]
-        elif name in ("categories", "tags") and value:
-            pass  # unchanged: kept as written (with any {name, slug} the editor did not touch)
-        elif name == "draft":
-            if value == "true":
-                meta[name] = True
-            else:
-                meta.pop(name, None)
-        elif name == "date" and value and _as_text(meta.get(name)) == value:
-            pass  # the same moment, as the file wrote it
-        elif value:
-            meta[name] = value
+    for declared in FORM:  # each field as its kind reads the form's text (``fields.Kind.from_form``)
+        value = declared.kind.from_form((sent.get(declared.name) or "").strip(), meta.get(declared.name))
+        if value is fields.REMOVE:
+            meta.pop(declared.name, None)
         else:
-            meta.pop(name, None)
+            meta[declared.name] = value
     if correction.strip():
         meta["corrections"] = [*(meta.get("corrections") or []), {"date": corrected_at, "note": correction.strip()}]
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
@@ -332,9 +277,9 @@ def check(key: str, data: bytes, written: dt.datetime | None = None) -> list[Pro
     refused = submission_refusals(key, parsed, data, written)
     if refused:
         return refused
-    owner = Post.get_or_none(*keys.post(parsed.slug), attributes_to_get=["kind", "source_key"])
-    if owner is not None and owner.kind != "redirect" and owner.source_key not in (None, live_key(key)):
-        return [Problem("slug", f"/{parsed.slug}/ is taken by {owner.source_key}: choose another slug")]
+    holder = slug_held_by(parsed.slug, live_key(key))
+    if holder is not None:
+        return [Problem("slug", f"/{parsed.slug}/ is taken by {holder}: choose another slug")]
     return []
 
 
@@ -351,59 +296,19 @@ def new_key(fields: dict[str, str]) -> str:
     return f"articles/{slug}.md"
 
 
-def taken(key: str, s3: Any = None) -> bool:
-    """Whether a file already exists at ``key`` (a new article may not take it)."""
-    try:
-        (s3 or s3_client()).head_object(Bucket=config.current().bucket, Key=key)
-        return True
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-
-
-def write(s3: Any, key: str, data: bytes, version: str, who: Identity, metadata: dict[str, str] | None = None) -> str:
+def write(bucket: ContentBucket, key: str, data: bytes, version: str, who: Identity,
+          metadata: dict[str, str] | None = None) -> str:
     """Put ``data`` at ``key`` if the file is still at ``version`` ("" for none); return its new ETag.
     ``metadata``: more object metadata beside who wrote it (``reverted-from`` for a restore).
 
     :raise Conflict: someone saved it meanwhile (or created it, for a new file).
     """
-    condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
-    try:
-        answer = s3.put_object(Bucket=config.current().bucket, Key=key, Body=data,
-                               ContentType="text/markdown; charset=utf-8",
-                               Metadata={config.UPLOADED_BY: f"{who.name} <{who.email}>"[:200], **(metadata or {})},
-                               **condition)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
-            theirs, etag = _current(key, s3)
-            raise Conflict(key, theirs, etag, version) from None
-        raise
-    return str(answer["ETag"]).strip('"')
-
-
-def delete(s3: Any, key: str, version: str) -> None:
-    """Take ``key`` down (the bucket keeps the version: it can be restored), if still at ``version``
-    (a file this person never saw is not theirs to take down).
-
-    :raise Conflict: someone saved it meanwhile.
-    """
-    theirs, etag = _current(key, s3)
-    if etag is not None and etag != version:
-        raise Conflict(key, theirs, etag, version)
-    s3.delete_object(Bucket=config.current().bucket, Key=key)
-
-
-def _current(key: str, s3: Any) -> tuple[bytes | None, str | None]:
-    try:
-        found = s3.get_object(Bucket=config.current().bucket, Key=key)
-    except ClientError:
-        return None, None
-    return found["Body"].read(), str(found["ETag"]).strip('"')
+    return bucket.put(key, data, if_version=version,
+                      metadata={config.UPLOADED_BY: f"{who.name} <{who.email}>"[:200], **(metadata or {})})
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.now_iso()
 
 
 def allowed(who: Identity, action: str) -> None:
@@ -431,23 +336,23 @@ class Lock:
     renewed: float
 
 
-def lock_of(s3: Any, key: str, now: float) -> Lock | None:
+def lock_of(bucket: ContentBucket, key: str, now: float) -> Lock | None:
     """The living lock on ``key``, if someone holds one."""
+    found = bucket.read_json(config.LOCKS_PREFIX + key, shown_only=True)
     try:
-        found = json.loads(s3.get_object(Bucket=config.current().bucket, Key=config.LOCKS_PREFIX + key)["Body"].read())
         lock = Lock(str(found["sub"]), str(found["name"]), str(found["since"]), float(found["renewed"]))
-    except (ClientError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     return lock if now - lock.renewed < LOCK_SECONDS else None
 
 
-def hold(s3: Any, key: str, who: Identity, now: float, take_over: bool = False) -> Lock | None:
+def hold(bucket: ContentBucket, key: str, who: Identity, now: float, take_over: bool = False) -> Lock | None:
     """Hold (or renew) the lock on ``key`` for ``who``; the other person's living lock if they hold it
     and ``who`` does not take over (then nothing is written)."""
-    held = lock_of(s3, key, now)
+    held = lock_of(bucket, key, now)
     if held is not None and held.sub != who.sub and not take_over:
         return held
     since = held.since if held is not None and held.sub == who.sub else _now()
-    s3.put_object(Bucket=config.current().bucket, Key=config.LOCKS_PREFIX + key, ContentType="application/json",
-                  Body=json.dumps({"sub": who.sub, "name": who.name, "since": since, "renewed": now}).encode())
+    bucket.put(config.LOCKS_PREFIX + key, json.dumps({"sub": who.sub, "name": who.name, "since": since,
+                                                      "renewed": now}).encode(), content_type="application/json")
     return None

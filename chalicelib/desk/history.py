@@ -2,7 +2,7 @@
 version read-only, "Restore this version", and the files that were deleted, each restorable.
 
 The bucket keeps every version (S3 versioning); this reads them with the signed-in person's role
-(``session.s3_as``), as ``newsroom history`` does with theirs (``content.history``, one reader for
+(``session.bucket_as``), as ``newsroom history`` does with theirs (``content.history``, one reader for
 both). A restore is an upload like any other: the old bytes written as the newest version, with
 ``reverted-from`` naming the version, conditional on the file being as the history showed it, so
 ingest checks and publishes it and the history keeps everything in between.
@@ -18,9 +18,10 @@ from urllib.parse import quote
 
 from chalice.app import Response
 
-from chalicelib import config
+from chalicelib import clock, config
+from chalicelib.bucket import Conflict
 from chalicelib.desk import documents, http, session
-from chalicelib.desk.documents import Conflict, Forbidden
+from chalicelib.desk.documents import Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.publish import history as versions_of
 
@@ -94,11 +95,11 @@ def history(request: Any, who: Identity, token: str) -> Response:
         key = documents.check_key(query.get("key", ""))
     except Forbidden as refusal:
         return http.answer(request, 404, "No such file", str(refusal))
-    s3 = session.s3_as(token)
-    found = versions_of.versions(s3, config.current().bucket, key)
+    bucket = session.bucket_as(token)
+    found = versions_of.versions(bucket, key)
     if not found:
         return http.answer(request, 404, "No such file", f"{key} has no versions in the bucket.")
-    current = "" if found[0].deleted else documents.open_file(key, s3).version
+    current = "" if found[0].deleted else documents.open_file(key, bucket).version
     title = next((v.title for v in found if v.title), key)
     return http.screen("history.html", who, token, key=key, title=title, versions=shown(found),
                        current=current, restored=query.get("restored", ""))
@@ -112,7 +113,7 @@ def version(request: Any, who: Identity, token: str) -> Response:
     query = request.query_params or {}
     try:
         key = documents.check_key(query.get("key", ""))
-        data = versions_of.version_bytes(session.s3_as(token), config.current().bucket, key, query.get("version", ""))
+        data = versions_of.version_bytes(session.bucket_as(token), key, query.get("version", ""))
     except (Forbidden, LookupError) as refusal:
         return http.answer(request, 404, "No such version", str(refusal))
     meta, body = documents.split(data)
@@ -132,10 +133,9 @@ def restore(request: Any, who: Identity, token: str) -> Response:
         key = documents.check_key(sent.get("key", ""))
     except Forbidden as refusal:
         return http.answer(request, 400, "Not restored", str(refusal))
-    s3 = session.s3_as(token)
-    bucket = config.current().bucket
+    bucket = session.bucket_as(token)
     try:
-        data = versions_of.version_bytes(s3, bucket, key, sent.get("version", ""))
+        data = versions_of.version_bytes(bucket, key, sent.get("version", ""))
     except LookupError as refusal:
         return http.answer(request, 404, "Not restored", str(refusal))
     problems = documents.check(key, data)
@@ -143,7 +143,7 @@ def restore(request: Any, who: Identity, token: str) -> Response:
         return http.answer(request, 400, "Not restored", f"That version of {key} cannot be published now: "
                            + "; ".join(str(p) for p in problems) + ". Nothing was changed.")
     try:
-        documents.write(s3, key, data, sent.get("current", ""), who, {config.REVERTED_FROM: sent.get("version", "")})
+        documents.write(bucket, key, data, sent.get("current", ""), who, {config.REVERTED_FROM: sent.get("version", "")})
     except Conflict:
         return http.answer(request, 409, "Not restored", f"{key} changed after you opened its history. Nothing was "
                            "changed: open the history again to see the newest version.")
@@ -155,13 +155,11 @@ def restore(request: Any, who: Identity, token: str) -> Response:
 @http.needs("editor")
 def deleted(request: Any, who: Identity, token: str) -> Response:
     """Articles and pages whose newest version is a deletion, newest first, each with its history."""
-    s3 = session.s3_as(token)
+    bucket = session.bucket_as(token)
     found: list[dict[str, Any]] = []
     for prefix in (config.ARTICLES_PREFIX, config.PAGES_PREFIX):
-        pages = s3.get_paginator("list_object_versions").paginate(
-            Bucket=config.current().bucket, Prefix=prefix, PaginationConfig={"MaxItems": 1000 * MAX_DELETED_PAGES})
-        for page in pages:
-            found += [{"key": marker["Key"], "when": marker["LastModified"].strftime("%Y-%m-%dT%H:%M:%SZ")}
+        for page in bucket.versions(prefix, max_items=1000 * MAX_DELETED_PAGES):
+            found += [{"key": marker["Key"], "when": marker["LastModified"].strftime(clock.ITEM_FORMAT)}
                       for marker in page.get("DeleteMarkers", []) if marker.get("IsLatest")]
     found.sort(key=lambda f: f["when"], reverse=True)
     return http.screen("deleted.html", who, token, files=found)

@@ -60,8 +60,8 @@ def start(request: Any, who: Identity, token: str) -> Response:
             check_address(media_from)
         except FetchRefused as refused:
             return http.json_answer({"problems": [{"field": "media_from", "message": str(refused)}]}, 400)
-    s3 = session.s3_as(token)
-    bucket = config.current().bucket
+    content = session.bucket_as(token)
+    bucket = content.name
     import_id = time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(6)
     folder = run.folder_of(import_id)
     options = {"dry_run": bool(sent.get("dry_run")), "media_from": media_from, "by": f"{who.name} <{who.email}>",
@@ -69,11 +69,9 @@ def start(request: Any, who: Identity, token: str) -> Response:
     again = _id_of(str(sent.get("again", "")))
     if again:
         previous = run.folder_of(again)
-        found = s3.get_object(Bucket=bucket, Key=previous + run.OPTIONS)
-        options = {**json.loads(found["Body"].read()), "dry_run": False, "by": options["by"]}
-        s3.put_object(Bucket=bucket, Key=folder + run.OPTIONS, Body=json.dumps(options).encode(),
-                      ContentType="application/json")
-        s3.copy_object(Bucket=bucket, Key=folder + run.EXPORT, CopySource={"Bucket": bucket, "Key": previous + run.EXPORT})
+        options = {**json.loads(content.get(previous + run.OPTIONS)[0]), "dry_run": False, "by": options["by"]}
+        content.put(folder + run.OPTIONS, json.dumps(options).encode(), content_type="application/json")
+        content.copy(previous + run.EXPORT, folder + run.EXPORT)
         return http.json_answer({"id": import_id})
     try:
         size = int(sent.get("size") or 0)
@@ -82,18 +80,13 @@ def start(request: Any, who: Identity, token: str) -> Response:
     if not 0 < size <= MAX_EXPORT_BYTES or not str(sent.get("name", "")).lower().endswith(".xml"):
         return http.json_answer({"problems": [{"field": "export", "message": "choose the .xml file WordPress's "
                                                "Tools > Export > All content gave you (at most 1 GB)"}]}, 400)
-    s3.put_object(Bucket=bucket, Key=folder + run.OPTIONS, Body=json.dumps(options).encode(),
-                  ContentType="application/json")
-    post = s3.generate_presigned_post(
+    content.put(folder + run.OPTIONS, json.dumps(options).encode(), content_type="application/json")
+    post = content.s3.generate_presigned_post(
         Bucket=bucket, Key=folder + run.EXPORT, Fields={"Content-Type": "text/xml"},
         Conditions=[{"bucket": bucket}, {"key": folder + run.EXPORT}, ["starts-with", "$key", config.IMPORTS_PREFIX],
                     {"Content-Type": "text/xml"}, ["content-length-range", 1, MAX_EXPORT_BYTES]],
         ExpiresIn=EXPIRES)
     return http.json_answer({"id": import_id, "url": post["url"], "fields": post["fields"]})
-
-
-def _read(s3: Any, key: str) -> Any:
-    return run.read_json(config.current().bucket, key, s3)
 
 
 def live_counts(content_keys: list[str]) -> dict[str, Any]:
@@ -123,16 +116,16 @@ def progress(request: Any, who: Identity, token: str) -> Response:
     import_id = _id_of((request.query_params or {}).get("id", ""))
     if not import_id:
         return http.json_answer({"error": "No such import."}, 404)
-    s3 = session.s3_as(token)
+    content = session.bucket_as(token)
     folder = run.folder_of(import_id)
-    status = _read(s3, folder + run.STATUS) or {"state": "waiting", "message": "The export is waiting for the "
+    status = content.read_json(folder + run.STATUS) or {"state": "waiting", "message": "The export is waiting for the "
                                                                                 "imports function."}
     answer: dict[str, Any] = {"id": import_id, **status}
-    report = _read(s3, folder + run.REPORT)
+    report = content.read_json(folder + run.REPORT)
     if report is not None:
         answer["counts"], answer["blocks"] = report.get("counts", {}), report.get("blocks", {})
     if status.get("state") == "uploaded":
-        content_keys = _read(s3, folder + run.KEYS) or []
+        content_keys = content.read_json(folder + run.KEYS) or []
         answer.update(live_counts(content_keys))
         answer["finished"] = answer["waiting"] == 0
     else:
@@ -147,13 +140,13 @@ def report(request: Any, who: Identity, token: str) -> Response:
     """The migration report as ``newsroom import-wordpress --report`` writes it, with what the site
     made of each file (refused ones say why, those not applied yet say so)."""
     import_id = _id_of((request.query_params or {}).get("id", ""))
-    s3 = session.s3_as(token)
+    content = session.bucket_as(token)
     folder = run.folder_of(import_id)
-    found = _read(s3, folder + run.REPORT) if import_id else None
+    found = content.read_json(folder + run.REPORT) if import_id else None
     if found is None:
         return http.json_answer({"error": "No report yet."}, 404)
     if found.get("uploaded"):
-        found = settled(found, live_counts(_read(s3, folder + run.KEYS) or [])["refused"])
+        found = settled(found, live_counts(content.read_json(folder + run.KEYS) or [])["refused"])
     return http.respond(json.dumps(found, indent=2, ensure_ascii=False) + "\n", 200, "application/json",
                         {"Content-Disposition": f'attachment; filename="wordpress-import-{import_id}.json"'})
 
@@ -164,12 +157,12 @@ def report(request: Any, who: Identity, token: str) -> Response:
 @http.writes
 def comments(request: Any, who: Identity, token: str) -> Response:
     """Import the next comments of an import whose articles are live, as the admin; {"done", "total"}."""
-    from chalicelib.site import comments as store
+    from chalicelib.publish import moderation as store
 
     sent = http.body(request)
     import_id = _id_of(str(sent.get("id", "")))
-    s3 = session.s3_as(token)
-    found = _read(s3, run.folder_of(import_id) + run.COMMENTS) if import_id else None
+    content = session.bucket_as(token)
+    found = content.read_json(run.folder_of(import_id) + run.COMMENTS) if import_id else None
     if not isinstance(found, list):
         return http.json_answer({"error": "This import has no comments to bring over."}, 404)
     first = max(0, int(sent.get("start") or 0))

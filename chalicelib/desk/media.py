@@ -24,8 +24,9 @@ from urllib.parse import quote
 from chalice.app import Response
 
 from chalicelib import config, keys
+from chalicelib.bucket import ContentBucket
 from chalicelib.content import images
-from chalicelib.desk import documents, http, session
+from chalicelib.desk import http, session
 from chalicelib.desk.identity import Identity
 from chalicelib.models import MediaItem
 from chalicelib.publish import renditions
@@ -76,14 +77,14 @@ def clean_name(name: str, mime: str) -> str:
     return slug + suffix
 
 
-def new_key(name: str, mime: str, s3: Any, now: dt.datetime | None = None) -> str:
+def new_key(name: str, mime: str, bucket: ContentBucket, now: dt.datetime | None = None) -> str:
     """Where an upload goes: ``media/<yyyy>/<mm>/<name>``, numbered when the name is taken."""
     moment = now or dt.datetime.now(dt.timezone.utc)
     stem, suffix = posixpath.splitext(clean_name(name, mime))
     folder = f"{config.MEDIA_PREFIX}{moment:%Y/%m}/"
     for n in range(1, 21):
         key = f"{folder}{stem}{'' if n == 1 else f'-{n}'}{suffix}"
-        if not documents.taken(key, s3):
+        if not bucket.exists(key):
             return key
     return f"{folder}{stem}-{moment:%d%H%M%S%f}{suffix}"
 
@@ -121,9 +122,9 @@ def upload(request: Any, who: Identity, token: str) -> Response:
     except (Refused, ValueError) as refused:
         return http.json_answer({"problems": [{"field": getattr(refused, "field", "file"), "message": str(refused)}]},
                                 400)
-    s3 = session.s3_as(token)
-    key = new_key(name, mime, s3)
-    post = presigned_post(s3, key, mime, alt, who)
+    bucket = session.bucket_as(token)
+    key = new_key(name, mime, bucket)
+    post = presigned_post(bucket.s3, key, mime, alt, who)
     return http.json_answer({"key": key, "src": "/" + key, "url": post["url"], "fields": post["fields"]})
 
 
@@ -225,5 +226,5 @@ def delete(request: Any, who: Identity, token: str) -> Response:
         shown = ", ".join(f"{path} ({article})" for article, path in users)
         return http.redirect("/desk/media?failed=" + quote(f"{key} is not deleted: {len(users)} "
                                                            f"article{'s' if len(users) > 1 else ''} show it: {shown}"[:500]))
-    session.s3_as(token).delete_object(Bucket=config.current().bucket, Key=key)
+    session.bucket_as(token).delete(key)
     return http.redirect("/desk/media?done=" + quote(f"Deleted {key}; its sizes go with it."))

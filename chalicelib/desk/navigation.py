@@ -30,10 +30,8 @@ def counts(who: Identity, token: str) -> dict[str, str]:
     except PynamoDBException as exc:
         log.warning("comment count unavailable: %s", type(exc).__name__)
     try:
-        listed = session.s3_as(token).list_objects_v2(Bucket=config.current().bucket, Prefix=config.REPORTS_PREFIX,
-                                                      MaxKeys=MAX_COUNTED)
-        refused = int(listed.get("KeyCount", 0))
-        found["refused"] = f"{refused}+" if listed.get("IsTruncated") else str(refused) if refused else ""
+        refused, more = session.bucket_as(token).count(config.REPORTS_PREFIX, MAX_COUNTED)
+        found["refused"] = f"{refused}+" if more else str(refused) if refused else ""
     except (BotoCoreError, ClientError, session.CrossSite) as exc:
         log.warning("refused count unavailable: %s", type(exc).__name__)
     return found

@@ -8,11 +8,11 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib import config
+from chalicelib import clock, config
+from chalicelib.bucket import reports
 from chalicelib.desk import documents, http, session
 from chalicelib.desk.documents import Forbidden
 from chalicelib.desk.identity import Identity
-from chalicelib.publish.bucket import reports
 
 SHOWN = 100
 
@@ -32,5 +32,5 @@ def editable(key: str) -> bool:
 def refused(request: Any, who: Identity, token: str) -> Response:
     found, total = reports(session.s3_as(token), config.current().bucket, SHOWN)
     rows = [{**report, "file": str(report.get("file", "")), "editable": editable(str(report.get("file", ""))),
-             "when": report["modified"].strftime("%Y-%m-%dT%H:%M:%SZ")} for report in found]
+             "when": report["modified"].strftime(clock.ITEM_FORMAT)} for report in found]
     return http.screen("refused.html", who, token, reports=rows, total=total)

@@ -43,6 +43,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib import aws, config, keys, retry
 from chalicelib.aws import cognito_identity_client, s3_client, s3_client_as
+from chalicelib.bucket import ContentBucket
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Sessions
 from chalicelib.ratelimit import Backoff, SlidingWindow
@@ -184,6 +185,11 @@ def s3_as(id_token: str) -> Any:
     """An S3 client with the signed-in person's role (the identity pool's credentials for them)."""
     credentials = credentials_of(id_token)
     return s3_client() if credentials is None else s3_client_as(credentials)
+
+
+def bucket_as(id_token: str) -> ContentBucket:
+    """The content bucket, reached with the signed-in person's own S3 client (``s3_as``)."""
+    return ContentBucket.of(s3_as(id_token))
 
 
 def acting_as(id_token: str) -> contextlib.AbstractContextManager[None]:

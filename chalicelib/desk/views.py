@@ -7,23 +7,23 @@ guards, are ``http``'s. Only the web function loads this package, and only for `
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
 from chalice.app import Response
 
-from chalicelib import bodies, config, keys
+from chalicelib import config, keys
+from chalicelib.bucket import Conflict, ContentBucket, live_key
 from chalicelib.clock import now_iso
 from chalicelib.content import markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError, Problem
+from chalicelib.content.stored import item_values
 from chalicelib.desk import documents, http, identity, session
-from chalicelib.desk.documents import Conflict, Draft, Forbidden
+from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
-from chalicelib.publish import articles, edge
+from chalicelib.publish import edge
 from chalicelib.ratelimit import Limited
 from chalicelib.site import comment_rules, pages, store, web
 
@@ -152,20 +152,21 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     key = (request.query_params or {}).get("key", "")
     report: list[dict[str, Any]] = []
     if key:
-        s3 = session.s3_as(token)
+        bucket = session.bucket_as(token)
         try:
-            opened = documents.open_file(documents.check_key(key), s3)
+            opened = documents.open_file(documents.check_key(key), bucket)
         except (KeyError, Forbidden):
             return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
-        report = documents.report_of(key, s3)
-        versions = {**documents.versions_seen(key, s3), key: opened.version}
+        report = bucket.report_problems(key)
+        versions = {**documents.versions_seen(key, bucket), key: opened.version}
     else:
         opened = documents.Opened("", "", {}, "")
         versions = {}
     from chalicelib.desk import media
 
     return http.screen("editor.html", who, token, headers=media.upload_headers() if who.may("editor") else None,
-                       opened=opened, report=report, fields=documents.FIELDS, can_publish=who.may("editor"),
+                       opened=opened, report=report, fields=documents.FIELDS, form=documents.FORM,
+                       can_publish=who.may("editor"),
                        versions=versions, other_fields=documents.other_fields(opened.meta),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
 
@@ -181,16 +182,15 @@ def preview(request: Any, who: Identity, token: str) -> Response:
     data = documents.compose(fields, str(sent.get("body", "")))
     try:
         key = str(sent.get("key") or documents.new_key(fields))
-        parsed = check_file(documents.live_key(documents.check_key(key)), data)
+        parsed = check_file(live_key(documents.check_key(key)), data)
     except (ContentError, Forbidden) as error:
         return http.json_answer({"problems": _problems(error)}, 400)
     if not isinstance(parsed, Article):
         return http.json_answer({"problems": [{"field": "file", "message": "is not an article"}]}, 400)
     rendered = markup.render_body(parsed.body, parsed.body_format)
-    post = articles.post_item(keys.post(parsed.slug), dataclasses.replace(parsed, draft=True), rendered,
-                              bodies.PackedBody(html=rendered.html), "", None, comment_count=0)
-    site = web.site_of(request)
-    page = pages.post_page(site, store.site(), post, now_iso(), f"/{parsed.slug}/", preview_of=True)
+    values = {**item_values(dataclasses.replace(parsed, draft=True), rendered.excerpt), "kind": parsed.kind,
+              "slug": parsed.slug, "image_set": rendered.image_set, "comment_count": 0}
+    page = pages.preview_page(web.site_of(request), store.site(), values, rendered.html, now_iso())
     return http.json_answer({"html": page.body if isinstance(page.body, str) else ""})
 
 
@@ -231,20 +231,20 @@ def save(request: Any, who: Identity, token: str) -> Response:
 
 
 def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]:
-    s3 = session.s3_as(token)
+    bucket = session.bucket_as(token)
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
-    live = documents.live_key(key)
-    live_exists = documents.taken(live, s3)  # one HEAD: the live file is there or not for the whole action
+    live = live_key(key)
+    live_exists = bucket.exists(live)  # one HEAD: the live file is there or not for the whole action
     if not draft.key and live_exists:  # a new article whose file name another has
         raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
     if action == "unpublish":
         since = now_iso()
-        documents.delete(s3, live, draft.seen(live))
+        bucket.delete(live, if_version=draft.seen(live))
         return {"key": live, "version": "", "state": "unpublishing", "since": since,
                 "message": f"Unpublishing {live}: ingest takes it off the site, then CloudFront clears its copies "
                 "from the edge. Publishing it again brings it back."}
     if action == "approve":
-        return _approve(who, s3, key, live, draft)
+        return _approve(who, bucket, key, live, draft)
     fields = dict(draft.fields)
     if not fields.get("date") and action in ("draft", "submit"):
         fields["date"] = now_iso()  # a new article's: publishing keeps it, or makes it the moment of publishing
@@ -260,7 +260,7 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     since = now_iso()
     target = {"submit": config.SUBMISSIONS_PREFIX + live,
               "draft": (config.DRAFTS_PREFIX + live) if live_exists and key == live else key}.get(action, live)
-    opened = documents.open_file(key, s3) if draft.version else None
+    opened = documents.open_file(key, bucket) if draft.version else None
     if (opened is not None and not draft.correction.strip() and _same(opened, draft)
             and (action == "draft" or (action == "publish" and target == key))):  # publishing a draft copies it
         return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
@@ -269,12 +269,12 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     problems = documents.check(target, data)
     if problems:
         raise ContentError(target, problems)
-    etag = documents.write(s3, target, data, draft.seen(target), who)
+    etag = documents.write(bucket, target, data, draft.seen(target), who)
     return {"key": target, "version": etag, "state": "submitted", "since": since,
             "message": f"Saved to {target}: ingest is publishing it."}
 
 
-def _approve(who: Identity, s3: Any, key: str, live: str, draft: Draft) -> dict[str, Any]:
+def _approve(who: Identity, bucket: ContentBucket, key: str, live: str, draft: Draft) -> dict[str, Any]:
     """Publish exactly the submission or draft this editor reviewed: the version they opened, over
     the live version they opened (or none), then remove it if it is still that version.
 
@@ -284,13 +284,13 @@ def _approve(who: Identity, s3: Any, key: str, live: str, draft: Draft) -> dict[
         raise Forbidden("Only a submission or a draft can be approved.")
     if not draft.seen(key):
         raise Forbidden(f"Open {key} in the editor to approve it: the desk approves the version you reviewed.")
-    data, written = documents.read_opened(s3, key, draft.seen(key))
+    data, written = documents.read_opened(bucket, key, draft.seen(key))
     if key.startswith(config.SUBMISSIONS_PREFIX):
         problems = documents.check(key, data, written)
         if problems:
             raise ContentError(key, problems)
-    etag = documents.write(s3, live, data, draft.seen(live), who)
-    documents.delete(s3, key, draft.seen(key))
+    etag = documents.write(bucket, live, data, draft.seen(live), who)
+    bucket.delete(key, if_version=draft.seen(key))
     return {"key": live, "version": etag, "removed": key, "state": "submitted", "message": f"Approved: {live} goes live."}
 
 
@@ -311,7 +311,7 @@ def lock(request: Any, who: Identity, token: str) -> Response:
         key = documents.check_key(str(sent.get("key", "")))
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
-    other = documents.hold(session.s3_as(token), key, who, time.time(), take_over=bool(sent.get("take_over")))
+    other = documents.hold(session.bucket_as(token), key, who, time.time(), take_over=bool(sent.get("take_over")))
     if other is not None:
         return http.json_answer({"editing": {"name": other.name, "since": other.since}}, 409)
     return http.json_answer({"held": True})
@@ -331,7 +331,7 @@ def status(request: Any, who: Identity, token: str) -> Response:
         documents.check_key(key)
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
-    if not who.may("editor") and not documents.submitted_by(session.s3_as(token), key, who):
+    if not who.may("editor") and not documents.submitted_by(session.bucket_as(token), key, who):
         return http.json_answer({"error": "A contributor follows their own submissions only."}, 403)
     source = Source.get_or_none(*keys.source(key), consistent_read=True)
     if query.get("gone") and since:
@@ -348,7 +348,8 @@ def status(request: Any, who: Identity, token: str) -> Response:
     listed = documents._listed(source, now_iso())
     answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None}
     if listed.state in ("draft", "scheduled", "in review"):
-        answer["preview"] = _preview_link(key, session.s3_as(token))
+        record = session.bucket_as(token).preview_link(key)
+        answer["preview"] = str(record["preview"]) if record is not None else None
     if listed.state == "live" and since:
         answer = _at_the_edge(answer, edge.clearing(key, since) or "clearing")
     return http.json_answer(answer)
@@ -371,15 +372,5 @@ def _at_the_edge(answer: dict[str, Any], reached: str) -> dict[str, Any]:
     if reached in ("no-cdn", "nothing"):
         return {**answer, "edge": None}
     return {**answer, "edge": reached, "edge_note": EDGE_NOTES.get((answer["state"], reached), "")}
-
-
-def _preview_link(key: str, s3: Any) -> str | None:
-    from chalicelib.publish.bucket import preview_key
-
-    try:
-        record = json.loads(s3.get_object(Bucket=config.current().bucket, Key=preview_key(key))["Body"].read())
-    except (ClientError, ValueError):
-        return None
-    return str(record.get("preview")) if record.get("preview") else None
 
 

@@ -23,10 +23,9 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from botocore.exceptions import ClientError
-
 from chalicelib import config, messages
 from chalicelib.aws import s3_client
+from chalicelib.bucket import ContentBucket
 
 log = logging.getLogger("newsroom.imports")
 log.setLevel(logging.INFO)
@@ -51,19 +50,12 @@ def folder_of(import_id: str) -> str:
 def read_json(bucket: str, key: str, s3: Any = None) -> Any:
     """A JSON file of an import, or None if it is not there (yet); ``s3``: whose client reads it
     (the desk reads with the admin's)."""
-    try:
-        return json.loads((s3 or s3_client()).get_object(Bucket=bucket, Key=key)["Body"].read())
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "AccessDenied", "403"):
-            return None
-        raise
-    except ValueError:
-        return None
+    return ContentBucket(bucket, s3).read_json(key)
 
 
 def _write_json(bucket: str, key: str, data: Any) -> None:
-    s3_client().put_object(Bucket=bucket, Key=key, Body=json.dumps(data, ensure_ascii=False).encode(),
-                           ContentType="application/json; charset=utf-8")
+    ContentBucket(bucket).put(key, json.dumps(data, ensure_ascii=False).encode(),
+                              content_type="application/json; charset=utf-8")
 
 
 def run(bucket: str, key: str) -> dict[str, Any]:
@@ -108,7 +100,7 @@ def _run(bucket: str, key: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         export = Path(scratch) / EXPORT
         with export.open("wb") as out:  # streamed: an export may be larger than the function's memory
-            for chunk in s3_client().get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(1 << 20):
+            for chunk in ContentBucket(bucket).stream(key):
                 out.write(chunk)
         media_from = str(options.get("media_from") or "").strip()
         try:

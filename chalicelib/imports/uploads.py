@@ -18,12 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from botocore.exceptions import ClientError
-
 from chalicelib import config
+from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content.content_format import Article, ContentError, Problem, check_file, kind_of_key
-
-_PRECONDITION_FAILED = ("PreconditionFailed", "412", "ConditionalRequestConflict")  # S3's conditional write lost
 
 
 def digest(data: bytes) -> str:
@@ -35,7 +32,8 @@ def problems_of(files: Mapping[str, bytes]) -> dict[str, list[Problem]]:
     """Every problem in every content file, by key (media files are not checked); and, among the
     batch's live articles, an old address two of them claim (``articles.aliases_claimed_twice``)."""
     out: dict[str, list[Problem]] = {}
-    from chalicelib.publish.pending import is_pending, live_key
+    from chalicelib.bucket import is_pending
+    from chalicelib.publish.pending import live_article_of
 
     articles: list[Article] = []
     for key in files:
@@ -43,11 +41,12 @@ def problems_of(files: Mapping[str, bytes]) -> dict[str, list[Problem]]:
             continue
         data = files[key]
         if is_pending(key):
-            if live_key(key) is None:
+            live = live_article_of(key)
+            if live is None:
                 out[key] = [Problem("file", "only articles/ and pages/ files have drafts and submissions")]
                 continue
             try:
-                check_file(live_key(key), data)  # type: ignore[arg-type]
+                check_file(live, data)
             except ContentError as error:
                 out[key] = error.problems
             continue
@@ -130,30 +129,17 @@ def _send(s3: Any, bucket: str, key: str, data: bytes, metadata: dict[str, str] 
           keep_existing: bool = False) -> str | None:
     """Upload one file unless the bucket holds these bytes already; its new ETag, "" if these bytes
     were there, None if other bytes were and ``keep_existing`` kept them."""
-    current = _current_etag(s3, bucket, key)
+    content = ContentBucket(bucket, s3)
+    current = content.etag(key)
     if current == digest(data):
         return ""
     if current is not None and keep_existing:
         return None
-    condition = {"IfNoneMatch": "*"} if keep_existing else {}
     try:
-        response = s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=_content_type(key),
-                                 Metadata=metadata or {}, **condition)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in _PRECONDITION_FAILED:
-            raise
-        return "" if _current_etag(s3, bucket, key) == digest(data) else None  # written meanwhile
-    return str(response["ETag"]).strip('"')
-
-
-def _current_etag(s3: Any, bucket: str, key: str) -> str | None:
-    try:
-        etag: str = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
-        return etag
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+        return content.put(key, data, if_version="" if keep_existing else None, content_type=_content_type(key),
+                           metadata=metadata, report_theirs=False)
+    except Conflict as lost:  # written meanwhile
+        return "" if lost.etag == digest(data) else None
 
 
 def _content_type(key: str) -> str:

@@ -33,7 +33,7 @@ import yaml
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from chalicelib import config, outside_paths
+from chalicelib import clock, config, outside_paths
 from chalicelib.content.content_format import (
     MAX_ALIASES,
     MAX_ALT_CHARS,
@@ -82,7 +82,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ImportedComment:
-    """A WordPress comment, for chalicelib.site.comments.import_comment (after its article is live)."""
+    """A WordPress comment, for chalicelib.publish.moderation.import_comment (after its article is live)."""
 
     slug: str  # the article's new slug
     id: str  # "<date>-<WordPress comment id, hex>": the same on every run
@@ -688,17 +688,6 @@ class _Converter:
         return re.sub(r"^[ \t]*(https?://[^\s<>\"]+)[ \t]*$", card, body, flags=re.MULTILINE)
 
     def _shortcodes(self, body: str, name: str, post_id: str, item: Element) -> str:
-        def caption(match: re.Match[str]) -> str:
-            attrs, inner = _attributes(match.group(1)), match.group(2)
-            media = re.match(r"\s*((?:<a\b[^>]*>)?\s*<img\b[^>]*>\s*(?:</a>)?)(.*)$", inner, re.DOTALL)
-            if not media:
-                return inner
-            align = attrs.get("align", "")
-            cls = f' class="wp-caption {align}"' if align in ("alignleft", "alignright", "aligncenter") else \
-                ' class="wp-caption"'
-            words = media.group(2).strip() or attrs.get("caption", "").strip()  # older exports: caption="..."
-            return f"<figure{cls}>{media.group(1)}<figcaption>{words}</figcaption></figure>"
-
         def gallery(match: re.Match[str]) -> str:
             attrs = _attributes(match.group(1))
             ids = [i.strip() for i in attrs.get("ids", "").split(",") if i.strip()] or [
@@ -742,7 +731,7 @@ class _Converter:
             return blocks.embed_card(url, _embed_titles(item)(url)) if url.startswith(("http://", "https://")) \
                 else ""
 
-        body = re.sub(r"\[(?:wp_)?caption([^\]]*)\](.*?)\[/(?:wp_)?caption\]", caption, body, flags=re.DOTALL)
+        body = re.sub(r"\[(?:wp_)?caption([^\]]*)\](.*?)\[/(?:wp_)?caption\]", _caption, body, flags=re.DOTALL)
         body = re.sub(r"\[gallery([^\]]*)\]", gallery, body)
         body = re.sub(r"\[(audio|video|playlist)([^\]]*)\](?:.*?\[/\1\])?", media, body, flags=re.DOTALL)
         body = re.sub(r"\[embed[^\]]*\](.*?)\[/embed\]", embed, body, flags=re.DOTALL)
@@ -895,7 +884,7 @@ def _date(item: Element, tags: tuple[str, str] = ("wp_post_date_gmt", "wp_post_d
         value = _text(item, tag)
         if value and not value.startswith("0000"):
             try:
-                return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+                return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").strftime(clock.ITEM_FORMAT)
             except ValueError:
                 continue
     return None
@@ -909,6 +898,19 @@ def _attributes(text: str) -> dict[str, str]:
         attrs.setdefault("0", bare[0])
     return attrs
 
+
+
+def _caption(match: re.Match[str]) -> str:
+    """A ``[caption]`` shortcode as a ``<figure>`` with its ``<figcaption>`` (the image, the words)."""
+    attrs, inner = _attributes(match.group(1)), match.group(2)
+    media = re.match(r"\s*((?:<a\b[^>]*>)?\s*<img\b[^>]*>\s*(?:</a>)?)(.*)$", inner, re.DOTALL)
+    if not media:
+        return inner
+    align = attrs.get("align", "")
+    cls = f' class="wp-caption {align}"' if align in ("alignleft", "alignright", "aligncenter") else \
+        ' class="wp-caption"'
+    words = media.group(2).strip() or attrs.get("caption", "").strip()  # older exports: caption="..."
+    return f"<figure{cls}>{media.group(1)}<figcaption>{words}</figcaption></figure>"
 
 def _uploads_path(url: str, base_host: str) -> str | None:
     """``2013/03/photo.jpg`` for a WordPress upload URL, else None: the path after

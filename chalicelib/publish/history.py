@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib import clock
+from chalicelib.bucket import ContentBucket
 from chalicelib.config import REVERTED_FROM, UPLOADED_BY  # the metadata every upload carries
 from chalicelib.content.content_format import ContentError, check_file
 
@@ -35,12 +37,12 @@ class Version:
     body: str = field(default="", repr=False, compare=False)
 
 
-def versions(s3: Any, bucket: str, key: str) -> list[Version]:
+def versions(bucket: ContentBucket, key: str) -> list[Version]:
     """Every version of ``key``, newest first (one ListObjectVersions page per 1,000, one GetObject each)."""
     # (time, is the latest, -place in its newest-first list, id, deleted): boto3 gives versions and
     # deletions as two lists, so within one second the latest flag and each list's order decide.
     listed: list[tuple[Any, bool, int, str, bool]] = []
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+    for page in bucket.versions(key):
         for kind, deleted in (("Versions", False), ("DeleteMarkers", True)):
             entries = [e for e in page.get(kind, []) if e["Key"] == key]
             listed += [(e["LastModified"], bool(e.get("IsLatest")), -n, e["VersionId"], deleted)
@@ -49,14 +51,13 @@ def versions(s3: Any, bucket: str, key: str) -> list[Version]:
     history: list[Version] = []
     before: Version | None = None
     for moment, _, _, version_id, deleted in listed:
-        when = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = moment.strftime(clock.ITEM_FORMAT)
         if deleted:
             history.append(Version(version_id, when, deleted=True, note="deleted"))
             before = None
             continue
-        obj = s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)
-        meta, body, note = _read(key, obj["Body"].read())
-        metadata = obj.get("Metadata") or {}
+        data, metadata = bucket.version(key, version_id)
+        meta, body, note = _read(key, data)
         if metadata.get(REVERTED_FROM):
             note = f"reverted to {metadata[REVERTED_FROM]}"
         changed: tuple[str, ...] = ()
@@ -79,11 +80,6 @@ def _read(key: str, data: bytes) -> tuple[dict[str, Any], str, str]:
     return meta, getattr(parsed, "body", ""), ""
 
 
-def version_bytes(s3: Any, bucket: str, key: str, version_id: str) -> bytes:
+def version_bytes(bucket: ContentBucket, key: str, version_id: str) -> bytes:
     """The bytes of one version. :raise LookupError: no such version of this file (or a deletion)."""
-    try:
-        data: bytes = s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()
-        return data
-    except s3.exceptions.ClientError as error:
-        raise LookupError(f"{key} has no version {version_id} (a deletion has no content; "
-                          f"`newsroom history {key}` lists them)") from error
+    return bucket.version(key, version_id)[0]

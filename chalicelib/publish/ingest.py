@@ -34,13 +34,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from chalicelib import clock, config, keys, messages, metrics, retry
+from chalicelib import clock, config, keys, messages, metrics, preview, retry, snapshot
+from chalicelib.bucket import ContentBucket, is_pending
 from chalicelib.content import content_format, images, markup
 from chalicelib.content.content_format import Article, Author, Category, ContentError, ContentFile, Problem, Settings, Tag
 from chalicelib.models import MediaItem, MediaUse, Source
-from chalicelib.publish import articles, edge, pending, revisions, schedule, terms
-from chalicelib.publish.bucket import ContentBucket
-from chalicelib.site import preview
+from chalicelib.publish import articles, edge, pending, planner, revisions, schedule, terms
 
 log = logging.getLogger("newsroom.ingest")
 log.setLevel(logging.INFO)
@@ -103,7 +102,7 @@ def apply_key(bucket: str, key: str, sequencer: str | None = None, force: bool =
     :raise retry.ConcurrentChange: still losing races after retry.ATTEMPTS (transient).
     """
     started = time.perf_counter()
-    if pending.is_pending(key):
+    if is_pending(key):
         def apply_pending() -> Outcome:
             outcome, slug, problems = pending.apply(ContentBucket(bucket), key, sequencer, render_article)
             return Outcome(key, outcome, slug=slug, problems=problems)
@@ -181,7 +180,7 @@ def _record_preview(bucket: ContentBucket, article: Article, etag: str | None, h
         if had_preview:
             bucket.delete_preview(article.key)
         return
-    url, expires = preview.link(article.slug, etag, store_settings().preview_days)
+    url, expires = preview.link(article.slug, etag, published_settings().preview_days)
     bucket.write_preview(article.key, {"key": article.key, "slug": article.slug, "etag": etag, "preview": url,
                                        "expires": clock.iso_of_epoch(expires),
                                        "why": "a draft" if article.draft else f"scheduled for {clock.iso(article.date)}"})
@@ -194,24 +193,17 @@ def apply_due(due: messages.Due) -> None:
     if post is None or post.source_key != due.key or post.draft or not post.date or post.date > clock.now_iso():
         log.info(json.dumps({"event": "due", "key": due.key, "outcome": "nothing to do"}))
         return
-    edge.changed(edge.article_paths(None, post, articles.listing_names(post)))
-    if any(r.slug == post.slug for r in store_snapshot().visible_recent(clock.now_iso())):
+    edge.changed(edge.article_paths(None, post, planner.listing_names(post)))
+    if any(r.slug == post.slug for r in snapshot.current().visible_recent(clock.now_iso())):
         edge.changed([edge.RECENT])  # it joins the recent-posts widget, which every page fetches
     ContentBucket(config.current().bucket).delete_preview(due.key)
     revisions.finish(lambda: None)  # the snapshot's recent posts now include it
     log.info(json.dumps({"event": "due", "key": due.key, "slug": post.slug, "outcome": "live"}))
 
 
-def store_snapshot() -> Any:
-    """The site snapshot as last published."""
-    from chalicelib.site import store
-
-    return store.site()
-
-
-def store_settings() -> Any:
+def published_settings() -> Settings:
     """The site settings as last published (for the preview links' lifetime)."""
-    return store_snapshot().settings
+    return snapshot.current().settings
 
 
 def _may_have_report(source: Any) -> bool:
@@ -257,7 +249,7 @@ def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.Rende
              if src not in photos and (size := bucket.image_size(src))}
     missing = markup.missing_alt(rendered.html, parsed.image, parsed.image_alt)
     warnings = tuple(message for _, message in missing)
-    if missing and store_settings().require_alt:
+    if missing and published_settings().require_alt:
         raise ContentError(parsed.key, [Problem(name, message + markup.REQUIRE_ALT) for name, message in missing])
     body = dataclasses.replace(rendered, html=markup.finish_images(rendered.html, sizes, sets),
                                image_set=sets.get(featured or ""), media=tuple(dict.fromkeys(photos.values())),

@@ -10,7 +10,7 @@ bounded by the links that really exist, whatever the size of the site.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from pynamodb.exceptions import UpdateError
 
@@ -29,7 +29,15 @@ def _related_lists(post: Post) -> list[str]:
 
 
 def related_candidates(post: Post) -> list[dict[str, str]]:
-    """The newest articles published before ``post`` in its category or tags, never itself.
+    """The newest articles published before ``post`` in its category or tags, never itself (``related_of``)."""
+    return related_of(post.kind, bool(post.draft), post.date, post.slug, post.categories or [],
+                      [slug for slug, _ in post.tags or []])
+
+
+def related_of(kind: str, draft: bool, date: str | None, slug: str, categories: Sequence[str],
+               tags: Sequence[str]) -> list[dict[str, str]]:
+    """The newest articles published before the article ``slug`` (its ``date``, its ``categories`` and
+    ``tags`` slugs) in its primary category or first two tags, never itself; none for a draft or a page.
 
     "Before" keeps an article's related posts stable as the site grows (as on
     the seed site): a new article only changes the few that follow it, which
@@ -37,14 +45,15 @@ def related_candidates(post: Post) -> list[dict[str, str]]:
     article moves to a later date its old entry is still listed: skipped, or
     it would show (and record a link to) itself.
     """
-    if post.draft or post.kind != "article" or not post.date:
+    if draft or kind != "article" or not date:
         return []
-    own_key = keys.listing_sk(post.date, post.slug)
+    own_key = keys.listing_sk(date, slug)
     seen: dict[str, dict[str, str]] = {}
-    for name in _related_lists(post):
+    names = [keys.category_listing(c) for c in list(categories)[:1]] + [keys.tag_listing(t) for t in list(tags)[:2]]
+    for name in names:
         for item in Listing.query(keys.listing_pk(name), Listing.sk < own_key, scan_index_forward=False,
                                   limit=RELATED_CANDIDATES + 1):  # + 1: its own entry, while it moves
-            if item.slug != post.slug:
+            if item.slug != slug:
                 seen.setdefault(item.slug, {"slug": item.slug, "title": item.title, "date": item.date})
     return sorted(seen.values(), key=lambda r: r["date"], reverse=True)[:RELATED_CANDIDATES]
 

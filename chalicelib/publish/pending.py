@@ -1,5 +1,5 @@
 """Versions that are not published: an editor's change to a live article, a contributor's submission
-(issue 18). Ingest only: the web handler reads preview copies through ``chalicelib.site.preview``.
+(issue 18). Ingest only: the web handler reads preview copies through ``chalicelib.preview``.
 
 An editor who wants to change a live article without changing it yet uploads the new version under
 ``drafts/`` with the same path (``drafts/articles/budget.md`` for ``articles/budget.md``); a
@@ -21,29 +21,22 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib import clock, config, keys
+from chalicelib import clock, config, keys, preview, snapshot
+from chalicelib.bucket import live_key
 from chalicelib.content import content_format
 from chalicelib.content.content_format import Article, ContentError, Problem
 from chalicelib.publish import revisions
 
 if TYPE_CHECKING:
+    from chalicelib.bucket import ContentBucket
     from chalicelib.content.markup import RenderedBody
-    from chalicelib.publish.bucket import ContentBucket
-from chalicelib.site import preview
 
 
-def live_key(key: str) -> str | None:
-    """``articles/x.md`` for ``drafts/articles/x.md`` or ``submissions/articles/x.md``; None for any
-    other key (only articles and pages have pending versions)."""
-    for prefix in config.PENDING_PREFIXES:
-        if key.startswith(prefix):
-            rest = key[len(prefix):]
-            return rest if content_format.kind_of_key(rest) in ("article", "page") else None
-    return None
-
-
-def is_pending(key: str) -> bool:
-    return key.startswith(config.PENDING_PREFIXES)
+def live_article_of(key: str) -> str | None:
+    """The live article or page a pending version is of (``bucket.live_key``); None for any other key
+    (only articles and pages have pending versions)."""
+    live = live_key(key)
+    return live if live != key and content_format.kind_of_key(live) in ("article", "page") else None
 
 
 Render = Callable[["ContentBucket", Article], tuple["RenderedBody", "tuple[int, int] | None"]]
@@ -58,7 +51,7 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     if revisions.is_stale_event(source, sequencer):
         return "stale", source.slug if source else None, []
     data, etag, version, written = bucket.read_dated(key, content_format.MAX_FILE_BYTES)
-    live = live_key(key)
+    live = live_article_of(key)
     if data is None or live is None:
         if source is not None:
             revisions.commit(source, key, lambda txn: txn.delete(Post(*keys.pending(key))), settled=True,
@@ -87,17 +80,17 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
         bucket.report_refusal(key, named)
         return "invalid", None, problems
     from chalicelib import bodies
-    from chalicelib.publish import articles
+    from chalicelib.publish import planner
 
     packed = bodies.pack(rendered.html, parsed.slug)
     if packed.ref and packed.offloaded_html is not None:
         bucket.store_body(packed.ref, packed.offloaded_html)
-    copy = articles.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
+    copy = planner.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
                               image_size, comment_count=0, source_key=key, version=version)
     revisions.commit(source, key, lambda txn: txn.save(copy), settled=True, kind=parsed.kind, slug=parsed.slug,
-                     etag=etag, sequencer=sequencer, status="published", **articles.desk_fields(copy))
+                     etag=etag, sequencer=sequencer, status="published", **planner.desk_fields(copy))
     bucket.delete_report(key)
-    url, expires = preview.link(preview.PENDING_MARK + key, version or etag or "", _settings().preview_days)
+    url, expires = preview.link(preview.PENDING_MARK + key, version or etag or "", snapshot.current().settings.preview_days)
     why = ("a submission, waiting for an editor's approval" if key.startswith(config.SUBMISSIONS_PREFIX)
            else f"an unpublished change to {live}")
     bucket.write_preview(key, {"key": key, "live": live, "slug": parsed.slug, "etag": etag, "preview": url,
@@ -127,9 +120,3 @@ def _front_matter(data: bytes) -> dict[str, Any]:
     from chalicelib.content import front_matter
 
     return front_matter.split_front_matter("", front_matter.decode("", data))[0]
-
-
-def _settings() -> Any:
-    from chalicelib.site import store
-
-    return store.site().settings

@@ -30,11 +30,11 @@ import time
 from typing import Any, Iterable
 
 from chalicelib import clock, config, keys, messages, retry
-from chalicelib.aws import s3_client, sqs_client
+from chalicelib.aws import sqs_client
+from chalicelib.bucket import ContentBucket
 from chalicelib.content import images, media_types
 from chalicelib.models import MediaItem, MediaUse
 from chalicelib.publish import edge
-from chalicelib.publish.bucket import ContentBucket
 
 log = logging.getLogger("newsroom.images")
 log.setLevel(logging.INFO)
@@ -77,8 +77,8 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
         _rerender(key)
         return _logged(key, "invalid", started, problem=str(problem))
     for derivative in made.derivatives:
-        retry.retrying(lambda d=derivative: s3_client().put_object(  # type: ignore[misc]
-            Bucket=bucket_name, Key=d.key, Body=d.data, ContentType=d.mime, CacheControl=images.CACHE_CONTROL))
+        retry.retrying(lambda d=derivative: bucket.put(  # type: ignore[misc]
+            d.key, d.data, content_type=d.mime, cache_control=images.CACHE_CONTROL))
     item = MediaItem(*keys.media(key), status="ready", etag=etag, sequencer=sequencer, width=made.width,
                      height=made.height, format=made.format, bytes=len(data), digest=made.digest,
                      derivatives=[[d.key, d.width, d.height, d.mime, len(d.data)] for d in made.derivatives],
@@ -136,9 +136,7 @@ def _keys_of(item: MediaItem) -> set[str]:
 def _drop(bucket_name: str, derivative_keys: set[str]) -> None:
     """Delete derivatives no page should show any more, and drop them from the edge."""
     ordered = sorted(derivative_keys)
-    for start in range(0, len(ordered), 1000):
-        s3_client().delete_objects(Bucket=bucket_name, Delete={
-            "Objects": [{"Key": k} for k in ordered[start:start + 1000]], "Quiet": True})
+    ContentBucket(bucket_name).delete_many(ordered)
     edge.changed("/" + k for k in ordered)
 
 

@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Callable, Iterator
 
 from chalicelib import config, keys
-from chalicelib.aws import s3_client
+from chalicelib.bucket import ContentBucket
 from chalicelib.content import images
 from chalicelib.models import MediaItem, Source
 from chalicelib.publish import edge, ingest, renditions, revisions
@@ -34,11 +34,10 @@ def bucket_keys(bucket: str, prefixes: tuple[str, ...] = config.INGESTED_PREFIXE
                 ) -> Iterator[str]:
     """Every key under ``prefixes``: by default every content key (reports, media and rendered
     bodies are not content)."""
-    paginator = s3_client().get_paginator("list_objects_v2")
+    content = ContentBucket(bucket)
     for prefix in prefixes:
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                yield obj["Key"]
+        for obj in content.listed(prefix):
+            yield obj["Key"]
 
 
 def photo_keys(bucket: str) -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""The site snapshot's rebuild (the item every page reads: ``chalicelib.site.snapshot``).
+"""The site snapshot's rebuild (the item every page reads: ``chalicelib.snapshot``).
 
 ``rebuild`` recomputes it from a handful of bounded reads after each batch of
 changes (the snapshot and the settings in one BatchGetItem, the pages the menu
@@ -13,12 +13,12 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import clock, keys, retry
+from chalicelib import clock, fields, keys, retry
 from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsItem, SiteSnapshot, get_each
 from chalicelib.publish import edge
 from chalicelib.retry import ConcurrentChange
-from chalicelib.site.snapshot import EMPTY, CategoryEntry, Link, RecentPost, Snapshot
 from chalicelib.site_settings import Settings
+from chalicelib.snapshot import EMPTY, CategoryEntry, Link, RecentPost, Snapshot
 
 RECENT_EXTRA = 10  # recent posts kept beyond the widget's size, to cover scheduled ones
 MAX_STICKY = 10  # sticky articles kept on top of the home page, newest first
@@ -56,11 +56,7 @@ def rebuild() -> Snapshot:
 def _build(settings_item: SettingsItem | None) -> Snapshot:
     settings = Settings.from_data(settings_item.data) if settings_item else Settings()
     category_items = list(CategoryItem.query(keys.CATEGORY_PK, consistent_read=True))
-    categories = sorted(
-        (CategoryEntry(slug=c.sk, name=c.name, description=c.description or "",
-                       menu_order=int(c.menu_order) if c.menu_order is not None else None, parent=c.parent)
-         for c in category_items),
-        key=lambda c: c.name.lower())
+    categories = sorted((category_entry(c) for c in category_items), key=lambda c: c.name.lower())
     # Names only: bios are read on the author's own page, so the snapshot stays small.
     author_items = list(AuthorItem.query(keys.AUTHOR_PK, consistent_read=True,
                                          attributes_to_get=["pk", "sk", "name", "aliases"]))
@@ -86,6 +82,18 @@ def _build(settings_item: SettingsItem | None) -> Snapshot:
                     footer=tuple(_resolve(link, by_slug, pages) for link in settings.footer_links),
                     categories=tuple(categories), authors=authors, recent=recent, sticky=sticky,
                     term_aliases=term_aliases, built_at=clock.now_iso())
+
+
+def category_entry(item: CategoryItem) -> CategoryEntry:
+    """A category as the snapshot keeps it: its slug and the fields declared for the snapshot
+    (chalicelib/fields.py's CATEGORY, ``snapshot``), each its kind's empty value where the item has none."""
+    values: dict[str, Any] = {}
+    for declared in fields.CATEGORY:
+        if declared.snapshot:
+            value = item.attribute_values.get(declared.attribute or declared.name)
+            values[declared.name] = declared.kind.empty if value is None else (
+                int(value) if isinstance(declared.kind, fields.Whole) else value)
+    return CategoryEntry(slug=item.sk, **values)
 
 
 def _resolve(link: Any, categories: dict[str, CategoryEntry], pages: dict[tuple[str, str], Post]) -> Link:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import keys, retry
+from chalicelib import fields, keys, retry
 from chalicelib.content.content_format import Article, Author, Category, Settings, Tag
 from chalicelib.models import AuthorItem, CategoryItem, SettingsItem, Source, TagItem
 from chalicelib.publish import edge, revisions
@@ -28,8 +28,7 @@ def save_author(author: Author, source: Source | None, etag: str | None = None,
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
     return _save(source, author.key, "author", author.slug, etag, sequencer, force, AuthorItem(
-        *keys.author(author.slug), name=author.name, bio=author.bio, aliases=list(author.aliases) or None,
-        source_key=author.key))
+        *keys.author(author.slug), **stored(fields.AUTHOR, author), source_key=author.key))
 
 
 def save_category(category: Category, source: Source | None, etag: str | None = None,
@@ -39,9 +38,7 @@ def save_category(category: Category, source: Source | None, etag: str | None = 
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
     return _save(source, category.key, "category", category.slug, etag, sequencer, force, CategoryItem(
-        *keys.category(category.slug), name=category.name, description=category.description,
-        menu_order=category.menu_order, parent=category.parent, aliases=list(category.aliases) or None,
-        source_key=category.key))
+        *keys.category(category.slug), **stored(fields.CATEGORY, category), source_key=category.key))
 
 
 def save_tag(tag: Tag, source: Source | None, etag: str | None = None,
@@ -51,7 +48,7 @@ def save_tag(tag: Tag, source: Source | None, etag: str | None = None,
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
     return _save(source, tag.key, "tag", tag.slug, etag, sequencer, force, TagItem(
-        *keys.tag(tag.slug), name=tag.name, description=tag.description or None, source_key=tag.key))
+        *keys.tag(tag.slug), **stored(fields.TAG, tag), source_key=tag.key))
 
 
 def save_settings(settings: Settings, source: Source | None, etag: str | None = None,
@@ -62,6 +59,12 @@ def save_settings(settings: Settings, source: Source | None, etag: str | None = 
     """
     return _save(source, settings.key, "settings", "site", etag, sequencer, force,
                  SettingsItem(*keys.SITE_SETTINGS, data=settings.to_data(), source_key=settings.key))
+
+
+def stored(declared: tuple[fields.Field, ...], term: Author | Category | Tag) -> dict[str, Any]:
+    """A term's declared fields (chalicelib/fields.py) as its item stores them (empty ones left out)."""
+    return {declared_field.attribute: declared_field.kind.to_item(getattr(term, declared_field.name), str)
+            for declared_field in declared if declared_field.attribute}
 
 
 def _save(source: Source | None, key: str, kind: str, slug: str, etag: str | None, sequencer: str | None,

@@ -15,9 +15,9 @@ from chalice.app import Response
 
 from chalicelib.clock import now_iso
 from chalicelib.models import Post
-from chalicelib.site import comment_rules, comments, pages, store, web
-from chalicelib.site.snapshot import Snapshot
+from chalicelib.site import comment_rules, comments, pages, store, views, web
 from chalicelib.site.web import Site
+from chalicelib.snapshot import Snapshot
 
 
 def submit_comment(request: Any, slug: str) -> Response:
@@ -42,10 +42,11 @@ def submit_comment(request: Any, slug: str) -> Response:
 
 def render_refusal(site: Site, snapshot: Snapshot, post: Post, refusal: comment_rules.Refused) -> Response:
     """Why a comment was not accepted, and the way back to the article."""
-    context = {**pages.chrome(site, snapshot, now_iso()), "page_title": refusal.heading, "heading": refusal.heading,
-               "message": refusal.message, "problems": refusal.problems, "robots": "noindex", "canonical": None,
-               "back": site.link(f"/{post.slug}/") + "#respond", "back_title": post.title}
+    page = views.RefusedPage(views.Head(refusal.heading, None, None, robots="noindex"), refusal.heading,
+                             refusal.message, tuple(refusal.problems), site.link(f"/{post.slug}/") + "#respond",
+                             post.title)
     wait = refusal.retry_after or comment_rules.RATE_WINDOW_SECONDS
     headers = {"Retry-After": str(wait)} if refusal.status == 429 else None
-    return web.respond(site, lambda: pages.render_template("site/refused.html", **context), ("refused", refusal.code),
-                       status=refusal.status, cache=web.NO_STORE, extra_headers=headers)
+    now = now_iso()
+    return web.respond(site, lambda: pages.render_template("site/refused.html", pages.chrome(site, snapshot, now), page),
+                       ("refused", refusal.code), status=refusal.status, cache=web.NO_STORE, extra_headers=headers)

@@ -19,7 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib import config
+from chalicelib import clock, config
+from chalicelib.discussion import Refused as Refused  # raised by every rule here; callers catch it from here
 from chalicelib.models import Post
 from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site_settings import Settings
@@ -37,21 +38,6 @@ HONEYPOT = "website"  # a field people do not see (hidden by CSS); bots fill it 
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 (but tab and newlines), DEL, C1
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
-
-
-class Refused(Exception):
-    """A submission or moderation request that cannot be done, with what to tell the person.
-
-    ``code`` says which rule refused it (code branches on it); ``heading`` and
-    ``message`` are for people only.
-    """
-
-    def __init__(self, code: str, status: int, heading: str, message: str, problems: list[str] | None = None,
-                 retry_after: int | None = None):
-        super().__init__(message)
-        self.code, self.status, self.heading, self.message = code, status, heading, message
-        self.problems = problems or []
-        self.retry_after = retry_after  # a 429's: seconds until one more is allowed
 
 
 @dataclass(frozen=True)
@@ -195,7 +181,7 @@ def is_open(post: Post, settings: Settings, now: dt.datetime | None = None) -> b
     days = settings.comments_close_after_days
     if not days or not post.date:
         return True
-    published = dt.datetime.strptime(post.date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    published = dt.datetime.strptime(post.date, clock.ITEM_FORMAT).replace(tzinfo=dt.timezone.utc)
     return (now or dt.datetime.now(dt.timezone.utc)) < published + dt.timedelta(days=days)
 
 

@@ -20,9 +20,11 @@ from xml.etree import ElementTree
 
 from chalice.app import Response
 
-from chalicelib import archives, keys
+from chalicelib import archives, clock, keys
 from chalicelib.clock import now_iso
 from chalicelib.site import comments, pages, rss, store, web
+from chalicelib.site.web import Site
+from chalicelib.snapshot import Snapshot
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"  # Google News sitemaps
@@ -78,37 +80,44 @@ def _render_feed(request: Any, kind: str | None, slug: str, path: str, atom: boo
                 [rss.Item(_as_text(e.title), site.url(f"/{e.slug}/"), _as_text(e.summary or e.title), _moment(e.date),
                           _rss_author(snapshot.authors.get(e.author) or e.author_name, "newsroom@invalid"),
                           [_as_text(snapshot.category_name(c)) or c for c in e.categories or []]) for e in entries])
-        from feedgen.feed import FeedGenerator
-
-        feed = FeedGenerator()
-        feed.id(site.url(feed_path))
-        feed.title(title)
-        feed.subtitle(snapshot.settings.tagline or title)
-        feed.language(snapshot.settings.language)
-        feed.link(href=site.url(archive_path), rel="alternate")
-        feed.link(href=site.url(feed_path), rel="self")
-        feed.updated(updated)
-        for entry in reversed(entries):  # feedgen puts the last added first
-            item = feed.add_entry()
-            url = site.url(f"/{entry.slug}/")
-            item.id(url)
-            item.title(entry.title)
-            item.link(href=url)
-            item.published(_moment(entry.date))
-            item.updated(_moment(entry.updated or entry.date))
-            item.description(entry.summary or entry.title)
-            author = snapshot.authors.get(entry.author) or entry.author_name
-            if author:
-                item.author({"name": author})
-            for category in entry.categories or []:
-                item.category(term=category, label=snapshot.category_name(category))
-        xml: bytes = feed.atom_str(pretty=False)
-        return xml.decode()
+        return _atom(site, snapshot, title, (archive_path, feed_path), updated, entries)
 
     content_type = "application/atom+xml; charset=utf-8" if atom else "application/rss+xml; charset=utf-8"
     parts = ("feed", listing, atom, pages.snapshot_version(snapshot),
              web.shown(entries))
     return web.respond(site, render, parts, content_type=content_type, cache=web.FEED_CACHE)
+
+
+def _atom(site: Site, snapshot: Snapshot, title: str, paths: tuple[str, str], updated: dt.datetime,
+          entries: list[Any]) -> str:
+    """An archive's Atom feed (feedgen): ``paths`` are the archive's and the feed's own."""
+    from feedgen.feed import FeedGenerator
+
+    archive_path, feed_path = paths
+    feed = FeedGenerator()
+    feed.id(site.url(feed_path))
+    feed.title(title)
+    feed.subtitle(snapshot.settings.tagline or title)
+    feed.language(snapshot.settings.language)
+    feed.link(href=site.url(archive_path), rel="alternate")
+    feed.link(href=site.url(feed_path), rel="self")
+    feed.updated(updated)
+    for entry in reversed(entries):  # feedgen puts the last added first
+        item = feed.add_entry()
+        url = site.url(f"/{entry.slug}/")
+        item.id(url)
+        item.title(entry.title)
+        item.link(href=url)
+        item.published(_moment(entry.date))
+        item.updated(_moment(entry.updated or entry.date))
+        item.description(entry.summary or entry.title)
+        author = snapshot.authors.get(entry.author) or entry.author_name
+        if author:
+            item.author({"name": author})
+        for category in entry.categories or []:
+            item.category(term=category, label=snapshot.category_name(category))
+    xml: bytes = feed.atom_str(pretty=False)
+    return xml.decode()
 
 
 def render_comments_feed(request: Any, slug: str) -> Response:
@@ -181,7 +190,7 @@ def render_news_sitemap(request: Any) -> Response:
     the publication's name and language, its title and publication date (1 Query)."""
     site = web.site_of(request)
     now = now_iso()
-    since = (_moment(now) - dt.timedelta(hours=NEWS_HOURS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = (_moment(now) - dt.timedelta(hours=NEWS_HOURS)).strftime(clock.ITEM_FORMAT)
     entries = store.listed_since(keys.HOME, since, now, NEWS_MAX)
     settings = store.site().settings
 
@@ -259,25 +268,27 @@ def media(request: Any, key: str, prefix: str = "media/") -> Response:
     from botocore.exceptions import ClientError
 
     from chalicelib import config
-    from chalicelib.aws import s3_client
+    from chalicelib.bucket import ContentBucket, error_code
     from chalicelib.content import images, media_types
 
     site = web.site_of(request)
     if ".." in key.split("/") or images.is_private_original(prefix + key):
         return pages.render_not_found(request)
     try:
-        obj = s3_client().get_object(Bucket=config.current().bucket, Key=prefix + key)
+        obj = ContentBucket.of().fetch(prefix + key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "AccessDenied"):
+        if error_code(exc) == "AccessDenied":
             return pages.render_not_found(request)
         raise  # AWS failing: the 503 page (web.when_aws_fails)
-    etag = obj.get("ETag", '""')
-    headers = {"ETag": etag, "Cache-Control": obj.get("CacheControl") or web.PAGE_CACHE}
+    if obj is None:
+        return pages.render_not_found(request)
+    etag = f'"{obj.etag}"' if obj.etag else '""'
+    headers: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": obj.cache_control or web.PAGE_CACHE}
     if web.matches(etag, site.headers.get("if-none-match")):
         return Response(body="", status_code=304, headers=headers)
-    data = obj["Body"].read()
+    data = obj.data
     if prefix == config.SIZES_PREFIX:
-        return Response(body=data, status_code=200, headers={**headers, "Content-Type": obj.get("ContentType") or
+        return Response(body=data, status_code=200, headers={**headers, "Content-Type": obj.content_type or
                                                               mimetypes.guess_type(key)[0] or "image/jpeg"})
     try:  # anything else under media/ is a download, as the edge serves it (chalicelib/content/media_types.py)
         download = media_types.classify(key, data[:media_types.HEAD_BYTES])

@@ -3,8 +3,9 @@
 Each ``render_*`` function takes the Chalice request, makes the page's
 DynamoDB reads through ``store`` (one per page when the site snapshot is
 warm; the page names its extra reads where it has any), computes the page's
-ETag from that data, and renders one template only when the client does not
-already have that version (``web.respond``). Autoescape is on for every
+ETag from that data, and only when the client does not already have that
+version (``web.respond``) builds the page's view model (``views``: the chrome
+and the page, typed) and renders one template with it. Autoescape is on for every
 template; the only HTML marked safe is article bodies, sanitized at ingest.
 
 A page whose reads fail in AWS (throttling, a timeout, an error, no
@@ -23,18 +24,19 @@ from __future__ import annotations
 import html
 import logging
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import unquote
 
 from chalice.app import Response
 from markupsafe import Markup
 
-from chalicelib import archives, bodies, config, keys
+from chalicelib import archives, bodies, config, keys, old_urls, preview
 from chalicelib.clock import now_iso
 from chalicelib.models import Post
-from chalicelib.site import comment_rules, comments, old_urls, paging, preview, store, templating, web
-from chalicelib.site.snapshot import Link, Snapshot
+from chalicelib.site import comment_rules, comments, paging, store, templating, views, web
+from chalicelib.site.views import Crumb, Head, PageChrome
 from chalicelib.site.web import Site
+from chalicelib.snapshot import Link, Snapshot
 
 log = logging.getLogger("newsroom.pages")
 
@@ -44,28 +46,35 @@ _MONTH = re.compile(r"^(0[1-9]|1[0-2])$")
 MONTHS = templating.MONTHS
 
 
-def render_template(template: str, **context: Any) -> str:
-    return templating.environment().get_template(template).render(**context)
+def render_template(template: str, chrome: PageChrome, page: Any) -> str:
+    """A page's template rendered with its chrome and its view model (``views``), and nothing else."""
+    return templating.environment().get_template(template).render(chrome=chrome, page=page)
 
 
-def chrome(site: Site, snapshot: Snapshot, now: str) -> dict[str, Any]:
-    """What every page shows around its content: header, menu, widgets, footer."""
-    settings = snapshot.settings
-    return {
-        "site": settings,
-        "base": site.base,
-        "stylesheet": site.link(f"/static/style.{web.code_version()}.css"),
-        "recent_script": site.link(f"/static/recent.{web.code_version()}.js"),
-        "recent_fragment": site.link(archives.RECENT_PATH),
-        "menu": [Link(item.title, _local(site, item.url)) for item in snapshot.menu],
-        "footer": [Link(item.title, _local(site, item.url)) for item in snapshot.footer],
-        "categories": snapshot.categories,
-        "recent": snapshot.visible_recent(now),
-        "category_names": {c.slug: c.name for c in snapshot.categories},
-        "author_names": snapshot.authors,
-        "home_url": site.url("/"),
-        "search_query": "",
-    }
+def chrome(site: Site, snapshot: Snapshot, now: str, scripts: bool = True) -> PageChrome:
+    """What every page shows around its content: header, menu, widgets, footer (``scripts``: with our
+    one script, which the desk's preview frame does not run). The same snapshot, address and recent
+    posts make the same chrome: a warm function makes it once and hands it to page after page."""
+    recent = tuple(snapshot.visible_recent(now))
+    key = (id(snapshot), site.base, site.origin, scripts, recent)
+    made = _chromes.get(key)
+    if made is None or made.site is not snapshot.settings:  # (an id is reused once its snapshot is gone)
+        if len(_chromes) >= 32:
+            _chromes.clear()
+        made = _chromes[key] = PageChrome(
+            site=snapshot.settings, base=site.base,
+            stylesheet=site.link(f"/static/style.{web.code_version()}.css"),
+            recent_script=site.link(f"/static/recent.{web.code_version()}.js") if scripts else None,
+            recent_fragment=site.link(archives.RECENT_PATH),
+            menu=tuple([Link(item.title, _local(site, item.url)) for item in snapshot.menu]),
+            footer=tuple([Link(item.title, _local(site, item.url)) for item in snapshot.footer]),
+            categories=snapshot.categories, recent=recent,
+            category_names={c.slug: c.name for c in snapshot.categories}, author_names=snapshot.authors,
+            home_url=site.url("/"))
+    return made
+
+
+_chromes: dict[tuple[Any, ...], PageChrome] = {}
 
 
 def _local(site: Site, url: str) -> str:
@@ -219,19 +228,17 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
     newer = site.link(canonical, before=paging.encode(listing, page.newer)) if page.newer else None
     if newer is None and (after or before):
         newer = site.link(canonical)
-    paged = bool(after or before)
-    context = {
-        **chrome(site, snapshot, now),
-        "entries": entries, "sticky": {e.slug for e in sticky}, "heading": heading, "page_title": title,
-        "description": description,
-        "canonical": site.url(canonical), "older": older, "newer": newer,
-        "feed": site.link(feed) if feed else None,
-        "breadcrumb": [{"title": heading, "url": None}] if heading else None,
-        "robots": "noindex, follow" if paged else None, "og_type": "website",
-    }
+    head = Head(title, description, site.url(canonical), robots="noindex, follow" if after or before else None,
+                feed=site.link(feed) if feed else None, breadcrumb=(Crumb(heading),) if heading else ())
+
+    def render() -> str:
+        shown = views.ListingPage(head, heading, tuple(views.entry(e) for e in entries),
+                                  frozenset(e.slug for e in sticky), older, newer)
+        return render_template("blog/listing.html", chrome(site, snapshot, now), shown)
+
     parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, version,
              web.shown(entries))
-    return web.respond(site, lambda: render_template("blog/listing.html", **context), parts)
+    return web.respond(site, render, parts)
 
 
 # --- articles and pages ----------------------------------------------------------
@@ -265,9 +272,9 @@ def render_post(request: Any, path: str) -> Response:
 def _protected_page(site: Site, snapshot: Snapshot, post: Post, now: str, wrong: str = "",
                     status: int = 200) -> Response:
     """A protected post's title and password form (the same for every reader: the edge may keep it)."""
-    context = {**chrome(site, snapshot, now), "post": post, "page_title": post.title,
-               "description": None, "canonical": site.url(f"/{post.slug}/"), "robots": "noindex", "wrong": wrong}
-    return web.respond(site, lambda: render_template("blog/protected.html", **context),
+    page = views.ProtectedPage(Head(post.title, None, site.url(f"/{post.slug}/"), robots="noindex"),
+                               views.post_view(post.attribute_values), wrong)
+    return web.respond(site, lambda: render_template("blog/protected.html", chrome(site, snapshot, now), page),
                        ("protected", post.slug, post.title, post.date, snapshot_version(snapshot), wrong), status=status,
                        cache=web.NO_STORE if wrong else web.PAGE_CACHE)
 
@@ -277,8 +284,8 @@ def unlock(request: Any, slug: str) -> Response:
     again saying the password was not right. Tries are limited per reader and post."""
     from urllib.parse import parse_qs
 
+    from chalicelib import protected
     from chalicelib.ratelimit import Limited, SlidingWindow
-    from chalicelib.site import protected
 
     site = web.site_of(request)
     now = now_iso()
@@ -303,7 +310,7 @@ def unlock(request: Any, slug: str) -> Response:
 
 
 def render_preview(request: Any, token: str) -> Response:
-    """A draft or scheduled article by its secret link (chalicelib/site/preview.py): the real template,
+    """A draft or scheduled article by its secret link (chalicelib/preview.py): the real template,
     noindex, never cached. :raise 404: a bad or expired token, another version, or already live."""
     site = web.site_of(request)
     snapshot = store.site()
@@ -347,9 +354,6 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
     """An article or page; ``preview_of``: as its preview (noindex, no comments, private, no-store);
     ``unlocked``: a protected post opened with its password (the same, without the preview's notice);
     ``body_html``: its body where the caller has already loaded it (``bodies.load``)."""
-    around = chrome(site, snapshot, now)
-    if preview_of:  # a preview is shown as it will be, in the desk's sandboxed frame: no script runs there
-        around["recent_script"] = None
     private = preview_of or unlocked
     # Pages show the comments they brought from WordPress (closed to new ones, as WordPress's pages are).
     discussion = _discussion(site, post, snapshot) if not private and (
@@ -358,41 +362,68 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
         return render_not_found(None, snapshot, site)
 
     def render() -> str:
-        shown, parts = _part_of(body_html if body_html is not None else bodies.load(post), part)
-        body = Markup(web.prefix_links(fill_xrefs(shown, post.xrefs or {}, now, site.base), site.base))
-        page_links = [(n, None if n == part else site.link(f"/{post.slug}/" if n == 1 else f"/{post.slug}/{n}/"))
-                      for n in range(1, parts + 1)] if parts > 1 else []
-        image_url = _absolute(site, post.image_set["og"] if post.image_set else post.image)
-        common = {**around, "post": post, "page_title": post.title, "description": post.summary, "body": body,
-                  "canonical": site.url(canonical), "og_image": image_url, "image": _local(site, post.image or ""),
-                  "lead_image": post.image_set,  # the page's largest image: fetched before the stylesheet
-                  "og_type": "article" if post.kind == "article" else "website",
-                  "robots": "noindex, nofollow" if private else None, "preview": preview_of,
-                  "page_links": page_links}
-        if post.kind == "page":
-            return render_template("blog/page.html", **common, **discussion)
-        primary = post.categories[0] if post.categories else None
-        author_name = around["author_names"].get(post.author) or post.author_name
-        breadcrumb = []
-        if primary:
-            breadcrumb.append({"title": around["category_names"].get(primary, primary),
-                               "url": site.link(f"/category/{primary}/")})
-        breadcrumb.append({"title": post.title, "url": None})
-        related = [r for r in post.related or [] if r["date"] <= now and r["slug"] != post.slug]
-        return render_template(
-            "blog/article.html", **common, author_name=author_name, primary_category=primary,
-            breadcrumb=breadcrumb, related=related[: snapshot.settings.related_posts],
-            tags=post.tags or [], structured_data=_news_article(site, snapshot, post, author_name, image_url),
-            **discussion,
-        )
+        html = body_html if body_html is not None else bodies.load(post)
+        return _render_post(site, snapshot, post.attribute_values, html, now, canonical, part, private, preview_of,
+                            discussion)
 
     if private:
-        return Response(body=render(), status_code=200, headers={
-            "Content-Type": "text/html; charset=utf-8", "Cache-Control": web.PRIVATE_NO_STORE,
-            "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"})
+        return _private(render())
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
     parts = (snapshot_version(snapshot), attributes, _discussion_version(discussion), part)
     return web.respond(site, render, parts)
+
+
+def preview_page(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str) -> Response:
+    """The desk's preview of a checked file: ``values`` as its item would store them
+    (``content.stored.item_values``), its body as ingest would render it; nothing is read or written."""
+    return _private(_render_post(site, snapshot, values, body_html, now, f"/{values['slug']}/", 1, True, True, {}))
+
+
+def _private(html: str) -> Response:
+    """A page for one reader only (a preview, a protected post opened): never kept, never indexed."""
+    return Response(body=html, status_code=200, headers={
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": web.PRIVATE_NO_STORE,
+        "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"})
+
+
+def _render_post(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str,
+                 canonical: str, part: int, private: bool, preview_of: bool, discussion: dict[str, Any]) -> str:
+    """The article or page template with its view model (``views.ArticlePage``), ``values`` being what
+    its item stores."""
+    post = views.post_view(values)
+    around = chrome(site, snapshot, now, scripts=not preview_of)  # the preview's sandboxed frame runs no script
+    shown, parts = _part_of(body_html, part)
+    body = Markup(web.prefix_links(fill_xrefs(shown, values.get("xrefs") or {}, now, site.base), site.base))
+    page_links = tuple((n, None if n == part else site.link(f"/{post.slug}/" if n == 1 else f"/{post.slug}/{n}/"))
+                       for n in range(1, parts + 1)) if parts > 1 else ()
+    image_url = _absolute(site, post.image_set["og"] if post.image_set else post.image)
+    categories = values.get("categories") or []
+    primary = categories[0] if categories and post.kind != "page" else None
+    author_name = (around.author_names.get(post.author or "") or values.get("author_name")) if post.kind != "page" \
+        else None
+    crumbs = ((Crumb(around.category_names.get(primary, primary), site.link(f"/category/{primary}/")),) if primary
+              else ()) + (Crumb(post.title),)
+    head = Head(post.title, post.summary, site.url(canonical), robots="noindex, nofollow" if private else None,
+                og_type="article" if post.kind == "article" else "website", og_image=image_url,
+                comments_feed=discussion.get("comments_feed"), lead_image=post.image_set,
+                structured_data=_news_article(site, snapshot, post, author_name, image_url) if post.kind != "page"
+                else None, breadcrumb=crumbs if post.kind != "page" else (), preview=preview_of)
+    related = [views.Related(r["slug"], r["title"]) for r in values.get("related") or []
+               if r["date"] <= now and r["slug"] != post.slug][: snapshot.settings.related_posts]
+    page = views.ArticlePage(head, post, body, _local(site, post.image or ""), page_links, author_name, primary,
+                             tuple(related) if post.kind != "page" else (),
+                             tuple((slug, name) for slug, name in values.get("tags") or ()) if post.kind != "page"
+                             else (), _discussion_view(discussion))
+    return render_template("blog/page.html" if post.kind == "page" else "blog/article.html", around, page)
+
+
+def _discussion_view(found: dict[str, Any]) -> views.Discussion | None:
+    """The comments section as the template shows it (``views.Discussion``), or None where there is none."""
+    if not found:
+        return None
+    return views.Discussion(views.threads(found["threads"]), found["later_comments"], found["comments_open"],
+                            found["comment_depth"], found["comment_token"], found["comment_notice"],
+                            found["comments_feed"], views.CommentLimits(**found["limits"]))
 
 
 # --- comments --------------------------------------------------------------------
@@ -434,7 +465,7 @@ def _absolute(site: Site, url: str | None) -> str | None:
     return site.url(url) if url.startswith("/") else url
 
 
-def _news_article(site: Site, snapshot: Snapshot, post: Post, author_name: str | None,
+def _news_article(site: Site, snapshot: Snapshot, post: views.PostView, author_name: str | None,
                   image: str | None) -> dict[str, Any]:
     """schema.org NewsArticle for search engines."""
     data: dict[str, Any] = {
@@ -487,17 +518,19 @@ def render_search(request: Any, query: str | None = None) -> Response:
     size = snapshot.settings.page_size
     shown = hits[(page_number - 1) * size: page_number * size]
     more = len(hits) > page_number * size
-    context = {
-        **chrome(site, snapshot, now), "query": query, "hits": shown, "total": len(hits),
-        "page_title": f"Search: {query}" if query else "Search", "description": "Search the site",
-        "canonical": site.url("/search/"), "robots": "noindex, follow", "search_query": query,
-        "older": site.link("/search/", q=query, page=str(page_number + 1)) if more else None,
-        "newer": site.link("/search/", q=query, page=str(page_number - 1) if page_number > 2 else None)
-        if page_number > 1 else None,
-        "og_type": "website",
-    }
+
+    def render() -> str:
+        page = views.SearchPage(
+            Head(f"Search: {query}" if query else "Search", "Search the site", site.url("/search/"),
+                 robots="noindex, follow", search_query=query),
+            query, tuple(views.Hit(h["slug"], h["title"], h["date"], h["summary"]) for h in shown), len(hits),
+            site.link("/search/", q=query, page=str(page_number + 1)) if more else None,
+            site.link("/search/", q=query, page=str(page_number - 1) if page_number > 2 else None)
+            if page_number > 1 else None)
+        return render_template("blog/search.html", chrome(site, snapshot, now), page)
+
     parts = ("search", query, page_number, snapshot_version(snapshot), [(h["slug"], h["title"]) for h in shown])
-    return web.respond(site, lambda: render_template("blog/search.html", **context), parts, cache=web.SHORT_CACHE)
+    return web.respond(site, render, parts, cache=web.SHORT_CACHE)
 
 
 # --- errors -----------------------------------------------------------------------
@@ -511,11 +544,11 @@ def render_not_found(request: Any, snapshot: Snapshot | None = None, site: Site 
 def render_error(site: Site, snapshot: Snapshot | None, status: int, heading: str, message: str,
                  first_page: str | None = None) -> Response:
     """An error page with the site's chrome."""
-    snapshot = snapshot if snapshot is not None else store.site()
-    context = {**chrome(site, snapshot, now_iso()), "page_title": heading, "heading": heading,
-               "message": message, "first_page": first_page, "robots": "noindex", "canonical": None}
-    return web.respond(site, lambda: render_template("site/error.html", **context),
-                       (status, heading, snapshot_version(snapshot)), status=status, cache=web.SHORT_CACHE)
+    shown = snapshot if snapshot is not None else store.site()
+    now = now_iso()
+    page = views.ErrorPage(Head(heading, None, None, robots="noindex"), heading, message, first_page)
+    return web.respond(site, lambda: render_template("site/error.html", chrome(site, shown, now), page),
+                       (status, heading, snapshot_version(shown)), status=status, cache=web.SHORT_CACHE)
 
 
 RETRY_AFTER_SECONDS = 30
@@ -535,7 +568,8 @@ def unavailable(exc: BaseException) -> Response:
         heading = "This page is briefly unavailable"
         message = "The site could not read this page just now. Please try again in a minute."
     log.error("page unavailable: %s: %s", type(cause).__name__, str(cause)[:300])
-    return Response(body=render_template("site/unavailable.html", heading=heading, message=message), status_code=503,
+    page = views.ErrorPage(Head(heading, None, None, robots="noindex"), heading, message)
+    return Response(body=templating.environment().get_template("site/unavailable.html").render(page=page), status_code=503,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": web.NO_STORE,
                              "Retry-After": str(RETRY_AFTER_SECONDS)})
 
@@ -548,7 +582,8 @@ def render_recent(request: Any) -> Response:
     snapshot = store.site()
     now = now_iso()
     recent = snapshot.visible_recent(now)
-    return web.respond(site, lambda: render_template("site/recent.html", recent=recent, base=site.base),
+    return web.respond(site, lambda: templating.environment().get_template("site/recent.html").render(
+                           recent=recent, base=site.base),
                        ("recent", [(r.slug, r.title) for r in recent]),
                        extra_headers={"X-Robots-Tag": "noindex"})
 

@@ -8,41 +8,25 @@ else is read fresh on each request. Nothing here writes.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import config, keys
+from chalicelib import keys, snapshot
 from chalicelib.archives import ArchiveKind
 from chalicelib.content import search as search_terms
 from chalicelib.models import TERM_ITEMS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each, read, read_range
-from chalicelib.site import snapshot
-from chalicelib.site.snapshot import Snapshot
-
-_site_cache: dict[str, Any] = {"data": None, "expires": 0.0}
+from chalicelib.snapshot import Snapshot
 
 
 def site() -> Snapshot:
-    """The site snapshot, from the warm cache when fresh (0 or 1 GetItem)."""
-    if not _site_is_cached():
-        _cache_site(read(SiteSnapshot, *keys.SITE_SNAPSHOT))
-    cached: Snapshot = _site_cache["data"]
-    return cached
-
-
-def _site_is_cached() -> bool:
-    return _site_cache["data"] is not None and time.monotonic() < _site_cache["expires"]
-
-
-def _cache_site(item: SiteSnapshot | None) -> None:
-    data = Snapshot.from_data(item.data) if item is not None else snapshot.EMPTY
-    _site_cache.update(data=data, expires=time.monotonic() + config.current().site_cache_seconds)
+    """The site snapshot, from the warm copy when fresh (0 or 1 GetItem: ``snapshot.current``)."""
+    return snapshot.current()
 
 
 def clear_site_cache() -> None:
-    """Forget the cached snapshot (tests, and the local stack after an upload)."""
-    _site_cache.update(data=None, expires=0.0)
+    """Forget the warm snapshot (tests, and the local stack after an upload)."""
+    snapshot.forget()
 
 
 def post_at(path: str) -> Post | None:
@@ -53,11 +37,11 @@ def post_at(path: str) -> Post | None:
 def post_and_site(path: str) -> tuple[Post | None, Snapshot]:
     """``post_at(path)`` and ``site()`` in one request: a GetItem while the snapshot is cached,
     else one BatchGetItem for both (a cold Lambda's first page waits for one round trip, not two)."""
-    if _site_is_cached():
-        return post_at(path), _site_cache["data"]
+    warm = snapshot.warm()
+    if warm is not None:
+        return post_at(path), warm
     found = get_each({keys.post(path): Post, keys.SITE_SNAPSHOT: SiteSnapshot})
-    _cache_site(found.get(keys.SITE_SNAPSHOT))
-    return found.get(keys.post(path)), _site_cache["data"]
+    return found.get(keys.post(path)), snapshot.keep(found.get(keys.SITE_SNAPSHOT))
 
 
 def first_post_at(paths: list[str]) -> Post | None:

@@ -14,6 +14,7 @@ import jinja2
 import jinja2.bccache
 from markupsafe import Markup
 
+from chalicelib import clock
 from chalicelib.content import images
 from chalicelib.site import web
 
@@ -76,7 +77,7 @@ def long_date(value: str | None) -> str:
     writes ten, and the same ones page after page)."""
     if not value:
         return ""
-    moment = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    moment = dt.datetime.strptime(value, clock.ITEM_FORMAT)
     return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
 
 

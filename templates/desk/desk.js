@@ -20,7 +20,6 @@
       var input = form.elements[name];
       if (input) { out[name] = input.value; }
     });
-    out.date = document.getElementById("f-date-utc").value;
     return out;
   }
   function body() { return document.getElementById("f-body").value; }

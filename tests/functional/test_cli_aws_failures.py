@@ -131,7 +131,7 @@ def test_a_stopped_local_stand_in_says_start_make_run(aws_fails, tmp_path):
 
 def test_a_fault_of_ours_is_one_line_too(monkeypatch, tmp_path):
     """Not AWS: a bug. One line that says to report it; NEWSROOM_DEBUG=1 shows the trace."""
-    monkeypatch.setattr("chalicelib.publish.bucket.reports", lambda s3, bucket, limit: 1 / 0)
+    monkeypatch.setattr("chalicelib.bucket.reports", lambda s3, bucket, limit: 1 / 0)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     result = CliRunner().invoke(main, ["errors"])

@@ -4,7 +4,7 @@ and a thread of any length can be deleted within DynamoDB's transaction limit.""
 from __future__ import annotations
 
 from chalicelib.models import Comment
-from chalicelib.site import comments
+from chalicelib.publish import moderation as comments
 from tests.functional.test_ingest import article
 
 SLUG = "markets"

@@ -13,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib.models import Comment, Post, RateLimit
-from chalicelib.publish import articles
-from chalicelib.site import comment_rules, comments
+from chalicelib.publish import moderation as comments
+from chalicelib.publish import planner
+from chalicelib.site import comment_rules
+from chalicelib.site import comments as shown_comments
 from newsroom.cli import main as newsroom
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
@@ -167,15 +169,15 @@ def test_the_count_survives_republishing_and_a_racing_approval(blog, monkeypatch
     comments.approve(early)
     post(blog, text="Approved during the update", ip="198.51.100.1")
     [racing] = pending_ids()
-    original, raced = articles.get_post, []
+    original, raced = planner.read_current, []
 
-    def get_post_then_approve(slug):  # type: ignore[no-untyped-def]
-        found = original(slug)
-        if slug == SLUG and not raced:
+    def read_then_approve(article, *rest):  # type: ignore[no-untyped-def]
+        found = original(article, *rest)
+        if article.slug == SLUG and not raced:
             raced.append(comments.approve(racing))  # lands between ingest's read and its write
         return found
 
-    monkeypatch.setattr(articles, "get_post", get_post_then_approve)
+    monkeypatch.setattr(planner, "read_current", read_then_approve)
     blog.put(f"articles/{SLUG}.md", article(title="Tehran markets rally again", categories="[Tehran]"))
     assert blog.ingest() == {"batchItemFailures": []}
     assert raced and count() == 2
@@ -418,18 +420,18 @@ def test_xss_attempts_in_every_field_come_out_as_text(blog):
 # --- paging and the feed --------------------------------------------------------------
 
 def test_long_discussions_are_paged_at_thread_boundaries(blog):
-    for n in range(comments.PAGE_SIZE + 12):
+    for n in range(shown_comments.PAGE_SIZE + 12):
         Comment(f"comments#{SLUG}", f"20240301T{n // 60:02d}{n % 60:02d}00Z-{n:08x}", id=f"20240301T{n // 60:02d}"
                 f"{n % 60:02d}00Z-{n:08x}", slug=SLUG, name=f"Reader {n}", text=f"Note {n}.",
                 html=f"<p>Note {n}.</p>", created=f"2024-03-01T{n // 60:02d}:{n % 60:02d}:00Z",
                 status="approved").save()
-    Post(*Post.key_for(SLUG)).update(actions=[Post.comment_count.set(comments.PAGE_SIZE + 12)])
+    Post(*Post.key_for(SLUG)).update(actions=[Post.comment_count.set(shown_comments.PAGE_SIZE + 12)])
     first = text(blog.get(f"/{SLUG}/"))
-    assert "Note 0." in first and f"Note {comments.PAGE_SIZE - 1}." in first
-    assert f"Note {comments.PAGE_SIZE}." not in first
+    assert "Note 0." in first and f"Note {shown_comments.PAGE_SIZE - 1}." in first
+    assert f"Note {shown_comments.PAGE_SIZE}." not in first
     later = re.search(r'href="([^"]+)#comments" rel="next"', blog.get(f"/{SLUG}/").body.decode()).group(1)
     second = text(blog.get(later.replace("&amp;", "&")))
-    assert f"Note {comments.PAGE_SIZE}." in second and f"Note {comments.PAGE_SIZE + 11}." in second
+    assert f"Note {shown_comments.PAGE_SIZE}." in second and f"Note {shown_comments.PAGE_SIZE + 11}." in second
     assert "Note 0." not in second
     assert blog.get(f"/{SLUG}/?comments=forged.cursor").status_code == 404
 

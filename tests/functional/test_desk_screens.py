@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.models import MediaItem, Post
+from chalicelib.publish import moderation
 from chalicelib.site import comments as store
 from tests.functional.test_desk import ORIGIN, api, sign_in
 from tests.images import photo
@@ -158,7 +159,7 @@ def test_several_ticked_comments_are_approved_together(desk):
     assert done.status_code == 303 and "2%20comments%20approved" in done.headers["Location"]
     page = desk.get("/markets/").body.decode()
     assert "Comment number 0." in page and "Comment number 2." in page and "Comment number 1." not in page
-    assert [c.id for c in store.pending()] == [ids[1]]
+    assert [c.id for c in moderation.pending()] == [ids[1]]
 
 
 def test_moderation_needs_an_editor_the_desks_page_and_its_token(desk):
@@ -172,7 +173,7 @@ def test_moderation_needs_an_editor_the_desks_page_and_its_token(desk):
     assert post_form(desk, "/desk/comments", editor_jar, {"csrf": "", "one": f"approve:{waiting}"}).status_code == 403
     assert post_form(desk, "/desk/comments", editor_jar, {"csrf": editor_token, "one": f"approve:{waiting}"},
                      origin="https://evil.example").status_code == 403
-    assert [c.id for c in store.pending()] == [waiting]
+    assert [c.id for c in moderation.pending()] == [waiting]
     gone = post_form(desk, "/desk/comments", editor_jar, {"csrf": editor_token, "one": "approve:no-such-id"})
     assert gone.status_code == 303 and "failed=" in gone.headers["Location"]
 

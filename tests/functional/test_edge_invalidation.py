@@ -169,7 +169,7 @@ def test_cloudfront_failing_does_not_fail_the_change(site, cdn, monkeypatch):
 def test_approving_or_deleting_a_comment_drops_the_articles_pages_from_the_edge(site, cdn):
     from click.testing import CliRunner
 
-    from chalicelib.site import comments
+    from chalicelib.publish import moderation as comments
     from newsroom.cli import main as newsroom
 
     site.put("articles/markets.md", article())

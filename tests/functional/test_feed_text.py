@@ -16,7 +16,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from chalicelib.site import comments
+from chalicelib.publish import moderation as comments
 from tests.functional.test_xss import VECTORS
 
 RSS_HTML_ELEMENTS = ("title", "description", "author", "category")  # what readers render as HTML

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
+from chalicelib.bucket import ContentBucket
 from chalicelib.models import Listing, Source
 from chalicelib.publish import ingest
-from chalicelib.publish.bucket import ContentBucket
 from devstack.local import Relay
 from tests.faults import FaultInjector
 from tests.functional.test_ingest import article

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.site import old_urls
+from chalicelib import old_urls
 from tests.conftest import _moto_site
 from tests.functional.test_ingest import article
 

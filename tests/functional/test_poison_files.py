@@ -116,7 +116,7 @@ def test_aws_failing_is_still_retried(site, monkeypatch):
     import botocore.exceptions
 
     from chalicelib import retry
-    from chalicelib.publish.bucket import ContentBucket
+    from chalicelib.bucket import ContentBucket
 
     monkeypatch.setattr(retry, "BASE_SECONDS", 0)
 

@@ -1,4 +1,4 @@
-"""Secret previews of drafts and scheduled articles (issue 18; chalicelib/site/preview.py)."""
+"""Secret previews of drafts and scheduled articles (issue 18; chalicelib/preview.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 from click.testing import CliRunner
 
-from chalicelib.site import preview
+from chalicelib import preview
 from newsroom.cli import main as newsroom
 from tests.functional.test_ingest import article
 

@@ -223,7 +223,7 @@ def test_running_the_same_import_again_changes_nothing(imported):
 
 def test_comments_arrive_approved_or_pending_as_they_were(imported):
     from chalicelib.models import Post
-    from chalicelib.site import comments
+    from chalicelib.publish import moderation as comments
 
     assert "Comments: 25 imported approved, 3 imported pending" in imported.comments_output
     pending = comments.pending()

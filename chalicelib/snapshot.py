@@ -3,18 +3,21 @@
 Menu, footer, categories, author names, recent posts and the site settings
 are read by every page, so ingest keeps them together in one item
 (``keys.SITE_SNAPSHOT``) and a page pays one GetItem for all of them (none
-while a warm Lambda's copy is fresh: ``store.site``). ``Snapshot`` is the
-typed object pages, feeds and comments read by attribute; the item stores it
+while a warm Lambda's copy is fresh: ``current``). ``Snapshot`` is the
+typed object pages, feeds, comments and ingest read by attribute; the item stores it
 as JSON (``to_data``/``from_data``), in the shape it always had. Ingest
-rebuilds it (``chalicelib.publish.site_snapshot``).
+rebuilds it (``chalicelib.publish.site_snapshot``); this module owns the one read of it, and the
+warm copy both the web function and ingest use (``current``).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.models import Listing
+from chalicelib import config, fields, keys
+from chalicelib.models import Listing, SiteSnapshot, read
 from chalicelib.site_settings import Settings
 
 
@@ -27,8 +30,10 @@ class Link:
 
 
 @dataclass(frozen=True)
+@fields.completed(fields.CATEGORY, where=lambda declared: declared.snapshot)
 class CategoryEntry:
-    """A category as the widgets and menus show it."""
+    """A category as the widgets and menus show it: the fields chalicelib/fields.py's CATEGORY keeps
+    in the snapshot."""
 
     slug: str
     name: str
@@ -109,3 +114,30 @@ class Snapshot:
 
 
 EMPTY = Snapshot()
+
+_warm: dict[str, Any] = {"data": None, "expires": 0.0}
+
+
+def current() -> Snapshot:
+    """The site snapshot, from the warm copy while it is fresh (0 or 1 GetItem)."""
+    cached = warm()
+    if cached is None:
+        cached = keep(read(SiteSnapshot, *keys.SITE_SNAPSHOT))
+    return cached
+
+
+def warm() -> Snapshot | None:
+    """The warm copy, if it is still fresh (``site_cache_seconds``, chalicelib/config.py)."""
+    return _warm["data"] if _warm["data"] is not None and time.monotonic() < _warm["expires"] else None
+
+
+def keep(item: SiteSnapshot | None) -> Snapshot:
+    """Keep the snapshot ``item`` holds (``EMPTY`` for none) as the warm copy, and return it."""
+    data = Snapshot.from_data(item.data) if item is not None else EMPTY
+    _warm.update(data=data, expires=time.monotonic() + config.current().site_cache_seconds)
+    return data
+
+
+def forget() -> None:
+    """Forget the warm copy (tests, and the local stack after an upload)."""
+    _warm.update(data=None, expires=0.0)
