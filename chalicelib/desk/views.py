@@ -289,9 +289,11 @@ def _approve(who: Identity, s3: Any, key: str, live: str, draft: Draft) -> dict[
         problems = documents.check(key, data, written)
         if problems:
             raise ContentError(key, problems)
+    since = now_iso()  # as a publish's: the desk follows the live file until the edge has cleared it
     etag = documents.write(s3, live, data, draft.seen(live), who)
     documents.delete(s3, key, draft.seen(key))
-    return {"key": live, "version": etag, "removed": key, "state": "submitted", "message": f"Approved: {live} goes live."}
+    return {"key": live, "version": etag, "removed": key, "state": "submitted", "since": since,
+            "message": f"Approved: {live} goes live."}
 
 
 def _same(opened: documents.Opened, draft: Draft) -> bool:
