@@ -15,10 +15,10 @@
 // - what is left is sorted. A second pass changes nothing.
 // The doubled-slash redirect names the same parameters unfolded, as readers' links spell them.
 //
-// Names and values arrive as the viewer spelled them (still percent-encoded). They are respelled byte for
-// byte, never decoded to text: the origin (Python's unquote_plus, as chalice and the tests parse) reads the
-// same bytes, and equal bytes are spelled one way. A name spelled two ways in one request (cat, %63at) keeps
-// the value of the spelling CloudFront lists last.
+// Names and values arrive as the viewer spelled them (still percent-encoded). A name counts only as the site
+// spells it (?%73=x is dropped, as before: AWS WAF's rate rule, which looks before this function, counts
+// searches by name). Values are respelled byte for byte, never decoded to text: the origin (Python's
+// unquote_plus, as chalice and the tests parse) reads the same bytes, and equal bytes are spelled one way.
 //
 // Kept within ECMAScript 5.1 (var, function, try/catch, Object.keys, Array forEach/sort/map/join/indexOf,
 // String replace/split/slice/indexOf/charCodeAt/toUpperCase, String.fromCharCode, parseInt,
@@ -54,7 +54,7 @@ function handler(event) {
 function kept(querystring) {
   var own = {}, wordpress = {}, fold = null;
   Object.keys(querystring).forEach(function (raw) {
-    var name = spelled(raw), value = last(querystring[raw]);
+    var name = raw, value = last(querystring[raw]);
     if (name === QUERY.fold) {
       fold = value;
     } else if (QUERY.own.indexOf(name) !== -1) {

@@ -172,6 +172,9 @@ def _matches(statement: dict[str, Any], path: str, query: str) -> bool:
     ("/some-article/comments/", "", True), ("/some-article/password/", "", True), ("/desk/sign-in", "", True),
     ("/", "", False), ("/some-article/", "utm_source=x&fbclid=y", False), ("/category/oil/", "after=abc", False),
     ("/desk/save", "", False), ("/feed/", "", False), ("/sizes/a/b.webp", "", False),
+    # The function folds WordPress's names into wp after AWS WAF has looked (AWS WAF's headers reach
+    # CloudFront Functions: "Customize at the edge with functions"); a viewer writing wp is counted.
+    ("/", "wp=s%3Doil", True), ("/", "utm_source=x&wp=p%3D3", True), ("/", "p=3&cat=5", False),
 ])
 def test_the_rate_rule_counts_per_address_only_what_the_edge_cannot_cache(template, path, query, limited):
     [rule] = [r for r in template["Resources"]["WebAcl"]["Properties"]["Rules"] if "Name" in r]
