@@ -24,7 +24,8 @@
 // String replace/split/slice/indexOf/charCodeAt/toUpperCase, String.fromCharCode, parseInt,
 // encodeURIComponent, regular expressions), which runtime 2.0 runs ("JavaScript runtime 2.0 features for
 // CloudFront Functions"); of the runtime it relies only on request.querystring being writable as a string,
-// as AWS's own "normalize query string parameters" example does. It throws on no input.
+// as AWS's own "normalize query string parameters" example does. No input makes it throw: an error would
+// fail the viewer's request.
 var QUERY = null;
 
 function handler(event) {
