@@ -47,6 +47,7 @@ from collections import OrderedDict, defaultdict, deque
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from common import (
     API_GATEWAY_REQUEST,
@@ -157,6 +158,7 @@ class Edge:
     an ideal edge: every query parameter dropped, collapsing on, no limits."""
 
     function_keeps: frozenset[str] | None = frozenset()  # names the pages' viewer function keeps (None: every one)
+    function_folds: tuple[str, frozenset[str]] | None = None  # the one parameter it folds these names into, if any
     key_names: frozenset[str] | None = None  # names the cache policy keys on (None: every one it gets)
     collapsing: bool = True
     viewer_cache_control: str | None = None  # what viewers are told instead of the origin's, if anything
@@ -172,8 +174,14 @@ class Edge:
         if not query:
             return path
         if self.function_keeps is not None:
-            query = tuple(pair for pair in query if pair[0] in self.function_keeps)
-            query = tuple(sorted(dict(query).items()))  # the function's: sorted, the last value of each
+            last = dict(query)  # the function's: the last value of each, sorted
+            kept = {name: value for name, value in last.items() if name in self.function_keeps}
+            if self.function_folds is not None:
+                fold, names = self.function_folds
+                folded = "&".join(f"{name}={value}" for name, value in sorted(last.items()) if name in names)
+                if folded:
+                    kept[fold] = folded
+            query = tuple(sorted(kept.items()))
         if self.key_names is not None:
             query = tuple(pair for pair in query if pair[0] in self.key_names)
         return path + "?" + "&".join(f"{n}={v}" for n, v in query) if query else path
@@ -235,9 +243,10 @@ def _condition(template: dict[str, Any], name: str, region: str = "us-east-1") -
     return truth(template["Conditions"][name])
 
 
-def function_keeps(code: str) -> frozenset[str] | None:
-    """The query parameters the viewer function ``code`` passes on, found by running it in Node.js on a
-    request that carries every name a reader's link may (None: it passes them all)."""
+def function_query(code: str) -> tuple[frozenset[str] | None, tuple[str, frozenset[str]] | None]:
+    """What the viewer function ``code`` does with a query, found by running it in Node.js on a request that
+    carries every name a reader's link may: the names it passes on (None: every one), and the parameter it
+    folds names into with those names (WordPress's, in ``wp``), if it does."""
     names = sorted(set(TRACKING) | {"after", "before", "comment", "comments", "p", "page", "q", "s", "cat", "tag"})
     probe = {"context": {"distributionDomainName": "d1.cloudfront.net"},
              "request": {"method": "GET", "uri": "/a/", "headers": {}, "cookies": {},
@@ -245,8 +254,16 @@ def function_keeps(code: str) -> frozenset[str] | None:
     script = code + f"\nconsole.log(JSON.stringify(handler({json.dumps(probe)})));\n"
     answer = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
     query = answer["querystring"]
-    kept = set(query) if isinstance(query, dict) else {p.split("=")[0] for p in query.split("&") if p}
-    return None if kept == set(names) else frozenset(kept)
+    pairs = [(name, "1") for name in query] if isinstance(query, dict) else parse_qsl(query, keep_blank_values=True)
+    kept: set[str] = set()
+    folds = None
+    for name, value in pairs:
+        inner = parse_qsl(value)  # a folded query string: names of the probe's, each "1"
+        if inner and all(n in names and v == "1" for n, v in inner):
+            folds = (name, frozenset(n for n, _ in inner))
+        else:
+            kept.add(name)
+    return (None if kept == set(names) else frozenset(kept)), folds
 
 
 def read_edge(template: dict[str, Any]) -> Edge:
@@ -267,16 +284,16 @@ def read_edge(template: dict[str, Any]) -> Edge:
     elif forwarded in (ALL_VIEWER, ALL_VIEWER_EXCEPT_HOST, ALL_VIEWER_AND_CLOUDFRONT):
         cookies = True
     [function] = [f for f in pages.get("FunctionAssociations", []) if f["EventType"] == "viewer-request"] or [None]
-    keeps = function_keeps(resources[function["FunctionARN"]["Fn::GetAtt"][0]]["Properties"]["FunctionCode"]) \
-        if function is not None else None
+    keeps, folds = function_query(resources[function["FunctionARN"]["Fn::GetAtt"][0]]["Properties"][
+        "FunctionCode"]) if function is not None else (None, None)
     viewer = None
     if "ResponseHeadersPolicyId" in pages:
         headers = resources[pages["ResponseHeadersPolicyId"]["Ref"]]["Properties"]["ResponseHeadersPolicyConfig"]
         viewer = next((h["Value"] for h in headers.get("CustomHeadersConfig", {}).get("Items", [])
                        if h["Header"].lower() == "cache-control" and h["Override"]), None)
     shield = any(o["Id"] == "api" and _resolve(template, o.get("OriginShield")) for o in config["Origins"])
-    edge = Edge(function_keeps=keeps, key_names=key_names, collapsing=not cookies, viewer_cache_control=viewer,
-                shield=shield)
+    edge = Edge(function_keeps=keeps, function_folds=folds, key_names=key_names, collapsing=not cookies,
+                viewer_cache_control=viewer, shield=shield)
     acl = resources.get("WebAcl")
     if acl is not None and _condition(template, acl["Condition"]):
         for rule in acl["Properties"]["Rules"]:
@@ -964,8 +981,7 @@ def main(argv: list[str]) -> None:
               f"{result['spike_hour']['cost_per_million_views'][part]!s:>16}")
     if "flood" in result:
         print(f"\nflood: {json.dumps(result['flood'])}")
-    out = {**result, "params": asdict(params), "edge": {k: sorted(v) if isinstance(v, frozenset) else v
-                                                        for k, v in asdict(edge).items()},
+    out = {**result, "params": asdict(params), "edge": json.loads(json.dumps(asdict(edge), default=sorted)),
            "observed": observed, "seconds": round(time.monotonic() - started)}
     (BENCH / "results").mkdir(exist_ok=True)
     (BENCH / "results" / "scale.json").write_text(json.dumps(out, indent=1) + "\n")

@@ -15,12 +15,16 @@ How a kind's page finds the term's name (``names_from``):
 - ``"listing"``: the first entry's label, and only when the archive is empty its term item, to
   tell a tag without posts (200, "nothing found", as WordPress) from no tag at all (404).
 
-**Query parameters.** ``QUERY_PARAMETERS`` names every query parameter a reader's page answers:
-WordPress's old queries (``?p=123``, ``?cat=5``, ``?s=``...) and our own cursors and search. It is one
-fact read three times: by the routes (``web.site_of`` keeps only these, so a page never sees another),
-by the CloudFront function in front of the pages (``devstack/package.py`` writes the list into it: it
-drops every other name, ``utm_*``, ``fbclid``, ``gclid``, a random one, and sorts what is left) and by
-the pages' cache policy (the same names, and only they, are in the cache key). So a tracked link is the
+**Query parameters.** ``QUERY_PARAMETERS`` names every query parameter a reader's page answers, in two
+kinds: ``WORDPRESS_QUERY``, WordPress's old queries (``?p=123``, ``?cat=5``, ``?s=``...), which old links
+still carry, and ``OWN_QUERY``, our cursors, the comment note and search. The lists are one fact read by
+the routes (``web.site_of`` keeps only these, so a page never sees another), by the CloudFront function in
+front of the pages (``devstack/package.py`` writes both lists into it: it drops every other name,
+``utm_*``, ``fbclid``, ``gclid``, a random one) and by the pages' cache policy. CloudFront's default quota
+is 10 query strings a cache policy, fewer than the names, so WordPress's travel in one parameter,
+``WORDPRESS_FOLD`` (``wp``): the function folds the ones a request carries into it, their pairs sorted and
+spelled one way (``?year=2024&monthnum=07`` is ``?wp=monthnum%3D07%26year%3D2024``), and ``web.site_of``
+unfolds it. The cache policy lists ``CACHE_KEY_QUERY``: our names and the fold. So a tracked link is the
 same cached page as the bare one, and an invalidation of the bare path reaches it.
 
 **Route segments.** ``ROUTE_SEGMENTS`` are the fixed first segments of ``app.py``'s routes;
@@ -72,8 +76,9 @@ ARCHIVES = (
 BY_NAME = {kind.name: kind for kind in ARCHIVES}
 
 # Every query parameter a reader's page reads, and why (see the module docstring); nothing else passes
-# the edge or reaches a page. A route that reads a new one adds it here (tests/unit/test_routes.py).
-QUERY_PARAMETERS: dict[str, str] = dict(sorted({
+# the edge or reaches a page. A route that reads a new one adds it to one of the two
+# (tests/unit/test_routes.py); the cache policy has room for three more of our own (CACHE_KEY_QUERY).
+WORDPRESS_QUERY: dict[str, str] = dict(sorted({
     "p": "WordPress: a post by its old id (/?p=123), kept as the article's alias",
     "page_id": "WordPress: a page by its old id",
     "attachment_id": "WordPress: an attachment by its old id",
@@ -84,6 +89,8 @@ QUERY_PARAMETERS: dict[str, str] = dict(sorted({
     "monthnum": "WordPress: with year, a month archive",
     **{kind.wordpress_query: f"WordPress: a {kind.name}'s archive (/?{kind.wordpress_query}=...)"
        for kind in ARCHIVES},
+}.items()))
+OWN_QUERY: dict[str, str] = dict(sorted({
     "after": "an archive's older page (a signed paging cursor)",
     "before": "an archive's newer page (a signed paging cursor)",
     "comments": "an article's older comments (a paging cursor)",
@@ -91,6 +98,12 @@ QUERY_PARAMETERS: dict[str, str] = dict(sorted({
     "q": "the search page's words (/search/?q=oil)",
     "page": "the search page's page number",
 }.items()))
+QUERY_PARAMETERS: dict[str, str] = dict(sorted({**WORDPRESS_QUERY, **OWN_QUERY}.items()))
+# The one parameter WordPress's names travel in between the edge and the origin (see the module docstring).
+WORDPRESS_FOLD = "wp"
+# The names in the pages' cache key: within CloudFront's default quota of 10 query strings a cache policy
+# (CloudFront Developer Guide, "Quotas": "Query strings per cache policy").
+CACHE_KEY_QUERY = tuple(sorted({*OWN_QUERY, WORDPRESS_FOLD}))
 NAMES = tuple(BY_NAME)  # ("category", "tag", "author")
 
 # The fixed first path segments of app.py's routes (the archives' come from ARCHIVES).

@@ -41,7 +41,8 @@ request too large, its 4XX and 5XX) carry the security headers of
 ``chalicelib/site/web.py``. :func:`finish_edge` writes the facts the
 distribution shares with the code: the viewer function's source
 (``infra/viewer-request.js``) with the query parameters the site answers
-(``chalicelib/archives.py``), the same names in the pages' cache policy,
+(``chalicelib/archives.py``: its own, and WordPress's, which it folds into
+one), the names of the cache key in the pages' cache policy,
 and what viewers are told of pages (``web.VIEWER_CACHE``), so none of them
 is written twice. For a stack outside us-east-1, :func:`waf_template`
 writes ``waf.yaml``: the template's web ACL alone, to deploy in us-east-1.
@@ -159,33 +160,41 @@ def finish_template(template: dict) -> dict:
 
 
 VIEWER_FUNCTION = PROJECT_DIR / "infra" / "viewer-request.js"
-PAGE_FUNCTION = "ViewerRequestFunction"  # the cached pages': only the site's query parameters pass
+PAGE_FUNCTION = "ViewerRequestFunction"  # the cached pages': only the site's query parameters pass, WordPress's folded
 HOST_FUNCTION = "ViewerHostFunction"  # the uncached behaviours': every query parameter passes
 
 
-def viewer_function_code(kept: list[str] | None) -> str:
-    """``infra/viewer-request.js`` keeping only the query parameters ``kept`` (None: every one)."""
+def viewer_function_code(query: dict[str, Any] | None) -> str:
+    """``infra/viewer-request.js`` with ``query`` (:func:`page_query`; None: every parameter passes as it came)."""
     source = VIEWER_FUNCTION.read_text()
-    declaration = "var KEPT = null;"
+    declaration = "var QUERY = null;"
     if source.count(declaration) != 1:
         raise ValueError(f"{VIEWER_FUNCTION} must declare {declaration!r} once")
-    return source.replace(declaration, f"var KEPT = {json.dumps(kept)};")
+    return source.replace(declaration, f"var QUERY = {json.dumps(query)};")
+
+
+def page_query() -> dict[str, Any]:
+    """What the pages' function keeps of a query (``chalicelib/archives.py``): our own names, WordPress's, and
+    the one parameter WordPress's travel in."""
+    from chalicelib import archives
+
+    return {"own": list(archives.OWN_QUERY), "wordpress": list(archives.WORDPRESS_QUERY),
+            "fold": archives.WORDPRESS_FOLD}
 
 
 def finish_edge(template: dict) -> dict:
     """``template`` (``infra/template.yaml``, merged or not) with the viewer functions' code, the pages'
-    cache policy listing the query parameters the site answers, and what viewers are told of pages."""
+    cache policy listing the query parameters in their cache key, and what viewers are told of pages."""
     from chalicelib import archives
     from chalicelib.site import web
 
     template = copy.deepcopy(template)
     resources = template["Resources"]
-    kept = list(archives.QUERY_PARAMETERS)
-    resources[PAGE_FUNCTION]["Properties"]["FunctionCode"] = viewer_function_code(kept)
+    resources[PAGE_FUNCTION]["Properties"]["FunctionCode"] = viewer_function_code(page_query())
     resources[HOST_FUNCTION]["Properties"]["FunctionCode"] = viewer_function_code(None)
     policy = resources["PageCachePolicy"]["Properties"]["CachePolicyConfig"]
     policy["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] = {
-        "QueryStringBehavior": "whitelist", "QueryStrings": kept}
+        "QueryStringBehavior": "whitelist", "QueryStrings": list(archives.CACHE_KEY_QUERY)}
     [header] = resources["PageHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]["Items"]
     header.update({"Header": "Cache-Control", "Value": web.VIEWER_CACHE, "Override": True})
     return template

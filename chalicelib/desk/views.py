@@ -289,9 +289,11 @@ def _approve(who: Identity, bucket: ContentBucket, key: str, live: str, draft: D
         problems = documents.check(key, data, written)
         if problems:
             raise ContentError(key, problems)
+    since = now_iso()  # as a publish's: the desk follows the live file until the edge has cleared it
     etag = documents.write(bucket, live, data, draft.seen(live), who)
     bucket.delete(key, if_version=draft.seen(key))
-    return {"key": live, "version": etag, "removed": key, "state": "submitted", "message": f"Approved: {live} goes live."}
+    return {"key": live, "version": etag, "removed": key, "state": "submitted", "since": since,
+            "message": f"Approved: {live} goes live."}
 
 
 def _same(opened: documents.Opened, draft: Draft) -> bool:

@@ -18,7 +18,10 @@
   invalidation, so the edge keeps it under a minute (``SHORT_CACHE``).
 - **Query strings.** A page sees only the parameters the site answers
   (``archives.QUERY_PARAMETERS``), as the edge forwards only those: a
-  tracked link (``?utm_source=...``) is the same page as the bare one.
+  tracked link (``?utm_source=...``) is the same page as the bare one. The
+  edge forwards WordPress's old names folded into one parameter
+  (``?wp=cat%3D5``); ``wordpress_query`` unfolds it, so a page reads
+  ``?cat=5`` whichever way it came.
 - **Every response** (``middleware``, registered in ``app.py``): the security
   headers, 404s, redirects, HEAD and OPTIONS included; HEAD is GET without the
   body; a request that went around the CDN is refused where there is one.
@@ -33,8 +36,8 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
-from urllib.parse import urlencode, urlsplit
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from chalice.app import Response
 
@@ -167,9 +170,24 @@ def site_of(request: Any) -> Site:
         origin, base = f"http://{host if _loopback(host) else 'localhost'}", ""
     if base and raw_path.startswith(base + "/"):
         raw_path = raw_path[len(base):]
-    query = {k: v for k, v in (request.query_params or {}).items()
-             if isinstance(v, str) and k in archives.QUERY_PARAMETERS}
+    params = request.query_params or {}
+    query = {k: v for k, v in params.items() if isinstance(v, str) and k in archives.OWN_QUERY}
+    query = dict(sorted({**query, **wordpress_query(params)}.items()))  # a redirect names them in one order
     return Site(origin=origin, base=base, raw_path=raw_path, query=query, headers=headers)
+
+
+def wordpress_query(params: Mapping[str, Any]) -> dict[str, str]:
+    """The WordPress query a request asks (``{"cat": "5"}``): from ``archives.WORDPRESS_FOLD``, which the
+    edge's function folds WordPress's names into (``?wp=cat%3D5``: a query string as one value), or from
+    the names themselves (``make run``, an old link asked of the origin directly). A request carrying the
+    fold is read by it alone, as the function reads it: WordPress's names beside it are ignored, and a
+    fold that is not ASCII (the function escapes every other byte) asks nothing."""
+    folded = params.get(archives.WORDPRESS_FOLD)
+    if isinstance(folded, str):
+        pairs = parse_qsl(folded, keep_blank_values=True) if folded.isascii() else []
+    else:
+        pairs = [(name, value) for name, value in params.items() if isinstance(value, str)]
+    return {name: value for name, value in pairs if name in archives.WORDPRESS_QUERY}
 
 
 _HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"

@@ -204,11 +204,11 @@ def test_the_packaged_distribution_carries_the_edge_as_the_tests_run_it(packaged
 
     resources = template(packaged, "prod")["Resources"]
     assert resources[package.PAGE_FUNCTION]["Properties"]["FunctionCode"] == package.viewer_function_code(
-        list(archives.QUERY_PARAMETERS))
+        package.page_query())
     assert resources[package.HOST_FUNCTION]["Properties"]["FunctionCode"] == package.viewer_function_code(None)
     listed = resources["PageCachePolicy"]["Properties"]["CachePolicyConfig"][
         "ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]
-    assert listed == {"QueryStringBehavior": "whitelist", "QueryStrings": list(archives.QUERY_PARAMETERS)}
+    assert listed == {"QueryStringBehavior": "whitelist", "QueryStrings": list(archives.CACHE_KEY_QUERY)}
     [header] = resources["PageHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"][
         "Items"]
     assert header == {"Header": "Cache-Control", "Value": web.VIEWER_CACHE, "Override": True}

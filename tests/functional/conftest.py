@@ -1,6 +1,9 @@
-"""Fixtures the desk's test modules share."""
+"""Fixtures the functional test modules share: the desk's site, and the edge's viewer function."""
 
 from __future__ import annotations
+
+import shutil
+from typing import Iterator
 
 import boto3
 import pytest
@@ -9,6 +12,7 @@ from moto.utilities.utils import load_resource
 from chalicelib import config
 from devstack.desk import create_desk_pool
 from tests.conftest import _moto_site
+from tests.viewer_function import ViewerFunction, running
 
 
 @pytest.fixture
@@ -27,3 +31,12 @@ def desk(monkeypatch):  # type: ignore[no-untyped-def]
             yield site
         finally:
             config.use(previous)
+
+
+@pytest.fixture(scope="module")
+def edge() -> Iterator[ViewerFunction]:
+    """The pages' viewer function as make package writes it, running in Node.js (tests/viewer_function.py)."""
+    if shutil.which("node") is None:
+        pytest.skip("runs the CloudFront function in Node.js")
+    with running() as function:
+        yield function

@@ -116,3 +116,27 @@ def test_without_a_distribution_there_is_no_edge_to_wait_for(desk):
                                                            "body": "Up."}).body)
     desk.ingest()
     assert status(desk, jar, gone, gone=True) == {"state": "unpublished", "edge": None}
+
+
+def test_an_approved_submission_is_followed_to_the_edge_as_a_publish_is(desk, cdn):
+    """Approve answers with when it saved, as Publish does, so the desk's page follows the live article
+    until CloudFront has cleared the old version (templates/desk/desk.js: follow)."""
+    from tests.functional.test_desk_versions import FILE, LIVE, act, opened
+
+    desk.put(LIVE, FILE)
+    desk.put("submissions/" + LIVE, FILE.replace("The first words.", "A reviewed change."))
+    desk.ingest()
+    cdn.complete()
+    jar, token, _ = sign_in(desk)
+    approved = json.loads(act(desk, jar, token, "approve", opened(desk, jar, "submissions/" + LIVE),
+                              "A reviewed change.").body)
+    assert (approved["key"], approved["state"]) == (LIVE, "submitted") and approved["since"]
+    assert status(desk, jar, approved) == {"state": "waiting"}  # ingest has not published it yet
+    desk.ingest()
+    cdn.hold()
+    live = status(desk, jar, approved)
+    assert (live["state"], live["url"], live["edge"]) == ("live", "/story/", "clearing")
+    assert "still clearing" in live["edge_note"]
+    cdn.complete()
+    cleared = status(desk, jar, approved)
+    assert cleared["edge"] == "cleared" and cleared["edge_note"] == "CloudFront has cleared the old version: the edge shows this one."

@@ -7,6 +7,7 @@ import pytest
 from chalicelib import old_urls
 from tests.conftest import _moto_site
 from tests.functional.test_ingest import article
+from tests.viewer_function import through
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def moved():  # type: ignore[no-untyped-def]
         yield site
 
 
-@pytest.mark.parametrize("old, new", [
+MOVED = [
     ("/?p=42", "/hello/"), ("/index.php?p=42", "/hello/"), ("/?page_id=7", "/about/"), ("/?p=0042", "/hello/"),
     ("/blog/2024/01/05/hello-world/", "/hello/"), ("/blog/2024/01/05/hello-world", "/hello/"),
     ("/blog/about-us/", "/about/"),
@@ -41,8 +42,12 @@ def moved():  # type: ignore[no-untyped-def]
     ("/blog/category/news/", "/category/news/"), ("/demo/feed/", "/feed/"), ("/blog/feed/atom/", "/feed/atom/"),
     ("/blog/tag/mustread/feed/", "/tag/mustread/feed/"), ("/blog/2024/01/", "/2024/01/"), ("/blog/2024/", "/2024/"),
     ("/blog/page/2/", "/"), ("/blog/category/news/page/2/", "/category/news/"),
-    ("/blog/2024/01/05/", "/2024/01/"), ("/no-such/feed/", "/feed/"),  # read as a subdirectory's feed ("/blog/?p=42", "/hello/"), ("/blog/index.php?p=42", None),
-])
+    ("/blog/2024/01/05/", "/2024/01/"), ("/no-such/feed/", "/feed/"),  # read as a subdirectory's feed
+    ("/blog/?p=42", "/hello/"), ("/blog/index.php?p=42", None),
+]
+
+
+@pytest.mark.parametrize("old, new", MOVED)
 def test_old_wordpress_urls_redirect_permanently_to_the_new_page(moved, old, new):
     response = moved.get(old)
     if new is None:  # two segments: a post's old path, or nothing
@@ -58,9 +63,11 @@ def test_old_wordpress_urls_redirect_permanently_to_the_new_page(moved, old, new
     assert final.status_code in (200, 404)  # an archive of nobody (author/sara) is a 404, not a loop
 
 
-@pytest.mark.parametrize("old", ["/?p=999", "/?page_id=999", "/?cat=999", "/?author=999", "/category/never/", "/no-such/attachment/x/", "/no-such-post/",
-                                 "/no-such/comments/feed/",
-                                 "/a/b/c/"])
+NEVER_IMPORTED = ["/?p=999", "/?page_id=999", "/?cat=999", "/?author=999", "/category/never/", "/no-such/attachment/x/",
+                  "/no-such-post/", "/no-such/comments/feed/", "/a/b/c/"]
+
+
+@pytest.mark.parametrize("old", NEVER_IMPORTED)
 def test_an_old_url_for_something_never_imported_is_a_404(moved, old):
     assert moved.get(old).status_code == 404
 
@@ -78,3 +85,18 @@ def test_p_of_a_page_redirects_to_the_page_as_wordpress_does(moved):
     assert response.status_code == 301 and response.headers["Location"] == "/about/"
     assert moved.get("/about/").status_code == 200
     assert moved.get("/?page_id=42").status_code == 404  # ?page_id= names pages only: a post's id is not one
+
+
+def test_every_old_url_answers_the_same_through_the_edges_function(moved, edge):
+    """Behind CloudFront the viewer function folds WordPress's query into one parameter (``?wp=cat%3D5``)
+    and the origin unfolds it: each old URL form, and with a tracking parameter added, is answered as
+    when asked of the origin directly."""
+    differences = []
+    for old in [old for old, _ in MOVED] + NEVER_IMPORTED + ["/?p=7", "/?page_id=42", "/?year=2024&monthnum=1&x=1"]:
+        for url in (old, old + ("&" if "?" in old else "?") + "utm_source=newsletter"):
+            direct, edged = moved.get(url), through(moved, edge, url)
+            if (edged.status_code, edged.headers.get("Location"), edged.body) != \
+                    (direct.status_code, direct.headers.get("Location"), direct.body):
+                differences.append(f"{url}: directly {direct.status_code} {direct.headers.get('Location')}, "
+                                   f"through the edge {edged.status_code} {edged.headers.get('Location')}")
+    assert differences == []

@@ -1,7 +1,8 @@
 """One page per path, whatever a link adds to it (issue 41): the origin answers only the query parameters
-the site reads (chalicelib/archives.py QUERY_PARAMETERS), so the parameters the edge drops change nothing,
-and a page asked with a query string leaves the edge within the minute by itself, as no invalidation
-names it."""
+the site reads (chalicelib/archives.py QUERY_PARAMETERS), so the parameters the edge drops change nothing;
+WordPress's names reach it folded into one (``?wp=``) through the edge's function and as they are
+without it (``make run``), and both are the same page; and a page asked with a query string leaves the
+edge within the minute by itself, as no invalidation names it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from chalicelib import archives
 from chalicelib.site import web
 from tests.conftest import _moto_site
 from tests.functional.test_ingest import article
+from tests.viewer_function import through
 
 
 @pytest.fixture(scope="module")
@@ -38,42 +40,55 @@ def pages():  # type: ignore[no-untyped-def]
 PATHS = ["/", "/story-1/", "/category/oil/", "/tag/opec/", "/author/sara/", "/2024/07/", "/search/", "/feed/",
          "/index.php", "/no-such-page/", "/story-1/comments/feed/", "/2024/07/01/", "/page/2/"]
 JUNK = ["utm_source", "utm_medium", "utm_campaign", "fbclid", "gclid", "mc_cid", "mc_eid", "ref", "x", "_", "amp"]
+READ = {*archives.QUERY_PARAMETERS, archives.WORDPRESS_FOLD}  # every other name is dropped at the edge
 junk_names = st.one_of(st.sampled_from(JUNK), st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz_"), min_size=1,
-                                                      max_size=8).filter(lambda n: n not in archives.QUERY_PARAMETERS))
+                                                      max_size=8).filter(lambda n: n not in READ))
 values = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=10)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(PATHS), known=st.data(), junk=st.lists(st.tuples(junk_names, values), max_size=4),
        seed=st.integers(0, 1000))
-def test_the_origin_answers_the_same_page_with_or_without_the_parameters_the_edge_drops(pages, path, known, junk,
-                                                                                        seed):
+def test_the_origin_answers_the_same_page_direct_or_folded_with_or_without_the_parameters_the_edge_drops(
+        pages, edge, path, known, junk, seed):
     site, cursor = pages
     asked = known.draw(st.lists(st.sampled_from([
         ("after", cursor), ("p", "101"), ("s", "story"), ("q", "story"), ("page", "2"), ("comment", "pending"),
         ("m", "202407"), ("tag", "opec"), ("feed", "rss2"), ("cat", "9"), ("comments", "bad"), ("before", cursor),
-    ]), max_size=2, unique_by=lambda pair: pair[0]))
+        ("year", "2024"), ("monthnum", "7"), ("page_id", "3"), ("author", "2"), ("attachment_id", "5"),
+        ("feed", "atom"), ("s", "st%C3%B6ry one"), ("cat", ""), ("m", "2024"),
+    ]), max_size=3, unique_by=lambda pair: pair[0]))
     mixed = asked + junk
     random.Random(seed).shuffle(mixed)
-    bare, tracked = site.get(path + ("?" + urlencode(asked) if asked else "")), site.get(path + "?" + urlencode(mixed))
-    assert tracked.status_code == bare.status_code
-    assert tracked.body == bare.body
-    for header in ("Location", "Cache-Control", "ETag", "Content-Type"):
-        assert tracked.headers.get(header) == bare.headers.get(header), header
+    bare = site.get(path + ("?" + urlencode(asked) if asked else ""))
+    for answer in (site.get(path + "?" + urlencode(mixed)), through(site, edge, path + "?" + urlencode(mixed))):
+        assert answer.status_code == bare.status_code
+        assert answer.body == bare.body
+        for header in ("Location", "Cache-Control", "ETag", "Content-Type"):
+            assert answer.headers.get(header) == bare.headers.get(header), header
 
 
-def test_a_tracked_link_to_an_old_wordpress_address_redirects_as_the_bare_one(pages):
+def test_a_tracked_link_to_an_old_wordpress_address_redirects_as_the_bare_one(pages, edge):
     site, _ = pages
     for path in ("/?p=102&utm_source=newsletter&fbclid=IwAR0", "/index.php?p=102&gclid=x"):
-        answer = site.get(path)
-        assert (answer.status_code, answer.headers["Location"]) == (301, "/story-2/")
+        for answer in (site.get(path), through(site, edge, path)):
+            assert (answer.status_code, answer.headers["Location"]) == (301, "/story-2/")
 
 
-def test_the_front_page_at_index_php_is_the_front_page_whatever_the_link_adds(pages):
+def test_a_request_with_the_fold_and_wordpress_names_is_read_by_the_fold_alone(pages, edge):
+    """The edge never forwards both; asked of the origin by hand, the fold wins, as the function reads it."""
+    site, _ = pages
+    for path in ("/?wp=p%3D102&cat=9&p=104", "/?wp=p%3D102"):
+        for answer in (site.get(path), through(site, edge, path)):
+            assert (answer.status_code, answer.headers["Location"]) == (301, "/story-2/")
+    assert through(site, edge, "/?wp=&p=104").body == site.get("/").body  # an empty fold asks nothing
+
+
+def test_the_front_page_at_index_php_is_the_front_page_whatever_the_link_adds(pages, edge):
     site, _ = pages
     for path in ("/index.php", "/index.php?utm_source=x"):
-        answer = site.get(path)
-        assert answer.status_code == 200 and "Story 4" in answer.body.decode()
+        for answer in (site.get(path), through(site, edge, path)):
+            assert answer.status_code == 200 and "Story 4" in answer.body.decode()
 
 
 @pytest.mark.parametrize("path", ["/?after={cursor}", "/story-1/?comment=pending", "/category/oil/?after={cursor}",

@@ -11,7 +11,10 @@ is imported with ``newsroom import-wordpress`` and each URL asked of our site th
 - where WordPress answers 404, so do we, except the deliberate differences below;
 - each post's and page's body as WordPress showed it (recorded with its answer) against ours: every
   word kept, exact-token recall at least 0.999 (typography counts), and the same count of each element
-  (img, figure, audio, video, table, h1-h6, lists, blockquote, pre, code, links and their target).
+  (img, figure, audio, video, table, h1-h6, lists, blockquote, pre, code, links and their target);
+- each URL form with a query string (``/?p=``, ``/?cat=``, ``/?m=``, ``/?s=``...) answered the same through
+  the edge's viewer function (run in Node.js), which folds WordPress's names into one parameter, as asked
+  of the origin directly.
 
 Run on every export recorded: the WordPress importer's own test corpus and the theme unit test data.
 
@@ -36,6 +39,7 @@ from click.testing import CliRunner
 from devstack.parity import measure, recall, title_of, urls_of
 from newsroom.cli import main
 from tests.conftest import _moto_site
+from tests.viewer_function import through
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DATA = PROJECT_DIR / "tests" / "data"
@@ -183,10 +187,11 @@ def test_every_export_the_peer_imported_is_recorded_with_every_url_form():
 
 
 @pytest.mark.parametrize("name", RECORDED)
-def test_every_url_and_body_answers_as_wordpress_does(imports, name):
-    """URL by URL, and post by post, against WordPress's own answers; the report names every difference."""
+def test_every_url_and_body_answers_as_wordpress_does(imports, edge, name):
+    """URL by URL, and post by post, against WordPress's own answers; and each URL form with a query string
+    answered through the edge's viewer function as when asked directly. The report names every difference."""
     site = imports(name)
-    differences = url_differences(site, name) + body_differences(site, name)
+    differences = url_differences(site, name) + body_differences(site, name) + edge_differences(site, edge, name)
     assert differences == [], "\n".join(differences)
 
 
@@ -210,6 +215,23 @@ def url_differences(site, name: str) -> list[str]:  # type: ignore[no-untyped-de
             differences.append(f"{url}: WordPress {wordpress['status']} {wordpress['path']} «{wordpress['title']}», "
                                f"ours {mine['status']} {mine['path']} «{mine['title']}»")
     _report(f"URLs {name}: {len(recorded(name)['answers'])} recorded, {compared} compared, {equal} equal, "
+            f"{len(differences)} differ")
+    return differences
+
+
+def edge_differences(site, edge, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Where a recorded URL with a query string (``/?p=12``, ``/?cat=3``, ``/?m=202401``, ``/?s=test``...)
+    is answered otherwise through the edge's viewer function, which folds WordPress's names into one
+    parameter that the origin unfolds, than when asked of the origin directly: status, Location and body."""
+    differences = []
+    asked = [url for url in recorded(name)["answers"] if "?" in url]
+    for url in asked:
+        direct, edged = site.client.http.get(url), through(site, edge, url)
+        if (edged.status_code, edged.headers.get("Location"), edged.body) != \
+                (direct.status_code, direct.headers.get("Location"), direct.body):
+            differences.append(f"{url}: directly {direct.status_code} {direct.headers.get('Location')}, "
+                               f"through the edge's function {edged.status_code} {edged.headers.get('Location')}")
+    _report(f"edge {name}: {len(asked)} URLs with a query string asked through the viewer function, "
             f"{len(differences)} differ")
     return differences
 

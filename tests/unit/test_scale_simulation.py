@@ -121,6 +121,10 @@ def test_the_edge_is_read_from_the_template_as_make_package_writes_it():
     edge = scale.read_edge(template)
     assert "utm_source" not in edge.key("/a/", (("utm_source", "x"), ("after", "c"))) and edge.collapsing
     assert edge.key("/a/", (("utm_source", "x"), ("fbclid", "y"))) == "/a/"
+    # WordPress's names are folded into one the policy lists: each search its own key, trackers none.
+    assert edge.function_folds == ("wp", frozenset({"p", "s", "cat", "tag"}))
+    assert edge.key("/", (("s", "oil"), ("utm_source", "x"))) == edge.key("/", (("s", "oil"),)) == "/?wp=s=oil"
+    assert edge.key("/", (("s", "gas"),)) != edge.key("/", (("s", "oil"),))
     assert edge.viewer_cache_control == "public, max-age=30" and edge.shield
     assert (edge.waf_limit, edge.api_rate, edge.api_burst, edge.web_reserved) == (300, 1000.0, 2000.0, 300)
     # The edge as it was: the query string in the key, cookies forwarded, the function keeping everything.
