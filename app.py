@@ -6,6 +6,8 @@ last two and the headers every response carries) and is wrapped in
 site's 503 page, not Chalice's JSON error.
 """
 
+from __future__ import annotations
+
 import gc
 
 # A cold start is mostly imports (Chalice, botocore, PynamoDB, Jinja2): hundreds of thousands of
@@ -30,11 +32,15 @@ logging.getLogger("pynamodb.settings").setLevel(logging.WARNING)
 import pynamodb.connection  # noqa: E402, F401
 
 import os  # noqa: E402 - after the collector is off
+from typing import TYPE_CHECKING  # noqa: E402
 
-from chalice import Chalice  # noqa: E402
+from chalice.app import Chalice, Request, Response, SQSEvent  # noqa: E402
 
 from chalicelib import archives, config  # noqa: E402
 from chalicelib.site import snapstart, web  # noqa: E402
+
+if TYPE_CHECKING:
+    from chalicelib.messages import BatchAnswer  # the web function has no queue: it never loads messages
 
 
 def _web_function() -> bool:
@@ -56,10 +62,17 @@ app = Chalice(app_name="newsroom")
 app.api.binary_types.extend(["image/webp", "image/avif", "image/svg+xml", "application/pdf", "video/mp4"])
 snapstart.register()  # SnapStart's hooks, where the Lambda runtime has them (chalicelib/site/snapstart.py)
 app.register_middleware(web.middleware(lambda resource_path: list(app.routes.get(resource_path, {}))), "http")
-request = lambda: app.current_request  # noqa: E731 - the request being served
 
 
-def _unavailable(exc):
+def request() -> Request:
+    """The request being served (only a route calls this, while Chalice serves it)."""
+    served = app.current_request
+    if served is None:
+        raise RuntimeError("no request is being served")
+    return served
+
+
+def _unavailable(exc: Exception) -> Response:
     """The site's 503 page."""
     from chalicelib.site import pages
 
@@ -72,7 +85,7 @@ READ = ["GET", "HEAD", "OPTIONS"]  # every page: HEAD is GET without the body, O
 
 @app.route("/", methods=READ)
 @when_aws_fails
-def home():
+def home() -> Response:
     """The front page: newest articles (``?s=`` searches)."""
     from chalicelib.site import pages
 
@@ -81,7 +94,7 @@ def home():
 
 @app.route("/search", methods=READ)
 @when_aws_fails
-def search():
+def search() -> Response:
     """Search results for ``?q=``."""
     from chalicelib.site import pages
 
@@ -91,7 +104,7 @@ def search():
 @app.route("/feed", methods=READ)
 @app.route("/feed/atom", methods=READ)
 @when_aws_fails
-def site_feed():
+def site_feed() -> Response:
     """RSS 2.0 (``/feed/``) or Atom (``/feed/atom/``) for the whole site."""
     from chalicelib.site import feeds
 
@@ -99,7 +112,7 @@ def site_feed():
 
 
 @when_aws_fails
-def archive(slug):
+def archive(slug: str) -> Response:
     """The archive of a category, tag or author: ``/category/{slug}``... (chalicelib/archives.py)."""
     from chalicelib.site import pages
 
@@ -107,7 +120,7 @@ def archive(slug):
 
 
 @when_aws_fails
-def archive_feed(slug):
+def archive_feed(slug: str) -> Response:
     """RSS (``.../feed/``) or Atom (``.../feed/atom/``) of a category, tag or author."""
     from chalicelib.site import feeds
 
@@ -123,7 +136,7 @@ for _kind in archives.NAMES:  # category, tag, author: each with its archive and
 
 @app.route("/sitemap.xml", methods=READ)
 @when_aws_fails
-def sitemap_index():
+def sitemap_index() -> Response:
     """The sitemap index."""
     from chalicelib.site import feeds
 
@@ -132,7 +145,7 @@ def sitemap_index():
 
 @app.route("/sitemaps/{name}", methods=READ)
 @when_aws_fails
-def sitemap(name):
+def sitemap(name: str) -> Response:
     """A child sitemap: ``pages.xml`` or ``posts-YYYY-MM.xml``."""
     from chalicelib.site import feeds
 
@@ -141,7 +154,7 @@ def sitemap(name):
 
 @app.route("/robots.txt", methods=READ)
 @when_aws_fails
-def robots():
+def robots() -> Response:
     """robots.txt."""
     from chalicelib.site import feeds
 
@@ -150,7 +163,7 @@ def robots():
 
 @app.route("/preview/{token}", methods=READ)
 @when_aws_fails
-def preview(token):
+def preview(token: str) -> Response:
     """A draft or scheduled article by its secret link (chalicelib/preview.py)."""
     from chalicelib.site import pages
 
@@ -159,7 +172,7 @@ def preview(token):
 
 @app.route("/static/{name}", methods=READ)
 @when_aws_fails
-def static(name):
+def static(name: str) -> Response:
     """The stylesheet, ``style.<version>.css``, and our one script, ``recent.<version>.js``, cached a year."""
     from chalicelib.site import pages
 
@@ -170,7 +183,7 @@ def static(name):
 
 @app.route("/widgets/recent", methods=READ)
 @when_aws_fails
-def recent_posts():
+def recent_posts() -> Response:
     """The recent-posts widget on its own: what every page's script shows, invalidated by a new article."""
     from chalicelib.site import pages
 
@@ -186,7 +199,7 @@ def recent_posts():
 @app.route("/sizes/{a}/{b}/{c}", methods=READ)
 @app.route("/sizes/{a}/{b}/{c}/{d}", methods=READ)
 @when_aws_fails
-def media(**parts):
+def media(**parts: str) -> Response:
     """Files from the bucket's media/ prefix, and photos' sizes from sizes/ (made by the images
     function): CloudFront serves both in production."""
     from chalicelib.site import feeds
@@ -204,7 +217,7 @@ JSON = ["application/json"]
 
 @app.route("/desk", methods=READ)
 @when_aws_fails
-def desk_home():
+def desk_home() -> Response:
     """The desk's front door: the articles, or the sign-in page."""
     from chalicelib.desk import views
 
@@ -213,7 +226,7 @@ def desk_home():
 
 @app.route("/desk/sign-in", methods=READ)
 @when_aws_fails
-def desk_sign_in_page():
+def desk_sign_in_page() -> Response:
     """The sign-in form."""
     from chalicelib.desk import views
 
@@ -222,7 +235,7 @@ def desk_sign_in_page():
 
 @app.route("/desk/sign-in", methods=["POST"], content_types=FORM)
 @when_aws_fails
-def desk_sign_in():
+def desk_sign_in() -> Response:
     """Sign in with the stage's Cognito user pool (and choose a password at the first sign-in)."""
     from chalicelib.desk import views
 
@@ -231,7 +244,7 @@ def desk_sign_in():
 
 @app.route("/desk/sign-out", methods=["POST"], content_types=FORM)
 @when_aws_fails
-def desk_sign_out():
+def desk_sign_out() -> Response:
     """End the session, here and at the user pool."""
     from chalicelib.desk import views
 
@@ -240,7 +253,7 @@ def desk_sign_out():
 
 @app.route("/desk/articles", methods=READ)
 @when_aws_fails
-def desk_articles():
+def desk_articles() -> Response:
     """Every article with its state: search, filters, paging."""
     from chalicelib.desk import views
 
@@ -250,7 +263,7 @@ def desk_articles():
 @app.route("/desk/new", methods=READ)
 @app.route("/desk/edit", methods=READ)
 @when_aws_fails
-def desk_editor():
+def desk_editor() -> Response:
     """The editor: a new article, or ``?key=`` a file in the bucket."""
     from chalicelib.desk import views
 
@@ -259,7 +272,7 @@ def desk_editor():
 
 @app.route("/desk/preview", methods=["POST"], content_types=JSON)
 @when_aws_fails
-def desk_preview():
+def desk_preview() -> Response:
     """The article as the site will show it, rendered by the site's own code; nothing is written."""
     from chalicelib.desk import views
 
@@ -268,7 +281,7 @@ def desk_preview():
 
 @app.route("/desk/save", methods=["POST"], content_types=JSON)
 @when_aws_fails
-def desk_save():
+def desk_save() -> Response:
     """Save draft, submit, publish, schedule, approve or unpublish: a file written, ingest does the rest."""
     from chalicelib.desk import views
 
@@ -277,7 +290,7 @@ def desk_save():
 
 @app.route("/desk/lock", methods=["POST"], content_types=JSON)
 @when_aws_fails
-def desk_lock():
+def desk_lock() -> Response:
     """Say this person is editing a file (renewed while the editor is open), or who else is."""
     from chalicelib.desk import views
 
@@ -286,7 +299,7 @@ def desk_lock():
 
 @app.route("/desk/status", methods=READ)
 @when_aws_fails
-def desk_status():
+def desk_status() -> Response:
     """Where a saved version is: waiting, live, draft, scheduled or refused."""
     from chalicelib.desk import views
 
@@ -295,7 +308,7 @@ def desk_status():
 
 @app.route("/desk/pages", methods=READ)
 @when_aws_fails
-def desk_pages():
+def desk_pages() -> Response:
     """The site's pages with their state, as the articles are listed."""
     from chalicelib.desk import views
 
@@ -304,7 +317,7 @@ def desk_pages():
 
 @app.route("/desk/history", methods=READ)
 @when_aws_fails
-def desk_history():
+def desk_history() -> Response:
     """Every version of a file, newest first: who, when, what changed; each can be restored."""
     from chalicelib.desk import history
 
@@ -313,7 +326,7 @@ def desk_history():
 
 @app.route("/desk/version", methods=READ)
 @when_aws_fails
-def desk_version():
+def desk_version() -> Response:
     """One version of a file, read-only."""
     from chalicelib.desk import history
 
@@ -322,7 +335,7 @@ def desk_version():
 
 @app.route("/desk/restore", methods=["POST"], content_types=FORM)
 @when_aws_fails
-def desk_restore():
+def desk_restore() -> Response:
     """Bring an old version back as the newest: checked and published as any upload."""
     from chalicelib.desk import history
 
@@ -331,7 +344,7 @@ def desk_restore():
 
 @app.route("/desk/deleted", methods=READ)
 @when_aws_fails
-def desk_deleted():
+def desk_deleted() -> Response:
     """Articles and pages that were deleted, each with its history to restore it from."""
     from chalicelib.desk import history
 
@@ -340,7 +353,7 @@ def desk_deleted():
 
 @app.route("/desk/comments", methods=READ)
 @when_aws_fails
-def desk_comments():
+def desk_comments() -> Response:
     """Readers' comments waiting for a decision, newest first (or those rejected)."""
     from chalicelib.desk import comments
 
@@ -349,7 +362,7 @@ def desk_comments():
 
 @app.route("/desk/comments", methods=["POST"], content_types=FORM)
 @when_aws_fails
-def desk_moderate():
+def desk_moderate() -> Response:
     """Approve, reject or delete one comment or the ones ticked."""
     from chalicelib.desk import comments
 
@@ -358,7 +371,7 @@ def desk_moderate():
 
 @app.route("/desk/refused", methods=READ)
 @when_aws_fails
-def desk_refused():
+def desk_refused() -> Response:
     """Every file ingest refused or published with warnings, in the report's words."""
     from chalicelib.desk import refused
 
@@ -367,7 +380,7 @@ def desk_refused():
 
 @app.route("/desk/media", methods=READ)
 @when_aws_fails
-def desk_media():
+def desk_media() -> Response:
     """The media library, and the photo uploader."""
     from chalicelib.desk import media
 
@@ -376,7 +389,7 @@ def desk_media():
 
 @app.route("/desk/media/upload", methods=["POST"], content_types=JSON)
 @when_aws_fails
-def desk_media_upload():
+def desk_media_upload() -> Response:
     """A presigned POST for one photo: the browser sends it straight to S3."""
     from chalicelib.desk import media
 
@@ -385,7 +398,7 @@ def desk_media_upload():
 
 @app.route("/desk/media/status", methods=READ)
 @when_aws_fails
-def desk_media_status():
+def desk_media_status() -> Response:
     """A photo's sizes: being made, ready, or refused (why)."""
     from chalicelib.desk import media
 
@@ -394,7 +407,7 @@ def desk_media_status():
 
 @app.route("/desk/media/delete", methods=["POST"], content_types=FORM)
 @when_aws_fails
-def desk_media_delete():
+def desk_media_delete() -> Response:
     """Delete a photo no article shows."""
     from chalicelib.desk import media
 
@@ -403,7 +416,7 @@ def desk_media_delete():
 
 @app.route("/desk/settings", methods=READ)
 @when_aws_fails
-def desk_settings():
+def desk_settings() -> Response:
     """(Admins) the site's settings, categories and authors."""
     from chalicelib.desk import admin
 
@@ -412,7 +425,7 @@ def desk_settings():
 
 @app.route("/desk/settings", methods=["POST"], content_types=FORM)
 @when_aws_fails
-def desk_save_settings():
+def desk_save_settings() -> Response:
     """(Admins) save the site's settings."""
     from chalicelib.desk import admin
 
@@ -421,7 +434,7 @@ def desk_save_settings():
 
 @app.route("/desk/terms", methods=["POST"], content_types=FORM)
 @when_aws_fails
-def desk_terms():
+def desk_terms() -> Response:
     """(Admins) create, rename, merge or delete a category or an author."""
     from chalicelib.desk import admin
 
@@ -430,7 +443,7 @@ def desk_terms():
 
 @app.route("/desk/import", methods=READ)
 @when_aws_fails
-def desk_import():
+def desk_import() -> Response:
     """(Admins) move a WordPress site here: upload its export, a dry run first."""
     from chalicelib.desk import imports
 
@@ -439,7 +452,7 @@ def desk_import():
 
 @app.route("/desk/import/start", methods=["POST"], content_types=JSON)
 @when_aws_fails
-def desk_import_start():
+def desk_import_start() -> Response:
     """(Admins) an import's options, and where its export goes (a presigned POST)."""
     from chalicelib.desk import imports
 
@@ -448,7 +461,7 @@ def desk_import_start():
 
 @app.route("/desk/import/progress", methods=READ)
 @when_aws_fails
-def desk_import_progress():
+def desk_import_progress() -> Response:
     """(Admins) how far an import is: converted, uploaded, live, refused."""
     from chalicelib.desk import imports
 
@@ -457,7 +470,7 @@ def desk_import_progress():
 
 @app.route("/desk/import/report", methods=READ)
 @when_aws_fails
-def desk_import_report():
+def desk_import_report() -> Response:
     """(Admins) an import's report, as `newsroom import-wordpress --report` writes it."""
     from chalicelib.desk import imports
 
@@ -466,7 +479,7 @@ def desk_import_report():
 
 @app.route("/desk/import/comments", methods=["POST"], content_types=JSON)
 @when_aws_fails
-def desk_import_comments():
+def desk_import_comments() -> Response:
     """(Admins) bring over the next readers' comments of an import whose articles are live."""
     from chalicelib.desk import imports
 
@@ -475,7 +488,7 @@ def desk_import_comments():
 
 @app.route("/desk/static/{name}", methods=READ)
 @when_aws_fails
-def desk_static(name):
+def desk_static(name: str) -> Response:
     """The desk's scripts and stylesheet, by version."""
     from chalicelib.desk import http
 
@@ -486,7 +499,7 @@ def desk_static(name):
 @app.route("/desk/{part}/{part2}", methods=READ)
 @app.route("/desk/{part}/{part2}/{part3}", methods=READ)
 @when_aws_fails
-def desk_not_found(**parts):
+def desk_not_found(**parts: str) -> Response:
     """Any other address under /desk: the desk's own 404 (private, unindexed), never the readers' page.
     (API Gateway does not backtrack: under a segment some route names, such as /desk/media/, an
     unknown path gets the gateway's own 404, which carries no-store and noindex too: devstack/package.py.)"""
@@ -497,7 +510,7 @@ def desk_not_found(**parts):
 
 @app.route("/{slug}", methods=READ)
 @when_aws_fails
-def post(slug):
+def post(slug: str) -> Response:
     """An article or static page; a year archive (``/2022/``); an old URL redirects."""
     from chalicelib.site import pages
 
@@ -508,7 +521,7 @@ def post(slug):
 # generic names below ("/{slug}/{part2}" rather than "/{year}/{month}").
 @app.route("/{slug}/{part2}", methods=READ)
 @when_aws_fails
-def month_or_alias(slug, part2):
+def month_or_alias(slug: str, part2: str) -> Response:
     """A month archive (``/2022/07/``), part 2... of a post broken into pages, or an old URL that redirects."""
     from chalicelib.site import pages
 
@@ -521,7 +534,7 @@ def month_or_alias(slug, part2):
 
 @app.route("/{slug}/{part2}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 @when_aws_fails
-def post_comment(slug, part2):
+def post_comment(slug: str, part2: str) -> Response:
     """A reader's comment, posted to ``/<article>/comments/`` from the article's form."""
     from chalicelib.site import comment_post, pages
 
@@ -537,7 +550,7 @@ def post_comment(slug, part2):
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}", methods=READ)
 @app.route("/{slug}/{part2}/{part3}/{part4}/{part5}/{part6}", methods=READ)
 @when_aws_fails
-def deep_path(**parts):
+def deep_path(**parts: str) -> Response:
     """``/<article>/comments/feed/`` (RSS of its approved comments); old multi-segment URLs
     (aliases) redirect; anything else is a 404 page."""
     from chalicelib.site import feeds, pages
@@ -558,7 +571,7 @@ IMPORTS_CONCURRENCY = 2  # an import is one export; two admins at once at most
 
 
 @app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)
-def ingest(event):
+def ingest(event: SQSEvent) -> BatchAnswer:
     """Apply content bucket notifications (S3 -> SQS) to the site."""
     from chalicelib.publish import ingest as ingest_files  # ingest-only libraries stay off the web path
 
@@ -566,7 +579,7 @@ def ingest(event):
 
 
 @app.on_sqs_message(queue=config.current().images_queue, batch_size=1, maximum_concurrency=IMAGES_CONCURRENCY)
-def images(event):
+def images(event: SQSEvent) -> BatchAnswer:
     """Make the sizes of each photo uploaded under media/ (S3 -> its own SQS queue): Pillow loads here only."""
     from chalicelib.publish import renditions
 
@@ -574,7 +587,7 @@ def images(event):
 
 
 @app.on_sqs_message(queue=config.current().imports_queue, batch_size=1, maximum_concurrency=IMPORTS_CONCURRENCY)
-def imports(event):
+def imports(event: SQSEvent) -> BatchAnswer:
     """Move a WordPress site here: an export an admin uploaded in the desk (S3 -> its own SQS queue)."""
     from chalicelib.imports import run
 
