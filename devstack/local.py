@@ -81,7 +81,7 @@ class Relay(threading.Thread):
     """Drains a queue (ingest's, or the images function's) into its Lambda handler, as the SQS event
     source mapping does."""
 
-    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any], batch_size: int = 10,
+    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], Any], batch_size: int = 10,
                  name: str = "sqs-relay"):
         super().__init__(name=name, daemon=True)
         self.sqs = sqs
