@@ -25,6 +25,7 @@ from typing import Any, Iterator  # noqa: E402
 
 import boto3  # noqa: E402
 import botocore.client  # noqa: E402
+import hypothesis  # noqa: E402
 import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
@@ -41,6 +42,35 @@ moto_gaps.install()  # deletes in the versioned bucket notify, as in AWS
 TEST_CONFIG = config.Config(stage="dev", region="us-east-1", site_cache_seconds=0)
 config.use(TEST_CONFIG)  # for module-scoped fixtures too
 dynamodb_limits.install()  # every DynamoDB request of the suite meets DynamoDB's own limits, not just moto's
+
+
+# Hypothesis's profiles (pyproject's addopts pick "ci"; `make fuzz` picks "fuzz"):
+# - ci: every run draws the same examples (each test's generator is seeded from its own source), so make test
+#   gives the same answer on every clone and a failure is reproducible; no example database.
+# - fuzz: new random examples on every run, FUZZ_FACTOR (default 10) times each test's max_examples. What it
+#   finds is kept as an @example line on the test (or, for bytes, a file under tests/data/), which ci then
+#   runs every time; its local database (.hypothesis/, not committed) replays a find until it is fixed.
+# In both, time never decides a result (no deadline, no too_slow health check): a busy machine is not a bug.
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None,
+                                     suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.register_profile("fuzz", derandomize=False, print_blob=True, deadline=None,
+                                     suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("ci")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test's own @settings keep the profile's timing rules; under fuzz, it runs FUZZ_FACTOR times as many
+    examples as it asks for."""
+    fuzzing = hypothesis.settings.get_current_profile_name() == "fuzz"
+    factor = int(os.environ.get("FUZZ_FACTOR", "10")) if fuzzing else 1
+    for item in items:
+        obj = getattr(item, "obj", None)
+        test = getattr(obj, "__func__", obj)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)  # what @settings gave (Hypothesis 6)
+        if isinstance(own, hypothesis.settings):
+            test._hypothesis_internal_use_settings = hypothesis.settings(  # type: ignore[union-attr]
+                own, max_examples=own.max_examples * factor, deadline=None,
+                suppress_health_check=[*own.suppress_health_check, hypothesis.HealthCheck.too_slow])
 
 
 @pytest.fixture(autouse=True)
