@@ -1,4 +1,4 @@
-"""Image files for tests, made in memory."""
+"""Photos and images for tests and benchmarks, made in memory: the same arguments make the same bytes."""
 
 from __future__ import annotations
 
