@@ -19,7 +19,7 @@ from chalicelib.content import markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError, Problem
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, http, identity, session
+from chalicelib.desk import documents, editor_state, http, identity, session, zones
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -151,12 +151,18 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     """The editor: a new article, or a file's fields and body with the version they were opened at."""
     key = (request.query_params or {}).get("key", "")
     report: list[dict[str, Any]] = []
+    unpublished = False
     if key:
         bucket = session.bucket_as(token)
         try:
             opened = documents.open_file(documents.check_key(key), bucket)
-        except (KeyError, Forbidden):
+        except Forbidden:
             return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
+        except KeyError:  # unpublished (deleted): its last text, to publish again
+            found = documents.open_last_version(key, bucket)
+            if found is None:
+                return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
+            opened, unpublished = found, True
         report = bucket.report_problems(key)
         versions = {**documents.versions_seen(key, bucket), key: opened.version}
     else:
@@ -164,10 +170,14 @@ def editor(request: Any, who: Identity, token: str) -> Response:
         versions = {}
     from chalicelib.desk import media
 
+    zone = zones.zone_of(request)
     return http.screen("editor.html", who, token, headers=media.upload_headers() if who.may("editor") else None,
                        opened=opened, report=report, fields=documents.FIELDS, form=documents.FORM,
                        can_publish=who.may("editor"),
                        versions=versions, other_fields=documents.other_fields(opened.meta),
+                       state=editor_state.of(opened.key, versions, zone, unpublished, opened.meta.get("draft") is True),
+                       corrections=documents.corrections_shown(opened.meta, zone),
+                       editor_script=http.static_url("editor.js"),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
 
 
@@ -214,7 +224,8 @@ def save(request: Any, who: Identity, token: str) -> Response:
     draft = Draft(key=str(sent.get("key") or ""), version=str(sent.get("version") or ""),
                   fields={k: str(v) for k, v in (sent.get("fields") or {}).items() if k in documents.FIELDS},
                   body=str(sent.get("body", "")), correction=str(sent.get("correction", "")),
-                  versions={str(k): str(v or "") for k, v in versions.items()})
+                  versions={str(k): str(v or "") for k, v in versions.items()}, now=sent.get("now") is True,
+                  zone=zones.zone_of(request).key)
     try:
         documents.allowed(who, action)
         result = _act(who, token, action, draft)
@@ -248,20 +259,26 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     fields = dict(draft.fields)
     if not fields.get("date") and action in ("draft", "submit"):
         fields["date"] = now_iso()  # a new article's: publishing keeps it, or makes it the moment of publishing
+    opened = documents.open_file(key, bucket) if draft.version else None
+    if opened is None and draft.key and key == live and not live_exists:
+        opened = documents.open_last_version(key, bucket)  # unpublished: its fields the form does not edit stay
+    live_is_draft = key == live and opened is not None and opened.meta.get("draft") is True
     if action == "publish":
         fields.pop("draft", None)
-        fields["date"] = fields.get("date") or now_iso() if fields.get("date", "") <= now_iso() else now_iso()
+        fields["date"] = documents.publish_date(fields.get("date", ""), draft.now, now_iso())
     elif action == "schedule":
         fields.pop("draft", None)
-        if not fields.get("date") or fields["date"] <= now_iso():
+        if not documents.is_future(fields.get("date", ""), now_iso()):
             raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
-    elif action == "draft" and key == live and not live_exists:
-        fields["draft"] = "true"  # a new article saved as a draft: previewable, never listed
+    elif action == "submit":
+        fields.pop("draft", None)
+    elif action == "draft" and (not who.may("editor") or (key == live and (not live_exists or live_is_draft))):
+        fields["draft"] = "true"  # a new article's draft, or a contributor's: previewable, never listed
     since = now_iso()
-    target = {"submit": config.SUBMISSIONS_PREFIX + live,
-              "draft": (config.DRAFTS_PREFIX + live) if live_exists and key == live else key}.get(action, live)
-    opened = documents.open_file(key, bucket) if draft.version else None
-    if (opened is not None and not draft.correction.strip() and _same(opened, draft)
+    drafts_at = config.SUBMISSIONS_PREFIX + live if not who.may("editor") else (
+        config.DRAFTS_PREFIX + live if live_exists and key == live and not live_is_draft else key)
+    target = {"submit": config.SUBMISSIONS_PREFIX + live, "draft": drafts_at}.get(action, live)
+    if (opened is not None and opened.version and not draft.correction.strip() and _same(opened, draft)
             and (action == "draft" or (action == "publish" and target == key))):  # publishing a draft copies it
         return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     correction = draft.correction if action == "publish" and opened is not None else ""
@@ -271,7 +288,20 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
         raise ContentError(target, problems)
     etag = documents.write(bucket, target, data, draft.seen(target), who)
     return {"key": target, "version": etag, "state": "submitted", "since": since,
-            "message": f"Saved to {target}: ingest is publishing it."}
+            **_saved(action, target, fields, draft.zone)}
+
+
+def _saved(action: str, target: str, fields: dict[str, str], zone: str) -> dict[str, Any]:
+    """What the desk says of a save, in the editor's zone: a future date is a schedule, said with its time."""
+    if action in ("publish", "schedule") and documents.is_future(fields.get("date", ""), now_iso()):
+        when = zones.shown(fields["date"], zones.zone_named(zone), weekday=True, with_zone=True)
+        return {"scheduled_for": fields["date"],
+                "message": f"Scheduled for {when}: it goes live then, not before. Ingest is saving it."}
+    if action == "draft":
+        return {"message": "Draft saved. It is not on the site."}
+    if action == "submit":
+        return {"message": "Sent to the editors for review."}
+    return {"message": f"Saved to {target}: ingest is publishing it."}
 
 
 def _approve(who: Identity, bucket: ContentBucket, key: str, live: str, draft: Draft) -> dict[str, Any]:
@@ -348,7 +378,8 @@ def status(request: Any, who: Identity, token: str) -> Response:
     if not source.settled:
         return http.json_answer({"state": "waiting"})
     listed = documents._listed(source, now_iso())
-    answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None}
+    answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None,
+                              "date": source.date}
     if listed.state in ("draft", "scheduled", "in review"):
         record = session.bucket_as(token).preview_link(key)
         answer["preview"] = str(record["preview"]) if record is not None else None
