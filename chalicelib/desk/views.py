@@ -278,7 +278,7 @@ def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]
     drafts_at = config.SUBMISSIONS_PREFIX + live if not who.may("editor") else (
         config.DRAFTS_PREFIX + live if live_exists and key == live and not live_is_draft else key)
     target = {"submit": config.SUBMISSIONS_PREFIX + live, "draft": drafts_at}.get(action, live)
-    if (opened is not None and opened.version and not draft.correction.strip() and _same(opened, draft)
+    if (opened is not None and opened.version and not draft.correction.strip() and not draft.now and _same(opened, draft)
             and (action == "draft" or (action == "publish" and target == key))):  # publishing a draft copies it
         return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     correction = draft.correction if action == "publish" and opened is not None else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ZONE_COOKIE = "desk_zone"
@@ -31,7 +32,7 @@ def zone_of(request: Any) -> ZoneInfo:
     """The zone the person's browser said it is in (the ``desk_zone`` cookie), else UTC."""
     from chalicelib.desk import session
 
-    return zone_named(session.cookies((getattr(request, "headers", None) or {})).get(ZONE_COOKIE, ""))
+    return zone_named(unquote(session.cookies((getattr(request, "headers", None) or {})).get(ZONE_COOKIE, "")))
 
 
 def moment(value: Any) -> dt.datetime | None:

@@ -4,7 +4,8 @@
   // The editor's time zone, for the times the desk's screens write (chalicelib/desk/zones.py): a display
   // preference, not a secret.
   try {
-    document.cookie = "desk_zone=" + encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone) +
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    document.cookie = "desk_zone=" + (/^[A-Za-z0-9_\/+-]{1,64}$/.test(zone) ? zone : "UTC") +
       "; Path=/desk; SameSite=Strict; Max-Age=31536000" + (location.protocol === "https:" ? "; Secure" : "");
   } catch (e) {}
   var form = document.getElementById("editor");

@@ -32,6 +32,10 @@
     return (weekday ? parts.weekday + " " : "") + parts.day + " " + parts.month + (parts.year !== thisYear ? " " + parts.year : "") +
       ", " + parts.hour + ":" + parts.minute;
   }
+  function asLocal(iso) {  // for the datetime-local input, which takes the browser's own time
+    var d = new Date(iso);
+    return isNaN(d) ? "" : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  }
   function withZone(when, weekday) { return shown(when, weekday) + " (" + zone + ")"; }
 
   function title() { return (form.elements.title && form.elements.title.value.trim()) || ""; }
@@ -89,7 +93,7 @@
     var now = withZone(new Date());
     if (s.state === "live") {
       var since = s.date ? withZone(s.date) : now;
-      if (lastAction === "publish-now" && s.date && utc) { utc.value = s.date; if (local) { local.value = ""; } decide(); }
+      if (lastAction === "publish-now" && s.date && utc) { utc.value = s.date; if (local) { local.value = asLocal(s.date); } decide(); }
       setState("live", "Live since " + since + ".", s.url, "View on site");
       sayWithLink("Published: live since " + since + took + "." + edge, s.url, "Open the page");
       if (unpublish && keyIsLive(form.dataset.key)) { unpublish.hidden = false; }
@@ -139,6 +143,11 @@
     }
     if (form.dataset.key && !/[?&]key=/.test(location.search)) {
       history.replaceState(null, "", "/desk/edit?key=" + encodeURIComponent(form.dataset.key));
+    }
+    if (unpublish && /^(publish|schedule|approve)$/.test(event.detail.action) && keyIsLive(answer.key)) {
+      unpublish.hidden = false;  // at once, as WordPress's "Switch to draft" is after publishing
+      var correction = document.getElementById("correction-field");
+      if (correction && /^articles\//.test(answer.key)) { correction.hidden = false; }
     }
     if (answer.scheduled_for) {
       setState("scheduled", "Scheduled for " + withZone(answer.scheduled_for, true) + ".");
@@ -228,10 +237,7 @@
     document.getElementById("restore-yes").addEventListener("click", function () {
       var kept = offer.copy;
       Object.keys(kept.fields).forEach(function (name) { if (form.elements[name]) { form.elements[name].value = kept.fields[name]; } });
-      if (utc && local) {
-        var d = new Date(kept.fields.date || "");
-        local.value = isNaN(d) ? "" : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-      }
+      if (utc && local) { local.value = asLocal(kept.fields.date || ""); }
       bodyBox.value = kept.body;
       bodyBox.dispatchEvent(new Event("input", {bubbles: true}));  // a body editor mounted on it follows
       if (offer.name !== copyKey(form.dataset.key)) { try { localStorage.removeItem(offer.name); } catch (e) {} }
