@@ -15,11 +15,11 @@ from chalice.app import Response
 from chalicelib import config, keys
 from chalicelib.bucket import Conflict, ContentBucket, live_key
 from chalicelib.clock import now_iso
-from chalicelib.content import markup
+from chalicelib.content import images, markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError, Problem
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, editor_state, http, identity, session, zones
+from chalicelib.desk import documents, editor_state, http, identity, preview_images, session, zones
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -198,10 +198,12 @@ def preview(request: Any, who: Identity, token: str) -> Response:
     if not isinstance(parsed, Article):
         return http.json_answer({"problems": [{"field": "file", "message": "is not an article"}]}, 400)
     rendered = markup.render_body(parsed.body, parsed.body_format)
+    pictures = preview_images.sized(rendered.html, parsed.image, session.bucket_as(token).s3)  # as the site will
     values = {**item_values(dataclasses.replace(parsed, draft=True), rendered.excerpt), "kind": parsed.kind,
-              "slug": parsed.slug, "image_set": rendered.image_set, "comment_count": 0}
-    page = pages.preview_page(web.site_of(request), store.site(), values, rendered.html, now_iso())
-    return http.json_answer({"html": page.body if isinstance(page.body, str) else ""})
+              "slug": parsed.slug, "image_set": pictures.image_set, "image": pictures.image, "comment_count": 0}
+    page = pages.preview_page(web.site_of(request), store.site(), values, pictures.html, now_iso())
+    return http.json_answer({"html": page.body if isinstance(page.body, str) else "", "waiting": [
+        f"{key}: {images.WAITING.split(';')[0]}; the preview shows the original" for key in pictures.waiting]})
 
 
 def _problems(error: Exception) -> list[dict[str, Any]]:

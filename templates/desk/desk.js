@@ -92,6 +92,7 @@
       showProblems([]);
       var frame = document.getElementById("preview");
       frame.hidden = false; frame.srcdoc = answer.json.html;
+      if (answer.json.waiting && answer.json.waiting.length) { say("Photos still being sized: " + answer.json.waiting.join("; ") + "."); }
     });
   }
 

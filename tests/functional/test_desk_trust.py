@@ -268,3 +268,28 @@ def test_the_save_api_still_needs_the_token(desk):
     refused = desk.client.http.post("/desk/save", body=json.dumps({"action": "publish", "fields": STORY, "now": True}),
                                     headers={"Content-Type": "application/json", "Cookie": jar, "Origin": ORIGIN})
     assert refused.status_code == 403
+
+
+# --- the preview's pictures -----------------------------------------------------------------------
+
+def test_the_preview_shows_photos_by_their_sizes_and_an_unsized_one_to_the_editor_alone(desk):
+    from tests.images import photo
+
+    desk.put("media/2024/ready.jpg", photo(1600, 1200, orientation=None))
+    desk.ingest()  # the images function makes its sizes
+    desk.put("media/2024/fresh.jpg", photo(1600, 1200, orientation=None))  # uploaded a moment ago: no sizes yet
+    jar, token, _ = sign_in(desk)
+    fields = {**STORY, "image": "/media/2024/ready.jpg", "image_alt": "The square"}
+    answer = api(desk, "/desk/preview", jar, token, {"fields": fields, "body": "![A crowd](/media/2024/ready.jpg)\n\n"
+                                                    "![Just in](/media/2024/fresh.jpg)\n"})
+    assert answer.status_code == 200, answer.body
+    shown = json.loads(answer.body)
+    html = shown["html"]
+    featured = re.search(r'<figure class="featured"><picture>(.*?)</picture>', html, re.DOTALL)
+    assert featured is not None and "/sizes/2024/ready-" in featured.group(1)  # as the live page shows it
+    body = re.search(r'<div class="body">(.*?)</div>', html, re.DOTALL).group(1)
+    assert '<picture><source type="image/' in body and "/sizes/2024/ready-" in body
+    assert 'src="/media/2024/ready.jpg"' not in html and 'src="/media/2024/fresh.jpg"' not in html  # never a 404
+    fresh = re.search(r'<img[^>]*alt="Just in"[^>]*>|<img[^>]*src="[^"]*fresh\.jpg[^"]*"[^>]*>', body).group(0)
+    assert "media/2024/fresh.jpg?" in fresh and "Signature=" in fresh  # the original, presigned, for the editor only
+    assert shown["waiting"] == ["media/2024/fresh.jpg: its sizes are being made; the preview shows the original"]
