@@ -19,7 +19,7 @@ from chalicelib import config
 from chalicelib.bucket import ContentBucket, live_key
 from chalicelib.clock import now_iso
 from chalicelib.content.files import ContentError, Problem
-from chalicelib.desk import documents, session
+from chalicelib.desk import documents, session, zones
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 
@@ -53,8 +53,7 @@ def run(who: Identity, token: str, action: str, draft: Draft) -> Answer:
     if command is None:
         raise Forbidden(f"There is no action {action!r}.")
     if not who.may(command.role):
-        raise Forbidden(f"A {who.role} may not {action}: ask an editor." if action != "draft"
-                        else f"A {who.role} submits articles for review; an editor saves drafts.")
+        raise Forbidden(f"A {who.role} may not {action}: ask an editor.")
     bucket = session.bucket_as(token)
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
     live = live_key(key)
@@ -66,31 +65,51 @@ def run(who: Identity, token: str, action: str, draft: Draft) -> Answer:
 
 # --- the actions that save the editor's text ------------------------------------------------------
 
+def _opened(target: Target, draft: Draft) -> documents.Opened | None:
+    """The file as the person opened it: the key's current text, or an unpublished article's last
+    text (its fields the form does not edit stay); None for a new article."""
+    opened = documents.open_file(target.key, target.bucket) if draft.version else None
+    if opened is None and draft.key and target.key == target.live and not target.live_exists:
+        opened = documents.open_last_version(target.key, target.bucket)
+    return opened
+
+
 def _draft(who: Identity, target: Target, draft: Draft) -> Answer:
     """Save without publishing: a new article as a draft (previewable, never listed), a live one's
-    change under ``drafts/``."""
+    change under ``drafts/``, a contributor's work in their submissions (marked draft: not yet sent
+    for review)."""
+    opened = _opened(target, draft)
+    live_is_draft = target.key == target.live and opened is not None and opened.meta.get("draft") is True
     fields = _dated(draft)
-    if target.key == target.live and not target.live_exists:
+    editor = who.may("editor")
+    if not editor or (target.key == target.live and (not target.live_exists or live_is_draft)):
         fields["draft"] = "true"
-    to = config.DRAFTS_PREFIX + target.live if target.live_exists and target.key == target.live else target.key
-    return _save(who, target, draft, fields, to, unchanged_is_nothing=True)
+    if not editor:
+        to = config.SUBMISSIONS_PREFIX + target.live
+    elif target.live_exists and target.key == target.live and not live_is_draft:
+        to = config.DRAFTS_PREFIX + target.live
+    else:
+        to = target.key
+    return _save(who, target, draft, "draft", opened, fields, to, unchanged_is_nothing=True)
 
 
 def _submit(who: Identity, target: Target, draft: Draft) -> Answer:
     """For review: under ``submissions/``."""
-    return _save(who, target, draft, _dated(draft), config.SUBMISSIONS_PREFIX + target.live,
-                 unchanged_is_nothing=False)
+    fields = _dated(draft)
+    fields.pop("draft", None)
+    return _save(who, target, draft, "submit", _opened(target, draft), fields,
+                 config.SUBMISSIONS_PREFIX + target.live, unchanged_is_nothing=False)
 
 
 def _publish(who: Identity, target: Target, draft: Draft) -> Answer:
-    """Live now: the date kept if it is past, else the moment of publishing; a correction note goes
-    with a change to an opened file. Publishing an unchanged live file writes nothing; publishing a
-    draft copies it live."""
+    """Live at the date given: a future "Publish at" schedules (never live early); only an explicit
+    "Publish now instead" (``draft.now``) makes the date now. A correction note goes with a change to
+    an opened file. Publishing an unchanged live file writes nothing; publishing a draft copies it live."""
     fields = dict(draft.fields)
     fields.pop("draft", None)
-    fields["date"] = (fields.get("date") or now_iso()) if fields.get("date", "") <= now_iso() else now_iso()
-    return _save(who, target, draft, fields, target.live, unchanged_is_nothing=target.live == target.key,
-                 correction=True)
+    fields["date"] = documents.publish_date(fields.get("date", ""), draft.now, now_iso())
+    return _save(who, target, draft, "publish", _opened(target, draft), fields, target.live,
+                 unchanged_is_nothing=target.live == target.key, correction=True)
 
 
 def _schedule(who: Identity, target: Target, draft: Draft) -> Answer:
@@ -99,9 +118,10 @@ def _schedule(who: Identity, target: Target, draft: Draft) -> Answer:
     :raise ContentError: no date, or one not in the future."""
     fields = dict(draft.fields)
     fields.pop("draft", None)
-    if not fields.get("date") or fields["date"] <= now_iso():
+    if not documents.is_future(fields.get("date", ""), now_iso()):
         raise ContentError(target.key, [Problem("date", "give a date and time in the future to schedule")])
-    return _save(who, target, draft, fields, target.live, unchanged_is_nothing=False)
+    return _save(who, target, draft, "schedule", _opened(target, draft), fields, target.live,
+                 unchanged_is_nothing=False)
 
 
 def _dated(draft: Draft) -> dict[str, str]:
@@ -113,15 +133,15 @@ def _dated(draft: Draft) -> dict[str, str]:
     return fields
 
 
-def _save(who: Identity, target: Target, draft: Draft, fields: dict[str, str], to: str, *,
-          unchanged_is_nothing: bool, correction: bool = False) -> Answer:
+def _save(who: Identity, target: Target, draft: Draft, action: str, opened: documents.Opened | None,
+          fields: dict[str, str], to: str, *, unchanged_is_nothing: bool, correction: bool = False) -> Answer:
     """Write the file composed of ``fields`` and the body at ``to``, if it passes ingest's check and
     ``to`` is still the version the person opened. ``unchanged_is_nothing``: an action that, with
     nothing changed and no correction, writes nothing. ``correction``: the action publishes the
     correction note sent with a change to an opened file."""
     since = now_iso()
-    opened = documents.open_file(target.key, target.bucket) if draft.version else None
-    if unchanged_is_nothing and opened is not None and not draft.correction.strip() and _same(opened, draft):
+    if (unchanged_is_nothing and opened is not None and opened.version and not draft.correction.strip()
+            and not draft.now and _same(opened, draft)):
         return {"key": target.key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
     note = draft.correction if correction and opened is not None else ""
     data = documents.compose(fields, draft.body, opened.meta if opened is not None else None, note, now_iso())
@@ -130,7 +150,20 @@ def _save(who: Identity, target: Target, draft: Draft, fields: dict[str, str], t
         raise ContentError(to, problems)
     etag = documents.write(target.bucket, to, data, draft.seen(to), who)
     return {"key": to, "version": etag, "state": "submitted", "since": since,
-            "message": f"Saved to {to}: ingest is publishing it."}
+            **_saved(action, to, fields, draft.zone)}
+
+
+def _saved(action: str, to: str, fields: dict[str, str], zone: str) -> Answer:
+    """What the desk says of a save, in the editor's zone: a future date is a schedule, said with its time."""
+    if action in ("publish", "schedule") and documents.is_future(fields.get("date", ""), now_iso()):
+        when = zones.shown(fields["date"], zones.zone_named(zone), weekday=True, with_zone=True)
+        return {"scheduled_for": fields["date"],
+                "message": f"Scheduled for {when}: it goes live then, not before. Ingest is saving it."}
+    if action == "draft":
+        return {"message": "Draft saved. It is not on the site."}
+    if action == "submit":
+        return {"message": "Sent to the editors for review."}
+    return {"message": f"Saved to {to}: ingest is publishing it."}
 
 
 def _same(opened: documents.Opened, draft: Draft) -> bool:
@@ -175,7 +208,7 @@ def _unpublish(who: Identity, target: Target, draft: Draft) -> Answer:
 
 
 COMMANDS: dict[str, Command] = {  # every action the editor's page can ask (its buttons)
-    "draft": Command("editor", _draft),
+    "draft": Command("contributor", _draft),  # a contributor's goes to their submissions
     "submit": Command("contributor", _submit),
     "publish": Command("editor", _publish),
     "schedule": Command("editor", _schedule),

@@ -15,11 +15,11 @@ from chalice.app import Response
 from chalicelib import keys
 from chalicelib.bucket import Conflict, live_key
 from chalicelib.clock import now_iso
-from chalicelib.content import markup
+from chalicelib.content import images, markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError
 from chalicelib.content.stored import item_values
-from chalicelib.desk import actions, documents, http, identity, session
+from chalicelib.desk import actions, documents, editor_state, http, identity, preview_images, session, zones
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -151,12 +151,18 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     """The editor: a new article, or a file's fields and body with the version they were opened at."""
     key = (request.query_params or {}).get("key", "")
     report: list[dict[str, Any]] = []
+    unpublished = False
     if key:
         bucket = session.bucket_as(token)
         try:
             opened = documents.open_file(documents.check_key(key), bucket)
-        except (KeyError, Forbidden):
+        except Forbidden:
             return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
+        except KeyError:  # unpublished (deleted): its last text, to publish again
+            found = documents.open_last_version(key, bucket)
+            if found is None:
+                return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
+            opened, unpublished = found, True
         report = bucket.report_problems(key)
         versions = {**documents.versions_seen(key, bucket), key: opened.version}
     else:
@@ -164,10 +170,14 @@ def editor(request: Any, who: Identity, token: str) -> Response:
         versions = {}
     from chalicelib.desk import media
 
+    zone = zones.zone_of(request)
     return http.screen("editor.html", who, token, headers=media.upload_headers() if who.may("editor") else None,
                        opened=opened, report=report, fields=documents.FIELDS, form=documents.FORM,
                        can_publish=who.may("editor"),
                        versions=versions, other_fields=documents.other_fields(opened.meta),
+                       state=editor_state.of(opened.key, versions, zone, unpublished, opened.meta.get("draft") is True),
+                       corrections=documents.corrections_shown(opened.meta, zone),
+                       editor_script=http.static_url("editor.js"),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
 
 
@@ -188,10 +198,12 @@ def preview(request: Any, who: Identity, token: str) -> Response:
     if not isinstance(parsed, Article):
         return http.json_answer({"problems": [{"field": "file", "message": "is not an article"}]}, 400)
     rendered = markup.render_body(parsed.body, parsed.body_format)
+    pictures = preview_images.sized(rendered.html, parsed.image, session.bucket_as(token).s3)  # as the site will
     values = {**item_values(dataclasses.replace(parsed, draft=True), rendered.excerpt), "kind": parsed.kind,
-              "slug": parsed.slug, "image_set": rendered.image_set, "comment_count": 0}
-    page = pages.preview_page(web.site_of(request), store.site(), values, rendered.html, now_iso())
-    return http.json_answer({"html": page.body if isinstance(page.body, str) else ""})
+              "slug": parsed.slug, "image_set": pictures.image_set, "image": pictures.image, "comment_count": 0}
+    page = pages.preview_page(web.site_of(request), store.site(), values, pictures.html, now_iso())
+    return http.json_answer({"html": page.body if isinstance(page.body, str) else "", "waiting": [
+        f"{key}: {images.WAITING.split(';')[0]}; the preview shows the original" for key in pictures.waiting]})
 
 
 def _problems(error: Exception) -> list[dict[str, Any]]:
@@ -214,7 +226,8 @@ def save(request: Any, who: Identity, token: str) -> Response:
     draft = Draft(key=str(sent.get("key") or ""), version=str(sent.get("version") or ""),
                   fields={k: str(v) for k, v in (sent.get("fields") or {}).items() if k in documents.FIELDS},
                   body=str(sent.get("body", "")), correction=str(sent.get("correction", "")),
-                  versions={str(k): str(v or "") for k, v in versions.items()})
+                  versions={str(k): str(v or "") for k, v in versions.items()}, now=sent.get("now") is True,
+                  zone=zones.zone_of(request).key)
     try:
         result = actions.run(who, token, action, draft)
     except Forbidden as refusal:
@@ -274,7 +287,8 @@ def status(request: Any, who: Identity, token: str) -> Response:
     if not source.settled:
         return http.json_answer({"state": "waiting"})
     listed = documents._listed(source, now_iso())
-    answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None}
+    answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None,
+                              "date": source.date}
     if listed.state in ("draft", "scheduled", "in review"):
         record = session.bucket_as(token).preview_link(key)
         answer["preview"] = str(record["preview"]) if record is not None else None

@@ -204,7 +204,7 @@ def test_an_editor_publishes_and_the_article_is_on_the_site(desk):
     assert "Oil moved today." in desk.get("/desk-story/").body.decode()
     status = desk.client.http.get(f"/desk/status?key=articles/desk-story.md&version={answer['version']}",
                                   headers={"Cookie": jar})
-    assert json.loads(status.body) == {"state": "live", "url": "/desk-story/"}
+    assert json.loads(status.body) == {"state": "live", "url": "/desk-story/", "date": "2024-03-01T09:00:00Z"}
     listed = desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
     assert "Desk story" in listed and "live" in listed
 

@@ -63,7 +63,7 @@ def test_an_editor_writes_previews_publishes_and_sees_it_live(local_stack, brows
     started = time.monotonic()
     page.get_by_role("button", name="Publish").click()
     page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
-    expect(page.get_by_role("status")).to_contain_text("live after")
+    expect(page.get_by_role("status")).to_contain_text("Published: live since")
     seen = wait_for(lambda: "Written in the browser" in page.context.request.get(local_stack["base"] + "/").text(),
                     timeout=5)
     assert seen is not None and time.monotonic() - started < 15
@@ -104,10 +104,13 @@ def test_typing_survives_a_reload(local_stack, browser):  # noqa: F811
     page.goto(local_stack["base"] + "/desk/new")
     page.get_by_label("Title").fill("Not saved yet")
     page.get_by_label("Body", exact=True).fill("Words the connection almost lost.")
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
     page.reload()
     page.get_by_role("button", name="Restore them").click()
     expect(page.get_by_label("Body", exact=True)).to_have_value("Words the connection almost lost.")
     expect(page.get_by_label("Title")).to_have_value("Not saved yet")
+    assert asked == ["beforeunload"]  # leaving with unsaved changes asked first
 
 
 def publish_from_the_editor(page, base: str, title: str, body: str) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +166,9 @@ def test_history_lists_three_versions_and_restores_the_first(local_stack, browse
     versions = page.locator(".versions > li")
     expect(versions).to_have_count(3)
     expect(versions.nth(0).locator("ins").filter(has_text="third")).to_have_count(1)  # the body's diff, word by word
-    versions.nth(2).get_by_role("button", name="Restore this version").click()
+    versions.nth(2).get_by_role("button", name=re.compile("^Restore the version of ")).click()
+    expect(page.locator("#restore-what")).to_contain_text("becomes the live version")
+    page.get_by_role("button", name=re.compile("^Restore the version of ")).click()
     page.get_by_role("status").filter(has_text="Restored").wait_for()
     shown = wait_for(lambda: "The first wording." in page.context.request.get(base + "/three-drafts/").text(),
                      timeout=15)
