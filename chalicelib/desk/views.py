@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice.app import Response
 
@@ -19,7 +20,7 @@ from chalicelib.content import markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError, Problem
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, http, identity, session
+from chalicelib.desk import documents, http, identity, listing, session
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -27,7 +28,8 @@ from chalicelib.publish import edge
 from chalicelib.ratelimit import Limited
 from chalicelib.site import comment_rules, pages, store, web
 
-STATES = ("live", "scheduled", "draft", "in review", "refused")
+STATE_WORDS = {"live": "Live", "scheduled": "Scheduled", "draft": "Draft", "in review": "In review",
+               "unpublished": "Unpublished", "refused": "Refused"}  # a state as the list names it
 
 
 # --- sign-in ------------------------------------------------------------------------------------
@@ -136,13 +138,20 @@ def page_list(request: Any, who: Identity, token: str) -> Response:
 
 def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
     query = request.query_params or {}
-    mine = who.name if query.get("mine") else ""
-    after = query.get("after", "")
-    rows, older = documents.listing(query.get("q", ""), query.get("state", ""), query.get("category", ""),
-                                    query.get("author", ""), mine, after, kind)
-    filters = {k: v for k, v in query.items() if k != "after"}
-    return http.screen("articles.html", who, token, rows=rows, older=older, after=after, kind=kind,
-                       filters=filters, states=STATES, query=query)
+    zone = listing.zone_named(query.get("zone") or session.cookies(request.headers or {}).get(listing.ZONE_COOKIE, ""))
+    tab = query.get("tab", "") if query.get("tab", "") in dict(listing.TABS) else ""
+    found = listing.listing(who, kind, tab, query.get("q", ""), query.get("category", ""), query.get("author", ""),
+                            query.get("month", ""), query.get("after", ""), zone)
+    filters = {k: v for k, v in query.items() if k not in ("after", "zone") and v}
+    here = "/desk/pages" if kind == "page" else "/desk/articles"
+    tab_links = [(value, name, here + "?" + urlencode({k: v for k, v in {**filters, "tab": value}.items() if v}),
+                  found.counts.get(value, 0)) for value, name in listing.TABS]
+    site = store.site()
+    return http.screen("articles.html", who, token, listing=found, kind=kind, filters=filters, tab=tab,
+                       tab_links=tab_links, tabs=listing.TABS, query=query, list_script=http.static_url("list.js"),
+                       zone=str(zone), shown_at=lambda d: listing.shown_at(d, zone),
+                       authors=site.authors, categories={c.slug: c.name for c in site.categories},
+                       states=STATE_WORDS, mine=listing.author_of(who))
 
 
 @http.guarded
@@ -347,12 +356,12 @@ def status(request: Any, who: Identity, token: str) -> Response:
         return http.json_answer({"state": "refused", "problems": list(source.problems)})
     if not source.settled:
         return http.json_answer({"state": "waiting"})
-    listed = documents._listed(source, now_iso())
-    answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None}
-    if listed.state in ("draft", "scheduled", "in review"):
+    state = listing.state_of(source, now_iso())
+    answer: dict[str, Any] = {"state": state, "url": f"/{source.slug}/" if source.slug else None}
+    if state in ("draft", "scheduled", "in review"):
         record = session.bucket_as(token).preview_link(key)
         answer["preview"] = str(record["preview"]) if record is not None else None
-    if listed.state == "live" and since:
+    if state == "live" and since:
         answer = _at_the_edge(answer, edge.clearing(key, since) or "clearing")
     return http.json_answer(answer)
 
