@@ -20,7 +20,7 @@ from chalicelib.content import markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError, Problem
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, http, identity, listing, session
+from chalicelib.desk import documents, http, identity, listing, pickers, session
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -177,7 +177,9 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        opened=opened, report=report, fields=documents.FIELDS, form=documents.FORM,
                        can_publish=who.may("editor"),
                        versions=versions, other_fields=documents.other_fields(opened.meta),
-                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
+                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
+                       choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
+                       combobox_script=http.static_url("combobox.js"))
 
 
 @http.guarded
@@ -226,6 +228,10 @@ def save(request: Any, who: Identity, token: str) -> Response:
                   versions={str(k): str(v or "") for k, v in versions.items()})
     try:
         documents.allowed(who, action)
+        if action not in ("unpublish", "approve"):  # those publish what was reviewed, not the form
+            unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")))
+            if unknown:
+                raise ContentError(draft.key or "article", unknown)
         result = _act(who, token, action, draft)
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 403)

@@ -141,7 +141,8 @@
   function save(action) {
     var note = form.elements.correction ? form.elements.correction.value : "";
     var data = {action: action, key: form.dataset.key, version: form.dataset.version, versions: versions,
-      fields: fields(), body: body(), correction: action === "publish" ? note : ""};
+      fields: fields(), body: body(), correction: action === "publish" ? note : "",
+      create: form.elements.create ? form.elements.create.value : ""};  // names chosen to create (combobox.js)
     say(action === "unpublish" ? "Unpublishing…" : "Saving…");
     return post("/desk/save", data).then(function (answer) {
       if (answer.status === 409) { conflict(answer.json.conflict, action); say(""); return; }

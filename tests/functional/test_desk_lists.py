@@ -177,3 +177,67 @@ def test_the_list_is_newest_first_a_page_at_a_time(desk, monkeypatch):
     older = re.search(r'href="\?after=([^"]+)">Older</a>', first).group(1)
     second = page_of(desk, jar, f"?after={older}")
     assert titles(second) == ["Day 3", "Day 2"] and "Newest</a>" in second
+
+
+# --- pickers: the names an article picks exist ------------------------------------------------------
+
+NEW = {"title": "Pickers story", "slug": "", "summary": "", "tags": "", "author": "",
+       "date": "2024-03-01T09:00:00Z", "image": ""}
+
+
+def _exists(site, key: str) -> bool:  # type: ignore[no-untyped-def]
+    return site.s3.list_objects_v2(Bucket=site.stack.bucket, Prefix=key).get("KeyCount", 0) > 0
+
+
+def test_an_unknown_category_is_refused_by_name_and_nothing_is_written(desk):
+    jar, token, _ = sign_in(desk)
+    refused = api(desk, "/desk/save", jar, token, {"action": "publish", "body": "Text.",
+                                                   "fields": {**NEW, "categories": "Oil, Tehrn City"}})
+    assert refused.status_code == 400
+    (problem,) = json.loads(refused.body)["problems"]
+    assert problem["field"] == "categories" and "Unknown category 'Tehrn City'" in problem["message"]
+    assert "Create category 'Tehrn City'" in problem["message"]  # an editor may create it
+    assert not _exists(desk, "articles/pickers-story.md")
+
+
+def test_an_editor_creates_a_category_explicitly_and_it_is_published(desk):
+    jar, token, _ = sign_in(desk)
+    done = api(desk, "/desk/save", jar, token, {"action": "publish", "body": "Text.", "create": "category:Tehran City",
+                                                "fields": {**NEW, "categories": "Tehran City"}})
+    assert done.status_code == 200, done.body
+    desk.ingest()
+    assert desk.get("/category/tehran-city/").status_code == 200
+    page = desk.client.http.get("/desk/new", headers={"Cookie": jar}).body.decode()
+    assert "Tehran City" in re.search(r'id="f-categories"[^>]*data-choices="([^"]*)"', page).group(1)
+
+
+def test_a_contributor_cannot_create_categories_or_invent_authors(desk):
+    jar, token, _ = sign_in(desk, "contributor")
+    category = api(desk, "/desk/save", jar, token, {"action": "submit", "body": "Text.", "create": "category:Nowhere",
+                                                    "fields": {**NEW, "categories": "Nowhere"}})
+    assert category.status_code == 400
+    assert "Unknown category 'Nowhere'" in json.loads(category.body)["problems"][0]["message"]
+    author = api(desk, "/desk/save", jar, token, {"action": "submit", "body": "Text.", "create": "author:Made Up",
+                                                  "fields": {**NEW, "author": "Made Up"}})
+    assert author.status_code == 400
+    assert "Unknown author 'Made Up'" in json.loads(author.body)["problems"][0]["message"]
+    assert not _exists(desk, "submissions/articles/pickers-story.md")
+    own = api(desk, "/desk/save", jar, token, {"action": "submit", "body": "Text.",
+                                               "fields": {**NEW, "author": "Local Contributor", "categories": "Oil",
+                                                          "tags": "A brand new tag", "date": ""}})
+    assert own.status_code == 200, own.body  # themselves, a category that exists, and a new tag
+
+
+def test_the_editor_offers_the_sites_names_and_author_defaults_to_the_person(desk):
+    desk.put("authors/jane-roe.yaml", "name: Jane Roe\n")
+    desk.put("tags/elections.yaml", "name: Elections\n")
+    desk.ingest()
+    jar, _, _ = sign_in(desk)
+    page = desk.client.http.get("/desk/new", headers={"Cookie": jar}).body.decode()
+    author = re.search(r'<input id="f-author"[^>]*>', page).group(0)
+    assert 'value="Local Editor"' in author and "Jane Roe" in author and 'data-create="author"' in author
+    assert "Elections" in re.search(r'<input id="f-tags"[^>]*>', page).group(0)
+    assert "Oil" in re.search(r'<input id="f-categories"[^>]*>', page).group(0)
+    contributor, _, _ = sign_in(desk, "contributor")
+    theirs = desk.client.http.get("/desk/new", headers={"Cookie": contributor}).body.decode()
+    assert "data-create" not in theirs  # nothing to create for a contributor
