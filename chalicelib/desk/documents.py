@@ -23,7 +23,6 @@ an editor may publish, schedule, unpublish and approve; ``ACTIONS`` says which r
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -254,40 +253,3 @@ def allowed(who: Identity, action: str) -> None:
     if not who.may(needed):
         raise Forbidden(f"A {who.role} may not {action}: ask an editor." if action != "draft"
                         else f"A {who.role} submits articles for review; an editor saves drafts.")
-
-
-# --- who is editing ---------------------------------------------------------------------------
-
-LOCK_SECONDS = 90  # a lock not renewed this long (the editor's page renews it every 30 s) is gone
-
-
-@dataclass(frozen=True)
-class Lock:
-    """Who has a file open in the desk, since when (a courtesy: saves are checked by version)."""
-
-    sub: str
-    name: str
-    since: str
-    renewed: float
-
-
-def lock_of(bucket: ContentBucket, key: str, now: float) -> Lock | None:
-    """The living lock on ``key``, if someone holds one."""
-    found = bucket.read_json(config.LOCKS_PREFIX + key, shown_only=True)
-    try:
-        lock = Lock(str(found["sub"]), str(found["name"]), str(found["since"]), float(found["renewed"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-    return lock if now - lock.renewed < LOCK_SECONDS else None
-
-
-def hold(bucket: ContentBucket, key: str, who: Identity, now: float, take_over: bool = False) -> Lock | None:
-    """Hold (or renew) the lock on ``key`` for ``who``; the other person's living lock if they hold it
-    and ``who`` does not take over (then nothing is written)."""
-    held = lock_of(bucket, key, now)
-    if held is not None and held.sub != who.sub and not take_over:
-        return held
-    since = held.since if held is not None and held.sub == who.sub else _now()
-    bucket.put(config.LOCKS_PREFIX + key, json.dumps({"sub": who.sub, "name": who.name, "since": since,
-                                                      "renewed": now}).encode(), content_type="application/json")
-    return None

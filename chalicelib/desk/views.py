@@ -7,6 +7,7 @@ guards, are ``http``'s. Only the web function loads this package, and only for `
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from chalicelib.content import markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError, Problem
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, http, identity, listing, pickers, session
+from chalicelib.desk import documents, http, identity, listing, locks, pickers, session
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -179,7 +180,8 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        versions=versions, other_fields=documents.other_fields(opened.meta),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
                        choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
-                       combobox_script=http.static_url("combobox.js"))
+                       combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
+                       lock_check=locks.CHECK_SECONDS)
 
 
 @http.guarded
@@ -232,6 +234,12 @@ def save(request: Any, who: Identity, token: str) -> Response:
             unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")))
             if unknown:
                 raise ContentError(draft.key or "article", unknown)
+        other = locks.held_by_another(session.bucket_as(token), draft.key, who, time.time())
+        if other is not None:
+            when = listing.shown_at(other.since, dt.timezone.utc)
+            return http.json_answer({"error": f"{other.name} is editing this article (since {when} UTC): your save "
+                                              "was not made. Your text is still here: copy it, or take over again.",
+                                     "locked": {"name": other.name, "since": other.since}}, 423)
         result = _act(who, token, action, draft)
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 403)
@@ -322,13 +330,18 @@ def _same(opened: documents.Opened, draft: Draft) -> bool:
 @http.signed_in
 @http.writes
 def lock(request: Any, who: Identity, token: str) -> Response:
-    """Hold (or renew, or take over) the editing lock on a file: 200, or 409 naming who is editing."""
+    """Hold (or renew, take over, or with ``release`` let go of) the editing lock on a file: 200, or
+    409 naming who is editing (``locks``)."""
     sent = http.body(request)
     try:
         key = documents.check_key(str(sent.get("key", "")))
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
-    other = documents.hold(session.bucket_as(token), key, who, time.time(), take_over=bool(sent.get("take_over")))
+    bucket = session.bucket_as(token)
+    if sent.get("release"):
+        locks.release(bucket, key, who, time.time())
+        return http.json_answer({"held": False})
+    other = locks.hold(bucket, key, who, time.time(), take_over=bool(sent.get("take_over")))
     if other is not None:
         return http.json_answer({"editing": {"name": other.name, "since": other.since}}, 409)
     return http.json_answer({"held": True})

@@ -194,20 +194,7 @@
     });
   });
 
-  // "NAME is editing": held while this page is open, renewed every 30 s; anyone may take over.
-  function holdLock(takeOver) {
-    if (!form.dataset.key) { return; }
-    post("/desk/lock", {key: form.dataset.key, take_over: !!takeOver}).then(function (answer) {
-      var notice = document.getElementById("editing");
-      if (answer.status === 409) {
-        document.getElementById("editing-who").textContent = answer.json.editing.name;
-        notice.hidden = false;
-      } else { notice.hidden = true; }
-    });
-  }
-  document.getElementById("take-over").addEventListener("click", function () { holdLock(true); });
-  holdLock(false);
-  setInterval(function () { if (document.getElementById("editing").hidden) { holdLock(false); } }, 30000);
+  // "NAME is editing", taking over and letting go: locks.js.
 
   // While the text changes, it is saved as the article's draft at least every 60 s (editors).
   setInterval(function () {

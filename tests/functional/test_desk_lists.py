@@ -241,3 +241,59 @@ def test_the_editor_offers_the_sites_names_and_author_defaults_to_the_person(des
     contributor, _, _ = sign_in(desk, "contributor")
     theirs = desk.client.http.get("/desk/new", headers={"Cookie": contributor}).body.decode()
     assert "data-create" not in theirs  # nothing to create for a contributor
+
+
+# --- locks that tell the truth ------------------------------------------------------------------------
+
+SHARED = "articles/shared.md"
+
+
+def _lock(site, jar: str, token: str, **more):  # type: ignore[no-untyped-def]
+    return api(site, "/desk/lock", jar, token, {"key": SHARED, **more})
+
+
+def test_a_lock_its_holder_stopped_renewing_clears_within_a_minute(desk, monkeypatch):
+    import time as real_time
+
+    desk.put(SHARED, story("Shared"))
+    desk.ingest()
+    editor_jar, editor_token, _ = sign_in(desk, "editor")
+    admin_jar, admin_token, _ = sign_in(desk, "admin")
+    assert _lock(desk, editor_jar, editor_token).status_code == 200
+    seen = _lock(desk, admin_jar, admin_token)
+    assert seen.status_code == 409 and json.loads(seen.body)["editing"]["name"] == "Local Editor"
+    later = real_time.time() + 50  # the editor's tab went away without a word: no heartbeat since
+    monkeypatch.setattr("chalicelib.desk.views.time.time", lambda: later)
+    assert _lock(desk, admin_jar, admin_token).status_code == 200  # "Local Editor is editing" is gone
+
+
+def test_closing_the_tab_releases_the_lock_at_once(desk):
+    desk.put(SHARED, story("Shared"))
+    desk.ingest()
+    editor_jar, editor_token, _ = sign_in(desk, "editor")
+    admin_jar, admin_token, _ = sign_in(desk, "admin")
+    assert _lock(desk, editor_jar, editor_token).status_code == 200
+    assert _lock(desk, admin_jar, admin_token, release=True).status_code == 200  # not theirs to let go of
+    assert _lock(desk, admin_jar, admin_token).status_code == 409
+    assert _lock(desk, editor_jar, editor_token, release=True).status_code == 200
+    assert _lock(desk, admin_jar, admin_token).status_code == 200
+
+
+def test_after_a_take_over_the_first_editors_save_is_refused_with_the_reason(desk):
+    desk.put(SHARED, story("Shared"))
+    desk.ingest()
+    editor_jar, editor_token, _ = sign_in(desk, "editor")
+    admin_jar, admin_token, _ = sign_in(desk, "admin")
+    html = desk.client.http.get(f"/desk/edit?key={SHARED}", headers={"Cookie": editor_jar}).body.decode()
+    version = re.search(r'data-version="([^"]*)"', html).group(1)
+    assert _lock(desk, editor_jar, editor_token).status_code == 200
+    assert _lock(desk, admin_jar, admin_token, take_over=True).status_code == 200
+    told = _lock(desk, editor_jar, editor_token)
+    assert told.status_code == 409 and json.loads(told.body)["editing"]["name"] == "Local Admin"
+    refused = api(desk, "/desk/save", editor_jar, editor_token, {
+        "action": "publish", "key": SHARED, "version": version, "versions": {SHARED: version},
+        "body": "The editor's late change.", "fields": {"title": "Shared", "date": "2024-05-01T09:00:00Z",
+                                                        "categories": "Oil"}})
+    assert refused.status_code == 423
+    assert "Local Admin is editing this article" in json.loads(refused.body)["error"]
+    assert "The editor's late change." not in desk.s3.get_object(Bucket=desk.stack.bucket, Key=SHARED)["Body"].read().decode()
