@@ -21,7 +21,7 @@ from chalicelib.content import markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError, Problem
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, http, identity, listing, locks, pickers, session
+from chalicelib.desk import conflicts, documents, http, identity, listing, locks, pickers, session
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -181,6 +181,7 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
                        choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
                        combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
+                       conflict_script=http.static_url("conflict.js"),
                        lock_check=locks.CHECK_SECONDS)
 
 
@@ -246,10 +247,7 @@ def save(request: Any, who: Identity, token: str) -> Response:
     except ContentError as error:
         return http.json_answer({"problems": _problems(error)}, 400)
     except Conflict as conflict:
-        return http.json_answer({"conflict": {"key": conflict.key, "version": conflict.etag or "",
-                                              "opened": conflict.opened,
-                                              "theirs": (conflict.theirs or b"").decode("utf-8", errors="replace"),
-                                              "mine": documents.compose(draft.fields, draft.body).decode()}}, 409)
+        return http.json_answer({"conflict": conflicts.described(conflict, draft, session.bucket_as(token))}, 409)
     return http.json_answer(result)
 
 

@@ -145,7 +145,7 @@
       create: form.elements.create ? form.elements.create.value : ""};  // names chosen to create (combobox.js)
     say(action === "unpublish" ? "Unpublishing…" : "Saving…");
     return post("/desk/save", data).then(function (answer) {
-      if (answer.status === 409) { conflict(answer.json.conflict, action); say(""); return; }
+      if (answer.status === 409) { say(""); conflict(answer.json.conflict, action); return; }
       if (answer.status !== 200) { say(""); showProblems(answer.json.problems || [{field: "file", message: answer.json.error || "refused"}]); return; }
       showProblems([]);
       changedSince = 0;
@@ -164,24 +164,13 @@
     });
   }
 
+  // Someone saved meanwhile: conflict.js shows both versions; keeping mine saves again over theirs.
   function conflict(found, action) {
-    var box = document.getElementById("conflict");
-    document.getElementById("theirs").textContent = found.theirs;
-    document.getElementById("mine").textContent = found.mine;
-    box.hidden = false; box.scrollIntoView();
-    // Approving a submission that changed: the new text is not what was reviewed, so it can only be read.
-    var keepMine = document.getElementById("keep-mine");
-    keepMine.hidden = action === "approve" && found.key === form.dataset.key;
-    keepMine.onclick = function () {
-      box.hidden = true;
+    window.DeskConflict.show(found, action, function () {
       versions[found.key] = found.version;  // they have seen theirs now
       if (found.key === form.dataset.key) { form.dataset.version = found.version; }
       save(action);
-    };
-    document.getElementById("keep-theirs").onclick = function () {
-      try { localStorage.removeItem(storeKey); } catch (e) {}
-      window.location.reload();
-    };
+    }, storeKey);
   }
 
   form.querySelectorAll("button[data-action]").forEach(function (button) {

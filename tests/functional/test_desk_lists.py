@@ -297,3 +297,26 @@ def test_after_a_take_over_the_first_editors_save_is_refused_with_the_reason(des
     assert refused.status_code == 423
     assert "Local Admin is editing this article" in json.loads(refused.body)["error"]
     assert "The editor's late change." not in desk.s3.get_object(Bucket=desk.stack.bucket, Key=SHARED)["Body"].read().decode()
+
+
+def test_a_conflict_says_who_saved_the_other_version_when_and_diffs_the_body_word_by_word(desk):
+    desk.put(SHARED, story("Shared", body="The vote is on Monday."))
+    desk.ingest()
+    editor_jar, editor_token, _ = sign_in(desk, "editor")
+    admin_jar, admin_token, _ = sign_in(desk, "admin")
+    html = desk.client.http.get(f"/desk/edit?key={SHARED}", headers={"Cookie": editor_jar}).body.decode()
+    version = re.search(r'data-version="([^"]*)"', html).group(1)
+    fields = {"title": "Shared", "date": "2024-05-01T09:00:00Z", "categories": "Oil"}
+    theirs = api(desk, "/desk/save", admin_jar, admin_token, {
+        "action": "publish", "key": SHARED, "version": version, "versions": {SHARED: version},
+        "body": "The vote is on Tuesday.", "fields": {**fields, "title": "Shared, moved"}})
+    assert theirs.status_code == 200
+    mine = api(desk, "/desk/save", editor_jar, editor_token, {
+        "action": "publish", "key": SHARED, "version": version, "versions": {SHARED: version},
+        "body": "The vote is on Wednesday.", "fields": fields})
+    assert mine.status_code == 409
+    conflict = json.loads(mine.body)["conflict"]
+    assert conflict["by"] == "Local Admin" and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:]+Z", conflict["at"])
+    assert ["removed", "Tuesday."] in conflict["diff"] and ["added", "Wednesday."] in conflict["diff"]
+    assert "---" not in "".join(text for _, text in conflict["diff"])  # the body, not the file's YAML
+    assert conflict["fields"] == [{"field": "title", "label": "Title", "theirs": "Shared, moved", "mine": "Shared"}]
