@@ -59,6 +59,9 @@ def test_a_draft_of_a_live_article_shows_on_its_row_and_opens_from_it(desk):
     (row,) = rows(page)
     assert "Live since 1 May 2024, 09:00" in row and "changes in draft by Local Editor" in row
     assert 'href="/desk/edit?key=drafts/articles/budget.md">Open the draft</a>' in page
+    opened = desk.client.http.get("/desk/edit?key=articles/budget.md", headers={"Cookie": jar}).body.decode()
+    assert "changes saved as a draft that are not live yet" in opened  # opening the live one offers the draft
+    assert 'href="/desk/edit?key=drafts/articles/budget.md">Open the draft</a>' in opened
 
 
 def test_a_submission_of_a_live_article_shows_on_its_row_and_counts_in_review(desk):
