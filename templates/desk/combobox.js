@@ -29,8 +29,7 @@
     wrap.appendChild(input);
     list.id = input.id + "-list";
     list.setAttribute("role", "listbox");
-    var label = document.querySelector('label[for="' + input.id + '"]');
-    list.setAttribute("aria-label", (label ? label.textContent : input.name) + " suggestions");
+    list.setAttribute("aria-label", "Suggestions");  // not the field's own name: that stays the input's alone
     list.hidden = true;
     wrap.appendChild(list);
     input.setAttribute("role", "combobox");

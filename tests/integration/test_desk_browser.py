@@ -158,6 +158,7 @@ def test_history_lists_three_versions_and_restores_the_first(local_stack, browse
         page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
     page.goto(base + "/desk/edit?key=articles/three-drafts.md")
     page.get_by_role("link", name="History").click()
+    page.wait_for_url("**/desk/history?**")
     versions = page.locator(".versions > li")
     assert versions.count() == 3
     assert versions.nth(0).locator("ins").filter(has_text="third").count() == 1  # the body's diff, word by word

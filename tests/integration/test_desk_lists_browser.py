@@ -68,7 +68,7 @@ def test_the_category_picker_suggests_the_sites_terms_and_refuses_a_typo_until_c
     categories = page.get_by_role("combobox", name="Categories")
     categories.focus()
     page.keyboard.type("Teh")
-    listbox = page.get_by_role("listbox", name="Categories suggestions")
+    listbox = page.get_by_role("listbox", name="Suggestions")
     assert categories.get_attribute("aria-expanded") == "true" and listbox.get_by_role("option", name="Tehran").count() == 1
     page.keyboard.press("ArrowDown")
     assert categories.get_attribute("aria-activedescendant") == listbox.get_by_role("option").first.get_attribute("id")
