@@ -360,6 +360,35 @@ def desk_terms():
     return desk("admin").change_term(request())
 
 
+@app.route("/desk/people", methods=READ)
+@when_aws_fails
+def desk_people():
+    """(Admins) everyone who can sign in: role, state, last sign-in; invite, change, disable, remove."""
+    return desk("people").screen(request())
+
+
+@app.route("/desk/people", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_people_change():
+    """(Admins) invite someone, or change a person's role, disable, enable or remove them."""
+    return desk("people").change(request())
+
+
+@app.route("/desk/forgot-password", methods=READ)
+@when_aws_fails
+def desk_forgot_password_page():
+    """The form that asks for a code to choose a new password."""
+    return desk("people").forgot_password(request())
+
+
+@app.route("/desk/forgot-password", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_forgot_password():
+    """Ask the user pool for a code by e-mail (the same answer whether the address has an account or
+    not), then set a new password with it."""
+    return desk("people").forgot_password(request())
+
+
 @app.route("/desk/import", methods=READ)
 @when_aws_fails
 def desk_import():

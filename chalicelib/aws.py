@@ -128,6 +128,12 @@ def cognito_client() -> Any:
     return _client("cognito-idp", *_where())
 
 
+def cognito_client_as(credentials: dict[str, str]) -> Any:
+    """The user pool client with a signed-in admin's role: the People screen's changes are theirs."""
+    return _client_as("cognito-idp", *_where(), (credentials["AccessKeyId"], credentials["SecretKey"],
+                                                 credentials["SessionToken"]))
+
+
 def cognito_identity_client() -> Any:
     """The Cognito identity pool client that gives a desk user their role's credentials."""
     return _client("cognito-identity", *_where())

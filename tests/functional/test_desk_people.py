@@ -1,0 +1,291 @@
+"""People and roles (issue 45): the People screen lists the pool's accounts; admins invite, change a
+role, disable, enable and remove, each change recorded; the last admin stays; roles and CSRF are
+enforced where the change happens; and "Forgot password" through the pool's own flow."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib import keys
+from chalicelib.desk import people, session
+from chalicelib.models import PeopleChange, SignedIn
+from tests.functional.test_desk import STORY, api, form, sign_in
+
+
+def _pool(desk) -> Any:  # type: ignore[no-untyped-def]
+    return boto3.client("cognito-idp", region_name="us-east-1")
+
+
+def _user(desk, email: str) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    pool = _pool(desk)
+    for user in pool.list_users(UserPoolId=desk.pool.user_pool_id)["Users"]:
+        if {"Name": "email", "Value": email} in user["Attributes"]:
+            groups = pool.admin_list_groups_for_user(UserPoolId=desk.pool.user_pool_id, Username=user["Username"])
+            return {**user, "groups": sorted(g["GroupName"] for g in groups["Groups"])}
+    return None
+
+
+def _log() -> list[tuple[str, str, str]]:
+    return [(c.who, c.whom, c.what) for c in PeopleChange.query(keys.PEOPLE_LOG_PK)]
+
+
+def _change(desk, jar: str, token: str, **fields: str):  # type: ignore[no-untyped-def]
+    return form(desk.client, "/desk/people", {"csrf": token, **fields}, headers={"Cookie": jar})
+
+
+def _shown(desk, jar: str, response) -> str:  # type: ignore[no-untyped-def]
+    """The People screen a change redirected to."""
+    assert response.status_code == 303, response.body
+    return desk.client.http.get(response.headers["Location"], headers={"Cookie": jar}).body.decode()
+
+
+def _username(desk, email: str) -> str:  # type: ignore[no-untyped-def]
+    found = _user(desk, email)
+    assert found is not None
+    return str(found["Username"])
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def local_mail(monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    """The stand-in's behaviour: invitations and codes printed where `make run` prints its accounts."""
+    monkeypatch.setattr(people, "stand_in", lambda: True)
+
+    def printed(kind: str) -> dict[str, str]:
+        return dict(re.findall(rf"^{kind}: (\S+) (\S+)$", capsys.readouterr().out, re.MULTILINE))
+    return printed
+
+
+def test_an_admin_sees_everyone_with_role_state_and_last_sign_in(desk):
+    jar, _, _ = sign_in(desk, "admin")
+    page = desk.client.http.get("/desk/people", headers={"Cookie": jar})
+    html = page.body.decode()
+    assert page.status_code == 200 and "<h1>People</h1>" in html
+    assert '<a href="/desk/people">People</a>' in html  # in the navigation
+    text = _text(html)
+    for role in ("admin", "editor", "contributor"):
+        assert f"Local {role.capitalize()} E-mail {role}@desk.example.com Role {role} State enabled" in text
+    assert re.search(r"Local Admin .*? Last sign-in \d{4}-\d\d-\d\d \d\d:\d\d", text)  # this sign-in, recorded
+    assert "Local Editor E-mail editor@desk.example.com Role editor State enabled Last sign-in not seen" in text
+
+
+@pytest.mark.parametrize("role", ["editor", "contributor"])
+def test_an_editor_or_contributor_gets_403_and_a_forged_change_writes_nothing(desk, role):
+    jar, token, _ = sign_in(desk, role)
+    assert desk.client.http.get("/desk/people", headers={"Cookie": jar}).status_code == 403
+    assert '<a href="/desk/people">' not in desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
+    admin = _username(desk, "admin@desk.example.com")
+    forged = [{"action": "invite", "email": "mole@example.com", "role": "admin"},
+              {"action": "role", "user": _username(desk, f"{role}@desk.example.com"), "role": "admin"},
+              {"action": "disable", "user": admin}, {"action": "remove", "user": admin, "confirm": "yes"}]
+    for fields in forged:
+        response = _change(desk, jar, token, **fields)
+        assert response.status_code == 403 and "Only an admin may do this." in response.body.decode()
+    assert _user(desk, "mole@example.com") is None
+    assert _user(desk, f"{role}@desk.example.com")["groups"] == [role]
+    assert _user(desk, "admin@desk.example.com")["Enabled"] is True and _log() == []
+
+
+def test_a_change_without_the_pages_token_or_from_another_site_is_refused(desk):
+    jar, token, _ = sign_in(desk, "admin")
+    no_token = form(desk.client, "/desk/people", {"action": "invite", "email": "a@example.com", "role": "editor"},
+                    headers={"Cookie": jar})
+    elsewhere = form(desk.client, "/desk/people", {"csrf": token, "action": "invite", "email": "b@example.com",
+                                                   "role": "editor"},
+                     headers={"Cookie": jar, "Origin": "https://evil.example"})
+    assert no_token.status_code == 403 and elsewhere.status_code == 403
+    assert _user(desk, "a@example.com") is None and _user(desk, "b@example.com") is None and _log() == []
+
+
+def test_an_invited_colleague_signs_in_with_the_invitation_and_chooses_a_password(desk, local_mail):
+    jar, token, _ = sign_in(desk, "admin")
+    done = _shown(desk, jar, _change(desk, jar, token, action="invite", email="Sam@Example.com", name="Sam Reporter",
+                                     role="contributor"))
+    invitation = local_mail("desk invitation")
+    assert list(invitation) == ["sam@example.com"]  # printed where `make run` prints its accounts
+    assert invitation["sam@example.com"] not in done  # never on the page
+    assert "Invited sam@example.com as a contributor." in _text(done)
+    assert "Sam Reporter E-mail sam@example.com Role contributor State invited" in _text(done)
+    assert _user(desk, "sam@example.com")["groups"] == ["contributor"]
+    assert _log() == [("admin@desk.example.com", "sam@example.com", "invited as a contributor")]
+    assert "admin@desk.example.com — sam@example.com invited as a contributor" in _text(done)
+
+    first = form(desk.client, "/desk/sign-in", {"email": "sam@example.com", "password": invitation["sam@example.com"]})
+    assert first.status_code == 200 and "Choose your password" in first.body.decode()
+    challenge = re.search(r'name="session" value="([^"]+)"', first.body.decode()).group(1)
+    chosen = form(desk.client, "/desk/sign-in", {"email": "sam@example.com", "session": challenge,
+                                                 "new_password": "Sams-Own-Password-1", "confirm_password":
+                                                 "Sams-Own-Password-1"})
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/desk/articles"
+
+
+def test_on_aws_the_invitation_is_mailed_by_cognito_and_never_printed_or_shown(desk, capsys):
+    jar, token, _ = sign_in(desk, "admin")
+    capsys.readouterr()
+    done = _shown(desk, jar, _change(desk, jar, token, action="invite", email="kim@example.com", role="editor"))
+    assert "invitation" not in capsys.readouterr().out and "Invited kim@example.com as an editor" in done
+    assert _user(desk, "kim@example.com")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+
+
+def test_an_invitation_that_cannot_be_made_says_why_and_makes_nothing(desk):
+    jar, token, _ = sign_in(desk, "admin")
+    again = _shown(desk, jar, _change(desk, jar, token, action="invite", email="editor@desk.example.com", role="admin"))
+    assert "editor@desk.example.com already has an account" in again
+    assert _user(desk, "editor@desk.example.com")["groups"] == ["editor"]
+    wrong = _shown(desk, jar, _change(desk, jar, token, action="invite", email="not an address", role="editor"))
+    assert "E-mail address: not an address is not an e-mail address" in wrong
+    role = _shown(desk, jar, _change(desk, jar, token, action="invite", email="x@example.com", role="owner"))
+    assert "Role: choose contributor, editor or admin." in role and _user(desk, "x@example.com") is None
+    assert _log() == []
+
+
+def test_disabling_someone_ends_their_open_session_at_once_and_enabling_lets_them_back(desk):
+    their_jar, their_token, _ = sign_in(desk, "editor")
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": their_jar}).status_code == 200
+    jar, token, _ = sign_in(desk, "admin")
+    editor = _username(desk, "editor@desk.example.com")
+    done = _shown(desk, jar, _change(desk, jar, token, action="disable", user=editor))
+    assert "Disabled Local Editor: their open sessions have ended." in done
+    assert "Local Editor E-mail editor@desk.example.com Role editor State disabled" in _text(done)
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": their_jar}).status_code == 303
+    saved = api(desk, "/desk/save", their_jar, their_token, {"action": "publish", "fields": STORY, "body": "x"})
+    assert saved.status_code == 401 and "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket,
+                                                                                    Prefix="articles/")
+    email, password = desk.accounts["editor"]
+    assert form(desk.client, "/desk/sign-in", {"email": email, "password": password}).status_code == 401
+    assert _user(desk, email)["Enabled"] is False
+
+    _shown(desk, jar, _change(desk, jar, token, action="enable", user=editor))
+    import time
+
+    time.sleep(1.05)  # auth_time is whole seconds: a sign-in in the second the sessions ended is ended too
+    back, _, _ = sign_in(desk, "editor")
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": back}).status_code == 200
+    assert [what for _, whom, what in _log() if whom == email] == ["disabled", "enabled"]
+
+
+def test_a_new_role_takes_its_old_sessions_away_and_is_the_only_group(desk):
+    their_jar, _, _ = sign_in(desk, "contributor")
+    jar, token, _ = sign_in(desk, "admin")
+    contributor = _username(desk, "contributor@desk.example.com")
+    done = _shown(desk, jar, _change(desk, jar, token, action="role", user=contributor, role="editor"))
+    assert "Local Contributor is now an editor. They sign in again to use it." in done
+    assert _user(desk, "contributor@desk.example.com")["groups"] == ["editor"]
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": their_jar}).status_code == 303
+    assert _log() == [("admin@desk.example.com", "contributor@desk.example.com", "made an editor (was a contributor)")]
+
+
+@pytest.mark.parametrize("action", ["disable", "remove", "role"])
+def test_the_last_admin_cannot_be_disabled_removed_or_demoted(desk, action):
+    jar, token, _ = sign_in(desk, "admin")
+    admin = _username(desk, "admin@desk.example.com")
+    failed = _shown(desk, jar, _change(desk, jar, token, action=action, user=admin, role="editor", confirm="yes"))
+    assert "Local Admin is the only admin left" in failed and "make someone else an admin first" in failed
+    assert _user(desk, "admin@desk.example.com")["groups"] == ["admin"]
+    assert _user(desk, "admin@desk.example.com")["Enabled"] is True and _log() == []
+    assert desk.client.http.get("/desk/people", headers={"Cookie": jar}).status_code == 200  # still signed in
+
+
+def test_with_a_second_admin_the_first_can_step_down(desk):
+    jar, token, _ = sign_in(desk, "admin")
+    _shown(desk, jar, _change(desk, jar, token, action="role", user=_username(desk, "editor@desk.example.com"),
+                              role="admin"))
+    done = _shown(desk, jar, _change(desk, jar, token, action="role", user=_username(desk, "admin@desk.example.com"),
+                                     role="editor"))
+    assert _user(desk, "admin@desk.example.com")["groups"] == ["editor"]
+    assert done == ""  # their own session ended with the change: the redirect is to the sign-in page
+    assert desk.client.http.get("/desk/people", headers={"Cookie": jar}).status_code == 303
+
+
+def test_remove_asks_first_then_removes_and_ends_their_sessions(desk):
+    their_jar, _, _ = sign_in(desk, "contributor")
+    jar, token, _ = sign_in(desk, "admin")
+    contributor = _username(desk, "contributor@desk.example.com")
+    asked = _change(desk, jar, token, action="remove", user=contributor)
+    assert asked.status_code == 200 and "Remove Local Contributor?" in asked.body.decode()
+    assert _user(desk, "contributor@desk.example.com") is not None and _log() == []
+    done = _shown(desk, jar, _change(desk, jar, token, action="remove", user=contributor, confirm="yes"))
+    assert "Removed Local Contributor&#39;s account." in done and "contributor@desk.example.com" in done  # the log
+    assert _user(desk, "contributor@desk.example.com") is None
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": their_jar}).status_code == 303
+    unknown = _shown(desk, jar, _change(desk, jar, token, action="disable", user=contributor))
+    assert "No such account" in unknown
+
+
+def test_a_sign_in_is_recorded_for_the_people_screen(desk):
+    jar, _, _ = sign_in(desk, "editor")
+    from chalicelib.desk import identity
+
+    who = identity.verify(jar.split("desk_id=")[1].split(";")[0])
+    assert SignedIn.get(*keys.signed_in(who.sub)).at > 0
+
+
+# --- forgot password -----------------------------------------------------------------------------
+
+def _forgot(desk, **fields: str):  # type: ignore[no-untyped-def]
+    return form(desk.client, "/desk/forgot-password", fields)
+
+
+def test_the_sign_in_page_links_to_forgot_password(desk):
+    assert 'href="/desk/forgot-password"' in desk.client.http.get("/desk/sign-in").body.decode()
+    page = desk.client.http.get("/desk/forgot-password")
+    assert page.status_code == 200 and "E-mail address" in page.body.decode()
+
+
+def test_the_answer_never_says_whether_an_address_has_an_account(desk, local_mail):
+    known = _forgot(desk, email="editor@desk.example.com")
+    unknown = _forgot(desk, email="nobody@desk.example.com")
+    assert known.status_code == unknown.status_code == 200
+    assert _text(known.body.decode()).replace("editor@", "X@") == _text(unknown.body.decode()).replace("nobody@", "X@")
+    assert "If an account has this address, a code" in known.body.decode()
+    assert list(local_mail("desk password code")) == ["editor@desk.example.com"]
+
+
+def test_a_code_sets_a_new_password_and_a_wrong_one_changes_nothing(desk, local_mail):
+    _forgot(desk, email="editor@desk.example.com")
+    code = local_mail("desk password code")["editor@desk.example.com"]
+    wrong = _forgot(desk, email="editor@desk.example.com", code="moto-confirmation-code:000000",
+                    new_password="A-New-Password-42", confirm_password="A-New-Password-42")
+    assert wrong.status_code == 400 and "That code is not right, or it has expired." in wrong.body.decode()
+    done = _forgot(desk, email="editor@desk.example.com", code=code, new_password="A-New-Password-42",
+                   confirm_password="A-New-Password-42")
+    assert done.status_code == 200 and "Your new password is set. Sign in with it." in done.body.decode()
+    assert form(desk.client, "/desk/sign-in", {"email": "editor@desk.example.com",
+                                               "password": "A-New-Password-42"}).status_code == 303
+    old = desk.accounts["editor"][1]
+    assert form(desk.client, "/desk/sign-in", {"email": "editor@desk.example.com", "password": old}).status_code == 401
+
+
+def test_asking_for_codes_is_limited_per_reader_and_per_address(desk):
+    for _ in range(people.RESET_PER_ACCOUNT.limit):
+        assert _forgot(desk, email="editor@desk.example.com").status_code == 200
+    stopped = _forgot(desk, email="editor@desk.example.com")
+    assert stopped.status_code == 429 and "Too many requests for a code" in stopped.body.decode()
+    for n in range(people.RESET_REQUESTS.limit - people.RESET_PER_ACCOUNT.limit - 1):
+        assert _forgot(desk, email=f"someone{n}@example.com").status_code == 200
+    assert _forgot(desk, email="another@example.com").status_code == 429
+
+
+def test_guessing_codes_is_slowed_as_guessing_passwords_is(desk, monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr("chalicelib.ratelimit.time.time", lambda: clock[0])
+    fields = {"email": "editor@desk.example.com", "new_password": "A-New-Password-42",
+              "confirm_password": "A-New-Password-42"}
+    for _ in range(session.SIGN_IN_BACKOFF.free + 1):
+        assert _forgot(desk, code="moto-confirmation-code:000000", **fields).status_code == 400
+    waiting = _forgot(desk, code="moto-confirmation-code:000000", **fields)
+    assert waiting.status_code == 429 and "Too many wrong codes" in waiting.body.decode()
+
+
+def test_a_reset_from_another_site_is_refused(desk):
+    response = desk.client.http.post("/desk/forgot-password", body="email=editor%40desk.example.com", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
+    assert response.status_code == 403
+
