@@ -374,6 +374,27 @@ def desk_people_change():
     return desk("people").change(request())
 
 
+@app.route("/desk/profile", methods=READ)
+@when_aws_fails
+def desk_profile():
+    """The signed-in person's own author profile: name, bio, photo."""
+    return desk("profile").screen(request())
+
+
+@app.route("/desk/profile", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_profile_save():
+    """Save the signed-in person's own author profile."""
+    return desk("profile").save(request())
+
+
+@app.route("/desk/authors", methods=READ)
+@when_aws_fails
+def desk_authors():
+    """The Author picker's choices as JSON: the desk's people and the site's authors, together."""
+    return desk("profile").choices(request())
+
+
 @app.route("/desk/forgot-password", methods=READ)
 @when_aws_fails
 def desk_forgot_password_page():

@@ -31,6 +31,8 @@ Sessions           ``session#<sub>``         ``sessions``               a desk u
                                                                         (checked on every desk request; TTL)
 SignedIn           ``session#<sub>``         ``signed-in``              a desk user's last sign-in (People)
 PeopleChange       ``people-log``            ``<ISO time>#<random>``    who changed whose account, how
+Profile            ``people``                ``<sub>``                  a desk user's author profile; the
+                                                                        Author picker's people (one Query)
 EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
                                                                         file's last change (the desk)
 =================  ========================  =========================  ==========================
@@ -525,6 +527,17 @@ class PeopleChange(_TableItem):
     what = UnicodeAttribute()  # "invited as editor", "made an admin", "disabled"...
 
 
+class Profile(_TableItem):
+    """A desk user's author profile (pk ``people``, sk their sub), which they edit themselves; made at
+    their first sign-in from the pool's name for them (chalicelib/desk/profile.py)."""
+
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    bio = UnicodeAttribute(null=True)
+    photo = UnicodeAttribute(null=True)  # a photo's address on the site: /media/...
+    version = NumberAttribute(default=0)  # each save is conditional on the version the person saw
+
+
 class EdgeClearing(_TableItem):
     """The CloudFront invalidation that carried the last change of file ``sk`` (chalicelib/publish/edge.py);
     the desk asks CloudFront whether it has completed."""
@@ -538,7 +551,7 @@ class EdgeClearing(_TableItem):
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
               SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
-              SignedIn, PeopleChange)
+              SignedIn, PeopleChange, Profile)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

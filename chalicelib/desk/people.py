@@ -280,6 +280,9 @@ def record_sign_in(id_token: str) -> None:
     try:
         who = identity.verify(id_token)
         SignedIn(*keys.signed_in(who.sub), at=int(time.time())).save()
+        from chalicelib.desk import profile
+
+        profile.ensure(who)  # the Author picker lists them from now on
     except Exception as exc:  # noqa: BLE001 - a date on a list is not worth refusing a sign-in for
         log.warning(json.dumps({"event": "desk_sign_in_not_recorded", "error": f"{type(exc).__name__}"}))
 

@@ -4,6 +4,7 @@ enforced where the change happens; and "Forgot password" through the pool's own 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -289,3 +290,73 @@ def test_a_reset_from_another_site_is_refused(desk):
         "Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
     assert response.status_code == 403
 
+
+
+# --- each person's author profile, and the Author picker -------------------------------------------
+
+def _profile_form(desk, jar: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    page = desk.client.http.get("/desk/profile", headers={"Cookie": jar}).body.decode()
+    return (re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1),
+            re.search(r'name="version" value="(\d+)"', page).group(1))
+
+
+@pytest.mark.parametrize("role", ["contributor", "editor", "admin"])
+def test_every_person_edits_their_own_profile_and_the_picker_lists_them(desk, role):
+    from chalicelib.desk import profile
+    from chalicelib.models import Profile
+
+    desk.put("authors/ninfa-along.yaml", "name: Ninfa Along\nbio: Tehran correspondent.\n")
+    desk.ingest()
+    jar, _, _ = sign_in(desk, role)
+    page = desk.client.http.get("/desk/profile", headers={"Cookie": jar})
+    assert page.status_code == 200 and f'value="Local {role.capitalize()}"' in page.body.decode()
+    token, version = _profile_form(desk, jar)
+    saved = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Sam  Writer",
+                                                "bio": "Covers energy.", "photo": "/media/2026/12/sam.jpg"},
+                 headers={"Cookie": jar})
+    assert saved.status_code == 303
+    shown = desk.client.http.get(saved.headers["Location"], headers={"Cookie": jar}).body.decode()
+    assert "Your profile is saved." in shown and 'value="Sam Writer"' in shown and "Covers energy." in shown
+    mine = [p for p in Profile.query(keys.PEOPLE_PK) if p.email == f"{role}@desk.example.com"]
+    assert [(p.name, p.bio, p.photo) for p in mine] == [("Sam Writer", "Covers energy.", "/media/2026/12/sam.jpg")]
+    choices = profile.author_choices()
+    assert {"name": "Sam Writer", "slug": "sam-writer", "kind": "person", "email": f"{role}@desk.example.com"} \
+        in choices
+    assert {"name": "Ninfa Along", "slug": "ninfa-along", "kind": "author", "email": ""} in choices
+    listed = json.loads(desk.client.http.get("/desk/authors", headers={"Cookie": jar}).body)
+    assert listed == {"authors": choices}
+
+
+def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk):
+    from chalicelib.models import Profile
+
+    jar, _, _ = sign_in(desk, "editor")
+    token, version = _profile_form(desk, jar)
+    first = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "First"},
+                 headers={"Cookie": jar})
+    assert first.status_code == 303
+    stale = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Second"},
+                 headers={"Cookie": jar})
+    assert stale.status_code == 409 and "changed elsewhere" in stale.body.decode()
+    _, version = _profile_form(desk, jar)
+    for fields, said in (({"name": " "}, "Name: enter the name"), ({"name": "X", "photo": "https://evil.example/x.jpg"},
+                                                                   "Photo: give the address of a photo in Media"),
+                         ({"name": "X", "photo": "/media/../settings/site.yaml"}, "Photo: give the address"),
+                         ({"name": "X", "bio": "b" * 5001}, "Bio: at most 5000 characters")):
+        bad = form(desk.client, "/desk/profile", {"csrf": token, "version": version, **fields}, headers={"Cookie": jar})
+        assert bad.status_code == 400 and said in bad.body.decode(), fields
+    no_token = form(desk.client, "/desk/profile", {"version": version, "name": "Forged"}, headers={"Cookie": jar})
+    assert no_token.status_code == 403
+    assert [p.name for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com"] == ["First"]
+
+
+def test_nobody_edits_anothers_profile_the_key_is_the_signed_in_persons(desk):
+    from chalicelib.models import Profile
+
+    sign_in(desk, "admin")  # their profile exists from their sign-in
+    jar, _, _ = sign_in(desk, "contributor")
+    token, version = _profile_form(desk, jar)
+    admin_sub = next(p.sk for p in Profile.query(keys.PEOPLE_PK) if p.email == "admin@desk.example.com")
+    form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Hijacked", "sub": admin_sub,
+                                        "user": admin_sub}, headers={"Cookie": jar})
+    assert Profile.get(keys.PEOPLE_PK, admin_sub).name == "Local Admin"
