@@ -160,6 +160,12 @@ def test_axe_finds_no_violations_on_people_and_forgot_password(local_stack, brow
     email, password = accounts(local_stack)["admin"]
     _sign_in(page, base, email, password)
     page.wait_for_url("**/desk/articles")
+    page.goto(base + "/desk/profile")
+    found["profile"] = violations(page)
+    page.get_by_label("Photo").fill("https://elsewhere.example/me.jpg")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_role("alert").wait_for()
+    found["profile: a mistake"] = violations(page)
     page.goto(base + "/desk/people")
     found["people"] = violations(page)
     page.locator(".person").last.get_by_role("button", name="Remove").click()
@@ -167,3 +173,19 @@ def test_axe_finds_no_violations_on_people_and_forgot_password(local_stack, brow
     found["people: remove?"] = violations(page)
     context.close()
     assert found == {name: [] for name in found}
+
+
+def test_a_colleague_edits_their_profile_at_a_phones_width_and_the_picker_lists_them(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "editor", width=390)
+    page.get_by_role("navigation", name="Desk").get_by_role("link", name="Profile").click()
+    page.get_by_role("heading", name="Your profile").wait_for()
+    page.get_by_label("Name").fill("Edie Tor")
+    page.get_by_label("Bio").fill("Edits the morning news.")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_role("status").filter(has_text="Your profile is saved.").wait_for()
+    assert page.get_by_label("Bio").input_value() == "Edits the morning news."
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    choices = page.context.request.get(local_stack["base"] + "/desk/authors").json()["authors"]
+    assert {"name": "Edie Tor", "slug": "edie-tor", "kind": "person", "email": "editor@desk.example.com"} in choices
+    assert any(c["kind"] == "author" for c in choices)  # the sample content's authors, beside the people
+    assert page.errors == []
