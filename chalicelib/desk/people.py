@@ -175,6 +175,22 @@ def _keep_an_admin(pool: Any, person: Person, doing: str) -> None:
                       "admin first. The desk always keeps one admin.")
 
 
+def _not_yourself(by: Identity, person: Person, doing: str) -> None:
+    """An admin does not change their own account here (as WordPress's Users screen): another admin does,
+    so nobody locks themselves out by a slip."""
+    if person.sub == by.sub:
+        raise Refused(f"You cannot {doing} your own account: ask another admin.")
+
+
+def _still_an_admin(pool: Any, person: Person, undo: Any) -> None:
+    """After a change that took an admin away: if two admins took each other away at the same moment
+    (each saw the other still there), none would be left; then this change is undone and refused."""
+    if person.role == "admin" and person.enabled and _other_admins(pool, "") == 0:
+        undo()
+        raise Refused(f"{person.label} was the last admin left (another change took the others away at the same "
+                      "moment), so nothing was changed. Make someone else an admin first.")
+
+
 # --- the changes ---------------------------------------------------------------------------------
 
 def invite(pool: Any, email: str, name: str, role: str) -> Person:
@@ -206,26 +222,32 @@ def invite(pool: Any, email: str, name: str, role: str) -> Person:
     return _person(user, role)
 
 
-def change_role(pool: Any, person: Person, role: str) -> None:
+def change_role(pool: Any, by: Identity, person: Person, role: str) -> None:
     if role not in ROLES:
         raise Refused("Role: choose contributor, editor or admin.")
     if role == person.role:
         raise Refused(f"{person.label} is already {_a(role)}.")
     if person.role == "admin":
         _keep_an_admin(pool, person, f"made {_a(role)}")
+    _not_yourself(by, person, "change the role of")
     pool_id = config.current().user_pool_id
     pool.admin_add_user_to_group(UserPoolId=pool_id, Username=person.username, GroupName=role)
     for other in ROLES:
         if other != role:
             pool.admin_remove_user_from_group(UserPoolId=pool_id, Username=person.username, GroupName=other)
+    _still_an_admin(pool, person, lambda: pool.admin_add_user_to_group(
+        UserPoolId=pool_id, Username=person.username, GroupName="admin"))
     session.end_sessions(person.sub)  # their token names the old group: they sign in again to get the new one
 
 
-def disable(pool: Any, person: Person) -> None:
+def disable(pool: Any, by: Identity, person: Person) -> None:
     if not person.enabled:
         raise Refused(f"{person.label} is already disabled.")
     _keep_an_admin(pool, person, "disabled")
-    pool.admin_disable_user(UserPoolId=config.current().user_pool_id, Username=person.username)
+    _not_yourself(by, person, "disable")
+    pool_id = config.current().user_pool_id
+    pool.admin_disable_user(UserPoolId=pool_id, Username=person.username)
+    _still_an_admin(pool, person, lambda: pool.admin_enable_user(UserPoolId=pool_id, Username=person.username))
     session.end_sessions(person.sub)
 
 
@@ -235,8 +257,9 @@ def enable(pool: Any, person: Person) -> None:
     pool.admin_enable_user(UserPoolId=config.current().user_pool_id, Username=person.username)
 
 
-def remove(pool: Any, person: Person) -> None:
+def remove(pool: Any, by: Identity, person: Person) -> None:
     _keep_an_admin(pool, person, "removed")
+    _not_yourself(by, person, "remove")
     pool.admin_delete_user(UserPoolId=config.current().user_pool_id, Username=person.username)
     session.end_sessions(person.sub)
 
@@ -325,21 +348,23 @@ def change(request: Any, who: Identity, token: str) -> Response:
             person = one(pool, sent.get("user", ""))
             if action == "role":
                 role = sent.get("role", "")
-                change_role(pool, person, role)
+                change_role(pool, who, person, role)
                 what = f"made {_a(role)} (was {_a(person.role) if person.role else 'in no group'})"
                 done = f"{person.label} is now {_a(role)}. They sign in again to use it."
             elif action == "disable":
-                disable(pool, person)
+                disable(pool, who, person)
                 what, done = "disabled", f"Disabled {person.label}: their open sessions have ended."
             elif action == "enable":
                 enable(pool, person)
                 what, done = "enabled", f"Enabled {person.label}: they can sign in again."
             else:
                 if sent.get("confirm") != "yes":
+                    _keep_an_admin(pool, person, "removed")
+                    _not_yourself(who, person, "remove")
                     people, more = everyone(pool)
                     return http.screen("people.html", who, token, people=people, more=more, roles=ROLES,
                                        changes=changes(), done="", failed="", confirming=person)
-                remove(pool, person)
+                remove(pool, who, person)
                 what, done = "removed", f"Removed {person.label}'s account."
     except Refused as refusal:
         return _back(failed=str(refusal))

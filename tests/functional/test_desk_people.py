@@ -194,15 +194,45 @@ def test_the_last_admin_cannot_be_disabled_removed_or_demoted(desk, action):
     assert desk.client.http.get("/desk/people", headers={"Cookie": jar}).status_code == 200  # still signed in
 
 
-def test_with_a_second_admin_the_first_can_step_down(desk):
+def test_an_admin_does_not_change_their_own_account_another_admin_does(desk):
     jar, token, _ = sign_in(desk, "admin")
+    assert "This is you" in desk.client.http.get("/desk/people", headers={"Cookie": jar}).body.decode()
     _shown(desk, jar, _change(desk, jar, token, action="role", user=_username(desk, "editor@desk.example.com"),
                               role="admin"))
-    done = _shown(desk, jar, _change(desk, jar, token, action="role", user=_username(desk, "admin@desk.example.com"),
-                                     role="editor"))
+    me = _username(desk, "admin@desk.example.com")
+    for action, said in (("role", "You cannot change the role of your own account: ask another admin."),
+                         ("disable", "You cannot disable your own account"), ("remove", "You cannot remove your own")):
+        refused = _shown(desk, jar, _change(desk, jar, token, action=action, user=me, role="editor", confirm="yes"))
+        assert said in refused, action
+    assert _user(desk, "admin@desk.example.com")["groups"] == ["admin"]
+    import time
+
+    time.sleep(1.05)  # the new admin's sessions ended with their promotion, in this second
+    other_jar, other_token, _ = sign_in(desk, "editor")  # now an admin
+    done = _shown(desk, other_jar, _change(desk, other_jar, other_token, action="role", user=me, role="editor"))
+    assert "Local Admin is now an editor." in done
     assert _user(desk, "admin@desk.example.com")["groups"] == ["editor"]
-    assert done == ""  # their own session ended with the change: the redirect is to the sign-in page
-    assert desk.client.http.get("/desk/people", headers={"Cookie": jar}).status_code == 303
+    assert desk.client.http.get("/desk/people", headers={"Cookie": jar}).status_code == 303  # their session ended
+
+
+def test_two_admins_taking_each_other_away_at_once_leave_one(desk, monkeypatch):
+    """Each request checks that another admin remains, then changes: if the other's change lands between
+    one's check and its write, nobody would be left. The change that finds no admin after it is undone."""
+    jar, token, _ = sign_in(desk, "admin")
+    editor = _username(desk, "editor@desk.example.com")
+    _shown(desk, jar, _change(desk, jar, token, action="role", user=editor, role="admin"))
+    admin = _username(desk, "admin@desk.example.com")
+    checked = people._keep_an_admin
+
+    def then_the_other_lands(pool, person, doing):  # type: ignore[no-untyped-def]
+        checked(pool, person, doing)  # passes: the acting admin is still there
+        _pool(desk).admin_disable_user(UserPoolId=desk.pool.user_pool_id, Username=admin)  # the other's change
+    monkeypatch.setattr(people, "_keep_an_admin", then_the_other_lands)
+    failed = _shown(desk, jar, _change(desk, jar, token, action="disable", user=editor))
+    assert "was the last admin left (another change took the others away at the same moment)" in failed
+    assert _user(desk, "editor@desk.example.com")["Enabled"] is True
+    assert _user(desk, "editor@desk.example.com")["groups"] == ["admin"]
+    assert [what for _, whom, what in _log() if whom == "editor@desk.example.com"] == ["made an admin (was an editor)"]
 
 
 def test_remove_asks_first_then_removes_and_ends_their_sessions(desk):
