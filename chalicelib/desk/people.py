@@ -342,8 +342,10 @@ def change(request: Any, who: Identity, token: str) -> Response:
         if action == "invite":
             person = invite(pool, sent.get("email", ""), sent.get("name", ""), sent.get("role", ""))
             what = f"invited as {_a(person.role)}"
-            done = (f"Invited {person.email} as {_a(person.role)}. Cognito e-mails them a temporary password; "
-                    "at their first sign-in they choose their own.")
+            done = (f"Invited {person.email} as {_a(person.role)}. "
+                    + ("Nothing is mailed on this machine: make run's terminal shows their temporary password"
+                       if stand_in() else "Cognito e-mails them a temporary password")
+                    + "; at their first sign-in they choose their own.")
         else:
             person = one(pool, sent.get("user", ""))
             if action == "role":

@@ -112,7 +112,8 @@ def test_an_invited_colleague_signs_in_with_the_invitation_and_chooses_a_passwor
     invitation = local_mail("desk invitation")
     assert list(invitation) == ["sam@example.com"]  # printed where `make run` prints its accounts
     assert invitation["sam@example.com"] not in done  # never on the page
-    assert "Invited sam@example.com as a contributor." in _text(done)
+    assert "Invited sam@example.com as a contributor. Nothing is mailed on this machine: make run&#39;s terminal " \
+           "shows their temporary password" in _text(done)
     assert "Sam Reporter E-mail sam@example.com Role contributor State invited" in _text(done)
     assert _user(desk, "sam@example.com")["groups"] == ["contributor"]
     assert _log() == [("admin@desk.example.com", "sam@example.com", "invited as a contributor")]
@@ -131,7 +132,8 @@ def test_on_aws_the_invitation_is_mailed_by_cognito_and_never_printed_or_shown(d
     jar, token, _ = sign_in(desk, "admin")
     capsys.readouterr()
     done = _shown(desk, jar, _change(desk, jar, token, action="invite", email="kim@example.com", role="editor"))
-    assert "invitation" not in capsys.readouterr().out and "Invited kim@example.com as an editor" in done
+    assert "invitation" not in capsys.readouterr().out
+    assert "Invited kim@example.com as an editor. Cognito e-mails them a temporary password" in done
     assert _user(desk, "kim@example.com")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
 
 
