@@ -54,7 +54,7 @@ MAX_PEOPLE = 1000  # accounts one People screen lists (ListUsers gives 60 a page
 CHANGES_SHOWN = 50
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 USERNAME = re.compile(r"^[\w+=,.@-]{1,128}$")  # Cognito's own pattern for a user name
-ACTIONS = ("invite", "role", "disable", "enable", "remove")
+ACTIONS = ("invite", "resend", "role", "disable", "enable", "remove")
 # "Forgot password": a reader may ask for this many codes, and an address be sent this many, in a window.
 RESET_REQUESTS = SlidingWindow(5, 15 * 60)
 RESET_PER_ACCOUNT = SlidingWindow(3, 60 * 60)
@@ -222,6 +222,23 @@ def invite(pool: Any, email: str, name: str, role: str) -> Person:
     return _person(user, role)
 
 
+def resend(pool: Any, person: Person) -> None:
+    """Send the invitation again, with a new temporary password (the first lasts 7 days)."""
+    if person.state != "invited":
+        raise Refused(f"{person.label} has already chosen a password: they can use Forgot your password? "
+                      "on the sign-in page.")
+    local = stand_in()
+    temporary = "Invite-" + secrets.token_urlsafe(12) + "7a" if local else ""
+    options: dict[str, Any] = {"TemporaryPassword": temporary} if local else {"DesiredDeliveryMediums": ["EMAIL"]}
+    try:
+        pool.admin_create_user(UserPoolId=config.current().user_pool_id, Username=person.username,
+                               MessageAction="RESEND", **options)
+    except pool.exceptions.UnsupportedUserStateException:
+        raise Refused(f"{person.label} has already chosen a password meanwhile.") from None
+    if local:
+        deliver_locally("desk invitation", person.email, temporary)
+
+
 def change_role(pool: Any, by: Identity, person: Person, role: str) -> None:
     if role not in ROLES:
         raise Refused("Role: choose contributor, editor or admin.")
@@ -348,7 +365,11 @@ def change(request: Any, who: Identity, token: str) -> Response:
                     + "; at their first sign-in they choose their own.")
         else:
             person = one(pool, sent.get("user", ""))
-            if action == "role":
+            if action == "resend":
+                resend(pool, person)
+                what = "sent the invitation again"
+                done = f"Sent {person.email} a new invitation, with a new temporary password."
+            elif action == "role":
                 role = sent.get("role", "")
                 change_role(pool, who, person, role)
                 what = f"made {_a(role)} (was {_a(person.role) if person.role else 'in no group'})"

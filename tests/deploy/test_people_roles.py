@@ -76,6 +76,7 @@ def test_every_pool_call_of_the_people_screen_is_the_admins_and_each_write_is_al
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     jar, token, _ = sign_in(desk, "admin")
     for fields in ({"action": "invite", "email": "new@example.com", "role": "editor"},
+                   {"action": "resend", "user": "new@example.com"},
                    {"action": "role", "user": editor, "role": "contributor"}, {"action": "disable", "user": editor},
                    {"action": "enable", "user": editor}, {"action": "remove", "user": editor, "confirm": "yes"}):
         assert form(desk.client, "/desk/people", {"csrf": token, **fields}, headers={"Cookie": jar}).status_code == 303

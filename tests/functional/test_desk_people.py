@@ -128,6 +128,27 @@ def test_an_invited_colleague_signs_in_with_the_invitation_and_chooses_a_passwor
     assert chosen.status_code == 303 and chosen.headers["Location"] == "/desk/articles"
 
 
+def test_an_invitation_is_sent_again_with_a_new_password_and_only_while_it_is_waiting(desk, local_mail):
+    jar, token, _ = sign_in(desk, "admin")
+    _change(desk, jar, token, action="invite", email="lee@example.com", role="editor")
+    first = local_mail("desk invitation")["lee@example.com"]
+    lee = _username(desk, "lee@example.com")
+    page = desk.client.http.get("/desk/people", headers={"Cookie": jar}).body.decode()
+    assert page.count("Send the invitation again") == 1  # only the invited account has it
+    done = _shown(desk, jar, _change(desk, jar, token, action="resend", user=lee))
+    again = local_mail("desk invitation")["lee@example.com"]
+    assert "Sent lee@example.com a new invitation" in done and again != first and again not in done
+    assert len([u for u in _pool(desk).list_users(UserPoolId=desk.pool.user_pool_id)["Users"]
+                if {"Name": "email", "Value": "lee@example.com"} in u["Attributes"]]) == 1  # the same account
+    assert form(desk.client, "/desk/sign-in", {"email": "lee@example.com", "password": first}).status_code == 401
+    chosen = form(desk.client, "/desk/sign-in", {"email": "lee@example.com", "password": again})
+    assert chosen.status_code == 200 and "Choose your password" in chosen.body.decode()
+    assert ("admin@desk.example.com", "lee@example.com", "sent the invitation again") in _log()
+    confirmed = _shown(desk, jar, _change(desk, jar, token, action="resend",
+                                          user=_username(desk, "editor@desk.example.com")))
+    assert "Local Editor has already chosen a password" in confirmed
+
+
 def test_on_aws_the_invitation_is_mailed_by_cognito_and_never_printed_or_shown(desk, capsys):
     jar, token, _ = sign_in(desk, "admin")
     capsys.readouterr()
