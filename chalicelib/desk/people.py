@@ -27,6 +27,7 @@ And, for anyone, "Forgot password" through the pool's own flow.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -36,11 +37,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from chalice.app import Response
 
 from chalicelib import aws, config, keys
-from chalicelib.desk import http, identity, session
+from chalicelib.desk import http, identity, session, zones
 from chalicelib.desk.identity import ROLES, Identity
 from chalicelib.models import PeopleChange, SignedIn, get_each
 from chalicelib.ratelimit import Limited, SlidingWindow
@@ -77,7 +79,7 @@ class Person:
     role: str  # "contributor", "editor", "admin", or "" (in none of the desk's groups)
     enabled: bool
     status: str  # Cognito's: CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED...
-    last_sign_in: str = ""  # "2026-12-07 12:30 UTC", or "" if the desk has not seen one
+    last_sign_in: str = ""  # ISO 8601 UTC (shown in the admin's zone), or "" if the desk has not seen one
 
     @property
     def state(self) -> str:
@@ -142,7 +144,7 @@ def everyone(pool: Any) -> tuple[list[Person], bool]:
 
 
 def _when(epoch: float) -> str:
-    return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def one(pool: Any, username: str) -> Person:
@@ -294,11 +296,21 @@ def record(token: str, who: Identity, whom: str, what: str) -> None:
             condition=PeopleChange.pk.does_not_exist())
 
 
-def changes(limit: int = CHANGES_SHOWN) -> list[dict[str, str]]:
-    """The latest changes, newest first."""
+def changes(zone: ZoneInfo, limit: int = CHANGES_SHOWN) -> list[dict[str, str]]:
+    """The latest changes, newest first, their times in ``zone`` (the admin's)."""
     found = PeopleChange.query(keys.PEOPLE_LOG_PK, scan_index_forward=False, limit=limit)
-    return [{"when": item.sk[:16].replace("T", " ") + " UTC", "who": item.who, "whom": item.whom, "what": item.what}
-            for item in found]
+    return [{"when": zones.shown(item.sk.split("#")[0], zone, with_zone=True), "who": item.who, "whom": item.whom,
+             "what": item.what} for item in found]
+
+
+def _shown(request: Any, who: Identity, token: str, pool: Any, **context: Any) -> Response:
+    """The People screen: everyone, their last sign-in and the changes in the admin's own zone."""
+    zone = zones.zone_of(request)
+    found, more = everyone(pool)
+    people = [dataclasses.replace(p, last_sign_in=zones.shown(p.last_sign_in, zone, with_zone=True))
+              if p.last_sign_in else p for p in found]
+    return http.screen("people.html", who, token, people=people, more=more, roles=ROLES, changes=changes(zone),
+                       **{"done": "", "failed": "", "confirming": None, **context})
 
 
 def stand_in() -> bool:
@@ -335,9 +347,7 @@ def record_sign_in(id_token: str) -> None:
 def screen(request: Any, who: Identity, token: str) -> Response:
     """Everyone in the pool, the invitation form, and the latest changes."""
     query = request.query_params or {}
-    people, more = everyone(pool_as(token))
-    return http.screen("people.html", who, token, people=people, more=more, roles=ROLES, changes=changes(),
-                       done=query.get("done", ""), failed=query.get("failed", ""), confirming=None)
+    return _shown(request, who, token, pool_as(token), done=query.get("done", ""), failed=query.get("failed", ""))
 
 
 def _back(done: str = "", failed: str = "") -> Response:
@@ -384,9 +394,7 @@ def change(request: Any, who: Identity, token: str) -> Response:
                 if sent.get("confirm") != "yes":
                     _keep_an_admin(pool, person, "removed")
                     _not_yourself(who, person, "remove")
-                    people, more = everyone(pool)
-                    return http.screen("people.html", who, token, people=people, more=more, roles=ROLES,
-                                       changes=changes(), done="", failed="", confirming=person)
+                    return _shown(request, who, token, pool, confirming=person)
                 remove(pool, who, person)
                 what, done = "removed", f"Removed {person.label}'s account."
     except Refused as refusal:

@@ -73,7 +73,10 @@ def test_an_admin_sees_everyone_with_role_state_and_last_sign_in(desk):
     text = _text(html)
     for role in ("admin", "editor", "contributor"):
         assert f"Local {role.capitalize()} E-mail {role}@desk.example.com Role {role} State enabled" in text
-    assert re.search(r"Local Admin .*? Last sign-in \d{4}-\d\d-\d\d \d\d:\d\d", text)  # this sign-in, recorded
+    assert re.search(r"Local Admin .*? Last sign-in \d{1,2} [A-Z][a-z]{2}, \d\d:\d\d \(UTC\)", text)  # this sign-in
+    zoned = _text(desk.client.http.get("/desk/people", headers={"Cookie": jar + "; desk_zone=Asia/Tehran"}).body
+                  .decode())
+    assert re.search(r"Local Admin .*? Last sign-in \d{1,2} [A-Z][a-z]{2}, \d\d:\d\d \(Asia/Tehran\)", zoned)
     assert "Local Editor E-mail editor@desk.example.com Role editor State enabled Last sign-in not seen" in text
 
 
