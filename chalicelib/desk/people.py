@@ -310,7 +310,7 @@ def _shown(request: Any, who: Identity, token: str, pool: Any, **context: Any) -
     people = [dataclasses.replace(p, last_sign_in=zones.shown(p.last_sign_in, zone, with_zone=True))
               if p.last_sign_in else p for p in found]
     return http.screen("people.html", who, token, people=people, more=more, roles=ROLES, changes=changes(zone),
-                       **{"done": "", "failed": "", "confirming": None, **context})
+                       local=stand_in(), **{"done": "", "failed": "", "confirming": None, **context})
 
 
 def stand_in() -> bool:

@@ -158,6 +158,7 @@ def test_on_aws_the_invitation_is_mailed_by_cognito_and_never_printed_or_shown(d
     done = _shown(desk, jar, _change(desk, jar, token, action="invite", email="kim@example.com", role="editor"))
     assert "invitation" not in capsys.readouterr().out
     assert "Invited kim@example.com as an editor. Cognito e-mails them a temporary password" in done
+    assert "terminal" not in done  # the form's hint too says Cognito mails it
     assert _user(desk, "kim@example.com")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
 
 
