@@ -27,7 +27,7 @@ from chalicelib import keys, retry
 from chalicelib.content.content_format import normalize_slug
 from chalicelib.desk import http
 from chalicelib.desk.identity import Identity
-from chalicelib.models import AuthorItem, Profile
+from chalicelib.models import AuthorItem, MediaItem, Profile
 
 log = logging.getLogger("newsroom.desk")
 MAX_NAME = 200
@@ -71,6 +71,18 @@ def _problems(name: str, bio: str, photo: str) -> dict[str, str]:
     return found
 
 
+def _in_media(photo: str) -> MediaItem | None:
+    """The library's record of the photo at this address (``/media/...``), or None."""
+    return MediaItem.get_or_none(*keys.media(photo.lstrip("/")))
+
+
+def _thumb(photo: str) -> str:
+    from chalicelib.desk import media
+
+    item = _in_media(photo) if photo else None
+    return media._thumb(item) if item is not None else ""
+
+
 @http.guarded
 @http.signed_in
 def screen(request: Any, who: Identity, token: str) -> Response:
@@ -80,7 +92,7 @@ def screen(request: Any, who: Identity, token: str) -> Response:
     done = (request.query_params or {}).get("done", "")
     return http.screen("profile.html", who, token, profile={"name": mine.name, "bio": mine.bio or "",
                                                            "photo": mine.photo or "", "version": mine.version},
-                       problems={}, done="Your profile is saved." if done else "")
+                       thumb=_thumb(mine.photo or ""), problems={}, done="Your profile is saved." if done else "")
 
 
 @http.guarded
@@ -93,6 +105,8 @@ def save(request: Any, who: Identity, token: str) -> Response:
     seen = sent.get("version", "")
     shown = {"name": name, "bio": bio, "photo": photo, "version": seen}
     problems = _problems(name, bio, photo)
+    if photo and "photo" not in problems and _in_media(photo) is None:
+        problems["photo"] = f"Photo: {photo} is not in Media. Upload it there first, then give its address."
     if problems:
         return http.screen("profile.html", who, token, 400, profile=shown, problems=problems, done="")
     mine = Profile.get_or_none(keys.PEOPLE_PK, who.sub, consistent_read=True)

@@ -361,21 +361,25 @@ def _profile_form(desk, jar: str) -> tuple[str, str]:  # type: ignore[no-untyped
 def test_every_person_edits_their_own_profile_and_the_picker_lists_them(desk, role):
     from chalicelib.desk import profile
     from chalicelib.models import Profile
+    from devstack.photos import png
 
     desk.put("authors/ninfa-along.yaml", "name: Ninfa Along\nbio: Tehran correspondent.\n")
+    desk.put("media/2026/12/sam.png", png(640, 480))
+    desk.make_sizes()
     desk.ingest()
     jar, _, _ = sign_in(desk, role)
     page = desk.client.http.get("/desk/profile", headers={"Cookie": jar})
     assert page.status_code == 200 and f'value="Local {role.capitalize()}"' in page.body.decode()
     token, version = _profile_form(desk, jar)
     saved = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Sam  Writer",
-                                                "bio": "Covers energy.", "photo": "/media/2026/12/sam.jpg"},
+                                                "bio": "Covers energy.", "photo": "/media/2026/12/sam.png"},
                  headers={"Cookie": jar})
     assert saved.status_code == 303
     shown = desk.client.http.get(saved.headers["Location"], headers={"Cookie": jar}).body.decode()
     assert "Your profile is saved." in shown and 'value="Sam Writer"' in shown and "Covers energy." in shown
+    assert re.search(r'<img class="profile-photo" src="/sizes/2026/12/sam[^"]*" alt="Your photo as it is now">', shown)
     mine = [p for p in Profile.query(keys.PEOPLE_PK) if p.email == f"{role}@desk.example.com"]
-    assert [(p.name, p.bio, p.photo) for p in mine] == [("Sam Writer", "Covers energy.", "/media/2026/12/sam.jpg")]
+    assert [(p.name, p.bio, p.photo) for p in mine] == [("Sam Writer", "Covers energy.", "/media/2026/12/sam.png")]
     choices = profile.author_choices()
     assert {"name": "Sam Writer", "slug": "sam-writer", "kind": "person", "email": f"{role}@desk.example.com"} \
         in choices
@@ -399,6 +403,8 @@ def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk)
     for fields, said in (({"name": " "}, "Name: enter the name"), ({"name": "X", "photo": "https://evil.example/x.jpg"},
                                                                    "Photo: give the address of a photo in Media"),
                          ({"name": "X", "photo": "/media/../settings/site.yaml"}, "Photo: give the address"),
+                         ({"name": "X", "photo": "/media/2026/12/nobody.jpg"},
+                          "Photo: /media/2026/12/nobody.jpg is not in Media. Upload it there first"),
                          ({"name": "X", "bio": "b" * 5001}, "Bio: at most 5000 characters")):
         bad = form(desk.client, "/desk/profile", {"csrf": token, "version": version, **fields}, headers={"Cookie": jar})
         assert bad.status_code == 400 and said in bad.body.decode(), fields
