@@ -441,6 +441,70 @@ def desk_terms() -> Response:
     return admin.change_term(request())
 
 
+@app.route("/desk/people", methods=READ)
+@when_aws_fails
+def desk_people() -> Response:
+    """(Admins) everyone who can sign in: role, state, last sign-in; invite, change, disable, remove."""
+    from chalicelib.desk import people
+
+    return people.screen(request())
+
+
+@app.route("/desk/people", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_people_change() -> Response:
+    """(Admins) invite someone, or change a person's role, disable, enable or remove them."""
+    from chalicelib.desk import people
+
+    return people.change(request())
+
+
+@app.route("/desk/profile", methods=READ)
+@when_aws_fails
+def desk_profile() -> Response:
+    """The signed-in person's own author profile: name, bio, photo."""
+    from chalicelib.desk import profile
+
+    return profile.screen(request())
+
+
+@app.route("/desk/profile", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_profile_save() -> Response:
+    """Save the signed-in person's own author profile."""
+    from chalicelib.desk import profile
+
+    return profile.save(request())
+
+
+@app.route("/desk/authors", methods=READ)
+@when_aws_fails
+def desk_authors() -> Response:
+    """The Author picker's choices as JSON: the desk's people and the site's authors, together."""
+    from chalicelib.desk import profile
+
+    return profile.choices(request())
+
+
+@app.route("/desk/forgot-password", methods=READ)
+@when_aws_fails
+def desk_forgot_password_page() -> Response:
+    """The form that asks for a code to choose a new password."""
+    from chalicelib.desk import people
+
+    return people.forgot_password(request())
+
+
+@app.route("/desk/forgot-password", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_forgot_password() -> Response:
+    """Ask the user pool for a code by e-mail (the same answer whether the address has an account or
+    not), then set a new password with it."""
+    from chalicelib.desk import people
+
+    return people.forgot_password(request())
+
+
 @app.route("/desk/import", methods=READ)
 @when_aws_fails
 def desk_import() -> Response:

@@ -210,3 +210,12 @@ BACKOFF = "backoff"  # a counted key's failures and the time before which it may
 def sessions(sub: str) -> tuple[str, str]:
     """A desk user's ended sessions, and when they last signed out everywhere (chalicelib/desk/session.py)."""
     return f"session#{sub}", "sessions"
+
+
+def signed_in(sub: str) -> tuple[str, str]:
+    """When a desk user last signed in (the People screen's "Last sign-in": chalicelib/desk/people.py)."""
+    return f"session#{sub}", "signed-in"
+
+
+PEOPLE_LOG_PK = "people-log"  # sk: "<ISO time>#<random>": who changed whose account, and how (the People screen)
+PEOPLE_PK = "people"  # sk: a desk user's sub: their author profile (name, bio, photo): chalicelib/desk/profile.py

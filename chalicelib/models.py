@@ -29,6 +29,10 @@ RateLimit          ``ratelimit#<key hash>``  ``log`` / ``backoff``      sign-in,
                                                                         limits (TTL)
 Sessions           ``session#<sub>``         ``sessions``               a desk user's ended sessions
                                                                         (checked on every desk request; TTL)
+SignedIn           ``session#<sub>``         ``signed-in``              a desk user's last sign-in (People)
+PeopleChange       ``people-log``            ``<ISO time>#<random>``    who changed whose account, how
+Profile            ``people``                ``<sub>``                  a desk user's author profile; the
+                                                                        Author picker's people (one Query)
 EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
                                                                         file's last change (the desk)
 =================  ========================  =========================  ==========================
@@ -510,6 +514,32 @@ class Sessions(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes the item when nothing in it matters
 
 
+class SignedIn(_TableItem):
+    """When a desk user last signed in (pk ``session#<sub>``, written by the web function at sign-in):
+    Cognito keeps no such date without its advanced security features (chalicelib/desk/people.py)."""
+
+    at = NumberAttribute()  # epoch seconds
+
+
+class PeopleChange(_TableItem):
+    """One change an admin made to someone's account on the People screen (pk ``people-log``): kept."""
+
+    who = UnicodeAttribute()  # the admin's e-mail address
+    whom = UnicodeAttribute()  # the account's e-mail address
+    what = UnicodeAttribute()  # "invited as editor", "made an admin", "disabled"...
+
+
+class Profile(_TableItem):
+    """A desk user's author profile (pk ``people``, sk their sub), which they edit themselves; made at
+    their first sign-in from the pool's name for them (chalicelib/desk/profile.py)."""
+
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    bio = UnicodeAttribute(null=True)
+    photo = UnicodeAttribute(null=True)  # a photo's address on the site: /media/...
+    version = NumberAttribute(default=0)  # each save is conditional on the version the person saw
+
+
 class EdgeClearing(_TableItem):
     """The CloudFront invalidation that carried the last change of file ``sk`` (chalicelib/publish/edge.py);
     the desk asks CloudFront whether it has completed."""
@@ -522,7 +552,8 @@ class EdgeClearing(_TableItem):
 
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing)
+              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
+              SignedIn, PeopleChange, Profile)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

@@ -98,6 +98,9 @@ def sign_in(request: Any) -> Response:
         session.SIGN_IN_BACKOFF.succeeded(account)
     if isinstance(answer, identity.NewPasswordNeeded):
         return http.page("new_password.html", email=email, session=answer.session)
+    from chalicelib.desk import people
+
+    people.record_sign_in(answer.id_token)
     return http.redirect("/desk/articles", session.set_cookies(answer.id_token, answer.access_token,
                                                                answer.refresh_token, answer.expires_in,
                                                                http.secure(request)))
