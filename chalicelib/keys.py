@@ -176,6 +176,9 @@ def term_pk(term: str) -> str:
 COMMENTS_PENDING = "comments-pending"  # sk: the comment's id
 COMMENTS_REJECTED = "comments-rejected"  # sk: the comment's id
 COMMENTS_GONE = "comments-gone"  # sk: the id of a comment rejected or deleted (no content kept), never re-imported
+COMMENTS_APPROVED = "comments-approved"  # sk: an approved comment's id; where it lives (the desk's Approved tab)
+COMMENTS_SPAM = "comments-spam"  # sk: the comment's id; kept 30 days (TTL)
+COMMENTS_SPAMMERS = "comments-spammers"  # sk: ``client#<hash>`` or ``email#<hash>`` of a comment marked spam
 
 
 def comments_pk(article_slug: str) -> str:

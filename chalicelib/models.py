@@ -449,7 +449,8 @@ class Comment(_TableItem):
     Where it lives says what state it is in: pending in ``comments-pending``
     (sk: its id), approved in ``comments#<article slug>`` (sk: its id, or
     ``<parent id>#<id>`` for a reply, so one Query returns threads in order),
-    rejected in ``comments-rejected`` until ``expires``.
+    in the Trash (``comments-rejected``) or Spam (``comments-spam``) until ``expires``; each approved one is
+    also listed, newest first, in ``comments-approved`` (its id, slug and parent only).
     """
 
     id = UnicodeAttribute()  # "20240501T120000Z-1a2b3c4d": sorts by time
@@ -463,8 +464,12 @@ class Comment(_TableItem):
     html = UnicodeAttribute()  # escaped, paragraphs, links made clickable: rendered once, when posted
     created = UnicodeAttribute()  # ISO 8601 UTC
     client = UnicodeAttribute(null=True)  # keyed hash of the poster's address (spotting floods; no raw IPs)
-    status = UnicodeAttribute()  # "pending", "approved" or "rejected"
-    expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes rejected comments
+    status = UnicodeAttribute()  # "pending", "approved", "spam" or "rejected" (in the Trash)
+    expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes trashed and spam comments
+    was = UnicodeAttribute(null=True)  # in the Trash or Spam: where it was before ("pending" or "approved")
+    held = UnicodeAttribute(null=True)  # pending: "spam" when its address or e-mail was marked spam before
+    edited = UnicodeAttribute(null=True)  # ISO 8601 UTC: when an editor last changed its text
+    staff = BooleanAttribute(null=True)  # written from the desk, as the site
 
 
 class MediaItem(_TableItem):

@@ -453,7 +453,7 @@ def _discussion(site: Site, post: Post, snapshot: Snapshot) -> dict[str, Any]:
 
 def _discussion_version(discussion: dict[str, Any]) -> tuple[Any, ...]:
     """What in the comments section changes the page (for its ETag)."""
-    ids = [[t["parent"], [c.sk for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
+    ids = [[t["parent"], [[c.sk, c.edited] for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
            for t in discussion.get("threads", [])]
     return (ids, discussion.get("later_comments"), discussion.get("comments_open"),
             discussion.get("comment_token"), discussion.get("comment_notice"))

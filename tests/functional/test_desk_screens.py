@@ -136,14 +136,14 @@ def test_the_queue_approves_and_rejects_and_the_article_shows_only_the_approved(
     assert re.search(r'id="count-comments">2<span class="visually-hidden"> waiting', queue)
     assert "/markets/" in queue and "Spam Bot" in queue
     assert post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"approve:{good}"}).status_code == 303
-    rejected = post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"reject:{bad}"})
-    assert "1+comment+rejected" in rejected.headers["Location"] or "1%20comment%20rejected" in rejected.headers["Location"]
+    rejected = post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"trash:{bad}"})
+    assert "1%20comment%20moved%20to%20the%20Trash" in rejected.headers["Location"]
     page = desk.get("/markets/").body.decode()
     assert "A fair summary of the day." in page and "Buy cheap watches" not in page
     assert int(Post.get(*Post.key_for("markets")).comment_count) == 1
     after = get(desk, "/desk/comments", jar).body.decode()
     assert "No comments are waiting." in after and 'id="count-comments"' not in after
-    assert "Buy cheap watches here." in get(desk, "/desk/comments?show=rejected", jar).body.decode()
+    assert "Buy cheap watches here." in get(desk, "/desk/comments?tab=trash", jar).body.decode()
     # The edge is asked to drop the article's page and its comments feed, as `newsroom comments` does.
     sent = [json.loads(m["Body"]) for m in desk.receive()]
     assert {"newsroom-invalidate": {"paths": ["/markets/", "/markets/comments/feed/"]}} in sent
