@@ -186,8 +186,8 @@ def test_a_comment_is_approved_and_another_rejected_from_the_queue(local_stack, 
     assert " ".join(editor.locator("#count-comments").text_content().split()) == "2 waiting"
     editor.locator(".comment", has_text="A fair and careful report.").get_by_role("button", name="Approve").click()
     editor.get_by_role("status").filter(has_text="approved").wait_for()
-    editor.locator(".comment", has_text="Cheap watches").get_by_role("button", name="Reject").click()
-    editor.get_by_role("status").filter(has_text="rejected").wait_for()
+    editor.locator(".comment", has_text="Cheap watches").get_by_role("button", name="Trash", exact=True).click()
+    editor.get_by_role("status").filter(has_text="moved to the Trash").wait_for()
     page = reader.context.request.get(base + "/open-for-comments/").text()
     assert "A fair and careful report." in page and "Cheap watches" not in page
     assert editor.errors == []
@@ -285,7 +285,7 @@ def test_axe_finds_no_violations_on_any_desk_screen(local_stack, browser):  # no
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/desk/articles")
     for screen in ("/desk/settings", "/desk/import", "/desk/pages", "/desk/media", "/desk/comments",
-                   "/desk/comments?show=rejected", "/desk/refused",
+                   "/desk/comments?tab=trash", "/desk/refused",
                    "/desk/deleted", "/desk/history?key=articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"):
         page.goto(local_stack["base"] + screen)
         found[screen] = violations(page)

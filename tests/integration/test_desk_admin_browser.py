@@ -1,0 +1,108 @@
+"""The desk's admin screens of issue 45 in Debian's Chromium against `make run`, tried as a new admin
+would: an approved comment taken down from the desk and gone from the article; each new screen with
+no axe violation, no sideways scrolling at 390 px, usable from the keyboard, and shot at 1,280 and
+390 px into /work/brief/shots/ (where it exists) for the closing note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import wait_for
+from tests.integration.test_browser import SCREENS, browser  # noqa: F401 - the fixture
+from tests.integration.test_desk_browser import AXE, accounts, publish_from_the_editor, signed_in, violations
+
+BRIEF_SHOTS = Path("/work/brief/shots")
+
+
+def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A full-page screenshot at the page's width: into the artifacts, and into the brief's folder if there is one."""
+    width = page.viewport_size["width"]
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"45-{name}-{width}.png"), full_page=True)
+    if BRIEF_SHOTS.is_dir():
+        page.screenshot(path=str(BRIEF_SHOTS / f"45-{name}-{width}.png"), full_page=True)
+
+
+def post_comment(browser, base: str, slug: str, name: str, text: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    reader = browser.new_page()
+    reader.goto(f"{base}/{slug}/", wait_until="load")
+    reader.fill("#name-new", name)
+    reader.fill("#text-new", text)
+    reader.click("form.comment-form button[type=submit] >> nth=-1")
+    reader.wait_for_load_state("load")
+    reader.close()
+
+
+def test_an_approved_comment_is_taken_down_from_the_desk_and_is_gone_from_the_article(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    editor = signed_in(browser, local_stack, "editor")
+    publish_from_the_editor(editor, base, "Taken down from the desk", "Comments welcome.")
+    post_comment(browser, base, "taken-down-from-the-desk", "Troll", "A defamatory claim about a named person.")
+    editor.goto(base + "/desk/comments")
+    editor.locator(".comment", has_text="defamatory claim").get_by_role("button", name="Approve").click()
+    editor.get_by_role("status").filter(has_text="approved").wait_for()
+    assert "defamatory claim" in editor.context.request.get(base + "/taken-down-from-the-desk/").text()
+    tabs = editor.get_by_role("navigation", name="Comment states")
+    tabs.get_by_role("link", name="Approved").click()
+    editor.wait_for_url("**/desk/comments?tab=approved")
+    row = editor.locator(".comment", has_text="defamatory claim")
+    assert row.get_by_role("link", name="Taken down from the desk").count() == 1  # the title, not the path
+    row.get_by_role("button", name="Trash", exact=True).click()
+    editor.get_by_role("status").filter(has_text="moved to the Trash").wait_for()
+    gone = wait_for(lambda: "defamatory claim" not in editor.context.request.get(
+        base + "/taken-down-from-the-desk/").text(), timeout=5)
+    assert gone is not None
+    page = editor.context.request.get(base + "/taken-down-from-the-desk/").text()
+    assert "0 comments" in page
+    editor.get_by_role("button", name="Undo").click()  # right after: it is back
+    editor.get_by_role("status").filter(has_text="approved").wait_for()
+    assert "defamatory claim" in editor.context.request.get(base + "/taken-down-from-the-desk/").text()
+    editor.locator(".comment", has_text="defamatory claim").get_by_role("button", name="Trash", exact=True).click()
+    editor.get_by_role("status").filter(has_text="moved to the Trash").wait_for()
+    assert editor.errors == []
+
+
+def test_comments_can_be_moderated_from_the_keyboard_alone(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    editor = signed_in(browser, local_stack, "editor")
+    publish_from_the_editor(editor, base, "Keyboard moderation", "Comments welcome.")
+    post_comment(browser, base, "keyboard-moderation", "Sara", "Typed for the keyboard test.")
+    editor.goto(base + "/desk/comments")
+    row = editor.locator(".comment", has_text="Typed for the keyboard test.")
+    row.get_by_role("checkbox").focus()
+    editor.keyboard.press("Space")
+    for _ in range(20):  # Tab to the row's Approve button
+        editor.keyboard.press("Tab")
+        if editor.evaluate("document.activeElement.textContent.trim()") == "Approve":
+            break
+    editor.keyboard.press("Enter")
+    editor.get_by_role("status").filter(has_text="approved").wait_for()
+    assert "Typed for the keyboard test." in editor.context.request.get(base + "/keyboard-moderation/").text()
+
+
+SCREEN_PATHS = {"comments": "/desk/comments?tab=approved"}
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_new_screens_pass_axe_fit_a_phone_and_are_shot(local_stack, browser, width):  # noqa: F811
+    base = local_stack["base"]
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900})  # to inject axe only
+    page = context.new_page()
+    email, password = accounts(local_stack)["admin"]
+    page.goto(base + "/desk/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/desk/articles")
+    found = {}
+    for name, path in SCREEN_PATHS.items():
+        page.goto(base + path)
+        shoot(page, name)
+        found[name] = violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (name, width, overflow)
+    context.close()
+    assert found == {name: [] for name in found}
