@@ -353,11 +353,21 @@ def desk_save_settings():
     return desk("admin").save_settings(request())
 
 
+@app.route("/desk/categories", methods=READ)
+@app.route("/desk/tags", methods=READ)
+@app.route("/desk/authors", methods=READ)
+@when_aws_fails
+def desk_term_screen():
+    """(Admins) the categories (a tree), tags or authors: search, 50 a page, post counts, changes."""
+    kind = {"categories": "category", "tags": "tag", "authors": "author"}[request().context["resourcePath"].split("/")[2]]
+    return desk("terms").screen(kind)(request())
+
+
 @app.route("/desk/terms", methods=["POST"], content_types=FORM)
 @when_aws_fails
 def desk_terms():
-    """(Admins) create, rename, merge or delete a category or an author."""
-    return desk("admin").change_term(request())
+    """(Admins) create, rename, merge or delete a category, tag or author."""
+    return desk("terms").change(request())
 
 
 @app.route("/desk/import", methods=READ)

@@ -123,6 +123,10 @@ def category(slug: str) -> tuple[str, str]:
     return CATEGORY_PK, slug
 
 
+TAGS_NAMED_PK = "tags-named"  # sk: a tag's slug: every tag an article named (the desk's Tags screen)
+TAG_ALIASES_PK = "tag-aliases"  # sk: an old address of a tag (``tag/old-name``), its item naming where it went
+
+
 def tag(slug: str) -> tuple[str, str]:
     return TAG_PK, slug
 

@@ -368,6 +368,7 @@ class TagItem(_TableItem):
     name: str
     description: str
     source_key = UnicodeAttribute(null=True)
+    moved_to = UnicodeAttribute(null=True)  # in ``tag-aliases`` (sk: an old address): the tag's archive now
 
 
 TERM_ITEMS: dict[str, type[AuthorItem] | type[CategoryItem] | type[TagItem]] = {

@@ -321,7 +321,8 @@ def test_the_navigation_names_every_screen_and_hides_settings_from_editors(desk)
     assert "/desk/comments" not in contributor and "/desk/media" not in contributor
 
 
-SCREENS = ["/desk/pages", "/desk/settings", "/desk/import", "/desk/import/progress", "/desk/import/report",
+SCREENS = ["/desk/pages", "/desk/settings", "/desk/categories", "/desk/tags", "/desk/authors", "/desk/import",
+           "/desk/import/progress", "/desk/import/report",
            "/desk/history", "/desk/version", "/desk/deleted", "/desk/comments", "/desk/refused",
            "/desk/media", "/desk/media/status"]
 WRITES = ["/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms"]
@@ -382,7 +383,7 @@ def test_renaming_a_category_moves_its_articles_and_the_old_address_redirects(de
     desk.put("articles/barrel.md", "---\ntitle: Barrel price\ndate: 2024-05-01T09:00:00Z\ncategories: [Oil]\n---\nUp.\n")
     desk.ingest()
     jar, token, _ = sign_in(desk, "admin")
-    assert "/category/oil/" in get(desk, "/desk/settings", jar).body.decode()
+    assert "/category/oil/" in get(desk, "/desk/categories", jar).body.decode()
     done = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename", "slug": "oil",
                                                 "name": "Crude oil", "new_slug": "crude-oil"})
     assert "1%20article" in done.headers["Location"], done.headers["Location"]

@@ -82,7 +82,90 @@ def test_comments_can_be_moderated_from_the_keyboard_alone(local_stack, browser)
     assert "Typed for the keyboard test." in editor.context.request.get(base + "/keyboard-moderation/").text()
 
 
-SCREEN_PATHS = {"comments": "/desk/comments?tab=approved"}
+def test_a_tag_is_renamed_and_the_old_address_redirects(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    editor = signed_in(browser, local_stack, "editor")
+    editor.goto(base + "/desk/new")
+    editor.get_by_label("Title").fill("Tagged in the browser")
+    editor.get_by_label("Tags").fill("Old tag name")
+    editor.get_by_label("Body", exact=True).fill("A story with a tag.")
+    editor.get_by_role("button", name="Publish", exact=True).click()
+    editor.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    page = signed_in(browser, local_stack, "admin")
+    page.get_by_role("navigation", name="Desk").get_by_role("link", name="Tags", exact=True).click()
+    page.get_by_role("heading", name="Tags", level=1).wait_for()
+    page.get_by_label("Search tags").fill("old tag")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label("New name for Old tag name").fill("New tag name")
+    page.get_by_label("New slug for Old tag name").fill("new-tag-name")
+    page.locator("tr", has_text="/tag/old-tag-name/").get_by_role("button", name="Rename").click()
+    page.get_by_role("status").filter(has_text="now redirects").wait_for()
+    moved = wait_for(lambda: page.context.request.get(base + "/tag/old-tag-name/", max_redirects=0).status == 301,
+                     timeout=30)
+    assert moved is not None
+    answer = page.context.request.get(base + "/tag/old-tag-name/", max_redirects=0)
+    assert answer.headers["location"].endswith("/tag/new-tag-name/")
+    assert "Tagged in the browser" in page.context.request.get(base + "/tag/new-tag-name/").text()
+    assert page.errors == []
+
+
+def test_a_category_in_the_menu_is_renamed_and_the_menu_and_sidebar_follow(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "admin")
+    page.goto(base + "/desk/settings")
+    menu = page.get_by_label("Menu", exact=True)
+    menu.fill("home\ncategory: lending\n" + menu.input_value())
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_role("status").filter(has_text="Saved").wait_for()
+    shown = wait_for(lambda: 'class="menu"' in (html := page.context.request.get(base + "/").text())
+                     and "/category/lending/" in html.split('class="menu"', 1)[1].split("</nav>", 1)[0], timeout=30)
+    assert shown is not None
+    page.get_by_role("navigation", name="Desk").get_by_role("link", name="Categories", exact=True).click()
+    page.get_by_label("New name for Lending").fill("Loans and credit")
+    page.get_by_label("New slug for Lending").fill("loans-and-credit")
+    page.locator("tr", has_text="/category/lending/").get_by_role("button", name="Rename").click()
+    page.get_by_role("status").filter(has_text="menu and footer links follow").wait_for()
+
+    def followed() -> bool:
+        html = page.context.request.get(base + "/").text()
+        menu_html = html.split('class="menu"', 1)[1].split("</nav>", 1)[0]
+        side = html.split('id="widget-categories"', 1)[1].split("</section>", 1)[0]
+        return ("/category/loans-and-credit/" in menu_html and "/category/lending/" not in html
+                and ">Loans and credit<" in side and ">Lending<" not in side)
+
+    assert wait_for(followed, timeout=30) is not None
+    assert page.context.request.get(base + "/category/lending/", max_redirects=0).status == 301
+    assert page.errors == []
+
+
+def test_settings_after_the_theme_unit_test_import_is_under_5000_px(local_stack, browser, tmp_path):  # noqa: F811
+    import subprocess
+
+    from tests.integration.conftest import BIN
+
+    export = Path(__file__).resolve().parents[1] / "data" / "themeunittestdata.wordpress.xml"
+    subprocess.run([str(BIN / "newsroom"), "import-wordpress", str(export), "--endpoint-url", local_stack["endpoint"]],
+                   env=local_stack["env"], check=True, capture_output=True)
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "admin")
+    arrived = wait_for(lambda: page.context.request.get(base + "/tag/8bit/").status == 200
+                       and "aciform" in page.context.request.get(base + "/desk/categories").text(), timeout=240)
+    assert arrived is not None
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(base + "/desk/settings")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 5000, (width, height)
+        assert page.locator("form").count() <= 3
+        shoot(page, "settings")
+        for name in ("categories", "tags"):
+            page.goto(base + f"/desk/{name}")
+            assert page.locator("tbody tr").count() <= 50
+            shoot(page, name)
+
+
+SCREEN_PATHS = {"comments": "/desk/comments?tab=approved", "categories": "/desk/categories", "tags": "/desk/tags",
+                "settings": "/desk/settings"}
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
