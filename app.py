@@ -332,6 +332,13 @@ def desk_media_status():
     return desk("media").status(request())
 
 
+@app.route("/desk/media/describe", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_media_describe():
+    """A photo's alt text, caption and credit, changed after upload (its articles follow)."""
+    return desk("media").describe(request())
+
+
 @app.route("/desk/media/delete", methods=["POST"], content_types=FORM)
 @when_aws_fails
 def desk_media_delete():

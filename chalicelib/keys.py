@@ -143,6 +143,9 @@ def month(month_: str) -> tuple[str, str]:
 MEDIA_PK = "media"  # sk: the image's bucket key
 
 
+MEDIA_WITHOUT_ALT = "media-without-alt"  # sk: the bucket key of a photo with sizes and no alt text (the desk counts them)
+
+
 def media(key: str) -> tuple[str, str]:
     """An image's sizes (``media/2024/photo.jpg``)."""
     return MEDIA_PK, key

@@ -487,7 +487,9 @@ class MediaItem(_TableItem):
     derivatives = JSONAttribute(null=True)  # [[key, width, height, mime, bytes], ...]
     problems = text_list()  # status "invalid": why
     made = UnicodeAttribute(null=True)  # ISO 8601 UTC
-    alt = UnicodeAttribute(null=True)  # the alt text given at upload (object metadata ``alt``, percent-encoded)
+    alt = UnicodeAttribute(null=True)  # alt text: given at upload or in the library (object metadata ``alt``, percent-encoded)
+    caption = UnicodeAttribute(null=True)  # object metadata ``caption``: shown under the photo where the article gives none
+    credit = UnicodeAttribute(null=True)  # object metadata ``credit``: after the caption, as <small class="credit">
 
 
 class MediaUse(_TableItem):

@@ -8,6 +8,10 @@
   and keeps the alt text on the photo's record (``MediaItem.alt``); ``state`` says how far it is.
 - **Library**: the photos, newest first, with their sizes or why none could be made, the articles
   showing each (``renditions.showing``), "unused", search by name or alt text.
+- **Describe**: alt text, caption and credit changed after upload (``describe``): the photo's object
+  metadata replaced in place (a copy onto itself, conditional on the version seen), so the images
+  function records the words and every article showing the photo is rendered again with them where
+  the article gives none (``markup.describe_images``). Photos without alt text are listed first.
 - **Delete**: refused while an article shows the photo (``newsroom media delete`` without
   ``--force``); the images function removes its sizes.
 """
@@ -24,7 +28,7 @@ from urllib.parse import quote
 from chalice.app import Response
 
 from chalicelib import config, keys
-from chalicelib.bucket import ContentBucket
+from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content import images
 from chalicelib.desk import http, session
 from chalicelib.desk.identity import Identity
@@ -159,6 +163,7 @@ def _records(query: str) -> list[MediaItem]:
         if all(w in f"{item.sk} {item.alt or ''}".lower() for w in words):
             found.append(item)
     found.sort(key=lambda i: (i.made or "", i.sk), reverse=True)
+    found.sort(key=lambda i: bool(i.alt) or i.status != "ready" or not i.derivatives)  # without alt text first
     return found
 
 
@@ -180,7 +185,8 @@ def library(request: Any, who: Identity, token: str) -> Response:
         if unused and users:
             continue
         rows.append({"key": item.sk, "src": "/" + item.sk, "users": users, "photo": images.is_derivable(item.sk),
-                     "thumb": _thumb(item), **state(item)})
+                     "thumb": _thumb(item), "caption": item.caption or "", "credit": item.credit or "",
+                     "etag": item.etag or "", **state(item)})
         if len(rows) == PAGE_SIZE:
             break
     if query.get("format") == "json":
@@ -228,3 +234,37 @@ def delete(request: Any, who: Identity, token: str) -> Response:
                                                            f"article{'s' if len(users) > 1 else ''} show it: {shown}"[:500]))
     session.bucket_as(token).delete(key)
     return http.redirect("/desk/media?done=" + quote(f"Deleted {key}; its sizes go with it."))
+
+
+@http.guarded
+@http.signed_in
+@http.needs("editor")
+@http.writes
+def describe(request: Any, who: Identity, token: str) -> Response:
+    """A photo's alt text, caption and credit, changed after upload: its object metadata replaced in
+    place, only if it is still the version the library showed (``etag``)."""
+    sent = http.form(request)
+    key = sent.get("key", "")
+    if not key.startswith(config.MEDIA_PREFIX) or ".." in key or not images.is_derivable(key):
+        return http.answer(request, 400, "Not changed", f"{key} is not a photo under {config.MEDIA_PREFIX}.")
+    words = {name: " ".join(sent.get(name, "").split())[:limit] for name, limit in renditions.DESCRIBED.items()}
+    if not words["alt"] and store.site().settings.require_alt:
+        return _back_to_library(failed=f"{key}: give the photo alt text (the site's settings say require_alt).")
+    bucket = session.bucket_as(token)
+    _, metadata = bucket.head(key)
+    kept = {name: value for name, value in metadata.items() if name not in renditions.DESCRIBED}
+    kept.update({name: quote(value, safe=" ") for name, value in words.items() if value})
+    try:
+        bucket.describe(key, kept, sent.get("etag", ""))
+    except KeyError:
+        return _back_to_library(failed=f"{key} is not there any more.")
+    except Conflict:
+        return _back_to_library(failed=f"{key} changed since you opened the library; nothing was saved. Look again.")
+    users = renditions.showing(key)
+    return _back_to_library(done=f"Saved the words of {key}" + (
+        f"; {len(users)} article{'s' if len(users) != 1 else ''} showing it will show them within a minute."
+        if users else "."))
+
+
+def _back_to_library(done: str = "", failed: str = "") -> Response:
+    return http.redirect("/desk/media?" + (f"done={quote(done[:500])}" if done else f"failed={quote(failed[:500])}"))

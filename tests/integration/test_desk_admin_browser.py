@@ -164,8 +164,38 @@ def test_settings_after_the_theme_unit_test_import_is_under_5000_px(local_stack,
             shoot(page, name)
 
 
+def test_a_photos_alt_text_is_added_after_upload_and_the_article_shows_it(local_stack, browser):  # noqa: F811
+    import boto3
+
+    from tests.images import photo
+
+    base = local_stack["base"]
+    s3 = boto3.client("s3", endpoint_url=local_stack["endpoint"], region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.put_object(Bucket="newsroom-dev-content", Key="media/2024/05/harbour-at-dusk.jpg", Body=photo(1200, 800),
+                  ContentType="image/jpeg")  # uploaded without alt text (the default allows it)
+    editor = signed_in(browser, local_stack, "editor")
+    sized = wait_for(lambda: "harbour-at-dusk.jpg" in editor.context.request.get(base + "/desk/media").text()
+                     and "No alt text" in editor.context.request.get(base + "/desk/media").text(), timeout=30)
+    assert sized is not None
+    publish_from_the_editor(editor, base, "The harbour tonight", "Boats came in.\n\n![](/media/2024/05/harbour-at-dusk.jpg)")
+    assert 'alt=""' in editor.context.request.get(base + "/the-harbour-tonight/").text()
+    editor.get_by_role("navigation", name="Desk").get_by_role("link", name="Media", exact=True).click()
+    assert editor.locator("#count-media").count() == 1  # counted beside Media
+    photo_card = editor.locator(".photo", has_text="harbour-at-dusk.jpg")
+    photo_card.get_by_label("Alt text").fill("Fishing boats moored in the harbour at dusk")
+    photo_card.get_by_label("Credit").fill("Photo: The Gazette")
+    photo_card.get_by_role("button", name="Save words").click()
+    editor.get_by_role("status").filter(has_text="Saved the words").wait_for()
+    shown = wait_for(lambda: 'alt="Fishing boats moored in the harbour at dusk"' in editor.context.request.get(
+        base + "/the-harbour-tonight/").text(), timeout=30)
+    assert shown is not None
+    assert "Photo: The Gazette" in editor.context.request.get(base + "/the-harbour-tonight/").text()
+    assert editor.errors == []
+
+
 SCREEN_PATHS = {"comments": "/desk/comments?tab=approved", "categories": "/desk/categories", "tags": "/desk/tags",
-                "settings": "/desk/settings"}
+                "settings": "/desk/settings", "media": "/desk/media"}
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
