@@ -12,6 +12,9 @@
   metadata replaced in place (a copy onto itself, conditional on the version seen), so the images
   function records the words and every article showing the photo is rendered again with them where
   the article gives none (``markup.describe_images``). Photos without alt text are listed first.
+- **Replace**: a new file at a photo's address (``upload`` with ``replace``), of the same type, its
+  words kept: the images function makes its sizes again, drops the old ones from the bucket and the
+  edge, and renders again every article showing it.
 - **Delete**: refused while an article shows the photo (``newsroom media delete`` without
   ``--force``); the images function removes its sizes.
 """
@@ -93,11 +96,13 @@ def new_key(name: str, mime: str, bucket: ContentBucket, now: dt.datetime | None
     return f"{folder}{stem}-{moment:%d%H%M%S%f}{suffix}"
 
 
-def presigned_post(s3: Any, key: str, mime: str, alt: str, who: Identity) -> dict[str, Any]:
+def presigned_post(s3: Any, key: str, mime: str, alt: str, who: Identity,
+                   kept: dict[str, str] | None = None) -> dict[str, Any]:
     """The form the browser posts the file with: S3 refuses any other key, type, size or metadata,
-    and the form after ``EXPIRES`` seconds."""
+    and the form after ``EXPIRES`` seconds. ``kept``: the caption and credit of a photo replaced."""
     fields = {"Content-Type": mime, "x-amz-meta-alt": quote(alt, safe=" "),
-              f"x-amz-meta-{config.UPLOADED_BY}": quote(f"{who.name} <{who.email}>"[:200], safe=" <>@")}
+              f"x-amz-meta-{config.UPLOADED_BY}": quote(f"{who.name} <{who.email}>"[:200], safe=" <>@"),
+              **{f"x-amz-meta-{name}": value for name, value in (kept or {}).items()}}
     conditions: list[Any] = [{"bucket": config.current().bucket}, ["starts-with", "$key", config.MEDIA_PREFIX],
                              {"key": key}, ["content-length-range", 1, MAX_BYTES],
                              *({name: value} for name, value in fields.items())]
@@ -120,16 +125,40 @@ def upload(request: Any, who: Identity, token: str) -> Response:
         if size > MAX_BYTES:
             raise Refused("file", f"{name} is {size / 1048576:.0f} MB: a photo may be at most "
                           f"{MAX_BYTES // 1048576} MB")
-        if not alt and store.site().settings.require_alt:
+        if not alt and not sent.get("replace") and store.site().settings.require_alt:
             raise Refused("alt", "give the photo alt text: describe it for readers who cannot see it "
                           "(the site's settings say require_alt)")
     except (Refused, ValueError) as refused:
         return http.json_answer({"problems": [{"field": getattr(refused, "field", "file"), "message": str(refused)}]},
                                 400)
     bucket = session.bucket_as(token)
+    replaced = str(sent.get("replace", ""))
+    if replaced:  # a new file at a photo's address: its words kept, its sizes made again
+        found = _replaceable(bucket, replaced, mime)
+        if isinstance(found, Refused):
+            return http.json_answer({"problems": [{"field": "file", "message": str(found)}]}, 400)
+        words = renditions.described(found)
+        kept = {n: quote(v, safe=" ") for n, v in words.items() if v and n != "alt"}
+        post = presigned_post(bucket.s3, replaced, mime, alt or words["alt"] or "", who, kept)
+        return http.json_answer({"key": replaced, "src": "/" + replaced, "url": post["url"], "fields": post["fields"]})
     key = new_key(name, mime, bucket)
     post = presigned_post(bucket.s3, key, mime, alt, who)
     return http.json_answer({"key": key, "src": "/" + key, "url": post["url"], "fields": post["fields"]})
+
+
+def _replaceable(bucket: ContentBucket, key: str, mime: str) -> dict[str, str] | Refused:
+    """The metadata of the photo at ``key`` that a new file of type ``mime`` may replace, or why not: it
+    must be a photo there now, and the new file of the type its name says (the address keeps its name)."""
+    if not key.startswith(config.MEDIA_PREFIX) or ".." in key or not images.is_derivable(key):
+        return Refused("file", f"{key} is not a photo under {config.MEDIA_PREFIX}")
+    etag, metadata = bucket.head(key)
+    if etag is None:
+        return Refused("file", f"{key} is not there any more")
+    suffix = posixpath.splitext(key.lower())[1]
+    if TYPES.get(mime) != suffix and not (mime == "image/jpeg" and suffix == ".jpeg"):
+        return Refused("file", f"{key} is a {suffix[1:].upper()} file: replace it with one of the same type, so "
+                               "its address stays right")
+    return metadata
 
 
 def state(item: MediaItem | None) -> dict[str, Any]:

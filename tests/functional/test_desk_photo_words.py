@@ -109,3 +109,41 @@ def test_only_editors_change_a_photos_words_with_the_desks_token(desk):
     assert outside.status_code == 400
     assert etag_of(desk, "media/2024/05/square.jpg") == seen
     assert "Forged" not in str(desk.s3.head_object(Bucket=desk.stack.bucket, Key="media/2024/05/square.jpg"))
+
+
+def test_a_photo_is_replaced_at_its_address_with_new_sizes_and_its_words_kept(desk):
+    import json
+
+    import requests
+
+    from tests.functional.test_desk import api
+
+    desk.put("media/2024/05/square.jpg", photo(1200, 800))
+    desk.put("articles/crowd.md", story("![](/media/2024/05/square.jpg)", title="Crowd"))
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    said(post_form(desk, "/desk/media/describe", jar, {"csrf": token, "key": "media/2024/05/square.jpg",
+                                                       "etag": etag_of(desk, "media/2024/05/square.jpg"),
+                                                       "alt": "The square", "credit": "Photo: Gazette"}))
+    desk.ingest()
+    old_sizes = {d[0] for d in MediaItem.get(*keys.media("media/2024/05/square.jpg")).derivatives}
+    assert any(f"/{k}" in desk.get("/crowd/").body.decode() for k in old_sizes)
+    wrong = api(desk, "/desk/media/upload", jar, token, {"name": "new.png", "type": "image/png", "size": 1000,
+                                                          "replace": "media/2024/05/square.jpg"})
+    assert wrong.status_code == 400 and "same type" in wrong.body.decode()
+    signed = json.loads(api(desk, "/desk/media/upload", jar, token, {
+        "name": "retouched.jpg", "type": "image/jpeg", "size": 1000, "replace": "media/2024/05/square.jpg"}).body)
+    assert signed["key"] == "media/2024/05/square.jpg"
+    sent = requests.post(signed["url"], data=signed["fields"],
+                         files={"file": ("retouched.jpg", photo(900, 900), "image/jpeg")}, timeout=30)
+    assert sent.status_code in (200, 204), sent.text
+    desk.ingest()
+    item = MediaItem.get(*keys.media("media/2024/05/square.jpg"))
+    new_sizes = {d[0] for d in item.derivatives}
+    assert (int(item.width), int(item.height)) == (900, 900) and not new_sizes & old_sizes
+    assert (item.alt, item.credit) == ("The square", "Photo: Gazette")  # its words kept
+    page = desk.get("/crowd/").body.decode()
+    assert any(f"/{k}" in page for k in new_sizes) and not any(f"/{k}" in page for k in old_sizes)
+    assert 'alt="The square"' in page
+    left = {o["Key"] for o in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="sizes/").get("Contents", [])}
+    assert not left & old_sizes  # the old sizes are gone (and dropped from the edge)
