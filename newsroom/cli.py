@@ -395,6 +395,17 @@ def comments_delete(refs: tuple[str, ...], settings: Any) -> None:
     _moderate("delete", refs, settings)
 
 
+@comments.command("index")
+@aws_options
+def comments_index(settings: Any) -> None:
+    """List every approved comment in the desk's Approved tab: once, for comments approved before the
+    desk listed them (safe to repeat)."""
+    from chalicelib.publish import moderation as store
+
+    click.echo(f"Listing approved comments in {settings.table} (stage {settings.stage})", err=True)
+    click.echo(f"{store.index_approved()} approved comments listed in the desk's Approved tab.")
+
+
 @main.command("import-wordpress")
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--media-from", callback=lambda ctx, param, value: _media_source(value),

@@ -27,7 +27,7 @@ from chalicelib.discussion import Refused, render_text, spammer_marks
 from chalicelib.models import Comment, Post
 
 __all__ = ["Refused", "approve", "approved_of", "count", "delete", "edit", "empty_trash", "find", "import_comment",
-           "listed", "move", "pending", "reject", "rejected", "reply"]
+           "index_approved", "listed", "move", "pending", "reject", "rejected", "reply"]
 
 PENDING = keys.COMMENTS_PENDING
 REJECTED = keys.COMMENTS_REJECTED
@@ -307,6 +307,23 @@ def move(comment_id: str, to: str) -> Moved:
 
     _transact(writes, f"move {comment_id} to {to}", explain)
     return Moved(target, place, item.slug if "approved" in (place, to) else None)
+
+
+def index_approved() -> int:
+    """List every approved comment in the Approved list (``comments-approved``), for comments approved
+    before the list existed: one Query of the files' records, then one of each article's or page's
+    comments, written in batches. Safe to repeat; returns how many are listed."""
+    from chalicelib.models import Source
+
+    listed = 0
+    for source in Source.query(keys.SOURCE_PK, filter_condition=Source.kind.is_in("article", "page")):
+        if not source.slug:
+            continue
+        with Comment.batch_write() as batch:
+            for shown in Comment.query(keys.comments_pk(source.slug)):
+                batch.save(_listed_approved(shown))
+                listed += 1
+    return listed
 
 
 def empty_trash(limit: int = 1000) -> int:

@@ -201,3 +201,17 @@ def test_every_comment_write_needs_an_editor_and_the_desks_token(desk):
                          origin="https://evil.example").status_code == 403
     page = desk.get("/markets/").body.decode()
     assert "Stays up." in page and "Forged" not in page and count_of("markets") == 1
+
+
+def test_comments_approved_before_the_approved_tab_existed_are_listed_by_the_index(desk):
+    from chalicelib.models import Comment as Item
+
+    article(desk)
+    old = posted("markets", "Early reader", "Approved long ago.", 1)
+    moderation.approve(old)
+    Item(keys.COMMENTS_APPROVED, old).delete()  # as a comment approved before the list existed
+    jar, _, _ = sign_in(desk)
+    assert "Approved long ago." not in get(desk, "/desk/comments?tab=approved", jar).body.decode()
+    assert moderation.index_approved() == 1
+    assert moderation.index_approved() == 1  # again: nothing doubled
+    assert "Approved long ago." in get(desk, "/desk/comments?tab=approved", jar).body.decode()
