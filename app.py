@@ -262,6 +262,20 @@ def desk_pages():
     return desk().page_list(request())
 
 
+@app.route("/desk/pages/new", methods=READ)
+@when_aws_fails
+def desk_new_page_form():
+    """A new site page: title, address, body, and (admins) its place in the menu."""
+    return desk("new_page").form(request())
+
+
+@app.route("/desk/pages/new", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_new_page():
+    """Create the page's file (a draft, or to publish) and put it in the menu where asked."""
+    return desk("new_page").create(request())
+
+
 @app.route("/desk/history", methods=READ)
 @when_aws_fails
 def desk_history():

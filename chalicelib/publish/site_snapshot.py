@@ -14,7 +14,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib import clock, fields, keys, retry
-from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsItem, SiteSnapshot, TagItem, get_each
+from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, SettingsItem, SiteSnapshot, get_each
 from chalicelib.publish import edge
 from chalicelib.retry import ConcurrentChange
 from chalicelib.site_settings import Settings
@@ -61,8 +61,6 @@ def _build(settings_item: SettingsItem | None) -> Snapshot:
                                          attributes_to_get=["pk", "sk", "name", "aliases"]))
     term_aliases = {alias: f"/category/{c.sk}/" for c in category_items for alias in c.aliases or []}
     term_aliases.update({alias: f"/author/{a.sk}/" for a in author_items for alias in a.aliases or []})
-    term_aliases.update({old.sk: old.moved_to for old in TagItem.query(keys.TAG_ALIASES_PK, consistent_read=True)
-                         if old.moved_to})  # tags renamed or merged (chalicelib/publish/terms.py)
     # A term renamed or merged into another is no term any more, whatever item lingers for its old name
     # (removing a term's file keeps its name for the articles that still name it): its old address
     # redirects, so no list shows it, and menu and footer links to it follow it (``_resolve``).

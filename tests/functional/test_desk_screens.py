@@ -324,14 +324,17 @@ def test_the_navigation_names_every_screen_and_hides_settings_from_editors(desk)
 SCREENS = ["/desk/pages", "/desk/settings", "/desk/categories", "/desk/tags", "/desk/authors", "/desk/import",
            "/desk/import/progress", "/desk/import/report",
            "/desk/history", "/desk/version", "/desk/deleted", "/desk/comments", "/desk/refused",
-           "/desk/media", "/desk/media/status"]
-WRITES = ["/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms"]
+           "/desk/media", "/desk/media/status", "/desk/pages/new"]
+WRITES = ["/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms",
+          "/desk/media/describe", "/desk/pages/new"]
 JSON_WRITES = ["/desk/media/upload", "/desk/import/start", "/desk/import/comments"]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(SCREENS + WRITES + JSON_WRITES), params=st.dictionaries(
     st.sampled_from(["key", "version", "q", "unused", "start", "show", "format", "one", "action", "id", "current",
+                     "tab", "before", "ids", "undo", "confirm", "page", "into", "parent", "etag", "caption", "credit",
+                     "reply_to", "comment", "seen", "text", "title", "body", "menu_after", "replace",
                      "kind", "slug", "name", "new_slug", "into", "site_name", "menu", "page_size", "size", "type",
                      "alt", "dry_run", "media_from", "again"]),
     st.text(max_size=40), max_size=5), role=st.sampled_from(["editor", "contributor", "admin"]))

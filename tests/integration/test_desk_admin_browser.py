@@ -194,8 +194,43 @@ def test_a_photos_alt_text_is_added_after_upload_and_the_article_shows_it(local_
     assert editor.errors == []
 
 
+def test_a_category_is_renamed_from_the_keyboard_alone(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "admin")
+    page.goto(base + "/desk/categories")
+    page.get_by_label("New name for Tehran").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Tehran City")
+    page.keyboard.press("Tab")  # to "New slug for Tehran"
+    page.keyboard.press("Control+a")
+    page.keyboard.type("tehran-city")
+    page.keyboard.press("Tab")  # to Rename
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Rename"
+    page.keyboard.press("Enter")
+    page.get_by_role("status").filter(has_text="now redirects").wait_for()
+    assert wait_for(lambda: page.context.request.get(base + "/category/tehran/", max_redirects=0).status == 301,
+                    timeout=30) is not None
+
+
+def test_a_new_page_is_made_and_put_in_the_menu(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "admin")
+    page.get_by_role("navigation", name="Desk").get_by_role("link", name="Pages", exact=True).click()
+    page.get_by_role("link", name="New page").click()
+    page.get_by_label("Title").fill("Corrections policy")
+    page.get_by_label("Body").fill("We correct our mistakes openly.")
+    page.get_by_label("Place in the menu").select_option(label="Last")
+    page.get_by_role("button", name="Publish page").click()
+    page.wait_for_url("**/desk/edit?key=pages/corrections-policy.md**")
+    live = wait_for(lambda: 'href="/corrections-policy/"' in page.context.request.get(base + "/").text().split(
+        'class="menu"', 1)[-1].split("</nav>", 1)[0], timeout=30)
+    assert live is not None
+    assert "We correct our mistakes openly." in page.context.request.get(base + "/corrections-policy/").text()
+    assert page.errors == []
+
+
 SCREEN_PATHS = {"comments": "/desk/comments?tab=approved", "categories": "/desk/categories", "tags": "/desk/tags",
-                "settings": "/desk/settings", "media": "/desk/media"}
+                "settings": "/desk/settings", "media": "/desk/media", "new-page": "/desk/pages/new"}
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
