@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 from chalice.app import Response
 
 from chalicelib import snapshot
-from chalicelib.desk import http, session
+from chalicelib.desk import http, session, zones
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Post
 from chalicelib.publish import edge
@@ -62,9 +62,11 @@ def queue(request: Any, who: Identity, token: str) -> Response:
     counts = {place: store.count(place) for place in TABS}
     undo_ids = [i for i in query.get("ids", "").split(",") if ID.fullmatch(i)][:store.TRANSACTION_ACTIONS]
     undo = query.get("undo", "")
+    zone = zones.zone_of(request)
     return http.screen(
         "comments.html", who, token, tabs=TABS, tab=tab, comments=found, titles=titles, counts=counts,
-        offered=OFFERED[tab], labels=LABELS, cap=1000, before=before,
+        offered=OFFERED[tab], labels=LABELS, cap=1000, before=before, zone=zone.key,
+        when=lambda value: zones.shown(value, zone),
         older=f"/desk/comments?{urlencode({'tab': tab, 'before': more})}" if more else "",
         undo=UNDO.get(undo, "") if undo_ids else "", undo_ids=undo_ids,
         confirm_empty=tab == "trash" and query.get("confirm") == "empty",

@@ -14,7 +14,7 @@ old address another term's file claims (``aliases``) is no term any more: no lis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 import yaml
@@ -66,7 +66,7 @@ def _read(bucket: ContentBucket, key: str) -> tuple[dict[str, Any], str]:
 
 # --- the screens ----------------------------------------------------------------------------------
 
-def screen(kind_name: str) -> Any:
+def screen(kind_name: str) -> Callable[..., Response]:
     """The screen of one kind of term (``/desk/categories``, ``/desk/tags``, ``/desk/authors``)."""
     kind = KINDS[kind_name]
 

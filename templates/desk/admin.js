@@ -1,6 +1,5 @@
-// The admin screens (Comments, Tags, Categories, Media): times in the editor's own time zone
-// (without this script they stay in UTC, as the server wrote them, and say so); on Media, a new
-// file for a photo at the same address (a presigned POST straight to S3, as an upload).
+// The media library: a new file for a photo at the same address (a presigned POST straight to S3,
+// as an upload). Without this script the form stays hidden.
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
@@ -33,15 +32,4 @@
         .catch(function () { said.textContent = "Not replaced: the connection failed. Try again."; });
     });
   });
-})();
-(function () {
-  "use strict";
-  var zone = "";
-  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
-  var shown = new Intl.DateTimeFormat(undefined, {dateStyle: "medium", timeStyle: "short"});
-  document.querySelectorAll("time.local[datetime]").forEach(function (el) {
-    var d = new Date(el.getAttribute("datetime"));
-    if (!isNaN(d)) { el.textContent = shown.format(d); el.title = el.getAttribute("datetime"); }
-  });
-  document.querySelectorAll(".zone").forEach(function (el) { el.textContent = zone; });
 })();

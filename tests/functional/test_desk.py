@@ -45,6 +45,7 @@ STORY = {"title": "Desk story", "slug": "", "summary": "From the desk.", "catego
 
 def test_the_local_accounts_sign_in_at_once_and_the_cookie_is_locked_down(desk):
     jar, token, cookies = sign_in(desk)
+    assert cookies  # signing in set cookies to look at
     for cookie in cookies:
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/desk" in cookie
         assert "Secure" not in cookie  # plain http on this machine's loopback only
@@ -203,7 +204,7 @@ def test_an_editor_publishes_and_the_article_is_on_the_site(desk):
     assert "Oil moved today." in desk.get("/desk-story/").body.decode()
     status = desk.client.http.get(f"/desk/status?key=articles/desk-story.md&version={answer['version']}",
                                   headers={"Cookie": jar})
-    assert json.loads(status.body) == {"state": "live", "url": "/desk-story/"}
+    assert json.loads(status.body) == {"state": "live", "url": "/desk-story/", "date": "2024-03-01T09:00:00Z"}
     listed = desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
     assert "Desk story" in listed and "live" in listed
 

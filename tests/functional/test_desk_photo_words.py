@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from chalicelib import keys
 from chalicelib.models import MediaItem
+from devstack.photos import photo
 from tests.functional.test_desk import sign_in
 from tests.functional.test_desk_screens import get, post_form, story, text_of
-from tests.images import photo
 
 
 def said(answer) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -167,7 +167,7 @@ def test_settings_after_the_theme_unit_test_import_is_under_5000_px(local_stack,
 def test_a_photos_alt_text_is_added_after_upload_and_the_article_shows_it(local_stack, browser):  # noqa: F811
     import boto3
 
-    from tests.images import photo
+    from devstack.photos import photo
 
     base = local_stack["base"]
     s3 = boto3.client("s3", endpoint_url=local_stack["endpoint"], region_name="us-east-1",
