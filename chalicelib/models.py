@@ -490,6 +490,7 @@ class MediaItem(_TableItem):
     alt = UnicodeAttribute(null=True)  # alt text: given at upload or in the library (object metadata ``alt``, percent-encoded)
     caption = UnicodeAttribute(null=True)  # object metadata ``caption``: shown under the photo where the article gives none
     credit = UnicodeAttribute(null=True)  # object metadata ``credit``: after the caption, as <small class="credit">
+    focus = UnicodeAttribute(null=True)  # object metadata ``focus``: the part a crop keeps (images.FOCAL_POINTS)
 
 
 class MediaUse(_TableItem):

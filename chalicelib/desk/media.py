@@ -215,13 +215,14 @@ def library(request: Any, who: Identity, token: str) -> Response:
             continue
         rows.append({"key": item.sk, "src": "/" + item.sk, "users": users, "photo": images.is_derivable(item.sk),
                      "thumb": _thumb(item), "caption": item.caption or "", "credit": item.credit or "",
+                     "focus": item.focus or "",
                      "etag": item.etag or "", **state(item)})
         if len(rows) == PAGE_SIZE:
             break
     if query.get("format") == "json":
         return http.json_answer({"photos": [{k: v for k, v in r.items() if k != "users"} for r in rows]})
     shown_to = start + len(rows)
-    return http.screen("media.html", who, token, rows=rows, query=query, unused=unused,
+    return http.screen("media.html", who, token, rows=rows, query=query, unused=unused, focal_points=images.FOCAL_POINTS,
                        more=shown_to if shown_to < len(records) and len(rows) == PAGE_SIZE else None,
                        done=query.get("done", ""), failed=query.get("failed", ""),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
@@ -277,6 +278,8 @@ def describe(request: Any, who: Identity, token: str) -> Response:
     if not key.startswith(config.MEDIA_PREFIX) or ".." in key or not images.is_derivable(key):
         return http.answer(request, 400, "Not changed", f"{key} is not a photo under {config.MEDIA_PREFIX}.")
     words = {name: " ".join(sent.get(name, "").split())[:limit] for name, limit in renditions.DESCRIBED.items()}
+    if words["focus"] not in images.FOCAL_POINTS:
+        words["focus"] = ""  # the centre, as a photo without one
     if not words["alt"] and store.site().settings.require_alt:
         return _back_to_library(failed=f"{key}: give the photo alt text (the site's settings say require_alt).")
     bucket = session.bucket_as(token)

@@ -275,6 +275,8 @@ def _photo_sets(bucket: ContentBucket, article_key: str, photos: dict[str, str])
         item = found.get(key)
         if item is not None and item.status == "ready":
             sets[src] = images.picture_set(item.derivatives or [], int(item.width), int(item.height))
+            if item.focus in images.FOCAL_POINTS:
+                sets[src]["focus"] = item.focus  # kept on the item: the thumbnail's crop follows it
             words = {name: getattr(item, name, None) for name in ("alt", "caption", "credit")}
             if any(words.values()):
                 sets[src]["words"] = words  # taken off again by render_article: the library's, for the body

@@ -91,7 +91,8 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     item = MediaItem(*keys.media(key), status="ready", etag=etag, sequencer=sequencer, width=made.width,
                      height=made.height, format=made.format, bytes=len(data), digest=made.digest,
                      derivatives=[[d.key, d.width, d.height, d.mime, len(d.data)] for d in made.derivatives],
-                     made=clock.now_iso(), alt=words["alt"], caption=words["caption"], credit=words["credit"])
+                     made=clock.now_iso(), alt=words["alt"], caption=words["caption"], credit=words["credit"],
+                     focus=words["focus"])
     item.save()
     _note_alt(key, item)
     if before is not None:
@@ -105,16 +106,17 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     return _logged(key, "made", started, sizes=len(made.derivatives))
 
 
-DESCRIBED = {"alt": 1000, "caption": 1000, "credit": 200}  # the words a photo carries, and their limits
+DESCRIBED = {"alt": 1000, "caption": 1000, "credit": 200, "focus": 20}  # what a photo carries, and the limits
 
 
 def described(metadata: dict[str, str]) -> dict[str, str | None]:
-    """A photo's alt text, caption and credit from its object metadata (percent-encoded: S3 metadata is
-    ASCII), given at upload or in the desk's library."""
+    """A photo's alt text, caption, credit and focal point from its object metadata (percent-encoded:
+    S3 metadata is ASCII), given at upload or in the desk's library."""
     from urllib.parse import unquote
 
-    return {name: " ".join(unquote(metadata.get(name, "")).split())[:limit] or None
-            for name, limit in DESCRIBED.items()}
+    found = {name: " ".join(unquote(metadata.get(name, "")).split())[:limit] or None for name, limit in DESCRIBED.items()}
+    found["focus"] = found["focus"] if found["focus"] in images.FOCAL_POINTS else None
+    return found
 
 
 def described_by(item: MediaItem) -> dict[str, str | None]:

@@ -147,3 +147,28 @@ def test_a_photo_is_replaced_at_its_address_with_new_sizes_and_its_words_kept(de
     assert 'alt="The square"' in page
     left = {o["Key"] for o in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="sizes/").get("Contents", [])}
     assert not left & old_sizes  # the old sizes are gone (and dropped from the edge)
+
+
+def test_a_focal_point_set_in_the_library_keeps_that_part_in_the_archives_thumbnail(desk):
+    desk.put("media/2024/05/tower.jpg", photo(800, 1200))
+    desk.put("articles/tower.md", "---\ntitle: Tower\ndate: 2024-05-01T09:00:00Z\nimage: /media/2024/05/tower.jpg\n"
+                                  "image_alt: The tower\n---\n\nTall.\n")
+    desk.ingest()
+    assert 'class="thumb"' in desk.get("/").body.decode()  # the centre, until told otherwise
+    jar, token, _ = sign_in(desk)
+    assert '<option value="top">Top</option>' in get(desk, "/desk/media", jar).body.decode()
+    said(post_form(desk, "/desk/media/describe", jar, {"csrf": token, "key": "media/2024/05/tower.jpg",
+                                                       "etag": etag_of(desk, "media/2024/05/tower.jpg"),
+                                                       "alt": "A tower", "focus": "top"}))
+    desk.ingest()
+    home = desk.get("/").body.decode()
+    assert 'class="thumb focus-top"' in home
+    css = re.search(r'href="(/static/style\.[^"]+\.css)"', home).group(1)
+    assert ".focus-top{object-position:50% 0}" in desk.get(css).body.decode()
+    forged = said(post_form(desk, "/desk/media/describe", jar, {"csrf": token, "key": "media/2024/05/tower.jpg",
+                                                                "etag": etag_of(desk, "media/2024/05/tower.jpg"),
+                                                                "alt": "A tower", "focus": "x\" onload=\"y"}))
+    assert forged["done"]
+    desk.ingest()
+    home = desk.get("/").body.decode()
+    assert 'class="thumb"' in home and "onload" not in home  # not a focal point: the centre
