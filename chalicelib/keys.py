@@ -132,6 +132,10 @@ def category(slug: str) -> tuple[str, str]:
     return CATEGORY_PK, slug
 
 
+TAGS_NAMED_PK = "tags-named"  # sk: a tag's slug: every tag an article named (the desk's Tags screen)
+TAG_ALIASES_PK = "tag-aliases"  # sk: an old address of a tag (``tag/old-name``), its item naming where it went
+
+
 def tag(slug: str) -> tuple[str, str]:
     return TAG_PK, slug
 
@@ -146,6 +150,9 @@ def month(month_: str) -> tuple[str, str]:
 
 
 MEDIA_PK = "media"  # sk: the image's bucket key
+
+
+MEDIA_WITHOUT_ALT = "media-without-alt"  # sk: the bucket key of a photo with sizes and no alt text (the desk counts them)
 
 
 def media(key: str) -> tuple[str, str]:
@@ -185,6 +192,9 @@ def term_pk(term: str) -> str:
 COMMENTS_PENDING = "comments-pending"  # sk: the comment's id
 COMMENTS_REJECTED = "comments-rejected"  # sk: the comment's id
 COMMENTS_GONE = "comments-gone"  # sk: the id of a comment rejected or deleted (no content kept), never re-imported
+COMMENTS_APPROVED = "comments-approved"  # sk: an approved comment's id; where it lives (the desk's Approved tab)
+COMMENTS_SPAM = "comments-spam"  # sk: the comment's id; kept 30 days (TTL)
+COMMENTS_SPAMMERS = "comments-spammers"  # sk: ``client#<hash>`` or ``email#<hash>`` of a comment marked spam
 
 
 def comments_pk(article_slug: str) -> str:

@@ -372,6 +372,7 @@ class TagItem(_TableItem):
     name: str
     description: str
     source_key = UnicodeAttribute(null=True)
+    moved_to = UnicodeAttribute(null=True)  # in ``tag-aliases`` (sk: an old address): the tag's archive now
 
 
 TERM_ITEMS: dict[str, type[AuthorItem] | type[CategoryItem] | type[TagItem]] = {
@@ -455,7 +456,8 @@ class Comment(_TableItem):
     Where it lives says what state it is in: pending in ``comments-pending``
     (sk: its id), approved in ``comments#<article slug>`` (sk: its id, or
     ``<parent id>#<id>`` for a reply, so one Query returns threads in order),
-    rejected in ``comments-rejected`` until ``expires``.
+    in the Trash (``comments-rejected``) or Spam (``comments-spam``) until ``expires``; each approved one is
+    also listed, newest first, in ``comments-approved`` (its id, slug and parent only).
     """
 
     id = UnicodeAttribute()  # "20240501T120000Z-1a2b3c4d": sorts by time
@@ -469,8 +471,12 @@ class Comment(_TableItem):
     html = UnicodeAttribute()  # escaped, paragraphs, links made clickable: rendered once, when posted
     created = UnicodeAttribute()  # ISO 8601 UTC
     client = UnicodeAttribute(null=True)  # keyed hash of the poster's address (spotting floods; no raw IPs)
-    status = UnicodeAttribute()  # "pending", "approved" or "rejected"
-    expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes rejected comments
+    status = UnicodeAttribute()  # "pending", "approved", "spam" or "rejected" (in the Trash)
+    expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes trashed and spam comments
+    was = UnicodeAttribute(null=True)  # in the Trash or Spam: where it was before ("pending" or "approved")
+    held = UnicodeAttribute(null=True)  # pending: "spam" when its address or e-mail was marked spam before
+    edited = UnicodeAttribute(null=True)  # ISO 8601 UTC: when an editor last changed its text
+    staff = BooleanAttribute(null=True)  # written from the desk, as the site
 
 
 class MediaItem(_TableItem):
@@ -487,7 +493,10 @@ class MediaItem(_TableItem):
     derivatives = JSONAttribute(null=True)  # [[key, width, height, mime, bytes], ...]
     problems = text_list()  # status "invalid": why
     made = UnicodeAttribute(null=True)  # ISO 8601 UTC
-    alt = UnicodeAttribute(null=True)  # the alt text given at upload (object metadata ``alt``, percent-encoded)
+    alt = UnicodeAttribute(null=True)  # alt text: given at upload or in the library (object metadata ``alt``, percent-encoded)
+    caption = UnicodeAttribute(null=True)  # object metadata ``caption``: shown under the photo where the article gives none
+    credit = UnicodeAttribute(null=True)  # object metadata ``credit``: after the caption, as <small class="credit">
+    focus = UnicodeAttribute(null=True)  # object metadata ``focus``: the part a crop keeps (images.FOCAL_POINTS)
 
 
 class MediaUse(_TableItem):

@@ -384,7 +384,7 @@ def test_every_person_edits_their_own_profile_and_the_picker_lists_them(desk, ro
     assert {"name": "Sam Writer", "slug": "sam-writer", "kind": "person", "email": f"{role}@desk.example.com"} \
         in choices
     assert {"name": "Ninfa Along", "slug": "ninfa-along", "kind": "author", "email": ""} in choices
-    listed = json.loads(desk.client.http.get("/desk/authors", headers={"Cookie": jar}).body)
+    listed = json.loads(desk.client.http.get("/desk/author-choices", headers={"Cookie": jar}).body)
     assert listed == {"authors": choices}
 
 

@@ -194,8 +194,8 @@ def test_a_comment_is_approved_and_another_rejected_from_the_queue(local_stack, 
     expect(editor.locator("#count-comments")).to_have_text("2 waiting")  # whitespace collapsed, as before
     editor.locator(".comment", has_text="A fair and careful report.").get_by_role("button", name="Approve").click()
     editor.get_by_role("status").filter(has_text="approved").wait_for()
-    editor.locator(".comment", has_text="Cheap watches").get_by_role("button", name="Reject").click()
-    editor.get_by_role("status").filter(has_text="rejected").wait_for()
+    editor.locator(".comment", has_text="Cheap watches").get_by_role("button", name="Trash", exact=True).click()
+    editor.get_by_role("status").filter(has_text="moved to the Trash").wait_for()
     page = reader.context.request.get(base + "/open-for-comments/").text()
     assert "A fair and careful report." in page and "Cheap watches" not in page
     assert editor.errors == []
@@ -236,7 +236,7 @@ def test_a_contributor_reaches_no_editor_or_admin_screen(local_stack, browser): 
 def test_an_admin_renames_a_category_and_the_old_address_redirects(local_stack, browser):  # noqa: F811
     base = local_stack["base"]
     page = signed_in(browser, local_stack, "admin")
-    page.get_by_role("navigation", name="Desk").get_by_role("link", name="Settings", exact=True).click()
+    page.get_by_role("navigation", name="Desk").get_by_role("link", name="Categories", exact=True).click()
     page.get_by_label("New slug for Lending").fill("loans")
     page.get_by_label("New name for Lending").fill("Loans")
     page.locator("tr", has_text="/category/lending/").get_by_role("button", name="Rename").click()
@@ -292,8 +292,8 @@ def test_axe_finds_no_violations_on_any_desk_screen(local_stack, browser):  # no
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/desk/articles")
-    for screen in ("/desk/settings", "/desk/import", "/desk/pages", "/desk/media", "/desk/comments",
-                   "/desk/comments?show=rejected", "/desk/refused",
+    for screen in ("/desk/settings", "/desk/categories", "/desk/tags", "/desk/import", "/desk/pages", "/desk/media", "/desk/comments",
+                   "/desk/comments?tab=trash", "/desk/refused",
                    "/desk/deleted", "/desk/history?key=articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"):
         page.goto(local_stack["base"] + screen)
         found[screen] = violations(page)
