@@ -196,6 +196,8 @@ def origin_of(url: str) -> str:
 
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
+          "body.js": "body.js", "body-editor.js": "vendor/body-editor/body-editor.js",
+          "body-editor.css": "vendor/body-editor/body-editor.css",
           "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}
 
 

@@ -168,7 +168,9 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        opened=opened, report=report, fields=documents.FIELDS, form=documents.FORM,
                        can_publish=who.may("editor"),
                        versions=versions, other_fields=documents.other_fields(opened.meta),
-                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
+                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
+                       body_script=http.static_url("body.js"), body_editor_script=http.static_url("body-editor.js"),
+                       body_editor_style=http.static_url("body-editor.css"))
 
 
 @http.guarded

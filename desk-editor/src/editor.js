@@ -140,11 +140,12 @@ function renderInlineSource(source, format) {
 }
 
 class SourceBlockView {
-  constructor(node, view, getPos, format) {
+  constructor(node, view, getPos, format, shownSrc = null) {
     this.node = node
     this.view = view
     this.getPos = getPos
     this.format = format
+    this.shownSrc = shownSrc
     this.dom = element("div", {class: "be-block be-opaque", contenteditable: "false"})
     this.render()
   }
@@ -195,7 +196,9 @@ class FigureView extends SourceBlockView {
   render() {
     const {src, alt, caption, credit} = this.node.attrs
     this.dom.className = "be-block be-figure"
-    const figure = element("figure", {}, element("img", {src, alt}))
+    // the address the page can show it at (a photo's original is not served: the host page names a size)
+    const shown = this.shownSrc ? this.shownSrc(src) : src
+    const figure = element("figure", {}, element("img", {src: shown == null ? src : shown, alt}))
     if (caption || credit) {
       const figcaption = element("figcaption")
       figcaption.innerHTML = renderInlineSource(caption, this.format)
@@ -328,7 +331,7 @@ export class BodyEditor {
       },
       nodeViews: {
         opaque: (node, view, getPos) => new SourceBlockView(node, view, getPos, format),
-        figure: (node, view, getPos) => new FigureView(node, view, getPos, format),
+        figure: (node, view, getPos) => new FigureView(node, view, getPos, format, options.shownSrc),
         embed: (node, view, getPos) => new EmbedView(node, view, getPos, format),
       },
       transformPastedHTML: html => this.pasted(html),

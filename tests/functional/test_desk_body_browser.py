@@ -1,0 +1,264 @@
+"""The desk's rich-text body in Debian's Chromium against `make run` (issue 44, part B): the editor
+page mounts the body editor (desk-editor/, vendored at templates/desk/vendor/body-editor/) over the
+body's textarea, which stays the form's field and the "Markdown"/"HTML" source view (templates/desk/body.js).
+
+Each test writes as an editor does, with the keyboard and the clipboard, and checks what a reader
+then gets: the public page's markup and the file stored in the bucket."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.integration.conftest import BIN, fetch, local_stack, wait_for  # noqa: F401 - the fixture
+from tests.integration.test_browser import browser  # noqa: F401 - the fixture
+from tests.integration.test_desk_browser import signed_in
+
+BUCKET = "newsroom-dev-content"
+SEED_KEY = "articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"
+# What Google Docs puts on the clipboard (text/html) for two paragraphs, a bold and an italic run, a
+# link through google.com/url and a bulleted list (the shapes desk-editor/src/paste.js names).
+GOOGLE_DOCS = (
+    '<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-5a1c2e7f-7fff-1b2c-8e9a-3c4d5e6f7a8b">'
+    '<p dir="ltr" style="line-height:1.38;margin-top:0pt;margin-bottom:0pt;"><span style="font-size:11pt;'
+    'font-family:Arial,sans-serif;color:#000000;background-color:transparent;font-weight:400;font-style:normal;'
+    'font-variant:normal;text-decoration:none;vertical-align:baseline;white-space:pre;white-space:pre-wrap;">'
+    'The ministry </span><span style="font-size:11pt;font-family:Arial,sans-serif;color:#000000;'
+    'background-color:transparent;font-weight:700;font-style:normal;vertical-align:baseline;white-space:pre-wrap;">'
+    'confirmed</span><span style="font-size:11pt;font-family:Arial,sans-serif;color:#000000;font-weight:400;'
+    'font-style:italic;vertical-align:baseline;white-space:pre-wrap;"> the figures</span><span style="font-size:'
+    '11pt;font-family:Arial,sans-serif;font-weight:400;white-space:pre-wrap;"> in a </span><a href="https://www.'
+    'google.com/url?q=https://example.org/statement&amp;sa=D&amp;source=editors&amp;ust=1700000000000000&amp;usg='
+    'AOvVaw0abc" style="text-decoration:none;"><span style="font-size:11pt;font-family:Arial,sans-serif;color:'
+    '#1155cc;font-weight:400;text-decoration:underline;-webkit-text-decoration-skip:none;white-space:pre-wrap;">'
+    'statement</span></a><span style="font-size:11pt;font-family:Arial,sans-serif;white-space:pre-wrap;">.</span>'
+    '</p><ul style="margin-top:0;margin-bottom:0;padding-inline-start:48px;"><li dir="ltr" style="list-style-type:'
+    'disc;font-size:11pt;font-family:Arial,sans-serif;color:#000000;" aria-level="1"><p dir="ltr" role=" '
+    'presentation" style="line-height:1.38;margin-top:0pt;margin-bottom:0pt;"><span style="font-size:11pt;'
+    'font-family:Arial,sans-serif;white-space:pre-wrap;">Exports up four percent</span></p></li></ul>'
+    '<br><p dir="ltr" style="line-height:1.38;margin-top:0pt;margin-bottom:0pt;"><span style="font-size:11pt;'
+    'font-family:Arial,sans-serif;color:#000000;white-space:pre-wrap;">Pasted from the reporter\'s notes.</span>'
+    '</p></b><br class="Apple-interchange-newline">')
+
+
+def s3(stack: dict):  # type: ignore[no-untyped-def]
+    return boto3.client("s3", endpoint_url=stack["endpoint"], region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def stored(stack: dict, key: str) -> tuple[bytes, str]:
+    """The file in the bucket and its ETag."""
+    got = s3(stack).get_object(Bucket=BUCKET, Key=key)
+    return got["Body"].read(), got["ETag"]
+
+
+def paste(page, html: str, text: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Paste ``html`` into the focused element as the browser does: a ClipboardEvent with both types."""
+    page.evaluate("""([html, text]) => {
+        const data = new DataTransfer();
+        data.setData("text/html", html);
+        data.setData("text/plain", text);
+        document.activeElement.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+    }""", [html, text])
+
+
+def live_page(page, base: str, path: str, needle: str) -> str:  # type: ignore[no-untyped-def]
+    found: dict[str, str] = {}
+
+    def has() -> bool:
+        found["text"] = page.context.request.get(base + path).text()
+        return needle in found["text"]
+    assert wait_for(has, timeout=15) is not None, found.get("text", "")[:2000]
+    return found["text"]
+
+
+def article_html(page_text: str) -> str:
+    """The article's body on the public page."""
+    match = re.search(r'<div class="body">(.*?)</article>', page_text, re.S)
+    return match.group(1) if match else page_text
+
+
+# ---- 1. mounted on the body, writing the same file ----
+
+def test_the_body_is_a_rich_text_box_named_body_and_the_form_keeps_the_source(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(local_stack["base"] + "/desk/new")
+    body = page.get_by_label("Body", exact=True)
+    assert body.get_attribute("role") == "textbox" and body.get_attribute("aria-multiline") == "true"
+    assert body.get_attribute("contenteditable") == "true"
+    assert page.get_by_role("textbox", name="Body", exact=True).count() == 1
+    assert page.locator("#f-body").is_hidden() and page.locator("#f-body").get_attribute("name") == "body"
+    body.click()
+    page.keyboard.type("## Heading typed")
+    page.keyboard.press("Enter")
+    page.keyboard.type("A paragraph with ")
+    page.keyboard.press("Control+i")
+    page.keyboard.type("feeling")
+    page.keyboard.press("Control+i")
+    page.keyboard.type(".")
+    assert body.locator("h2").inner_text() == "Heading typed" and body.locator("em").inner_text() == "feeling"
+    assert page.locator("#f-body").input_value() == "## Heading typed\n\nA paragraph with *feeling*.\n"
+    # The source view: today's textarea, switchable, in sync both ways.
+    page.get_by_role("button", name="Markdown", exact=True).click()
+    source = page.get_by_role("textbox", name="Body (Markdown)")
+    assert source.is_visible() and body.is_hidden()
+    assert source.input_value() == "## Heading typed\n\nA paragraph with *feeling*.\n"
+    source.fill("## Heading typed\n\nA paragraph with **weight**.\n")
+    page.get_by_role("button", name="Markdown", exact=True).click()
+    assert body.is_visible() and body.locator("strong").inner_text() == "weight"
+    assert page.locator("#f-body").input_value() == "## Heading typed\n\nA paragraph with **weight**.\n"
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("kind", ["markdown", "imported html"])
+def test_opening_an_article_and_saving_it_unchanged_writes_nothing(local_stack, browser, request, kind):  # noqa: F811
+    key = SEED_KEY if kind == "markdown" else request.getfixturevalue("imported_post")
+    before, etag = stored(local_stack, key)
+    page = with_pictures(signed_in(browser, local_stack, "editor"))
+    page.goto(local_stack["base"] + "/desk/edit?key=" + key)
+    page.get_by_label("Body", exact=True).wait_for()
+    assert page.evaluate("window.DeskBody.rich && !window.DeskBody.isChanged()")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("status").filter(has_text="Nothing changed.").wait_for(timeout=10000)
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("status").filter(has_text="Nothing changed.").wait_for(timeout=10000)
+    assert stored(local_stack, key) == (before, etag)
+    listed = s3(local_stack).list_objects_v2(Bucket=BUCKET, Prefix="drafts/")
+    assert all(not o["Key"].endswith(key.rsplit("/", 1)[-1]) for o in listed.get("Contents", []))
+    assert page.errors == []
+
+
+def test_without_the_editor_script_the_textarea_works_as_before(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "editor")
+    page.route("**/desk/static/body-editor.*.js", lambda route: route.fulfill(status=503, body="down"))
+    page.goto(local_stack["base"] + "/desk/new")
+    body = page.get_by_label("Body", exact=True)
+    assert body.evaluate("e => e.tagName") == "TEXTAREA" and body.is_visible()
+    assert page.get_by_role("button", name="Bold").first.is_visible()  # the Markdown toolbar, as before
+    page.get_by_label("Title").fill("Written without the rich text")
+    body.fill("Plain **Markdown** still publishes.")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=15000)
+    shown = live_page(page, local_stack["base"], "/written-without-the-rich-text/", "still publishes")
+    assert "<strong>Markdown</strong>" in shown
+    assert [e for e in page.errors if "503" not in e] == []
+
+
+@pytest.fixture(scope="module")
+def imported_post(local_stack, tmp_path_factory):  # noqa: F811
+    """One generated WordPress post (Gutenberg blocks with their <!-- wp: --> comments: tests/wxr_factory.py)
+    imported into the stack with `newsroom import-wordpress`, as an editor's site arrives."""
+    from tests.wxr_factory import write_export
+
+    export = write_export(tmp_path_factory.mktemp("wxr") / "export.xml", posts=1, comments=0)
+    assert "<!-- wp:paragraph -->" in export.read_text()
+    done = subprocess.run([str(BIN / "newsroom"), "import-wordpress", str(export), "--endpoint-url",
+                           local_stack["endpoint"]], env=local_stack["env"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert wait_for(lambda: "Story number 0" in fetch(local_stack["base"] + "/story-0/")[1], timeout=30) is not None
+    return "articles/story-0.html"
+
+
+PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def with_pictures(page):  # type: ignore[no-untyped-def]
+    """The imported post's photos are on the old site's CDN (not on this machine): a pixel stands in."""
+    page.route("https://cdn.example.org/**", lambda route: route.fulfill(status=200, body=PIXEL, content_type="image/png"))
+    return page
+
+
+def upload_photo(page, tmp_path: Path, alt: str) -> None:  # type: ignore[no-untyped-def]
+    """A photo uploaded with the panel (straight to S3), ready to insert."""
+    from tests.images import photo
+
+    picture = tmp_path / "IMG_0099.jpg"
+    picture.write_bytes(photo(1200, 800))
+    page.get_by_label("Upload photo").set_input_files(str(picture))
+    page.get_by_label("Alt text", exact=True).fill(alt)
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.locator("#queue").get_by_text("Ready:").wait_for(timeout=30000)
+
+
+# ---- 5. done when ----
+
+def test_an_editor_writes_with_the_keyboard_pastes_from_docs_adds_a_photo_and_publishes(local_stack, browser, tmp_path):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill("Written in the rich text")
+    upload_photo(page, tmp_path, "Delegates leaving the hall")
+    body = page.get_by_label("Body", exact=True)
+    body.click()
+    page.keyboard.type("The council met on ")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("Tuesday")
+    page.keyboard.press("Control+b")
+    page.keyboard.type(" evening.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("- Roads first")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Schools second")
+    assert body.locator("ul > li").count() == 2
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # an empty item ends the list
+    assert body.locator("ul > li").count() == 2
+    paste(page, GOOGLE_DOCS, "The ministry confirmed the figures in a statement.")
+    page.locator("#queue").get_by_role("button", name="Insert").click()
+    details = page.get_by_role("group", name="Photo details")
+    assert details.get_by_label("Describe the photo (alt text)").input_value() == "Delegates leaving the hall"
+    details.get_by_label("Caption").fill("Delegates leave after the vote.")
+    details.get_by_label("Credit").fill("Sara Ahmadi")
+    details.get_by_role("button", name="Done").click()
+    source = page.locator("#f-body").input_value()
+    assert "The council met on **Tuesday** evening.\n\n- Roads first\n- Schools second\n" in source
+    assert "Delegates leave after the vote.\nCredit: Sara Ahmadi" in source
+    assert "style" not in source and "span" not in source and "google.com/url" not in source
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=20000)
+    shown = article_html(live_page(page, base, "/written-in-the-rich-text/", "Schools second"))
+    assert "<strong>Tuesday</strong>" in shown
+    assert re.search(r"<ul>\s*<li>Roads first</li>\s*<li>Schools second</li>\s*</ul>", shown), shown
+    assert "<strong>confirmed</strong>" in shown and "<em> the figures</em>" in shown
+    assert '<a href="https://example.org/statement"' in shown and "<li>Exports up four percent</li>" in shown
+    assert "Pasted from the reporter" in shown and "style=" not in shown and "<span" not in shown.split("<figure")[0]
+    figure = re.search(r"<figure[^>]*>.*?</figure>", shown, re.S)
+    assert figure, shown
+    assert 'alt="Delegates leaving the hall"' in figure.group(0)
+    assert re.search(r"<figcaption>Delegates leave after the vote\. <small class=\"credit\">Sara Ahmadi</small></figcaption>",
+                     figure.group(0)), figure.group(0)
+    assert page.errors == []
+
+
+def test_an_imported_wordpress_post_opens_as_text_and_one_word_changes_only_that_word(local_stack, browser, imported_post):  # noqa: F811
+    before, _ = stored(local_stack, imported_post)
+    page = with_pictures(signed_in(browser, local_stack, "editor"))
+    page.goto(local_stack["base"] + "/desk/edit?key=" + imported_post)
+    body = page.get_by_label("Body", exact=True)
+    text = body.inner_text()
+    assert "Paragraph 0 of story 0" in text and "Section 0" in text
+    assert not re.search(r"<!--|wp:|</?(p|h2|figure|blockquote|img|a|span)\b", text), text
+    assert body.locator("h2").inner_text() == "Section 0"
+    # "settled" in the first paragraph becomes "agreed": double-click the word and type over it
+    first = body.locator("p", has_text="Paragraph 0 of story 0")
+    first.get_by_text("settled").first.wait_for()
+    box = first.evaluate("""p => { const r = document.createRange(); const t = p.firstChild;
+        const at = t.textContent.indexOf("settled"); r.setStart(t, at); r.setEnd(t, at + 7);
+        const b = r.getBoundingClientRect(); return {x: b.x + b.width / 2, y: b.y + b.height / 2}; }""")
+    page.mouse.dblclick(box["x"], box["y"])
+    page.keyboard.type("agreed")
+    assert page.evaluate("DeskBody.isChanged()")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=20000)
+    after, _ = stored(local_stack, imported_post)
+    assert after != before
+    assert after == before.replace(b"Paragraph 0 of story 0: the council said \"it's settled\"",
+                                   b"Paragraph 0 of story 0: the council said \"it's agreed\"", 1)
+    shown = live_page(page, local_stack["base"], "/story-0/", "agreed")
+    assert shown.count("settled") == 3
+    assert page.errors == []
