@@ -84,10 +84,12 @@ function markRule(pattern, type) {
   return new InputRule(pattern, (state, match, start, end) => {
     const [whole, text] = match
     const textStart = start + whole.indexOf(text)
+    // the match may begin with the character before the opening marker (a space): it stays
+    const markStart = textStart - (whole.length - whole.indexOf(text) - text.length)
     const tr = state.tr
     tr.delete(textStart + text.length, end)
-    tr.delete(start, textStart)
-    tr.addMark(start, start + text.length, type.create())
+    tr.delete(markStart, textStart)
+    tr.addMark(markStart, markStart + text.length, type.create())
     tr.removeStoredMark(type)
     return tr
   })

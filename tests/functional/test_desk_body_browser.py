@@ -16,7 +16,7 @@ import pytest
 
 from tests.integration.conftest import BIN, fetch, local_stack, wait_for  # noqa: F401 - the fixture
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import signed_in
+from tests.integration.test_desk_browser import AXE, accounts, signed_in, violations
 
 BUCKET = "newsroom-dev-content"
 SEED_KEY = "articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"
@@ -262,3 +262,77 @@ def test_an_imported_wordpress_post_opens_as_text_and_one_word_changes_only_that
     shown = live_page(page, local_stack["base"], "/story-0/", "agreed")
     assert shown.count("settled") == 3
     assert page.errors == []
+
+
+# ---- 2. writing as people expect ----
+
+def test_shortcuts_markdown_rules_undo_and_a_toolbar_of_one_tab_stop(local_stack, browser):  # noqa: F811
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(local_stack["base"] + "/desk/new")
+    body = page.get_by_label("Body", exact=True)
+    body.click()
+    page.keyboard.type("1. First")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Second")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("---")
+    page.keyboard.type("Some **strong** words and a link")
+    for _ in "a link":
+        page.keyboard.press("Shift+ArrowLeft")
+    page.once("dialog", lambda dialog: dialog.accept("https://example.org/"))
+    page.keyboard.press("Control+k")
+    page.get_by_label("Body", exact=True).locator("a[href='https://example.org/']").wait_for()
+    page.keyboard.press("End")
+    page.keyboard.type(" ")
+    page.keyboard.press("Control+b")
+    assert "Bold on" in page.locator(".be-live").inner_text()  # said to screen readers
+    page.keyboard.type("end")
+    page.keyboard.press("Enter")
+    page.keyboard.type("> Quoted")
+    source = page.locator("#f-body").input_value()
+    assert source.endswith("> Quoted\n") and source.startswith("1. First\n2. Second\n") and "\n---\n" in source
+    assert "Some **strong** words and [a link](https://example.org/) **end**\n" in source, source
+    page.keyboard.press("Control+z")
+    assert "Quoted" not in page.locator("#f-body").input_value()
+    page.keyboard.press("Control+Shift+z")
+    assert "> Quoted" in page.locator("#f-body").input_value()
+    # the toolbar: one tab stop; arrow keys move between its buttons
+    toolbar = page.get_by_role("toolbar", name="Formatting")
+    assert toolbar.locator("button[tabindex='0']").count() == 1
+    toolbar.locator("button[tabindex='0']").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.textContent") == "Subheading"
+    page.keyboard.press("End")
+    assert page.evaluate("document.activeElement.textContent") == "Markdown"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "textbox"
+    assert page.errors == []
+
+
+# ---- 6. accessible, on a phone ----
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+def test_axe_finds_nothing_on_the_rich_body_on_a_touch_phone(local_stack, browser, imported_post):  # noqa: F811
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True, device_scale_factor=3)  # bypass: to inject axe only
+    page = with_pictures(context.new_page())
+    email, password = accounts(local_stack)["editor"]
+    page.goto(local_stack["base"] + "/desk/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").tap()
+    page.wait_for_url("**/desk/articles")
+    page.goto(local_stack["base"] + "/desk/edit?key=" + imported_post)
+    body = page.get_by_label("Body", exact=True)
+    body.locator("p").first.tap()
+    page.keyboard.type("Tapped in. ")
+    page.get_by_role("button", name="Bold").tap()
+    page.keyboard.type("Strong")
+    assert body.locator("strong").inner_text() == "Strong"
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert violations(page) == []
+    page.get_by_role("button", name="HTML", exact=True).tap()
+    assert page.get_by_role("textbox", name="Body (HTML)").is_visible()
+    assert violations(page) == []
+    context.close()
