@@ -58,8 +58,17 @@
     insertPhoto: function () { return false; }
   };
 
+  // Without the rich text, the textarea as it was, with its Markdown toolbar (loaded only then: the
+  // editor's first load stays within its budget, docs/performance.md).
+  function plainTextarea() {
+    var toolbar = document.querySelector("markdown-toolbar[for='f-body']");
+    if (!toolbar || !toolbar.dataset.script || document.querySelector("script[data-markdown-toolbar]")) { return; }
+    var script = document.createElement("script");
+    script.type = "module"; script.src = toolbar.dataset.script; script.dataset.markdownToolbar = "";
+    document.head.appendChild(script);
+  }
   var Editor = window.BodyEditor;
-  if (!Editor || typeof Editor.mount !== "function") { return; }  // the script did not load: the textarea it is
+  if (!Editor || typeof Editor.mount !== "function") { plainTextarea(); return; }  // the script did not load
 
   function el(tag, text, cls) { var e = document.createElement(tag); if (text) { e.textContent = text; } if (cls) { e.className = cls; } return e; }
 
@@ -134,6 +143,7 @@
     document.querySelectorAll(".body-editor").forEach(function (root) { root.remove(); });
     textarea.hidden = false;
     editor = null;
+    plainTextarea();
     return;
   }
 
