@@ -229,7 +229,12 @@ class FigureView extends SourceBlockView {
     done.addEventListener("click", () => {
       const attrs = {...this.node.attrs}
       for (const name of Object.keys(fields)) attrs[name] = fields[name].value.trim()
-      this.view.dispatch(this.view.state.tr.setNodeMarkup(this.getPos(), null, attrs))
+      // unchanged details leave the node as it is (ProseMirror does not redraw an equal node): redraw it here
+      if (Object.keys(fields).some(name => attrs[name] !== this.node.attrs[name])) {
+        this.view.dispatch(this.view.state.tr.setNodeMarkup(this.getPos(), null, attrs))
+      } else {
+        this.render()
+      }
       this.view.focus()
     })
     form.append(done)

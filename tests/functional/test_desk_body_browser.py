@@ -336,3 +336,69 @@ def test_axe_finds_nothing_on_the_rich_body_on_a_touch_phone(local_stack, browse
     assert page.get_by_role("textbox", name="Body (HTML)").is_visible()
     assert violations(page) == []
     context.close()
+
+
+# ---- 3. photos: dragged from the library, dropped as a file, carried in pasted text ----
+
+def test_photos_are_dragged_from_the_library_dropped_as_files_and_uploaded_from_pasted_text(local_stack, browser, tmp_path):  # noqa: F811
+    import base64
+
+    from tests.images import photo
+
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    page.set_viewport_size({"width": 1280, "height": 2400})  # the text and the library both in view, to drag
+    page.goto(base + "/desk/new")
+    upload_photo(page, tmp_path, "Boats in the harbour")
+    page.goto(base + "/desk/new")  # the library lists it now
+    page.get_by_label("Title").fill("Photos three ways")
+    body = page.get_by_label("Body", exact=True)
+    body.click()
+    page.keyboard.type("Harbour report.")
+    row = page.locator("#library li", has_text="Boats in the harbour").first
+    row.drag_to(body)
+    figures = body.locator(".be-figure")
+    assert figures.count() == 1
+    details = page.get_by_role("group", name="Photo details")
+    details.get_by_label("Caption").fill("Boats at dawn.")
+    details.get_by_role("button", name="Done").click()
+    assert re.search(r"!\[Boats in the harbour\]\(/media/\S+\)\nBoats at dawn\.\n", page.locator("#f-body").input_value())
+    assert figures.first.locator("img").get_attribute("src").startswith("/sizes/")  # shown at a size the desk serves
+
+    # a file dropped on the text goes up as the panel's uploads do: alt text first
+    jpeg = base64.b64encode(photo(800, 600)).decode()
+    body.evaluate("""(text, data) => {
+        const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "IMG_7001.jpg", {type: "image/jpeg"}));
+        const box = text.getBoundingClientRect();
+        text.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true,
+                                                   clientX: box.left + 20, clientY: box.top + 20}));
+    }""", jpeg)
+    assert page.locator("#e-alt").is_visible()
+    page.get_by_label("Alt text", exact=True).fill("Fishermen mending nets")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    details = page.get_by_role("group", name="Photo details")  # in the text when ready, its details open
+    details.wait_for(timeout=30000)
+    assert details.get_by_label("Describe the photo (alt text)").input_value() == "Fishermen mending nets"
+    details.get_by_role("button", name="Done").click()
+    assert body.locator(".be-figure img[alt='Fishermen mending nets']").get_attribute("src").startswith("/sizes/")
+
+    # pasted text: the photo it carries (data:) is uploaded; one on another site is listed, with why
+    body.locator("p", has_text="Harbour report.").click()
+    page.keyboard.press("End")
+    paste(page, f'<p>Pasted with photos.</p><img src="data:image/jpeg;base64,{jpeg}" alt="Nets drying">'
+                '<img src="https://images.example.net/a.jpg" alt="From elsewhere">')
+    listed = page.locator("#not-brought-over")
+    assert "images.example.net" in listed.inner_text() and "From elsewhere" in listed.inner_text()
+    body.locator(".be-figure img[alt='Nets drying']").wait_for(timeout=30000)
+    assert body.locator(".be-figure").count() == 3
+    source = page.locator("#f-body").input_value()
+    assert "Pasted with photos." in source and "data:" not in source and "images.example.net" not in source
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=20000)
+    shown = article_html(live_page(page, base, "/photos-three-ways/", "Pasted with photos."))
+    for alt in ("Boats in the harbour", "Fishermen mending nets", "Nets drying"):
+        assert f'alt="{alt}"' in shown, alt
+    assert "<figcaption>Boats at dawn.</figcaption>" in shown
+    assert page.errors == []
