@@ -102,6 +102,33 @@ def test_the_body_is_a_rich_text_box_named_body_and_the_form_keeps_the_source(lo
     page.keyboard.type(".")
     assert body.locator("h2").inner_text() == "Heading typed" and body.locator("em").inner_text() == "feeling"
     assert page.locator("#f-body").input_value() == "## Heading typed\n\nA paragraph with *feeling*.\n"
+    assert page.locator("#body-count").inner_text() == "6 words, about 1 min to read"  # as it is typed
+    page.keyboard.type(" " + " ".join(["word"] * 240))
+    assert page.locator("#body-count").inner_text() == "246 words, about 2 min to read"
+    # For the page's other scripts: window.DeskBody
+    api = page.evaluate("""() => { const seen = []; DeskBody.onChange(text => seen.push(text));
+        const before = [DeskBody.get() === document.getElementById("f-body").value, DeskBody.get().endsWith(" word\\n"),
+                        DeskBody.isChanged()];
+        DeskBody.set("Set **from** outside.\\n", true);
+        return {before, after: DeskBody.get(), changed: DeskBody.isChanged(), seen,
+                field: document.getElementById("f-body").value}; }""")
+    assert api == {"before": [True, True, True],
+                   "after": "Set **from** outside.\n", "changed": False, "seen": ["Set **from** outside.\n"],
+                   "field": "Set **from** outside.\n"}
+    assert body.locator("strong").inner_text() == "from"
+    body.locator("strong").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" More.")
+    assert page.evaluate("DeskBody.isChanged()")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("## Heading typed")
+    page.keyboard.press("Enter")
+    page.keyboard.type("A paragraph with ")
+    page.keyboard.press("Control+i")
+    page.keyboard.type("feeling")
+    page.keyboard.press("Control+i")
+    page.keyboard.type(".")
+    assert page.locator("#f-body").input_value() == "## Heading typed\n\nA paragraph with *feeling*.\n"
     # The source view: today's textarea, switchable, in sync both ways.
     page.get_by_role("button", name="Markdown", exact=True).click()
     source = page.get_by_role("textbox", name="Body (Markdown)")
