@@ -18,7 +18,7 @@
 // allow-list (facts.js `clean`) has the last word. Images are taken out and listed: the host page
 // may upload them (the desk's photo path), otherwise the editor says they were not brought over.
 
-import {cleanHTML} from "./facts.js"
+import {cleanHTML, inertDocument} from "./facts.js"
 
 // each a declaration of its own: Word's mso-bidi-font-weight:normal is not font-weight:normal
 const STYLE_MARKS = [
@@ -120,7 +120,7 @@ export function cleanPastedHTML(html) {
   for (const p of root.querySelectorAll("p, h1, h2, h3, h4, h5, h6, li")) {
     if (!p.textContent.replace(/[\s\u00a0]/g, "") && !p.querySelector("br, img")) p.remove()
   }
-  const holder = document.createElement("div")
+  const holder = inertDocument().createElement("div")
   holder.append(root)
   return {html: cleanHTML(holder.innerHTML), images}
 }

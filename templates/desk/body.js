@@ -126,7 +126,25 @@
   }
 
   function say(text) { live.textContent = text; }
-  function shownSrc(src) { return thumbs[src] || (/^\/media\//.test(src) ? "" : src); }
+  // A photo's original is never served (readers get its sizes): the desk shows one of its sizes,
+  // known from the panel or asked for (editors; for others it stays its alt text).
+  var asked = {};
+  function shownSrc(src) {
+    if (thumbs[src]) { return thumbs[src]; }
+    if (!/^\/media\/[^?#]+$/.test(src)) { return src; }
+    if (!asked[src] && document.getElementById("photos")) {
+      asked[src] = true;
+      fetch("/desk/media/status?key=" + encodeURIComponent(src.slice(1)), {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : {}; }).then(function (s) {
+          if (!s.thumb) { return; }
+          thumbs[src] = s.thumb;
+          editor.view.dom.querySelectorAll("img[data-src]").forEach(function (img) {
+            if (img.getAttribute("data-src") === src) { img.src = s.thumb; }
+          });
+        });
+    }
+    return "";
+  }
 
   try {
     editor = Editor.mount(textarea, {

@@ -428,4 +428,12 @@ def test_photos_are_dragged_from_the_library_dropped_as_files_and_uploaded_from_
     for alt in ("Boats in the harbour", "Fishermen mending nets", "Nets drying"):
         assert f'alt="{alt}"' in shown, alt
     assert "<figcaption>Boats at dawn.</figcaption>" in shown
-    assert page.errors == []
+    # opened again: each photo shown at one of its sizes (the original is never served), none asked for in vain
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(base + "/desk/edit?key=articles/photos-three-ways.md")
+    shown_at = page.get_by_label("Body", exact=True).locator("img")
+    assert wait_for(lambda: shown_at.count() == 3 and all(
+        (src or "").startswith("/sizes/") for src in shown_at.evaluate_all("l => l.map(i => i.getAttribute('src'))")),
+        timeout=10) is not None, (shown_at.evaluate_all("l => l.map(i => i.outerHTML)"), page.locator("#f-body").input_value())
+    assert missing == [] and page.errors == []
