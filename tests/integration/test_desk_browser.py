@@ -138,9 +138,7 @@ def test_a_phone_photo_is_uploaded_with_alt_text_inserted_and_published(local_st
     page.locator("#queue").get_by_role("button", name="Insert").click()
     page.get_by_role("group", name="Photo details").get_by_role("button", name="Done").click()
     body = page.locator("#f-body").input_value()  # the body's source, as the form sends it
-    # a photo without a caption: a <figure> (the rich text's photo; ![alt](src) in the textarea's)
-    key = re.search(r'<figure><img src="/(media/\d{4}/\d{2}/img-0042[-\d]*\.jpg)" alt="Thousands in the square at dusk">'
-                    r"</figure>", body).group(1)
+    key = re.search(r"!\[Thousands in the square at dusk\]\(/(media/\d{4}/\d{2}/img-0042[-\d]*\.jpg)\)", body).group(1)
     page.get_by_role("button", name="Publish", exact=True).click()
     page.get_by_role("link", name="Open the page").wait_for(timeout=20000)
     live = page.context.request.get(base + "/crowd-at-the-square/").text()
