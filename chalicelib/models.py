@@ -29,6 +29,10 @@ RateLimit          ``ratelimit#<key hash>``  ``log`` / ``backoff``      sign-in,
                                                                         limits (TTL)
 Sessions           ``session#<sub>``         ``sessions``               a desk user's ended sessions
                                                                         (checked on every desk request; TTL)
+SignedIn           ``session#<sub>``         ``signed-in``              a desk user's last sign-in (People)
+PeopleChange       ``people-log``            ``<ISO time>#<random>``    who changed whose account, how
+Profile            ``people``                ``<sub>``                  a desk user's author profile; the
+                                                                        Author picker's people (one Query)
 EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
                                                                         file's last change (the desk)
 =================  ========================  =========================  ==========================
@@ -402,7 +406,7 @@ class Source(_TableItem):
     slug = UnicodeAttribute(null=True)
     etag = UnicodeAttribute(null=True)
     sequencer = UnicodeAttribute(null=True)  # of the newest S3 event applied (AWS only)
-    status = UnicodeAttribute()  # "published", "invalid" or "removed"
+    status = UnicodeAttribute()  # "published", "invalid" or "removed"; a tombstone (keys.unpublished): "unpublished"
     problems = text_list()
     refused_etag = UnicodeAttribute(null=True)  # the version ``problems`` are about (newsroom publish waits for it)
     redirects = text_list()  # redirect paths this file created
@@ -416,6 +420,8 @@ class Source(_TableItem):
     categories = text_list()
     desk_pk = UnicodeAttribute(null=True)  # set on articles' and pages' files: the desk index
     desk_sk = UnicodeAttribute(null=True)
+    saved_by = UnicodeAttribute(null=True)  # a draft's or submission's: who saved it (the upload's ``uploaded-by``)
+    saved_at = UnicodeAttribute(null=True)  # ... and when (ISO, UTC); a tombstone's: when it was unpublished
     desk = DeskIndex()
 
 
@@ -508,6 +514,32 @@ class Sessions(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes the item when nothing in it matters
 
 
+class SignedIn(_TableItem):
+    """When a desk user last signed in (pk ``session#<sub>``, written by the web function at sign-in):
+    Cognito keeps no such date without its advanced security features (chalicelib/desk/people.py)."""
+
+    at = NumberAttribute()  # epoch seconds
+
+
+class PeopleChange(_TableItem):
+    """One change an admin made to someone's account on the People screen (pk ``people-log``): kept."""
+
+    who = UnicodeAttribute()  # the admin's e-mail address
+    whom = UnicodeAttribute()  # the account's e-mail address
+    what = UnicodeAttribute()  # "invited as editor", "made an admin", "disabled"...
+
+
+class Profile(_TableItem):
+    """A desk user's author profile (pk ``people``, sk their sub), which they edit themselves; made at
+    their first sign-in from the pool's name for them (chalicelib/desk/profile.py)."""
+
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    bio = UnicodeAttribute(null=True)
+    photo = UnicodeAttribute(null=True)  # a photo's address on the site: /media/...
+    version = NumberAttribute(default=0)  # each save is conditional on the version the person saw
+
+
 class EdgeClearing(_TableItem):
     """The CloudFront invalidation that carried the last change of file ``sk`` (chalicelib/publish/edge.py);
     the desk asks CloudFront whether it has completed."""
@@ -520,7 +552,8 @@ class EdgeClearing(_TableItem):
 
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing)
+              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
+              SignedIn, PeopleChange, Profile)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

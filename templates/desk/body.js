@@ -40,7 +40,7 @@
     notify(text);
   }
   textarea.addEventListener("input", function () {
-    if (relaying) { return; }
+    if (relaying || textarea.value === relayed) { return; }
     relayed = textarea.value;
     notify(textarea.value);
   });
@@ -183,13 +183,13 @@
   showCount(editor.count());
   window.DeskBody.rich = true;
 
-  // The page's "Restore them" (desk.js) puts the kept body into the textarea: the rich text follows.
-  var restore = document.getElementById("restore-yes");
-  if (restore) {
-    restore.addEventListener("click", function () {
-      if (textarea.value !== editor.getSource()) { editor.setSource(textarea.value); relay(textarea.value); }
-    });
-  }
+  // Another script putting a text into the textarea and saying so with an input event (editor.js's
+  // "Restore them", conflict.js's "Copy their text"): the rich text follows. Before the textarea's own
+  // listener (capture), which takes the textarea's value as told.
+  (textarea.form || document).addEventListener("input", function () {
+    if (relaying || editor.sourceShown || textarea.value === relayed) { return; }
+    editor.setSource(textarea.value);
+  }, true);
 
   // ---- photos: from the panel's Insert, dragged from its library, or a file dropped on the text ----
 

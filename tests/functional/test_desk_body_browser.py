@@ -177,9 +177,9 @@ def test_without_the_editor_script_the_textarea_works_as_before(local_stack, bro
 
 @pytest.fixture(scope="module")
 def imported_post(local_stack, tmp_path_factory):  # noqa: F811
-    """One generated WordPress post (Gutenberg blocks with their <!-- wp: --> comments: tests/wxr_factory.py)
+    """One generated WordPress post (Gutenberg blocks with their <!-- wp: --> comments: devstack/wxr.py)
     imported into the stack with `newsroom import-wordpress`, as an editor's site arrives."""
-    from tests.wxr_factory import write_export
+    from devstack.wxr import write_export
 
     export = write_export(tmp_path_factory.mktemp("wxr") / "export.xml", posts=1, comments=0)
     assert "<!-- wp:paragraph -->" in export.read_text()
@@ -202,7 +202,7 @@ def with_pictures(page):  # type: ignore[no-untyped-def]
 
 def upload_photo(page, tmp_path: Path, alt: str) -> None:  # type: ignore[no-untyped-def]
     """A photo uploaded with the panel (straight to S3), ready to insert."""
-    from tests.images import photo
+    from devstack.photos import photo
 
     picture = tmp_path / "IMG_0099.jpg"
     picture.write_bytes(photo(1200, 800))
@@ -370,7 +370,7 @@ def test_axe_finds_nothing_on_the_rich_body_on_a_touch_phone(local_stack, browse
 def test_photos_are_dragged_from_the_library_dropped_as_files_and_uploaded_from_pasted_text(local_stack, browser, tmp_path):  # noqa: F811
     import base64
 
-    from tests.images import photo
+    from devstack.photos import photo
 
     base = local_stack["base"]
     page = signed_in(browser, local_stack, "editor")
@@ -432,7 +432,7 @@ def test_photos_are_dragged_from_the_library_dropped_as_files_and_uploaded_from_
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page.goto(base + "/desk/edit?key=articles/photos-three-ways.md")
-    shown_at = page.get_by_label("Body", exact=True).locator("img")
+    shown_at = page.get_by_label("Body", exact=True).locator("img[data-src]")  # the photos, as the file has them
     assert wait_for(lambda: shown_at.count() == 3 and all(
         (src or "").startswith("/sizes/") for src in shown_at.evaluate_all("l => l.map(i => i.getAttribute('src'))")),
         timeout=10) is not None, (shown_at.evaluate_all("l => l.map(i => i.outerHTML)"), page.locator("#f-body").input_value())
