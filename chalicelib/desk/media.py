@@ -169,6 +169,7 @@ def state(item: MediaItem | None) -> dict[str, Any]:
         return {"state": "refused", "message": "Refused: " + "; ".join(item.problems or ["not an image"])}
     widths = sorted({int(d[1]) for d in item.derivatives or []})
     return {"state": "ready", "alt": item.alt or "", "width": int(item.width or 0), "height": int(item.height or 0),
+            "thumb": _thumb(item),
             "message": f"Ready: {len(item.derivatives or [])} sizes ({', '.join(map(str, widths))} px wide)"
             if widths else "Ready (served as a download)"}
 

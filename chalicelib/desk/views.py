@@ -208,7 +208,8 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
                        combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
                        conflict_script=http.static_url("conflict.js"),
-                       lock_check=locks.CHECK_SECONDS)
+                       lock_check=locks.CHECK_SECONDS, body_script=http.static_url("body.js"),
+                       body_editor_script=http.static_url("body-editor.js"), body_editor_style=http.static_url("body-editor.css"))
 
 
 @http.guarded

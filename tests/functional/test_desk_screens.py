@@ -263,6 +263,7 @@ def test_a_phone_photo_uploaded_through_the_desk_gets_its_sizes_alt_text_and_use
     desk.ingest()
     status = json.loads(get(desk, "/desk/media/status?key=" + signed["key"], jar).body)
     assert status["state"] == "ready" and status["alt"] == "Crowd at the square"
+    assert status["thumb"].startswith("/sizes/") and status["thumb"].endswith(".jpg")  # what the editor shows
     assert MediaItem.get(*MediaItem.key_for(signed["key"]) if hasattr(MediaItem, "key_for") else ("media", signed["key"])).alt \
         == "Crowd at the square"
     library = get(desk, "/desk/media", jar).body.decode()
