@@ -35,7 +35,7 @@ import sys  # noqa: E402
 
 from chalice import Chalice  # noqa: E402
 
-from chalicelib import archives, config  # noqa: E402
+from chalicelib import archives, config, live_blog  # noqa: E402
 from chalicelib.site import snapstart, web  # noqa: E402
 
 
@@ -143,8 +143,9 @@ def preview(token):
 @app.route("/static/{name}", methods=READ)
 @when_aws_fails
 def static(name):
-    """The stylesheet, ``style.<version>.css``, and our one script, ``recent.<version>.js``, cached a year."""
-    if name.startswith("recent."):
+    """The stylesheet, ``style.<version>.css``, and our scripts, ``recent.<version>.js`` and
+    ``live.<version>.js`` (a live blog's), cached a year."""
+    if name.startswith(("recent.", "live.")):
         return pages.script(request(), name)
     return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
 
@@ -428,6 +429,8 @@ def month_or_alias(slug, part2):
     """A month archive (``/2022/07/``), part 2... of a post broken into pages, or an old URL that redirects."""
     if pages.is_month(slug, part2):
         return pages.render_date_archive(request(), slug, part2)
+    if part2 == live_blog.FRAGMENT_SEGMENT:
+        return pages.render_live_fragment(request(), slug)  # a live blog's newest entries, which its page polls
     if part2.isdigit():
         return pages.render_post_part(request(), slug, part2)  # page 2... of a post with <!--nextpage-->
     return pages.render_post(request(), f"{slug}/{part2}")
@@ -454,6 +457,8 @@ def deep_path(**parts):
     (aliases) redirect; anything else is a 404 page."""
     if list(parts.values())[1:] == ["comments", "feed"]:
         return feeds.render_comments_feed(request(), parts["slug"])
+    if tuple(list(parts.values())[1:]) == live_blog.FEED_SEGMENTS:
+        return feeds.render_live_feed(request(), parts["slug"])  # a live blog's entries
     return pages.render_post(request(), "/".join(parts.values()))
 
 
