@@ -396,6 +396,44 @@ def desk_import_comments():
     return desk("imports").comments(request())
 
 
+@app.route("/desk/live", methods=READ)
+@when_aws_fails
+def desk_live():
+    """The live blogs, and New live blog."""
+    return desk("live").list_blogs(request())
+
+
+@app.route("/desk/live/new", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_live_new():
+    return desk("live").start(request())
+
+
+@app.route("/desk/live/blog", methods=READ)
+@when_aws_fails
+def desk_live_blog():
+    """One live blog: post updates, pin, edit, correct, delete, end."""
+    return desk("live").blog(request())
+
+
+@app.route("/desk/live/post", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_live_post():
+    return desk("live").post(request())
+
+
+@app.route("/desk/live/act", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_live_act():
+    return desk("live").act(request())
+
+
+@app.route("/desk/live/entries", methods=READ)
+@when_aws_fails
+def desk_live_entries():
+    return desk("live").entries(request())
+
+
 @app.route("/desk/static/{name}", methods=READ)
 @when_aws_fails
 def desk_static(name):

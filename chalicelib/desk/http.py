@@ -196,6 +196,7 @@ def origin_of(url: str) -> str:
 
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
+          "live.js": "live.js",
           "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}
 
 
