@@ -126,7 +126,8 @@ def fragment(site: Site, post: Post) -> Response:
 
     def render() -> str:
         return templating.environment().get_template("site/live_fragment.html").render(
-            entries=entries, events=events, ended=post.live_ended, base=site.base)
+            entries=entries, events=events, ended=post.live_ended, base=site.base,
+            covers=entries[-1].sk if len(entries) >= live_blog.FRAGMENT_ENTRIES else "")
 
     parts = ("live-fragment", post.slug, post.live_ended, [i.attribute_values for i in found],
              [i.sk for i in key_events])

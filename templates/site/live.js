@@ -62,7 +62,7 @@
     var entries = Array.prototype.slice.call(freshList.querySelectorAll(".live-entry"));
     var byId = {};
     entries.forEach(function (entry) { byId[entry.id] = entry; });
-    var oldest = entries.length ? entries[entries.length - 1].getAttribute("data-sk") : "";
+    var oldest = freshList.getAttribute("data-covers") || "";  /* "": the fragment holds every entry */
     shown().forEach(function (entry) {
       var now = byId[entry.id];
       if (now && now.getAttribute("data-version") !== entry.getAttribute("data-version")) {

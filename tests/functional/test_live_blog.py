@@ -107,6 +107,8 @@ def test_fragment_is_small_edge_cached_and_collapsible_and_the_feed_lists_entrie
     assert "Set-Cookie" not in fragment.headers and "Vary" not in fragment.headers or \
         fragment.headers["Vary"] == "Accept-Encoding"
     assert anchors(fragment.body.decode()) == [f"entry-c{n:02d}" for n in range(11, 1, -1)]  # the newest 10
+    # it speaks for the entries from its oldest on: one missing above that was deleted (the script removes it)
+    assert 'data-covers="2026-12-07T09:02:00Z#c02"' in fragment.body.decode()
     assert site.get("/storm/live/", ).status_code == 200
     feed = site.get("/storm/live/feed/")
     assert feed.status_code == 200 and feed.headers["Content-Type"].startswith("application/rss+xml")
@@ -183,6 +185,7 @@ def test_pinned_corrected_and_deleted_entries(site):
     assert anchors(page.body.decode()) == ["entry-g2"] and "Key events" not in text(page)
     assert "Bridge closed" not in site.get("/storm/live/feed/").body.decode()
     assert "Bridge closed" not in site.get("/storm/live/").body.decode()
+    assert 'data-covers=""' in site.get("/storm/live/").body.decode()  # it holds every entry
     site.delete("articles/storm/live/g2.md")  # deleting the file takes it down too
     site.ingest()
     assert anchors(site.get("/storm/").body.decode()) == []

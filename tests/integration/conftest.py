@@ -45,12 +45,12 @@ def wait_for(predicate, timeout: float, interval: float = 0.05) -> float | None:
     return None
 
 
-def start_serve(log_dir: Path) -> dict:
+def start_serve(log_dir: Path, settings: dict[str, str] | None = None) -> dict:
     """Start ``newsroom-dev serve`` on free ports and wait for the sample content; fail with its log if it
-    does not come up."""
+    does not come up. ``settings``: documented settings of its environment (``NEWSROOM_...``) to set."""
     port, moto_port = free_port(), free_port()
     log = (log_dir / "serve.log").open("w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSROOM_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSROOM_"))} | (settings or {})
     proc = subprocess.Popen([str(BIN / "newsroom-dev"), "serve", "--port", str(port), "--moto-port", str(moto_port),
                              "--no-reload"],
                             cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
