@@ -10,7 +10,7 @@ old: ``LIVE_PAGE_CACHE``). With it, our script (``templates/site/live.js``) poll
 page renders them. Every open page polls it, so it is made for the edge: ``FRAGMENT_CACHE`` lets
 CloudFront keep it ``FRAGMENT_SECONDS`` (one origin request per edge cache per few seconds, however many
 readers: the requests that arrive while it is fetched wait for that one fetch), and ingest invalidates
-it with every entry (``publish.live``). docs/content-format.md ("Live blogs") says why 4 s.
+it with every entry (``publish.live``). docs/content-format.md ("Live blogs") says why 3 s.
 
 **The feed** (``/<slug>/live/feed/``): RSS of the newest entries, expiring within the minute as feeds do.
 """
@@ -31,9 +31,10 @@ from chalicelib.models import Post
 from chalicelib.site import rss, store, templating, views, web
 from chalicelib.site.web import Site
 
-FRAGMENT_SECONDS = 4
-# The fragment: kept 4 s at the edge, a second more while it is refetched; browsers ask the edge each time.
-FRAGMENT_CACHE = f"public, max-age=0, s-maxage={FRAGMENT_SECONDS}, stale-while-revalidate=1, stale-if-error=60"
+FRAGMENT_SECONDS = 3
+# The fragment: kept 3 s by each tier of the edge, and never served stale while it is refetched (the readers
+# who ask meanwhile wait for that one fetch); browsers ask the edge each time. docs/content-format.md says why.
+FRAGMENT_CACHE = f"public, max-age=0, s-maxage={FRAGMENT_SECONDS}, stale-if-error=60"
 # A live blog's page while it is live: at most 30 s at the edge (20 s, and 10 s while refetched), and the
 # distribution tells browsers max-age=30 (web.VIEWER_CACHE): a reader without JavaScript who reloads sees
 # the page at most a minute old. An ended live blog is cached as any article (web.PAGE_CACHE).
