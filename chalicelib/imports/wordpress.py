@@ -73,7 +73,7 @@ class ExportError(Exception):
 class Outcome:
     """What became of one thing in the export."""
 
-    kind: str  # post, page, author, category, tag, attachment, comment, other
+    kind: str  # post, page, author, category, tag, attachment, comment, liveblog (an entry), other
     name: str
     status: str  # imported, unpublished, skipped, failed; after an upload: refused, waiting
     reason: str = ""
@@ -512,6 +512,12 @@ class _Converter:
             meta["aliases"] = aliases
         body = self._body(item, name, post_id)
         self._comments(item, slug, name)  # a page's too: shown on it, closed to new ones
+        liveblog = _meta(item).get("liveblog", "") if kind == "post" else ""
+        if liveblog in ("enable", "archive"):  # Automattic's Liveblog plugin: its entries are comments
+            meta["live"] = True
+            ended = self._liveblog(item, key, name)
+            if liveblog == "archive":
+                meta["live_ended"] = ended or meta.get("date") or "1970-01-01T00:00:00Z"
         self._file(key, meta, body)
         if unpublished:
             self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true", key)
@@ -527,6 +533,8 @@ class _Converter:
             wp_id, approved = _text(comment, "wp_comment_id"), _text(comment, "wp_comment_approved")
             kind = _text(comment, "wp_comment_type") or "comment"
             label = f"{kind} {wp_id} on {name}"
+            if kind == "liveblog":
+                continue  # a live blog's entry (``_liveblog``)
             if kind != "comment":
                 self._outcome("comment", label, "skipped", f"{kind}s are not comments here")
                 continue
@@ -561,6 +569,53 @@ class _Converter:
                 email=email[:254] if "@" in email else None, text=text[:MAX_COMMENT_CHARS],
                 created=created, approved=approved == "1"))
             self._outcome("comment", label, "imported", "" if approved == "1" else "pending moderation")
+
+    def _liveblog(self, item: Element, key: str, name: str) -> str | None:
+        """A live blog of Automattic's Liveblog plugin: its entries, which the plugin keeps as comments of type
+        ``liveblog``, each as a file of its own (``articles/<slug>/live/wp-<id>.html``). An edit is a later
+        entry naming the one it replaces (comment meta ``liveblog_replaces``): the entry keeps its time and
+        takes the new text, or, empty, is deleted; ``liveblog_key_entry`` makes it a key event. Returns the
+        last entry's time (when an archived live blog ended)."""
+        entries: dict[str, dict[str, Any]] = {}
+        found = sorted((c for c in item.findall("wp_comment") if _text(c, "wp_comment_type") == "liveblog"),
+                       key=lambda c: _text(c, "wp_comment_date_gmt"))
+        for comment in found:
+            wp_id = _text(comment, "wp_comment_id")
+            label = f"live blog entry {wp_id} on {name}"
+            meta = {_text(m, "wp_meta_key"): _text(m, "wp_meta_value") for m in comment.findall("wp_commentmeta")}
+            created = _date(comment, ("wp_comment_date_gmt", "wp_comment_date"))
+            if created is None or not wp_id.isdigit():
+                self._outcome("liveblog", label, "failed", "no valid date or id")
+                continue
+            content = _text(comment, "wp_comment_content")
+            replaces = meta.get("liveblog_replaces", "")
+            key_event = meta.get("liveblog_key_entry", "") not in ("", "0", "false")
+            if replaces:
+                entry = entries.get(replaces)
+                if entry is None:
+                    self._outcome("liveblog", label, "skipped", f"replaces entry {replaces}, which is not in the export")
+                    continue
+                entry.update(html=content, deleted=not content.strip(), edited=True)
+                entry["pinned"] = entry["pinned"] or key_event
+                continue
+            entries[wp_id] = {"time": created, "author": _plain(_text(comment, "wp_comment_author")), "html": content,
+                              "pinned": key_event, "deleted": not content.strip(), "edited": False}
+        folder = key.rsplit(".", 1)[0]
+        for wp_id, entry in entries.items():
+            label = f"live blog entry {wp_id} on {name}"
+            front: dict[str, Any] = {"time": entry["time"]}
+            if entry["author"]:
+                front["author"] = entry["author"][:200]
+            if entry["pinned"]:
+                front["pinned"] = True
+            if entry["deleted"]:
+                front["deleted"] = True
+            entry_key = f"{folder}/live/wp-{int(wp_id)}.html"
+            self._file(entry_key, front, entry["html"] if not entry["deleted"] else "")
+            self._outcome("liveblog", label, "imported", "deleted in WordPress: imported with deleted: true"
+                          if entry["deleted"] else "edited in WordPress: its last text" if entry["edited"] else "",
+                          entry_key)
+        return max((e["time"] for e in entries.values()), default=None)
 
     def _claim_slug(self, slug: str, post_id: str, name: str) -> str:
         wanted = slug

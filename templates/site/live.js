@@ -89,14 +89,28 @@
     return !(ended && ended.getAttribute("data-live-ended"));
   }
 
+  var timer = null;
+  var over = false;  /* the live blog ended: nothing more to ask */
+
+  function later(ms) {
+    window.clearTimeout(timer);
+    timer = over ? null : window.setTimeout(poll, ms);
+  }
+
   function poll() {
+    timer = null;
+    if (document.hidden) { return; }  /* a tab in the background asks nothing; it asks again when shown */
     fetch(section.getAttribute("data-live"), {credentials: "omit", cache: "no-cache"})
       .then(function (answer) { return answer.ok ? answer.text() : ""; })
       .then(function (text) {
-        if (!text || apply(text)) { window.setTimeout(poll, every); }
+        if (text && !apply(text)) { over = true; }
+        later(every);
       })
-      .catch(function () { window.setTimeout(poll, every * 2); /* offline: try again, less often */ });
+      .catch(function () { later(every * 2); /* offline: try again, less often */ });
   }
 
-  window.setTimeout(poll, every);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && timer === null) { later(0); }
+  });
+  later(every);
 })();

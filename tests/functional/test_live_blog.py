@@ -213,3 +213,17 @@ def test_two_editors_posting_at_once_both_keep_their_entries(site, name):
     assert site.ingest() == {"batchItemFailures": []}
     html = site.get("/storm/").body.decode()
     assert "From the first editor." in html and "From the second editor." in html
+
+
+def test_the_news_sitemap_and_the_sites_feed_list_the_live_blog_and_the_page_links_its_own_feed(site):
+    import datetime as dt
+
+    started = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    site.put("articles/storm.md", live_article().replace("2026-12-07T08:00:00Z", started))
+    site.ingest()
+    assert "Storm hits the coast" in site.get("/feed/").body.decode()
+    page = site.get("/storm/").body.decode()
+    assert re.search(r'<link rel="alternate" type="application/rss\+xml" title="Storm hits the coast" '
+                     r'href="[^"]*/storm/live/feed/">', page)
+    news = site.get("/sitemaps/news.xml").body.decode()
+    assert "<loc>http://localhost/storm/</loc>" in news  # Google News reads the last 48 hours
