@@ -30,7 +30,8 @@ log = logging.getLogger("newsroom.desk")
 def csp(upload_to: str = "") -> str:
     """The desk's Content-Security-Policy; ``upload_to``: the bucket's origin a photo is posted to."""
     return "; ".join([
-        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: data: blob:",
+        "default-src 'none'", "script-src 'self'", "style-src 'self'",
+        f"img-src 'self' https: data: blob:{' ' + upload_to if upload_to else ''}",  # the preview's unsized originals
         f"connect-src 'self'{' ' + upload_to if upload_to else ''}", "form-action 'self'", "base-uri 'none'",
         "frame-ancestors 'none'", "frame-src 'self'",
     ])
@@ -197,6 +198,9 @@ def origin_of(url: str) -> str:
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
           "live.js": "live.js",
+          "editor.js": "editor.js",
+          "list.js": "list.js", "combobox.js": "combobox.js", "locks.js": "locks.js",
+          "conflict.js": "conflict.js",
           "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}
 
 

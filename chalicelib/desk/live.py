@@ -36,8 +36,10 @@ LISTED = 100  # the newest articles the list looks among for live blogs
 
 
 def _entry_key(article_key: str, when: dt.datetime) -> str:
-    """A new entry's file: its time, then a random part, so no two editors ever pick the same name."""
-    return f"{keys.live_folder(article_key)}/live/{when:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}.md"
+    """A new entry's file: its time to the millisecond (entries of one second keep the order they were
+    posted in), then a random part, so no two editors ever pick the same name."""
+    return f"{keys.live_folder(article_key)}/live/{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-" \
+           f"{secrets.token_hex(3)}.md"
 
 
 def _article_key(sent: str) -> str:
@@ -172,7 +174,7 @@ def post(request: Any, who: Identity, token: str) -> Response:
     if len(text) > MAX_UPDATE_CHARS:
         return _screen(request, who, token, key, text=text, status=400,
                     failed=f"The update is {len(text):,} characters; the limit is {MAX_UPDATE_CHARS:,}.")
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.timezone.utc)
     meta: dict[str, Any] = {"time": clock.iso(now), "author": who.name}
     if sent.get("pinned") == "true":
         meta["pinned"] = True

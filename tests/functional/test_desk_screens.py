@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from chalicelib.models import MediaItem, Post
 from chalicelib.publish import moderation
 from chalicelib.site import comments as store
+from devstack.photos import photo
 from tests.functional.test_desk import ORIGIN, api, sign_in
-from tests.images import photo
 
 
 def get(site, path: str, jar: str):  # type: ignore[no-untyped-def]
@@ -49,19 +49,23 @@ def test_three_saves_make_three_versions_with_a_word_diff_and_the_first_is_resto
     page = get(desk, "/desk/history?key=articles/budget.md", jar)
     html = page.body.decode()
     assert page.status_code == 200 and "History of Budget vote" in html
-    assert html.count("Restore this version") == 2  # each version but the current one
+    assert html.count('<button type="submit">Restore<span class="visually-hidden"> the version of') == 2  # but the current
     assert html.count('class="version"') == 3
     assert "<del>Tuesday.</del>" in html and "<ins>Tuesday.</ins>" in html  # word by word, each change
     assert "<del>is on</del>" in html or "<del>is</del>" in html
     first = re.findall(r'name="version" value="([^"]+)"', html)[-1]  # newest first: the oldest is last
     current = re.search(r'name="current" value="([^"]*)"', html).group(1)
+    asked = post_form(desk, "/desk/restore", jar, {"csrf": token, "key": "articles/budget.md", "version": first,
+                                                   "current": current})
+    assert asked.status_code == 200 and "becomes the live version." in text_of(asked.body.decode())
     done = post_form(desk, "/desk/restore", jar, {"csrf": token, "key": "articles/budget.md", "version": first,
-                                                  "current": current})
+                                                  "current": current, "confirmed": "yes"})
     assert done.status_code == 303 and "restored=" in done.headers["Location"]
     desk.ingest()
     assert "The vote is on Monday." in desk.get("/budget/").body.decode()
     again = get(desk, "/desk/history?key=articles/budget.md", jar).body.decode()
-    assert again.count('class="version"') == 4 and f"reverted to {first}" in again
+    assert again.count('class="version"') == 4 and "(restored the version of " in text_of(again)
+    assert first not in text_of(again)  # no version ids in the words
     assert "Local Editor" in again  # who restored it
 
 
@@ -75,7 +79,7 @@ def test_a_restore_from_a_stale_history_changes_nothing(desk):
     current = re.search(r'name="current" value="([^"]*)"', html).group(1)
     desk.put("articles/budget.md", story("Three, by a colleague."))
     refused = post_form(desk, "/desk/restore", jar, {"csrf": token, "key": "articles/budget.md", "version": first,
-                                                     "current": current})
+                                                     "current": current, "confirmed": "yes"})
     assert refused.status_code == 409 and "changed after you opened its history" in refused.body.decode()
     body = desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/budget.md")["Body"].read().decode()
     assert "Three, by a colleague." in body
@@ -91,10 +95,10 @@ def test_a_deleted_article_is_listed_and_restored(desk):
     listed = get(desk, "/desk/deleted", jar).body.decode()
     assert "articles/gone.md" in listed
     html = get(desk, "/desk/history?key=articles/gone.md", jar).body.decode()
-    assert "Deleted" in html and html.count("Restore this version") == 1
+    assert "Deleted" in html and html.count('<button type="submit">Restore<span class="visually-hidden"> the') == 1
     version = re.search(r'name="version" value="([^"]+)"', html).group(1)
     assert post_form(desk, "/desk/restore", jar, {"csrf": token, "key": "articles/gone.md", "version": version,
-                                                  "current": ""}).status_code == 303
+                                                  "current": "", "confirmed": "yes"}).status_code == 303
     desk.ingest()
     assert "Still here." in desk.get("/gone/").body.decode()
 
@@ -294,7 +298,8 @@ def test_a_file_name_that_is_a_path_is_refused_naming_it(desk):
     assert answer.status_code == 400
     problem = json.loads(answer.body)["problems"][0]
     assert problem["field"] == "file" and "../../settings/site.yaml.jpg" in problem["message"]
-    assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket).get("KeyCount") == 0
+    stored = [o["Key"] for o in desk.s3.list_objects_v2(Bucket=desk.stack.bucket).get("Contents", [])]
+    assert stored == ["categories/oil.yaml"]  # the desk fixture's one category, nothing else
 
 
 def test_the_names_of_the_upload_are_never_anothers(desk):
@@ -404,4 +409,5 @@ def test_editors_and_contributors_get_no_settings_and_a_forged_change_is_refused
         assert post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "create",
                                                     "name": "Forged"}).status_code == 403
     assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="settings/").get("KeyCount", 0) == 0
-    assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="categories/").get("KeyCount", 0) == 0
+    categories = desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="categories/").get("Contents", [])
+    assert [o["Key"] for o in categories] == ["categories/oil.yaml"]  # the desk fixture's, not the forged one

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from newsroom.cli import main
 from tests.functional.test_live_blog import anchors
 from tests.functional.test_pages import text
-from tests.wxr_factory import HEAD
+from devstack.wxr import HEAD
 
 
 def entry(wp_id: int, when: str, content: str, **meta: str) -> str:

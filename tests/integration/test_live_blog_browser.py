@@ -24,7 +24,7 @@ SLUG = "/storm-over-the-harbour/"
 
 @pytest.fixture(scope="module")
 def live_stack(tmp_path_factory):  # type: ignore[no-untyped-def]
-    stack = start_serve(tmp_path_factory.mktemp("serve-live"), {"NEWSROOM_LIVE_POLL_SECONDS": "1"})
+    stack = start_serve(tmp_path_factory.mktemp("serve-live"), settings={"NEWSROOM_LIVE_POLL_SECONDS": "1"})
     yield stack
     stop_serve(stack)
 
