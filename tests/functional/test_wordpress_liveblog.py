@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from devstack.wxr import HEAD
 from newsroom.cli import main
 from tests.functional.test_live_blog import anchors
 from tests.functional.test_pages import text
-from devstack.wxr import HEAD
 
 
 def entry(wp_id: int, when: str, content: str, **meta: str) -> str:
