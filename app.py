@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING  # noqa: E402
 
 from chalice.app import Chalice, Request, Response, SQSEvent  # noqa: E402
 
-from chalicelib import archives, config  # noqa: E402
+from chalicelib import archives, config, live_blog  # noqa: E402
 from chalicelib.site import snapstart, web  # noqa: E402
 
 if TYPE_CHECKING:
@@ -173,10 +173,11 @@ def preview(token: str) -> Response:
 @app.route("/static/{name}", methods=READ)
 @when_aws_fails
 def static(name: str) -> Response:
-    """The stylesheet, ``style.<version>.css``, and our one script, ``recent.<version>.js``, cached a year."""
+    """The stylesheet, ``style.<version>.css``, and our scripts, ``recent.<version>.js`` and
+    ``live.<version>.js`` (a live blog's), cached a year."""
     from chalicelib.site import pages
 
-    if name.startswith("recent."):
+    if name.startswith(("recent.", "live.")):
         return pages.script(request(), name)
     return pages.stylesheet(request(), name.removeprefix("style.").removesuffix(".css"))
 
@@ -589,6 +590,60 @@ def desk_import_comments() -> Response:
     return wordpress_import.comments(request())
 
 
+@app.route("/desk/live", methods=READ)
+@when_aws_fails
+def desk_live() -> Response:
+    """The live blogs, and New live blog."""
+    from chalicelib.desk import live
+
+    return live.list_blogs(request())
+
+
+@app.route("/desk/live/new", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_live_new() -> Response:
+    """New live blog: its file, with ``live: true``."""
+    from chalicelib.desk import live
+
+    return live.start(request())
+
+
+@app.route("/desk/live/blog", methods=READ)
+@when_aws_fails
+def desk_live_blog() -> Response:
+    """One live blog: post updates, pin, edit, correct, delete, end."""
+    from chalicelib.desk import live
+
+    return live.blog(request())
+
+
+@app.route("/desk/live/post", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_live_post() -> Response:
+    """Post update: a new entry file."""
+    from chalicelib.desk import live
+
+    return live.post(request())
+
+
+@app.route("/desk/live/act", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_live_act() -> Response:
+    """Pin, unpin, edit, delete an entry; end the live blog."""
+    from chalicelib.desk import live
+
+    return live.act(request())
+
+
+@app.route("/desk/live/entries", methods=READ)
+@when_aws_fails
+def desk_live_entries() -> Response:
+    """The entries part of the live blog's screen, which its script refreshes."""
+    from chalicelib.desk import live
+
+    return live.entries(request())
+
+
 @app.route("/desk/static/{name}", methods=READ)
 @when_aws_fails
 def desk_static(name: str) -> Response:
@@ -630,6 +685,8 @@ def month_or_alias(slug: str, part2: str) -> Response:
 
     if pages.is_month(slug, part2):
         return pages.render_date_archive(request(), slug, part2)
+    if part2 == live_blog.FRAGMENT_SEGMENT:
+        return pages.render_live_fragment(request(), slug)  # a live blog's newest entries, which its page polls
     if part2.isdigit():
         return pages.render_post_part(request(), slug, part2)  # page 2... of a post with <!--nextpage-->
     return pages.render_post(request(), f"{slug}/{part2}")
@@ -660,6 +717,8 @@ def deep_path(**parts: str) -> Response:
 
     if list(parts.values())[1:] == ["comments", "feed"]:
         return feeds.render_comments_feed(request(), parts["slug"])
+    if tuple(list(parts.values())[1:]) == live_blog.FEED_SEGMENTS:
+        return feeds.render_live_feed(request(), parts["slug"])  # a live blog's entries
     return pages.render_post(request(), "/".join(parts.values()))
 
 

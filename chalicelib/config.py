@@ -44,6 +44,9 @@ class Config:
     # Site-wide data (menu, categories, recent posts) is kept in a warm Lambda this long
     # (docs/architecture.md says what that delays).
     site_cache_seconds: float = 10.0
+    # How often an open live blog's page asks for its newest entries (templates/site/live.js reads it from
+    # the page); docs/content-format.md, "Live blogs", says why 5 s. Tests may shorten it.
+    live_poll_seconds: float = 5.0
     # Where readers reach the site, e.g. "https://news.example.com" or API Gateway's stage URL
     # (https, or http on this machine). Internal links get its path as a prefix; canonical URLs,
     # feeds and sitemaps use it whole. Empty: from what API Gateway (not the caller) says the
@@ -121,6 +124,7 @@ class Config:
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or default.region,
             endpoint_url=endpoint,
             site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", default.site_cache_seconds)),
+            live_poll_seconds=float(environ.get("NEWSROOM_LIVE_POLL_SECONDS", default.live_poll_seconds)),
             base_url=environ.get("NEWSROOM_BASE_URL", ""),
             cursor_secret=environ["NEWSROOM_CURSOR_SECRET"].encode() if "NEWSROOM_CURSOR_SECRET" in environ
             else default.cursor_secret,

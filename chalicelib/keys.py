@@ -76,6 +76,29 @@ def pending(key: str) -> tuple[str, str]:
     return f"pending#{key}", "post"
 
 
+def live_folder(article_key: str) -> str:
+    """Where a live blog's entry files live: its article's key without the suffix
+    (``articles/iran-war.md``: ``articles/iran-war``; its entries are ``articles/iran-war/live/<id>.md``)."""
+    stem, dot, suffix = article_key.rpartition(".")
+    return stem if dot and "/" not in suffix else article_key
+
+
+def live_entries_pk(folder: str) -> str:
+    """A live blog's entries, newest last (sk: ``live_entry_sk``): ``live#articles/iran-war``, by the
+    article's file without its suffix, so a renamed slug keeps its entries."""
+    return f"live#{folder}"
+
+
+def live_key_events_pk(folder: str) -> str:
+    """A live blog's pinned entries (key events), the same sort keys as its entries."""
+    return f"live-key#{folder}"
+
+
+def live_entry_sk(time: str, entry_id: str) -> str:
+    """An entry's place in its live blog: by time, then its file's name."""
+    return f"{time}#{entry_id}"
+
+
 SOURCE_PK = "source"  # sk: the bucket key
 
 

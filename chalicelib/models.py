@@ -35,6 +35,8 @@ Profile            ``people``                ``<sub>``                  a desk u
                                                                         Author picker's people (one Query)
 EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
                                                                         file's last change (the desk)
+LiveEntryItem      ``live#<folder>``         ``<time>#<entry id>``      a live blog's entries, newest first
+                   ``live-key#<folder>``                                (one Query); its key events
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -291,6 +293,8 @@ class Post(_TableItem):
     password_hash: str  # protected: "pbkdf2_sha256$<iterations>$<salt>$<hash>" (chalicelib/protected.py)
     sticky: bool  # front matter ``sticky: true``: on top of the home page
     comments_open: bool  # front matter ``comments: false`` closes them
+    live: bool  # a live blog: its entries are items of their own (LiveEntryItem)
+    live_ended: str  # ISO 8601 UTC: when the live blog ended (it stays as an archive)
     # What ingest adds:
     body_html = UnicodeAttribute(null=True)  # one of body_html, body_gz, body_ref: see bodies.py
     body_gz = BinaryAttribute(null=True, legacy_encoding=False)
@@ -309,6 +313,23 @@ class Post(_TableItem):
     comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (publish/moderation.py)
 
     key_for = staticmethod(keys.post)  # the (pk, sk) of the post served at /<path>/
+
+
+class LiveEntryItem(_TableItem):
+    """One entry of a live blog (chalicelib/publish/live.py): its rendered text and what the page shows
+    with it. The same item is kept under the key events' partition while it is pinned."""
+
+    vars().update(declared(fields.ENTRY, lambda f: f.name != "deleted"))
+    time: str  # ISO 8601 UTC
+    author: str  # author slug
+    author_name: str
+    pinned: bool
+    correction: str
+    entry_id = UnicodeAttribute()  # the file's name: the entry's anchor (#entry-<id>)
+    html = UnicodeAttribute()  # rendered and sanitized at ingest, as a body
+    edited = UnicodeAttribute(null=True)  # ISO 8601 UTC: when a later version of its file was applied
+    source_key = UnicodeAttribute()
+    source_etag = UnicodeAttribute(null=True)
 
 
 class Listing(_TableItem):
@@ -562,7 +583,7 @@ class EdgeClearing(_TableItem):
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
               SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
-              SignedIn, PeopleChange, Profile)
+              SignedIn, PeopleChange, Profile, LiveEntryItem)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

@@ -19,6 +19,7 @@ from chalicelib.models import (
     TERM_ITEMS,
     AuthorItem,
     Listing,
+    LiveEntryItem,
     Month,
     Post,
     SearchTerm,
@@ -165,3 +166,22 @@ def search(query: str, now_iso: str) -> list[dict[str, Any]]:
             score[item.slug] += search_terms.MAX_SCORE - int(item.sk.split("#", 1)[0])
     ranked = sorted(hits, key=lambda slug: (matched[slug], score[slug], hits[slug]["date"]), reverse=True)
     return [hits[slug] for slug in ranked]
+
+
+def live_entries(post: Post, limit: int, at_or_before: str | None = None) -> list[LiveEntryItem]:
+    """A live blog's newest ``limit`` entries, newest first, from the entry whose sort key is
+    ``at_or_before`` (None: the newest) (1 Query)."""
+    pk = keys.live_entries_pk(keys.live_folder(post.source_key or ""))
+    return read_range(LiveEntryItem, pk, "<=", at_or_before or keys.LATEST, limit)
+
+
+def live_entries_after(post: Post, sk: str, limit: int) -> list[LiveEntryItem]:
+    """The ``limit`` entries just newer than the one at ``sk``, oldest first (1 Query)."""
+    pk = keys.live_entries_pk(keys.live_folder(post.source_key or ""))
+    return read_range(LiveEntryItem, pk, ">", sk, limit, newest_first=False)
+
+
+def key_events(post: Post, limit: int = 50) -> list[LiveEntryItem]:
+    """A live blog's pinned entries, newest first (1 Query)."""
+    pk = keys.live_key_events_pk(keys.live_folder(post.source_key or ""))
+    return read_range(LiveEntryItem, pk, "<=", keys.LATEST, limit)

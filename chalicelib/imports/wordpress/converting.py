@@ -208,12 +208,51 @@ class _Converter:
             meta["aliases"] = aliases
         body = self._body(item, name, post_id)
         self._comments(item, slug, name)  # a page's too: shown on it, closed to new ones
+        if kind == "post" and wxr.meta(item).get("liveblog") in ("enable", "archive"):
+            self._liveblog(item, key, name, meta)  # Automattic's Liveblog plugin: its entries are comments
         self._file(key, meta, body)
         if unpublished:
             self._outcome(kind, name, "unpublished", f"{unpublished} in WordPress: imported with draft: true", key)
         else:
             self._outcome(kind, name, "imported", "scheduled: appears at its date" if status == "future" else "",
                           key)
+
+    def _liveblog(self, item: Element, key: str, name: str, meta: dict[str, Any]) -> None:
+        """A live blog of Automattic's Liveblog plugin (post meta ``liveblog``: ``enable``, or ``archive`` once
+        ended): the post gets ``live`` (and ``live_ended``, the last entry's time), and each entry, a comment of
+        type ``liveblog``, a file of its own, ``articles/<slug>/live/wp-<id>.html``. An edit is a later entry
+        naming the one it replaces (comment meta ``liveblog_replaces``): the entry keeps its time and takes the
+        new text, or, empty, is deleted; ``liveblog_key_entry`` makes it a key event."""
+        entries: dict[str, dict[str, Any]] = {}
+        found = sorted((c for c in item.findall("wp_comment") if wxr.text(c, "wp_comment_type") == "liveblog"),
+                       key=lambda c: wxr.text(c, "wp_comment_date_gmt"))
+        for comment in found:
+            wp_id = wxr.text(comment, "wp_comment_id")
+            said = {wxr.text(m, "wp_meta_key"): wxr.text(m, "wp_meta_value") for m in comment.findall("wp_commentmeta")}
+            created = wxr.date(comment, ("wp_comment_date_gmt", "wp_comment_date"))
+            content, replaces = wxr.text(comment, "wp_comment_content"), said.get("liveblog_replaces", "")
+            key_event = said.get("liveblog_key_entry", "") not in ("", "0", "false")
+            if created is None or not wp_id.isdigit() or (replaces and replaces not in entries):
+                self._outcome("liveblog", f"live blog entry {wp_id} on {name}", "failed",
+                              "no valid date or id" if created is None or not wp_id.isdigit()
+                              else f"replaces entry {replaces}, which is not in the export")
+            elif replaces:
+                entries[replaces].update(html=content, deleted=not content.strip(), edited=True,
+                                         pinned=entries[replaces]["pinned"] or key_event)
+            else:
+                entries[wp_id] = {"time": created, "author": wxr.plain(wxr.text(comment, "wp_comment_author")),
+                                  "html": content, "pinned": key_event, "deleted": not content.strip(), "edited": False}
+        for wp_id, entry in entries.items():
+            front = {"time": entry["time"], **({"author": entry["author"][:200]} if entry["author"] else {}),
+                     **({"pinned": True} if entry["pinned"] else {}), **({"deleted": True} if entry["deleted"] else {})}
+            entry_key = f"{key.rsplit('.', 1)[0]}/live/wp-{int(wp_id)}.html"
+            self._file(entry_key, front, "" if entry["deleted"] else entry["html"])
+            self._outcome("liveblog", f"live blog entry {wp_id} on {name}", "imported",
+                          "deleted in WordPress: imported with deleted: true" if entry["deleted"]
+                          else "edited in WordPress: its last text" if entry["edited"] else "", entry_key)
+        meta["live"] = True
+        if wxr.meta(item).get("liveblog") == "archive":
+            meta["live_ended"] = max((e["time"] for e in entries.values()), default=meta.get("date") or "1970-01-01T00:00:00Z")
 
     def _comments(self, item: Element, slug: str, name: str) -> None:
         """Approved and pending comments, threads nested as they were; pingbacks, spam and trash skipped."""
@@ -223,6 +262,8 @@ class _Converter:
             wp_id, approved = wxr.text(comment, "wp_comment_id"), wxr.text(comment, "wp_comment_approved")
             kind = wxr.text(comment, "wp_comment_type") or "comment"
             label = f"{kind} {wp_id} on {name}"
+            if kind == "liveblog":
+                continue  # a live blog's entry (``_liveblog``)
             if kind != "comment":
                 self._outcome("comment", label, "skipped", f"{kind}s are not comments here")
                 continue

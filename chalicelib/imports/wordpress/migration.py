@@ -16,7 +16,7 @@ from pathlib import Path
 class Outcome:
     """What became of one thing in the export."""
 
-    kind: str  # post, page, author, category, tag, attachment, comment, other
+    kind: str  # post, page, author, category, tag, attachment, comment, liveblog (an entry), other
     name: str
     status: str  # imported, unpublished, skipped, failed; after an upload: refused, waiting
     reason: str = ""
