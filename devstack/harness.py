@@ -160,6 +160,7 @@ class _Built:
     topics: frozenset[str]
     subscriptions: frozenset[str]
     stacks: frozenset[str]
+    iam: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())  # managed policies' ARNs, roles' ids
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,8 @@ class StandIn:
             topics=frozenset(t["TopicArn"] for t in sns.list_topics()["Topics"]),
             subscriptions=frozenset(s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]),
             stacks=frozenset(s["StackName"] for s in cfn.list_stacks()["StackSummaries"]
-                             if s["StackStatus"] != "DELETE_COMPLETE"))
+                             if s["StackStatus"] != "DELETE_COMPLETE"),
+            iam=_iam_names())
 
     def _snapshot(self) -> _Snapshot:
         """Every item of the stack's tables and every object of its buckets, as they are now (from moto's
@@ -339,6 +341,7 @@ class StandIn:
         for summary in cfn.list_stacks()["StackSummaries"]:  # another stage's or prefix's stack a test made
             if summary["StackStatus"] != "DELETE_COMPLETE" and summary["StackName"] not in built.stacks:
                 cfn.delete_stack(StackName=summary["StackName"])
+        _forget_iam(built.iam)  # another stage's roles and policies (moto's DeleteStack leaves them)
         for table in dynamodb.list_tables()["TableNames"]:
             if table in built.tables:
                 _empty_table(table)
@@ -369,6 +372,27 @@ class StandIn:
             if changed:
                 sqs.set_queue_attributes(QueueUrl=url, Attributes=changed)
         self.resets += 1
+
+
+def _iam_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The managed policies' ARNs and the roles' ids moto's IAM holds now."""
+    from moto.iam.models import iam_backends
+
+    held = iam_backends[ACCOUNT]["global"]
+    return frozenset(held.managed_policies), frozenset(held.roles)
+
+
+def _forget_iam(built: tuple[frozenset[str], frozenset[str]]) -> None:
+    """Drop the managed policies and roles made since the stack was built (in moto's store, as a test's
+    other stage's stack left them): a second ``create_stack(stage="prod")`` would find their names taken."""
+    from moto.iam.models import iam_backends
+
+    held = iam_backends[ACCOUNT]["global"]
+    policies, roles = built
+    for arn in set(held.managed_policies) - policies:
+        del held.managed_policies[arn]
+    for role in set(held.roles) - roles:
+        del held.roles[role]
 
 
 def _notifications(s3: Any, bucket: str) -> dict[str, Any]:
