@@ -73,6 +73,9 @@ class Config:
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     identity_pool_id: str = ""
+    # Who newsletters and their confirmations come from: an address of an SES identity the stack
+    # verified (docs/deploy.md). The default is a reserved test domain that only the local stand-in accepts.
+    mail_from: str = "newsletters@newsroom.test"
 
     def __post_init__(self) -> None:
         names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
@@ -133,6 +136,7 @@ class Config:
             user_pool_id=environ.get("NEWSROOM_USER_POOL_ID", ""),
             user_pool_client_id=environ.get("NEWSROOM_USER_POOL_CLIENT_ID", ""),
             identity_pool_id=environ.get("NEWSROOM_IDENTITY_POOL_ID", ""),
+            mail_from=environ.get("NEWSROOM_MAIL_FROM", default.mail_from),
         )
 
     @classmethod

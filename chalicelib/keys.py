@@ -203,6 +203,11 @@ def rate_limit_pk(client: str) -> str:
     return f"ratelimit#{client}"
 
 
+def subscriber(address_hash: str) -> tuple[str, str]:
+    """A newsletter subscriber, by the hash of their address (chalicelib/newsletters/subscribers.py)."""
+    return f"subscriber#{address_hash}", "subscriber"
+
+
 SLIDING_WINDOW = "log"
 BACKOFF = "backoff"  # a counted key's failures and the time before which it may not try again
 

@@ -31,6 +31,8 @@ Sessions           ``session#<sub>``         ``sessions``               a desk u
                                                                         (checked on every desk request; TTL)
 EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
                                                                         file's last change (the desk)
+Subscriber         ``subscriber#<hash>``     ``subscriber``             a newsletter reader: state, lists,
+                                                                        consent, history
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -521,8 +523,23 @@ class EdgeClearing(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes it after a week
 
 
+class Subscriber(_TableItem):
+    """A newsletter subscriber (pk ``subscriber#<address hash>``): chalicelib/newsletters/subscribers.py."""
+
+    email = UnicodeAttribute()
+    state = UnicodeAttribute()  # pending, active, unsubscribed, bounced, complained
+    newsletters = text_list()  # the newsletters they get (while active)
+    requested = text_list()  # the newsletters their last sign-up asked for, until confirmed
+    nonce = UnicodeAttribute(null=True)  # the last confirmation link's: only that link confirms
+    confirmation_sent = NumberAttribute(null=True)  # epoch seconds of the last confirmation e-mail
+    consent = JSONAttribute(null=True)  # {at, form, wording, source, confirmed}: what they agreed to, and where
+    history = JSONAttribute(null=True)  # [{at, change, ...}], every change, oldest first
+    version = NumberAttribute(null=True)  # every write is conditional on it
+
+
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing)
+              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
+              Subscriber)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

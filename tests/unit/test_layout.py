@@ -14,7 +14,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Lower layers never import higher ones. The root package is the shared vocabulary; content reads
 # uploads; site (the reader's side) and publish (the writer's side) are siblings on one layer, and
 # siblings never import each other: what both need is in the root or in content.
-LAYERS = {"chalicelib": 0, "chalicelib.content": 1, "chalicelib.site": 2, "chalicelib.publish": 2,
+LAYERS = {"chalicelib": 0, "chalicelib.content": 1, "chalicelib.newsletters": 1.5, "chalicelib.site": 2, "chalicelib.publish": 2,
           "chalicelib.imports": 3, "chalicelib.desk": 4}
 
 

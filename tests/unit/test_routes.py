@@ -31,7 +31,9 @@ def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_a
                       ("/desk/preview", "POST"), ("/desk/save", "POST"), ("/desk/lock", "POST"),
                       ("/desk/restore", "POST"), ("/desk/comments", "POST"), ("/desk/media/upload", "POST"),
                       ("/desk/media/delete", "POST"), ("/desk/settings", "POST"), ("/desk/terms", "POST"),
-                      ("/desk/import/start", "POST"), ("/desk/import/comments", "POST")}
+                      ("/desk/import/start", "POST"), ("/desk/import/comments", "POST"),
+                      ("/subscribe", "POST"), ("/newsletter/confirm", "POST"),  # newsletters: sign up, confirm
+                      ("/newsletter/unsubscribe", "POST")}  # RFC 8058's one-click POST
     for path in ("/desk/preview", "/desk/save", "/desk/lock", "/desk/media/upload", "/desk/import/start",
                  "/desk/import/comments"):
         assert app.routes[path]["POST"].content_types == ["application/json"]
