@@ -181,3 +181,16 @@ def test_a_bad_address_or_newsletter_is_named(site):
     assert answer.status_code == 400 and "Email: this is not an e-mail address" in text(answer)
     answer = sign_up(site, "ok@example.com", newsletter="Weekly gossip")
     assert answer.status_code == 400 and "no newsletter called “Weekly gossip”" in text(answer)
+
+
+def test_outbox_without_an_address_says_what_to_type(monkeypatch):
+    from click.testing import CliRunner
+
+    from newsroom.cli import main as newsroom
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    result = CliRunner().invoke(newsroom, ["outbox"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "newsroom outbox --endpoint-url http://127.0.0.1:5000" in result.output
+    result = CliRunner().invoke(newsroom, ["outbox", "--endpoint-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 1 and "start it with `make run`" in result.output
