@@ -33,6 +33,8 @@ EdgeClearing       ``edge``                  ``<bucket key>``           the inva
                                                                         file's last change (the desk)
 Subscriber         ``subscriber#<hash>``     ``subscriber``             a newsletter reader: state, lists,
                                                                         consent, history
+NewsletterIssue    ``issue#<send id>``       ``issue``                  one send: what its batches deliver
+Delivery           ``delivery#<send id>``    ``<address hash>``         one reader's copy of one send (once)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -537,9 +539,28 @@ class Subscriber(_TableItem):
     version = NumberAttribute(null=True)  # every write is conditional on it
 
 
+class NewsletterIssue(_TableItem):
+    """One send of a newsletter (pk ``issue#<send id>``): what every batch of its fan-out delivers."""
+
+    newsletter = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    content = JSONAttribute()  # {site_name, text, html, site_url}: rendered once, the unsubscribe link per reader
+    recipients = NumberAttribute()
+    created = UnicodeAttribute()
+
+
+class Delivery(_TableItem):
+    """One reader's copy of one send (pk ``delivery#<send id>``, sk the address hash): claimed before SES
+    is asked, sent after; the conditional claim is what makes each reader get each send once."""
+
+    state = UnicodeAttribute()  # "claimed" (SES being asked), "sent"
+    claimed = NumberAttribute()  # epoch seconds: a claim older than the lease was a crash, and is taken over
+    message_id = UnicodeAttribute(null=True)  # SES's, once sent
+
+
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
               SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
-              Subscriber)
+              Subscriber, NewsletterIssue, Delivery)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

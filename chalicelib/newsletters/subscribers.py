@@ -133,7 +133,7 @@ def unsubscribe(hashed: str, how: str, now: float | None = None) -> bool:
 def receiving(newsletter: str) -> list[Subscriber]:
     """Every active subscriber of ``newsletter``. A Scan of the subscribers' items: enough for a
     first send; the fan-out (issue 47) reads them in segments."""
-    found = Subscriber.scan((Subscriber.pk.startswith("subscriber#")) & (Subscriber.state == "active")
+    found = Subscriber.scan((Subscriber.pk.startswith(keys.SUBSCRIBER_PREFIX)) & (Subscriber.state == "active")
                             & Subscriber.newsletters.contains(newsletter), consistent_read=True)
     return sorted(found, key=lambda item: item.pk)
 

@@ -16,7 +16,7 @@ import pytest
 from moto.moto_api._internal.responses import MotoAPIResponse
 
 from chalicelib.models import Subscriber
-from chalicelib.newsletters import outbox, signup, subscribers, tokens
+from chalicelib.newsletters import outbox, sending, signup, subscribers, tokens
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
 
@@ -194,3 +194,97 @@ def test_outbox_without_an_address_says_what_to_type(monkeypatch):
     assert "newsroom outbox --endpoint-url http://127.0.0.1:5000" in result.output
     result = CliRunner().invoke(newsroom, ["outbox", "--endpoint-url", "http://127.0.0.1:9"])
     assert result.exit_code == 1 and "start it with `make run`" in result.output
+
+
+# --- sending: each active reader once, whatever the queue does ---------------------------------
+
+def active(email: str, newsletters: tuple[str, ...] = ("Daily briefing",)) -> str:
+    """A confirmed subscriber (through the module, as the sign-up route does); their address hash."""
+    consent = subscribers.Consent(form="subscribe-page", wording=signup.CONSENT_WORDING, source="0" * 20,
+                                  newsletters=newsletters)
+    nonce = subscribers.sign_up(email, consent)
+    assert nonce is not None
+    subscribers.confirm(subscribers.address_hash(email), nonce)
+    return subscribers.address_hash(email)
+
+
+def story(title: str = "Markets rally as talks resume") -> sending.Issue:
+    return sending.article_issue("Daily briefing", "Newsroom", ORIGIN, title, "Stocks rose on Monday.",
+                                 '<p>Body with <a href="/other-story/">a link</a> and '
+                                 '<picture><source srcset="/sizes/a.avif 320w"><img src="/sizes/a.jpg" alt="A"></picture></p>',
+                                 "/markets/")
+
+
+def newsletters_to(address: str, subject: str) -> list[dict[str, Any]]:
+    return [m for m in accepted(address) if m["subject"] == subject]
+
+
+def test_a_send_reaches_each_active_reader_once_even_when_every_batch_arrives_twice(site):
+    readers = [f"reader{n}@example.com" for n in range(sending.BATCH + 3)]  # two batches
+    for email in readers:
+        active(email)
+    subscribers.sign_up("pending@example.com", subscribers.Consent("subscribe-page", "w", "0" * 20, ("Daily briefing",)))
+    queued: list[str] = []
+    send_id, count = sending.start(story(), queued.append)
+    assert count == len(readers) and len(queued) == 2
+    first = [sending.deliver(body) for body in queued]
+    again = [sending.deliver(body) for body in queued]  # SQS delivers at least once
+    assert sum(o.sent for o in first) == len(readers) and sum(o.sent for o in again) == 0
+    assert sum(o.duplicate for o in again) == len(readers)
+    for email in (readers[0], readers[-1]):
+        [got] = newsletters_to(email, "Markets rally as talks resume")
+        assert got["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert got["headers"]["List-Unsubscribe"] == f"<{link(got, 'unsubscribe')}>"
+        assert f"{ORIGIN}/markets/" in got["links"]
+    assert newsletters_to("pending@example.com", "Markets rally as talks resume") == []
+    with pytest.raises(ValueError, match="started already"):
+        sending.start(story(), queued.append, send_id=send_id)
+
+
+def test_the_unsubscribe_post_stops_the_next_send_and_the_rest_of_this_one(site):
+    message = subscribed(site, "stopping@example.com")
+    active("staying@example.com")
+    queued: list[str] = []
+    sending.start(story("First issue"), queued.append)
+    assert [sending.deliver(body).sent for body in queued] == [2]
+    [first] = newsletters_to("stopping@example.com", "First issue")
+    assert "/newsletter/unsubscribe/" in link(first, "unsubscribe")  # the visible link too
+
+    queued.clear()
+    sending.start(story("Second issue"), queued.append)  # begun before the reader leaves
+    one_click = first["headers"]["List-Unsubscribe"].strip("<>")
+    assert press(site, one_click, body="List-Unsubscribe=One-Click", origin=None).status_code == 200
+    outcome = sending.deliver(queued[0])
+    assert (outcome.sent, outcome.skipped) == (1, 1)
+    assert newsletters_to("stopping@example.com", "Second issue") == []
+    assert len(newsletters_to("staying@example.com", "Second issue")) == 1
+
+    queued.clear()
+    _, count = sending.start(story("Third issue"), queued.append)
+    assert count == 1 and newsletters_to("stopping@example.com", "Third issue") == []
+    assert message["headers"]["List-Unsubscribe"] == first["headers"]["List-Unsubscribe"]  # one address per reader
+
+
+def test_a_batch_that_crashed_midway_is_finished_by_the_next_delivery_without_repeats(site, monkeypatch):
+    for n in range(3):
+        active(f"crash{n}@example.com")
+    queued: list[str] = []
+    sending.start(story("Crash issue"), queued.append)
+    real_send, calls = sending.mail.send, []
+
+    def crash_on_second(message):
+        calls.append(message["To"])
+        if len(calls) == 2:
+            raise RuntimeError("the sender's Lambda timed out")
+        return real_send(message)
+
+    monkeypatch.setattr(sending.mail, "send", crash_on_second)
+    with pytest.raises(RuntimeError):
+        sending.deliver(queued[0])
+    monkeypatch.setattr(sending.mail, "send", real_send)
+    soon = sending.deliver(queued[0])  # redelivered within the lease: the crashed claim is held
+    assert (soon.sent, soon.duplicate) == (1, 2)
+    later = sending.deliver(queued[0], now=lambda: time.time() + sending.LEASE_SECONDS + 1)
+    assert (later.sent, later.duplicate) == (1, 2)
+    got = {n: len(newsletters_to(f"crash{n}@example.com", "Crash issue")) for n in range(3)}
+    assert sorted(got.values()) == [1, 1, 1]
