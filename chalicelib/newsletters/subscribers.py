@@ -82,8 +82,8 @@ def sign_up(email: str, consent: Consent, now: float | None = None) -> str | Non
         item.confirmation_sent = int(moment)
         item.consent = {**asdict(consent), "newsletters": list(consent.newsletters), "at": clock.iso_of_epoch(moment),
                         "confirmed": None}
-        _note(item, moment, "signed up", form=consent.form, newsletters=list(consent.newsletters))
-        if _saved(item, seen):
+        note(item, moment, "signed up", form=consent.form, newsletters=list(consent.newsletters))
+        if saved(item, seen):
             return nonce
     raise retry.ConcurrentChange(f"subscriber {hashed}")
 
@@ -104,8 +104,8 @@ def confirm(hashed: str, nonce: str, now: float | None = None) -> Subscriber:
         item.requested = None
         item.nonce = None
         item.consent = {**(item.consent or {}), "confirmed": clock.iso_of_epoch(moment)}
-        _note(item, moment, "confirmed", newsletters=list(item.newsletters))
-        if _saved(item, seen):
+        note(item, moment, "confirmed", newsletters=list(item.newsletters))
+        if saved(item, seen):
             return item
     raise retry.ConcurrentChange(f"subscriber {hashed}")
 
@@ -124,8 +124,8 @@ def unsubscribe(hashed: str, how: str, now: float | None = None) -> bool:
         if item.state not in SUPPRESSED:
             item.state = "unsubscribed"
         item.newsletters, item.requested, item.nonce = [], None, None
-        _note(item, moment, "unsubscribed", how=how)
-        if _saved(item, seen):
+        note(item, moment, "unsubscribed", how=how)
+        if saved(item, seen):
             return True
     raise retry.ConcurrentChange(f"subscriber {hashed}")
 
@@ -142,11 +142,12 @@ def _version(item: Subscriber | None) -> int | None:
     return None if item is None else int(item.version or 0)
 
 
-def _note(item: Subscriber, moment: float, change: str, **details: Any) -> None:
+def note(item: Subscriber, moment: float, change: str, **details: Any) -> None:
+    """Add a change to the subscriber's history (written with the change)."""
     item.history = [*(item.history or []), {"at": clock.iso_of_epoch(moment), "change": change, **details}]
 
 
-def _saved(item: Subscriber, seen: int | None) -> bool:
+def saved(item: Subscriber, seen: int | None) -> bool:
     """Write ``item`` if nobody changed it since it was read as version ``seen``; whether it was."""
     condition = Subscriber.pk.does_not_exist() if seen is None else Subscriber.version == seen
     item.version = (seen or 0) + 1

@@ -16,7 +16,7 @@ import pytest
 from moto.moto_api._internal.responses import MotoAPIResponse
 
 from chalicelib.models import Subscriber
-from chalicelib.newsletters import outbox, sending, signup, subscribers, tokens
+from chalicelib.newsletters import events, outbox, sending, signup, subscribers, tokens
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
 
@@ -288,3 +288,45 @@ def test_a_batch_that_crashed_midway_is_finished_by_the_next_delivery_without_re
     assert (later.sent, later.duplicate) == (1, 2)
     got = {n: len(newsletters_to(f"crash{n}@example.com", "Crash issue")) for n in range(3)}
     assert sorted(got.values()) == [1, 1, 1]
+
+
+def test_a_complaint_or_a_hard_bounce_suppresses_the_address_for_every_newsletter(site):
+    complaining = active("angry@example.com", ("Daily briefing", "Breaking news"))
+    bouncing = active("gone@example.com")
+    soft = active("full@example.com")
+    complaint = {"eventType": "Complaint", "complaint": {"complainedRecipients": [{"emailAddress": "Angry@Example.com"}]}}
+    assert events.apply(json.dumps(complaint)) == [complaining]
+    assert events.apply(complaint) == [complaining]  # delivered twice: nothing changes the second time
+    assert events.apply({"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+                                                           "bouncedRecipients": [{"emailAddress": "gone@example.com"}]}})
+    assert events.apply({"eventType": "Bounce", "bounce": {"bounceType": "Transient",
+                                                           "bouncedRecipients": [{"emailAddress": "full@example.com"}]}}) == []
+    states = {h: Subscriber.get(f"subscriber#{h}", "subscriber") for h in (complaining, bouncing, soft)}
+    assert [(s.state, s.newsletters) for s in states.values()] == [
+        ("complained", []), ("bounced", []), ("active", ["Daily briefing"])]
+    assert [h["change"] for h in states[complaining].history] == ["signed up", "confirmed", "complained"]
+    assert [s.email for s in subscribers.receiving("Daily briefing")] == ["full@example.com"]
+    assert subscribers.receiving("Breaking news") == []
+    answer = sign_up(site, "angry@example.com")  # the form cannot bring a suppressed address back
+    assert answer.status_code == 200 and "Check your inbox" in text(answer)
+    assert accepted("angry@example.com") == []
+    assert Subscriber.get(f"subscriber#{complaining}", "subscriber").state == "complained"
+
+
+def test_the_site_settings_name_the_newsletters_the_forms_offer(site):
+    site.put("settings/site.yaml", "site_name: The Daily\nnewsletters: [Daily briefing, Breaking news]\n")
+    site.put(f"articles/{SLUG}.md", article())
+    assert site.ingest() == {"batchItemFailures": []}
+    page = site.get(f"/{SLUG}/").body.decode()
+    assert 'type="checkbox"' in page and ">Breaking news</label>" in page and "<legend>Newsletters</legend>" in page
+    answer = sign_up(site, "both@example.com", path=f"/{SLUG}/", newsletter="Breaking news")
+    assert answer.status_code == 200
+    [message] = accepted("both@example.com")
+    assert message["subject"] == "Confirm your subscription to The Daily"
+    press(site, link(message, "confirm"))
+    item = Subscriber.get(f"subscriber#{subscribers.address_hash('both@example.com')}", "subscriber")
+    assert (item.state, item.newsletters) == ("active", ["Breaking news"])
+    none_ticked = site.client.http.post("/subscribe/", headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                                 "Origin": ORIGIN},
+                                        body=urlencode({"email": "x@example.com", "token": form_token(site)}).encode())
+    assert none_ticked.status_code == 400 and "Newsletters: please tick at least one." in text(none_ticked)
