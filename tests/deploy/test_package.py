@@ -258,11 +258,13 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
             for m in modules} <= names
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
     models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs", "cognito-idp", "cognito-identity"}
+    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs", "cognito-idp", "cognito-identity",
+                      "sesv2"}
     endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
     assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront",
                                                                             "scheduler", "sqs", "cognito-idp",
-                                                                            "cognito-identity"}
+                                                                            "cognito-identity",
+                                                                            "email"}  # SES v2's endpoints
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
     # One API version per service (the newest, which botocore loads), plain JSON, no documentation.
     versions = {tuple(n.split("/")[2:4]) for n in names if n.startswith("botocore/data/") and n.count("/") > 3}
