@@ -623,6 +623,7 @@ def deep_path(**parts: str) -> Response:
 INGEST_CONCURRENCY = 10  # batches of 10 files: ~100 in flight, ~25 files a second at ~0.4 s each
 IMAGES_CONCURRENCY = 20  # one photo each, ~3-4 s for a 4000 x 3000 one: ~5 photos a second
 IMPORTS_CONCURRENCY = 2  # an import is one export; two admins at once at most
+NEWSLETTERS_CONCURRENCY = 5  # batches of 50 readers: SES's send rate, not Lambda, is the limit
 
 
 @app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)
@@ -647,6 +648,15 @@ def imports(event: SQSEvent) -> BatchAnswer:
     from chalicelib.imports import run
 
     return run.imports_queue_handler(record.to_dict() for record in event)
+
+
+@app.on_sqs_message(queue=config.current().newsletters_queue, batch_size=1,
+                    maximum_concurrency=NEWSLETTERS_CONCURRENCY)
+def newsletters(event: SQSEvent) -> BatchAnswer:
+    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py)."""
+    from chalicelib.newsletters import sending
+
+    return sending.newsletters_queue_handler(record.to_dict() for record in event)
 
 
 gc.freeze()  # what importing made lives as long as the process (see the top of this module)

@@ -38,6 +38,7 @@ class Config:
     queue: str = ""  # empty: newsroom-<stage>-ingest
     images_queue: str = ""  # empty: newsroom-<stage>-images (uploads under media/: chalicelib/publish/renditions.py)
     imports_queue: str = ""  # empty: newsroom-<stage>-imports (exports under imports/: chalicelib/imports/run.py)
+    newsletters_queue: str = ""  # empty: newsroom-<stage>-newsletters (a send's batches: chalicelib/newsletters/sending.py)
     region: str = "us-east-1"
     # Where AWS is reached: None for real AWS, "http://127.0.0.1:5000" for the local stand-in (moto).
     endpoint_url: str | None = None
@@ -80,7 +81,8 @@ class Config:
     def __post_init__(self) -> None:
         names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
                  "queue": f"newsroom-{self.stage}-ingest", "images_queue": f"newsroom-{self.stage}-images",
-                 "imports_queue": f"newsroom-{self.stage}-imports"}
+                 "imports_queue": f"newsroom-{self.stage}-imports",
+                 "newsletters_queue": f"newsroom-{self.stage}-newsletters"}
         for name, default in names.items():
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
@@ -121,6 +123,7 @@ class Config:
             queue=environ.get("NEWSROOM_INGEST_QUEUE", ""),
             images_queue=environ.get("NEWSROOM_IMAGES_QUEUE", ""),
             imports_queue=environ.get("NEWSROOM_IMPORTS_QUEUE", ""),
+            newsletters_queue=environ.get("NEWSROOM_NEWSLETTERS_QUEUE", ""),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or default.region,
             endpoint_url=endpoint,
             site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", default.site_cache_seconds)),

@@ -19,6 +19,7 @@ e-mail twice, never none (SES has no idempotency key to close it).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import time
@@ -31,6 +32,8 @@ from pynamodb.exceptions import PutError
 from chalicelib import clock, keys, retry
 from chalicelib.models import Delivery, NewsletterIssue
 from chalicelib.newsletters import mail, subscribers, tokens
+
+log = logging.getLogger("newsroom.newsletters")
 
 BATCH = 50  # readers per queue message: one sender invocation sends them at SES's rate
 LEASE_SECONDS = 300  # a claim this old was left by a sender that crashed: another may take it over
@@ -93,6 +96,25 @@ def deliver(body: str, now: Callable[[], float] = time.time) -> Outcome:
             _send(issue, reader.email, hashed, send_id)
             sent += 1
     return Outcome(sent, duplicate, skipped)
+
+
+def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """The sender function: each queue message one batch. A batch AWS failed (SES throttling, a timeout)
+    goes back to the queue to be delivered again, which sends only what it had not; a message that is not
+    a batch of ours is logged and dropped, never retried."""
+    failures = []
+    for record in sqs_messages:
+        try:
+            outcome = deliver(record["body"])
+        except (ValueError, KeyError, TypeError, NewsletterIssue.DoesNotExist) as exc:
+            log.error("newsletter batch %s dropped: not a batch of a known send (%s)", record.get("messageId"), exc)
+            continue
+        except Exception:  # noqa: BLE001 - anything else is AWS failing: the queue delivers it again
+            log.exception("newsletter batch %s failed; it will be delivered again", record.get("messageId"))
+            failures.append({"itemIdentifier": str(record.get("messageId", ""))})
+            continue
+        log.info("newsletter batch %s: %s", record.get("messageId"), outcome)
+    return {"batchItemFailures": failures}
 
 
 def _hashes(values: Iterable[Any]) -> list[str]:

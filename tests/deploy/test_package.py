@@ -69,7 +69,7 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
 def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(packaged, stage):
     resources = template(packaged, stage)["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "ImportsRole", "DueTimeRole",  # no DefaultRole
+    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "ImportsRole", "NewslettersRole", "DueTimeRole",
                      "DeskContributorRole", "DeskEditorRole", "DeskAdminRole"}
     # The desk's roles: assumed only through the stack's identity pool, each with its group's policy.
     for role, policy in (("DeskContributorRole", "ContributorPolicy"), ("DeskEditorRole", "EditorPolicy"),
@@ -87,7 +87,8 @@ def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(pa
     for function, role, policy_file in (("APIHandler", "ApiHandlerRole", f"policy-{stage}-web.json"),
                                         ("Ingest", "IngestRole", f"policy-{stage}-ingest.json"),
                                         ("Images", "ImagesRole", f"policy-{stage}-images.json"),
-                                        ("Imports", "ImportsRole", f"policy-{stage}-imports.json")):
+                                        ("Imports", "ImportsRole", f"policy-{stage}-imports.json"),
+                                        ("Newsletters", "NewslettersRole", f"policy-{stage}-newsletters.json")):
         assert resources[function]["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
         [policy] = resources[role]["Properties"]["Policies"]
         assert policy["PolicyDocument"] == json.loads((PROJECT_DIR / ".chalice" / policy_file).read_text())

@@ -31,7 +31,8 @@ def accepted(address: str) -> list[dict[str, Any]]:
 
 
 def form_token(site, path: str = "/subscribe/") -> str:
-    found = re.search(r'name="token" value="([^"]+)"', site.get(path).body.decode())
+    page = site.get(path).body.decode()
+    found = re.search(r'newsletter-form".*?name="token" value="([^"]+)"', page, re.DOTALL)
     assert found, f"{path} has no sign-up form"
     return found.group(1)
 
@@ -330,3 +331,24 @@ def test_the_site_settings_name_the_newsletters_the_forms_offer(site):
                                                                  "Origin": ORIGIN},
                                         body=urlencode({"email": "x@example.com", "token": form_token(site)}).encode())
     assert none_ticked.status_code == 400 and "Newsletters: please tick at least one." in text(none_ticked)
+
+
+def test_the_sender_function_sends_a_batch_drops_what_is_not_one_and_returns_what_aws_failed(site, monkeypatch):
+    active("queued@example.com")
+    queued: list[str] = []
+    sending.start(story("Queued issue"), queued.append)
+    records = [{"messageId": "m1", "body": queued[0]}, {"messageId": "m2", "body": "not json"},
+               {"messageId": "m3", "body": json.dumps({"send": "no-such-send", "readers": []})}]
+    assert sending.newsletters_queue_handler(records) == {"batchItemFailures": []}
+    assert len(newsletters_to("queued@example.com", "Queued issue")) == 1
+
+    def throttled(message):
+        raise sending.mail.aws.sesv2_client().exceptions.TooManyRequestsException(
+            {"Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate exceeded."}}, "SendEmail")
+
+    active("throttled@example.com")
+    queued.clear()
+    sending.start(story("Throttled issue"), queued.append)
+    monkeypatch.setattr(sending.mail, "send", throttled)
+    assert sending.newsletters_queue_handler([{"messageId": "m4", "body": queued[0]}]) == {
+        "batchItemFailures": [{"itemIdentifier": "m4"}]}
