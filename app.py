@@ -370,6 +370,24 @@ def desk_pages() -> Response:
     return views.page_list(request())
 
 
+@app.route("/desk/pages/new", methods=READ)
+@when_aws_fails
+def desk_new_page_form() -> Response:
+    """A new site page: title, address, body, and (admins) its place in the menu."""
+    from chalicelib.desk import new_page
+
+    return new_page.form(request())
+
+
+@app.route("/desk/pages/new", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_new_page() -> Response:
+    """Create the page's file (a draft, or to publish) and put it in the menu where asked."""
+    from chalicelib.desk import new_page
+
+    return new_page.create(request())
+
+
 @app.route("/desk/history", methods=READ)
 @when_aws_fails
 def desk_history() -> Response:
@@ -460,6 +478,15 @@ def desk_media_status() -> Response:
     return media.status(request())
 
 
+@app.route("/desk/media/describe", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_media_describe() -> Response:
+    """A photo's alt text, caption and credit, changed after upload (its articles follow)."""
+    from chalicelib.desk import media
+
+    return media.describe(request())
+
+
 @app.route("/desk/media/delete", methods=["POST"], content_types=FORM)
 @when_aws_fails
 def desk_media_delete() -> Response:
@@ -472,7 +499,7 @@ def desk_media_delete() -> Response:
 @app.route("/desk/settings", methods=READ)
 @when_aws_fails
 def desk_settings() -> Response:
-    """(Admins) the site's settings, categories and authors."""
+    """(Admins) the site's settings (categories, tags and authors have their own screens)."""
     from chalicelib.desk import admin
 
     return admin.settings_screen(request())
@@ -487,13 +514,89 @@ def desk_save_settings() -> Response:
     return admin.save_settings(request())
 
 
+@app.route("/desk/categories", methods=READ)
+@app.route("/desk/tags", methods=READ)
+@app.route("/desk/authors", methods=READ)
+@when_aws_fails
+def desk_term_screen() -> Response:
+    """(Admins) the categories (a tree), tags or authors: search, 50 a page, post counts, changes."""
+    from chalicelib.desk import terms
+
+    kind = {"categories": "category", "tags": "tag", "authors": "author"}[request().context["resourcePath"].split("/")[2]]
+    return terms.screen(kind)(request())
+
+
 @app.route("/desk/terms", methods=["POST"], content_types=FORM)
 @when_aws_fails
 def desk_terms() -> Response:
-    """(Admins) create, rename, merge or delete a category or an author."""
-    from chalicelib.desk import admin
+    """(Admins) create, rename, merge or delete a category, tag or author."""
+    from chalicelib.desk import terms
 
-    return admin.change_term(request())
+    return terms.change(request())
+
+
+@app.route("/desk/people", methods=READ)
+@when_aws_fails
+def desk_people() -> Response:
+    """(Admins) everyone who can sign in: role, state, last sign-in; invite, change, disable, remove."""
+    from chalicelib.desk import people
+
+    return people.screen(request())
+
+
+@app.route("/desk/people", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_people_change() -> Response:
+    """(Admins) invite someone, or change a person's role, disable, enable or remove them."""
+    from chalicelib.desk import people
+
+    return people.change(request())
+
+
+@app.route("/desk/profile", methods=READ)
+@when_aws_fails
+def desk_profile() -> Response:
+    """The signed-in person's own author profile: name, bio, photo."""
+    from chalicelib.desk import profile
+
+    return profile.screen(request())
+
+
+@app.route("/desk/profile", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_profile_save() -> Response:
+    """Save the signed-in person's own author profile."""
+    from chalicelib.desk import profile
+
+    return profile.save(request())
+
+
+@app.route("/desk/author-choices", methods=READ)
+@when_aws_fails
+def desk_authors() -> Response:
+    """The Author picker's choices as JSON: the desk's people and the site's authors, together."""
+    from chalicelib.desk import profile
+
+    return profile.choices(request())
+
+
+@app.route("/desk/forgot-password", methods=READ)
+@when_aws_fails
+def desk_forgot_password_page() -> Response:
+    """The form that asks for a code to choose a new password."""
+    from chalicelib.desk import people
+
+    return people.forgot_password(request())
+
+
+@app.route("/desk/forgot-password", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_forgot_password() -> Response:
+    """Ask the user pool for a code by e-mail (the same answer whether the address has an account or
+    not), then set a new password with it."""
+    from chalicelib.desk import people
+
+    return people.forgot_password(request())
 
 
 @app.route("/desk/import", methods=READ)

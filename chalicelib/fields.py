@@ -291,6 +291,7 @@ CATEGORY: tuple[Field, ...] = (
 TAG: tuple[Field, ...] = (
     Field("name", Text(200), required=("tag",)),
     Field("description", Text(5000)),
+    Field("aliases", Paths(10)),
 )
 TERMS = {"author": AUTHOR, "category": CATEGORY, "tag": TAG}
 """The terms' files (``authors/``, ``categories/``, ``tags/``), by kind."""

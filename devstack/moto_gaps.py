@@ -66,6 +66,12 @@
    only checks their signature. The patch does exactly that to moto's own
    token tables, and refuses a token issued to another app client as
    Cognito does.
+10. moto 5.2's ``AdminCreateUser`` with ``MessageAction=RESEND`` (the People screen's "Send the
+   invitation again") checks that the user exists, then makes a second user beside it (a pool
+   that signs in by e-mail gives each a new id). Cognito's documented behaviour (the
+   AdminCreateUser API reference): the existing user gets a new temporary password and a new
+   expiry, and a user who is no longer ``FORCE_CHANGE_PASSWORD`` is refused
+   (``UnsupportedUserStateException``). The patch does that to moto's existing user.
 """
 
 from __future__ import annotations
@@ -114,6 +120,7 @@ def install() -> None:
     _install_keep_alive()
     _install_untracked_models()
     _install_token_revocation()
+    _install_invitation_resend()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -146,6 +153,26 @@ def _install_token_revocation() -> None:
 
     _replace(CognitoIdpBackend, "revoke_token", revoke_token)
     _replace(CognitoIdpResponse, "revoke_token", response)
+
+
+def _install_invitation_resend() -> None:
+    from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
+    from moto.core.exceptions import JsonRESTError
+
+    original = CognitoIdpBackend.admin_create_user
+
+    def admin_create_user(self: Any, user_pool_id: str, username: str, message_action: str,
+                          temporary_password: str, attributes: list[dict[str, str]]) -> Any:
+        if message_action != "RESEND":
+            return original(self, user_pool_id, username, message_action, temporary_password, attributes)
+        user = self.admin_get_user(user_pool_id, username)
+        if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
+            raise JsonRESTError("UnsupportedUserStateException", "User status is not FORCE_CHANGE_PASSWORD.")
+        if temporary_password:
+            user.password = temporary_password
+        return user
+
+    _replace(CognitoIdpBackend, "admin_create_user", admin_create_user)
 
 
 def _origin_jti(jwt: Any, token: str) -> str | None:

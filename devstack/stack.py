@@ -156,7 +156,11 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
                         resolver.resolve(props["NotificationConfiguration"])))
     # Newsletters' sender: in AWS a domain the stack's owner verified (docs/deploy.md); here the
     # default sender's domain, so the stand-in's SES accepts what the site sends (and keeps it: the outbox).
-    client("sesv2").create_email_identity(EmailIdentity=Config().mail_from.rpartition("@")[2])
+    ses = client("sesv2")
+    try:
+        ses.create_email_identity(EmailIdentity=Config().mail_from.rpartition("@")[2])
+    except ses.exceptions.AlreadyExistsException:
+        pass  # another stage's or prefix's stack in the same stand-in verified it
     outputs = {o["OutputKey"]: o["OutputValue"]
                for o in cfn.describe_stacks(StackName=stack_name)["Stacks"][0].get("Outputs", [])}
     queue_url = physical["IngestQueue"]

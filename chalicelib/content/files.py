@@ -85,6 +85,7 @@ class Tag:
     slug: str
     name: str
     description: str = ""
+    aliases: tuple[str, ...] = ()  # old URLs of the archive (/tag/old-name/): they redirect here
 
 
 ContentFile = Article | Author | Category | Tag | Settings

@@ -98,6 +98,9 @@ def sign_in(request: Any) -> Response:
         session.SIGN_IN_BACKOFF.succeeded(account)
     if isinstance(answer, identity.NewPasswordNeeded):
         return http.page("new_password.html", email=email, session=answer.session)
+    from chalicelib.desk import people
+
+    people.record_sign_in(answer.id_token)
     return http.redirect("/desk/articles", session.set_cookies(answer.id_token, answer.access_token,
                                                                answer.refresh_token, answer.expires_in,
                                                                http.secure(request)))
@@ -205,7 +208,8 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
                        combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
                        conflict_script=http.static_url("conflict.js"),
-                       lock_check=locks.CHECK_SECONDS)
+                       lock_check=locks.CHECK_SECONDS, body_script=http.static_url("body.js"),
+                       body_editor_script=http.static_url("body-editor.js"), body_editor_style=http.static_url("body-editor.css"))
 
 
 @http.guarded

@@ -245,6 +245,8 @@ def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.Rende
     wanted = list(dict.fromkeys(shown + markup.media_links(rendered.html) + ([featured] if featured else [])))
     photos = {src: key for src in wanted if images.is_derivable(key := images.key_of(src))}
     sets = _photo_sets(bucket, parsed.key, photos)
+    words = {src: found.pop("words") for src, found in sets.items() if "words" in found}
+    rendered = dataclasses.replace(rendered, html=markup.describe_images(rendered.html, words))
     sizes = {src: size for src in shown + ([featured] if featured else [])
              if src not in photos and (size := bucket.image_size(src))}
     missing = markup.missing_alt(rendered.html, parsed.image, parsed.image_alt)
@@ -273,6 +275,11 @@ def _photo_sets(bucket: ContentBucket, article_key: str, photos: dict[str, str])
         item = found.get(key)
         if item is not None and item.status == "ready":
             sets[src] = images.picture_set(item.derivatives or [], int(item.width), int(item.height))
+            if item.focus in images.FOCAL_POINTS:
+                sets[src]["focus"] = item.focus  # kept on the item: the thumbnail's crop follows it
+            words = {name: getattr(item, name, None) for name in ("alt", "caption", "credit")}
+            if any(words.values()):
+                sets[src]["words"] = words  # taken off again by render_article: the library's, for the body
         elif item is not None:
             problems.append(Problem("image", f"{key} cannot be shown: {'; '.join(item.problems or [])}"))
         elif bucket.exists(key):

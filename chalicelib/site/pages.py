@@ -150,6 +150,8 @@ def term_moved_or_not_found(request: Any, site: Site, snapshot: Snapshot, kind: 
     does a slug WordPress wrote that ours normalise (``post_tag``, ``Oil``: ``post-tag``, ``oil``); anything
     else is a 404."""
     moved = snapshot.term_aliases.get(f"{kind.name}/{slug}")
+    if moved is None and kind.name == "tag":  # a tag's old addresses are not in the snapshot: tags are many
+        moved = store.moved_tag(slug)
     normal = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") if slug.isascii() else ""
     if moved is None and normal not in ("", slug):
         moved = kind.path(normal)
@@ -453,7 +455,7 @@ def _discussion(site: Site, post: Post, snapshot: Snapshot) -> dict[str, Any]:
 
 def _discussion_version(discussion: dict[str, Any]) -> tuple[Any, ...]:
     """What in the comments section changes the page (for its ETag)."""
-    ids = [[t["parent"], [c.sk for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
+    ids = [[t["parent"], [[c.sk, c.edited] for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
            for t in discussion.get("threads", [])]
     return (ids, discussion.get("later_comments"), discussion.get("comments_open"),
             discussion.get("comment_token"), discussion.get("comment_notice"))

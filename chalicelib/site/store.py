@@ -15,7 +15,19 @@ from typing import Any
 from chalicelib import keys, snapshot
 from chalicelib.archives import ArchiveKind
 from chalicelib.content import search as search_terms
-from chalicelib.models import TERM_ITEMS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each, read, read_range
+from chalicelib.models import (
+    TERM_ITEMS,
+    AuthorItem,
+    Listing,
+    Month,
+    Post,
+    SearchTerm,
+    SiteSnapshot,
+    TagItem,
+    get_each,
+    read,
+    read_range,
+)
 from chalicelib.snapshot import Snapshot
 
 
@@ -70,6 +82,13 @@ def term(kind: ArchiveKind, slug: str, snapshot: Snapshot) -> Term | None:
         return None
     described = getattr(item, "bio", None) or getattr(item, "description", None)
     return Term(item.name, described, (item.name, described))
+
+
+def moved_tag(slug: str) -> str | None:
+    """Where a tag renamed or merged into another now is (its archive's path), or None (1 GetItem): its
+    old address as the new tag's file names it (``tag-aliases``). Read only where the tag is not here."""
+    moved = read(TagItem, keys.TAG_ALIASES_PK, f"tag/{slug}")
+    return moved.moved_to if moved is not None else None
 
 
 def author(slug: str) -> AuthorItem | None:

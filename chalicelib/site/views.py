@@ -230,11 +230,13 @@ class CommentView:
     name: str
     created: str
     html: Markup
+    staff: bool = False  # written from the desk, as the site
+    edited: str | None = None  # when an editor last changed its text
 
 
 def comment_view(item: Any) -> CommentView:
     """A comment from its item (``models.Comment``)."""
-    return CommentView(item.id, item.sk, item.name, item.created, Markup(item.html))
+    return CommentView(item.id, item.sk, item.name, item.created, Markup(item.html), bool(item.staff), item.edited)
 
 
 @dataclass(frozen=True, slots=True)

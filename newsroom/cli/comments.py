@@ -113,3 +113,14 @@ def comments_reject(ids: tuple[str, ...], settings: Any) -> None:
 def comments_delete(refs: tuple[str, ...], settings: Any) -> None:
     """Delete comments for good: pending or rejected by id, approved by SLUG/ID (with their replies)."""
     _moderate("delete", refs, settings)
+
+
+@comments.command("index")
+@aws_options
+def comments_index(settings: Any) -> None:
+    """List every approved comment in the desk's Approved tab: once, for comments approved before the
+    desk listed them (safe to repeat)."""
+    from chalicelib.publish import moderation as store
+
+    click.echo(f"Listing approved comments in {settings.table} (stage {settings.stage})", err=True)
+    click.echo(f"{store.index_approved()} approved comments listed in the desk's Approved tab.")

@@ -62,7 +62,7 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
                 assert f"${{NamePrefix}}-{stage}-" in arn, f"{arn} is not this stage's resource"
 
 
-def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_ended_sessions_and_subscribers():
+def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_sessions_profiles_and_subscribers():
     granted = list(conditional_statements(policy("prod", "web")))
     assert granted
     for actions, resources, condition in granted:
@@ -74,9 +74,9 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_en
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
-            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["comments-pending",
-                                                                                     "ratelimit#*", "session#*",
-                                                                                     "subscriber#*"]}}
+            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
+                "comments-pending", "ratelimit#*", "session#*", "people",  # people: each person's own profile
+                "subscriber#*"]}}  # a newsletter reader's sign-up, confirmation, unsubscribe
 
 
 def test_stage_policy_files_differ_only_in_the_stage_they_name():

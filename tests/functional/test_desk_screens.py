@@ -140,14 +140,14 @@ def test_the_queue_approves_and_rejects_and_the_article_shows_only_the_approved(
     assert re.search(r'id="count-comments">2<span class="visually-hidden"> waiting', queue)
     assert "/markets/" in queue and "Spam Bot" in queue
     assert post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"approve:{good}"}).status_code == 303
-    rejected = post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"reject:{bad}"})
-    assert "1+comment+rejected" in rejected.headers["Location"] or "1%20comment%20rejected" in rejected.headers["Location"]
+    rejected = post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"trash:{bad}"})
+    assert "1%20comment%20moved%20to%20the%20Trash" in rejected.headers["Location"]
     page = desk.get("/markets/").body.decode()
     assert "A fair summary of the day." in page and "Buy cheap watches" not in page
     assert int(Post.get(*Post.key_for("markets")).comment_count) == 1
     after = get(desk, "/desk/comments", jar).body.decode()
     assert "No comments are waiting." in after and 'id="count-comments"' not in after
-    assert "Buy cheap watches here." in get(desk, "/desk/comments?show=rejected", jar).body.decode()
+    assert "Buy cheap watches here." in get(desk, "/desk/comments?tab=trash", jar).body.decode()
     # The edge is asked to drop the article's page and its comments feed, as `newsroom comments` does.
     sent = [json.loads(m["Body"]) for m in desk.receive()]
     assert {"newsroom-invalidate": {"paths": ["/markets/", "/markets/comments/feed/"]}} in sent
@@ -263,6 +263,7 @@ def test_a_phone_photo_uploaded_through_the_desk_gets_its_sizes_alt_text_and_use
     desk.ingest()
     status = json.loads(get(desk, "/desk/media/status?key=" + signed["key"], jar).body)
     assert status["state"] == "ready" and status["alt"] == "Crowd at the square"
+    assert status["thumb"].startswith("/sizes/") and status["thumb"].endswith(".jpg")  # what the editor shows
     assert MediaItem.get(*MediaItem.key_for(signed["key"]) if hasattr(MediaItem, "key_for") else ("media", signed["key"])).alt \
         == "Crowd at the square"
     library = get(desk, "/desk/media", jar).body.decode()
@@ -326,16 +327,20 @@ def test_the_navigation_names_every_screen_and_hides_settings_from_editors(desk)
     assert "/desk/comments" not in contributor and "/desk/media" not in contributor
 
 
-SCREENS = ["/desk/pages", "/desk/settings", "/desk/import", "/desk/import/progress", "/desk/import/report",
+SCREENS = ["/desk/pages", "/desk/settings", "/desk/categories", "/desk/tags", "/desk/authors", "/desk/import",
+           "/desk/import/progress", "/desk/import/report",
            "/desk/history", "/desk/version", "/desk/deleted", "/desk/comments", "/desk/refused",
-           "/desk/media", "/desk/media/status"]
-WRITES = ["/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms"]
+           "/desk/media", "/desk/media/status", "/desk/pages/new"]
+WRITES = ["/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms",
+          "/desk/media/describe", "/desk/pages/new"]
 JSON_WRITES = ["/desk/media/upload", "/desk/import/start", "/desk/import/comments"]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(SCREENS + WRITES + JSON_WRITES), params=st.dictionaries(
     st.sampled_from(["key", "version", "q", "unused", "start", "show", "format", "one", "action", "id", "current",
+                     "tab", "before", "ids", "undo", "confirm", "page", "into", "parent", "etag", "caption", "credit",
+                     "reply_to", "comment", "seen", "text", "title", "body", "menu_after", "replace",
                      "kind", "slug", "name", "new_slug", "into", "site_name", "menu", "page_size", "size", "type",
                      "alt", "dry_run", "media_from", "again"]),
     st.text(max_size=40), max_size=5), role=st.sampled_from(["editor", "contributor", "admin"]))
@@ -387,7 +392,7 @@ def test_renaming_a_category_moves_its_articles_and_the_old_address_redirects(de
     desk.put("articles/barrel.md", "---\ntitle: Barrel price\ndate: 2024-05-01T09:00:00Z\ncategories: [Oil]\n---\nUp.\n")
     desk.ingest()
     jar, token, _ = sign_in(desk, "admin")
-    assert "/category/oil/" in get(desk, "/desk/settings", jar).body.decode()
+    assert "/category/oil/" in get(desk, "/desk/categories", jar).body.decode()
     done = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename", "slug": "oil",
                                                 "name": "Crude oil", "new_slug": "crude-oil"})
     assert "1%20article" in done.headers["Location"], done.headers["Location"]

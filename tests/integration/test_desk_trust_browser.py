@@ -123,7 +123,7 @@ def test_typing_is_saved_as_a_draft_and_each_tab_keeps_its_own_copy(local_stack,
     assert page.context.request.get(base + "/saved-while-typing/").status == 404
     fresh = page.context.new_page()  # the server has it: another tab opens it, words and all
     fresh.goto(base + "/desk/edit?key=articles/saved-while-typing.md")
-    assert fresh.get_by_label("Body", exact=True).input_value() == "Nobody pressed a button."
+    assert fresh.get_by_label("Body", exact=True).inner_text() == "Nobody pressed a button."
     assert fresh.locator("#state").inner_text().startswith("Draft")
     assert page.errors == [] and first.errors == []
 

@@ -29,7 +29,7 @@ def test_a_group_alone_names_its_commands_in_one_line():
     result = CliRunner().invoke(main, ["comments"], prog_name="newsroom")
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        "newsroom comments: give a command: approve, delete, list, reject; `newsroom comments --help` says more."]
+        "newsroom comments: give a command: approve, delete, index, list, reject; `newsroom comments --help` says more."]
 
 
 def test_help_still_lists_every_command():
