@@ -209,6 +209,61 @@ def media(**parts: str) -> Response:
     return feeds.media(request(), "/".join(parts.values()), prefix=prefix)
 
 
+@app.route("/subscribe", methods=READ)
+@when_aws_fails
+def subscribe_page() -> Response:
+    """The newsletter sign-up form."""
+    from chalicelib.site import subscribe
+
+    return subscribe.subscribe_page(request())
+
+
+@app.route("/subscribe", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def subscribe() -> Response:
+    """A newsletter sign-up, from /subscribe/ or an article: a confirmation e-mail (double opt-in)."""
+    from chalicelib.site import subscribe
+
+    return subscribe.subscribe(request())
+
+
+@app.route("/newsletter/confirm", methods=READ)
+@when_aws_fails
+def newsletter_confirm_page() -> Response:
+    """The confirmation e-mail's link: what it confirms, and a button (a GET changes nothing)."""
+    from chalicelib.site import subscribe
+
+    return subscribe.confirm_page(request())
+
+
+@app.route("/newsletter/confirm", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def newsletter_confirm() -> Response:
+    """The confirmation page's button: the subscription is active."""
+    from chalicelib.site import subscribe
+
+    return subscribe.confirm(request())
+
+
+@app.route("/newsletter/unsubscribe", methods=READ)
+@when_aws_fails
+def newsletter_unsubscribe_page() -> Response:
+    """Every e-mail's unsubscribe address opened in a browser: a button."""
+    from chalicelib.site import subscribe
+
+    return subscribe.unsubscribe_page(request())
+
+
+@app.route("/newsletter/unsubscribe", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded", "multipart/form-data"])
+@when_aws_fails
+def newsletter_unsubscribe() -> Response:
+    """One POST unsubscribes at once (RFC 8058's one-click, from a mail client, or the page's button)."""
+    from chalicelib.site import subscribe
+
+    return subscribe.unsubscribe(request())
+
+
 # The editors' desk: each route imports its screen (chalicelib/desk/<screen>.py) when it is asked, so
 # a reader's page never loads the desk. Measured (Python 3.13, `import app` as the web function, CPU
 # time, median of 7): 220 ms and 421 modules as it is; importing every screen at start, 410 ms and 647.
@@ -730,6 +785,7 @@ def deep_path(**parts: str) -> Response:
 INGEST_CONCURRENCY = 10  # batches of 10 files: ~100 in flight, ~25 files a second at ~0.4 s each
 IMAGES_CONCURRENCY = 20  # one photo each, ~3-4 s for a 4000 x 3000 one: ~5 photos a second
 IMPORTS_CONCURRENCY = 2  # an import is one export; two admins at once at most
+NEWSLETTERS_CONCURRENCY = 5  # batches of 50 readers: SES's send rate, not Lambda, is the limit
 
 
 @app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)
@@ -754,6 +810,15 @@ def imports(event: SQSEvent) -> BatchAnswer:
     from chalicelib.imports import run
 
     return run.imports_queue_handler(record.to_dict() for record in event)
+
+
+@app.on_sqs_message(queue=config.current().newsletters_queue, batch_size=1,
+                    maximum_concurrency=NEWSLETTERS_CONCURRENCY)
+def newsletters(event: SQSEvent) -> BatchAnswer:
+    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py)."""
+    from chalicelib.newsletters import sending
+
+    return sending.newsletters_queue_handler(record.to_dict() for record in event)
 
 
 gc.freeze()  # what importing made lives as long as the process (see the top of this module)

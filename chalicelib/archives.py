@@ -109,7 +109,7 @@ NAMES = tuple(BY_NAME)  # ("category", "tag", "author")
 
 # The fixed first path segments of app.py's routes (the archives' come from ARCHIVES).
 ROUTE_SEGMENTS = frozenset({*NAMES, "feed", "search", "sitemaps", "static", "media", "sizes", "preview", "desk",
-                            "widgets"})
+                            "widgets", "subscribe", "newsletter"})
 # The recent-posts widget on its own (app.py ``recent_posts``): every page's script fetches it, and a
 # new article invalidates it instead of every page (publish/edge.py).
 RECENT_PATH = "/widgets/recent/"

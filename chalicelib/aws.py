@@ -131,6 +131,11 @@ def sns_client() -> Any:
     return _client("sns", *_where())
 
 
+def sesv2_client() -> Any:
+    """The SES (v2) client newsletters and their confirmation e-mails are sent with (chalicelib/newsletters/)."""
+    return _client("sesv2", *_where())
+
+
 def cognito_client() -> Any:
     """The Cognito user pool client the desk signs people in with (chalicelib/desk/identity.py)."""
     return _client("cognito-idp", *_where())

@@ -236,6 +236,24 @@ def rate_limit_pk(client: str) -> str:
     return f"ratelimit#{client}"
 
 
+SUBSCRIBER_PREFIX = "subscriber#"
+
+
+def subscriber(address_hash: str) -> tuple[str, str]:
+    """A newsletter subscriber, by the hash of their address (chalicelib/newsletters/subscribers.py)."""
+    return f"{SUBSCRIBER_PREFIX}{address_hash}", "subscriber"
+
+
+def newsletter_issue(send_id: str) -> tuple[str, str]:
+    """One send of a newsletter (chalicelib/newsletters/sending.py)."""
+    return f"issue#{send_id}", "issue"
+
+
+def delivery(send_id: str, address_hash: str) -> tuple[str, str]:
+    """One reader's copy of one send: the claim that makes it go once (chalicelib/newsletters/sending.py)."""
+    return f"delivery#{send_id}", address_hash
+
+
 SLIDING_WINDOW = "log"
 BACKOFF = "backoff"  # a counted key's failures and the time before which it may not try again
 

@@ -37,6 +37,10 @@ EdgeClearing       ``edge``                  ``<bucket key>``           the inva
                                                                         file's last change (the desk)
 LiveEntryItem      ``live#<folder>``         ``<time>#<entry id>``      a live blog's entries, newest first
                    ``live-key#<folder>``                                (one Query); its key events
+Subscriber         ``subscriber#<hash>``     ``subscriber``             a newsletter reader: state, lists,
+                                                                        consent, history
+NewsletterIssue    ``issue#<send id>``       ``issue``                  one send: what its batches deliver
+Delivery           ``delivery#<send id>``    ``<address hash>``         one reader's copy of one send (once)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -581,9 +585,43 @@ class EdgeClearing(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes it after a week
 
 
+class Subscriber(_TableItem):
+    """A newsletter subscriber (pk ``subscriber#<address hash>``): chalicelib/newsletters/subscribers.py."""
+
+    email = UnicodeAttribute()
+    state = UnicodeAttribute()  # pending, active, unsubscribed, bounced, complained
+    newsletters = text_list()  # the newsletters they get (while active)
+    requested = text_list()  # the newsletters their last sign-up asked for, until confirmed
+    nonce = UnicodeAttribute(null=True)  # the last confirmation link's: only that link confirms
+    confirmation_sent = NumberAttribute(null=True)  # epoch seconds of the last confirmation e-mail
+    consent = JSONAttribute(null=True)  # {at, form, wording, source, confirmed}: what they agreed to, and where
+    history = JSONAttribute(null=True)  # [{at, change, ...}], every change, oldest first
+    version = NumberAttribute(null=True)  # every write is conditional on it
+
+
+class NewsletterIssue(_TableItem):
+    """One send of a newsletter (pk ``issue#<send id>``): what every batch of its fan-out delivers."""
+
+    newsletter = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    content = JSONAttribute()  # {site_name, text, html, site_url}: rendered once, the unsubscribe link per reader
+    recipients = NumberAttribute()
+    created = UnicodeAttribute()
+
+
+class Delivery(_TableItem):
+    """One reader's copy of one send (pk ``delivery#<send id>``, sk the address hash): claimed before SES
+    is asked, sent after; the conditional claim is what makes each reader get each send once."""
+
+    state = UnicodeAttribute()  # "claimed" (SES being asked), "sent"
+    claimed = NumberAttribute()  # epoch seconds: a claim older than the lease was a crash, and is taken over
+    message_id = UnicodeAttribute(null=True)  # SES's, once sent
+
+
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
               SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
-              SignedIn, PeopleChange, Profile, LiveEntryItem)
+              SignedIn, PeopleChange, Profile, LiveEntryItem,
+              Subscriber, NewsletterIssue, Delivery)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

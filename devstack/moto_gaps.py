@@ -409,7 +409,9 @@ def _install_untracked_models() -> None:
 
     def __new__(cls: type[BaseModel], *args: Any, **kwargs: Any) -> Any:
         instance = super(BaseModel, cls).__new__(cls)
-        if cls.__module__.startswith("moto.s3."):  # moto's reset closes S3 objects' buffers from the list
+        # moto's reset closes S3 objects' buffers from the list; SES's messages are the outbox
+        # (`newsroom outbox` reads them from moto's internal API, which lists the tracked models).
+        if cls.__module__.startswith(("moto.s3.", "moto.ses.")):
             cls.instances_tracked.append(instance)  # type: ignore[attr-defined]
         return instance
 

@@ -75,7 +75,10 @@ LAMBDA_PYTHON = (3, 13)  # the Lambda runtime, python3.13: supported until 2029 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
 SERVICES = ("dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs",  # sqs: the images function asks ingest
-            "cognito-idp", "cognito-identity")  # the desk signs people in, and acts with their role
+            "cognito-idp", "cognito-identity",  # the desk signs people in, and acts with their role
+            "sesv2")  # newsletters: the sign-up's confirmation e-mail (chalicelib/newsletters/mail.py)
+# Where a service's endpoints.json entry has another name than its model (its endpointPrefix).
+ENDPOINT_NAMES = {"sesv2": "email"}
 BOTOCORE_DATA = "botocore/data/"
 TEMPLATE_BYTECODE = "templates/.bytecode/"
 
@@ -341,7 +344,8 @@ def _trim_endpoints(data: bytes) -> bytes:
     """endpoints.json with every partition's services cut to SERVICES (partition data kept whole)."""
     endpoints = json.loads(data)
     for partition in endpoints.get("partitions", []):
-        partition["services"] = {k: v for k, v in partition.get("services", {}).items() if k in SERVICES}
+        kept = {ENDPOINT_NAMES.get(service, service) for service in SERVICES}
+        partition["services"] = {k: v for k, v in partition.get("services", {}).items() if k in kept}
     return json.dumps(endpoints, separators=(",", ":")).encode()
 
 

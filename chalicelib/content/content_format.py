@@ -93,7 +93,7 @@ CATEGORY_FIELDS = {f.name for f in fields.CATEGORY}
 TAG_FIELDS = {f.name for f in fields.TAG}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
-                   "comment_depth", "require_alt"}
+                   "comment_depth", "require_alt", "newsletters"}
 
 
 def check_file(key: str, data: bytes) -> ContentFile:
@@ -411,11 +411,13 @@ def parse_settings(key: str, data: bytes) -> Settings:
     preview_days = check.integer("preview_days", minimum=1, maximum=90)
     depth = check.integer("comment_depth", minimum=1, maximum=10)
     require_alt = check.boolean("require_alt") if "require_alt" in meta else None
+    newsletters = tuple(check.string_list("newsletters", max_items=10)) if "newsletters" in meta else None
     check.raise_if_any()
     given = {"tagline": tagline, "menu": tuple(menu) if menu is not None else None,
              "footer_links": tuple(footer) if footer else None, "recent_posts": recent, "related_posts": related,
              "page_size": page_size, "language": language, "comments_close_after_days": close_after,
-             "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt}
+             "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt,
+             "newsletters": newsletters}
     # Only the fields the file sets: Settings keeps the only copy of the defaults.
     return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 

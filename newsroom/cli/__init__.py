@@ -11,6 +11,7 @@ out; this module only gathers them under ``main``:
 - ``media``: the media group (list, delete)
 - ``comments``: the comments group (list, approve, reject, delete)
 - ``wordpress``: import-wordpress
+- ``outbox``: the e-mails the local stand-in's SES accepted
 
 ``options`` holds the flags every command shares (which site, which files), ``sending`` the
 check-upload-follow every writing command does. Each command imports what it uses when it runs, so
@@ -22,7 +23,7 @@ from __future__ import annotations
 import click
 
 from newsroom.aws_errors import OneLineCommands
-from newsroom.cli import comments, files, media, site, versions, wordpress
+from newsroom.cli import comments, files, media, outbox, site, versions, wordpress
 
 
 @click.group(name="newsroom", cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]},
@@ -34,5 +35,5 @@ def main() -> None:
 
 for command in (files.check, files.publish, files.submit, files.approve, versions.history, versions.show,
                 versions.revert, site.resync, site.errors, media.media, comments.comments,
-                wordpress.import_wordpress):
+                wordpress.import_wordpress, outbox.outbox):
     main.add_command(command)

@@ -34,7 +34,9 @@ def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_a
                       ("/desk/import/start", "POST"), ("/desk/import/comments", "POST"),
                       ("/desk/people", "POST"), ("/desk/forgot-password", "POST"), ("/desk/profile", "POST"),
                       ("/desk/media/describe", "POST"), ("/desk/pages/new", "POST"),
-                      ("/desk/live/new", "POST"), ("/desk/live/post", "POST"), ("/desk/live/act", "POST")}
+                      ("/desk/live/new", "POST"), ("/desk/live/post", "POST"), ("/desk/live/act", "POST"),
+                      ("/subscribe", "POST"), ("/newsletter/confirm", "POST"),  # newsletters: sign up, confirm
+                      ("/newsletter/unsubscribe", "POST")}  # RFC 8058's one-click POST
     for path in ("/desk/preview", "/desk/save", "/desk/lock", "/desk/media/upload", "/desk/import/start",
                  "/desk/import/comments"):
         assert app.routes[path]["POST"].content_types == ["application/json"]
