@@ -378,8 +378,7 @@ def allowed(who: Identity, action: str) -> None:
     if needed is None:
         raise Forbidden(f"There is no action {action!r}.")
     if not who.may(needed):
-        raise Forbidden(f"A {who.role} may not {action}: ask an editor." if action != "draft"
-                        else f"A {who.role} submits articles for review; an editor saves drafts.")
+        raise Forbidden(f"A {who.role} may not {action}: ask an editor.")
 
 
 # --- who is editing ---------------------------------------------------------------------------

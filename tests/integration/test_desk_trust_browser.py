@@ -188,3 +188,31 @@ def test_axe_and_390_px_on_every_editor_state_history_and_restore(local_stack, b
         wide[path] = overflow(narrow)
     assert found == {name: [] for name in found}
     assert wide == {path: 0 for path in wide}
+
+
+def test_the_preview_shows_a_photo_whose_sizes_are_being_made(local_stack, browser, tmp_path):  # noqa: F811
+    """Uploaded and inserted, then previewed at once: every picture in the preview loads (its sizes, or
+    its original for the editor while the sizes are made), and none points at a /media/ address."""
+    from tests.images import photo
+
+    base = local_stack["base"]
+    picture = tmp_path / "IMG_0077.jpg"
+    picture.write_bytes(photo(2000, 1500))
+    page = signed_in(browser, local_stack)
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill("Pictures in the preview")
+    page.get_by_label("Body", exact=True).fill("Before the photo.")
+    page.get_by_label("Upload photo").set_input_files(str(picture))
+    page.get_by_label("Alt text", exact=True).fill("A street at night")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.locator("#queue").get_by_role("button", name="Insert").wait_for(timeout=30000)
+    page.locator("#queue").get_by_role("button", name="Insert").click()
+    page.get_by_role("button", name="Preview").click()
+    frame = page.frame_locator("iframe[title=Preview]")
+    shown = frame.locator('img[alt="A street at night"]')
+    shown.wait_for(timeout=15000)
+    loaded = shown.evaluate("img => new Promise(done => img.complete ? done(img.naturalWidth)"
+                            " : img.addEventListener('load', () => done(img.naturalWidth)))")
+    assert loaded > 0
+    assert not (shown.get_attribute("src") or "").startswith("/media/")  # the readers' 404
+    assert page.errors == []
