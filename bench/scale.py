@@ -89,13 +89,16 @@ def observe() -> dict[str, Any]:
     import app
     from chalicelib import config
     from chalicelib.publish import edge
-    from tests.conftest import _moto_site  # the stand-in as the tests build it (moving to a devstack harness)
+    from devstack import harness  # the stand-in as the tests build it
+
+    harness.use_fake_credentials()
+    config.use(harness.in_process_config())
 
     sent: list[set[str]] = []
     original = edge.send
     edge.send = lambda paths: sent.append(set(paths))  # type: ignore[assignment,return-value]
     try:
-        with _moto_site(seed=False) as site:
+        with harness.StandIn().site(seed=False) as site:
             previous = config.use(config.current().replace(distribution_id="SIMULATED"))
             try:
                 def article(slug: str, title: str, day: str, body: str = "Words.", extra: str = "") -> None:

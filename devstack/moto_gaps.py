@@ -76,6 +76,13 @@ from typing import Any
 _installed = False
 
 
+def _replace(owner: object, name: str, value: object) -> None:
+    """Put ``value`` in place of ``owner.name``: a method of one of moto's classes, or a name in one
+    of its modules. Every patch below goes through here, by name, because replacing a method at run
+    time is what it does (mypy rightly refuses the assignment as a program's own code)."""
+    setattr(owner, name, value)
+
+
 def install() -> None:
     """Make moto notify delete-marker creation. Safe to call more than once."""
     global _installed
@@ -101,7 +108,7 @@ def install() -> None:
                     bucket, deleted)
         return result
 
-    S3Backend.delete_object = delete_object
+    _replace(S3Backend, "delete_object", delete_object)
     _install_item_level_rollback()
     _install_partition_query()
     _install_keep_alive()
@@ -137,8 +144,8 @@ def _install_token_revocation() -> None:
         self.backend.revoke_token(self._get_param("Token"), self._get_param("ClientId"))
         return EmptyResult()
 
-    CognitoIdpBackend.revoke_token = revoke_token
-    CognitoIdpResponse.revoke_token = response
+    _replace(CognitoIdpBackend, "revoke_token", revoke_token)
+    _replace(CognitoIdpResponse, "revoke_token", response)
 
 
 def _origin_jti(jwt: Any, token: str) -> str | None:
@@ -172,8 +179,8 @@ def _install_partition_query() -> None:
         finally:
             state.partition = None
 
-    Table.all_items = all_items
-    Table.query = query
+    _replace(Table, "all_items", all_items)
+    _replace(Table, "query", query)
 
 
 def _install_item_level_rollback() -> None:
@@ -204,7 +211,7 @@ def _install_item_level_rollback() -> None:
                 if name and name in op.get("Item", {})}
             current = self.get_item(table.name, key)
             touched.append((table.name, key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
-        dynamodb_models.copy = _TablesAreNotCopied  # type: ignore[assignment]
+        _replace(dynamodb_models, "copy", _TablesAreNotCopied)
         try:
             return original(self, transact_items)
         except Exception:
@@ -216,9 +223,9 @@ def _install_item_level_rollback() -> None:
                     self.put_item(table_name, attributes)
             raise
         finally:
-            dynamodb_models.copy = copy  # type: ignore[assignment]
+            _replace(dynamodb_models, "copy", copy)
 
-    DynamoDBBackend.transact_write_items = transact_write_items
+    _replace(DynamoDBBackend, "transact_write_items", transact_write_items)
 
 
 def _install_serialized_requests() -> None:
@@ -253,8 +260,8 @@ def _install_json_reads() -> None:
             return original(self, context)
         return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(self.result, cls=DynamoJsonEncoder)
 
-    DynamoResult.execute_result = execute_result
-    DynamoResult.moto_execute_result = original  # moto's own, for the test that compares the two
+    _replace(DynamoResult, "execute_result", execute_result)
+    _replace(DynamoResult, "moto_execute_result", original)  # moto's own, for the test that compares the two
 
 
 def _install_ordered_query() -> None:
@@ -269,9 +276,9 @@ def _install_ordered_query() -> None:
     original_put = Table.put_item
     original_delete = Table.delete_item
     lock = threading.RLock()
-    ordered: dict[int, tuple[dict, list]] = {}  # id(partition) -> (partition, its sort keys in order)
+    ordered: dict[int, tuple[dict[Any, Any], list[Any]]] = {}  # id(partition) -> (partition, its sort keys in order)
 
-    def sort_keys(partition: dict) -> list:
+    def sort_keys(partition: dict[Any, Any]) -> list[Any]:
         with lock:
             cached = ordered.get(id(partition))
             if cached is None or cached[0] is not partition or len(cached[1]) != len(partition):
@@ -301,7 +308,7 @@ def _install_ordered_query() -> None:
                         del cached[1][at]
         return item
 
-    def start_at(keys: list, comparison: str | None, values: list, forward: bool) -> int:
+    def start_at(keys: list[Any], comparison: str | None, values: list[Any], forward: bool) -> int:
         """Where the matching keys begin, in the direction of the scan."""
         if forward:
             if comparison in ("EQ", "GE", "BEGINS_WITH", "BETWEEN"):
@@ -340,7 +347,7 @@ def _install_ordered_query() -> None:
         if exclusive_start_key is not None:
             after = DynamoType(exclusive_start_key[self.range_key_attr])
             at = max(at, bisect.bisect_right(keys, after)) if forward else min(at, bisect.bisect_left(keys, after) - 1)
-        results: list = []
+        results: list[Any] = []
         size = 0
         last_evaluated_key = None
         matched = False
@@ -365,21 +372,21 @@ def _install_ordered_query() -> None:
             results = [r.project(projection_expressions) for r in results]
         return results, scanned, last_evaluated_key
 
-    Table.put_item = put_item
-    Table.delete_item = delete_item
-    Table.query = query
+    _replace(Table, "put_item", put_item)
+    _replace(Table, "delete_item", delete_item)
+    _replace(Table, "query", query)
 
 
 def _install_untracked_models() -> None:
     from moto.core.common_models import BaseModel
 
-    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+    def __new__(cls: type[BaseModel], *args: Any, **kwargs: Any) -> Any:
         instance = super(BaseModel, cls).__new__(cls)
         if cls.__module__.startswith("moto.s3."):  # moto's reset closes S3 objects' buffers from the list
             cls.instances_tracked.append(instance)  # type: ignore[attr-defined]
         return instance
 
-    BaseModel.__new__ = __new__  # type: ignore[assignment]
+    _replace(BaseModel, "__new__", __new__)
 
 
 def _install_keep_alive() -> None:
@@ -417,9 +424,9 @@ def _install_keep_alive() -> None:
             return  # Werkzeug's unconditional close: the body was read, so the connection stays open
         original_send_header(self, keyword, value)
 
-    MotoRequestHandler.make_environ = make_environ
-    MotoRequestHandler.run_wsgi = run_wsgi
+    _replace(MotoRequestHandler, "make_environ", make_environ)
+    _replace(MotoRequestHandler, "run_wsgi", run_wsgi)
     # The server writes a response's head and body separately: on a connection kept open, Nagle's
     # algorithm would hold the body until the client's delayed ACK (40 ms a request).
     MotoRequestHandler.disable_nagle_algorithm = True
-    MotoRequestHandler.send_header = send_header
+    _replace(MotoRequestHandler, "send_header", send_header)

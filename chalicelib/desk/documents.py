@@ -17,7 +17,7 @@ article leaves its file byte for byte as it was. Each write records who made it 
 ``uploaded-by``), so the history names the person.
 
 Roles are enforced here, where the write happens: a contributor may only submit (``submissions/``);
-an editor may publish, schedule, unpublish and approve; ``ACTIONS`` says which role each needs.
+an editor may publish, schedule, unpublish and approve; ``actions.COMMANDS`` says which role each needs.
 """
 
 from __future__ import annotations
@@ -40,16 +40,6 @@ from chalicelib.models import Source
 from chalicelib.publish.articles import slug_held_by
 from chalicelib.publish.pending import submission_refusals
 
-# What each action needs: the role, and where the file goes.
-ACTIONS = {
-    "draft": "contributor",  # save without publishing: a new article as a draft, a live one's change under drafts/,
-    # a contributor's work in their submissions (marked draft: not yet sent for review)
-    "submit": "contributor",  # for review: submissions/
-    "publish": "editor",
-    "schedule": "editor",
-    "approve": "editor",  # a submission or a draft goes live
-    "unpublish": "editor",
-}
 FORM = tuple(f for f in fields.ARTICLE if f.label)  # the fields the editor's form edits, in its order
 FIELDS = tuple(f.name for f in FORM)
 PAGE_SIZE = 50
@@ -370,15 +360,6 @@ def write(bucket: ContentBucket, key: str, data: bytes, version: str, who: Ident
 
 def _now() -> str:
     return clock.now_iso()
-
-
-def allowed(who: Identity, action: str) -> None:
-    """:raise Forbidden: ``who``'s role may not ``action``."""
-    needed = ACTIONS.get(action)
-    if needed is None:
-        raise Forbidden(f"There is no action {action!r}.")
-    if not who.may(needed):
-        raise Forbidden(f"A {who.role} may not {action}: ask an editor.")
 
 
 # --- who is editing ---------------------------------------------------------------------------

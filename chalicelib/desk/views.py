@@ -12,14 +12,14 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib import config, keys
-from chalicelib.bucket import Conflict, ContentBucket, live_key
+from chalicelib import keys
+from chalicelib.bucket import Conflict, live_key
 from chalicelib.clock import now_iso
 from chalicelib.content import images, markup
 from chalicelib.content.content_format import check_file
-from chalicelib.content.files import Article, ContentError, Problem
+from chalicelib.content.files import Article, ContentError
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, editor_state, http, identity, preview_images, session, zones
+from chalicelib.desk import actions, documents, editor_state, http, identity, preview_images, session, zones
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -216,7 +216,7 @@ def _problems(error: Exception) -> list[dict[str, Any]]:
 @http.signed_in
 @http.writes
 def save(request: Any, who: Identity, token: str) -> Response:
-    """One action on a file (``documents.ACTIONS``): checked as ingest will, written with the person's
+    """One action on a file (``actions.COMMANDS``): checked as ingest will, written with the person's
     role, each write conditional on the version of its key they opened (``versions``). 409 with both
     versions when someone saved meanwhile; nothing is written then."""
     sent = http.body(request)
@@ -229,8 +229,7 @@ def save(request: Any, who: Identity, token: str) -> Response:
                   versions={str(k): str(v or "") for k, v in versions.items()}, now=sent.get("now") is True,
                   zone=zones.zone_of(request).key)
     try:
-        documents.allowed(who, action)
-        result = _act(who, token, action, draft)
+        result = actions.run(who, token, action, draft)
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 403)
     except ContentError as error:
@@ -241,98 +240,6 @@ def save(request: Any, who: Identity, token: str) -> Response:
                                               "theirs": (conflict.theirs or b"").decode("utf-8", errors="replace"),
                                               "mine": documents.compose(draft.fields, draft.body).decode()}}, 409)
     return http.json_answer(result)
-
-
-def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]:
-    bucket = session.bucket_as(token)
-    key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
-    live = live_key(key)
-    live_exists = bucket.exists(live)  # one HEAD: the live file is there or not for the whole action
-    if not draft.key and live_exists:  # a new article whose file name another has
-        raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
-    if action == "unpublish":
-        since = now_iso()
-        bucket.delete(live, if_version=draft.seen(live))
-        return {"key": live, "version": "", "state": "unpublishing", "since": since,
-                "message": f"Unpublishing {live}: ingest takes it off the site, then CloudFront clears its copies "
-                "from the edge. Publishing it again brings it back."}
-    if action == "approve":
-        return _approve(who, bucket, key, live, draft)
-    fields = dict(draft.fields)
-    if not fields.get("date") and action in ("draft", "submit"):
-        fields["date"] = now_iso()  # a new article's: publishing keeps it, or makes it the moment of publishing
-    opened = documents.open_file(key, bucket) if draft.version else None
-    if opened is None and draft.key and key == live and not live_exists:
-        opened = documents.open_last_version(key, bucket)  # unpublished: its fields the form does not edit stay
-    live_is_draft = key == live and opened is not None and opened.meta.get("draft") is True
-    if action == "publish":
-        fields.pop("draft", None)
-        fields["date"] = documents.publish_date(fields.get("date", ""), draft.now, now_iso())
-    elif action == "schedule":
-        fields.pop("draft", None)
-        if not documents.is_future(fields.get("date", ""), now_iso()):
-            raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
-    elif action == "submit":
-        fields.pop("draft", None)
-    elif action == "draft" and (not who.may("editor") or (key == live and (not live_exists or live_is_draft))):
-        fields["draft"] = "true"  # a new article's draft, or a contributor's: previewable, never listed
-    since = now_iso()
-    drafts_at = config.SUBMISSIONS_PREFIX + live if not who.may("editor") else (
-        config.DRAFTS_PREFIX + live if live_exists and key == live and not live_is_draft else key)
-    target = {"submit": config.SUBMISSIONS_PREFIX + live, "draft": drafts_at}.get(action, live)
-    if (opened is not None and opened.version and not draft.correction.strip() and not draft.now and _same(opened, draft)
-            and (action == "draft" or (action == "publish" and target == key))):  # publishing a draft copies it
-        return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
-    correction = draft.correction if action == "publish" and opened is not None else ""
-    data = documents.compose(fields, draft.body, opened.meta if opened is not None else None, correction, now_iso())
-    problems = documents.check(target, data)
-    if problems:
-        raise ContentError(target, problems)
-    etag = documents.write(bucket, target, data, draft.seen(target), who)
-    return {"key": target, "version": etag, "state": "submitted", "since": since,
-            **_saved(action, target, fields, draft.zone)}
-
-
-def _saved(action: str, target: str, fields: dict[str, str], zone: str) -> dict[str, Any]:
-    """What the desk says of a save, in the editor's zone: a future date is a schedule, said with its time."""
-    if action in ("publish", "schedule") and documents.is_future(fields.get("date", ""), now_iso()):
-        when = zones.shown(fields["date"], zones.zone_named(zone), weekday=True, with_zone=True)
-        return {"scheduled_for": fields["date"],
-                "message": f"Scheduled for {when}: it goes live then, not before. Ingest is saving it."}
-    if action == "draft":
-        return {"message": "Draft saved. It is not on the site."}
-    if action == "submit":
-        return {"message": "Sent to the editors for review."}
-    return {"message": f"Saved to {target}: ingest is publishing it."}
-
-
-def _approve(who: Identity, bucket: ContentBucket, key: str, live: str, draft: Draft) -> dict[str, Any]:
-    """Publish exactly the submission or draft this editor reviewed: the version they opened, over
-    the live version they opened (or none), then remove it if it is still that version.
-
-    :raise Conflict: either changed since they opened it. :raise ContentError: a submission carrying
-    what only an editor may set."""
-    if key == live:
-        raise Forbidden("Only a submission or a draft can be approved.")
-    if not draft.seen(key):
-        raise Forbidden(f"Open {key} in the editor to approve it: the desk approves the version you reviewed.")
-    data, written = documents.read_opened(bucket, key, draft.seen(key))
-    if key.startswith(config.SUBMISSIONS_PREFIX):
-        problems = documents.check(key, data, written)
-        if problems:
-            raise ContentError(key, problems)
-    since = now_iso()  # as a publish's: the desk follows the live file until the edge has cleared it
-    etag = documents.write(bucket, live, data, draft.seen(live), who)
-    bucket.delete(key, if_version=draft.seen(key))
-    return {"key": live, "version": etag, "removed": key, "state": "submitted", "since": since,
-            "message": f"Approved: {live} goes live."}
-
-
-def _same(opened: documents.Opened, draft: Draft) -> bool:
-    """Whether the editor changed nothing: the file stays byte for byte as it is."""
-    def shown(fields: dict[str, str]) -> dict[str, str]:
-        return {k: v.strip() for k, v in fields.items() if v and v.strip()}
-    return shown(opened.fields) == shown(draft.fields) and opened.body.strip() == draft.body.strip()
 
 
 @http.guarded

@@ -45,6 +45,7 @@ STORY = {"title": "Desk story", "slug": "", "summary": "From the desk.", "catego
 
 def test_the_local_accounts_sign_in_at_once_and_the_cookie_is_locked_down(desk):
     jar, token, cookies = sign_in(desk)
+    assert cookies  # signing in set cookies to look at
     for cookie in cookies:
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/desk" in cookie
         assert "Secure" not in cookie  # plain http on this machine's loopback only

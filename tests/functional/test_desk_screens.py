@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from chalicelib.models import MediaItem, Post
 from chalicelib.publish import moderation
 from chalicelib.site import comments as store
+from devstack.photos import photo
 from tests.functional.test_desk import ORIGIN, api, sign_in
-from tests.images import photo
 
 
 def get(site, path: str, jar: str):  # type: ignore[no-untyped-def]

@@ -273,7 +273,7 @@ def test_the_save_api_still_needs_the_token(desk):
 # --- the preview's pictures -----------------------------------------------------------------------
 
 def test_the_preview_shows_photos_by_their_sizes_and_an_unsized_one_to_the_editor_alone(desk):
-    from tests.images import photo
+    from devstack.photos import photo
 
     desk.put("media/2024/ready.jpg", photo(1600, 1200, orientation=None))
     desk.ingest()  # the images function makes its sizes
