@@ -209,8 +209,8 @@ def media(**parts: str) -> Response:
 
 
 # The editors' desk: each route imports its screen (chalicelib/desk/<screen>.py) when it is asked, so
-# a reader's page never loads the desk. Measured (Python 3.13, `import app` as the web function):
-# 174 ms and 421 modules as it is; importing every screen at start instead, 304 ms and 642 modules.
+# a reader's page never loads the desk. Measured (Python 3.13, `import app` as the web function, CPU
+# time, median of 7): 220 ms and 421 modules as it is; importing every screen at start, 410 ms and 647.
 FORM = ["application/x-www-form-urlencoded"]
 JSON = ["application/json"]
 
@@ -445,45 +445,45 @@ def desk_terms() -> Response:
 @when_aws_fails
 def desk_import() -> Response:
     """(Admins) move a WordPress site here: upload its export, a dry run first."""
-    from chalicelib.desk import imports
+    from chalicelib.desk import wordpress_import
 
-    return imports.screen(request())
+    return wordpress_import.screen(request())
 
 
 @app.route("/desk/import/start", methods=["POST"], content_types=JSON)
 @when_aws_fails
 def desk_import_start() -> Response:
     """(Admins) an import's options, and where its export goes (a presigned POST)."""
-    from chalicelib.desk import imports
+    from chalicelib.desk import wordpress_import
 
-    return imports.start(request())
+    return wordpress_import.start(request())
 
 
 @app.route("/desk/import/progress", methods=READ)
 @when_aws_fails
 def desk_import_progress() -> Response:
     """(Admins) how far an import is: converted, uploaded, live, refused."""
-    from chalicelib.desk import imports
+    from chalicelib.desk import wordpress_import
 
-    return imports.progress(request())
+    return wordpress_import.progress(request())
 
 
 @app.route("/desk/import/report", methods=READ)
 @when_aws_fails
 def desk_import_report() -> Response:
     """(Admins) an import's report, as `newsroom import-wordpress --report` writes it."""
-    from chalicelib.desk import imports
+    from chalicelib.desk import wordpress_import
 
-    return imports.report(request())
+    return wordpress_import.report(request())
 
 
 @app.route("/desk/import/comments", methods=["POST"], content_types=JSON)
 @when_aws_fails
 def desk_import_comments() -> Response:
     """(Admins) bring over the next readers' comments of an import whose articles are live."""
-    from chalicelib.desk import imports
+    from chalicelib.desk import wordpress_import
 
-    return imports.comments(request())
+    return wordpress_import.comments(request())
 
 
 @app.route("/desk/static/{name}", methods=READ)
@@ -575,7 +575,7 @@ def ingest(event: SQSEvent) -> BatchAnswer:
     """Apply content bucket notifications (S3 -> SQS) to the site."""
     from chalicelib.publish import ingest as ingest_files  # ingest-only libraries stay off the web path
 
-    return ingest_files.handle_sqs_messages(record.to_dict() for record in event)
+    return ingest_files.ingest_queue_handler(record.to_dict() for record in event)
 
 
 @app.on_sqs_message(queue=config.current().images_queue, batch_size=1, maximum_concurrency=IMAGES_CONCURRENCY)
@@ -583,7 +583,7 @@ def images(event: SQSEvent) -> BatchAnswer:
     """Make the sizes of each photo uploaded under media/ (S3 -> its own SQS queue): Pillow loads here only."""
     from chalicelib.publish import renditions
 
-    return renditions.handle_sqs_messages(record.to_dict() for record in event)
+    return renditions.images_queue_handler(record.to_dict() for record in event)
 
 
 @app.on_sqs_message(queue=config.current().imports_queue, batch_size=1, maximum_concurrency=IMPORTS_CONCURRENCY)
@@ -591,7 +591,7 @@ def imports(event: SQSEvent) -> BatchAnswer:
     """Move a WordPress site here: an export an admin uploaded in the desk (S3 -> its own SQS queue)."""
     from chalicelib.imports import run
 
-    return run.handle_sqs_messages(record.to_dict() for record in event)
+    return run.imports_queue_handler(record.to_dict() for record in event)
 
 
 gc.freeze()  # what importing made lives as long as the process (see the top of this module)

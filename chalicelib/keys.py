@@ -101,6 +101,15 @@ def desk_pk(kind: str | None) -> str:
     return DESK_PAGES_PK if kind == "page" else DESK_PK
 
 
+UNPUBLISHED_PK = "unpublished"  # sk: the bucket key of an article or page taken down: its row in the desk's list
+
+
+def unpublished(key: str) -> tuple[str, str]:
+    """The tombstone of the article or page file at ``key`` once it is unpublished (models.Source-shaped,
+    listed in the desk index with status "unpublished"), until it is published again."""
+    return UNPUBLISHED_PK, key
+
+
 def desk_order(date: str | None, key: str, changed: str) -> str:
     """Where a file sorts in the desk's list, newest first: by its date, or by when it last changed
     (a refused file with no date is news to its editor)."""

@@ -402,7 +402,7 @@ class Source(_TableItem):
     slug = UnicodeAttribute(null=True)
     etag = UnicodeAttribute(null=True)
     sequencer = UnicodeAttribute(null=True)  # of the newest S3 event applied (AWS only)
-    status = UnicodeAttribute()  # "published", "invalid" or "removed"
+    status = UnicodeAttribute()  # "published", "invalid" or "removed"; a tombstone (keys.unpublished): "unpublished"
     problems = text_list()
     refused_etag = UnicodeAttribute(null=True)  # the version ``problems`` are about (newsroom publish waits for it)
     redirects = text_list()  # redirect paths this file created
@@ -416,6 +416,8 @@ class Source(_TableItem):
     categories = text_list()
     desk_pk = UnicodeAttribute(null=True)  # set on articles' and pages' files: the desk index
     desk_sk = UnicodeAttribute(null=True)
+    saved_by = UnicodeAttribute(null=True)  # a draft's or submission's: who saved it (the upload's ``uploaded-by``)
+    saved_at = UnicodeAttribute(null=True)  # ... and when (ISO, UTC); a tombstone's: when it was unpublished
     desk = DeskIndex()
 
 

@@ -23,27 +23,23 @@ an editor may publish, schedule, unpublish and approve; ``actions.COMMANDS`` say
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from chalicelib import clock, config, fields, keys
+from chalicelib import clock, config, fields
 from chalicelib.bucket import ContentBucket, live_key
 from chalicelib.content import corrections, front_matter
 from chalicelib.content.content_format import ContentError, Problem, check_file, normalize_slug
 from chalicelib.content.files import Article
 from chalicelib.desk.identity import Identity
-from chalicelib.models import Source
 from chalicelib.publish.articles import slug_held_by
 from chalicelib.publish.pending import submission_refusals
 
 FORM = tuple(f for f in fields.ARTICLE if f.label)  # the fields the editor's form edits, in its order
 FIELDS = tuple(f.name for f in FORM)
-PAGE_SIZE = 50
-MAX_EXAMINED = 5000  # files one filtered list request reads at most (about 1.5 MB: two reads)
 
 
 class Forbidden(Exception):
@@ -66,20 +62,6 @@ class Draft:
     def seen(self, key: str) -> str:
         """The version of ``key`` this person started from: "" if they saw no file there."""
         return self.versions.get(key, self.version if key == self.key else "")
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One row of the desk's list."""
-
-    key: str
-    title: str
-    slug: str
-    state: str  # "live", "scheduled", "draft", "in review", "refused"
-    date: str | None
-    author: str | None
-    categories: tuple[str, ...]
-    problems: tuple[str, ...] = ()
 
 
 @dataclass
@@ -110,54 +92,6 @@ def check_key(key: str) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-def listing(query: str = "", state: str = "", category: str = "", author: str = "", mine: str = "",
-            after: str = "", kind: str = "article") -> tuple[list[Listed], str]:
-    """One page of the articles as the site sees them, newest first, filtered, and the cursor of the
-    next (older) page, or "" at the end.
-
-    Read from the desk index (``models.DeskIndex``) a page at a time, newest first: opening the list
-    reads one page whatever the site holds. A filter reads on until the page is full, at most
-    ``MAX_EXAMINED`` files a request; past that the cursor lets the editor search on."""
-    now = _now()
-    words = query.lower().split()
-    rows: list[Listed] = []
-    start = None
-    if "#" in after:
-        start = {"desk_pk": {"S": keys.desk_pk(kind)}, "desk_sk": {"S": after}, "pk": {"S": keys.SOURCE_PK},
-                 "sk": {"S": after.split("#", 1)[1]}}
-    examined = 0
-    last = ""
-    filtered = bool(words or state or category or author or mine)
-    for source in Source.desk.query(keys.desk_pk(kind), scan_index_forward=False, last_evaluated_key=start,
-                                    page_size=1000 if filtered else PAGE_SIZE):
-        examined += 1
-        last = source.desk_sk or ""
-        row = _listed(source, now)
-        if (all(w in (row.title + " " + row.slug).lower() for w in words) and (not state or row.state == state)
-                and (not category or category in row.categories) and (not author or row.author == author)
-                and (not mine or row.author == mine)):
-            rows.append(row)
-        if len(rows) == PAGE_SIZE or examined == MAX_EXAMINED:
-            return rows, last
-    return rows, ""
-
-
-def _listed(source: Source, now: str) -> Listed:
-    if source.status == "invalid":
-        state = "refused"
-    elif source.sk.startswith(config.SUBMISSIONS_PREFIX):
-        state = "in review"
-    elif source.sk.startswith(config.DRAFTS_PREFIX) or source.draft:
-        state = "draft"
-    elif source.date and source.date > now:
-        state = "scheduled"
-    else:
-        state = "live"
-    return Listed(key=source.sk, title=source.title or source.slug or source.sk, slug=source.slug or "", state=state,
-                  date=source.date, author=source.author, categories=tuple(source.categories or ()),
-                  problems=tuple(source.problems or ()))
-
 
 def open_file(key: str, bucket: ContentBucket) -> Opened:
     """A file's fields and body, and its version, read through ``bucket`` (with the signed-in person's
@@ -362,38 +296,3 @@ def _now() -> str:
     return clock.now_iso()
 
 
-# --- who is editing ---------------------------------------------------------------------------
-
-LOCK_SECONDS = 90  # a lock not renewed this long (the editor's page renews it every 30 s) is gone
-
-
-@dataclass(frozen=True)
-class Lock:
-    """Who has a file open in the desk, since when (a courtesy: saves are checked by version)."""
-
-    sub: str
-    name: str
-    since: str
-    renewed: float
-
-
-def lock_of(bucket: ContentBucket, key: str, now: float) -> Lock | None:
-    """The living lock on ``key``, if someone holds one."""
-    found = bucket.read_json(config.LOCKS_PREFIX + key, shown_only=True)
-    try:
-        lock = Lock(str(found["sub"]), str(found["name"]), str(found["since"]), float(found["renewed"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-    return lock if now - lock.renewed < LOCK_SECONDS else None
-
-
-def hold(bucket: ContentBucket, key: str, who: Identity, now: float, take_over: bool = False) -> Lock | None:
-    """Hold (or renew) the lock on ``key`` for ``who``; the other person's living lock if they hold it
-    and ``who`` does not take over (then nothing is written)."""
-    held = lock_of(bucket, key, now)
-    if held is not None and held.sub != who.sub and not take_over:
-        return held
-    since = held.since if held is not None and held.sub == who.sub else _now()
-    bucket.put(config.LOCKS_PREFIX + key, json.dumps({"sub": who.sub, "name": who.name, "since": since,
-                                                      "renewed": now}).encode(), content_type="application/json")
-    return None

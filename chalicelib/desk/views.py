@@ -7,8 +7,10 @@ guards, are ``http``'s. Only the web function loads this package, and only for `
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice.app import Response
 
@@ -19,7 +21,20 @@ from chalicelib.content import images, markup
 from chalicelib.content.content_format import check_file
 from chalicelib.content.files import Article, ContentError
 from chalicelib.content.stored import item_values
-from chalicelib.desk import actions, documents, editor_state, http, identity, preview_images, session, zones
+from chalicelib.desk import (
+    actions,
+    conflicts,
+    documents,
+    editor_state,
+    http,
+    identity,
+    listing,
+    locks,
+    pickers,
+    preview_images,
+    session,
+    zones,
+)
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -27,7 +42,8 @@ from chalicelib.publish import edge
 from chalicelib.ratelimit import Limited
 from chalicelib.site import comment_rules, pages, store, web
 
-STATES = ("live", "scheduled", "draft", "in review", "refused")
+STATE_WORDS = {"live": "Live", "scheduled": "Scheduled", "draft": "Draft", "in review": "In review",
+               "unpublished": "Unpublished", "refused": "Refused"}  # a state as the list names it
 
 
 # --- sign-in ------------------------------------------------------------------------------------
@@ -136,13 +152,20 @@ def page_list(request: Any, who: Identity, token: str) -> Response:
 
 def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
     query = request.query_params or {}
-    mine = who.name if query.get("mine") else ""
-    after = query.get("after", "")
-    rows, older = documents.listing(query.get("q", ""), query.get("state", ""), query.get("category", ""),
-                                    query.get("author", ""), mine, after, kind)
-    filters = {k: v for k, v in query.items() if k != "after"}
-    return http.screen("articles.html", who, token, rows=rows, older=older, after=after, kind=kind,
-                       filters=filters, states=STATES, query=query)
+    zone = listing.zone_named(query.get("zone") or session.cookies(request.headers or {}).get(listing.ZONE_COOKIE, ""))
+    tab = query.get("tab", "") if query.get("tab", "") in dict(listing.TABS) else ""
+    found = listing.listing(who, kind, tab, query.get("q", ""), query.get("category", ""), query.get("author", ""),
+                            query.get("month", ""), query.get("after", ""), zone)
+    filters = {k: v for k, v in query.items() if k not in ("after", "zone") and v}
+    here = "/desk/pages" if kind == "page" else "/desk/articles"
+    tab_links = [(value, name, here + "?" + urlencode({k: v for k, v in {**filters, "tab": value}.items() if v}),
+                  found.counts.get(value, 0)) for value, name in listing.TABS]
+    site = store.site()
+    return http.screen("articles.html", who, token, listing=found, kind=kind, filters=filters, tab=tab,
+                       tab_links=tab_links, tabs=listing.TABS, query=query, list_script=http.static_url("list.js"),
+                       zone=str(zone), shown_at=lambda d: listing.shown_at(d, zone),
+                       authors=site.authors, categories={c.slug: c.name for c in site.categories},
+                       states=STATE_WORDS, mine=listing.author_of(who))
 
 
 @http.guarded
@@ -178,7 +201,11 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        state=editor_state.of(opened.key, versions, zone, unpublished, opened.meta.get("draft") is True),
                        corrections=documents.corrections_shown(opened.meta, zone),
                        editor_script=http.static_url("editor.js"),
-                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
+                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
+                       choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
+                       combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
+                       conflict_script=http.static_url("conflict.js"),
+                       lock_check=locks.CHECK_SECONDS)
 
 
 @http.guarded
@@ -229,16 +256,23 @@ def save(request: Any, who: Identity, token: str) -> Response:
                   versions={str(k): str(v or "") for k, v in versions.items()}, now=sent.get("now") is True,
                   zone=zones.zone_of(request).key)
     try:
+        if action not in ("unpublish", "approve"):  # those publish what was reviewed, not the form
+            unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")))
+            if unknown:
+                raise ContentError(draft.key or "article", unknown)
+        other = locks.held_by_another(session.bucket_as(token), draft.key, who, time.time())
+        if other is not None:
+            when = listing.shown_at(other.since, dt.timezone.utc)
+            return http.json_answer({"error": f"{other.name} is editing this article (since {when} UTC): your save "
+                                              "was not made. Your text is still here: copy it, or take over again.",
+                                     "locked": {"name": other.name, "since": other.since}}, 423)
         result = actions.run(who, token, action, draft)
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 403)
     except ContentError as error:
         return http.json_answer({"problems": _problems(error)}, 400)
     except Conflict as conflict:
-        return http.json_answer({"conflict": {"key": conflict.key, "version": conflict.etag or "",
-                                              "opened": conflict.opened,
-                                              "theirs": (conflict.theirs or b"").decode("utf-8", errors="replace"),
-                                              "mine": documents.compose(draft.fields, draft.body).decode()}}, 409)
+        return http.json_answer({"conflict": conflicts.described(conflict, draft, session.bucket_as(token))}, 409)
     return http.json_answer(result)
 
 
@@ -246,13 +280,18 @@ def save(request: Any, who: Identity, token: str) -> Response:
 @http.signed_in
 @http.writes
 def lock(request: Any, who: Identity, token: str) -> Response:
-    """Hold (or renew, or take over) the editing lock on a file: 200, or 409 naming who is editing."""
+    """Hold (or renew, take over, or with ``release`` let go of) the editing lock on a file: 200, or
+    409 naming who is editing (``locks``)."""
     sent = http.body(request)
     try:
         key = documents.check_key(str(sent.get("key", "")))
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
-    other = documents.hold(session.bucket_as(token), key, who, time.time(), take_over=bool(sent.get("take_over")))
+    bucket = session.bucket_as(token)
+    if sent.get("release"):
+        locks.release(bucket, key, who, time.time())
+        return http.json_answer({"held": False})
+    other = locks.hold(bucket, key, who, time.time(), take_over=bool(sent.get("take_over")))
     if other is not None:
         return http.json_answer({"editing": {"name": other.name, "since": other.since}}, 409)
     return http.json_answer({"held": True})
@@ -286,13 +325,12 @@ def status(request: Any, who: Identity, token: str) -> Response:
         return http.json_answer({"state": "refused", "problems": list(source.problems)})
     if not source.settled:
         return http.json_answer({"state": "waiting"})
-    listed = documents._listed(source, now_iso())
-    answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None,
-                              "date": source.date}
-    if listed.state in ("draft", "scheduled", "in review"):
+    state = listing.state_of(source, now_iso())
+    answer: dict[str, Any] = {"state": state, "url": f"/{source.slug}/" if source.slug else None, "date": source.date}
+    if state in ("draft", "scheduled", "in review"):
         record = session.bucket_as(token).preview_link(key)
         answer["preview"] = str(record["preview"]) if record is not None else None
-    if listed.state == "live" and since:
+    if state == "live" and since:
         answer = _at_the_edge(answer, edge.clearing(key, since) or "clearing")
     return http.json_answer(answer)
 

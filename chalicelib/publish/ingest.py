@@ -56,7 +56,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def handle_sqs_messages(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+def ingest_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> messages.BatchAnswer:
     """Process SQS messages one by one; return the failed ones for redelivery.
 
     The return value is Lambda's partial batch response: only the messages

@@ -40,7 +40,7 @@ log = logging.getLogger("newsroom.images")
 log.setLevel(logging.INFO)
 
 
-def handle_sqs_messages(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+def images_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> messages.BatchAnswer:
     """Apply each message's S3 changes; return the messages to redeliver (AWS failed)."""
     with edge.one_invalidation():
         return {"batchItemFailures": messages.dispatch(sqs_messages, HANDLERS, "images_failed")}

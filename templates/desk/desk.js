@@ -128,7 +128,8 @@
   function save(action, now, quiet) {
     var note = form.elements.correction ? form.elements.correction.value : "";
     var data = {action: action, key: form.dataset.key, version: form.dataset.version, versions: versions,
-      fields: fields(), body: body(), correction: action === "publish" ? note : "", now: !!now};
+      fields: fields(), body: body(), correction: action === "publish" ? note : "", now: !!now,
+      create: form.elements.create ? form.elements.create.value : ""};  // names chosen to create (combobox.js)
     if (!quiet) { say(action === "unpublish" ? "Unpublishing…" : "Saving…"); }
     return post("/desk/save", data).then(function (answer) {
       if (answer.status === 409) { conflict(answer.json.conflict, action); say(""); return; }
@@ -152,24 +153,13 @@
     });
   }
 
+  // Someone saved meanwhile: conflict.js shows both versions; keeping mine saves again over theirs.
   function conflict(found, action) {
-    var box = document.getElementById("conflict");
-    document.getElementById("theirs").textContent = found.theirs;
-    document.getElementById("mine").textContent = found.mine;
-    box.hidden = false; box.scrollIntoView();
-    // Approving a submission that changed: the new text is not what was reviewed, so it can only be read.
-    var keepMine = document.getElementById("keep-mine");
-    keepMine.hidden = action === "approve" && found.key === form.dataset.key;
-    keepMine.onclick = function () {
-      box.hidden = true;
+    window.DeskConflict.show(found, action, function () {
       versions[found.key] = found.version;  // they have seen theirs now
       if (found.key === form.dataset.key) { form.dataset.version = found.version; }
       save(action);
-    };
-    document.getElementById("keep-theirs").onclick = function () {
-      form.dispatchEvent(new CustomEvent("desk:discard"));
-      window.location.reload();
-    };
+    });
   }
 
   form.querySelectorAll("button[data-action]").forEach(function (button) {
@@ -183,18 +173,5 @@
   });
   form.deskSave = save;  // for editor.js: the draft it saves while the editor types
 
-  // "NAME is editing": held while this page is open, renewed every 30 s; anyone may take over.
-  function holdLock(takeOver) {
-    if (!form.dataset.key) { return; }
-    post("/desk/lock", {key: form.dataset.key, take_over: !!takeOver}).then(function (answer) {
-      var notice = document.getElementById("editing");
-      if (answer.status === 409) {
-        document.getElementById("editing-who").textContent = answer.json.editing.name;
-        notice.hidden = false;
-      } else { notice.hidden = true; }
-    });
-  }
-  document.getElementById("take-over").addEventListener("click", function () { holdLock(true); });
-  holdLock(false);
-  setInterval(function () { if (document.getElementById("editing").hidden) { holdLock(false); } }, 30000);
+  // "NAME is editing", taking over and letting go: locks.js.
 })();

@@ -298,7 +298,8 @@ def test_a_file_name_that_is_a_path_is_refused_naming_it(desk):
     assert answer.status_code == 400
     problem = json.loads(answer.body)["problems"][0]
     assert problem["field"] == "file" and "../../settings/site.yaml.jpg" in problem["message"]
-    assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket).get("KeyCount") == 0
+    stored = [o["Key"] for o in desk.s3.list_objects_v2(Bucket=desk.stack.bucket).get("Contents", [])]
+    assert stored == ["categories/oil.yaml"]  # the desk fixture's one category, nothing else
 
 
 def test_the_names_of_the_upload_are_never_anothers(desk):
@@ -408,4 +409,5 @@ def test_editors_and_contributors_get_no_settings_and_a_forged_change_is_refused
         assert post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "create",
                                                     "name": "Forged"}).status_code == 403
     assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="settings/").get("KeyCount", 0) == 0
-    assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="categories/").get("KeyCount", 0) == 0
+    categories = desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="categories/").get("Contents", [])
+    assert [o["Key"] for o in categories] == ["categories/oil.yaml"]  # the desk fixture's, not the forged one

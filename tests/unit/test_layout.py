@@ -266,6 +266,23 @@ def test_web_function_rule_finds_publishing_code_on_a_readers_page():
         "the desk reaches chalicelib.publish.ingest"]
 
 
+def test_every_entry_point_is_in_app_and_named_for_its_function():
+    """app.py declares every Lambda function; each queue function (``ingest``, ``images``,
+    ``imports``) hands its batch to the one handler named for it (``<function>_queue_handler``), and
+    chalicelib declares no other queue handler."""
+    tree = ast.parse((PROJECT_DIR / "app.py").read_text())
+    queue_functions = {node.name: {sub.func.attr for sub in ast.walk(node) if isinstance(sub, ast.Call)
+                                   and isinstance(sub.func, ast.Attribute)}
+                       for node in tree.body if isinstance(node, ast.FunctionDef)
+                       and any("on_sqs_message" in ast.unparse(d) for d in node.decorator_list)}
+    assert sorted(queue_functions) == ["images", "imports", "ingest"]
+    assert [name for name, calls in queue_functions.items() if f"{name}_queue_handler" not in calls] == []
+    handlers = sorted(node.name for path in (PROJECT_DIR / "chalicelib").rglob("*.py")
+                      for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)
+                      and (node.name.endswith("_queue_handler") or node.name == "handle_sqs_messages"))
+    assert handlers == ["images_queue_handler", "imports_queue_handler", "ingest_queue_handler"]
+
+
 def test_publish_and_site_never_meet():
     """The writer and the reader share only the root vocabulary and content: no import from
     chalicelib.publish to chalicelib.site, none back (the layer rule above, counted here by name)."""
