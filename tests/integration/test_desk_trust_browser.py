@@ -193,7 +193,7 @@ def test_axe_and_390_px_on_every_editor_state_history_and_restore(local_stack, b
 def test_the_preview_shows_a_photo_whose_sizes_are_being_made(local_stack, browser, tmp_path):  # noqa: F811
     """Uploaded and inserted, then previewed at once: every picture in the preview loads (its sizes, or
     its original for the editor while the sizes are made), and none points at a /media/ address."""
-    from tests.images import photo
+    from devstack.photos import photo
 
     base = local_stack["base"]
     picture = tmp_path / "IMG_0077.jpg"
@@ -211,8 +211,10 @@ def test_the_preview_shows_a_photo_whose_sizes_are_being_made(local_stack, brows
     frame = page.frame_locator("iframe[title=Preview]")
     shown = frame.locator('img[alt="A street at night"]')
     shown.wait_for(timeout=15000)
-    loaded = shown.evaluate("img => new Promise(done => img.complete ? done(img.naturalWidth)"
-                            " : img.addEventListener('load', () => done(img.naturalWidth)))")
-    assert loaded > 0
+    shown.scroll_into_view_if_needed()  # loading="lazy", as on the site: it loads when it is in view
+    loaded = shown.evaluate("img => new Promise(done => { if (img.complete) { done(img.naturalWidth); return; }"
+                            " img.addEventListener('load', () => done(img.naturalWidth));"
+                            " img.addEventListener('error', () => done(-1)); setTimeout(() => done(-2), 15000); })")
+    assert loaded > 0, (loaded, shown.get_attribute("src"), page.errors)
     assert not (shown.get_attribute("src") or "").startswith("/media/")  # the readers' 404
     assert page.errors == []
