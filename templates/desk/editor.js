@@ -105,10 +105,10 @@
     } else if (s.state === "draft" && /^drafts\//.test(lastSavedKey) && keyIsLive(form.dataset.key)) {
       setState("live", "Live, with changes in draft (saved at " + now + "). The site shows the live version.", s.preview, "Preview link");
       sayWithLink("Changes saved as a draft at " + now + ". The site still shows the live version.", s.preview, "Preview link");
-    } else if (s.state === "draft") {
+    } else if (s.state === "draft" && !/^submissions\//.test(lastSavedKey)) {
       setState("draft", "Draft: not on the site.", s.preview, "Preview link");
       sayWithLink("Draft saved at " + now + ". It is not on the site.", s.preview, "Preview link");
-    } else if (s.state === "in review") {
+    } else if (s.state === "in review" || (s.state === "draft" && /^submissions\//.test(lastSavedKey))) {
       if (lastAction === "draft") {
         setState("draft", "Draft, not yet sent for review.", s.preview, "Preview link");
         sayWithLink("Draft saved at " + now + ". Send it for review when it is ready.", s.preview, "Preview link");
