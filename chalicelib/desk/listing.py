@@ -16,14 +16,13 @@ Search reuses the site's term index (``content.search``, written at ingest from 
 article's title, summary and body): an article matches when it holds every term of the query there,
 or when its title holds every word. A draft that was never published is found by its title only.
 
-Dates are shown in the editor's zone: the browser's (``ZONE_COOKIE``, set by ``list.js``), else UTC,
+Dates are shown in the editor's zone: the browser's (``zones.ZONE_COOKIE``, set by ``desk.js``), else UTC,
 and the month filter's months are that zone's months.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -37,7 +36,6 @@ from chalicelib.models import SearchTerm, Source
 
 PAGE_SIZE = 50
 MAX_TERM_HITS = 2000  # a query term's best articles read from the term index (one or two Query pages)
-ZONE_COOKIE = "desk-zone"
 TABS = (("", "All"), ("mine", "Mine"), ("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Drafts"),
         ("in review", "In review"), ("unpublished", "Unpublished"), ("refused", "Refused"))
 _SHOWN = ("pk", "sk", "kind", "status", "title", "slug", "date", "draft", "author", "categories", "problems",
@@ -87,7 +85,7 @@ def state_of(source: Source, now: str) -> str:
     if source.status == "unpublished":
         return "unpublished"
     if source.sk.startswith(config.SUBMISSIONS_PREFIX):
-        return "in review"
+        return "draft" if source.draft else "in review"  # a contributor's work saved, not yet sent
     if source.sk.startswith(config.DRAFTS_PREFIX) or source.draft:
         return "draft"
     if source.date and source.date > now:
@@ -98,14 +96,6 @@ def state_of(source: Source, now: str) -> str:
 def author_of(who: Identity) -> str:
     """The author slug the signed-in person writes as: the byline the editor gives them by default."""
     return normalize_slug(who.name)
-
-
-def zone_named(name: str) -> zoneinfo.ZoneInfo:
-    """The IANA zone ``name``, or UTC for anything else."""
-    try:
-        return zoneinfo.ZoneInfo(name) if name and len(name) < 64 else zoneinfo.ZoneInfo("UTC")
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def month_of(date: str | None, zone: dt.tzinfo) -> str:

@@ -155,7 +155,7 @@ def page_list(request: Any, who: Identity, token: str) -> Response:
 
 def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
     query = request.query_params or {}
-    zone = listing.zone_named(query.get("zone") or session.cookies(request.headers or {}).get(listing.ZONE_COOKIE, ""))
+    zone = zones.zone_named(query["zone"]) if query.get("zone") else zones.zone_of(request)
     tab = query.get("tab", "") if query.get("tab", "") in dict(listing.TABS) else ""
     found = listing.listing(who, kind, tab, query.get("q", ""), query.get("category", ""), query.get("author", ""),
                             query.get("month", ""), query.get("after", ""), zone)

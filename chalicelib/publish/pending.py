@@ -90,7 +90,8 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     copy = planner.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
                               image_size, comment_count=0, source_key=key, version=version)
     revisions.commit(source, key, lambda txn: txn.save(copy), settled=True, kind=parsed.kind, slug=parsed.slug,
-                     etag=etag, sequencer=sequencer, status="published", **planner.desk_fields(copy),
+                     etag=etag, sequencer=sequencer, status="published",
+                     **{**planner.desk_fields(copy), "draft": bool(parsed.draft)},  # a contributor's draft says so
                      saved_by=_name_of(found.metadata.get(config.UPLOADED_BY, "")) if found else None,
                      saved_at=clock.iso(written) if written else clock.now_iso())
     bucket.delete_report(key)

@@ -85,12 +85,13 @@
   }
   function keyIsLive(key) { return !!key && !/^(drafts|submissions)\//.test(key); }
 
-  var lastAction = "", lastSavedKey = "";
+  var lastAction = "", lastSavedKey = "", lastQuiet = false;
   form.addEventListener("desk:followed", function (event) {
     event.preventDefault();  // said here, in the editor's words
     var s = event.detail.state, took = " (" + event.detail.seconds + " s)";
     var edge = s.edge_note ? " " + s.edge_note : "";
     var now = withZone(new Date());
+    var saved = lastQuiet ? "saved automatically" : "saved";
     if (s.state === "live") {
       var since = s.date ? withZone(s.date) : now;
       if (lastAction === "publish-now" && s.date && utc) { utc.value = s.date; if (local) { local.value = asLocal(s.date); } decide(); }
@@ -104,14 +105,14 @@
       if (unpublish && keyIsLive(form.dataset.key)) { unpublish.hidden = false; }
     } else if (s.state === "draft" && /^drafts\//.test(lastSavedKey) && keyIsLive(form.dataset.key)) {
       setState("live", "Live, with changes in draft (saved at " + now + "). The site shows the live version.", s.preview, "Preview link");
-      sayWithLink("Changes saved as a draft at " + now + ". The site still shows the live version.", s.preview, "Preview link");
-    } else if (s.state === "draft") {
+      sayWithLink("Changes " + saved + " as a draft at " + now + ". The site still shows the live version.", s.preview, "Preview link");
+    } else if (s.state === "draft" && !/^submissions\//.test(lastSavedKey)) {
       setState("draft", "Draft: not on the site.", s.preview, "Preview link");
-      sayWithLink("Draft saved at " + now + ". It is not on the site.", s.preview, "Preview link");
-    } else if (s.state === "in review") {
+      sayWithLink("Draft " + saved + " at " + now + ". It is not on the site.", s.preview, "Preview link");
+    } else if (s.state === "in review" || (s.state === "draft" && /^submissions\//.test(lastSavedKey))) {
       if (lastAction === "draft") {
         setState("draft", "Draft, not yet sent for review.", s.preview, "Preview link");
-        sayWithLink("Draft saved at " + now + ". Send it for review when it is ready.", s.preview, "Preview link");
+        sayWithLink("Draft " + saved + " at " + now + ". Send it for review when it is ready.", s.preview, "Preview link");
       } else {
         setState("in review", "In review: waiting for an editor.", s.preview, "Preview link");
         sayWithLink("In review: sent to the editors at " + now + ".", s.preview, "Preview link");
@@ -130,6 +131,7 @@
   form.addEventListener("desk:saved", function (event) {
     var answer = event.detail.answer;
     lastSavedKey = answer.key || "";
+    lastQuiet = !!event.detail.quiet;
     if (answer.state === "unchanged") { return; }
     var name = title();
     if (name) {

@@ -1,12 +1,11 @@
 /* The Articles and Pages lists: dates in the editor's own time zone. The server renders them in the
-   zone this script last told it (the desk-zone cookie), else UTC; here each <time> is said again in
-   the browser's zone, and the cookie is set for the next page. No inline script anywhere (CSP). */
+   zone desk.js last told it (the desk_zone cookie, chalicelib/desk/zones.py), else UTC; here each
+   <time> is said again in the browser's zone. No inline script anywhere (CSP). */
 (function () {
   "use strict";
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
   if (!zone) { return; }
-  document.cookie = "desk-zone=" + encodeURIComponent(zone) + "; path=/desk; SameSite=Strict; max-age=31536000";
   document.querySelectorAll("input[data-zone]").forEach(function (input) { input.value = zone; });
   document.querySelectorAll("[data-zone-name]").forEach(function (span) { span.textContent = zone; });
   var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

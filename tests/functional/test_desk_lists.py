@@ -154,7 +154,7 @@ def test_the_month_filter_lists_the_months_and_dates_follow_the_editors_zone(des
     assert '<option value="2024-05">May 2024</option>' in page and '<option value="2024-04">April 2024</option>' in page
     assert titles(page_of(desk, jar, "?month=2024-04")) == ["April story"]
     # In Tehran (UTC+3:30) the May story was published on 1 June.
-    tehran = desk.client.http.get(ARTICLES + "?month=2024-06", headers={"Cookie": jar + "; desk-zone=Asia/Tehran"})
+    tehran = desk.client.http.get(ARTICLES + "?month=2024-06", headers={"Cookie": jar + "; desk_zone=Asia/Tehran"})
     assert titles(tehran.body.decode()) == ["May story"]
     assert "1 Jun 2024, 03:00" in tehran.body.decode() and "Asia/Tehran" in tehran.body.decode()
 

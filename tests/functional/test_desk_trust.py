@@ -149,6 +149,9 @@ def test_a_contributors_work_is_saved_as_a_draft_in_their_submissions(desk):
     assert front(desk, answer["key"])["draft"] is True
     desk.ingest()
     assert "Draft, not yet sent for review." in editor_page(desk, answer["key"], jar)
+    editor_jar, _, _ = sign_in(desk)
+    listed = text_of(desk.client.http.get("/desk/articles", headers={"Cookie": editor_jar}).body.decode())
+    assert re.search(r"Field notes.*?Draft", listed) and "In review" not in listed.split("Field notes", 1)[1][:200]
     sent = save(desk, jar, token, action="submit", key=answer["key"], version=answer["version"],
                 versions={answer["key"]: answer["version"]}, fields={"title": "Field notes"}, body="Done.")
     assert sent.status_code == 200 and "draft" not in front(desk, answer["key"])

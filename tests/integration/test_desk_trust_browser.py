@@ -118,7 +118,8 @@ def test_typing_is_saved_as_a_draft_and_each_tab_keeps_its_own_copy(local_stack,
     page.get_by_label("Body", exact=True).fill("Nobody pressed a button.")
     page.get_by_role("status").filter(has_text="Draft saved automatically").wait_for(timeout=20000)
     assert "key=articles%2Fsaved-while-typing.md" in page.url
-    page.get_by_role("status").filter(has_text="Draft saved at").wait_for(timeout=15000)
+    page.get_by_role("status").filter(has_text="Preview link").wait_for(timeout=15000)  # ingest has it
+    assert "Draft saved automatically at " in page.get_by_role("status").inner_text()
     assert page.locator("#state").inner_text().startswith("Draft: not on the site.")
     assert page.context.request.get(base + "/saved-while-typing/").status == 404
     fresh = page.context.new_page()  # the server has it: another tab opens it, words and all
@@ -135,7 +136,7 @@ def test_a_contributors_typing_is_saved_to_their_submissions(local_stack, browse
     page.evaluate("document.getElementById('editor').dataset.autosaveMs = '1000'")
     page.get_by_label("Title").fill("Notes from the field")
     page.get_by_label("Body", exact=True).fill("Half written.")
-    page.get_by_role("status").filter(has_text="Draft saved").wait_for(timeout=20000)
+    page.get_by_role("status").filter(has_text="Draft saved automatically").wait_for(timeout=20000)
     assert "key=submissions%2Farticles%2Fnotes-from-the-field.md" in page.url
     page.get_by_role("status").filter(has_text="Send it for review").wait_for(timeout=15000)
     assert page.locator("#state").inner_text().startswith("Draft, not yet sent for review.")
@@ -188,3 +189,31 @@ def test_axe_and_390_px_on_every_editor_state_history_and_restore(local_stack, b
         wide[path] = overflow(narrow)
     assert found == {name: [] for name in found}
     assert wide == {path: 0 for path in wide}
+
+
+def test_the_preview_shows_a_photo_whose_sizes_are_being_made(local_stack, browser, tmp_path):  # noqa: F811
+    """Uploaded and inserted, then previewed at once: every picture in the preview loads (its sizes, or
+    its original for the editor while the sizes are made), and none points at a /media/ address."""
+    from devstack.photos import photo
+
+    base = local_stack["base"]
+    picture = tmp_path / "IMG_0077.jpg"
+    picture.write_bytes(photo(2000, 1500))
+    page = signed_in(browser, local_stack)
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill("Pictures in the preview")
+    page.get_by_label("Body", exact=True).fill("Before the photo.")
+    page.get_by_label("Upload photo").set_input_files(str(picture))
+    page.get_by_label("Alt text", exact=True).fill("A street at night")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.locator("#queue").get_by_role("button", name="Insert").wait_for(timeout=30000)
+    page.locator("#queue").get_by_role("button", name="Insert").click()
+    page.get_by_role("button", name="Preview").click()
+    # Read from the editor's page (the frame is same-origin and runs no script of its own)
+    find = "document.getElementById('preview').contentDocument.querySelector('img[alt=\"A street at night\"]')"
+    page.wait_for_function(f"() => !!{find}", timeout=15000)
+    page.evaluate(f"() => {find}.scrollIntoView()")  # loading="lazy", as on the site: it loads when in view
+    page.wait_for_function(f"() => {find}.complete && {find}.naturalWidth > 0", timeout=20000)
+    src = page.evaluate(f"() => {find}.getAttribute('src')")
+    assert not src.startswith("/media/")  # the readers' 404
+    assert page.errors == []
