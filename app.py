@@ -304,6 +304,13 @@ def desk_moderate():
     return desk("comments").moderate(request())
 
 
+@app.route("/desk/bulk", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_bulk():
+    """(Editors) a bulk action on the ticked articles: its confirmation, then each done."""
+    return desk("views").bulk(request())
+
+
 @app.route("/desk/refused", methods=READ)
 @when_aws_fails
 def desk_refused():

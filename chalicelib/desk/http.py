@@ -197,7 +197,7 @@ def origin_of(url: str) -> str:
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
           "list.js": "list.js", "combobox.js": "combobox.js", "locks.js": "locks.js",
-          "conflict.js": "conflict.js",
+          "conflict.js": "conflict.js", "bulk.js": "bulk.js",
           "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}
 
 

@@ -40,7 +40,7 @@ MAX_TERM_HITS = 2000  # a query term's best articles read from the term index (o
 ZONE_COOKIE = "desk-zone"
 TABS = (("", "All"), ("mine", "Mine"), ("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Drafts"),
         ("in review", "In review"), ("unpublished", "Unpublished"), ("refused", "Refused"))
-_SHOWN = ("pk", "sk", "kind", "status", "title", "slug", "date", "draft", "author", "categories", "problems",
+_SHOWN = ("pk", "sk", "kind", "status", "etag", "title", "slug", "date", "draft", "author", "categories", "problems",
           "desk_sk", "saved_by", "saved_at")
 
 
@@ -68,6 +68,7 @@ class Row:
     problems: tuple[str, ...] = ()
     pending: tuple[Pending, ...] = ()
     order: str = ""  # where it sorts, newest first (the index's key)
+    etag: str = ""  # the version of ``key`` the list shows (a bulk action's writes are conditional on it)
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _row(article: str, files: list[Source], now: str) -> Row:
     return Row(key=main.sk if main is not gone else article, title=main.title or main.slug or article,
                slug=main.slug or "", state=state_of(main, now), date=main.date, author=main.author,
                categories=tuple(main.categories or ()), problems=tuple(main.problems or ()) + tuple(refused),
-               pending=others, order=main.desk_sk or "")
+               pending=others, order=main.desk_sk or "", etag=(main.etag or "") if main is not gone else "")
 
 
 def listing(who: Identity, kind: str = "article", tab: str = "", query: str = "", category: str = "",
