@@ -162,11 +162,28 @@ def test_the_month_filter_lists_the_months_and_dates_follow_the_editors_zone(des
 def test_search_finds_words_of_the_body_through_the_sites_index(desk):
     desk.put("articles/a.md", story("Budget vote", body="The parliament met about the pipeline tariffs."))
     desk.put("articles/b.md", story("Weather", body="Rain all week.", date="2024-04-01T09:00:00Z"))
+    desk.put("articles/c.md", "---\ntitle: Weathervane draft\ndate: 2024-03-01T09:00:00Z\ndraft: true\n---\n\nD.\n")
     desk.ingest()
     jar, _, _ = sign_in(desk)
     assert titles(page_of(desk, jar, "?q=pipeline+tariff")) == ["Budget vote"]  # body words, stemmed
-    assert titles(page_of(desk, jar, "?q=weath")) == ["Weather"]  # a title's part still finds it
+    assert titles(page_of(desk, jar, "?q=weather")) == ["Weather", "Weathervane draft"]  # a word, part of a title
+    assert titles(page_of(desk, jar, "?q=rain")) == ["Weather"]
+    assert titles(page_of(desk, jar, "?q=weathervane")) == ["Weathervane draft"]  # a draft: not in the index
+    assert titles(page_of(desk, jar, "?q=vane")) == ["Weathervane draft"]  # ... found by part of its title
     assert titles(page_of(desk, jar, "?q=nothing+like+this")) == []
+
+
+def test_a_search_reads_the_term_index_and_by_key_never_every_row(desk, aws_requests):
+    for n in range(6):
+        desk.put(f"articles/n-{n}.md", story(f"Story {n}", body="Pipelines." if n == 2 else "Other words."))
+    desk.ingest()
+    jar, _, _ = sign_in(desk)
+    aws_requests.clear()
+    assert titles(page_of(desk, jar, "?q=pipelines")) == ["Story 2"]
+    calls = [op for service, op in aws_requests.calls if service == "dynamodb"]
+    # the session, the term's Query, the articles by slug, their files by key, the few files the index
+    # does not hold (a filtered Query), the snapshot, the comments' count
+    assert calls.count("BatchGetItem") == 2 and calls.count("Query") == 3
 
 
 def test_the_list_is_newest_first_a_page_at_a_time(desk, monkeypatch):
