@@ -18,10 +18,15 @@ from tests.viewer_function import ViewerFunction, running
 @pytest.fixture
 def desk(monkeypatch):  # type: ignore[no-untyped-def]
     """A site with its desk's user pool, one account per role, the pool's keys as moto publishes them,
-    and one category, Oil (the desk's pickers refuse a category the site does not have)."""
+    and one category, Oil, as an article that named it leaves it (the desk's pickers refuse a category
+    the site does not have): in the table and the snapshot, with no file in the bucket."""
+    from chalicelib import keys
+    from chalicelib.models import CategoryItem
+    from chalicelib.publish import site_snapshot
+
     with _moto_site(seed=False) as site:
-        site.put("categories/oil.yaml", "name: Oil\n")
-        site.ingest()
+        CategoryItem(*keys.category("oil"), name="Oil").save()
+        site_snapshot.rebuild()
         pool = create_desk_pool(boto3.Session(region_name="us-east-1"))
         previous = config.use(config.current().replace(user_pool_id=pool.user_pool_id,
                                                        user_pool_client_id=pool.client_id,
