@@ -164,7 +164,8 @@ def test_bulk_unpublish_confirms_how_many_and_shows_its_progress(local_stack, br
     page.get_by_role("button", name="Apply").click()
     page.get_by_role("heading", name="Unpublish 2 articles?").wait_for()
     page.get_by_role("button", name="Unpublish 2 articles").click()
-    page.get_by_role("status").filter(has_text="2 of 2 done").wait_for(timeout=15000)
+    page.get_by_role("status").filter(has_text="of 2 done").wait_for(timeout=30000)
+    assert page.get_by_role("status").inner_text().startswith("2 of 2 done.")  # else it names what was not done
     assert page.locator("progress").get_attribute("value") == "2"
     gone = wait_for(lambda: page.context.request.get(base + "/bulk-one/").status == 404
                     and page.context.request.get(base + "/bulk-two/").status == 404, timeout=15)
