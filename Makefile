@@ -46,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-## test: lint, then the whole test suite (includes building the Lambda package and the browser tests)
+## test: lint, then the whole test suite, the same examples on every run (includes the Lambda package and the browser tests)
 test: lint system-deps tests/browser-tools/node_modules/axe-core/axe.min.js desk-editor/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
@@ -80,12 +80,10 @@ test-fast: $(STAMP)
 chaos: $(STAMP)
 	NEWSROOM_CHAOS_OPERATIONS=500 $(BIN)/python -m pytest tests/chaos -q -s 2>&1 | grep -E "chaos (figures|mismatch)|^E  |passed in|failed in"
 
-## fuzz: many more generated files through the parser and ingest than make test runs (about 10 minutes)
-FUZZ_EXAMPLES ?= 100000
-FUZZ_INGEST_EXAMPLES ?= 1500
+## fuzz: every hypothesis test, new random examples, FUZZ_FACTOR (10) x what make test draws; keep finds as @example lines
+FUZZ_FACTOR ?= 10
 fuzz: $(STAMP)
-	NEWSROOM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NEWSROOM_FUZZ_INGEST_EXAMPLES=$(FUZZ_INGEST_EXAMPLES) \
-	  $(BIN)/python -m pytest tests/functional/test_fuzz_files.py -q -p no:cacheprovider
+	FUZZ_FACTOR=$(FUZZ_FACTOR) $(BIN)/python -m pytest -m hypothesis --hypothesis-profile=fuzz -q -p no:cacheprovider $(ARGS)
 
 ## bench: requests per page, overhead over the floor, growth, cold start, ingest throughput, page weight (docs/performance.md)
 bench: $(STAMP)

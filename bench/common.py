@@ -117,11 +117,9 @@ class LocalAws:
         if self.server is not None:
             self.server.stop()
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(self.process.pid, signal.SIGKILL)
+            from devstack.child import stop_group
+
+            stop_group(self.process, signal.SIGTERM, 10)
 
 
 @contextlib.contextmanager
@@ -145,11 +143,9 @@ def serve_site(ready_path: str = "/", seconds: float = 120.0) -> Iterator[str]:
                 time.sleep(0.5)
         yield base
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        from devstack.child import stop_group
+
+        stop_group(server)
 
 
 # Prices (us-east-1, December 2026 list prices) for the cost of a million page views.

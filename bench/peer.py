@@ -549,11 +549,9 @@ def measure_lighthouse(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]
     finally:
         import signal
 
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        from devstack.child import stop_group
+
+        stop_group(proc, signal.SIGTERM, 10)
     return out
 
 

@@ -30,7 +30,7 @@ import re, time, sys, json
 sys.path.insert(0, {project!r})
 def peak_mb():  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
     return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
-from tests.images import photo
+from devstack.photos import photo
 data = photo()
 from chalicelib.content import images
 before = peak_mb()
@@ -55,12 +55,12 @@ def page_bytes() -> dict[str, Any]:
     import boto3
     from playwright.sync_api import sync_playwright
 
-    from tests.images import photo
-    from tests.integration.conftest import fetch, start_serve, stop_serve, wait_for
+    from devstack.harness import fetch, start_serve, stop_serve, wait_for
+    from devstack.photos import photo
 
     stack = start_serve(Path(tempfile.mkdtemp(prefix="bench-photos-")))
     try:
-        s3 = boto3.client("s3", endpoint_url=stack["endpoint"], region_name="us-east-1",
+        s3 = boto3.client("s3", endpoint_url=stack.endpoint, region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing")
         originals = 0
         for i in range(5):
@@ -72,7 +72,7 @@ def page_bytes() -> dict[str, Any]:
         s3.put_object(Bucket="newsroom-dev-content", Key="articles/five-photos.md", Body=(
             "---\ntitle: Five photos\ndate: 2024-05-01\nimage: /media/bench/photo-0.jpg\n"
             "summary: A story told in five photos.\n---\n\n" + body + "\n").encode())
-        url = stack["base"] + "/five-photos/"
+        url = stack.base + "/five-photos/"
         assert wait_for(lambda: fetch(url)[1].count("/sizes/bench/") >= 5, timeout=180, interval=1) is not None
         out: dict[str, Any] = {"originals_bytes": originals}
         with sync_playwright() as playwright:

@@ -544,7 +544,7 @@ def lambda_layout(root: Path) -> tuple[Path, Path, Path]:
 
 def import_scale(posts: int) -> dict[str, Any]:
     """Convert a generated export of ``posts`` posts in a fresh process: time and peak memory (RSS)."""
-    from tests.wxr_factory import write_export
+    from devstack.wxr import write_export
 
     with tempfile.TemporaryDirectory() as tmp:
         export = write_export(Path(tmp) / "export.xml", posts)

@@ -97,6 +97,7 @@ OWN_QUERY: dict[str, str] = dict(sorted({
     "comment": "the note shown after posting a comment (?comment=pending)",
     "q": "the search page's words (/search/?q=oil)",
     "page": "the search page's page number",
+    "since": "a live blog's older updates: the page starting at this entry (its time and id)",
 }.items()))
 QUERY_PARAMETERS: dict[str, str] = dict(sorted({**WORDPRESS_QUERY, **OWN_QUERY}.items()))
 # The one parameter WordPress's names travel in between the edge and the origin (see the module docstring).

@@ -44,6 +44,9 @@ class Config:
     # Site-wide data (menu, categories, recent posts) is kept in a warm Lambda this long
     # (docs/architecture.md says what that delays).
     site_cache_seconds: float = 10.0
+    # How often an open live blog's page asks for its newest entries (templates/site/live.js reads it from
+    # the page); docs/content-format.md, "Live blogs", says why 5 s. Tests may shorten it.
+    live_poll_seconds: float = 5.0
     # Where readers reach the site, e.g. "https://news.example.com" or API Gateway's stage URL
     # (https, or http on this machine). Internal links get its path as a prefix; canonical URLs,
     # feeds and sitemaps use it whole. Empty: from what API Gateway (not the caller) says the
@@ -110,18 +113,21 @@ class Config:
         endpoint = environ.get("AWS_ENDPOINT_URL") or None
         if endpoint is None and environ.get("AWS_CHALICE_CLI_MODE"):
             endpoint = environ.get("NEWSROOM_LOCAL_AWS") or None
+        default = cls()  # the class's field defaults are the one place defaults are written
         return cls(
-            stage=environ.get("NEWSROOM_STAGE", "dev"),
+            stage=environ.get("NEWSROOM_STAGE", default.stage),
             table=environ.get("NEWSROOM_TABLE", ""),
             bucket=environ.get("NEWSROOM_CONTENT_BUCKET", ""),
             queue=environ.get("NEWSROOM_INGEST_QUEUE", ""),
             images_queue=environ.get("NEWSROOM_IMAGES_QUEUE", ""),
             imports_queue=environ.get("NEWSROOM_IMPORTS_QUEUE", ""),
-            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or default.region,
             endpoint_url=endpoint,
-            site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", "10")),
+            site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", default.site_cache_seconds)),
+            live_poll_seconds=float(environ.get("NEWSROOM_LIVE_POLL_SECONDS", default.live_poll_seconds)),
             base_url=environ.get("NEWSROOM_BASE_URL", ""),
-            cursor_secret=environ.get("NEWSROOM_CURSOR_SECRET", "local-development-only").encode(),
+            cursor_secret=environ["NEWSROOM_CURSOR_SECRET"].encode() if "NEWSROOM_CURSOR_SECRET" in environ
+            else default.cursor_secret,
             origin_secret=environ.get("NEWSROOM_ORIGIN_SECRET", ""),
             allow_direct_access=environ.get("NEWSROOM_ALLOW_DIRECT_ACCESS", "false").lower() == "true",
             moderation_topic=environ.get("NEWSROOM_MODERATION_TOPIC", ""),

@@ -8,18 +8,38 @@ would fail on it. This process sits between the two: on Linux it asks the
 kernel for SIGTERM when its parent dies, and on SIGTERM (or SIGINT) it passes
 the signal to its whole process group, the command and its children with it.
 Elsewhere it only relays the signals.
+
+``stop_group`` is how every starter of such a process group (serve, the tests, the benchmarks) stops it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
 import subprocess
 import sys
 from types import FrameType
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
+
+
+def stop_group(proc: subprocess.Popen[Any], first: int = signal.SIGINT, seconds: float = 30) -> None:
+    """Stop a process started with ``start_new_session`` and everything it started: ``first`` (Ctrl-C's
+    SIGINT, or SIGTERM) to its process group, then SIGKILL if it has not ended within ``seconds``."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, first)
+        proc.wait(timeout=seconds)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=seconds)
 
 
 def _end_group(signum: int, frame: FrameType | None) -> None:

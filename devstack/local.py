@@ -32,6 +32,7 @@ import boto3
 
 from chalicelib import config
 from chalicelib.config import Config, stage_environment
+from devstack.child import stop_group
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT_DIR / "content"
@@ -81,7 +82,7 @@ class Relay(threading.Thread):
     """Drains a queue (ingest's, or the images function's) into its Lambda handler, as the SQS event
     source mapping does."""
 
-    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any], batch_size: int = 10,
+    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], Any], batch_size: int = 10,
                  name: str = "sqs-relay"):
         super().__init__(name=name, daemon=True)
         self.sqs = sqs
@@ -222,12 +223,8 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         for running in (relay, images_relay, imports_relay):
             if running is not None:
                 running.stop()
-        if chalice_proc is not None and chalice_proc.poll() is None:
-            os.killpg(chalice_proc.pid, signal.SIGTERM)
-            try:
-                chalice_proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(chalice_proc.pid, signal.SIGKILL)
+        if chalice_proc is not None:
+            stop_group(chalice_proc, signal.SIGTERM, 10)
         # werkzeug's server_close joins every handler thread, and a client's kept-alive connection
         # holds one open indefinitely: stop moto in the background and give it 5 s, not forever.
         stopper = threading.Thread(target=moto.stop, name="moto-stop", daemon=True)

@@ -122,7 +122,7 @@ def build(stage: str, out: Path) -> Path:
     return out
 
 
-def finish_template(template: dict) -> dict:
+def finish_template(template: dict[str, Any]) -> dict[str, Any]:
     """``template`` (Chalice's, merged with ``infra/template.yaml``) with API Gateway invoking the
     web function's alias and every gateway response carrying the security headers."""
     from chalicelib.site import web
@@ -182,7 +182,7 @@ def page_query() -> dict[str, Any]:
             "fold": archives.WORDPRESS_FOLD}
 
 
-def finish_edge(template: dict) -> dict:
+def finish_edge(template: dict[str, Any]) -> dict[str, Any]:
     """``template`` (``infra/template.yaml``, merged or not) with the viewer functions' code, the pages'
     cache policy listing the query parameters in their cache key, and what viewers are told of pages."""
     from chalicelib import archives
@@ -218,7 +218,7 @@ class Layer:
         return name.startswith(self.paths) or (name.startswith(self.dist_info) and ".dist-info/" in name)
 
 
-def waf_template(template: dict) -> dict:
+def waf_template(template: dict[str, Any]) -> dict[str, Any]:
     """The stack's web ACL alone (``WebAcl`` and the parameters it reads), for a stack outside
     us-east-1: deploy it in us-east-1 and pass its ``WebAclArn`` output to the stack (docs/deploy.md)."""
     from devstack.stack import references

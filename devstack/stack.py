@@ -52,7 +52,8 @@ class Stack:
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     """The template as a dict (it uses long-form intrinsics, so plain YAML reads it)."""
-    return yaml.safe_load(path.read_text())
+    template: dict[str, Any] = yaml.safe_load(path.read_text())
+    return template
 
 
 def infra_only(template: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +110,9 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
     template = infra_only(loaded)
     template["Resources"] = {name: r for name, r in template["Resources"].items()
                              if r["Type"] not in NOT_LOCAL}
-    client = lambda service: session.client(service, endpoint_url=endpoint_url)  # noqa: E731
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint_url)
+
     cfn, s3, sqs, sts = client("cloudformation"), client("s3"), client("sqs"), client("sts")
     stack_name = f"{name_prefix}-{stage}"
     # moto warns that it skips the queue policies; they are applied below, so the warning is noise.
@@ -180,7 +183,7 @@ def _notification_api_shape(config: dict[str, Any]) -> dict[str, Any]:
 class _Resolver:
     """Resolves Ref, Fn::GetAtt and Fn::Sub against a created stack."""
 
-    def __init__(self, parameters: dict[str, str], physical: dict[str, str], template: dict, sqs: Any):
+    def __init__(self, parameters: dict[str, str], physical: dict[str, str], template: dict[str, Any], sqs: Any):
         self.parameters = parameters
         self.physical = physical
         self.types = {k: v["Type"] for k, v in template["Resources"].items()}
@@ -211,7 +214,7 @@ class _Resolver:
         if self.types[logical] == "AWS::SQS::Queue":
             attrs = self.sqs.get_queue_attributes(QueueUrl=self.physical[logical], AttributeNames=["QueueArn"])
             if attribute == "Arn":
-                return attrs["Attributes"]["QueueArn"]
+                return str(attrs["Attributes"]["QueueArn"])
             if attribute == "QueueName":
                 return self.physical[logical].rsplit("/", 1)[-1]
         raise ValueError(f"cannot resolve Fn::GetAtt {logical}.{attribute} locally")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import struct
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,11 @@ FALLBACK = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "JPEG", "HEIF": 
             "TIFF": "JPEG", "BMP": "PNG"}
 QUALITY = {"JPEG": 80, "WEBP": 75, "AVIF": 50}  # AVIF 50 looks like JPEG 80 at a third of the bytes
 
+
+# What Pillow's decoders raise on a damaged file: OSError, SyntaxError, ValueError and EOFError as documented,
+# and, from a damaged header or tag, what its parsers happen to meet (a TIFF whose size tag holds a fraction
+# raises TypeError inside ``Image.open``; tests/data/images/).
+_UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, struct.error)
 
 WAITING = "its sizes are being made; the article is published by itself as soon as they are"
 
@@ -118,7 +124,7 @@ def derive(key: str, data: bytes) -> Derived:
     :raise ImageProblem: not an image, a format its name does not say, truncated,
         too many pixels (a decompression bomb) or frames.
     """
-    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+    from PIL import Image, ImageSequence, UnidentifiedImageError
 
     _register_heif()
     expected = EXTENSIONS[posixpath.splitext(key.lower())[1]]
@@ -145,7 +151,7 @@ def derive(key: str, data: bytes) -> Derived:
                 pictures = [frame.convert("RGBA") for frame in ImageSequence.Iterator(image)]
                 durations = [frame.info.get("duration", 100) for frame in ImageSequence.Iterator(image)]
             else:
-                pictures = [ImageOps.exif_transpose(image)]
+                pictures = [_upright(image)]
                 durations = []
         except ImageProblem:
             raise
@@ -154,8 +160,8 @@ def derive(key: str, data: bytes) -> Derived:
         except UnidentifiedImageError as exc:
             raise ImageProblem(f"is not an image Pillow can read (expected {expected}): the file may be damaged "
                                "or not an image at all") from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ImageProblem(f"cannot be read whole ({exc}): it may be truncated; upload it again") from exc
+        except _UNREADABLE as exc:
+            raise ImageProblem(f"cannot be read whole ({exc}): it may be truncated or damaged; upload it again") from exc
     digest = hashlib.sha256(data).hexdigest()[:12]
     width, height = pictures[0].size
     derivatives = []
@@ -171,6 +177,29 @@ def derive(key: str, data: bytes) -> Derived:
             derivatives.append(Derivative(derivative_key(key, digest, target, fmt), size[0], size[1], MIME[fmt],
                                           _encode([_clean(p.copy(), fmt) for p in resized], fmt, durations)))
     return Derived(width, height, found, digest, tuple(derivatives))
+
+
+# EXIF orientation -> the turn that stands the pixels up (as ImageOps.exif_transpose applies it).
+_TURNS = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
+          7: "TRANSVERSE", 8: "ROTATE_90"}
+
+
+def _upright(image: Any) -> Any:
+    """The picture turned the way its EXIF orientation says; without the turn if the metadata cannot be read.
+
+    Pillow parses EXIF when it is asked for, and a damaged block (one flipped byte in a phone photo) makes
+    its parser raise TypeError, ValueError, KeyError, struct.error... rather than one documented error. The
+    sizes carry no metadata anyway (``_clean``), so unreadable metadata is dropped, and the photo still
+    gets its sizes, as it is stored.
+    """
+    from PIL import Image
+
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:  # any failure inside the metadata parser: the metadata is dropped
+        orientation = None
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(getattr(Image.Transpose, turn)) if turn else image.copy()
 
 
 def _clean(picture: Any, fmt: str) -> Any:
@@ -248,6 +277,12 @@ def picture_set(derivatives: list[list[Any]], width: int, height: int) -> dict[s
     og = next((url for w, url in fallback if w >= OG_WIDTH), fallback[-1][1])
     return {"src": src, "srcset": srcset(fallback), "w": width, "h": height, "og": og, "largest": fallback[-1][1],
             "sources": [[mime, srcset(by_mime[mime])] for mime in order if mime in by_mime and mime != fallback_mime]}
+
+
+# A photo's focal point: the part a crop keeps (an archive's thumbnail is cut to 160 x 100 by CSS,
+# ``object-fit: cover``); the page gives the thumbnail the class ``focus-<point>`` (the stylesheet's
+# ``object-position``: no inline style under the CSP). The centre is the default and not stored.
+FOCAL_POINTS = ("top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right")
 
 
 def thumbnail_set(image: dict[str, Any] | None, largest: int = 640) -> dict[str, Any] | None:

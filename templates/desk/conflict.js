@@ -12,7 +12,7 @@
   function el(tag, text) { var node = document.createElement(tag); if (text !== undefined) { node.textContent = text; } return node; }
 
   window.DeskConflict = {
-    show: function (found, action, keepMine, storeKey) {
+    show: function (found, action, keepMine) {
       var box = document.getElementById("conflict"), form = document.getElementById("editor");
       var heading = document.getElementById("conflict-heading");
       heading.textContent = found.gone ? "Someone deleted this article while you were editing"
@@ -54,7 +54,7 @@
       keep.hidden = action === "approve" && found.key === form.dataset.key;
       keep.onclick = function () { box.hidden = true; keepMine(); };
       document.getElementById("keep-theirs").onclick = function () {
-        try { localStorage.removeItem(storeKey); } catch (e) {}
+        form.dispatchEvent(new CustomEvent("desk:discard"));  // editor.js forgets this tab's kept copy
         window.location.reload();
       };
       document.getElementById("copy-theirs").onclick = function () {

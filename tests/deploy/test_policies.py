@@ -20,9 +20,9 @@ import pytest
 
 from devstack.local import upload_content
 from devstack.package import SERVICES
+from devstack.photos import png
 from tests.deploy.conftest import PROJECT_DIR, STAGES
 from tests.functional.test_ingest import article
-from tests.images import png
 
 FUNCTIONS = ("web", "ingest", "images", "imports")
 GUARDED = ("dynamodb:", "s3:", "sqs:")
@@ -50,7 +50,9 @@ def conditional_statements(document: dict[str, Any]) -> Iterator[tuple[list[str]
 @pytest.mark.parametrize("stage", STAGES)
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
-    for actions, resources in statements(policy(stage, function)):
+    granted = list(statements(policy(stage, function)))
+    assert granted  # every function is granted something to check
+    for actions, resources in granted:
         for action in actions:
             assert "*" not in action, action
         if any(action.startswith(GUARDED) for action in actions):
@@ -60,16 +62,18 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
                 assert f"${{NamePrefix}}-{stage}-" in arn, f"{arn} is not this stage's resource"
 
 
-def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_and_ended_sessions():
-    for actions, resources, condition in conditional_statements(policy("prod", "web")):
+def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_ended_sessions_and_profiles():
+    granted = list(conditional_statements(policy("prod", "web")))
+    assert granted
+    for actions, resources, condition in granted:
         writes = [a for a in actions if a not in READ_ONLY and not a.startswith("logs:")]
         if writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
-            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["comments-pending",
-                                                                                     "ratelimit#*", "session#*"]}}
+            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
+                "comments-pending", "ratelimit#*", "session#*", "people"]}}  # people: each person's own profile
 
 
 def test_stage_policy_files_differ_only_in_the_stage_they_name():

@@ -5,13 +5,11 @@ from __future__ import annotations
 import shutil
 from typing import Iterator
 
-import boto3
 import pytest
 from moto.utilities.utils import load_resource
 
 from chalicelib import config
-from devstack.desk import create_desk_pool
-from tests.conftest import _moto_site
+from tests.conftest import STAND_IN, moto_site
 from tests.viewer_function import ViewerFunction, running
 
 
@@ -24,10 +22,10 @@ def desk(monkeypatch):  # type: ignore[no-untyped-def]
     from chalicelib.models import CategoryItem
     from chalicelib.publish import site_snapshot
 
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         CategoryItem(*keys.category("oil"), name="Oil").save()
         site_snapshot.rebuild()
-        pool = create_desk_pool(boto3.Session(region_name="us-east-1"))
+        pool = STAND_IN.desk_pool()
         previous = config.use(config.current().replace(user_pool_id=pool.user_pool_id,
                                                        user_pool_client_id=pool.client_id,
                                                        identity_pool_id=pool.identity_pool_id))

@@ -45,6 +45,7 @@ STORY = {"title": "Desk story", "slug": "", "summary": "From the desk.", "catego
 
 def test_the_local_accounts_sign_in_at_once_and_the_cookie_is_locked_down(desk):
     jar, token, cookies = sign_in(desk)
+    assert cookies  # signing in set cookies to look at
     for cookie in cookies:
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/desk" in cookie
         assert "Secure" not in cookie  # plain http on this machine's loopback only
@@ -203,7 +204,7 @@ def test_an_editor_publishes_and_the_article_is_on_the_site(desk):
     assert "Oil moved today." in desk.get("/desk-story/").body.decode()
     status = desk.client.http.get(f"/desk/status?key=articles/desk-story.md&version={answer['version']}",
                                   headers={"Cookie": jar})
-    assert json.loads(status.body) == {"state": "live", "url": "/desk-story/"}
+    assert json.loads(status.body) == {"state": "live", "url": "/desk-story/", "date": "2024-03-01T09:00:00Z"}
     listed = desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
     assert "Desk story" in listed and "live" in listed
 
@@ -390,7 +391,7 @@ def test_opening_the_list_reads_the_desk_index_not_the_files(desk, aws_requests)
     """The list, its tabs' counts and its filters come from one Query of the desk index (its list
     projection, paged by DynamoDB at 1 MB: bench/desk_list.py measures 10,000 articles), never a
     Scan and never the bucket's files (besides: the person's sessions record, the site snapshot for
-    the names of authors and categories, the navigation's count of comments waiting and of refused files)."""
+    the names of authors and categories, the navigation's counts of comments waiting, photos without alt text and refused files)."""
     for n in range(4):
         desk.put(f"articles/n-{n}.md", f"---\ntitle: N {n}\ndate: 2024-05-01T09:00:0{n}Z\n---\nN.\n")
     desk.ingest()
@@ -398,8 +399,10 @@ def test_opening_the_list_reads_the_desk_index_not_the_files(desk, aws_requests)
     aws_requests.clear()
     page = desk.client.http.get("/desk/articles", headers={"Cookie": jar})
     assert page.status_code == 200 and len(_rows(page.body.decode())) == 4
+    # the sessions record, the desk index, the site snapshot, then the navigation's two counts (comments
+    # waiting, photos without alt text)
     assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["GetItem", "Query", "GetItem",
-                                                                                   "Query"]
+                                                                                   "Query", "Query"]
     assert [op for service, op in aws_requests.calls if service == "s3"] == ["ListObjectsV2"]  # the refused count
 
 

@@ -182,8 +182,8 @@ def test_a_search_reads_the_term_index_and_by_key_never_every_row(desk, aws_requ
     assert titles(page_of(desk, jar, "?q=pipelines")) == ["Story 2"]
     calls = [op for service, op in aws_requests.calls if service == "dynamodb"]
     # the session, the term's Query, the articles by slug, their files by key, the few files the index
-    # does not hold (a filtered Query), the snapshot, the comments' count
-    assert calls.count("BatchGetItem") == 2 and calls.count("Query") == 3
+    # does not hold (a filtered Query), the snapshot, and the navigation's two counts (navigation.py)
+    assert calls.count("BatchGetItem") == 2 and calls.count("Query") == 2 + 2 and "Scan" not in calls
 
 
 def test_the_list_is_newest_first_a_page_at_a_time(desk, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import _moto_site
+from tests.conftest import moto_site
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
 
@@ -13,7 +13,7 @@ from tests.functional.test_pages import text
 @pytest.fixture(scope="module")
 def quiet():  # type: ignore[no-untyped-def]
     """A site whose category, tag and author exist but hold no posts yet, and one tag that held one."""
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         site.put("categories/quiet.yaml", "name: Quiet\ndescription: Nothing yet.\n")
         site.put("tags/waiting.yaml", "name: Waiting room\n")
         site.put("authors/nobody.yaml", "name: No Body\nbio: Writes soon.\n")

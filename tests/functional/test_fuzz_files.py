@@ -8,8 +8,9 @@ tags, control characters, byte-order marks. The parser must answer with a
 file or a report an editor can act on, never a fault of ours; through
 ingest, every file is published or reported, and the report is UTF-8 JSON.
 
-``make test`` runs a modest number of examples; ``make fuzz`` runs many more
-(NEWSROOM_FUZZ_EXAMPLES, NEWSROOM_FUZZ_INGEST_EXAMPLES).
+``make test`` runs a modest number of examples, the same ones every run; ``make fuzz`` runs FUZZ_FACTOR
+times as many, new each run (tests/conftest.py's profiles). NEWSROOM_FUZZ_EXAMPLES and
+NEWSROOM_FUZZ_INGEST_EXAMPLES set the counts themselves, for a longer run of these two alone.
 """
 
 from __future__ import annotations

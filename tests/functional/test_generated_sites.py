@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsroom.cli import main
-from tests.conftest import _moto_site
+from tests.conftest import moto_site
 from tests.functional.test_url_parity import ours
 
 
@@ -28,7 +28,7 @@ def test_a_generated_site_answers_every_form_as_wordpress_would(tmp_path_factory
     export = tmp_path_factory.mktemp("generated") / "site.xml"
     export.write_text(site_export(rng))
     root = ElementTree.parse(str(export)).getroot()
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         result = CliRunner().invoke(main, ["import-wordpress", str(export), "--no-wait"])
         assert result.exit_code == 0, result.output
         site.ingest()

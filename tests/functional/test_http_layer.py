@@ -9,10 +9,10 @@ import pytest
 
 from chalicelib import config
 from chalicelib.site import web
-from tests.conftest import _moto_site
+from devstack.photos import png
+from tests.conftest import moto_site
 from tests.faults import FaultInjector
 from tests.functional.test_ingest import article
-from tests.images import png
 
 SECRET = "s3cret-from-the-stack"
 EVIL = ("evil.example", "javascript", "attacker")
@@ -36,7 +36,7 @@ PAGE_TYPES = {
 @pytest.fixture(scope="module")
 def pages():  # type: ignore[no-untyped-def]
     """One small site with every page type, shared by the module (read, never changed)."""
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         yield _fill(site)
 
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from chalicelib.content import images
+from devstack.photos import bomb, photo, png
 from tests.functional.test_ingest import article
-from tests.images import bomb, photo, png
 
 WIDTHS = {320, 640, 960, 1280, 1920}
 

@@ -29,9 +29,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from devstack.photos import png
 from newsroom.cli import main
 from tests.functional.test_desk import api, sign_in
-from tests.images import png
 
 PUBLIC = "93.184.215.14"  # a global address; the simulated network routes it to a local server
 HOSTILE = ["/etc/hostname", "..%2f..%2fetc/passwd", "%2fetc/passwd"]  # after .../wp-content/uploads/, as images

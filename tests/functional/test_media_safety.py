@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.content import media_types
 from chalicelib.models import MediaItem
-from tests.conftest import _moto_site
+from tests.conftest import moto_site
 
 PDF_WITH_SCRIPT = b"%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\n"
 HOSTILE = {
@@ -24,7 +24,7 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def site():  # type: ignore[no-untyped-def]
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         for key, data in HOSTILE.items():
             site.put(key, data)
         site.put("media/x/report.pdf", PDF_WITH_SCRIPT)

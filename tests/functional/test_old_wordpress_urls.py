@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import old_urls
-from tests.conftest import _moto_site
+from tests.conftest import moto_site
 from tests.functional.test_ingest import article
 from tests.viewer_function import through
 
@@ -13,7 +13,7 @@ from tests.viewer_function import through
 @pytest.fixture(scope="module")
 def moved():  # type: ignore[no-untyped-def]
     """A site moved from WordPress: one post with its old permalink and id, one page with its id."""
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         site.put("categories/news.yaml", "name: News\naliases: ['/?cat=5', /category/old-news/]\n")
         site.put("authors/sara.yaml", "name: Sara\naliases: ['/?author=2', /author/sara-k/]\n")
         site.put("articles/hello.md", article(title="Hello", date="2024-01-05", categories="[News]", tags="[mustread]",

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from chalicelib import archives
 from chalicelib.site import web
-from tests.conftest import _moto_site
+from tests.conftest import moto_site
 from tests.functional.test_ingest import article
 from tests.viewer_function import through
 
@@ -24,7 +24,7 @@ from tests.viewer_function import through
 @pytest.fixture(scope="module")
 def pages():  # type: ignore[no-untyped-def]
     """A small site, read and never changed: articles in a category, a tag and an author's archive."""
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         site.put("authors/sara.yaml", "name: Sara\n")
         site.put("settings/site.yaml", "site_name: Test News\npage_size: 2\n")
         for n in range(5):

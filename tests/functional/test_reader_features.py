@@ -12,9 +12,9 @@ import pytest
 from lxml import etree
 
 from chalicelib.site import web
+from devstack.photos import photo, png
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
-from tests.images import photo, png
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).resolve().parents[1] / "data" / "sitemap.xsd")))
 

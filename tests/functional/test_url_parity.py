@@ -38,7 +38,7 @@ from click.testing import CliRunner
 
 from devstack.parity import measure, recall, title_of, urls_of
 from newsroom.cli import main
-from tests.conftest import _moto_site
+from tests.conftest import moto_site
 from tests.viewer_function import through
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -158,7 +158,7 @@ def imports():  # type: ignore[no-untyped-def]
             for other in list(made):  # one site at a time: each is a whole moto stack
                 made.pop(other)
                 stack.close()
-            site = stack.enter_context(_moto_site(seed=False))
+            site = stack.enter_context(moto_site(seed=False))
             result = CliRunner().invoke(main, ["import-wordpress", str(export_of(name)), "--no-wait"])
             assert result.exit_code == 0, result.output
             for _ in range(5):

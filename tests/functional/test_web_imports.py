@@ -68,7 +68,7 @@ def test_the_images_function_loads_pillow_but_none_of_ingests_libraries():
               ("markdown_it", "nh3", "smartypants", "frontmatter", "slugify", "PIL", "pillow_heif")
               or m in ("chalicelib.publish.ingest", "chalicelib.content.markup", "chalicelib.publish.articles"))}))
     """)
-    from tests.images import png
+    from devstack.photos import png
 
     image = PROJECT_DIR / "test-artifacts" / "tiny.png"
     image.parent.mkdir(exist_ok=True)

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from chalicelib.content.content_format import MAX_CATEGORIES, MAX_TAGS, normalize_slug
 from chalicelib.content.markup import typeset_text
 from newsroom.cli import main
-from tests.conftest import _moto_site
+from tests.conftest import moto_site
 
 # WordPress's theme unit test data (GPL, github.com/WordPress/theme-test-data), as in ../shared/corpora/.
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "themeunittestdata.wordpress.xml"
@@ -65,7 +65,7 @@ PROTECTED = [i for i in ITEMS if i["status"] == "publish" and i["password"]]
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):  # type: ignore[no-untyped-def]
     """The corpus imported into a fresh site with ``newsroom import-wordpress`` (ingest run by the test)."""
-    with _moto_site(seed=False) as site:
+    with moto_site(seed=False) as site:
         report = tmp_path_factory.mktemp("import") / "report.json"
         result = CliRunner().invoke(main, ["import-wordpress", str(CORPUS), "--no-wait", "--report", str(report)])
         assert result.exit_code == 0, result.output

@@ -77,7 +77,7 @@ See <a href="https://old.example.com/2019/05/harbour/">this post</a> and [galler
 <wp:post_parent>7</wp:post_parent><wp:attachment_url>https://old.example.com/wp-content/uploads/2019/05/boat.png</wp:attachment_url>
 </item>
 </channel></rss>""")
-    from tests.images import png
+    from devstack.photos import png
 
     uploads = tmp_path / "uploads" / "2019" / "05"
     uploads.mkdir(parents=True)
@@ -102,7 +102,7 @@ See <a href="https://old.example.com/2019/05/harbour/">this post</a> and [galler
 
 def test_the_export_is_read_as_a_stream_a_few_items_in_memory_at_a_time(tmp_path):
     from chalicelib.imports.wordpress import read_export
-    from tests.wxr_factory import write_export
+    from devstack.wxr import write_export
 
     export = write_export(tmp_path / "big.xml", posts=300, comments=1)
     stream = read_export(export)
@@ -119,7 +119,7 @@ def test_the_export_is_read_as_a_stream_a_few_items_in_memory_at_a_time(tmp_path
 
 def test_a_generated_export_converts_whole(tmp_path):
     from chalicelib.imports.wordpress import convert
-    from tests.wxr_factory import write_export
+    from devstack.wxr import write_export
 
     migration = convert(write_export(tmp_path / "big.xml", posts=1000))
     assert migration.counts()["post"] == {"imported": 1000}
@@ -130,7 +130,7 @@ def test_a_generated_export_converts_whole(tmp_path):
 
 
 def test_an_export_cut_short_is_refused_with_its_line_and_nothing_converted(site, tmp_path):
-    from tests.wxr_factory import write_export
+    from devstack.wxr import write_export
 
     export = write_export(tmp_path / "big.xml", posts=50)
     text = export.read_text()
@@ -166,7 +166,7 @@ MEDIA_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _uploads(root):  # type: ignore[no-untyped-def]
-    from tests.images import png
+    from devstack.photos import png
 
     folder = root / "wp-content" / "uploads" / "2019" / "05"
     folder.mkdir(parents=True)
@@ -244,7 +244,7 @@ def test_an_export_in_an_encoding_it_cannot_read_is_refused_in_one_line(tmp_path
 def test_blocks_nested_five_hundred_deep_keep_their_words_and_are_reported(tmp_path):
     from chalicelib.imports import blocks
     from chalicelib.imports.wordpress import convert
-    from tests.wxr_factory import HEAD
+    from devstack.wxr import HEAD
 
     deep = "<!-- wp:group --><div>" * 500 + "<p>Still here.</p>" + "</div><!-- /wp:group -->" * 500
     item = (f"<item><title>Deep</title><wp:post_id>7</wp:post_id><wp:post_date_gmt>2024-01-02 10:00:00"
@@ -323,7 +323,7 @@ def test_a_private_address_is_named_as_such():
 def test_an_old_address_two_items_claim_leads_to_the_first_and_the_second_is_told(tmp_path):
     from chalicelib.imports.uploads import problems_of
     from chalicelib.imports.wordpress import convert
-    from tests.wxr_factory import HEAD
+    from devstack.wxr import HEAD
 
     def post(post_id: int, name: str) -> str:
         return (f"<item><title>{name}</title><link>https://big.example.org/old-address/</link>"

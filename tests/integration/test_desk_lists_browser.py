@@ -35,7 +35,7 @@ def test_a_draft_of_a_live_article_is_on_its_row_and_opens_from_it(local_stack, 
     assert re.search(r"Live since .*changes in draft by Local Editor", " ".join(row.inner_text().split()))
     row.get_by_role("link", name="Open the draft").click()
     page.wait_for_url("**/desk/edit?key=drafts/articles/one-row-only.md")
-    assert page.get_by_label("Body", exact=True).input_value() == "Words for later."
+    assert page.get_by_label("Body", exact=True).inner_text() == "Words for later."
     assert page.errors == []
 
 
@@ -109,7 +109,7 @@ def test_a_take_over_reaches_the_first_editor_at_once_and_their_save_is_refused(
     first.get_by_role("button", name="Keep my text here").click()
     first.get_by_role("button", name="Publish", exact=True).click()
     first.locator("#problems").filter(has_text="Local Admin is editing this article").wait_for()
-    assert first.get_by_label("Body", exact=True).input_value() == "The first editor's words, not yet saved."
+    assert first.get_by_label("Body", exact=True).inner_text() == "The first editor's words, not yet saved."
     second.close()  # the admin leaves: the lock is let go at once
     first.get_by_role("status").filter(has_text="Local Admin has left").wait_for(timeout=10000)
     assert [e for e in first.errors if "409" not in e and "423" not in e] == []
@@ -150,7 +150,7 @@ def test_the_conflict_panel_is_focused_and_says_who_saved_what(local_stack, brow
     assert panel.locator("del", has_text="Tuesday.").count() == 1 and panel.locator("ins", has_text="Wednesday.").count() == 1
     assert "---" not in panel.locator("#conflict-diff").inner_text()
     panel.get_by_role("button", name="Copy their text into yours").click()
-    assert first.get_by_label("Body", exact=True).input_value() == "The vote is on Tuesday."
+    assert first.get_by_label("Body", exact=True).inner_text() == "The vote is on Tuesday."
 
 
 def test_bulk_unpublish_confirms_how_many_and_shows_its_progress(local_stack, browser):  # noqa: F811

@@ -38,11 +38,25 @@ def test_requests_dynamodb_refuses_are_refused(operation, params, message):
         limits.check(operation, params)
 
 
-def test_requests_within_the_limits_pass():
-    limits.check("TransactWriteItems", {"TransactItems": [put(f"p{i}") for i in range(100)]})
-    limits.check("BatchWriteItem", {"RequestItems": {TABLE: [{"PutRequest": {"Item": {"pk": {"S": f"p{i}"}}}}
-                                                             for i in range(25)]}})
-    limits.check("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "x"}, "body": {"S": "x" * 400_000}}})
+def test_requests_at_the_limits_pass_the_checker_and_are_stored(site):
+    """Exactly what DynamoDB allows goes through the checker (the suite's every request does) and is stored."""
+    import boto3
+
+    dynamodb = boto3.client("dynamodb")
+    assert site.stack.table == TABLE
+    before = len(limits.SEEN)
+    dynamodb.transact_write_items(TransactItems=[put(f"t{i}") for i in range(100)])
+    dynamodb.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": {"pk": {"S": f"b{i}"}, "sk": {"S": "A"}}}}
+                                                    for i in range(25)]})
+    dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "x"}, "sk": {"S": "A"}, "body": {"S": "x" * 400_000}})
+    assert limits.SEEN[before:] == ["TransactWriteItems", "BatchWriteItem", "PutItem"]
+    got = dynamodb.batch_get_item(RequestItems={TABLE: {"Keys": [{"pk": {"S": f"t{i}"}, "sk": {"S": "A"}}
+                                                                 for i in range(100)]}})
+    assert len(got["Responses"][TABLE]) == 100 and not got.get("UnprocessedKeys")
+    stored = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "b24"}, "sk": {"S": "A"}})
+    assert stored["Item"]["pk"] == {"S": "b24"}
+    big = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "x"}, "sk": {"S": "A"}})
+    assert len(big["Item"]["body"]["S"]) == 400_000
 
 
 def test_the_whole_suite_runs_through_the_checker(site):

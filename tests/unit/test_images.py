@@ -4,6 +4,7 @@ however damaged, either becomes sizes or an ImageProblem, never a crash."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,10 +12,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from chalicelib.content import images
-from tests.images import photo, png
+from devstack.photos import photo, png
 
 SMALL_JPEG = photo(400, 300, orientation=None)
-ORIGINALS = (photo(96, 72, orientation=6), png(64, 48), photo(120, 90, fmt="PNG", orientation=None))  # made once
+ORIGINALS = (photo(96, 72, orientation=6), png(64, 48), photo(120, 90, fmt="PNG", orientation=None),
+             photo(64, 48, fmt="TIFF", orientation=6))  # made once
+DAMAGED = Path(__file__).resolve().parents[1] / "data" / "images"
 
 
 def test_widths_are_never_wider_than_the_original():
@@ -37,9 +40,10 @@ def test_an_animated_gif_stays_animated():
     out = io.BytesIO()
     frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
     made = images.derive("media/spin.gif", out.getvalue())
-    for derivative in made.derivatives:
-        if derivative.mime in ("image/gif", "image/webp"):
-            assert Image.open(io.BytesIO(derivative.data)).n_frames == 3, derivative.key
+    animated = [d for d in made.derivatives if d.mime in ("image/gif", "image/webp")]
+    assert animated  # sizes in both formats to look at
+    for derivative in animated:
+        assert Image.open(io.BytesIO(derivative.data)).n_frames == 3, derivative.key
 
 
 def test_a_page_gets_the_fallback_src_srcset_per_format_and_a_share_image():
@@ -79,13 +83,42 @@ def test_any_damaged_image_becomes_sizes_or_a_problem_never_a_crash(data):
         damaged = original[:at] + data.draw(st.binary(max_size=200)) + original[at:]
     else:
         damaged = data.draw(st.binary(max_size=500))
-    name = "media/x.png" if original.startswith(b"\x89PNG") else "media/x.jpg"
+    name = "media/x.png" if original.startswith(b"\x89PNG") else "media/x.tif" if original.startswith((b"II", b"MM")) \
+        else "media/x.jpg"
     try:
         made = images.derive(name, damaged)
     except images.ImageProblem as problem:
         assert str(problem)
     else:
         assert made.derivatives and all(d.data for d in made.derivatives)
+
+
+def test_a_phone_photo_with_damaged_exif_still_gets_its_sizes_upright():
+    # A 64 x 48 JPEG stored sideways (orientation 6, red top-left quarter) with GPS in its EXIF, and byte 41
+    # (inside the EXIF block) XORed with 0x10: the orientation still reads, but a GPS value became text, so
+    # Pillow's ImageOps.exif_transpose raised TypeError writing the EXIF back and the photo crashed the function.
+    made = images.derive("media/2024/phone.jpg", (DAMAGED / "damaged-exif.jpg").read_bytes())
+    assert (made.width, made.height) == (48, 64)  # turned as its orientation says
+    assert made.derivatives and all(d.data for d in made.derivatives)
+    for derivative in made.derivatives:
+        shown = Image.open(io.BytesIO(derivative.data))
+        assert not shown.getexif(), derivative.key  # the damaged metadata is dropped, not carried on
+        red, green, blue = shown.convert("RGB").getpixel((shown.width - 2, 1))[:3]
+        assert red > 150 and blue < 100, derivative.key  # the red quarter is now top right: turned clockwise
+
+
+def test_a_photo_whose_exif_cannot_be_read_at_all_gets_its_sizes_as_stored():
+    unreadable = Image.new("RGB", (64, 48), (20, 20, 230))
+    out = io.BytesIO()
+    unreadable.save(out, "JPEG", exif=b"Exif\x00\x00" + b"\xff" * 40)  # no TIFF header at all after "Exif"
+    made = images.derive("media/x.jpg", out.getvalue())
+    assert (made.width, made.height) == (64, 48) and made.derivatives
+
+
+def test_a_tiff_with_a_damaged_tag_is_a_problem_not_a_crash():
+    # An 8 x 6 TIFF with byte 72 (inside a tag) XORed with 0x01: Pillow's Image.open raises TypeError.
+    with pytest.raises(images.ImageProblem, match="cannot be read whole"):
+        images.derive("media/scan.tif", (DAMAGED / "damaged-tags.tif").read_bytes())
 
 
 MODES = ["RGB", "RGBA", "L", "LA", "P", "PA", "1", "I;16", "I", "F", "CMYK", "YCbCr", "LAB"]
