@@ -443,6 +443,15 @@ def desk_moderate() -> Response:
     return comments.moderate(request())
 
 
+@app.route("/desk/bulk", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_bulk() -> Response:
+    """(Editors) a bulk action on the ticked articles: its confirmation, then each done."""
+    from chalicelib.desk import views
+
+    return views.bulk(request())
+
+
 @app.route("/desk/refused", methods=READ)
 @when_aws_fails
 def desk_refused() -> Response:

@@ -201,7 +201,7 @@ STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", 
           "live.js": "live.js",
           "editor.js": "editor.js",
           "list.js": "list.js", "combobox.js": "combobox.js", "locks.js": "locks.js",
-          "conflict.js": "conflict.js",
+          "conflict.js": "conflict.js", "bulk.js": "bulk.js",
           "body.js": "body.js", "body-editor.js": "vendor/body-editor/body-editor.js",
           "body-editor.css": "vendor/body-editor/body-editor.css",
           "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}

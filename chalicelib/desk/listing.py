@@ -13,8 +13,10 @@ body, no HTML), so the grouping, the tabs' counts and every filter are exact wha
 ``bench/desk_list.py`` measures that read at 10,000 articles.
 
 Search reuses the site's term index (``content.search``, written at ingest from each published
-article's title, summary and body): an article matches when it holds every term of the query there,
-or when its title holds every word. A draft that was never published is found by its title only.
+article's title, summary and body) and does not read the whole index: the articles the term index
+names for every word (``MAX_TERM_HITS`` best a term), read by key, and the files it does not hold
+(drafts, submissions, refused, unpublished: few), read with a filter DynamoDB applies; a word matches
+by its stem there, or as part of the title. The tabs' counts are then the search's.
 
 Dates are shown in the editor's zone: the browser's (``zones.ZONE_COOKIE``, set by ``desk.js``), else UTC,
 and the month filter's months are that zone's months.
@@ -38,7 +40,7 @@ PAGE_SIZE = 50
 MAX_TERM_HITS = 2000  # a query term's best articles read from the term index (one or two Query pages)
 TABS = (("", "All"), ("mine", "Mine"), ("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Drafts"),
         ("in review", "In review"), ("unpublished", "Unpublished"), ("refused", "Refused"))
-_SHOWN = ("pk", "sk", "kind", "status", "title", "slug", "date", "draft", "author", "categories", "problems",
+_SHOWN = ("pk", "sk", "kind", "status", "etag", "title", "slug", "date", "draft", "author", "categories", "problems",
           "desk_sk", "saved_by", "saved_at")
 
 
@@ -66,6 +68,7 @@ class Row:
     problems: tuple[str, ...] = ()
     pending: tuple[Pending, ...] = ()
     order: str = ""  # where it sorts, newest first (the index's key)
+    etag: str = ""  # the version of ``key`` the list shows (a bulk action's writes are conditional on it)
 
 
 @dataclass
@@ -137,7 +140,7 @@ def _row(article: str, files: list[Source], now: str) -> Row:
     return Row(key=main.sk if main is not gone else article, title=main.title or main.slug or article,
                slug=main.slug or "", state=state_of(main, now), date=main.date, author=main.author,
                categories=tuple(main.categories or ()), problems=tuple(main.problems or ()) + tuple(refused),
-               pending=others, order=main.desk_sk or "")
+               pending=others, order=main.desk_sk or "", etag=(main.etag or "") if main is not gone else "")
 
 
 def listing(who: Identity, kind: str = "article", tab: str = "", query: str = "", category: str = "",
@@ -146,11 +149,13 @@ def listing(who: Identity, kind: str = "article", tab: str = "", query: str = ""
     ``TABS``), filtered; the tabs' counts are of the rows the other filters leave."""
     zone = zone or dt.timezone.utc
     now = clock.now_iso()
-    rows = rows_of(read_index(kind), now)
+    if query.strip():
+        hits = _term_hits(query)
+        rows = _searched(rows_of(_found_by_search(kind, query, hits), now), query, hits)
+    else:
+        rows = rows_of(read_index(kind), now)
     months = sorted({m for m in (month_of(r.date, zone) for r in rows) if m}, reverse=True)
     chosen = [r for r in rows if _matches(r, category, author, month, zone)]
-    if query.strip():
-        chosen = _searched(chosen, query)
     mine = author_of(who)
     counts = {name: 0 for name, _ in TABS}
     for row in chosen:
@@ -182,15 +187,45 @@ def _matches(row: Row, category: str, author: str, month: str, zone: dt.tzinfo) 
             and (not month or month_of(row.date, zone) == month))
 
 
-def _searched(rows: list[Row], query: str) -> list[Row]:
+def _term_hits(query: str) -> dict[str, set[str]]:
+    """Each term of ``query`` (``search.query_terms``) and the slugs of its best ``MAX_TERM_HITS``
+    articles in the site's term index: at most ``search.MAX_QUERY_TERMS`` Queries."""
+    return {term: {item.slug for item in SearchTerm.query(keys.term_pk(term), limit=MAX_TERM_HITS,
+                                                             attributes_to_get=["pk", "sk", "slug"])}
+            for term in search_terms.query_terms(query)}
+
+
+def _found_by_search(kind: str, query: str, hits: dict[str, set[str]]) -> list[Source]:
+    """The files a search can match, newest first, without reading the whole index: the live files of
+    the articles the term index names for every word it indexes (read by key), and the files the term
+    index does not hold (drafts, submissions, refused and unpublished ones: few, read with a filter)."""
+    from chalicelib.models import Post
+
+    stems = [set(search_terms.words(w)) for w in query.lower().split() if w not in search_terms.STOPWORDS]
+    wanted: set[str] | None = None
+    for word_stems in stems:
+        if word_stems:
+            slugs = set.intersection(*(hits.get(stem, set()) for stem in word_stems))
+            wanted = slugs if wanted is None else wanted & slugs
+    files: list[tuple[str, str]] = []
+    if wanted:
+        prefix = "pages/" if kind == "page" else "articles/"
+        posts = Post.batch_get([keys.post(slug) for slug in sorted(wanted)], attributes_to_get=["pk", "sk", "source_key"])
+        for post in posts:
+            if post.source_key and post.source_key.startswith(prefix):
+                files.append(keys.source(post.source_key))  # its draft and submission: in the filtered Query
+    found = {(s.pk, s.sk): s for s in Source.batch_get(files, attributes_to_get=list(_SHOWN))} if files else {}
+    not_indexed = ((Source.status != "published") | Source.sk.startswith(config.DRAFTS_PREFIX)
+                   | Source.sk.startswith(config.SUBMISSIONS_PREFIX) | (Source.draft == True))  # noqa: E712
+    for source in Source.desk.query(keys.desk_pk(kind), filter_condition=not_indexed, attributes_to_get=list(_SHOWN)):
+        found.setdefault((source.pk, source.sk), source)
+    return sorted(found.values(), key=lambda s: s.desk_sk or "", reverse=True)
+
+
+def _searched(rows: list[Row], query: str, hits: dict[str, set[str]]) -> list[Row]:
     """The rows where each word of ``query`` is in the article's indexed text (its stem among the
     article's terms in the site's term index) or in its title. A stopword is ignored; a word the index
-    leaves out (a single digit) must be in the title. At most ``search.MAX_QUERY_TERMS`` Queries."""
-    hits: dict[str, set[str]] = {}
-    for term in search_terms.query_terms(query):
-        hits[term] = {item.slug for item in SearchTerm.query(keys.term_pk(term), limit=MAX_TERM_HITS,
-                                                               attributes_to_get=["pk", "sk", "slug"])}
-
+    leaves out (a single digit) must be in the title."""
     def holds(row: Row, word: str) -> bool:
         if word in f"{row.title} {row.slug}".lower():
             return True

@@ -153,6 +153,13 @@ def page_list(request: Any, who: Identity, token: str) -> Response:
     return _listing(request, who, token, "page")
 
 
+def bulk_names() -> dict[str, str]:
+    """The bulk actions the list offers, by value (``desk.bulk.ACTIONS``)."""
+    from chalicelib.desk import bulk as bulk_actions
+
+    return bulk_actions.ACTIONS
+
+
 def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
     query = request.query_params or {}
     zone = zones.zone_named(query["zone"]) if query.get("zone") else zones.zone_of(request)
@@ -168,7 +175,19 @@ def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
                        tab_links=tab_links, tabs=listing.TABS, query=query, list_script=http.static_url("list.js"),
                        zone=str(zone), shown_at=lambda d: listing.shown_at(d, zone),
                        authors=site.authors, categories={c.slug: c.name for c in site.categories},
-                       states=STATE_WORDS, mine=listing.author_of(who))
+                       states=STATE_WORDS, mine=listing.author_of(who), done=query.get("done", ""),
+                       failed=query.get("failed", ""), bulk_actions=bulk_names())
+
+
+@http.guarded
+@http.signed_in
+@http.needs("editor")
+@http.writes
+def bulk(request: Any, who: Identity, token: str) -> Response:
+    """(Editors) a bulk action on the list's ticked articles (``desk.bulk``)."""
+    from chalicelib.desk import bulk as bulk_actions
+
+    return bulk_actions.bulk(request, who, token)
 
 
 @http.guarded

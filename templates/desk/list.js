@@ -16,3 +16,13 @@
     time.textContent = d.getDate() + " " + months[d.getMonth()] + " " + d.getFullYear() + ", " + pad(d.getHours()) + ":" + pad(d.getMinutes());
   });
 })();
+
+/* Bulk actions: "Select all" ticks every row of the page (without this script, rows are ticked one by one). */
+(function () {
+  "use strict";
+  var all = document.getElementById("select-all");
+  if (!all) { return; }
+  var boxes = document.querySelectorAll('table.list input[name="item"]');
+  all.hidden = false;
+  all.addEventListener("change", function () { boxes.forEach(function (box) { box.checked = all.checked; }); });
+})();

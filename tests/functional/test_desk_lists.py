@@ -162,11 +162,28 @@ def test_the_month_filter_lists_the_months_and_dates_follow_the_editors_zone(des
 def test_search_finds_words_of_the_body_through_the_sites_index(desk):
     desk.put("articles/a.md", story("Budget vote", body="The parliament met about the pipeline tariffs."))
     desk.put("articles/b.md", story("Weather", body="Rain all week.", date="2024-04-01T09:00:00Z"))
+    desk.put("articles/c.md", "---\ntitle: Weathervane draft\ndate: 2024-03-01T09:00:00Z\ndraft: true\n---\n\nD.\n")
     desk.ingest()
     jar, _, _ = sign_in(desk)
     assert titles(page_of(desk, jar, "?q=pipeline+tariff")) == ["Budget vote"]  # body words, stemmed
-    assert titles(page_of(desk, jar, "?q=weath")) == ["Weather"]  # a title's part still finds it
+    assert titles(page_of(desk, jar, "?q=weather")) == ["Weather", "Weathervane draft"]  # a word, part of a title
+    assert titles(page_of(desk, jar, "?q=rain")) == ["Weather"]
+    assert titles(page_of(desk, jar, "?q=weathervane")) == ["Weathervane draft"]  # a draft: not in the index
+    assert titles(page_of(desk, jar, "?q=vane")) == ["Weathervane draft"]  # ... found by part of its title
     assert titles(page_of(desk, jar, "?q=nothing+like+this")) == []
+
+
+def test_a_search_reads_the_term_index_and_by_key_never_every_row(desk, aws_requests):
+    for n in range(6):
+        desk.put(f"articles/n-{n}.md", story(f"Story {n}", body="Pipelines." if n == 2 else "Other words."))
+    desk.ingest()
+    jar, _, _ = sign_in(desk)
+    aws_requests.clear()
+    assert titles(page_of(desk, jar, "?q=pipelines")) == ["Story 2"]
+    calls = [op for service, op in aws_requests.calls if service == "dynamodb"]
+    # the session, the term's Query, the articles by slug, their files by key, the few files the index
+    # does not hold (a filtered Query), the snapshot, and the navigation's two counts (navigation.py)
+    assert calls.count("BatchGetItem") == 2 and calls.count("Query") == 2 + 2 and "Scan" not in calls
 
 
 def test_the_list_is_newest_first_a_page_at_a_time(desk, monkeypatch):
@@ -323,3 +340,78 @@ def test_a_conflict_says_who_saved_the_other_version_when_and_diffs_the_body_wor
     assert ["removed", "Tuesday."] in conflict["diff"] and ["added", "Wednesday."] in conflict["diff"]
     assert "---" not in "".join(text for _, text in conflict["diff"])  # the body, not the file's YAML
     assert conflict["fields"] == [{"field": "title", "label": "Title", "theirs": "Shared, moved", "mine": "Shared"}]
+
+
+# --- bulk actions (issue 45) -----------------------------------------------------------------------------
+
+def _bulk(site, jar: str, token: str, action: str, items: list[str], **more: str):  # type: ignore[no-untyped-def]
+    from tests.functional.test_desk_screens import post_form
+
+    return post_form(site, "/desk/bulk", jar, [("csrf", token), ("action", action), *[("item", i) for i in items],
+                                               *more.items()])
+
+
+def _ticked(page: str) -> list[str]:
+    return re.findall(r'name="item" value="([^"]+)"', page)
+
+
+def test_bulk_unpublish_asks_naming_how_many_then_takes_them_down(desk):
+    desk.put("articles/a.md", story("First story"))
+    desk.put("articles/b.md", story("Second story", date="2024-04-01T09:00:00Z"))
+    desk.put("articles/c.md", story("Third story", date="2024-03-01T09:00:00Z"))
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    items = _ticked(page_of(desk, jar))[:2]
+    asked = _bulk(desk, jar, token, "unpublish", items)
+    assert asked.status_code == 200 and "<h1>Unpublish 2 articles?</h1>" in asked.body.decode()
+    assert "First story" in asked.body.decode() and "Second story" in asked.body.decode()
+    desk.ingest()
+    assert desk.get("/a/").status_code == 200  # asking changed nothing
+    done = _bulk(desk, jar, token, "unpublish", items, confirmed="1")
+    assert done.status_code == 303 and "Unpublish+2+articles" in done.headers["Location"]
+    desk.ingest()
+    assert desk.get("/a/").status_code == 404 and desk.get("/b/").status_code == 404
+    assert desk.get("/c/").status_code == 200
+    assert tab_counts(page_of(desk, jar))["Unpublished"] == 2
+
+
+def test_bulk_change_category_and_add_a_tag_rewrite_each_file(desk):
+    desk.put("categories/gas.yaml", "name: Gas\n")
+    desk.put("articles/a.md", story("First story", categories="Oil"))
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    items = _ticked(page_of(desk, jar))
+    assert _bulk(desk, jar, token, "category", items, value_category="Gas", confirmed="1").status_code == 303
+    desk.ingest()
+    items = _ticked(page_of(desk, jar))
+    assert _bulk(desk, jar, token, "tag", items, value_tag="Energy crisis", confirmed="1").status_code == 303
+    desk.ingest()
+    text = desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/a.md")["Body"].read().decode()
+    assert "categories:\n- Gas\n" in text and "Energy crisis" in text
+    refused = _bulk(desk, jar, token, "category", _ticked(page_of(desk, jar)), value_category="Tehrn City")
+    assert refused.status_code == 303 and "Unknown+category" in refused.headers["Location"]
+
+
+def test_a_bulk_action_leaves_an_article_changed_since_the_list_was_shown(desk):
+    desk.put("articles/a.md", story("First story"))
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    items = _ticked(page_of(desk, jar))
+    desk.put("articles/a.md", story("First story", body="A colleague's newer text."))
+    done = _bulk(desk, jar, token, "unpublish", items, confirmed="1")
+    assert "changed+since+the+list+was+shown" in done.headers["Location"]
+    desk.ingest()
+    assert desk.get("/a/").status_code == 200
+
+
+def test_bulk_delete_takes_the_draft_too_and_contributors_may_not(desk):
+    jar, token, _ = sign_in(desk)
+    desk.put("articles/a.md", story("First story"))
+    desk.ingest()
+    desk.put("drafts/articles/a.md", story("First story", body="Draft."))
+    desk.ingest()
+    assert _bulk(desk, jar, token, "delete", _ticked(page_of(desk, jar)), confirmed="1").status_code == 303
+    assert not _exists(desk, "articles/a.md") and not _exists(desk, "drafts/articles/a.md")
+    contributor, contributor_token, _ = sign_in(desk, "contributor")
+    assert 'name="item"' not in page_of(desk, contributor)
+    assert _bulk(desk, contributor, contributor_token, "delete", ["articles/a.md|x"], confirmed="1").status_code == 403

@@ -153,6 +153,29 @@ def test_the_conflict_panel_is_focused_and_says_who_saved_what(local_stack, brow
     assert first.get_by_label("Body", exact=True).inner_text() == "The vote is on Tuesday."
 
 
+def test_bulk_unpublish_confirms_how_many_and_shows_its_progress(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    for title in ("Bulk one", "Bulk two"):
+        publish_from_the_editor(page, base, title, "Words.")
+    page.goto(base + "/desk/articles?q=bulk")
+    page.get_by_label("Select all").check()
+    page.get_by_label("Bulk action").select_option(label="Unpublish")
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("heading", name="Unpublish 2 articles?").wait_for()
+    page.get_by_role("button", name="Unpublish 2 articles").click()
+    page.get_by_role("status").filter(has_text="of 2 done").wait_for(timeout=30000)
+    assert page.get_by_role("status").inner_text().startswith("2 of 2 done.")  # else it names what was not done
+    assert page.locator("progress").get_attribute("value") == "2"
+    gone = wait_for(lambda: page.context.request.get(base + "/bulk-one/").status == 404
+                    and page.context.request.get(base + "/bulk-two/").status == 404, timeout=15)
+    assert gone is not None
+    page.get_by_role("link", name="Back to the articles").click()
+    page.goto(base + "/desk/articles?tab=unpublished&q=bulk")
+    assert page.locator("tbody tr").count() == 2 and "Unpublished" in page.locator("tbody").inner_text()
+    assert page.errors == []
+
+
 SCREENS_390 = ("/desk/articles", "/desk/refused", "/desk/settings", "/desk/history?key=" + SEED_KEY, "/desk/pages")
 
 
@@ -192,6 +215,13 @@ def test_axe_finds_nothing_on_the_lists_the_pickers_and_the_panels(local_stack, 
     page.set_viewport_size({"width": 390, "height": 900})
     found["articles at 390 px"] = violations(page)
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + "/desk/articles")
+    page.get_by_label("Select all").check()
+    page.get_by_label("Bulk action").select_option(label="Add a tag")
+    page.get_by_label("Tag to add").fill("Checked")
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("heading", name=re.compile("Add the tag Checked")).wait_for()
+    found["bulk confirmation"] = violations(page)
     page.goto(base + "/desk/new")
     page.get_by_role("combobox", name="Categories").focus()
     page.keyboard.type("Ir")

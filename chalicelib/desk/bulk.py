@@ -1,0 +1,142 @@
+"""Bulk actions in Articles (issue 45): unpublish, change category, add a tag, or delete the ticked
+articles, after a confirmation that names how many, with progress.
+
+The list's form sends each ticked row as ``key|version`` (the version of its file the list showed,
+``Row.etag``), so each write is conditional on what the editor saw: an article someone changed
+since is left as it is and named in the result. ``bulk`` answers a confirmation page ("Unpublish 3
+articles?", the titles listed); confirming runs the actions, one request for all (without
+JavaScript), or one request an article (``bulk.js``, which shows the progress), each an ordinary
+write with the editor's own role, as the editor's save is: ingest publishes, and the edge follows.
+
+- Unpublish: the live file is deleted (its versions kept); the list shows it as Unpublished.
+- Change category: the file's ``categories`` become the one chosen (one the site has).
+- Add a tag: the tag is added to the file's ``tags`` (a new tag is created, as in the editor).
+- Delete: the article's files go, its draft and submission too; it leaves the site, and Deleted
+  lists every version, to restore.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice.app import Response
+
+from chalicelib import config
+from chalicelib.bucket import Conflict, ContentBucket, live_key
+from chalicelib.content.content_format import ContentError, normalize_slug
+from chalicelib.desk import documents, http, pickers, session
+from chalicelib.desk.documents import Forbidden
+from chalicelib.desk.identity import Identity
+
+ACTIONS = {"unpublish": "Unpublish", "category": "Change category", "tag": "Add a tag", "delete": "Delete"}
+MAX_ITEMS = 200  # ticked rows one request may carry (the list's pages are 50)
+
+
+@dataclass(frozen=True)
+class Ticked:
+    """One ticked row: its file and the version the list showed."""
+
+    key: str
+    version: str
+
+
+def ticked(values: list[str]) -> list[Ticked]:
+    """The ticked rows the form sent (``key|version``), each key checked as the editor's are.
+    :raise Forbidden: a key the desk may not touch."""
+    rows = []
+    for value in values[:MAX_ITEMS]:
+        key, _, version = value.partition("|")
+        rows.append(Ticked(documents.check_key(key), version))
+    return rows
+
+
+def what(action: str, count: int, value: str) -> str:
+    """The action in words, with how many: "Unpublish 3 articles"."""
+    articles = f"{count} article{'s' if count != 1 else ''}"
+    return {"unpublish": f"Unpublish {articles}", "delete": f"Delete {articles}",
+            "category": f"Move {articles} to the category {value}",
+            "tag": f"Add the tag {value} to {articles}"}.get(action, action)
+
+
+def apply(bucket: ContentBucket, who: Identity, action: str, row: Ticked, value: str) -> str:
+    """Do ``action`` to one article; what was done, in words. :raise Conflict: it changed since the
+    list showed it. :raise ContentError: the result would not publish. :raise Forbidden: not allowed."""
+    if action == "unpublish" and row.key != live_key(row.key):
+        raise Forbidden(f"{row.key} is not published: open it to approve or change it")
+    if action in ("unpublish", "delete"):
+        if row.key == live_key(row.key):
+            bucket.delete(row.key, if_version=row.version or None)
+        if action == "delete":
+            for pending in (config.DRAFTS_PREFIX + live_key(row.key), config.SUBMISSIONS_PREFIX + live_key(row.key)):
+                if bucket.exists(pending):
+                    bucket.delete(pending, if_version=row.version if pending == row.key else None)
+        return f"{'Deleted' if action == 'delete' else 'Unpublished'} {row.key}"
+    opened = documents.open_file(row.key, bucket)
+    if row.version and opened.version != row.version:
+        raise Conflict(row.key, opened.raw, opened.version, row.version)
+    fields = dict(opened.fields)
+    if action == "category":
+        fields["categories"] = value
+    else:
+        names = pickers.names_in(fields.get("tags", ""))
+        if normalize_slug(value) in {normalize_slug(n) for n in names}:
+            return f"{row.key} has the tag {value} already"
+        fields["tags"] = ", ".join([*names, value])
+    data = documents.compose(fields, opened.body, opened.meta)
+    problems = documents.check(row.key, data)
+    if problems:
+        raise ContentError(row.key, problems)
+    documents.write(bucket, row.key, data, opened.version, who)
+    return f"Changed {row.key}"
+
+
+def bulk(request: Any, who: Identity, token: str) -> Response:
+    """(Editors) the confirmation of a bulk action, or, confirmed, the action done to each ticked row."""
+    sent, lists = http.form(request), http.form_lists(request)
+    action, value = sent.get("action", ""), " ".join(sent.get("value_" + sent.get("action", ""), "").split())
+    try:
+        rows = ticked(lists.get("item", []))
+    except Forbidden as refusal:
+        return http.answer(request, 400, "Nothing done", str(refusal))
+    if action not in ACTIONS:
+        return _back(failed="Choose a bulk action, then Apply.")
+    if not rows:
+        return _back(failed="Tick the articles to change, then Apply.")
+    if action in ("category", "tag") and not value:
+        return _back(failed="Choose the category." if action == "category" else "Give the tag to add.")
+    if action == "category":
+        unknown = pickers.unknown_names(who, {"categories": value}, set())
+        if unknown:
+            return _back(failed=unknown[0].message.split(":")[0] + ": choose one the site has.")
+    if not sent.get("confirmed"):
+        titles = {s.sk: s.title or s.sk for s in _sources([r.key for r in rows])}
+        return http.screen("bulk.html", who, token, action=action, value=value, rows=rows, titles=titles,
+                           heading=what(action, len(rows), value) + "?", bulk_script=http.static_url("bulk.js"),
+                           names=ACTIONS)
+    bucket = session.bucket_as(token)
+    done, failed = [], []
+    for row in rows:
+        try:
+            done.append(apply(bucket, who, action, row, value))
+        except Conflict:
+            failed.append(f"{row.key} changed since the list was shown: nothing done to it")
+        except (ContentError, Forbidden) as error:
+            failed.append(f"{row.key}: {error}")
+    if sent.get("one"):
+        return http.json_answer({"done": done, "failed": failed}, 200 if not failed else 409)
+    return _back(done=f"{what(action, len(done), value)}: done." if done else "",
+                 failed="; ".join(failed))
+
+
+def _sources(keys_: list[str]) -> list[Any]:
+    from chalicelib import keys
+    from chalicelib.models import Source
+
+    return list(Source.batch_get([keys.source(k) for k in keys_])) if keys_ else []
+
+
+def _back(done: str = "", failed: str = "") -> Response:
+    query = {k: v for k, v in (("done", done), ("failed", failed)) if v}
+    return http.redirect("/desk/articles" + ("?" + urlencode(query) if query else ""))
