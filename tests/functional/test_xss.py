@@ -94,7 +94,7 @@ class _PageScanner(HTMLParser):
                 and named["method"] == "post" and (named["action"] or "").endswith("/comments/"):
             pass  # the site's own comment form
         elif tag == "form" and set(named) == {"class", "method", "action"} \
-                and named["class"] == "comment-form newsletter-form" and named["method"] == "post" \
+                and named["class"] == "newsletter-form" and named["method"] == "post" \
                 and (named["action"] or "").endswith("/subscribe/"):
             pass  # the site's own newsletter sign-up form
         elif tag == "input" and named.get("name") in {"token", "parent", "name", "email", "website", "form",
