@@ -161,6 +161,7 @@ class _Built:
     topics: frozenset[str]
     subscriptions: frozenset[str]
     stacks: frozenset[str]
+    iam: dict[str, frozenset[str]]  # each of moto's IAM registries (roles, managed policies...) -> its names
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,9 @@ class StandIn:
             topics=frozenset(held["sns"].topics),
             subscriptions=frozenset(held["sns"].subscriptions),
             stacks=frozenset(stack.name for stack in held["cloudformation"].stacks.values()
-                             if stack.status != "DELETE_COMPLETE"))
+                             if stack.status != "DELETE_COMPLETE"),
+            iam={name: frozenset(registry) for name, registry in vars(held["iam"]).items()
+                 if isinstance(registry, dict)})
 
     def _snapshot(self) -> _Snapshot:
         """Every item of the stack's tables and every object of its buckets, as they are now (from moto's
@@ -362,6 +365,10 @@ class StandIn:
         for stack in list(held["cloudformation"].stacks.values()):  # another stage's or prefix's stack a test made
             if stack.status != "DELETE_COMPLETE" and stack.name not in built.stacks:
                 self.client("cloudformation").delete_stack(StackName=stack.name)
+        for name, registry in vars(held["iam"]).items():  # roles and policies of those stacks (moto keeps them)
+            if isinstance(registry, dict):
+                for extra in set(registry) - built.iam.get(name, frozenset()):
+                    del registry[extra]
         for table in list(held["dynamodb"].tables):
             if table in built.tables:
                 _empty_table(table)
@@ -398,12 +405,14 @@ def _held() -> dict[str, Any]:
     """moto's backends of the services the stack lives in, for this account and region."""
     from moto.cloudformation.models import cloudformation_backends
     from moto.dynamodb.models import dynamodb_backends
+    from moto.iam.models import iam_backends
     from moto.s3.models import s3_backends
     from moto.sns.models import sns_backends
     from moto.sqs.models import sqs_backends
 
     return {"cloudformation": cloudformation_backends[ACCOUNT][REGION], "dynamodb": dynamodb_backends[ACCOUNT][REGION],
-            "s3": s3_backends[ACCOUNT]["aws"], "sns": sns_backends[ACCOUNT][REGION], "sqs": sqs_backends[ACCOUNT][REGION]}
+            "iam": iam_backends[ACCOUNT]["global"], "s3": s3_backends[ACCOUNT]["aws"],
+            "sns": sns_backends[ACCOUNT][REGION], "sqs": sqs_backends[ACCOUNT][REGION]}
 
 
 def _queue_state(queue: Any) -> tuple[Any, ...]:
