@@ -79,7 +79,7 @@ def seed(aws: LocalAws) -> None:
         aws.s3.put_object(Bucket=aws.stack.bucket, Key=f"articles/filler-{i}.md", Body=(
             f"---\ntitle: Oil markets story {i}\ndate: 2021-0{1 + i % 9}-1{i % 10}T10:00:00Z\ncategories: [Tehran]\n"
             f"tags: [Oil]\nauthor: Ninfa ALong\n---\n\nOil markets in Tehran moved today, story {i}.\n").encode())
-    relay = Relay(aws.sqs, aws.stack.queue_url, lambda event, context: ingest.handle_sqs_messages(event["Records"]))
+    relay = Relay(aws.sqs, aws.stack.queue_url, lambda event, context: ingest.ingest_queue_handler(event["Records"]))
     idle = 0
     while idle < 3:
         idle = 0 if relay.poll_once(wait_seconds=1) else idle + 1

@@ -68,7 +68,7 @@ from common import (
 )
 
 DAY = 86_400
-CHANGES = ("new", "recent_headline", "recent_body", "old_headline", "old_body", "correction", "takedown")
+CHANGES = ("new", "recent_headline", "recent_body", "old_headline", "old_body", "correction", "takedown", "live_entry")
 # The simulated article's names, as the observed article's are put back in its paths (observe()).
 TOKENS = ("{slug}", "{cat}", "{author}", "{tag1}", "{tag2}", "{tag3}")
 TRACKING = ("utm_source", "utm_medium", "utm_campaign", "fbclid", "gclid", "mc_cid", "mc_eid", "ref", "x")
@@ -135,15 +135,24 @@ def observe() -> dict[str, Any]:
                     "old1", "Old 1", "2020-01-02T09:00:00Z", "Right words.",
                     "corrections:\n- {date: 2026-12-01, note: An earlier version was wrong.}\n"))
                 change("takedown", "old0", lambda: site.delete("articles/old0.md"))
+                article("live9", "Live 9", "2026-11-29T09:00:00Z", "Introduction.", "live: true\n")
+                site.put("articles/live9/live/e0.md", "---\ntime: 2026-11-29T09:00:00Z\n---\nFirst.\n")
+                site.ingest()
+                change("live_entry", "live9", lambda: site.put(
+                    "articles/live9/live/e1.md", "---\ntime: 2026-11-29T09:01:00Z\n---\nSecond.\n"))
+                live_page = site.get("/live9/").body.decode()
+                poll = re.search(r'data-poll="([0-9.]+)"', live_page)
                 headers = {kind: site.get(path).headers.get("Cache-Control", "") for kind, path in (
                     ("home", "/"), ("archive", "/category/cat1/"), ("article", "/old1/"),
                     ("tracked", "/old1/?utm_source=newsletter&fbclid=IwAR0x"), ("variant", "/old1/?comment=pending"),
-                    ("search", "/search/?q=words"), ("feed", "/feed/"), ("notfound", "/wp-login.php"))}
+                    ("search", "/search/?q=words"), ("feed", "/feed/"), ("notfound", "/wp-login.php"),
+                    ("live_page", "/live9/"), ("live_fragment", "/live9/live/"))}
             finally:
                 config.use(previous)
     finally:
         edge.send = original  # type: ignore[assignment]
     return {"paths": {k: sorted(v) for k, v in observed.items()}, "cache_control": headers,
+            "live_poll_s": float(poll.group(1)) if poll else 0.0,
             "concurrency": {"ingest": app.INGEST_CONCURRENCY, "images": app.IMAGES_CONCURRENCY,
                             "imports": app.IMPORTS_CONCURRENCY}}
 
@@ -393,6 +402,13 @@ class Params:
     flood_search_share: float = 0.5  # of the flood, search with random words; the rest junk query strings
     flood_addresses: int = 500  # the botnet's addresses
     waf_delay_s: float = 30.0  # AWS WAF: "usually, this delay is below 30 seconds"
+    live_blog: bool = False  # the spike story is a live blog: an entry every live_entry_every_s, readers polling
+    live_entry_every_s: int = 60
+    live_poll_s: float = 0.0  # 0: what our page tells its script (observed: data-poll)
+    live_read_s: float = 240.0  # how long a reader keeps the live blog open (exponential, this mean)
+    live_ingest_p50_s: float = 1.0  # an entry's upload until the origin serves it: S3's notification, SQS, ingest
+    live_ingest_p99_s: float = 5.0
+    live_poller_sample: float = 0.02  # readers whose polls are simulated one by one (each counts 1/sample)
 
 
 @dataclass
@@ -418,6 +434,8 @@ class Tally:
     widget_lag_max: float = 0.0
     widget_views: int = 0
     invalidation_paths: int = 0
+    polls: float = 0.0  # live blog pollers' requests (each sampled one counts 1/sample)
+    poll_origin: int = 0  # of those, the ones that reached the origin (fills: not scaled)
     peak_in_flight: int = 0
     origin_by_second: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     origin_by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -449,13 +467,25 @@ class Day:
             p = replace(p, widget_fragment=True)  # the design as built: pages fetch the widget from its path
         if not p.cold_start_ms:
             p = replace(p, cold_start_ms=measured_cold_start_ms(480.0))
+        if not p.live_poll_s:  # as our page tells its script
+            p = replace(p, live_poll_s=observed.get("live_poll_s") or 5.0)
         self.p, self.edge, self.rng = p, edge, random.Random(p.seed)
+        self.live_rng = random.Random(p.seed + 1)  # the live blog's draws, so the rest of the day is the same
         self.paths = observed["paths"]
         cc = observed["cache_control"]
         self.ttl = {kind: ttl(cc[kind], "s-maxage") for kind in cc}
         self.swr = {kind: ttl(cc[kind], "stale-while-revalidate") for kind in cc}
         self.ttl["fragment"], self.swr["fragment"] = self.ttl["article"], self.swr["article"]
         self.ttl["image"], self.swr["image"] = 31_536_000, 0
+        for kind in ("live_page", "live_fragment"):  # an older observation has none: an article's
+            self.ttl.setdefault(kind, self.ttl["article"])
+            self.swr.setdefault(kind, self.swr["article"])
+        self.live_posted: list[float] = []  # posted time of each entry applied at the origin, in that order
+        self.live_lags: list[float] = []  # posted until a reader's open page had it
+        self.pollers: list[tuple[float, int]] = []  # (next poll, reader)
+        self.readers: dict[int, list[Any]] = {}  # reader -> [leaves at, entries seen, edge location, arrived]
+        self.live_readers = 0  # readers sampled so far
+        self.live_end = p.spike_start_h * 3600 + p.spike_hours * 3600
         self.caps = observed.get("concurrency", {"ingest": 10, "images": 20, "imports": 2})
         shield = Tier(p.shield_objects, None, shield=True) if p.shield and edge.shield else None
         self.shield = shield
@@ -513,9 +543,15 @@ class Day:
         if p.spike_hours > 0:  # the breaking story goes up a minute before its traffic
             events.append((start - 60, "new", "breaking"))
         t = start
-        while t < start + p.spike_hours * 3600:
+        while not p.live_blog and t < start + p.spike_hours * 3600:
             t += p.spike_update_every_s
             events.append((t, "headline" if self.rng.random() < 0.5 else "body", "breaking"))
+        sigma = math.log(p.live_ingest_p99_s / p.live_ingest_p50_s) / 2.3263 if p.live_ingest_p99_s > \
+            p.live_ingest_p50_s else 0.0
+        while p.live_blog and t + p.live_entry_every_s < start + p.spike_hours * 3600:
+            t += p.live_entry_every_s  # posted then; the origin has it once ingest is done
+            applied = t + p.live_ingest_p50_s * math.exp(sigma * self.live_rng.gauss(0, 1))
+            events.append((applied, "live_entry", f"breaking@{t:.3f}"))
         for _ in range(p.corrections):
             events.append((self.rng.uniform(8 * 3600, 20 * 3600), "correction", ""))
         for _ in range(p.takedowns):
@@ -527,6 +563,9 @@ class Day:
         return self.p.invalidation_p50_s * math.exp(self.sigma * self.rng.gauss(0, 1))
 
     def apply(self, t: float, kind: str, slug: str) -> None:
+        if kind == "live_entry":
+            slug, _, posted = slug.partition("@")
+            self.live_posted.append(float(posted))
         if kind == "new":
             self.by_recency.insert(0, slug)
             self.names[slug] = self._names(slug)
@@ -537,6 +576,8 @@ class Day:
             recent = slug in self.by_recency[:5]
             observed = {"headline": "recent_headline" if recent else "old_headline",
                         "body": "recent_body" if recent else "old_body"}.get(kind, kind)
+            if kind == "live_entry":
+                observed = "live_entry"
             # A taken-down article keeps its readers' links (shared, mailed, indexed): views keep coming.
         names = self.names.get(slug) or self._names(slug)
         paths = set()
@@ -584,7 +625,7 @@ class Day:
         start, r = p.spike_start_h * 3600, rng.random()
         if start <= t < start + p.spike_hours * 3600:
             if r < p.spike_story_share:
-                return "/breaking/", "article", self.tracking()
+                return "/breaking/", "live_page" if p.live_blog else "article", self.tracking()
             r = rng.random()
         if r < p.home_share:
             return "/", "home", ()
@@ -640,7 +681,8 @@ class Day:
         heapq.heappush(self.in_flight, start + duration)
         in_flight = len(self.in_flight)
         self.second_peak = max(self.second_peak, in_flight)
-        rcu = p.rcu_article if kind in ("article", "fragment", "variant", "tracked") else \
+        rcu = p.rcu_article if kind in ("article", "fragment", "variant", "tracked", "live_page") else \
+            2 * p.rcu_article if kind == "live_fragment" else \
             p.rcu_search if kind == "search" else p.rcu_listing if kind in ("home", "archive", "feed") else 0.5
         for tally in tallies:
             tally.lambda_seconds += duration
@@ -649,7 +691,10 @@ class Day:
             tally.peak_in_flight = max(tally.peak_in_flight, in_flight)
             if kind == "home":
                 tally.home_rcu_by_second[int(t)] += rcu
-        return self.version[path], self.widget_version, start + duration + p.origin_rtt_ms / 2000, True
+        # A live blog's page and fragment carry the entries applied when they were made (where others carry
+        # the recent-posts widget's version).
+        shown = len(self.live_posted) if kind in ("live_page", "live_fragment") else self.widget_version
+        return self.version[path], shown, start + duration + p.origin_rtt_ms / 2000, True
 
     def fetch(self, tier: Tier | None, key: str, path: str, kind: str, t: float) -> tuple[int, int, float, bool]:
         """What ``tier`` answers ``key`` with at ``t``: (version, widget version, when it is ready, answered),
@@ -709,11 +754,18 @@ class Day:
         tallies = self.tallies(t)
         before = [tally.origin_all for tally in tallies]
         version, widget, _, _ = self.request(path, kind, t, query, location)
+        entries_shown = widget  # on a live page: the entries it shows
+        if kind == "live_page":
+            widget = self.widget_version  # its widget is the fragment's, below (or as the page was made)
         kb = p.page_kb
         if p.widget_fragment:  # the page's widget is the fragment's, fetched beside it
             _, widget, _, _ = self.request(FRAGMENT, "fragment", t, (), location)
             kb += p.fragment_kb
-        image = path if kind == "article" else f"/{self.by_recency[self.rng.randrange(10)]}/"
+        if kind == "live_page" and t < self.live_end and self.live_rng.random() < p.live_poller_sample:
+            reader = self.live_readers = self.live_readers + 1
+            self.readers[reader] = [t + self.live_rng.expovariate(1 / p.live_read_s), entries_shown, location, t]
+            heapq.heappush(self.pollers, (t + p.live_poll_s, reader))
+        image = path if kind in ("article", "live_page") else f"/{self.by_recency[self.rng.randrange(10)]}/"
         self.fetch(self.image_edges[location], "/sizes" + image, image, "image", t)
         lag = 0.0
         if widget < self.widget_version:
@@ -731,6 +783,34 @@ class Day:
             critical = self.critical.get(path)
             if critical is not None and version < critical[0] and t - critical[1] > p.stale_after_s:
                 tally.stale += 1
+
+    def poll(self, t: float, reader: int) -> None:
+        """A sampled reader's page asks for the live blog's fragment (templates/site/live.js), and shows the
+        entries it had not seen: each one's lag is from its posting to this poll."""
+        p = self.p
+        leaves, seen, location, arrived = self.readers[reader]
+        if t >= leaves or t >= self.live_end:
+            gone = min(leaves, t)
+            for posted in self.live_posted[seen:]:  # posted while open, never shown: at least this late
+                if arrived <= posted < gone:
+                    self.live_lags.append(gone - posted)
+            del self.readers[reader]
+            return
+        tallies = self.tallies(t)
+        before = [tally.origin_all for tally in tallies]
+        applied = self.request("/breaking/live/", "live_fragment", t, (), location)[1]
+        weight = 1 / p.live_poller_sample
+        for tally, origin_before in zip(tallies, before, strict=True):
+            tally.polls += weight
+            tally.poll_origin += tally.origin_all - origin_before
+            tally.cloudfront_requests += weight - 1  # request() counted this one
+            tally.function_invocations += weight - 1
+            tally.cloudfront_kb += weight * 2.0  # the fragment: ten entries, gzip
+        for k in range(seen, applied):  # entries posted while the page was open (not those its copy missed)
+            if self.live_posted[k] >= arrived:
+                self.live_lags.append(t - self.live_posted[k])
+        self.readers[reader][1] = max(seen, applied)
+        heapq.heappush(self.pollers, (t + p.live_poll_s, reader))
 
     def arrivals(self, second: int) -> list[tuple[float, str]]:
         """Every request of one second, in time order: readers' views, comment POSTs, feed pollers, bots and,
@@ -828,6 +908,8 @@ class Day:
                     tier.clear(paths)
             for t, kind in self.arrivals(second):
                 handle[kind](t)
+            while self.pollers and self.pollers[0][0] < second + 1:
+                self.poll(*heapq.heappop(self.pollers))
             self.end_of_second(second)
 
     def end_of_second(self, second: int) -> None:
@@ -878,7 +960,27 @@ class Day:
             "takedown_tail_s": self.takedown_tail_s(),
             "widget_lag_max_s": round(tally.widget_lag_max, 1),
             "widget_lag_mean_s": round(tally.widget_lag_sum / max(tally.widget_views, 1), 2),
+            **({"polls": round(tally.polls), "poll_origin_requests": tally.poll_origin,
+                "offload_with_pollers": round(1 - (tally.origin + tally.poll_origin) / max(tally.views + tally.polls, 1),
+                                              5)} if p.live_blog else {}),
         }
+
+    def live_report(self) -> dict[str, Any]:
+        """The live blog: how long an entry took to reach readers' open pages, and what its pollers cost."""
+        lags = sorted(self.live_lags)
+
+        def at(q: float) -> float:
+            return round(lags[min(len(lags) - 1, int(q * len(lags)))], 2) if lags else 0.0
+
+        paths = len(self.paths.get("live_entry", []))
+        entries = len(self.live_posted)
+        return {"entries": entries, "poll_s": self.p.live_poll_s, "fragment_ttl_s": self.ttl["live_fragment"],
+                "page_ttl_s": self.ttl["live_page"], "lags_measured": len(lags),
+                "live_update_lag_p50_s": at(0.5), "live_update_lag_p95_s": at(0.95), "live_update_lag_p99_s": at(0.99),
+                "live_update_lag_max_s": round(lags[-1], 2) if lags else 0.0,
+                "invalidation_paths": entries * paths, "invalidations": entries,
+                # CloudFront: the first 1,000 paths a month free, then $0.005 each: a live blog every day of a month
+                "invalidation_cost_per_month_usd": round(max(0, entries * paths * 30 - 1000) * 0.005, 2)}
 
     def costs(self, tally: Tally, hours: float, snapshot_rcu: float = 0.0) -> dict[str, float]:
         """What ``tally``'s requests cost, by service (us-east-1 list prices, bench/common.py)."""
@@ -935,6 +1037,8 @@ def simulate(p: Params, observed: dict[str, Any], edge: Edge | None = None) -> d
     day.observed_article_cc = observed["cache_control"]["article"]
     day.run()
     result = {"day": day.report(day.day, p.hours), "spike_hour": day.report(day.spike, 1)}
+    if p.live_blog:
+        result["live_blog"] = day.live_report()
     if p.flood_rps:
         result["flood"] = day.flood_report()
     return result
@@ -982,13 +1086,18 @@ def main(argv: list[str]) -> None:
     for part in result["day"]["cost_per_million_views"]:
         print(f"{'$ per 1M views, ' + part:26}{result['day']['cost_per_million_views'][part]!s:>16}"
               f"{result['spike_hour']['cost_per_million_views'][part]!s:>16}")
+    if "live_blog" in result:
+        for row in ("polls", "poll_origin_requests", "offload_with_pollers"):
+            print(f"{row:26}{result['day'][row]!s:>16}{result['spike_hour'][row]!s:>16}")
+        print(f"\nlive blog: {json.dumps(result['live_blog'])}")
     if "flood" in result:
         print(f"\nflood: {json.dumps(result['flood'])}")
     out = {**result, "params": asdict(params), "edge": json.loads(json.dumps(asdict(edge), default=sorted)),
            "observed": observed, "seconds": round(time.monotonic() - started)}
     (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "scale.json").write_text(json.dumps(out, indent=1) + "\n")
-    print(f"\nwritten bench/results/scale.json in {out['seconds']} s")
+    name = "scale-live-blog.json" if params.live_blog else "scale.json"
+    (BENCH / "results" / name).write_text(json.dumps(out, indent=1) + "\n")
+    print(f"\nwritten bench/results/{name} in {out['seconds']} s")
 
 
 if __name__ == "__main__":

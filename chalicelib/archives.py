@@ -97,6 +97,7 @@ OWN_QUERY: dict[str, str] = dict(sorted({
     "comment": "the note shown after posting a comment (?comment=pending)",
     "q": "the search page's words (/search/?q=oil)",
     "page": "the search page's page number",
+    "since": "a live blog's older updates: the page starting at this entry (its time and id)",
 }.items()))
 QUERY_PARAMETERS: dict[str, str] = dict(sorted({**WORDPRESS_QUERY, **OWN_QUERY}.items()))
 # The one parameter WordPress's names travel in between the edge and the origin (see the module docstring).
@@ -108,7 +109,7 @@ NAMES = tuple(BY_NAME)  # ("category", "tag", "author")
 
 # The fixed first path segments of app.py's routes (the archives' come from ARCHIVES).
 ROUTE_SEGMENTS = frozenset({*NAMES, "feed", "search", "sitemaps", "static", "media", "sizes", "preview", "desk",
-                            "widgets"})
+                            "widgets", "subscribe", "newsletter"})
 # The recent-posts widget on its own (app.py ``recent_posts``): every page's script fetches it, and a
 # new article invalidates it instead of every page (publish/edge.py).
 RECENT_PATH = "/widgets/recent/"

@@ -75,12 +75,20 @@ def acting_as(credentials: dict[str, str] | None) -> Iterator[None]:
 
 def _dynamodb_connection_as(region: str, endpoint_url: str | None, local: bool, acting: tuple[str, str, str]) -> Any:
     def make() -> Any:
+        import botocore.config
         from pynamodb.connection import Connection
 
         key, secret, session_token = acting
         connection = Connection(region=region, host=endpoint_url, aws_access_key_id=key, aws_secret_access_key=secret,
                                 aws_session_token=session_token)
         connection._local.session = _session(local)
+        # The client itself, signed with the person's credentials: PynamoDB sets a connection's keys on the
+        # session only when it makes one, and this connection shares the process's (the function's keys).
+        connection._client = _session(local).create_client(
+            "dynamodb", region_name=region, endpoint_url=endpoint_url, aws_access_key_id=key,
+            aws_secret_access_key=secret, aws_session_token=session_token,
+            config=botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 4,
+                                                                               "mode": "standard"}))
         return connection
     return _kept_as(("dynamodb-connection", region, endpoint_url, local, acting), make)
 
@@ -123,9 +131,20 @@ def sns_client() -> Any:
     return _client("sns", *_where())
 
 
+def sesv2_client() -> Any:
+    """The SES (v2) client newsletters and their confirmation e-mails are sent with (chalicelib/newsletters/)."""
+    return _client("sesv2", *_where())
+
+
 def cognito_client() -> Any:
     """The Cognito user pool client the desk signs people in with (chalicelib/desk/identity.py)."""
     return _client("cognito-idp", *_where())
+
+
+def cognito_client_as(credentials: dict[str, str]) -> Any:
+    """The user pool client with a signed-in admin's role: the People screen's changes are theirs."""
+    return _client_as("cognito-idp", *_where(), (credentials["AccessKeyId"], credentials["SecretKey"],
+                                                 credentials["SessionToken"]))
 
 
 def cognito_identity_client() -> Any:

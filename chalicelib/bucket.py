@@ -292,6 +292,28 @@ class ContentBucket:
         """Copy the file at ``key`` to ``to``, within the bucket (nothing downloaded)."""
         self.s3.copy_object(Bucket=self.name, Key=to, CopySource={"Bucket": self.name, "Key": key})
 
+    def describe(self, key: str, metadata: dict[str, str], if_etag: str) -> None:
+        """Replace the object metadata of the file at ``key`` (a photo's alt text, caption and credit),
+        its bytes, type and address unchanged: a copy onto itself, only if it is still the version seen
+        (``if_etag``; ``Conflict`` otherwise). S3 tells its queue as of any upload.
+
+        :raise KeyError: there is no file at ``key``.
+        """
+        try:
+            found = self.s3.head_object(Bucket=self.name, Key=key)
+            if _etag(found) != if_etag:
+                raise Conflict(key, None, _etag(found))
+            self.s3.copy_object(Bucket=self.name, Key=key, CopySource={"Bucket": self.name, "Key": key},
+                                CopySourceIfMatch=f'"{if_etag}"', MetadataDirective="REPLACE", Metadata=metadata,
+                                ContentType=found.get("ContentType") or "application/octet-stream",
+                                **({"CacheControl": found["CacheControl"]} if found.get("CacheControl") else {}))
+        except ClientError as exc:
+            if is_missing(exc):
+                raise KeyError(key) from exc
+            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+                raise Conflict(key, None, None) from exc
+            raise
+
     def store_body(self, key: str, html: bytes) -> None:
         """Keep an article body too large for its DynamoDB item (bodies.py)."""
         self.put(key, html, content_type="text/html; charset=utf-8")

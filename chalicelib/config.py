@@ -38,12 +38,16 @@ class Config:
     queue: str = ""  # empty: newsroom-<stage>-ingest
     images_queue: str = ""  # empty: newsroom-<stage>-images (uploads under media/: chalicelib/publish/renditions.py)
     imports_queue: str = ""  # empty: newsroom-<stage>-imports (exports under imports/: chalicelib/imports/run.py)
+    newsletters_queue: str = ""  # empty: newsroom-<stage>-newsletters (a send's batches: chalicelib/newsletters/sending.py)
     region: str = "us-east-1"
     # Where AWS is reached: None for real AWS, "http://127.0.0.1:5000" for the local stand-in (moto).
     endpoint_url: str | None = None
     # Site-wide data (menu, categories, recent posts) is kept in a warm Lambda this long
     # (docs/architecture.md says what that delays).
     site_cache_seconds: float = 10.0
+    # How often an open live blog's page asks for its newest entries (templates/site/live.js reads it from
+    # the page); docs/content-format.md, "Live blogs", says why 5 s. Tests may shorten it.
+    live_poll_seconds: float = 5.0
     # Where readers reach the site, e.g. "https://news.example.com" or API Gateway's stage URL
     # (https, or http on this machine). Internal links get its path as a prefix; canonical URLs,
     # feeds and sitemaps use it whole. Empty: from what API Gateway (not the caller) says the
@@ -73,11 +77,15 @@ class Config:
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     identity_pool_id: str = ""
+    # Who newsletters and their confirmations come from: an address of an SES identity the stack
+    # verified (docs/deploy.md). The default is a reserved test domain that only the local stand-in accepts.
+    mail_from: str = "newsletters@newsroom.test"
 
     def __post_init__(self) -> None:
         names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
                  "queue": f"newsroom-{self.stage}-ingest", "images_queue": f"newsroom-{self.stage}-images",
-                 "imports_queue": f"newsroom-{self.stage}-imports"}
+                 "imports_queue": f"newsroom-{self.stage}-imports",
+                 "newsletters_queue": f"newsroom-{self.stage}-newsletters"}
         for name, default in names.items():
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
@@ -118,9 +126,11 @@ class Config:
             queue=environ.get("NEWSROOM_INGEST_QUEUE", ""),
             images_queue=environ.get("NEWSROOM_IMAGES_QUEUE", ""),
             imports_queue=environ.get("NEWSROOM_IMPORTS_QUEUE", ""),
+            newsletters_queue=environ.get("NEWSROOM_NEWSLETTERS_QUEUE", ""),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or default.region,
             endpoint_url=endpoint,
             site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", default.site_cache_seconds)),
+            live_poll_seconds=float(environ.get("NEWSROOM_LIVE_POLL_SECONDS", default.live_poll_seconds)),
             base_url=environ.get("NEWSROOM_BASE_URL", ""),
             cursor_secret=environ["NEWSROOM_CURSOR_SECRET"].encode() if "NEWSROOM_CURSOR_SECRET" in environ
             else default.cursor_secret,
@@ -133,6 +143,7 @@ class Config:
             user_pool_id=environ.get("NEWSROOM_USER_POOL_ID", ""),
             user_pool_client_id=environ.get("NEWSROOM_USER_POOL_CLIENT_ID", ""),
             identity_pool_id=environ.get("NEWSROOM_IDENTITY_POOL_ID", ""),
+            mail_from=environ.get("NEWSROOM_MAIL_FROM", default.mail_from),
         )
 
     @classmethod

@@ -42,3 +42,20 @@ def render_text(text: str) -> str:
 
     return nh3.clean(_plain_text_renderer().render(text), tags={"p", "br", "a"}, attributes={"a": {"href"}},
                      url_schemes={"http", "https"}, link_rel="nofollow ugc noopener")
+
+
+def spammer_marks(client: str | None, email: str | None) -> list[str]:
+    """The sort keys (in ``keys.COMMENTS_SPAMMERS``) that a comment marked spam leaves, and that a later
+    comment from the same address or e-mail is looked up by. Both are keyed hashes: ``client`` is the
+    address's already (``comment_rules.client_of``); the e-mail is hashed here, lower-cased, with the
+    same secret, so the table never holds either."""
+    import hashlib
+    import hmac
+
+    from chalicelib import config
+
+    marks = [f"client#{client}"] if client else []
+    if email and email.strip():
+        digest = hmac.new(config.current().cursor_secret, f"email|{email.strip().lower()}".encode(), hashlib.sha256)
+        marks.append(f"email#{digest.hexdigest()[:32]}")
+    return marks

@@ -272,6 +272,8 @@ ARTICLE: tuple[Field, ...] = (
     Field("sticky", Flag(kept_false=False), pages=False, contributors=False),
     Field("corrections", Corrections(20, 1000), pages=False, contributors=False),
     Field("password", Secret(200), stored_as="password_hash"),
+    Field("live", Flag(kept_false=False), pages=False, contributors=False),
+    Field("live_ended", Moment(), pages=False, contributors=False),
 )
 """An article's and a page's front matter, in the order the desk's form shows them (and a new file
 writes them)."""
@@ -291,7 +293,18 @@ CATEGORY: tuple[Field, ...] = (
 TAG: tuple[Field, ...] = (
     Field("name", Text(200), required=("tag",)),
     Field("description", Text(5000)),
+    Field("aliases", Paths(10)),
 )
+ENTRY: tuple[Field, ...] = (
+    Field("time", Moment(), required=("entry",)),
+    Field("author", Byline(200, "author_name")),
+    Field("pinned", Flag(kept_false=False)),
+    Field("correction", Text(1000, typeset=True)),
+    Field("deleted", Flag(kept_false=False)),
+)
+"""A live blog's entry (``articles/<article>/live/<id>.md``: docs/content-format.md, "Live blogs"): when it
+was posted, who wrote it, whether it is a key event (``pinned``), a public correction note, and whether it
+was taken down (``deleted``: the file stays, the entry leaves the page and the feed)."""
 TERMS = {"author": AUTHOR, "category": CATEGORY, "tag": TAG}
 """The terms' files (``authors/``, ``categories/``, ``tags/``), by kind."""
 

@@ -76,6 +76,29 @@ def pending(key: str) -> tuple[str, str]:
     return f"pending#{key}", "post"
 
 
+def live_folder(article_key: str) -> str:
+    """Where a live blog's entry files live: its article's key without the suffix
+    (``articles/iran-war.md``: ``articles/iran-war``; its entries are ``articles/iran-war/live/<id>.md``)."""
+    stem, dot, suffix = article_key.rpartition(".")
+    return stem if dot and "/" not in suffix else article_key
+
+
+def live_entries_pk(folder: str) -> str:
+    """A live blog's entries, newest last (sk: ``live_entry_sk``): ``live#articles/iran-war``, by the
+    article's file without its suffix, so a renamed slug keeps its entries."""
+    return f"live#{folder}"
+
+
+def live_key_events_pk(folder: str) -> str:
+    """A live blog's pinned entries (key events), the same sort keys as its entries."""
+    return f"live-key#{folder}"
+
+
+def live_entry_sk(time: str, entry_id: str) -> str:
+    """An entry's place in its live blog: by time, then its file's name."""
+    return f"{time}#{entry_id}"
+
+
 SOURCE_PK = "source"  # sk: the bucket key
 
 
@@ -101,6 +124,15 @@ def desk_pk(kind: str | None) -> str:
     return DESK_PAGES_PK if kind == "page" else DESK_PK
 
 
+UNPUBLISHED_PK = "unpublished"  # sk: the bucket key of an article or page taken down: its row in the desk's list
+
+
+def unpublished(key: str) -> tuple[str, str]:
+    """The tombstone of the article or page file at ``key`` once it is unpublished (models.Source-shaped,
+    listed in the desk index with status "unpublished"), until it is published again."""
+    return UNPUBLISHED_PK, key
+
+
 def desk_order(date: str | None, key: str, changed: str) -> str:
     """Where a file sorts in the desk's list, newest first: by its date, or by when it last changed
     (a refused file with no date is news to its editor)."""
@@ -123,6 +155,10 @@ def category(slug: str) -> tuple[str, str]:
     return CATEGORY_PK, slug
 
 
+TAGS_NAMED_PK = "tags-named"  # sk: a tag's slug: every tag an article named (the desk's Tags screen)
+TAG_ALIASES_PK = "tag-aliases"  # sk: an old address of a tag (``tag/old-name``), its item naming where it went
+
+
 def tag(slug: str) -> tuple[str, str]:
     return TAG_PK, slug
 
@@ -137,6 +173,9 @@ def month(month_: str) -> tuple[str, str]:
 
 
 MEDIA_PK = "media"  # sk: the image's bucket key
+
+
+MEDIA_WITHOUT_ALT = "media-without-alt"  # sk: the bucket key of a photo with sizes and no alt text (the desk counts them)
 
 
 def media(key: str) -> tuple[str, str]:
@@ -176,6 +215,9 @@ def term_pk(term: str) -> str:
 COMMENTS_PENDING = "comments-pending"  # sk: the comment's id
 COMMENTS_REJECTED = "comments-rejected"  # sk: the comment's id
 COMMENTS_GONE = "comments-gone"  # sk: the id of a comment rejected or deleted (no content kept), never re-imported
+COMMENTS_APPROVED = "comments-approved"  # sk: an approved comment's id; where it lives (the desk's Approved tab)
+COMMENTS_SPAM = "comments-spam"  # sk: the comment's id; kept 30 days (TTL)
+COMMENTS_SPAMMERS = "comments-spammers"  # sk: ``client#<hash>`` or ``email#<hash>`` of a comment marked spam
 
 
 def comments_pk(article_slug: str) -> str:
@@ -194,6 +236,24 @@ def rate_limit_pk(client: str) -> str:
     return f"ratelimit#{client}"
 
 
+SUBSCRIBER_PREFIX = "subscriber#"
+
+
+def subscriber(address_hash: str) -> tuple[str, str]:
+    """A newsletter subscriber, by the hash of their address (chalicelib/newsletters/subscribers.py)."""
+    return f"{SUBSCRIBER_PREFIX}{address_hash}", "subscriber"
+
+
+def newsletter_issue(send_id: str) -> tuple[str, str]:
+    """One send of a newsletter (chalicelib/newsletters/sending.py)."""
+    return f"issue#{send_id}", "issue"
+
+
+def delivery(send_id: str, address_hash: str) -> tuple[str, str]:
+    """One reader's copy of one send: the claim that makes it go once (chalicelib/newsletters/sending.py)."""
+    return f"delivery#{send_id}", address_hash
+
+
 SLIDING_WINDOW = "log"
 BACKOFF = "backoff"  # a counted key's failures and the time before which it may not try again
 
@@ -201,3 +261,12 @@ BACKOFF = "backoff"  # a counted key's failures and the time before which it may
 def sessions(sub: str) -> tuple[str, str]:
     """A desk user's ended sessions, and when they last signed out everywhere (chalicelib/desk/session.py)."""
     return f"session#{sub}", "sessions"
+
+
+def signed_in(sub: str) -> tuple[str, str]:
+    """When a desk user last signed in (the People screen's "Last sign-in": chalicelib/desk/people.py)."""
+    return f"session#{sub}", "signed-in"
+
+
+PEOPLE_LOG_PK = "people-log"  # sk: "<ISO time>#<random>": who changed whose account, and how (the People screen)
+PEOPLE_PK = "people"  # sk: a desk user's sub: their author profile (name, bio, photo): chalicelib/desk/profile.py

@@ -139,6 +139,7 @@ _OURS: dict[str, Callable[[dict[str, Any]], Message | None]] = {
 
 
 Handlers = dict[type, Callable[[Any], object]]
+BatchAnswer = dict[str, list[dict[str, str]]]  # a queue function's answer: {"batchItemFailures": [...]}
 
 
 def dispatch(sqs_messages: Iterable[dict[str, Any]], handlers: Handlers, failed_event: str) -> list[dict[str, str]]:

@@ -29,8 +29,18 @@ RateLimit          ``ratelimit#<key hash>``  ``log`` / ``backoff``      sign-in,
                                                                         limits (TTL)
 Sessions           ``session#<sub>``         ``sessions``               a desk user's ended sessions
                                                                         (checked on every desk request; TTL)
+SignedIn           ``session#<sub>``         ``signed-in``              a desk user's last sign-in (People)
+PeopleChange       ``people-log``            ``<ISO time>#<random>``    who changed whose account, how
+Profile            ``people``                ``<sub>``                  a desk user's author profile; the
+                                                                        Author picker's people (one Query)
 EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
                                                                         file's last change (the desk)
+LiveEntryItem      ``live#<folder>``         ``<time>#<entry id>``      a live blog's entries, newest first
+                   ``live-key#<folder>``                                (one Query); its key events
+Subscriber         ``subscriber#<hash>``     ``subscriber``             a newsletter reader: state, lists,
+                                                                        consent, history
+NewsletterIssue    ``issue#<send id>``       ``issue``                  one send: what its batches deliver
+Delivery           ``delivery#<send id>``    ``<address hash>``         one reader's copy of one send (once)
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -287,6 +297,8 @@ class Post(_TableItem):
     password_hash: str  # protected: "pbkdf2_sha256$<iterations>$<salt>$<hash>" (chalicelib/protected.py)
     sticky: bool  # front matter ``sticky: true``: on top of the home page
     comments_open: bool  # front matter ``comments: false`` closes them
+    live: bool  # a live blog: its entries are items of their own (LiveEntryItem)
+    live_ended: str  # ISO 8601 UTC: when the live blog ended (it stays as an archive)
     # What ingest adds:
     body_html = UnicodeAttribute(null=True)  # one of body_html, body_gz, body_ref: see bodies.py
     body_gz = BinaryAttribute(null=True, legacy_encoding=False)
@@ -305,6 +317,23 @@ class Post(_TableItem):
     comment_count = NumberAttribute(default=0)  # approved comments; changed only by atomic ADDs (publish/moderation.py)
 
     key_for = staticmethod(keys.post)  # the (pk, sk) of the post served at /<path>/
+
+
+class LiveEntryItem(_TableItem):
+    """One entry of a live blog (chalicelib/publish/live.py): its rendered text and what the page shows
+    with it. The same item is kept under the key events' partition while it is pinned."""
+
+    vars().update(declared(fields.ENTRY, lambda f: f.name != "deleted"))
+    time: str  # ISO 8601 UTC
+    author: str  # author slug
+    author_name: str
+    pinned: bool
+    correction: str
+    entry_id = UnicodeAttribute()  # the file's name: the entry's anchor (#entry-<id>)
+    html = UnicodeAttribute()  # rendered and sanitized at ingest, as a body
+    edited = UnicodeAttribute(null=True)  # ISO 8601 UTC: when a later version of its file was applied
+    source_key = UnicodeAttribute()
+    source_etag = UnicodeAttribute(null=True)
 
 
 class Listing(_TableItem):
@@ -368,6 +397,7 @@ class TagItem(_TableItem):
     name: str
     description: str
     source_key = UnicodeAttribute(null=True)
+    moved_to = UnicodeAttribute(null=True)  # in ``tag-aliases`` (sk: an old address): the tag's archive now
 
 
 TERM_ITEMS: dict[str, type[AuthorItem] | type[CategoryItem] | type[TagItem]] = {
@@ -402,7 +432,7 @@ class Source(_TableItem):
     slug = UnicodeAttribute(null=True)
     etag = UnicodeAttribute(null=True)
     sequencer = UnicodeAttribute(null=True)  # of the newest S3 event applied (AWS only)
-    status = UnicodeAttribute()  # "published", "invalid" or "removed"
+    status = UnicodeAttribute()  # "published", "invalid" or "removed"; a tombstone (keys.unpublished): "unpublished"
     problems = text_list()
     refused_etag = UnicodeAttribute(null=True)  # the version ``problems`` are about (newsroom publish waits for it)
     redirects = text_list()  # redirect paths this file created
@@ -416,6 +446,8 @@ class Source(_TableItem):
     categories = text_list()
     desk_pk = UnicodeAttribute(null=True)  # set on articles' and pages' files: the desk index
     desk_sk = UnicodeAttribute(null=True)
+    saved_by = UnicodeAttribute(null=True)  # a draft's or submission's: who saved it (the upload's ``uploaded-by``)
+    saved_at = UnicodeAttribute(null=True)  # ... and when (ISO, UTC); a tombstone's: when it was unpublished
     desk = DeskIndex()
 
 
@@ -449,7 +481,8 @@ class Comment(_TableItem):
     Where it lives says what state it is in: pending in ``comments-pending``
     (sk: its id), approved in ``comments#<article slug>`` (sk: its id, or
     ``<parent id>#<id>`` for a reply, so one Query returns threads in order),
-    rejected in ``comments-rejected`` until ``expires``.
+    in the Trash (``comments-rejected``) or Spam (``comments-spam``) until ``expires``; each approved one is
+    also listed, newest first, in ``comments-approved`` (its id, slug and parent only).
     """
 
     id = UnicodeAttribute()  # "20240501T120000Z-1a2b3c4d": sorts by time
@@ -463,8 +496,12 @@ class Comment(_TableItem):
     html = UnicodeAttribute()  # escaped, paragraphs, links made clickable: rendered once, when posted
     created = UnicodeAttribute()  # ISO 8601 UTC
     client = UnicodeAttribute(null=True)  # keyed hash of the poster's address (spotting floods; no raw IPs)
-    status = UnicodeAttribute()  # "pending", "approved" or "rejected"
-    expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes rejected comments
+    status = UnicodeAttribute()  # "pending", "approved", "spam" or "rejected" (in the Trash)
+    expires = NumberAttribute(null=True)  # epoch seconds: DynamoDB's TTL deletes trashed and spam comments
+    was = UnicodeAttribute(null=True)  # in the Trash or Spam: where it was before ("pending" or "approved")
+    held = UnicodeAttribute(null=True)  # pending: "spam" when its address or e-mail was marked spam before
+    edited = UnicodeAttribute(null=True)  # ISO 8601 UTC: when an editor last changed its text
+    staff = BooleanAttribute(null=True)  # written from the desk, as the site
 
 
 class MediaItem(_TableItem):
@@ -481,7 +518,10 @@ class MediaItem(_TableItem):
     derivatives = JSONAttribute(null=True)  # [[key, width, height, mime, bytes], ...]
     problems = text_list()  # status "invalid": why
     made = UnicodeAttribute(null=True)  # ISO 8601 UTC
-    alt = UnicodeAttribute(null=True)  # the alt text given at upload (object metadata ``alt``, percent-encoded)
+    alt = UnicodeAttribute(null=True)  # alt text: given at upload or in the library (object metadata ``alt``, percent-encoded)
+    caption = UnicodeAttribute(null=True)  # object metadata ``caption``: shown under the photo where the article gives none
+    credit = UnicodeAttribute(null=True)  # object metadata ``credit``: after the caption, as <small class="credit">
+    focus = UnicodeAttribute(null=True)  # object metadata ``focus``: the part a crop keeps (images.FOCAL_POINTS)
 
 
 class MediaUse(_TableItem):
@@ -508,6 +548,32 @@ class Sessions(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes the item when nothing in it matters
 
 
+class SignedIn(_TableItem):
+    """When a desk user last signed in (pk ``session#<sub>``, written by the web function at sign-in):
+    Cognito keeps no such date without its advanced security features (chalicelib/desk/people.py)."""
+
+    at = NumberAttribute()  # epoch seconds
+
+
+class PeopleChange(_TableItem):
+    """One change an admin made to someone's account on the People screen (pk ``people-log``): kept."""
+
+    who = UnicodeAttribute()  # the admin's e-mail address
+    whom = UnicodeAttribute()  # the account's e-mail address
+    what = UnicodeAttribute()  # "invited as editor", "made an admin", "disabled"...
+
+
+class Profile(_TableItem):
+    """A desk user's author profile (pk ``people``, sk their sub), which they edit themselves; made at
+    their first sign-in from the pool's name for them (chalicelib/desk/profile.py)."""
+
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    bio = UnicodeAttribute(null=True)
+    photo = UnicodeAttribute(null=True)  # a photo's address on the site: /media/...
+    version = NumberAttribute(default=0)  # each save is conditional on the version the person saw
+
+
 class EdgeClearing(_TableItem):
     """The CloudFront invalidation that carried the last change of file ``sk`` (chalicelib/publish/edge.py);
     the desk asks CloudFront whether it has completed."""
@@ -519,8 +585,43 @@ class EdgeClearing(_TableItem):
     expires = NumberAttribute()  # epoch seconds: DynamoDB's TTL removes it after a week
 
 
+class Subscriber(_TableItem):
+    """A newsletter subscriber (pk ``subscriber#<address hash>``): chalicelib/newsletters/subscribers.py."""
+
+    email = UnicodeAttribute()
+    state = UnicodeAttribute()  # pending, active, unsubscribed, bounced, complained
+    newsletters = text_list()  # the newsletters they get (while active)
+    requested = text_list()  # the newsletters their last sign-up asked for, until confirmed
+    nonce = UnicodeAttribute(null=True)  # the last confirmation link's: only that link confirms
+    confirmation_sent = NumberAttribute(null=True)  # epoch seconds of the last confirmation e-mail
+    consent = JSONAttribute(null=True)  # {at, form, wording, source, confirmed}: what they agreed to, and where
+    history = JSONAttribute(null=True)  # [{at, change, ...}], every change, oldest first
+    version = NumberAttribute(null=True)  # every write is conditional on it
+
+
+class NewsletterIssue(_TableItem):
+    """One send of a newsletter (pk ``issue#<send id>``): what every batch of its fan-out delivers."""
+
+    newsletter = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    content = JSONAttribute()  # {site_name, text, html, site_url}: rendered once, the unsubscribe link per reader
+    recipients = NumberAttribute()
+    created = UnicodeAttribute()
+
+
+class Delivery(_TableItem):
+    """One reader's copy of one send (pk ``delivery#<send id>``, sk the address hash): claimed before SES
+    is asked, sent after; the conditional claim is what makes each reader get each send once."""
+
+    state = UnicodeAttribute()  # "claimed" (SES being asked), "sent"
+    claimed = NumberAttribute()  # epoch seconds: a claim older than the lease was a crash, and is taken over
+    message_id = UnicodeAttribute(null=True)  # SES's, once sent
+
+
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
-              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing)
+              SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
+              SignedIn, PeopleChange, Profile, LiveEntryItem,
+              Subscriber, NewsletterIssue, Delivery)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

@@ -43,6 +43,7 @@ class Settings:
     comments_close_after_days: int = 0  # 0: comments stay open
     comment_depth: int = 5  # how deep replies nest (WordPress's thread_comments_depth, 5 by default)
     preview_days: int = 7  # how long a draft's preview link works (chalicelib/preview.py)
+    newsletters: tuple[str, ...] = ("Daily briefing",)  # what readers may sign up to (chalicelib/newsletters/)
     require_alt: bool = False  # an image without alt text: a warning, or (true) the article is refused
 
     def to_data(self) -> dict[str, Any]:
@@ -61,4 +62,6 @@ class Settings:
             values["menu"] = tuple(MenuItem(**m) for m in values["menu"])
         if "footer_links" in values:
             values["footer_links"] = tuple(MenuItem(**m) for m in values["footer_links"] or [])
+        if "newsletters" in values:
+            values["newsletters"] = tuple(values["newsletters"] or ())
         return cls(**values)

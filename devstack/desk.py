@@ -39,7 +39,8 @@ def create_desk_pool(session: Any, stage: str = "dev", endpoint_url: str | None 
         PoolName=f"newsroom-{stage}-desk", UsernameAttributes=["email"], AutoVerifiedAttributes=["email"],
         Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
                                      "RequireNumbers": True, "RequireSymbols": False}},
-        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})["UserPool"]
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]})["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"], ClientName="desk", GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], EnableTokenRevocation=True,

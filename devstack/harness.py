@@ -390,6 +390,12 @@ class StandIn:
             self.client("sns").unsubscribe(SubscriptionArn=arn)
         for arn in set(held["sns"].topics) - built.topics:
             self.client("sns").delete_topic(TopicArn=arn)
+        if "ses" in built.services:  # the e-mail SES accepted is data, like a queue's messages; its identity stays
+            from moto.ses.models import ses_backends
+
+            mail = ses_backends[ACCOUNT][REGION]
+            mail.sent_messages.clear()
+            mail.sent_message_count = mail.rejected_messages_count = 0
         for name, queue in list(held["sqs"].queues.items()):  # last: the puts above may have notified them
             if name not in built.queues:
                 self.client("sqs").delete_queue(QueueUrl=self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
@@ -525,14 +531,15 @@ class Served:
         return self.log.read()
 
 
-def start_serve(log_dir: Path, timeout: float = 120) -> Served:
+def start_serve(log_dir: Path, timeout: float = 120, settings: dict[str, str] | None = None) -> Served:
     """``newsroom-dev serve`` (what ``make run`` runs) on free ports, up once it serves the sample content.
+    ``settings``: documented settings of its environment (``NEWSROOM_...``) to set.
 
     :raise ServeFailed: it ended or did not serve within ``timeout`` seconds.
     """
     port, moto_port = free_port(), free_port()
     log = (log_dir / "serve.log").open("w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSROOM_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSROOM_"))} | (settings or {})
     proc = subprocess.Popen([str(Path(sys.executable).parent / "newsroom-dev"), "serve", "--port", str(port),
                              "--moto-port", str(moto_port), "--no-reload"],
                             cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -82,7 +82,7 @@ class Relay(threading.Thread):
     """Drains a queue (ingest's, or the images function's) into its Lambda handler, as the SQS event
     source mapping does."""
 
-    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any], batch_size: int = 10,
+    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], Any], batch_size: int = 10,
                  name: str = "sqs-relay"):
         super().__init__(name=name, daemon=True)
         self.sqs = sqs
@@ -213,6 +213,8 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         if port is None:
             print(f"The AWS stand-in is up. Serve the site beside it: chalice local --stage {stage}")
         print(f"Upload:  aws --endpoint-url {env['AWS_ENDPOINT_URL']} s3 cp story.md s3://{stack.bucket}/articles/story.md")
+        print(f"E-mails: newsroom outbox --endpoint-url {env['AWS_ENDPOINT_URL']}  (what SES accepted: sign-up "
+              "confirmations, newsletters)")
         print("Press Ctrl-C to stop.", flush=True)
         while chalice_proc is None or chalice_proc.poll() is None:
             time.sleep(0.5)

@@ -66,6 +66,12 @@
    only checks their signature. The patch does exactly that to moto's own
    token tables, and refuses a token issued to another app client as
    Cognito does.
+10. moto 5.2's ``AdminCreateUser`` with ``MessageAction=RESEND`` (the People screen's "Send the
+   invitation again") checks that the user exists, then makes a second user beside it (a pool
+   that signs in by e-mail gives each a new id). Cognito's documented behaviour (the
+   AdminCreateUser API reference): the existing user gets a new temporary password and a new
+   expiry, and a user who is no longer ``FORCE_CHANGE_PASSWORD`` is refused
+   (``UnsupportedUserStateException``). The patch does that to moto's existing user.
 """
 
 from __future__ import annotations
@@ -74,6 +80,13 @@ import threading
 from typing import Any
 
 _installed = False
+
+
+def _replace(owner: object, name: str, value: object) -> None:
+    """Put ``value`` in place of ``owner.name``: a method of one of moto's classes, or a name in one
+    of its modules. Every patch below goes through here, by name, because replacing a method at run
+    time is what it does (mypy rightly refuses the assignment as a program's own code)."""
+    setattr(owner, name, value)
 
 
 def install() -> None:
@@ -101,12 +114,13 @@ def install() -> None:
                     bucket, deleted)
         return result
 
-    S3Backend.delete_object = delete_object
+    _replace(S3Backend, "delete_object", delete_object)
     _install_item_level_rollback()
     _install_partition_query()
     _install_keep_alive()
     _install_untracked_models()
     _install_token_revocation()
+    _install_invitation_resend()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -137,8 +151,28 @@ def _install_token_revocation() -> None:
         self.backend.revoke_token(self._get_param("Token"), self._get_param("ClientId"))
         return EmptyResult()
 
-    CognitoIdpBackend.revoke_token = revoke_token
-    CognitoIdpResponse.revoke_token = response
+    _replace(CognitoIdpBackend, "revoke_token", revoke_token)
+    _replace(CognitoIdpResponse, "revoke_token", response)
+
+
+def _install_invitation_resend() -> None:
+    from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
+    from moto.core.exceptions import JsonRESTError
+
+    original = CognitoIdpBackend.admin_create_user
+
+    def admin_create_user(self: Any, user_pool_id: str, username: str, message_action: str,
+                          temporary_password: str, attributes: list[dict[str, str]]) -> Any:
+        if message_action != "RESEND":
+            return original(self, user_pool_id, username, message_action, temporary_password, attributes)
+        user = self.admin_get_user(user_pool_id, username)
+        if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
+            raise JsonRESTError("UnsupportedUserStateException", "User status is not FORCE_CHANGE_PASSWORD.")
+        if temporary_password:
+            user.password = temporary_password
+        return user
+
+    _replace(CognitoIdpBackend, "admin_create_user", admin_create_user)
 
 
 def _origin_jti(jwt: Any, token: str) -> str | None:
@@ -172,8 +206,8 @@ def _install_partition_query() -> None:
         finally:
             state.partition = None
 
-    Table.all_items = all_items
-    Table.query = query
+    _replace(Table, "all_items", all_items)
+    _replace(Table, "query", query)
 
 
 def _install_item_level_rollback() -> None:
@@ -204,7 +238,7 @@ def _install_item_level_rollback() -> None:
                 if name and name in op.get("Item", {})}
             current = self.get_item(table.name, key)
             touched.append((table.name, key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
-        dynamodb_models.copy = _TablesAreNotCopied  # type: ignore[assignment]
+        _replace(dynamodb_models, "copy", _TablesAreNotCopied)
         try:
             return original(self, transact_items)
         except Exception:
@@ -216,9 +250,9 @@ def _install_item_level_rollback() -> None:
                     self.put_item(table_name, attributes)
             raise
         finally:
-            dynamodb_models.copy = copy  # type: ignore[assignment]
+            _replace(dynamodb_models, "copy", copy)
 
-    DynamoDBBackend.transact_write_items = transact_write_items
+    _replace(DynamoDBBackend, "transact_write_items", transact_write_items)
 
 
 def _install_serialized_requests() -> None:
@@ -253,8 +287,8 @@ def _install_json_reads() -> None:
             return original(self, context)
         return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(self.result, cls=DynamoJsonEncoder)
 
-    DynamoResult.execute_result = execute_result
-    DynamoResult.moto_execute_result = original  # moto's own, for the test that compares the two
+    _replace(DynamoResult, "execute_result", execute_result)
+    _replace(DynamoResult, "moto_execute_result", original)  # moto's own, for the test that compares the two
 
 
 def _install_ordered_query() -> None:
@@ -269,9 +303,9 @@ def _install_ordered_query() -> None:
     original_put = Table.put_item
     original_delete = Table.delete_item
     lock = threading.RLock()
-    ordered: dict[int, tuple[dict, list]] = {}  # id(partition) -> (partition, its sort keys in order)
+    ordered: dict[int, tuple[dict[Any, Any], list[Any]]] = {}  # id(partition) -> (partition, its sort keys in order)
 
-    def sort_keys(partition: dict) -> list:
+    def sort_keys(partition: dict[Any, Any]) -> list[Any]:
         with lock:
             cached = ordered.get(id(partition))
             if cached is None or cached[0] is not partition or len(cached[1]) != len(partition):
@@ -301,7 +335,7 @@ def _install_ordered_query() -> None:
                         del cached[1][at]
         return item
 
-    def start_at(keys: list, comparison: str | None, values: list, forward: bool) -> int:
+    def start_at(keys: list[Any], comparison: str | None, values: list[Any], forward: bool) -> int:
         """Where the matching keys begin, in the direction of the scan."""
         if forward:
             if comparison in ("EQ", "GE", "BEGINS_WITH", "BETWEEN"):
@@ -340,7 +374,7 @@ def _install_ordered_query() -> None:
         if exclusive_start_key is not None:
             after = DynamoType(exclusive_start_key[self.range_key_attr])
             at = max(at, bisect.bisect_right(keys, after)) if forward else min(at, bisect.bisect_left(keys, after) - 1)
-        results: list = []
+        results: list[Any] = []
         size = 0
         last_evaluated_key = None
         matched = False
@@ -365,21 +399,23 @@ def _install_ordered_query() -> None:
             results = [r.project(projection_expressions) for r in results]
         return results, scanned, last_evaluated_key
 
-    Table.put_item = put_item
-    Table.delete_item = delete_item
-    Table.query = query
+    _replace(Table, "put_item", put_item)
+    _replace(Table, "delete_item", delete_item)
+    _replace(Table, "query", query)
 
 
 def _install_untracked_models() -> None:
     from moto.core.common_models import BaseModel
 
-    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+    def __new__(cls: type[BaseModel], *args: Any, **kwargs: Any) -> Any:
         instance = super(BaseModel, cls).__new__(cls)
-        if cls.__module__.startswith("moto.s3."):  # moto's reset closes S3 objects' buffers from the list
+        # moto's reset closes S3 objects' buffers from the list; SES's messages are the outbox
+        # (`newsroom outbox` reads them from moto's internal API, which lists the tracked models).
+        if cls.__module__.startswith(("moto.s3.", "moto.ses.")):
             cls.instances_tracked.append(instance)  # type: ignore[attr-defined]
         return instance
 
-    BaseModel.__new__ = __new__  # type: ignore[assignment]
+    _replace(BaseModel, "__new__", __new__)
 
 
 def _install_keep_alive() -> None:
@@ -417,9 +453,9 @@ def _install_keep_alive() -> None:
             return  # Werkzeug's unconditional close: the body was read, so the connection stays open
         original_send_header(self, keyword, value)
 
-    MotoRequestHandler.make_environ = make_environ
-    MotoRequestHandler.run_wsgi = run_wsgi
+    _replace(MotoRequestHandler, "make_environ", make_environ)
+    _replace(MotoRequestHandler, "run_wsgi", run_wsgi)
     # The server writes a response's head and body separately: on a connection kept open, Nagle's
     # algorithm would hold the body until the client's delayed ACK (40 ms a request).
     MotoRequestHandler.disable_nagle_algorithm = True
-    MotoRequestHandler.send_header = send_header
+    _replace(MotoRequestHandler, "send_header", send_header)

@@ -75,7 +75,10 @@ LAMBDA_PYTHON = (3, 13)  # the Lambda runtime, python3.13: supported until 2029 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The AWS services the Lambda functions call themselves (tests/deploy/test_policies lists every call).
 SERVICES = ("dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs",  # sqs: the images function asks ingest
-            "cognito-idp", "cognito-identity")  # the desk signs people in, and acts with their role
+            "cognito-idp", "cognito-identity",  # the desk signs people in, and acts with their role
+            "sesv2")  # newsletters: the sign-up's confirmation e-mail (chalicelib/newsletters/mail.py)
+# Where a service's endpoints.json entry has another name than its model (its endpointPrefix).
+ENDPOINT_NAMES = {"sesv2": "email"}
 BOTOCORE_DATA = "botocore/data/"
 TEMPLATE_BYTECODE = "templates/.bytecode/"
 
@@ -122,7 +125,7 @@ def build(stage: str, out: Path) -> Path:
     return out
 
 
-def finish_template(template: dict) -> dict:
+def finish_template(template: dict[str, Any]) -> dict[str, Any]:
     """``template`` (Chalice's, merged with ``infra/template.yaml``) with API Gateway invoking the
     web function's alias and every gateway response carrying the security headers."""
     from chalicelib.site import web
@@ -182,7 +185,7 @@ def page_query() -> dict[str, Any]:
             "fold": archives.WORDPRESS_FOLD}
 
 
-def finish_edge(template: dict) -> dict:
+def finish_edge(template: dict[str, Any]) -> dict[str, Any]:
     """``template`` (``infra/template.yaml``, merged or not) with the viewer functions' code, the pages'
     cache policy listing the query parameters in their cache key, and what viewers are told of pages."""
     from chalicelib import archives
@@ -218,7 +221,7 @@ class Layer:
         return name.startswith(self.paths) or (name.startswith(self.dist_info) and ".dist-info/" in name)
 
 
-def waf_template(template: dict) -> dict:
+def waf_template(template: dict[str, Any]) -> dict[str, Any]:
     """The stack's web ACL alone (``WebAcl`` and the parameters it reads), for a stack outside
     us-east-1: deploy it in us-east-1 and pass its ``WebAclArn`` output to the stack (docs/deploy.md)."""
     from devstack.stack import references
@@ -341,7 +344,8 @@ def _trim_endpoints(data: bytes) -> bytes:
     """endpoints.json with every partition's services cut to SERVICES (partition data kept whole)."""
     endpoints = json.loads(data)
     for partition in endpoints.get("partitions", []):
-        partition["services"] = {k: v for k, v in partition.get("services", {}).items() if k in SERVICES}
+        kept = {ENDPOINT_NAMES.get(service, service) for service in SERVICES}
+        partition["services"] = {k: v for k, v in partition.get("services", {}).items() if k in kept}
     return json.dumps(endpoints, separators=(",", ":")).encode()
 
 

@@ -202,7 +202,21 @@ class CommandFailed(click.ClickException):
 class OneLineCommands(click.Group):
     """A click group whose commands end in one line, never a traceback: an AWS failure is explained
     (``explained``, with the settings the command stored in ``ctx.meta[SETTINGS]``) and exits with
-    ``EXIT_AWS``; anything else unexpected says so and exits 1 (``NEWSROOM_DEBUG=1`` shows the trace)."""
+    ``EXIT_AWS``; anything else unexpected says so and exits 1 (``NEWSROOM_DEBUG=1`` shows the trace).
+
+    Typed alone, with no command, the group says in one line what to do (``first_steps``, else its
+    commands) and where the help is, and exits 2, as a usage error does, instead of a screen of help."""
+
+    def __init__(self, *args: Any, first_steps: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_steps = first_steps
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            what = self.first_steps or "give a command: " + ", ".join(self.list_commands(ctx))
+            click.echo(f"{ctx.command_path}: {what}; `{ctx.command_path} --help` says more.", err=True)
+            ctx.exit(2)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -210,7 +224,7 @@ class OneLineCommands(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure gets its one line
-            program = self.name or "newsroom"  # the tool's name, however it was started
+            program = ctx.find_root().command.name or "newsroom"  # the tool's name, from a group of it too
             if is_aws_failure(exc):
                 raise CommandFailed(explained(exc, ctx.meta.get(SETTINGS)), EXIT_AWS, program) from exc
             if os.environ.get("NEWSROOM_DEBUG"):

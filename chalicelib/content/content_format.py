@@ -27,6 +27,7 @@ from chalicelib.content.files import (
     Category,
     ContentError,
     ContentFile,
+    LiveEntry,
     Problem,
     Settings,
     Tag,
@@ -47,9 +48,9 @@ from chalicelib.site_settings import MenuItem
 
 # The content format's public face: the types (chalicelib/content/files.py), the reader's limits
 # (front_matter.py) and the reserved slugs (chalicelib/archives.py owns them) are named here too.
-__all__ = ["Article", "Author", "Category", "ContentError", "ContentFile", "MAX_FILE_BYTES", "MAX_FRONT_MATTER_BYTES",
-           "MAX_NESTING", "MAX_NUMBER_CHARS", "Problem", "RESERVED_SLUGS", "Settings", "Tag", "fault_of_ours",
-           "printable"]
+__all__ = ["Article", "Author", "Category", "ContentError", "ContentFile", "LiveEntry", "MAX_FILE_BYTES",
+           "MAX_FRONT_MATTER_BYTES", "MAX_NESTING", "MAX_NUMBER_CHARS", "Problem", "RESERVED_SLUGS", "Settings", "Tag",
+           "fault_of_ours", "printable"]
 
 
 
@@ -92,7 +93,7 @@ CATEGORY_FIELDS = {f.name for f in fields.CATEGORY}
 TAG_FIELDS = {f.name for f in fields.TAG}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
-                   "comment_depth", "require_alt"}
+                   "comment_depth", "require_alt", "newsletters"}
 
 
 def check_file(key: str, data: bytes) -> ContentFile:
@@ -136,8 +137,27 @@ def submission_problems(article: Article, meta: dict[str, Any], submitted_at: dt
     return problems
 
 
+# A live blog's entry: ``articles/<article>/live/<id>.md``, beside the article's file ``articles/<article>.md``
+# (docs/content-format.md, "Live blogs").
+LIVE_FOLDER = "/live/"
+_ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+MAX_ENTRY_BYTES = 200_000  # an entry is an update of a few paragraphs, a photo or an embed
+
+
+def entry_parts(key: str) -> tuple[str, str] | None:
+    """The article's folder and the entry's file name of a live blog entry's key, or None."""
+    if not key.startswith(config.ARTICLES_PREFIX) or key.endswith("/"):
+        return None
+    folder, marker, name = key.rpartition(LIVE_FOLDER)
+    if not marker or len(folder) <= len(config.ARTICLES_PREFIX) or "/" in name or not name:
+        return None
+    return folder, name
+
+
 def kind_of_key(key: str) -> str | None:
     """Say which kind of content a bucket key holds, or None if ingest ignores it."""
+    if entry_parts(key) is not None:
+        return "entry"
     for prefix, kind in ((config.ARTICLES_PREFIX, "article"), (config.PAGES_PREFIX, "page"),
                          (config.AUTHORS_PREFIX, "author"), (config.CATEGORIES_PREFIX, "category"),
                          (config.TAGS_PREFIX, "tag"), (config.SETTINGS_PREFIX, "settings")):
@@ -175,6 +195,8 @@ def parse_file(key: str, data: bytes) -> ContentFile:
         return parse_tag(key, data)
     if kind == "settings":
         return parse_settings(key, data)
+    if kind == "entry":
+        return parse_entry(key, data)
     raise ContentError(key, [Problem("file", "is not under a content prefix ("
                                      + ", ".join(config.INGESTED_PREFIXES) + ")")])
 
@@ -207,6 +229,46 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
                                       f"{MAX_HTML_DEPTH} (close the elements you open)"))
     check.raise_if_any()
     return Article(kind=kind, key=key, body=body, body_format=body_format, **values)
+
+
+def parse_entry(key: str, data: bytes) -> LiveEntry:
+    """Parse a live blog's entry: front matter (``fields.ENTRY``), then its text in Markdown or HTML.
+
+    :raise ContentError: the entry is not valid; every problem is listed, naming the file and the field.
+    """
+    parts = entry_parts(key)
+    if parts is None:  # pragma: no cover - kind_of_key said "entry"
+        raise ContentError(key, [Problem("file", "is not a live blog entry (articles/<article>/live/<id>.md)")])
+    folder, name = parts
+    path = PurePosixPath(name)
+    suffix = path.suffix.lower()
+    problems = []
+    if suffix not in MARKDOWN_SUFFIXES + HTML_SUFFIXES:
+        problems.append(Problem("file", f"unsupported file type '{suffix or '(none)'}'; use .md, .markdown, .html "
+                                "or .htm"))
+    if not _ENTRY_ID.fullmatch(path.stem):
+        problems.append(Problem("file", f"'{path.stem[:100]}' cannot name an entry: use 1 to 80 letters, digits, "
+                                "'-' or '_' (the desk names entries by their time, e.g. 20261207T121500Z-k3f9)"))
+    if len(data) > MAX_ENTRY_BYTES:
+        problems.append(Problem("file", f"is {len(data):,} bytes; an entry may have {MAX_ENTRY_BYTES:,} (post a "
+                                "longer piece as an article and link to it)"))
+    if problems:
+        raise ContentError(key, problems)
+    meta, body = split_front_matter(key, decode(key, data))
+    check = _Checker(key, meta, {f.name for f in fields.ENTRY}, required={f.name for f in fields.ENTRY
+                                                                         if "entry" in f.required})
+    values = _read_fields(check, fields.ENTRY, "entry", path.stem)
+    if not body.strip() and not values["deleted"]:
+        check.problems.append(Problem("body", "is empty; write the update below the front matter"))
+    elif suffix in MARKDOWN_SUFFIXES and body.count("[") > MAX_MARKDOWN_BRACKETS:
+        check.problems.append(Problem("body", f"has {body.count('['):,} '[' characters; the limit is "
+                                      f"{MAX_MARKDOWN_BRACKETS:,}"))
+    elif (depth := nesting_depth(body)) > MAX_HTML_DEPTH:
+        check.problems.append(Problem("body", f"has HTML elements nested {depth:,} deep; the limit is "
+                                      f"{MAX_HTML_DEPTH} (close the elements you open)"))
+    check.raise_if_any()
+    return LiveEntry(key=key, folder=folder, id=path.stem, body=body,
+                     body_format="markdown" if suffix in MARKDOWN_SUFFIXES else "html", **values)
 
 
 def _read_fields(check: _Checker, declared: tuple[fields.Field, ...], kind: str, stem: str) -> dict[str, Any]:
@@ -349,11 +411,13 @@ def parse_settings(key: str, data: bytes) -> Settings:
     preview_days = check.integer("preview_days", minimum=1, maximum=90)
     depth = check.integer("comment_depth", minimum=1, maximum=10)
     require_alt = check.boolean("require_alt") if "require_alt" in meta else None
+    newsletters = tuple(check.string_list("newsletters", max_items=10)) if "newsletters" in meta else None
     check.raise_if_any()
     given = {"tagline": tagline, "menu": tuple(menu) if menu is not None else None,
              "footer_links": tuple(footer) if footer else None, "recent_posts": recent, "related_posts": related,
              "page_size": page_size, "language": language, "comments_close_after_days": close_after,
-             "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt}
+             "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt,
+             "newsletters": newsletters}
     # Only the fields the file sets: Settings keeps the only copy of the defaults.
     return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 

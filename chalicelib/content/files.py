@@ -16,7 +16,7 @@ from chalicelib import fields
 from chalicelib.problems import ContentError, Problem, fault_of_ours, printable
 from chalicelib.site_settings import Settings
 
-__all__ = ["Article", "Author", "Category", "ContentError", "ContentFile", "Problem", "Settings", "Tag",
+__all__ = ["Article", "Author", "Category", "ContentError", "ContentFile", "LiveEntry", "Problem", "Settings", "Tag",
            "fault_of_ours", "printable"]
 
 
@@ -85,6 +85,26 @@ class Tag:
     slug: str
     name: str
     description: str = ""
+    aliases: tuple[str, ...] = ()  # old URLs of the archive (/tag/old-name/): they redirect here
 
 
-ContentFile = Article | Author | Category | Tag | Settings
+@dataclass(frozen=True)
+@fields.completed(fields.ENTRY)
+class LiveEntry:
+    """One update of a live blog (``articles/<article>/live/<id>.md``): its article is the file
+    ``articles/<article>.<suffix>``, named here by its folder (``articles/<article>``)."""
+
+    key: str
+    folder: str  # the article's file without its suffix: ``articles/iran-war``
+    id: str  # the file's name without its suffix: the entry's anchor on the page
+    body: str
+    body_format: str  # "markdown" or "html"
+    time: dt.datetime | None = None
+    author: str | None = None  # author slug
+    author_name: str | None = None
+    pinned: bool = False  # a key event: listed at the top of the page
+    correction: str = ""  # a public correction note, shown with the entry
+    deleted: bool = False  # taken down: gone from the page and the feed, the file kept
+
+
+ContentFile = Article | Author | Category | Tag | Settings | LiveEntry

@@ -279,6 +279,12 @@ def picture_set(derivatives: list[list[Any]], width: int, height: int) -> dict[s
             "sources": [[mime, srcset(by_mime[mime])] for mime in order if mime in by_mime and mime != fallback_mime]}
 
 
+# A photo's focal point: the part a crop keeps (an archive's thumbnail is cut to 160 x 100 by CSS,
+# ``object-fit: cover``); the page gives the thumbnail the class ``focus-<point>`` (the stylesheet's
+# ``object-position``: no inline style under the CSP). The centre is the default and not stored.
+FOCAL_POINTS = ("top-left", "top", "top-right", "left", "right", "bottom-left", "bottom", "bottom-right")
+
+
 def thumbnail_set(image: dict[str, Any] | None, largest: int = 640) -> dict[str, Any] | None:
     """A ``picture_set`` cut to the widths an archive's thumbnail can use (its listing items stay small)."""
     if not image:

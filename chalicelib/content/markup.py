@@ -350,6 +350,38 @@ def _image_attributes(clean_html: str) -> list[dict[str, str]]:
     return [dict(_ATTR.findall(attrs)) for attrs in _IMG.findall(clean_html)]
 
 
+_LONE_IMAGE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
+
+
+def describe_images(clean_html: str, words: dict[str, dict[str, str | None]]) -> str:
+    """What the media library says of each photo (``words``: src -> its ``alt``, ``caption`` and
+    ``credit``), where the article says nothing: an image without alt text gets the photo's, and a
+    photo alone in a paragraph becomes a ``<figure>`` with the photo's caption and credit. The
+    article's own words always win (an ``alt`` written, a figure with its caption)."""
+    if not words:
+        return clean_html
+
+    def captioned(match: re.Match[str]) -> str:
+        said = words.get(html.unescape(dict(_ATTR.findall(match.group(1))).get("src", ""))) or {}
+        if not (said.get("caption") or said.get("credit")):
+            return match.group(0)
+        caption = html.escape(said.get("caption") or "", quote=False)
+        if said.get("credit"):
+            credit = html.escape(said.get("credit") or "", quote=False)
+            caption += (" " if caption else "") + f'<small class="{CREDIT_CLASS}">{credit}</small>'
+        return f"<figure>{match.group(1)}<figcaption>{caption}</figcaption></figure>"
+
+    def alt(match: re.Match[str]) -> str:
+        attrs = dict(_ATTR.findall(match.group(1)))
+        given = (words.get(html.unescape(attrs.get("src", ""))) or {}).get("alt")
+        if not given or attrs.get("alt", "").strip():
+            return match.group(0)
+        attrs["alt"] = html.escape(given, quote=True)
+        return "<img " + " ".join(f'{name}="{value}"' for name, value in attrs.items()) + ">"
+
+    return _IMG.sub(alt, _LONE_IMAGE.sub(captioned, clean_html))
+
+
 def finish_images(clean_html: str, sizes: dict[str, tuple[int, int]],
                   sets: dict[str, dict[str, Any]] | None = None) -> str:
     """Give every image its width and height (where known) and lazy loading; a photo with sizes

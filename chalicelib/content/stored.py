@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import fields
-from chalicelib.content.files import Article
+from chalicelib.content.files import Article, LiveEntry
 from chalicelib.content.markup import typeset_text
 
 
@@ -33,3 +33,17 @@ def item_values(article: Article, excerpt: str) -> dict[str, Any]:
         if out[names[0]] is None and getattr(declared.kind, "or_excerpt", False):
             out[names[0]] = excerpt
     return out
+
+
+def entry_values(entry: LiveEntry) -> dict[str, Any]:
+    """A live blog entry's declared fields (``fields.ENTRY``) as its item stores them, by attribute
+    (``deleted`` is not stored: a deleted entry has no item)."""
+    out: dict[str, Any] = {}
+    for declared in fields.ENTRY:
+        if declared.name == "deleted":
+            continue
+        names = fields.item_attributes(declared)
+        out[names[0]] = declared.kind.to_item(getattr(entry, declared.name), typeset_text)
+        if isinstance(declared.kind, fields.Byline):
+            out[names[1]] = getattr(entry, declared.kind.name_as)
+    return {name: value for name, value in out.items() if value is not None}

@@ -17,42 +17,29 @@ article leaves its file byte for byte as it was. Each write records who made it 
 ``uploaded-by``), so the history names the person.
 
 Roles are enforced here, where the write happens: a contributor may only submit (``submissions/``);
-an editor may publish, schedule, unpublish and approve; ``ACTIONS`` says which role each needs.
+an editor may publish, schedule, unpublish and approve; ``actions.COMMANDS`` says which role each needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from chalicelib import clock, config, fields, keys
+from chalicelib import clock, config, fields
 from chalicelib.bucket import ContentBucket, live_key
-from chalicelib.content import front_matter
+from chalicelib.content import corrections, front_matter
 from chalicelib.content.content_format import ContentError, Problem, check_file, normalize_slug
 from chalicelib.content.files import Article
 from chalicelib.desk.identity import Identity
-from chalicelib.models import Source
 from chalicelib.publish.articles import slug_held_by
 from chalicelib.publish.pending import submission_refusals
 
-# What each action needs: the role, and where the file goes.
-ACTIONS = {
-    "draft": "editor",  # save without publishing: a new article as a draft, a live one's change under drafts/
-    "submit": "contributor",  # for review: submissions/
-    "publish": "editor",
-    "schedule": "editor",
-    "approve": "editor",  # a submission or a draft goes live
-    "unpublish": "editor",
-}
 FORM = tuple(f for f in fields.ARTICLE if f.label)  # the fields the editor's form edits, in its order
 FIELDS = tuple(f.name for f in FORM)
-PAGE_SIZE = 50
-MAX_EXAMINED = 5000  # files one filtered list request reads at most (about 1.5 MB: two reads)
 
 
 class Forbidden(Exception):
@@ -69,24 +56,12 @@ class Draft:
     body: str
     correction: str = ""  # a public correction note, published with the change
     versions: dict[str, str] = field(default_factory=dict)  # each key's ETag as they opened it ("": no file)
+    now: bool = False  # "Publish now instead": go live now, the date becoming now, whatever "Publish at" says
+    zone: str = "UTC"  # the editor's time zone, for what the desk says back
 
     def seen(self, key: str) -> str:
         """The version of ``key`` this person started from: "" if they saw no file there."""
         return self.versions.get(key, self.version if key == self.key else "")
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One row of the desk's list."""
-
-    key: str
-    title: str
-    slug: str
-    state: str  # "live", "scheduled", "draft", "in review", "refused"
-    date: str | None
-    author: str | None
-    categories: tuple[str, ...]
-    problems: tuple[str, ...] = ()
 
 
 @dataclass
@@ -118,54 +93,6 @@ def check_key(key: str) -> str:
 
 # --- reading ------------------------------------------------------------------------------------
 
-def listing(query: str = "", state: str = "", category: str = "", author: str = "", mine: str = "",
-            after: str = "", kind: str = "article") -> tuple[list[Listed], str]:
-    """One page of the articles as the site sees them, newest first, filtered, and the cursor of the
-    next (older) page, or "" at the end.
-
-    Read from the desk index (``models.DeskIndex``) a page at a time, newest first: opening the list
-    reads one page whatever the site holds. A filter reads on until the page is full, at most
-    ``MAX_EXAMINED`` files a request; past that the cursor lets the editor search on."""
-    now = _now()
-    words = query.lower().split()
-    rows: list[Listed] = []
-    start = None
-    if "#" in after:
-        start = {"desk_pk": {"S": keys.desk_pk(kind)}, "desk_sk": {"S": after}, "pk": {"S": keys.SOURCE_PK},
-                 "sk": {"S": after.split("#", 1)[1]}}
-    examined = 0
-    last = ""
-    filtered = bool(words or state or category or author or mine)
-    for source in Source.desk.query(keys.desk_pk(kind), scan_index_forward=False, last_evaluated_key=start,
-                                    page_size=1000 if filtered else PAGE_SIZE):
-        examined += 1
-        last = source.desk_sk or ""
-        row = _listed(source, now)
-        if (all(w in (row.title + " " + row.slug).lower() for w in words) and (not state or row.state == state)
-                and (not category or category in row.categories) and (not author or row.author == author)
-                and (not mine or row.author == mine)):
-            rows.append(row)
-        if len(rows) == PAGE_SIZE or examined == MAX_EXAMINED:
-            return rows, last
-    return rows, ""
-
-
-def _listed(source: Source, now: str) -> Listed:
-    if source.status == "invalid":
-        state = "refused"
-    elif source.sk.startswith(config.SUBMISSIONS_PREFIX):
-        state = "in review"
-    elif source.sk.startswith(config.DRAFTS_PREFIX) or source.draft:
-        state = "draft"
-    elif source.date and source.date > now:
-        state = "scheduled"
-    else:
-        state = "live"
-    return Listed(key=source.sk, title=source.title or source.slug or source.sk, slug=source.slug or "", state=state,
-                  date=source.date, author=source.author, categories=tuple(source.categories or ()),
-                  problems=tuple(source.problems or ()))
-
-
 def open_file(key: str, bucket: ContentBucket) -> Opened:
     """A file's fields and body, and its version, read through ``bucket`` (with the signed-in person's
     client: the web function's own role cannot read content). :raise KeyError: no such file."""
@@ -174,6 +101,37 @@ def open_file(key: str, bucket: ContentBucket) -> Opened:
     meta, body = split(raw)
     shown = {f.name: f.kind.as_text(meta.get(f.name)) for f in FORM if meta.get(f.name) is not None}
     return Opened(key, etag, shown, body, raw, meta)
+
+
+def open_last_version(key: str, bucket: ContentBucket) -> Opened | None:
+    """An unpublished file (its newest version a deletion) as the editor opens it: its last text,
+    at version "" (there is no file now, so publishing it again writes only if nobody has meanwhile);
+    None if it never had a version."""
+    check_key(key)
+    newest: tuple[Any, str] | None = None
+    for page in bucket.versions(key):
+        for entry in page.get("Versions", []):
+            if entry["Key"] == key and (newest is None or entry["LastModified"] > newest[0]):
+                newest = (entry["LastModified"], entry["VersionId"])
+    if newest is None:
+        return None
+    raw, _ = bucket.version(key, newest[1])
+    meta, body = split(raw)
+    shown = {f.name: f.kind.as_text(meta.get(f.name)) for f in FORM if meta.get(f.name) is not None}
+    return Opened(key, "", shown, body, raw, meta)
+
+
+def corrections_shown(meta: dict[str, Any], zone: Any) -> list[tuple[str, str, str]]:
+    """The file's public corrections, oldest first, as the editor lists them: (ISO date, the date in
+    the editor's zone, the note)."""
+    from chalicelib.desk import zones
+
+    out = []
+    for entry in meta.get("corrections") or []:
+        if isinstance(entry, dict) and entry.get("note"):
+            when = zones.moment(entry.get("date"))
+            out.append((clock.iso(when) if when else "", zones.shown(entry.get("date"), zone), str(entry["note"])))
+    return out
 
 
 def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
@@ -283,6 +241,24 @@ def check(key: str, data: bytes, written: dt.datetime | None = None) -> list[Pro
     return []
 
 
+def publish_date(given: str, now_requested: bool, now: str) -> str:
+    """The date a Publish writes: a future "Publish at" is kept, so the article is scheduled for it
+    and never goes live early (WordPress's "Schedule", Ghost's "Schedule for later"); only an explicit
+    "Publish now instead" (``now_requested``) replaces it with ``now``. A past date is kept (a
+    backdated story); no date is ``now``."""
+    from chalicelib.desk.zones import moment
+
+    return now if now_requested or moment(given) is None else given
+
+
+def is_future(date: str, now: str) -> bool:
+    """Whether ``date`` (as the form sends it) is after ``now``: a Publish of it schedules."""
+    from chalicelib.desk.zones import moment
+
+    when, at = moment(date), moment(now)
+    return when is not None and at is not None and when > at
+
+
 def suggested_slug(title: str) -> str:
     """The slug a title gives (the editor may change it)."""
     return normalize_slug(title)
@@ -301,8 +277,17 @@ def write(bucket: ContentBucket, key: str, data: bytes, version: str, who: Ident
     """Put ``data`` at ``key`` if the file is still at ``version`` ("" for none); return its new ETag.
     ``metadata``: more object metadata beside who wrote it (``reverted-from`` for a restore).
 
+    A live article's published corrections stay (``corrections.kept``): a file written over it
+    without one of them (an older draft, a restored version) gets it back.
+
     :raise Conflict: someone saved it meanwhile (or created it, for a new file).
     """
+    if version and key == live_key(key) and key.startswith(config.ARTICLES_PREFIX):
+        try:
+            current, _ = bucket.get(key)
+        except KeyError:
+            current = None
+        data = corrections.kept(data, current)
     return bucket.put(key, data, if_version=version,
                       metadata={config.UPLOADED_BY: f"{who.name} <{who.email}>"[:200], **(metadata or {})})
 
@@ -311,48 +296,3 @@ def _now() -> str:
     return clock.now_iso()
 
 
-def allowed(who: Identity, action: str) -> None:
-    """:raise Forbidden: ``who``'s role may not ``action``."""
-    needed = ACTIONS.get(action)
-    if needed is None:
-        raise Forbidden(f"There is no action {action!r}.")
-    if not who.may(needed):
-        raise Forbidden(f"A {who.role} may not {action}: ask an editor." if action != "draft"
-                        else f"A {who.role} submits articles for review; an editor saves drafts.")
-
-
-# --- who is editing ---------------------------------------------------------------------------
-
-LOCK_SECONDS = 90  # a lock not renewed this long (the editor's page renews it every 30 s) is gone
-
-
-@dataclass(frozen=True)
-class Lock:
-    """Who has a file open in the desk, since when (a courtesy: saves are checked by version)."""
-
-    sub: str
-    name: str
-    since: str
-    renewed: float
-
-
-def lock_of(bucket: ContentBucket, key: str, now: float) -> Lock | None:
-    """The living lock on ``key``, if someone holds one."""
-    found = bucket.read_json(config.LOCKS_PREFIX + key, shown_only=True)
-    try:
-        lock = Lock(str(found["sub"]), str(found["name"]), str(found["since"]), float(found["renewed"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-    return lock if now - lock.renewed < LOCK_SECONDS else None
-
-
-def hold(bucket: ContentBucket, key: str, who: Identity, now: float, take_over: bool = False) -> Lock | None:
-    """Hold (or renew) the lock on ``key`` for ``who``; the other person's living lock if they hold it
-    and ``who`` does not take over (then nothing is written)."""
-    held = lock_of(bucket, key, now)
-    if held is not None and held.sub != who.sub and not take_over:
-        return held
-    since = held.since if held is not None and held.sub == who.sub else _now()
-    bucket.put(config.LOCKS_PREFIX + key, json.dumps({"sub": who.sub, "name": who.name, "since": since,
-                                                      "renewed": now}).encode(), content_type="application/json")
-    return None

@@ -30,7 +30,8 @@ log = logging.getLogger("newsroom.desk")
 def csp(upload_to: str = "") -> str:
     """The desk's Content-Security-Policy; ``upload_to``: the bucket's origin a photo is posted to."""
     return "; ".join([
-        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: data: blob:",
+        "default-src 'none'", "script-src 'self'", "style-src 'self'",
+        f"img-src 'self' https: data: blob:{' ' + upload_to if upload_to else ''}",  # the preview's unsized originals
         f"connect-src 'self'{' ' + upload_to if upload_to else ''}", "form-action 'self'", "base-uri 'none'",
         "frame-ancestors 'none'", "frame-src 'self'",
     ])
@@ -53,7 +54,7 @@ def json_answer(data: dict[str, Any], status: int = 200) -> Response:
 def page(template: str, status: int = 200, headers: dict[str, Any] | None = None, **context: Any) -> Response:
     html = templating.environment().get_template(f"desk/{template}").render(
         desk_script=static_url("desk.js"), stylesheet=static_url("desk.css"),
-        toolbar_script=static_url("markdown-toolbar.js"), **context)
+        toolbar_script=static_url("markdown-toolbar.js"), admin_script=static_url("admin.js"), **context)
     return respond(html, status, extra=headers)
 
 
@@ -196,6 +197,13 @@ def origin_of(url: str) -> str:
 
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
+          "admin.js": "admin.js",
+          "live.js": "live.js",
+          "editor.js": "editor.js",
+          "list.js": "list.js", "combobox.js": "combobox.js", "locks.js": "locks.js",
+          "conflict.js": "conflict.js",
+          "body.js": "body.js", "body-editor.js": "vendor/body-editor/body-editor.js",
+          "body-editor.css": "vendor/body-editor/body-editor.css",
           "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}
 
 

@@ -8,6 +8,13 @@
   and keeps the alt text on the photo's record (``MediaItem.alt``); ``state`` says how far it is.
 - **Library**: the photos, newest first, with their sizes or why none could be made, the articles
   showing each (``renditions.showing``), "unused", search by name or alt text.
+- **Describe**: alt text, caption and credit changed after upload (``describe``): the photo's object
+  metadata replaced in place (a copy onto itself, conditional on the version seen), so the images
+  function records the words and every article showing the photo is rendered again with them where
+  the article gives none (``markup.describe_images``). Photos without alt text are listed first.
+- **Replace**: a new file at a photo's address (``upload`` with ``replace``), of the same type, its
+  words kept: the images function makes its sizes again, drops the old ones from the bucket and the
+  edge, and renders again every article showing it.
 - **Delete**: refused while an article shows the photo (``newsroom media delete`` without
   ``--force``); the images function removes its sizes.
 """
@@ -24,7 +31,7 @@ from urllib.parse import quote
 from chalice.app import Response
 
 from chalicelib import config, keys
-from chalicelib.bucket import ContentBucket
+from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content import images
 from chalicelib.desk import http, session
 from chalicelib.desk.identity import Identity
@@ -89,11 +96,13 @@ def new_key(name: str, mime: str, bucket: ContentBucket, now: dt.datetime | None
     return f"{folder}{stem}-{moment:%d%H%M%S%f}{suffix}"
 
 
-def presigned_post(s3: Any, key: str, mime: str, alt: str, who: Identity) -> dict[str, Any]:
+def presigned_post(s3: Any, key: str, mime: str, alt: str, who: Identity,
+                   kept: dict[str, str] | None = None) -> dict[str, Any]:
     """The form the browser posts the file with: S3 refuses any other key, type, size or metadata,
-    and the form after ``EXPIRES`` seconds."""
+    and the form after ``EXPIRES`` seconds. ``kept``: the caption and credit of a photo replaced."""
     fields = {"Content-Type": mime, "x-amz-meta-alt": quote(alt, safe=" "),
-              f"x-amz-meta-{config.UPLOADED_BY}": quote(f"{who.name} <{who.email}>"[:200], safe=" <>@")}
+              f"x-amz-meta-{config.UPLOADED_BY}": quote(f"{who.name} <{who.email}>"[:200], safe=" <>@"),
+              **{f"x-amz-meta-{name}": value for name, value in (kept or {}).items()}}
     conditions: list[Any] = [{"bucket": config.current().bucket}, ["starts-with", "$key", config.MEDIA_PREFIX],
                              {"key": key}, ["content-length-range", 1, MAX_BYTES],
                              *({name: value} for name, value in fields.items())]
@@ -116,16 +125,40 @@ def upload(request: Any, who: Identity, token: str) -> Response:
         if size > MAX_BYTES:
             raise Refused("file", f"{name} is {size / 1048576:.0f} MB: a photo may be at most "
                           f"{MAX_BYTES // 1048576} MB")
-        if not alt and store.site().settings.require_alt:
+        if not alt and not sent.get("replace") and store.site().settings.require_alt:
             raise Refused("alt", "give the photo alt text: describe it for readers who cannot see it "
                           "(the site's settings say require_alt)")
     except (Refused, ValueError) as refused:
         return http.json_answer({"problems": [{"field": getattr(refused, "field", "file"), "message": str(refused)}]},
                                 400)
     bucket = session.bucket_as(token)
+    replaced = str(sent.get("replace", ""))
+    if replaced:  # a new file at a photo's address: its words kept, its sizes made again
+        found = _replaceable(bucket, replaced, mime)
+        if isinstance(found, Refused):
+            return http.json_answer({"problems": [{"field": "file", "message": str(found)}]}, 400)
+        words = renditions.described(found)
+        kept = {n: quote(v, safe=" ") for n, v in words.items() if v and n != "alt"}
+        post = presigned_post(bucket.s3, replaced, mime, alt or words["alt"] or "", who, kept)
+        return http.json_answer({"key": replaced, "src": "/" + replaced, "url": post["url"], "fields": post["fields"]})
     key = new_key(name, mime, bucket)
     post = presigned_post(bucket.s3, key, mime, alt, who)
     return http.json_answer({"key": key, "src": "/" + key, "url": post["url"], "fields": post["fields"]})
+
+
+def _replaceable(bucket: ContentBucket, key: str, mime: str) -> dict[str, str] | Refused:
+    """The metadata of the photo at ``key`` that a new file of type ``mime`` may replace, or why not: it
+    must be a photo there now, and the new file of the type its name says (the address keeps its name)."""
+    if not key.startswith(config.MEDIA_PREFIX) or ".." in key or not images.is_derivable(key):
+        return Refused("file", f"{key} is not a photo under {config.MEDIA_PREFIX}")
+    etag, metadata = bucket.head(key)
+    if etag is None:
+        return Refused("file", f"{key} is not there any more")
+    suffix = posixpath.splitext(key.lower())[1]
+    if TYPES.get(mime) != suffix and not (mime == "image/jpeg" and suffix == ".jpeg"):
+        return Refused("file", f"{key} is a {suffix[1:].upper()} file: replace it with one of the same type, so "
+                               "its address stays right")
+    return metadata
 
 
 def state(item: MediaItem | None) -> dict[str, Any]:
@@ -136,6 +169,7 @@ def state(item: MediaItem | None) -> dict[str, Any]:
         return {"state": "refused", "message": "Refused: " + "; ".join(item.problems or ["not an image"])}
     widths = sorted({int(d[1]) for d in item.derivatives or []})
     return {"state": "ready", "alt": item.alt or "", "width": int(item.width or 0), "height": int(item.height or 0),
+            "thumb": _thumb(item),
             "message": f"Ready: {len(item.derivatives or [])} sizes ({', '.join(map(str, widths))} px wide)"
             if widths else "Ready (served as a download)"}
 
@@ -159,6 +193,7 @@ def _records(query: str) -> list[MediaItem]:
         if all(w in f"{item.sk} {item.alt or ''}".lower() for w in words):
             found.append(item)
     found.sort(key=lambda i: (i.made or "", i.sk), reverse=True)
+    found.sort(key=lambda i: bool(i.alt) or i.status != "ready" or not i.derivatives)  # without alt text first
     return found
 
 
@@ -180,13 +215,15 @@ def library(request: Any, who: Identity, token: str) -> Response:
         if unused and users:
             continue
         rows.append({"key": item.sk, "src": "/" + item.sk, "users": users, "photo": images.is_derivable(item.sk),
-                     "thumb": _thumb(item), **state(item)})
+                     "thumb": _thumb(item), "caption": item.caption or "", "credit": item.credit or "",
+                     "focus": item.focus or "",
+                     "etag": item.etag or "", **state(item)})
         if len(rows) == PAGE_SIZE:
             break
     if query.get("format") == "json":
         return http.json_answer({"photos": [{k: v for k, v in r.items() if k != "users"} for r in rows]})
     shown_to = start + len(rows)
-    return http.screen("media.html", who, token, rows=rows, query=query, unused=unused,
+    return http.screen("media.html", who, token, rows=rows, query=query, unused=unused, focal_points=images.FOCAL_POINTS,
                        more=shown_to if shown_to < len(records) and len(rows) == PAGE_SIZE else None,
                        done=query.get("done", ""), failed=query.get("failed", ""),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
@@ -228,3 +265,39 @@ def delete(request: Any, who: Identity, token: str) -> Response:
                                                            f"article{'s' if len(users) > 1 else ''} show it: {shown}"[:500]))
     session.bucket_as(token).delete(key)
     return http.redirect("/desk/media?done=" + quote(f"Deleted {key}; its sizes go with it."))
+
+
+@http.guarded
+@http.signed_in
+@http.needs("editor")
+@http.writes
+def describe(request: Any, who: Identity, token: str) -> Response:
+    """A photo's alt text, caption and credit, changed after upload: its object metadata replaced in
+    place, only if it is still the version the library showed (``etag``)."""
+    sent = http.form(request)
+    key = sent.get("key", "")
+    if not key.startswith(config.MEDIA_PREFIX) or ".." in key or not images.is_derivable(key):
+        return http.answer(request, 400, "Not changed", f"{key} is not a photo under {config.MEDIA_PREFIX}.")
+    words = {name: " ".join(sent.get(name, "").split())[:limit] for name, limit in renditions.DESCRIBED.items()}
+    if words["focus"] not in images.FOCAL_POINTS:
+        words["focus"] = ""  # the centre, as a photo without one
+    if not words["alt"] and store.site().settings.require_alt:
+        return _back_to_library(failed=f"{key}: give the photo alt text (the site's settings say require_alt).")
+    bucket = session.bucket_as(token)
+    _, metadata = bucket.head(key)
+    kept = {name: value for name, value in metadata.items() if name not in renditions.DESCRIBED}
+    kept.update({name: quote(value, safe=" ") for name, value in words.items() if value})
+    try:
+        bucket.describe(key, kept, sent.get("etag", ""))
+    except KeyError:
+        return _back_to_library(failed=f"{key} is not there any more.")
+    except Conflict:
+        return _back_to_library(failed=f"{key} changed since you opened the library; nothing was saved. Look again.")
+    users = renditions.showing(key)
+    return _back_to_library(done=f"Saved the words of {key}" + (
+        f"; {len(users)} article{'s' if len(users) != 1 else ''} showing it will show them within a minute."
+        if users else "."))
+
+
+def _back_to_library(done: str = "", failed: str = "") -> Response:
+    return http.redirect("/desk/media?" + (f"done={quote(done[:500])}" if done else f"failed={quote(failed[:500])}"))

@@ -7,19 +7,34 @@ guards, are ``http``'s. Only the web function loads this package, and only for `
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice.app import Response
 
-from chalicelib import config, keys
-from chalicelib.bucket import Conflict, ContentBucket, live_key
+from chalicelib import keys
+from chalicelib.bucket import Conflict, live_key
 from chalicelib.clock import now_iso
-from chalicelib.content import markup
+from chalicelib.content import images, markup
 from chalicelib.content.content_format import check_file
-from chalicelib.content.files import Article, ContentError, Problem
+from chalicelib.content.files import Article, ContentError
 from chalicelib.content.stored import item_values
-from chalicelib.desk import documents, http, identity, session
+from chalicelib.desk import (
+    actions,
+    conflicts,
+    documents,
+    editor_state,
+    http,
+    identity,
+    listing,
+    locks,
+    pickers,
+    preview_images,
+    session,
+    zones,
+)
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Source
@@ -27,7 +42,8 @@ from chalicelib.publish import edge
 from chalicelib.ratelimit import Limited
 from chalicelib.site import comment_rules, pages, store, web
 
-STATES = ("live", "scheduled", "draft", "in review", "refused")
+STATE_WORDS = {"live": "Live", "scheduled": "Scheduled", "draft": "Draft", "in review": "In review",
+               "unpublished": "Unpublished", "refused": "Refused"}  # a state as the list names it
 
 
 # --- sign-in ------------------------------------------------------------------------------------
@@ -82,6 +98,9 @@ def sign_in(request: Any) -> Response:
         session.SIGN_IN_BACKOFF.succeeded(account)
     if isinstance(answer, identity.NewPasswordNeeded):
         return http.page("new_password.html", email=email, session=answer.session)
+    from chalicelib.desk import people
+
+    people.record_sign_in(answer.id_token)
     return http.redirect("/desk/articles", session.set_cookies(answer.id_token, answer.access_token,
                                                                answer.refresh_token, answer.expires_in,
                                                                http.secure(request)))
@@ -136,13 +155,20 @@ def page_list(request: Any, who: Identity, token: str) -> Response:
 
 def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
     query = request.query_params or {}
-    mine = who.name if query.get("mine") else ""
-    after = query.get("after", "")
-    rows, older = documents.listing(query.get("q", ""), query.get("state", ""), query.get("category", ""),
-                                    query.get("author", ""), mine, after, kind)
-    filters = {k: v for k, v in query.items() if k != "after"}
-    return http.screen("articles.html", who, token, rows=rows, older=older, after=after, kind=kind,
-                       filters=filters, states=STATES, query=query)
+    zone = zones.zone_named(query["zone"]) if query.get("zone") else zones.zone_of(request)
+    tab = query.get("tab", "") if query.get("tab", "") in dict(listing.TABS) else ""
+    found = listing.listing(who, kind, tab, query.get("q", ""), query.get("category", ""), query.get("author", ""),
+                            query.get("month", ""), query.get("after", ""), zone)
+    filters = {k: v for k, v in query.items() if k not in ("after", "zone") and v}
+    here = "/desk/pages" if kind == "page" else "/desk/articles"
+    tab_links = [(value, name, here + "?" + urlencode({k: v for k, v in {**filters, "tab": value}.items() if v}),
+                  found.counts.get(value, 0)) for value, name in listing.TABS]
+    site = store.site()
+    return http.screen("articles.html", who, token, listing=found, kind=kind, filters=filters, tab=tab,
+                       tab_links=tab_links, tabs=listing.TABS, query=query, list_script=http.static_url("list.js"),
+                       zone=str(zone), shown_at=lambda d: listing.shown_at(d, zone),
+                       authors=site.authors, categories={c.slug: c.name for c in site.categories},
+                       states=STATE_WORDS, mine=listing.author_of(who))
 
 
 @http.guarded
@@ -151,12 +177,18 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     """The editor: a new article, or a file's fields and body with the version they were opened at."""
     key = (request.query_params or {}).get("key", "")
     report: list[dict[str, Any]] = []
+    unpublished = False
     if key:
         bucket = session.bucket_as(token)
         try:
             opened = documents.open_file(documents.check_key(key), bucket)
-        except (KeyError, Forbidden):
+        except Forbidden:
             return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
+        except KeyError:  # unpublished (deleted): its last text, to publish again
+            found = documents.open_last_version(key, bucket)
+            if found is None:
+                return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
+            opened, unpublished = found, True
         report = bucket.report_problems(key)
         versions = {**documents.versions_seen(key, bucket), key: opened.version}
     else:
@@ -164,11 +196,20 @@ def editor(request: Any, who: Identity, token: str) -> Response:
         versions = {}
     from chalicelib.desk import media
 
+    zone = zones.zone_of(request)
     return http.screen("editor.html", who, token, headers=media.upload_headers() if who.may("editor") else None,
                        opened=opened, report=report, fields=documents.FIELDS, form=documents.FORM,
                        can_publish=who.may("editor"),
                        versions=versions, other_fields=documents.other_fields(opened.meta),
-                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt)
+                       state=editor_state.of(opened.key, versions, zone, unpublished, opened.meta.get("draft") is True),
+                       corrections=documents.corrections_shown(opened.meta, zone),
+                       editor_script=http.static_url("editor.js"),
+                       media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
+                       choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
+                       combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
+                       conflict_script=http.static_url("conflict.js"),
+                       lock_check=locks.CHECK_SECONDS, body_script=http.static_url("body.js"),
+                       body_editor_script=http.static_url("body-editor.js"), body_editor_style=http.static_url("body-editor.css"))
 
 
 @http.guarded
@@ -188,10 +229,12 @@ def preview(request: Any, who: Identity, token: str) -> Response:
     if not isinstance(parsed, Article):
         return http.json_answer({"problems": [{"field": "file", "message": "is not an article"}]}, 400)
     rendered = markup.render_body(parsed.body, parsed.body_format)
+    pictures = preview_images.sized(rendered.html, parsed.image, session.bucket_as(token).s3)  # as the site will
     values = {**item_values(dataclasses.replace(parsed, draft=True), rendered.excerpt), "kind": parsed.kind,
-              "slug": parsed.slug, "image_set": rendered.image_set, "comment_count": 0}
-    page = pages.preview_page(web.site_of(request), store.site(), values, rendered.html, now_iso())
-    return http.json_answer({"html": page.body if isinstance(page.body, str) else ""})
+              "slug": parsed.slug, "image_set": pictures.image_set, "image": pictures.image, "comment_count": 0}
+    page = pages.preview_page(web.site_of(request), store.site(), values, pictures.html, now_iso())
+    return http.json_answer({"html": page.body if isinstance(page.body, str) else "", "waiting": [
+        f"{key}: {images.WAITING.split(';')[0]}; the preview shows the original" for key in pictures.waiting]})
 
 
 def _problems(error: Exception) -> list[dict[str, Any]]:
@@ -204,7 +247,7 @@ def _problems(error: Exception) -> list[dict[str, Any]]:
 @http.signed_in
 @http.writes
 def save(request: Any, who: Identity, token: str) -> Response:
-    """One action on a file (``documents.ACTIONS``): checked as ingest will, written with the person's
+    """One action on a file (``actions.COMMANDS``): checked as ingest will, written with the person's
     role, each write conditional on the version of its key they opened (``versions``). 409 with both
     versions when someone saved meanwhile; nothing is written then."""
     sent = http.body(request)
@@ -214,106 +257,45 @@ def save(request: Any, who: Identity, token: str) -> Response:
     draft = Draft(key=str(sent.get("key") or ""), version=str(sent.get("version") or ""),
                   fields={k: str(v) for k, v in (sent.get("fields") or {}).items() if k in documents.FIELDS},
                   body=str(sent.get("body", "")), correction=str(sent.get("correction", "")),
-                  versions={str(k): str(v or "") for k, v in versions.items()})
+                  versions={str(k): str(v or "") for k, v in versions.items()}, now=sent.get("now") is True,
+                  zone=zones.zone_of(request).key)
     try:
-        documents.allowed(who, action)
-        result = _act(who, token, action, draft)
+        if action not in ("unpublish", "approve"):  # those publish what was reviewed, not the form
+            unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")))
+            if unknown:
+                raise ContentError(draft.key or "article", unknown)
+        other = locks.held_by_another(session.bucket_as(token), draft.key, who, time.time())
+        if other is not None:
+            when = listing.shown_at(other.since, dt.timezone.utc)
+            return http.json_answer({"error": f"{other.name} is editing this article (since {when} UTC): your save "
+                                              "was not made. Your text is still here: copy it, or take over again.",
+                                     "locked": {"name": other.name, "since": other.since}}, 423)
+        result = actions.run(who, token, action, draft)
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 403)
     except ContentError as error:
         return http.json_answer({"problems": _problems(error)}, 400)
     except Conflict as conflict:
-        return http.json_answer({"conflict": {"key": conflict.key, "version": conflict.etag or "",
-                                              "opened": conflict.opened,
-                                              "theirs": (conflict.theirs or b"").decode("utf-8", errors="replace"),
-                                              "mine": documents.compose(draft.fields, draft.body).decode()}}, 409)
+        return http.json_answer({"conflict": conflicts.described(conflict, draft, session.bucket_as(token))}, 409)
     return http.json_answer(result)
-
-
-def _act(who: Identity, token: str, action: str, draft: Draft) -> dict[str, Any]:
-    bucket = session.bucket_as(token)
-    key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
-    live = live_key(key)
-    live_exists = bucket.exists(live)  # one HEAD: the live file is there or not for the whole action
-    if not draft.key and live_exists:  # a new article whose file name another has
-        raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
-    if action == "unpublish":
-        since = now_iso()
-        bucket.delete(live, if_version=draft.seen(live))
-        return {"key": live, "version": "", "state": "unpublishing", "since": since,
-                "message": f"Unpublishing {live}: ingest takes it off the site, then CloudFront clears its copies "
-                "from the edge. Publishing it again brings it back."}
-    if action == "approve":
-        return _approve(who, bucket, key, live, draft)
-    fields = dict(draft.fields)
-    if not fields.get("date") and action in ("draft", "submit"):
-        fields["date"] = now_iso()  # a new article's: publishing keeps it, or makes it the moment of publishing
-    if action == "publish":
-        fields.pop("draft", None)
-        fields["date"] = fields.get("date") or now_iso() if fields.get("date", "") <= now_iso() else now_iso()
-    elif action == "schedule":
-        fields.pop("draft", None)
-        if not fields.get("date") or fields["date"] <= now_iso():
-            raise ContentError(key, [Problem("date", "give a date and time in the future to schedule")])
-    elif action == "draft" and key == live and not live_exists:
-        fields["draft"] = "true"  # a new article saved as a draft: previewable, never listed
-    since = now_iso()
-    target = {"submit": config.SUBMISSIONS_PREFIX + live,
-              "draft": (config.DRAFTS_PREFIX + live) if live_exists and key == live else key}.get(action, live)
-    opened = documents.open_file(key, bucket) if draft.version else None
-    if (opened is not None and not draft.correction.strip() and _same(opened, draft)
-            and (action == "draft" or (action == "publish" and target == key))):  # publishing a draft copies it
-        return {"key": key, "version": opened.version, "state": "unchanged", "message": "Nothing changed."}
-    correction = draft.correction if action == "publish" and opened is not None else ""
-    data = documents.compose(fields, draft.body, opened.meta if opened is not None else None, correction, now_iso())
-    problems = documents.check(target, data)
-    if problems:
-        raise ContentError(target, problems)
-    etag = documents.write(bucket, target, data, draft.seen(target), who)
-    return {"key": target, "version": etag, "state": "submitted", "since": since,
-            "message": f"Saved to {target}: ingest is publishing it."}
-
-
-def _approve(who: Identity, bucket: ContentBucket, key: str, live: str, draft: Draft) -> dict[str, Any]:
-    """Publish exactly the submission or draft this editor reviewed: the version they opened, over
-    the live version they opened (or none), then remove it if it is still that version.
-
-    :raise Conflict: either changed since they opened it. :raise ContentError: a submission carrying
-    what only an editor may set."""
-    if key == live:
-        raise Forbidden("Only a submission or a draft can be approved.")
-    if not draft.seen(key):
-        raise Forbidden(f"Open {key} in the editor to approve it: the desk approves the version you reviewed.")
-    data, written = documents.read_opened(bucket, key, draft.seen(key))
-    if key.startswith(config.SUBMISSIONS_PREFIX):
-        problems = documents.check(key, data, written)
-        if problems:
-            raise ContentError(key, problems)
-    since = now_iso()  # as a publish's: the desk follows the live file until the edge has cleared it
-    etag = documents.write(bucket, live, data, draft.seen(live), who)
-    bucket.delete(key, if_version=draft.seen(key))
-    return {"key": live, "version": etag, "removed": key, "state": "submitted", "since": since,
-            "message": f"Approved: {live} goes live."}
-
-
-def _same(opened: documents.Opened, draft: Draft) -> bool:
-    """Whether the editor changed nothing: the file stays byte for byte as it is."""
-    def shown(fields: dict[str, str]) -> dict[str, str]:
-        return {k: v.strip() for k, v in fields.items() if v and v.strip()}
-    return shown(opened.fields) == shown(draft.fields) and opened.body.strip() == draft.body.strip()
 
 
 @http.guarded
 @http.signed_in
 @http.writes
 def lock(request: Any, who: Identity, token: str) -> Response:
-    """Hold (or renew, or take over) the editing lock on a file: 200, or 409 naming who is editing."""
+    """Hold (or renew, take over, or with ``release`` let go of) the editing lock on a file: 200, or
+    409 naming who is editing (``locks``)."""
     sent = http.body(request)
     try:
         key = documents.check_key(str(sent.get("key", "")))
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
-    other = documents.hold(session.bucket_as(token), key, who, time.time(), take_over=bool(sent.get("take_over")))
+    bucket = session.bucket_as(token)
+    if sent.get("release"):
+        locks.release(bucket, key, who, time.time())
+        return http.json_answer({"held": False})
+    other = locks.hold(bucket, key, who, time.time(), take_over=bool(sent.get("take_over")))
     if other is not None:
         return http.json_answer({"editing": {"name": other.name, "since": other.since}}, 409)
     return http.json_answer({"held": True})
@@ -347,12 +329,12 @@ def status(request: Any, who: Identity, token: str) -> Response:
         return http.json_answer({"state": "refused", "problems": list(source.problems)})
     if not source.settled:
         return http.json_answer({"state": "waiting"})
-    listed = documents._listed(source, now_iso())
-    answer: dict[str, Any] = {"state": listed.state, "url": f"/{source.slug}/" if source.slug else None}
-    if listed.state in ("draft", "scheduled", "in review"):
+    state = listing.state_of(source, now_iso())
+    answer: dict[str, Any] = {"state": state, "url": f"/{source.slug}/" if source.slug else None, "date": source.date}
+    if state in ("draft", "scheduled", "in review"):
         record = session.bucket_as(token).preview_link(key)
         answer["preview"] = str(record["preview"]) if record is not None else None
-    if listed.state == "live" and since:
+    if state == "live" and since:
         answer = _at_the_edge(answer, edge.clearing(key, since) or "clearing")
     return http.json_answer(answer)
 

@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from chalicelib.content.embeds import PROVIDERS as PROVIDERS  # wordpress.py reads them here
+from chalicelib.content.embeds import PROVIDERS as PROVIDERS  # wordpress/shortcodes.py reads them here
 from chalicelib.content.embeds import embed_card as embed_card
 from chalicelib.content.markup import sanitize_html
 

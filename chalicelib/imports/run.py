@@ -10,7 +10,7 @@ path (``uploads.upload_many``), where ingest publishes them as any upload. ``sta
 far it is at every step; the desk reads it, and counts what is live from the files' records.
 
 Readers' comments need their articles live, so they are kept in ``comments.json`` and imported by
-the desk, as the admin, once the articles are (``desk/imports.py``). A message can arrive twice:
+the desk, as the admin, once the articles are (``desk/wordpress_import.py``). A message can arrive twice:
 an import that has finished is not run again.
 """
 
@@ -34,7 +34,7 @@ EXPORT, OPTIONS, STATUS, REPORT, COMMENTS, KEYS = ("export.xml", "options.json",
 FINISHED = ("dry run", "uploaded", "refused", "failed")
 
 
-def handle_sqs_messages(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+def imports_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> messages.BatchAnswer:
     return {"batchItemFailures": messages.dispatch(sqs_messages, HANDLERS, "imports_failed")}
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 
 from chalicelib import config
 from chalicelib.bucket import Conflict, ContentBucket
+from chalicelib.content import corrections
 from chalicelib.content.content_format import Article, ContentError, Problem, check_file, kind_of_key
 
 
@@ -135,6 +136,13 @@ def _send(s3: Any, bucket: str, key: str, data: bytes, metadata: dict[str, str] 
         return ""
     if current is not None and keep_existing:
         return None
+    if current is not None and key.startswith(config.ARTICLES_PREFIX):  # its published corrections stay
+        try:
+            data = corrections.kept(data, content.get(key)[0])
+        except KeyError:
+            pass
+        if digest(data) == current:
+            return ""
     try:
         return content.put(key, data, if_version="" if keep_existing else None, content_type=_content_type(key),
                            metadata=metadata, report_theirs=False)

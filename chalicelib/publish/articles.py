@@ -170,6 +170,8 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
                 _count_in_months(txn, added=None, removed=month_of(owned))
             for path in held:
                 txn.delete(Post(*keys.post(path)), condition=Post.source_key == source.sk)
+            if owned:  # the desk's list keeps showing it, as Unpublished, until it is published again
+                txn.save(_tombstone(source))
 
         source = revisions.commit(source, source.sk, writes, kind=source.kind, slug=source.slug, status="removed",
                                   sequencer=sequencer, redirects=[])
@@ -183,6 +185,15 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
     removed = source
     revisions.finish(lambda: revisions.forget(removed))
     return result
+
+
+def _tombstone(source: Source) -> Source:
+    """What the desk's list shows of an article or page once it is unpublished: its row as it was."""
+    now = clock.now_iso()
+    return Source(*keys.unpublished(source.sk), kind=source.kind, status="unpublished", title=source.title,
+                  slug=source.slug, date=source.date, author=source.author, categories=source.categories,
+                  desk_pk=keys.desk_pk(source.kind), desk_sk=keys.desk_order(source.date, source.sk, now),
+                  saved_at=now)
 
 
 def _still_held(paths: set[str], key: str) -> list[str]:

@@ -37,9 +37,19 @@ from typing import Any, Iterable
 from chalicelib import clock, config, keys, messages, metrics, preview, retry, snapshot
 from chalicelib.bucket import ContentBucket, is_pending
 from chalicelib.content import content_format, images, markup
-from chalicelib.content.content_format import Article, Author, Category, ContentError, ContentFile, Problem, Settings, Tag
+from chalicelib.content.content_format import (
+    Article,
+    Author,
+    Category,
+    ContentError,
+    ContentFile,
+    LiveEntry,
+    Problem,
+    Settings,
+    Tag,
+)
 from chalicelib.models import MediaItem, MediaUse, Source
-from chalicelib.publish import articles, edge, pending, planner, revisions, schedule, terms
+from chalicelib.publish import articles, edge, live, pending, planner, revisions, schedule, terms
 
 log = logging.getLogger("newsroom.ingest")
 log.setLevel(logging.INFO)
@@ -56,7 +66,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def handle_sqs_messages(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+def ingest_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> messages.BatchAnswer:
     """Process SQS messages one by one; return the failed ones for redelivery.
 
     The return value is Lambda's partial batch response: only the messages
@@ -227,6 +237,10 @@ def _publish(bucket: ContentBucket, parsed: ContentFile, source: Source | None, 
         return terms.save_tag(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Settings):
         return terms.save_settings(parsed, source, etag, sequencer, force)
+    if isinstance(parsed, LiveEntry):
+        if revisions.is_unchanged(source, etag, force):
+            return revisions.PublishResult(slug=None, notes=["unchanged"], unchanged=True)
+        return live.save_entry(parsed, render_entry(bucket, parsed), source, etag, sequencer, force)
     raise TypeError(type(parsed))  # pragma: no cover - parse_file returns one of the above
 
 
@@ -245,6 +259,8 @@ def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.Rende
     wanted = list(dict.fromkeys(shown + markup.media_links(rendered.html) + ([featured] if featured else [])))
     photos = {src: key for src in wanted if images.is_derivable(key := images.key_of(src))}
     sets = _photo_sets(bucket, parsed.key, photos)
+    words = {src: found.pop("words") for src, found in sets.items() if "words" in found}
+    rendered = dataclasses.replace(rendered, html=markup.describe_images(rendered.html, words))
     sizes = {src: size for src in shown + ([featured] if featured else [])
              if src not in photos and (size := bucket.image_size(src))}
     missing = markup.missing_alt(rendered.html, parsed.image, parsed.image_alt)
@@ -256,6 +272,23 @@ def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.Rende
                                warnings=warnings)
     image_size = (int(sets[featured]["w"]), int(sets[featured]["h"])) if featured in sets else sizes.get(featured or "")
     return body, image_size
+
+
+def render_entry(bucket: ContentBucket, entry: LiveEntry) -> str:
+    """A live blog entry's text as stored: rendered and sanitized as a body is, its photos shown by
+    their sizes (an entry waits for them, as an article does). A deleted entry stores nothing.
+
+    :raise ContentError: a photo it shows is still being sized, or could not be.
+    """
+    if entry.deleted:
+        return ""
+    rendered = markup.render_body(entry.body, entry.body_format)
+    shown = markup.media_images(rendered.html)
+    wanted = list(dict.fromkeys(shown + markup.media_links(rendered.html)))
+    photos = {src: key for src in wanted if images.is_derivable(key := images.key_of(src))}
+    sets = _photo_sets(bucket, entry.key, photos)
+    sizes = {src: size for src in shown if src not in photos and (size := bucket.image_size(src))}
+    return markup.finish_images(rendered.html, sizes, sets)
 
 
 def _photo_sets(bucket: ContentBucket, article_key: str, photos: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -273,6 +306,11 @@ def _photo_sets(bucket: ContentBucket, article_key: str, photos: dict[str, str])
         item = found.get(key)
         if item is not None and item.status == "ready":
             sets[src] = images.picture_set(item.derivatives or [], int(item.width), int(item.height))
+            if item.focus in images.FOCAL_POINTS:
+                sets[src]["focus"] = item.focus  # kept on the item: the thumbnail's crop follows it
+            words = {name: getattr(item, name, None) for name in ("alt", "caption", "credit")}
+            if any(words.values()):
+                sets[src]["words"] = words  # taken off again by render_article: the library's, for the body
         elif item is not None:
             problems.append(Problem("image", f"{key} cannot be shown: {'; '.join(item.problems or [])}"))
         elif bucket.exists(key):
@@ -288,6 +326,8 @@ def _unpublish(source: Any, sequencer: str | None) -> revisions.PublishResult:
         return revisions.PublishResult(slug=None, notes=["nothing was published from this file"])
     if source.kind in ("article", "page"):
         return articles.unpublish(source, sequencer)
+    if source.kind == "entry":
+        return live.remove(source, sequencer)
     return terms.remove(source, sequencer)
 
 

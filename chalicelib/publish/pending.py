@@ -50,7 +50,9 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     source = revisions.get_source(key)
     if revisions.is_stale_event(source, sequencer):
         return "stale", source.slug if source else None, []
-    data, etag, version, written = bucket.read_dated(key, content_format.MAX_FILE_BYTES)
+    found = bucket.fetch(key, content_format.MAX_FILE_BYTES)
+    data, etag, version, written = (found.data, found.etag, found.version, found.modified) if found else (
+        None, None, None, None)
     live = live_article_of(key)
     if data is None or live is None:
         if source is not None:
@@ -88,7 +90,10 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     copy = planner.post_item(keys.pending(key), dataclasses.replace(parsed, draft=True), rendered, packed, etag,
                               image_size, comment_count=0, source_key=key, version=version)
     revisions.commit(source, key, lambda txn: txn.save(copy), settled=True, kind=parsed.kind, slug=parsed.slug,
-                     etag=etag, sequencer=sequencer, status="published", **planner.desk_fields(copy))
+                     etag=etag, sequencer=sequencer, status="published",
+                     **{**planner.desk_fields(copy), "draft": bool(parsed.draft)},  # a contributor's draft says so
+                     saved_by=_name_of(found.metadata.get(config.UPLOADED_BY, "")) if found else None,
+                     saved_at=clock.iso(written) if written else clock.now_iso())
     bucket.delete_report(key)
     url, expires = preview.link(preview.PENDING_MARK + key, version or etag or "", snapshot.current().settings.preview_days)
     why = ("a submission, waiting for an editor's approval" if key.startswith(config.SUBMISSIONS_PREFIX)
@@ -96,6 +101,11 @@ def apply(bucket: ContentBucket, key: str, sequencer: str | None, render: Render
     bucket.write_preview(key, {"key": key, "live": live, "slug": parsed.slug, "etag": etag, "preview": url,
                                "expires": clock.iso_of_epoch(expires), "why": why})
     return "pending", parsed.slug, []
+
+
+def _name_of(uploaded_by: str) -> str | None:
+    """The person's name in an upload's ``uploaded-by`` ("Name <email>"), for the desk's list."""
+    return uploaded_by.split(" <", 1)[0].strip()[:200] or None
 
 
 def submission_refusals(key: str, parsed: Article, data: bytes, written: dt.datetime | None) -> list[Problem]:

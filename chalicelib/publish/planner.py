@@ -74,7 +74,7 @@ class ArticlePlan:
     offload: tuple[str, bytes] | None = None  # a body too large for the item: its key in the bucket, its bytes
     invalidate: frozenset[str] = frozenset()  # the edge's paths whose content changes
     refresh_links: bool = False  # recompute the links of the articles that point here (and of those after it)
-    register_terms: bool = False  # the categories and author it names may be new
+    register_terms: bool = False  # the categories, tags and author it names may be new
     notes: tuple[str, ...] = ()
     had_warnings: bool = False  # the version it replaces was published with warnings
     had_preview: bool = True  # the version it replaces may have left a preview record and a schedule
@@ -323,10 +323,10 @@ def _reader_visible_change(before: Post | None, after: Post) -> bool:
 
 
 def _names_registered(source: Source | None, previous: Post | None, post: Post) -> bool:
-    """The categories and author ``post`` names exist already: the version it replaces named the
+    """The categories, tags and author ``post`` names exist already: the version it replaces named the
     same ones and its follow-up work is done (``terms.register_named_in`` never deletes them)."""
     return (source is not None and bool(source.settled) and previous is not None
-            and (previous.categories, previous.author) == (post.categories, post.author))
+            and (previous.categories, previous.author, previous.tags) == (post.categories, post.author, post.tags))
 
 
 def _may_have_preview(source: Source | None, previous: Post | None, now: str) -> bool:

@@ -40,7 +40,7 @@ log = logging.getLogger("newsroom.images")
 log.setLevel(logging.INFO)
 
 
-def handle_sqs_messages(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+def images_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> messages.BatchAnswer:
     """Apply each message's S3 changes; return the messages to redeliver (AWS failed)."""
     with edge.one_invalidation():
         return {"batchItemFailures": messages.dispatch(sqs_messages, HANDLERS, "images_failed")}
@@ -61,12 +61,20 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
         return _logged(key, "stale", started)
     present, metadata = bucket.head(key)
     if before is not None and present is not None and before.etag == present and before.status == "ready":
-        return _logged(key, "unchanged", started)  # known without downloading the photo (resync asks often)
+        if described(metadata) == described_by(before):
+            return _logged(key, "unchanged", started)  # known without downloading the photo (resync asks often)
+        # The same photo with new words (the desk's library): recorded, and its articles rendered again.
+        before.update(actions=[getattr(MediaItem, name).set(value) if value else getattr(MediaItem, name).remove()
+                               for name, value in described(metadata).items()])
+        _note_alt(key, before)
+        _rerender(key)
+        return _logged(key, "described", started)
     data, etag = bucket.read(key, images.MAX_ORIGINAL_BYTES)
     if data is None:
         if before is not None:
             _drop(bucket_name, _keys_of(before))
             before.delete()
+            _note_alt(key, None)
         bucket.delete_report(key)
         _rerender(key)
         return _logged(key, "removed", started)
@@ -79,11 +87,14 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     for derivative in made.derivatives:
         retry.retrying(lambda d=derivative: bucket.put(  # type: ignore[misc]
             d.key, d.data, content_type=d.mime, cache_control=images.CACHE_CONTROL))
+    words = described(metadata)
     item = MediaItem(*keys.media(key), status="ready", etag=etag, sequencer=sequencer, width=made.width,
                      height=made.height, format=made.format, bytes=len(data), digest=made.digest,
                      derivatives=[[d.key, d.width, d.height, d.mime, len(d.data)] for d in made.derivatives],
-                     made=clock.now_iso(), alt=alt_of(metadata))
+                     made=clock.now_iso(), alt=words["alt"], caption=words["caption"], credit=words["credit"],
+                     focus=words["focus"])
     item.save()
+    _note_alt(key, item)
     if before is not None:
         _drop(bucket_name, _keys_of(before) - {d.key for d in made.derivatives})
     bucket.delete_report(key)
@@ -95,12 +106,30 @@ def apply_key(bucket_name: str, key: str, sequencer: str | None = None, attempt:
     return _logged(key, "made", started, sizes=len(made.derivatives))
 
 
-def alt_of(metadata: dict[str, str]) -> str | None:
-    """The alt text given at upload (the desk sends it percent-encoded: S3 metadata is ASCII)."""
+DESCRIBED = {"alt": 1000, "caption": 1000, "credit": 200, "focus": 20}  # what a photo carries, and the limits
+
+
+def described(metadata: dict[str, str]) -> dict[str, str | None]:
+    """A photo's alt text, caption, credit and focal point from its object metadata (percent-encoded:
+    S3 metadata is ASCII), given at upload or in the desk's library."""
     from urllib.parse import unquote
 
-    text = unquote(metadata.get("alt", "")).strip()
-    return text[:1000] or None
+    found = {name: " ".join(unquote(metadata.get(name, "")).split())[:limit] or None for name, limit in DESCRIBED.items()}
+    found["focus"] = found["focus"] if found["focus"] in images.FOCAL_POINTS else None
+    return found
+
+
+def described_by(item: MediaItem) -> dict[str, str | None]:
+    """What a photo's record says of it (``described``'s fields)."""
+    return {name: getattr(item, name, None) or None for name in DESCRIBED}
+
+
+def _note_alt(key: str, item: MediaItem | None) -> None:
+    """Keep the list of photos without alt text (``MEDIA_WITHOUT_ALT``), which the desk counts beside Media."""
+    if item is not None and item.status == "ready" and item.derivatives and not item.alt:
+        MediaItem(keys.MEDIA_WITHOUT_ALT, key, status="ready").save()
+    else:
+        MediaItem(keys.MEDIA_WITHOUT_ALT, key).delete()
 
 
 def _check_download(bucket: ContentBucket, key: str, sequencer: str | None) -> tuple[str]:
@@ -146,6 +175,7 @@ def _record_invalid(bucket: ContentBucket, key: str, before: MediaItem | None, p
         _drop(bucket.name, _keys_of(before))
     MediaItem(*keys.media(key), status="invalid", etag=etag, sequencer=sequencer, bytes=size,
               problems=[problem], made=clock.now_iso()).save()
+    _note_alt(key, None)
     bucket.write_report(key, {"file": key, "status": "no sizes made: articles cannot show it",
                               "problems": [{"field": "image", "problem": problem, "line": None}],
                               "message": f"{key}: {problem}", "at": clock.now_iso()})

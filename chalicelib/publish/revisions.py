@@ -24,6 +24,7 @@ from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws, clock, keys, retry
+from chalicelib.bucket import live_key
 from chalicelib.models import Source
 from chalicelib.publish import site_snapshot
 from chalicelib.retry import ConcurrentChange
@@ -83,6 +84,9 @@ def commit(source: Source | None, key: str, writes: Callable[[TransactWrite], No
     try:
         with TransactWrite(connection=aws.dynamodb_connection()) as txn:
             writes(txn)
+            if (source is None and fields.get("kind") in ("article", "page") and fields.get("status") == "published"
+                    and live_key(key) == key):
+                txn.delete(Source(*keys.unpublished(key)))  # published again: no longer listed as unpublished
             txn.save(new_source, condition=condition)
     except TransactWriteError as exc:
         if retry.condition_failed(exc):

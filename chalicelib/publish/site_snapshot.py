@@ -56,13 +56,18 @@ def rebuild() -> Snapshot:
 def _build(settings_item: SettingsItem | None) -> Snapshot:
     settings = Settings.from_data(settings_item.data) if settings_item else Settings()
     category_items = list(CategoryItem.query(keys.CATEGORY_PK, consistent_read=True))
-    categories = sorted((category_entry(c) for c in category_items), key=lambda c: c.name.lower())
     # Names only: bios are read on the author's own page, so the snapshot stays small.
     author_items = list(AuthorItem.query(keys.AUTHOR_PK, consistent_read=True,
                                          attributes_to_get=["pk", "sk", "name", "aliases"]))
-    authors = {a.sk: a.name for a in author_items}
     term_aliases = {alias: f"/category/{c.sk}/" for c in category_items for alias in c.aliases or []}
     term_aliases.update({alias: f"/author/{a.sk}/" for a in author_items for alias in a.aliases or []})
+    # A term renamed or merged into another is no term any more, whatever item lingers for its old name
+    # (removing a term's file keeps its name for the articles that still name it): its old address
+    # redirects, so no list shows it, and menu and footer links to it follow it (``_resolve``).
+    moved = {slug: term_aliases[f"category/{slug}"][len("/category/"):-1] for slug in (c.sk for c in category_items)
+             if term_aliases.get(f"category/{slug}", f"/category/{slug}/") != f"/category/{slug}/"}
+    categories = sorted((category_entry(c) for c in category_items if c.sk not in moved), key=lambda c: c.name.lower())
+    authors = {a.sk: a.name for a in author_items}  # bylines: an article not yet rewritten still names the old one
     recent = tuple(
         RecentPost(slug=item.slug, title=item.title, date=item.date)
         for item in Listing.query(keys.listing_pk(keys.HOME), scan_index_forward=False, consistent_read=True,
@@ -74,12 +79,12 @@ def _build(settings_item: SettingsItem | None) -> Snapshot:
     linked = [link.page for link in [*(settings.menu or []), *settings.footer_links] if link.page and not link.category]
     pages = get_each({keys.post(slug): Post for slug in linked}, consistent_read=True)  # no request if none
     if settings.menu is not None:
-        menu = tuple(_resolve(link, by_slug, pages) for link in settings.menu)
+        menu = tuple(_resolve(link, by_slug, pages, moved) for link in settings.menu)
     else:
         in_menu = sorted((c for c in categories if c.menu_order is not None), key=lambda c: (c.menu_order, c.name.lower()))
         menu = (Link("Home", "/"),) + tuple(Link(c.name, f"/category/{c.slug}/") for c in in_menu)
     return Snapshot(settings=settings, menu=menu,
-                    footer=tuple(_resolve(link, by_slug, pages) for link in settings.footer_links),
+                    footer=tuple(_resolve(link, by_slug, pages, moved) for link in settings.footer_links),
                     categories=tuple(categories), authors=authors, recent=recent, sticky=sticky,
                     term_aliases=term_aliases, built_at=clock.now_iso())
 
@@ -96,13 +101,18 @@ def category_entry(item: CategoryItem) -> CategoryEntry:
     return CategoryEntry(slug=item.sk, **values)
 
 
-def _resolve(link: Any, categories: dict[str, CategoryEntry], pages: dict[tuple[str, str], Post]) -> Link:
+def _resolve(link: Any, categories: dict[str, CategoryEntry], pages: dict[tuple[str, str], Post],
+             moved: dict[str, str] | None = None) -> Link:
     """A menu or footer link with its title: a category's name, a page's title (``pages``: the
-    linked pages, read together), or as written."""
+    linked pages, read together), or as written. A link to a category renamed or merged (``moved``:
+    old slug to new) names and links the category it became."""
     title = link.title or ""
     if link.category:
-        category = categories.get(link.category)
-        title = category.name if category else link.category
+        slug = (moved or {}).get(link.category, link.category)
+        category = categories.get(slug)
+        title = category.name if category else slug
+        if slug != link.category:
+            return Link(title, f"/category/{slug}/")
     elif link.page:
         page = pages.get(keys.post(link.page))
         title = page.title if page is not None and page.title else link.page

@@ -47,8 +47,11 @@ def save_tag(tag: Tag, source: Source | None, etag: str | None = None,
 
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
-    return _save(source, tag.key, "tag", tag.slug, etag, sequencer, force, TagItem(
-        *keys.tag(tag.slug), **stored(fields.TAG, tag), source_key=tag.key))
+    item = TagItem(*keys.tag(tag.slug), **stored(fields.TAG, tag), source_key=tag.key)
+    # Its old addresses, one item each in ``tag-aliases``, which the snapshot reads: they redirect here.
+    moved = [TagItem(keys.TAG_ALIASES_PK, alias, name=tag.name, moved_to=f"/tag/{tag.slug}/", source_key=tag.key)
+             for alias in tag.aliases]
+    return _save(source, tag.key, "tag", tag.slug, etag, sequencer, force, item, moved)
 
 
 def save_settings(settings: Settings, source: Source | None, etag: str | None = None,
@@ -68,10 +71,19 @@ def stored(declared: tuple[fields.Field, ...], term: Author | Category | Tag) ->
 
 
 def _save(source: Source | None, key: str, kind: str, slug: str, etag: str | None, sequencer: str | None,
-          force: bool, item: Any) -> PublishResult:
+          force: bool, item: Any, also: list[Any] | None = None) -> PublishResult:
     if revisions.is_unchanged(source, etag, force):
         return PublishResult(slug=slug, notes=["unchanged"], unchanged=True)
-    new_source = revisions.commit(source, key, lambda txn: txn.save(item), kind=kind, slug=slug, etag=etag,
+    dropped = _aliases_of(key, {a.sk for a in also or []}) if kind == "tag" else []
+
+    def writes(txn: TransactWrite) -> None:
+        txn.save(item)
+        for other in also or []:
+            txn.save(other)
+        for old in dropped:
+            txn.delete(old)
+
+    new_source = revisions.commit(source, key, writes, kind=kind, slug=slug, etag=etag,
                                   sequencer=sequencer, status="published")
     edge.changed([edge.EVERYTHING])  # menus, bylines and settings show on every page
     revisions.finish(lambda: revisions.settle(new_source))
@@ -105,15 +117,27 @@ def _removal(source: Source) -> Callable[[TransactWrite], None]:
                 txn.save(CategoryItem(*keys.category(source.slug), name=category.name))
         elif source.kind == "tag" and source.slug:  # articles still list it; its own page needs them now
             txn.delete(TagItem(*keys.tag(source.slug)), condition=TagItem.source_key == source.sk)
+            for old in _aliases_of(source.sk):
+                txn.delete(old)
         elif source.kind == "settings":
             txn.delete(SettingsItem(*keys.SITE_SETTINGS), condition=SettingsItem.source_key == source.sk)
     return writes
 
 
+def _aliases_of(key: str, keep: set[str] | frozenset[str] = frozenset()) -> list[TagItem]:
+    """The old addresses a tag's file named (``tag-aliases``, one Query) that it names no more."""
+    return [old for old in TagItem.query(keys.TAG_ALIASES_PK, filter_condition=TagItem.source_key == key)
+            if old.sk not in keep]
+
+
 def register_named_in(article: Article) -> None:
-    """Categories and authors named in an article exist even without their own file."""
+    """Categories and authors named in an article exist even without their own file; the tags it
+    names are listed for the desk's Tags screen (``tags-named``: their archives still answer only
+    while an article carries them, or with a file of their own)."""
     for slug, name in zip(article.categories, article.category_names, strict=True):
         _put_if_absent(CategoryItem(*keys.category(slug), name=name))
+    for slug, name in zip(article.tags, article.tag_names, strict=True):
+        _put_if_absent(TagItem(keys.TAGS_NAMED_PK, slug, name=name))
     if article.author:
         _put_if_absent(AuthorItem(*keys.author(article.author), name=article.author_name))
 

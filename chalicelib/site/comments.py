@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib import aws, clock, config, keys
-from chalicelib.discussion import Refused, render_text
+from chalicelib.discussion import Refused, render_text, spammer_marks
 from chalicelib.models import Comment
 from chalicelib.site import paging
 from chalicelib.site.comment_rules import Submission
@@ -70,9 +70,18 @@ def submit(slug: str, submission: Submission, client: str, now: dt.datetime | No
     comment = Comment(PENDING, comment_id, id=comment_id, slug=slug, parent=parent, reply_to=reply_to, level=level,
                       name=submission.name,
                       email=submission.email, text=submission.text, html=render_text(submission.text),
-                      created=now.strftime(clock.ITEM_FORMAT), client=client, status="pending")
+                      created=now.strftime(clock.ITEM_FORMAT), client=client, status="pending",
+                      held="spam" if marked_spammer(client, submission.email) else None)
     comment.save(condition=Comment.pk.does_not_exist())
     return comment
+
+
+def marked_spammer(client: str, email: str | None) -> bool:
+    """Whether a comment from this address or e-mail was marked spam in the desk (1 BatchGetItem of
+    keyed hashes): such a comment is still held for moderation, shown as likely spam, and no editor is
+    e-mailed about it."""
+    wanted = [(keys.COMMENTS_SPAMMERS, mark) for mark in spammer_marks(client, email)]
+    return bool(wanted) and any(True for _ in Comment.batch_get(wanted, attributes_to_get=["pk"]))
 
 
 def tell_moderators(comment: Comment, title: str, url: str) -> bool:
@@ -83,7 +92,7 @@ def tell_moderators(comment: Comment, title: str, url: str) -> bool:
     shows it either way, so a failure is logged, never shown to the reader.
     """
     topic = config.current().moderation_topic
-    if not topic:
+    if not topic or comment.held:
         return False
     sender = comment.name + (f" <{comment.email}>" if comment.email else "")
     message = "\n".join([

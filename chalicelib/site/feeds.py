@@ -22,7 +22,7 @@ from chalice.app import Response
 
 from chalicelib import archives, clock, keys
 from chalicelib.clock import now_iso
-from chalicelib.site import comments, pages, rss, store, web
+from chalicelib.site import comments, live, pages, rss, store, web
 from chalicelib.site.web import Site
 from chalicelib.snapshot import Snapshot
 
@@ -144,6 +144,14 @@ def render_comments_feed(request: Any, slug: str) -> Response:
 
     parts = ("comments-feed", slug, post.title, [(c.sk, c.name, c.html) for c in entries])
     return web.respond(site, render, parts, content_type="application/rss+xml; charset=utf-8", cache=web.FEED_CACHE)
+
+
+def render_live_feed(request: Any, slug: str) -> Response:
+    """``/<slug>/live/feed/``: RSS of a live blog's newest entries (``live``). :raise 404: no live blog here."""
+    post = store.post_at(slug)
+    if post is None or not live.shows(post):
+        return pages.render_not_found(request)
+    return live.feed(web.site_of(request), post)
 
 
 def _as_text(value: str) -> str:

@@ -33,7 +33,7 @@ from markupsafe import Markup
 from chalicelib import archives, bodies, config, keys, old_urls, preview
 from chalicelib.clock import now_iso
 from chalicelib.models import Post
-from chalicelib.site import comment_rules, comments, paging, store, templating, views, web
+from chalicelib.site import comment_rules, comments, live, paging, store, templating, views, web
 from chalicelib.site.views import Crumb, Head, PageChrome
 from chalicelib.site.web import Site
 from chalicelib.snapshot import Link, Snapshot
@@ -150,6 +150,8 @@ def term_moved_or_not_found(request: Any, site: Site, snapshot: Snapshot, kind: 
     does a slug WordPress wrote that ours normalise (``post_tag``, ``Oil``: ``post-tag``, ``oil``); anything
     else is a 404."""
     moved = snapshot.term_aliases.get(f"{kind.name}/{slug}")
+    if moved is None and kind.name == "tag":  # a tag's old addresses are not in the snapshot: tags are many
+        moved = store.moved_tag(slug)
     normal = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") if slug.isascii() else ""
     if moved is None and normal not in ("", slug):
         moved = kind.path(normal)
@@ -360,17 +362,24 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
         post.kind == "article" or post.kind == "page" and post.comment_count) else {}
     if discussion.get("bad_cursor"):
         return render_not_found(None, snapshot, site)
+    live_blog, live_version = None, None
+    if post.kind == "article" and post.live and part == 1:
+        try:
+            live_blog, live_version = live.blog(site, post, canonical)
+        except live.BadPosition:
+            return render_error(site, snapshot, 400, "This page link is not valid",
+                                "The link to these updates is damaged.", first_page=site.link(canonical))
 
     def render() -> str:
         html = body_html if body_html is not None else bodies.load(post)
         return _render_post(site, snapshot, post.attribute_values, html, now, canonical, part, private, preview_of,
-                            discussion)
+                            discussion, live_blog)
 
     if private:
         return _private(render())
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
-    parts = (snapshot_version(snapshot), attributes, _discussion_version(discussion), part)
-    return web.respond(site, render, parts)
+    parts = (snapshot_version(snapshot), attributes, _discussion_version(discussion), part, live_version)
+    return web.respond(site, render, parts, cache=live.cache_of(post) if live_blog is not None else web.PAGE_CACHE)
 
 
 def preview_page(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str) -> Response:
@@ -387,7 +396,8 @@ def _private(html: str) -> Response:
 
 
 def _render_post(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str,
-                 canonical: str, part: int, private: bool, preview_of: bool, discussion: dict[str, Any]) -> str:
+                 canonical: str, part: int, private: bool, preview_of: bool, discussion: dict[str, Any],
+                 live_blog: views.LiveBlog | None = None) -> str:
     """The article or page template with its view model (``views.ArticlePage``), ``values`` being what
     its item stores."""
     post = views.post_view(values)
@@ -403,17 +413,23 @@ def _render_post(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body
         else None
     crumbs = ((Crumb(around.category_names.get(primary, primary), site.link(f"/category/{primary}/")),) if primary
               else ()) + (Crumb(post.title),)
-    head = Head(post.title, post.summary, site.url(canonical), robots="noindex, nofollow" if private else None,
+    structured = _news_article(site, snapshot, post, author_name, image_url) if post.kind != "page" else None
+    if structured is not None and live_blog is not None:
+        structured = live.structured(site, post, dict(values), structured, live_blog.entries if
+                                     live_blog.first_screen else ())
+    robots = "noindex, nofollow" if private else "noindex, follow" if live_blog and not live_blog.first_screen \
+        else None
+    head = Head(post.title, post.summary, site.url(canonical), robots=robots,
                 og_type="article" if post.kind == "article" else "website", og_image=image_url,
+                feed=live_blog.feed if live_blog is not None else None,
                 comments_feed=discussion.get("comments_feed"), lead_image=post.image_set,
-                structured_data=_news_article(site, snapshot, post, author_name, image_url) if post.kind != "page"
-                else None, breadcrumb=crumbs if post.kind != "page" else (), preview=preview_of)
+                structured_data=structured, breadcrumb=crumbs if post.kind != "page" else (), preview=preview_of)
     related = [views.Related(r["slug"], r["title"]) for r in values.get("related") or []
                if r["date"] <= now and r["slug"] != post.slug][: snapshot.settings.related_posts]
     page = views.ArticlePage(head, post, body, _local(site, post.image or ""), page_links, author_name, primary,
                              tuple(related) if post.kind != "page" else (),
                              tuple((slug, name) for slug, name in values.get("tags") or ()) if post.kind != "page"
-                             else (), _discussion_view(discussion))
+                             else (), _discussion_view(discussion), live_blog)
     return render_template("blog/page.html" if post.kind == "page" else "blog/article.html", around, page)
 
 
@@ -453,7 +469,7 @@ def _discussion(site: Site, post: Post, snapshot: Snapshot) -> dict[str, Any]:
 
 def _discussion_version(discussion: dict[str, Any]) -> tuple[Any, ...]:
     """What in the comments section changes the page (for its ETag)."""
-    ids = [[t["parent"], [c.sk for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
+    ids = [[t["parent"], [[c.sk, c.edited] for c in ([t["comment"]] if t["comment"] else []) + t["replies"]]]
            for t in discussion.get("threads", [])]
     return (ids, discussion.get("later_comments"), discussion.get("comments_open"),
             discussion.get("comment_token"), discussion.get("comment_notice"))
@@ -588,12 +604,24 @@ def render_recent(request: Any) -> Response:
                        extra_headers={"X-Robots-Tag": "noindex"})
 
 
+def render_live_fragment(request: Any, slug: str) -> Response:
+    """``/<slug>/live/``: a live blog's newest entries, which its page's script polls (``live``).
+    :raise 404: no live blog here."""
+    post = store.post_at(slug)
+    if post is None or not live.shows(post):
+        return render_not_found(request)
+    return live.fragment(web.site_of(request), post)
+
+
 def script(request: Any, name: str) -> Response:
-    """Our one script, ``recent.<version>.js``: cached a year, as the stylesheet."""
+    """Our scripts, ``recent.<version>.js`` (every page) and ``live.<version>.js`` (live blogs): cached a
+    year, as the stylesheet."""
     site = web.site_of(request)
-    if name != f"recent.{web.code_version()}.js":
-        return web.redirect(site.link(f"/static/recent.{web.code_version()}.js"), permanent=False)
-    return web.respond(site, lambda: web.recent_script().decode(), ("recent.js",),
+    which = "live" if name.startswith("live.") else "recent"
+    if name != f"{which}.{web.code_version()}.js":
+        return web.redirect(site.link(f"/static/{which}.{web.code_version()}.js"), permanent=False)
+    read = web.live_script if which == "live" else web.recent_script
+    return web.respond(site, lambda: read().decode(), (f"{which}.js",),
                        content_type="text/javascript; charset=utf-8", cache=web.ASSET_CACHE)
 
 

@@ -15,7 +15,20 @@ from typing import Any
 from chalicelib import keys, snapshot
 from chalicelib.archives import ArchiveKind
 from chalicelib.content import search as search_terms
-from chalicelib.models import TERM_ITEMS, AuthorItem, Listing, Month, Post, SearchTerm, SiteSnapshot, get_each, read, read_range
+from chalicelib.models import (
+    TERM_ITEMS,
+    AuthorItem,
+    Listing,
+    LiveEntryItem,
+    Month,
+    Post,
+    SearchTerm,
+    SiteSnapshot,
+    TagItem,
+    get_each,
+    read,
+    read_range,
+)
 from chalicelib.snapshot import Snapshot
 
 
@@ -70,6 +83,13 @@ def term(kind: ArchiveKind, slug: str, snapshot: Snapshot) -> Term | None:
         return None
     described = getattr(item, "bio", None) or getattr(item, "description", None)
     return Term(item.name, described, (item.name, described))
+
+
+def moved_tag(slug: str) -> str | None:
+    """Where a tag renamed or merged into another now is (its archive's path), or None (1 GetItem): its
+    old address as the new tag's file names it (``tag-aliases``). Read only where the tag is not here."""
+    moved = read(TagItem, keys.TAG_ALIASES_PK, f"tag/{slug}")
+    return moved.moved_to if moved is not None else None
 
 
 def author(slug: str) -> AuthorItem | None:
@@ -146,3 +166,22 @@ def search(query: str, now_iso: str) -> list[dict[str, Any]]:
             score[item.slug] += search_terms.MAX_SCORE - int(item.sk.split("#", 1)[0])
     ranked = sorted(hits, key=lambda slug: (matched[slug], score[slug], hits[slug]["date"]), reverse=True)
     return [hits[slug] for slug in ranked]
+
+
+def live_entries(post: Post, limit: int, at_or_before: str | None = None) -> list[LiveEntryItem]:
+    """A live blog's newest ``limit`` entries, newest first, from the entry whose sort key is
+    ``at_or_before`` (None: the newest) (1 Query)."""
+    pk = keys.live_entries_pk(keys.live_folder(post.source_key or ""))
+    return read_range(LiveEntryItem, pk, "<=", at_or_before or keys.LATEST, limit)
+
+
+def live_entries_after(post: Post, sk: str, limit: int) -> list[LiveEntryItem]:
+    """The ``limit`` entries just newer than the one at ``sk``, oldest first (1 Query)."""
+    pk = keys.live_entries_pk(keys.live_folder(post.source_key or ""))
+    return read_range(LiveEntryItem, pk, ">", sk, limit, newest_first=False)
+
+
+def key_events(post: Post, limit: int = 50) -> list[LiveEntryItem]:
+    """A live blog's pinned entries, newest first (1 Query)."""
+    pk = keys.live_key_events_pk(keys.live_folder(post.source_key or ""))
+    return read_range(LiveEntryItem, pk, "<=", keys.LATEST, limit)

@@ -66,9 +66,19 @@ def make_environment(templates: Path, compiled: Path | None = None, write: bool 
     )
     env.filters["longdate"] = long_date
     env.filters["jsonld"] = json_ld
+    env.filters["clocktime"] = clock_time
     env.filters["based"] = web.based_srcset
-    env.globals.update(body_sizes=images.BODY_SIZES, thumb_sizes=images.THUMB_SIZES)
+    env.globals.update(body_sizes=images.BODY_SIZES, thumb_sizes=images.THUMB_SIZES, newsletter_signup=newsletter_signup)
     return env
+
+
+def newsletter_signup() -> dict[str, str]:
+    """What every sign-up form carries (templates/newsletters/signup_form.html): its token, issued to the
+    hour as the comment form's is, and the consent wording it shows (and the sign-up records)."""
+    from chalicelib.newsletters import signup
+    from chalicelib.site import comment_rules
+
+    return {"token": comment_rules.form_token(signup.FORM_SCOPE), "wording": signup.CONSENT_WORDING}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -79,6 +89,14 @@ def long_date(value: str | None) -> str:
         return ""
     moment = dt.datetime.strptime(value, clock.ITEM_FORMAT)
     return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+
+
+def clock_time(value: str | None) -> str:
+    """'2022-07-12T09:05:00Z' -> '09:05 UTC, July 12': a live blog entry's time."""
+    if not value:
+        return ""
+    moment = dt.datetime.strptime(value, clock.ITEM_FORMAT)
+    return f"{moment:%H:%M} UTC, {MONTHS[moment.month - 1]} {moment.day}"
 
 
 def json_ld(data: dict[str, Any]) -> Markup:

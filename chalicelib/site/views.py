@@ -17,6 +17,7 @@ others the template lays out in markup of its own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -230,11 +231,13 @@ class CommentView:
     name: str
     created: str
     html: Markup
+    staff: bool = False  # written from the desk, as the site
+    edited: str | None = None  # when an editor last changed its text
 
 
 def comment_view(item: Any) -> CommentView:
     """A comment from its item (``models.Comment``)."""
-    return CommentView(item.id, item.sk, item.name, item.created, Markup(item.html))
+    return CommentView(item.id, item.sk, item.name, item.created, Markup(item.html), bool(item.staff), item.edited)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +289,59 @@ def threads(found: list[dict[str, Any]]) -> tuple[Thread, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveEntryView:
+    """One entry of a live blog as readers see it: its text was sanitized at ingest."""
+
+    anchor: str  # its id on the page: entry-<file name>
+    sk: str  # its place (time#id): what ``?since=`` names
+    time: str
+    author: str | None
+    author_name: str | None
+    html: Markup
+    pinned: bool
+    correction: str | None
+    edited: str | None
+    share: str  # the address that shows it, whichever page it is on now
+    version: str  # changes when the entry does: the script replaces an entry whose version changed
+    headline: str  # its first sentence: how the key events, the feed and structured data name it
+
+
+def live_entry(item: Any, share: str) -> LiveEntryView:
+    """An entry from its item (``models.LiveEntryItem``), with its share link."""
+    return LiveEntryView(f"entry-{item.entry_id}", item.sk, item.time, item.author, item.author_name,
+                         Markup(item.html), bool(item.pinned), item.correction, item.edited, share,
+                         str(item.source_etag or item.edited or item.time).strip('"'), headline_of(item.html))
+
+
+def text_of(html: str) -> str:
+    """HTML's text without its markup, its spaces collapsed."""
+    return re.sub(r"\s+", " ", Markup(html).striptags()).strip()
+
+
+def headline_of(html: str) -> str:
+    """An entry's headline: its first sentence, at most 110 characters (Google's limit for a headline)."""
+    first = re.split(r"(?<=[.!?])\s", text_of(html), maxsplit=1)[0]
+    return first if len(first) <= 110 else first[:109].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveBlog:
+    """A live blog's part of its article page: key events, a page of entries, the links between pages,
+    and what our script polls (``fragment``, every ``poll_seconds``)."""
+
+    entries: tuple[LiveEntryView, ...]
+    key_events: tuple[LiveEntryView, ...]
+    older: str | None  # "Older updates"
+    newer: str | None  # "Newer updates"
+    first_screen: bool  # the newest entries (the script announces new ones only here)
+    ended: str | None  # when the live blog ended; None while live
+    fragment: str
+    feed: str
+    poll_seconds: float
+    script: str  # our script that polls the fragment (``static/live.<version>.js``)
+
+
+@dataclass(frozen=True, slots=True)
 class ArticlePage:
     """An article or a static page, or one part of one broken into pages."""
 
@@ -299,6 +355,7 @@ class ArticlePage:
     related: tuple[Related, ...]
     tags: tuple[tuple[str, str], ...]  # (slug, name)
     discussion: Discussion | None
+    live: LiveBlog | None = None  # a live blog's entries
 
 
 @dataclass(frozen=True, slots=True)

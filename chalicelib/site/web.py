@@ -48,6 +48,7 @@ View = Callable[..., Response]
 TEMPLATES_DIR = config.PROJECT_DIR / "templates"  # the project root, where Chalice packages templates/
 STYLESHEET = TEMPLATES_DIR / "site" / "style.css"
 RECENT_SCRIPT = TEMPLATES_DIR / "site" / "recent.js"
+LIVE_SCRIPT = TEMPLATES_DIR / "site" / "live.js"  # a live blog's page: new updates announced (site/live.py)
 
 # Pages stay a day at the edge: every change that alters a page invalidates it there (chalicelib/publish/edge.py).
 PAGE_CACHE = "public, max-age=60, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=86400"
@@ -70,7 +71,7 @@ PRIVATE_HEADERS = {"Cache-Control": PRIVATE_NO_STORE, "X-Robots-Tag": "noindex, 
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",
-    "script-src 'self'",  # one file of ours (static/recent.js), never inline
+    "script-src 'self'",  # files of ours (static/recent.js, static/live.js), never inline
     "style-src 'self'",
     "img-src 'self' https: data:",
     "media-src 'self' https:",
@@ -107,6 +108,12 @@ def code_version() -> str:
 def recent_script() -> bytes:
     """The script that brings a cached page's recent-posts widget up to date (``archives.RECENT_PATH``)."""
     return RECENT_SCRIPT.read_bytes()
+
+
+@functools.lru_cache(maxsize=1)
+def live_script() -> bytes:
+    """The script that announces a live blog's new updates (``site.live``)."""
+    return LIVE_SCRIPT.read_bytes()
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,7 +6,7 @@
 // average for silent reading of non-fiction in English (Brysbaert, "How many words do we read per
 // minute?", Journal of Memory and Language 109, 2019), rounded up, at least one minute.
 
-import {cleanHTML} from "./facts.js"
+import {cleanHTML, inertDocument} from "./facts.js"
 import {md} from "./markdown.js"
 
 export const WORDS_PER_MINUTE = 238
@@ -16,7 +16,7 @@ const shown = new Map()
 function textOf(source, format) {
   const key = format + "\u0000" + source
   if (!shown.has(key)) {
-    const holder = document.createElement("div")
+    const holder = inertDocument().createElement("div")
     holder.innerHTML = cleanHTML(format === "markdown" ? md.render(source) : source)
     if (shown.size > 500) shown.clear()
     shown.set(key, holder.textContent)

@@ -84,10 +84,12 @@ function markRule(pattern, type) {
   return new InputRule(pattern, (state, match, start, end) => {
     const [whole, text] = match
     const textStart = start + whole.indexOf(text)
+    // the match may begin with the character before the opening marker (a space): it stays
+    const markStart = textStart - (whole.length - whole.indexOf(text) - text.length)
     const tr = state.tr
     tr.delete(textStart + text.length, end)
-    tr.delete(start, textStart)
-    tr.addMark(start, start + text.length, type.create())
+    tr.delete(markStart, textStart)
+    tr.addMark(markStart, markStart + text.length, type.create())
     tr.removeStoredMark(type)
     return tr
   })
@@ -139,12 +141,41 @@ function renderInlineSource(source, format) {
   return cleanHTML(format === "markdown" ? md.renderInline(source) : source)
 }
 
+// Photos shown at the address the host page gives (options.shownSrc: a photo's original may not be
+// served, a size is); each keeps its file's address in data-src, for the page to set it later.
+function showImages(container, shownSrc) {
+  if (!shownSrc) return container
+  for (const img of container.querySelectorAll("img[src]")) {
+    const src = img.getAttribute("src"), shown = shownSrc(src)
+    img.setAttribute("data-src", src)
+    if (shown != null && shown !== src) img.setAttribute("src", shown)
+  }
+  return container
+}
+
+/** `html` as nodes, its photos at their shown addresses: parsed inert (a <template>), so no
+ * original is fetched before its address is changed. */
+function rendered(html, shownSrc) {
+  const template = document.createElement("template")
+  template.innerHTML = html
+  return showImages(template.content, shownSrc)
+}
+
+class ImageView {
+  constructor(node, shownSrc) {
+    const {src, alt, title} = node.attrs
+    const shown = shownSrc(src)
+    this.dom = element("img", {src: shown == null ? src : shown, alt, title, "data-src": src})
+  }
+}
+
 class SourceBlockView {
-  constructor(node, view, getPos, format) {
+  constructor(node, view, getPos, format, shownSrc = null) {
     this.node = node
     this.view = view
     this.getPos = getPos
     this.format = format
+    this.shownSrc = shownSrc
     this.dom = element("div", {class: "be-block be-opaque", contenteditable: "false"})
     this.render()
   }
@@ -154,7 +185,7 @@ class SourceBlockView {
     const kind = format === "markdown" ? "Markdown" : "HTML"
     this.dom.replaceChildren()
     const shown = element("div", {class: "be-rendered"})
-    shown.innerHTML = renderSource(source, format)
+    shown.append(rendered(renderSource(source, format), this.shownSrc))
     const name = label || `${kind} the editor keeps as it is`
     const edit = element("button", {type: "button", class: "be-edit"}, `Edit ${kind}`)
     edit.setAttribute("aria-label", `Edit ${kind}: ${name}`)
@@ -195,13 +226,15 @@ class FigureView extends SourceBlockView {
   render() {
     const {src, alt, caption, credit} = this.node.attrs
     this.dom.className = "be-block be-figure"
-    const figure = element("figure", {}, element("img", {src, alt}))
+    // the address the page can show it at (a photo's original is not served: the host page names a size)
+    const shown = this.shownSrc ? this.shownSrc(src) : src
+    const figure = element("figure", {}, element("img", {src: shown == null ? src : shown, alt, "data-src": src}))
     if (caption || credit) {
       const figcaption = element("figcaption")
-      figcaption.innerHTML = renderInlineSource(caption, this.format)
+      figcaption.append(rendered(renderInlineSource(caption, this.format), this.shownSrc))
       if (credit) {
         const small = element("small", {class: "credit"})
-        small.innerHTML = renderInlineSource(credit, this.format)
+        small.append(rendered(renderInlineSource(credit, this.format), this.shownSrc))
         figcaption.append(caption ? " " : "", small)
       }
       figure.append(figcaption)
@@ -224,7 +257,12 @@ class FigureView extends SourceBlockView {
     done.addEventListener("click", () => {
       const attrs = {...this.node.attrs}
       for (const name of Object.keys(fields)) attrs[name] = fields[name].value.trim()
-      this.view.dispatch(this.view.state.tr.setNodeMarkup(this.getPos(), null, attrs))
+      // unchanged details leave the node as it is (ProseMirror does not redraw an equal node): redraw it here
+      if (Object.keys(fields).some(name => attrs[name] !== this.node.attrs[name])) {
+        this.view.dispatch(this.view.state.tr.setNodeMarkup(this.getPos(), null, attrs))
+      } else {
+        this.render()
+      }
       this.view.focus()
     })
     form.append(done)
@@ -327,8 +365,9 @@ export class BodyEditor {
         ...(textarea.getAttribute("aria-describedby") ? {"aria-describedby": textarea.getAttribute("aria-describedby")} : {}),
       },
       nodeViews: {
-        opaque: (node, view, getPos) => new SourceBlockView(node, view, getPos, format),
-        figure: (node, view, getPos) => new FigureView(node, view, getPos, format),
+        opaque: (node, view, getPos) => new SourceBlockView(node, view, getPos, format, options.shownSrc),
+        figure: (node, view, getPos) => new FigureView(node, view, getPos, format, options.shownSrc),
+        ...(options.shownSrc ? {image: node => new ImageView(node, options.shownSrc)} : {}),
         embed: (node, view, getPos) => new EmbedView(node, view, getPos, format),
       },
       transformPastedHTML: html => this.pasted(html),

@@ -69,9 +69,18 @@ export function clean(html) {
   })
 }
 
+let inert = null
+
+/** A document with no window, for HTML the editor only reads or writes: an <img> made or moved into
+ * the page's own document is fetched at once, even detached (a photo's original, never served). */
+export function inertDocument() {
+  if (!inert || inert.defaultView) inert = document.implementation.createHTMLDocument("")
+  return inert
+}
+
 /** `clean` as a string of HTML. */
 export function cleanHTML(html) {
-  const holder = document.createElement("div")
+  const holder = inertDocument().createElement("div")
   holder.append(clean(html))
   return holder.innerHTML
 }

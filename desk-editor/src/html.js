@@ -13,7 +13,7 @@
 
 import {DOMParser as PMDOMParser, DOMSerializer} from "prosemirror-model"
 import {schema} from "./schema.js"
-import {clean} from "./facts.js"
+import {clean, inertDocument} from "./facts.js"
 
 const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"])
 const RAW = new Set(["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"])
@@ -193,7 +193,7 @@ function wrapInline(element) {
 /** A unit's HTML as top-level nodes of the model. */
 export function parseHTML(html, bare = false) {
   const root = fragment(bare ? `<p data-bare="">${html}</p>` : html)
-  const container = document.createElement("div")
+  const container = inertDocument().createElement("div")
   container.append(prepare(root))
   return parser.parse(container, {topNode: schema.nodes.doc.create()}).content
 }
@@ -215,8 +215,9 @@ function own(node, extra = []) {
 }
 
 function inlineHTML(node) {
-  const holder = document.createElement("div")
-  holder.append(domSerializer.serializeFragment(node.content, {document}))
+  const doc = inertDocument()
+  const holder = doc.createElement("div")
+  holder.append(domSerializer.serializeFragment(node.content, {document: doc}))
   return holder.innerHTML
 }
 

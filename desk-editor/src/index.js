@@ -15,6 +15,8 @@
 //                     role="status"); false for none
 //   askLink()         returns (or resolves to) the address for Ctrl/Cmd+K and the Link button
 //                     (default: window.prompt)
+//   shownSrc(src)     the address to show a photo at in the editor (the file keeps src; the <img> has it
+//                     as data-src, for the page to set a size it learns later); default: src
 //   uploadPastedImage({src, alt})   called for each image in pasted HTML; without it, the images
 //                     are left out and listed in a "notBroughtOver" event
 //   onChange({source, changed}), onCount({words, minutes}), onNotBroughtOver({items: [{src, alt, reason}]}),

@@ -18,7 +18,7 @@
 // allow-list (facts.js `clean`) has the last word. Images are taken out and listed: the host page
 // may upload them (the desk's photo path), otherwise the editor says they were not brought over.
 
-import {cleanHTML} from "./facts.js"
+import {cleanHTML, inertDocument} from "./facts.js"
 
 // each a declaration of its own: Word's mso-bidi-font-weight:normal is not font-weight:normal
 const STYLE_MARKS = [
@@ -28,6 +28,23 @@ const STYLE_MARKS = [
   [/(?:^|;)\s*vertical-align\s*:\s*super/i, "sup"],
   [/(?:^|;)\s*vertical-align\s*:\s*sub/i, "sub"],
 ]
+
+// The clipboard's style attributes are read under another name: a page whose Content-Security-Policy
+// has no 'unsafe-inline' styles (the desk's) reports every style attribute parsed in any of its
+// documents, even a <template>'s, as a violation. Renamed in the markup before it is parsed, they are
+// data the cleaning reads, never styles.
+const STYLE = "data-pasted-style"
+const TAG = /<[A-Za-z][^\s/>]*(?:\s*[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]*))?|\s*\/)*\s*>/g
+const ATTRIBUTE = /(\s)([^\s"'>/=]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]*))?/g
+
+function renameStyles(html) {
+  return html.replace(TAG, tag => tag.replace(ATTRIBUTE, (whole, space, name, value) =>
+    name.toLowerCase() === "style" ? space + STYLE + (value || "") : whole))
+}
+
+function styleOf(element) {
+  return element.getAttribute(STYLE) || element.getAttribute("style") || ""
+}
 
 function unwrap(element) {
   element.replaceWith(...element.childNodes)
@@ -49,10 +66,10 @@ function removeComments(root) {
 function wordLists(root) {
   // consecutive Word list paragraphs become one list; the level is not kept (one level)
   // the inline mso-list level says a paragraph is an item (Word puts MsoListParagraph on others too)
-  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => /mso-list\s*:\s*l\d/i.test(p.getAttribute("style") || ""))
+  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => /mso-list\s*:\s*l\d/i.test(styleOf(p)))
   let list = null, last = null
   for (const p of paragraphs) {
-    const marker = Array.from(p.querySelectorAll("span")).find(span => /mso-list\s*:\s*ignore/i.test(span.getAttribute("style") || ""))
+    const marker = Array.from(p.querySelectorAll("span")).find(span => /mso-list\s*:\s*ignore/i.test(styleOf(span)))
     const ordered = marker ? /^\s*[\dA-Za-z]{1,3}[.)]/.test(marker.textContent) : false
     if (marker) marker.remove()
     const tag = ordered ? "ol" : "ul"
@@ -72,7 +89,7 @@ function wordLists(root) {
 /** Pasted HTML made clean: {html, images: [{src, alt}]} (the images are taken out). */
 export function cleanPastedHTML(html) {
   const template = document.createElement("template")
-  template.innerHTML = html.replace(/<\/?o:p>/gi, "").replace(/<!\[(?:if|endif)[^\]]*\]>/gi, "")
+  template.innerHTML = renameStyles(html).replace(/<\/?o:p>/gi, "").replace(/<!\[(?:if|endif)[^\]]*\]>/gi, "")
   const root = template.content
   removeComments(root)
   for (const junk of root.querySelectorAll("style, script, meta, link, title, xml, noscript, template, iframe, object")) junk.remove()
@@ -84,11 +101,11 @@ export function cleanPastedHTML(html) {
     img.remove()
   }
   for (const span of root.querySelectorAll("span, font")) {
-    const style = span.getAttribute("style") || ""
+    const style = styleOf(span)
     for (const [pattern, tag] of STYLE_MARKS) if (pattern.test(style)) wrapWith(span, tag)
   }
   for (const bold of root.querySelectorAll("b, strong")) {
-    if (/(?:^|;)\s*font-weight\s*:\s*(?:normal|[1-4]00)/i.test(bold.getAttribute("style") || "")) unwrap(bold)
+    if (/(?:^|;)\s*font-weight\s*:\s*(?:normal|[1-4]00)/i.test(styleOf(bold))) unwrap(bold)
   }
   for (const link of root.querySelectorAll("a")) {
     const href = link.getAttribute("href")
@@ -98,12 +115,12 @@ export function cleanPastedHTML(html) {
   }
   for (const span of root.querySelectorAll("span, font")) unwrap(span)
   for (const element of root.querySelectorAll("*")) {
-    for (const name of ["style", "class", "id", "dir", "role", "lang", "align"]) element.removeAttribute(name)
+    for (const name of ["style", STYLE, "class", "id", "dir", "role", "lang", "align"]) element.removeAttribute(name)
   }
   for (const p of root.querySelectorAll("p, h1, h2, h3, h4, h5, h6, li")) {
     if (!p.textContent.replace(/[\s\u00a0]/g, "") && !p.querySelector("br, img")) p.remove()
   }
-  const holder = document.createElement("div")
+  const holder = inertDocument().createElement("div")
   holder.append(root)
   return {html: cleanHTML(holder.innerHTML), images}
 }

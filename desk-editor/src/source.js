@@ -166,8 +166,22 @@ export class Body {
     } else if (this.verify(fresh, node)) {
       return fresh
     }
-    if (this.format === "markdown") return html.serializeHTML(node) + "\n"
+    if (this.format === "markdown") return this.plainImage(node) ?? html.serializeHTML(node) + "\n"
     return fresh
+  }
+
+  /** A photo with no caption or credit (one just put in, say) as Markdown writes a photo, ![alt](src),
+   * where that reads back as that photo alone (a paragraph of it), rather than as a <figure> in HTML. */
+  plainImage(node) {
+    if (node.type !== schema.nodes.figure) return null
+    const {caption, credit, link, cls, imgCls, width, height, captionCls} = node.attrs
+    if (caption || credit || link || cls || imgCls || width || height || captionCls) return null
+    const text = markdown.serializeNode(node)
+    const nodes = markdown.parseBlocks(text, this.env)
+    const image = nodes && nodes.length === 1 && nodes[0].type === schema.nodes.paragraph && nodes[0].childCount === 1
+      ? nodes[0].firstChild : null
+    const same = image && image.type === schema.nodes.image && ["src", "alt", "title"].every(k => (image.attrs[k] || "") === (node.attrs[k] || ""))
+    return same ? text : null
   }
 
   serialize(node, before, after) {

@@ -1,14 +1,18 @@
 /* The editors' desk: previews, saves, autosave, conflicts. No inline script anywhere (CSP). */
 (function () {
   "use strict";
+  // The editor's time zone, for the times the desk's screens write (chalicelib/desk/zones.py): a display
+  // preference, not a secret.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    document.cookie = "desk_zone=" + (/^[A-Za-z0-9_\/+-]{1,64}$/.test(zone) ? zone : "UTC") +
+      "; Path=/desk; SameSite=Strict; Max-Age=31536000" + (location.protocol === "https:" ? "; Secure" : "");
+  } catch (e) {}
   var form = document.getElementById("editor");
   if (!form) { return; }
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var statusBox = document.getElementById("status");
   var problemsBox = document.getElementById("problems");
-  var canPublish = form.dataset.canPublish === "true";
-  var storeKey = "desk:" + (form.dataset.key || "new");
-  var changedSince = 0;
   // The version of every key a save may write, as this page opened it ("" where there was no file):
   // each write is conditional on its own key's (documents.py), so nobody overwrites what they never saw.
   var versions = {};
@@ -53,28 +57,8 @@
     }
   });
 
-  // Typing is kept in this browser as it happens: a reload or a lost connection loses nothing.
-  function changed() {
-    changedSince = changedSince || Date.now();
-    try { localStorage.setItem(storeKey, JSON.stringify({fields: fields(), body: body(), version: form.dataset.version, at: Date.now()})); } catch (e) {}
-  }
-  form.addEventListener("input", changed);
-  var kept = null;
-  try { kept = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) {}
-  if (kept && (kept.body !== body() || JSON.stringify(kept.fields) !== JSON.stringify(fields()))) {
-    var offer = document.getElementById("restore");
-    offer.hidden = false;
-    document.getElementById("restore-yes").addEventListener("click", function () {
-      Object.keys(kept.fields).forEach(function (name) { if (form.elements[name]) { form.elements[name].value = kept.fields[name]; } });
-      utc.value = kept.fields.date || "";
-      document.getElementById("f-body").value = kept.body;
-      offer.hidden = true; say("Your unsaved changes are back.");
-    });
-    document.getElementById("restore-no").addEventListener("click", function () {
-      try { localStorage.removeItem(storeKey); } catch (e) {}
-      offer.hidden = true;
-    });
-  }
+  // Typing is kept in this tab's browser copy, and saved to the server as a draft (editor.js).
+  function changed() { form.dispatchEvent(new CustomEvent("desk:changed")); }
 
   function showProblems(problems) {
     var list = problemsBox.querySelector("ul");
@@ -108,6 +92,7 @@
       showProblems([]);
       var frame = document.getElementById("preview");
       frame.hidden = false; frame.srcdoc = answer.json.html;
+      if (answer.json.waiting && answer.json.waiting.length) { say("Photos still being sized: " + answer.json.waiting.join("; ") + "."); }
     });
   }
 
@@ -121,6 +106,8 @@
         var again = function (ms) { if (Date.now() - started < 600000) { setTimeout(function () { follow(key, version, started, since, gone); }, ms); } };
         if (s.state === "waiting") { again(500); return; }
         if (s.edge === "clearing") { again(2000); }
+        // editor.js says it in the editor's words and zone, and keeps the state line true.
+        if (!form.dispatchEvent(new CustomEvent("desk:followed", {cancelable: true, detail: {state: s, seconds: seconds}}))) { return; }
         statusBox.textContent = "";
         var text = document.createElement("span");
         if (s.state === "refused") {
@@ -138,49 +125,41 @@
       });
   }
 
-  function save(action) {
+  function save(action, now, quiet) {
     var note = form.elements.correction ? form.elements.correction.value : "";
     var data = {action: action, key: form.dataset.key, version: form.dataset.version, versions: versions,
-      fields: fields(), body: body(), correction: action === "publish" ? note : ""};
-    say(action === "unpublish" ? "Unpublishing…" : "Saving…");
+      fields: fields(), body: body(), correction: action === "publish" ? note : "", now: !!now,
+      create: form.elements.create ? form.elements.create.value : ""};  // names chosen to create (combobox.js)
+    if (!quiet) { say(action === "unpublish" ? "Unpublishing…" : "Saving…"); }
     return post("/desk/save", data).then(function (answer) {
       if (answer.status === 409) { conflict(answer.json.conflict, action); say(""); return; }
+      if (answer.status !== 200 && quiet) {  // an automatic save: said, and the focus stays where the editor types
+        say("Not saved to the server yet: " + (answer.json.problems || [{text: answer.json.error}]).map(function (p) { return p.text || p.message; }).join("; "));
+        return;
+      }
       if (answer.status !== 200) { say(""); showProblems(answer.json.problems || [{field: "file", message: answer.json.error || "refused"}]); return; }
       showProblems([]);
-      changedSince = 0;
       if (action === "publish" && form.elements.correction) { form.elements.correction.value = ""; }
-      try { localStorage.removeItem(storeKey); } catch (e) {}
       versions[answer.json.key] = answer.json.version;
       if (answer.json.removed) { versions[answer.json.removed] = ""; }
       if (answer.json.key === form.dataset.key || !form.dataset.key) {
         form.dataset.key = answer.json.key; form.dataset.version = answer.json.version;
-        storeKey = "desk:" + answer.json.key;
       }
       say(answer.json.message);
+      form.dispatchEvent(new CustomEvent("desk:saved", {detail: {action: action, answer: answer.json, quiet: !!quiet}}));
       if (answer.json.state === "submitted" || answer.json.state === "unpublishing") {
         follow(answer.json.key, answer.json.version, Date.now(), answer.json.since, answer.json.state === "unpublishing");
       }
     });
   }
 
+  // Someone saved meanwhile: conflict.js shows both versions; keeping mine saves again over theirs.
   function conflict(found, action) {
-    var box = document.getElementById("conflict");
-    document.getElementById("theirs").textContent = found.theirs;
-    document.getElementById("mine").textContent = found.mine;
-    box.hidden = false; box.scrollIntoView();
-    // Approving a submission that changed: the new text is not what was reviewed, so it can only be read.
-    var keepMine = document.getElementById("keep-mine");
-    keepMine.hidden = action === "approve" && found.key === form.dataset.key;
-    keepMine.onclick = function () {
-      box.hidden = true;
+    window.DeskConflict.show(found, action, function () {
       versions[found.key] = found.version;  // they have seen theirs now
       if (found.key === form.dataset.key) { form.dataset.version = found.version; }
       save(action);
-    };
-    document.getElementById("keep-theirs").onclick = function () {
-      try { localStorage.removeItem(storeKey); } catch (e) {}
-      window.location.reload();
-    };
+    });
   }
 
   form.querySelectorAll("button[data-action]").forEach(function (button) {
@@ -189,27 +168,10 @@
       if (action === "preview") { preview(); return; }
       if (action === "unpublish" && !window.confirm("Unpublish \u201c" + button.dataset.title + "\u201d? It will be gone from the site.")) { return; }
       if (action === "schedule" && !utc.value) { showProblems([{field: "date", message: "choose a date and time to schedule"}]); return; }
-      save(action);
+      save(action, button.dataset.now === "true");
     });
   });
+  form.deskSave = save;  // for editor.js: the draft it saves while the editor types
 
-  // "NAME is editing": held while this page is open, renewed every 30 s; anyone may take over.
-  function holdLock(takeOver) {
-    if (!form.dataset.key) { return; }
-    post("/desk/lock", {key: form.dataset.key, take_over: !!takeOver}).then(function (answer) {
-      var notice = document.getElementById("editing");
-      if (answer.status === 409) {
-        document.getElementById("editing-who").textContent = answer.json.editing.name;
-        notice.hidden = false;
-      } else { notice.hidden = true; }
-    });
-  }
-  document.getElementById("take-over").addEventListener("click", function () { holdLock(true); });
-  holdLock(false);
-  setInterval(function () { if (document.getElementById("editing").hidden) { holdLock(false); } }, 30000);
-
-  // While the text changes, it is saved as the article's draft at least every 60 s (editors).
-  setInterval(function () {
-    if (canPublish && changedSince && Date.now() - changedSince > 60000 && form.dataset.key) { save("draft"); }
-  }, 10000);
+  // "NAME is editing", taking over and letting go: locks.js.
 })();

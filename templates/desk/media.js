@@ -22,6 +22,7 @@
   }
 
   function insert(photo) {
+    if (window.DeskBody && window.DeskBody.insertPhoto(photo)) { return; }  // the rich text (body.js)
     var alt = (photo.alt || "").replace(/[\[\]]/g, "");
     var text = "![" + alt + "](" + photo.src + ")";
     var at = body.selectionStart || body.value.length;
@@ -46,16 +47,19 @@
     where.appendChild(ins); where.appendChild(fea); row.appendChild(where);
   }
 
-  function follow(row, photo, said, started) {
+  function follow(row, photo, said, started, then) {
     fetch("/desk/media/status?key=" + encodeURIComponent(photo.key), {credentials: "same-origin"})
       .then(function (r) { return r.json(); }).then(function (s) {
         said.textContent = s.message || s.error || "";
-        if (s.state === "making" && Date.now() - started < 300000) { setTimeout(function () { follow(row, photo, said, started); }, 1000); return; }
-        if (s.state === "ready") { photo.alt = s.alt || photo.alt; actions(row, photo); }
+        if (s.state === "making" && Date.now() - started < 300000) { setTimeout(function () { follow(row, photo, said, started, then); }, 1000); return; }
+        if (s.state === "ready") { photo.alt = s.alt || photo.alt; photo.thumb = s.thumb || ""; actions(row, photo); if (then && then.ready) { then.ready(photo); } }
+        else if (then && then.failed) { then.failed(s.message || s.error || "the photo could not be read"); }
       });
   }
 
-  function send(file, alt) {
+  // then: {ready(photo), failed(reason)}, for the body's own uploads (a dropped or pasted photo)
+  function send(file, alt, then) {
+    var failed = function (why) { if (then && then.failed) { then.failed(why); } };
     var row = el("li", "", "photo");
     row.appendChild(el("p", file.name));
     var bar = el("progress"); bar.max = 100; bar.value = 0; bar.setAttribute("aria-label", "Uploading " + file.name);
@@ -69,7 +73,7 @@
         if (answer.status !== 200) {
           var problems = answer.json.problems || [{message: answer.json.error || "refused"}];
           said.textContent = "Not uploaded: " + problems.map(function (p) { return p.message; }).join("; ");
-          bar.remove(); return;
+          bar.remove(); failed(said.textContent.replace(/^Not uploaded: /, "")); return;
         }
         var form = new FormData();
         Object.keys(answer.json.fields).forEach(function (k) { form.append(k, answer.json.fields[k]); });
@@ -80,25 +84,26 @@
         xhr.addEventListener("load", function () {
           if (xhr.status >= 200 && xhr.status < 300) {
             bar.value = 100; said.textContent = "Sizes being made…";
-            follow(row, {key: answer.json.key, src: answer.json.src, alt: alt}, said, Date.now());
-          } else { said.textContent = "Not uploaded: storage answered " + xhr.status + ". Try again."; }
+            follow(row, {key: answer.json.key, src: answer.json.src, alt: alt}, said, Date.now(), then);
+          } else { said.textContent = "Not uploaded: storage answered " + xhr.status + ". Try again."; failed("storage answered " + xhr.status); }
         });
-        xhr.addEventListener("error", function () { said.textContent = "Not uploaded: the connection failed. Try again."; });
+        xhr.addEventListener("error", function () { said.textContent = "Not uploaded: the connection failed. Try again."; failed("the connection failed"); });
         xhr.send(form);
       });
   }
 
+  var pickedThen = null;
   function start() {
     if (!picked.length) { return; }
     var alt = altInput.value.trim();
     if (!alt && box.dataset.requireAlt === "true") { fieldError("Give the photo alt text: describe it for readers who cannot see it."); return; }
     fieldError("");
-    var files = picked; picked = []; input.value = "";
-    files.forEach(function (file) { send(file, alt); });
+    var files = picked, then = pickedThen; picked = []; pickedThen = null; input.value = "";
+    files.forEach(function (file) { send(file, alt, then); });
     altInput.value = "";
   }
-  function choose(files) {
-    picked = Array.prototype.slice.call(files);
+  function choose(files, then) {
+    picked = Array.prototype.slice.call(files); pickedThen = then || null;
     if (altInput.value.trim()) { start(); return; }
     var hint = document.getElementById("e-alt");  // asked for every time; required where the site says so
     hint.textContent = box.dataset.requireAlt === "true" ? "Give the photo alt text, then choose Upload."
@@ -106,6 +111,9 @@
     hint.hidden = false; altInput.focus();
   }
   input.addEventListener("change", function () { choose(input.files); });
+  // For the body (body.js): a photo dropped on the text goes through the panel (alt text asked for),
+  // and a photo carried in pasted text is uploaded with the alt text it came with.
+  if (body) { window.DeskPhotos = {choose: choose, upload: send}; }
   button.addEventListener("click", start);
   ["dragenter", "dragover"].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add("over"); }); });
   ["dragleave", "drop"].forEach(function (t) { drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.remove("over"); }); });
@@ -120,6 +128,11 @@
         var row = el("li", "", "photo");
         if (photo.thumb) { var img = el("img"); img.src = photo.thumb; img.alt = photo.alt || ""; row.appendChild(img); }
         row.appendChild(el("p", photo.alt || photo.key));
+        row.draggable = true;  // into the body's text (body.js)
+        row.addEventListener("dragstart", function (e) {
+          e.dataTransfer.setData("application/x-desk-photo", JSON.stringify({src: photo.src, alt: photo.alt || "", thumb: photo.thumb || ""}));
+          e.dataTransfer.setData("text/plain", photo.src);
+        });
         actions(row, photo); library.appendChild(row);
       });
     });

@@ -69,7 +69,7 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
 def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(packaged, stage):
     resources = template(packaged, stage)["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "ImportsRole", "DueTimeRole",  # no DefaultRole
+    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "ImportsRole", "NewslettersRole", "DueTimeRole",
                      "DeskContributorRole", "DeskEditorRole", "DeskAdminRole"}
     # The desk's roles: assumed only through the stack's identity pool, each with its group's policy.
     for role, policy in (("DeskContributorRole", "ContributorPolicy"), ("DeskEditorRole", "EditorPolicy"),
@@ -87,7 +87,8 @@ def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(pa
     for function, role, policy_file in (("APIHandler", "ApiHandlerRole", f"policy-{stage}-web.json"),
                                         ("Ingest", "IngestRole", f"policy-{stage}-ingest.json"),
                                         ("Images", "ImagesRole", f"policy-{stage}-images.json"),
-                                        ("Imports", "ImportsRole", f"policy-{stage}-imports.json")):
+                                        ("Imports", "ImportsRole", f"policy-{stage}-imports.json"),
+                                        ("Newsletters", "NewslettersRole", f"policy-{stage}-newsletters.json")):
         assert resources[function]["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
         [policy] = resources[role]["Properties"]["Policies"]
         assert policy["PolicyDocument"] == json.loads((PROJECT_DIR / ".chalice" / policy_file).read_text())
@@ -258,11 +259,13 @@ def test_deployment_package_is_compiled_and_carries_only_the_aws_models_the_func
             for m in modules} <= names
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]
     models = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs", "cognito-idp", "cognito-identity"}
+    assert models == {"dynamodb", "s3", "sns", "cloudfront", "scheduler", "sqs", "cognito-idp", "cognito-identity",
+                      "sesv2"}
     endpoints = json.loads(archive.read("botocore/data/endpoints.json"))
     assert {s for p in endpoints["partitions"] for s in p["services"]} == {"dynamodb", "s3", "sns", "cloudfront",
                                                                             "scheduler", "sqs", "cognito-idp",
-                                                                            "cognito-identity"}
+                                                                            "cognito-identity",
+                                                                            "email"}  # SES v2's endpoints
     assert endpoints["partitions"][0]["regions"]["us-east-1"]  # partition data kept whole
     # One API version per service (the newest, which botocore loads), plain JSON, no documentation.
     versions = {tuple(n.split("/")[2:4]) for n in names if n.startswith("botocore/data/") and n.count("/") > 3}

@@ -24,7 +24,7 @@ from devstack.photos import png
 from tests.deploy.conftest import PROJECT_DIR, STAGES
 from tests.functional.test_ingest import article
 
-FUNCTIONS = ("web", "ingest", "images", "imports")
+FUNCTIONS = ("web", "ingest", "images", "imports", "newsletters")
 GUARDED = ("dynamodb:", "s3:", "sqs:")
 READ_ONLY = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "s3:GetObject",
              "cloudfront:GetInvalidation"}  # the desk asks whether the edge has cleared a change
@@ -62,18 +62,21 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
                 assert f"${{NamePrefix}}-{stage}-" in arn, f"{arn} is not this stage's resource"
 
 
-def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_and_ended_sessions():
+def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_sessions_profiles_and_subscribers():
     granted = list(conditional_statements(policy("prod", "web")))
     assert granted
     for actions, resources, condition in granted:
         writes = [a for a in actions if a not in READ_ONLY and not a.startswith("logs:")]
-        if writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
+        if writes == ["ses:SendEmail"]:  # a newsletter sign-up's confirmation e-mail, through SES v2 only
+            assert condition == {"StringEquals": {"ses:ApiVersion": "2"}}
+        elif writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
-            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["comments-pending",
-                                                                                     "ratelimit#*", "session#*"]}}
+            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
+                "comments-pending", "ratelimit#*", "session#*", "people",  # people: each person's own profile
+                "subscriber#*"]}}  # a newsletter reader's sign-up, confirmation, unsubscribe
 
 
 def test_stage_policy_files_differ_only_in_the_stage_they_name():

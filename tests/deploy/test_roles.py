@@ -146,7 +146,8 @@ def test_editors_and_admins_moderate_every_comment_the_desk_and_the_tool_can(rol
     comment's thread writes its tombstones in one batch; the desk counts the queue with a Query."""
     for action in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
                    "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:GetItem"):
-        for key in ("comments-pending", "comments-rejected", "comments-gone", "comments#markets", "post#markets"):
+        for key in ("comments-pending", "comments-rejected", "comments-gone", "comments-approved", "comments-spam",
+                    "comments-spammers", "comments#markets", "post#markets"):
             assert allowed(role, action, "table", (key,)), (role, action, key)
     assert not allowed("Contributor", "dynamodb:BatchWriteItem", "table")
 

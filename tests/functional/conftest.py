@@ -15,8 +15,11 @@ from tests.viewer_function import ViewerFunction, running
 
 @pytest.fixture
 def desk(monkeypatch):  # type: ignore[no-untyped-def]
-    """A site with its desk's user pool, one account per role, and the pool's keys as moto publishes them."""
+    """A site with its desk's user pool, one account per role, the pool's keys as moto publishes them,
+    and one category, Oil (the desk's pickers refuse a category the site does not have)."""
     with moto_site(seed=False) as site:
+        site.put("categories/oil.yaml", "name: Oil\n")
+        site.ingest()
         pool = STAND_IN.desk_pool()
         previous = config.use(config.current().replace(user_pool_id=pool.user_pool_id,
                                                        user_pool_client_id=pool.client_id,

@@ -110,7 +110,7 @@ def test_without_a_distribution_there_is_no_edge_to_wait_for(desk):
     jar, token, _ = sign_in(desk)
     first = json.loads(api(desk, "/desk/save", jar, token, {"action": "publish", "fields": STORY, "body": "Up."}).body)
     desk.ingest()
-    assert status(desk, jar, first) == {"state": "live", "url": "/desk-story/", "edge": None}
+    assert status(desk, jar, first) == {"state": "live", "url": "/desk-story/", "edge": None, "date": "2024-03-01T09:00:00Z"}
     gone = json.loads(api(desk, "/desk/save", jar, token, {"action": "unpublish", "key": first["key"],
                                                            "version": first["version"], "fields": STORY,
                                                            "body": "Up."}).body)

@@ -101,7 +101,7 @@ def test_two_threads_ingesting_the_same_key_together_publish_it_once(site):
     messages = site.receive()
     results = []
     threads = [threading.Thread(target=lambda: results.append(
-        ingest.handle_sqs_messages([{"messageId": m["MessageId"], "body": m["Body"]} for m in messages])))
+        ingest.ingest_queue_handler([{"messageId": m["MessageId"], "body": m["Body"]} for m in messages])))
         for _ in range(2)]
     for thread in threads:
         thread.start()

@@ -93,7 +93,12 @@ class _PageScanner(HTMLParser):
         elif tag == "form" and set(named) == {"class", "method", "action"} and named["class"] == "comment-form" \
                 and named["method"] == "post" and (named["action"] or "").endswith("/comments/"):
             pass  # the site's own comment form
-        elif tag == "input" and named.get("name") in {"token", "parent", "name", "email", "website"}:
+        elif tag == "form" and set(named) == {"class", "method", "action"} \
+                and named["class"] == "comment-form newsletter-form" and named["method"] == "post" \
+                and (named["action"] or "").endswith("/subscribe/"):
+            pass  # the site's own newsletter sign-up form
+        elif tag == "input" and named.get("name") in {"token", "parent", "name", "email", "website", "form",
+                                                       "newsletter"}:
             pass  # its fields (attributes are still checked below)
         elif tag in SCRIPTABLE_TAGS:
             self.found.append(f"<{tag}>")

@@ -57,6 +57,6 @@ def test_names_that_show_nothing_or_disguise_themselves_are_refused(name, words)
 
 
 def test_the_moderators_terminal_sees_escapes_not_control_characters():
-    from newsroom.cli import shown
+    from newsroom.cli.comments import shown
 
     assert shown("Bob\u202egnp.exe \x9b31m \u200b ok") == "Bob\\u202egnp.exe \\x9b31m \\u200b ok"

@@ -63,7 +63,8 @@ def test_the_content_format_knows_exactly_the_declared_fields():
     assert content_format.AUTHOR_FIELDS == {f.name for f in fields.AUTHOR}
     assert content_format.CATEGORY_FIELDS == {f.name for f in fields.CATEGORY}
     assert content_format.TAG_FIELDS == {f.name for f in fields.TAG}
-    assert set(content_format.EDITORS_ONLY_FIELDS) == {"sticky", "aliases", "corrections", "redirect"}
+    assert set(content_format.EDITORS_ONLY_FIELDS) == {"sticky", "aliases", "corrections", "redirect", "live",
+                                                       "live_ended"}
 
 
 def test_the_desk_form_edits_the_labelled_fields_in_their_order():

@@ -135,7 +135,7 @@ def test_the_download_cache_reads_and_writes_only_inside_itself(tree, path):
         return b"downloaded"
 
     source = wordpress.MediaSource("https://old.example.com", cache=tree / "cache", allow_private=False)
-    with mock.patch.object(wordpress, "fetch", fake_fetch):
+    with mock.patch.object(wordpress.fetching, "fetch", fake_fetch):
         found = source.get(path)
     _reads_only_inside(found, tree / "cache")
     assert found is not None or path in source.failures

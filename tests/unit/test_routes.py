@@ -31,11 +31,17 @@ def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_a
                       ("/desk/preview", "POST"), ("/desk/save", "POST"), ("/desk/lock", "POST"),
                       ("/desk/restore", "POST"), ("/desk/comments", "POST"), ("/desk/media/upload", "POST"),
                       ("/desk/media/delete", "POST"), ("/desk/settings", "POST"), ("/desk/terms", "POST"),
-                      ("/desk/import/start", "POST"), ("/desk/import/comments", "POST")}
+                      ("/desk/import/start", "POST"), ("/desk/import/comments", "POST"),
+                      ("/desk/people", "POST"), ("/desk/forgot-password", "POST"), ("/desk/profile", "POST"),
+                      ("/desk/media/describe", "POST"), ("/desk/pages/new", "POST"),
+                      ("/desk/live/new", "POST"), ("/desk/live/post", "POST"), ("/desk/live/act", "POST"),
+                      ("/subscribe", "POST"), ("/newsletter/confirm", "POST"),  # newsletters: sign up, confirm
+                      ("/newsletter/unsubscribe", "POST")}  # RFC 8058's one-click POST
     for path in ("/desk/preview", "/desk/save", "/desk/lock", "/desk/media/upload", "/desk/import/start",
                  "/desk/import/comments"):
         assert app.routes[path]["POST"].content_types == ["application/json"]
-    for path in ("/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms"):
+    for path in ("/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms",
+                 "/desk/people", "/desk/forgot-password", "/desk/profile", "/desk/media/describe", "/desk/pages/new"):
         assert app.routes[path]["POST"].content_types == ["application/x-www-form-urlencoded"]
     assert app.routes["/{slug}/{part2}"]["POST"].content_types == ["application/x-www-form-urlencoded"]
 

@@ -173,3 +173,37 @@ def test_ingest_sending_the_widgets_path_is_simulated_as_the_fragment_design():
     as_built = scale.simulate(scale.Params(**day), built)["day"]
     forced = scale.simulate(scale.Params(**day, widget_fragment=True), OBSERVED)["day"]
     assert as_built["origin_requests"] == forced["origin_requests"]
+
+
+LIVE = dict(QUIET, from_h=13.5, hours=3.0, spike_start_h=14.0, spike_hours=1.0, spike_factor=5.0, live_blog=True,
+            live_poller_sample=0.2)
+
+
+def live_observed(fragment_cache: str) -> dict:  # type: ignore[type-arg]
+    from chalicelib.site.live import FRAGMENT_CACHE  # noqa: F401 - what the real fragment says (observed by the bench)
+
+    observed = copy.deepcopy(OBSERVED)
+    observed["paths"]["live_entry"] = ["/{slug}/", "/{slug}/live/"]
+    observed["cache_control"].update(live_page=SHORT_CACHE, live_fragment=fragment_cache)
+    observed["live_poll_s"] = 5.0
+    return observed
+
+
+def test_a_live_blogs_updates_reach_open_pages_by_the_poll_and_the_fragments_ttl_and_pollers_are_counted():
+    from chalicelib.site.live import FRAGMENT_CACHE
+
+    result = scale.simulate(scale.Params(**LIVE), live_observed(FRAGMENT_CACHE))
+    live, day = result["live_blog"], result["day"]
+    assert live["entries"] == 59 and live["invalidation_paths"] == 2 * 59
+    assert live["lags_measured"] > 100
+    # ingest (p99 5 s), the fragment's age in each of the three tiers (3 s each), a poll's wait (5 s)
+    assert 0.5 < live["live_update_lag_p50_s"] <= live["live_update_lag_p95_s"] <= 10
+    assert live["live_update_lag_max_s"] <= 5 + 3 * 3 + 5 + 1
+    assert day["polls"] > 10 * day["views"] / 10 and day["poll_origin_requests"] > 0
+    assert day["offload_with_pollers"] > day["offload"]  # pollers are nearly all hits
+    # A fragment kept like a page (a day) and never invalidated: open pages wait for the reader to reload.
+    slow = scale.simulate(scale.Params(**LIVE, invalidation=False), live_observed(PAGE_CACHE))["live_blog"]
+    assert slow["live_update_lag_p95_s"] > 60
+    # Polling less often makes updates later: the lag follows the poll.
+    lazy = scale.simulate(scale.Params(**LIVE, live_poll_s=30.0), live_observed(FRAGMENT_CACHE))["live_blog"]
+    assert lazy["live_update_lag_p95_s"] > live["live_update_lag_p95_s"] + 10
