@@ -46,10 +46,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-## test: lint, then the whole suite on TEST_WORKERS (2) processes, the same examples every run (Lambda package, browser tests too)
-# Each worker runs whole modules (--dist loadfile) with its own moto and stack (docs/architecture.md, the test harness);
-# TEST_WORKERS=0 runs everything in this one process.
-TEST_WORKERS ?= 2
+## test: lint, then the whole suite, the same examples every run (Lambda package, browser tests too); TEST_WORKERS=2: on 2 processes
+# Each worker runs whole modules (--dist loadfile) with its own moto and stack (docs/architecture.md, the test harness).
+# 0 (one process) until test_generated_sites' failure after some modules on a worker is explained (issue 42's report).
+TEST_WORKERS ?= 0
 test: lint system-deps tests/browser-tools/node_modules/axe-core/axe.min.js desk-editor/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
