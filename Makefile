@@ -46,9 +46,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-## test: lint, then the whole test suite, the same examples on every run (includes the Lambda package and the browser tests)
+## test: lint, then the whole suite, the same examples every run (Lambda package, browser tests too); TEST_WORKERS=2: on 2 processes
+# Each worker runs whole modules (--dist loadfile) with its own moto and stack (docs/architecture.md, the test harness).
+# 0 (one process) until test_generated_sites' failure after some modules on a worker is explained (issue 42's report).
+TEST_WORKERS ?= 0
 test: lint system-deps tests/browser-tools/node_modules/axe-core/axe.min.js desk-editor/node_modules/.package-lock.json
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # axe-core for the desk's accessibility tests, pinned in tests/browser-tools/package.json
 tests/browser-tools/node_modules/axe-core/axe.min.js: tests/browser-tools/package.json
@@ -74,7 +77,7 @@ system-deps:
 
 ## test-fast: the test suite without the slow packaging tests
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 ## chaos: 500 uploads, updates and deletes with duplicated, reordered deliveries and injected faults
 chaos: $(STAMP)

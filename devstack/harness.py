@@ -156,11 +156,12 @@ class _Built:
     services: frozenset[str]
     tables: frozenset[str]
     buckets: dict[str, tuple[dict[str, Any], str]]  # name -> (notification configuration, versioning status)
-    queues: dict[str, dict[str, str]]  # URL -> its settings
+    notifying: dict[str, Any]  # name -> moto's notification configuration object (replaced when a test puts one)
+    queues: dict[str, tuple[str, dict[str, str], tuple[Any, ...]]]  # name -> (URL, settings, as moto holds them)
     topics: frozenset[str]
     subscriptions: frozenset[str]
     stacks: frozenset[str]
-    iam: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())  # managed policies' ARNs, roles' ids
+    iam: dict[str, frozenset[str]]  # each of moto's IAM registries (roles, managed policies...) -> its names
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ class StandIn:
     clients: dict[str, Any] = field(default_factory=dict)  # made once: a boto3 client costs ~0.1 s to make
     desk: tuple[Any, dict[str, dict[str, Any]]] | None = None  # the desk's pool, and Cognito as it left it
     seeded: _Snapshot | None = None  # the sample content as ingest left it in the stack, the first time
+    kept: dict[str, _Snapshot] = field(default_factory=dict)  # what each named arrangement left (``arranged``)
     builds: int = 0
     resets: int = 0
     _active: list[Any] = field(default_factory=list)
@@ -217,6 +219,7 @@ class StandIn:
     @contextlib.contextmanager
     def site(self, seed: bool) -> Iterator[Site]:
         """The stack, the app's functions in Chalice's test client, and (``seed``) the sample content ingested."""
+        emptied_before = self.resets
         with self.aws() as stack:
             from chalice.test import Client
 
@@ -226,8 +229,8 @@ class StandIn:
             store.clear_site_cache()
             with Client(app, stage_name="dev") as test_client:
                 site = Site(stack, test_client, self.client("s3"), self.client("sqs"))
-                # A new bucket's notifications made S3 send an s3:TestEvent; ingest skips it.
-                assert site.ingest() == {"batchItemFailures": []}
+                if self.resets == emptied_before:  # just built: the bucket's notifications made S3 send an
+                    assert site.ingest() == {"batchItemFailures": []}  # s3:TestEvent, which ingest skips
                 if seed and self.seeded is not None:
                     self._restore(self.seeded)
                 elif seed:
@@ -265,27 +268,52 @@ class StandIn:
                 backend[ACCOUNT][REGION].__dict__ = copy.deepcopy(held[name])
         return pool
 
+    def arranged(self, name: str, site: Site, arrange: Callable[[Site], Any]) -> Site:
+        """``arrange(site)`` (uploads and ingests) the first time; after that, what it left in the tables and
+        buckets is put back from a copy, so each test starts from the same site without paying for it again.
+
+        For arrangements of content only, ingested to the end: when ``arrange`` leaves a message on a queue
+        or an object with more than one version, nothing is kept and it runs every time. ``name`` says
+        which arrangement (and on which starting site): one name, one arrangement.
+        """
+        if name in self.kept:
+            for bucket in self.kept[name].objects:
+                _empty_bucket(bucket)
+            self._restore(self.kept[name])
+            return site
+        arrange(site)
+        held = _held()
+        if all(not queue._messages for queue in held["sqs"].queues.values()) and all(
+                len(versions) == 1 for bucket in (self.built.buckets if self.built else {}) for _, versions in
+                held["s3"].buckets[bucket].keys.iterlists()):
+            self.kept[name] = self._snapshot()
+        return site
+
     def _build(self, session: Any) -> None:
         from moto.core.base_backend import BackendDict
 
         BackendDict.reset()
         self.stack = create_stack(session)
         self.seeded = self.desk = None
+        self.kept.clear()
         self.builds += 1
-        s3, sqs, sns, cfn = (self.client(name) for name in ("s3", "sqs", "sns", "cloudformation"))
+        held = _held()
+        s3, sqs = self.client("s3"), self.client("sqs")
         self.built = _Built(
             services=frozenset(backend.service_name for backend in BackendDict._instances  # type: ignore[misc]
                               if len(backend)),
-            tables=frozenset(self.client("dynamodb").list_tables()["TableNames"]),
-            buckets={b["Name"]: (_notifications(s3, b["Name"]),
-                                 s3.get_bucket_versioning(Bucket=b["Name"]).get("Status", ""))
-                     for b in s3.list_buckets()["Buckets"]},
-            queues={url: _queue_settings(sqs, url) for url in sqs.list_queues().get("QueueUrls", [])},
-            topics=frozenset(t["TopicArn"] for t in sns.list_topics()["Topics"]),
-            subscriptions=frozenset(s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]),
-            stacks=frozenset(s["StackName"] for s in cfn.list_stacks()["StackSummaries"]
-                             if s["StackStatus"] != "DELETE_COMPLETE"),
-            iam=_iam_names())
+            tables=frozenset(held["dynamodb"].tables),
+            buckets={name: (_notifications(s3, name), bucket.versioning_status or "")
+                     for name, bucket in held["s3"].buckets.items()},
+            notifying={name: bucket.notification_configuration for name, bucket in held["s3"].buckets.items()},
+            queues={name: (url, _queue_settings(sqs, url), _queue_state(held["sqs"].queues[name]))
+                    for url in sqs.list_queues().get("QueueUrls", []) for name in [url.rsplit("/", 1)[-1]]},
+            topics=frozenset(held["sns"].topics),
+            subscriptions=frozenset(held["sns"].subscriptions),
+            stacks=frozenset(stack.name for stack in held["cloudformation"].stacks.values()
+                             if stack.status != "DELETE_COMPLETE"),
+            iam={name: frozenset(registry) for name, registry in vars(held["iam"]).items()
+                 if isinstance(registry, dict)})
 
     def _snapshot(self) -> _Snapshot:
         """Every item of the stack's tables and every object of its buckets, as they are now (from moto's
@@ -318,81 +346,86 @@ class StandIn:
     def _intact(self) -> bool:
         """Whether the stack is still there (a test's own ``mock_aws()`` resets everything)."""
         assert self.stack is not None
-        try:
-            self.client("dynamodb").describe_table(TableName=self.stack.table)
-            self.client("s3").head_bucket(Bucket=self.stack.bucket)
-            self.client("sqs").get_queue_attributes(QueueUrl=self.stack.queue_url, AttributeNames=["QueueArn"])
-        except Exception:  # any of them gone: the next use builds the stack again
-            return False
-        return True
+        held = _held()
+        return (self.stack.table in held["dynamodb"].tables and self.stack.bucket in held["s3"].buckets
+                and self.stack.queue_name in held["sqs"].queues)
 
     def _reset(self) -> None:
-        """Back to the stack as built, without building it again."""
+        """Back to the stack as built, without building it again: what moto holds is read in its own
+        stores (each API call costs tens of ms); the API changes only what a test changed."""
         from moto.core.base_backend import BackendDict
 
         assert self.built is not None
-        built = self.built
+        built, held = self.built, _held()
         for backend in list(BackendDict._instances):  # type: ignore[misc]  # every service the stack does not use: as new
             if backend.service_name not in built.services:
                 for account in backend.values():
                     account.reset()
                 backend.clear()
-        cfn, dynamodb, s3, sqs, sns = (self.client(name) for name in ("cloudformation", "dynamodb", "s3", "sqs", "sns"))
-        for summary in cfn.list_stacks()["StackSummaries"]:  # another stage's or prefix's stack a test made
-            if summary["StackStatus"] != "DELETE_COMPLETE" and summary["StackName"] not in built.stacks:
-                cfn.delete_stack(StackName=summary["StackName"])
-        _forget_iam(built.iam)  # another stage's roles and policies (moto's DeleteStack leaves them)
-        for table in dynamodb.list_tables()["TableNames"]:
+        for stack in list(held["cloudformation"].stacks.values()):  # another stage's or prefix's stack a test made
+            if stack.status != "DELETE_COMPLETE" and stack.name not in built.stacks:
+                self.client("cloudformation").delete_stack(StackName=stack.name)
+        for name, registry in vars(held["iam"]).items():  # roles and policies of those stacks (moto keeps them)
+            if isinstance(registry, dict):
+                for extra in set(registry) - built.iam.get(name, frozenset()):
+                    del registry[extra]
+        for table in list(held["dynamodb"].tables):
             if table in built.tables:
                 _empty_table(table)
             else:
-                dynamodb.delete_table(TableName=table)
-        for bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
-            _empty_bucket(s3, bucket)
-            if bucket not in built.buckets:
-                s3.delete_bucket(Bucket=bucket)
+                self.client("dynamodb").delete_table(TableName=table)
+        for name in list(held["s3"].buckets):
+            _empty_bucket(name)
+            if name not in built.buckets:
+                self.client("s3").delete_bucket(Bucket=name)
                 continue
-            notifications, versioning = built.buckets[bucket]
-            if _notifications(s3, bucket) != notifications:
-                s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=notifications)
-            if versioning and s3.get_bucket_versioning(Bucket=bucket).get("Status", "") != versioning:
-                s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": versioning})
-        for arn in {s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]} - built.subscriptions:
-            if arn.startswith("arn:"):
-                sns.unsubscribe(SubscriptionArn=arn)
-        for arn in {t["TopicArn"] for t in sns.list_topics()["Topics"]} - built.topics:
-            sns.delete_topic(TopicArn=arn)
-        for url in sqs.list_queues().get("QueueUrls", []):  # last: emptying the bucket sent notifications
-            if url not in built.queues:
-                sqs.delete_queue(QueueUrl=url)
+            bucket, (notifications, versioning) = held["s3"].buckets[name], built.buckets[name]
+            if bucket.notification_configuration is not built.notifying[name]:
+                self.client("s3").put_bucket_notification_configuration(Bucket=name,
+                                                                        NotificationConfiguration=notifications)
+                built.notifying[name] = bucket.notification_configuration
+            if versioning and bucket.versioning_status != versioning:
+                self.client("s3").put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
+        for arn in set(held["sns"].subscriptions) - built.subscriptions:
+            self.client("sns").unsubscribe(SubscriptionArn=arn)
+        for arn in set(held["sns"].topics) - built.topics:
+            self.client("sns").delete_topic(TopicArn=arn)
+        if "ses" in built.services:  # the e-mail SES accepted is data, like a queue's messages; its identity stays
+            from moto.ses.models import ses_backends
+
+            mail = ses_backends[ACCOUNT][REGION]
+            mail.sent_messages.clear()
+            mail.sent_message_count = mail.rejected_messages_count = 0
+        for name, queue in list(held["sqs"].queues.items()):  # last: the puts above may have notified them
+            if name not in built.queues:
+                self.client("sqs").delete_queue(QueueUrl=self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
                 continue
-            _purge(url)
-            now = _queue_settings(sqs, url)
-            changed = {k: v for k, v in built.queues[url].items() if now.get(k) != v}
-            if changed:
-                sqs.set_queue_attributes(QueueUrl=url, Attributes=changed)
+            url, settings, state = built.queues[name]
+            if _queue_state(queue) != state:
+                self.client("sqs").set_queue_attributes(QueueUrl=url, Attributes=settings)
+            _purge(name)
         self.resets += 1
 
 
-def _iam_names() -> tuple[frozenset[str], frozenset[str]]:
-    """The managed policies' ARNs and the roles' ids moto's IAM holds now."""
+def _held() -> dict[str, Any]:
+    """moto's backends of the services the stack lives in, for this account and region."""
+    from moto.cloudformation.models import cloudformation_backends
+    from moto.dynamodb.models import dynamodb_backends
     from moto.iam.models import iam_backends
+    from moto.s3.models import s3_backends
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
 
-    held = iam_backends[ACCOUNT]["global"]
-    return frozenset(held.managed_policies), frozenset(held.roles)
+    return {"cloudformation": cloudformation_backends[ACCOUNT][REGION], "dynamodb": dynamodb_backends[ACCOUNT][REGION],
+            "iam": iam_backends[ACCOUNT]["global"], "s3": s3_backends[ACCOUNT]["aws"],
+            "sns": sns_backends[ACCOUNT][REGION], "sqs": sqs_backends[ACCOUNT][REGION]}
 
 
-def _forget_iam(built: tuple[frozenset[str], frozenset[str]]) -> None:
-    """Drop the managed policies and roles made since the stack was built (in moto's store, as a test's
-    other stage's stack left them): a second ``create_stack(stage="prod")`` would find their names taken."""
-    from moto.iam.models import iam_backends
-
-    held = iam_backends[ACCOUNT]["global"]
-    policies, roles = built
-    for arn in set(held.managed_policies) - policies:
-        del held.managed_policies[arn]
-    for role in set(held.roles) - roles:
-        del held.roles[role]
+def _queue_state(queue: Any) -> tuple[Any, ...]:
+    """A queue's settings as moto holds them (to tell whether a test changed them)."""
+    return tuple(json.dumps(getattr(queue, name, None), sort_keys=True, default=str) for name in (
+        "delay_seconds", "maximum_message_size", "message_retention_period", "receive_message_wait_time_seconds",
+        "redrive_policy", "visibility_timeout", "policy"))
 
 
 def _notifications(s3: Any, bucket: str) -> dict[str, Any]:
@@ -405,13 +438,14 @@ def _queue_settings(sqs: Any, url: str) -> dict[str, str]:
     return {k: v for k, v in attributes.items() if k in _QUEUE_SETTINGS}
 
 
-def _purge(url: str) -> None:
+def _purge(name: str) -> None:
     """PurgeQueue, with moto's one-a-minute limit started again: as a queue just built."""
     from moto.sqs.models import sqs_backends
 
-    queue = sqs_backends[ACCOUNT][REGION].queues[url.rsplit("/", 1)[-1]]
+    queue = sqs_backends[ACCOUNT][REGION].queues[name]
     queue._messages = []
     queue._pending_messages = set()
+    queue.deleted_messages = set()
     queue.last_purged_at = None
 
 
@@ -424,7 +458,7 @@ def _empty_table(table: str) -> None:
     dynamodb_backends[ACCOUNT][REGION].tables[table].items = defaultdict(dict)
 
 
-def _empty_bucket(s3: Any, bucket: str) -> None:
+def _empty_bucket(bucket: str) -> None:
     """Every object, version and delete marker gone, with no notification sent (as a bucket just made).
 
     Through moto's own store, as its reset does: deleting each version through the API would notify the

@@ -78,10 +78,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """One line: how much of the tests' time went to setting them up (docs/performance.md, the suite)."""
     total = sum(_PHASES.values())
     if total:
+        stacks = (f"; this process's stack built {STAND_IN.builds} times, emptied {STAND_IN.resets} times"
+                  if STAND_IN.builds else "")  # under xdist, the workers build theirs
         terminalreporter.write_line(
             f"setup share: {100 * _PHASES['setup'] / total:.1f} % of {total:.0f} s in tests (setup "
-            f"{_PHASES['setup']:.0f} s, call {_PHASES['call']:.0f} s, teardown {_PHASES['teardown']:.0f} s); "
-            f"this process's stack built {STAND_IN.builds} times, emptied {STAND_IN.resets} times")
+            f"{_PHASES['setup']:.0f} s, call {_PHASES['call']:.0f} s, teardown {_PHASES['teardown']:.0f} s){stacks}")
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +28,24 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     except WrongPython as refusal:  # a machine without Python 3.13: make package refuses, as here
         pytest.skip(f"the Lambda package is built by Python {'%d.%d' % LAMBDA_PYTHON} only: {refusal}")
 
+    # Under xdist each worker has this session fixture; they share the parent of their temporary folders.
+    # One builds each stage while holding a lock (chalice package writes .chalice/deployments/, one cache for
+    # all), and the others use what it built.
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's, under xdist too
+
     def build(stage: str) -> Path:
         if stage not in built:
-            out = tmp_path_factory.mktemp(f"package-{stage}")
-            run = subprocess.run([sys.executable, "-m", "devstack.package", "--stage", stage, str(out)],
-                                 cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900)
-            assert run.returncode == 0, run.stderr
+            out = shared / f"package-{stage}"
+            with (shared / "package.lock").open("w") as lock:  # one for every stage: they share the cache
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not (shared / f"package-{stage}.built").exists():
+                    shutil.rmtree(out, ignore_errors=True)
+                    out.mkdir()
+                    run = subprocess.run([sys.executable, "-m", "devstack.package", "--stage", stage, str(out)],
+                                         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900)
+                    assert run.returncode == 0, run.stderr
+                    (shared / f"package-{stage}.built").touch()
             built[stage] = out
         return built[stage]
 

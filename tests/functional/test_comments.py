@@ -18,6 +18,7 @@ from chalicelib.publish import planner
 from chalicelib.site import comment_rules
 from chalicelib.site import comments as shown_comments
 from newsroom.cli import main as newsroom
+from tests.conftest import STAND_IN
 from tests.functional.test_ingest import article
 from tests.functional.test_pages import text
 from tests.site_checks import is_our_script
@@ -36,10 +37,12 @@ def behind_cloudfront(settings):
 
 @pytest.fixture
 def blog(site):
-    site.put(f"articles/{SLUG}.md", article(categories="[Tehran]"))
-    site.put("articles/closed.md", article(title="No comments here", comments="false"))
-    assert site.ingest() == {"batchItemFailures": []}
-    return site
+    def arrange(site):  # type: ignore[no-untyped-def]
+        site.put(f"articles/{SLUG}.md", article(categories="[Tehran]"))
+        site.put("articles/closed.md", article(title="No comments here", comments="false"))
+        assert site.ingest() == {"batchItemFailures": []}
+
+    return STAND_IN.arranged("test_comments.blog", site, arrange)  # made once, put back for each test
 
 
 def token_on(site, slug: str = SLUG) -> str:

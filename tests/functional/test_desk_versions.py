@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from tests.conftest import STAND_IN
 from tests.functional.test_desk import STORY, api, sign_in
 
 LIVE = "articles/story.md"
@@ -39,10 +40,12 @@ def text(desk, key: str) -> str:
 
 @pytest.fixture
 def story(desk):  # type: ignore[no-untyped-def]
-    """A live article, ingested."""
-    desk.put(LIVE, FILE)
-    desk.ingest()
-    return desk
+    """A live article, ingested (made once, put back for each test)."""
+    def arrange(desk):  # type: ignore[no-untyped-def]
+        desk.put(LIVE, FILE)
+        desk.ingest()
+
+    return STAND_IN.arranged("test_desk_versions.story", desk, arrange)
 
 
 def test_the_editor_opens_a_file_with_the_version_of_every_key_it_may_write(story):
@@ -92,10 +95,12 @@ def test_a_draft_opened_before_a_colleagues_live_correction_cannot_publish_over_
 
 @pytest.fixture
 def submitted(story):  # type: ignore[no-untyped-def]
-    """A contributor's submission of a change to the live article, ingested."""
-    story.put("submissions/" + LIVE, FILE.replace("The first words.", "A harmless text."))
-    story.ingest()
-    return story
+    """A contributor's submission of a change to the live article, ingested (made once, put back)."""
+    def arrange(story):  # type: ignore[no-untyped-def]
+        story.put("submissions/" + LIVE, FILE.replace("The first words.", "A harmless text."))
+        story.ingest()
+
+    return STAND_IN.arranged("test_desk_versions.submitted", story, arrange)
 
 
 def test_approve_publishes_exactly_the_version_the_editor_reviewed(submitted):
