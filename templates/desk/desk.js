@@ -27,7 +27,11 @@
     return out;
   }
   function body() { return document.getElementById("f-body").value; }
-  function say(text) { statusBox.textContent = text; }
+  // The outcome, beside the buttons: scrolled into view if the page moved under it (focus stays put).
+  function say(text) {
+    statusBox.textContent = text;
+    if (text && statusBox.scrollIntoView) { statusBox.scrollIntoView({block: "nearest"}); }
+  }
 
   // Publish at: shown in the editor's time zone, kept in UTC.
   var local = document.getElementById("f-date");

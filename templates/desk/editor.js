@@ -82,6 +82,7 @@
       link.href = href; link.textContent = linkText;
       statusBox.appendChild(link);
     }
+    if (statusBox.scrollIntoView) { statusBox.scrollIntoView({block: "nearest"}); }  // in view if the page moved
   }
   function keyIsLive(key) { return !!key && !/^(drafts|submissions)\//.test(key); }
 

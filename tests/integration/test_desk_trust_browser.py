@@ -12,6 +12,7 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
 from tests.integration.test_desk_browser import AXE, accounts, violations
@@ -65,8 +66,7 @@ def test_a_future_date_schedules_and_publish_now_instead_is_explicit(local_stack
     status = page.get_by_role("status").filter(has_text="Scheduled for")
     status.wait_for(timeout=15000)
     assert f"Scheduled for {when:%a} {when.day} {when:%b}, 10:00 (Europe/London)" in status.inner_text()
-    box = status.bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 900  # beside the buttons, in view
+    expect(status).to_be_in_viewport()  # beside the buttons, in view (scrolled there if the page moved)
     assert page.evaluate("document.activeElement.id") == "publish"  # focus stays where it was
     assert page.context.request.get(base + "/embargoed-budget/").status == 404
     # The first save made it an article: heading, address, state, History and Unpublish, without a reload
