@@ -350,6 +350,11 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
     for module in (runtime_boto3, s3transfer):
         (runtime / module.__name__).symlink_to(Path(module.__file__).parent)
 
+    from moto.core.base_backend import BackendDict
+
+    # The server shares this process's moto stores, where an earlier test's stand-in stack may be kept
+    # (devstack.harness builds it again at its next use, finding it gone): this test's stack is its own.
+    BackendDict.reset()
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
