@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 FORM_SCOPE = "newsletter:signup"  # the form token's scope (no article slug can contain ":")
 MAX_EMAIL_CHARS = 254  # RFC 5321's path limit
-CONSENT_WORDING = ("Send me the newsletters I ticked. Each e-mail has a link to unsubscribe with one click; "
-                   "we never share your address.")
+CONSENT_WORDING = "Unsubscribe from any e-mail with one click. We never share your address."
 # The same answer for every address, known or not: nothing tells a stranger who is subscribed.
 SENT_HEADING = "Check your inbox"
 SENT_MESSAGE = ("If this address can receive our newsletters, an e-mail is on its way to it with a link to "
