@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -22,9 +23,9 @@ import boto3
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.integration.conftest import start_serve, stop_serve  # noqa: E402
-from tests.integration.test_browser import CHROMIUM  # noqa: E402
-from tests.integration.test_desk_browser import accounts  # noqa: E402
+from devstack.harness import Served, start_serve, stop_serve  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 WORDS = "the minister said on Tuesday that oil exports to China rose sharply in May while the rial held".split()
 KEY = "articles/five-thousand-words.md"
@@ -43,6 +44,12 @@ def article(words: int = 5000) -> str:
         count += 100
         i += 1
     return "\n\n".join(blocks) + "\n"
+
+
+def accounts(stack: Served) -> dict[str, tuple[str, str]]:
+    """The ``desk account: ROLE EMAIL PASSWORD`` lines `make run` printed."""
+    found = re.findall(r"^desk account: (\w+) (\S+) (\S+)$", stack.printed(), re.MULTILINE)
+    return {role: (email, password) for role, email, password in found}
 
 
 def main() -> None:
