@@ -99,7 +99,7 @@ def test_the_page_function_keeps_the_names_the_cache_policy_lists(template):
 
 # Every POST the site answers, as its forms send it: to the desk, a comment, a protected post's password.
 POSTS = ["/desk/sign-in", "/desk/save", "/desk/preview", "/desk/comments", "/desk/import/start",
-         "/some-article/comments/", "/some-article/password/"]
+         "/some-article/comments/", "/some-article/password/", "/subscribe/", "/newsletter/unsubscribe"]
 
 
 @pytest.mark.parametrize("path", [*POSTS, "/desk", "/desk/articles", "/preview/abc123"])
