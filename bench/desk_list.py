@@ -79,7 +79,9 @@ def index_items(count: int) -> list[dict[str, Any]]:
 
 def pages_of(items: list[dict[str, Any]]) -> list[bytes]:
     """The Query's answers as DynamoDB sends them: pages of at most 1 MB, as bytes on the wire."""
-    pages, page, size = [], [], 0
+    pages: list[list[dict[str, Any]]] = []
+    page: list[dict[str, Any]] = []
+    size = 0
     for item in items:
         length = len(json.dumps(item))
         if size + length > PAGE_BYTES and page:
@@ -102,13 +104,15 @@ def main() -> None:
     items = index_items(ARTICLES)
     pages = pages_of(items)
     model = botocore.session.get_session().get_service_model("dynamodb").operation_model("Query")
+    output_shape = model.output_shape
+    assert output_shape is not None, "botocore's DynamoDB Query has an output shape"
     parser = create_parser("json")
     terms = [wire({"pk": "term#market", "sk": f"9990#{i}", "slug": f"bench-story-{i}", "title": "t", "date": "d"})
              for i in range(listing.MAX_TERM_HITS)]
     term_page = json.dumps({"Items": terms, "Count": len(terms)}).encode()
 
     def parsed(body: bytes) -> list[dict[str, Any]]:
-        answer = parser.parse({"status_code": 200, "headers": {}, "body": body}, model.output_shape)
+        answer = parser.parse({"status_code": 200, "headers": {}, "body": body}, output_shape)
         return list(answer["Items"])
 
     calls = {"pages": 0, "batches": 0}
@@ -144,7 +148,7 @@ def main() -> None:
         calls["pages"] += len(pages)  # DynamoDB reads the whole partition, and sends the few it keeps
         return [Source.from_raw_data(item) for item in parsed(pending_page)]
 
-    listing.read_index = read_index  # type: ignore[assignment]
+    listing.read_index = read_index
     SearchTerm.query = term_query  # type: ignore[assignment, method-assign]
     Post.batch_get = post_batch  # type: ignore[assignment, method-assign]
     Source.batch_get = source_batch  # type: ignore[assignment, method-assign]

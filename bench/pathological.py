@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Callable
 
 from common import BENCH, machine  # noqa: F401 - puts the project on the path
 
 from chalicelib.content import markup
-from chalicelib.content.content_format import ContentError, check_file
+from chalicelib.content.content_format import Article, ContentError, check_file
 
-SHAPES = {
+SHAPES: dict[str, Callable[[int], str]] = {
     "numeric entity, zeros": lambda n: "&#x" + "0" * n + "41;",
     "one-character line": lambda n: "a" * n,
     "address-like run": lambda n: "x" * n + "@",
@@ -41,6 +42,7 @@ def main() -> int:
             started = time.perf_counter()
             try:
                 parsed = check_file("articles/x.md", data)
+                assert isinstance(parsed, Article)  # a file under articles/ is read as an Article
                 markup.render_body(parsed.body, parsed.body_format)
                 outcome = "published"
             except ContentError:

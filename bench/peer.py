@@ -51,9 +51,11 @@ from common import (
     LIGHTHOUSE_CATEGORIES,
     PROJECT,
     LocalAws,
+    api_call,
     free_port,
     freeze_heap,
     machine,
+    replace_api_call,
 )
 
 ROUNDS = int(os.environ.get("PEER_ROUNDS", "15"))
@@ -175,21 +177,23 @@ class Ours(LocalAws):
         import app
 
         self.app = app
-        self.calls: list[tuple[str, str, dict]] | None = None
+        assert self.process is not None  # own_process: moto runs in a process of its own
+        self.moto_process: subprocess.Popen[bytes] = self.process
+        self.calls: list[tuple[str, str, dict[str, Any]]] | None = None
         self._record()
 
     def _record(self) -> None:
-        import botocore.client
+        from botocore.client import BaseClient
 
-        original = botocore.client.BaseClient._make_api_call
+        original = api_call()
         ours = self
 
-        def recording(client, operation, params):  # type: ignore[no-untyped-def]
+        def recording(client: BaseClient, operation: str, params: dict[str, Any]) -> dict[str, Any]:
             if ours.calls is not None:
                 ours.calls.append((client.meta.service_model.service_name, operation, params))
             return original(client, operation, params)
 
-        botocore.client.BaseClient._make_api_call = recording
+        replace_api_call(recording)
 
     def load(self, export: Path) -> dict[str, Any]:
         """The peer's export through our importer, S3, SQS and ingest; the site settings as the peer's."""
@@ -239,14 +243,14 @@ class Ours(LocalAws):
         raw = __import__("base64").b64decode(body) if response.get("isBase64Encoded") else body.encode()
         return response["statusCode"], raw, elapsed
 
-    def requests_of(self, path: str) -> list[tuple[str, str, dict]]:
+    def requests_of(self, path: str) -> list[tuple[str, str, dict[str, Any]]]:
         self.get(path)  # warm
         self.calls = []
         self.get(path)
         calls, self.calls = self.calls, None
         return calls
 
-    def replay(self, calls: list[tuple[str, str, dict]]) -> float:
+    def replay(self, calls: list[tuple[str, str, dict[str, Any]]]) -> float:
         started = time.perf_counter()
         for service, operation, params in calls:
             (self.dynamodb if service == "dynamodb" else self.s3)._make_api_call(operation, params)
@@ -274,7 +278,7 @@ def _our_worker(ours: Ours, paths: list[str], count: int, out: Any) -> None:
 def throughput(run: Callable[[int, Any], Any], concurrency: int, total: int) -> float:
     """Pages per second with ``concurrency`` workers sharing ``total`` requests."""
     context = multiprocessing.get_context("fork")
-    out = context.Queue()
+    out: multiprocessing.queues.Queue[int] = context.Queue()
     each = total // concurrency
     workers = [context.Process(target=run, args=(each, out)) for _ in range(concurrency)]
     started = time.perf_counter()
@@ -323,7 +327,7 @@ def lighthouse(url: str) -> dict[str, int] | None:
     return None
 
 
-def serve_ours_over_http(ours: Ours) -> tuple[subprocess.Popen, str]:
+def serve_ours_over_http(ours: Ours) -> tuple[subprocess.Popen[bytes], str]:
     """``chalice local`` on the loaded stand-in (as `make run` serves it), for Lighthouse."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "devstack.child", str(Path(sys.executable).with_name("chalice")),
@@ -442,7 +446,7 @@ def measure_cpu(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:
     the median of the rounds' ratios, so that a slow moment of this shared machine counts once, on
     both sides alike, rather than deciding the result."""
     out: dict[str, Any] = {}
-    moto_pids = [ours.process.pid]  # the stand-in: one process, its threads included
+    moto_pids = [ours.moto_process.pid]  # the stand-in: one process, its threads included
     for name, (wp_path, _) in PAGES.items():
         pids = wp_pids()
         php_db = pids["php-fpm"] + pids["mariadb"]
@@ -464,10 +468,11 @@ def measure_cpu(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]:
             rounds["ours"].append(our_cpu)
             if wp_cpu:
                 rounds["ratio"].append(our_cpu / wp_cpu)
-        median = {key: statistics.median(values) if values else None for key, values in rounds.items()}
+        median = {key: statistics.median(values) for key, values in rounds.items() if key != "ratio"}
+        ratio = statistics.median(rounds["ratio"]) if rounds["ratio"] else None
         out[name] = {"wp_php_mariadb_ms": round(median["wp"] * 1000, 2), "wp_nginx_ms": round(median["nginx"] * 1000, 2),
                      "our_ms": round(median["ours"] * 1000, 2), "stand_in_ms": round(median["moto"] * 1000, 2),
-                     "ratio": round(median["ratio"], 3) if median["ratio"] is not None else None,
+                     "ratio": round(ratio, 3) if ratio is not None else None,
                      "ratio_rounds": [round(r, 3) for r in rounds["ratio"]]}
     return out
 
@@ -528,7 +533,7 @@ def measure_throughput(ours: Ours, ours_paths: dict[str, str]) -> dict[str, Any]
             wp_rate = throughput(lambda count, q: _wp_worker(wp_paths, count, q), concurrency, THROUGHPUT)
         finally:
             unpin(before)
-        before = pin([ours.process.pid], {0})
+        before = pin([ours.moto_process.pid], {0})
         try:
             our_rate = throughput(lambda count, q: _our_worker(ours, our_paths, count, q), concurrency, THROUGHPUT)
         finally:
@@ -618,7 +623,7 @@ def report(results: dict[str, Any]) -> None:
           f"({money['wordpress']['cores_needed']} cores at peak with headroom).")
 
 
-def _scores(scores: dict | None) -> str:
+def _scores(scores: dict[str, int] | None) -> str:
     """Lighthouse's category scores as one cell: "98/100/100/100", or "-" where none were measured."""
     return "/".join(str(scores[c]) for c in LIGHTHOUSE_CATEGORIES) if scores else "-"
 

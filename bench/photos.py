@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
@@ -43,17 +43,29 @@ print(json.dumps({{"seconds": round(seconds, 2), "peak_mb": peak_mb(), "before_m
 """
 
 
-def derive_cost() -> dict[str, Any]:
+class DeriveCost(TypedDict):
+    """What DERIVE prints: one photo's sizes made in a fresh process."""
+
+    seconds: float
+    peak_mb: int
+    before_mb: int
+    original_kb: int
+    sizes: int
+    sizes_kb: int
+
+
+def derive_cost() -> DeriveCost:
     run = subprocess.run([sys.executable, "-c", DERIVE.format(project=str(PROJECT))], capture_output=True, text=True,
                          check=True)
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    cost: DeriveCost = json.loads(run.stdout.strip().splitlines()[-1])
+    return cost
 
 
 def page_bytes() -> dict[str, Any]:
     import tempfile
 
     import boto3
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Response, sync_playwright
 
     from devstack.harness import fetch, start_serve, stop_serve, wait_for
     from devstack.photos import photo
@@ -80,8 +92,12 @@ def page_bytes() -> dict[str, Any]:
             for name, width in (("phone_360", 360), ("desktop_1280", 1280)):
                 page = browser.new_page(viewport={"width": width, "height": 800})
                 sizes: list[int] = []
-                page.on("response", lambda r, sizes=sizes: (sizes.append(len(r.body()))
-                                                            if r.request.resource_type == "image" else None))
+
+                def count_image(response: Response, sizes: list[int] = sizes) -> None:
+                    if response.request.resource_type == "image":
+                        sizes.append(len(response.body()))
+
+                page.on("response", count_image)
                 page.goto(url, wait_until="load")
                 page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
                 page.wait_for_timeout(1500)
@@ -100,7 +116,7 @@ def lighthouse(url: str) -> int | str:
     binary = BENCH / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
         return "not run (make bench-pages installs Lighthouse)"
-    from bench.pages import CHROME_FLAGS
+    from common import CHROME_FLAGS
 
     out = BENCH / "results" / "lighthouse-photos.json"
     for _ in range(3):
@@ -108,9 +124,9 @@ def lighthouse(url: str) -> int | str:
                               f"--chrome-flags={CHROME_FLAGS}", "--only-categories=performance"],
                              env={**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")})
         if run.returncode == 0:
-            score = round(json.loads(out.read_text())["categories"]["performance"]["score"] * 100)
+            performance: float = json.loads(out.read_text())["categories"]["performance"]["score"]
             out.unlink()
-            return score
+            return round(performance * 100)
     return "lighthouse failed three times"
 
 

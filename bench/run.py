@@ -41,7 +41,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from common import BENCH, PROJECT, LocalAws, freeze_heap, machine
+from common import BENCH, PROJECT, LocalAws, api_call, freeze_heap, machine, replace_api_call
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "25"))
 SMALL = int(os.environ.get("BENCH_SMALL", "100"))
@@ -100,19 +100,19 @@ class Recorder:
     """Every AWS request made in this process: (service, operation, params)."""
 
     def __init__(self) -> None:
-        import botocore.client
+        from botocore.client import BaseClient
 
-        self.calls: list[tuple[str, str, dict]] = []
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self.on = False
-        original = botocore.client.BaseClient._make_api_call
+        original = api_call()
         recorder = self
 
-        def recording(client, operation, params):  # type: ignore[no-untyped-def]
+        def recording(client: BaseClient, operation: str, params: dict[str, Any]) -> dict[str, Any]:
             if recorder.on and threading.current_thread() is threading.main_thread():
                 recorder.calls.append((client.meta.service_model.service_name, operation, params))
             return original(client, operation, params)
 
-        botocore.client.BaseClient._make_api_call = recording
+        replace_api_call(recording)
 
     def __enter__(self) -> "Recorder":
         self.calls = []
@@ -178,7 +178,7 @@ class Bench(LocalAws):
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
 
     def _in_flight(self) -> bool:
-        attrs = self.sqs.get_queue_attributes(QueueUrl=self.stack.queue_url, AttributeNames=[
+        attrs: dict[str, str] = self.sqs.get_queue_attributes(QueueUrl=self.stack.queue_url, AttributeNames=[
             "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
         return attrs["ApproximateNumberOfMessages"] != "0" or attrs["ApproximateNumberOfMessagesNotVisible"] != "0"
 
@@ -298,7 +298,7 @@ class Bench(LocalAws):
         through moto would take hours); every copy is a full article: post, listings, search terms,
         source, S3 file. The copies go straight into the moto server's backends (it runs in this
         process): setup, not measurement, and 10x faster than 20 HTTP writes per copy."""
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.dynamodb.models import dynamodb_backends
         from moto.s3.models import s3_backends
 
@@ -533,6 +533,7 @@ def lambda_layout(root: Path) -> tuple[Path, Path, Path]:
     zipfile.ZipFile(out / "deployment.zip").extractall(task)
     runtime.mkdir()
     for module in (boto3, botocore, s3transfer, jmespath, dateutil, urllib3):
+        assert module.__file__ is not None  # a package installed from files
         (runtime / module.__name__).symlink_to(Path(module.__file__).parent)
     import six
 
@@ -572,7 +573,8 @@ def import_scale(posts: int) -> dict[str, Any]:
 
 def overhead(point: dict[str, Any], page: str) -> float:
     """A growth point's page time over its floor: what our code adds, whatever the server's speed."""
-    return round(point["pages_ms"][page] / point["floor_ms"][page], 3)
+    over: float = point["pages_ms"][page] / point["floor_ms"][page]
+    return round(over, 3)
 
 
 def phase(message: str) -> None:
@@ -647,7 +649,7 @@ def main() -> int:
                   ["posts", "export MB", "seconds", "posts/s", "peak MB", "comments", "blocks"])
         if "photos" in SECTIONS:
             phase("photos: one 4000 x 3000 photo's sizes; an article with five of them in Chromium and Lighthouse")
-            from bench import photos
+            import photos
 
             shots = photos.measure()
             results["photos"] = shots
@@ -669,7 +671,8 @@ def main() -> int:
 
             def ratio(figure: str, key: str | None = None) -> float:
                 before, after = small[figure], large[figure]
-                return round((after[key] / before[key]) if key else (after / before), 3)
+                change: float = (after[key] / before[key]) if key else (after / before)
+                return round(change, 3)
 
             growth["ratios"] = {**{p: ratio("pages_ms", p) for p in PAGES},
                                 **{f"{p}_floor": ratio("floor_ms", p) for p in PAGES},

@@ -96,7 +96,7 @@ def observe() -> dict[str, Any]:
 
     sent: list[set[str]] = []
     original = edge.send
-    edge.send = lambda paths: sent.append(set(paths))  # type: ignore[assignment,return-value]
+    edge.send = lambda paths: sent.append(set(paths))
     try:
         with harness.StandIn().site(seed=False) as site:
             previous = config.use(config.current().replace(distribution_id="SIMULATED"))
@@ -150,7 +150,7 @@ def observe() -> dict[str, Any]:
             finally:
                 config.use(previous)
     finally:
-        edge.send = original  # type: ignore[assignment]
+        edge.send = original
     return {"paths": {k: sorted(v) for k, v in observed.items()}, "cache_control": headers,
             "live_poll_s": float(poll.group(1)) if poll else 0.0,
             "concurrency": {"ingest": app.INGEST_CONCURRENCY, "images": app.IMAGES_CONCURRENCY,
