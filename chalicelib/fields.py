@@ -232,6 +232,7 @@ class Field:
     kind: Kind
     required: tuple[str, ...] = ()  # the file kinds that must set it ("article", "page")
     pages: bool = True  # pages have it too (else articles only; a page's is the kind's empty value)
+    articles: bool = True  # articles have it (else pages only; an article's is the kind's empty value)
     contributors: bool = True  # a contributor's submission may set it
     stored_as: str | None = ""  # the item's attribute ("": the field's name; None: not an attribute of its own)
     listed: bool = False  # archive entries (``models.Listing``) copy it
@@ -248,7 +249,7 @@ class Field:
 
     def of(self, kind: str) -> bool:
         """Whether a file of ``kind`` ("article", "page") has this field."""
-        return kind == "article" or self.pages
+        return self.articles if kind == "article" else self.pages
 
 
 ARTICLE: tuple[Field, ...] = (
@@ -274,6 +275,7 @@ ARTICLE: tuple[Field, ...] = (
     Field("password", Secret(200), stored_as="password_hash"),
     Field("live", Flag(kept_false=False), pages=False, contributors=False),
     Field("live_ended", Moment(), pages=False, contributors=False),
+    Field("parent", Slug(), articles=False),
 )
 """An article's and a page's front matter, in the order the desk's form shows them (and a new file
 writes them)."""

@@ -41,7 +41,7 @@ MAX_TERM_HITS = 2000  # a query term's best articles read from the term index (o
 TABS = (("", "All"), ("mine", "Mine"), ("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Drafts"),
         ("in review", "In review"), ("unpublished", "Unpublished"), ("refused", "Refused"))
 _SHOWN = ("pk", "sk", "kind", "status", "etag", "title", "slug", "date", "draft", "author", "categories", "problems",
-          "desk_sk", "saved_by", "saved_at")
+          "parent", "desk_sk", "saved_by", "saved_at")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""A page's parent page (issue 45): the page shows "Parent › Child" linking the parent, the parent's
+page lists its children, and ingest refuses a parent that is the page itself or would make a cycle."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from chalicelib.models import Post
+
+
+def refusal(desk, key: str) -> str:  # type: ignore[no-untyped-def]
+    """What ingest told the editor about ``key`` (its report, unescaped), or "" if it was not refused."""
+    report = desk.refusal(key)
+    return json.dumps(json.loads(report), ensure_ascii=False) if report else ""
+
+
+def page(title: str, parent: str | None = None, body: str = "Text.") -> str:
+    return f"---\ntitle: {title}\n" + (f"parent: {parent}\n" if parent else "") + f"---\n\n{body}\n"
+
+
+def test_a_child_page_shows_its_parent_and_the_parent_lists_its_children(desk):
+    desk.put("pages/about.md", page("About us"))
+    desk.put("pages/team.md", page("Our team", parent="about"))
+    desk.put("pages/history.md", page("History", parent="about"))
+    assert desk.ingest() == {"batchItemFailures": []}
+    assert Post.get(*Post.key_for("team")).parent == "about"
+    child = html.unescape(desk.get("/team/").body.decode())
+    assert '<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/about/">About us</a> › ' \
+           '<span aria-current="page">Our team</span></nav>' in child
+    parent = desk.get("/about/").body.decode()
+    listed = parent.split('<nav class="child-pages"')[1].split("</nav>")[0]
+    assert listed.index('<a href="/history/">History</a>') < listed.index('<a href="/team/">Our team</a>')
+    assert 'class="breadcrumb"' not in parent  # a top-level page has no parent to show
+
+
+def test_a_missing_parent_is_shown_as_plain_text(desk):
+    desk.put("pages/faq.md", page("FAQ", parent="help"))
+    assert desk.ingest() == {"batchItemFailures": []}
+    assert desk.refusal("pages/faq.md") is None
+    shown = desk.get("/faq/").body.decode()
+    assert '<nav class="breadcrumb" aria-label="Breadcrumb">help › ' in shown and 'href="/help/"' not in shown
+
+
+def test_a_page_cannot_be_its_own_parent_nor_under_its_own_child(desk):
+    desk.put("pages/about.md", page("About us", parent="about"))
+    desk.ingest()
+    refused = refusal(desk, "pages/about.md")
+    assert "pages/about.md" in refused and "parent" in refused and "a page cannot be its own parent" in refused
+    assert desk.get("/about/").status_code == 404
+    desk.put("pages/about.md", page("About us"))
+    desk.put("pages/team.md", page("Our team", parent="about"))
+    desk.put("pages/people.md", page("People", parent="team"))
+    assert desk.ingest() == {"batchItemFailures": []}
+    desk.put("pages/about.md", page("About us, changed", parent="people"))
+    desk.ingest()
+    refused = refusal(desk, "pages/about.md")
+    assert "pages/about.md" in refused and "'people' is under this page (about › team › people)" in refused
+    assert "cycle" in refused
+    assert "About us, changed" not in desk.get("/about/").body.decode()  # the published version stays
+    assert Post.get(*Post.key_for("about")).parent is None
+
+
+def test_articles_have_no_parent(desk):
+    desk.put("articles/fire.md", "---\ntitle: Fire\ndate: 2024-05-02T08:00:00Z\nparent: about\n---\n\nIt burned.\n")
+    desk.ingest()
+    refused = refusal(desk, "articles/fire.md")
+    assert "articles/fire.md" in refused and "parent" in refused
+    assert desk.get("/fire/").status_code == 404
