@@ -67,3 +67,27 @@ def test_articles_have_no_parent(desk):
     refused = refusal(desk, "articles/fire.md")
     assert "articles/fire.md" in refused and "parent" in refused
     assert desk.get("/fire/").status_code == 404
+
+
+def test_wordpress_pages_keep_their_parent_and_their_nested_address(site, tmp_path):
+    from click.testing import CliRunner
+
+    from devstack.wxr import page as wp_page
+    from devstack.wxr import write_export
+    from newsroom.cli import main
+
+    pages = (wp_page(31, "team", "Our team", parent=30), wp_page(30, "about", "About us"),
+             wp_page(32, "jobs", "Jobs", parent=99))  # the child first, as exports may list them; 99 is not exported
+    export = write_export(tmp_path / "pages.xml", posts=1, comments=0, pages=pages)
+    result = CliRunner().invoke(main, ["import-wordpress", str(export), "--no-wait"])
+    assert result.exit_code == 0, result.output
+    assert site.ingest() == {"batchItemFailures": []}
+    team = site.s3.get_object(Bucket=site.stack.bucket, Key="pages/team.html")["Body"].read().decode()
+    assert "\nparent: about\n" in team
+    jobs = site.s3.get_object(Bucket=site.stack.bucket, Key="pages/jobs.html")["Body"].read().decode()
+    assert "parent:" not in jobs  # its parent page is not in the export
+    shown = html.unescape(site.get("/team/").body.decode())
+    assert '<a href="/about/">About us</a> › <span aria-current="page">Our team</span>' in shown
+    assert '<a href="/team/">Our team</a>' in site.get("/about/").body.decode()
+    nested = site.get("/about/team/")  # WordPress's nested address: an alias of the flat one
+    assert nested.status_code == 301 and nested.headers["Location"].endswith("/team/")
