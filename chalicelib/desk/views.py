@@ -168,6 +168,8 @@ def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
                             query.get("month", ""), query.get("after", ""), zone)
     filters = {k: v for k, v in query.items() if k not in ("after", "zone") and v}
     here = "/desk/pages" if kind == "page" else "/desk/articles"
+    if kind == "page":
+        found.rows = listing.nested(found.rows)
     tab_links = [(value, name, here + "?" + urlencode({k: v for k, v in {**filters, "tab": value}.items() if v}),
                   found.counts.get(value, 0)) for value, name in listing.TABS]
     site = store.site()
@@ -176,7 +178,8 @@ def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
                        zone=str(zone), shown_at=lambda d: listing.shown_at(d, zone),
                        authors=site.authors, categories={c.slug: c.name for c in site.categories},
                        states=STATE_WORDS, mine=listing.author_of(who), done=query.get("done", ""),
-                       failed=query.get("failed", ""), bulk_actions=bulk_names())
+                       failed=query.get("failed", ""), bulk_actions=bulk_names(),
+                       parents={row.slug: row.title for row in found.rows})
 
 
 @http.guarded

@@ -91,3 +91,28 @@ def test_wordpress_pages_keep_their_parent_and_their_nested_address(site, tmp_pa
     assert '<a href="/team/">Our team</a>' in site.get("/about/").body.decode()
     nested = site.get("/about/team/")  # WordPress's nested address: an alias of the flat one
     assert nested.status_code == 301 and nested.headers["Location"].endswith("/team/")
+
+
+def test_the_desk_offers_parents_and_lists_children_under_their_parent(desk):
+    from tests.functional.test_desk import sign_in
+    from tests.functional.test_desk_screens import get, post_form
+
+    desk.put("pages/about.md", page("About us"))
+    desk.put("pages/contact.md", page("Contact"))
+    assert desk.ingest() == {"batchItemFailures": []}
+    jar, token, _ = sign_in(desk)
+    screen = get(desk, "/desk/pages/new", jar).body.decode()
+    choices = screen.split('<select id="p-parent" name="parent"')[1].split("</select>")[0]
+    assert '<option value="">(no parent)</option>' in choices
+    assert choices.index('<option value="about">About us</option>') < choices.index('<option value="contact">Contact')
+    done = post_form(desk, "/desk/pages/new", jar, {"csrf": token, "title": "Our team", "parent": "about",
+                                                    "body": "Who we are.", "action": "publish"})
+    assert done.status_code == 303, done.body
+    assert desk.ingest() == {"batchItemFailures": []}
+    assert Post.get(*Post.key_for("our-team")).parent == "about"
+    listed = html.unescape(get(desk, "/desk/pages", jar).body.decode())
+    about, team, contact = (listed.index(f'key=pages/{name}.md">') for name in ("about", "our-team", "contact"))
+    assert about < team and listed[about:team].count("<tr>") == 1  # right under its parent (the newest first)
+    assert '<span aria-hidden="true">— </span><a href="/desk/edit?key=pages/our-team.md">Our team' in listed
+    assert "Parent: About us" in listed[team:] and "Parent:" not in listed[:team]
+    assert contact < about  # the others keep the list's order
