@@ -239,7 +239,7 @@ class Field:
     snapshot: bool = False  # the site snapshot keeps it (a term's)
     label: str = ""  # the desk's label; "" : the form does not edit it
     hint: str = ""  # said under the label, in plain words
-    widget: str = "text"  # how the form edits it: text, textarea, slug, terms, byline, moment, hidden
+    widget: str = "text"  # how the form edits it: text, textarea, slug, terms, byline, moment, hidden, page
     page: str | None = None  # where the article page shows it: "header", "featured", "end"; None: see the docstring
 
     @property
@@ -275,7 +275,9 @@ ARTICLE: tuple[Field, ...] = (
     Field("password", Secret(200), stored_as="password_hash"),
     Field("live", Flag(kept_false=False), pages=False, contributors=False),
     Field("live_ended", Moment(), pages=False, contributors=False),
-    Field("parent", Slug(), articles=False),
+    Field("parent", Slug(), articles=False, label="Parent",
+          hint="The page this one sits under: it lists this page, and this page shows it above its title. "
+               "The address stays /slug/.", widget="page"),
 )
 """An article's and a page's front matter, in the order the desk's form shows them (and a new file
 writes them)."""

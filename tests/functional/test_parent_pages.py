@@ -116,3 +116,28 @@ def test_the_desk_offers_parents_and_lists_children_under_their_parent(desk):
     assert '<span aria-hidden="true">— </span><a href="/desk/edit?key=pages/our-team.md">Our team' in listed
     assert "Parent: About us" in listed[team:] and "Parent:" not in listed[:team]
     assert contact < about  # the others keep the list's order
+
+
+def test_the_page_editor_offers_parent_and_saving_it_moves_the_page(desk):
+    from tests.functional.test_desk import api, sign_in
+    from tests.functional.test_desk_screens import get
+
+    desk.put("pages/about.md", page("About us"))
+    desk.put("pages/team.md", page("Our team"))
+    desk.put("articles/fire.md", "---\ntitle: Fire\ndate: 2024-05-02T08:00:00Z\n---\n\nIt burned.\n")
+    assert desk.ingest() == {"batchItemFailures": []}
+    jar, token, _ = sign_in(desk)
+    editor = get(desk, "/desk/edit?key=pages/team.md", jar).body.decode()
+    choices = editor.split('<select id="f-parent" name="parent"')[1].split("</select>")[0]
+    assert '<option value="">(no parent)</option>' in choices and '<option value="about">About us</option>' in choices
+    assert 'value="team"' not in choices  # not its own parent
+    assert 'id="f-parent"' not in get(desk, "/desk/edit?key=articles/fire.md", jar).body.decode()  # pages only
+    opened = editor.split('data-version="')[1].split('"')[0]
+    saved = api(desk, "/desk/save", jar, token, {"action": "publish", "key": "pages/team.md", "version": opened,
+                                                 "fields": {"title": "Our team", "parent": "about"}, "body": "Text."})
+    assert saved.status_code == 200, saved.body
+    assert desk.ingest() == {"batchItemFailures": []}
+    assert "\nparent: about\n" in desk.s3.get_object(Bucket=desk.stack.bucket, Key="pages/team.md")["Body"].read().decode()
+    assert '<a href="/about/">About us</a>' in desk.get("/team/").body.decode()
+    again = get(desk, "/desk/edit?key=pages/team.md", jar).body.decode()
+    assert '<option value="about" selected>About us</option>' in again
