@@ -411,8 +411,9 @@ def _family(site: Site, values: Mapping[str, Any]) -> Family:
         shown = item is not None and item.kind == "page" and not item.draft
         parent = Crumb(item.title, site.link(f"/{parent_slug}/")) if shown and item is not None else Crumb(parent_slug)
     found = Source.desk.query(keys.desk_pk("page"), filter_condition=(Source.parent == values["slug"])
-                              & (Source.status == "published"), attributes_to_get=["slug", "title", "draft"])
-    children = sorted((Crumb(s.title or s.slug or "", site.link(f"/{s.slug}/")) for s in found if s.slug and not s.draft),
+                              & (Source.status == "published"), attributes_to_get=["sk", "slug", "title", "draft"])
+    children = sorted((Crumb(s.title or s.slug or "", site.link(f"/{s.slug}/")) for s in found
+                       if s.slug and not s.draft and s.sk.startswith(config.PAGES_PREFIX)),  # not a draft's or submission's
                       key=lambda crumb: crumb.title.lower())
     return Family(parent, tuple(children))
 

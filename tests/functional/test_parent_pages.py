@@ -23,6 +23,7 @@ def test_a_child_page_shows_its_parent_and_the_parent_lists_its_children(desk):
     desk.put("pages/about.md", page("About us"))
     desk.put("pages/team.md", page("Our team", parent="about"))
     desk.put("pages/history.md", page("History", parent="about"))
+    desk.put("pages/plans.md", "---\ntitle: Plans\nparent: about\ndraft: true\n---\n\nSoon.\n")
     assert desk.ingest() == {"batchItemFailures": []}
     assert Post.get(*Post.key_for("team")).parent == "about"
     child = html.unescape(desk.get("/team/").body.decode())
@@ -32,6 +33,7 @@ def test_a_child_page_shows_its_parent_and_the_parent_lists_its_children(desk):
     listed = parent.split('<nav class="child-pages"')[1].split("</nav>")[0]
     assert listed.index('<a href="/history/">History</a>') < listed.index('<a href="/team/">Our team</a>')
     assert 'class="breadcrumb"' not in parent  # a top-level page has no parent to show
+    assert "Plans" not in parent  # a draft child is not listed
 
 
 def test_a_missing_parent_is_shown_as_plain_text(desk):
