@@ -121,6 +121,14 @@ def parent_chain(parent: str | None) -> tuple[str, ...]:
     return tuple(chain)
 
 
+def child_page_paths(slug: str) -> set[str]:
+    """The addresses of the pages whose ``parent`` is ``slug``: their breadcrumbs show its title and link
+    (one Query of the desk's index of pages; only children carry a ``parent``)."""
+    found = Source.desk.query(keys.desk_pk("page"), filter_condition=Source.parent == slug,
+                              attributes_to_get=["slug"])
+    return {f"/{s.slug}/" for s in found if s.slug}
+
+
 def parent_problem(slug: str, ancestors: tuple[str, ...]) -> Problem | None:
     """The problem with putting page ``slug`` under the first of ``ancestors`` (``parent_chain``), or None."""
     if slug in ancestors[1:]:
