@@ -232,13 +232,14 @@ class Field:
     kind: Kind
     required: tuple[str, ...] = ()  # the file kinds that must set it ("article", "page")
     pages: bool = True  # pages have it too (else articles only; a page's is the kind's empty value)
+    articles: bool = True  # articles have it (else pages only; an article's is the kind's empty value)
     contributors: bool = True  # a contributor's submission may set it
     stored_as: str | None = ""  # the item's attribute ("": the field's name; None: not an attribute of its own)
     listed: bool = False  # archive entries (``models.Listing``) copy it
     snapshot: bool = False  # the site snapshot keeps it (a term's)
     label: str = ""  # the desk's label; "" : the form does not edit it
     hint: str = ""  # said under the label, in plain words
-    widget: str = "text"  # how the form edits it: text, textarea, slug, terms, byline, moment, hidden
+    widget: str = "text"  # how the form edits it: text, textarea, slug, terms, byline, moment, hidden, page
     page: str | None = None  # where the article page shows it: "header", "featured", "end"; None: see the docstring
 
     @property
@@ -248,7 +249,7 @@ class Field:
 
     def of(self, kind: str) -> bool:
         """Whether a file of ``kind`` ("article", "page") has this field."""
-        return kind == "article" or self.pages
+        return self.articles if kind == "article" else self.pages
 
 
 ARTICLE: tuple[Field, ...] = (
@@ -274,6 +275,9 @@ ARTICLE: tuple[Field, ...] = (
     Field("password", Secret(200), stored_as="password_hash"),
     Field("live", Flag(kept_false=False), pages=False, contributors=False),
     Field("live_ended", Moment(), pages=False, contributors=False),
+    Field("parent", Slug(), articles=False, label="Parent",
+          hint="The page this one sits under: it lists this page, and this page shows it above its title. "
+               "The address stays /slug/.", widget="page"),
 )
 """An article's and a page's front matter, in the order the desk's form shows them (and a new file
 writes them)."""

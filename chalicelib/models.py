@@ -299,6 +299,7 @@ class Post(_TableItem):
     comments_open: bool  # front matter ``comments: false`` closes them
     live: bool  # a live blog: its entries are items of their own (LiveEntryItem)
     live_ended: str  # ISO 8601 UTC: when the live blog ended (it stays as an archive)
+    parent: str  # a page's parent page (its slug)
     # What ingest adds:
     body_html = UnicodeAttribute(null=True)  # one of body_html, body_gz, body_ref: see bodies.py
     body_gz = BinaryAttribute(null=True, legacy_encoding=False)
@@ -444,6 +445,7 @@ class Source(_TableItem):
     draft = BooleanAttribute(null=True)
     author = UnicodeAttribute(null=True)
     categories = text_list()
+    parent = UnicodeAttribute(null=True)  # a page's parent page (its slug): the desk's list and the parent's page
     desk_pk = UnicodeAttribute(null=True)  # set on articles' and pages' files: the desk index
     desk_sk = UnicodeAttribute(null=True)
     saved_by = UnicodeAttribute(null=True)  # a draft's or submission's: who saved it (the upload's ``uploaded-by``)

@@ -50,8 +50,19 @@ def post(i: int, comments: int = 2) -> str:
             + f"{said}</item>\n")
 
 
-def write_export(path: Path, posts: int, comments: int = 2) -> Path:
-    """An export of ``posts`` posts at ``path``, written piece by piece."""
+def page(page_id: int, name: str, title: str, parent: int = 0) -> str:
+    """A published page (``parent``: its parent page's id; 0 for none), with a nested WordPress address."""
+    return (f"<item><title>{title}</title><link>https://big.example.org/{name}/</link>"
+            f"<dc:creator><![CDATA[writer0]]></dc:creator><content:encoded><![CDATA[<!-- wp:paragraph -->\n<p>About "
+            f"{title}.</p>\n<!-- /wp:paragraph -->]]></content:encoded><excerpt:encoded><![CDATA[]]></excerpt:encoded>"
+            f"<wp:post_id>{page_id}</wp:post_id><wp:post_date_gmt>2015-01-01 00:00:00</wp:post_date_gmt>"
+            f"<wp:comment_status>closed</wp:comment_status><wp:post_name>{name}</wp:post_name><wp:status>publish"
+            f"</wp:status><wp:post_parent>{parent}</wp:post_parent><wp:post_type>page</wp:post_type></item>\n")
+
+
+def write_export(path: Path, posts: int, comments: int = 2, pages: tuple[str, ...] = ()) -> Path:
+    """An export of ``posts`` posts at ``path``, written piece by piece, then ``pages`` (each an item
+    of ``page``)."""
     with path.open("w", encoding="utf-8") as out:
         out.write(HEAD)
         for w in range(5):
@@ -65,5 +76,6 @@ def write_export(path: Path, posts: int, comments: int = 2) -> Path:
                       f"Region {c}]]></wp:cat_name></wp:category>\n")
         for i in range(posts):
             out.write(post(i, comments))
+        out.writelines(pages)
         out.write("</channel></rss>\n")
     return path

@@ -73,7 +73,7 @@ MAX_SLUG_CHARS = 120
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 
-ARTICLE_FIELDS = {f.name for f in fields.ARTICLE}
+ARTICLE_FIELDS = {f.name for f in fields.ARTICLE if f.articles}
 MAX_CORRECTIONS = _limit("corrections", "max_items")
 # Elements inside elements in a body. The sanitizer's HTML parser (html5ever, as browsers parse) does
 # work that grows with the depth at every step: 20,000 nested <div>s took 0.8 s, 40,000 took 3.2 s.
@@ -219,6 +219,8 @@ def parse_article(key: str, data: bytes, kind: str = "article") -> Article:
     check = _Checker(key, meta, ARTICLE_FIELDS if kind == "article" else PAGE_FIELDS,
                      required={f.name for f in fields.ARTICLE if kind in f.required})
     values = _read_fields(check, _ARTICLE_READ_ORDER, kind, PurePosixPath(key).stem)
+    if values["parent"] is not None and values["parent"] == values["slug"]:
+        check.problems.append(Problem("parent", "a page cannot be its own parent"))
     if not body.strip():
         check.problems.append(Problem("body", "is empty; write the article below the front matter"))
     elif body_format == "markdown" and body.count("[") > MAX_MARKDOWN_BRACKETS:

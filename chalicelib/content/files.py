@@ -48,6 +48,7 @@ class Article:
     sticky: bool = False  # kept on top of the home page's first page (WordPress's sticky posts)
     corrections: tuple[tuple[dt.datetime, str], ...] = ()  # public notes of what was corrected, and when
     password: str | None = None  # readers see the title and a form; the body only with this password
+    parent: str | None = None  # a page's parent page (its slug); an article has none
 
 
 @dataclass(frozen=True)

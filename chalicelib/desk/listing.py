@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from chalicelib import clock, config, keys
@@ -41,7 +41,7 @@ MAX_TERM_HITS = 2000  # a query term's best articles read from the term index (o
 TABS = (("", "All"), ("mine", "Mine"), ("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Drafts"),
         ("in review", "In review"), ("unpublished", "Unpublished"), ("refused", "Refused"))
 _SHOWN = ("pk", "sk", "kind", "status", "etag", "title", "slug", "date", "draft", "author", "categories", "problems",
-          "desk_sk", "saved_by", "saved_at")
+          "parent", "desk_sk", "saved_by", "saved_at")
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ class Row:
     pending: tuple[Pending, ...] = ()
     order: str = ""  # where it sorts, newest first (the index's key)
     etag: str = ""  # the version of ``key`` the list shows (a bulk action's writes are conditional on it)
+    parent: str = ""  # a page's parent page (its slug)
+    depth: int = 0  # how far under another row of the list it is shown (``nested``)
 
 
 @dataclass
@@ -140,7 +142,42 @@ def _row(article: str, files: list[Source], now: str) -> Row:
     return Row(key=main.sk if main is not gone else article, title=main.title or main.slug or article,
                slug=main.slug or "", state=state_of(main, now), date=main.date, author=main.author,
                categories=tuple(main.categories or ()), problems=tuple(main.problems or ()) + tuple(refused),
-               pending=others, order=main.desk_sk or "", etag=(main.etag or "") if main is not gone else "")
+               pending=others, order=main.desk_sk or "", etag=(main.etag or "") if main is not gone else "",
+               parent=main.parent or "")
+
+
+def nested(rows: list[Row]) -> list[Row]:
+    """Pages as WordPress's Pages screen lists them: each under its parent, indented (``depth``), when
+    the parent is on the same screen; the others in their order."""
+    by_slug = {row.slug: row for row in rows if row.slug}
+    children: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        if row.parent in by_slug and row.parent != row.slug:
+            children[row.parent].append(row)
+    shown: list[Row] = []
+    placed: set[str] = set()
+
+    def place(row: Row, depth: int) -> None:
+        if row.key in placed:
+            return  # a loop in files not yet refused: each row once
+        placed.add(row.key)
+        shown.append(replace(row, depth=depth))
+        for child in children.get(row.slug, []):
+            place(child, depth + 1)
+
+    for row in rows:
+        if row.parent not in by_slug or row.parent == row.slug:
+            place(row, 0)
+    for row in rows:
+        place(row, 0)
+    return shown
+
+
+def parent_choices(kind: str = "page") -> list[tuple[str, str]]:
+    """The published pages a page may name as its parent: (slug, title), by title."""
+    found = {s.slug: s.title or s.slug for s in read_index(kind) if s.status == "published" and s.slug
+             and s.sk.startswith(config.PAGES_PREFIX)}
+    return sorted(((slug, title or slug) for slug, title in found.items()), key=lambda c: c[1].lower())
 
 
 def listing(who: Identity, kind: str = "article", tab: str = "", query: str = "", category: str = "",

@@ -19,7 +19,7 @@ from chalice.app import Response
 from chalicelib import config
 from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content.content_format import normalize_slug
-from chalicelib.desk import admin, documents, http, session
+from chalicelib.desk import admin, documents, http, listing, session
 from chalicelib.desk.identity import Identity
 from chalicelib.site import store
 
@@ -56,11 +56,12 @@ def form(request: Any, who: Identity, token: str) -> Response:
     query = request.query_params or {}
     menu = admin.menu_lines(_menu(session.bucket_as(token))[2]).splitlines() if who.may("admin") else []
     return http.screen("new_page.html", who, token, menu=menu, failed=query.get("failed", ""),
-                       sent={k: query.get(k, "") for k in ("title", "slug")})
+                       sent={k: query.get(k, "") for k in ("title", "slug", "parent")},
+                       parents=listing.parent_choices())
 
 
 def _back(failed: str, sent: dict[str, str]) -> Response:
-    keep = "".join(f"&{k}={quote(sent.get(k, '')[:300])}" for k in ("title", "slug"))
+    keep = "".join(f"&{k}={quote(sent.get(k, '')[:300])}" for k in ("title", "slug", "parent"))
     return http.redirect(f"/desk/pages/new?failed={quote(failed[:500])}{keep}")
 
 
@@ -82,6 +83,8 @@ def create(request: Any, who: Identity, token: str) -> Response:
     meta: dict[str, Any] = {"title": title}
     if sent.get("slug", "").strip():
         meta["slug"] = slug
+    if parent := normalize_slug(sent.get("parent", "")):
+        meta["parent"] = parent  # ingest checks it (a missing parent page is shown as plain text)
     if sent.get("action") == "draft":
         meta["draft"] = True
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from chalice.app import Response
 
-from chalicelib import keys
+from chalicelib import config, keys
 from chalicelib.bucket import Conflict, live_key
 from chalicelib.clock import now_iso
 from chalicelib.content import images, markup
@@ -168,6 +168,8 @@ def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
                             query.get("month", ""), query.get("after", ""), zone)
     filters = {k: v for k, v in query.items() if k not in ("after", "zone") and v}
     here = "/desk/pages" if kind == "page" else "/desk/articles"
+    if kind == "page":
+        found.rows = listing.nested(found.rows)
     tab_links = [(value, name, here + "?" + urlencode({k: v for k, v in {**filters, "tab": value}.items() if v}),
                   found.counts.get(value, 0)) for value, name in listing.TABS]
     site = store.site()
@@ -176,7 +178,8 @@ def _listing(request: Any, who: Identity, token: str, kind: str) -> Response:
                        zone=str(zone), shown_at=lambda d: listing.shown_at(d, zone),
                        authors=site.authors, categories={c.slug: c.name for c in site.categories},
                        states=STATE_WORDS, mine=listing.author_of(who), done=query.get("done", ""),
-                       failed=query.get("failed", ""), bulk_actions=bulk_names())
+                       failed=query.get("failed", ""), bulk_actions=bulk_names(),
+                       parents={row.slug: row.title for row in found.rows})
 
 
 @http.guarded
@@ -215,9 +218,14 @@ def editor(request: Any, who: Identity, token: str) -> Response:
         versions = {}
     from chalicelib.desk import media
 
+    file_kind = "page" if live_key(opened.key).startswith(config.PAGES_PREFIX) else "article"
+
     zone = zones.zone_of(request)
     return http.screen("editor.html", who, token, headers=media.upload_headers() if who.may("editor") else None,
-                       opened=opened, report=report, fields=documents.FIELDS, form=documents.FORM,
+                       opened=opened, report=report, fields=documents.FIELDS,
+                       form=[f for f in documents.FORM if f.of(file_kind)],
+                       parents=[c for c in listing.parent_choices() if c[0] != opened.meta.get("slug", live_key(
+                           opened.key).rsplit("/", 1)[-1].rsplit(".", 1)[0])] if file_kind == "page" else [],
                        can_publish=who.may("editor"),
                        versions=versions, other_fields=documents.other_fields(opened.meta),
                        state=editor_state.of(opened.key, versions, zone, unpublished, opened.meta.get("draft") is True),

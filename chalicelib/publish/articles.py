@@ -85,6 +85,8 @@ def commit(plan: ArticlePlan, article: Article, source: Source | None, bucket: C
                                   slug=post.slug, etag=etag, sequencer=sequencer, status="published",
                                   redirects=list(plan.redirects), **desk_fields(post))
     edge.changed(plan.invalidate, key=article.key)
+    if post.kind == "page" and (previous is None or (previous.title, previous.draft) != (post.title, post.draft)):
+        edge.changed(planner.child_page_paths(post.slug), key=article.key)  # their breadcrumbs name it
     links.write_refs(post, previous, rewrite_all=source is not None and not source.settled)
     _write_search_terms(list(plan.search_entries), previous)
     if plan.month_added:
@@ -177,6 +179,8 @@ def unpublish(source: Source, sequencer: str | None = None) -> PublishResult:
                                   sequencer=sequencer, redirects=[])
         result.freed_paths = held
         edge.changed(gone, key=source.sk)
+        if source.kind == "page" and source.slug:
+            edge.changed(planner.child_page_paths(source.slug), key=source.sk)  # their breadcrumbs no longer link it
         if owned:
             result.notes.append("unpublished")
     if source.slug:

@@ -108,6 +108,8 @@ def article_paths(before: Any, after: Any, listings: Iterable[str], redirects: I
         paths |= {f"/{alias}/" for alias in post.aliases or [] if not alias.startswith("?")}
         if post.kind == "page":
             paths.add("/sitemaps/pages.xml")
+            if post.parent:  # the parent's page lists its children
+                paths.add(f"/{post.parent}/")
     paths |= {f"/{path}/" for path in redirects if not path.startswith("?")}
     for name in listings:
         paths.update(listing_paths(name))

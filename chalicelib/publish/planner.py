@@ -49,6 +49,7 @@ class Current:
     related: tuple[dict[str, str], ...] = ()  # ``links.related_candidates``
     xrefs: Mapping[str, dict[str, str] | None] = field(default_factory=dict)  # ``links.xref_targets``
     now: str = ""  # when the plan is made, as items write times
+    ancestors: tuple[str, ...] = ()  # a page's parent, its parent's parent... as published (``parent_chain``)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,42 @@ def read_current(article: Article, body: RenderedBody, source: Source | None, bu
                    approved_comments=0 if own else Comment.count(keys.comments_pk(article.slug)),
                    related=tuple(links.related_of(article.kind, article.draft, clock.iso(article.date), article.slug,
                                                   article.categories, article.tags)),
-                   xrefs=links.xref_targets(body.xrefs), now=clock.now_iso())
+                   xrefs=links.xref_targets(body.xrefs), now=clock.now_iso(),
+                   ancestors=parent_chain(article.parent) if article.kind == "page" else ())
+
+
+MAX_PAGE_DEPTH = 20  # WordPress sets none; a chain longer than this is refused as a cycle would be
+
+
+def parent_chain(parent: str | None) -> tuple[str, ...]:
+    """``parent``, its published parent, and so on up (at most ``MAX_PAGE_DEPTH + 1`` slugs; a chain
+    that meets itself stops there): what a page's ``parent`` would put it under."""
+    chain: list[str] = []
+    while parent and parent not in chain and len(chain) <= MAX_PAGE_DEPTH:
+        chain.append(parent)
+        item = Post.get_or_none(*keys.post(parent), consistent_read=True)
+        parent = item.parent if item is not None and item.kind == "page" else None
+    return tuple(chain)
+
+
+def child_page_paths(slug: str) -> set[str]:
+    """The addresses of the pages whose ``parent`` is ``slug``: their breadcrumbs show its title and link
+    (one Query of the desk's index of pages; only children carry a ``parent``)."""
+    found = Source.desk.query(keys.desk_pk("page"), filter_condition=Source.parent == slug,
+                              attributes_to_get=["slug"])
+    return {f"/{s.slug}/" for s in found if s.slug}
+
+
+def parent_problem(slug: str, ancestors: tuple[str, ...]) -> Problem | None:
+    """The problem with putting page ``slug`` under the first of ``ancestors`` (``parent_chain``), or None."""
+    if slug in ancestors[1:]:
+        loop = " › ".join([slug, *reversed(ancestors[: ancestors.index(slug)])])
+        return Problem("parent", f"'{ancestors[0]}' is under this page ({loop}), so it cannot be its "
+                                 "parent: that would make a cycle; choose another parent or none")
+    if len(ancestors) > MAX_PAGE_DEPTH:
+        return Problem("parent", f"'{ancestors[0]}' is more than {MAX_PAGE_DEPTH} pages deep; choose a parent "
+                                 "higher up")
+    return None
 
 
 def plan_article(article: Article, body: RenderedBody, source: Source | None, current: Current,
@@ -117,6 +153,8 @@ def plan_article(article: Article, body: RenderedBody, source: Source | None, cu
                                                      "give this file another slug, or delete the other file (this file "
                                                      "is then published by itself)"),), (article.slug,))
         notes.append(f"took over /{article.slug}/ from {owner.source_key}, which no longer exists")
+    if (cycle := parent_problem(article.slug, current.ancestors)) is not None:
+        return _refused(article, owner, (cycle,), ())
     taken_over, problems, claims = _alias_claims(article, current)
     if problems:
         return _refused(article, owner, tuple(problems), tuple(claims))
@@ -311,7 +349,7 @@ def month_of(post: Post | None) -> str | None:
 def desk_fields(post: Post) -> dict[str, Any]:
     """What the desk's list shows of an article, kept on its file's Source (chalicelib/desk/)."""
     return {"title": post.title, "date": post.date, "draft": bool(post.draft), "author": post.author,
-            "categories": list(post.categories or []) or None}
+            "categories": list(post.categories or []) or None, "parent": post.parent or None}
 
 
 def _reader_visible_change(before: Post | None, after: Post) -> bool:

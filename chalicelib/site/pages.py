@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import unquote
 
@@ -32,7 +33,7 @@ from markupsafe import Markup
 
 from chalicelib import archives, bodies, config, keys, old_urls, preview
 from chalicelib.clock import now_iso
-from chalicelib.models import Post
+from chalicelib.models import Post, Source
 from chalicelib.site import comment_rules, comments, live, paging, store, templating, views, web
 from chalicelib.site.views import Crumb, Head, PageChrome
 from chalicelib.site.web import Site
@@ -370,22 +371,51 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
             return render_error(site, snapshot, 400, "This page link is not valid",
                                 "The link to these updates is damaged.", first_page=site.link(canonical))
 
+    family = _family(site, post.attribute_values) if post.kind == "page" else Family()
+
     def render() -> str:
         html = body_html if body_html is not None else bodies.load(post)
         return _render_post(site, snapshot, post.attribute_values, html, now, canonical, part, private, preview_of,
-                            discussion, live_blog)
+                            discussion, live_blog, family)
 
     if private:
         return _private(render())
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
-    parts = (snapshot_version(snapshot), attributes, _discussion_version(discussion), part, live_version)
+    parts = (snapshot_version(snapshot), attributes, _discussion_version(discussion), part, live_version, family)
     return web.respond(site, render, parts, cache=live.cache_of(post) if live_blog is not None else web.PAGE_CACHE)
 
 
 def preview_page(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str) -> Response:
     """The desk's preview of a checked file: ``values`` as its item would store them
     (``content.stored.item_values``), its body as ingest would render it; nothing is read or written."""
-    return _private(_render_post(site, snapshot, values, body_html, now, f"/{values['slug']}/", 1, True, True, {}))
+    family = _family(site, values) if values.get("kind") == "page" else Family()
+    return _private(_render_post(site, snapshot, values, body_html, now, f"/{values['slug']}/", 1, True, True, {},
+                                 family=family))
+
+
+@dataclass(frozen=True)
+class Family:
+    """A page's parent page (a link, or its slug as plain text when no such page is published) and its
+    child pages (published, by title)."""
+
+    parent: Crumb | None = None
+    children: tuple[Crumb, ...] = ()
+
+
+def _family(site: Site, values: Mapping[str, Any]) -> Family:
+    """The parent and children of the page whose item stores ``values``: one read of the parent's item,
+    one Query of the desk's index of pages (only children carry their ``parent``)."""
+    parent = None
+    if parent_slug := values.get("parent"):
+        item = Post.get_or_none(*keys.post(parent_slug))
+        shown = item is not None and item.kind == "page" and not item.draft
+        parent = Crumb(item.title, site.link(f"/{parent_slug}/")) if shown and item is not None else Crumb(parent_slug)
+    found = Source.desk.query(keys.desk_pk("page"), filter_condition=(Source.parent == values["slug"])
+                              & (Source.status == "published"), attributes_to_get=["sk", "slug", "title", "draft"])
+    children = sorted((Crumb(s.title or s.slug or "", site.link(f"/{s.slug}/")) for s in found
+                       if s.slug and not s.draft and s.sk.startswith(config.PAGES_PREFIX)),  # not a draft's or submission's
+                      key=lambda crumb: crumb.title.lower())
+    return Family(parent, tuple(children))
 
 
 def _private(html: str) -> Response:
@@ -397,7 +427,7 @@ def _private(html: str) -> Response:
 
 def _render_post(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str,
                  canonical: str, part: int, private: bool, preview_of: bool, discussion: dict[str, Any],
-                 live_blog: views.LiveBlog | None = None) -> str:
+                 live_blog: views.LiveBlog | None = None, family: Family | None = None) -> str:
     """The article or page template with its view model (``views.ArticlePage``), ``values`` being what
     its item stores."""
     post = views.post_view(values)
@@ -429,7 +459,8 @@ def _render_post(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body
     page = views.ArticlePage(head, post, body, _local(site, post.image or ""), page_links, author_name, primary,
                              tuple(related) if post.kind != "page" else (),
                              tuple((slug, name) for slug, name in values.get("tags") or ()) if post.kind != "page"
-                             else (), _discussion_view(discussion), live_blog)
+                             else (), _discussion_view(discussion), live_blog,
+                             family.parent if family else None, family.children if family else ())
     return render_template("blog/page.html" if post.kind == "page" else "blog/article.html", around, page)
 
 

@@ -356,6 +356,8 @@ class ArticlePage:
     tags: tuple[tuple[str, str], ...]  # (slug, name)
     discussion: Discussion | None
     live: LiveBlog | None = None  # a live blog's entries
+    parent: Crumb | None = None  # a page's parent page (no link: not published)
+    children: tuple[Crumb, ...] = ()  # a page's child pages, by title
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,3 +211,20 @@ def test_an_invalidation_request_names_only_site_paths():
     assert parse(Invalidate(("/a/", "/b/")).body()) == [Invalidate(("/a/", "/b/"))]
     assert parse('{"newsroom-invalidate": {"paths": ["/*", "http://evil/", "/ok/", 3]}}') == [Invalidate(("/ok/",))]
     assert parse('{"Records": []}') == [] and parse("not json") == []
+
+
+def test_a_parent_page_retitled_or_removed_drops_its_child_pages_from_the_edge(site, cdn):
+    without_widget(site, cdn)
+    site.put("pages/about.md", "---\ntitle: About us\n---\n\nWho we are.\n")
+    site.put("pages/team.md", "---\ntitle: Our team\nparent: about\n---\n\nPeople.\n")
+    site.ingest()
+    sent = len(cdn())
+    site.put("pages/about.md", "---\ntitle: About the paper\n---\n\nWho we are.\n")
+    site.ingest()
+    assert "/team/" in set().union(*cdn()[sent:])  # its breadcrumb names the new title
+    assert "About the paper</a> ›" in site.get("/team/").body.decode()
+    sent = len(cdn())
+    site.s3.delete_object(Bucket=site.stack.bucket, Key="pages/about.md")
+    site.ingest()
+    assert "/team/" in set().union(*cdn()[sent:])  # its breadcrumb no longer links it
+    assert 'href="/about/"' not in site.get("/team/").body.decode()

@@ -58,7 +58,7 @@ def test_the_snapshots_categories_keep_the_fields_declared_for_it():
 
 
 def test_the_content_format_knows_exactly_the_declared_fields():
-    assert content_format.ARTICLE_FIELDS == {f.name for f in fields.ARTICLE}
+    assert content_format.ARTICLE_FIELDS == {f.name for f in fields.ARTICLE if f.articles}
     assert content_format.PAGE_FIELDS == {f.name for f in fields.ARTICLE if f.pages}
     assert content_format.AUTHOR_FIELDS == {f.name for f in fields.AUTHOR}
     assert content_format.CATEGORY_FIELDS == {f.name for f in fields.CATEGORY}
@@ -69,7 +69,7 @@ def test_the_content_format_knows_exactly_the_declared_fields():
 
 def test_the_desk_form_edits_the_labelled_fields_in_their_order():
     assert documents.FIELDS == ("title", "slug", "summary", "categories", "tags", "author", "date", "image",
-                                "image_alt", "draft")
+                                "image_alt", "draft", "parent")  # parent: a page's only (the editor shows it on pages)
     assert [f.name for f in documents.FORM] == [f.name for f in fields.ARTICLE if f.label]
     shown = documents.other_fields({"title": "T", "sticky": True, "aliases": ["/old/"], "comments": False})
     assert shown == [("sticky", "true"), ("aliases", "/old/"), ("comments", "false")]

@@ -201,6 +201,8 @@ class _Converter:
             meta["draft"] = True
         elif wxr.text(item, "wp_post_password"):  # as on WordPress: its title and a form; the body with the password
             meta["password"] = wxr.text(item, "wp_post_password")[:200]
+        if kind == "page" and (parent := self._parent_slug(wxr.text(item, "wp_post_parent"))):
+            meta["parent"] = parent
         by_id = [f"/?{'p' if kind == 'post' else 'page_id'}={int(post_id)}"] if post_id.isdigit() else []
         key = f"{'articles' if kind == 'post' else 'pages'}/{slug}.html"
         aliases = self._free((self._aliases(item, slug) + by_id)[:MAX_ALIASES], key, name)  # the old permalink, /?p=ID
@@ -357,6 +359,13 @@ class _Converter:
             if wxr.text(item, "wp_post_type") == "page":
                 paths.append("/".join([*self._ancestors(wxr.text(item, "wp_post_parent")), name]))
         return [f"/{p}/" for p in dict.fromkeys(paths) if p != slug]
+
+    def _parent_slug(self, parent: str) -> str | None:
+        """A page's parent page's slug (WordPress's ``post_parent``), when the export has that page; None
+        for a top-level page or a parent left out of the export."""
+        if not parent or parent == "0" or parent not in self.pages:
+            return None
+        return _slug(self.pages[parent][0]) or None
 
     def _ancestors(self, parent: str) -> list[str]:
         """The post_names of a page's parents, outermost first (a loop in the export ends the walk)."""
