@@ -203,6 +203,7 @@ STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", 
           "list.js": "list.js", "combobox.js": "combobox.js", "locks.js": "locks.js",
           "conflict.js": "conflict.js", "bulk.js": "bulk.js",
           "body.js": "body.js", "body-editor.js": "vendor/body-editor/body-editor.js",
+          "body-editor-tables.js": "vendor/body-editor/body-editor-tables.js",  # loaded when a body has a table
           "body-editor.css": "vendor/body-editor/body-editor.css",
           "markdown-toolbar.js": "vendor/markdown-toolbar-element/index.js"}
 

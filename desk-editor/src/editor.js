@@ -8,7 +8,7 @@ import {history, undo, redo} from "prosemirror-history"
 import {baseKeymap, toggleMark, setBlockType, wrapIn, chainCommands, exitCode, lift} from "prosemirror-commands"
 import {inputRules, wrappingInputRule, textblockTypeInputRule, InputRule, undoInputRule} from "prosemirror-inputrules"
 import {splitListItem, liftListItem, sinkListItem, wrapInList} from "prosemirror-schema-list"
-import {tableEditing, goToNextCell, columnResizing} from "prosemirror-tables"
+import {loadTables} from "./tables.js"
 import {schema} from "./schema.js"
 import {Body} from "./source.js"
 import {md} from "./markdown.js"
@@ -328,6 +328,15 @@ function toolbar(editor) {
 
 // ---- the editor ----
 
+function hasTable(doc) {
+  let found = false
+  doc.descendants(node => {
+    if (node.type === schema.nodes.table) found = true
+    return !found && !node.isTextblock
+  })
+  return found
+}
+
 export class BodyEditor {
   constructor(textarea, options = {}) {
     this.textarea = textarea
@@ -376,6 +385,7 @@ export class BodyEditor {
     bar.setAttribute("aria-controls", this.view.dom.id || (this.view.dom.id = (textarea.id || "body") + "-editor"))
     this.textarea.addEventListener("input", () => { this.sourceEdited = true })
     this.refresh()
+    this.tablesIfNeeded()
   }
 
   newState(doc) {
@@ -388,15 +398,14 @@ export class BodyEditor {
         "Mod-z": undo, "Mod-Shift-z": redo, "Mod-y": redo, Backspace: undoInputRule,
         Enter: splitListItem(schema.nodes.list_item),
         "Shift-Enter": hardBreak, "Mod-Enter": hardBreak,
-        Tab: chainCommands(goToNextCell(1), sinkListItem(schema.nodes.list_item)),
-        "Shift-Tab": chainCommands(goToNextCell(-1), liftListItem(schema.nodes.list_item)),
+        Tab: chainCommands(this.inTables(t => t.goToNextCell(1)), sinkListItem(schema.nodes.list_item)),
+        "Shift-Tab": chainCommands(this.inTables(t => t.goToNextCell(-1)), liftListItem(schema.nodes.list_item)),
         "Mod-Alt-2": toggleHeading(2), "Mod-Alt-3": toggleHeading(3),
         "Mod-Shift-7": toggleList(schema.nodes.ordered_list), "Mod-Shift-8": toggleList(schema.nodes.bullet_list),
       }),
       keymap(baseKeymap),
       history(),
-      columnResizing({cellMinWidth: 40}),
-      tableEditing(),
+      ...(this.tables ? [this.tables.columnResizing({cellMinWidth: 40}), this.tables.tableEditing()] : []),
       new Plugin({props: {handleDOMEvents: {focus: () => { this.focused = true; return false }}}}),
     ]})
   }
@@ -424,8 +433,29 @@ export class BodyEditor {
   dispatch(tr) {
     const state = this.view.state.apply(tr)
     this.view.updateState(state)
-    if (tr.docChanged) this.refresh()
+    if (tr.docChanged) { this.refresh(); this.tablesIfNeeded() }
     else this.updateToolbar()
+  }
+
+  // A table command, once table editing is loaded (tables.js); until then it does nothing.
+  inTables(command) {
+    return (state, dispatch, view) => (this.tables ? command(this.tables)(state, dispatch, view) : false)
+  }
+
+  // Table editing is loaded the first time the body has a table (opened, pasted or typed in), and the
+  // editor's plugins are set again with it, in the place they always had.
+  tablesIfNeeded() {
+    if (this.tables || this.tablesLoading || !hasTable(this.view.state.doc)) return
+    this.tablesLoading = loadTables().then(tables => {
+      this.tables = tables
+      if (this.view.isDestroyed) return
+      const plugins = this.view.state.plugins.slice()  // kept, with their state (history): the tables go
+      plugins.splice(plugins.length - 1, 0, tables.columnResizing({cellMinWidth: 40}), tables.tableEditing())  // where newState puts them
+      this.view.updateState(this.view.state.reconfigure({plugins}))
+    }, error => {
+      this.tablesLoading = null
+      globalThis.console?.error(error)
+    })
   }
 
   refresh() {
@@ -481,7 +511,7 @@ export class BodyEditor {
       this.sourceShown = false
       if (this.sourceEdited) {
         this.body = new Body(this.textarea.value, this.format)
-        this.view.updateState(this.newState(this.body.doc))
+        this.view.updateState(this.newState(this.body.doc)); this.tablesIfNeeded()
       }
       this.textarea.hidden = true
       this.surface.hidden = false
@@ -497,7 +527,7 @@ export class BodyEditor {
   setSource(text, {asOpened = false} = {}) {
     if (asOpened) this.opened = text
     this.body = new Body(text, this.format)
-    this.view.updateState(this.newState(this.body.doc))
+    this.view.updateState(this.newState(this.body.doc)); this.tablesIfNeeded()
     if (this.sourceShown) this.textarea.value = text
     this.sourceEdited = false
     this.refresh()

@@ -156,6 +156,23 @@ test("a table keeps its structure and is edited cell by cell", () => {
   assert.equal(editor.getSource(), "| Month | Barrels |\n|:---|---:|\n| June | 1.5m |\n")
 })
 
+test("table editing loads only when the body has a table; then Tab moves to the next cell", async () => {
+  const plain = open("Words\n")
+  assert.equal(plain.editor.tables, undefined)
+  assert.equal(plain.editor.tablesLoading, undefined)
+  const {editor, view} = open("| Month | Barrels |\n|:---|---:|\n| May | 1.5m |\n")
+  assert.ok(editor.tablesLoading, "a table body starts loading table editing")
+  await editor.tablesLoading
+  assert.equal(typeof editor.tables.tableEditing, "function")
+  let month = null
+  view.state.doc.descendants((node, pos) => { if (node.isText && node.text === "Month") month = pos })
+  select(view, month + 2)
+  key(view, "Tab")
+  assert.equal(view.state.doc.textBetween(view.state.selection.from, view.state.selection.to), "Barrels")
+  view.dispatch(view.state.tr.insertText("Tonnes", view.state.selection.from, view.state.selection.to))
+  assert.equal(editor.getSource(), "| Month | Tonnes |\n|:---|---:|\n| May | 1.5m |\n")
+})
+
 test("a photo is inserted with its caption and credit, in Markdown and in HTML", () => {
   let {editor} = open("Before\n")
   editor.insertImage({src: "/media/2024/01/tanker.jpg", alt: "A tanker", caption: "At Kharg island.", credit: "Reuters"})

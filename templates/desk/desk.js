@@ -157,8 +157,22 @@
     });
   }
 
-  // Someone saved meanwhile: conflict.js shows both versions; keeping mine saves again over theirs.
+  // Someone saved meanwhile: conflict.js (fetched on the first 409) shows both versions; keeping mine saves again.
+  var conflictScript = null;
   function conflict(found, action) {
+    if (window.DeskConflict) { showConflict(found, action); return; }
+    if (!conflictScript) {
+      conflictScript = document.createElement("script");
+      conflictScript.src = form.dataset.conflictScript;
+      document.head.appendChild(conflictScript);
+    }
+    conflictScript.addEventListener("load", function () { showConflict(found, action); });
+    conflictScript.addEventListener("error", function () {
+      if (conflictScript) { conflictScript.remove(); conflictScript = null; }  // the next save tries again
+      say("Someone else saved this article meanwhile: reload to see their version.");
+    });
+  }
+  function showConflict(found, action) {
     window.DeskConflict.show(found, action, function () {
       versions[found.key] = found.version;  // they have seen theirs now
       if (found.key === form.dataset.key) { form.dataset.version = found.version; }

@@ -159,6 +159,31 @@ def test_opening_an_article_and_saving_it_unchanged_writes_nothing(local_stack, 
     assert page.errors == []
 
 
+def test_table_editing_and_the_conflict_panel_are_fetched_only_when_needed(local_stack, browser):  # noqa: F811
+    """The first load's budget (docs/performance.md): a new article fetches neither table editing
+    nor the conflict panel's script; a body with a table fetches table editing, and Tab then moves
+    from cell to cell, and the edit is saved in the table."""
+    key = "articles/a-table-to-edit.md"
+    s3(local_stack).put_object(Bucket=BUCKET, Key=key, Body=(
+        "---\ntitle: A table to edit\ndate: 2024-01-01T00:00:00Z\n---\nOil.\n\n"
+        "| Month | Barrels |\n|:---|---:|\n| May | 1.5m |\n").encode())
+    page = signed_in(browser, local_stack, "editor")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(local_stack["base"] + "/desk/new")
+    page.wait_for_function("window.DeskBody && window.DeskBody.rich")
+    page.wait_for_load_state("networkidle")
+    assert [u for u in fetched if "/desk/static/" in u] and not [u for u in fetched if "tables" in u or "conflict" in u]
+    page.goto(local_stack["base"] + "/desk/edit?key=" + key)
+    page.wait_for_function("window.DeskBody && window.DeskBody.rich && window.BodyEditorTables")
+    assert [u for u in fetched if "/desk/static/body-editor-tables." in u]
+    page.get_by_role("textbox", name="Body").get_by_text("Month", exact=True).click()
+    page.keyboard.press("Tab")
+    page.keyboard.type("Tonnes")
+    assert "| Month | Tonnes |" in page.locator("#f-body").input_value()
+    assert page.errors == []
+
+
 def test_without_the_editor_script_the_textarea_works_as_before(local_stack, browser):  # noqa: F811
     page = signed_in(browser, local_stack, "editor")
     page.route("**/desk/static/body-editor.*.js", lambda route: route.fulfill(status=503, body="down"))
