@@ -46,12 +46,15 @@ class Choices:
 
 
 def choices(extra_tags: Iterable[str] = ()) -> Choices:
-    """The site's categories and authors (the site snapshot), and its tags: those with a file of their
-    own, and ``extra_tags`` (the article's own)."""
+    """The site's categories and authors (the site snapshot) with the desk's people (their profiles),
+    and its tags: those with a file of their own, and ``extra_tags`` (the article's own)."""
     site = store.site()
     tags = {item.sk: item.name for item in TagItem.query(keys.TAG_PK, limit=MAX_TAG_CHOICES)}
     tags.update({normalize_slug(name): name for name in extra_tags if name.strip()})
-    return Choices({c.slug: c.name for c in site.categories}, tags, dict(site.authors))
+    from chalicelib.desk import profile  # the desk's people, who sign articles too (issue 45)
+
+    authors = {**dict(site.authors), **{c["slug"]: c["name"] for c in profile.author_choices() if c["slug"]}}
+    return Choices({c.slug: c.name for c in site.categories}, tags, authors)
 
 
 def names_in(text: str) -> list[str]:

@@ -386,6 +386,10 @@ def test_every_person_edits_their_own_profile_and_the_picker_lists_them(desk, ro
     assert {"name": "Ninfa Along", "slug": "ninfa-along", "kind": "author", "email": ""} in choices
     listed = json.loads(desk.client.http.get("/desk/author-choices", headers={"Cookie": jar}).body)
     assert listed == {"authors": choices}
+    from chalicelib.desk import pickers
+
+    offered = pickers.choices().of("author")  # the editor's Author picker: people and authors together
+    assert "Sam Writer" in offered and "Ninfa Along" in offered
 
 
 def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk):
