@@ -106,7 +106,9 @@ def test_killing_serve_outright_frees_the_site_port(tmp_path):
         os.kill(stack["proc"].pid, signal.SIGKILL)  # serve only, not its process group
         stack["proc"].wait(timeout=10)
         site_port = stack["ports"][0]
-        assert wait_for(lambda: fetch(f"http://127.0.0.1:{site_port}/")[0] == 0, timeout=15) is not None
+        # The kernel's SIGTERM reaches chalice local at once; with both CPUs kept busy (issue 42's runs)
+        # its exit took longer than 15 s once. A next `make run` a minute later finds the port free.
+        assert wait_for(lambda: fetch(f"http://127.0.0.1:{site_port}/")[0] == 0, timeout=60) is not None
         chalice = subprocess.run(["pgrep", "-f", f"chalice local --host 127.0.0.1 --port {site_port}"],
                                  capture_output=True, text=True).stdout.split()
         assert chalice == []
