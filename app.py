@@ -389,6 +389,42 @@ def desk_new_page() -> Response:
     return new_page.create(request())
 
 
+@app.route("/desk/newsletter", methods=READ)
+@when_aws_fails
+def desk_newsletter() -> Response:
+    """(Editors) Send as newsletter: an article's (or today's digest's) e-mail previewed, a test, the send."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.screen(request())
+
+
+@app.route("/desk/newsletter", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_newsletter_send() -> Response:
+    """(Editors) Send a test to oneself, or the send itself (once per form, however often it is posted)."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.send(request())
+
+
+@app.route("/desk/newsletters", methods=READ)
+@when_aws_fails
+def desk_newsletters() -> Response:
+    """(Editors) The recent sends: state, counts, progress; Pause, Resume, Cancel."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.sends(request())
+
+
+@app.route("/desk/newsletters", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_newsletters_change() -> Response:
+    """(Editors) Pause, resume or cancel a send (a cancel asks first)."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.change(request())
+
+
 @app.route("/desk/history", methods=READ)
 @when_aws_fails
 def desk_history() -> Response:
