@@ -398,6 +398,15 @@ def desk_newsletter() -> Response:
     return newsletter.screen(request())
 
 
+@app.route("/desk/newsletter/preview", methods=READ)
+@when_aws_fails
+def desk_newsletter_preview() -> Response:
+    """(Editors) The e-mail alone, as readers' mail clients show it, for the send screen's frame."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.preview(request())
+
+
 @app.route("/desk/newsletter", methods=["POST"], content_types=FORM)
 @when_aws_fails
 def desk_newsletter_send() -> Response:

@@ -143,10 +143,31 @@ def screen(request: Any, who: Identity, token: str) -> Response:
     except NotSendable as refusal:
         return http.answer(request, refusal.status, refusal.heading, refusal.message)
     readers = subscribers.receiving_count(newsletter)
+    preview = "/desk/newsletter/preview?" + urlencode({**_what(query), "newsletter": newsletter})
     return http.screen("newsletter.html", who, token, what=_what(query), described=described, offered=offered,
-                       newsletter=newsletter, subject=issue.subject, readers=readers,
-                       preview=issue.html.replace(sending.UNSUBSCRIBE_MARK, "#"),
+                       newsletter=newsletter, subject=issue.subject, readers=readers, preview=preview,
                        send_token=secrets.token_hex(16), done=query.get("done", ""), failed=query.get("failed", ""))
+
+
+# The e-mail as its readers' mail clients show it: its own inline styles (which the desk's CSP refuses),
+# no script, no form, in a sandboxed frame of the send screen only.
+PREVIEW_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; base-uri 'none'; "
+               "form-action 'none'; frame-ancestors 'self'; sandbox")
+
+
+@http.guarded
+@http.signed_in
+@http.needs("editor")
+def preview(request: Any, who: Identity, token: str) -> Response:
+    """The e-mail alone, for the send screen's frame (its unsubscribe links go nowhere)."""
+    query = dict(request.query_params or {})
+    try:
+        _, newsletter = _newsletter(query)
+        issue, _ = _issue(request, who, query, newsletter)
+    except NotSendable as refusal:
+        return http.answer(request, refusal.status, refusal.heading, refusal.message)
+    return http.respond(issue.html.replace(sending.UNSUBSCRIBE_MARK, "#"),
+                        extra={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"})
 
 
 @http.guarded

@@ -81,7 +81,11 @@ def test_an_editor_sends_a_live_article_to_each_active_reader_once_however_often
     shown = page_text(screen)
     assert screen.status_code == 200 and "Send to 2 readers of Daily briefing" in shown
     assert "2 readers of Daily briefing will receive it, each once." in shown
-    assert 'sandbox srcdoc="' in screen.body.decode() and "Stocks in Tehran rose" in html.unescape(screen.body.decode())
+    frame = re.search(r'<iframe title="Preview of the e-mail[^>]* sandbox src="([^"]+)"', screen.body.decode())
+    preview = get(desk, html.unescape(frame.group(1)), jar)
+    assert preview.status_code == 200 and "Stocks in Tehran rose" in preview.body.decode()
+    assert "sandbox" in preview.headers["Content-Security-Policy"] and "script-src" not in \
+        preview.headers["Content-Security-Policy"] and preview.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert "Send to 1 reader of Breaking news" in page_text(get(desk, f"/desk/newsletter?key={KEY}&newsletter="
                                                                  "Breaking+news", jar))
     form = send_form(desk, jar, f"/desk/newsletter?key={KEY}")
@@ -147,6 +151,7 @@ def test_only_a_live_article_a_known_newsletter_and_an_editor_send(desk):
     assert post_form(desk, "/desk/newsletter", jar, form, origin="https://evil.example").status_code == 403
     jar, token, _ = sign_in(desk, "contributor")
     assert get(desk, f"/desk/newsletter?key={KEY}", jar).status_code == 403
+    assert get(desk, f"/desk/newsletter/preview?key={KEY}", jar).status_code == 403
     assert get(desk, "/desk/newsletters", jar).status_code == 403
     assert post_form(desk, "/desk/newsletter", jar, {**form, "csrf": token}).status_code == 403
     assert "/desk/newsletters" not in get(desk, "/desk/articles", jar).body.decode()  # not in a contributor's nav
@@ -238,7 +243,9 @@ def test_a_digest_of_today_lists_the_articles_published_today_in_the_sites_time_
     screen = get(desk, "/desk/newsletter?digest=today", jar)
     shown = html.unescape(screen.body.decode())
     assert screen.status_code == 200 and "Today's digest (1 article), as the e-mail" in page_text(screen)
-    assert "Oil output rises" in shown and "Output is up." in shown and "Old news" not in shown
+    preview = get(desk, "/desk/newsletter/preview?digest=today&newsletter=Daily+briefing", jar).body.decode()
+    assert "Oil output rises" in preview and "Output is up." in preview and "Old news" not in preview
+    assert "Daily briefing: " in shown
     said = query_of(post_form(desk, "/desk/newsletter", jar, send_form(desk, jar, "/desk/newsletter?digest=today")))
     assert said["done"].startswith("Sending today's digest (1 article) to 1 reader of Daily briefing")
     deliver_all(desk)
@@ -252,3 +259,14 @@ def test_a_time_zone_the_database_does_not_know_is_named(desk, zone):
     desk.ingest()
     report = desk.s3.get_object(Bucket=desk.stack.bucket, Key="reports/settings/site.yaml.json")["Body"].read().decode()
     assert f"“{zone}” is not a time zone" in report
+
+
+def test_the_outbox_shows_a_long_subject_as_written_though_the_mime_header_is_folded():
+    from chalicelib.newsletters import mail, outbox
+
+    long_title = "Iran-Russia alliance grows as Biden heads to Middle East amid growing threats"
+    message = mail.compose("reader@desk-send.example", long_title, "Gazette", "text", "<p>html</p>",
+                           "https://news.example/newsletter/unsubscribe/?t=x")
+    assert "Subject:\n " in message.as_string()  # folded: the words start on the next line
+    read = outbox.read(message.as_string(), ["reader@desk-send.example"])
+    assert read["subject"] == long_title and read["headers"]["Subject"] == long_title
