@@ -270,3 +270,53 @@ def test_the_outbox_shows_a_long_subject_as_written_though_the_mime_header_is_fo
     assert "Subject:\n " in message.as_string()  # folded: the words start on the next line
     read = outbox.read(message.as_string(), ["reader@desk-send.example"])
     assert read["subject"] == long_title and read["headers"]["Subject"] == long_title
+
+
+def test_the_web_function_sends_pauses_and_counts_with_its_own_policy_and_never_scans(desk, monkeypatch):
+    import botocore.client
+
+    from tests.deploy.test_policies import allows, authorizations, policy
+
+    published(desk)
+    active("policy@desk-send.example")
+    jar, token, _ = sign_in(desk)
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        calls.append((self.meta.service_model.service_name, operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    post_form(desk, "/desk/newsletter", jar, {"csrf": token, "key": KEY, "newsletter": DAILY, "action": "test"})
+    send_id = query_of(post_form(desk, "/desk/newsletter", jar,
+                                 send_form(desk, jar, f"/desk/newsletter?key={KEY}")))["send"]
+    for action in ("pause", "resume", "cancel"):
+        post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": send_id, "action": action, "confirm": "yes"})
+    get(desk, "/desk/newsletters", jar)
+    get(desk, f"/desk/newsletter/preview?key={KEY}", jar)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    operations = {f"{service}:{operation}" for service, operation, _ in calls}
+    assert {"sqs:SendMessage", "dynamodb:Query", "dynamodb:PutItem"} <= operations
+    assert "dynamodb:Scan" not in operations
+    denied = sorted({(action, arn, keys) for service, operation, params in calls if service in ("dynamodb", "sqs")  # s3: as the person
+                     for action, arn, keys in authorizations(service, operation, params)
+                     if not allows(policy("dev", "web"), action, arn, keys)})
+    assert denied == []
+    assert sending.status(send_id).state == "cancelled"
+
+
+def test_a_sites_https_address_is_what_the_unsubscribe_header_names(desk):
+    published(desk)
+    active("https@desk-send.example")
+    jar, _, _ = sign_in(desk)
+    previous = config.use(config.current().replace(base_url="https://news.example"))
+    try:
+        post_form(desk, "/desk/newsletter", jar, send_form(desk, jar, f"/desk/newsletter?key={KEY}"),
+                  origin="https://news.example")
+        deliver_all(desk)
+    finally:
+        config.use(previous)
+    [got] = with_subject("https@desk-send.example")
+    assert got["headers"]["List-Unsubscribe"].startswith("<https://news.example/newsletter/unsubscribe/?t=")
+    assert got["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
