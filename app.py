@@ -869,10 +869,11 @@ def imports(event: SQSEvent) -> BatchAnswer:
 @app.on_sqs_message(queue=config.current().newsletters_queue, batch_size=1,
                     maximum_concurrency=NEWSLETTERS_CONCURRENCY)
 def newsletters(event: SQSEvent) -> BatchAnswer:
-    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py)."""
-    from chalicelib.newsletters import sending
+    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py), or start a
+    scheduled digest at its moment (chalicelib/newsletters/digests.py)."""
+    from chalicelib.newsletters import digests, sending
 
-    return sending.newsletters_queue_handler(record.to_dict() for record in event)
+    return sending.newsletters_queue_handler((record.to_dict() for record in event), scheduled=digests.due)
 
 
 gc.freeze()  # what importing made lives as long as the process (see the top of this module)

@@ -28,7 +28,6 @@ import re
 import secrets
 from typing import Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalice.app import Response
 
@@ -36,10 +35,9 @@ from chalicelib import aws, bodies, clock, config, keys
 from chalicelib.desk import documents, http, listing, zones
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Post, Source
-from chalicelib.newsletters import mail, sending, subscribers
+from chalicelib.newsletters import digests, mail, sending, subscribers
 from chalicelib.site import store, web
 
-DIGEST_MAX_ARTICLES = 30  # a day's digest lists at most this many, newest first
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -70,37 +68,19 @@ def _live_post(key: str) -> Post:
     return post
 
 
-def site_zone() -> ZoneInfo:
-    """The newsroom's time zone (the site's settings, ``time_zone``)."""
-    try:
-        return ZoneInfo(store.site().settings.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def todays_articles(now: dt.datetime | None = None) -> list[tuple[str, str, str]]:
-    """(title, summary, path) of each article published today in the site's time zone, newest first."""
-    zone = site_zone()
-    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone)
-    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    found = store.listed_since(keys.HOME, clock.iso(midnight), clock.iso(moment), DIGEST_MAX_ARTICLES)
-    return [(entry.title, entry.summary or "", f"/{entry.slug}/") for entry in found]
-
-
 def _issue(request: Any, who: Identity, sent: dict[str, str], newsletter: str) -> tuple[sending.Issue, str]:
     """The e-mail asked for (an article, or today's digest) and what the screen calls it.
     :raise NotSendable:"""
     settings = store.site().settings
     site_url = web.site_of(request).url("/").rstrip("/")
     if sent.get("digest") == "today":
-        entries = todays_articles()
-        if not entries:
+        digest = digests.compose(newsletter, site_url)
+        if digest is None:
             raise NotSendable("Nothing to send", "No article was published today (in the site's time zone, "
-                              f"{site_zone().key}): a digest of today has nothing to list yet.", 409)
-        today = dt.datetime.now(site_zone())
-        title = f"{newsletter}: {today:%A} {today.day} {today:%B %Y}"
-        issue = sending.digest_issue(newsletter, settings.site_name, site_url, title, entries)
-        return _by(issue, who), f"today's digest ({len(entries)} article{'' if len(entries) == 1 else 's'})"
+                              f"{digests.zone().key}): a digest of today has nothing to list yet. Schedule it for "
+                              "later instead: it lists what is published by then.", 409)
+        count = len(digests.todays_articles())
+        return _by(digest, who), f"today's digest ({count} article{'' if count == 1 else 's'})"
     post = _live_post(sent.get("key", ""))
     issue = sending.article_issue(newsletter, settings.site_name, site_url, post.title, post.summary,
                                   bodies.load(post), f"/{post.slug}/")
@@ -141,11 +121,17 @@ def screen(request: Any, who: Identity, token: str) -> Response:
         offered, newsletter = _newsletter(query)
         issue, described = _issue(request, who, query, newsletter)
     except NotSendable as refusal:
-        return http.answer(request, refusal.status, refusal.heading, refusal.message)
+        if not (query.get("digest") == "today" and refusal.heading == "Nothing to send"):
+            return http.answer(request, refusal.status, refusal.heading, refusal.message)
+        return http.screen("newsletter.html", who, token, what=_what(query), offered=offered, newsletter=newsletter,
+                           described="today's digest (no article yet)", empty=refusal.message, readers=0,
+                           zone_name=digests.zone().key, can_schedule=digests.enabled(),
+                           done=query.get("done", ""), failed=query.get("failed", ""))
     readers = subscribers.receiving_count(newsletter)
     preview = "/desk/newsletter/preview?" + urlencode({**_what(query), "newsletter": newsletter})
     return http.screen("newsletter.html", who, token, what=_what(query), described=described, offered=offered,
                        newsletter=newsletter, subject=issue.subject, readers=readers, preview=preview,
+                       zone_name=digests.zone().key, can_schedule=digests.enabled(),
                        send_token=secrets.token_hex(16), done=query.get("done", ""), failed=query.get("failed", ""))
 
 
@@ -179,6 +165,8 @@ def send(request: Any, who: Identity, token: str) -> Response:
     sent = http.form(request)
     try:
         _, newsletter = _newsletter(sent)
+        if sent.get("action") == "schedule" and sent.get("digest") == "today":  # composed at its moment
+            return _schedule(request, who, sent, newsletter, web.site_of(request).url("/").rstrip("/"))
         issue, described = _issue(request, who, sent, newsletter)
     except NotSendable as refusal:
         return http.answer(request, refusal.status, refusal.heading, refusal.message)
@@ -204,6 +192,22 @@ def send(request: Any, who: Identity, token: str) -> Response:
             "This send was started already: it goes once, however often the button is pressed."))
     return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(
         f"Sending {described} to {count:,} reader{'' if count == 1 else 's'} of {newsletter}: each receives it once."))
+
+
+def _schedule(request: Any, who: Identity, sent: dict[str, str], newsletter: str, site_url: str) -> Response:
+    """Schedule today's digest for ``when`` (the site's time zone, as the form says)."""
+    try:
+        local = dt.datetime.fromisoformat(sent.get("when", ""))
+    except ValueError:
+        return http.answer(request, 400, "Not scheduled", "When: give a date and a time, such as 2026-12-07 18:00.")
+    when = local.replace(tzinfo=digests.zone()) if local.tzinfo is None else local
+    try:
+        send_id = digests.schedule(newsletter, site_url, when, who.email)
+    except digests.NotScheduled as refusal:
+        return http.answer(request, 409, "Not scheduled", str(refusal))
+    shown = f"{when:%a} {when.day} {when:%b}, {when:%H:%M} ({digests.zone().key})"
+    return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(
+        f"Scheduled for {shown}: the articles published today by then go to the readers of {newsletter}."))
 
 
 def _enqueue(body: str) -> None:

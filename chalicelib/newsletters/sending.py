@@ -37,6 +37,7 @@ log = logging.getLogger("newsroom.newsletters")
 
 BATCH = 50  # readers per queue message: one sender invocation sends them at SES's rate
 LEASE_SECONDS = 300  # a claim this old was left by a sender that crashed: another may take it over
+SCHEDULED_TAG = "newsroom-digest"  # a scheduled digest's moment on the queue: {"newsroom-digest": {"send": <id>}}
 UNSUBSCRIBE_MARK = "%%UNSUBSCRIBE_URL%%"  # where each reader's own unsubscribe address goes
 
 
@@ -64,25 +65,44 @@ class Outcome:
 
 def start(issue: Issue, enqueue: Callable[[str], None], send_id: str | None = None) -> tuple[str, int]:
     """Record the send and queue its batches (``enqueue`` sends one message body); (send id, recipients).
-    The readers come from the roster, by Query (``subscribers.receiving_hashes``)."""
+    The readers come from the roster, by Query (``subscribers.receiving_hashes``).
+
+    :raise ValueError: a send with this id was started already.
+    """
     send_id = send_id or secrets.token_hex(8)
+    try:
+        return send_id, begin(issue, enqueue, send_id, clock.now_iso(), issue.started_by)
+    except Changed:
+        raise ValueError(f"send {send_id} was started already") from None
+
+
+class Changed(Exception):
+    """The send's record is not as it was read: started already, or changed meanwhile."""
+
+
+def begin(issue: Issue, enqueue: Callable[[str], None], send_id: str, created: str, started_by: str,
+          seen: int | None = None) -> int:
+    """Write the send's record (new, or over the scheduled one at version ``seen``) and queue its
+    batches; the recipients. :raise Changed: the record is not as expected (nothing was queued)."""
     readers = subscribers.receiving_hashes(issue.newsletter)
     batches = (len(readers) + BATCH - 1) // BATCH
-    created = clock.now_iso()
     record = NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=issue.newsletter, subject=issue.subject,
                              content={"site_name": issue.site_name, "site_url": issue.site_url, "text": issue.text,
                                       "html": issue.html}, recipients=len(readers), created=created,
-                             state="sending", batches=batches, started_by=issue.started_by or None, version=1)
+                             state="sending", batches=batches, started_by=started_by or None,
+                             version=(seen or 0) + 1)
+    condition = NewsletterIssue.pk.does_not_exist() if seen is None else NewsletterIssue.version == seen
     try:
-        record.save(condition=NewsletterIssue.pk.does_not_exist())
+        record.save(condition=condition)
     except PutError as exc:
         if retry.condition_failed(exc):
-            raise ValueError(f"send {send_id} was started already") from None
+            raise Changed(send_id) from None
         raise
-    SendListed(*keys.send_listed(created, send_id), send_id=send_id).save()
+    if seen is None:
+        SendListed(*keys.send_listed(created, send_id), send_id=send_id).save()
     for number, first in enumerate(range(0, len(readers), BATCH)):
         enqueue(json.dumps({"send": send_id, "batch": number, "readers": readers[first:first + BATCH]}))
-    return send_id, len(readers)
+    return len(readers)
 
 
 def deliver(body: str, now: Callable[[], float] = time.time) -> Outcome:
@@ -111,13 +131,20 @@ def deliver(body: str, now: Callable[[], float] = time.time) -> Outcome:
     return Outcome(sent, duplicate, skipped)
 
 
-def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
-    """The sender function: each queue message one batch. A batch AWS failed (SES throttling, a timeout)
-    goes back to the queue to be delivered again, which sends only what it had not; a message that is not
-    a batch of ours is logged and dropped, never retried."""
+def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]],
+                              scheduled: Callable[[str, Callable[[str], None]], int | None] | None = None,
+                              ) -> dict[str, list[dict[str, str]]]:
+    """The sender function: each queue message one batch, or the moment of a scheduled digest
+    (``SCHEDULED_TAG``), which ``scheduled`` starts (``digests.due``: app.py passes it). A batch AWS
+    failed (SES throttling, a timeout) goes back to the queue to be delivered again, which sends only
+    what it had not; a message that is not a batch of ours is logged and dropped, never retried."""
     failures = []
     for record in sqs_messages:
         try:
+            moment = _scheduled(record["body"])
+            if moment and scheduled is not None:
+                log.info("scheduled digest %s: %s recipients", moment, scheduled(moment, _enqueue))
+                continue
             outcome = deliver(record["body"])
         except (ValueError, KeyError, TypeError, NewsletterIssue.DoesNotExist) as exc:
             log.error("newsletter batch %s dropped: not a batch of a known send (%s)", record.get("messageId"), exc)
@@ -128,6 +155,26 @@ def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> dict[st
             continue
         log.info("newsletter batch %s: %s", record.get("messageId"), outcome)
     return {"batchItemFailures": failures}
+
+
+def _scheduled(body: str) -> str:
+    """The send a scheduled digest's message names ("" for a batch)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    named = data.get(SCHEDULED_TAG) if isinstance(data, dict) else None
+    send_id = str(named.get("send", "")) if isinstance(named, dict) else ""
+    return send_id if SEND_ID.match(send_id) else ""
+
+
+def _enqueue(body: str) -> None:
+    """Put one batch on the newsletters queue (the sender starting a scheduled digest)."""
+    from chalicelib import aws, config
+
+    sqs = aws.sqs_client()
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"],
+                     MessageBody=body)
 
 
 def _hashes(values: Iterable[Any]) -> list[str]:
@@ -194,7 +241,7 @@ def _absolute(site_url: str, html: str) -> str:
 
 # --- a send's state, as the desk shows and changes it ---------------------------------------------
 
-STATES = ("sending", "paused", "cancelled", "done")
+STATES = ("scheduled", "sending", "paused", "cancelled", "done")
 EVENT_KINDS = ("delivered", "bounced", "complained", "unsubscribed")
 SEND_ID = re.compile(r"^[0-9a-f]{16,64}$")
 
@@ -206,7 +253,7 @@ class SendStatus:
     send_id: str
     newsletter: str
     subject: str
-    state: str  # sending, paused, cancelled, done
+    state: str  # scheduled, sending, paused, cancelled, done
     recipients: int
     sent: int
     delivered: int
@@ -270,8 +317,9 @@ def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> None:
 
 
 def cancel(send_id: str, who: str) -> None:
-    """Stop the send for good: no more e-mails go, what went stays counted. :raise NotChanged:"""
-    _change(send_id, who, "cancelled", ("sending", "paused"))
+    """Stop the send for good (or a scheduled one before its time): no more e-mails go, what went stays
+    counted. :raise NotChanged:"""
+    _change(send_id, who, "cancelled", ("sending", "paused", "scheduled"))
 
 
 def record_event(send_id: str, kind: str, address_hash: str, now: float | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import re
 from fnmatch import fnmatchcase
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -72,6 +73,14 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_se
         elif writes == ["sqs:GetQueueUrl", "sqs:SendMessage"]:  # a send the desk starts: its batches, to that queue only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-newsletters"]
+        elif writes == ["scheduler:CreateSchedule"]:  # a scheduled digest's moment, under its own names only
+            assert [r["Fn::Sub"] for r in resources] == [
+                "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/"
+                "${NamePrefix}-prod-content-digest-*"]
+        elif writes == ["iam:PassRole"]:  # the due-times role, to the scheduler only
+            assert condition == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+            assert [r["Fn::Sub"] for r in resources] == [
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${NamePrefix}-prod-due-times"]
         elif writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
@@ -120,6 +129,11 @@ def _leading_keys(service: str, operation: str, params: dict[str, Any]) -> tuple
     key = params.get("Key") or params.get("Item") or {}
     if "pk" in key:
         return (key["pk"]["S"],)
+    if operation == "Query":  # the partition its key condition names: "#0 = :0" (PynamoDB) or "pk = :pk"
+        names = {placeholder: name for placeholder, name in params.get("ExpressionAttributeNames", {}).items()}
+        for left, right in re.findall(r"([#\w]+) = (:\w+)", params.get("KeyConditionExpression", "")):
+            if names.get(left, left) == "pk":
+                return (params["ExpressionAttributeValues"][right]["S"],)
     return ()
 
 

@@ -6,10 +6,11 @@ unsubscribes; contributors and forged requests send nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import re
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -45,6 +46,36 @@ def deliver_all(desk) -> int:  # type: ignore[no-untyped-def]
         for message in batches:
             desk.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return len(batches)
+
+
+@contextlib.contextmanager
+def sender_calls() -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+    """The AWS calls made meanwhile (service, operation, parameters), as the policy test reads them."""
+    import botocore.client
+
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        calls.append((self.meta.service_model.service_name, operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    botocore.client.BaseClient._make_api_call = recording  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def not_allowed(calls: list[tuple[str, str, dict[str, Any]]], function: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The DynamoDB and SQS calls ``function``'s policy would refuse (SQS's receive and delete are the
+    test's own, acting as the event source mapping)."""
+    from tests.deploy.test_policies import allows, authorizations, policy
+
+    return sorted({(action, arn, keys) for service, operation, params in calls
+                   if service == "dynamodb" or (service == "sqs" and operation in ("GetQueueUrl", "SendMessage"))
+                   for action, arn, keys in authorizations(service, operation, params)
+                   if not allows(policy("dev", function), action, arn, keys)})
 
 
 def with_subject(address: str, subject: str = TITLE) -> list[dict[str, Any]]:
@@ -320,3 +351,83 @@ def test_a_sites_https_address_is_what_the_unsubscribe_header_names(desk):
     [got] = with_subject("https@desk-send.example")
     assert got["headers"]["List-Unsubscribe"].startswith("<https://news.example/newsletter/unsubscribe/?t=")
     assert got["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+ROLE = "arn:aws:iam::123456789012:role/newsroom-dev-due-times"
+
+
+def test_a_digest_scheduled_for_a_time_is_sent_once_at_that_moment_unless_cancelled(settings, desk):
+    import json as json_module
+
+    import boto3
+
+    from chalicelib.newsletters import digests
+
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    published(desk)
+    desk.put("articles/today-two.md", article("Port reopens", date=(now - dt.timedelta(minutes=2))
+                                              .strftime("%Y-%m-%dT%H:%M:%SZ")))
+    desk.ingest()
+    active("scheduled@desk-send.example")
+    jar, token, _ = sign_in(desk)
+    unable = page_text(get(desk, "/desk/newsletter?digest=today", jar))
+    assert "This stage cannot schedule a digest" in unable  # no scheduler settings here yet
+    url = desk.sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"]
+    arn = desk.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    settings(schedule_role=ROLE, newsletters_queue_arn=arn)
+    assert "Schedule the digest" in page_text(get(desk, "/desk/newsletter?digest=today", jar))
+    fields = {"csrf": token, "digest": "today", "newsletter": DAILY, "action": "schedule"}
+    past = post_form(desk, "/desk/newsletter", jar, {**fields, "when": (now - dt.timedelta(hours=1))
+                                                     .strftime("%Y-%m-%dT%H:%M")})
+    assert past.status_code == 409 and "at least a minute ahead" in page_text(past)
+    when = (now + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")  # the site's zone: UTC by default
+    done = post_form(desk, "/desk/newsletter", jar, {**fields, "when": when})
+    said = query_of(done)
+    assert said["done"].startswith("Scheduled for ") and said["done"].endswith(
+        "(UTC): the articles published today by then go to the readers of Daily briefing.")
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    found = scheduler.get_schedule(Name=digests.schedule_name(said["send"]), GroupName="default")
+    assert found["ScheduleExpression"] == f"at({when}:00)" and found["ActionAfterCompletion"] == "DELETE"
+    assert found["Target"]["Arn"] == arn and found["Target"]["RoleArn"] == ROLE
+    assert json_module.loads(found["Target"]["Input"]) == {digests.DUE_TAG: {"send": said["send"]}}
+    listed = page_text(get(desk, "/desk/newsletters", jar))
+    assert "Daily briefing: digest scheduled for" in listed and "Scheduled" in listed
+    assert sending.status(said["send"]).state == "scheduled" and deliver_all(desk) == 0
+
+    for _ in range(2):  # the moment, delivered twice
+        desk.sqs.send_message(QueueUrl=url, MessageBody=found["Target"]["Input"])
+    with sender_calls() as calls:
+        assert deliver_all(desk) == 2  # the moment: composed and started once, its one batch queued
+        assert deliver_all(desk) == 1  # the batch
+    assert not_allowed(calls, "newsletters") == [] and "dynamodb:Scan" not in {f"{s}:{o}" for s, o, _ in calls}
+    [got] = [m for m in accepted("scheduled@desk-send.example") if m["subject"].startswith("Daily briefing: ")]
+    assert "http://localhost/today-two/" in got["links"]
+    status = sending.status(said["send"])
+    assert (status.state, status.recipients, status.sent) == ("done", 1, 1)
+
+    second = query_of(post_form(desk, "/desk/newsletter", jar, {**fields, "when": when}))["send"]
+    post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": second, "action": "cancel", "confirm": "yes"})
+    desk.sqs.send_message(QueueUrl=url, MessageBody=json_module.dumps({digests.DUE_TAG: {"send": second}}))
+    assert deliver_all(desk) == 1 and deliver_all(desk) == 0  # cancelled: nothing composed, nothing sent
+    assert sending.status(second).state == "cancelled"
+    assert len([m for m in accepted("scheduled@desk-send.example") if m["subject"].startswith("Daily briefing: ")]) == 1
+
+
+def test_with_no_article_today_the_digest_cannot_be_sent_now_but_can_be_scheduled(settings, desk):
+    published(desk)  # its only article is from 2024
+    jar, token, _ = sign_in(desk)
+    screen = get(desk, "/desk/newsletter?digest=today", jar)
+    shown = page_text(screen)
+    assert screen.status_code == 200 and "No article was published today (in the site's time zone, UTC)" in shown
+    assert "Send a test to me" not in shown and 'id="confirm-send"' not in screen.body.decode()
+    refused = post_form(desk, "/desk/newsletter", jar, {"csrf": token, "digest": "today", "newsletter": DAILY,
+                                                        "action": "send", "send_token": "0" * 32})
+    assert refused.status_code == 409 and "Schedule it for later instead" in page_text(refused)
+    settings(schedule_role=ROLE, newsletters_queue_arn="arn:aws:sqs:us-east-1:123456789012:newsroom-dev-newsletters")
+    when = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    done = post_form(desk, "/desk/newsletter", jar, {"csrf": token, "digest": "today", "newsletter": DAILY,
+                                                     "action": "schedule", "when": when})
+    assert done.status_code == 303 and sending.status(query_of(done)["send"]).state == "scheduled"
+    bad = post_form(desk, "/desk/newsletter", jar, {"csrf": token, "digest": "today", "newsletter": DAILY,
+                                                    "action": "schedule", "when": "tomorrow evening"})
+    assert bad.status_code == 400 and "When: give a date and a time" in page_text(bad)
