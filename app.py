@@ -264,6 +264,33 @@ def newsletter_unsubscribe() -> Response:
     return subscribe.unsubscribe(request())
 
 
+@app.route("/newsletter/manage", methods=READ)
+@when_aws_fails
+def newsletter_manage_page() -> Response:
+    """Every e-mail's "Manage your subscription" link: the reader's data, choices, download and delete."""
+    from chalicelib.site import subscribe
+
+    return subscribe.manage_page(request())
+
+
+@app.route("/newsletter/manage", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def newsletter_manage() -> Response:
+    """The manage page's forms: save the newsletters ticked, or delete the reader's data."""
+    from chalicelib.site import subscribe
+
+    return subscribe.manage(request())
+
+
+@app.route("/newsletter/manage/data", methods=READ)
+@when_aws_fails
+def newsletter_manage_data() -> Response:
+    """ "Download my data": the reader's data as JSON."""
+    from chalicelib.site import subscribe
+
+    return subscribe.manage_data(request())
+
+
 # The editors' desk: each route imports its screen (chalicelib/desk/<screen>.py) when it is asked, so
 # a reader's page never loads the desk. Measured (Python 3.13, `import app` as the web function, CPU
 # time, median of 7): 220 ms and 421 modules as it is; importing every screen at start, 410 ms and 647.
