@@ -672,6 +672,42 @@ def desk_import_report() -> Response:
     return wordpress_import.report(request())
 
 
+@app.route("/desk/subscribers", methods=READ)
+@when_aws_fails
+def desk_subscribers() -> Response:
+    """The admin's Subscribers screen: counts, find one, import a list, export."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.screen(request())
+
+
+@app.route("/desk/subscribers/import", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_subscribers_import() -> Response:
+    """An import's options, and where the browser uploads its CSV."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.start_import(request())
+
+
+@app.route("/desk/subscribers/export", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def desk_subscribers_export() -> Response:
+    """Ask for an export of every subscriber (and fresh counts)."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.start_export(request())
+
+
+@app.route("/desk/subscribers/progress", methods=READ)
+@when_aws_fails
+def desk_subscribers_progress() -> Response:
+    """Where an import or export is."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.progress(request())
+
+
 @app.route("/desk/import/comments", methods=["POST"], content_types=JSON)
 @when_aws_fails
 def desk_import_comments() -> Response:
