@@ -183,3 +183,31 @@ def test_the_subscribers_screen_is_for_admins_only(desk):
     assert api(desk, "/desk/subscribers/import", jar, token, {"name": "a.csv", "size": 10,
                                                              "newsletters": DAILY}).status_code == 403
     assert 'href="/desk/subscribers"' not in desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
+
+
+# --- the WordPress import says where the subscribers are ------------------------------------------
+
+def test_the_wordpress_report_names_the_plugin_whose_form_the_export_shows_and_links_the_import(desk):
+    from xml.etree.ElementTree import Element
+
+    from chalicelib.imports.report import report_of
+    from chalicelib.imports.wordpress import Migration
+    from chalicelib.imports.wordpress.shortcodes import expand
+
+    migration = Migration("Old site")
+    expand('<p>Get our news:</p>[mailpoet_form id="1"]', Element("item"), "7", {},
+           lambda message: migration.note("post 7", message))
+    hint = report_of(migration, uploaded=False)["subscribers"]
+    assert hint["found_in_export"] == ["MailPoet (MailPoet, Subscribers, Export: a CSV)"]
+    assert hint["import_at"] == "/desk/subscribers" and any("Jetpack" in p for p in hint["usually_in"])
+    assert report_of(Migration("Plain"), uploaded=False)["subscribers"]["found_in_export"] == []
+    jar, _, _ = sign_in(desk, "admin")
+    screen = desk.client.http.get("/desk/import", headers={"Cookie": jar}).body.decode()
+    assert '<a href="/desk/subscribers">import them in Subscribers</a>' in screen and "MailPoet" in screen
+
+
+def test_a_50000_row_export_is_read_whole_every_row_accounted_for():
+    header = "Email Address,First Name,Last Name,OPTIN_TIME,CONFIRM_TIME,LEID\n"
+    body = "".join(f"reader{n}@example.com,R,\"N, {n}\",2021-01-01 00:00:00,,{n}\n" for n in range(50_000))
+    parsed = lists.read((header + body + "bad row\n").encode())
+    assert parsed.rows == 50_001 and len(parsed.entries) == 50_000 and [p.row for p in parsed.problems] == [50_002]
