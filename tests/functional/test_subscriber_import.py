@@ -211,3 +211,23 @@ def test_a_50000_row_export_is_read_whole_every_row_accounted_for():
     body = "".join(f"reader{n}@example.com,R,\"N, {n}\",2021-01-01 00:00:00,,{n}\n" for n in range(50_000))
     parsed = lists.read((header + body + "bad row\n").encode())
     assert parsed.rows == 50_001 and len(parsed.entries) == 50_000 and [p.row for p in parsed.problems] == [50_002]
+
+
+def test_the_newsroom_command_imports_and_exports_and_alone_says_what_to_do(site, tmp_path):
+    from click.testing import CliRunner
+
+    from newsroom.cli import main as newsroom
+
+    alone = CliRunner().invoke(newsroom, ["subscribers"])
+    assert alone.exit_code == 2 and "newsroom subscribers import FILE" in alone.output
+    assert len(alone.output.strip().splitlines()) == 1
+    done = CliRunner().invoke(newsroom, ["subscribers", "import", str(SAMPLES / "ghost-members.csv"),
+                                         "--newsletter", "Daily briefing"])
+    assert done.exit_code == 0, done.output
+    assert "ghost-members.csv: 4 rows from Ghost: 2 imported active, 1 imported unsubscribed, 1 reported." in done.output
+    assert "ghost-members.csv: row 4, created_at:" in done.output
+    out = tmp_path / "ours.csv"
+    exported = CliRunner().invoke(newsroom, ["subscribers", "export", "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert sorted(r["email"] for r in csv.DictReader(out.open())) == ["bounced@example.com", "gina@example.com",
+                                                                      "hal@example.com"]
