@@ -28,6 +28,7 @@ from chalicelib.models import Subscriber
 from chalicelib.newsletters import lists, subscribers
 
 READ_BATCH = 100  # BatchGetItem's limit
+PROGRESS_EVERY = 10  # batches between two progress reports (one S3 write each)
 MAX_LISTED = 10_000  # rows listed by number in a report; beyond, counted
 
 
@@ -77,7 +78,7 @@ def import_file(data: bytes, newsletters: list[str], file_name: str, now: float 
                 report.report(outcome)
             else:
                 report.count(outcome)
-        if progress is not None:
+        if progress is not None and (first // READ_BATCH) % PROGRESS_EVERY == PROGRESS_EVERY - 1:
             progress(first + len(batch))
     return report
 

@@ -70,6 +70,8 @@ def choose(hashed: str, newsletters: list[str], offered: tuple[str, ...], expect
             raise Changed(hashed)
         return found
     before = item.state
+    if before == "pending":  # the link came in the confirmation e-mail: as good as its button
+        item.consent = {**(item.consent or {}), "confirmed": clock.iso_of_epoch(moment)}
     if item.state in ("unsubscribed", "pending"):
         item.state, item.nonce, item.requested = "active", None, None
     item.newsletters = chosen

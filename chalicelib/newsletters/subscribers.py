@@ -120,7 +120,7 @@ def unsubscribe(hashed: str, how: str, now: float | None = None) -> bool:
     moment = time.time() if now is None else now
     for _ in range(retry.ATTEMPTS):
         item = find(hashed)
-        if item is None:
+        if item is None or item.state == "deleted":  # a deleted reader's hash stays as it is
             return False
         if item.state in ("unsubscribed", *SUPPRESSED) and not item.newsletters and not item.nonce:
             return True

@@ -136,8 +136,23 @@ def test_delete_asks_first_then_keeps_only_the_hash_and_a_new_sign_up_may_bring_
         "deleted": True, "kept": "a hash of the address"}
     queued: list[str] = []
     assert sending.start(story("After the delete"), queued.append)[1] == 0
+    press(site, link(message, "unsubscribe"), body="List-Unsubscribe=One-Click")  # an old e-mail's one click
+    assert (item_of("leaving@example.com").state, item_of("leaving@example.com").email) == ("deleted", "")
 
     assert sign_up(site, "leaving@example.com").status_code == 200  # the reader themselves, double opt-in
     press(site, link(accepted("leaving@example.com")[-1], "confirm"))
     back = item_of("leaving@example.com")
     assert (back.state, back.email) == ("active", "leaving@example.com")
+
+
+def test_a_pending_reader_choosing_from_the_confirmation_e_mails_manage_link_is_confirmed(site):
+    assert sign_up(site, "pending@example.com").status_code == 200
+    [message] = accepted("pending@example.com")
+    location, shown = open_manage(site, message)
+    assert "Waiting for you to confirm" in shown and "not yet" in shown
+    saved = post(site, location, do="save", version=str(item_of("pending@example.com").version),
+                 newsletter="Daily briefing")
+    assert saved.status_code == 200
+    item = item_of("pending@example.com")
+    assert (item.state, item.newsletters, item.nonce) == ("active", ["Daily briefing"], None)
+    assert item.consent["confirmed"] and item.history[-1]["change"] == "confirmed"
