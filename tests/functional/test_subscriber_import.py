@@ -231,3 +231,43 @@ def test_the_newsroom_command_imports_and_exports_and_alone_says_what_to_do(site
     assert exported.exit_code == 0, exported.output
     assert sorted(r["email"] for r in csv.DictReader(out.open())) == ["bounced@example.com", "gina@example.com",
                                                                       "hal@example.com"]
+
+
+def test_an_import_reads_a_hundred_addresses_a_call_and_a_second_run_writes_nothing(site, monkeypatch):
+    import botocore.client
+
+    header = "Email Address,First Name,Last Name,OPTIN_TIME,CONFIRM_TIME,LEID\n"
+    data = (header + "".join(f"reader{n}@example.com,R,N,2021-01-01 00:00:00,,{n}\n" for n in range(1000))).encode()
+    calls: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(client, operation, params):  # type: ignore[no-untyped-def]
+        calls.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    assert importing.import_file(data, DAILY, "big.csv").counts == {"imported active": 1000}
+    assert sorted(set(calls)) == ["BatchGetItem", "PutItem"]
+    assert (calls.count("BatchGetItem"), calls.count("PutItem")) == (10, 1000)
+    calls.clear()
+    assert importing.import_file(data, DAILY, "big.csv").counts == {"unchanged": 1000}
+    assert calls == ["BatchGetItem"] * 10
+
+
+def test_mailchimps_cleaned_file_imports_bounced_addresses_that_no_send_reaches(site):
+    cleaned = (b"Email Address,First Name,OPTIN_TIME,CONFIRM_TIME,LEID,CLEAN_TIME,CLEAN_CAMPAIGN_TITLE,CLEAN_CAMPAIGN_ID\n"
+               b"dead@example.com,D,2019-01-01 00:00:00,,1,2020-05-05 05:05:05,Weekly,abc\n")
+    report = importing.import_file(cleaned, DAILY, "cleaned.csv").as_dict()
+    assert report["counts"] == {"imported bounced": 1}
+    dead = item_of("dead@example.com")
+    assert (dead.state, dead.newsletters, dead.history[0]["their_bounced"]) == ("bounced", [], "2020-05-05T05:05:05Z")
+    again = importing.import_file(b"email,subscribed_to_emails,created_at\ndead@example.com,true,2024-01-01\n", DAILY,
+                                  "ghost.csv").as_dict()
+    assert again["reported"] == [{"row": 2, "column": "email",
+                                  "problem": "suppressed, not imported: our e-mails to it bounced"}]
+
+
+def test_the_export_never_hands_a_spreadsheet_a_formula(site):
+    importing.import_file(b"email,subscribed_to_emails,created_at\n=cmd@example.com,true,2024-01-01\n", DAILY, "x.csv")
+    [header, row] = importing.exported_rows(importing.every_subscriber())
+    assert header[:3] == ["email", "state", "newsletters"] and row[:3] == ["'=cmd@example.com", "active", "Daily briefing"]
