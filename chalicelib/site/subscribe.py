@@ -178,14 +178,16 @@ class ManagePage:
 def manage_page(request: Any) -> Response:
     """A subscriber's own data, from the link in every e-mail; ``?delete=1`` asks before deleting."""
     site = web.site_of(request)
-    query = request.query_params or {}
-    token = query.get("t", "")
+    # Read as given: newsletter/* is a behaviour of the edge's that passes every parameter and caches
+    # nothing (tests/deploy/test_edge.py), unlike the readers' pages ``site.query`` serves.
+    params = request.query_params or {}
+    token = params.get("t", "")
     try:
         hashed = tokens.read_manage(token)
     except tokens.BadLink as bad:
         return _manage(site, ManagePage(_head("This link does not work"), "This link does not work", bad.message),
                        400)
-    return _manage(site, _manage_view(hashed, token, asking_delete=query.get("delete") == "1"))
+    return _manage(site, _manage_view(hashed, token, asking_delete=params.get("delete") == "1"))
 
 
 def manage(request: Any) -> Response:
