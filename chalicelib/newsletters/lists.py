@@ -11,9 +11,10 @@ The columns, as each service writes them:
   ``cleaned_*.csv``): "Email Address", "First Name", "Last Name", ..., "MEMBER_RATING", "OPTIN_TIME",
   "OPTIN_IP", "CONFIRM_TIME", "CONFIRM_IP", ..., "LAST_CHANGED", "LEID", "EUID"; the unsubscribed file
   adds "UNSUB_TIME", "UNSUB_CAMPAIGN_TITLE", "UNSUB_CAMPAIGN_ID", "UNSUB_REASON"; the cleaned file
-  (hard bounces) adds "CLEAN_TIME", "CLEAN_CAMPAIGN_TITLE", "CLEAN_CAMPAIGN_ID" (the twenty columns as
-  MailPoet's Mailchimp importer lists them, mailpoet/wysija-newsletters helpers/import.php; Mailchimp's
-  "View or export an audience" help page). OPTIN_TIME is when the person opted in, CONFIRM_TIME when
+  (hard bounces, or repeated soft ones) adds "CLEAN_TIME", "CLEAN_CAMPAIGN_TITLE", "CLEAN_CAMPAIGN_ID"
+  (the twenty columns as MailPoet's Mailchimp importer lists them, mailpoet/wysija-newsletters
+  helpers/import.php; the zip's three files as ginkgo.st's "Notes on MailChimp data exports" describes them).
+  OPTIN_TIME is when the person opted in, CONFIRM_TIME when
   they confirmed a double opt-in: either is consent; a subscribed row with neither is not imported.
 - Substack (Settings > Export, the "email list" CSV): "email", "active_subscription", "expiry",
   "plan", "email_disabled", "created_at" (as Substack's export and dbt's substack staging model name
@@ -237,7 +238,9 @@ _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%
 
 
 def _date(values: dict[str, str], column: str) -> str | None:
-    """A column's date as ISO 8601 UTC (the services write UTC), None if empty.
+    """A column's date as ISO 8601 UTC, None if empty. A date with an offset (Ghost's and Substack's end
+    in Z) is converted; one without (Mailchimp's "2021-03-04 10:00:00") is taken as UTC: the exports do
+    not say, and an hour either way does not change what the consent was.
 
     :raise _Bad: a value that is not a date.
     """
