@@ -95,8 +95,9 @@ def start_import(request: Any, who: Identity, token: str) -> Response:
         size = int(sent.get("size") or 0)
     except (TypeError, ValueError):
         size = 0
-    if not 0 < size <= subscribers_job.MAX_UPLOAD_BYTES or not name.lower().endswith((".csv", ".txt")):
-        problems.append({"field": "list", "message": "Choose the .csv file Mailchimp, Substack or Ghost exported "
+    if not 0 < size <= subscribers_job.MAX_UPLOAD_BYTES or not name.lower().endswith((".csv", ".txt", ".zip")):
+        problems.append({"field": "list", "message": "Choose the .csv file (or Mailchimp's .zip) Mailchimp, Substack "
+                         "or Ghost exported "
                          f"(at most {subscribers_job.MAX_UPLOAD_BYTES // 2**20} MB)."})
     if not chosen:
         problems.append({"field": "newsletters", "message": "Tick the newsletters the imported subscribers get."})

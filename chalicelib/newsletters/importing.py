@@ -34,38 +34,57 @@ MAX_LISTED = 10_000  # rows listed by number in a report; beyond, counted
 
 @dataclass
 class Report:
-    """What became of every row: counts, and each row not imported with its reason."""
+    """What became of every row: counts, and each row not imported with its reason (and its file, for a zip)."""
 
     source: str | None
     rows: int = 0
-    counts: dict[str, int] = field(default_factory=dict)  # imported-active, imported-unsubscribed, ..., reported
+    counts: dict[str, int] = field(default_factory=dict)  # imported active, imported unsubscribed, ..., reported
     reported: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
 
-    def report(self, problem: lists.Problem) -> None:
+    def report(self, problem: lists.Problem, file: str = "") -> None:
         self.count("reported")
         if len(self.reported) < MAX_LISTED:
-            self.reported.append(problem.as_dict())
+            self.reported.append({**problem.as_dict(), **({"file": file} if file else {})})
 
     def as_dict(self) -> dict[str, Any]:
         return {"source": self.source, "rows": self.rows, "counts": dict(sorted(self.counts.items())),
-                "reported": sorted(self.reported, key=lambda p: int(p["row"]))}
+                "reported": sorted(self.reported, key=lambda p: (str(p.get("file", "")), int(p["row"])))}
 
 
 def import_file(data: bytes, newsletters: list[str], file_name: str, now: float | None = None,
                 progress: Callable[[int], object] | None = None) -> Report:
-    """Read an export and write its rows (``newsletters``: what an active import receives); the report."""
-    parsed = lists.read(data)
-    report = Report(parsed.source, parsed.rows)
-    for problem in parsed.problems:
-        report.report(problem)
-    if not newsletters:
-        for entry in parsed.entries:
-            report.report(lists.Problem(entry.row, "", "no newsletter was chosen for the import"))
-        return report
+    """Read an export (a CSV, or Mailchimp's zip of them) and write its rows (``newsletters``: what an
+    active import receives); the report."""
     moment = time.time() if now is None else now
+    try:
+        parts = lists.files_of(data, file_name)
+    except lists.Refused as refused:
+        report = Report(None)
+        report.report(lists.Problem(0, "", str(refused)))
+        return report
+    report = Report(None)
+    done = 0
+    for name, part in parts:
+        parsed = lists.read(part)
+        shown = name if len(parts) > 1 else ""
+        report.source = report.source or parsed.source
+        report.rows += parsed.rows
+        for problem in parsed.problems:
+            report.report(problem, shown)
+        if not newsletters:
+            for entry in parsed.entries:
+                report.report(lists.Problem(entry.row, "", "no newsletter was chosen for the import"), shown)
+            continue
+        done = _write(parsed, report, newsletters, name, shown, moment, done, progress)
+    return report
+
+
+def _write(parsed: lists.Parsed, report: Report, newsletters: list[str], name: str, shown: str, moment: float,
+           done: int, progress: Callable[[int], object] | None) -> int:
+    """One file's entries written, 100 addresses read a call; how many rows are done in all."""
     for first in range(0, len(parsed.entries), READ_BATCH):
         batch = parsed.entries[first:first + READ_BATCH]
         found = {item.pk: item for item in Subscriber.batch_get(
@@ -73,14 +92,15 @@ def import_file(data: bytes, newsletters: list[str], file_name: str, now: float 
         for entry in batch:
             hashed = subscribers.address_hash(entry.email)
             outcome = _apply(entry, found.get(keys.subscriber(hashed)[0]), hashed, parsed.source or "", newsletters,
-                             file_name, moment)
+                             name, moment)
             if isinstance(outcome, lists.Problem):
-                report.report(outcome)
+                report.report(outcome, shown)
             else:
                 report.count(outcome)
+        done += len(batch)
         if progress is not None and (first // READ_BATCH) % PROGRESS_EVERY == PROGRESS_EVERY - 1:
-            progress(first + len(batch))
-    return report
+            progress(done)
+    return done
 
 
 def _apply(entry: lists.Entry, item: Subscriber | None, hashed: str, source: str, newsletters: list[str],

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterator
@@ -40,6 +41,7 @@ from typing import Iterator
 from chalicelib.newsletters import signup, subscribers
 
 SOURCES = ("Mailchimp", "Substack", "Ghost")
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # all of a zip's CSVs together: more is a zip bomb, not a list
 MAX_FIELD_CHARS = 100_000  # a field longer than this is a broken file, not a name
 _EMPTY_ROW = "an empty row"
 
@@ -76,6 +78,35 @@ class Parsed:
     rows: int
     entries: tuple[Entry, ...]
     problems: tuple[Problem, ...]
+
+
+class Refused(Exception):
+    """A whole upload that is not a list: a broken zip, one with no CSV, or one that unpacks too large."""
+
+
+def files_of(data: bytes, name: str) -> list[tuple[str, bytes]]:
+    """The CSV files of an upload: itself, or each CSV of a zip (Mailchimp's export is one), subscribed
+    first, then unsubscribed, then cleaned, so that a later file's unsubscribe or bounce wins.
+
+    :raise Refused: a zip that cannot be read, holds no CSV, or unpacks larger than MAX_UNZIPPED_BYTES.
+    """
+    if not data.startswith(b"PK\x03\x04"):
+        return [(name, data)]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv") and not m.is_dir()
+                       and not m.filename.split("/")[-1].startswith(".")]
+            if not members:
+                raise Refused(f"{name[:100]} is a zip with no .csv file in it")
+            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+                raise Refused(f"{name[:100]} unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB: import its CSV "
+                              "files one by one")
+            order = ("unsubscribed", "cleaned")
+            members.sort(key=lambda m: (next((i + 1 for i, w in enumerate(order) if w in m.filename.lower()), 0),
+                                        m.filename))
+            return [(m.filename.split("/")[-1], archive.read(m)) for m in members]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as error:
+        raise Refused(f"{name[:100]} is not a zip that can be opened ({error})") from None
 
 
 def read(data: bytes) -> Parsed:

@@ -34,12 +34,12 @@ def subscribers() -> None:
 @click.option("--report", "report_to", type=click.Path(dir_okay=False, path_type=Path),
               help="Write every row's outcome as JSON here.")
 def import_list(settings: Any, file: Path, newsletters: tuple[str, ...], report_to: Path | None) -> None:
-    """Import FILE (a Mailchimp, Substack or Ghost CSV export); no confirmation e-mail is sent."""
+    """Import FILE (a Mailchimp, Substack or Ghost CSV export, or Mailchimp's zip); no confirmation e-mail is sent."""
     from chalicelib.newsletters import importing
 
     report = importing.import_file(file.read_bytes(), list(newsletters), file.name).as_dict()
     for problem in report["reported"]:
-        click.echo(f"{file.name}: row {problem['row']}"
+        click.echo(f"{problem.get('file') or file.name}: row {problem['row']}"
                    f"{', ' + problem['column'] if problem['column'] else ''}: {problem['problem']}", err=True)
     if report_to is not None:
         report_to.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -271,3 +271,41 @@ def test_the_export_never_hands_a_spreadsheet_a_formula(site):
     importing.import_file(b"email,subscribed_to_emails,created_at\n=cmd@example.com,true,2024-01-01\n", DAILY, "x.csv")
     [header, row] = importing.exported_rows(importing.every_subscriber())
     assert header[:3] == ["email", "state", "newsletters"] and row[:3] == ["'=cmd@example.com", "active", "Daily briefing"]
+
+
+def test_mailchimps_zip_is_imported_whole_its_unsubscribes_after_its_subscribers(site):
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:  # as Mailchimp names them
+        archive.writestr("unsubscribed_members_export_a1b2c3.csv", (SAMPLES / "mailchimp-unsubscribed.csv").read_bytes())
+        archive.writestr("subscribed_members_export_a1b2c3.csv", (SAMPLES / "mailchimp-subscribed.csv").read_bytes())
+        archive.writestr("__MACOSX/._subscribed_members_export_a1b2c3.csv", b"\x00\x05")
+    report = importing.import_file(packed.getvalue(), DAILY, "members_export_a1b2c3.zip").as_dict()
+    assert report["source"] == "Mailchimp" and report["rows"] == 10
+    assert report["counts"] == {"imported active": 3, "imported unsubscribed": 1, "reported": 5, "unsubscribed": 1}
+    assert {(p["file"], p["row"]) for p in report["reported"]} == {
+        ("subscribed_members_export_a1b2c3.csv", row) for row in (4, 5, 6, 7, 9)}
+    assert item_of("left@example.com").state == "unsubscribed"  # subscribed in one file, unsubscribed in the other
+
+
+def test_a_zip_that_is_broken_or_holds_no_list_is_refused_whole(site):
+    import zipfile
+
+    empty = io.BytesIO()
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("readme.txt", "no list here")
+    for data, said in ((empty.getvalue(), "a zip with no .csv file in it"), (b"PK\x03\x04broken", "not a zip")):
+        report = importing.import_file(data, DAILY, "export.zip").as_dict()
+        assert report["rows"] == 0 and said in report["reported"][0]["problem"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(tail=st.binary(max_size=300))
+def test_any_bytes_that_look_like_a_zip_are_a_list_or_refused_in_words(tail):
+    try:
+        parts = lists.files_of(b"PK\x03\x04" + tail, "x.zip")
+    except lists.Refused as refused:
+        assert "x.zip" in str(refused)
+    else:
+        assert all(name.lower().endswith(".csv") for name, _ in parts)

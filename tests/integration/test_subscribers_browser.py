@@ -68,7 +68,7 @@ def test_an_admin_imports_a_mailchimp_export_on_the_subscribers_screen(local_sta
     page.get_by_role("button", name="Import").click()  # no file yet: the problem is named
     page.get_by_role("link", name="Choose the exported CSV file first.").wait_for()
     found["no file"] = violations(page)
-    page.get_by_label("The exported CSV file").set_input_files(str(SAMPLE))
+    page.get_by_label("The exported CSV file (or Mailchimp's zip)").set_input_files(str(SAMPLE))
     page.get_by_role("button", name="Import").click()
     page.get_by_text("Imported mailchimp-subscribed.csv: 8 rows from Mailchimp").wait_for(timeout=60_000)
     assert "the same address as row 2" in page.locator("main").inner_text()
