@@ -109,10 +109,13 @@ def start_import(request: Any, who: Identity, token: str) -> Response:
     options = {"kind": "subscribers", "name": name, "newsletters": chosen, "by": f"{who.name} <{who.email}>"}
     content.put(folder + subscribers_job.OPTIONS, json.dumps(options).encode(), content_type="application/json")
     key = folder + subscribers_job.UPLOAD
+    tagging = "<Tagging><TagSet><Tag><Key>{}</Key><Value>{}</Value></Tag></TagSet></Tagging>".format(
+        *subscribers_job.EXPIRING.split("="))  # the list expires with our exports (the bucket's lifecycle rule)
     post = content.s3.generate_presigned_post(
-        Bucket=content.name, Key=key, Fields={"Content-Type": "text/csv"},
+        Bucket=content.name, Key=key, Fields={"Content-Type": "text/csv", "tagging": tagging},
         Conditions=[{"bucket": content.name}, {"key": key}, ["starts-with", "$key", config.IMPORTS_PREFIX],
-                    {"Content-Type": "text/csv"}, ["content-length-range", 1, subscribers_job.MAX_UPLOAD_BYTES]],
+                    {"Content-Type": "text/csv"}, {"tagging": tagging},
+                    ["content-length-range", 1, subscribers_job.MAX_UPLOAD_BYTES]],
         ExpiresIn=EXPIRES)
     return http.json_answer({"id": import_id, "url": post["url"], "fields": post["fields"]})
 

@@ -32,6 +32,7 @@ UPLOAD, EXPORT_REQUEST, EXPORT_FILE = "subscribers.csv", "subscribers-export.jso
 OPTIONS, STATUS, REPORT = "options.json", "status.json", "report.json"
 COUNTS = f"{config.IMPORTS_PREFIX}subscriber-counts.json"
 FINISHED = ("imported", "exported", "failed")
+EXPIRING = "newsroom-personal=subscribers"  # the bucket's lifecycle deletes these files within a week
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # 100 MB: a million Mailchimp rows is about 250 MB; split larger lists
 
 
@@ -76,6 +77,8 @@ def _import(content: ContentBucket, folder: str, key: str) -> dict[str, Any]:
         return status
 
     data, _ = content.get(key)
+    name, value = EXPIRING.split("=")  # the upload's own tag, in case its form's did not take
+    content.s3.put_object_tagging(Bucket=content.name, Key=key, Tagging={"TagSet": [{"Key": name, "Value": value}]})
     if len(data) > MAX_UPLOAD_BYTES:
         return say("failed", error=f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it and import "
                    "each part (importing a part twice changes nothing).")
@@ -96,7 +99,8 @@ def _export(content: ContentBucket, folder: str) -> dict[str, Any]:
     items = list(importing.every_subscriber())
     out = io.StringIO()
     csv.writer(out).writerows(importing.exported_rows(items))
-    content.put(folder + EXPORT_FILE, out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    content.s3.put_object(Bucket=content.name, Key=folder + EXPORT_FILE, Body=out.getvalue().encode("utf-8"),
+                          ContentType="text/csv; charset=utf-8", Tagging=EXPIRING)
     counts = importing.counts_of(items)
     _write(content, COUNTS, {"counts": counts, "at": clock.now_iso()})
     status = {"state": "exported", "kind": "export", "rows": sum(n for s, n in counts.items() if s != "deleted")}

@@ -212,7 +212,9 @@ def manage(request: Any) -> Response:
             return _manage(site, ManagePage(_head("Your data is deleted"), "Your data is deleted", "We deleted your "
                                             "address, your newsletters, your consent record and their history. We "
                                             "keep only a one-way hash of the address, so that no import of an old "
-                                            "list brings you back. You can subscribe again yourself at any time."))
+                                            "list brings you back; copies in lists our editors imported or exported "
+                                            "are deleted within eight days. You can subscribe again yourself at any "
+                                            "time."))
         if action == "save":
             own_data.choose(hashed, form.get("newsletter", []), store.site().settings.newsletters, expected)
             return _manage(site, _manage_view(hashed, token, message="Saved. Your choice applies to the next "

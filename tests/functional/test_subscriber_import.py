@@ -154,6 +154,9 @@ def test_an_admin_imports_a_list_in_the_desk_and_sees_each_row_reported(desk):
     waiting = desk.client.http.get(f"/desk/subscribers?import={signed['id']}", headers={"Cookie": jar})
     assert "Waiting for the imports function" in text(waiting)
     assert desk.run_imports() == {"batchItemFailures": []}
+    uploaded = f"imports/{signed['id']}/subscribers.csv"  # tagged: the bucket's lifecycle deletes it
+    assert desk.s3.get_object_tagging(Bucket=desk.stack.bucket, Key=uploaded)["TagSet"] == [
+        {"Key": "newsroom-personal", "Value": "subscribers"}]
     done = text(desk.client.http.get(f"/desk/subscribers?import={signed['id']}", headers={"Cookie": jar}))
     assert "Imported mailchimp-subscribed.csv: 8 rows from Mailchimp" in done
     assert "3 imported active" in done and "5 reported" in done
@@ -171,6 +174,9 @@ def test_an_admin_imports_a_list_in_the_desk_and_sees_each_row_reported(desk):
     page = desk.client.http.get(asked.headers["Location"], headers={"Cookie": jar}).body.decode()
     link = re.search(r'href="([^"]+)">download the CSV', page)
     assert link and "Exported 3 subscribers" in page
+    export_id = asked.headers["Location"].split("export=")[1]
+    assert desk.s3.get_object_tagging(Bucket=desk.stack.bucket, Key=f"imports/{export_id}/subscribers-export.csv")[
+        "TagSet"] == [{"Key": "newsroom-personal", "Value": "subscribers"}]
     rows = list(csv.DictReader(io.StringIO(requests.get(link.group(1).replace("&amp;", "&"), timeout=30).text)))
     assert sorted(r["email"] for r in rows) == ["ann@example.com", "bob@example.com", "left@example.com"]
     ann = next(r for r in rows if r["email"] == "ann@example.com")
