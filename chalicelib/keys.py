@@ -269,4 +269,4 @@ def signed_in(sub: str) -> tuple[str, str]:
 
 
 PEOPLE_LOG_PK = "people-log"  # sk: "<ISO time>#<random>": who changed whose account, and how (the People screen)
-PEOPLE_PK = "people"  # sk: a desk user's sub: their author profile (name, bio, photo): chalicelib/desk/profile.py
+PEOPLE_PK = "people"  # sk: a desk user's sub: the author they sign as (chalicelib/desk/profile.py)

@@ -21,6 +21,7 @@ from slugify import slugify
 
 from chalicelib import clock, config, fields
 from chalicelib.archives import RESERVED_SLUGS
+from chalicelib.content import images
 from chalicelib.content.files import (
     Article,
     Author,
@@ -352,11 +353,16 @@ def nesting_depth(body: str) -> int:
 
 
 def parse_author(key: str, data: bytes) -> Author:
-    """Parse ``authors/<slug>.yaml``: name (required) and bio.
+    """Parse ``authors/<slug>.yaml``: name (required), bio and photo (a photo in Media, by its address).
 
     :raise ContentError: the file is not valid.
     """
     check, values = _read_term(key, data, "author")
+    photo = values.get("photo")
+    if photo and not (photo.startswith("/" + config.MEDIA_PREFIX) and ".." not in photo
+                      and images.is_derivable(images.key_of(photo))):
+        check.problems.append(Problem("photo", f"'{photo[:100]}' must be a photo in Media, by its address "
+                                               "(such as /media/2026/12/me.jpg)"))
     check.raise_if_any()
     return Author(key=key, **values)
 
