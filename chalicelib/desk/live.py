@@ -33,6 +33,7 @@ from chalicelib.site import views
 
 MAX_UPDATE_CHARS = 20_000
 LISTED = 100  # the newest articles the list looks among for live blogs
+SCREEN = "/desk/live"
 
 
 def _entry_key(article_key: str, when: dt.datetime) -> str:
@@ -67,9 +68,9 @@ def _entry_file(meta: dict[str, Any], text: str) -> bytes:
     return ("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n" + text.strip() + "\n").encode()
 
 
-def _go(key: str, **notes: str) -> Response:
-    extra = "".join(f"&{name}={quote(value)}" for name, value in notes.items() if value)
-    return http.redirect(f"/desk/live/blog?key={quote(key)}{extra}")
+def _go(key: str, done: str = "", failed: str = "") -> Response:
+    """The live blog's screen again, saying what was done or what failed."""
+    return http.back(f"/desk/live/blog?key={quote(key)}", done, failed)
 
 
 @http.guarded
@@ -96,17 +97,17 @@ def start(request: Any, who: Identity, token: str) -> Response:
     try:
         key = documents.new_key({"title": title})
     except documents.Forbidden as refusal:
-        return http.redirect("/desk/live?failed=" + quote(str(refusal)))
+        return http.back(SCREEN, failed=str(refusal))
     meta = {"title": title, "date": clock.now_iso(), "author": who.name, "live": True}
     summary = sent.get("summary", "").strip() or f"Live updates: {title}"
     data = _entry_file(meta, summary)
     problems = documents.check(key, data)
     if problems:
-        return http.redirect("/desk/live?failed=" + quote("; ".join(str(p) for p in problems)))
+        return http.back(SCREEN, failed="; ".join(str(p) for p in problems))
     try:
         documents.write(session.bucket_as(token), key, data, "", who)
     except Conflict:
-        return http.redirect("/desk/live?failed=" + quote(f"{key} already exists: choose another title."))
+        return http.back(SCREEN, failed=f"{key} already exists: choose another title.")
     return _go(key, done="Live blog started. Post the first update.")
 
 

@@ -192,7 +192,7 @@ def save(request: Any, who: Identity, token: str) -> Response:
     version = int(mine.version) if mine is not None else 0
     Profile(keys.PEOPLE_PK, who.sub, name=name, email=who.email, author=slug, version=version + 1).save()
     log.info(json.dumps({"event": "desk_profile_saved", "author": slug}))
-    return http.redirect("/desk/profile?done=1")
+    return http.back("/desk/profile", done="1")
 
 
 @http.guarded
