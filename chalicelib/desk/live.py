@@ -39,8 +39,8 @@ SCREEN = "/desk/live"
 def _entry_key(article_key: str, when: dt.datetime) -> str:
     """A new entry's file: its time to the millisecond (entries of one second keep the order they were
     posted in), then a random part, so no two editors ever pick the same name."""
-    return f"{keys.live_folder(article_key)}/live/{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-" \
-           f"{secrets.token_hex(3)}.md"
+    return keys.live_entry_key(article_key, f"{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-"
+                                            f"{secrets.token_hex(3)}.md")
 
 
 def _article_key(sent: str) -> str:
@@ -59,9 +59,9 @@ def _entry_key_sent(key: str, sent: str) -> str | None:
         outside_paths.relative(sent)
     except outside_paths.PathRefused:
         return None
-    parts = content_format.entry_parts(sent)
+    parts = keys.live_entry_parts(sent)
     return sent if parts is not None and parts[0] == keys.live_folder(key) and \
-        re.fullmatch(r"[A-Za-z0-9_-]{1,80}\.(md|markdown|html|htm)", parts[1]) else None
+        re.fullmatch(keys.LIVE_ENTRY_ID + r"\.(md|markdown|html|htm)", parts[1]) else None
 
 
 def _entry_file(meta: dict[str, Any], text: str) -> bytes:
