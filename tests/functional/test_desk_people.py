@@ -4,6 +4,7 @@ enforced where the change happens; and "Forgot password" through the pool's own 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -357,7 +358,7 @@ def test_a_reset_from_another_site_is_refused(desk):
 def _profile_form(desk, jar: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     page = desk.client.http.get("/desk/profile", headers={"Cookie": jar}).body.decode()
     return (re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1),
-            re.search(r'name="version" value="([^"]*)"', page).group(1))
+            html.unescape(re.search(r'name="version" value="([^"]*)"', page).group(1)))  # as a browser sends it
 
 
 @pytest.mark.parametrize("role", ["contributor", "editor", "admin"])
@@ -452,6 +453,11 @@ def test_a_saved_profile_is_the_public_author_page_and_every_byline_and_the_edge
     desk.ingest()
     assert re.search(r'/author/local-editor/" rel="author">Sam Writer</a>', desk.get("/by-sam/").body.decode())
     assert desk.get("/author/sam-writer/").status_code == 404
+    desk.s3.copy_object(Bucket=desk.stack.bucket, Key="media/2026/12/sam.png", MetadataDirective="REPLACE",
+                        CopySource={"Bucket": desk.stack.bucket, "Key": "media/2026/12/sam.png"},
+                        Metadata={"alt": "Sam%20Writer%2C%20energy%20reporter"})  # the library's words, changed
+    desk.ingest()
+    assert 'alt="Sam Writer, energy reporter"' in desk.get("/author/local-editor/").body.decode()
 
 
 def test_an_author_file_names_only_a_photo_of_the_library(desk):
@@ -480,6 +486,7 @@ def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk)
                  headers={"Cookie": jar})
     assert stale.status_code == 409 and "changed elsewhere" in stale.body.decode()
     _, version = _profile_form(desk, jar)
+    assert version  # the author file's version (its ETag), now that the first save wrote it
     for fields, said in (({"name": " "}, "Name: enter the name"), ({"name": "X", "photo": "https://evil.example/x.jpg"},
                                                                    "Photo: give the address of a photo in Media"),
                          ({"name": "X", "photo": "/media/../settings/site.yaml"}, "Photo: give the address"),
@@ -491,6 +498,10 @@ def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk)
     no_token = form(desk.client, "/desk/profile", {"version": version, "name": "Forged"}, headers={"Cookie": jar})
     assert no_token.status_code == 403
     assert [p.name for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com"] == ["First"]
+    again = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Second"},
+                 headers={"Cookie": jar})
+    assert again.status_code == 303  # from the version now shown: saved
+    assert [p.name for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com"] == ["Second"]
 
 
 def test_nobody_edits_anothers_profile_the_key_is_the_signed_in_persons(desk):
