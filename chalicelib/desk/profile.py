@@ -171,6 +171,9 @@ def save(request: Any, who: Identity, token: str) -> Response:
         problems["photo"] = f"Photo: {photo} is not in Media. Upload it there first, then give its address."
     if problems:
         return refused(400, problems)
+    if not slug:  # a name in the pool with no letter or digit to make an address of
+        return refused(409, {"version": "Your name in the desk's accounts gives no author address (/author/…/). "
+                                        "Ask an admin to give you a name with letters in People; nothing was saved."})
     twin = next((p for p in Profile.query(keys.PEOPLE_PK) if p.sk != who.sub and p.author == slug), None)
     if twin is not None:  # two people the pool names alike: neither writes the other's author page
         return refused(409, {"version": f"Another person of the desk ({twin.email}) also signs as /author/{slug}/, "

@@ -529,3 +529,15 @@ def test_two_people_named_alike_cannot_write_each_others_author_page(desk):
     assert "Another person of the desk (twin@desk.example.com) also signs as /author/local-editor/" in \
         refused.body.decode()
     assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="authors/")
+    Profile(keys.PEOPLE_PK, "another-sub").delete()
+    mine = next(p for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com")
+    mine.delete()  # made again at the next sign-in, from the pool's name, which has no letter for an address
+    _pool(desk).admin_update_user_attributes(UserPoolId=desk.pool.user_pool_id,
+                                             Username=_username(desk, "editor@desk.example.com"),
+                                             UserAttributes=[{"Name": "name", "Value": "😀"}])
+    jar, _, _ = sign_in(desk, "editor")
+    token, version = _profile_form(desk, jar)
+    nameless = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Impostor"},
+                    headers={"Cookie": jar})
+    assert nameless.status_code == 409 and "gives no author address" in nameless.body.decode()
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="authors/")
