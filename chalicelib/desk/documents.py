@@ -272,6 +272,19 @@ def new_key(fields: dict[str, str]) -> str:
     return f"articles/{slug}.md"
 
 
+def read_fields(bucket: ContentBucket, key: str) -> tuple[dict[str, Any], str]:
+    """A settings or term file's fields (``settings/site.yaml``, ``authors/<slug>.yaml``) and its
+    version (ETag): ``({}, "")`` when there is none, ``({}, etag)`` when it is empty.
+
+    :raise ContentError: it is not YAML ``key: value`` fields (the file, the line and the problem).
+    """
+    try:
+        raw, etag = bucket.get(key)
+    except KeyError:
+        return {}, ""
+    return (front_matter.load_yaml_file(key, raw) if raw.strip() else {}), etag
+
+
 def write(bucket: ContentBucket, key: str, data: bytes, version: str, who: Identity,
           metadata: dict[str, str] | None = None) -> str:
     """Put ``data`` at ``key`` if the file is still at ``version`` ("" for none); return its new ETag.

@@ -36,7 +36,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from chalice.app import Response
@@ -54,6 +53,7 @@ POOL_ACTIONS = ("ListUsers", "ListUsersInGroup", "AdminGetUser", "AdminListGroup
                 "AdminDeleteUser")  # what the admin policy allows on the pool (tests/deploy/test_roles.py)
 MAX_PEOPLE = 1000  # accounts one People screen lists (ListUsers gives 60 a page)
 CHANGES_SHOWN = 50
+SCREEN = "/desk/people"
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 USERNAME = re.compile(r"^[\w+=,.@-]{1,128}$")  # Cognito's own pattern for a user name
 ACTIONS = ("invite", "resend", "role", "disable", "enable", "remove")
@@ -350,10 +350,6 @@ def screen(request: Any, who: Identity, token: str) -> Response:
     return _shown(request, who, token, pool_as(token), done=query.get("done", ""), failed=query.get("failed", ""))
 
 
-def _back(done: str = "", failed: str = "") -> Response:
-    return http.redirect("/desk/people?" + (f"done={quote(done[:500])}" if done else f"failed={quote(failed[:500])}"))
-
-
 @http.guarded
 @http.signed_in
 @http.needs("admin")
@@ -363,7 +359,7 @@ def change(request: Any, who: Identity, token: str) -> Response:
     sent = http.form(request)
     action = sent.get("action", "")
     if action not in ACTIONS:
-        return _back(failed="That is not something the People screen does.")
+        return http.back(SCREEN, failed="That is not something the People screen does.")
     pool = pool_as(token)
     try:
         if action == "invite":
@@ -398,9 +394,9 @@ def change(request: Any, who: Identity, token: str) -> Response:
                 remove(pool, who, person)
                 what, done = "removed", f"Removed {person.label}'s account."
     except Refused as refusal:
-        return _back(failed=str(refusal))
+        return http.back(SCREEN, failed=str(refusal))
     record(token, who, person.email, what)
-    return _back(done=done)
+    return http.back(SCREEN, done=done)
 
 
 # --- forgot password -----------------------------------------------------------------------------

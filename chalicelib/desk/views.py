@@ -288,9 +288,13 @@ def save(request: Any, who: Identity, token: str) -> Response:
                   zone=zones.zone_of(request).key)
     try:
         if action not in ("unpublish", "approve"):  # those publish what was reviewed, not the form
-            unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")))
+            known = pickers.choices()
+            unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")), known)
             if unknown:
                 raise ContentError(draft.key or "article", unknown)
+            if draft.fields.get("author"):
+                draft = dataclasses.replace(draft, fields={
+                    **draft.fields, "author": pickers.written_author(draft.fields["author"], known)})
         other = locks.held_by_another(session.bucket_as(token), draft.key, who, time.time())
         if other is not None:
             when = listing.shown_at(other.since, dt.timezone.utc)
