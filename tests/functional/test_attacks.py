@@ -1,0 +1,43 @@
+"""What an attacker tried against the desk and the newsletter forms (docs/security/attack-2026-12-07.md),
+each finding's regression: an outsider, and a signed-in contributor, the desk's lowest role."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from chalicelib.desk import session
+from tests.functional.test_desk import form
+from tests.functional.test_newsletters import ORIGIN, accepted, form_token
+
+CDN_SECRET = "the-secret-our-distribution-sends"
+NETWORK = "2001:db8:7:9"  # one /64: what one customer of any host or ISP is given, 2**64 addresses
+
+
+def _sign_up_through_cdn(site, email: str, reader: str):  # type: ignore[no-untyped-def]
+    fields = {"email": email, "newsletter": "Daily briefing", "website": "", "token": form_token(site)}
+    return site.client.http.post("/subscribe/", body=urlencode(fields).encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": ORIGIN,
+        "CloudFront-Viewer-Address": f"{reader}:4431", "X-Newsroom-Origin": CDN_SECRET})
+
+
+def test_sign_ups_from_one_ipv6_network_share_one_limit_so_no_inbox_is_flooded(site, settings):
+    """Every address of one /64 is one client: rotating through them (a new address each time, free on
+    any IPv6 host) must not send a victim's inbox a confirmation e-mail per address variant."""
+    settings(origin_secret=CDN_SECRET, allow_direct_access=True)
+    answers = [_sign_up_through_cdn(site, f"victim+{n}@example.com", f"{NETWORK}::{n + 1:x}").status_code
+               for n in range(6)]
+    assert answers == [200] * 5 + [429]
+    assert accepted("victim+5@example.com") == []
+    assert _sign_up_through_cdn(site, "someone@example.com", "2001:db8:7:a::1").status_code == 200  # another /64
+    assert _sign_up_through_cdn(site, "other@example.com", "198.51.100.7").status_code == 200  # IPv4: as it was
+
+
+def test_failed_sign_ins_from_one_ipv6_network_are_one_readers(desk, settings):
+    """Behind CloudFront the reader is CloudFront-Viewer-Address; an IPv6 one counts by its /64."""
+    settings(origin_secret=CDN_SECRET, allow_direct_access=True)
+
+    def attempt(n: int) -> int:
+        return form(desk.client, "/desk/sign-in", {"email": f"guess{n}@example.com", "password": "wrong"}, headers={
+            "CloudFront-Viewer-Address": f"{NETWORK}::{n + 1:x}:4431", "X-Newsroom-Origin": CDN_SECRET}).status_code
+
+    assert [attempt(n) for n in range(session.ADDRESS_FAILURES + 1)] == [401] * session.ADDRESS_FAILURES + [429]
