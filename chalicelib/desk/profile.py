@@ -10,7 +10,8 @@ authors together (``author_choices``).
   Cognito user-pool subs (its policy variables name identity-pool ids).
 - ``author_choices`` is what the editor's Author combobox lists: the site's authors (one Query of
   ``author``) and the desk's people (one Query of ``people``), one entry per name, people first
-  marked so. One read each, whoever is asking: it needs no admin right.
+  marked so. One read each, whoever is asking: it needs no admin right (and below admin, the answer
+  carries no one's e-mail address).
 """
 
 from __future__ import annotations
@@ -131,5 +132,10 @@ def save(request: Any, who: Identity, token: str) -> Response:
 @http.guarded
 @http.signed_in
 def choices(request: Any, who: Identity, token: str) -> Response:
-    """``author_choices`` as JSON, for the editor's Author combobox: ``{"authors": [...]}``."""
-    return http.json_answer({"authors": author_choices()})
+    """``author_choices`` as JSON, for the editor's Author combobox: ``{"authors": [...]}``. The
+    people's e-mail addresses only to an admin (the People screen shows them every address): the
+    picker needs names, and a contributor is not told everyone's address (an admin's is their user name)."""
+    shown = author_choices()
+    if not who.may("admin"):
+        shown = [{**choice, "email": ""} for choice in shown]
+    return http.json_answer({"authors": shown})

@@ -3,14 +3,32 @@ each finding's regression: an outsider, and a signed-in contributor, the desk's 
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from chalicelib.desk import session
-from tests.functional.test_desk import form
+from tests.functional.test_desk import form, sign_in
 from tests.functional.test_newsletters import ORIGIN, accepted, form_token
 
 CDN_SECRET = "the-secret-our-distribution-sends"
 NETWORK = "2001:db8:7:9"  # one /64: what one customer of any host or ISP is given, 2**64 addresses
+
+
+def test_the_author_picker_tells_no_one_below_admin_a_colleagues_e_mail_address(desk):
+    """A contributor (a freelancer, say) gets the names the Author picker offers, not the e-mail
+    addresses of everyone who signs in to the desk (the admins' are their user names)."""
+    for role in ("admin", "editor"):
+        sign_in(desk, role)  # each sign-in makes the person's profile, which the picker lists
+    for role in ("contributor", "editor"):
+        jar, _, _ = sign_in(desk, role)
+        answer = desk.client.http.get("/desk/author-choices", headers={"Cookie": jar})
+        listed = json.loads(answer.body)["authors"]
+        assert answer.status_code == 200 and {c["name"] for c in listed} >= {"Local Admin", "Local Editor"}
+        assert "@" not in answer.body.decode(), role
+    jar, _, _ = sign_in(desk, "admin")  # the People screen shows them every address anyway
+    listed = json.loads(desk.client.http.get("/desk/author-choices", headers={"Cookie": jar}).body)["authors"]
+    assert {"name": "Local Editor", "slug": "local-editor", "kind": "person", "email": "editor@desk.example.com"} \
+        in listed
 
 
 def _sign_up_through_cdn(site, email: str, reader: str):  # type: ignore[no-untyped-def]

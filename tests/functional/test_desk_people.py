@@ -385,7 +385,7 @@ def test_every_person_edits_their_own_profile_and_the_picker_lists_them(desk, ro
         in choices
     assert {"name": "Ninfa Along", "slug": "ninfa-along", "kind": "author", "email": ""} in choices
     listed = json.loads(desk.client.http.get("/desk/author-choices", headers={"Cookie": jar}).body)
-    assert listed == {"authors": choices}
+    assert listed == {"authors": choices if role == "admin" else [{**c, "email": ""} for c in choices]}  # addresses: admins'
     from chalicelib.desk import pickers
 
     offered = pickers.choices().of("author")  # the editor's Author picker: people and authors together
