@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlencode
 
 from chalicelib.desk import session
-from tests.functional.test_desk import form, sign_in
+from tests.functional.test_desk import api, form, sign_in
 from tests.functional.test_newsletters import ORIGIN, accepted, form_token
 
 CDN_SECRET = "the-secret-our-distribution-sends"
@@ -59,3 +59,41 @@ def test_failed_sign_ins_from_one_ipv6_network_are_one_readers(desk, settings):
             "CloudFront-Viewer-Address": f"{NETWORK}::{n + 1:x}:4431", "X-Newsroom-Origin": CDN_SECRET}).status_code
 
     assert [attempt(n) for n in range(session.ADDRESS_FAILURES + 1)] == [401] * session.ADDRESS_FAILURES + [429]
+
+
+SCOOP = "submissions/articles/scoop.md"
+SCOOP_TEXT = "---\ntitle: Scoop\ncategories: [Oil]\nsummary: Embargoed.\n---\n\nThe embargoed scoop.\n"
+
+
+def _scoop_of_another_contributor(desk) -> str:  # type: ignore[no-untyped-def]
+    desk.s3.put_object(Bucket=desk.stack.bucket, Key=SCOOP, Body=SCOOP_TEXT.encode(),
+                       Metadata={"uploaded-by": "Other Writer <other@desk.example.com>"})
+    return str(desk.s3.head_object(Bucket=desk.stack.bucket, Key=SCOOP)["ETag"].strip('"'))
+
+
+def _scoop_now(desk) -> tuple[bytes, dict]:  # type: ignore[no-untyped-def]
+    found = desk.s3.get_object(Bucket=desk.stack.bucket, Key=SCOOP)
+    return found["Body"].read(), found["Metadata"]
+
+
+def test_a_contributor_neither_reads_nor_changes_another_contributors_submission(desk):
+    """The contributor role's credentials reach every submissions/ key, so the desk itself keeps each
+    contributor to their own submissions (as WordPress keeps a contributor out of another's posts)."""
+    version = _scoop_of_another_contributor(desk)
+    jar, token, _ = sign_in(desk, "contributor")
+    opened = desk.client.http.get(f"/desk/edit?key={SCOOP}", headers={"Cookie": jar})
+    assert opened.status_code == 403 and "embargoed scoop" not in opened.body.decode()
+    fields = {"title": "Scoop", "summary": "Embargoed.", "categories": "Oil", "date": ""}
+    changed = api(desk, "/desk/save", jar, token, {"action": "submit", "key": SCOOP, "version": version,
+                                                    "versions": {SCOOP: version}, "fields": fields,
+                                                    "body": "Rewritten by someone else."})
+    assert changed.status_code == 403 and "another person's submission" in json.loads(changed.body)["error"]
+    anew = api(desk, "/desk/save", jar, token, {"action": "submit", "fields": fields, "body": "Mine."})
+    assert anew.status_code == 403 and "embargoed scoop" not in anew.body.decode()  # no 409 showing theirs
+    locked = api(desk, "/desk/lock", jar, token, {"key": SCOOP})
+    assert locked.status_code == 403
+    assert _scoop_now(desk) == (SCOOP_TEXT.encode(), {"uploaded-by": "Other Writer <other@desk.example.com>"})
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="locks/")
+    editor_jar, _, _ = sign_in(desk, "editor")  # an editor reviews it as before
+    reviewed = desk.client.http.get(f"/desk/edit?key={SCOOP}", headers={"Cookie": editor_jar})
+    assert reviewed.status_code == 200 and "embargoed scoop" in reviewed.body.decode()
