@@ -97,3 +97,22 @@ def test_a_contributor_neither_reads_nor_changes_another_contributors_submission
     editor_jar, _, _ = sign_in(desk, "editor")  # an editor reviews it as before
     reviewed = desk.client.http.get(f"/desk/edit?key={SCOOP}", headers={"Cookie": editor_jar})
     assert reviewed.status_code == 200 and "embargoed scoop" in reviewed.body.decode()
+
+
+def test_a_new_password_from_forgot_password_ends_the_sessions_the_old_one_opened(desk):
+    """Someone who had the old password (phished, shared) is signed out when its owner sets a new one."""
+    email, _ = desk.accounts["editor"]
+    intruder, _, _ = sign_in(desk, "editor")
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": intruder}).status_code == 200
+    form(desk.client, "/desk/forgot-password", {"email": email})
+    done = form(desk.client, "/desk/forgot-password", {"email": email, "code": "123456",  # moto takes any code
+                                                       "new_password": "A-New-Password-42",
+                                                       "confirm_password": "A-New-Password-42"})
+    assert done.status_code == 200 and "Your new password is set." in done.body.decode()
+    ended = desk.client.http.get("/desk/articles", headers={"Cookie": intruder})
+    assert ended.status_code == 303 and ended.headers["Location"] == "/desk/sign-in"
+    owner = form(desk.client, "/desk/sign-in", {"email": email, "password": "A-New-Password-42"})
+    assert owner.status_code == 303
+    cookies = owner.headers["Set-Cookie"]
+    jar = "; ".join(c.split(";", 1)[0] for c in (cookies if isinstance(cookies, list) else [cookies]))
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": jar}).status_code == 200
