@@ -407,11 +407,13 @@ def change(request: Any, who: Identity, token: str) -> Response:
 
 # --- forgot password -----------------------------------------------------------------------------
 
-def _reader(request: Any) -> str:
+def _reader(request: Any, counted: str = "reset-reader") -> str:
+    """The reader's key for one of their limits (``counted``: "reset-reader", requests for a code;
+    "reset-guesses", wrong codes): two limits, two counters."""
     site = web.site_of(request)
     source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    return session.limited_key("reset-reader", comment_rules.client_of(site.headers, source_ip,
-                                                                       web.through_our_cdn(site.headers)))
+    return session.limited_key(counted, comment_rules.client_of(site.headers, source_ip,
+                                                                web.through_our_cdn(site.headers)))
 
 
 @http.guarded
@@ -461,7 +463,7 @@ def _set_password(request: Any, email: str, sent: dict[str, str]) -> Response:
 
     account = session.limited_key("account", email)  # the sign-in's own back-off: a code is a password
     try:
-        session.ADDRESS_LIMIT.check(_reader(request))
+        session.ADDRESS_LIMIT.check(_reader(request, "reset-guesses"))
         session.SIGN_IN_BACKOFF.attempt(account)
     except Limited as limited:
         return again(429, _wait(limited, "Too many wrong codes"), headers={"Retry-After": str(limited.retry_after)})
@@ -479,7 +481,7 @@ def _set_password(request: Any, email: str, sent: dict[str, str]) -> Response:
             cognito.exceptions.LimitExceededException, cognito.exceptions.TooManyFailedAttemptsException,
             cognito.exceptions.InvalidParameterException, cognito.exceptions.ResourceNotFoundException):
         try:
-            session.ADDRESS_LIMIT.take(_reader(request))
+            session.ADDRESS_LIMIT.take(_reader(request, "reset-guesses"))
         except Limited:
             pass
         return again(400, "That code is not right, or it has expired. Check it, or ask for a new one.")

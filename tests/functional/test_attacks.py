@@ -116,3 +116,17 @@ def test_a_new_password_from_forgot_password_ends_the_sessions_the_old_one_opene
     cookies = owner.headers["Set-Cookie"]
     jar = "; ".join(c.split(";", 1)[0] for c in (cookies if isinstance(cookies, list) else [cookies]))
     assert desk.client.http.get("/desk/articles", headers={"Cookie": jar}).status_code == 200
+
+
+def test_mistyped_codes_do_not_use_up_the_requests_for_a_new_code(desk):
+    """The per-reader count of wrong codes and the count of requests for a code are two limits, not
+    one counter: four typos, then "send me a new code", is what a person does."""
+    email, _ = desk.accounts["editor"]
+    assert form(desk.client, "/desk/forgot-password", {"email": email}).status_code == 200
+    for n in range(4):
+        wrong = form(desk.client, "/desk/forgot-password", {
+            "email": email, "code": f"moto-confirmation-code:00000{n}", "new_password": "A-New-Password-42",
+            "confirm_password": "A-New-Password-42"})
+        assert wrong.status_code == 400
+    again = form(desk.client, "/desk/forgot-password", {"email": email})
+    assert again.status_code == 200 and "a code to choose a new password is on its way" in again.body.decode()
