@@ -182,11 +182,21 @@ def check_own_work(bucket: ContentBucket, key: str, who: Identity) -> None:
 
     :raise NotYours: not a submission, or another person's.
     """
+    from botocore.exceptions import ClientError
+
+    from chalicelib.bucket import error_code
+
     if who.may("editor"):
         return
     if not key.startswith(config.SUBMISSIONS_PREFIX):
         raise NotYours(f"{key} is not a submission: a contributor opens and changes their own submissions only.")
-    if bucket.exists(key) and not submitted_by(bucket, key, who):
+    try:
+        version, metadata = bucket.head(key)
+    except ClientError as exc:  # S3 says 403, not 404, of a missing key to a role that may not list the bucket
+        if error_code(exc) not in ("403", "AccessDenied"):
+            raise
+        return  # (theirs may read every submissions/ key: a 403 there is no file)
+    if version is not None and not str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>"):
         raise NotYours(f"{key} is another person's submission: a contributor opens and changes their own only "
                         "(for a new article, choose another title or slug).")
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from chalicelib.desk import session
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.desk import documents, session
+from chalicelib.desk.identity import Identity
 from tests.functional.test_desk import api, form, sign_in
 from tests.functional.test_newsletters import ORIGIN, accepted, form_token
 
@@ -130,3 +134,26 @@ def test_mistyped_codes_do_not_use_up_the_requests_for_a_new_code(desk):
         assert wrong.status_code == 400
     again = form(desk.client, "/desk/forgot-password", {"email": email})
     assert again.status_code == 200 and "a code to choose a new password is on its way" in again.body.decode()
+
+
+def test_a_contributors_new_submission_is_theirs_although_s3_says_403_for_a_missing_key():
+    """On AWS the contributor's role may not list the bucket, so S3 answers HeadObject on a key with no
+    file 403, not 404: that is a free key to them, and a new article saves; another's file stays refused."""
+    class Bucket:
+        def __init__(self, found: tuple[str | None, dict[str, str]] | None) -> None:
+            self.found = found
+
+        def head(self, key: str) -> tuple[str | None, dict[str, str]]:
+            if self.found is None:
+                raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+            return self.found
+
+    me = Identity(sub="s", email="me@desk.example.com", name="Me", role="contributor", expires=0)
+    documents.check_own_work(Bucket(None), "submissions/articles/new.md", me)  # type: ignore[arg-type]
+    documents.check_own_work(Bucket(("e", {"uploaded-by": "Me <me@desk.example.com>"})),  # type: ignore[arg-type]
+                             "submissions/articles/mine.md", me)
+    with pytest.raises(documents.NotYours, match="another person's submission"):
+        documents.check_own_work(Bucket(("e", {"uploaded-by": "You <you@desk.example.com>"})),  # type: ignore[arg-type]
+                                 "submissions/articles/yours.md", me)
+    with pytest.raises(documents.NotYours, match="is not a submission"):
+        documents.check_own_work(Bucket(None), "articles/live.md", me)  # type: ignore[arg-type]
