@@ -157,3 +157,20 @@ def test_a_contributors_new_submission_is_theirs_although_s3_says_403_for_a_miss
                                  "submissions/articles/yours.md", me)
     with pytest.raises(documents.NotYours, match="is not a submission"):
         documents.check_own_work(Bucket(None), "articles/live.md", me)  # type: ignore[arg-type]
+
+
+def test_one_inbox_gets_a_few_confirmations_a_day_however_its_address_is_spelled(site, settings):
+    """``victim+1@…``, ``v.ictim@gmail.com``, ``VICTIM@…``: one inbox. Signed up again and again from
+    many addresses (a new client each), it gets ``CONFIRMATIONS_PER_INBOX`` e-mails a day, no more; every
+    sign-up is answered the same, and another inbox is not affected."""
+    from chalicelib.site import subscribe
+
+    settings(origin_secret=CDN_SECRET, allow_direct_access=True)
+    spellings = ["victim@gmail.com", "victim+news@gmail.com", "v.ictim@gmail.com", "VICTIM+2@gmail.com",
+                 "vic.tim+3@googlemail.com", "victim+4@gmail.com"]
+    answers = [_sign_up_through_cdn(site, address, f"198.51.100.{n + 1}") for n, address in enumerate(spellings)]
+    assert {a.status_code for a in answers} == {200} and len({a.body for a in answers}) == 1
+    mailed = [m for address in dict.fromkeys(a.lower() for a in spellings) for m in accepted(address)]
+    assert len(mailed) == subscribe.CONFIRMATIONS_PER_INBOX.limit
+    assert _sign_up_through_cdn(site, "someone.else@gmail.com", "198.51.100.99").status_code == 200
+    assert len(accepted("someone.else@gmail.com")) == 1
