@@ -17,6 +17,8 @@ And, for anyone, "Forgot password" through the pool's own flow.
   nobody left to manage it.
 - Each change is one ``PeopleChange`` item (who, when, what, whom), written with the admin's role
   after the pool has made the change, and listed on the screen, newest first.
+- A password set with a reset code ends the account's other sessions (``_end_old_sessions``), as a
+  disable does: whoever had the old password is signed out.
 - Invitations and reset codes go by e-mail from Cognito on AWS; the desk never sees or shows them.
   On this machine's stand-in nothing is mailed, so they are printed where ``make run`` prints its
   accounts (``deliver_locally``): never on a page, and never on AWS.
@@ -401,11 +403,13 @@ def change(request: Any, who: Identity, token: str) -> Response:
 
 # --- forgot password -----------------------------------------------------------------------------
 
-def _reader(request: Any) -> str:
+def _reader(request: Any, counted: str = "reset-reader") -> str:
+    """The reader's key for one of their limits (``counted``: "reset-reader", requests for a code;
+    "reset-guesses", wrong codes): two limits, two counters."""
     site = web.site_of(request)
     source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    return session.limited_key("reset-reader", comment_rules.client_of(site.headers, source_ip,
-                                                                       web.through_our_cdn(site.headers)))
+    return session.limited_key(counted, comment_rules.client_of(site.headers, source_ip,
+                                                                web.through_our_cdn(site.headers)))
 
 
 @http.guarded
@@ -455,7 +459,7 @@ def _set_password(request: Any, email: str, sent: dict[str, str]) -> Response:
 
     account = session.limited_key("account", email)  # the sign-in's own back-off: a code is a password
     try:
-        session.ADDRESS_LIMIT.check(_reader(request))
+        session.ADDRESS_LIMIT.check(_reader(request, "reset-guesses"))
         session.SIGN_IN_BACKOFF.attempt(account)
     except Limited as limited:
         return again(429, _wait(limited, "Too many wrong codes"), headers={"Retry-After": str(limited.retry_after)})
@@ -473,12 +477,31 @@ def _set_password(request: Any, email: str, sent: dict[str, str]) -> Response:
             cognito.exceptions.LimitExceededException, cognito.exceptions.TooManyFailedAttemptsException,
             cognito.exceptions.InvalidParameterException, cognito.exceptions.ResourceNotFoundException):
         try:
-            session.ADDRESS_LIMIT.take(_reader(request))
+            session.ADDRESS_LIMIT.take(_reader(request, "reset-guesses"))
         except Limited:
             pass
         return again(400, "That code is not right, or it has expired. Check it, or ask for a new one.")
     session.SIGN_IN_BACKOFF.succeeded(account)
+    _end_old_sessions(email, sent.get("new_password", ""))
     return http.page("sign_in.html", email=email, notice="Your new password is set. Sign in with it.")
+
+
+def _end_old_sessions(email: str, password: str) -> None:
+    """A new password ends every session the old one opened, here and at the pool (their refresh
+    tokens): whoever else had the old password is signed out, as when an admin disables someone. The
+    pool does not say whose account the code was for, so the desk signs in once with the new password
+    to learn who (the ``sub``), and signs that session out at once. A failure is logged; the new
+    password stands either way."""
+    try:
+        tokens = identity.sign_in(email, password)
+        if not isinstance(tokens, identity.Tokens):
+            return
+        who = identity.verify(tokens.id_token)
+        session.end_sessions(who.sub)  # every session begun up to this second (auth_time is whole seconds)
+        identity.sign_out_everywhere(tokens.access_token)
+        time.sleep(1.05 - time.time() % 1)  # answer in the next second: a sign-in with the new password is not ended
+    except Exception as exc:  # noqa: BLE001 - the password is set; say so, and log what did not follow
+        log.warning(json.dumps({"event": "desk_reset_sessions_not_ended", "error": type(exc).__name__}))
 
 
 def _wait(limited: Limited, what: str) -> str:

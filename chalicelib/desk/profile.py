@@ -26,7 +26,8 @@ feeds and the edge to follow by a path of their own.
   address of a photo in the library (``MediaItem``), looked up as data, never read as a file name.
 - ``author_choices`` is what the editor's Author combobox lists: the site's authors (one Query of
   ``author``) and the desk's people (one Query of ``people``), one entry per author, people first,
-  each by their author's published name.
+  each by their author's published name. One read each, whoever is asking: it needs no admin right
+  (and below admin, the answer carries no one's e-mail address).
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def save(request: Any, who: Identity, token: str) -> Response:
                                         "Ask an admin to give you a name with letters in People; nothing was saved."})
     twin = next((p for p in Profile.query(keys.PEOPLE_PK) if p.sk != who.sub and p.author == slug), None)
     if twin is not None:  # two people the pool names alike: neither writes the other's author page
-        return refused(409, {"version": f"Another person of the desk ({twin.email}) also signs as /author/{slug}/, "
+        return refused(409, {"version": f"Another person of the desk also signs as /author/{slug}/, "
                                         "so neither of you can change it here. Ask an admin to give one of you "
                                         "another name in People; nothing was saved."})
     bucket, key = ContentBucket.of(), file_of(slug)
@@ -201,5 +202,10 @@ def save(request: Any, who: Identity, token: str) -> Response:
 @http.guarded
 @http.signed_in
 def choices(request: Any, who: Identity, token: str) -> Response:
-    """``author_choices`` as JSON, for the editor's Author combobox: ``{"authors": [...]}``."""
-    return http.json_answer({"authors": author_choices()})
+    """``author_choices`` as JSON, for the editor's Author combobox: ``{"authors": [...]}``. The
+    people's e-mail addresses only to an admin (the People screen shows them every address): the
+    picker needs names, and a contributor is not told everyone's address (an admin's is their user name)."""
+    shown = author_choices()
+    if not who.may("admin"):
+        shown = [{**choice, "email": ""} for choice in shown]
+    return http.json_answer({"authors": shown})

@@ -391,7 +391,7 @@ def test_every_person_edits_their_own_profile_and_the_picker_lists_them(desk, ro
         in choices
     assert {"name": "Ninfa Along", "slug": "ninfa-along", "kind": "author", "email": ""} in choices
     listed = json.loads(desk.client.http.get("/desk/author-choices", headers={"Cookie": jar}).body)
-    assert listed == {"authors": choices}
+    assert listed == {"authors": choices if role == "admin" else [{**c, "email": ""} for c in choices]}  # addresses: admins'
     from chalicelib.desk import pickers
 
     offered = pickers.choices().of("author")  # the editor's Author picker: people and authors together
@@ -526,8 +526,9 @@ def test_two_people_named_alike_cannot_write_each_others_author_page(desk):
     refused = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Impostor"},
                    headers={"Cookie": jar})
     assert refused.status_code == 409
-    assert "Another person of the desk (twin@desk.example.com) also signs as /author/local-editor/" in \
+    assert "Another person of the desk also signs as /author/local-editor/" in \
         refused.body.decode()
+    assert "twin@desk.example.com" not in refused.body.decode()  # nobody is told a colleague's address
     assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="authors/")
     Profile(keys.PEOPLE_PK, "another-sub").delete()
     mine = next(p for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com")
