@@ -24,6 +24,8 @@ No cookie is set and no script is needed: each is a plain form.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from urllib.parse import parse_qs
 
 from chalice.app import Response
 
+from chalicelib import config
 from chalicelib.clock import now_iso
 from chalicelib.newsletters import mail, own_data, signup, subscribers, tokens
 from chalicelib.ratelimit import Limited, SlidingWindow
@@ -42,6 +45,10 @@ log = logging.getLogger("newsroom.newsletters")
 
 SIGNUP_LIMIT = 5  # sign-ups per client in any window (as comments)
 SIGNUP_WINDOW_SECONDS = 600
+# Confirmation e-mails one inbox gets in any day, however its address is spelled (``inbox_of``): the
+# limit per client and the one per address (``subscribers.CONFIRMATION_EVERY_SECONDS``) alone let anyone
+# with a few machines mail ``victim+1@``, ``victim+2@``... without end, from our SES identity.
+CONFIRMATIONS_PER_INBOX = SlidingWindow(3, 86400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +100,19 @@ def subscribe(request: Any) -> Response:
     source = comment_rules.client_of(site.headers, identity.get("sourceIp"), via_cdn=web.through_our_cdn(site.headers))
     consent = subscribers.Consent(form=asked.form, wording=signup.CONSENT_WORDING, source=source,
                                   newsletters=asked.newsletters)
-    nonce = subscribers.sign_up(asked.email, consent)
+    inbox = _inbox_key(asked.email)
+    try:
+        CONFIRMATIONS_PER_INBOX.check(inbox)
+    except Limited:  # the same answer as any sign-up: nothing tells a stranger what this inbox was sent
+        log.info("sign-up not recorded: the inbox has had its confirmations for today")
+        nonce = None
+    else:
+        nonce = subscribers.sign_up(asked.email, consent)
     if nonce is not None:
+        try:
+            CONFIRMATIONS_PER_INBOX.take(inbox)
+        except Limited:
+            pass  # two sign-ups of one inbox at once: both are sent, one over the limit
         _send_confirmation(site, settings.site_name, subscribers.normalized(asked.email), nonce, asked.newsletters)
     return _render(site, SubscribePage(_head(signup.SENT_HEADING), signup.SENT_HEADING, signup.SENT_MESSAGE,
                                        form=False), 200)
@@ -291,6 +309,22 @@ def _guard(request: Any, site: Site) -> Response | None:
                                            f"minute{'s' if minutes > 1 else ''} and try again.", form=False), 429,
                        extra={"Retry-After": str(limited.retry_after)})
     return None
+
+
+def inbox_of(email: str) -> str:
+    """The inbox an address reaches: lower case, without a ``+tag`` (sub-addressing, which most mail
+    providers deliver to the same inbox), and for Gmail without the dots it ignores."""
+    local, _, domain = subscribers.normalized(email).rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def _inbox_key(email: str) -> str:
+    """The rate-limit key of an address's inbox: a keyed hash, never the address."""
+    secret = config.current().cursor_secret
+    return "confirm-inbox-" + hmac.new(secret, inbox_of(email).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _send_confirmation(site: Site, site_name: str, email: str, nonce: str, newsletters: tuple[str, ...]) -> None:

@@ -63,6 +63,7 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
 
 
 def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_sessions_profiles_and_subscribers():
+    """...and, in the bucket, only authors' files (a person's profile is their author file)."""
     granted = list(conditional_statements(policy("prod", "web")))
     assert granted
     for actions, resources, condition in granted:
@@ -72,6 +73,8 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_se
         elif writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
+        elif writes == ["s3:PutObject"]:  # each person's own author file, from their profile (desk/profile.py)
+            assert [r["Fn::Sub"] for r in resources] == ["arn:${AWS::Partition}:s3:::${NamePrefix}-prod-content/authors/*"]
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
             assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
@@ -293,3 +296,8 @@ def test_the_web_policy_refuses_writes_outside_comments_and_counters():
         assert not allows(web, "dynamodb:PutItem", table, (key,)), key
         assert not allows(web, "dynamodb:UpdateItem", table, (key,)), key
     assert not allows(web, "dynamodb:DeleteItem", table, ("comments-pending",))
+    bucket = "arn:aws:s3:::newsroom-dev-content/"
+    assert allows(web, "s3:PutObject", bucket + "authors/sam-writer.yaml")  # a profile: its person's author file
+    for key in ("articles/a.md", "settings/site.yaml", "categories/oil.yaml", "media/a.jpg", "authors"):
+        assert not allows(web, "s3:PutObject", bucket + key), key
+    assert not allows(web, "s3:DeleteObject", bucket + "authors/sam-writer.yaml")
