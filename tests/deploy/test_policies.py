@@ -226,6 +226,17 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
         site.run_imports()
     assert "uploaded" in site.s3.get_object(Bucket=site.stack.bucket, Key="imports/20261203/status.json")[
         "Body"].read().decode()
+    # An admin's newsletter list, uploaded in the desk, and an export of ours: the imports function
+    # reads and writes subscribers (issue 47), and Scans them for the export and the counts.
+    site.put("imports/20261204list/options.json", '{"kind": "subscribers", "name": "list.csv", '
+             '"newsletters": ["Daily briefing"]}')
+    site.put("imports/20261204list/subscribers.csv", (PROJECT_DIR / "tests" / "data" / "subscribers" /
+                                                      "mailchimp-subscribed.csv").read_bytes())
+    site.put("imports/20261204ours/subscribers-export.json", "{}")
+    with running("imports"):
+        site.run_imports()
+    assert '"imported"' in site.s3.get_object(Bucket=site.stack.bucket, Key="imports/20261204list/status.json")[
+        "Body"].read().decode()
 
     # Read every kind of page.
     paths = ["/", "/?s=iran", "/search/?q=nuclear+iran", "/new-debate-in-tehran-on-the-production-of-a-nuclear-bomb/",
@@ -262,6 +273,8 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     assert denied == []
     assert {f for f, _ in operations} == {"web", "ingest", "images", "imports"}
     assert ("imports", "s3:PutObject") in operations
+    assert {("imports", "dynamodb:PutItem"), ("imports", "dynamodb:BatchGetItem"), ("imports", "dynamodb:Scan")} \
+        <= operations
     assert ("images", "s3:PutObject") in operations and ("images", "sqs:SendMessage") in operations
     assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject", "PutItem", "UpdateItem", "Publish")
                for f, a in operations if f == "web"), operations
