@@ -19,8 +19,9 @@ from typing import Any, Callable
 
 from slugify import slugify
 
-from chalicelib import clock, config, fields
+from chalicelib import clock, config, fields, keys
 from chalicelib.archives import RESERVED_SLUGS
+from chalicelib.content import images
 from chalicelib.content.files import (
     Article,
     Author,
@@ -138,25 +139,14 @@ def submission_problems(article: Article, meta: dict[str, Any], submitted_at: dt
 
 
 # A live blog's entry: ``articles/<article>/live/<id>.md``, beside the article's file ``articles/<article>.md``
-# (docs/content-format.md, "Live blogs").
-LIVE_FOLDER = "/live/"
-_ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# (docs/content-format.md, "Live blogs"); chalicelib/keys.py spells its key.
+_ENTRY_ID = re.compile(keys.LIVE_ENTRY_ID)
 MAX_ENTRY_BYTES = 200_000  # an entry is an update of a few paragraphs, a photo or an embed
-
-
-def entry_parts(key: str) -> tuple[str, str] | None:
-    """The article's folder and the entry's file name of a live blog entry's key, or None."""
-    if not key.startswith(config.ARTICLES_PREFIX) or key.endswith("/"):
-        return None
-    folder, marker, name = key.rpartition(LIVE_FOLDER)
-    if not marker or len(folder) <= len(config.ARTICLES_PREFIX) or "/" in name or not name:
-        return None
-    return folder, name
 
 
 def kind_of_key(key: str) -> str | None:
     """Say which kind of content a bucket key holds, or None if ingest ignores it."""
-    if entry_parts(key) is not None:
+    if keys.live_entry_parts(key) is not None:
         return "entry"
     for prefix, kind in ((config.ARTICLES_PREFIX, "article"), (config.PAGES_PREFIX, "page"),
                          (config.AUTHORS_PREFIX, "author"), (config.CATEGORIES_PREFIX, "category"),
@@ -238,7 +228,7 @@ def parse_entry(key: str, data: bytes) -> LiveEntry:
 
     :raise ContentError: the entry is not valid; every problem is listed, naming the file and the field.
     """
-    parts = entry_parts(key)
+    parts = keys.live_entry_parts(key)
     if parts is None:  # pragma: no cover - kind_of_key said "entry"
         raise ContentError(key, [Problem("file", "is not a live blog entry (articles/<article>/live/<id>.md)")])
     folder, name = parts
@@ -352,11 +342,16 @@ def nesting_depth(body: str) -> int:
 
 
 def parse_author(key: str, data: bytes) -> Author:
-    """Parse ``authors/<slug>.yaml``: name (required) and bio.
+    """Parse ``authors/<slug>.yaml``: name (required), bio and photo (a photo in Media, by its address).
 
     :raise ContentError: the file is not valid.
     """
     check, values = _read_term(key, data, "author")
+    photo = values.get("photo")
+    if photo and not (photo.startswith("/" + config.MEDIA_PREFIX) and ".." not in photo
+                      and images.is_derivable(images.key_of(photo))):
+        check.problems.append(Problem("photo", f"'{photo[:100]}' must be a photo in Media, by its address "
+                                               "(such as /media/2026/12/me.jpg)"))
     check.raise_if_any()
     return Author(key=key, **values)
 

@@ -57,6 +57,9 @@ def run(who: Identity, token: str, action: str, draft: Draft) -> Answer:
     bucket = session.bucket_as(token)
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
     live = live_key(key)
+    if not who.may("editor"):  # what they opened, and the submission they write to: their own
+        for touched in dict.fromkeys([*([key] if draft.key else []), config.SUBMISSIONS_PREFIX + live]):
+            documents.check_own_work(bucket, touched, who)
     target = Target(bucket, key, live, bucket.exists(live))
     if not draft.key and target.live_exists:  # a new article whose file name another has
         raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])

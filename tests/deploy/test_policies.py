@@ -64,6 +64,7 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
 
 
 def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_sessions_profiles_subscribers_and_sends():
+    """...and, in the bucket, only authors' files (a person's profile is their author file)."""
     granted = list(conditional_statements(policy("prod", "web")))
     assert granted
     for actions, resources, condition in granted:
@@ -84,6 +85,8 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_se
         elif writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
+        elif writes == ["s3:PutObject"]:  # each person's own author file, from their profile (desk/profile.py)
+            assert [r["Fn::Sub"] for r in resources] == ["arn:${AWS::Partition}:s3:::${NamePrefix}-prod-content/authors/*"]
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
             assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
@@ -241,6 +244,17 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
         site.run_imports()
     assert "uploaded" in site.s3.get_object(Bucket=site.stack.bucket, Key="imports/20261203/status.json")[
         "Body"].read().decode()
+    # An admin's newsletter list, uploaded in the desk, and an export of ours: the imports function
+    # reads and writes subscribers (issue 47), and Scans them for the export and the counts.
+    site.put("imports/20261204list/options.json", '{"kind": "subscribers", "name": "list.csv", '
+             '"newsletters": ["Daily briefing"]}')
+    site.put("imports/20261204list/subscribers.csv", (PROJECT_DIR / "tests" / "data" / "subscribers" /
+                                                      "mailchimp-subscribed.csv").read_bytes())
+    site.put("imports/20261204ours/subscribers-export.json", "{}")
+    with running("imports"):
+        site.run_imports()
+    assert '"imported"' in site.s3.get_object(Bucket=site.stack.bucket, Key="imports/20261204list/status.json")[
+        "Body"].read().decode()
 
     # Read every kind of page.
     paths = ["/", "/?s=iran", "/search/?q=nuclear+iran", "/new-debate-in-tehran-on-the-production-of-a-nuclear-bomb/",
@@ -277,6 +291,8 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     assert denied == []
     assert {f for f, _ in operations} == {"web", "ingest", "images", "imports"}
     assert ("imports", "s3:PutObject") in operations
+    assert {("imports", "dynamodb:PutItem"), ("imports", "dynamodb:BatchGetItem"), ("imports", "dynamodb:Scan")} \
+        <= operations
     assert ("images", "s3:PutObject") in operations and ("images", "sqs:SendMessage") in operations
     assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject", "PutItem", "UpdateItem", "Publish")
                for f, a in operations if f == "web"), operations
@@ -303,3 +319,8 @@ def test_the_web_policy_refuses_writes_outside_comments_and_counters():
     queue = "arn:aws:sqs:us-east-1:123456789012:newsroom-dev-"
     assert allows(web, "sqs:SendMessage", queue + "newsletters")
     assert not allows(web, "sqs:SendMessage", queue + "ingest") and not allows(web, "sqs:SendMessage", queue + "images")
+    bucket = "arn:aws:s3:::newsroom-dev-content/"
+    assert allows(web, "s3:PutObject", bucket + "authors/sam-writer.yaml")  # a profile: its person's author file
+    for key in ("articles/a.md", "settings/site.yaml", "categories/oil.yaml", "media/a.jpg", "authors"):
+        assert not allows(web, "s3:PutObject", bucket + key), key
+    assert not allows(web, "s3:DeleteObject", bucket + "authors/sam-writer.yaml")
