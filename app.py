@@ -416,6 +416,51 @@ def desk_new_page() -> Response:
     return new_page.create(request())
 
 
+@app.route("/desk/newsletter", methods=READ)
+@when_aws_fails
+def desk_newsletter() -> Response:
+    """(Editors) Send as newsletter: an article's (or today's digest's) e-mail previewed, a test, the send."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.screen(request())
+
+
+@app.route("/desk/newsletter/preview", methods=READ)
+@when_aws_fails
+def desk_newsletter_preview() -> Response:
+    """(Editors) The e-mail alone, as readers' mail clients show it, for the send screen's frame."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.preview(request())
+
+
+@app.route("/desk/newsletter", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_newsletter_send() -> Response:
+    """(Editors) Send a test to oneself, or the send itself (once per form, however often it is posted)."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.send(request())
+
+
+@app.route("/desk/newsletters", methods=READ)
+@when_aws_fails
+def desk_newsletters() -> Response:
+    """(Editors) The recent sends: state, counts, progress; Pause, Resume, Cancel."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.sends(request())
+
+
+@app.route("/desk/newsletters", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_newsletters_change() -> Response:
+    """(Editors) Pause, resume or cancel a send (a cancel asks first)."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.change(request())
+
+
 @app.route("/desk/history", methods=READ)
 @when_aws_fails
 def desk_history() -> Response:
@@ -887,10 +932,11 @@ def imports(event: SQSEvent) -> BatchAnswer:
 @app.on_sqs_message(queue=config.current().newsletters_queue, batch_size=1,
                     maximum_concurrency=NEWSLETTERS_CONCURRENCY)
 def newsletters(event: SQSEvent) -> BatchAnswer:
-    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py)."""
-    from chalicelib.newsletters import sending
+    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py), or start a
+    scheduled digest at its moment (chalicelib/newsletters/digests.py)."""
+    from chalicelib.newsletters import digests, sending
 
-    return sending.newsletters_queue_handler(record.to_dict() for record in event)
+    return sending.newsletters_queue_handler((record.to_dict() for record in event), scheduled=digests.due)
 
 
 gc.freeze()  # what importing made lives as long as the process (see the top of this module)

@@ -70,6 +70,7 @@ class Config:
     # scheduled article's due time (chalicelib/publish/schedule.py). Empty: nothing is scheduled.
     schedule_role: str = ""
     ingest_queue_arn: str = ""
+    newsletters_queue_arn: str = ""  # where a scheduled digest's moment is sent (chalicelib/newsletters/digests.py)
     # SNS topic told of each comment awaiting moderation; empty: nobody is told.
     moderation_topic: str = ""
     # The editors' desk (chalicelib/desk/): the Cognito user pool and app client people sign in
@@ -140,6 +141,7 @@ class Config:
             distribution_id=environ.get("NEWSROOM_DISTRIBUTION_ID", ""),
             schedule_role=environ.get("NEWSROOM_SCHEDULE_ROLE", ""),
             ingest_queue_arn=environ.get("NEWSROOM_INGEST_QUEUE_ARN", ""),
+            newsletters_queue_arn=environ.get("NEWSROOM_NEWSLETTERS_QUEUE_ARN", ""),
             user_pool_id=environ.get("NEWSROOM_USER_POOL_ID", ""),
             user_pool_client_id=environ.get("NEWSROOM_USER_POOL_CLIENT_ID", ""),
             identity_pool_id=environ.get("NEWSROOM_IDENTITY_POOL_ID", ""),

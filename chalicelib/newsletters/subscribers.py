@@ -25,7 +25,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib import clock, keys, retry
-from chalicelib.models import Subscriber
+from chalicelib.models import Reader, Subscriber
 
 STATES = ("pending", "active", "unsubscribed", "bounced", "complained", "deleted")
 SUPPRESSED = ("bounced", "complained")
@@ -161,4 +161,27 @@ def saved(item: Subscriber, seen: int | None) -> bool:
         if not retry.condition_failed(exc):
             raise
         return False
+    _enrol(item)
     return True
+
+
+# --- the roster: who receives which newsletter, read by Query (the web function may not Scan) -----
+
+def _enrol(item: Subscriber) -> None:
+    """Write the subscriber's line in the roster as it is now (after the subscriber's own write: a
+    crash between the two leaves the line one change behind until the next; the sender reads the
+    subscriber itself before each e-mail, so a stale line never sends to someone who left)."""
+    receives = list(item.newsletters or []) if item.state == "active" else []
+    Reader(*keys.reader(item.pk.removeprefix(keys.SUBSCRIBER_PREFIX)), newsletters=receives).save()
+
+
+def receiving_count(newsletter: str) -> int:
+    """How many subscribers receive ``newsletter`` now: one Query of the roster (Select COUNT)."""
+    return int(Reader.count(keys.READERS, filter_condition=Reader.newsletters.contains(newsletter),
+                            consistent_read=True))
+
+
+def receiving_hashes(newsletter: str) -> list[str]:
+    """The address hashes of the subscribers who receive ``newsletter`` now, from the roster (Query)."""
+    return [item.sk for item in Reader.query(keys.READERS, filter_condition=Reader.newsletters.contains(newsletter),
+                                             consistent_read=True)]

@@ -36,7 +36,7 @@ from chalice.app import Response
 
 from chalicelib import config
 from chalicelib.clock import now_iso
-from chalicelib.newsletters import mail, own_data, signup, subscribers, tokens
+from chalicelib.newsletters import mail, own_data, sending, signup, subscribers, tokens
 from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site import comment_rules, pages, store, views, web
 from chalicelib.site.web import Site
@@ -161,8 +161,10 @@ def unsubscribe_page(request: Any) -> Response:
     if (request.query_params or {}).get("manage") == "1":
         return Response(body="", status_code=303, headers={
             "Location": site.link("/newsletter/manage/", t=tokens.manage_token(hashed)), "Cache-Control": web.NO_STORE})
+    send_id = _send_of(request)
+    action = site.link(site.raw_path, t=token, s=send_id) if send_id else _here(site, token)
     return _link_page(site, "Unsubscribe", "Press the button and we will stop sending you every newsletter at once.",
-                      button="Unsubscribe", action=_here(site, token))
+                      button="Unsubscribe", action=action)
 
 
 def unsubscribe(request: Any) -> Response:
@@ -174,8 +176,18 @@ def unsubscribe(request: Any) -> Response:
     except tokens.BadLink as bad:
         return _link_page(site, "This link does not work", bad.message, status=400)
     subscribers.unsubscribe(hashed, how="one-click" if body == mail.ONE_CLICK else "page")
+    send_id = _send_of(request)
+    if send_id:  # counted for the send whose e-mail it came from (the desk's Newsletters screen)
+        sending.record_event(send_id, "unsubscribed", hashed)
     return _link_page(site, "You are unsubscribed", "We will not send you any more newsletters. If this was a "
                       "mistake, you can subscribe again at any time.")
+
+
+def _send_of(request: Any) -> str:
+    """The send an unsubscribe link came from (``s``: not signed, it only says which send to count
+    the unsubscribe for; the token alone says who is unsubscribed)."""
+    sent = str((request.query_params or {}).get("s", ""))
+    return sent if sending.SEND_ID.match(sent) else ""
 
 
 @dataclass(frozen=True, slots=True)

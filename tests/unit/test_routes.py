@@ -35,6 +35,7 @@ def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_a
                       ("/desk/people", "POST"), ("/desk/forgot-password", "POST"), ("/desk/profile", "POST"),
                       ("/desk/media/describe", "POST"), ("/desk/pages/new", "POST"),
                       ("/desk/live/new", "POST"), ("/desk/live/post", "POST"), ("/desk/live/act", "POST"), ("/desk/bulk", "POST"),
+                      ("/desk/newsletter", "POST"), ("/desk/newsletters", "POST"),  # send; pause, resume, cancel
                       ("/subscribe", "POST"), ("/newsletter/confirm", "POST"),  # newsletters: sign up, confirm
                       ("/newsletter/unsubscribe", "POST"),  # RFC 8058's one-click POST
                       ("/newsletter/manage", "POST"),  # a subscriber's own choices, and "Delete my data"
