@@ -130,6 +130,15 @@
   }
 
   function save(action, now, quiet) {
+    // A Publish at typed halfway (a date without its time) is the value "", which would mean "now":
+    // refused until it is a whole date and time, or cleared, so an embargo is never broken by it.
+    if (local.validity && local.validity.badInput) {
+      var half = "not a whole date and time: finish the date and the time, or clear it to publish now";
+      if (quiet) { say("Not saved to the server yet: Publish at is " + half + "."); } else {
+        say(""); showProblems([{field: "date", message: half, text: "Publish at is " + half}]);
+      }
+      return Promise.resolve();
+    }
     var note = form.elements.correction ? form.elements.correction.value : "";
     var data = {action: action, key: form.dataset.key, version: form.dataset.version, versions: versions,
       fields: fields(), body: body(), correction: action === "publish" ? note : "", now: !!now,

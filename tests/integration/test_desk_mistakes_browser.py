@@ -1,0 +1,57 @@
+"""The mistakes people make in the desk's editor, in Debian's Chromium against `make run` (the newsroom day
+of 7 December 2026, docs/usability/day-2026-12-07.md): a Publish at typed only halfway, a save while the
+network is down, a double-click on Publish. Each test checks what the editor then sees and what a reader
+gets: the status line, the problem beside the field, the public page, the file in the bucket."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.integration.test_browser import browser  # noqa: F401 - the fixture
+from tests.integration.test_desk_browser import signed_in
+
+
+def write(page, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.url.split("/desk/")[0] + "/desk/new")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Body", exact=True).click()
+    page.keyboard.type(text)
+
+
+def saves_of(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The actions the page sends to /desk/save, as they are sent."""
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(json.loads(request.post_data or "{}").get("action", ""))
+            if request.url.endswith("/desk/save") else None)
+    return sent
+
+
+def test_a_publish_at_with_a_date_and_no_time_never_publishes_now(local_stack, browser):  # noqa: F811
+    """Chromium's date and time box holds "12/31/2026, --:-- --" as the value "": Publish must refuse it,
+    not take it as "no date" and put an embargoed story live at once."""
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    write(page, "Embargoed until the new year", "Not before midnight on the 31st.")
+    sent = saves_of(page)
+    date = page.get_by_label("Publish at")
+    date.focus()
+    page.keyboard.type("12312026")  # the date; the time left as --:--
+    page.locator("#publish").click()
+    page.locator("#e-date").filter(has_text="not a whole date and time").wait_for(timeout=5000)
+    assert "Publish at is not a whole date and time" in page.locator("#problems").inner_text()
+    time.sleep(2)
+    assert sent == []
+    assert page.context.request.get(base + "/embargoed-until-the-new-year/").status == 404
+    # Finished, it schedules; cleared, it publishes now (the two ways out the message names).
+    date.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.type("0930AM")
+    assert page.locator("#publish").inner_text().startswith("Schedule for Thu 31 Dec")
+    page.locator("#publish").click()
+    page.get_by_role("status").filter(has_text="Scheduled for Thu 31 Dec").wait_for(timeout=15000)
+    assert page.context.request.get(base + "/embargoed-until-the-new-year/").status == 404
+    assert page.errors == []
+
