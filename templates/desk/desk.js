@@ -163,6 +163,9 @@
       if (answer.json.state === "submitted" || answer.json.state === "unpublishing") {
         follow(answer.json.key, answer.json.version, Date.now(), answer.json.since, answer.json.state === "unpublishing");
       }
+    }, function () {  // no answer at all (offline, the connection dropped): said, never "Saving…" for ever
+      say((quiet ? "Not saved to the server yet" : "Not saved") + ": the desk did not answer (offline?). " +
+        "Your text is still here and in this browser: save again when you are back online.");
     });
   }
 

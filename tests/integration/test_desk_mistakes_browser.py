@@ -55,3 +55,18 @@ def test_a_publish_at_with_a_date_and_no_time_never_publishes_now(local_stack, b
     assert page.context.request.get(base + "/embargoed-until-the-new-year/").status == 404
     assert page.errors == []
 
+
+def test_a_save_while_offline_says_it_was_not_saved_and_keeps_the_text(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    write(page, "Written on the train", "The tunnel cut the signal.")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("status").filter(has_text="Not saved").wait_for(timeout=10000)
+    assert "Your text is still here" in page.get_by_role("status").inner_text()
+    assert page.get_by_label("Title").input_value() == "Written on the train"
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("status").filter(has_text="Draft saved").wait_for(timeout=15000)
+    assert page.context.request.get(base + "/desk/edit?key=articles%2Fwritten-on-the-train.md").status == 200
+
