@@ -129,7 +129,21 @@
       });
   }
 
+  // The save under way: a second click on its button (a double-click) is the same save, and any other
+  // save waits for it, so it is sent with the version this one gets back (never a conflict with oneself).
+  var pending = null;
   function save(action, now, quiet) {
+    if (pending) {
+      if (quiet || (pending.action === action && !pending.quiet)) { return pending.done; }
+      return pending.done.then(function () { return save(action, now, quiet); });
+    }
+    var sending = {action: action, quiet: !!quiet};
+    pending = sending;
+    sending.done = send(action, now, quiet).then(function () { pending = null; }, function () { pending = null; });
+    return sending.done;
+  }
+
+  function send(action, now, quiet) {
     // A Publish at typed halfway (a date without its time) is the value "", which would mean "now":
     // refused until it is a whole date and time, or cleared, so an embargo is never broken by it.
     if (local.validity && local.validity.badInput) {

@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 import time
 
+import boto3
+
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
 from tests.integration.test_desk_browser import signed_in
+
+BUCKET = "newsroom-dev-content"
 
 
 def write(page, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -70,3 +74,28 @@ def test_a_save_while_offline_says_it_was_not_saved_and_keeps_the_text(local_sta
     page.get_by_role("status").filter(has_text="Draft saved").wait_for(timeout=15000)
     assert page.context.request.get(base + "/desk/edit?key=articles%2Fwritten-on-the-train.md").status == 200
 
+
+def test_a_double_click_on_publish_publishes_once_and_reports_no_problem(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    write(page, "Clicked twice", "One story, one click too many.")
+    sent = saves_of(page)
+    page.locator("#publish").dblclick()
+    page.get_by_role("status").filter(has_text="Published").wait_for(timeout=15000)
+    time.sleep(2)
+    assert sent == ["publish"]
+    assert page.locator("#problems").is_hidden()
+    assert page.context.request.get(base + "/clicked-twice/").status == 200
+    # On a live article, the second click is not taken for a colleague's save (no conflict panel).
+    page.get_by_label("Summary").fill("A summary added later.")
+    sent.clear()
+    page.locator("#publish").dblclick()
+    page.get_by_role("status").filter(has_text="Published").wait_for(timeout=15000)
+    time.sleep(2)
+    assert sent == ["publish"]
+    assert page.locator("#conflict").is_hidden()
+    s3 = boto3.client("s3", endpoint_url=local_stack["endpoint"], region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    stored = s3.get_object(Bucket=BUCKET, Key="articles/clicked-twice.md")["Body"].read().decode()
+    assert "A summary added later." in stored
+    assert page.errors == []
