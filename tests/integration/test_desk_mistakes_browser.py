@@ -11,7 +11,7 @@ import time
 import boto3
 
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import signed_in
+from tests.integration.test_desk_browser import accounts, signed_in
 
 BUCKET = "newsroom-dev-content"
 
@@ -99,3 +99,30 @@ def test_a_double_click_on_publish_publishes_once_and_reports_no_problem(local_s
     stored = s3.get_object(Bucket=BUCKET, Key="articles/clicked-twice.md")["Body"].read().decode()
     assert "A summary added later." in stored
     assert page.errors == []
+
+
+def test_a_new_article_in_a_tab_closed_before_its_first_save_is_offered_in_the_next_new_article(local_stack, browser):  # noqa: F811
+    """No title yet, so nothing was saved to the server: the tab's copy in this browser is the only one.
+    Closed (or crashed), it is offered when the reporter opens New article again, not left unseen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # two tabs of one browser
+    page = context.new_page()
+    email, password = accounts(local_stack)["editor"]
+    page.goto(local_stack["base"] + "/desk/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/desk/articles")
+    page.goto(local_stack["base"] + "/desk/new")
+    page.get_by_label("Body", exact=True).click()
+    page.keyboard.type("Twenty minutes of notes, no headline yet.")
+    time.sleep(1)  # kept in this browser as typed
+    again = context.new_page()
+    page.close()  # the tab closed without its beforeunload (a crash, a laptop battery)
+    again.goto(local_stack["base"] + "/desk/new")
+    offer = again.locator("#restore")
+    offer.filter(has_text="This browser kept changes to").wait_for(timeout=5000)
+    assert "a new article" in offer.inner_text()
+    again.get_by_role("button", name="Restore them").click()
+    assert "Twenty minutes of notes, no headline yet." in again.locator("#f-body").input_value()
+    assert again.get_by_label("Body", exact=True).inner_text().strip() == "Twenty minutes of notes, no headline yet."
+    context.close()
