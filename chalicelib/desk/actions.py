@@ -90,16 +90,24 @@ def _draft(who: Identity, target: Target, draft: Draft) -> Answer:
         to = config.DRAFTS_PREFIX + target.live
     else:
         to = target.key
-    based_on = {config.BASED_ON: draft.seen(target.live)} if to.startswith(config.DRAFTS_PREFIX) else None
-    return _save(who, target, draft, "draft", opened, fields, to, unchanged_is_nothing=True, metadata=based_on)
+    return _save(who, target, draft, "draft", opened, fields, to, unchanged_is_nothing=True,
+                 metadata=_based_on(target, draft, to))
 
 
 def _submit(who: Identity, target: Target, draft: Draft) -> Answer:
     """For review: under ``submissions/``."""
     fields = _dated(draft)
     fields.pop("draft", None)
-    return _save(who, target, draft, "submit", _opened(target, draft), fields,
-                 config.SUBMISSIONS_PREFIX + target.live, unchanged_is_nothing=False)
+    to = config.SUBMISSIONS_PREFIX + target.live
+    return _save(who, target, draft, "submit", _opened(target, draft), fields, to, unchanged_is_nothing=False,
+                 metadata=_based_on(target, draft, to))
+
+
+def _based_on(target: Target, draft: Draft, to: str) -> dict[str, str] | None:
+    """A draft or submission of changes to a live article: the live version its author saw, so that
+    approving or publishing it is conditional on that version (``documents.versions_seen``)."""
+    seen = draft.seen(target.live)
+    return {config.BASED_ON: seen} if seen and to.startswith(config.PENDING_PREFIXES) else None
 
 
 def _publish(who: Identity, target: Target, draft: Draft) -> Answer:

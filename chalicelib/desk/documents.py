@@ -137,7 +137,7 @@ def corrections_shown(meta: dict[str, Any], zone: Any) -> list[tuple[str, str, s
 def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
     """The version of every key an action on the opened file ``key`` may write, as they are now: the
     file itself, its live key and, for a live file, its draft ("" where there is no file); for a draft
-    of changes, its live key's version is the one the draft was written over (``config.BASED_ON``). A
+    or submission of changes, its live key's version is the one it was written over (``config.BASED_ON``). A
     key this person's role may not read is left out (a write to it is then conditional on there being none)."""
     from botocore.exceptions import ClientError
 
@@ -155,10 +155,10 @@ def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
                 raise
             continue
         found[name] = etag or ""
-        if name == key and key.startswith(config.DRAFTS_PREFIX):
+        if name == key and key.startswith(config.PENDING_PREFIXES):
             based_on = metadata.get(config.BASED_ON, "")
-    # A draft of changes was written over the live version its author saw: publishing it is conditional
-    # on that version, so a change made live since (a typo fixed, a bulk tag) is shown as a conflict
+    # A draft or submission of changes was written over the live version its author saw: publishing or
+    # approving it is conditional on that version, so a change made live since (a typo fixed, a bulk tag) is shown as a conflict
     # rather than silently undone by the older draft.
     if based_on and found.get(live):
         found[live] = based_on

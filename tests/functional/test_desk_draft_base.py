@@ -50,3 +50,19 @@ def test_a_draft_with_no_live_change_since_publishes_as_before(story):  # noqa: 
     published = act(story, reporter, reporter_token, "publish", opened(story, reporter, DRAFT), "Changed twice in a draft.")
     assert published.status_code == 200, published.body
     assert "Changed twice in a draft." in text(story, LIVE)
+
+
+def test_a_contributors_submission_of_changes_approved_after_a_live_fix_is_a_conflict(story):  # noqa: F811
+    reporter, reporter_token, _ = sign_in(story, "contributor")
+    editor, editor_token, _ = sign_in(story)
+    seen = opened(story, reporter, LIVE)
+    sent = act(story, reporter, reporter_token, "submit", seen, "The first words, from the reporter.")
+    assert sent.status_code == 200 and json.loads(sent.body)["key"] == "submissions/" + LIVE, sent.body
+    fixed = act(story, editor, editor_token, "publish", opened(story, editor, LIVE), "The first words.",
+                {**FIELDS, "tags": "Corrected"})
+    assert fixed.status_code == 200, fixed.body
+    refused = act(story, editor, editor_token, "approve", opened(story, editor, "submissions/" + LIVE),
+                  "The first words, from the reporter.")
+    assert refused.status_code == 409, refused.body
+    assert json.loads(refused.body)["conflict"]["key"] == LIVE
+    assert "Corrected" in text(story, LIVE) and "from the reporter" not in text(story, LIVE)
