@@ -158,9 +158,10 @@ def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
         if name == key and key.startswith(config.PENDING_PREFIXES):
             based_on = metadata.get(config.BASED_ON, "")
     # A draft or submission of changes was written over the live version its author saw: publishing or
-    # approving it is conditional on that version, so a change made live since (a typo fixed, a bulk tag) is shown as a conflict
-    # rather than silently undone by the older draft.
-    if based_on and found.get(live):
+    # approving it is conditional on that version, so a change made live since (a typo fixed, a bulk tag)
+    # is shown as a conflict rather than silently undone by the older draft, and a takedown since (the
+    # live file gone) as "deleted" rather than undone by putting the article back.
+    if based_on and live in found:
         found[live] = based_on
     return found
 

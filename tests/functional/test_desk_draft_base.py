@@ -66,3 +66,24 @@ def test_a_contributors_submission_of_changes_approved_after_a_live_fix_is_a_con
     assert refused.status_code == 409, refused.body
     assert json.loads(refused.body)["conflict"]["key"] == LIVE
     assert "Corrected" in text(story, LIVE) and "from the reporter" not in text(story, LIVE)
+
+
+@pytest.mark.parametrize("action", ["publish", "approve"])
+def test_a_draft_written_before_a_takedown_does_not_put_the_article_back_unasked(story, action):  # noqa: F811
+    reporter, reporter_token, _ = sign_in(story)
+    editor, editor_token, _ = sign_in(story, "admin")
+    act(story, reporter, reporter_token, "draft", opened(story, reporter, LIVE), "The first words, updated.")
+    taken_down = act(story, editor, editor_token, "unpublish", opened(story, editor, LIVE), "The first words.")
+    assert taken_down.status_code == 200, taken_down.body
+    draft = opened(story, reporter, DRAFT)
+    refused = act(story, reporter, reporter_token, action, draft, "The first words, updated.")
+    assert refused.status_code == 409, refused.body
+    conflict = json.loads(refused.body)["conflict"]
+    assert conflict["key"] == LIVE and conflict["gone"] is True
+    listed = story.s3.list_objects_v2(Bucket=story.stack.bucket, Prefix=LIVE).get("Contents", [])
+    assert [item["Key"] for item in listed] == []
+    # Told it was taken down, publishing it again is the reporter's choice.
+    draft["versions"][LIVE] = conflict["version"]
+    again = act(story, reporter, reporter_token, action, draft, "The first words, updated.")
+    assert again.status_code == 200, again.body
+    assert "The first words, updated." in text(story, LIVE)
