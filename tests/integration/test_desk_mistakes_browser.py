@@ -126,3 +126,29 @@ def test_a_new_article_in_a_tab_closed_before_its_first_save_is_offered_in_the_n
     assert "Twenty minutes of notes, no headline yet." in again.locator("#f-body").input_value()
     assert again.get_by_label("Body", exact=True).inner_text().strip() == "Twenty minutes of notes, no headline yet."
     context.close()
+
+
+def test_deleting_a_live_blog_update_asks_first_and_a_no_keeps_it(local_stack, browser):  # noqa: F811
+    """Delete sits beside Edit or correct under every posted update: a slip must not take an update
+    off the site with no way back in the desk."""
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(base + "/desk/live")
+    page.get_by_label("Title").fill("Count night")
+    page.get_by_label("Introduction").fill("The count, as it happens.")
+    page.get_by_role("button", name="Start live blog").click()
+    page.get_by_label("Update").fill("Turnout passes forty percent.")
+    page.get_by_role("button", name="Post update").click()
+    entries = page.locator("#live-entries")
+    entries.get_by_text("Turnout passes forty percent.").wait_for(timeout=15000)
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    entries.get_by_role("button", name="Delete").click()
+    time.sleep(2)
+    assert asked and "Delete this update" in asked[0]
+    assert "Turnout passes forty percent." in entries.inner_text()
+    assert "Turnout passes forty percent." in page.context.request.get(base + "/count-night/").text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    entries.get_by_role("button", name="Delete").click()
+    page.get_by_text("Deleted").first.wait_for(timeout=15000)
+    assert "Turnout passes forty percent." not in page.locator("#live-entries").inner_text()
