@@ -87,3 +87,16 @@ def test_a_draft_written_before_a_takedown_does_not_put_the_article_back_unasked
     again = act(story, reporter, reporter_token, action, draft, "The first words, updated.")
     assert again.status_code == 200, again.body
     assert "The first words, updated." in text(story, LIVE)
+
+
+def test_a_draft_of_an_unpublished_article_says_so(story):  # noqa: F811
+    reporter, reporter_token, _ = sign_in(story)
+    editor, editor_token, _ = sign_in(story, "admin")
+    act(story, reporter, reporter_token, "draft", opened(story, reporter, LIVE), "The first words, updated.")
+    story.ingest()
+    assert "Draft of changes to a live article: the site shows the live version." in opened(story, reporter, DRAFT)["page"]
+    act(story, editor, editor_token, "unpublish", opened(story, editor, LIVE), "The first words.")
+    story.ingest()
+    page = opened(story, reporter, DRAFT)["page"]
+    assert "Draft of changes to an unpublished article: it is not on the site" in page
+    assert "the site shows the live version" not in page
