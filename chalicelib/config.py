@@ -254,6 +254,7 @@ PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)
 # Object metadata every upload of ours carries (x-amz-meta-...): who made it, for the history.
 UPLOADED_BY = "uploaded-by"
 REVERTED_FROM = "reverted-from"
+BASED_ON = "based-on"  # a draft or submission of changes: the live version it changes (documents.versions_seen)
 INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, TAGS_PREFIX, SETTINGS_PREFIX)
 
 # The order files are applied in when many arrive at once (upload, resync):

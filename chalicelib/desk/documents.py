@@ -143,8 +143,9 @@ def corrections_shown(meta: dict[str, Any], zone: Any) -> list[tuple[str, str, s
 
 def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
     """The version of every key an action on the opened file ``key`` may write, as they are now: the
-    file itself, its live key and, for a live file, its draft ("" where there is no file). A key this
-    person's role may not read is left out (a write to it is then conditional on there being none)."""
+    file itself, its live key and, for a live file, its draft ("" where there is no file); for a draft
+    or submission of changes, its live key's version is the one it was written over (``config.BASED_ON``). A
+    key this person's role may not read is left out (a write to it is then conditional on there being none)."""
     from botocore.exceptions import ClientError
 
     from chalicelib.bucket import error_code
@@ -152,12 +153,23 @@ def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
     live = live_key(key)
     wanted = [key, live] if key != live else [key, config.DRAFTS_PREFIX + key]
     found: dict[str, str] = {}
+    based_on = ""
     for name in wanted:
         try:
-            found[name] = bucket.etag(name) or ""
+            etag, metadata = bucket.head(name)
         except ClientError as exc:
             if error_code(exc) not in ("403", "AccessDenied"):
                 raise
+            continue
+        found[name] = etag or ""
+        if name == key and key.startswith(config.PENDING_PREFIXES):
+            based_on = metadata.get(config.BASED_ON, "")
+    # A draft or submission of changes was written over the live version its author saw: publishing or
+    # approving it is conditional on that version, so a change made live since (a typo fixed, a bulk tag)
+    # is shown as a conflict rather than silently undone by the older draft, and a takedown since (the
+    # live file gone) as "deleted" rather than undone by putting the article back.
+    if based_on and live in found:
+        found[live] = based_on
     return found
 
 
