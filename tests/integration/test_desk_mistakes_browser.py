@@ -152,3 +152,21 @@ def test_deleting_a_live_blog_update_asks_first_and_a_no_keeps_it(local_stack, b
     entries.get_by_role("button", name="Delete").click()
     page.get_by_text("Deleted").first.wait_for(timeout=15000)
     assert "Turnout passes forty percent." not in page.locator("#live-entries").inner_text()
+
+
+def test_save_draft_on_a_scheduled_article_never_calls_it_live(local_stack, browser):  # noqa: F811
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    write(page, "Budget vote on Wednesday", "The vote is set for Wednesday.")
+    page.get_by_label("Publish at").fill("2099-01-02T09:00")
+    page.locator("#publish").click()
+    page.get_by_role("status").filter(has_text="Scheduled for").wait_for(timeout=15000)
+    page.goto(base + "/desk/edit?key=articles%2Fbudget-vote-on-wednesday.md")
+    assert page.locator("#state-text").inner_text().startswith("Scheduled for Fri 2 Jan 2099")
+    page.get_by_label("Summary").fill("Moved to the afternoon.")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("status").filter(has_text="goes live without them").wait_for(timeout=15000)
+    state = page.locator("#state-text").inner_text()
+    assert state.startswith("Scheduled for Fri 2 Jan 2099") and "Changes in draft" in state and "Live" not in state
+    assert "still shows the live version" not in page.get_by_role("status").inner_text()
+    assert page.context.request.get(base + "/budget-vote-on-wednesday/").status == 404
