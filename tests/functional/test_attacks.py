@@ -174,3 +174,34 @@ def test_one_inbox_gets_a_few_confirmations_a_day_however_its_address_is_spelled
     assert len(mailed) == subscribe.CONFIRMATIONS_PER_INBOX.limit
     assert _sign_up_through_cdn(site, "someone.else@gmail.com", "198.51.100.99").status_code == 200
     assert len(accepted("someone.else@gmail.com")) == 1
+
+
+def test_an_unsubscribe_counts_only_for_a_send_that_reader_received(desk):
+    """``&s=`` is not signed: it only says which send an unsubscribe came from. A reader who got no copy
+    of a send (on another newsletter, or signed up after it) cannot count their unsubscribe for it, and
+    made-up send ids write nothing (attack pass 2, finding 14)."""
+    from chalicelib import keys
+    from chalicelib.models import SendEvent
+    from chalicelib.newsletters import sending, subscribers, tokens
+    from tests.functional.test_desk_newsletter import KEY, deliver_all, published, query_of, send_form
+    from tests.functional.test_desk_screens import post_form
+    from tests.functional.test_newsletters import active, press
+
+    published(desk)
+    active("reader@attack-send.example")
+    active("outsider@attack-send.example", ("Breaking news",))  # not a reader of the send
+    jar, _, _ = sign_in(desk)
+    send_id = query_of(post_form(desk, "/desk/newsletter", jar,
+                                 send_form(desk, jar, f"/desk/newsletter?key={KEY}")))["send"]
+    deliver_all(desk)
+    outsider = tokens.unsubscribe_token(subscribers.address_hash("outsider@attack-send.example"))
+    for send in (send_id, "0123456789abcdef", "f" * 64):
+        assert press(desk, f"/newsletter/unsubscribe/?t={outsider}&s={send}",
+                     body="List-Unsubscribe=One-Click", origin=None).status_code == 200
+    assert sending.status(send_id).unsubscribed == 0
+    for made_up in ("0123456789abcdef", "f" * 64):
+        assert list(SendEvent.query(keys.send_event(made_up, "", "")[0])) == []
+    reader = tokens.unsubscribe_token(subscribers.address_hash("reader@attack-send.example"))
+    assert press(desk, f"/newsletter/unsubscribe/?t={reader}&s={send_id}", body="List-Unsubscribe=One-Click",
+                 origin=None).status_code == 200
+    assert sending.status(send_id).unsubscribed == 1  # a reader of the send still counts
