@@ -205,3 +205,26 @@ def test_an_unsubscribe_counts_only_for_a_send_that_reader_received(desk):
     assert press(desk, f"/newsletter/unsubscribe/?t={reader}&s={send_id}", body="List-Unsubscribe=One-Click",
                  origin=None).status_code == 200
     assert sending.status(send_id).unsubscribed == 1  # a reader of the send still counts
+
+
+@pytest.mark.parametrize("role", ["contributor", "editor"])
+def test_no_one_below_admin_reaches_the_subscribers_and_no_contributor_changes_a_send(desk, role):
+    """Each route of the Subscribers screen refuses below admin, with a valid CSRF token; a contributor
+    pauses, resumes or cancels no send (attack pass 2: server-side role checks on the new routes)."""
+    from tests.functional.test_desk_screens import get, post_form
+
+    desk.put("settings/site.yaml", "site_name: Gazette\nnewsletters: [Daily briefing]\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk, role)
+    for path in ("/desk/subscribers", "/desk/subscribers?q=reader@example.com",
+                 "/desk/subscribers/progress?id=20261207abcdef12"):
+        assert get(desk, path, jar).status_code == 403, path
+    started = api(desk, "/desk/subscribers/import", jar, token,
+                  {"name": "list.csv", "size": 100, "newsletters": ["Daily briefing"]})
+    assert started.status_code == 403 and b"fields" not in started.body
+    assert post_form(desk, "/desk/subscribers/export", jar, {"csrf": token}).status_code == 403
+    if role == "contributor":
+        for action in ("pause", "resume", "cancel"):
+            changed = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": "0123456789abcdef",
+                                                                  "action": action, "confirm": "yes"})
+            assert changed.status_code == 403, action
