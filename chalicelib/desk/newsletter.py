@@ -65,6 +65,10 @@ def _live_post(key: str) -> Post:
     if post is None:
         raise NotSendable("Not live", f"{key} is {state}, not live: only a published article can be sent as a "
                           "newsletter. Publish it first.", 409)
+    if post.password_hash:  # the site gives its body only for the password; an e-mail would give it to all
+        raise NotSendable("Password-protected", f"“{post.title}” is password-protected: the site shows its text "
+                          "only to those who give the password, and a newsletter would send it to every reader. "
+                          "Remove the password first if it is meant for everyone.", 409)
     return post
 
 

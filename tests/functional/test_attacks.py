@@ -228,3 +228,29 @@ def test_no_one_below_admin_reaches_the_subscribers_and_no_contributor_changes_a
             changed = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": "0123456789abcdef",
                                                                   "action": action, "confirm": "yes"})
             assert changed.status_code == 403, action
+
+
+def test_a_password_protected_article_is_not_sent_as_a_newsletter(desk):
+    """The site gives a protected article's body only for its password; "Send as newsletter" would mail
+    it to every reader, beyond recall (Jetpack sends no protected post either). The send screen says why,
+    and neither a test nor the send goes (attack pass 2, finding 19)."""
+    from tests.functional.test_desk_newsletter import DAILY, deliver_all, page_text, with_subject
+    from tests.functional.test_desk_screens import get, post_form
+    from tests.functional.test_newsletters import accepted, active
+
+    desk.put("settings/site.yaml", f"site_name: Gazette\nnewsletters: [{DAILY}]\n")
+    desk.put("articles/leak.md", "---\ntitle: Board minutes\ndate: 2024-03-01\npassword: s3cret-board\n---\n\n"
+             "The board voted to close the Tabriz office.\n")
+    desk.ingest()
+    active("reader@attack-protected.example")
+    jar, token, _ = sign_in(desk)
+    screen = get(desk, "/desk/newsletter?key=articles/leak.md", jar)
+    assert screen.status_code == 409 and "password" in page_text(screen)
+    assert get(desk, "/desk/newsletter/preview?key=articles/leak.md", jar).status_code == 409
+    for action in ("test", "send"):
+        sent = post_form(desk, "/desk/newsletter", jar, {"csrf": token, "key": "articles/leak.md", "newsletter": DAILY,
+                                                         "action": action, "send_token": "ab" * 16})
+        assert sent.status_code == 409, action
+    deliver_all(desk)
+    assert with_subject("reader@attack-protected.example", "Board minutes") == []
+    assert not [m for m in accepted("editor@desk.example.com") if "Tabriz" in str(m)]
