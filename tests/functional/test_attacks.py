@@ -254,3 +254,22 @@ def test_a_password_protected_article_is_not_sent_as_a_newsletter(desk):
     deliver_all(desk)
     assert with_subject("reader@attack-protected.example", "Board minutes") == []
     assert not [m for m in accepted("editor@desk.example.com") if "Tabriz" in str(m)]
+
+
+def test_test_sends_are_limited_per_person(desk):
+    """"Send a test to me" goes to the ID token's address, which the person can change (finding 7): without
+    a limit an editor mails anyone our newsletter without end from our SES identity. A few an hour, then
+    429 with the wait, and nothing sent (attack pass 2, finding 17)."""
+    from tests.functional.test_desk_newsletter import DAILY, KEY, TITLE, page_text, published, with_subject
+    from tests.functional.test_desk_screens import post_form
+
+    published(desk)
+    admin = desk.accounts["admin"][0]  # an admin (editors' rights): the editor's outbox is other tests'
+    jar, token, _ = sign_in(desk, "admin")
+    fields = {"csrf": token, "key": KEY, "newsletter": DAILY, "action": "test"}
+    for _ in range(10):  # ten an hour
+        assert post_form(desk, "/desk/newsletter", jar, fields).status_code == 303
+    refused = post_form(desk, "/desk/newsletter", jar, fields)
+    assert refused.status_code == 429 and "tests in the last hour" in page_text(refused)
+    assert refused.headers.get("Retry-After")
+    assert len(with_subject(admin, f"[Test] {TITLE}")) == 10
