@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 import secrets
 from typing import Any
@@ -36,9 +37,13 @@ from chalicelib.desk import documents, http, listing, zones
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Post, Source
 from chalicelib.newsletters import digests, mail, sending, subscribers
+from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site import store, web
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+# "Send a test to me" per person: enough to try a layout, not a way to mail anyone without end (the
+# address is the ID token's, which a person may change: docs/security/attack-2026-12-07.md, 7 and 17).
+TESTS = SlidingWindow(10, 3600)
 
 
 class NotSendable(Exception):
@@ -65,6 +70,10 @@ def _live_post(key: str) -> Post:
     if post is None:
         raise NotSendable("Not live", f"{key} is {state}, not live: only a published article can be sent as a "
                           "newsletter. Publish it first.", 409)
+    if post.password_hash:  # the site gives its body only for the password; an e-mail would give it to all
+        raise NotSendable("Password-protected", f"“{post.title}” is password-protected: the site shows its text "
+                          "only to those who give the password, and a newsletter would send it to every reader. "
+                          "Remove the password first if it is meant for everyone.", 409)
     return post
 
 
@@ -172,6 +181,13 @@ def send(request: Any, who: Identity, token: str) -> Response:
         return http.answer(request, refusal.status, refusal.heading, refusal.message)
     back = {**_what(sent), "newsletter": newsletter}
     if sent.get("action") == "test":
+        try:
+            TESTS.take("newsletter-tests-" + hashlib.sha256(who.sub.encode()).hexdigest()[:32])
+        except Limited as limited:
+            refused = http.answer(request, 429, "Test not sent", f"You have sent {TESTS.limit} tests in the last "
+                                  f"hour: wait {max(1, (limited.retry_after + 59) // 60)} minutes and send it again.")
+            refused.headers["Retry-After"] = str(limited.retry_after)
+            return refused
         where = issue.site_url + "/newsletter/unsubscribe/"  # a test's link unsubscribes nobody: it has no token
         mail.send(mail.compose(who.email, "[Test] " + issue.subject, issue.site_name,
                                issue.text.replace(sending.UNSUBSCRIBE_MARK, where),

@@ -34,8 +34,9 @@ from urllib.parse import parse_qs
 
 from chalice.app import Response
 
-from chalicelib import config
+from chalicelib import config, keys
 from chalicelib.clock import now_iso
+from chalicelib.models import Delivery
 from chalicelib.newsletters import mail, own_data, sending, signup, subscribers, tokens
 from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site import comment_rules, pages, store, views, web
@@ -177,8 +178,8 @@ def unsubscribe(request: Any) -> Response:
         return _link_page(site, "This link does not work", bad.message, status=400)
     subscribers.unsubscribe(hashed, how="one-click" if body == mail.ONE_CLICK else "page")
     send_id = _send_of(request)
-    if send_id:  # counted for the send whose e-mail it came from (the desk's Newsletters screen)
-        sending.record_event(send_id, "unsubscribed", hashed)
+    if send_id and _received(send_id, hashed):  # counted for the send whose e-mail it came from (the desk's
+        sending.record_event(send_id, "unsubscribed", hashed)  # Newsletters screen), if it was theirs
     return _link_page(site, "You are unsubscribed", "We will not send you any more newsletters. If this was a "
                       "mistake, you can subscribe again at any time.")
 
@@ -188,6 +189,13 @@ def _send_of(request: Any) -> str:
     the unsubscribe for; the token alone says who is unsubscribed)."""
     sent = str((request.query_params or {}).get("s", ""))
     return sent if sending.SEND_ID.match(sent) else ""
+
+
+def _received(send_id: str, hashed: str) -> bool:
+    """Whether this reader was sent a copy of that send (its ``Delivery``, one GetItem): ``s`` is anyone's
+    to write, so an unsubscribe counts only for a send the token's reader received, and a made-up send
+    id writes nothing."""
+    return Delivery.get_or_none(*keys.delivery(send_id, hashed)) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,10 +67,15 @@ def allowed(role: str, action: str, resource: str, leading_keys: tuple[str, ...]
 
 def _keys_allowed(condition: dict[str, Any], leading_keys: tuple[str, ...]) -> bool:
     """IAM's ``ForAllValues:StringLike`` / ``StringEquals`` on ``dynamodb:LeadingKeys``: every key the
-    request touches matches one of the values (a request that names none passes, as in IAM)."""
+    request touches matches one of the values; ``ForAllValues:StringNotLike``: none matches any (a request
+    that names none passes, as in IAM)."""
     for operator, tests in condition.items():
         patterns = tests.get("dynamodb:LeadingKeys")
         if patterns is None:
+            continue
+        if operator.endswith("StringNotLike"):  # every key matches none of the patterns
+            if any(fnmatchcase(key, p) for p in patterns for key in leading_keys):
+                return False
             continue
         like = operator.endswith("StringLike")
         if not all(any(fnmatchcase(key, p) if like else key == p for p in patterns) for key in leading_keys):
@@ -205,3 +210,23 @@ def test_every_write_moderation_makes_in_the_desk_is_inside_the_editor_roles_key
     assert {action for action, _, _ in writes} >= {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     refused = [(action, keys) for action, _, keys in writes if not allowed("Editor", action, "table", keys)]
     assert refused == []
+
+
+# --- newsletter readers' data is the admins' (attack pass 2, docs/security/attack-2026-12-07.md) -------
+
+READERS_DATA = ("subscriber#" + "a" * 64, "readers", "delivery#0123456789abcdef", "send-events#0123456789abcdef",
+                "held#0123456789abcdef")
+
+
+@pytest.mark.parametrize("action", ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"])
+def test_an_editor_cannot_read_the_subscriber_list_with_their_own_role(action):
+    """The desk shows subscribers to admins only; an editor's own role (the newsroom tool, or the identity
+    pool's credentials for their desk sign-in) may still read the site's items, but no reader's address,
+    consent, roster line or copy of a send: not one by one, not the roster at once."""
+    assert allowed("Editor", action, "table", ("source",))
+    assert allowed("Editor", action, "table", ("post#markets",))
+    for key in READERS_DATA:
+        assert not allowed("Editor", action, "table", (key,)), key
+        assert not allowed("Editor", action, "table", ("source", key)), key  # a batch with one of them
+        assert allowed("Admin", action, "table", (key,)), key
+    assert not allowed("Contributor", action, "table", ("readers",))

@@ -174,3 +174,102 @@ def test_one_inbox_gets_a_few_confirmations_a_day_however_its_address_is_spelled
     assert len(mailed) == subscribe.CONFIRMATIONS_PER_INBOX.limit
     assert _sign_up_through_cdn(site, "someone.else@gmail.com", "198.51.100.99").status_code == 200
     assert len(accepted("someone.else@gmail.com")) == 1
+
+
+def test_an_unsubscribe_counts_only_for_a_send_that_reader_received(desk):
+    """``&s=`` is not signed: it only says which send an unsubscribe came from. A reader who got no copy
+    of a send (on another newsletter, or signed up after it) cannot count their unsubscribe for it, and
+    made-up send ids write nothing (attack pass 2, finding 14)."""
+    from chalicelib import keys
+    from chalicelib.models import SendEvent
+    from chalicelib.newsletters import sending, subscribers, tokens
+    from tests.functional.test_desk_newsletter import KEY, deliver_all, published, query_of, send_form
+    from tests.functional.test_desk_screens import post_form
+    from tests.functional.test_newsletters import active, press
+
+    published(desk)
+    active("reader@attack-send.example")
+    active("outsider@attack-send.example", ("Breaking news",))  # not a reader of the send
+    jar, _, _ = sign_in(desk)
+    send_id = query_of(post_form(desk, "/desk/newsletter", jar,
+                                 send_form(desk, jar, f"/desk/newsletter?key={KEY}")))["send"]
+    deliver_all(desk)
+    outsider = tokens.unsubscribe_token(subscribers.address_hash("outsider@attack-send.example"))
+    for send in (send_id, "0123456789abcdef", "f" * 64):
+        assert press(desk, f"/newsletter/unsubscribe/?t={outsider}&s={send}",
+                     body="List-Unsubscribe=One-Click", origin=None).status_code == 200
+    assert sending.status(send_id).unsubscribed == 0
+    for made_up in ("0123456789abcdef", "f" * 64):
+        assert list(SendEvent.query(keys.send_event(made_up, "", "")[0])) == []
+    reader = tokens.unsubscribe_token(subscribers.address_hash("reader@attack-send.example"))
+    assert press(desk, f"/newsletter/unsubscribe/?t={reader}&s={send_id}", body="List-Unsubscribe=One-Click",
+                 origin=None).status_code == 200
+    assert sending.status(send_id).unsubscribed == 1  # a reader of the send still counts
+
+
+@pytest.mark.parametrize("role", ["contributor", "editor"])
+def test_no_one_below_admin_reaches_the_subscribers_and_no_contributor_changes_a_send(desk, role):
+    """Each route of the Subscribers screen refuses below admin, with a valid CSRF token; a contributor
+    pauses, resumes or cancels no send (attack pass 2: server-side role checks on the new routes)."""
+    from tests.functional.test_desk_screens import get, post_form
+
+    desk.put("settings/site.yaml", "site_name: Gazette\nnewsletters: [Daily briefing]\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk, role)
+    for path in ("/desk/subscribers", "/desk/subscribers?q=reader@example.com",
+                 "/desk/subscribers/progress?id=20261207abcdef12"):
+        assert get(desk, path, jar).status_code == 403, path
+    started = api(desk, "/desk/subscribers/import", jar, token,
+                  {"name": "list.csv", "size": 100, "newsletters": ["Daily briefing"]})
+    assert started.status_code == 403 and b"fields" not in started.body
+    assert post_form(desk, "/desk/subscribers/export", jar, {"csrf": token}).status_code == 403
+    if role == "contributor":
+        for action in ("pause", "resume", "cancel"):
+            changed = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": "0123456789abcdef",
+                                                                  "action": action, "confirm": "yes"})
+            assert changed.status_code == 403, action
+
+
+def test_a_password_protected_article_is_not_sent_as_a_newsletter(desk):
+    """The site gives a protected article's body only for its password; "Send as newsletter" would mail
+    it to every reader, beyond recall (Jetpack sends no protected post either). The send screen says why,
+    and neither a test nor the send goes (attack pass 2, finding 19)."""
+    from tests.functional.test_desk_newsletter import DAILY, deliver_all, page_text, with_subject
+    from tests.functional.test_desk_screens import get, post_form
+    from tests.functional.test_newsletters import accepted, active
+
+    desk.put("settings/site.yaml", f"site_name: Gazette\nnewsletters: [{DAILY}]\n")
+    desk.put("articles/leak.md", "---\ntitle: Board minutes\ndate: 2024-03-01\npassword: s3cret-board\n---\n\n"
+             "The board voted to close the Tabriz office.\n")
+    desk.ingest()
+    active("reader@attack-protected.example")
+    jar, token, _ = sign_in(desk)
+    screen = get(desk, "/desk/newsletter?key=articles/leak.md", jar)
+    assert screen.status_code == 409 and "password" in page_text(screen)
+    assert get(desk, "/desk/newsletter/preview?key=articles/leak.md", jar).status_code == 409
+    for action in ("test", "send"):
+        sent = post_form(desk, "/desk/newsletter", jar, {"csrf": token, "key": "articles/leak.md", "newsletter": DAILY,
+                                                         "action": action, "send_token": "ab" * 16})
+        assert sent.status_code == 409, action
+    deliver_all(desk)
+    assert with_subject("reader@attack-protected.example", "Board minutes") == []
+    assert not [m for m in accepted("editor@desk.example.com") if "Tabriz" in str(m)]
+
+
+def test_test_sends_are_limited_per_person(desk):
+    """"Send a test to me" goes to the ID token's address, which the person can change (finding 7): without
+    a limit an editor mails anyone our newsletter without end from our SES identity. A few an hour, then
+    429 with the wait, and nothing sent (attack pass 2, finding 17)."""
+    from tests.functional.test_desk_newsletter import DAILY, KEY, TITLE, page_text, published, with_subject
+    from tests.functional.test_desk_screens import post_form
+
+    published(desk)
+    admin = desk.accounts["admin"][0]  # an admin (editors' rights): the editor's outbox is other tests'
+    jar, token, _ = sign_in(desk, "admin")
+    fields = {"csrf": token, "key": KEY, "newsletter": DAILY, "action": "test"}
+    for _ in range(10):  # ten an hour
+        assert post_form(desk, "/desk/newsletter", jar, fields).status_code == 303
+    refused = post_form(desk, "/desk/newsletter", jar, fields)
+    assert refused.status_code == 429 and "tests in the last hour" in page_text(refused)
+    assert refused.headers.get("Retry-After")
+    assert len(with_subject(admin, f"[Test] {TITLE}")) == 10
