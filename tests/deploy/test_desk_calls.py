@@ -37,6 +37,7 @@ import botocore.client
 import botocore.signers
 from botocore.exceptions import ClientError
 
+from devstack.photos import png
 from devstack.stack import load_template
 from tests.deploy.test_roles import ARNS, BUCKET, _resolve
 from tests.functional.conftest import desk  # noqa: F401 - the desk's fixture
@@ -197,6 +198,7 @@ class Recorder:
         self.role = ""
         self.action = ""
         self.calls: list[tuple[str, str, str, str, dict[str, Any]]] = []  # role, action, service, operation, params
+        self.own: list[tuple[str, str, str, dict[str, Any]]] = []  # the web function's: action, service, operation, params
 
     @contextlib.contextmanager
     def doing(self, role: str, action: str) -> Iterator[None]:
@@ -217,7 +219,11 @@ def record(monkeypatch: Any, recorder: Recorder, stack: Any) -> None:
 
     def recording(self, operation, params):  # type: ignore[no-untyped-def]
         service = self.meta.service_model.service_name
-        if service not in SERVICES or not recorder.person(self._request_signer._credentials):
+        credentials = self._request_signer._credentials
+        if recorder.role and credentials is not None and credentials.access_key == recorder.own_key \
+                and service in ("s3", "dynamodb", "sqs", "sns", "cloudfront"):
+            recorder.own.append((recorder.action, service, operation, dict(params)))
+        if service not in SERVICES or not recorder.person(credentials):
             return original(self, operation, params)
         recorder.calls.append((recorder.role, recorder.action, service, operation, dict(params)))
         try:
@@ -248,7 +254,14 @@ def record(monkeypatch: Any, recorder: Recorder, stack: Any) -> None:
 
 
 def denied(recorder: Recorder, stack: Any) -> list[str]:
-    out = []
+    """Each call a role (or, for its own calls, the web function's policy) does not allow, in words."""
+    from tests.deploy.test_policies import allows, policy
+    from tests.deploy.test_policies import authorizations as function_authorizations
+
+    out = [f"web function: {action}: {service}:{operation} ({iam_action}) on {arn!r} {keys or ''}"
+           for action, service, operation, params in recorder.own
+           for iam_action, arn, keys in function_authorizations(service, operation, params)
+           if not allows(policy("dev", "web"), iam_action, arn, keys)]
     for role, action, service, operation, params in recorder.calls:
         for iam_action, resource, context in authorizations(service, operation, params, stack):
             if not allowed(role, iam_action, resource, context):
@@ -299,6 +312,8 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     desk.put("articles/markets.md", story("Markets fell.", title="Markets"))
     desk.put("articles/old.md", story("Old.", title="Old"))
     desk.put("settings/site.yaml", "site_name: The Gazette\n")
+    for photo in ("media/2024/05/pier.png", "media/2024/05/spare.png"):
+        desk.put(photo, png(64, 48))
     desk.s3.put_object(Bucket=desk.stack.bucket, Key="submissions/articles/theirs.md", Body=FILE.encode(),
                        Metadata={"uploaded-by": "Another Writer <another@example.com>"})
     desk.ingest()
@@ -401,6 +416,17 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "upload a photo"):
         step(role, "upload a photo", post("/desk/media/upload", {"name": "pier.jpg", "type": "image/jpeg",
                                                                   "size": 1000, "alt": "The pier"}, True))
+    version = desk.s3.head_object(Bucket=desk.stack.bucket, Key=blog)["ETag"].strip('"')  # (the test's own look-ups
+    etag = desk.s3.head_object(Bucket=desk.stack.bucket, Key="media/2024/05/pier.png")["ETag"].strip('"')  # outside)
+    with recorder.doing(role, "end a live blog"):
+        step(role, "end a live blog", post("/desk/live/act", {"key": blog, "action": "end", "version": version}), 303)
+    with recorder.doing(role, "describe a photo"):
+        described = step(role, "describe a photo", post("/desk/media/describe", {
+            "key": "media/2024/05/pier.png", "etag": etag, "alt": "The pier at dawn"}), 303)
+    assert "done=" in described.headers["Location"], described.headers["Location"]
+    with recorder.doing(role, "delete a photo"):
+        deleted = step(role, "delete a photo", post("/desk/media/delete", {"key": "media/2024/05/spare.png"}), 303)
+    assert "done=" in deleted.headers["Location"], deleted.headers["Location"]
     with recorder.doing(role, "new page"):
         step(role, "new page", post("/desk/pages/new", {"title": "About us", "body": "Who we are."}))
 
@@ -421,7 +447,61 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "invite a person"):
         step(role, "invite a person", post("/desk/people", {"action": "invite", "email": "new@example.com",
                                                              "role": "contributor"}))
+    with recorder.doing(role, "change a person's role"):
+        step(role, "change a person's role", post("/desk/people", {"action": "role", "user": "new@example.com",
+                                                                    "role": "editor"}))
+    with recorder.doing(role, "start an import"):
+        step(role, "start an import", post("/desk/import/start", {"name": "export.xml", "size": 10,
+                                                                   "dry_run": True}, True))
+    with recorder.doing(role, "upload a photo"):
+        step(role, "upload a photo", post("/desk/media/upload", {"name": "map.png", "type": "image/png",
+                                                                  "size": 1000, "alt": "A map"}, True))
+    with recorder.doing(role, "take over a lock"):
+        step(role, "take over a lock", post("/desk/lock", {"key": LIVE, "take_over": True}, True))
+    with recorder.doing(role, "publish"):
+        seen = _opened(desk, get.jar, LIVE)  # type: ignore[attr-defined]
+        step(role, "publish", post("/desk/save", {"action": "publish", **seen, "fields": FIELDS,
+                                                   "body": "The first words, corrected again."}, True))
 
-    roles_seen = {r for r, *_ in recorder.calls}
-    assert roles_seen == set(ROLES), roles_seen  # each role's desk did act with its own keys
-    assert denied(recorder, desk.stack) == []
+    made = {(r, f"{service}:{operation}") for r, _, service, operation, _ in recorder.calls}
+    assert made >= {  # the scenario reached each kind of call the roles' rules are about
+        ("Contributor", "dynamodb:GetItem"), ("Contributor", "s3:HeadObject"), ("Contributor", "s3:PutObject"),
+        ("Editor", "s3:ListObjectsV2"), ("Editor", "s3:ListObjectVersions"), ("Editor", "s3:CopyObject"),
+        ("Editor", "s3:DeleteObject"), ("Editor", "dynamodb:TransactWriteItems"), ("Editor", "sqs:SendMessage"),
+        ("Admin", "cognito-idp:AdminCreateUser"), ("Admin", "cognito-idp:AdminAddUserToGroup"),
+        ("Admin", "dynamodb:PutItem")}, sorted(made)
+    assert {r for r, *_ in recorder.own} and denied(recorder, desk.stack) == []
+
+
+# --- the judge itself: what each role is refused, it refuses ----------------------------------------
+
+def _judged(role: str, service: str, operation: str, params: dict[str, Any]) -> bool:
+    from types import SimpleNamespace
+
+    stack = SimpleNamespace(bucket="b", table="t", queue_url="https://sqs/123/q")
+    return all(allowed(role, *a) for a in authorizations(service, operation, {"Bucket": "b", **params}, stack))
+
+
+def test_the_judge_refuses_what_iam_would():
+    # HEAD of a live article, a listing of the bucket: not a contributor's; a submission is.
+    assert not _judged("Contributor", "s3", "HeadObject", {"Key": "articles/x.md"})
+    assert not _judged("Contributor", "s3", "ListObjectsV2", {"Prefix": "submissions/"})
+    assert _judged("Contributor", "s3", "HeadObject", {"Key": "submissions/articles/x.md"})
+    assert not _judged("Contributor", "s3", "HeadObject", {"Key": "submissions/articles/x.md", "VersionId": "v1"})
+    assert _judged("Contributor", "dynamodb", "GetItem", {"TableName": "t", "Key": {"pk": {"S": "source"}}})
+    assert not _judged("Contributor", "dynamodb", "GetItem", {"TableName": "t", "Key": {"pk": {"S": "people"}}})
+    # An editor copies within articles/ but not onto settings/; writes comments' items, no others'.
+    assert _judged("Editor", "s3", "CopyObject", {"Key": "media/a.jpg", "CopySource": {"Bucket": "b", "Key": "media/a.jpg"}})
+    assert not _judged("Editor", "s3", "CopyObject", {"Key": "settings/site.yaml",
+                                                      "CopySource": {"Bucket": "b", "Key": "articles/a.md"}})
+    put = {"TransactItems": [{"Put": {"TableName": "t", "Item": {"pk": {"S": "comments-pending"}}}},
+                             {"Update": {"TableName": "t", "Key": {"pk": {"S": "source"}}}}]}
+    assert not _judged("Editor", "dynamodb", "TransactWriteItems", put)
+    assert not _judged("Editor", "cognito-idp", "AdminCreateUser", {})
+    assert _judged("Admin", "cognito-idp", "AdminCreateUser", {})
+    # A prefix condition: held by a listing of that prefix only, never by one without a prefix.
+    statement = {"s3:prefix": ["submissions/x"]}
+    assert _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, statement)
+    assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {"s3:prefix": ["articles/"]})
+    assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {})
+    assert not _conditions_hold({"Bool": {"aws:SecureTransport": "true"}}, {})  # not judged: grants nothing
