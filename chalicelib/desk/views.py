@@ -258,12 +258,14 @@ def preview(request: Any, who: Identity, token: str) -> Response:
     if not isinstance(parsed, Article):
         return http.json_answer({"problems": [{"field": "file", "message": "is not an article"}]}, 400)
     rendered = markup.render_body(parsed.body, parsed.body_format)
-    pictures = preview_images.sized(rendered.html, parsed.image, session.bucket_as(token, who).s3)  # as the site will
+    originals = session.bucket_as(token, who).s3 if who.may("editor") else None  # (not a contributor's to read)
+    pictures = preview_images.sized(rendered.html, parsed.image, originals)  # as the site will
     values = {**item_values(dataclasses.replace(parsed, draft=True), rendered.excerpt), "kind": parsed.kind,
               "slug": parsed.slug, "image_set": pictures.image_set, "image": pictures.image, "comment_count": 0}
     page = pages.preview_page(web.site_of(request), store.site(), values, pictures.html, now_iso())
     return http.json_answer({"html": page.body if isinstance(page.body, str) else "", "waiting": [
-        f"{key}: {images.WAITING.split(';')[0]}; the preview shows the original" for key in pictures.waiting]})
+        f"{key}: {images.WAITING.split(';')[0]}; the preview shows the original" if originals is not None else
+        f"{key}: {images.WAITING.split(';')[0]}; the preview shows it once it is sized" for key in pictures.waiting]})
 
 
 def _problems(error: Exception) -> list[dict[str, Any]]:

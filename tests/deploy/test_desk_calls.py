@@ -239,7 +239,9 @@ def record(monkeypatch: Any, recorder: Recorder, stack: Any) -> None:
 
     def presigned_url(self, request_dict, operation_name, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self._service_id.hyphenize() == "s3" and recorder.person(self._credentials):
-            key = unquote(urlsplit(request_dict["url"]).path.split("/", 2)[-1])
+            url = urlsplit(request_dict["url"])
+            path = url.path.lstrip("/")  # path style (/bucket/key) or virtual-hosted (bucket.host/key)
+            key = unquote(path if url.hostname and url.hostname.startswith(f"{stack.bucket}.") else path.split("/", 1)[1])
             recorder.calls.append((recorder.role, recorder.action, "s3", operation_name, {"Key": key}))
         return presign_url(self, request_dict, operation_name, *args, **kwargs)
 
@@ -318,6 +320,7 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
                        Metadata={"uploaded-by": "Another Writer <another@example.com>"})
     desk.ingest()
     pending = comment("markets", "Sara", "A fair summary.")
+    desk.put("media/2024/05/fresh.png", png(64, 48))  # its sizes not made yet
     own_key = botocore.session.get_session().get_credentials().access_key
     recorder = Recorder(own_key)
     record(monkeypatch, recorder, desk.stack)
@@ -350,6 +353,11 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         step(role, "lock", post("/desk/lock", {"key": "submissions/articles/next.md"}, True))
     with recorder.doing(role, "preview"):
         step(role, "preview", post("/desk/preview", {"fields": FIELDS, "body": "Words."}, True))
+    with recorder.doing(role, "preview a photo still being sized"):
+        waiting = step(role, "preview a photo still being sized", post("/desk/preview", {
+            "fields": FIELDS, "body": "![Just in](/media/2024/05/fresh.png)"}, True))
+    assert json.loads(waiting.body)["waiting"] == [
+        "media/2024/05/fresh.png: its sizes are being made; the preview shows it once it is sized"], waiting.body
     with recorder.doing(role, "save a new article named as a live one"):
         taken = step(role, "save a new article named as a live one", post("/desk/save", {
             "action": "draft", "fields": {**FIELDS, "date": ""}, "body": "Same name."}, True), 400)
