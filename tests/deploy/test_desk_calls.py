@@ -335,7 +335,8 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     # a new article whose file name a live one has is refused by name; another's submission stays theirs.
     get, post = _session(desk, "contributor")
     role = "Contributor"
-    for action, path in (("list", "/desk/articles"), ("open the editor", "/desk/new"), ("profile", "/desk/profile")):
+    for action, path in (("list", "/desk/articles"), ("open the editor", "/desk/new"), ("profile", "/desk/profile"),
+                         ("author choices", "/desk/author-choices?q=lo")):
         with recorder.doing(role, action):
             step(role, action, get(path))
     with recorder.doing(role, "save a draft"):
@@ -395,6 +396,9 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         seen = _opened(desk, get.jar, "submissions/articles/scoop.md")  # type: ignore[attr-defined]
         step(role, "approve a submission", post("/desk/save", {"action": "approve", **seen, "fields": {
             **FIELDS, "title": "Scoop"}, "body": "Mine, done."}, True))
+    with recorder.doing(role, "schedule"):
+        step(role, "schedule", post("/desk/save", {"action": "schedule", "fields": {
+            **FIELDS, "title": "Tomorrow", "date": "2099-01-01T09:00:00Z"}, "body": "Later."}, True))
     with recorder.doing(role, "lock"):
         step(role, "lock", post("/desk/lock", {"key": LIVE}, True))
     with recorder.doing(role, "unpublish"):
@@ -408,6 +412,8 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         restored = step(role, "restore", post("/desk/restore", {"key": LIVE, "version": first, "current": current,
                                                                 "confirmed": "yes"}), 303)
     assert "restored=" in restored.headers["Location"]
+    with recorder.doing(role, "show an old version"):
+        step(role, "show an old version", get(f"/desk/version?key={LIVE}&version={first}"), 200)
     with recorder.doing(role, "moderate a comment"):
         step(role, "moderate a comment", post("/desk/comments", {"one": f"approve:{pending}"}))
     with recorder.doing(role, "bulk add a tag"):
@@ -424,8 +430,14 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "upload a photo"):
         step(role, "upload a photo", post("/desk/media/upload", {"name": "pier.jpg", "type": "image/jpeg",
                                                                   "size": 1000, "alt": "The pier"}, True))
+    [entry] = desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix=blog.removesuffix(".md") + "/live/")["Contents"]
+    entry_version = entry["ETag"].strip('"')
     version = desk.s3.head_object(Bucket=desk.stack.bucket, Key=blog)["ETag"].strip('"')  # (the test's own look-ups
     etag = desk.s3.head_object(Bucket=desk.stack.bucket, Key="media/2024/05/pier.png")["ETag"].strip('"')  # outside)
+    with recorder.doing(role, "pin a live blog's entry"):
+        pinned = step(role, "pin a live blog's entry", post("/desk/live/act", {
+            "key": blog, "entry": entry["Key"], "version": entry_version, "action": "pin"}), 303)
+    assert "Pinned" in unquote(pinned.headers["Location"]), pinned.headers["Location"]
     with recorder.doing(role, "end a live blog"):
         step(role, "end a live blog", post("/desk/live/act", {"key": blog, "action": "end", "version": version}), 303)
     with recorder.doing(role, "describe a photo"):
@@ -458,9 +470,17 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "change a person's role"):
         step(role, "change a person's role", post("/desk/people", {"action": "role", "user": "new@example.com",
                                                                     "role": "editor"}))
+    with recorder.doing(role, "disable and enable a person"):
+        for change in ("disable", "enable"):
+            step(role, "disable and enable a person", post("/desk/people", {"action": change, "user": "new@example.com"}))
     with recorder.doing(role, "start an import"):
-        step(role, "start an import", post("/desk/import/start", {"name": "export.xml", "size": 10,
-                                                                   "dry_run": True}, True))
+        started_import = json.loads(step(role, "start an import", post("/desk/import/start", {
+            "name": "export.xml", "size": 10, "dry_run": True}, True)).body)
+    with recorder.doing(role, "follow an import"):
+        step(role, "follow an import", get(f"/desk/import/progress?id={started_import['id']}"))
+    with recorder.doing(role, "new page"):
+        step(role, "new page", get("/desk/pages/new"))
+        step(role, "new page", post("/desk/pages/new", {"title": "Contact", "body": "Write to us."}))
     with recorder.doing(role, "upload a photo"):
         step(role, "upload a photo", post("/desk/media/upload", {"name": "map.png", "type": "image/png",
                                                                   "size": 1000, "alt": "A map"}, True))
