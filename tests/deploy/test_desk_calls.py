@@ -533,3 +533,24 @@ def test_the_judge_refuses_what_iam_would():
     assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {"s3:prefix": ["articles/"]})
     assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {})
     assert not _conditions_hold({"Bool": {"aws:SecureTransport": "true"}}, {})  # not judged: grants nothing
+
+
+def test_newsroom_submit_sends_a_new_submission_although_s3_says_403_of_the_free_key():
+    """The contributor's other way in, ``newsroom submit``, asks first whether the bytes are there: to their
+    role S3 answers that HEAD 403 (no s3:ListBucket), which is no file, so the new submission is sent."""
+    from chalicelib.imports.uploads import upload
+
+    class ContributorsS3:  # S3 as the contributor's role meets it
+        def __init__(self) -> None:
+            self.put: list[str] = []
+
+        def head_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
+            raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+
+        def put_object(self, Key: str, **_: Any) -> dict[str, Any]:  # noqa: N803
+            self.put.append(Key)
+            return {"ETag": '"new"'}
+
+    s3 = ContributorsS3()
+    done = upload(s3, "content", {"submissions/articles/new.md": FILE.encode()})
+    assert s3.put == ["submissions/articles/new.md"] and done.sent == {"submissions/articles/new.md": "new"}
