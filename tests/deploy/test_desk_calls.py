@@ -298,10 +298,10 @@ def _session(site, role: str) -> tuple[Any, Any]:  # type: ignore[no-untyped-def
     def get(path: str) -> Any:
         return site.client.http.get(path, headers={"Cookie": jar})
 
-    def post(path: str, fields: dict[str, Any], as_json: bool = False) -> Any:
+    def post(path: str, fields: dict[str, Any] | list[tuple[str, str]], as_json: bool = False) -> Any:
         if as_json:
             return api(site, path, jar, token, fields)
-        return post_form(site, path, jar, {"csrf": token, **fields})
+        return post_form(site, path, jar, [("csrf", token), *(fields.items() if isinstance(fields, dict) else fields)])
 
     get.jar = jar  # type: ignore[attr-defined]
     return get, post
@@ -320,6 +320,7 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
                        Metadata={"uploaded-by": "Another Writer <another@example.com>"})
     desk.ingest()
     pending = comment("markets", "Sara", "A fair summary.")
+    others = [comment("markets", f"Reader {n}", f"Buy now {n}.") for n in range(2)]
     desk.put("media/2024/05/fresh.png", png(64, 48))  # its sizes not made yet
     own_key = botocore.session.get_session().get_credentials().access_key
     recorder = Recorder(own_key)
@@ -416,6 +417,10 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         step(role, "show an old version", get(f"/desk/version?key={LIVE}&version={first}"), 200)
     with recorder.doing(role, "moderate a comment"):
         step(role, "moderate a comment", post("/desk/comments", {"one": f"approve:{pending}"}))
+    with recorder.doing(role, "mark comments spam together"):
+        spam = step(role, "mark comments spam together", post("/desk/comments", [("action", "spam"),
+                                                                               *[("id", i) for i in others]]), 303)
+    assert "failed" not in spam.headers["Location"] and "2%20comments" in spam.headers["Location"], spam.headers
     with recorder.doing(role, "bulk add a tag"):
         tagged = step(role, "bulk add a tag", post("/desk/bulk", {"action": "tag", "item": "articles/markets.md",
                                                                    "value_tag": "Energy", "confirmed": "yes"}), 303)
@@ -473,6 +478,9 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "disable and enable a person"):
         for change in ("disable", "enable"):
             step(role, "disable and enable a person", post("/desk/people", {"action": change, "user": "new@example.com"}))
+    with recorder.doing(role, "remove a person"):
+        step(role, "remove a person", post("/desk/people", {"action": "remove", "user": "new@example.com",
+                                                             "confirm": "yes"}), 303)
     with recorder.doing(role, "start an import"):
         started_import = json.loads(step(role, "start an import", post("/desk/import/start", {
             "name": "export.xml", "size": 10, "dry_run": True}, True)).body)
@@ -497,6 +505,7 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         ("Editor", "s3:ListObjectsV2"), ("Editor", "s3:ListObjectVersions"), ("Editor", "s3:CopyObject"),
         ("Editor", "s3:DeleteObject"), ("Editor", "dynamodb:TransactWriteItems"), ("Editor", "sqs:SendMessage"),
         ("Admin", "cognito-idp:AdminCreateUser"), ("Admin", "cognito-idp:AdminAddUserToGroup"),
+        ("Admin", "cognito-idp:AdminDeleteUser"), ("Admin", "cognito-idp:AdminDisableUser"),
         ("Admin", "dynamodb:PutItem")}, sorted(made)
     assert {r for r, *_ in recorder.own} and denied(recorder, desk.stack) == []
 
