@@ -353,6 +353,8 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         step(role, "status", get(f"/desk/status?key={saved['key']}"))
     with recorder.doing(role, "lock"):
         step(role, "lock", post("/desk/lock", {"key": "submissions/articles/next.md"}, True))
+    with recorder.doing(role, "let go of a lock"):  # the tab closed
+        step(role, "let go of a lock", post("/desk/lock", {"key": "submissions/articles/next.md", "release": True}, True))
     with recorder.doing(role, "preview"):
         step(role, "preview", post("/desk/preview", {"fields": FIELDS, "body": "Words."}, True))
     with recorder.doing(role, "preview a photo still being sized"):
@@ -401,6 +403,8 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         step(role, "schedule", post("/desk/save", {"action": "schedule", "fields": {
             **FIELDS, "title": "Tomorrow", "date": "2099-01-01T09:00:00Z"}, "body": "Later."}, True))
     with recorder.doing(role, "lock"):
+        step(role, "lock", post("/desk/lock", {"key": "articles/markets.md"}, True))
+        step(role, "lock", post("/desk/lock", {"key": "articles/markets.md", "release": True}, True))
         step(role, "lock", post("/desk/lock", {"key": LIVE}, True))
     with recorder.doing(role, "unpublish"):
         seen = _opened(desk, get.jar, "articles/old.md")  # type: ignore[attr-defined]
@@ -525,6 +529,9 @@ def test_the_judge_refuses_what_iam_would():
     assert not _judged("Contributor", "s3", "ListObjectsV2", {"Prefix": "submissions/"})
     assert _judged("Contributor", "s3", "HeadObject", {"Key": "submissions/articles/x.md"})
     assert not _judged("Contributor", "s3", "HeadObject", {"Key": "submissions/articles/x.md", "VersionId": "v1"})
+    assert _judged("Contributor", "s3", "DeleteObject", {"Key": "locks/submissions/articles/x.md"})  # their lock
+    assert not _judged("Contributor", "s3", "DeleteObject", {"Key": "submissions/articles/x.md"})
+    assert not _judged("Contributor", "s3", "DeleteObject", {"Key": "locks/articles/x.md"})
     assert _judged("Contributor", "dynamodb", "GetItem", {"TableName": "t", "Key": {"pk": {"S": "source"}}})
     assert not _judged("Contributor", "dynamodb", "GetItem", {"TableName": "t", "Key": {"pk": {"S": "people"}}})
     # An editor copies within articles/ but not onto settings/; writes comments' items, no others'.
