@@ -349,6 +349,9 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "submit"):
         step(role, "submit", post("/desk/save", {"action": "submit", **mine, "fields": {**FIELDS, "title": "Scoop",
                                                                                      "date": ""}, "body": "Mine, done."}, True))
+    with recorder.doing(role, "save over a newer version (a conflict)"):
+        step(role, "save over a newer version (a conflict)", post("/desk/save", {
+            "action": "submit", **mine, "fields": {**FIELDS, "title": "Scoop", "date": ""}, "body": "Stale."}, True), 409)
     with recorder.doing(role, "status"):
         step(role, "status", get(f"/desk/status?key={saved['key']}"))
     with recorder.doing(role, "lock"):
