@@ -291,6 +291,33 @@ def delivery(send_id: str, address_hash: str) -> tuple[str, str]:
     return f"delivery#{send_id}", address_hash
 
 
+READERS = "readers"  # the roster: one item per subscriber (sk its address hash) with the newsletters it receives
+
+
+def reader(address_hash: str) -> tuple[str, str]:
+    """A subscriber's line in the roster a send's readers and counts are read from by Query
+    (chalicelib/newsletters/subscribers.py)."""
+    return READERS, address_hash
+
+
+SENDS = "sends"  # every send, newest first (sk ``<created>#<send id>``): the desk's Newsletters screen
+
+
+def send_listed(created: str, send_id: str) -> tuple[str, str]:
+    """A send's line in the list of sends (chalicelib/newsletters/sending.py)."""
+    return SENDS, f"{created}#{send_id}"
+
+
+def held_batch(send_id: str, batch: int) -> tuple[str, str]:
+    """A batch of a paused send, kept until it is resumed (chalicelib/newsletters/sending.py)."""
+    return f"held#{send_id}", f"{batch:06d}"
+
+
+def send_event(send_id: str, kind: str, address_hash: str) -> tuple[str, str]:
+    """What became of one reader's copy of a send: delivered, bounced, complained, unsubscribed (once each)."""
+    return f"send-events#{send_id}", f"{kind}#{address_hash}"
+
+
 SLIDING_WINDOW = "log"
 BACKOFF = "backoff"  # a counted key's failures and the time before which it may not try again
 

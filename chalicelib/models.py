@@ -40,7 +40,12 @@ LiveEntryItem      ``live#<folder>``         ``<time>#<entry id>``      a live b
 Subscriber         ``subscriber#<hash>``     ``subscriber``             a newsletter reader: state, lists,
                                                                         consent, history
 NewsletterIssue    ``issue#<send id>``       ``issue``                  one send: what its batches deliver
-Delivery           ``delivery#<send id>``    ``<address hash>``         one reader's copy of one send (once)
+Delivery           ``delivery#<send id>``    ``<address hash>``         one reader's copy of one send (once);
+                                                 ``batch#<n>``              a batch done
+SendListed         ``sends``                 ``<created>#<send id>``    every send, newest first (desk)
+Reader             ``readers``               ``<address hash>``         the roster: who receives which newsletter
+HeldBatch          ``held#<send id>``        ``<batch>``                a paused send's batch, until resumed
+SendEvent          ``send-events#<send id>`` ``<kind>#<address hash>``  delivered, bounced, complained, unsubscribed
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -610,6 +615,11 @@ class NewsletterIssue(_TableItem):
     content = JSONAttribute()  # {site_name, text, html, site_url}: rendered once, the unsubscribe link per reader
     recipients = NumberAttribute()
     created = UnicodeAttribute()
+    state = UnicodeAttribute(null=True)  # sending, paused, cancelled (done is read from the batches)
+    batches = NumberAttribute(null=True)  # how many batches were queued
+    started_by = UnicodeAttribute(null=True)  # who pressed Send (their e-mail)
+    changes = JSONAttribute(null=True)  # [{at, who, what}]: pauses, resumes, a cancel
+    version = NumberAttribute(null=True)  # every change of state is conditional on it
 
 
 class Delivery(_TableItem):
@@ -621,10 +631,37 @@ class Delivery(_TableItem):
     message_id = UnicodeAttribute(null=True)  # SES's, once sent
 
 
+class Reader(_TableItem):
+    """A subscriber's line in the roster (pk ``readers``, sk the address hash): the newsletters it receives
+    now (none unless active). Written after each change of the subscriber, so that a send's readers and
+    the desk's counts are a Query, never a Scan (chalicelib/newsletters/subscribers.py)."""
+
+    newsletters = text_list()
+
+
+class SendListed(_TableItem):
+    """A send's line in the list of sends (pk ``sends``, sk ``<created>#<send id>``), newest first by Query."""
+
+    send_id = UnicodeAttribute()
+
+
+class HeldBatch(_TableItem):
+    """A batch of a paused send (pk ``held#<send id>``): queued again when the send is resumed."""
+
+    body = UnicodeAttribute()
+
+
+class SendEvent(_TableItem):
+    """What became of one reader's copy of a send (pk ``send-events#<send id>``, sk ``<kind>#<hash>``)."""
+
+    at = UnicodeAttribute()
+
+
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
               SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
               SignedIn, PeopleChange, Profile, LiveEntryItem,
-              Subscriber, NewsletterIssue, Delivery)
+              Subscriber, NewsletterIssue, Delivery, Reader, SendListed, HeldBatch,
+              SendEvent)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

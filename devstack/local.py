@@ -170,7 +170,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     chalice_proc = None
-    relay = images_relay = imports_relay = None
+    relay = images_relay = imports_relay = newsletters_relay = None
     try:
         from devstack.stack import create_stack
 
@@ -193,6 +193,10 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         images_relay.start()
         imports_relay = Relay(sqs, stack.imports_queue_url, chalice_app.imports, batch_size=1, name="imports-relay")
         imports_relay.start()
+        if stack.newsletters_queue_url:  # the desk's Send as newsletter: the sender sends each batch to SES
+            newsletters_relay = Relay(sqs, stack.newsletters_queue_url, chalice_app.newsletters, batch_size=1,
+                                      name="newsletters-relay")
+            newsletters_relay.start()
         if load_content:
             count = upload_content(session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"]), stack.bucket)
             wait_until_drained(sqs, stack.images_queue_url)
@@ -222,7 +226,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
-        for running in (relay, images_relay, imports_relay):
+        for running in (relay, images_relay, imports_relay, newsletters_relay):
             if running is not None:
                 running.stop()
         if chalice_proc is not None:

@@ -50,6 +50,7 @@ class Stack:
     moderation_topic: str  # ARN
     images_queue_url: str = ""  # uploads under media/, for the images function
     imports_queue_url: str = ""  # WordPress exports uploaded in the desk, for the imports function
+    newsletters_queue_url: str = ""  # a newsletter send's batches (the desk's Send as newsletter), for the sender
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -174,6 +175,7 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
         moderation_topic=physical["ModerationTopic"],
         images_queue_url=physical["ImagesQueue"],
         imports_queue_url=physical.get("ImportsQueue", ""),
+        newsletters_queue_url=physical.get("NewslettersQueue", ""),
     )
 
 

@@ -94,7 +94,7 @@ CATEGORY_FIELDS = {f.name for f in fields.CATEGORY}
 TAG_FIELDS = {f.name for f in fields.TAG}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
-                   "comment_depth", "require_alt", "newsletters"}
+                   "comment_depth", "require_alt", "newsletters", "time_zone"}
 
 
 def check_file(key: str, data: bytes) -> ContentFile:
@@ -387,6 +387,17 @@ def _read_term(key: str, data: bytes, kind: str) -> tuple[_Checker, dict[str, An
     return check, {"slug": slug, **_read_fields(check, declared, kind, PurePosixPath(key).stem)}
 
 
+def _known_zone(name: str) -> bool:
+    """Whether the IANA database has a zone called ``name``."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def parse_settings(key: str, data: bytes) -> Settings:
     """Parse ``settings/site.yaml``: site name, tagline, menu, footer links.
 
@@ -409,12 +420,16 @@ def parse_settings(key: str, data: bytes) -> Settings:
     depth = check.integer("comment_depth", minimum=1, maximum=10)
     require_alt = check.boolean("require_alt") if "require_alt" in meta else None
     newsletters = tuple(check.string_list("newsletters", max_items=10)) if "newsletters" in meta else None
+    time_zone = check.text("time_zone", max_chars=64, required=False) or None
+    if time_zone is not None and not _known_zone(time_zone):
+        check.problems.append(Problem("time_zone", f"“{time_zone}” is not a time zone; use a name such as "
+                                      "Europe/London or Asia/Tehran (the IANA database's)"))
     check.raise_if_any()
     given = {"tagline": tagline, "menu": tuple(menu) if menu is not None else None,
              "footer_links": tuple(footer) if footer else None, "recent_posts": recent, "related_posts": related,
              "page_size": page_size, "language": language, "comments_close_after_days": close_after,
              "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt,
-             "newsletters": newsletters}
+             "newsletters": newsletters, "time_zone": time_zone}
     # Only the fields the file sets: Settings keeps the only copy of the defaults.
     return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 

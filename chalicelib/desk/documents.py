@@ -143,14 +143,28 @@ def corrections_shown(meta: dict[str, Any], zone: Any) -> list[tuple[str, str, s
 
 def versions_seen(key: str, bucket: ContentBucket, who: Identity) -> dict[str, str]:
     """The version of every key an action of ``who``'s on the opened file ``key`` may write, as they are
-    now ("" where there is no file): the file itself, its live key and, for a live file, its draft; a
-    contributor's actions write their submission only (their role may read no other key, and their save
-    asks the table whether a live file is there: ``actions._live_exists``)."""
+    now ("" where there is no file): the file itself, its live key and, for a live file, its draft; for a
+    draft or submission of changes, its live key's version is the one it was written over
+    (``config.BASED_ON``). A contributor's actions write their submission only (their role may read no
+    other key, and their save asks the table whether a live file is there: ``actions._live_exists``)."""
     live = live_key(key)
     wanted = [key, live] if key != live else [key, config.DRAFTS_PREFIX + key]
     if not who.may("editor"):
         wanted = [name for name in wanted if name.startswith(config.SUBMISSIONS_PREFIX)]
-    return {name: bucket.etag(name) or "" for name in wanted}
+    found: dict[str, str] = {}
+    based_on = ""
+    for name in wanted:
+        etag, metadata = bucket.head(name)
+        found[name] = etag or ""
+        if name == key and key.startswith(config.PENDING_PREFIXES):
+            based_on = metadata.get(config.BASED_ON, "")
+    # A draft or submission of changes was written over the live version its author saw: publishing or
+    # approving it is conditional on that version, so a change made live since (a typo fixed, a bulk tag)
+    # is shown as a conflict rather than silently undone by the older draft, and a takedown since (the
+    # live file gone) as "deleted" rather than undone by putting the article back.
+    if based_on and live in found:
+        found[live] = based_on
+    return found
 
 
 def submitted_by(bucket: ContentBucket, key: str, who: Identity) -> bool:

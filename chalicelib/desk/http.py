@@ -206,6 +206,7 @@ def origin_of(url: str) -> str:
 
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
+          "subscribers.js": "subscribers.js",
           "admin.js": "admin.js",
           "live.js": "live.js",
           "editor.js": "editor.js",

@@ -8,7 +8,10 @@ unsubscribe at once never lose one another's change. States:
 - ``active``: confirmed; gets the newsletters it chose;
 - ``unsubscribed``: asked to stop; a new sign-up (confirmed again) brings it back;
 - ``bounced`` and ``complained``: SES said the address is dead or its owner called us spam; never
-  written to again, whatever a form says (a sign-up is answered as any other, and sends nothing).
+  written to again, whatever a form says (a sign-up is answered as any other, and sends nothing);
+- ``deleted``: the reader deleted their data (``own_data.delete``): the item keeps the address's
+  hash and nothing else, the suppression list an import reads. A sign-up by the reader themselves,
+  confirmed from the e-mail (double opt-in), brings them back.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib import clock, keys, retry
-from chalicelib.models import Subscriber
+from chalicelib.models import Reader, Subscriber
 
-STATES = ("pending", "active", "unsubscribed", "bounced", "complained")
+STATES = ("pending", "active", "unsubscribed", "bounced", "complained", "deleted")
 SUPPRESSED = ("bounced", "complained")
 # At most one confirmation e-mail per address in this long: a form filled in again and again with
 # someone else's address must not flood their inbox (the answer on the page is the same).
@@ -77,6 +80,7 @@ def sign_up(email: str, consent: Consent, now: float | None = None) -> str | Non
             item = Subscriber(*keys.subscriber(hashed), email=normalized(email), state="pending", newsletters=[])
         elif item.state != "active":
             item.state = "pending"
+        item.email = normalized(email)  # a deleted reader's item kept only the hash
         item.requested = list(consent.newsletters)
         item.nonce = nonce
         item.confirmation_sent = int(moment)
@@ -116,7 +120,7 @@ def unsubscribe(hashed: str, how: str, now: float | None = None) -> bool:
     moment = time.time() if now is None else now
     for _ in range(retry.ATTEMPTS):
         item = find(hashed)
-        if item is None:
+        if item is None or item.state == "deleted":  # a deleted reader's hash stays as it is
             return False
         if item.state in ("unsubscribed", *SUPPRESSED) and not item.newsletters and not item.nonce:
             return True
@@ -157,4 +161,27 @@ def saved(item: Subscriber, seen: int | None) -> bool:
         if not retry.condition_failed(exc):
             raise
         return False
+    _enrol(item)
     return True
+
+
+# --- the roster: who receives which newsletter, read by Query (the web function may not Scan) -----
+
+def _enrol(item: Subscriber) -> None:
+    """Write the subscriber's line in the roster as it is now (after the subscriber's own write: a
+    crash between the two leaves the line one change behind until the next; the sender reads the
+    subscriber itself before each e-mail, so a stale line never sends to someone who left)."""
+    receives = list(item.newsletters or []) if item.state == "active" else []
+    Reader(*keys.reader(item.pk.removeprefix(keys.SUBSCRIBER_PREFIX)), newsletters=receives).save()
+
+
+def receiving_count(newsletter: str) -> int:
+    """How many subscribers receive ``newsletter`` now: one Query of the roster (Select COUNT)."""
+    return int(Reader.count(keys.READERS, filter_condition=Reader.newsletters.contains(newsletter),
+                            consistent_read=True))
+
+
+def receiving_hashes(newsletter: str) -> list[str]:
+    """The address hashes of the subscribers who receive ``newsletter`` now, from the roster (Query)."""
+    return [item.sk for item in Reader.query(keys.READERS, filter_condition=Reader.newsletters.contains(newsletter),
+                                             consistent_read=True)]

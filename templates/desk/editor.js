@@ -9,6 +9,8 @@
   var heading = document.getElementById("heading");
   var stateLine = document.getElementById("state");
   var stateText = document.getElementById("state-text");
+  // A scheduled article's state line, kept while a draft of changes to it is saved (it stays scheduled).
+  var scheduledText = stateLine && stateLine.dataset.state === "scheduled" ? stateText.textContent : "";
   var stateLink = document.getElementById("state-link");
   var historyLink = document.getElementById("history-link");
   var publish = document.getElementById("publish");
@@ -101,9 +103,15 @@
       if (unpublish && keyIsLive(form.dataset.key)) { unpublish.hidden = false; }
     } else if (s.state === "scheduled") {
       var at = s.date ? withZone(s.date, true) : "";
-      setState("scheduled", "Scheduled for " + at + ".", s.preview, "Preview link");
+      scheduledText = "Scheduled for " + at + ".";
+      setState("scheduled", scheduledText, s.preview, "Preview link");
       sayWithLink("Scheduled for " + at + ": it goes live then, not before.", s.preview, "Preview link");
       if (unpublish && keyIsLive(form.dataset.key)) { unpublish.hidden = false; }
+    } else if (s.state === "draft" && /^drafts\//.test(lastSavedKey) && keyIsLive(form.dataset.key) &&
+               stateLine.dataset.state === "scheduled") {
+      setState("scheduled", scheduledText + " Changes in draft (saved at " + now + ") are not in it.", s.preview, "Preview link");
+      sayWithLink("Changes " + saved + " as a draft at " + now + ". The version scheduled goes live without them: " +
+        "Schedule to include them.", s.preview, "Preview link");
     } else if (s.state === "draft" && /^drafts\//.test(lastSavedKey) && keyIsLive(form.dataset.key)) {
       setState("live", "Live, with changes in draft (saved at " + now + "). The site shows the live version.", s.preview, "Preview link");
       sayWithLink("Changes " + saved + " as a draft at " + now + ". The site still shows the live version.", s.preview, "Preview link");
@@ -213,15 +221,16 @@
   });
 
   // The offer to restore: this article's copy from this tab (a reload), else the newest another tab
-  // of this article left behind; it names the article and when the words were typed.
+  // of this article left behind (for a new article: a new article's, from a tab closed or crashed
+  // before its first save); it names the article and when the words were typed.
   function offered() {
     var own = null, newest = null;
     try {
       own = JSON.parse(localStorage.getItem(copyKey(form.dataset.key)) || "null");
-      if (!own && form.dataset.key) {
+      if (!own) {
         for (var i = 0; i < localStorage.length; i += 1) {
           var name = localStorage.key(i);
-          if (name.indexOf(PREFIX + form.dataset.key + ":") === 0) {
+          if (name.indexOf(PREFIX + (form.dataset.key || "new") + ":") === 0) {
             var found = JSON.parse(localStorage.getItem(name) || "null");
             if (found && (!newest || found.at > newest.copy.at)) { newest = {name: name, copy: found}; }
           }
