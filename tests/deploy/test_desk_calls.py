@@ -308,18 +308,21 @@ def _session(site, role: str) -> tuple[Any, Any]:  # type: ignore[no-untyped-def
 
 
 def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(desk, monkeypatch):  # noqa: F811
+    from tests.functional.test_desk_newsletter import send_form
     from tests.functional.test_desk_screens import comment, settings_version, story
+    from tests.functional.test_newsletters import active
 
     desk.put(LIVE, FILE)
     desk.put("articles/markets.md", story("Markets fell.", title="Markets"))
     desk.put("articles/old.md", story("Old.", title="Old"))
-    desk.put("settings/site.yaml", "site_name: The Gazette\n")
+    desk.put("settings/site.yaml", "site_name: The Gazette\nnewsletters: [Daily briefing]\n")
     for photo in ("media/2024/05/pier.png", "media/2024/05/spare.png"):
         desk.put(photo, png(64, 48))
     desk.s3.put_object(Bucket=desk.stack.bucket, Key="submissions/articles/theirs.md", Body=FILE.encode(),
                        Metadata={"uploaded-by": "Another Writer <another@example.com>"})
     desk.ingest()
     pending = comment("markets", "Sara", "A fair summary.")
+    active("reader@desk-calls.example")
     others = [comment("markets", f"Reader {n}", f"Buy now {n}.") for n in range(2)]
     desk.put("media/2024/05/fresh.png", png(64, 48))  # its sizes not made yet
     own_key = botocore.session.get_session().get_credentials().access_key
@@ -461,6 +464,13 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     assert "done=" in deleted.headers["Location"], deleted.headers["Location"]
     with recorder.doing(role, "new page"):
         step(role, "new page", post("/desk/pages/new", {"title": "About us", "body": "Who we are."}))
+    with recorder.doing(role, "send as newsletter"):
+        step(role, "send as newsletter", get("/desk/newsletter?key=articles/markets.md"), 200)
+        fields = send_form(desk, get.jar, "/desk/newsletter?key=articles/markets.md")  # type: ignore[attr-defined]
+        sent = step(role, "send as newsletter", post("/desk/newsletter", {k: v for k, v in fields.items()
+                                                                          if k != "csrf"}), 303)
+        assert sent.headers["Location"].startswith("/desk/newsletters?send="), sent.headers["Location"]
+        step(role, "send as newsletter", get("/desk/newsletters"), 200)
 
     # An admin: settings, terms, people, and what an editor does.
     get, post = _session(desk, "admin")
@@ -488,6 +498,11 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "remove a person"):
         step(role, "remove a person", post("/desk/people", {"action": "remove", "user": "new@example.com",
                                                              "confirm": "yes"}), 303)
+    with recorder.doing(role, "subscribers"):
+        step(role, "subscribers", get("/desk/subscribers"), 200)
+        step(role, "subscribers", post("/desk/subscribers/import", {"name": "list.csv", "size": 100,
+                                                                    "newsletters": "Daily briefing"}, True), 200)
+        step(role, "subscribers", post("/desk/subscribers/export", {}), 303)
     with recorder.doing(role, "start an import"):
         started_import = json.loads(step(role, "start an import", post("/desk/import/start", {
             "name": "export.xml", "size": 10, "dry_run": True}, True)).body)
