@@ -8,7 +8,9 @@ bucket through ``ContentBucket``. It takes the S3 client to use: none, for the s
 One rule for each thing every caller needs:
 
 - **a missing object** (``is_missing``: S3 says ``NoSuchKey``, ``404`` or ``NotFound``) is an
-  answer, never an error: ``None``, ``False`` or ``KeyError`` as each method says;
+  answer, never an error: ``None``, ``False`` or ``KeyError`` as each method says; to a role that may
+  not list the bucket (a contributor's, ``unlisted``) S3 says ``403`` of a missing key instead, so
+  through such a client a ``403`` on a read is missing too (it asks only for keys its role may read);
 - **a conditional write** (``put``): on the version the writer saw, ``If-Match`` its ETag, or
   ``If-None-Match: *`` where they saw no file; S3 refusing it (``lost``) raises ``Conflict`` with
   what is there now, so no one overwrites a colleague's save they never saw;
@@ -32,6 +34,8 @@ from chalicelib.aws import s3_client
 from chalicelib.problems import ContentError, printable
 
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+# What S3 says of a missing key to a role without s3:ListBucket (API_GetObject.html, "Permissions").
+MISSING_UNLISTED = frozenset({"AccessDenied", "403"})
 LOST = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})  # a conditional write lost
 IMAGE_HEAD_BYTES = 65536  # enough of an image for its width and height
 MARKDOWN = "text/markdown; charset=utf-8"
@@ -85,15 +89,22 @@ class Found:
 
 @dataclass(frozen=True)
 class ContentBucket:
-    """One content bucket (``name``), reached through ``client`` (None: the settings' S3 client)."""
+    """One content bucket (``name``), reached through ``client`` (None: the settings' S3 client).
+    ``unlisted``: the client's role may not list the bucket, so S3 says 403 of a missing key."""
 
     name: str
     client: Any = None
+    unlisted: bool = False
 
     @classmethod
-    def of(cls, client: Any = None) -> ContentBucket:
+    def of(cls, client: Any = None, unlisted: bool = False) -> ContentBucket:
         """The settings' content bucket, reached through ``client`` (a person's, for the desk)."""
-        return cls(config.current().bucket, client)
+        return cls(config.current().bucket, client, unlisted)
+
+    def missing(self, exc: ClientError) -> bool:
+        """Whether S3's refusal of a read says there is no object at the key (``MISSING``; and
+        ``MISSING_UNLISTED`` through a client that may not list the bucket)."""
+        return is_missing(exc) or (self.unlisted and error_code(exc) in MISSING_UNLISTED)
 
     @property
     def s3(self) -> Any:
@@ -133,10 +144,10 @@ class ContentBucket:
         try:
             response = self.s3.get_object(Bucket=self.name, Key=key, **condition)
         except ClientError as exc:
-            if if_version and (is_missing(exc) or error_code(exc) in LOST):
+            if if_version and (self.missing(exc) or error_code(exc) in LOST):
                 theirs, etag = self.current(key)
                 raise Conflict(key, theirs, etag, if_version) from None
-            if is_missing(exc):
+            if self.missing(exc):
                 return None
             raise
         version, modified = response.get("VersionId"), response.get("LastModified")
@@ -171,7 +182,7 @@ class ContentBucket:
         try:
             return json.loads(self.s3.get_object(Bucket=self.name, Key=key)["Body"].read())
         except ClientError as exc:
-            if shown_only or is_missing(exc) or error_code(exc) in ("AccessDenied", "403"):
+            if shown_only or self.missing(exc) or error_code(exc) in MISSING_UNLISTED:
                 return None
             raise
         except ValueError:
@@ -184,7 +195,7 @@ class ContentBucket:
         except ClientError as exc:
             if error_code(exc) == "InvalidRange":
                 return b"", None
-            if is_missing(exc):
+            if self.missing(exc):
                 return None, None
             raise
         return response["Body"].read(size), _etag(response)
@@ -198,7 +209,7 @@ class ContentBucket:
         try:
             response = self.s3.head_object(Bucket=self.name, Key=key)
         except ClientError as exc:
-            if is_missing(exc):
+            if self.missing(exc):
                 return None, {}
             raise
         return _etag(response), dict(response.get("Metadata") or {})

@@ -3,7 +3,7 @@ messages are a table of handlers (``chalicelib/messages.py``): each action names
 and the function that does it.
 
 Every command starts from the same ``Target``: the file asked for, its live key, and whether the
-live file exists (one HEAD, read once for the whole action). The four that save the editor's text
+live file exists (read once for the whole action, ``_live_exists``). The four that save the editor's text
 (draft, submit, publish, schedule) differ only in how they settle the fields and where the file
 goes; ``_save`` writes it, conditional on the version the person opened. Approve and unpublish act
 on files already in the bucket. Nothing here writes the table: ingest does the rest.
@@ -22,6 +22,7 @@ from chalicelib.content.files import ContentError, Problem
 from chalicelib.desk import documents, session, zones
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
+from chalicelib.publish import revisions
 
 Answer = dict[str, Any]  # what the editor's page gets back (JSON)
 
@@ -54,16 +55,31 @@ def run(who: Identity, token: str, action: str, draft: Draft) -> Answer:
         raise Forbidden(f"There is no action {action!r}.")
     if not who.may(command.role):
         raise Forbidden(f"A {who.role} may not {action}: ask an editor.")
-    bucket = session.bucket_as(token)
+    bucket = session.bucket_as(token, who)
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
     live = live_key(key)
     if not who.may("editor"):  # what they opened, and the submission they write to: their own
         for touched in dict.fromkeys([*([key] if draft.key else []), config.SUBMISSIONS_PREFIX + live]):
             documents.check_own_work(bucket, touched, who)
-    target = Target(bucket, key, live, bucket.exists(live))
+    target = Target(bucket, key, live, _live_exists(who, token, bucket, live))
     if not draft.key and target.live_exists:  # a new article whose file name another has
         raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
     return command.run(who, target, draft)
+
+
+def _live_exists(who: Identity, token: str, bucket: ContentBucket, live: str) -> bool:
+    """Whether the live file ``live`` is in the bucket. An editor's role reads live files, so S3 says
+    (one HEAD: even a file uploaded a moment ago). A contributor's may read no live file nor list the
+    bucket, so S3 would answer 403 to their HEAD whatever is there: they ask the table instead, with
+    their own role (its ``FollowIngest`` reads ``source`` items), what ingest last saw at the key. A
+    contributor's save only asks whether a new article's file name is taken (their work goes to
+    ``submissions/``), and an editor approving it writes the live file conditional on the version
+    they saw, so a file ingest has not yet seen is never overwritten unseen."""
+    if who.may("editor"):
+        return bucket.exists(live)
+    with session.acting_as(token):
+        source = revisions.get_source(live)
+    return source is not None and source.status != "removed"
 
 
 # --- the actions that save the editor's text ------------------------------------------------------

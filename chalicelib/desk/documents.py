@@ -141,26 +141,20 @@ def corrections_shown(meta: dict[str, Any], zone: Any) -> list[tuple[str, str, s
     return out
 
 
-def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
-    """The version of every key an action on the opened file ``key`` may write, as they are now: the
-    file itself, its live key and, for a live file, its draft ("" where there is no file); for a draft
-    or submission of changes, its live key's version is the one it was written over (``config.BASED_ON``). A
-    key this person's role may not read is left out (a write to it is then conditional on there being none)."""
-    from botocore.exceptions import ClientError
-
-    from chalicelib.bucket import error_code
-
+def versions_seen(key: str, bucket: ContentBucket, who: Identity) -> dict[str, str]:
+    """The version of every key an action of ``who``'s on the opened file ``key`` may write, as they are
+    now ("" where there is no file): the file itself, its live key and, for a live file, its draft; for a
+    draft or submission of changes, its live key's version is the one it was written over
+    (``config.BASED_ON``). A contributor's actions write their submission only (their role may read no
+    other key, and their save asks the table whether a live file is there: ``actions._live_exists``)."""
     live = live_key(key)
     wanted = [key, live] if key != live else [key, config.DRAFTS_PREFIX + key]
+    if not who.may("editor"):
+        wanted = [name for name in wanted if name.startswith(config.SUBMISSIONS_PREFIX)]
     found: dict[str, str] = {}
     based_on = ""
     for name in wanted:
-        try:
-            etag, metadata = bucket.head(name)
-        except ClientError as exc:
-            if error_code(exc) not in ("403", "AccessDenied"):
-                raise
-            continue
+        etag, metadata = bucket.head(name)
         found[name] = etag or ""
         if name == key and key.startswith(config.PENDING_PREFIXES):
             based_on = metadata.get(config.BASED_ON, "")
@@ -175,14 +169,9 @@ def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
 
 def submitted_by(bucket: ContentBucket, key: str, who: Identity) -> bool:
     """Whether ``key`` is a submission whose current version ``who`` wrote (its ``uploaded-by``)."""
-    from botocore.exceptions import ClientError
-
     if not key.startswith(config.SUBMISSIONS_PREFIX):
         return False
-    try:
-        _, metadata = bucket.head(key)
-    except ClientError:
-        return False
+    _, metadata = bucket.head(key)
     return str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>")
 
 
@@ -191,23 +180,16 @@ def check_own_work(bucket: ContentBucket, key: str, who: Identity) -> None:
     submissions (as WordPress keeps a contributor out of another's posts): ``key`` must be under
     ``submissions/`` and free or last written by them (``submitted_by``, as ``views.status`` asks). Their
     role's credentials reach every ``submissions/`` key, so this is where another's scoop stays theirs.
+    ``bucket`` is theirs (``session.bucket_as`` given ``who``: ``unlisted``, so S3's 403 for a free key is
+    no file).
 
     :raise NotYours: not a submission, or another person's.
     """
-    from botocore.exceptions import ClientError
-
-    from chalicelib.bucket import error_code
-
     if who.may("editor"):
         return
     if not key.startswith(config.SUBMISSIONS_PREFIX):
         raise NotYours(f"{key} is not a submission: a contributor opens and changes their own submissions only.")
-    try:
-        version, metadata = bucket.head(key)
-    except ClientError as exc:  # S3 says 403, not 404, of a missing key to a role that may not list the bucket
-        if error_code(exc) not in ("403", "AccessDenied"):
-            raise
-        return  # (theirs may read every submissions/ key: a 403 there is no file)
+    version, metadata = bucket.head(key)
     if version is not None and not str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>"):
         raise NotYours(f"{key} is another person's submission: a contributor opens and changes their own only "
                         "(for a new article, choose another title or slug).")

@@ -4,6 +4,8 @@
 A photo whose sizes are still being made (uploaded a moment ago) has none yet, and readers never get
 an original (``images.is_private_original``): the preview shows that original to the editor alone,
 through a short-lived presigned GET made with the editor's own role, and says so under the preview.
+A contributor's role may not read media/ (infra/template.yaml's ContributorPolicy), so a link signed
+with it would only be refused: their preview shows the photo's alt text in its place until it is sized.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ class Pictures:
     waiting: tuple[str, ...] = field(default=())
 
 
-def sized(html: str, featured: str | None, s3: Any) -> Pictures:
+def sized(html: str, featured: str | None, s3: Any | None) -> Pictures:
     """``html`` (rendered and sanitized) and the featured image ``featured`` as the site will show
-    them; ``s3``: the editor's client, to show an original that has no sizes yet."""
+    them; ``s3``: the editor's client, to show an original that has no sizes yet (None: a role that
+    may not read originals, whose preview leaves such a photo's address as it is)."""
     shown = markup.media_images(html)
     photos = {src: key for src in shown + ([featured] if featured else [])
               if src.startswith("/media/") and images.is_derivable(key := images.key_of(src))}
@@ -43,6 +46,8 @@ def sized(html: str, featured: str | None, s3: Any) -> Pictures:
         item = found.get(key)
         if item is not None and item.status == "ready":
             sets[src] = images.picture_set(item.derivatives or [], int(item.width), int(item.height))
+        elif s3 is None:
+            originals[src] = src
         else:
             originals[src] = s3.generate_presigned_url("get_object", ExpiresIn=ORIGINAL_SECONDS, Params={
                 "Bucket": config.current().bucket, "Key": key})

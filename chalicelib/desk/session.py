@@ -187,9 +187,11 @@ def s3_as(id_token: str) -> Any:
     return s3_client() if credentials is None else s3_client_as(credentials)
 
 
-def bucket_as(id_token: str) -> ContentBucket:
-    """The content bucket, reached with the signed-in person's own S3 client (``s3_as``)."""
-    return ContentBucket.of(s3_as(id_token))
+def bucket_as(id_token: str, who: Identity | None = None) -> ContentBucket:
+    """The content bucket, reached with the signed-in person's own S3 client (``s3_as``). Given ``who``,
+    a contributor's is ``unlisted``: their role may not list the bucket (infra/template.yaml's
+    ContributorPolicy), so S3 says 403, not 404, of a missing submission and the bucket reads it as missing."""
+    return ContentBucket.of(s3_as(id_token), unlisted=who is not None and not who.may("editor"))
 
 
 def acting_as(id_token: str) -> contextlib.AbstractContextManager[None]:

@@ -201,7 +201,7 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     report: list[dict[str, Any]] = []
     unpublished = False
     if key:
-        bucket = session.bucket_as(token)
+        bucket = session.bucket_as(token, who)
         try:
             opened = documents.open_file(documents.check_key(key), bucket, who)
         except documents.NotYours as refusal:
@@ -214,7 +214,7 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                 return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
             opened, unpublished = found, True
         report = bucket.report_problems(key)
-        versions = {**documents.versions_seen(key, bucket), key: opened.version}
+        versions = {**documents.versions_seen(key, bucket, who), key: opened.version}
     else:
         opened = documents.Opened("", "", {}, "")
         versions = {}
@@ -258,12 +258,14 @@ def preview(request: Any, who: Identity, token: str) -> Response:
     if not isinstance(parsed, Article):
         return http.json_answer({"problems": [{"field": "file", "message": "is not an article"}]}, 400)
     rendered = markup.render_body(parsed.body, parsed.body_format)
-    pictures = preview_images.sized(rendered.html, parsed.image, session.bucket_as(token).s3)  # as the site will
+    originals = session.bucket_as(token, who).s3 if who.may("editor") else None  # (not a contributor's to read)
+    pictures = preview_images.sized(rendered.html, parsed.image, originals)  # as the site will
     values = {**item_values(dataclasses.replace(parsed, draft=True), rendered.excerpt), "kind": parsed.kind,
               "slug": parsed.slug, "image_set": pictures.image_set, "image": pictures.image, "comment_count": 0}
     page = pages.preview_page(web.site_of(request), store.site(), values, pictures.html, now_iso())
     return http.json_answer({"html": page.body if isinstance(page.body, str) else "", "waiting": [
-        f"{key}: {images.WAITING.split(';')[0]}; the preview shows the original" for key in pictures.waiting]})
+        f"{key}: {images.WAITING.split(';')[0]}; the preview shows the original" if originals is not None else
+        f"{key}: {images.WAITING.split(';')[0]}; the preview shows it once it is sized" for key in pictures.waiting]})
 
 
 def _problems(error: Exception) -> list[dict[str, Any]]:
@@ -297,7 +299,7 @@ def save(request: Any, who: Identity, token: str) -> Response:
             if draft.fields.get("author"):
                 draft = dataclasses.replace(draft, fields={
                     **draft.fields, "author": pickers.written_author(draft.fields["author"], known)})
-        other = locks.held_by_another(session.bucket_as(token), draft.key, who, time.time())
+        other = locks.held_by_another(session.bucket_as(token, who), draft.key, who, time.time())
         if other is not None:
             when = listing.shown_at(other.since, dt.timezone.utc)
             return http.json_answer({"error": f"{other.name} is editing this article (since {when} UTC): your save "
@@ -309,7 +311,7 @@ def save(request: Any, who: Identity, token: str) -> Response:
     except ContentError as error:
         return http.json_answer({"problems": _problems(error)}, 400)
     except Conflict as conflict:
-        return http.json_answer({"conflict": conflicts.described(conflict, draft, session.bucket_as(token))}, 409)
+        return http.json_answer({"conflict": conflicts.described(conflict, draft, session.bucket_as(token, who))}, 409)
     return http.json_answer(result)
 
 
@@ -324,7 +326,7 @@ def lock(request: Any, who: Identity, token: str) -> Response:
         key = documents.check_key(str(sent.get("key", "")))
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
-    bucket = session.bucket_as(token)
+    bucket = session.bucket_as(token, who)
     try:
         documents.check_own_work(bucket, key, who)
     except documents.NotYours as refusal:
@@ -352,7 +354,7 @@ def status(request: Any, who: Identity, token: str) -> Response:
         documents.check_key(key)
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
-    if not who.may("editor") and not documents.submitted_by(session.bucket_as(token), key, who):
+    if not who.may("editor") and not documents.submitted_by(session.bucket_as(token, who), key, who):
         return http.json_answer({"error": "A contributor follows their own submissions only."}, 403)
     source = Source.get_or_none(*keys.source(key), consistent_read=True)
     if query.get("gone") and since:
@@ -369,7 +371,7 @@ def status(request: Any, who: Identity, token: str) -> Response:
     state = listing.state_of(source, now_iso())
     answer: dict[str, Any] = {"state": state, "url": f"/{source.slug}/" if source.slug else None, "date": source.date}
     if state in ("draft", "scheduled", "in review"):
-        record = session.bucket_as(token).preview_link(key)
+        record = session.bucket_as(token, who).preview_link(key)
         answer["preview"] = str(record["preview"]) if record is not None else None
     if state == "live" and since:
         answer = _at_the_edge(answer, edge.clearing(key, since) or "clearing")

@@ -130,7 +130,9 @@ def _send(s3: Any, bucket: str, key: str, data: bytes, metadata: dict[str, str] 
           keep_existing: bool = False) -> str | None:
     """Upload one file unless the bucket holds these bytes already; its new ETag, "" if these bytes
     were there, None if other bytes were and ``keep_existing`` kept them."""
-    content = ContentBucket(bucket, s3)
+    # Under submissions/ the writer may be a contributor (`newsroom submit`), whose role may not list the
+    # bucket: S3 says 403 of a missing key there, and every role that writes submissions/ may read them.
+    content = ContentBucket(bucket, s3, unlisted=key.startswith(config.SUBMISSIONS_PREFIX))
     current = content.etag(key)
     if current == digest(data):
         return ""

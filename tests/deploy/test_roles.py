@@ -18,6 +18,7 @@ BUCKET = "newsroom-prod-content-1a2b"
 ARNS = {"ContentBucket": BUCKET, "ContentTable.Arn": "arn:aws:dynamodb:us-east-1:111122223333:table/newsroom-prod-content",
         "IngestQueue.Arn": "arn:aws:sqs:us-east-1:111122223333:newsroom-prod-ingest",
         "DueTimeRole.Arn": "arn:aws:iam::111122223333:role/newsroom-prod-due-times",
+        "DeskUserPool.Arn": "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_ThisPool",
         "AWS::Partition": "aws", "AWS::Region": "us-east-1",
         "AWS::AccountId": "111122223333", "NamePrefix": "newsroom", "Stage": "prod"}
 

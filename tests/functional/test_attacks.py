@@ -4,11 +4,13 @@ each finding's regression: an outsider, and a signed-in contributor, the desk's 
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib.bucket import ContentBucket
 from chalicelib.desk import documents, session
 from chalicelib.desk.identity import Identity
 from tests.functional.test_desk import api, form, sign_in
@@ -139,24 +141,27 @@ def test_mistyped_codes_do_not_use_up_the_requests_for_a_new_code(desk):
 def test_a_contributors_new_submission_is_theirs_although_s3_says_403_for_a_missing_key():
     """On AWS the contributor's role may not list the bucket, so S3 answers HeadObject on a key with no
     file 403, not 404: that is a free key to them, and a new article saves; another's file stays refused."""
-    class Bucket:
-        def __init__(self, found: tuple[str | None, dict[str, str]] | None) -> None:
+    class Client:  # S3 as the contributor's role meets it
+        def __init__(self, found: tuple[str, dict[str, str]] | None) -> None:
             self.found = found
 
-        def head(self, key: str) -> tuple[str | None, dict[str, str]]:
+        def head_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
             if self.found is None:
                 raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
-            return self.found
+            return {"ETag": f'"{self.found[0]}"', "Metadata": self.found[1]}
+
+    def Bucket(found: tuple[str, dict[str, str]] | None) -> ContentBucket:  # noqa: N802 - read as the class it was
+        return ContentBucket("content", Client(found), unlisted=True)  # a contributor's (session.bucket_as)
 
     me = Identity(sub="s", email="me@desk.example.com", name="Me", role="contributor", expires=0)
-    documents.check_own_work(Bucket(None), "submissions/articles/new.md", me)  # type: ignore[arg-type]
-    documents.check_own_work(Bucket(("e", {"uploaded-by": "Me <me@desk.example.com>"})),  # type: ignore[arg-type]
+    documents.check_own_work(Bucket(None), "submissions/articles/new.md", me)
+    documents.check_own_work(Bucket(("e", {"uploaded-by": "Me <me@desk.example.com>"})),
                              "submissions/articles/mine.md", me)
     with pytest.raises(documents.NotYours, match="another person's submission"):
-        documents.check_own_work(Bucket(("e", {"uploaded-by": "You <you@desk.example.com>"})),  # type: ignore[arg-type]
+        documents.check_own_work(Bucket(("e", {"uploaded-by": "You <you@desk.example.com>"})),
                                  "submissions/articles/yours.md", me)
     with pytest.raises(documents.NotYours, match="is not a submission"):
-        documents.check_own_work(Bucket(None), "articles/live.md", me)  # type: ignore[arg-type]
+        documents.check_own_work(Bucket(None), "articles/live.md", me)
 
 
 def test_one_inbox_gets_a_few_confirmations_a_day_however_its_address_is_spelled(site, settings):
