@@ -63,9 +63,15 @@ def _listed(value: Any) -> list[Any]:
 
 def _conditions_hold(condition: dict[str, Any], context: dict[str, list[str]]) -> bool:
     """IAM's string conditions on the keys this test knows: ``ForAllValues:`` holds when every value of the
-    request's (none: holds) matches one pattern; a single-valued operator needs the key present and matching."""
+    request's (none: holds) matches one pattern (``StringNotLike``: matches none); a single-valued operator
+    needs the key present and matching."""
     for operator, tests in condition.items():
         quantifier, _, kind = operator.rpartition(":")
+        if kind == "StringNotLike" and quantifier == "ForAllValues":
+            if any(fnmatchcase(v, p) for key, patterns in tests.items() for v in context.get(key) or []
+                   for p in _listed(patterns)):
+                return False
+            continue
         if kind not in ("StringEquals", "StringLike") or quantifier not in ("", "ForAllValues"):
             return False  # not judged here: grants nothing
         for key, patterns in tests.items():
@@ -566,6 +572,9 @@ def test_the_judge_refuses_what_iam_would():
     assert _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, statement)
     assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {"s3:prefix": ["articles/"]})
     assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {})
+    not_like = {"ForAllValues:StringNotLike": {"dynamodb:LeadingKeys": ["subscriber#*"]}}
+    assert _conditions_hold(not_like, {"dynamodb:LeadingKeys": ["comments-pending", "source"]})
+    assert not _conditions_hold(not_like, {"dynamodb:LeadingKeys": ["source", "subscriber#ab"]})
     assert not _conditions_hold({"Bool": {"aws:SecureTransport": "true"}}, {})  # not judged: grants nothing
 
 
