@@ -2,6 +2,7 @@
 // the "Markdown"/"HTML" source view. See index.js for the API the desk calls.
 
 import {EditorState, Plugin, TextSelection} from "prosemirror-state"
+import {Fragment, Slice} from "prosemirror-model"
 import {EditorView} from "prosemirror-view"
 import {keymap} from "prosemirror-keymap"
 import {history, undo, redo} from "prosemirror-history"
@@ -15,6 +16,24 @@ import {md} from "./markdown.js"
 import {cleanHTML, embedUrl} from "./facts.js"
 import {cleanPastedHTML} from "./paste.js"
 import {countWords} from "./count.js"
+
+// ---- paste ----
+
+// Pasted bold, italic, strike-through and code take the body's own way of writing them (**, *, ~~, `
+// in Markdown; <strong>, <em>, <del>, <code> in HTML), as if typed: a pasted <b> kept as "b" is not
+// what Markdown's ** reads back, and the paragraph would be saved as raw HTML.
+function plainFragment(fragment) {
+  const nodes = []
+  fragment.forEach(node => {
+    const marks = node.marks.map(mark => "markup" in mark.attrs ? mark.type.create({...mark.attrs, markup: mark.type.spec.attrs.markup.default}) : mark)
+    nodes.push(node.isText ? node.mark(marks) : node.type.create(node.attrs, plainFragment(node.content), marks))
+  })
+  return Fragment.fromArray(nodes)
+}
+
+function plainMarks(slice) {
+  return new Slice(plainFragment(slice.content), slice.openStart, slice.openEnd)
+}
 
 // ---- commands ----
 
@@ -380,6 +399,7 @@ export class BodyEditor {
         embed: (node, view, getPos) => new EmbedView(node, view, getPos, format),
       },
       transformPastedHTML: html => this.pasted(html),
+      transformPasted: slice => plainMarks(slice),
       dispatchTransaction: tr => this.dispatch(tr),
     })
     bar.setAttribute("aria-controls", this.view.dom.id || (this.view.dom.id = (textarea.id || "body") + "-editor"))

@@ -6,6 +6,7 @@ import assert from "node:assert/strict"
 import {readFileSync} from "node:fs"
 import {execFileSync} from "node:child_process"
 import {TextSelection} from "prosemirror-state"
+import {__parseFromClipboard} from "prosemirror-view"
 
 const {mount} = await import("../src/index.js")
 const {cleanPastedHTML} = await import("../src/paste.js")
@@ -287,6 +288,46 @@ test("a Word fragment is pasted clean, with its lists as lists", () => {
   assert.doesNotMatch(html, /·|&nbsp;<\/p>/)
   assert.equal(images.length, 1)
 })
+
+test("Word for Windows: list paragraphs become nested lists by mso-list level, without Word's bullets", () => {
+  const {html} = cleanPastedHTML(fixture("paste-word-windows-nested.html"))
+  assertClean(html)
+  assert.match(html, /<p><b>Tehran, 7 December<\/b> — the council agreed three points.<\/p>/)
+  assert.match(html, /<ul><li>First point<ul><li>A detail of the first, <i>in italics<\/i><ul><li>A detail of the detail<\/li><\/ul><\/li><\/ul><\/li><li><b>Second point<\/b><\/li><\/ul>/)
+  assert.match(html, /<ol><li>First reading<\/li><li>Second reading<\/li><\/ol>/)
+  assert.doesNotMatch(html, /[·§\uf0b7]|&nbsp;|<li>o|<!|\[if/)
+})
+
+test("Word for Mac: commented conditionals, and a bullet written as plain text, are dropped too", () => {
+  const {html} = cleanPastedHTML(fixture("paste-word-mac.html"))
+  assertClean(html)
+  assert.match(html, /<ul><li>Oil revenue<\/li><li>Subsidies<\/li><\/ul>\s*<p>After the list.<\/p>/)
+  assert.doesNotMatch(html, /·|&nbsp;/)
+})
+
+test("LibreOffice: its lists stay lists, fonts and styles go, bold kept", () => {
+  const {html} = cleanPastedHTML(fixture("paste-libreoffice.html"))
+  assertClean(html)
+  assert.match(html, /<p><b>Kharg island<\/b> exports rose.<\/p>/)
+  assert.match(html, /<ul><li><p>To China<\/p>\s*<ul><li><p><i>mostly crude<\/i><\/p><\/li><\/ul><\/li>\s*<li><p>To Syria<\/p><\/li><\/ul>/)
+  assert.match(html, /<strong>Sources<\/strong> said so./)
+  assert.doesNotMatch(html, /@page|Liberation/)
+})
+
+for (const [name, expected] of [
+  ["paste-word-windows-nested.html", "**Tehran, 7 December** — the council agreed three points.\n\n- First point\n  - A detail of the first, *in italics*\n    - A detail of the detail\n- **Second point**\n\n1. First reading\n2. Second reading\n"],
+  ["paste-word-mac.html", "**Budget talks** resumed on Monday.\n\n- Oil revenue\n- Subsidies\n\nAfter the list.\n"],
+  ["paste-libreoffice.html", "**Kharg island** exports rose.\n\n- To China\n  - *mostly crude*\n- To Syria\n\n**Sources** said so.\n"],
+]) {
+  test(`pasted into a Markdown body, ${name} is saved as Markdown lists and ** bold, not raw HTML`, () => {
+    const {editor, view} = open("")
+    const slice = __parseFromClipboard(view, "", fixture(name), false, view.state.selection.$from)
+    view.dispatch(view.state.tr.replaceSelection(slice))
+    const source = editor.getSource()
+    assert.doesNotMatch(source, /<|·|§|&nbsp;|\u00a0/)
+    assert.equal(source, expected)
+  })
+}
 
 test("a web page's fragment is pasted clean: no scripts, styles, classes, fonts or spans", () => {
   const {html} = cleanPastedHTML(fixture("paste-web.html"))

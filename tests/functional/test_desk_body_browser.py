@@ -287,6 +287,53 @@ def test_an_editor_writes_with_the_keyboard_pastes_from_docs_adds_a_photo_and_pu
     assert page.errors == []
 
 
+FIXTURES = Path(__file__).resolve().parents[2] / "desk-editor" / "test" / "fixtures"
+# What a reader must get from each office app's clipboard (fixtures: their sources in their comments).
+OFFICE_PASTES = {
+    "paste-word-windows-nested.html": (
+        "**Tehran, 7 December** — the council agreed three points.\n\n- First point\n  - A detail of the first, "
+        "*in italics*\n    - A detail of the detail\n- **Second point**\n\n1. First reading\n2. Second reading\n",
+        ["<p><strong>Tehran, 7 December</strong> — the council agreed three points.</p>",
+         "<ul><li>First point<ul><li>A detail of the first, <em>in italics</em><ul><li>A detail of the detail</li>"
+         "</ul></li></ul></li><li><strong>Second point</strong></li></ul><ol><li>First reading</li>"
+         "<li>Second reading</li></ol>"]),
+    "paste-word-mac.html": (
+        "**Budget talks** resumed on Monday.\n\n- Oil revenue\n- Subsidies\n\nAfter the list.\n",
+        ["<p><strong>Budget talks</strong> resumed on Monday.</p><ul><li>Oil revenue</li><li>Subsidies</li></ul>"
+         "<p>After the list.</p>"]),
+    "paste-libreoffice.html": (
+        "**Kharg island** exports rose.\n\n- To China\n  - *mostly crude*\n- To Syria\n\n**Sources** said so.\n",
+        ["<p><strong>Kharg island</strong> exports rose.</p><ul><li>To China<ul><li><em>mostly crude</em></li></ul>"
+         "</li><li>To Syria</li></ul><p><strong>Sources</strong> said so.</p>"]),
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(OFFICE_PASTES))
+def test_pasted_from_word_or_libreoffice_readers_get_real_lists_without_bullet_characters(local_stack, browser, fixture):  # noqa: F811
+    """Usability day M2: Word's list paragraphs reached readers as "·   First point"."""
+    base = local_stack["base"]
+    markdown, shown_parts = OFFICE_PASTES[fixture]
+    title = "Pasted from " + fixture.removesuffix(".html").removeprefix("paste-")
+    page = signed_in(browser, local_stack, "editor")
+    page.goto(base + "/desk/new")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Body", exact=True).click()
+    paste(page, (FIXTURES / fixture).read_text(encoding="utf-8"), "plain text the browser also offers")
+    body = page.get_by_label("Body", exact=True)
+    assert body.locator("li").count() >= 2
+    source = page.locator("#f-body").input_value()
+    assert source.strip() == markdown.strip(), source
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("link", name="Open the page").wait_for(timeout=20000)
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    shown = article_html(live_page(page, base, f"/{slug}/", "</ul>"))
+    flat = re.sub(r"\s*\n\s*", "", shown)  # the renderer's line breaks between tags
+    for part in shown_parts:
+        assert part in flat, flat
+    assert not re.search("[\u00b7\u00a7\u2022\uf0b7\u00a0]|&nbsp;|&#183;|style=|class=\"Mso|mso-", shown), shown
+    assert page.errors == []
+
+
 def test_an_imported_wordpress_post_opens_as_text_and_one_word_changes_only_that_word(local_stack, browser, imported_post):  # noqa: F811
     before, _ = stored(local_stack, imported_post)
     page = with_pictures(signed_in(browser, local_stack, "editor"))
@@ -387,6 +434,71 @@ def test_axe_finds_nothing_on_the_rich_body_on_a_touch_phone(local_stack, browse
     page.get_by_role("button", name="HTML", exact=True).tap()
     assert page.get_by_role("textbox", name="Body (HTML)").is_visible()
     assert violations(page) == []
+    context.close()
+
+
+def test_the_toolbar_at_390_px_shows_every_button_whole_and_reaches_each_by_keyboard(local_stack, browser):  # noqa: F811
+    """Usability day M3: at 390 px the labels were clipped ("Head", "Subh") and the row scrolled out of sight."""
+    context = browser.new_context(bypass_csp=AXE.exists(), viewport={"width": 390, "height": 844},
+                                  has_touch=True, is_mobile=True)  # bypass: to inject axe only
+    page = context.new_page()
+    email, password = accounts(local_stack)["editor"]
+    page.goto(local_stack["base"] + "/desk/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/desk/articles")
+    page.goto(local_stack["base"] + "/desk/new")
+    toolbar = page.get_by_role("toolbar", name="Formatting")
+    buttons = toolbar.get_by_role("button")
+    names = [buttons.nth(i).inner_text() for i in range(buttons.count())]
+    assert len(names) == 12 and names[0] == "Heading" and names[-1] == "Markdown", names
+    toolbar.scroll_into_view_if_needed()
+    boxes = []
+    for i, name in enumerate(names):
+        button = buttons.nth(i)
+        box = button.bounding_box()
+        assert box is not None, name
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 44, (name, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, (name, box)
+        # the label whole: nothing of it cut off inside the button
+        assert button.evaluate("b => b.scrollWidth <= b.clientWidth"), name
+        assert button.is_visible() and button.evaluate("""b => {
+            const r = b.getBoundingClientRect(), hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+            return hit === b || b.contains(hit) }"""), name
+        boxes.append((name, box))
+    for a, (name, box) in enumerate(boxes):
+        for other, obox in boxes[a + 1:]:
+            apart = (box["x"] + box["width"] <= obox["x"] or obox["x"] + obox["width"] <= box["x"]
+                     or box["y"] + box["height"] <= obox["y"] or obox["y"] + obox["height"] <= box["y"])
+            assert apart, (name, box, other, obox)
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert toolbar.evaluate("t => t.scrollWidth <= t.clientWidth")
+    # one tab stop; the arrow keys reach every button in turn, then wrap to the first
+    assert toolbar.locator("button[tabindex='0']").count() == 1
+    page.get_by_label("Title").focus()
+    reached = []
+    for _ in range(60):  # Tab through the form's fields to the toolbar
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('[role=toolbar]') !== null"):
+            break
+    assert page.evaluate("document.activeElement.closest('[role=toolbar]') !== null"), "Tab never reached the toolbar"
+    for _ in names:
+        reached.append(page.evaluate("document.activeElement.textContent"))
+        page.keyboard.press("ArrowRight")
+    assert reached == names, reached
+    assert page.evaluate("document.activeElement.textContent") == "Heading"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "textbox"
+    page.keyboard.type("Typed at 390 px")
+    page.keyboard.press("Shift+Tab")  # back to the toolbar's one stop: the button last used
+    assert page.evaluate("document.activeElement.textContent") == "Heading"
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")  # wraps round to Markdown, then Divider
+    assert page.evaluate("document.activeElement.textContent") == "Divider"
+    assert "Typed at 390 px" in page.locator("#f-body").input_value()
+    if AXE.exists():
+        assert violations(page) == []
     context.close()
 
 
