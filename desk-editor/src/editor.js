@@ -25,7 +25,9 @@ import {countWords} from "./count.js"
 function plainFragment(fragment) {
   const nodes = []
   fragment.forEach(node => {
-    const marks = node.marks.map(mark => "markup" in mark.attrs ? mark.type.create({...mark.attrs, markup: mark.type.spec.attrs.markup.default}) : mark)
+    // a link's "extra" (its attributes as they were written, in order) is for a link opened from the file
+    const marks = node.marks.map(mark => "markup" in mark.attrs ? mark.type.create({...mark.attrs, markup: mark.type.spec.attrs.markup.default})
+      : "extra" in mark.attrs ? mark.type.create({...mark.attrs, extra: null}) : mark)
     nodes.push(node.isText ? node.mark(marks) : node.type.create(node.attrs, plainFragment(node.content), marks))
   })
   return Fragment.fromArray(nodes)

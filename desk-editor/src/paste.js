@@ -90,7 +90,11 @@ function wordLists(root) {
   // its inline style names a list (Word puts class MsoListParagraph on others too). The bullet or
   // number is Word's text for readers without lists: the <![if !supportLists]> part (marked by
   // cleanPastedHTML) or a span styled mso-list:Ignore; failing both, a leading glyph is dropped.
-  const paragraphs = Array.from(root.querySelectorAll("p, h1, h2, h3, h4, h5, h6")).filter(p => MSO_LIST.test(styleOf(p)))
+  for (const heading of root.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+    // a numbered heading stays a heading: its number kept as text, Word's spacing after it not
+    for (const marker of heading.querySelectorAll("[data-mso-marker]")) marker.replaceWith(marker.textContent.replace(/[\s\u00a0]+/g, " ").trim() + " ")
+  }
+  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => MSO_LIST.test(styleOf(p)))
   let stack = [], listId = null
   for (const p of paragraphs) {
     const [, id, levelText] = MSO_LIST.exec(styleOf(p))
@@ -125,6 +129,33 @@ function wordLists(root) {
     }
     list.append(item)
     p.remove()
+  }
+}
+
+const BLOCK = /^(?:P|DIV|UL|OL|TABLE|H[1-6]|BLOCKQUOTE|PRE|HR|FIGURE)$/
+
+function dropBreaksBetweenBlocks(root) {
+  // Google Docs marks an empty line between blocks with a <br> of its own: not a line of text
+  for (const br of Array.from(root.childNodes).filter(node => node.nodeName === "BR")) {
+    const before = br.previousElementSibling, after = br.nextElementSibling
+    if ((before && BLOCK.test(before.nodeName)) || (after && BLOCK.test(after.nodeName))) br.remove()
+  }
+}
+
+function expelWhitespace(root) {
+  // "<em> a day</em>": the spaces go outside, as a writer types them (Markdown's * a day* is not emphasis)
+  for (const element of root.querySelectorAll("b, strong, i, em, del, s, strike, sup, sub, a")) {
+    const first = element.firstChild, last = element.lastChild
+    const lead = first?.nodeType === 3 && /^[\s\u00a0]+/.exec(first.data)
+    if (lead && lead[0].length < first.data.length) {
+      first.data = first.data.slice(lead[0].length)
+      element.before(lead[0])
+    }
+    const trail = last?.nodeType === 3 && /[\s\u00a0]+$/.exec(last.data)
+    if (trail && trail[0].length < last.data.length) {
+      last.data = last.data.slice(0, -trail[0].length)
+      element.after(trail[0])
+    }
   }
 }
 
@@ -163,8 +194,10 @@ export function cleanPastedHTML(html) {
     for (const name of ["style", STYLE, "class", "id", "dir", "role", "lang", "align"]) element.removeAttribute(name)
   }
   for (const p of root.querySelectorAll("p, h1, h2, h3, h4, h5, h6, li")) {
-    if (!p.textContent.replace(/[\s\u00a0]/g, "") && !p.querySelector("br, img")) p.remove()
+    if (!p.textContent.replace(/[\s\u00a0]/g, "") && !p.querySelector("img")) p.remove()
   }
+  dropBreaksBetweenBlocks(root)
+  expelWhitespace(root)
   const holder = inertDocument().createElement("div")
   holder.append(root)
   return {html: cleanHTML(holder.innerHTML), images}
