@@ -336,6 +336,17 @@ for (const [name, expected] of [
   })
 }
 
+test("pasted into an HTML body, Word's lists are saved as nested lists and its bold as <strong>", () => {
+  const {editor, view} = open("", {format: "html"})
+  const slice = __parseFromClipboard(view, "", fixture("paste-word-windows-nested.html"), false, view.state.selection.$from)
+  view.dispatch(view.state.tr.replaceSelection(slice))
+  const source = editor.getSource()
+  assert.doesNotMatch(source, /·|§|&nbsp;|\u00a0|style=|class=|<span|<b>/)
+  assert.match(source, /<p><strong>Tehran, 7 December<\/strong> — the council agreed three points.<\/p>/)
+  assert.match(source.replace(/\s*\n\s*/g, ""), /<ul><li>(?:<p>)?First point(?:<\/p>)?<ul><li>(?:<p>)?A detail of the first, <em>in italics<\/em>(?:<\/p>)?<ul><li>(?:<p>)?A detail of the detail(?:<\/p>)?<\/li><\/ul><\/li><\/ul><\/li><li>(?:<p>)?<strong>Second point<\/strong>/)
+  assert.match(source.replace(/\s*\n\s*/g, ""), /<ol><li>(?:<p>)?First reading(?:<\/p>)?<\/li><li>(?:<p>)?Second reading/)
+})
+
 test("a web page's fragment is pasted clean: no scripts, styles, classes, fonts or spans", () => {
   const {html} = cleanPastedHTML(fixture("paste-web.html"))
   assertClean(html)
