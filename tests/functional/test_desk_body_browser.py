@@ -438,14 +438,42 @@ def test_axe_finds_nothing_on_the_rich_body_on_a_touch_phone(local_stack, browse
     assert body.locator("strong").inner_text() == "Strong"
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     assert violations(page) == []
-    page.get_by_role("button", name="HTML", exact=True).tap()
+    page.get_by_role("button", name="More", exact=True).tap()  # on a phone the source view is in More
+    page.get_by_role("menuitemcheckbox", name="HTML", exact=True).tap()
     assert page.get_by_role("textbox", name="Body (HTML)").is_visible()
     assert violations(page) == []
     context.close()
 
 
+def boxes_apart(boxes: list[tuple[str, dict]]) -> None:
+    for a, (name, box) in enumerate(boxes):
+        for other, obox in boxes[a + 1:]:
+            apart = (box["x"] + box["width"] <= obox["x"] or obox["x"] + obox["width"] <= box["x"]
+                     or box["y"] + box["height"] <= obox["y"] or obox["y"] + obox["height"] <= box["y"])
+            assert apart, (name, box, other, obox)
+
+
+def whole_and_on_top(page, locator, width: int, height: int) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+    """Each element's name and box: inside the viewport, 44 px tall, its label not cut, nothing over it."""
+    boxes = []
+    for i in range(locator.count()):
+        element = locator.nth(i)
+        name, box = element.inner_text(), element.bounding_box()
+        assert box is not None, name
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 44, (name, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, (name, box)
+        assert element.evaluate("b => b.scrollWidth <= b.clientWidth"), name
+        assert element.evaluate("""b => {
+            const r = b.getBoundingClientRect(), hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+            return hit === b || b.contains(hit) }"""), name
+        boxes.append((name, box))
+    boxes_apart(boxes)
+    return boxes
+
+
 def test_the_toolbar_at_390_px_shows_every_button_whole_and_reaches_each_by_keyboard(local_stack, browser):  # noqa: F811
-    """Usability day M3: at 390 px the labels were clipped ("Head", "Subh") and the row scrolled out of sight."""
+    """Usability day M3: at 390 px the labels were clipped ("Head", "Subh") and the row scrolled out of sight.
+    Now: Bold, Italic, Link, List and More (a menu of the rest, the ARIA menu button pattern), in one row."""
     context = browser.new_context(bypass_csp=AXE.exists(), viewport={"width": 390, "height": 844},
                                   has_touch=True, is_mobile=True)  # bypass: to inject axe only
     page = context.new_page()
@@ -457,53 +485,57 @@ def test_the_toolbar_at_390_px_shows_every_button_whole_and_reaches_each_by_keyb
     page.wait_for_url("**/desk/articles")
     page.goto(local_stack["base"] + "/desk/new")
     toolbar = page.get_by_role("toolbar", name="Formatting")
-    buttons = toolbar.get_by_role("button")
-    names = [buttons.nth(i).inner_text() for i in range(buttons.count())]
-    assert len(names) == 12 and names[0] == "Heading" and names[-1] == "Markdown", names
     toolbar.scroll_into_view_if_needed()
-    boxes = []
-    for i, name in enumerate(names):
-        button = buttons.nth(i)
-        box = button.bounding_box()
-        assert box is not None, name
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 44, (name, box)
-        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, (name, box)
-        # the label whole: nothing of it cut off inside the button
-        assert button.evaluate("b => b.scrollWidth <= b.clientWidth"), name
-        assert button.is_visible() and button.evaluate("""b => {
-            const r = b.getBoundingClientRect(), hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
-            return hit === b || b.contains(hit) }"""), name
-        boxes.append((name, box))
-    for a, (name, box) in enumerate(boxes):
-        for other, obox in boxes[a + 1:]:
-            apart = (box["x"] + box["width"] <= obox["x"] or obox["x"] + obox["width"] <= box["x"]
-                     or box["y"] + box["height"] <= obox["y"] or obox["y"] + obox["height"] <= box["y"])
-            assert apart, (name, box, other, obox)
+    shown = toolbar.locator(":scope > button:visible")
+    boxes = whole_and_on_top(page, shown, 390, 844)
+    assert [name for name, _ in boxes] == ["Bold", "Italic", "Link", "List", "More"]
+    assert len({box["y"] for _, box in boxes}) == 1, "one row"
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     assert toolbar.evaluate("t => t.scrollWidth <= t.clientWidth")
-    # one tab stop; the arrow keys reach every button in turn, then wrap to the first
+    # one tab stop (a button shown); the arrow keys reach each button in turn, then wrap to the first
     assert toolbar.locator("button[tabindex='0']").count() == 1
     page.get_by_label("Title").focus()
-    reached = []
     for _ in range(60):  # Tab through the form's fields to the toolbar
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.closest('[role=toolbar]') !== null"):
             break
-    assert page.evaluate("document.activeElement.closest('[role=toolbar]') !== null"), "Tab never reached the toolbar"
-    for _ in names:
+    reached = []
+    for _ in boxes:
         reached.append(page.evaluate("document.activeElement.textContent"))
         page.keyboard.press("ArrowRight")
-    assert reached == names, reached
-    assert page.evaluate("document.activeElement.textContent") == "Heading"
+    assert reached == ["Bold", "Italic", "Link", "List", "More"], reached
+    assert page.evaluate("document.activeElement.textContent") == "Bold"
+    # More: Enter opens its menu on the first item; Down goes through every other command; Escape closes
+    page.keyboard.press("ArrowLeft")
+    more = toolbar.get_by_role("button", name="More")
+    assert more.get_attribute("aria-expanded") == "false"
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("menu", name="More formatting")
+    assert more.get_attribute("aria-expanded") == "true" and menu.is_visible()
+    items = [page.evaluate("document.activeElement.textContent")]
+    for _ in range(7):
+        page.keyboard.press("ArrowDown")
+        items.append(page.evaluate("document.activeElement.textContent"))
+    assert items == ["Heading", "Subheading", "Quote", "Numbered list", "Code", "Code block", "Divider", "Markdown"], items
+    whole_and_on_top(page, menu.locator("button"), 390, 844)
+    assert menu.get_by_role("menuitemcheckbox", name="Heading", exact=True).get_attribute("aria-checked") == "false"
+    if AXE.exists():
+        assert violations(page) == []
+    page.keyboard.press("Escape")
+    assert menu.is_hidden() and page.evaluate("document.activeElement.textContent") == "More"
+    # a command from the menu, by keyboard, applies to the text and the menu closes
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('role')") == "textbox"
     page.keyboard.type("Typed at 390 px")
-    page.keyboard.press("Shift+Tab")  # back to the toolbar's one stop: the button last used
-    assert page.evaluate("document.activeElement.textContent") == "Heading"
-    page.keyboard.press("ArrowLeft")
-    page.keyboard.press("ArrowLeft")  # wraps round to Markdown, then Divider
-    assert page.evaluate("document.activeElement.textContent") == "Divider"
-    assert "Typed at 390 px" in page.locator("#f-body").input_value()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.textContent") == "More"
+    page.keyboard.press("ArrowUp")  # opens on the last item
+    assert page.evaluate("document.activeElement.textContent") == "Markdown"
+    page.keyboard.press("Home")
+    page.keyboard.press("Enter")  # Heading: done, and back to the text, as the toolbar's own buttons do
+    assert menu.is_hidden() and page.evaluate("document.activeElement.getAttribute('role')") == "textbox"
+    assert page.locator("#f-body").input_value() == "Typed at 390 px\n===\n" or \
+        page.locator("#f-body").input_value().startswith("## Typed at 390 px"), page.locator("#f-body").input_value()
     if AXE.exists():
         assert violations(page) == []
     context.close()
