@@ -538,6 +538,12 @@ def test_the_toolbar_at_390_px_shows_every_button_whole_and_reaches_each_by_keyb
         page.locator("#f-body").input_value().startswith("## Typed at 390 px"), page.locator("#f-body").input_value()
     if AXE.exists():
         assert violations(page) == []
+    # turned to landscape on a tablet: More is gone, and the one tab stop is a button shown
+    assert toolbar.locator("button[tabindex='0']").inner_text() == "More"
+    page.set_viewport_size({"width": 1024, "height": 700})
+    assert toolbar.get_by_role("button", name="More").is_hidden()
+    stop = toolbar.locator("button[tabindex='0']")
+    assert stop.count() == 1 and stop.is_visible() and stop.inner_text() == "Heading"
     context.close()
 
 
