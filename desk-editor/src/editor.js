@@ -2,6 +2,7 @@
 // the "Markdown"/"HTML" source view. See index.js for the API the desk calls.
 
 import {EditorState, Plugin, TextSelection} from "prosemirror-state"
+import {Fragment, Slice} from "prosemirror-model"
 import {EditorView} from "prosemirror-view"
 import {keymap} from "prosemirror-keymap"
 import {history, undo, redo} from "prosemirror-history"
@@ -15,6 +16,26 @@ import {md} from "./markdown.js"
 import {cleanHTML, embedUrl} from "./facts.js"
 import {cleanPastedHTML} from "./paste.js"
 import {countWords} from "./count.js"
+
+// ---- paste ----
+
+// Pasted bold, italic, strike-through and code take the body's own way of writing them (**, *, ~~, `
+// in Markdown; <strong>, <em>, <del>, <code> in HTML), as if typed: a pasted <b> kept as "b" is not
+// what Markdown's ** reads back, and the paragraph would be saved as raw HTML.
+function plainFragment(fragment) {
+  const nodes = []
+  fragment.forEach(node => {
+    // a link's "extra" (its attributes as they were written, in order) is for a link opened from the file
+    const marks = node.marks.map(mark => "markup" in mark.attrs ? mark.type.create({...mark.attrs, markup: mark.type.spec.attrs.markup.default})
+      : "extra" in mark.attrs ? mark.type.create({...mark.attrs, extra: null}) : mark)
+    nodes.push(node.isText ? node.mark(marks) : node.type.create(node.attrs, plainFragment(node.content), marks))
+  })
+  return Fragment.fromArray(nodes)
+}
+
+function plainMarks(slice) {
+  return new Slice(plainFragment(slice.content), slice.openStart, slice.openEnd)
+}
 
 // ---- commands ----
 
@@ -297,10 +318,20 @@ const BUTTONS = [
   {name: "Divider", run: insertRule},
 ]
 
+// On a phone (the width below) the toolbar keeps these and puts the others in its "More" menu (the
+// ARIA menu button pattern); body-editor.css hides one set or the other, with the same query.
+const PHONE = "(max-width: 600px)"
+const ON_A_PHONE = new Set(["Bold", "Italic", "Link", "List"])
+
+function shown(button) {
+  return getComputedStyle(button).display !== "none"
+}
+
 function toolbar(editor) {
   const bar = element("div", {role: "toolbar", "aria-label": "Formatting", class: "be-toolbar"})
   const buttons = BUTTONS.map((spec, i) => {
-    const button = element("button", {type: "button", tabindex: i === 0 ? "0" : "-1", "data-command": spec.name})
+    const button = element("button", {type: "button", tabindex: i === 0 ? "0" : "-1", "data-command": spec.name,
+      ...(ON_A_PHONE.has(spec.name) ? {} : {class: "be-secondary"})})
     button.textContent = spec.name
     if (spec.active) button.setAttribute("aria-pressed", "false")
     button.addEventListener("mousedown", event => event.preventDefault())  // keep the text's selection
@@ -308,22 +339,101 @@ function toolbar(editor) {
     bar.append(button)
     return button
   })
-  const source = element("button", {type: "button", tabindex: "-1", "aria-pressed": "false", class: "be-source-toggle"},
+  const source = element("button", {type: "button", tabindex: "-1", "aria-pressed": "false", class: "be-source-toggle be-secondary"},
     editor.format === "markdown" ? "Markdown" : "HTML")
   source.addEventListener("click", () => editor.showSource(source.getAttribute("aria-pressed") !== "true"))
   bar.append(source)
   buttons.push(source)
+  const {more, menu} = moreMenu(editor, buttons.filter(b => b.classList.contains("be-secondary")))
+  bar.append(more, menu)
+  buttons.push(more)
+  const stops = () => buttons.filter(shown)
+  const move = target => {
+    for (const b of buttons) b.setAttribute("tabindex", b === target ? "0" : "-1")
+  }
+  // the one tab stop is always a button shown (the first, if the one last used went into the menu)
+  const keepStop = () => {
+    const stop = buttons.find(b => b.getAttribute("tabindex") === "0")
+    if (!stop || !shown(stop)) move(stops()[0])
+  }
   bar.addEventListener("keydown", event => {
-    const at = buttons.indexOf(document.activeElement)
+    const visible = stops()
+    const at = visible.indexOf(document.activeElement)
     if (at < 0) return
-    const next = {ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1}[event.key]
+    const next = {ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: visible.length - 1}[event.key]
     if (next === undefined) return
     event.preventDefault()
-    const target = buttons[(next + buttons.length) % buttons.length]
-    for (const b of buttons) b.setAttribute("tabindex", b === target ? "0" : "-1")
+    const target = visible[(next + visible.length) % visible.length]
+    move(target)
     target.focus()
   })
-  return {bar, buttons, source}
+  const phone = globalThis.matchMedia?.(PHONE)
+  phone?.addEventListener?.("change", keepStop)
+  return {bar, buttons, source, keepStop}
+}
+
+function moreMenu(editor, twins) {
+  // The menu button pattern (WAI-ARIA APG): Enter, Space or Down opens the menu on its first item, Up
+  // on its last; Up and Down move, Home and End; Escape closes, back on More; Enter or Space does the
+  // command and closes, back in the text as the toolbar's buttons do. Each item clicks its button (hidden on a phone).
+  const id = "be-more-" + Math.random().toString(36).slice(2, 8)
+  const more = element("button", {type: "button", tabindex: "-1", class: "be-more", "aria-haspopup": "menu",
+    "aria-expanded": "false", "aria-controls": id}, "More")
+  const menu = element("div", {role: "menu", id, "aria-label": "More formatting", class: "be-menu"})
+  menu.hidden = true
+  const items = twins.map(twin => {
+    const pressed = twin.hasAttribute("aria-pressed")
+    const item = element("button", {type: "button", tabindex: "-1", role: pressed ? "menuitemcheckbox" : "menuitem"}, twin.textContent)
+    item.addEventListener("mousedown", event => event.preventDefault())
+    item.addEventListener("click", () => {
+      close()
+      twin.click()
+    })
+    menu.append(item)
+    return {item, twin}
+  })
+  const open = focusLast => {
+    for (const {item, twin} of items) {
+      if (twin.hasAttribute("aria-pressed")) item.setAttribute("aria-checked", twin.getAttribute("aria-pressed"))
+    }
+    menu.hidden = false
+    more.setAttribute("aria-expanded", "true")
+    items[focusLast ? items.length - 1 : 0].item.focus()
+    document.addEventListener("pointerdown", outside, true)
+  }
+  function close(refocus = true) {
+    if (menu.hidden) return
+    menu.hidden = true
+    more.setAttribute("aria-expanded", "false")
+    document.removeEventListener("pointerdown", outside, true)
+    if (refocus) more.focus()
+  }
+  function outside(event) {
+    if (!menu.contains(event.target) && event.target !== more) close(false)
+  }
+  more.addEventListener("mousedown", event => event.preventDefault())
+  more.addEventListener("click", () => (menu.hidden ? open(false) : close()))
+  more.addEventListener("keydown", event => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return
+    event.preventDefault()
+    event.stopPropagation()  // not the toolbar's arrows
+    open(event.key === "ArrowUp")
+  })
+  menu.addEventListener("keydown", event => {
+    event.stopPropagation()
+    const list = items.map(i => i.item)
+    const at = list.indexOf(document.activeElement)
+    if (event.key === "Escape") { event.preventDefault(); close(); return }
+    if (event.key === "Tab") { close(false); return }
+    const next = {ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: list.length - 1}[event.key]
+    if (next === undefined) return
+    event.preventDefault()
+    list[(next + list.length) % list.length].focus()
+  })
+  menu.addEventListener("focusout", event => {
+    if (!menu.hidden && event.relatedTarget && !menu.contains(event.relatedTarget) && event.relatedTarget !== more) close(false)
+  })
+  return {more, menu}
 }
 
 // ---- the editor ----
@@ -351,8 +461,9 @@ export class BodyEditor {
   build() {
     const {textarea, options} = this
     this.root = element("div", {class: "body-editor"})
-    const {bar, buttons, source} = toolbar(this)
+    const {bar, buttons, source, keepStop} = toolbar(this)
     this.buttons = buttons
+    this.keepToolbarStop = keepStop
     this.sourceButton = source
     this.surface = element("div", {class: "be-surface"})
     this.root.append(bar, this.surface)
@@ -363,6 +474,7 @@ export class BodyEditor {
       if (!this.live.isConnected) this.root.append(this.live)
     }
     textarea.before(this.root)
+    this.keepToolbarStop()
     textarea.hidden = true
     const labelId = options.labelledBy || labelFor(textarea)
     const format = this.format
@@ -380,6 +492,7 @@ export class BodyEditor {
         embed: (node, view, getPos) => new EmbedView(node, view, getPos, format),
       },
       transformPastedHTML: html => this.pasted(html),
+      transformPasted: slice => plainMarks(slice),
       dispatchTransaction: tr => this.dispatch(tr),
     })
     bar.setAttribute("aria-controls", this.view.dom.id || (this.view.dom.id = (textarea.id || "body") + "-editor"))

@@ -8,11 +8,14 @@
 // - Word (Windows and Mac) writes Office HTML: class="MsoNormal", style="mso-...", <o:p> elements,
 //   conditional comments (<!--[if gte mso 9]>, <![if !supportLists]>), and lists as paragraphs
 //   (class="MsoListParagraphCxSpFirst", style="mso-list:l0 level1 lfo1") whose bullet or number is
-//   a <span style="mso-list:Ignore">.
+//   a <span style="mso-list:Ignore"> inside <![if !supportLists]> (Word for Mac: the same, in comment
+//   form, <!--[if !supportLists]-->); nested items say so by level (mso-list:l0 level2 lfo1).
+// - LibreOffice writes a whole HTML document: real <ul>/<ol> lists of <p>s, <font face>, inline styles.
 // - Web pages: their markup with classes, ids, inline styles, fonts, spans, and sometimes scripts.
 // The fixtures in test/fixtures/paste-*.html are written in those shapes, as reported in
 // ProseMirror/prosemirror#459 and facebookarchive/draft-js#393 (Docs), basecamp/lexxy#1214 and
-// facebook/lexical#4922 (Word's lists), nhn/tui.editor#1682 (Word's bookmarks and mso- styles).
+// facebook/lexical#4922 (Word's lists), nhn/tui.editor#1682 (Word's bookmarks and mso- styles),
+// microsoft/roosterjs's Word Desktop paste tests (nested levels); each fixture names its sources.
 //
 // The result keeps headings, paragraphs, lists, links, bold, italic, tables; then ingest's own
 // allow-list (facts.js `clean`) has the last word. Images are taken out and listed: the host page
@@ -63,33 +66,106 @@ function removeComments(root) {
   for (const comment of comments) comment.remove()
 }
 
+// Word's list paragraph: the list (l0), its level (level2) and its override (lfo1) in the inline style
+const MSO_LIST = /mso-list\s*:\s*(l\d+)\s+level(\d+)/i
+// a bullet or number Word wrote as text ("·", "o", "§", "•", "1.", "a)", "iv."), then its spacing
+const GLYPH = /^[\s\u00a0]*(?:[\u00b7\u2022\u25aa\u25cf\u25e6\u00a7\u2013\u2212\-\uf0b7\uf0a7\uf0d8o]|\(?[\dA-Za-z]{1,4}[.)])[\s\u00a0]+/
+
+function dropLeadingGlyph(item) {
+  // the glyph and its spacing may be spread over several text nodes (a Symbol-font span, then spaces)
+  const match = GLYPH.exec(item.textContent)
+  if (!match) return
+  let left = match[0].length
+  const walker = item.ownerDocument.createTreeWalker(item, 4 /* NodeFilter.SHOW_TEXT */)
+  while (left > 0 && walker.nextNode()) {
+    const text = walker.currentNode
+    const cut = Math.min(left, text.data.length)
+    text.data = text.data.slice(cut)
+    left -= cut
+  }
+}
+
 function wordLists(root) {
-  // consecutive Word list paragraphs become one list; the level is not kept (one level)
-  // the inline mso-list level says a paragraph is an item (Word puts MsoListParagraph on others too)
-  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => /mso-list\s*:\s*l\d/i.test(styleOf(p)))
-  let list = null, last = null
+  // Word's list paragraphs become lists, nested by their mso-list level: a paragraph is an item when
+  // its inline style names a list (Word puts class MsoListParagraph on others too). The bullet or
+  // number is Word's text for readers without lists: the <![if !supportLists]> part (marked by
+  // cleanPastedHTML) or a span styled mso-list:Ignore; failing both, a leading glyph is dropped.
+  for (const heading of root.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+    // a numbered heading stays a heading: its number kept as text, Word's spacing after it not
+    for (const marker of heading.querySelectorAll("[data-mso-marker]")) marker.replaceWith(marker.textContent.replace(/[\s\u00a0]+/g, " ").trim() + " ")
+  }
+  const paragraphs = Array.from(root.querySelectorAll("p")).filter(p => MSO_LIST.test(styleOf(p)))
+  let stack = [], listId = null
   for (const p of paragraphs) {
-    const marker = Array.from(p.querySelectorAll("span")).find(span => /mso-list\s*:\s*ignore/i.test(styleOf(span)))
-    const ordered = marker ? /^\s*[\dA-Za-z]{1,3}[.)]/.test(marker.textContent) : false
-    if (marker) marker.remove()
+    const [, id, levelText] = MSO_LIST.exec(styleOf(p))
+    const level = Math.max(1, Math.min(9, Number(levelText)))
+    let markers = Array.from(p.querySelectorAll("[data-mso-marker]"))
+    if (!markers.length) markers = Array.from(p.querySelectorAll("span")).filter(span => /mso-list\s*:\s*ignore/i.test(styleOf(span)))
+    const markerText = markers.map(m => m.textContent).join("").trim()
+    for (const marker of markers) marker.remove()
+    const ordered = /^\(?[\dA-Za-z]{1,4}[.)]$/.test(markerText) && !/^o$/.test(markerText)
     const tag = ordered ? "ol" : "ul"
-    if (!list || last?.nextElementSibling !== p || list.tagName.toLowerCase() !== tag) {
-      list = p.ownerDocument.createElement(tag)
-      p.before(list)
-    }
     const item = p.ownerDocument.createElement("li")
     item.append(...p.childNodes)
+    if (!markers.length) dropLeadingGlyph(item)
+    const follows = stack.length && p.previousElementSibling === stack[0]
+    if (!follows || (level === 1 && id !== listId)) stack = []
+    if (!stack.length) listId = id
+    while (stack.length > level) stack.pop()
+    while (stack.length < level) {
+      const list = p.ownerDocument.createElement(tag)
+      if (stack.length) {
+        const parent = stack[stack.length - 1]
+        if (!parent.lastElementChild) parent.append(p.ownerDocument.createElement("li"))
+        parent.lastElementChild.append(list)
+      } else p.before(list)
+      stack.push(list)
+    }
+    let list = stack[level - 1]
+    if (list.tagName.toLowerCase() !== tag && !list.children.length) {
+      const other = p.ownerDocument.createElement(tag)
+      list.replaceWith(other)
+      stack[level - 1] = list = other
+    }
     list.append(item)
-    last = p
     p.remove()
-    last = list
+  }
+}
+
+const BLOCK = /^(?:P|DIV|UL|OL|TABLE|H[1-6]|BLOCKQUOTE|PRE|HR|FIGURE)$/
+
+function dropBreaksBetweenBlocks(root) {
+  // Google Docs marks an empty line between blocks with a <br> of its own: not a line of text
+  for (const br of Array.from(root.childNodes).filter(node => node.nodeName === "BR")) {
+    const before = br.previousElementSibling, after = br.nextElementSibling
+    if ((before && BLOCK.test(before.nodeName)) || (after && BLOCK.test(after.nodeName))) br.remove()
+  }
+}
+
+function expelWhitespace(root) {
+  // "<em> a day</em>": the spaces go outside, as a writer types them (Markdown's * a day* is not emphasis)
+  for (const element of root.querySelectorAll("b, strong, i, em, del, s, strike, sup, sub, a")) {
+    const first = element.firstChild, last = element.lastChild
+    const lead = first?.nodeType === 3 && /^[\s\u00a0]+/.exec(first.data)
+    if (lead && lead[0].length < first.data.length) {
+      first.data = first.data.slice(lead[0].length)
+      element.before(lead[0])
+    }
+    const trail = last?.nodeType === 3 && /[\s\u00a0]+$/.exec(last.data)
+    if (trail && trail[0].length < last.data.length) {
+      last.data = last.data.slice(0, -trail[0].length)
+      element.after(trail[0])
+    }
   }
 }
 
 /** Pasted HTML made clean: {html, images: [{src, alt}]} (the images are taken out). */
 export function cleanPastedHTML(html) {
   const template = document.createElement("template")
-  template.innerHTML = renameStyles(html).replace(/<\/?o:p>/gi, "").replace(/<!\[(?:if|endif)[^\]]*\]>/gi, "")
+  template.innerHTML = renameStyles(html).replace(/<\/?o:p>/gi, "")
+    // the bullet or number Word writes for readers without lists, in either form of conditional
+    .replace(/<!(?:--)?\[if !supportLists\](?:--)?>([\s\S]*?)<!(?:--)?\[endif\](?:--)?>/gi, "<span data-mso-marker>$1</span>")
+    .replace(/<!\[(?:if|endif)[^\]]*\]>/gi, "")
   const root = template.content
   removeComments(root)
   for (const junk of root.querySelectorAll("style, script, meta, link, title, xml, noscript, template, iframe, object")) junk.remove()
@@ -118,8 +194,10 @@ export function cleanPastedHTML(html) {
     for (const name of ["style", STYLE, "class", "id", "dir", "role", "lang", "align"]) element.removeAttribute(name)
   }
   for (const p of root.querySelectorAll("p, h1, h2, h3, h4, h5, h6, li")) {
-    if (!p.textContent.replace(/[\s\u00a0]/g, "") && !p.querySelector("br, img")) p.remove()
+    if (!p.textContent.replace(/[\s\u00a0]/g, "") && !p.querySelector("img")) p.remove()
   }
+  dropBreaksBetweenBlocks(root)
+  expelWhitespace(root)
   const holder = inertDocument().createElement("div")
   holder.append(root)
   return {html: cleanHTML(holder.innerHTML), images}

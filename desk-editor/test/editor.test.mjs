@@ -6,6 +6,7 @@ import assert from "node:assert/strict"
 import {readFileSync} from "node:fs"
 import {execFileSync} from "node:child_process"
 import {TextSelection} from "prosemirror-state"
+import {__parseFromClipboard} from "prosemirror-view"
 
 const {mount} = await import("../src/index.js")
 const {cleanPastedHTML} = await import("../src/paste.js")
@@ -268,7 +269,8 @@ test("a Google Docs fragment is pasted clean: bold, italic, links, lists, tables
   const {html, images} = cleanPastedHTML(fixture("paste-google-docs.html"))
   assertClean(html)
   assert.match(html, /<h2>Oil exports rise<\/h2>/)
-  assert.match(html, /Exports reached <strong>1.5 million barrels<\/strong><em> a day<\/em>/)
+  assert.match(html, /Exports reached <strong>1.5 million barrels<\/strong> <em>a day<\/em>/, "the space outside the italics")
+  assert.doesNotMatch(html, /<br>/, "Docs' <br> between blocks is not a line of text")
   assert.doesNotMatch(html, /<b>/, "Docs' wrapping <b style=font-weight:normal> is not bold")
   assert.match(html, /<a href="https:\/\/www.shana.ir\/news\/1">ministry said<\/a>/)
   assert.match(html, /<ul><li><p>China<\/p><\/li><li><p>Syria<\/p><\/li><\/ul>/)
@@ -286,6 +288,63 @@ test("a Word fragment is pasted clean, with its lists as lists", () => {
   assert.match(html, /See <a href="https:\/\/www.parliran.ir\/">the parliament's site<\/a>./)
   assert.doesNotMatch(html, /·|&nbsp;<\/p>/)
   assert.equal(images.length, 1)
+})
+
+test("Word for Windows: list paragraphs become nested lists by mso-list level, without Word's bullets", () => {
+  const {html} = cleanPastedHTML(fixture("paste-word-windows-nested.html"))
+  assertClean(html)
+  assert.match(html, /<p><b>Tehran, 7 December<\/b> — the council agreed three points.<\/p>/)
+  assert.match(html, /<ul><li>First point<ul><li>A detail of the first, <i>in italics<\/i><ul><li>A detail of the detail<\/li><\/ul><\/li><\/ul><\/li><li><b>Second point<\/b><\/li><\/ul>/)
+  assert.match(html, /<ol><li>First reading<\/li><li>Second reading<\/li><\/ol>/)
+  assert.doesNotMatch(html, /[·§\uf0b7]|&nbsp;|<li>o|<!|\[if/)
+})
+
+test("a numbered Word heading stays a heading, its number as text; one line's <br> stays", () => {
+  const {html} = cleanPastedHTML('<h1 style="mso-list:l0 level1 lfo1"><![if !supportLists]><span style="mso-list:Ignore">1.<span>&nbsp;&nbsp; </span></span><![endif]>Intro</h1><p>one<br>two</p>')
+  assert.match(html, /<h1>1. Intro<\/h1><p>one<br>two<\/p>/)
+})
+
+test("Word for Mac: commented conditionals, and a bullet written as plain text, are dropped too", () => {
+  const {html} = cleanPastedHTML(fixture("paste-word-mac.html"))
+  assertClean(html)
+  assert.match(html, /<ul><li>Oil revenue<\/li><li>Subsidies<\/li><\/ul>\s*<p>After the list.<\/p>/)
+  assert.doesNotMatch(html, /·|&nbsp;/)
+})
+
+test("LibreOffice: its lists stay lists, fonts and styles go, bold kept", () => {
+  const {html} = cleanPastedHTML(fixture("paste-libreoffice.html"))
+  assertClean(html)
+  assert.match(html, /<p><b>Kharg island<\/b> exports rose.<\/p>/)
+  assert.match(html, /<ul><li><p>To China<\/p>\s*<ul><li><p><i>mostly crude<\/i><\/p><\/li><\/ul><\/li>\s*<li><p>To Syria<\/p><\/li><\/ul>/)
+  assert.match(html, /<strong>Sources<\/strong> said so./)
+  assert.doesNotMatch(html, /@page|Liberation/)
+})
+
+for (const [name, expected] of [
+  ["paste-word-windows-nested.html", "**Tehran, 7 December** — the council agreed three points.\n\n- First point\n  - A detail of the first, *in italics*\n    - A detail of the detail\n- **Second point**\n\n1. First reading\n2. Second reading\n"],
+  ["paste-word-mac.html", "**Budget talks** resumed on Monday.\n\n- Oil revenue\n- Subsidies\n\nAfter the list.\n"],
+  ["paste-google-docs.html", "## Oil exports rise\n\nExports reached **1.5 million barrels** *a day*, the [ministry said](https://www.shana.ir/news/1).\n\n- China\n- Syria\n\n<table><tbody><tr><td><p><strong>Month</strong></p></td><td><p><strong>Barrels</strong></p></td></tr><tr><td><p>May</p></td><td><p>1.5m</p></td></tr></tbody></table>\n"],
+  ["paste-libreoffice.html", "**Kharg island** exports rose.\n\n- To China\n  - *mostly crude*\n- To Syria\n\n**Sources** said so.\n"],
+]) {
+  test(`pasted into a Markdown body, ${name} is saved as Markdown lists and ** bold, not raw HTML`, () => {
+    const {editor, view} = open("")
+    const slice = __parseFromClipboard(view, "", fixture(name), false, view.state.selection.$from)
+    view.dispatch(view.state.tr.replaceSelection(slice))
+    const source = editor.getSource()
+    assert.doesNotMatch(source.replace(/<table>.*<\/table>/s, ""), /<|·|§|&nbsp;|\u00a0/)  // a table without a header row stays HTML
+    assert.equal(source, expected)
+  })
+}
+
+test("pasted into an HTML body, Word's lists are saved as nested lists and its bold as <strong>", () => {
+  const {editor, view} = open("", {format: "html"})
+  const slice = __parseFromClipboard(view, "", fixture("paste-word-windows-nested.html"), false, view.state.selection.$from)
+  view.dispatch(view.state.tr.replaceSelection(slice))
+  const source = editor.getSource()
+  assert.doesNotMatch(source, /·|§|&nbsp;|\u00a0|style=|class=|<span|<b>/)
+  assert.match(source, /<p><strong>Tehran, 7 December<\/strong> — the council agreed three points.<\/p>/)
+  assert.match(source.replace(/\s*\n\s*/g, ""), /<ul><li>(?:<p>)?First point(?:<\/p>)?<ul><li>(?:<p>)?A detail of the first, <em>in italics<\/em>(?:<\/p>)?<ul><li>(?:<p>)?A detail of the detail(?:<\/p>)?<\/li><\/ul><\/li><\/ul><\/li><li>(?:<p>)?<strong>Second point<\/strong>/)
+  assert.match(source.replace(/\s*\n\s*/g, ""), /<ol><li>(?:<p>)?First reading(?:<\/p>)?<\/li><li>(?:<p>)?Second reading/)
 })
 
 test("a web page's fragment is pasted clean: no scripts, styles, classes, fonts or spans", () => {
