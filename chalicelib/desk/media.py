@@ -33,7 +33,7 @@ from chalice.app import Response
 from chalicelib import config, keys
 from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content import images
-from chalicelib.desk import http, session
+from chalicelib.desk import documents, http, session
 from chalicelib.desk.identity import Identity
 from chalicelib.models import MediaItem
 from chalicelib.publish import renditions
@@ -264,7 +264,11 @@ def delete(request: Any, who: Identity, token: str) -> Response:
         shown = ", ".join(f"{path} ({article})" for article, path in users)
         return http.back(LIBRARY, failed=f"{key} is not deleted: {len(users)} article{'s' if len(users) > 1 else ''} "
                                          f"show it: {shown}")
-    session.bucket_as(token).delete(key)
+    bucket = session.bucket_as(token)
+    try:  # only the version the library showed (its ``etag``): a photo replaced since is not theirs to delete
+        bucket.delete(key, if_version=http.form(request).get("etag", ""))
+    except Conflict:
+        return http.stale(request, LIBRARY, f"The photo {key}", documents.written_by(bucket, key))
     return http.back(LIBRARY, done=f"Deleted {key}; its sizes go with it.")
 
 
