@@ -39,6 +39,7 @@ SAID = {"approved": "approved (shown on their articles)", "pending": "moved to P
         "delete": "deleted for good"}
 UNDO = {"pending": "unapprove", "approved": "approve", "spam": "spam", "trash": "trash"}  # back to a place
 ID = re.compile(r"[0-9A-Za-z-]{1,80}")
+EMPTY_AT_ONCE = 1000  # comments one Empty Trash deletes (its confirmation lists as many)
 
 
 def _tab_of(query: dict[str, str]) -> str:
@@ -70,6 +71,7 @@ def queue(request: Any, who: Identity, token: str) -> Response:
         older=f"/desk/comments?{urlencode({'tab': tab, 'before': more})}" if more else "",
         undo=UNDO.get(undo, "") if undo_ids else "", undo_ids=undo_ids,
         confirm_empty=tab == "trash" and query.get("confirm") == "empty",
+        trash_seen=",".join(store.in_trash(EMPTY_AT_ONCE)) if tab == "trash" and query.get("confirm") == "empty" else "",
         done=query.get("done", ""), failed=query.get("failed", ""))
 
 
@@ -160,9 +162,19 @@ def _edit(sent: dict[str, str], back: str) -> Response:
 
 
 def _empty(sent: dict[str, str], back: str) -> Response:
+    """Delete for good the comments the confirmation listed (``seen``): one that came into the Trash
+    since stays there, for the next Empty Trash."""
     if sent.get("confirmed") != "yes":
         return http.redirect("/desk/comments?tab=trash&confirm=empty")
-    gone = store.empty_trash()
-    return http.back("/desk/comments?tab=trash", f"The Trash is empty: {gone} {'comment' if gone == 1 else 'comments'} "
-                 "deleted for good.")
-
+    seen = [i for i in sent.get("seen", "").split(",") if ID.fullmatch(i)][:EMPTY_AT_ONCE]
+    gone, moved = store.empty_trash(seen)
+    stayed = store.count("trash")
+    said = f"{gone} {'comment' if gone == 1 else 'comments'} deleted for good."
+    if not stayed:
+        said = "The Trash is empty: " + said
+    else:
+        said += f" {stayed} {'comment' if stayed == 1 else 'comments'} came into the Trash since you confirmed and " \
+                f"{'stays' if stayed == 1 else 'stay'} there."
+    failed = f"{moved} of those you saw in the Trash had been moved out of it meanwhile and were not deleted." \
+        if moved else ""
+    return http.back("/desk/comments?tab=trash", said, failed)

@@ -26,7 +26,7 @@ from chalicelib import aws, clock, keys, retry
 from chalicelib.discussion import Refused, render_text, spammer_marks
 from chalicelib.models import Comment, Post
 
-__all__ = ["Refused", "approve", "approved_of", "count", "delete", "edit", "empty_trash", "find", "import_comment",
+__all__ = ["Refused", "approve", "approved_of", "count", "delete", "edit", "empty_trash", "find", "in_trash", "import_comment",
            "index_approved", "listed", "move", "pending", "reject", "rejected", "reply"]
 
 PENDING = keys.COMMENTS_PENDING
@@ -326,15 +326,33 @@ def index_approved() -> int:
     return listed
 
 
-def empty_trash(limit: int = 1000) -> int:
-    """Delete up to ``limit`` comments in the Trash for good (each leaves its mark against re-imports);
-    how many went."""
-    gone = list(Comment.query(REJECTED, limit=limit))
-    with Comment.batch_write() as batch:
-        for item in gone:
-            batch.save(_gone(item, "deleted"))
-            batch.delete(item)
-    return len(gone)
+def in_trash(limit: int = 1000) -> list[str]:
+    """The ids of the comments in the Trash now (up to ``limit``): what Empty Trash's confirmation shows."""
+    return [item.sk for item in Comment.query(REJECTED, limit=limit, attributes_to_get=["pk", "sk"])]
+
+
+def empty_trash(seen: list[str]) -> tuple[int, int]:
+    """Delete for good the comments ``seen`` in the Trash (each leaves its mark against re-imports),
+    each only if it is still there: one that arrived since stays, and so does one moved out meanwhile.
+    Returns (how many went, how many of those seen were no longer in the Trash)."""
+    gone = moved = 0
+    for comment_id in dict.fromkeys(seen):
+        item = Comment.get_or_none(REJECTED, comment_id)
+        if item is None:
+            moved += 1
+            continue
+
+        def remove(txn: TransactWrite, item: Comment = item) -> None:
+            txn.delete(item, condition=Comment.pk.exists())
+            txn.save(_gone(item, "deleted"))
+
+        try:
+            _transact(remove, f"delete {comment_id}", lambda: None)
+        except Refused:
+            moved += 1
+            continue
+        gone += 1
+    return gone, moved
 
 
 def reply(comment_id: str, text: str, name: str, now: dt.datetime | None = None) -> Comment:

@@ -174,13 +174,40 @@ def test_empty_trash_asks_first_then_deletes_for_good(desk):
     asked = post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "action": "empty"})
     assert asked.headers["Location"] == "/desk/comments?tab=trash&confirm=empty"
     assert len(list(Comment.query(keys.COMMENTS_REJECTED))) == 2  # nothing deleted before the answer
-    confirm = text_of(get(desk, asked.headers["Location"], jar).body.decode())
+    html = get(desk, asked.headers["Location"], jar).body.decode()
+    confirm = text_of(html)
     assert "Empty the Trash?" in confirm and "The 2 comments in the Trash will be deleted for good" in confirm
     done = location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "action": "empty",
-                                                            "confirmed": "yes"}))
+                                                            "confirmed": "yes", "seen": seen_in_trash(html)}))
     assert done["done"] == "The Trash is empty: 2 comments deleted for good."
     assert list(Comment.query(keys.COMMENTS_REJECTED)) == []
     assert {c.sk for c in Comment.query(keys.COMMENTS_GONE)} == set(ids)  # never re-imported
+
+
+def seen_in_trash(html: str) -> str:
+    """The comments Empty Trash's confirmation listed (its form's ``seen``), as the browser sends them."""
+    found = re.search(r'name="seen" value="([^"]*)"', html)
+    assert found, "no confirmation of Empty Trash"
+    return found.group(1)
+
+
+def test_empty_trash_deletes_only_the_comments_the_confirmation_showed(desk):
+    article(desk)
+    ids = [posted("markets", f"Reader {n}", f"Bin {n}.", n) for n in range(3)]
+    jar, token, _ = sign_in(desk)
+    for comment_id in ids[:2]:
+        location(post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"trash:{comment_id}"}))
+    html = get(desk, "/desk/comments?tab=trash&confirm=empty", jar).body.decode()
+    location(post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"trash:{ids[2]}"}))  # a colleague, since
+    location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "one": f"restore:{ids[1]}"}))
+    done = location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "action": "empty",
+                                                            "confirmed": "yes", "seen": seen_in_trash(html)}))
+    assert done["done"] == ("1 comment deleted for good. 1 comment came into the Trash since you confirmed and stays "
+                            "there.")
+    assert done["failed"] == "1 of those you saw in the Trash had been moved out of it meanwhile and were not deleted."
+    assert [c.sk for c in Comment.query(keys.COMMENTS_REJECTED)] == [ids[2]]  # the one that arrived since stays
+    assert moderation.find(ids[1])[0] == "pending"  # the one restored meanwhile is where it was put
+    assert {c.sk for c in Comment.query(keys.COMMENTS_GONE) if c.status == "deleted"} == {ids[0]}
 
 
 def test_every_comment_write_needs_an_editor_and_the_desks_token(desk):
