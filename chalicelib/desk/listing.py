@@ -71,6 +71,13 @@ class Row:
     etag: str = ""  # the version of ``key`` the list shows (a bulk action's writes are conditional on it)
     parent: str = ""  # a page's parent page (its slug)
     depth: int = 0  # how far under another row of the list it is shown (``nested``)
+    others: tuple[tuple[str, str], ...] = ()  # its other files (draft, submission) and the version of each shown
+
+    @property
+    def ticked(self) -> str:
+        """What its box sends when ticked: each of its files with the version the list shows
+        (``key|etag``, then ``|key=etag`` a draft or submission), so a bulk action is conditional on them."""
+        return "|".join([self.key, self.etag, *(f"{key}={etag}" for key, etag in self.others)])
 
 
 @dataclass
@@ -143,7 +150,8 @@ def _row(article: str, files: list[Source], now: str) -> Row:
                slug=main.slug or "", state=state_of(main, now), date=main.date, author=main.author,
                categories=tuple(main.categories or ()), problems=tuple(main.problems or ()) + tuple(refused),
                pending=others, order=main.desk_sk or "", etag=(main.etag or "") if main is not gone else "",
-               parent=main.parent or "")
+               parent=main.parent or "",
+               others=tuple((f.sk, f.etag or "") for f in pending if f is not main))
 
 
 def nested(rows: list[Row]) -> list[Row]:
