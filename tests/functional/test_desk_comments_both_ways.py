@@ -62,10 +62,11 @@ def test_an_approved_comment_is_taken_down_undone_trashed_again_and_restored(des
     trashed = Comment.get(keys.COMMENTS_REJECTED, libel)
     assert trashed.was == "approved" and 29 * 86400 < trashed.expires - time.time() <= 30 * 86400
     # Undo, as the screen offers it right after: back on the article.
-    screen = get(desk, f"/desk/comments?tab=approved&done=x&undo=approved&ids={libel}", jar).body.decode()
-    assert ">Undo</button>" in screen
+    assert done["at"] == "trash"  # where they are now: the Undo moves them only from there
+    screen = get(desk, f"/desk/comments?tab=approved&done=x&undo=approved&ids={libel}&at=trash", jar).body.decode()
+    assert ">Undo</button>" in screen and 'name="from" value="trash"' in screen
     location(post_form(desk, "/desk/comments", jar, [("csrf", token), ("tab", "approved"), ("action", "approve"),
-                                                     ("id", libel)]))
+                                                     ("from", "trash"), ("id", libel)]))
     assert "known fraud" in desk.get("/markets/").body.decode() and count_of("markets") == 1
     # Trashed again, then restored from the Trash: approved where it was.
     location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "approved", "one": f"trash:{libel}"}))
@@ -242,3 +243,19 @@ def test_comments_approved_before_the_approved_tab_existed_are_listed_by_the_ind
     assert moderation.index_approved() == 1
     assert moderation.index_approved() == 1  # again: nothing doubled
     assert "Approved long ago." in get(desk, "/desk/comments?tab=approved", jar).body.decode()
+
+
+def test_a_comment_moved_since_the_page_showed_it_is_left_where_it_is_and_named(desk):
+    article(desk)
+    ids = [posted("markets", f"Reader {n}", f"Words {n}.", n) for n in range(2)]
+    jar, token, _ = sign_in(desk)
+    assert "Words 0." in get(desk, "/desk/comments?tab=pending", jar).body.decode()
+    moderation.approve(ids[0])  # a colleague, since the Pending tab was shown
+    done = location(post_form(desk, "/desk/comments", jar, [("csrf", token), ("tab", "pending"), ("action", "spam"),
+                                                            ("id", ids[0]), ("id", ids[1])]))
+    assert done["failed"] == f"{ids[0]}: someone moved it from Pending to Approved since you saw it; nothing was done to it"
+    assert done["done"] == "1 comment marked spam."
+    assert moderation.find(ids[0])[0] == "approved" and moderation.find(ids[1])[0] == "spam"
+    gone = location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "one": f"delete:{ids[1]}"}))
+    assert gone["failed"] == f"{ids[1]}: someone moved it from Trash to Spam since you saw it; nothing was done to it"
+    assert moderation.find(ids[1])[0] == "spam"  # not deleted: the page that asked showed it in the Trash
