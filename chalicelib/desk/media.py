@@ -135,6 +135,8 @@ def upload(request: Any, who: Identity, token: str) -> Response:
     bucket = session.bucket_as(token)
     replaced = str(sent.get("replace", ""))
     if replaced:  # a new file at a photo's address: its words kept, its sizes made again
+        if bucket.etag(replaced) != str(sent.get("etag", "")):  # only the photo the library showed
+            return http.stale(request, LIBRARY, f"The photo {replaced}", documents.written_by(bucket, replaced))
         found = _replaceable(bucket, replaced, mime)
         if isinstance(found, Refused):
             return http.json_answer({"problems": [{"field": "file", "message": str(found)}]}, 400)

@@ -128,11 +128,18 @@ def test_a_photo_is_replaced_at_its_address_with_new_sizes_and_its_words_kept(de
     desk.ingest()
     old_sizes = {d[0] for d in MediaItem.get(*keys.media("media/2024/05/square.jpg")).derivatives}
     assert any(f"/{k}" in desk.get("/crowd/").body.decode() for k in old_sizes)
+    shown = re.search(r'data-key="media/2024/05/square.jpg" data-etag="([^"]*)"',
+                      get(desk, "/desk/media", jar).body.decode()).group(1)  # the version the library shows
     wrong = api(desk, "/desk/media/upload", jar, token, {"name": "new.png", "type": "image/png", "size": 1000,
-                                                          "replace": "media/2024/05/square.jpg"})
+                                                          "replace": "media/2024/05/square.jpg", "etag": shown})
     assert wrong.status_code == 400 and "same type" in wrong.body.decode()
+    stale = api(desk, "/desk/media/upload", jar, token, {"name": "retouched.jpg", "type": "image/jpeg", "size": 1000,
+                                                          "replace": "media/2024/05/square.jpg", "etag": "0" * 32})
+    assert stale.status_code == 409 and json.loads(stale.body)["error"] == (
+        "The photo media/2024/05/square.jpg changed since you opened this page. Nothing was changed.")
     signed = json.loads(api(desk, "/desk/media/upload", jar, token, {
-        "name": "retouched.jpg", "type": "image/jpeg", "size": 1000, "replace": "media/2024/05/square.jpg"}).body)
+        "name": "retouched.jpg", "type": "image/jpeg", "size": 1000, "replace": "media/2024/05/square.jpg",
+        "etag": shown}).body)
     assert signed["key"] == "media/2024/05/square.jpg"
     sent = requests.post(signed["url"], data=signed["fields"],
                          files={"file": ("retouched.jpg", photo(900, 900), "image/jpeg")}, timeout=30)
