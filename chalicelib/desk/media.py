@@ -299,7 +299,7 @@ def describe(request: Any, who: Identity, token: str) -> Response:
     except KeyError:
         return http.back(LIBRARY, failed=f"{key} is not there any more.")
     except Conflict:
-        return http.back(LIBRARY, failed=f"{key} changed since you opened the library; nothing was saved. Look again.")
+        return http.stale(request, LIBRARY, f"The photo {key}", documents.written_by(bucket, key))
     users = renditions.showing(key)
     return http.back(LIBRARY, done=f"Saved the words of {key}" + (
         f"; {len(users)} article{'s' if len(users) != 1 else ''} showing it will show them within a minute."

@@ -66,9 +66,11 @@ def test_the_articles_own_words_win_and_a_stale_form_changes_nothing(desk):
     page = desk.get("/pier/").body.decode()
     assert 'alt="The old pier at dawn"' in page and 'alt="A pier"' not in page  # the article's alt wins
     desk.put("media/2024/05/pier.jpg", photo(1000, 701))  # replaced by a colleague meanwhile
-    stale = said(post_form(desk, "/desk/media/describe", jar, {"csrf": token, "key": "media/2024/05/pier.jpg",
-                                                               "etag": seen, "alt": "Overwritten"}))
-    assert "changed since you opened the library" in stale["failed"]
+    stale = post_form(desk, "/desk/media/describe", jar, {"csrf": token, "key": "media/2024/05/pier.jpg",
+                                                         "etag": seen, "alt": "Overwritten"})
+    assert stale.status_code == 409
+    assert ("The photo media/2024/05/pier.jpg changed since you opened this page. Nothing was changed."
+            in text_of(stale.body.decode()))
     metadata = desk.s3.head_object(Bucket=desk.stack.bucket, Key="media/2024/05/pier.jpg")["Metadata"]
     assert "Overwritten" not in str(metadata)
 
