@@ -85,8 +85,9 @@ class Person:
 
     @property
     def seen(self) -> str:
-        """What the screen shows of the account, which a change is conditional on: role and state."""
-        return f"{self.role}|{self.state}"
+        """What the screen shows of the account that a change is conditional on: its role, and whether it
+        is enabled (not whether an invitation was accepted since: that changes no admin's decision)."""
+        return f"{self.role}|{'enabled' if self.enabled else 'disabled'}"
 
     @property
     def state(self) -> str:
