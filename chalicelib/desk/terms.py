@@ -128,10 +128,12 @@ def terms_of(kind: Kind) -> list[dict[str, Any]]:
 
 
 def _versions(file_keys: list[str]) -> dict[str, str]:
-    """The version (ETag) of each term file the site publishes now (one BatchGet): what the screen
-    shows, so each change is conditional on it."""
+    """The version (ETag) of each term file as ingest last saw it (one BatchGet): what the screen shows,
+    so each change is conditional on it. A newer version ingest refused is the file's version now: the
+    screen carries that one, else no change could ever be made to a term whose file was refused."""
     found = Source.batch_get([keys.source(k) for k in file_keys]) if file_keys else []
-    return {source.sk: source.etag or "" for source in found if source.status == "published"}
+    return {source.sk: (source.refused_etag if source.problems and source.refused_etag else source.etag) or ""
+            for source in found if source.status in ("published", "invalid")}
 
 
 def _count(kind: Kind, slug: str) -> int:
