@@ -23,7 +23,7 @@ from chalice.app import Response
 from chalicelib import config, keys
 from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content.content_format import ContentError, check_file, normalize_slug
-from chalicelib.desk import documents, http, session
+from chalicelib.desk import documents, http, listing, session
 from chalicelib.desk.identity import Identity
 from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, Source, TagItem
 
@@ -132,8 +132,7 @@ def _versions(file_keys: list[str]) -> dict[str, str]:
     so each change is conditional on it. A newer version ingest refused is the file's version now: the
     screen carries that one, else no change could ever be made to a term whose file was refused."""
     found = Source.batch_get([keys.source(k) for k in file_keys]) if file_keys else []
-    return {source.sk: (source.refused_etag if source.problems and source.refused_etag else source.etag) or ""
-            for source in found if source.status in ("published", "invalid")}
+    return {source.sk: listing.version_of(source) for source in found if source.status in ("published", "invalid")}
 
 
 def _count(kind: Kind, slug: str) -> int:

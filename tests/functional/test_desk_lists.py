@@ -428,6 +428,19 @@ def test_bulk_delete_leaves_an_article_whose_draft_was_saved_since_the_list_was_
     assert one.status_code == 409 and "changed since the list was shown" in json.loads(one.body)["failed"][0]
 
 
+def test_bulk_delete_takes_a_draft_ingest_refused_as_the_list_shows_it(desk):
+    desk.put("articles/a.md", story("First story"))
+    desk.ingest()
+    desk.put("drafts/articles/a.md", "---\ntitle: First story\ndate: not a date\n---\n\nDraft.\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    items = _ticked(page_of(desk, jar))
+    assert any("|drafts/articles/a.md=" in i and not i.endswith("=") for i in items)  # the refused version
+    done = _bulk(desk, jar, token, "delete", items, confirmed="1")
+    assert "failed" not in parse_qs(urlsplit(done.headers["Location"]).query)
+    assert not _exists(desk, "articles/a.md") and not _exists(desk, "drafts/articles/a.md")
+
+
 def test_bulk_delete_takes_the_draft_too_and_contributors_may_not(desk):
     jar, token, _ = sign_in(desk)
     desk.put("articles/a.md", story("First story"))
