@@ -92,8 +92,7 @@ def save_settings(request: Any, who: Identity, token: str) -> Response:
     except ContentError as error:
         return http.back(SCREEN, failed=f"Nothing was saved: {error}")
     if version != sent.get("version", ""):
-        return http.back(SCREEN, failed="The settings changed since you opened this screen; nothing was saved. They are shown "
-                            "as they are now.")
+        return http.stale(request, SCREEN, f"The settings ({SETTINGS_KEY})", documents.written_by(bucket, SETTINGS_KEY))
     data: dict[str, Any] = dict(current)
     data["site_name"] = sent.get("site_name", "").strip()
     if sent.get("tagline", "").strip():
@@ -121,6 +120,5 @@ def save_settings(request: Any, who: Identity, token: str) -> Response:
     try:
         documents.write(bucket, SETTINGS_KEY, raw, version, who)
     except Conflict:
-        return http.back(SCREEN, failed="The settings changed while you saved; nothing was saved. They are shown as "
-                                        "they are now.")
+        return http.stale(request, SCREEN, f"The settings ({SETTINGS_KEY})", documents.written_by(bucket, SETTINGS_KEY))
     return http.back(SCREEN, done="Saved: every page shows the new settings within a minute.")

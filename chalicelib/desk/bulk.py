@@ -35,19 +35,31 @@ MAX_ITEMS = 200  # ticked rows one request may carry (the list's pages are 50)
 
 @dataclass(frozen=True)
 class Ticked:
-    """One ticked row: its file and the version the list showed."""
+    """One ticked row: its file and the version the list showed, and the versions of the article's
+    other files (draft, submission) the list showed; one the list did not show is not to be touched."""
 
     key: str
     version: str
+    others: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def value(self) -> str:
+        """As the list's box sent it (the confirmation sends it again)."""
+        return "|".join([self.key, self.version, *(f"{key}={etag}" for key, etag in self.others)])
+
+    def seen(self, key: str) -> str:
+        """The version of ``key`` the list showed; "" for none (then it must not be there)."""
+        return self.version if key == self.key else dict(self.others).get(key, "")
 
 
 def ticked(values: list[str]) -> list[Ticked]:
-    """The ticked rows the form sent (``key|version``), each key checked as the editor's are.
-    :raise Forbidden: a key the desk may not touch."""
+    """The ticked rows the form sent (``key|version|other=version...``), each key checked as the
+    editor's are. :raise Forbidden: a key the desk may not touch."""
     rows = []
     for value in values[:MAX_ITEMS]:
-        key, _, version = value.partition("|")
-        rows.append(Ticked(documents.check_key(key), version))
+        key, version, *others = value.split("|")
+        seen = tuple((documents.check_key(k), v) for k, _, v in (o.partition("=") for o in others[:2]))
+        rows.append(Ticked(documents.check_key(key), version, seen))
     return rows
 
 
@@ -65,15 +77,19 @@ def apply(bucket: ContentBucket, who: Identity, action: str, row: Ticked, value:
     if action == "unpublish" and row.key != live_key(row.key):
         raise Forbidden(f"{row.key} is not published: open it to approve or change it")
     if action in ("unpublish", "delete"):
-        if row.key == live_key(row.key):
-            bucket.delete(row.key, if_version=row.version or None)
-        if action == "delete":
-            for pending in (config.DRAFTS_PREFIX + live_key(row.key), config.SUBMISSIONS_PREFIX + live_key(row.key)):
-                if bucket.exists(pending):
-                    bucket.delete(pending, if_version=row.version if pending == row.key else None)
+        files = [row.key] if row.key == live_key(row.key) else []
+        if action == "delete":  # its draft and submission too: each only as the list showed it, else none goes
+            files += [config.DRAFTS_PREFIX + live_key(row.key), config.SUBMISSIONS_PREFIX + live_key(row.key)]
+            for key in files:
+                theirs = bucket.etag(key)
+                if (theirs or "") != row.seen(key):
+                    raise Conflict(key, None, theirs, row.seen(key))
+        for key in files:
+            if row.seen(key) or action == "unpublish":
+                bucket.delete(key, if_version=row.seen(key))
         return f"{'Deleted' if action == 'delete' else 'Unpublished'} {row.key}"
     opened = documents.open_file(row.key, bucket)
-    if row.version and opened.version != row.version:
+    if opened.version != row.version:
         raise Conflict(row.key, opened.raw, opened.version, row.version)
     fields = dict(opened.fields)
     if action == "category":
@@ -109,8 +125,8 @@ def bulk(request: Any, who: Identity, token: str) -> Response:
         unknown = pickers.unknown_names(who, {"categories": value}, set())
         if unknown:
             return http.back("/desk/articles", failed=unknown[0].message.split(":")[0] + ": choose one the site has.")
+    titles = {s.sk: s.title or s.sk for s in _sources([r.key for r in rows])}
     if not sent.get("confirmed"):
-        titles = {s.sk: s.title or s.sk for s in _sources([r.key for r in rows])}
         return http.screen("bulk.html", who, token, action=action, value=value, rows=rows, titles=titles,
                            heading=what(action, len(rows), value) + "?", bulk_script=http.static_url("bulk.js"),
                            names=ACTIONS)
@@ -119,8 +135,10 @@ def bulk(request: Any, who: Identity, token: str) -> Response:
     for row in rows:
         try:
             done.append(apply(bucket, who, action, row, value))
-        except Conflict:
-            failed.append(f"{row.key} changed since the list was shown: nothing done to it")
+        except Conflict as conflict:
+            by = documents.written_by(bucket, conflict.key) if conflict.etag else ""
+            failed.append(f"{titles.get(row.key, row.key)} ({conflict.key}) changed since the list was shown"
+                          f"{' (by ' + by + ')' if by else ''}: nothing done to it")
         except (ContentError, Forbidden) as error:
             failed.append(f"{row.key}: {error}")
     if sent.get("one"):

@@ -37,8 +37,10 @@ LABELS = {"approve": "Approve", "unapprove": "Unapprove", "spam": "Spam", "notsp
 SAID = {"approved": "approved (shown on their articles)", "pending": "moved to Pending (taken off their articles)",
         "spam": "marked spam", "trash": "moved to the Trash (kept 30 days)", "restore": "restored",
         "delete": "deleted for good"}
+PLACE_OF = {status: place for place, status in store.STATUS.items()}  # a comment's status: its tab
 UNDO = {"pending": "unapprove", "approved": "approve", "spam": "spam", "trash": "trash"}  # back to a place
 ID = re.compile(r"[0-9A-Za-z-]{1,80}")
+EMPTY_AT_ONCE = 1000  # comments one Empty Trash deletes (its confirmation lists as many)
 
 
 def _tab_of(query: dict[str, str]) -> str:
@@ -68,8 +70,10 @@ def queue(request: Any, who: Identity, token: str) -> Response:
         offered=OFFERED[tab], labels=LABELS, cap=1000, before=before, zone=zone.key,
         when=lambda value: zones.shown(value, zone),
         older=f"/desk/comments?{urlencode({'tab': tab, 'before': more})}" if more else "",
-        undo=UNDO.get(undo, "") if undo_ids else "", undo_ids=undo_ids,
+        undo=UNDO.get(undo, "") if undo_ids and query.get("at") in TABS else "", undo_ids=undo_ids,
+        undo_at=query.get("at", ""),
         confirm_empty=tab == "trash" and query.get("confirm") == "empty",
+        trash_seen=",".join(store.in_trash(EMPTY_AT_ONCE)) if tab == "trash" and query.get("confirm") == "empty" else "",
         done=query.get("done", ""), failed=query.get("failed", ""))
 
 
@@ -110,22 +114,26 @@ def moderate(request: Any, who: Identity, token: str) -> Response:
         ids = [i for i in dict.fromkeys(ids) if ID.fullmatch(i)][:store.TRANSACTION_ACTIONS]
         if not ids:
             return http.back(back, failed="Tick the comments first, then choose what to do.")
-        return _move(ids, ACTIONS[action], back)
+        seen = last.get("from") or tab  # where the page showed them: the tab, or for Undo where they went
+        return _move(ids, ACTIONS[action], back, seen if seen in TABS else tab)
 
 
-def _move(ids: list[str], to: str, back: str) -> Response:
+def _move(ids: list[str], to: str, back: str, seen: str) -> Response:
+    """Move (or delete for good) each comment, only from the place the page showed it in (``seen``)."""
     done: list[str] = []
     failed: list[str] = []
     refresh: set[str] = set()
     came_from = ""
+    now_in: set[str] = set()
     for comment_id in ids:
         try:
             if to == "delete":
-                removed = store.delete(comment_id)
+                removed = store.delete(comment_id, seen)
                 refresh.update(c.slug for c in removed if c.status == "approved")
             else:
-                moved = store.move(comment_id, to)
+                moved = store.move(comment_id, to, seen)
                 came_from = came_from or moved.came_from
+                now_in.add(PLACE_OF.get(moved.comment.status or "", ""))
                 if moved.shown_on:
                     refresh.add(moved.shown_on)
         except store.Refused as refusal:
@@ -134,7 +142,8 @@ def _move(ids: list[str], to: str, back: str) -> Response:
         done.append(comment_id)
     problem = edge.ask_to_refresh_comments(refresh)
     message = f"{len(done)} {'comment' if len(done) == 1 else 'comments'} {SAID[to]}."
-    undo = {"undo": came_from, "ids": ",".join(done)} if done and to != "delete" and came_from else {}
+    undo = {"undo": came_from, "ids": ",".join(done), "at": now_in.pop()} \
+        if done and to != "delete" and came_from and len(now_in) == 1 else {}
     return http.back(back, message, "; ".join(failed + ([problem] if problem else [])), undo)
 
 
@@ -160,9 +169,19 @@ def _edit(sent: dict[str, str], back: str) -> Response:
 
 
 def _empty(sent: dict[str, str], back: str) -> Response:
+    """Delete for good the comments the confirmation listed (``seen``): one that came into the Trash
+    since stays there, for the next Empty Trash."""
     if sent.get("confirmed") != "yes":
         return http.redirect("/desk/comments?tab=trash&confirm=empty")
-    gone = store.empty_trash()
-    return http.back("/desk/comments?tab=trash", f"The Trash is empty: {gone} {'comment' if gone == 1 else 'comments'} "
-                 "deleted for good.")
-
+    seen = [i for i in sent.get("seen", "").split(",") if ID.fullmatch(i)][:EMPTY_AT_ONCE]
+    gone, moved = store.empty_trash(seen)
+    stayed = store.count("trash")
+    said = f"{gone} {'comment' if gone == 1 else 'comments'} deleted for good."
+    if not stayed:
+        said = "The Trash is empty: " + said
+    else:
+        said += f" {stayed} {'comment' if stayed == 1 else 'comments'} came into the Trash since you confirmed and " \
+                f"{'stays' if stayed == 1 else 'stay'} there."
+    failed = f"{moved} of those you saw in the Trash had been moved out of it meanwhile and were not deleted." \
+        if moved else ""
+    return http.back("/desk/comments?tab=trash", said, failed)

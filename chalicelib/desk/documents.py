@@ -313,6 +313,13 @@ def read_fields(bucket: ContentBucket, key: str) -> tuple[dict[str, Any], str]:
     return (front_matter.load_yaml_file(key, raw) if raw.strip() else {}), etag
 
 
+def written_by(bucket: ContentBucket, key: str) -> str:
+    """Who wrote the file at ``key`` now (its ``uploaded-by`` name), "" if the bucket does not say or
+    it is gone: what a refusal of a stale page names."""
+    _, metadata = bucket.head(key)
+    return str(metadata.get(config.UPLOADED_BY, "")).split(" <", 1)[0]
+
+
 def write(bucket: ContentBucket, key: str, data: bytes, version: str, who: Identity,
           metadata: dict[str, str] | None = None) -> str:
     """Put ``data`` at ``key`` if the file is still at ``version`` ("" for none); return its new ETag.

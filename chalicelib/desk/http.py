@@ -83,6 +83,16 @@ def back(screen: str, done: str = "", failed: str = "", also: dict[str, str] | N
     return redirect(screen + ("&" if "?" in screen else "?") + query if query else screen)
 
 
+def stale(request: Any, back_to: str, what: str, by: str = "") -> Response:
+    """A write refused because the page it came from is out of date (409), nothing written: ``what``
+    changed since the person opened ``back_to`` (and ``by`` whom, where the bucket says). Every desk
+    write is conditional on the version its page showed; this is how each says it was not."""
+    said = f"{what} changed since you opened this page{' (by ' + by + ')' if by else ''}. Nothing was changed."
+    if is_json(request):
+        return json_answer({"error": said, "stale": True}, 409)
+    return page("message.html", 409, heading="Changed since you opened this page", message=said, back=back_to)
+
+
 def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
     """No desk answer is a 5xx: AWS failing is a page that says so, anything else is logged and said."""
     def run(*args: Any, **kwargs: Any) -> Response:

@@ -40,8 +40,8 @@ PAGE_SIZE = 50
 MAX_TERM_HITS = 2000  # a query term's best articles read from the term index (one or two Query pages)
 TABS = (("", "All"), ("mine", "Mine"), ("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Drafts"),
         ("in review", "In review"), ("unpublished", "Unpublished"), ("refused", "Refused"))
-_SHOWN = ("pk", "sk", "kind", "status", "etag", "title", "slug", "date", "draft", "author", "categories", "problems",
-          "parent", "desk_sk", "saved_by", "saved_at")
+_SHOWN = ("pk", "sk", "kind", "status", "etag", "refused_etag", "title", "slug", "date", "draft", "author", "categories",
+          "problems", "parent", "desk_sk", "saved_by", "saved_at")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,13 @@ class Row:
     etag: str = ""  # the version of ``key`` the list shows (a bulk action's writes are conditional on it)
     parent: str = ""  # a page's parent page (its slug)
     depth: int = 0  # how far under another row of the list it is shown (``nested``)
+    others: tuple[tuple[str, str], ...] = ()  # its other files (draft, submission) and the version of each shown
+
+    @property
+    def ticked(self) -> str:
+        """What its box sends when ticked: each of its files with the version the list shows
+        (``key|etag``, then ``|key=etag`` a draft or submission), so a bulk action is conditional on them."""
+        return "|".join([self.key, self.etag, *(f"{key}={etag}" for key, etag in self.others)])
 
 
 @dataclass
@@ -142,8 +149,14 @@ def _row(article: str, files: list[Source], now: str) -> Row:
     return Row(key=main.sk if main is not gone else article, title=main.title or main.slug or article,
                slug=main.slug or "", state=state_of(main, now), date=main.date, author=main.author,
                categories=tuple(main.categories or ()), problems=tuple(main.problems or ()) + tuple(refused),
-               pending=others, order=main.desk_sk or "", etag=(main.etag or "") if main is not gone else "",
-               parent=main.parent or "")
+               pending=others, order=main.desk_sk or "", etag=version_of(main) if main is not gone else "",
+               parent=main.parent or "",
+               others=tuple((f.sk, version_of(f)) for f in pending if f is not main))
+
+
+def version_of(source: Source) -> str:
+    """The version of a file as ingest last saw it: the one it refused, if a newer one was refused."""
+    return (source.refused_etag if source.problems and source.refused_etag else source.etag) or ""
 
 
 def nested(rows: list[Row]) -> list[Row]:

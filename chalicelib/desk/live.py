@@ -217,9 +217,9 @@ def act(request: Any, who: Identity, token: str) -> Response:
         raw, current = bucket.get(target)
     except KeyError:
         return _go(key, failed="That update is gone: someone deleted it.")
-    seen = sent.get("version", "")
-    if seen and seen != current:
-        return _go(key, failed="Someone changed this meanwhile: nothing was done. Look again, then retry.")
+    what = "The live blog" if action == "end" else f"This update ({target})"
+    if sent.get("version") != current:  # the version the screen showed; a form without it is older than the check
+        return http.stale(request, f"/desk/live/blog?key={quote(key)}", what, documents.written_by(bucket, target))
     meta, text = documents.split(raw)
     if action == "end":
         meta["live_ended"] = clock.now_iso()
@@ -241,7 +241,7 @@ def act(request: Any, who: Identity, token: str) -> Response:
     except ContentError as error:
         return _go(key, failed="; ".join(str(p) for p in error.problems))
     except Conflict:
-        return _go(key, failed="Someone changed this meanwhile: nothing was done. Look again, then retry.")
+        return http.stale(request, f"/desk/live/blog?key={quote(key)}", what, documents.written_by(bucket, target))
     said = {"end": "Live blog ended: it stays as an archive.", "pin": "Pinned as a key event.",
             "unpin": "No longer a key event.", "delete": "Deleted: gone from the page and the feed within seconds.",
             "edit": "Saved."}[action]

@@ -33,7 +33,7 @@ from chalice.app import Response
 from chalicelib import config, keys
 from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content import images
-from chalicelib.desk import http, session
+from chalicelib.desk import documents, http, session
 from chalicelib.desk.identity import Identity
 from chalicelib.models import MediaItem
 from chalicelib.publish import renditions
@@ -135,6 +135,8 @@ def upload(request: Any, who: Identity, token: str) -> Response:
     bucket = session.bucket_as(token)
     replaced = str(sent.get("replace", ""))
     if replaced:  # a new file at a photo's address: its words kept, its sizes made again
+        if bucket.etag(replaced) != str(sent.get("etag", "")):  # only the photo the library showed
+            return http.stale(request, LIBRARY, f"The photo {replaced}", documents.written_by(bucket, replaced))
         found = _replaceable(bucket, replaced, mime)
         if isinstance(found, Refused):
             return http.json_answer({"problems": [{"field": "file", "message": str(found)}]}, 400)
@@ -264,7 +266,11 @@ def delete(request: Any, who: Identity, token: str) -> Response:
         shown = ", ".join(f"{path} ({article})" for article, path in users)
         return http.back(LIBRARY, failed=f"{key} is not deleted: {len(users)} article{'s' if len(users) > 1 else ''} "
                                          f"show it: {shown}")
-    session.bucket_as(token).delete(key)
+    bucket = session.bucket_as(token)
+    try:  # only the version the library showed (its ``etag``): a photo replaced since is not theirs to delete
+        bucket.delete(key, if_version=http.form(request).get("etag", ""))
+    except Conflict:
+        return http.stale(request, LIBRARY, f"The photo {key}", documents.written_by(bucket, key))
     return http.back(LIBRARY, done=f"Deleted {key}; its sizes go with it.")
 
 
@@ -293,7 +299,7 @@ def describe(request: Any, who: Identity, token: str) -> Response:
     except KeyError:
         return http.back(LIBRARY, failed=f"{key} is not there any more.")
     except Conflict:
-        return http.back(LIBRARY, failed=f"{key} changed since you opened the library; nothing was saved. Look again.")
+        return http.stale(request, LIBRARY, f"The photo {key}", documents.written_by(bucket, key))
     users = renditions.showing(key)
     return http.back(LIBRARY, done=f"Saved the words of {key}" + (
         f"; {len(users)} article{'s' if len(users) != 1 else ''} showing it will show them within a minute."

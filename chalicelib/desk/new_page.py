@@ -53,11 +53,16 @@ def _menu(bucket: ContentBucket) -> tuple[dict[str, Any], str, list[Any]]:
 def form(request: Any, who: Identity, token: str) -> Response:
     query = request.query_params or {}
     failed = query.get("failed", "")
+    menu_version = ""
     try:
-        menu = admin.menu_lines(_menu(session.bucket_as(token))[2]).splitlines() if who.may("admin") else []
+        if who.may("admin"):
+            _, menu_version, links = _menu(session.bucket_as(token))
+            menu = admin.menu_lines(links).splitlines()
+        else:
+            menu = []
     except ContentError as error:
         menu, failed = [], failed or f"{error} A page can be made, but not put in the menu until it is corrected."
-    return http.screen("new_page.html", who, token, menu=menu, failed=failed,
+    return http.screen("new_page.html", who, token, menu=menu, failed=failed, menu_version=menu_version,
                        sent={k: query.get(k, "") for k in ("title", "slug", "parent")},
                        parents=listing.parent_choices())
 
@@ -99,6 +104,8 @@ def create(request: Any, who: Identity, token: str) -> Response:
         settings, version, links = _menu(bucket) if place != NOT_IN_MENU else ({}, "", [])
     except ContentError as error:
         return _form_again(f"Nothing was saved: {error}", sent)
+    if place != NOT_IN_MENU and sent.get("menu_version") != version:  # the places offered were another menu's
+        return http.stale(request, "/desk/pages/new", f"The menu ({SETTINGS_KEY})", documents.written_by(bucket, SETTINGS_KEY))
     try:
         documents.write(bucket, key, data, "", who)
     except Conflict:

@@ -84,6 +84,12 @@ class Person:
     last_sign_in: str = ""  # ISO 8601 UTC (shown in the admin's zone), or "" if the desk has not seen one
 
     @property
+    def seen(self) -> str:
+        """What the screen shows of the account that a change is conditional on: its role, and whether it
+        is enabled (not whether an invitation was accepted since: that changes no admin's decision)."""
+        return f"{self.role}|{'enabled' if self.enabled else 'disabled'}"
+
+    @property
     def state(self) -> str:
         if not self.enabled:
             return "disabled"
@@ -298,6 +304,12 @@ def record(token: str, who: Identity, whom: str, what: str) -> None:
             condition=PeopleChange.pk.does_not_exist())
 
 
+def _last_changed_by(email: str) -> str:
+    """Who made the latest change the log keeps to this account ("" if none is among the latest)."""
+    found = PeopleChange.query(keys.PEOPLE_LOG_PK, scan_index_forward=False, limit=CHANGES_SHOWN)
+    return next((item.who for item in found if item.whom == email), "")
+
+
 def changes(zone: ZoneInfo, limit: int = CHANGES_SHOWN) -> list[dict[str, str]]:
     """The latest changes, newest first, their times in ``zone`` (the admin's)."""
     found = PeopleChange.query(keys.PEOPLE_LOG_PK, scan_index_forward=False, limit=limit)
@@ -373,6 +385,8 @@ def change(request: Any, who: Identity, token: str) -> Response:
                     + "; at their first sign-in they choose their own.")
         else:
             person = one(pool, sent.get("user", ""))
+            if sent.get("seen") != person.seen:  # the screen showed another role or state: not this person's to change
+                return http.stale(request, SCREEN, f"{person.label}'s account", _last_changed_by(person.email))
             if action == "resend":
                 resend(pool, person)
                 what = "sent the invitation again"

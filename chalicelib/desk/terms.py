@@ -23,9 +23,9 @@ from chalice.app import Response
 from chalicelib import config, keys
 from chalicelib.bucket import Conflict, ContentBucket
 from chalicelib.content.content_format import ContentError, check_file, normalize_slug
-from chalicelib.desk import documents, http, session
+from chalicelib.desk import documents, http, listing, session
 from chalicelib.desk.identity import Identity
-from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, TagItem
+from chalicelib.models import AuthorItem, CategoryItem, Listing, Post, Source, TagItem
 
 PAGE = 50  # terms a screen shows at once
 MAX_REWRITTEN = 200  # articles one rename or merge rewrites (more: it says so, and does nothing)
@@ -75,8 +75,10 @@ def screen(kind_name: str) -> Callable[..., Response]:
         number = int(query.get("page", "1")) if query.get("page", "1").isdigit() else 1
         number = min(max(1, number), pages)
         shown = everything[(number - 1) * PAGE:number * PAGE]
+        versions = _versions([kind.prefix + f"{term['slug']}.yaml" for term in shown])
         for term in shown:
             term["count"] = _count(kind, term["slug"])
+            term["version"] = versions.get(kind.prefix + f"{term['slug']}.yaml", "")
 
         def link(page: int) -> str:
             return f"{kind.screen}?{urlencode({'q': wanted, 'page': page} if wanted else {'page': page})}"
@@ -125,6 +127,14 @@ def terms_of(kind: Kind) -> list[dict[str, Any]]:
     return tree
 
 
+def _versions(file_keys: list[str]) -> dict[str, str]:
+    """The version (ETag) of each term file as ingest last saw it (one BatchGet): what the screen shows,
+    so each change is conditional on it. A newer version ingest refused is the file's version now: the
+    screen carries that one, else no change could ever be made to a term whose file was refused."""
+    found = Source.batch_get([keys.source(k) for k in file_keys]) if file_keys else []
+    return {source.sk: listing.version_of(source) for source in found if source.status in ("published", "invalid")}
+
+
 def _count(kind: Kind, slug: str) -> int:
     """How many published articles the term's archive lists (one Query, keys only)."""
     return int(Listing.count(keys.listing_pk(kind.listing(slug))))
@@ -156,6 +166,9 @@ def change(request: Any, who: Identity, token: str) -> Response:
         current, version = documents.read_fields(bucket, file_key)
     except ContentError as error:
         return http.back(kind.screen, failed=f"Nothing was done: {error}")
+    if sent.get("version") != version:  # the screen's version of the file, or "" for a term with none
+        return http.stale(request, kind.screen, f"The {kind.name} {item.name} ({file_key})",
+                          documents.written_by(bucket, file_key))
     users = _articles_naming(kind, slug)
     into = normalize_slug(sent.get("into", ""))
     if action == "delete" and not into:
@@ -163,7 +176,11 @@ def change(request: Any, who: Identity, token: str) -> Response:
             return http.back(kind.screen, failed=f"{item.name} is not deleted: {len(users)} article(s) use it. Choose a "
                                       f"{kind.name} to move them to, or merge it into another {kind.name}.")
         if version:
-            bucket.delete(file_key)
+            try:
+                bucket.delete(file_key, if_version=version)
+            except Conflict:
+                return http.stale(request, kind.screen, f"The {kind.name} {item.name} ({file_key})",
+                                  documents.written_by(bucket, file_key))
         problem = _follow_in_settings(bucket, who, kind, slug, None)
         return http.back(kind.screen, done=f"Deleted {kind.name} {item.name}." + problem)
     target_slug = into if action in ("merge", "delete") else (normalize_slug(sent.get("new_slug", "")) or slug)
@@ -236,12 +253,16 @@ def _move_term(bucket: ContentBucket, who: Identity, kind: Kind, action: str, it
     moved = sum(_rename_in_article(bucket, who, article_key, kind, slug, into_name, target_slug)
                 for article_key in users)
     problem = _follow_in_settings(bucket, who, kind, slug, target_slug)
+    gone = ""
     if version:
-        bucket.delete(kind.prefix + f"{slug}.yaml")
+        try:
+            bucket.delete(kind.prefix + f"{slug}.yaml", if_version=version)
+        except Conflict:
+            gone = f" {kind.prefix}{slug}.yaml changed meanwhile, so it was not deleted: look at it again."
     said = {"rename": "Renamed", "merge": "Merged", "delete": "Deleted"}[action]
     where = f"/{kind.name}/{slug}/ now redirects to /{kind.name}/{target_slug}/" if action != "delete" else \
         f"{item.name} is gone; its articles are in {into_name}"
-    return http.back(kind.screen, done=f"{said}: {where}; {moved} article(s) rewritten." + problem)
+    return http.back(kind.screen, done=f"{said}: {where}; {moved} article(s) rewritten." + problem + gone)
 
 
 def _write_term(bucket: ContentBucket, who: Identity, kind: Kind, key: str, meta: dict[str, Any],

@@ -70,7 +70,7 @@ def start(request: Any, who: Identity, token: str) -> Response:
     if again:
         previous = run.folder_of(again)
         options = {**json.loads(content.get(previous + run.OPTIONS)[0]), "dry_run": False, "by": options["by"]}
-        content.put(folder + run.OPTIONS, json.dumps(options).encode(), content_type="application/json")
+        content.put(folder + run.OPTIONS, json.dumps(options).encode(), if_version="", content_type="application/json")
         content.copy(previous + run.EXPORT, folder + run.EXPORT)
         return http.json_answer({"id": import_id})
     try:
@@ -80,7 +80,7 @@ def start(request: Any, who: Identity, token: str) -> Response:
     if not 0 < size <= MAX_EXPORT_BYTES or not str(sent.get("name", "")).lower().endswith(".xml"):
         return http.json_answer({"problems": [{"field": "export", "message": "choose the .xml file WordPress's "
                                                "Tools > Export > All content gave you (at most 1 GB)"}]}, 400)
-    content.put(folder + run.OPTIONS, json.dumps(options).encode(), content_type="application/json")
+    content.put(folder + run.OPTIONS, json.dumps(options).encode(), if_version="", content_type="application/json")
     post = content.s3.generate_presigned_post(
         Bucket=bucket, Key=folder + run.EXPORT, Fields={"Content-Type": "text/xml"},
         Conditions=[{"bucket": bucket}, {"key": folder + run.EXPORT}, ["starts-with", "$key", config.IMPORTS_PREFIX],

@@ -26,7 +26,7 @@ from chalicelib import aws, clock, keys, retry
 from chalicelib.discussion import Refused, render_text, spammer_marks
 from chalicelib.models import Comment, Post
 
-__all__ = ["Refused", "approve", "approved_of", "count", "delete", "edit", "empty_trash", "find", "import_comment",
+__all__ = ["Refused", "approve", "approved_of", "count", "delete", "edit", "empty_trash", "find", "in_trash", "import_comment",
            "index_approved", "listed", "move", "pending", "reject", "rejected", "reply"]
 
 PENDING = keys.COMMENTS_PENDING
@@ -104,16 +104,25 @@ def _gone(comment: Comment, why: str) -> Comment:
                    created=comment.created, status=why)
 
 
-def delete(ref: str) -> list[Comment]:
+def moved_since(comment_id: str, seen: str, place: str) -> Refused:
+    """The refusal of a change to a comment someone moved since the person saw it."""
+    return Refused("changed", 409, "Changed meanwhile", f"{comment_id}: someone moved it from {seen.title()} to "
+                   f"{place.title()} since you saw it; nothing was done to it")
+
+
+def delete(ref: str, seen: str | None = None) -> list[Comment]:
     """Delete a comment for good: a pending or rejected one by its id, or an approved one by
     ``<article slug>/<id>`` with its replies, lowering the count by as many in one transaction.
-    Returns what was deleted.
+    Returns what was deleted. ``seen``: the place the person saw it in (only there is it deleted).
 
-    :raise Refused: no comment has that id.
+    :raise Refused: no comment has that id, or it is no longer where it was seen.
     """
     slug, _, comment_id = ref.rpartition("/")
+    if not slug and seen is not None:
+        if Comment.get_or_none(PARTITIONS[seen], comment_id, consistent_read=True) is None:
+            raise moved_since(comment_id, seen, find(comment_id)[0])
     if not slug:
-        for partition in (PENDING, REJECTED, SPAM):
+        for partition in (PARTITIONS[seen],) if seen is not None else (PENDING, REJECTED, SPAM):
             comment = Comment.get_or_none(partition, comment_id)
             if comment is None:
                 continue
@@ -252,16 +261,20 @@ def listed(place: str, limit: int = 20, before: str | None = None) -> tuple[list
     return [shown[e.id] for e in page if e.id in shown], more
 
 
-def move(comment_id: str, to: str) -> Moved:
+def move(comment_id: str, to: str, seen: str | None = None) -> Moved:
     """Take a comment from its place to ``to`` in one transaction: approving counts it on its article,
     taking an approved one down uncounts it; the Trash and Spam keep it KEEP_REJECTED_DAYS days (TTL),
     remembering where it was, and leave the mark that keeps a re-import from bringing it back; Spam
     also marks its address and e-mail (hashed), so that later comments from them are held as likely
     spam. ``to`` "restore": back where it was before the Trash or Spam.
 
+    ``seen``: the place the person saw it in; moved elsewhere since, it is left there.
+
     :raise Refused: no such comment, already there, its article gone, or moved by someone else meanwhile.
     """
     place, item = find(comment_id)
+    if seen is not None and place != seen:
+        raise moved_since(comment_id, seen, place)
     if to == "restore":
         to = item.was if place in ("spam", "trash") and item.was in ("pending", "approved") else "pending"
     if to not in PLACES:
@@ -326,15 +339,33 @@ def index_approved() -> int:
     return listed
 
 
-def empty_trash(limit: int = 1000) -> int:
-    """Delete up to ``limit`` comments in the Trash for good (each leaves its mark against re-imports);
-    how many went."""
-    gone = list(Comment.query(REJECTED, limit=limit))
-    with Comment.batch_write() as batch:
-        for item in gone:
-            batch.save(_gone(item, "deleted"))
-            batch.delete(item)
-    return len(gone)
+def in_trash(limit: int = 1000) -> list[str]:
+    """The ids of the comments in the Trash now (up to ``limit``): what Empty Trash's confirmation shows."""
+    return [item.sk for item in Comment.query(REJECTED, limit=limit, attributes_to_get=["pk", "sk"])]
+
+
+def empty_trash(seen: list[str]) -> tuple[int, int]:
+    """Delete for good the comments ``seen`` in the Trash (each leaves its mark against re-imports),
+    each only if it is still there: one that arrived since stays, and so does one moved out meanwhile.
+    Returns (how many went, how many of those seen were no longer in the Trash)."""
+    gone = moved = 0
+    for comment_id in dict.fromkeys(seen):
+        item = Comment.get_or_none(REJECTED, comment_id)
+        if item is None:
+            moved += 1
+            continue
+
+        def remove(txn: TransactWrite, item: Comment = item) -> None:
+            txn.delete(item, condition=Comment.pk.exists())
+            txn.save(_gone(item, "deleted"))
+
+        try:
+            _transact(remove, f"delete {comment_id}", lambda: None)
+        except Refused:
+            moved += 1
+            continue
+        gone += 1
+    return gone, moved
 
 
 def reply(comment_id: str, text: str, name: str, now: dt.datetime | None = None) -> Comment:

@@ -13,7 +13,8 @@
       said.textContent = "Uploading…";
       fetch("/desk/media/upload", {method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "X-CSRF-Token": meta ? meta.content : ""},
-        body: JSON.stringify({name: file.name, type: file.type, size: file.size, alt: "", replace: form.dataset.key})})
+        body: JSON.stringify({name: file.name, type: file.type, size: file.size, alt: "", replace: form.dataset.key,
+          etag: form.dataset.etag})})
         .then(function (r) { return r.json().then(function (j) { return {status: r.status, json: j}; }); })
         .then(function (answer) {
           if (answer.status !== 200) {

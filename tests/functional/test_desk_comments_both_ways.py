@@ -62,10 +62,11 @@ def test_an_approved_comment_is_taken_down_undone_trashed_again_and_restored(des
     trashed = Comment.get(keys.COMMENTS_REJECTED, libel)
     assert trashed.was == "approved" and 29 * 86400 < trashed.expires - time.time() <= 30 * 86400
     # Undo, as the screen offers it right after: back on the article.
-    screen = get(desk, f"/desk/comments?tab=approved&done=x&undo=approved&ids={libel}", jar).body.decode()
-    assert ">Undo</button>" in screen
+    assert done["at"] == "trash"  # where they are now: the Undo moves them only from there
+    screen = get(desk, f"/desk/comments?tab=approved&done=x&undo=approved&ids={libel}&at=trash", jar).body.decode()
+    assert ">Undo</button>" in screen and 'name="from" value="trash"' in screen
     location(post_form(desk, "/desk/comments", jar, [("csrf", token), ("tab", "approved"), ("action", "approve"),
-                                                     ("id", libel)]))
+                                                     ("from", "trash"), ("id", libel)]))
     assert "known fraud" in desk.get("/markets/").body.decode() and count_of("markets") == 1
     # Trashed again, then restored from the Trash: approved where it was.
     location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "approved", "one": f"trash:{libel}"}))
@@ -174,13 +175,40 @@ def test_empty_trash_asks_first_then_deletes_for_good(desk):
     asked = post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "action": "empty"})
     assert asked.headers["Location"] == "/desk/comments?tab=trash&confirm=empty"
     assert len(list(Comment.query(keys.COMMENTS_REJECTED))) == 2  # nothing deleted before the answer
-    confirm = text_of(get(desk, asked.headers["Location"], jar).body.decode())
+    html = get(desk, asked.headers["Location"], jar).body.decode()
+    confirm = text_of(html)
     assert "Empty the Trash?" in confirm and "The 2 comments in the Trash will be deleted for good" in confirm
     done = location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "action": "empty",
-                                                            "confirmed": "yes"}))
+                                                            "confirmed": "yes", "seen": seen_in_trash(html)}))
     assert done["done"] == "The Trash is empty: 2 comments deleted for good."
     assert list(Comment.query(keys.COMMENTS_REJECTED)) == []
     assert {c.sk for c in Comment.query(keys.COMMENTS_GONE)} == set(ids)  # never re-imported
+
+
+def seen_in_trash(html: str) -> str:
+    """The comments Empty Trash's confirmation listed (its form's ``seen``), as the browser sends them."""
+    found = re.search(r'name="seen" value="([^"]*)"', html)
+    assert found, "no confirmation of Empty Trash"
+    return found.group(1)
+
+
+def test_empty_trash_deletes_only_the_comments_the_confirmation_showed(desk):
+    article(desk)
+    ids = [posted("markets", f"Reader {n}", f"Bin {n}.", n) for n in range(3)]
+    jar, token, _ = sign_in(desk)
+    for comment_id in ids[:2]:
+        location(post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"trash:{comment_id}"}))
+    html = get(desk, "/desk/comments?tab=trash&confirm=empty", jar).body.decode()
+    location(post_form(desk, "/desk/comments", jar, {"csrf": token, "one": f"trash:{ids[2]}"}))  # a colleague, since
+    location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "one": f"restore:{ids[1]}"}))
+    done = location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "action": "empty",
+                                                            "confirmed": "yes", "seen": seen_in_trash(html)}))
+    assert done["done"] == ("1 comment deleted for good. 1 comment came into the Trash since you confirmed and stays "
+                            "there.")
+    assert done["failed"] == "1 of those you saw in the Trash had been moved out of it meanwhile and were not deleted."
+    assert [c.sk for c in Comment.query(keys.COMMENTS_REJECTED)] == [ids[2]]  # the one that arrived since stays
+    assert moderation.find(ids[1])[0] == "pending"  # the one restored meanwhile is where it was put
+    assert {c.sk for c in Comment.query(keys.COMMENTS_GONE) if c.status == "deleted"} == {ids[0]}
 
 
 def test_every_comment_write_needs_an_editor_and_the_desks_token(desk):
@@ -215,3 +243,19 @@ def test_comments_approved_before_the_approved_tab_existed_are_listed_by_the_ind
     assert moderation.index_approved() == 1
     assert moderation.index_approved() == 1  # again: nothing doubled
     assert "Approved long ago." in get(desk, "/desk/comments?tab=approved", jar).body.decode()
+
+
+def test_a_comment_moved_since_the_page_showed_it_is_left_where_it_is_and_named(desk):
+    article(desk)
+    ids = [posted("markets", f"Reader {n}", f"Words {n}.", n) for n in range(2)]
+    jar, token, _ = sign_in(desk)
+    assert "Words 0." in get(desk, "/desk/comments?tab=pending", jar).body.decode()
+    moderation.approve(ids[0])  # a colleague, since the Pending tab was shown
+    done = location(post_form(desk, "/desk/comments", jar, [("csrf", token), ("tab", "pending"), ("action", "spam"),
+                                                            ("id", ids[0]), ("id", ids[1])]))
+    assert done["failed"] == f"{ids[0]}: someone moved it from Pending to Approved since you saw it; nothing was done to it"
+    assert done["done"] == "1 comment marked spam."
+    assert moderation.find(ids[0])[0] == "approved" and moderation.find(ids[1])[0] == "spam"
+    gone = location(post_form(desk, "/desk/comments", jar, {"csrf": token, "tab": "trash", "one": f"delete:{ids[1]}"}))
+    assert gone["failed"] == f"{ids[1]}: someone moved it from Trash to Spam since you saw it; nothing was done to it"
+    assert moderation.find(ids[1])[0] == "spam"  # not deleted: the page that asked showed it in the Trash

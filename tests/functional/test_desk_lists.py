@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.functional.test_desk import api, sign_in
 
@@ -405,6 +405,40 @@ def test_a_bulk_action_leaves_an_article_changed_since_the_list_was_shown(desk):
     assert "changed since the list was shown" in unquote(done.headers["Location"])
     desk.ingest()
     assert desk.get("/a/").status_code == 200
+
+
+def test_bulk_delete_leaves_an_article_whose_draft_was_saved_since_the_list_was_shown(desk):
+    desk.put("articles/a.md", story("First story"))
+    desk.put("articles/b.md", story("Second story", date="2024-04-01T09:00:00Z"))
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    items = _ticked(page_of(desk, jar))
+    assert len(items) == 2
+    draft = story("First story", body="Draft.").encode()
+    desk.s3.put_object(Bucket=desk.stack.bucket, Key="drafts/articles/a.md", Body=draft,
+                       Metadata={"uploaded-by": "Other Editor <other@example.com>"})
+    done = _bulk(desk, jar, token, "delete", items, confirmed="1")
+    said = parse_qs(urlsplit(done.headers["Location"]).query)
+    assert said["failed"] == ["First story (drafts/articles/a.md) changed since the list was shown (by Other Editor): "
+                              "nothing done to it"]
+    assert said["done"] == ["Delete 1 article: done."]
+    assert _exists(desk, "articles/a.md") and _exists(desk, "drafts/articles/a.md")  # neither the article nor the draft
+    assert not _exists(desk, "articles/b.md")
+    one = _bulk(desk, jar, token, "delete", [i for i in items if i.startswith("articles/a.md")], confirmed="1", one="1")
+    assert one.status_code == 409 and "changed since the list was shown" in json.loads(one.body)["failed"][0]
+
+
+def test_bulk_delete_takes_a_draft_ingest_refused_as_the_list_shows_it(desk):
+    desk.put("articles/a.md", story("First story"))
+    desk.ingest()
+    desk.put("drafts/articles/a.md", "---\ntitle: First story\ndate: not a date\n---\n\nDraft.\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    items = _ticked(page_of(desk, jar))
+    assert any("|drafts/articles/a.md=" in i and not i.endswith("=") for i in items)  # the refused version
+    done = _bulk(desk, jar, token, "delete", items, confirmed="1")
+    assert "failed" not in parse_qs(urlsplit(done.headers["Location"]).query)
+    assert not _exists(desk, "articles/a.md") and not _exists(desk, "drafts/articles/a.md")
 
 
 def test_bulk_delete_takes_the_draft_too_and_contributors_may_not(desk):

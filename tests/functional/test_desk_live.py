@@ -51,8 +51,11 @@ def test_an_editor_starts_a_live_blog_posts_pins_corrects_deletes_and_ends_it(de
     # a stale version changes nothing
     stale = post_form(desk, "/desk/live/act", jar, {"csrf": token, "key": key, "entry": harbour,
                                                     "version": entries[harbour], "action": "delete"})
-    assert "changed this meanwhile" in unquote(stale.headers["Location"])
+    assert stale.status_code == 409
+    assert (f"This update ({harbour}) changed since you opened this page (by Local Editor). Nothing was changed."
+            in text_of(stale.body.decode()))
     assert "harbour" in desk.get("/storm-hits-the-coast/").body.decode()
+    assert "deleted" not in desk.s3.get_object(Bucket=desk.stack.bucket, Key=harbour)["Body"].read().decode()
     edit = get(desk, f"/desk/live/blog?key={key}&edit={harbour}", jar).body.decode()
     version = re.search(r'id="edit".*?name="version" value="([^"]*)"', edit, re.S).group(1)
     assert "Evacuation ordered for the harbour." in edit

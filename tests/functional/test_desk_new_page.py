@@ -8,7 +8,7 @@ import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.functional.test_desk import sign_in
-from tests.functional.test_desk_screens import get, post_form
+from tests.functional.test_desk_screens import get, post_form, text_of
 
 
 def keys_in(desk, prefix: str) -> set[str]:  # type: ignore[no-untyped-def]
@@ -37,6 +37,31 @@ def test_an_editor_makes_a_page_from_the_pages_screen_and_it_goes_live(desk):
     assert "exists already" in failed or "is taken by" in failed
 
 
+def menu_version(screen: str) -> str:
+    """The version of the settings whose menu the form's places are (as the browser sends it)."""
+    found = re.search(r'name="menu_version" value="([^"]*)"', screen)
+    assert found, "no place in the menu on the form"
+    return found.group(1)
+
+
+def test_a_menu_changed_since_the_form_showed_its_places_writes_neither_the_page_nor_the_menu(desk):
+    desk.put("settings/site.yaml", "site_name: Gazette\nmenu:\n  - home\n  - {title: Archive, url: /2024/}\n")
+    desk.ingest()
+    jar, token, _ = sign_in(desk, "admin")
+    screen = get(desk, "/desk/pages/new", jar).body.decode()
+    theirs = "site_name: Gazette\nmenu:\n  - {title: Archive, url: /2024/}\n  - home\n"
+    desk.s3.put_object(Bucket=desk.stack.bucket, Key="settings/site.yaml", Body=theirs.encode(),
+                       Metadata={"uploaded-by": "Other Admin <other@example.com>"})
+    stale = post_form(desk, "/desk/pages/new", jar, {"csrf": token, "title": "About us", "body": "Who we are.",
+                                                     "action": "publish", "menu_after": "0",
+                                                     "menu_version": menu_version(screen)})
+    assert stale.status_code == 409
+    assert ("The menu (settings/site.yaml) changed since you opened this page (by Other Admin). Nothing was changed."
+            in text_of(stale.body.decode()))
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="settings/site.yaml")["Body"].read().decode() == theirs
+    assert "pages/about-us.md" not in keys_in(desk, "pages/")
+
+
 def test_an_admin_puts_the_new_page_in_the_menu_where_chosen(desk):
     desk.put("settings/site.yaml", "site_name: Gazette\nmenu:\n  - home\n  - {title: Archive, url: /2024/}\n")
     desk.ingest()
@@ -44,7 +69,7 @@ def test_an_admin_puts_the_new_page_in_the_menu_where_chosen(desk):
     screen = get(desk, "/desk/pages/new", jar).body.decode()
     assert '<option value="0">After “home”</option>' in screen
     post_form(desk, "/desk/pages/new", jar, {"csrf": token, "title": "About us", "body": "Who we are.",
-                                             "action": "publish", "menu_after": "0"})
+                                             "action": "publish", "menu_after": "0", "menu_version": menu_version(screen)})
     desk.ingest()
     saved = desk.s3.get_object(Bucket=desk.stack.bucket, Key="settings/site.yaml")["Body"].read().decode()
     assert "page: about-us" in saved

@@ -39,7 +39,16 @@ def _log() -> list[tuple[str, str, str]]:
 
 
 def _change(desk, jar: str, token: str, **fields: str):  # type: ignore[no-untyped-def]
+    """A change as the People screen's form sends it: with the role and state the screen shows (``seen``)."""
+    if "user" in fields and "seen" not in fields:
+        fields["seen"] = _seen(desk, jar, fields["user"])
     return form(desk.client, "/desk/people", {"csrf": token, **fields}, headers={"Cookie": jar})
+
+
+def _seen(desk, jar: str, user: str) -> str:  # type: ignore[no-untyped-def]
+    page = desk.client.http.get("/desk/people", headers={"Cookie": jar}).body.decode()
+    found = re.search(rf'name="user" value="{re.escape(user)}"><input type="hidden" name="seen" value="([^"]*)"', page)
+    return html.unescape(found.group(1)) if found else ""
 
 
 def _shown(desk, jar: str, response) -> str:  # type: ignore[no-untyped-def]
@@ -218,7 +227,8 @@ def test_a_new_role_takes_its_old_sessions_away_and_is_the_only_group(desk):
 def test_the_last_admin_cannot_be_disabled_removed_or_demoted(desk, action):
     jar, token, _ = sign_in(desk, "admin")
     admin = _username(desk, "admin@desk.example.com")
-    failed = _shown(desk, jar, _change(desk, jar, token, action=action, user=admin, role="editor", confirm="yes"))
+    failed = _shown(desk, jar, _change(desk, jar, token, action=action, user=admin, role="editor", confirm="yes",
+                                       seen="admin|enabled"))  # forged: the screen offers no change of oneself
     assert "Local Admin is the only admin left" in failed and "make someone else an admin first" in failed
     assert _user(desk, "admin@desk.example.com")["groups"] == ["admin"]
     assert _user(desk, "admin@desk.example.com")["Enabled"] is True and _log() == []
@@ -233,7 +243,8 @@ def test_an_admin_does_not_change_their_own_account_another_admin_does(desk):
     me = _username(desk, "admin@desk.example.com")
     for action, said in (("role", "You cannot change the role of your own account: ask another admin."),
                          ("disable", "You cannot disable your own account"), ("remove", "You cannot remove your own")):
-        refused = _shown(desk, jar, _change(desk, jar, token, action=action, user=me, role="editor", confirm="yes"))
+        refused = _shown(desk, jar, _change(desk, jar, token, action=action, user=me, role="editor", confirm="yes",
+                                            seen="admin|enabled"))  # forged: the screen offers no change of oneself
         assert said in refused, action
     assert _user(desk, "admin@desk.example.com")["groups"] == ["admin"]
     import time
@@ -244,6 +255,20 @@ def test_an_admin_does_not_change_their_own_account_another_admin_does(desk):
     assert "Local Admin is now an editor." in done
     assert _user(desk, "admin@desk.example.com")["groups"] == ["editor"]
     assert desk.client.http.get("/desk/people", headers={"Cookie": jar}).status_code == 303  # their session ended
+
+
+def test_a_change_to_an_account_changed_since_the_screen_showed_it_is_a_409_naming_who_and_changes_nothing(desk):
+    jar, token, _ = sign_in(desk, "admin")
+    editor = _username(desk, "editor@desk.example.com")
+    seen = _seen(desk, jar, editor)
+    assert seen == "editor|enabled"
+    _shown(desk, jar, _change(desk, jar, token, action="disable", user=editor))  # another tab, or a colleague
+    stale = _change(desk, jar, token, action="role", user=editor, role="admin", seen=seen)
+    assert stale.status_code == 409
+    assert ("Local Editor's account changed since you opened this page (by admin@desk.example.com). Nothing was changed."
+            in html.unescape(_text(stale.body.decode())))
+    assert _user(desk, "editor@desk.example.com")["groups"] == ["editor"]
+    assert [what for _, _, what in _log()] == ["disabled"]
 
 
 def test_two_admins_taking_each_other_away_at_once_leave_one(desk, monkeypatch):

@@ -66,9 +66,11 @@ def test_the_articles_own_words_win_and_a_stale_form_changes_nothing(desk):
     page = desk.get("/pier/").body.decode()
     assert 'alt="The old pier at dawn"' in page and 'alt="A pier"' not in page  # the article's alt wins
     desk.put("media/2024/05/pier.jpg", photo(1000, 701))  # replaced by a colleague meanwhile
-    stale = said(post_form(desk, "/desk/media/describe", jar, {"csrf": token, "key": "media/2024/05/pier.jpg",
-                                                               "etag": seen, "alt": "Overwritten"}))
-    assert "changed since you opened the library" in stale["failed"]
+    stale = post_form(desk, "/desk/media/describe", jar, {"csrf": token, "key": "media/2024/05/pier.jpg",
+                                                         "etag": seen, "alt": "Overwritten"})
+    assert stale.status_code == 409
+    assert ("The photo media/2024/05/pier.jpg changed since you opened this page. Nothing was changed."
+            in text_of(stale.body.decode()))
     metadata = desk.s3.head_object(Bucket=desk.stack.bucket, Key="media/2024/05/pier.jpg")["Metadata"]
     assert "Overwritten" not in str(metadata)
 
@@ -128,11 +130,18 @@ def test_a_photo_is_replaced_at_its_address_with_new_sizes_and_its_words_kept(de
     desk.ingest()
     old_sizes = {d[0] for d in MediaItem.get(*keys.media("media/2024/05/square.jpg")).derivatives}
     assert any(f"/{k}" in desk.get("/crowd/").body.decode() for k in old_sizes)
+    shown = re.search(r'data-key="media/2024/05/square.jpg" data-etag="([^"]*)"',
+                      get(desk, "/desk/media", jar).body.decode()).group(1)  # the version the library shows
     wrong = api(desk, "/desk/media/upload", jar, token, {"name": "new.png", "type": "image/png", "size": 1000,
-                                                          "replace": "media/2024/05/square.jpg"})
+                                                          "replace": "media/2024/05/square.jpg", "etag": shown})
     assert wrong.status_code == 400 and "same type" in wrong.body.decode()
+    stale = api(desk, "/desk/media/upload", jar, token, {"name": "retouched.jpg", "type": "image/jpeg", "size": 1000,
+                                                          "replace": "media/2024/05/square.jpg", "etag": "0" * 32})
+    assert stale.status_code == 409 and json.loads(stale.body)["error"] == (
+        "The photo media/2024/05/square.jpg changed since you opened this page. Nothing was changed.")
     signed = json.loads(api(desk, "/desk/media/upload", jar, token, {
-        "name": "retouched.jpg", "type": "image/jpeg", "size": 1000, "replace": "media/2024/05/square.jpg"}).body)
+        "name": "retouched.jpg", "type": "image/jpeg", "size": 1000, "replace": "media/2024/05/square.jpg",
+        "etag": shown}).body)
     assert signed["key"] == "media/2024/05/square.jpg"
     sent = requests.post(signed["url"], data=signed["fields"],
                          files={"file": ("retouched.jpg", photo(900, 900), "image/jpeg")}, timeout=30)

@@ -31,6 +31,14 @@ def post_form(site, path: str, jar: str, fields: dict | list, origin: str = ORIG
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": jar, "Origin": origin})
 
 
+def term_version(site, jar: str, screen: str, slug: str) -> str:  # type: ignore[no-untyped-def]
+    """The version of a term's file its screen's forms carry (what the admin saw), as a browser sends it."""
+    html = site.client.http.get(screen, headers={"Cookie": jar}).body.decode()
+    found = re.search(rf'name="version" value="([^"]*)"><input type="hidden" name="slug" value="{re.escape(slug)}"', html)
+    assert found, f"{slug} is not on {screen}"
+    return found.group(1)
+
+
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
@@ -288,9 +296,33 @@ def test_an_unused_photo_is_deleted(desk):
     desk.put("media/2024/old.jpg", photo(800, 600))
     desk.ingest()
     jar, token, _ = sign_in(desk)
-    done = post_form(desk, "/desk/media/delete", jar, {"csrf": token, "key": "media/2024/old.jpg"})
+    done = post_form(desk, "/desk/media/delete", jar, {"csrf": token, "key": "media/2024/old.jpg",
+                                                       "etag": shown_etag(desk, jar, "media/2024/old.jpg")})
     assert done.status_code == 303 and "Deleted" in done.headers["Location"]
     assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="media/").get("KeyCount") == 0
+
+
+def shown_etag(site, jar: str, key: str) -> str:  # type: ignore[no-untyped-def]
+    """The version of a photo the library's Delete form carries (what the editor saw)."""
+    html = get(site, "/desk/media", jar).body.decode()
+    found = re.search(rf'name="key" value="{re.escape(key)}"><input type="hidden" name="etag" value="([^"]*)"', html)
+    assert found, f"no Delete for {key} in the library"
+    return found.group(1)
+
+
+def test_a_photo_replaced_since_the_library_showed_it_is_not_deleted(desk):
+    desk.put("media/2024/old.jpg", photo(800, 600))
+    desk.ingest()
+    jar, token, _ = sign_in(desk)
+    seen = shown_etag(desk, jar, "media/2024/old.jpg")
+    replaced = photo(640, 480)
+    desk.s3.put_object(Bucket=desk.stack.bucket, Key="media/2024/old.jpg", Body=replaced, ContentType="image/jpeg",
+                       Metadata={"uploaded-by": "Other Editor <other@example.com>"})
+    stale = post_form(desk, "/desk/media/delete", jar, {"csrf": token, "key": "media/2024/old.jpg", "etag": seen})
+    assert stale.status_code == 409
+    assert ("The photo media/2024/old.jpg changed since you opened this page (by Other Editor). Nothing was changed."
+            in text_of(stale.body.decode()))
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="media/2024/old.jpg")["Body"].read() == replaced
 
 
 def test_a_file_name_that_is_a_path_is_refused_naming_it(desk):
@@ -383,8 +415,12 @@ def test_an_admin_saves_the_sites_settings_and_menu(desk):
     refused = post_form(desk, "/desk/settings", jar, {"csrf": token, "version": settings_version(desk, jar),
                                                       "site_name": "", "comment_depth": "lots"})
     assert "failed=" in refused.headers["Location"]
+    before = desk.s3.get_object(Bucket=desk.stack.bucket, Key="settings/site.yaml")["Body"].read()
     stale = post_form(desk, "/desk/settings", jar, {"csrf": token, "version": "not-the-version", "site_name": "X"})
-    assert "changed+since" in stale.headers["Location"] or "changed%20since" in stale.headers["Location"]
+    assert stale.status_code == 409
+    assert ("The settings (settings/site.yaml) changed since you opened this page (by Local Admin). Nothing was changed."
+            in text_of(stale.body.decode()))
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="settings/site.yaml")["Body"].read() == before
     assert "The Gazette" in desk.get("/").body.decode()
 
 
@@ -393,7 +429,9 @@ def test_renaming_a_category_moves_its_articles_and_the_old_address_redirects(de
     desk.ingest()
     jar, token, _ = sign_in(desk, "admin")
     assert "/category/oil/" in get(desk, "/desk/categories", jar).body.decode()
-    done = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename", "slug": "oil",
+    done = post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                "version": term_version(desk, jar, "/desk/categories", "oil"),
+                                                "kind": "category", "action": "rename", "slug": "oil",
                                                 "name": "Crude oil", "new_slug": "crude-oil"})
     assert "1%20article" in done.headers["Location"], done.headers["Location"]
     desk.ingest()
@@ -401,7 +439,9 @@ def test_renaming_a_category_moves_its_articles_and_the_old_address_redirects(de
     assert moved.status_code == 301 and moved.headers["Location"].endswith("/category/crude-oil/")
     archive = desk.get("/category/crude-oil/").body.decode()
     assert "Barrel price" in archive and "Crude oil" in archive
-    used = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "delete",
+    used = post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                "version": term_version(desk, jar, "/desk/categories", "crude-oil"),
+                                                "kind": "category", "action": "delete",
                                                 "slug": "crude-oil"})
     assert "is%20not%20deleted" in used.headers["Location"]
 

@@ -10,7 +10,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from tests.functional.test_desk import sign_in
-from tests.functional.test_desk_screens import get, post_form, text_of
+from tests.functional.test_desk_screens import get, post_form, term_version, text_of
 
 
 def article(slug: str, title: str, categories: str = "[]", tags: str = "[]") -> str:
@@ -48,7 +48,9 @@ def test_a_category_in_the_menu_is_renamed_and_the_menu_sidebar_and_every_listin
     settle(desk)
     assert 'href="/category/tehran/">Tehran<' in desk.get("/").body.decode()
     jar, token, _ = sign_in(desk, "admin")
-    done = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename",
+    done = said(post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                     "version": term_version(desk, jar, "/desk/categories", "tehran"),
+                                                     "kind": "category", "action": "rename",
                                                      "slug": "tehran", "name": "Tehran City", "new_slug": "tehran-city"}))
     assert "2 article(s) rewritten" in done["done"] and "menu and footer links follow" in done["done"]
     settle(desk)
@@ -90,7 +92,9 @@ def test_a_tag_is_renamed_and_its_old_address_redirects(desk):
     jar, token, _ = sign_in(desk, "admin")
     tags = get(desk, "/desk/tags", jar).body.decode()
     assert "<h1>Tags</h1>" in tags and "Fiscal policy" in tags and ">1</td>" in tags  # named by an article only
-    done = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "tag", "action": "rename",
+    done = said(post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                     "version": term_version(desk, jar, "/desk/tags", "fiscal-policy"),
+                                                     "kind": "tag", "action": "rename",
                                                      "slug": "fiscal-policy", "name": "Budget", "new_slug": "budget"}))
     assert "/tag/fiscal-policy/ now redirects to /tag/budget/; 1 article(s) rewritten." in done["done"]
     settle(desk)
@@ -108,16 +112,24 @@ def test_terms_merge_and_delete_unused_or_moving_their_articles(desk):
     desk.put("tags/unused.yaml", "name: Unused\n")
     settle(desk)
     jar, token, _ = sign_in(desk, "admin")
-    merged = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "tag", "action": "merge",
+    merged = said(post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                       "version": term_version(desk, jar, "/desk/tags", "polls"),
+                                                       "kind": "tag", "action": "merge",
                                                        "slug": "polls", "into": "elections"}))
     assert "/tag/polls/ now redirects to /tag/elections/" in merged["done"]
-    refused = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "tag", "action": "delete",
+    refused = said(post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                        "version": term_version(desk, jar, "/desk/tags", "vote"),
+                                                        "kind": "tag", "action": "delete",
                                                         "slug": "vote"}))
     assert "Vote is not deleted: 1 article(s) use it" in refused["failed"]
-    moved = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "tag", "action": "delete",
+    moved = said(post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                      "version": term_version(desk, jar, "/desk/tags", "vote"),
+                                                      "kind": "tag", "action": "delete",
                                                       "slug": "vote", "into": "elections"}))
     assert "Vote is gone; its articles are in Elections" in moved["done"]
-    gone = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "tag", "action": "delete",
+    gone = said(post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                     "version": term_version(desk, jar, "/desk/tags", "unused"),
+                                                     "kind": "tag", "action": "delete",
                                                      "slug": "unused"}))
     assert gone["done"] == "Deleted tag Unused."
     settle(desk)
@@ -203,7 +215,9 @@ def test_a_settings_or_term_file_that_is_not_yaml_is_named_with_its_problem_and_
     assert "Something went wrong" not in shown
     refused = said(post_form(desk, "/desk/settings", jar, {"csrf": token, "version": "", "site_name": "Other"}))
     assert refused["failed"].startswith("Nothing was saved: settings/site.yaml: yaml: is not valid YAML")
-    renamed = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename",
+    renamed = said(post_form(desk, "/desk/terms", jar, {"csrf": token,
+                                                        "version": term_version(desk, jar, "/desk/categories", "tehran"),
+                                                        "kind": "category", "action": "rename",
                                                         "slug": "tehran", "name": "Tehran City"}))
     assert renamed["failed"].startswith("Nothing was done: categories/tehran.yaml: yaml: is not valid YAML"), renamed
     page = get(desk, "/desk/pages/new", jar)
@@ -212,3 +226,24 @@ def test_a_settings_or_term_file_that_is_not_yaml_is_named_with_its_problem_and_
         assert desk.s3.get_object(Bucket=desk.stack.bucket, Key=key)["Body"].read().decode() == text
     assert "categories: [Tehran]" in desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/protest.md")[
         "Body"].read().decode()  # not rewritten
+
+
+def test_a_term_changed_since_the_screen_showed_it_is_not_deleted_and_the_409_says_who_changed_it(desk):
+    desk.put("tags/unused.yaml", "name: Unused\n")
+    settle(desk)
+    jar, token, _ = sign_in(desk, "admin")
+    seen = term_version(desk, jar, "/desk/tags", "unused")
+    assert seen  # the screen carries the file's version
+    desk.s3.put_object(Bucket=desk.stack.bucket, Key="tags/unused.yaml", Body=b"name: Unused\ndescription: Now used\n",
+                       Metadata={"uploaded-by": "Other Admin <other@example.com>"})
+    for fields in ({"action": "delete"}, {"action": "rename", "name": "Spare"}, {"action": "merge", "into": "none"}):
+        stale = post_form(desk, "/desk/terms", jar, {"csrf": token, "version": seen, "kind": "tag", "slug": "unused",
+                                                     **fields})
+        assert stale.status_code == 409, stale.body[:300]
+        message = text_of(stale.body.decode())
+        assert "The tag Unused (tags/unused.yaml) changed since you opened this page (by Other Admin)" in message
+        assert "Nothing was changed." in message
+        stored = desk.s3.get_object(Bucket=desk.stack.bucket, Key="tags/unused.yaml")["Body"].read()
+        assert stored == b"name: Unused\ndescription: Now used\n"
+    no_version = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "tag", "slug": "unused", "action": "delete"})
+    assert no_version.status_code == 409  # a form without the version is a page older than the check
