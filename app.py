@@ -726,6 +726,15 @@ def desk_subscribers() -> Response:
     return subscribers.screen(request())
 
 
+@app.route("/desk/subscribers/find", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def desk_subscribers_find() -> Response:
+    """Find one subscriber by address (a POST: the address is in no URL)."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.find(request())
+
+
 @app.route("/desk/subscribers/import", methods=["POST"], content_types=JSON)
 @when_aws_fails
 def desk_subscribers_import() -> Response:
