@@ -601,7 +601,7 @@ def desk_save_settings() -> Response:
 @app.route("/desk/authors", methods=READ)
 @when_aws_fails
 def desk_term_screen() -> Response:
-    """(Admins) the categories (a tree), tags or authors: search, 50 a page, post counts, changes."""
+    """(Editors) the categories (a tree) or tags, (admins) the authors: search, 50 a page, post counts, changes."""
     from chalicelib.desk import terms
 
     kind = {"categories": "category", "tags": "tag", "authors": "author"}[request().context["resourcePath"].split("/")[2]]
@@ -611,7 +611,7 @@ def desk_term_screen() -> Response:
 @app.route("/desk/terms", methods=["POST"], content_types=FORM)
 @when_aws_fails
 def desk_terms() -> Response:
-    """(Admins) create, rename, merge or delete a category, tag or author."""
+    """(Editors) create, rename, merge or delete a category or tag; (admins) an author too."""
     from chalicelib.desk import terms
 
     return terms.change(request())
@@ -724,6 +724,15 @@ def desk_subscribers() -> Response:
     from chalicelib.desk import subscribers
 
     return subscribers.screen(request())
+
+
+@app.route("/desk/subscribers/find", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def desk_subscribers_find() -> Response:
+    """Find one subscriber by address (a POST: the address is in no URL)."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.find(request())
 
 
 @app.route("/desk/subscribers/import", methods=["POST"], content_types=JSON)

@@ -44,13 +44,27 @@ def _new_id() -> str:
 @http.signed_in
 @http.needs("admin")
 def screen(request: Any, who: Identity, token: str) -> Response:
-    """Counts, a search by address, the import form and an import's or export's outcome."""
+    """Counts, the search form, the import form and an import's or export's outcome."""
+    return _screen(request, who, token, "")
+
+
+@http.guarded
+@http.signed_in
+@http.needs("admin")
+@http.writes
+def find(request: Any, who: Identity, token: str) -> Response:
+    """One subscriber found by address: a POST answered with the screen, so the reader's address is in
+    no URL (browser history, access logs; attack report finding 16)."""
+    return _screen(request, who, token, http.form(request).get("q", ""))
+
+
+def _screen(request: Any, who: Identity, token: str, sought: str) -> Response:
     from chalicelib.desk import media
 
     query = request.query_params or {}
     content = session.bucket_as(token)
     counted = content.read_json(subscriber_counts_key()) or {}
-    address = str(query.get("q", "")).strip()[:signup.MAX_EMAIL_CHARS]
+    address = sought.strip()[:signup.MAX_EMAIL_CHARS]
     found: dict[str, Any] | None = None
     if address:
         item = own_data.current(subscribers.address_hash(address))

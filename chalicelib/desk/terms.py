@@ -1,4 +1,5 @@
-"""The Categories, Tags and Authors screens (admins): each term with its address and post count,
+"""The Categories and Tags screens (editors and admins, as WordPress's ``manage_categories``) and the
+Authors screen (admins, whose authors are people): each term with its address and post count,
 searched and paged 50 at a time (categories as a tree of parents and children); create, rename (a
 new slug leaves the old address redirecting), merge, and delete (when no article uses it, or moving
 its articles to another term).
@@ -9,6 +10,10 @@ rewritten to name the new one, and so are the menu and footer links of ``setting
 same change: nothing is left naming a term that is gone. Each write is checked first with ingest's own
 checker and is conditional on the version read; ingest publishes, and the edge follows. A term whose
 old address another term's file claims (``aliases``) is no term any more: no list shows it.
+
+The files are written with the person's own AWS role: an editor's (``EditorPolicy``) writes
+``categories/`` and ``tags/`` but not ``settings/``, so an editor's rename or merge leaves the menu
+naming the old address (which redirects) and says so, and an editor deletes no term the menu names.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class Kind:
     model: Any
     pk: str
     screen: str  # the desk's address
+    role: str  # who manages them: the least role (WordPress's Editor has manage_categories)
 
     def listing(self, slug: str) -> str:
         return {"category": keys.category_listing, "tag": keys.tag_listing, "author": keys.author_listing}[self.name](slug)
@@ -50,9 +56,10 @@ class Kind:
 
 KINDS = {kind.name: kind for kind in (
     Kind("category", "Categories", config.CATEGORIES_PREFIX, "categories", CategoryItem, keys.CATEGORY_PK,
-         "/desk/categories"),
-    Kind("tag", "Tags", config.TAGS_PREFIX, "tags", TagItem, keys.TAG_PK, "/desk/tags"),
-    Kind("author", "Authors", config.AUTHORS_PREFIX, "author", AuthorItem, keys.AUTHOR_PK, "/desk/authors"))}
+         "/desk/categories", "editor"),
+    Kind("tag", "Tags", config.TAGS_PREFIX, "tags", TagItem, keys.TAG_PK, "/desk/tags", "editor"),
+    Kind("author", "Authors", config.AUTHORS_PREFIX, "author", AuthorItem, keys.AUTHOR_PK, "/desk/authors",
+         "admin"))}
 
 
 # --- the screens ----------------------------------------------------------------------------------
@@ -63,7 +70,7 @@ def screen(kind_name: str) -> Callable[..., Response]:
 
     @http.guarded
     @http.signed_in
-    @http.needs("admin")
+    @http.needs(kind.role)
     def view(request: Any, who: Identity, token: str) -> Response:
         query = request.query_params or {}
         wanted = " ".join(query.get("q", "").split())[:100]
@@ -144,15 +151,17 @@ def _count(kind: Kind, slug: str) -> int:
 
 @http.guarded
 @http.signed_in
-@http.needs("admin")
+@http.needs("editor")
 @http.writes
 def change(request: Any, who: Identity, token: str) -> Response:
-    """Create, rename, merge or delete a category, tag or author (``kind``, ``action``)."""
+    """Create, rename, merge or delete a category, tag (editors and admins) or author (admins)."""
     sent = http.form(request)
     kind = KINDS.get(sent.get("kind", ""))
     action = sent.get("action", "")
     if kind is None or action not in ("create", "rename", "merge", "delete"):
-        return http.back("/desk/settings", failed="Nothing done: unknown change.")
+        return http.back("/desk/articles", failed="Nothing done: unknown change.")
+    if not who.may(kind.role):
+        return http.answer(request, 403, "Not for your role", f"Only an admin may change {kind.plural.lower()}.")
     bucket = session.bucket_as(token)
     slug = normalize_slug(sent.get("slug", ""))
     name = " ".join(sent.get("name", "").split())
@@ -171,6 +180,9 @@ def change(request: Any, who: Identity, token: str) -> Response:
                           documents.written_by(bucket, file_key))
     users = _articles_naming(kind, slug)
     into = normalize_slug(sent.get("into", ""))
+    if action == "delete" and not who.may("admin") and _menu_names(bucket, kind, slug):
+        return http.back(kind.screen, failed=f"{item.name} is not deleted: the site's menu or footer links to it. "
+                                              "An admin takes it out in Settings first.")
     if action == "delete" and not into:
         if users:
             return http.back(kind.screen, failed=f"{item.name} is not deleted: {len(users)} article(s) use it. Choose a "
@@ -325,8 +337,31 @@ def _follow_in_settings(bucket: ContentBucket, who: Identity, kind: Kind, old: s
         settings, version = documents.read_fields(bucket, SETTINGS_KEY)
     except ContentError as error:
         return f" The menu still names the old one ({error}): change it in Settings."
-    if not version:
+    if not version or not _follow(settings, kind, old, new):
         return ""
+    if not who.may("admin"):  # an editor's role writes no settings/: the old address redirects
+        return f" The menu or footer still links /{kind.name}/{old}/, which redirects: an admin can change it in Settings."
+    raw = yaml.safe_dump(settings, allow_unicode=True, sort_keys=False, width=1000).encode()
+    try:
+        check_file(SETTINGS_KEY, raw)
+        documents.write(bucket, SETTINGS_KEY, raw, version, who)
+    except (ContentError, Conflict):
+        return " The menu still names the old one: change it in Settings."
+    return " The menu and footer links follow."
+
+
+def _menu_names(bucket: ContentBucket, kind: Kind, slug: str) -> bool:
+    """Whether the menu or the footer links to the term (or the settings cannot be read: say yes)."""
+    try:
+        settings, _ = documents.read_fields(bucket, SETTINGS_KEY)
+    except ContentError:
+        return True
+    return _follow(settings, kind, slug, None)
+
+
+def _follow(settings: dict[str, Any], kind: Kind, old: str, new: str | None) -> bool:
+    """The menu and footer links of ``settings`` naming the term made to name ``new`` (or dropped);
+    whether any did."""
     old_path, new_path = f"/{kind.name}/{old}/", f"/{kind.name}/{new}/" if new else None
     changed = False
     for box in ("menu", "footer_links"):
@@ -347,12 +382,4 @@ def _follow_in_settings(bucket: ContentBucket, who: Identity, kind: Kind, old: s
                 continue
             kept.append(link)
         settings[box] = kept
-    if not changed:
-        return ""
-    raw = yaml.safe_dump(settings, allow_unicode=True, sort_keys=False, width=1000).encode()
-    try:
-        check_file(SETTINGS_KEY, raw)
-        documents.write(bucket, SETTINGS_KEY, raw, version, who)
-    except (ContentError, Conflict):
-        return " The menu still names the old one: change it in Settings."
-    return " The menu and footer links follow."
+    return changed

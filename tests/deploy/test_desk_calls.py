@@ -386,7 +386,7 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         step(role, "media library", get("/desk/media"), 200, 403)
 
     # An editor: open, draft, publish, approve, unpublish, lock, history and restore, comments, bulk,
-    # refused files, the live blog, pages and photos.
+    # categories and tags (a rename), refused files, the live blog, pages and photos.
     get, post = _session(desk, "editor")
     role = "Editor"
     for action, path in (("list", "/desk/articles"), ("open the editor", "/desk/new"), ("pages", "/desk/pages"),
@@ -443,6 +443,14 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         tagged = step(role, "bulk add a tag", post("/desk/bulk", {"action": "tag", "item": html.unescape(row),
                                                                    "value_tag": "Energy", "confirmed": "yes"}), 303)
     assert "done=" in tagged.headers["Location"], tagged.headers["Location"]
+    desk.ingest()
+    for action, path in (("categories", "/desk/categories"), ("tags", "/desk/tags")):  # WordPress's manage_categories
+        with recorder.doing(role, action):
+            step(role, action, get(path), 200)
+    with recorder.doing(role, "rename a tag"):
+        renamed = step(role, "rename a tag", post("/desk/terms", {"kind": "tag", "action": "rename", "slug": "energy",
+                                                                  "name": "Power", "new_slug": "power"}), 303)
+    assert "now%20redirects" in renamed.headers["Location"], renamed.headers["Location"]
     with recorder.doing(role, "start a live blog"):
         started = step(role, "start a live blog", post("/desk/live/new", {"title": "Storm", "summary": "Wind."}))
     blog = unquote(re.search(r"key=([^&]+)", started.headers["Location"]).group(1))  # type: ignore[union-attr]
@@ -514,6 +522,7 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
                                                              "seen": "editor|enabled", "confirm": "yes"}), 303)
     with recorder.doing(role, "subscribers"):
         step(role, "subscribers", get("/desk/subscribers"), 200)
+        step(role, "subscribers", post("/desk/subscribers/find", {"q": "reader@example.com"}), 200)
         step(role, "subscribers", post("/desk/subscribers/import", {"name": "list.csv", "size": 100,
                                                                     "newsletters": "Daily briefing"}, True), 200)
         step(role, "subscribers", post("/desk/subscribers/export", {}), 303)

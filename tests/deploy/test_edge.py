@@ -100,7 +100,7 @@ def test_the_page_function_keeps_the_names_the_cache_policy_lists(template):
 # Every POST the site answers, as its forms send it: to the desk, a comment, a protected post's password.
 POSTS = ["/desk/sign-in", "/desk/save", "/desk/preview", "/desk/comments", "/desk/import/start",
          "/some-article/comments/", "/some-article/password/", "/subscribe/", "/newsletter/unsubscribe",
-         "/newsletter/manage/", "/desk/subscribers/import"]
+         "/newsletter/manage/", "/desk/subscribers/import", "/desk/subscribers/find"]
 
 
 @pytest.mark.parametrize("path", [*POSTS, "/desk", "/desk/articles", "/preview/abc123", "/newsletter/manage/data/",

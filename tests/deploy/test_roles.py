@@ -52,7 +52,7 @@ def allowed(role: str, action: str, resource: str, leading_keys: tuple[str, ...]
     are the partition keys it touches. moto's evaluator judges each statement's actions and resources;
     it ignores ``ForAllValues:StringLike``, so ``_keys_allowed`` judges ``dynamodb:LeadingKeys`` as IAM does."""
     if resource.startswith(("articles/", "pages/", "media/", "drafts/", "submissions/", "settings/", "authors/",
-                            "categories/", "previews/", "reports/", "sizes/")):
+                            "categories/", "tags/", "previews/", "reports/", "sizes/")):
         resource = f"arn:aws:s3:::{BUCKET}/{resource}"
     elif resource == "bucket":
         resource = f"arn:aws:s3:::{BUCKET}"
@@ -112,12 +112,17 @@ def test_editors_publish_correct_and_take_down_articles_pages_and_media(key):
     assert allowed("Editor", "s3:GetObjectVersion", key)  # history, show, revert
 
 
-def test_editors_approve_submissions_but_change_no_settings_authors_or_categories():
+def test_editors_approve_submissions_and_manage_categories_and_tags_but_change_no_settings_or_authors():
     assert allowed("Editor", "s3:GetObject", "submissions/articles/x.md")
     assert allowed("Editor", "s3:DeleteObject", "submissions/articles/x.md")  # approve removes it
-    for key in ("settings/site.yaml", "authors/sara.yaml", "categories/news.yaml"):
+    for key in ("settings/site.yaml", "authors/sara.yaml"):
         assert not any(allowed("Editor", action, key) for action in WRITE), key
         assert allowed("Editor", "s3:GetObject", key)
+    for key in ("categories/news.yaml", "tags/budget.yaml"):  # WordPress's Editor: manage_categories
+        assert all(allowed("Editor", action, key) for action in (*WRITE, "s3:GetObject", "s3:GetObjectVersion")), key
+        assert not allowed("Editor", "s3:PutObjectTagging", key)
+    for key in ("categories.yaml", "tagsx/a.yaml", "imports/1/options.json"):  # no wider than the two folders
+        assert not any(allowed("Editor", action, f"arn:aws:s3:::{BUCKET}/{key}") for action in WRITE), key
     assert allowed("Editor", "s3:ListBucketVersions", "bucket")
     assert allowed("Editor", "dynamodb:UpdateItem", "table", ("comments-pending",))  # comment moderation
     assert not allowed("Editor", "cloudfront:CreateInvalidation", "arn:aws:cloudfront::111122223333:distribution/E1")

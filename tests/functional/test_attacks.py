@@ -228,6 +228,7 @@ def test_no_one_below_admin_reaches_the_subscribers_and_no_contributor_changes_a
                   {"name": "list.csv", "size": 100, "newsletters": ["Daily briefing"]})
     assert started.status_code == 403 and b"fields" not in started.body
     assert post_form(desk, "/desk/subscribers/export", jar, {"csrf": token}).status_code == 403
+    assert post_form(desk, "/desk/subscribers/find", jar, {"csrf": token, "q": "reader@example.com"}).status_code == 403
     if role == "contributor":
         for action in ("pause", "resume", "cancel"):
             changed = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": "0123456789abcdef",

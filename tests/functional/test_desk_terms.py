@@ -2,7 +2,8 @@
 category in the menu and the footer renamed, and the menu, the footer, the sidebar and every listing
 follow it while its old address redirects; a tag renamed, its old address redirecting; merge, delete
 (unused, or moving the articles), search, paging 50 a page, the tree of categories; Settings with the
-site's settings only; every change refused to editors and forged requests, with nothing written."""
+site's settings only; categories and tags an editor's too (WordPress's manage_categories), authors an admin's;
+every change refused to contributors and forged requests, with nothing written."""
 
 from __future__ import annotations
 
@@ -176,24 +177,67 @@ def test_settings_show_only_the_sites_settings(desk):
     assert 'href="/desk/categories"' in html and 'href="/desk/tags"' in html
 
 
-def test_only_admins_see_or_change_terms_and_a_forged_change_writes_nothing(desk):
+def test_an_editor_renames_a_category_and_its_old_address_redirects(desk):
+    """WordPress's Editor has manage_categories (usability day M5): the Categories and Tags screens are an
+    editor's too. The menu is the settings', which an editor's role does not write: it keeps the old
+    address, which redirects, and the answer says so; a term the menu links is not deleted by an editor."""
+    desk.put("categories/oil.yaml", "name: Oil\n")
+    desk.put("settings/site.yaml", "site_name: Gazette\nmenu:\n  - category: oil\n")
+    desk.put("articles/barrel.md", article("barrel", "Barrel price", "[Oil]"))
+    settle(desk)
+    settings_before = desk.s3.get_object(Bucket=desk.stack.bucket, Key="settings/site.yaml")["ETag"]
+    jar, token, _ = sign_in(desk, "editor")
+    nav = get(desk, "/desk/articles", jar).body.decode()
+    assert 'href="/desk/categories"' in nav and 'href="/desk/tags"' in nav and 'href="/desk/settings"' not in nav
+    assert "Oil" in get(desk, "/desk/categories", jar).body.decode()
+    refused = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "delete",
+                                                        "slug": "oil"}))
+    assert "the site's menu or footer links to it" in refused["failed"]
+    answer = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename",
+                                                  "slug": "oil", "name": "Oil and gas", "new_slug": "oil-and-gas"})
+    assert answer.status_code == 303
+    done = said(answer)["done"]
+    assert "/category/oil/ now redirects to /category/oil-and-gas/; 1 article(s) rewritten." in done
+    assert "an admin can change it in Settings" in done
+    written = desk.s3.get_object(Bucket=desk.stack.bucket, Key="categories/oil-and-gas.yaml")["Body"].read().decode()
+    assert "name: Oil and gas" in written and "/category/oil/" in written
+    assert "categories/oil.yaml" not in {o["Key"] for o in desk.s3.list_objects_v2(
+        Bucket=desk.stack.bucket, Prefix="categories/")["Contents"]}
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="settings/site.yaml")["ETag"] == settings_before
+    settle(desk)
+    moved = desk.get("/category/oil/")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/category/oil-and-gas/")
+    assert "Barrel price" in desk.get("/category/oil-and-gas/").body.decode()
+    created = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "tag", "action": "create",
+                                                        "name": "Shipping"}))
+    assert created["done"] == "Created tag Shipping."
+
+
+def test_only_editors_and_admins_change_categories_and_tags_only_admins_authors_and_forgeries_write_nothing(desk):
     desk.put("articles/budget.md", article("budget", "Budget vote", "[Oil]", "[Fiscal]"))
+    desk.put("authors/jane.yaml", "name: Jane\n")
     settle(desk)
     before = {o["Key"]: o["ETag"] for o in desk.s3.list_objects_v2(Bucket=desk.stack.bucket)["Contents"]}
     changes = [{"kind": "tag", "action": "rename", "slug": "fiscal", "name": "X", "new_slug": "x"},
                {"kind": "category", "action": "delete", "slug": "oil", "into": "x"},
                {"kind": "tag", "action": "create", "name": "Forged"}]
-    for role in ("editor", "contributor"):
+    authors = {"kind": "author", "action": "rename", "slug": "jane", "name": "Janet"}
+    jar, token, _ = sign_in(desk, "contributor")
+    for screen in ("/desk/categories", "/desk/tags", "/desk/authors"):
+        assert get(desk, screen, jar).status_code == 403
+    for fields in [*changes, authors]:
+        refused = post_form(desk, "/desk/terms", jar, {"csrf": token, **fields})
+        assert refused.status_code == 403 and "Not for your role" in refused.body.decode()
+    jar, token, _ = sign_in(desk, "editor")
+    assert get(desk, "/desk/authors", jar).status_code == 403
+    refused = post_form(desk, "/desk/terms", jar, {"csrf": token, **authors})
+    assert refused.status_code == 403 and "Only an admin may change authors" in refused.body.decode()
+    for role in ("editor", "admin"):
         jar, token, _ = sign_in(desk, role)
-        for screen in ("/desk/categories", "/desk/tags", "/desk/authors"):
-            assert get(desk, screen, jar).status_code == 403
         for fields in changes:
-            assert post_form(desk, "/desk/terms", jar, {"csrf": token, **fields}).status_code == 403
-    admin_jar, admin_token, _ = sign_in(desk, "admin")
-    for fields in changes:
-        assert post_form(desk, "/desk/terms", admin_jar, {"csrf": "", **fields}).status_code == 403
-        assert post_form(desk, "/desk/terms", admin_jar, {"csrf": admin_token, **fields},
-                         origin="https://evil.example").status_code == 403
+            assert post_form(desk, "/desk/terms", jar, {"csrf": "", **fields}).status_code == 403
+            assert post_form(desk, "/desk/terms", jar, {"csrf": token, **fields},
+                             origin="https://evil.example").status_code == 403
     after = {o["Key"]: o["ETag"] for o in desk.s3.list_objects_v2(Bucket=desk.stack.bucket)["Contents"]}
     assert after == before
 

@@ -166,9 +166,9 @@ def test_an_admin_imports_a_list_in_the_desk_and_sees_each_row_reported(desk):
     assert re.search(r"6\s+Email Address\s+the same address as row 2", done)
     assert "Active 3" in re.sub(r"\s+", " ", done)  # the counts, made after the import
 
-    found = text(desk.client.http.get("/desk/subscribers?q=ANN%40example.com", headers={"Cookie": jar}))
+    found = found_by_address(desk, jar, token, "ANN@example.com")
     assert "ann@example.com" in found and "import:Mailchimp" in found and "2021-03-04T10:00:00Z" in found
-    missing = text(desk.client.http.get("/desk/subscribers?q=nobody%40example.com", headers={"Cookie": jar}))
+    missing = found_by_address(desk, jar, token, "nobody@example.com")
     assert "No subscriber has the address nobody@example.com" in missing
 
     asked = form(desk.client, "/desk/subscribers/export", {"csrf": token}, headers={"Cookie": jar})
@@ -184,6 +184,32 @@ def test_an_admin_imports_a_list_in_the_desk_and_sees_each_row_reported(desk):
     assert sorted(r["email"] for r in rows) == ["ann@example.com", "bob@example.com", "left@example.com"]
     ann = next(r for r in rows if r["email"] == "ann@example.com")
     assert (ann["state"], ann["newsletters"], ann["consented_at"]) == ("active", "Daily briefing", "2021-03-04T10:00:00Z")
+
+
+def found_by_address(desk, jar: str, token: str, address: str) -> str:  # type: ignore[no-untyped-def]
+    """The Subscribers screen's "Find", as the browser posts it: the answer's text, after checking that the
+    address is in no URL the browser is sent to or offered (attack report finding 16)."""
+    answer = form(desk.client, "/desk/subscribers/find", {"csrf": token, "q": address}, headers={"Cookie": jar})
+    assert answer.status_code == 200 and "Location" not in answer.headers, answer.body[:2000]
+    page = answer.body.decode()
+    urls = re.findall(r'(?:href|action|src)="([^"]*)"', page)
+    assert '<form method="post" action="/desk/subscribers/find"' in page
+    assert urls and not [u for u in urls if address.lower() in u.lower() or "%40" in u], urls
+    return str(text(answer))
+
+
+def test_finding_a_subscriber_is_a_post_with_the_csrf_token_and_the_address_in_no_url(desk):
+    jar, token, _ = sign_in(desk, "admin")
+    screen = desk.client.http.get("/desk/subscribers", headers={"Cookie": jar}).body.decode()
+    assert re.search(r'<form method="post" action="/desk/subscribers/find" class="stack">\s*'
+                     rf'<input type="hidden" name="csrf" value="{re.escape(token)}">', screen)
+    assert 'method="get"' not in screen
+    assert "No subscriber has the address reader@example.com" in found_by_address(desk, jar, token, "reader@example.com")
+    forged = form(desk.client, "/desk/subscribers/find", {"csrf": "not-the-token", "q": "reader@example.com"},
+                  headers={"Cookie": jar})
+    assert forged.status_code == 403 and b"reader@example.com" not in forged.body
+    old_link = text(desk.client.http.get("/desk/subscribers?q=reader%40example.com", headers={"Cookie": jar}))
+    assert "reader@example.com" not in old_link  # a GET finds no one: the address belongs in no URL
 
 
 def test_the_subscribers_screen_is_for_admins_only(desk):

@@ -39,13 +39,14 @@ def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_a
                       ("/subscribe", "POST"), ("/newsletter/confirm", "POST"),  # newsletters: sign up, confirm
                       ("/newsletter/unsubscribe", "POST"),  # RFC 8058's one-click POST
                       ("/newsletter/manage", "POST"),  # a subscriber's own choices, and "Delete my data"
-                      ("/desk/subscribers/import", "POST"), ("/desk/subscribers/export", "POST")}
+                      ("/desk/subscribers/import", "POST"), ("/desk/subscribers/export", "POST"),
+                      ("/desk/subscribers/find", "POST")}  # by address, which a URL would keep (finding 16)
     for path in ("/desk/preview", "/desk/save", "/desk/lock", "/desk/media/upload", "/desk/import/start",
                  "/desk/import/comments", "/desk/subscribers/import"):
         assert app.routes[path]["POST"].content_types == ["application/json"]
     for path in ("/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms",
                  "/desk/people", "/desk/forgot-password", "/desk/profile", "/desk/media/describe", "/desk/pages/new",
-                 "/desk/bulk", "/desk/subscribers/export", "/newsletter/manage"):
+                 "/desk/bulk", "/desk/subscribers/export", "/desk/subscribers/find", "/newsletter/manage"):
         assert app.routes[path]["POST"].content_types == ["application/x-www-form-urlencoded"]
     assert app.routes["/{slug}/{part2}"]["POST"].content_types == ["application/x-www-form-urlencoded"]
 
