@@ -190,10 +190,11 @@ def test_an_editor_renames_a_category_and_its_old_address_redirects(desk):
     nav = get(desk, "/desk/articles", jar).body.decode()
     assert 'href="/desk/categories"' in nav and 'href="/desk/tags"' in nav and 'href="/desk/settings"' not in nav
     assert "Oil" in get(desk, "/desk/categories", jar).body.decode()
+    seen = term_version(desk, jar, "/desk/categories", "oil")
     refused = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "delete",
-                                                        "slug": "oil"}))
+                                                        "slug": "oil", "version": seen}))
     assert "the site's menu or footer links to it" in refused["failed"]
-    answer = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename",
+    answer = post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename", "version": seen,
                                                   "slug": "oil", "name": "Oil and gas", "new_slug": "oil-and-gas"})
     assert answer.status_code == 303
     done = said(answer)["done"]

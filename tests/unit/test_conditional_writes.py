@@ -55,6 +55,7 @@ NOT_CONTENT = {
     "/desk/sign-out": "the person's own session",
     "/desk/forgot-password": "the person's own password, with the pool's code",
     "/desk/preview": "writes nothing",
+    "/desk/subscribers/find": "writes nothing (a POST so that the address is in no URL)",
     "/desk/lock": "the editing lock (presence; a take-over is the person's explicit choice)",
 }
 
