@@ -254,6 +254,48 @@ def delivery(send_id: str, address_hash: str) -> tuple[str, str]:
     return f"delivery#{send_id}", address_hash
 
 
+# Who receives a newsletter: one item per (newsletter, active reader), spread over 16 partitions by the
+# first hex digit of the address hash, so a million readers never meet one partition's write limit and
+# the shards, read in order, list the readers in the order of their hashes (chalicelib/newsletters/subscribers.py).
+RECEIVING_SHARDS = "0123456789abcdef"
+
+
+def receiving_shard(newsletter: str, shard: str) -> str:
+    """The partition of one shard of a newsletter's readers: ``receiving#Daily briefing#a``."""
+    return f"receiving#{newsletter}#{shard}"
+
+
+def receiving(newsletter: str, address_hash: str) -> tuple[str, str]:
+    """One reader of one newsletter (sk: their address hash)."""
+    return receiving_shard(newsletter, address_hash[0]), address_hash
+
+
+def receiving_count(newsletter: str, shard: str) -> tuple[str, str]:
+    """How many readers one shard of a newsletter has (the 16 of a newsletter: one Query)."""
+    return receiving_count_pk(newsletter), shard
+
+
+def receiving_count_pk(newsletter: str) -> str:
+    return f"receiving-count#{newsletter}"
+
+
+SENDS_PK = "sends"  # sk: "<created ISO>#<send id>": every send, newest last (the desk's list: one Query)
+
+
+def send_listed(created: str, send_id: str) -> tuple[str, str]:
+    """A send's entry in the list of sends."""
+    return SENDS_PK, f"{created}#{send_id}"
+
+
+def held(send_id: str, batch_id: str) -> tuple[str, str]:
+    """A batch that arrived while its send was paused, kept until it is resumed."""
+    return held_pk(send_id), batch_id
+
+
+def held_pk(send_id: str) -> str:
+    return f"held#{send_id}"
+
+
 SLIDING_WINDOW = "log"
 BACKOFF = "backoff"  # a counted key's failures and the time before which it may not try again
 

@@ -72,11 +72,14 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_se
         elif writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
+        elif writes == ["dynamodb:DeleteItem", "dynamodb:UpdateItem"]:  # who receives a newsletter, and how many
+            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
+                "receiving#*", "receiving-count#*"]}}
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
             assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
                 "comments-pending", "ratelimit#*", "session#*", "people",  # people: each person's own profile
-                "subscriber#*"]}}  # a newsletter reader's sign-up, confirmation, unsubscribe
+                "subscriber#*", "receiving#*"]}}  # a newsletter reader's sign-up, confirmation, unsubscribe
 
 
 def test_stage_policy_files_differ_only_in_the_stage_they_name():
