@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING  # noqa: E402
 from chalice.app import Chalice, Request, Response, SQSEvent  # noqa: E402
 
 from chalicelib import archives, config, live_blog  # noqa: E402
+from chalicelib.newsletters import SENDERS as NEWSLETTER_SENDERS  # noqa: E402
 from chalicelib.site import snapstart, web  # noqa: E402
 
 if TYPE_CHECKING:
@@ -794,7 +795,7 @@ def deep_path(**parts: str) -> Response:
 INGEST_CONCURRENCY = 10  # batches of 10 files: ~100 in flight, ~25 files a second at ~0.4 s each
 IMAGES_CONCURRENCY = 20  # one photo each, ~3-4 s for a 4000 x 3000 one: ~5 photos a second
 IMPORTS_CONCURRENCY = 2  # an import is one export; two admins at once at most
-NEWSLETTERS_CONCURRENCY = 5  # batches of 50 readers: SES's send rate, not Lambda, is the limit
+NEWSLETTERS_CONCURRENCY = NEWSLETTER_SENDERS  # each sends its share of SES's rate: SES, not Lambda, is the limit
 
 
 @app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)

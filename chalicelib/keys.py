@@ -249,6 +249,11 @@ def newsletter_issue(send_id: str) -> tuple[str, str]:
     return f"issue#{send_id}", "issue"
 
 
+def send_of(issue_pk: str) -> str:
+    """The send id of a ``newsletter_issue`` key."""
+    return issue_pk.removeprefix("issue#")
+
+
 def delivery(send_id: str, address_hash: str) -> tuple[str, str]:
     """One reader's copy of one send: the claim that makes it go once (chalicelib/newsletters/sending.py)."""
     return f"delivery#{send_id}", address_hash

@@ -72,6 +72,10 @@
    AdminCreateUser API reference): the existing user gets a new temporary password and a new
    expiry, and a user who is no longer ``FORCE_CHANGE_PASSWORD`` is refused
    (``UnsupportedUserStateException``). The patch does that to moto's existing user.
+11. moto 5.2's SES v2 has no ``GetAccount``, where the newsletters' sender reads the account's
+   sending rate (``SendQuota.MaxSendRate``). The patch answers with moto's own SES quota (its v1
+   ``GetSendQuota``: 1 e-mail a second, 200 a day, as SES's sandbox,
+   docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html), in v2's shape.
 """
 
 from __future__ import annotations
@@ -121,6 +125,7 @@ def install() -> None:
     _install_untracked_models()
     _install_token_revocation()
     _install_invitation_resend()
+    _install_ses_account()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -153,6 +158,21 @@ def _install_token_revocation() -> None:
 
     _replace(CognitoIdpBackend, "revoke_token", revoke_token)
     _replace(CognitoIdpResponse, "revoke_token", response)
+
+
+def _install_ses_account() -> None:
+    import json
+
+    from moto.ses.models import ses_backends
+    from moto.sesv2.responses import SESV2Response
+
+    def get_account(self: Any) -> str:
+        quota = ses_backends[self.current_account][self.region].get_send_quota()
+        return json.dumps({"SendQuota": {"Max24HourSend": quota.max24_hour_send, "MaxSendRate": quota.max_send_rate,
+                                         "SentLast24Hours": quota.sent_last24_hours},
+                           "SendingEnabled": True, "ProductionAccessEnabled": False, "EnforcementStatus": "HEALTHY"})
+
+    _replace(SESV2Response, "get_account", get_account)
 
 
 def _install_invitation_resend() -> None:

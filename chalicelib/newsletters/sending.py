@@ -1,23 +1,39 @@
-"""Sending a newsletter to its active subscribers, each reader once, through an SQS fan-out.
+"""Sending a newsletter to its active readers, each reader once, through an SQS fan-out at SES's rate.
 
-``start`` records the send (``models.NewsletterIssue``: the e-mail rendered once, a conditional
-write, so a send started twice with one id is one send) and splits its recipients into batches of
-``BATCH`` address hashes, one queue message each. ``deliver`` takes one batch (a message may arrive
-twice, late, or after a crash mid-batch) and, for each reader:
+``start`` (the desk's web function: a few quick writes and one SendMessage, whatever the list's
+size) records the send (``models.NewsletterIssue``: the e-mail rendered once, a conditional write, so
+a send started twice with one id is one send; and its entry in the list of sends) and queues one
+*plan* message. The sender function does the rest; each queue message is one of:
 
-1. reads the subscriber: no longer active, or no longer on this newsletter (they unsubscribed after
-   the send began): skipped;
-2. claims the reader's copy (``models.Delivery``), a conditional put: it succeeds only if nobody
-   claimed it, or a claim older than ``LEASE_SECONDS`` was left by a crash;
-3. asks SES to send, then marks the copy sent, with SES's message id.
+- a plan step: pages up to ``PLAN_STEP`` readers of the index (``subscribers.receivers``), queues
+  them as batches of ``BATCH`` and queues the next step. The send's record says which step is due
+  (``plan_cursor``): a step delivered twice is planned once; a step that crashed after taking its
+  turn and before queuing everything (``plan_queued`` false) is queued again by its redelivery.
+- a batch: for each reader, ``deliver``
+  1. reads the subscriber: no longer active, or no longer on this newsletter: skipped;
+  2. claims the reader's copy (``models.Delivery``), a conditional put: it succeeds only if nobody
+     claimed it, or a claim older than ``LEASE_SECONDS`` was left by a crash;
+  3. waits for its turn (``Pace``: each of the ``SENDERS`` functions keeps to its share of the
+     account's rate, read from SES's ``GetAccount``), asks SES to send, marks the copy sent.
 
-A duplicate delivery finds each copy claimed or sent and sends nothing. The window left is a crash
-between SES accepting and the copy being marked sent, longer than the lease: that reader may get the
-e-mail twice, never none (SES has no idempotency key to close it).
+A duplicate batch, or a plan step queuing a batch again, finds each copy claimed or sent and sends
+nothing: exactly once per reader rests on the claim alone. SES throttling the account: the claim of
+the reader SES refused is let go and the rest of the batch goes back to the queue, a few seconds
+later, as a new message (it sends only what it had not). The window left is a crash between SES
+accepting and the copy being marked sent, longer than the lease: that reader may get the e-mail
+twice, never none (SES has no idempotency key to close it).
+
+The send's record also keeps its state (``sending``, ``paused``, ``cancelled``, ``done``), who started
+and changed it, and its counters, each an atomic ADD: ``sent`` and ``skipped`` by the batches (once
+per batch, when it ends), ``delivered``, ``bounced``, ``complained`` by SES's events
+(``events.py``). A batch or plan step arriving while the send is paused is held (``HeldBatch``)
+and queued again by ``resume``; while cancelled, dropped. A batch looks at the state again every
+``CHECK_EVERY`` readers, so a pause or a cancel stops a running batch too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -26,18 +42,28 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from botocore.exceptions import ClientError
 from markupsafe import Markup
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, keys, retry
-from chalicelib.models import Delivery, NewsletterIssue
-from chalicelib.newsletters import mail, subscribers, tokens
+from chalicelib import aws, clock, config, keys, models, retry
+from chalicelib.models import Delivery, HeldBatch, NewsletterIssue, SendListed
+from chalicelib.newsletters import SENDERS, mail, subscribers, tokens
 
 log = logging.getLogger("newsroom.newsletters")
 
-BATCH = 50  # readers per queue message: one sender invocation sends them at SES's rate
+BATCH = 50  # readers per queue message: at 14 e-mails a second shared by 5 senders, ~18 s of sending
+PLAN_STEP = 20_000  # readers per plan step: 400 batches, 40 SendMessageBatch calls, a few seconds
 LEASE_SECONDS = 300  # a claim this old was left by a sender that crashed: another may take it over
+CHECK_EVERY = 10  # readers between two looks at the send's state (a pause or a cancel stops a batch)
+THROTTLED_DELAY_SECONDS = 2  # a throttled batch's rest waits this long in the queue
 UNSUBSCRIBE_MARK = "%%UNSUBSCRIBE_URL%%"  # where each reader's own unsubscribe address goes
+PLAN_START, PLAN_DONE = "start", "done"  # a plan cursor before the first reader, and after the last
+STATES = ("sending", "paused", "cancelled", "done")
+SQS_BATCH = 10  # SendMessageBatch's limit
+
+Queue = Callable[[list[str], int], None]  # queue these message bodies, delayed this many seconds
 
 
 @dataclass(frozen=True)
@@ -54,67 +80,357 @@ class Issue:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one batch did: sent now, already sent or claimed (a duplicate), skipped (no longer receiving)."""
+    """What one queue message did: readers sent now, already sent or claimed (a duplicate), skipped
+    (no longer receiving), held (paused), dropped (cancelled), put back (throttled); batches queued."""
 
     sent: int = 0
     duplicate: int = 0
     skipped: int = 0
+    held: int = 0
+    dropped: int = 0
+    requeued: int = 0
+    queued: int = 0
 
 
-def start(issue: Issue, enqueue: Callable[[str], None], send_id: str | None = None) -> tuple[str, int]:
-    """Record the send and queue its batches (``enqueue`` sends one message body); (send id, recipients)."""
+@dataclass(frozen=True)
+class SendStatus:
+    """A send as the desk shows it: what, to how many, its state, and what happened so far."""
+
+    send_id: str
+    newsletter: str
+    subject: str
+    recipients: int  # active readers when it started
+    created: str  # ISO time, UTC
+    state: str  # sending, paused, cancelled, done
+    started_by: str | None
+    sent: int
+    delivered: int
+    bounced: int
+    complained: int
+    unsubscribed: int
+    skipped: int  # readers who left before their batch came
+
+
+class UnknownSend(LookupError):
+    """No send has this id."""
+
+
+class SendStateError(ValueError):
+    """The send is not in a state that allows this (pausing a finished send, resuming a cancelled one)."""
+
+
+class Pace:
+    """Keeps one sender to its share of the account's rate: ``interval`` seconds between two sends."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.interval, self.clock, self.sleep = interval, clock, sleep
+        self.next = 0.0
+
+    def wait(self) -> None:
+        """Return when the next send is due."""
+        now = self.clock()
+        if self.next > now:
+            self.sleep(self.next - now)
+            now = self.next
+        self.next = now + self.interval
+
+
+def account_pace() -> Pace:
+    """One sender's pace: SES's rate shared by ``SENDERS`` senders."""
+    return Pace(SENDERS / mail.max_send_rate())
+
+
+def start(issue: Issue, enqueue: Callable[[str], None], send_id: str | None = None, *,
+          started_by: str | None = None) -> tuple[str, int]:
+    """Record the send and queue its first plan step (``enqueue`` sends one message body to the
+    newsletters queue); (send id, readers it goes to as it starts). The batches are planned by the
+    sender function, so this is two writes and one message whatever the list's size.
+
+    :raise ValueError: a send with this id was started already.
+    """
     send_id = send_id or secrets.token_hex(8)
-    readers = [item.pk.removeprefix(keys.SUBSCRIBER_PREFIX) for item in subscribers.receiving(issue.newsletter)]
+    created = clock.now_iso()
+    recipients = subscribers.receiving_count(issue.newsletter)
     record = NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=issue.newsletter, subject=issue.subject,
                              content={"site_name": issue.site_name, "site_url": issue.site_url, "text": issue.text,
-                                      "html": issue.html}, recipients=len(readers), created=clock.now_iso())
+                                      "html": issue.html}, recipients=recipients, created=created,
+                             started_by=started_by, state="sending", plan_cursor=PLAN_START)
     try:
-        record.save(condition=NewsletterIssue.pk.does_not_exist())
-    except PutError as exc:
+        with TransactWrite(connection=aws.dynamodb_connection()) as txn:
+            txn.save(record, condition=NewsletterIssue.pk.does_not_exist())
+            txn.save(SendListed(*keys.send_listed(created, send_id), send_id=send_id))
+    except TransactWriteError as exc:
         if retry.condition_failed(exc):
             raise ValueError(f"send {send_id} was started already") from None
         raise
-    for first in range(0, len(readers), BATCH):
-        enqueue(json.dumps({"send": send_id, "readers": readers[first:first + BATCH]}))
-    return send_id, len(readers)
+    enqueue(_plan_body(send_id, PLAN_START))
+    return send_id, recipients
 
 
-def deliver(body: str, now: Callable[[], float] = time.time) -> Outcome:
-    """Send one batch (a queue message's body), each reader at most once however often it arrives."""
-    batch = json.loads(body)
-    send_id = str(batch["send"])
+def deliver(body: str, now: Callable[[], float] = time.time, queue: Queue | None = None,
+            pace: Pace | None = None) -> Outcome:
+    """Do what one queue message says (a plan step or a batch), each reader at most once however
+    often it arrives; ``queue`` takes what it queues (default: the newsletters queue), ``pace``
+    spaces the sends (default: this sender's share of SES's rate)."""
+    message = json.loads(body)
+    send_id = str(message["send"])
     record = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True)
-    issue = Issue(newsletter=record.newsletter, subject=record.subject, **record.content)
-    sent = duplicate = skipped = 0
-    for hashed in _hashes(batch.get("readers", [])):
-        reader = subscribers.find(hashed)
-        if reader is None or reader.state != "active" or issue.newsletter not in (reader.newsletters or []):
-            skipped += 1
-        elif not _claim(send_id, hashed, now()):
-            duplicate += 1
-        else:
-            _send(issue, reader.email, hashed, send_id)
-            sent += 1
-    return Outcome(sent, duplicate, skipped)
+    queue = sqs_queue if queue is None else queue
+    readers = _hashes(message.get("readers", []))
+    if record.state == "cancelled":
+        return Outcome(dropped=len(readers))
+    if record.state == "paused":
+        _hold(send_id, body, queue)
+        return Outcome(held=len(readers))
+    if "plan" in message:
+        return _plan(record, str(message["plan"]), queue)
+    return _batch(record, readers, now, queue, pace)
 
 
-def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
-    """The sender function: each queue message one batch. A batch AWS failed (SES throttling, a timeout)
-    goes back to the queue to be delivered again, which sends only what it had not; a message that is not
-    a batch of ours is logged and dropped, never retried."""
+def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]],
+                              queue: Queue | None = None) -> dict[str, list[dict[str, str]]]:
+    """The sender function: each queue message a plan step or a batch. A message AWS failed (a
+    timeout, DynamoDB throttling) goes back to the queue to be delivered again, which sends only what
+    it had not; a message that is not one of ours is logged and dropped, never retried."""
     failures = []
     for record in sqs_messages:
         try:
-            outcome = deliver(record["body"])
+            outcome = deliver(record["body"], queue=queue)
         except (ValueError, KeyError, TypeError, NewsletterIssue.DoesNotExist) as exc:
-            log.error("newsletter batch %s dropped: not a batch of a known send (%s)", record.get("messageId"), exc)
+            log.error("newsletter message %s dropped: not a message of a known send (%s)", record.get("messageId"), exc)
             continue
         except Exception:  # noqa: BLE001 - anything else is AWS failing: the queue delivers it again
-            log.exception("newsletter batch %s failed; it will be delivered again", record.get("messageId"))
+            log.exception("newsletter message %s failed; it will be delivered again", record.get("messageId"))
             failures.append({"itemIdentifier": str(record.get("messageId", ""))})
             continue
-        log.info("newsletter batch %s: %s", record.get("messageId"), outcome)
+        log.info("newsletter message %s: %s", record.get("messageId"), outcome)
     return {"batchItemFailures": failures}
+
+
+def sqs_queue(bodies: list[str], delay: int = 0) -> None:
+    """Queue message bodies on the newsletters queue, ten a call (SendMessageBatch)."""
+    if not bodies:
+        return
+    sqs = aws.sqs_client()
+    url = sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"]
+    for first in range(0, len(bodies), SQS_BATCH):
+        entries = [{"Id": str(n), "MessageBody": body, "DelaySeconds": delay}
+                   for n, body in enumerate(bodies[first:first + SQS_BATCH])]
+        answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        if answer.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(answer['Failed'])} newsletter messages: {answer['Failed'][0]}")
+
+
+# --- the desk's view and controls ----------------------------------------------------------------
+
+def status(send_id: str) -> SendStatus:
+    """Where a send is (1 GetItem).
+
+    :raise UnknownSend: no send has this id.
+    """
+    record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True)
+    if record is None:
+        raise UnknownSend(send_id)
+    return _status(send_id, record)
+
+
+def recent(limit: int = 20) -> list[SendStatus]:
+    """The newest ``limit`` sends, newest first (one Query, one BatchGetItem)."""
+    listed = models.read_range(SendListed, keys.SENDS_PK, "<", "~", limit=limit)
+    found = models.get_each({keys.newsletter_issue(e.send_id): NewsletterIssue for e in listed})
+    return [_status(e.send_id, found[keys.newsletter_issue(e.send_id)]) for e in listed
+            if keys.newsletter_issue(e.send_id) in found]
+
+
+def pause(send_id: str, who: str) -> SendStatus:
+    """Stop sending until ``resume``: batches that come meanwhile are held, none lost.
+
+    :raise SendStateError: the send is not sending. :raise UnknownSend: no such send.
+    """
+    _change(send_id, who, "paused", ("sending",))
+    return status(send_id)
+
+
+def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> SendStatus:
+    """Send again what a pause held (``enqueue`` sends one message body to the newsletters queue).
+
+    :raise SendStateError: the send is not paused. :raise UnknownSend: no such send.
+    """
+    _change(send_id, who, "sending", ("paused",))
+
+    def each(bodies: list[str], delay: int) -> None:
+        for body in bodies:
+            enqueue(body)
+
+    _release_held(send_id, each)
+    return status(send_id)
+
+
+def cancel(send_id: str, who: str) -> SendStatus:
+    """Stop the send for good: what is left of it is dropped (what was sent stays sent).
+
+    :raise SendStateError: the send is done or cancelled already. :raise UnknownSend: no such send.
+    """
+    _change(send_id, who, "cancelled", ("sending", "paused"))
+    for held in models.read_range(HeldBatch, keys.held_pk(send_id), ">=", "0", limit=10_000, newest_first=False):
+        held.delete()
+    return status(send_id)
+
+
+def _status(send_id: str, record: NewsletterIssue) -> SendStatus:
+    return SendStatus(send_id=send_id, newsletter=record.newsletter, subject=record.subject,
+                      recipients=int(record.recipients), created=record.created, state=record.state,
+                      started_by=record.started_by, sent=int(record.sent or 0), delivered=int(record.delivered or 0),
+                      bounced=int(record.bounced or 0), complained=int(record.complained or 0),
+                      unsubscribed=int(record.unsubscribed or 0), skipped=int(record.skipped or 0))
+
+
+def _change(send_id: str, who: str, state: str, allowed: tuple[str, ...]) -> None:
+    record = NewsletterIssue(*keys.newsletter_issue(send_id))
+    condition = NewsletterIssue.pk.exists() & NewsletterIssue.state.is_in(*allowed)
+    try:
+        record.update(actions=[NewsletterIssue.state.set(state),
+                               NewsletterIssue.changed_by.set({"who": who, "state": state, "at": clock.now_iso()})],
+                      condition=condition)
+    except UpdateError as exc:
+        if not retry.condition_failed(exc):
+            raise
+        now = status(send_id)  # :raise UnknownSend:
+        raise SendStateError(f"this send is {now.state}: only a send that is {' or '.join(allowed)} "
+                             f"can be {state if state != 'sending' else 'resumed'}") from None
+
+
+# --- planning: the index paged into batches ------------------------------------------------------
+
+def _plan(record: NewsletterIssue, cursor: str, queue: Queue) -> Outcome:
+    """One plan step: queue the batches of up to ``PLAN_STEP`` readers after ``cursor``, and the next step."""
+    send_id = keys.send_of(record.pk)
+    after = "" if cursor == PLAN_START else cursor
+    if record.plan_cursor == cursor and cursor != PLAN_DONE:
+        page, last = subscribers.receivers(record.newsletter, after, PLAN_STEP)
+        following = last or PLAN_DONE
+        try:
+            record.update(actions=[NewsletterIssue.plan_cursor.set(following), NewsletterIssue.plan_step.set(cursor),
+                                   NewsletterIssue.plan_queued.set(False), NewsletterIssue.planned.add(len(page))],
+                          condition=NewsletterIssue.plan_cursor == cursor)
+        except UpdateError as exc:
+            if retry.condition_failed(exc):
+                return Outcome(duplicate=1)  # another delivery of this step took it
+            raise
+    elif record.plan_step == cursor and not record.plan_queued:
+        # The delivery that took this step stopped before it had queued everything: queue it again
+        # (the claims keep any batch it had queued from sending twice).
+        following = record.plan_cursor
+        page, _ = subscribers.receivers(record.newsletter, after, PLAN_STEP)
+        page = [h for h in page if following == PLAN_DONE or h <= following]
+    else:
+        return Outcome(duplicate=1)
+    batches = [_batch_body(send_id, page[first:first + BATCH]) for first in range(0, len(page), BATCH)]
+    queue(batches + ([_plan_body(send_id, following)] if following != PLAN_DONE else []), 0)
+    try:
+        record.update(actions=[NewsletterIssue.plan_queued.set(True)], condition=NewsletterIssue.plan_step == cursor)
+    except UpdateError as exc:
+        if not retry.condition_failed(exc):
+            raise
+    if following == PLAN_DONE:
+        _finish_if_done(record)
+    return Outcome(queued=len(batches))
+
+
+def _plan_body(send_id: str, cursor: str) -> str:
+    return json.dumps({"send": send_id, "plan": cursor})
+
+
+def _batch_body(send_id: str, readers: list[str]) -> str:
+    return json.dumps({"send": send_id, "readers": readers})
+
+
+# --- a batch: each reader once, at the account's rate --------------------------------------------
+
+def _batch(record: NewsletterIssue, readers: list[str], now: Callable[[], float], queue: Queue,
+           pace: Pace | None) -> Outcome:
+    send_id = keys.send_of(record.pk)
+    issue = Issue(newsletter=record.newsletter, subject=record.subject, **record.content)
+    pace = pace or account_pace()
+    counts = {"sent": 0, "duplicate": 0, "skipped": 0, "held": 0, "dropped": 0, "requeued": 0}
+    try:
+        for index, hashed in enumerate(readers):
+            if index and index % CHECK_EVERY == 0 and (stop := _stopped(send_id, readers[index:], queue)):
+                counts[stop] = len(readers) - index
+                break
+            reader = subscribers.find(hashed)
+            if reader is None or issue.newsletter not in subscribers.receives(reader):
+                counts["skipped"] += 1
+                continue
+            moment = now()
+            if not _claim(send_id, hashed, moment):
+                counts["duplicate"] += 1
+                continue
+            pace.wait()
+            try:
+                _send(issue, reader.email, hashed, send_id)
+            except ClientError as exc:
+                if not mail.is_throttled(exc):
+                    raise
+                _release(send_id, hashed, moment)
+                queue([_batch_body(send_id, readers[index:])], THROTTLED_DELAY_SECONDS)
+                counts["requeued"] = len(readers) - index
+                log.warning("SES throttled send %s: %d readers back in the queue", send_id, counts["requeued"])
+                break
+            counts["sent"] += 1
+    finally:
+        _count(record, counts["sent"], counts["skipped"])
+    return Outcome(**counts)
+
+
+def _stopped(send_id: str, rest: list[str], queue: Queue) -> str | None:
+    """Whether the send was paused ("held": the rest of the batch is kept) or cancelled ("dropped")."""
+    state = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True,
+                                attributes_to_get=["state"]).state
+    if state == "paused":
+        _hold(send_id, _batch_body(send_id, rest), queue)
+        return "held"
+    return "dropped" if state == "cancelled" else None
+
+
+def _count(record: NewsletterIssue, sent: int, skipped: int) -> None:
+    if not sent and not skipped:
+        return
+    record.update(actions=[NewsletterIssue.sent.add(sent), NewsletterIssue.skipped.add(skipped),
+                           NewsletterIssue.processed.add(sent + skipped)], condition=NewsletterIssue.pk.exists())
+    _finish_if_done(record)
+
+
+def _finish_if_done(record: NewsletterIssue) -> None:
+    """Mark the send done once every planned reader was sent or skipped (``record`` as just updated)."""
+    if record.plan_cursor != PLAN_DONE or int(record.processed or 0) < int(record.planned or 0):
+        return
+    try:
+        record.update(actions=[NewsletterIssue.state.set("done")], condition=NewsletterIssue.state == "sending")
+    except UpdateError as exc:
+        if not retry.condition_failed(exc):
+            raise
+
+
+def _hold(send_id: str, body: str, queue: Queue) -> None:
+    """Keep a message that came while the send is paused; if it was resumed meanwhile, queue it now."""
+    HeldBatch(*keys.held(send_id, hashlib.sha256(body.encode()).hexdigest()[:32]), body=body).save()
+    state = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True,
+                                attributes_to_get=["state"]).state
+    if state == "sending":  # resumed before it could see this one
+        _release_held(send_id, queue)
+
+
+def _release_held(send_id: str, queue: Queue) -> None:
+    while held := models.read_range(HeldBatch, keys.held_pk(send_id), ">=", "0", limit=100, newest_first=False):
+        queue([item.body for item in held], 0)
+        for item in held:
+            try:
+                item.delete()
+            except DeleteError as exc:
+                if not retry.is_transient(exc):
+                    raise
 
 
 def _hashes(values: Iterable[Any]) -> list[str]:
@@ -134,11 +450,21 @@ def _claim(send_id: str, hashed: str, moment: float) -> bool:
     return True
 
 
+def _release(send_id: str, hashed: str, moment: float) -> None:
+    """Let go of a claim SES refused to send (throttled), so the batch's next delivery takes it at once."""
+    try:
+        Delivery(*keys.delivery(send_id, hashed)).delete(
+            condition=(Delivery.state == "claimed") & (Delivery.claimed == int(moment)))
+    except DeleteError as exc:
+        if not retry.condition_failed(exc):
+            raise
+
+
 def _send(issue: Issue, email: str, hashed: str, send_id: str) -> None:
     unsubscribe_url = issue.site_url + "/newsletter/unsubscribe/?t=" + tokens.unsubscribe_token(hashed)
     message = mail.compose(email, issue.subject, issue.site_name, issue.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url),
                            issue.html.replace(UNSUBSCRIBE_MARK, unsubscribe_url), unsubscribe_url)
-    message_id = mail.send(message)
+    message_id = mail.send(message, send_id)
     copy = Delivery(*keys.delivery(send_id, hashed), state="sent", claimed=int(time.time()), message_id=message_id)
     copy.save()
 
