@@ -664,6 +664,11 @@ class Delivery(_TableItem):
     state = UnicodeAttribute()  # "claimed" (SES being asked), "sent"
     claimed = NumberAttribute()  # epoch seconds: a claim older than the lease was a crash, and is taken over
     message_id = UnicodeAttribute(null=True)  # SES's, once sent
+    # When SES's events about it came (chalicelib/newsletters/events.py): each counts on the send once.
+    delivered_at = NumberAttribute(null=True)
+    bounced_at = NumberAttribute(null=True)
+    complained_at = NumberAttribute(null=True)
+    unsubscribed_at = NumberAttribute(null=True)
 
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,

@@ -76,6 +76,12 @@
    sending rate (``SendQuota.MaxSendRate``). The patch answers with moto's own SES quota (its v1
    ``GetSendQuota``: 1 e-mail a second, 200 a day, as SES's sandbox,
    docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html), in v2's shape.
+12. moto 5.2's SES publishes no event of a configuration set: what it sends is never "delivered",
+   so nothing local would reach the newsletter_events function. The patch publishes, for each
+   recipient of an e-mail sent with a configuration set whose event destination is an SNS topic,
+   the event SES would (docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html):
+   ``Delivery``, or, for SES's mailbox simulator addresses, ``Bounce`` (permanent) and ``Complaint``;
+   with the e-mail's tags in ``mail.tags``, each a list, as SES writes them.
 """
 
 from __future__ import annotations
@@ -126,6 +132,7 @@ def install() -> None:
     _install_token_revocation()
     _install_invitation_resend()
     _install_ses_account()
+    _install_ses_events()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -173,6 +180,48 @@ def _install_ses_account() -> None:
                            "SendingEnabled": True, "ProductionAccessEnabled": False, "EnforcementStatus": "HEALTHY"})
 
     _replace(SESV2Response, "get_account", get_account)
+
+
+SIMULATED = {"bounce@simulator.amazonses.com": "Bounce", "complaint@simulator.amazonses.com": "Complaint"}
+
+
+def _install_ses_events() -> None:
+    import datetime
+    import json
+
+    from moto.ses.models import ses_backends
+    from moto.sesv2.responses import SESV2Response
+    from moto.sns.models import sns_backends
+
+    original = SESV2Response.send_email
+
+    def send_email(self: Any) -> str:
+        answer = original(self)
+        params = json.loads(self.body)
+        ses = ses_backends[self.current_account][self.region]
+        destination = ses.config_set_event_destination.get(params.get("ConfigurationSetName") or "") or {}
+        topic = (destination.get("SNSDestination") or {}).get("TopicARN")
+        if not topic or not destination.get("Enabled", True):
+            return answer
+        wanted = {t.lower() for t in destination.get("MatchingEventTypes") or []}
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        mail = {"timestamp": now, "messageId": json.loads(answer)["MessageId"], "source": params.get("FromEmailAddress"),
+                "destination": params.get("Destination", {}).get("ToAddresses", []),
+                "tags": {tag["Name"]: [tag["Value"]] for tag in params.get("EmailTags") or []}}
+        for address in mail["destination"]:
+            kind = SIMULATED.get(address.lower(), "Delivery")
+            if kind.lower() not in wanted:
+                continue
+            detail = {"Delivery": {"delivery": {"timestamp": now, "recipients": [address], "smtpResponse": "250 ok"}},
+                      "Bounce": {"bounce": {"bounceType": "Permanent", "bounceSubType": "General", "timestamp": now,
+                                            "bouncedRecipients": [{"emailAddress": address}]}},
+                      "Complaint": {"complaint": {"timestamp": now, "complaintFeedbackType": "abuse",
+                                                  "complainedRecipients": [{"emailAddress": address}]}}}[kind]
+            sns_backends[self.current_account][self.region].publish(
+                json.dumps({"eventType": kind, "mail": mail, **detail}), arn=topic)
+        return answer
+
+    _replace(SESV2Response, "send_email", send_email)
 
 
 def _install_invitation_resend() -> None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from botocore.exceptions import ClientError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -137,8 +137,16 @@ class Pace:
 
 
 def account_pace() -> Pace:
-    """One sender's pace: SES's rate shared by ``SENDERS`` senders."""
-    return Pace(SENDERS / mail.max_send_rate())
+    """This sender's pace: SES's rate shared by ``SENDERS`` senders. One per process (a Lambda instance
+    runs one batch at a time), kept from batch to batch so that the rate holds across them too."""
+    interval = SENDERS / mail.max_send_rate()
+    if not _paces:
+        _paces.append(Pace(interval))
+    _paces[0].interval = interval
+    return _paces[0]
+
+
+_paces: list[Pace] = []
 
 
 def start(issue: Issue, enqueue: Callable[[str], None], send_id: str | None = None, *,
@@ -461,9 +469,10 @@ def _release(send_id: str, hashed: str, moment: float) -> None:
 
 
 def _send(issue: Issue, email: str, hashed: str, send_id: str) -> None:
-    unsubscribe_url = issue.site_url + "/newsletter/unsubscribe/?t=" + tokens.unsubscribe_token(hashed)
+    unsubscribe_url = (issue.site_url + "/newsletter/unsubscribe/?t=" + tokens.unsubscribe_token(hashed)
+                       + "&s=" + send_id)  # the send counts its unsubscribes (events.count_unsubscribe)
     message = mail.compose(email, issue.subject, issue.site_name, issue.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url),
-                           issue.html.replace(UNSUBSCRIBE_MARK, unsubscribe_url), unsubscribe_url)
+                           issue.html.replace(UNSUBSCRIBE_MARK, str(escape(unsubscribe_url))), unsubscribe_url)
     message_id = mail.send(message, send_id)
     copy = Delivery(*keys.delivery(send_id, hashed), state="sent", claimed=int(time.time()), message_id=message_id)
     copy.save()

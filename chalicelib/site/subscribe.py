@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 from chalice.app import Response
 
 from chalicelib.clock import now_iso
-from chalicelib.newsletters import mail, signup, subscribers, tokens
+from chalicelib.newsletters import events, mail, signup, subscribers, tokens
 from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site import comment_rules, pages, store, views, web
 from chalicelib.site.web import Site
@@ -132,7 +132,7 @@ def unsubscribe_page(request: Any) -> Response:
     except tokens.BadLink as bad:
         return _link_page(site, "This link does not work", bad.message, status=400)
     return _link_page(site, "Unsubscribe", "Press the button and we will stop sending you every newsletter at once.",
-                      button="Unsubscribe", action=_here(site, token))
+                      button="Unsubscribe", action=_here(site, token, (request.query_params or {}).get("s")))
 
 
 def unsubscribe(request: Any) -> Response:
@@ -144,6 +144,8 @@ def unsubscribe(request: Any) -> Response:
     except tokens.BadLink as bad:
         return _link_page(site, "This link does not work", bad.message, status=400)
     subscribers.unsubscribe(hashed, how="one-click" if body == mail.ONE_CLICK else "page")
+    if send_id := (request.query_params or {}).get("s"):  # a newsletter's link: its send counts it (once)
+        events.count_unsubscribe(send_id, hashed)
     return _link_page(site, "You are unsubscribed", "We will not send you any more newsletters. If this was a "
                       "mistake, you can subscribe again at any time.")
 
@@ -193,8 +195,8 @@ def _offer(newsletters: tuple[str, ...]) -> str:
     return "Choose what you want to receive. We will send you an e-mail to confirm."
 
 
-def _here(site: Site, token: str) -> str:
-    return site.link(site.raw_path, t=token)
+def _here(site: Site, token: str, send_id: str | None = None) -> str:
+    return site.link(site.raw_path, t=token, **({"s": send_id} if send_id else {}))
 
 
 def _head(title: str) -> views.Head:

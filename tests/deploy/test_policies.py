@@ -24,7 +24,7 @@ from devstack.photos import png
 from tests.deploy.conftest import PROJECT_DIR, STAGES
 from tests.functional.test_ingest import article
 
-FUNCTIONS = ("web", "ingest", "images", "imports", "newsletters")
+FUNCTIONS = ("web", "ingest", "images", "imports", "newsletters", "newsletter-events")
 GUARDED = ("dynamodb:", "s3:", "sqs:")
 READ_ONLY = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "s3:GetObject",
              "cloudfront:GetInvalidation"}  # the desk asks whether the edge has cleared a change

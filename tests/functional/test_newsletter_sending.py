@@ -261,3 +261,61 @@ def test_recent_lists_the_sends_newest_first_by_one_query(site, aws_calls):
     assert [s.send_id for s in listed] == ids[::-1][:2] and [s.subject for s in listed] == ["Issue 2", "Issue 1"]
     assert listed[0].recipients == 1 and listed[0].state == "sending"
     assert [op for _, op in aws_calls] == ["Query", "BatchGetItem"]
+
+
+# --- SES's events: configuration set -> SNS -> SQS -> newsletter_events ---------------------------
+
+def test_ses_events_suppress_and_count_on_their_send_once_and_an_unsubscribe_counts_too(site):
+    from tests.functional.test_newsletters import link, press
+
+    emails = readers(3, "counted") + ["bounce@simulator.amazonses.com", "complaint@simulator.amazonses.com"]
+    for simulated in emails[3:]:
+        active(simulated)
+    queued = FakeQueue()
+    send_id, count = sending.start(story("Counted issue"), queued.append)
+    queued.drain()
+    assert count == 5 and sending.status(send_id).sent == 5
+
+    # SES published an event per recipient (moto: devstack.moto_gaps) to the topic, which queued it.
+    events_queued = site.receive(site.stack.newsletter_events_queue_url)
+    assert sorted(json.loads(m["Body"])["eventType"] for m in events_queued) == ["Bounce", "Complaint"] + ["Delivery"] * 3
+    assert site.invoke(events_queued, "newsletter_events") == {"batchItemFailures": []}
+    assert site.invoke(events_queued, "newsletter_events") == {"batchItemFailures": []}  # SQS delivers at least once
+    status = sending.status(send_id)
+    assert (status.sent, status.delivered, status.bounced, status.complained) == (5, 3, 1, 1)
+    states = [Subscriber.get(*keys.subscriber(subscribers.address_hash(e))).state for e in emails[3:]]
+    assert states == ["bounced", "complained"] and subscribers.receiving_count("Daily briefing") == 3
+
+    [got] = newsletters_to(emails[0], "Counted issue")
+    one_click = got["headers"]["List-Unsubscribe"].strip("<>")
+    assert one_click == link(got, "unsubscribe").replace("&amp;", "&") and f"&s={send_id}" in one_click
+    for _ in range(2):  # pressed twice: counted once
+        assert press(site, one_click, body="List-Unsubscribe=One-Click", origin=None).status_code == 200
+    assert sending.status(send_id).unsubscribed == 1
+    assert subscribers.receiving_count("Daily briefing") == 2
+    forged = one_click.replace(f"&s={send_id}", "&s=another-send")
+    assert press(site, forged, body="List-Unsubscribe=One-Click", origin=None).status_code == 200
+    assert sending.status(send_id).unsubscribed == 1
+
+
+def test_a_queue_message_that_is_not_an_ses_event_is_dropped_and_named(site, caplog):
+    records = [{"messageId": "e1", "body": "not json"}, {"messageId": "e2", "body": json.dumps({"hello": 1})},
+               {"messageId": "e3", "body": json.dumps({"Type": "Notification", "Message": json.dumps(
+                   {"eventType": "Delivery", "mail": {"tags": {"send": ["no-such-send"]}},
+                    "delivery": {"recipients": ["nobody@example.com"]}})})}]
+    assert events.newsletter_events_queue_handler(records) == {"batchItemFailures": []}
+    assert "SES event e1 dropped: not an SES event" in caplog.text and "SES event e2 dropped" in caplog.text
+
+
+def test_the_benchs_chaos_run_sends_each_reader_exactly_once(site):
+    """``make bench-send``'s chaos run (bench/send.py) on a few readers: duplicated, reordered,
+    throttled and crashing deliveries, and still one e-mail each in moto's SES."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    bench = pytest.importorskip("send")
+    result = bench.chaos(120, seed=3, duplicate=0.3, throttle=0.1, crash=0.3, newsletter="Chaos test")
+    assert (result["duplicates"], result["missed"]) == (0, 0)
+    assert result["recipients"] == 120
+    assert {"throttled", "delivered twice", "crashed after a claim"} <= set(result["faults"])  # each fault happened
