@@ -265,6 +265,33 @@ def newsletter_unsubscribe() -> Response:
     return subscribe.unsubscribe(request())
 
 
+@app.route("/newsletter/manage", methods=READ)
+@when_aws_fails
+def newsletter_manage_page() -> Response:
+    """Every e-mail's "Manage your subscription" link: the reader's data, choices, download and delete."""
+    from chalicelib.site import subscribe
+
+    return subscribe.manage_page(request())
+
+
+@app.route("/newsletter/manage", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def newsletter_manage() -> Response:
+    """The manage page's forms: save the newsletters ticked, or delete the reader's data."""
+    from chalicelib.site import subscribe
+
+    return subscribe.manage(request())
+
+
+@app.route("/newsletter/manage/data", methods=READ)
+@when_aws_fails
+def newsletter_manage_data() -> Response:
+    """ "Download my data": the reader's data as JSON."""
+    from chalicelib.site import subscribe
+
+    return subscribe.manage_data(request())
+
+
 # The editors' desk: each route imports its screen (chalicelib/desk/<screen>.py) when it is asked, so
 # a reader's page never loads the desk. Measured (Python 3.13, `import app` as the web function, CPU
 # time, median of 7): 220 ms and 421 modules as it is; importing every screen at start, 410 ms and 647.
@@ -388,6 +415,51 @@ def desk_new_page() -> Response:
     from chalicelib.desk import new_page
 
     return new_page.create(request())
+
+
+@app.route("/desk/newsletter", methods=READ)
+@when_aws_fails
+def desk_newsletter() -> Response:
+    """(Editors) Send as newsletter: an article's (or today's digest's) e-mail previewed, a test, the send."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.screen(request())
+
+
+@app.route("/desk/newsletter/preview", methods=READ)
+@when_aws_fails
+def desk_newsletter_preview() -> Response:
+    """(Editors) The e-mail alone, as readers' mail clients show it, for the send screen's frame."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.preview(request())
+
+
+@app.route("/desk/newsletter", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_newsletter_send() -> Response:
+    """(Editors) Send a test to oneself, or the send itself (once per form, however often it is posted)."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.send(request())
+
+
+@app.route("/desk/newsletters", methods=READ)
+@when_aws_fails
+def desk_newsletters() -> Response:
+    """(Editors) The recent sends: state, counts, progress; Pause, Resume, Cancel."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.sends(request())
+
+
+@app.route("/desk/newsletters", methods=["POST"], content_types=FORM)
+@when_aws_fails
+def desk_newsletters_change() -> Response:
+    """(Editors) Pause, resume or cancel a send (a cancel asks first)."""
+    from chalicelib.desk import newsletter
+
+    return newsletter.change(request())
 
 
 @app.route("/desk/history", methods=READ)
@@ -646,6 +718,42 @@ def desk_import_report() -> Response:
     return wordpress_import.report(request())
 
 
+@app.route("/desk/subscribers", methods=READ)
+@when_aws_fails
+def desk_subscribers() -> Response:
+    """The admin's Subscribers screen: counts, find one, import a list, export."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.screen(request())
+
+
+@app.route("/desk/subscribers/import", methods=["POST"], content_types=JSON)
+@when_aws_fails
+def desk_subscribers_import() -> Response:
+    """An import's options, and where the browser uploads its CSV."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.start_import(request())
+
+
+@app.route("/desk/subscribers/export", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@when_aws_fails
+def desk_subscribers_export() -> Response:
+    """Ask for an export of every subscriber (and fresh counts)."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.start_export(request())
+
+
+@app.route("/desk/subscribers/progress", methods=READ)
+@when_aws_fails
+def desk_subscribers_progress() -> Response:
+    """Where an import or export is."""
+    from chalicelib.desk import subscribers
+
+    return subscribers.progress(request())
+
+
 @app.route("/desk/import/comments", methods=["POST"], content_types=JSON)
 @when_aws_fails
 def desk_import_comments() -> Response:
@@ -826,10 +934,11 @@ def imports(event: SQSEvent) -> BatchAnswer:
 @app.on_sqs_message(queue=config.current().newsletters_queue, batch_size=1,
                     maximum_concurrency=NEWSLETTERS_CONCURRENCY)
 def newsletters(event: SQSEvent) -> BatchAnswer:
-    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py)."""
-    from chalicelib.newsletters import sending
+    """Send one batch of a newsletter's readers, each once (chalicelib/newsletters/sending.py), or start a
+    scheduled digest at its moment (chalicelib/newsletters/digests.py)."""
+    from chalicelib.newsletters import digests, sending
 
-    return sending.newsletters_queue_handler(record.to_dict() for record in event)
+    return sending.newsletters_queue_handler((record.to_dict() for record in event), scheduled=digests.due)
 
 
 @app.on_sqs_message(queue=config.current().newsletter_events_queue, batch_size=10,

@@ -266,7 +266,9 @@ class ContentBucket:
             answer = self.s3.put_object(Bucket=self.name, Key=key, Body=data, ContentType=content_type,
                                         Metadata=metadata or {}, **condition)
         except ClientError as exc:
-            if error_code(exc) not in LOST:
+            # An If-Match on a key with no object (deleted meanwhile) is a lost write too: S3 answers it
+            # 404 NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
+            if error_code(exc) not in LOST and not (if_version and is_missing(exc)):
                 raise
             theirs, etag = self.current(key) if report_theirs else (None, self.etag(key))
             raise Conflict(key, theirs, etag, if_version or "") from None

@@ -74,6 +74,7 @@ class Config:
     # scheduled article's due time (chalicelib/publish/schedule.py). Empty: nothing is scheduled.
     schedule_role: str = ""
     ingest_queue_arn: str = ""
+    newsletters_queue_arn: str = ""  # where a scheduled digest's moment is sent (chalicelib/newsletters/digests.py)
     # SNS topic told of each comment awaiting moderation; empty: nobody is told.
     moderation_topic: str = ""
     # The editors' desk (chalicelib/desk/): the Cognito user pool and app client people sign in
@@ -148,6 +149,7 @@ class Config:
             distribution_id=environ.get("NEWSROOM_DISTRIBUTION_ID", ""),
             schedule_role=environ.get("NEWSROOM_SCHEDULE_ROLE", ""),
             ingest_queue_arn=environ.get("NEWSROOM_INGEST_QUEUE_ARN", ""),
+            newsletters_queue_arn=environ.get("NEWSROOM_NEWSLETTERS_QUEUE_ARN", ""),
             user_pool_id=environ.get("NEWSROOM_USER_POOL_ID", ""),
             user_pool_client_id=environ.get("NEWSROOM_USER_POOL_CLIENT_ID", ""),
             identity_pool_id=environ.get("NEWSROOM_IDENTITY_POOL_ID", ""),
@@ -260,6 +262,7 @@ PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)
 # Object metadata every upload of ours carries (x-amz-meta-...): who made it, for the history.
 UPLOADED_BY = "uploaded-by"
 REVERTED_FROM = "reverted-from"
+BASED_ON = "based-on"  # a draft or submission of changes: the live version it changes (documents.versions_seen)
 INGESTED_PREFIXES = (ARTICLES_PREFIX, PAGES_PREFIX, AUTHORS_PREFIX, CATEGORIES_PREFIX, TAGS_PREFIX, SETTINGS_PREFIX)
 
 # The order files are applied in when many arrive at once (upload, resync):

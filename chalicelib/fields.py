@@ -285,6 +285,7 @@ writes them)."""
 AUTHOR: tuple[Field, ...] = (
     Field("name", Text(200), required=("author",), snapshot=True),
     Field("bio", Text(5000)),
+    Field("photo", Address()),  # a photo in Media (/media/...): the author page shows its sizes, with its alt text
     Field("aliases", Paths(10)),
 )
 CATEGORY: tuple[Field, ...] = (

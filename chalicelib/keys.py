@@ -9,6 +9,10 @@ table in the ``models`` docstring shows both). A listing *name* (``home``,
 
 from __future__ import annotations
 
+import re
+
+from chalicelib import config
+
 # --- archives ------------------------------------------------------------------------
 
 HOME = "home"
@@ -83,10 +87,33 @@ def live_folder(article_key: str) -> str:
     return stem if dot and "/" not in suffix else article_key
 
 
+LIVE_SEGMENT = "/live/"  # an entry's file: ``<folder>/live/<name>`` (docs/content-format.md, "Live blogs")
+LIVE_ENTRY_ID = r"[A-Za-z0-9_-]{1,80}"  # an entry's id: its file's name without the suffix
+_LIVE_ENTRY_SK = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ#" + LIVE_ENTRY_ID)
+_LIVE_PK = "live#"
+
+
+def live_entry_key(article_key: str, name: str) -> str:
+    """The bucket key of the live blog entry ``name`` (``2026...Z-ab12cd.md``) of an article's file:
+    ``articles/iran-war/live/<name>``."""
+    return f"{live_folder(article_key)}{LIVE_SEGMENT}{name}"
+
+
+def live_entry_parts(key: str) -> tuple[str, str] | None:
+    """The live blog's folder and the entry's file name of an entry's bucket key, or None where
+    ``key`` is no entry's (``articles/iran-war/live/a.md``: ``("articles/iran-war", "a.md")``)."""
+    if not key.startswith(config.ARTICLES_PREFIX) or key.endswith("/"):
+        return None
+    folder, marker, name = key.rpartition(LIVE_SEGMENT)
+    if not marker or len(folder) <= len(config.ARTICLES_PREFIX) or "/" in name or not name:
+        return None
+    return folder, name
+
+
 def live_entries_pk(folder: str) -> str:
     """A live blog's entries, newest last (sk: ``live_entry_sk``): ``live#articles/iran-war``, by the
     article's file without its suffix, so a renamed slug keeps its entries."""
-    return f"live#{folder}"
+    return f"{_LIVE_PK}{folder}"
 
 
 def live_key_events_pk(folder: str) -> str:
@@ -94,9 +121,19 @@ def live_key_events_pk(folder: str) -> str:
     return f"live-key#{folder}"
 
 
+def live_key_events_of(entries_pk: str) -> str:
+    """The key events' partition of the live blog whose entries' partition is ``entries_pk``."""
+    return live_key_events_pk(entries_pk.removeprefix(_LIVE_PK))
+
+
 def live_entry_sk(time: str, entry_id: str) -> str:
-    """An entry's place in its live blog: by time, then its file's name."""
+    """An entry's place in its live blog: by time (ISO 8601 UTC to the second), then its id."""
     return f"{time}#{entry_id}"
+
+
+def is_live_entry_sk(text: str) -> bool:
+    """Whether ``text`` (a reader's ``?since=``) is a place an entry could have (``live_entry_sk``)."""
+    return _LIVE_ENTRY_SK.fullmatch(text) is not None
 
 
 SOURCE_PK = "source"  # sk: the bucket key
@@ -316,4 +353,4 @@ def signed_in(sub: str) -> tuple[str, str]:
 
 
 PEOPLE_LOG_PK = "people-log"  # sk: "<ISO time>#<random>": who changed whose account, and how (the People screen)
-PEOPLE_PK = "people"  # sk: a desk user's sub: their author profile (name, bio, photo): chalicelib/desk/profile.py
+PEOPLE_PK = "people"  # sk: a desk user's sub: the author they sign as (chalicelib/desk/profile.py)

@@ -31,8 +31,8 @@ Sessions           ``session#<sub>``         ``sessions``               a desk u
                                                                         (checked on every desk request; TTL)
 SignedIn           ``session#<sub>``         ``signed-in``              a desk user's last sign-in (People)
 PeopleChange       ``people-log``            ``<ISO time>#<random>``    who changed whose account, how
-Profile            ``people``                ``<sub>``                  a desk user's author profile; the
-                                                                        Author picker's people (one Query)
+Profile            ``people``                ``<sub>``                  a desk user's author slug and name;
+                                                                        the Author picker's people (one Query)
 EdgeClearing       ``edge``                  ``<bucket key>``           the invalidation that carried a
                                                                         file's last change (the desk)
 LiveEntryItem      ``live#<folder>``         ``<time>#<entry id>``      a live blog's entries, newest first
@@ -381,6 +381,8 @@ class AuthorItem(_TableItem):
     name: str
     bio: str
     aliases: list[str]  # old URLs of the archive ("?author=2")
+    photo: str  # its file's: a photo in Media (/media/...)
+    photo_set = JSONAttribute(null=True)  # that photo's sizes (images.picture_set) and ``alt``, the library's, at ingest
     source_key = UnicodeAttribute(null=True)  # None: known only from bylines
 
 
@@ -574,11 +576,10 @@ class Profile(_TableItem):
     """A desk user's author profile (pk ``people``, sk their sub), which they edit themselves; made at
     their first sign-in from the pool's name for them (chalicelib/desk/profile.py)."""
 
-    name = UnicodeAttribute()
+    name = UnicodeAttribute()  # as their byline names them (their author file's name, once they saved it)
     email = UnicodeAttribute()
-    bio = UnicodeAttribute(null=True)
-    photo = UnicodeAttribute(null=True)  # a photo's address on the site: /media/...
-    version = NumberAttribute(default=0)  # each save is conditional on the version the person saw
+    author = UnicodeAttribute(null=True)  # the author slug they sign as, fixed at their first sign-in
+    version = NumberAttribute(default=0)  # counts their saves
 
 
 class EdgeClearing(_TableItem):
@@ -628,7 +629,7 @@ class NewsletterIssue(_TableItem):
     recipients = NumberAttribute()  # the readers counted when it started
     created = UnicodeAttribute()
     started_by = UnicodeAttribute(null=True)
-    state = UnicodeAttribute(default="sending")  # sending, paused, cancelled, done
+    state = UnicodeAttribute(default="sending")  # scheduled, sending, paused, cancelled, done
     changed_by = JSONAttribute(null=True)  # [{at, who, change}]: pauses, resumes, a cancel
     # The plan (sending.py): the cursor the next plan step starts after ("" first, "~" when every
     # reader is in a batch), the step that took it, whether that step queued its batches.

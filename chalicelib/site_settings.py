@@ -45,6 +45,7 @@ class Settings:
     preview_days: int = 7  # how long a draft's preview link works (chalicelib/preview.py)
     newsletters: tuple[str, ...] = ("Daily briefing",)  # what readers may sign up to (chalicelib/newsletters/)
     require_alt: bool = False  # an image without alt text: a warning, or (true) the article is refused
+    time_zone: str = "UTC"  # the newsroom's own (IANA name): whose "today" a newsletter digest gathers
 
     def to_data(self) -> dict[str, Any]:
         """The settings as stored in DynamoDB (JSON), without the file's key."""

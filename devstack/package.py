@@ -141,6 +141,11 @@ def finish_template(template: dict[str, Any]) -> dict[str, Any]:
                                 # Scheduled articles' due times (chalicelib/publish/schedule.py).
                                 "NEWSROOM_SCHEDULE_ROLE": {"Fn::GetAtt": ["DueTimeRole", "Arn"]},
                                 "NEWSROOM_INGEST_QUEUE_ARN": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}
+    # A scheduled newsletter digest's moment (chalicelib/newsletters/digests.py): the desk makes the schedule.
+    web_environment = resources["APIHandler"]["Properties"]["Environment"]
+    web_environment["Variables"] = {**web_environment["Variables"],
+                                    "NEWSROOM_SCHEDULE_ROLE": {"Fn::GetAtt": ["DueTimeRole", "Arn"]},
+                                    "NEWSROOM_NEWSLETTERS_QUEUE_ARN": {"Fn::GetAtt": ["NewslettersQueue", "Arn"]}}
     # Pillow and pillow-heif reach the images function alone, cryptography the web function alone, each as a
     # layer (``optimize`` writes them).
     for layer in LAYERS:

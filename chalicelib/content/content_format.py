@@ -19,8 +19,9 @@ from typing import Any, Callable
 
 from slugify import slugify
 
-from chalicelib import clock, config, fields
+from chalicelib import clock, config, fields, keys
 from chalicelib.archives import RESERVED_SLUGS
+from chalicelib.content import images
 from chalicelib.content.files import (
     Article,
     Author,
@@ -93,7 +94,7 @@ CATEGORY_FIELDS = {f.name for f in fields.CATEGORY}
 TAG_FIELDS = {f.name for f in fields.TAG}
 SETTINGS_FIELDS = {"site_name", "tagline", "menu", "footer_links", "recent_posts",
                    "related_posts", "page_size", "language", "comments_close_after_days", "preview_days",
-                   "comment_depth", "require_alt", "newsletters"}
+                   "comment_depth", "require_alt", "newsletters", "time_zone"}
 
 
 def check_file(key: str, data: bytes) -> ContentFile:
@@ -138,25 +139,14 @@ def submission_problems(article: Article, meta: dict[str, Any], submitted_at: dt
 
 
 # A live blog's entry: ``articles/<article>/live/<id>.md``, beside the article's file ``articles/<article>.md``
-# (docs/content-format.md, "Live blogs").
-LIVE_FOLDER = "/live/"
-_ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# (docs/content-format.md, "Live blogs"); chalicelib/keys.py spells its key.
+_ENTRY_ID = re.compile(keys.LIVE_ENTRY_ID)
 MAX_ENTRY_BYTES = 200_000  # an entry is an update of a few paragraphs, a photo or an embed
-
-
-def entry_parts(key: str) -> tuple[str, str] | None:
-    """The article's folder and the entry's file name of a live blog entry's key, or None."""
-    if not key.startswith(config.ARTICLES_PREFIX) or key.endswith("/"):
-        return None
-    folder, marker, name = key.rpartition(LIVE_FOLDER)
-    if not marker or len(folder) <= len(config.ARTICLES_PREFIX) or "/" in name or not name:
-        return None
-    return folder, name
 
 
 def kind_of_key(key: str) -> str | None:
     """Say which kind of content a bucket key holds, or None if ingest ignores it."""
-    if entry_parts(key) is not None:
+    if keys.live_entry_parts(key) is not None:
         return "entry"
     for prefix, kind in ((config.ARTICLES_PREFIX, "article"), (config.PAGES_PREFIX, "page"),
                          (config.AUTHORS_PREFIX, "author"), (config.CATEGORIES_PREFIX, "category"),
@@ -238,7 +228,7 @@ def parse_entry(key: str, data: bytes) -> LiveEntry:
 
     :raise ContentError: the entry is not valid; every problem is listed, naming the file and the field.
     """
-    parts = entry_parts(key)
+    parts = keys.live_entry_parts(key)
     if parts is None:  # pragma: no cover - kind_of_key said "entry"
         raise ContentError(key, [Problem("file", "is not a live blog entry (articles/<article>/live/<id>.md)")])
     folder, name = parts
@@ -352,11 +342,16 @@ def nesting_depth(body: str) -> int:
 
 
 def parse_author(key: str, data: bytes) -> Author:
-    """Parse ``authors/<slug>.yaml``: name (required) and bio.
+    """Parse ``authors/<slug>.yaml``: name (required), bio and photo (a photo in Media, by its address).
 
     :raise ContentError: the file is not valid.
     """
     check, values = _read_term(key, data, "author")
+    photo = values.get("photo")
+    if photo and not (photo.startswith("/" + config.MEDIA_PREFIX) and ".." not in photo
+                      and images.is_derivable(images.key_of(photo))):
+        check.problems.append(Problem("photo", f"'{photo[:100]}' must be a photo in Media, by its address "
+                                               "(such as /media/2026/12/me.jpg)"))
     check.raise_if_any()
     return Author(key=key, **values)
 
@@ -392,6 +387,17 @@ def _read_term(key: str, data: bytes, kind: str) -> tuple[_Checker, dict[str, An
     return check, {"slug": slug, **_read_fields(check, declared, kind, PurePosixPath(key).stem)}
 
 
+def _known_zone(name: str) -> bool:
+    """Whether the IANA database has a zone called ``name``."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def parse_settings(key: str, data: bytes) -> Settings:
     """Parse ``settings/site.yaml``: site name, tagline, menu, footer links.
 
@@ -414,12 +420,16 @@ def parse_settings(key: str, data: bytes) -> Settings:
     depth = check.integer("comment_depth", minimum=1, maximum=10)
     require_alt = check.boolean("require_alt") if "require_alt" in meta else None
     newsletters = tuple(check.string_list("newsletters", max_items=10)) if "newsletters" in meta else None
+    time_zone = check.text("time_zone", max_chars=64, required=False) or None
+    if time_zone is not None and not _known_zone(time_zone):
+        check.problems.append(Problem("time_zone", f"“{time_zone}” is not a time zone; use a name such as "
+                                      "Europe/London or Asia/Tehran (the IANA database's)"))
     check.raise_if_any()
     given = {"tagline": tagline, "menu": tuple(menu) if menu is not None else None,
              "footer_links": tuple(footer) if footer else None, "recent_posts": recent, "related_posts": related,
              "page_size": page_size, "language": language, "comments_close_after_days": close_after,
              "preview_days": preview_days, "comment_depth": depth, "require_alt": require_alt,
-             "newsletters": newsletters}
+             "newsletters": newsletters, "time_zone": time_zone}
     # Only the fields the file sets: Settings keeps the only copy of the defaults.
     return Settings(key=key, site_name=site_name, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 

@@ -60,6 +60,7 @@ class Author:
     slug: str
     name: str
     bio: str = ""
+    photo: str | None = None  # a photo in Media, by its address (/media/2026/12/me.jpg)
     aliases: tuple[str, ...] = ()  # old URLs of the archive (/?author=2, /author/old-login/)
 
 

@@ -57,6 +57,9 @@ def run(who: Identity, token: str, action: str, draft: Draft) -> Answer:
     bucket = session.bucket_as(token)
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
     live = live_key(key)
+    if not who.may("editor"):  # what they opened, and the submission they write to: their own
+        for touched in dict.fromkeys([*([key] if draft.key else []), config.SUBMISSIONS_PREFIX + live]):
+            documents.check_own_work(bucket, touched, who)
     target = Target(bucket, key, live, bucket.exists(live))
     if not draft.key and target.live_exists:  # a new article whose file name another has
         raise ContentError(live, [Problem("slug", f"{live} already exists: choose another slug")])
@@ -90,15 +93,24 @@ def _draft(who: Identity, target: Target, draft: Draft) -> Answer:
         to = config.DRAFTS_PREFIX + target.live
     else:
         to = target.key
-    return _save(who, target, draft, "draft", opened, fields, to, unchanged_is_nothing=True)
+    return _save(who, target, draft, "draft", opened, fields, to, unchanged_is_nothing=True,
+                 metadata=_based_on(target, draft, to))
 
 
 def _submit(who: Identity, target: Target, draft: Draft) -> Answer:
     """For review: under ``submissions/``."""
     fields = _dated(draft)
     fields.pop("draft", None)
-    return _save(who, target, draft, "submit", _opened(target, draft), fields,
-                 config.SUBMISSIONS_PREFIX + target.live, unchanged_is_nothing=False)
+    to = config.SUBMISSIONS_PREFIX + target.live
+    return _save(who, target, draft, "submit", _opened(target, draft), fields, to, unchanged_is_nothing=False,
+                 metadata=_based_on(target, draft, to))
+
+
+def _based_on(target: Target, draft: Draft, to: str) -> dict[str, str] | None:
+    """A draft or submission of changes to a live article: the live version its author saw, so that
+    approving or publishing it is conditional on that version (``documents.versions_seen``)."""
+    seen = draft.seen(target.live)
+    return {config.BASED_ON: seen} if seen and to.startswith(config.PENDING_PREFIXES) else None
 
 
 def _publish(who: Identity, target: Target, draft: Draft) -> Answer:
@@ -134,11 +146,13 @@ def _dated(draft: Draft) -> dict[str, str]:
 
 
 def _save(who: Identity, target: Target, draft: Draft, action: str, opened: documents.Opened | None,
-          fields: dict[str, str], to: str, *, unchanged_is_nothing: bool, correction: bool = False) -> Answer:
+          fields: dict[str, str], to: str, *, unchanged_is_nothing: bool, correction: bool = False,
+          metadata: dict[str, str] | None = None) -> Answer:
     """Write the file composed of ``fields`` and the body at ``to``, if it passes ingest's check and
     ``to`` is still the version the person opened. ``unchanged_is_nothing``: an action that, with
     nothing changed and no correction, writes nothing. ``correction``: the action publishes the
-    correction note sent with a change to an opened file."""
+    correction note sent with a change to an opened file. ``metadata``: more object metadata (a draft
+    of changes: the live version it was written over)."""
     since = now_iso()
     if (unchanged_is_nothing and opened is not None and opened.version and not draft.correction.strip()
             and not draft.now and _same(opened, draft)):
@@ -148,7 +162,7 @@ def _save(who: Identity, target: Target, draft: Draft, action: str, opened: docu
     problems = documents.check(to, data)
     if problems:
         raise ContentError(to, problems)
-    etag = documents.write(target.bucket, to, data, draft.seen(to), who)
+    etag = documents.write(target.bucket, to, data, draft.seen(to), who, metadata)
     return {"key": to, "version": etag, "state": "submitted", "since": since,
             **_saved(action, to, fields, draft.zone)}
 

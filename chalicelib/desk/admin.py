@@ -11,30 +11,21 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 from chalice.app import Response
 
 from chalicelib import config
-from chalicelib.bucket import Conflict, ContentBucket
+from chalicelib.bucket import Conflict
 from chalicelib.content.content_format import ContentError, check_file
 from chalicelib.desk import documents, http, session
 from chalicelib.desk.identity import Identity
 
 SETTINGS_KEY = config.SETTINGS_PREFIX + "site.yaml"
+SCREEN = "/desk/settings"
 NUMBERS = {"recent_posts": "Recent posts shown", "related_posts": "Related posts shown", "page_size": "Articles per page",
            "comments_close_after_days": "Close comments after (days, 0: never)",
            "comment_depth": "How deep replies nest", "preview_days": "Preview links last (days)"}
-
-
-def _read(bucket: ContentBucket, key: str) -> tuple[dict[str, Any], str]:
-    try:
-        raw, etag = bucket.get(key)
-    except KeyError:
-        return {}, ""
-    data = yaml.safe_load(raw) or {}
-    return (data if isinstance(data, dict) else {}), etag
 
 
 def menu_lines(items: Any) -> str:
@@ -76,15 +67,16 @@ def parse_menu(text: str) -> list[Any]:
 @http.needs("admin")
 def settings_screen(request: Any, who: Identity, token: str) -> Response:
     bucket = session.bucket_as(token)
-    current, version = _read(bucket, SETTINGS_KEY)
     query = request.query_params or {}
+    try:
+        current, version = documents.read_fields(bucket, SETTINGS_KEY)
+    except ContentError as error:  # the form would save over what it cannot show: it waits for the file
+        return http.screen("settings.html", who, token, settings={}, version="", numbers=NUMBERS, menu="", footer="",
+                           done="", failed=f"{error} Upload a corrected {SETTINGS_KEY}; this form saves nothing "
+                                        "until then.")
     return http.screen("settings.html", who, token, settings=current, version=version, numbers=NUMBERS,
                        menu=menu_lines(current.get("menu")), footer=menu_lines(current.get("footer_links")),
                        done=query.get("done", ""), failed=query.get("failed", ""))
-
-
-def _back(done: str = "", failed: str = "") -> Response:
-    return http.redirect("/desk/settings?" + (f"done={quote(done[:500])}" if done else f"failed={quote(failed[:500])}"))
 
 
 @http.guarded
@@ -95,9 +87,12 @@ def save_settings(request: Any, who: Identity, token: str) -> Response:
     """The site settings form: written as ``settings/site.yaml``, keeping what the form does not show."""
     sent = http.form(request)
     bucket = session.bucket_as(token)
-    current, version = _read(bucket, SETTINGS_KEY)
+    try:
+        current, version = documents.read_fields(bucket, SETTINGS_KEY)
+    except ContentError as error:
+        return http.back(SCREEN, failed=f"Nothing was saved: {error}")
     if version != sent.get("version", ""):
-        return _back(failed="The settings changed since you opened this screen; nothing was saved. They are shown "
+        return http.back(SCREEN, failed="The settings changed since you opened this screen; nothing was saved. They are shown "
                             "as they are now.")
     data: dict[str, Any] = dict(current)
     data["site_name"] = sent.get("site_name", "").strip()
@@ -122,9 +117,10 @@ def save_settings(request: Any, who: Identity, token: str) -> Response:
     try:
         check_file(SETTINGS_KEY, raw)
     except ContentError as error:
-        return _back(failed="Not saved: " + "; ".join(str(p) for p in error.problems))
+        return http.back(SCREEN, failed="Not saved: " + "; ".join(str(p) for p in error.problems))
     try:
         documents.write(bucket, SETTINGS_KEY, raw, version, who)
     except Conflict:
-        return _back(failed="The settings changed while you saved; nothing was saved. They are shown as they are now.")
-    return _back(done="Saved: every page shows the new settings within a minute.")
+        return http.back(SCREEN, failed="The settings changed while you saved; nothing was saved. They are shown as "
+                                        "they are now.")
+    return http.back(SCREEN, done="Saved: every page shows the new settings within a minute.")

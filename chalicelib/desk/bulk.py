@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from chalice.app import Response
 
@@ -101,15 +100,15 @@ def bulk(request: Any, who: Identity, token: str) -> Response:
     except Forbidden as refusal:
         return http.answer(request, 400, "Nothing done", str(refusal))
     if action not in ACTIONS:
-        return _back(failed="Choose a bulk action, then Apply.")
+        return http.back("/desk/articles", failed="Choose a bulk action, then Apply.")
     if not rows:
-        return _back(failed="Tick the articles to change, then Apply.")
+        return http.back("/desk/articles", failed="Tick the articles to change, then Apply.")
     if action in ("category", "tag") and not value:
-        return _back(failed="Choose the category." if action == "category" else "Give the tag to add.")
+        return http.back("/desk/articles", failed="Choose the category." if action == "category" else "Give the tag to add.")
     if action == "category":
         unknown = pickers.unknown_names(who, {"categories": value}, set())
         if unknown:
-            return _back(failed=unknown[0].message.split(":")[0] + ": choose one the site has.")
+            return http.back("/desk/articles", failed=unknown[0].message.split(":")[0] + ": choose one the site has.")
     if not sent.get("confirmed"):
         titles = {s.sk: s.title or s.sk for s in _sources([r.key for r in rows])}
         return http.screen("bulk.html", who, token, action=action, value=value, rows=rows, titles=titles,
@@ -126,7 +125,7 @@ def bulk(request: Any, who: Identity, token: str) -> Response:
             failed.append(f"{row.key}: {error}")
     if sent.get("one"):
         return http.json_answer({"done": done, "failed": failed}, 200 if not failed else 409)
-    return _back(done=f"{what(action, len(done), value)}: done." if done else "",
+    return http.back("/desk/articles", done=f"{what(action, len(done), value)}: done." if done else "",
                  failed="; ".join(failed))
 
 
@@ -137,6 +136,3 @@ def _sources(keys_: list[str]) -> list[Any]:
     return list(Source.batch_get([keys.source(k) for k in keys_])) if keys_ else []
 
 
-def _back(done: str = "", failed: str = "") -> Response:
-    query = {k: v for k, v in (("done", done), ("failed", failed)) if v}
-    return http.redirect("/desk/articles" + ("?" + urlencode(query) if query else ""))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from chalice.app import Response
 
@@ -109,7 +109,7 @@ def moderate(request: Any, who: Identity, token: str) -> Response:
             return http.answer(request, 400, "Nothing done", f"There is no action {action!r} on comments.")
         ids = [i for i in dict.fromkeys(ids) if ID.fullmatch(i)][:store.TRANSACTION_ACTIONS]
         if not ids:
-            return _back(back, failed="Tick the comments first, then choose what to do.")
+            return http.back(back, failed="Tick the comments first, then choose what to do.")
         return _move(ids, ACTIONS[action], back)
 
 
@@ -135,7 +135,7 @@ def _move(ids: list[str], to: str, back: str) -> Response:
     problem = edge.ask_to_refresh_comments(refresh)
     message = f"{len(done)} {'comment' if len(done) == 1 else 'comments'} {SAID[to]}."
     undo = {"undo": came_from, "ids": ",".join(done)} if done and to != "delete" and came_from else {}
-    return _back(back, message, "; ".join(failed + ([problem] if problem else [])), undo)
+    return http.back(back, message, "; ".join(failed + ([problem] if problem else [])), undo)
 
 
 def _reply(sent: dict[str, str], back: str) -> Response:
@@ -144,29 +144,25 @@ def _reply(sent: dict[str, str], back: str) -> Response:
     try:
         shown = store.reply(sent.get("reply_to", ""), sent.get("text", ""), site_name)
     except store.Refused as refusal:
-        return _back(back, failed=refusal.message)
+        return http.back(back, failed=refusal.message)
     problem = edge.ask_to_refresh_comments([shown.slug])
-    return _back("/desk/comments?tab=approved", f"Your reply is published as {site_name}.", problem,
-                 {"undo": "trash", "ids": shown.id, "undo_label": "reply"})
+    return http.back("/desk/comments?tab=approved", f"Your reply is published as {site_name}.", problem,
+                 {"undo": "trash", "ids": shown.id})
 
 
 def _edit(sent: dict[str, str], back: str) -> Response:
     try:
         place, item = store.edit(sent.get("comment", ""), sent.get("text", ""), sent.get("seen", ""))
     except store.Refused as refusal:
-        return _back(back, failed=refusal.message)
+        return http.back(back, failed=refusal.message)
     problem = edge.ask_to_refresh_comments([item.slug] if place == "approved" else [])
-    return _back(back, "The comment's text is changed; it says it was edited.", problem)
+    return http.back(back, "The comment's text is changed; it says it was edited.", problem)
 
 
 def _empty(sent: dict[str, str], back: str) -> Response:
     if sent.get("confirmed") != "yes":
         return http.redirect("/desk/comments?tab=trash&confirm=empty")
     gone = store.empty_trash()
-    return _back("/desk/comments?tab=trash", f"The Trash is empty: {gone} {'comment' if gone == 1 else 'comments'} "
+    return http.back("/desk/comments?tab=trash", f"The Trash is empty: {gone} {'comment' if gone == 1 else 'comments'} "
                  "deleted for good.")
 
-
-def _back(where: str, done: str = "", failed: str = "", undo: dict[str, str] | None = None) -> Response:
-    parts = {"done": done[:500], "failed": failed[:500], **{k: v for k, v in (undo or {}).items() if k != "undo_label"}}
-    return http.redirect(where + "&" + urlencode({k: v for k, v in parts.items() if v}, quote_via=quote))

@@ -46,6 +46,10 @@ class Forbidden(Exception):
     """This person's role may not do that; ``message`` says so in words."""
 
 
+class NotYours(Forbidden):
+    """A contributor asked for a file that is not a submission of their own (``check_own_work``)."""
+
+
 @dataclass
 class Draft:
     """What the editor sends: the fields, the body, and the versions they started from."""
@@ -93,10 +97,13 @@ def check_key(key: str) -> str:
 
 # --- reading ------------------------------------------------------------------------------------
 
-def open_file(key: str, bucket: ContentBucket) -> Opened:
+def open_file(key: str, bucket: ContentBucket, who: Identity | None = None) -> Opened:
     """A file's fields and body, and its version, read through ``bucket`` (with the signed-in person's
-    client: the web function's own role cannot read content). :raise KeyError: no such file."""
+    client: the web function's own role cannot read content); given ``who``, only if theirs to open
+    (``check_own_work``). :raise KeyError: no such file. :raise NotYours: not theirs."""
     check_key(key)
+    if who is not None:
+        check_own_work(bucket, key, who)
     raw, etag = bucket.get(key)
     meta, body = split(raw)
     shown = {f.name: f.kind.as_text(meta.get(f.name)) for f in FORM if meta.get(f.name) is not None}
@@ -136,8 +143,9 @@ def corrections_shown(meta: dict[str, Any], zone: Any) -> list[tuple[str, str, s
 
 def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
     """The version of every key an action on the opened file ``key`` may write, as they are now: the
-    file itself, its live key and, for a live file, its draft ("" where there is no file). A key this
-    person's role may not read is left out (a write to it is then conditional on there being none)."""
+    file itself, its live key and, for a live file, its draft ("" where there is no file); for a draft
+    or submission of changes, its live key's version is the one it was written over (``config.BASED_ON``). A
+    key this person's role may not read is left out (a write to it is then conditional on there being none)."""
     from botocore.exceptions import ClientError
 
     from chalicelib.bucket import error_code
@@ -145,12 +153,23 @@ def versions_seen(key: str, bucket: ContentBucket) -> dict[str, str]:
     live = live_key(key)
     wanted = [key, live] if key != live else [key, config.DRAFTS_PREFIX + key]
     found: dict[str, str] = {}
+    based_on = ""
     for name in wanted:
         try:
-            found[name] = bucket.etag(name) or ""
+            etag, metadata = bucket.head(name)
         except ClientError as exc:
             if error_code(exc) not in ("403", "AccessDenied"):
                 raise
+            continue
+        found[name] = etag or ""
+        if name == key and key.startswith(config.PENDING_PREFIXES):
+            based_on = metadata.get(config.BASED_ON, "")
+    # A draft or submission of changes was written over the live version its author saw: publishing or
+    # approving it is conditional on that version, so a change made live since (a typo fixed, a bulk tag)
+    # is shown as a conflict rather than silently undone by the older draft, and a takedown since (the
+    # live file gone) as "deleted" rather than undone by putting the article back.
+    if based_on and live in found:
+        found[live] = based_on
     return found
 
 
@@ -165,6 +184,33 @@ def submitted_by(bucket: ContentBucket, key: str, who: Identity) -> bool:
     except ClientError:
         return False
     return str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>")
+
+
+def check_own_work(bucket: ContentBucket, key: str, who: Identity) -> None:
+    """An editor or admin may open, save and lock any article or page; a contributor only their own
+    submissions (as WordPress keeps a contributor out of another's posts): ``key`` must be under
+    ``submissions/`` and free or last written by them (``submitted_by``, as ``views.status`` asks). Their
+    role's credentials reach every ``submissions/`` key, so this is where another's scoop stays theirs.
+
+    :raise NotYours: not a submission, or another person's.
+    """
+    from botocore.exceptions import ClientError
+
+    from chalicelib.bucket import error_code
+
+    if who.may("editor"):
+        return
+    if not key.startswith(config.SUBMISSIONS_PREFIX):
+        raise NotYours(f"{key} is not a submission: a contributor opens and changes their own submissions only.")
+    try:
+        version, metadata = bucket.head(key)
+    except ClientError as exc:  # S3 says 403, not 404, of a missing key to a role that may not list the bucket
+        if error_code(exc) not in ("403", "AccessDenied"):
+            raise
+        return  # (theirs may read every submissions/ key: a 403 there is no file)
+    if version is not None and not str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>"):
+        raise NotYours(f"{key} is another person's submission: a contributor opens and changes their own only "
+                        "(for a new article, choose another title or slug).")
 
 
 def read_opened(bucket: ContentBucket, key: str, version: str) -> tuple[bytes, dt.datetime | None]:
@@ -270,6 +316,19 @@ def new_key(fields: dict[str, str]) -> str:
     if not slug:
         raise Forbidden("An article needs a title.")
     return f"articles/{slug}.md"
+
+
+def read_fields(bucket: ContentBucket, key: str) -> tuple[dict[str, Any], str]:
+    """A settings or term file's fields (``settings/site.yaml``, ``authors/<slug>.yaml``) and its
+    version (ETag): ``({}, "")`` when there is none, ``({}, etag)`` when it is empty.
+
+    :raise ContentError: it is not YAML ``key: value`` fields (the file, the line and the problem).
+    """
+    try:
+        raw, etag = bucket.get(key)
+    except KeyError:
+        return {}, ""
+    return (front_matter.load_yaml_file(key, raw) if raw.strip() else {}), etag
 
 
 def write(bucket: ContentBucket, key: str, data: bytes, version: str, who: Identity,

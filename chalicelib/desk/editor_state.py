@@ -51,6 +51,11 @@ def of(key: str, versions: dict[str, str], zone: ZoneInfo, unpublished: bool = F
         return State("unpublished", "Unpublished: not on the site. Publishing it again brings it back.")
     site_url = f"/{source.slug}/" if source.slug else ""
     if key.startswith(config.DRAFTS_PREFIX):
+        live = Source.get_or_none(*keys.source(live_key(key)), consistent_read=True)
+        if live is None or live.status in ("removed", "unpublished"):  # taken down since the draft was written
+            return State("draft", "Draft of changes to an unpublished article: it is not on the site, and "
+                         "publishing this draft brings it back.", f"/desk/edit?key={live_key(key)}",
+                         "Open the unpublished version")
         return State("draft", "Draft of changes to a live article: the site shows the live version.",
                      f"/desk/edit?key={live_key(key)}", "Open the live version")
     if source.draft:

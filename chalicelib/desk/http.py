@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Response
@@ -72,6 +72,15 @@ def redirect(location: str, cookies: list[str] | None = None) -> Response:
     if cookies:
         extra["Set-Cookie"] = cookies
     return respond("", 303, extra=extra)
+
+
+def back(screen: str, done: str = "", failed: str = "", also: dict[str, str] | None = None) -> Response:
+    """Back to ``screen`` (303; it may hold a query already) saying what was ``done`` or what ``failed``
+    (at most 500 characters each), and ``also`` (the form's text to keep, an Undo's fields) in its
+    query; empty ones are left out. Every desk form that answers with its screen again answers so."""
+    parts = {"done": done[:500], "failed": failed[:500], **(also or {})}
+    query = urlencode({k: v for k, v in parts.items() if v}, quote_via=quote)
+    return redirect(screen + ("&" if "?" in screen else "?") + query if query else screen)
 
 
 def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -197,6 +206,7 @@ def origin_of(url: str) -> str:
 
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
+          "subscribers.js": "subscribers.js",
           "admin.js": "admin.js",
           "live.js": "live.js",
           "editor.js": "editor.js",

@@ -33,13 +33,14 @@ from chalicelib.site import views
 
 MAX_UPDATE_CHARS = 20_000
 LISTED = 100  # the newest articles the list looks among for live blogs
+SCREEN = "/desk/live"
 
 
 def _entry_key(article_key: str, when: dt.datetime) -> str:
     """A new entry's file: its time to the millisecond (entries of one second keep the order they were
     posted in), then a random part, so no two editors ever pick the same name."""
-    return f"{keys.live_folder(article_key)}/live/{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-" \
-           f"{secrets.token_hex(3)}.md"
+    return keys.live_entry_key(article_key, f"{when:%Y%m%dT%H%M%S}{when.microsecond // 1000:03d}Z-"
+                                            f"{secrets.token_hex(3)}.md")
 
 
 def _article_key(sent: str) -> str:
@@ -58,18 +59,18 @@ def _entry_key_sent(key: str, sent: str) -> str | None:
         outside_paths.relative(sent)
     except outside_paths.PathRefused:
         return None
-    parts = content_format.entry_parts(sent)
+    parts = keys.live_entry_parts(sent)
     return sent if parts is not None and parts[0] == keys.live_folder(key) and \
-        re.fullmatch(r"[A-Za-z0-9_-]{1,80}\.(md|markdown|html|htm)", parts[1]) else None
+        re.fullmatch(keys.LIVE_ENTRY_ID + r"\.(md|markdown|html|htm)", parts[1]) else None
 
 
 def _entry_file(meta: dict[str, Any], text: str) -> bytes:
     return ("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n" + text.strip() + "\n").encode()
 
 
-def _go(key: str, **notes: str) -> Response:
-    extra = "".join(f"&{name}={quote(value)}" for name, value in notes.items() if value)
-    return http.redirect(f"/desk/live/blog?key={quote(key)}{extra}")
+def _go(key: str, done: str = "", failed: str = "") -> Response:
+    """The live blog's screen again, saying what was done or what failed."""
+    return http.back(f"/desk/live/blog?key={quote(key)}", done, failed)
 
 
 @http.guarded
@@ -96,17 +97,17 @@ def start(request: Any, who: Identity, token: str) -> Response:
     try:
         key = documents.new_key({"title": title})
     except documents.Forbidden as refusal:
-        return http.redirect("/desk/live?failed=" + quote(str(refusal)))
+        return http.back(SCREEN, failed=str(refusal))
     meta = {"title": title, "date": clock.now_iso(), "author": who.name, "live": True}
     summary = sent.get("summary", "").strip() or f"Live updates: {title}"
     data = _entry_file(meta, summary)
     problems = documents.check(key, data)
     if problems:
-        return http.redirect("/desk/live?failed=" + quote("; ".join(str(p) for p in problems)))
+        return http.back(SCREEN, failed="; ".join(str(p) for p in problems))
     try:
         documents.write(session.bucket_as(token), key, data, "", who)
     except Conflict:
-        return http.redirect("/desk/live?failed=" + quote(f"{key} already exists: choose another title."))
+        return http.back(SCREEN, failed=f"{key} already exists: choose another title.")
     return _go(key, done="Live blog started. Post the first update.")
 
 

@@ -41,6 +41,7 @@ from chalicelib.site import store
 
 MAX_BYTES = images.MAX_ORIGINAL_BYTES  # 60 MB: what the images function reads at most
 EXPIRES = 300  # seconds a presigned POST may be used
+LIBRARY = "/desk/media"
 TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
          "image/heic": ".heic", "image/heif": ".heif", "image/avif": ".avif"}
 SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif", ".avif"}
@@ -261,10 +262,10 @@ def delete(request: Any, who: Identity, token: str) -> Response:
     users = renditions.showing(key)
     if users:
         shown = ", ".join(f"{path} ({article})" for article, path in users)
-        return http.redirect("/desk/media?failed=" + quote(f"{key} is not deleted: {len(users)} "
-                                                           f"article{'s' if len(users) > 1 else ''} show it: {shown}"[:500]))
+        return http.back(LIBRARY, failed=f"{key} is not deleted: {len(users)} article{'s' if len(users) > 1 else ''} "
+                                         f"show it: {shown}")
     session.bucket_as(token).delete(key)
-    return http.redirect("/desk/media?done=" + quote(f"Deleted {key}; its sizes go with it."))
+    return http.back(LIBRARY, done=f"Deleted {key}; its sizes go with it.")
 
 
 @http.guarded
@@ -282,7 +283,7 @@ def describe(request: Any, who: Identity, token: str) -> Response:
     if words["focus"] not in images.FOCAL_POINTS:
         words["focus"] = ""  # the centre, as a photo without one
     if not words["alt"] and store.site().settings.require_alt:
-        return _back_to_library(failed=f"{key}: give the photo alt text (the site's settings say require_alt).")
+        return http.back(LIBRARY, failed=f"{key}: give the photo alt text (the site's settings say require_alt).")
     bucket = session.bucket_as(token)
     _, metadata = bucket.head(key)
     kept = {name: value for name, value in metadata.items() if name not in renditions.DESCRIBED}
@@ -290,14 +291,12 @@ def describe(request: Any, who: Identity, token: str) -> Response:
     try:
         bucket.describe(key, kept, sent.get("etag", ""))
     except KeyError:
-        return _back_to_library(failed=f"{key} is not there any more.")
+        return http.back(LIBRARY, failed=f"{key} is not there any more.")
     except Conflict:
-        return _back_to_library(failed=f"{key} changed since you opened the library; nothing was saved. Look again.")
+        return http.back(LIBRARY, failed=f"{key} changed since you opened the library; nothing was saved. Look again.")
     users = renditions.showing(key)
-    return _back_to_library(done=f"Saved the words of {key}" + (
+    return http.back(LIBRARY, done=f"Saved the words of {key}" + (
         f"; {len(users)} article{'s' if len(users) != 1 else ''} showing it will show them within a minute."
         if users else "."))
 
 
-def _back_to_library(done: str = "", failed: str = "") -> Response:
-    return http.redirect("/desk/media?" + (f"done={quote(done[:500])}" if done else f"failed={quote(failed[:500])}"))

@@ -18,7 +18,7 @@ from chalice.app import Response
 
 from chalicelib import config
 from chalicelib.bucket import Conflict, ContentBucket
-from chalicelib.content.content_format import normalize_slug
+from chalicelib.content.content_format import ContentError, normalize_slug
 from chalicelib.desk import admin, documents, http, listing, session
 from chalicelib.desk.identity import Identity
 from chalicelib.site import store
@@ -29,13 +29,11 @@ NOT_IN_MENU = "none"
 
 def _menu(bucket: ContentBucket) -> tuple[dict[str, Any], str, list[Any]]:
     """The settings file, its version, and its menu's links as the file has them (the default menu,
-    Home and the categories in it, spelled out when the file has none)."""
-    try:
-        raw, version = bucket.get(SETTINGS_KEY)
-        settings = yaml.safe_load(raw) or {}
-    except KeyError:
-        settings, version = {}, ""
-    settings = settings if isinstance(settings, dict) else {}
+    Home and the categories in it, spelled out when the file has none).
+
+    :raise ContentError: the settings file is not YAML fields.
+    """
+    settings, version = documents.read_fields(bucket, SETTINGS_KEY)
     links = settings.get("menu")
     if not isinstance(links, list):
         links = []
@@ -54,15 +52,19 @@ def _menu(bucket: ContentBucket) -> tuple[dict[str, Any], str, list[Any]]:
 @http.needs("editor")
 def form(request: Any, who: Identity, token: str) -> Response:
     query = request.query_params or {}
-    menu = admin.menu_lines(_menu(session.bucket_as(token))[2]).splitlines() if who.may("admin") else []
-    return http.screen("new_page.html", who, token, menu=menu, failed=query.get("failed", ""),
+    failed = query.get("failed", "")
+    try:
+        menu = admin.menu_lines(_menu(session.bucket_as(token))[2]).splitlines() if who.may("admin") else []
+    except ContentError as error:
+        menu, failed = [], failed or f"{error} A page can be made, but not put in the menu until it is corrected."
+    return http.screen("new_page.html", who, token, menu=menu, failed=failed,
                        sent={k: query.get(k, "") for k in ("title", "slug", "parent")},
                        parents=listing.parent_choices())
 
 
-def _back(failed: str, sent: dict[str, str]) -> Response:
-    keep = "".join(f"&{k}={quote(sent.get(k, '')[:300])}" for k in ("title", "slug", "parent"))
-    return http.redirect(f"/desk/pages/new?failed={quote(failed[:500])}{keep}")
+def _form_again(failed: str, sent: dict[str, str]) -> Response:
+    """The form again, saying what failed, with what was typed."""
+    return http.back("/desk/pages/new", failed=failed, also={k: sent.get(k, "")[:300] for k in ("title", "slug", "parent")})
 
 
 @http.guarded
@@ -78,7 +80,7 @@ def create(request: Any, who: Identity, token: str) -> Response:
     title = " ".join(sent.get("title", "").split())
     slug = normalize_slug(sent.get("slug", "") or title)
     if not title or not slug:
-        return _back("Give the page a title.", sent)
+        return _form_again("Give the page a title.", sent)
     key = f"{config.PAGES_PREFIX}{slug}.md"
     meta: dict[str, Any] = {"title": title}
     if sent.get("slug", "").strip():
@@ -91,13 +93,16 @@ def create(request: Any, who: Identity, token: str) -> Response:
     data = f"---\n{front}---\n\n{sent.get('body', '').strip()}\n".encode()
     problems = documents.check(key, data)
     if problems:
-        return _back("Not saved: " + "; ".join(str(p) for p in problems), sent)
+        return _form_again("Not saved: " + "; ".join(str(p) for p in problems), sent)
     bucket = session.bucket_as(token)
-    settings, version, links = _menu(bucket) if place != NOT_IN_MENU else ({}, "", [])
+    try:
+        settings, version, links = _menu(bucket) if place != NOT_IN_MENU else ({}, "", [])
+    except ContentError as error:
+        return _form_again(f"Nothing was saved: {error}", sent)
     try:
         documents.write(bucket, key, data, "", who)
     except Conflict:
-        return _back(f"{key} exists already: choose another address (slug), or open that page.", sent)
+        return _form_again(f"{key} exists already: choose another address (slug), or open that page.", sent)
     said = "Page created" + (" as a draft" if meta.get("draft") else "; it is live within a minute")
     if place != NOT_IN_MENU:
         at = 0 if place == "-1" else len(links) if place == "end" or not place.isdigit() else min(int(place) + 1, len(links))
@@ -108,4 +113,4 @@ def create(request: Any, who: Identity, token: str) -> Response:
             said += ", and in the menu"
         except Conflict:
             said += "; the settings changed meanwhile, so it is not in the menu yet: add it in Settings"
-    return http.redirect(f"/desk/edit?key={quote(key)}&done={quote(said + '.')}")
+    return http.back(f"/desk/edit?key={quote(key)}", done=said + ".")

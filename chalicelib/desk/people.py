@@ -17,6 +17,8 @@ And, for anyone, "Forgot password" through the pool's own flow.
   nobody left to manage it.
 - Each change is one ``PeopleChange`` item (who, when, what, whom), written with the admin's role
   after the pool has made the change, and listed on the screen, newest first.
+- A password set with a reset code ends the account's other sessions (``_end_old_sessions``), as a
+  disable does: whoever had the old password is signed out.
 - Invitations and reset codes go by e-mail from Cognito on AWS; the desk never sees or shows them.
   On this machine's stand-in nothing is mailed, so they are printed where ``make run`` prints its
   accounts (``deliver_locally``): never on a page, and never on AWS.
@@ -36,7 +38,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from chalice.app import Response
@@ -54,6 +55,7 @@ POOL_ACTIONS = ("ListUsers", "ListUsersInGroup", "AdminGetUser", "AdminListGroup
                 "AdminDeleteUser")  # what the admin policy allows on the pool (tests/deploy/test_roles.py)
 MAX_PEOPLE = 1000  # accounts one People screen lists (ListUsers gives 60 a page)
 CHANGES_SHOWN = 50
+SCREEN = "/desk/people"
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 USERNAME = re.compile(r"^[\w+=,.@-]{1,128}$")  # Cognito's own pattern for a user name
 ACTIONS = ("invite", "resend", "role", "disable", "enable", "remove")
@@ -350,10 +352,6 @@ def screen(request: Any, who: Identity, token: str) -> Response:
     return _shown(request, who, token, pool_as(token), done=query.get("done", ""), failed=query.get("failed", ""))
 
 
-def _back(done: str = "", failed: str = "") -> Response:
-    return http.redirect("/desk/people?" + (f"done={quote(done[:500])}" if done else f"failed={quote(failed[:500])}"))
-
-
 @http.guarded
 @http.signed_in
 @http.needs("admin")
@@ -363,7 +361,7 @@ def change(request: Any, who: Identity, token: str) -> Response:
     sent = http.form(request)
     action = sent.get("action", "")
     if action not in ACTIONS:
-        return _back(failed="That is not something the People screen does.")
+        return http.back(SCREEN, failed="That is not something the People screen does.")
     pool = pool_as(token)
     try:
         if action == "invite":
@@ -398,18 +396,20 @@ def change(request: Any, who: Identity, token: str) -> Response:
                 remove(pool, who, person)
                 what, done = "removed", f"Removed {person.label}'s account."
     except Refused as refusal:
-        return _back(failed=str(refusal))
+        return http.back(SCREEN, failed=str(refusal))
     record(token, who, person.email, what)
-    return _back(done=done)
+    return http.back(SCREEN, done=done)
 
 
 # --- forgot password -----------------------------------------------------------------------------
 
-def _reader(request: Any) -> str:
+def _reader(request: Any, counted: str = "reset-reader") -> str:
+    """The reader's key for one of their limits (``counted``: "reset-reader", requests for a code;
+    "reset-guesses", wrong codes): two limits, two counters."""
     site = web.site_of(request)
     source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    return session.limited_key("reset-reader", comment_rules.client_of(site.headers, source_ip,
-                                                                       web.through_our_cdn(site.headers)))
+    return session.limited_key(counted, comment_rules.client_of(site.headers, source_ip,
+                                                                web.through_our_cdn(site.headers)))
 
 
 @http.guarded
@@ -459,7 +459,7 @@ def _set_password(request: Any, email: str, sent: dict[str, str]) -> Response:
 
     account = session.limited_key("account", email)  # the sign-in's own back-off: a code is a password
     try:
-        session.ADDRESS_LIMIT.check(_reader(request))
+        session.ADDRESS_LIMIT.check(_reader(request, "reset-guesses"))
         session.SIGN_IN_BACKOFF.attempt(account)
     except Limited as limited:
         return again(429, _wait(limited, "Too many wrong codes"), headers={"Retry-After": str(limited.retry_after)})
@@ -477,12 +477,31 @@ def _set_password(request: Any, email: str, sent: dict[str, str]) -> Response:
             cognito.exceptions.LimitExceededException, cognito.exceptions.TooManyFailedAttemptsException,
             cognito.exceptions.InvalidParameterException, cognito.exceptions.ResourceNotFoundException):
         try:
-            session.ADDRESS_LIMIT.take(_reader(request))
+            session.ADDRESS_LIMIT.take(_reader(request, "reset-guesses"))
         except Limited:
             pass
         return again(400, "That code is not right, or it has expired. Check it, or ask for a new one.")
     session.SIGN_IN_BACKOFF.succeeded(account)
+    _end_old_sessions(email, sent.get("new_password", ""))
     return http.page("sign_in.html", email=email, notice="Your new password is set. Sign in with it.")
+
+
+def _end_old_sessions(email: str, password: str) -> None:
+    """A new password ends every session the old one opened, here and at the pool (their refresh
+    tokens): whoever else had the old password is signed out, as when an admin disables someone. The
+    pool does not say whose account the code was for, so the desk signs in once with the new password
+    to learn who (the ``sub``), and signs that session out at once. A failure is logged; the new
+    password stands either way."""
+    try:
+        tokens = identity.sign_in(email, password)
+        if not isinstance(tokens, identity.Tokens):
+            return
+        who = identity.verify(tokens.id_token)
+        session.end_sessions(who.sub)  # every session begun up to this second (auth_time is whole seconds)
+        identity.sign_out_everywhere(tokens.access_token)
+        time.sleep(1.05 - time.time() % 1)  # answer in the next second: a sign-in with the new password is not ended
+    except Exception as exc:  # noqa: BLE001 - the password is set; say so, and log what did not follow
+        log.warning(json.dumps({"event": "desk_reset_sessions_not_ended", "error": type(exc).__name__}))
 
 
 def _wait(limited: Limited, what: str) -> str:

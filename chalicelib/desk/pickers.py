@@ -74,6 +74,17 @@ def create_list(sent: Any) -> set[tuple[str, str]]:
     return wanted
 
 
+def written_author(author: str, known: Choices) -> str:
+    """What an article's ``author`` is written as: the name picked, or its author's slug where the name
+    does not make it (a person who renamed themselves: /author/local-editor/ is "Sam Writer"; writing
+    the name would make another author). Bylines show the author's name either way."""
+    name = author.strip()
+    if not name or normalize_slug(name) in known.authors:
+        return author
+    slugs = [slug for slug, shown in known.authors.items() if shown.casefold() == name.casefold()]
+    return slugs[0] if len(slugs) == 1 else author
+
+
 def unknown_names(who: Identity, fields: dict[str, str], create: set[tuple[str, str]],
                   known: Choices | None = None) -> list[Problem]:
     """The problems of the categories and author ``fields`` names: each one the site does not have
@@ -89,7 +100,7 @@ def unknown_names(who: Identity, fields: dict[str, str], create: set[tuple[str, 
                                 + (f", or choose Create category '{name}'" if may_create
                                    else " (an editor can create it)")))
     author = fields.get("author", "").strip()
-    slug = normalize_slug(author)
+    slug = normalize_slug(written_author(author, known))
     if author and slug not in known.authors and slug != normalize_slug(who.name) \
             and not (may_create and ("author", slug) in create):
         problems.append(Problem("author", f"Unknown author '{author}': choose one of the site's authors"

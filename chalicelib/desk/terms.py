@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import yaml
 from chalice.app import Response
@@ -53,15 +53,6 @@ KINDS = {kind.name: kind for kind in (
          "/desk/categories"),
     Kind("tag", "Tags", config.TAGS_PREFIX, "tags", TagItem, keys.TAG_PK, "/desk/tags"),
     Kind("author", "Authors", config.AUTHORS_PREFIX, "author", AuthorItem, keys.AUTHOR_PK, "/desk/authors"))}
-
-
-def _read(bucket: ContentBucket, key: str) -> tuple[dict[str, Any], str]:
-    try:
-        raw, etag = bucket.get(key)
-    except KeyError:
-        return {}, ""
-    data = yaml.safe_load(raw) or {}
-    return (data if isinstance(data, dict) else {}), etag
 
 
 # --- the screens ----------------------------------------------------------------------------------
@@ -139,10 +130,6 @@ def _count(kind: Kind, slug: str) -> int:
     return int(Listing.count(keys.listing_pk(kind.listing(slug))))
 
 
-def _back(kind: Kind, done: str = "", failed: str = "") -> Response:
-    return http.redirect(f"{kind.screen}?" + (f"done={quote(done[:500])}" if done else f"failed={quote(failed[:500])}"))
-
-
 # --- the changes ----------------------------------------------------------------------------------
 
 @http.guarded
@@ -155,7 +142,7 @@ def change(request: Any, who: Identity, token: str) -> Response:
     kind = KINDS.get(sent.get("kind", ""))
     action = sent.get("action", "")
     if kind is None or action not in ("create", "rename", "merge", "delete"):
-        return http.redirect("/desk/settings?failed=" + quote("Nothing done: unknown change."))
+        return http.back("/desk/settings", failed="Nothing done: unknown change.")
     bucket = session.bucket_as(token)
     slug = normalize_slug(sent.get("slug", ""))
     name = " ".join(sent.get("name", "").split())
@@ -163,31 +150,34 @@ def change(request: Any, who: Identity, token: str) -> Response:
         return _create(bucket, who, kind, slug, name, normalize_slug(sent.get("parent", "")))
     item = _find(kind, slug)
     if item is None:
-        return _back(kind, failed=f"There is no {kind.name} {slug}.")
+        return http.back(kind.screen, failed=f"There is no {kind.name} {slug}.")
     file_key = kind.prefix + f"{slug}.yaml"
-    current, version = _read(bucket, file_key)
+    try:
+        current, version = documents.read_fields(bucket, file_key)
+    except ContentError as error:
+        return http.back(kind.screen, failed=f"Nothing was done: {error}")
     users = _articles_naming(kind, slug)
     into = normalize_slug(sent.get("into", ""))
     if action == "delete" and not into:
         if users:
-            return _back(kind, failed=f"{item.name} is not deleted: {len(users)} article(s) use it. Choose a "
+            return http.back(kind.screen, failed=f"{item.name} is not deleted: {len(users)} article(s) use it. Choose a "
                                       f"{kind.name} to move them to, or merge it into another {kind.name}.")
         if version:
             bucket.delete(file_key)
         problem = _follow_in_settings(bucket, who, kind, slug, None)
-        return _back(kind, done=f"Deleted {kind.name} {item.name}." + problem)
+        return http.back(kind.screen, done=f"Deleted {kind.name} {item.name}." + problem)
     target_slug = into if action in ("merge", "delete") else (normalize_slug(sent.get("new_slug", "")) or slug)
     new_name = name or item.name
     if not target_slug:
-        return _back(kind, failed="Give the new slug (letters and digits).")
+        return http.back(kind.screen, failed="Give the new slug (letters and digits).")
     if target_slug == slug and action != "rename":
-        return _back(kind, failed=f"Choose another {kind.name} than {item.name} itself.")
+        return http.back(kind.screen, failed=f"Choose another {kind.name} than {item.name} itself.")
     if len(users) > MAX_REWRITTEN:
-        return _back(kind, failed=f"{item.name} is used by {len(users)} articles; the desk rewrites at most "
+        return http.back(kind.screen, failed=f"{item.name} is used by {len(users)} articles; the desk rewrites at most "
                                   f"{MAX_REWRITTEN} at once. Nothing was changed.")
     if action == "rename" and target_slug == slug:  # the name alone: one file
         meta = {**current, "name": new_name} if current else {"name": new_name}
-        return _write_term(bucket, who, kind, file_key, meta, version) or _back(kind, done=f"Renamed to {new_name}.")
+        return _write_term(bucket, who, kind, file_key, meta, version) or http.back(kind.screen, done=f"Renamed to {new_name}.")
     return _move_term(bucket, who, kind, action, item, (current, version), target_slug, new_name, users)
 
 
@@ -204,17 +194,17 @@ def _find(kind: Kind, slug: str) -> Any:
 def _create(bucket: ContentBucket, who: Identity, kind: Kind, slug: str, name: str, parent: str) -> Response:
     """A new term's file (its name, the slug given or made from it, a category's parent)."""
     if not slug and not name:
-        return _back(kind, failed=f"Give the new {kind.name} a name.")
+        return http.back(kind.screen, failed=f"Give the new {kind.name} a name.")
     slug = slug or normalize_slug(name)
     if _find(kind, slug) is not None:
-        return _back(kind, failed=f"/{kind.name}/{slug}/ exists already: choose another name.")
+        return http.back(kind.screen, failed=f"/{kind.name}/{slug}/ exists already: choose another name.")
     meta: dict[str, Any] = {"name": name or slug}
     if parent and kind.name == "category":
         if CategoryItem.get_or_none(keys.CATEGORY_PK, parent) is None:
-            return _back(kind, failed=f"There is no category {parent} to be the parent.")
+            return http.back(kind.screen, failed=f"There is no category {parent} to be the parent.")
         meta["parent"] = parent
     return _write_term(bucket, who, kind, kind.prefix + f"{slug}.yaml", meta, "") \
-        or _back(kind, done=f"Created {kind.name} {name or slug}.")
+        or http.back(kind.screen, done=f"Created {kind.name} {name or slug}.")
 
 
 def _move_term(bucket: ContentBucket, who: Identity, kind: Kind, action: str, item: Any,
@@ -225,11 +215,14 @@ def _move_term(bucket: ContentBucket, who: Identity, kind: Kind, action: str, it
     slug, (current, version) = item.sk, opened
     target = _find(kind, target_slug)
     if action == "rename" and target is not None:
-        return _back(kind, failed=f"/{kind.name}/{target_slug}/ exists already: merge into it instead.")
+        return http.back(kind.screen, failed=f"/{kind.name}/{target_slug}/ exists already: merge into it instead.")
     if action in ("merge", "delete") and target is None:
-        return _back(kind, failed=f"There is no {kind.name} {target_slug} to move its articles to.")
+        return http.back(kind.screen, failed=f"There is no {kind.name} {target_slug} to move its articles to.")
     target_key = kind.prefix + f"{target_slug}.yaml"
-    target_meta, target_version = _read(bucket, target_key)
+    try:
+        target_meta, target_version = documents.read_fields(bucket, target_key)
+    except ContentError as error:
+        return http.back(kind.screen, failed=f"Nothing was done: {error}")
     base = {**target_meta} if action != "rename" else {**current, "name": new_name}
     base["name"] = base.get("name") or (target.name if target is not None else new_name)
     if action != "delete":
@@ -248,7 +241,7 @@ def _move_term(bucket: ContentBucket, who: Identity, kind: Kind, action: str, it
     said = {"rename": "Renamed", "merge": "Merged", "delete": "Deleted"}[action]
     where = f"/{kind.name}/{slug}/ now redirects to /{kind.name}/{target_slug}/" if action != "delete" else \
         f"{item.name} is gone; its articles are in {into_name}"
-    return _back(kind, done=f"{said}: {where}; {moved} article(s) rewritten." + problem)
+    return http.back(kind.screen, done=f"{said}: {where}; {moved} article(s) rewritten." + problem)
 
 
 def _write_term(bucket: ContentBucket, who: Identity, kind: Kind, key: str, meta: dict[str, Any],
@@ -259,9 +252,9 @@ def _write_term(bucket: ContentBucket, who: Identity, kind: Kind, key: str, meta
         check_file(key, raw)
         documents.write(bucket, key, raw, version, who)
     except ContentError as error:
-        return _back(kind, failed="Not saved: " + "; ".join(str(p) for p in error.problems))
+        return http.back(kind.screen, failed="Not saved: " + "; ".join(str(p) for p in error.problems))
     except Conflict:
-        return _back(kind, failed=f"{key} changed meanwhile; nothing was saved.")
+        return http.back(kind.screen, failed=f"{key} changed meanwhile; nothing was saved.")
     return None
 
 
@@ -307,7 +300,10 @@ def _rename_in_article(bucket: ContentBucket, who: Identity, key: str, kind: Kin
 def _follow_in_settings(bucket: ContentBucket, who: Identity, kind: Kind, old: str, new: str | None) -> str:
     """The menu and footer links naming a term follow it to ``new`` (or go, with the term): written in
     the same change, conditional on the version read. Returns "" or what could not be done."""
-    settings, version = _read(bucket, SETTINGS_KEY)
+    try:
+        settings, version = documents.read_fields(bucket, SETTINGS_KEY)
+    except ContentError as error:
+        return f" The menu still names the old one ({error}): change it in Settings."
     if not version:
         return ""
     old_path, new_path = f"/{kind.name}/{old}/", f"/{kind.name}/{new}/" if new else None

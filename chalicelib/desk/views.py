@@ -203,11 +203,13 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     if key:
         bucket = session.bucket_as(token)
         try:
-            opened = documents.open_file(documents.check_key(key), bucket)
+            opened = documents.open_file(documents.check_key(key), bucket, who)
+        except documents.NotYours as refusal:
+            return http.page("message.html", 403, heading="Not yours to open", message=str(refusal))
         except Forbidden:
             return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
-        except KeyError:  # unpublished (deleted): its last text, to publish again
-            found = documents.open_last_version(key, bucket)
+        except KeyError:  # unpublished (deleted): its last text, to publish again (an editor's to do)
+            found = documents.open_last_version(key, bucket) if who.may("editor") else None
             if found is None:
                 return http.page("message.html", 404, heading="No such article", message=f"{key} is not in the bucket.")
             opened, unpublished = found, True
@@ -288,9 +290,13 @@ def save(request: Any, who: Identity, token: str) -> Response:
                   zone=zones.zone_of(request).key)
     try:
         if action not in ("unpublish", "approve"):  # those publish what was reviewed, not the form
-            unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")))
+            known = pickers.choices()
+            unknown = pickers.unknown_names(who, draft.fields, pickers.create_list(sent.get("create")), known)
             if unknown:
                 raise ContentError(draft.key or "article", unknown)
+            if draft.fields.get("author"):
+                draft = dataclasses.replace(draft, fields={
+                    **draft.fields, "author": pickers.written_author(draft.fields["author"], known)})
         other = locks.held_by_another(session.bucket_as(token), draft.key, who, time.time())
         if other is not None:
             when = listing.shown_at(other.since, dt.timezone.utc)
@@ -319,6 +325,10 @@ def lock(request: Any, who: Identity, token: str) -> Response:
     except Forbidden as refusal:
         return http.json_answer({"error": str(refusal)}, 400)
     bucket = session.bucket_as(token)
+    try:
+        documents.check_own_work(bucket, key, who)
+    except documents.NotYours as refusal:
+        return http.json_answer({"error": str(refusal)}, 403)
     if sent.get("release"):
         locks.release(bucket, key, who, time.time())
         return http.json_answer({"held": False})

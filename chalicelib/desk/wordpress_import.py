@@ -124,6 +124,7 @@ def progress(request: Any, who: Identity, token: str) -> Response:
     report = content.read_json(folder + run.REPORT)
     if report is not None:
         answer["counts"], answer["blocks"] = report.get("counts", {}), report.get("blocks", {})
+        answer["subscribers"] = report.get("subscribers")  # where the site's newsletter readers are
     if status.get("state") == "uploaded":
         content_keys = content.read_json(folder + run.KEYS) or []
         answer.update(live_counts(content_keys))

@@ -1,4 +1,5 @@
-"""The imports function: a WordPress export an admin uploaded in the desk, moved here.
+"""The imports function: a WordPress export an admin uploaded in the desk, moved here (and a
+newsletter's list of subscribers, or its export: ``subscribers_job``).
 
 The desk uploads the export to ``imports/<id>/export.xml`` (a presigned POST: exports are large)
 after writing ``imports/<id>/options.json`` (dry run or not, the old site's address for its photos,
@@ -39,8 +40,14 @@ def imports_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> messages.Ba
 
 
 def _apply_change(change: messages.S3Change) -> None:
-    if not change.removed and change.key.startswith(config.IMPORTS_PREFIX) and change.key.endswith("/" + EXPORT):
+    from chalicelib.imports import subscribers_job
+
+    if change.removed or not change.key.startswith(config.IMPORTS_PREFIX):
+        return
+    if change.key.endswith("/" + EXPORT):
         run(change.bucket, change.key)
+    elif subscribers_job.handles(change.key):  # a newsletter list, or an export of one
+        subscribers_job.run(change.bucket, change.key)
 
 
 def folder_of(import_id: str) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from typing import Any, Iterable
 
@@ -30,11 +29,10 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib import keys, retry
 from chalicelib.models import Delivery, NewsletterIssue
-from chalicelib.newsletters import mail, subscribers
+from chalicelib.newsletters import mail, sending, subscribers
 
 log = logging.getLogger("newsroom.newsletters")
 COUNTED = {"Delivery": "delivered", "Bounce": "bounced", "Complaint": "complained"}  # SES's eventType -> counter
-SEND_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 def apply(event: dict[str, Any] | str, now: float | None = None) -> list[str]:
@@ -74,7 +72,7 @@ def count(event: dict[str, Any], now: float | None = None) -> int:
     counter = COUNTED.get(str(kind))
     tags = (event.get("mail") or {}).get("tags") or {}
     send_id = next(iter(tags.get(mail.SEND_TAG) or []), None)
-    if counter is None or not isinstance(send_id, str) or not SEND_ID.fullmatch(send_id):
+    if counter is None or not isinstance(send_id, str) or not sending.SEND_ID.match(send_id):
         return 0
     if kind == "Bounce" and (event.get("bounce") or {}).get("bounceType") != "Permanent":
         return 0  # a full mailbox: SES tries again, and it may yet be delivered
@@ -83,7 +81,7 @@ def count(event: dict[str, Any], now: float | None = None) -> int:
 
 def count_unsubscribe(send_id: str, hashed: str, now: float | None = None) -> bool:
     """Count an unsubscribe from a newsletter's link on its send, once, if the reader got that send."""
-    return SEND_ID.fullmatch(send_id) is not None and _count_once(send_id, hashed, "unsubscribed", now)
+    return sending.SEND_ID.match(send_id) is not None and _count_once(send_id, hashed, "unsubscribed", now)
 
 
 def newsletter_events_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:

@@ -35,6 +35,9 @@ def read(raw: str, destinations: list[str]) -> dict[str, Any]:
     parsed = email.message_from_string(raw, policy=email.policy.default)
     text_part = parsed.get_body(preferencelist=("plain",))
     text = text_part.get_content() if text_part is not None else ""
-    return {"to": list(dict.fromkeys(destinations)) or [str(parsed["To"])], "subject": str(parsed["Subject"] or ""),
-            "headers": {name: str(value) for name, value in parsed.items()},
+    # A long header is folded onto the next line ("Subject:" CRLF " words"): its value is the words,
+    # without the folding's leading space, as a mail client shows it.
+    return {"to": list(dict.fromkeys(destinations)) or [str(parsed["To"])],
+            "subject": str(parsed["Subject"] or "").strip(),
+            "headers": {name: str(value).strip() for name, value in parsed.items()},
             "links": list(dict.fromkeys(_LINK.findall(text)))}

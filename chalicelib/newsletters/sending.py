@@ -23,7 +23,13 @@ later, as a new message (it sends only what it had not). The window left is a cr
 accepting and the copy being marked sent, longer than the lease: that reader may get the e-mail
 twice, never none (SES has no idempotency key to close it).
 
-The send's record also keeps its state (``sending``, ``paused``, ``cancelled``, ``done``), who started
+A send can also be recorded ahead of its moment (``schedule``: state ``scheduled``, listed and
+cancellable on the desk): a scheduled digest (``digests.py``), whose EventBridge Scheduler schedule
+puts a ``SCHEDULED_TAG`` message on this queue at its time; the sender function hands it to
+``scheduled`` (``digests.due``), which composes the e-mail and calls ``start_scheduled``: the same
+record, now ``sending``, and its first plan step. Delivered twice, or after a cancel, it starts nothing.
+
+The send's record also keeps its state (``scheduled``, ``sending``, ``paused``, ``cancelled``, ``done``), who started
 and changed it, and its counters, each an atomic ADD: ``sent`` and ``skipped`` by the batches (once
 per batch, when it ends), ``delivered``, ``bounced``, ``complained`` by SES's events
 (``events.py``). A batch or plan step arriving while the send is paused is held (``HeldBatch``)
@@ -60,10 +66,13 @@ CHECK_EVERY = 10  # readers between two looks at the send's state (a pause or a 
 THROTTLED_DELAY_SECONDS = 2  # a throttled batch's rest waits this long in the queue
 UNSUBSCRIBE_MARK = "%%UNSUBSCRIBE_URL%%"  # where each reader's own unsubscribe address goes
 PLAN_START, PLAN_DONE = "start", "done"  # a plan cursor before the first reader, and after the last
-STATES = ("sending", "paused", "cancelled", "done")
+STATES = ("scheduled", "sending", "paused", "cancelled", "done")
+SCHEDULED_TAG = "newsroom-digest"  # a scheduled send's moment on the queue: {"newsroom-digest": {"send": <id>}}
+SEND_ID = re.compile(r"^[0-9a-f]{16,64}$")  # what ``start`` and ``schedule`` make (the desk's send token)
 SQS_BATCH = 10  # SendMessageBatch's limit
 
 Queue = Callable[[list[str], int], None]  # queue these message bodies, delayed this many seconds
+Scheduled = Callable[[str, Callable[[str], None]], "int | None"]  # a scheduled send's moment (digests.due)
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ class SendStatus:
     subject: str
     recipients: int  # active readers when it started
     created: str  # ISO time, UTC
-    state: str  # sending, paused, cancelled, done
+    state: str  # scheduled, sending, paused, cancelled, done
     started_by: str | None
     sent: int
     delivered: int
@@ -158,22 +167,74 @@ def start(issue: Issue, enqueue: Callable[[str], None], send_id: str | None = No
     :raise ValueError: a send with this id was started already.
     """
     send_id = send_id or secrets.token_hex(8)
-    created = clock.now_iso()
     recipients = subscribers.receiving_count(issue.newsletter)
-    record = NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=issue.newsletter, subject=issue.subject,
-                             content={"site_name": issue.site_name, "site_url": issue.site_url, "text": issue.text,
-                                      "html": issue.html}, recipients=recipients, created=created,
-                             started_by=started_by, state="sending", plan_cursor=PLAN_START)
+    _record(NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=issue.newsletter, subject=issue.subject,
+                            content=_content(issue), recipients=recipients, created=clock.now_iso(),
+                            started_by=started_by, state="sending", plan_cursor=PLAN_START))
+    enqueue(_plan_body(send_id, PLAN_START))
+    return send_id, recipients
+
+
+def schedule(newsletter: str, subject: str, content: dict[str, str], started_by: str | None) -> str:
+    """Record a send that starts later (state ``scheduled``: listed, cancellable; ``content`` is what
+    its composer needs at its moment, ``subject`` what the desk shows meanwhile); its id."""
+    send_id = secrets.token_hex(8)
+    _record(NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=newsletter, subject=subject, content=content,
+                            recipients=0, created=clock.now_iso(), started_by=started_by, state="scheduled",
+                            plan_cursor=PLAN_START))
+    return send_id
+
+
+def start_scheduled(send_id: str, compose: Callable[[str, dict[str, str]], Issue | None],
+                    enqueue: Callable[[str], None], why: str) -> int | None:
+    """A scheduled send's moment: ``compose`` (given the newsletter and the content ``schedule`` kept)
+    makes the e-mail, sent under the send's id to the readers as they are now; with no e-mail, the send
+    is closed as done (``why``). The readers, or None if nothing was started: cancelled, or started
+    already (a moment delivered again after a crash, before the first plan step ran, queues that step
+    again: it plans once)."""
+    record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True)
+    if record is None:
+        return None
+    if record.state == "sending" and record.plan_cursor == PLAN_START and record.plan_step is None:
+        enqueue(_plan_body(send_id, PLAN_START))
+        return int(record.recipients)
+    if record.state != "scheduled":
+        return None
+    issue = compose(record.newsletter, dict(record.content or {}))
+    if issue is None:
+        try:
+            _change(send_id, "schedule", "done", ("scheduled",), note=why)
+        except SendStateError:
+            pass  # cancelled meanwhile
+        return None
+    recipients = subscribers.receiving_count(issue.newsletter)
+    try:
+        record.update(actions=[NewsletterIssue.subject.set(issue.subject), NewsletterIssue.content.set(_content(issue)),
+                               NewsletterIssue.recipients.set(recipients), NewsletterIssue.state.set("sending")],
+                      condition=NewsletterIssue.state == "scheduled")
+    except UpdateError as exc:
+        if retry.condition_failed(exc):
+            return None  # cancelled, or started by another delivery of this moment, meanwhile
+        raise
+    enqueue(_plan_body(send_id, PLAN_START))
+    return recipients
+
+
+def _content(issue: Issue) -> dict[str, str]:
+    return {"site_name": issue.site_name, "site_url": issue.site_url, "text": issue.text, "html": issue.html}
+
+
+def _record(record: NewsletterIssue) -> None:
+    """Write a new send and its entry in the list of sends. :raise ValueError: the id is taken."""
+    send_id = keys.send_of(record.pk)
     try:
         with TransactWrite(connection=aws.dynamodb_connection()) as txn:
             txn.save(record, condition=NewsletterIssue.pk.does_not_exist())
-            txn.save(SendListed(*keys.send_listed(created, send_id), send_id=send_id))
+            txn.save(SendListed(*keys.send_listed(record.created, send_id), send_id=send_id))
     except TransactWriteError as exc:
         if retry.condition_failed(exc):
             raise ValueError(f"send {send_id} was started already") from None
         raise
-    enqueue(_plan_body(send_id, PLAN_START))
-    return send_id, recipients
 
 
 def deliver(body: str, now: Callable[[], float] = time.time, queue: Queue | None = None,
@@ -196,14 +257,20 @@ def deliver(body: str, now: Callable[[], float] = time.time, queue: Queue | None
     return _batch(record, readers, now, queue, pace)
 
 
-def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]],
-                              queue: Queue | None = None) -> dict[str, list[dict[str, str]]]:
-    """The sender function: each queue message a plan step or a batch. A message AWS failed (a
-    timeout, DynamoDB throttling) goes back to the queue to be delivered again, which sends only what
-    it had not; a message that is not one of ours is logged and dropped, never retried."""
+def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]], queue: Queue | None = None,
+                              scheduled: Scheduled | None = None) -> dict[str, list[dict[str, str]]]:
+    """The sender function: each queue message a plan step, a batch, or a scheduled send's moment
+    (``SCHEDULED_TAG``), which ``scheduled`` starts (``digests.due``: app.py passes it). A message AWS
+    failed (a timeout, DynamoDB throttling) goes back to the queue to be delivered again, which sends
+    only what it had not; a message that is not one of ours is logged and dropped, never retried."""
     failures = []
     for record in sqs_messages:
         try:
+            if (moment := _scheduled(record["body"])) and scheduled is not None:
+                sending_to = scheduled(moment, lambda body: (queue or sqs_queue)([body], 0))
+                log.info("scheduled send %s: %s", moment, "nothing to start" if sending_to is None
+                         else f"started for {sending_to} readers")
+                continue
             outcome = deliver(record["body"], queue=queue)
         except (ValueError, KeyError, TypeError, NewsletterIssue.DoesNotExist) as exc:
             log.error("newsletter message %s dropped: not a message of a known send (%s)", record.get("messageId"), exc)
@@ -214,6 +281,22 @@ def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]],
             continue
         log.info("newsletter message %s: %s", record.get("messageId"), outcome)
     return {"batchItemFailures": failures}
+
+
+def _scheduled(body: str) -> str:
+    """The send a scheduled moment's message names ("" for any other message)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    named = data.get(SCHEDULED_TAG) if isinstance(data, dict) else None
+    send_id = str(named.get("send", "")) if isinstance(named, dict) else ""
+    return send_id if SEND_ID.match(send_id) else ""
+
+
+def enqueue(body: str) -> None:
+    """Put one message on the newsletters queue (the desk starting or resuming a send)."""
+    sqs_queue([body])
 
 
 def sqs_queue(bodies: list[str], delay: int = 0) -> None:
@@ -237,7 +320,8 @@ def status(send_id: str) -> SendStatus:
 
     :raise UnknownSend: no send has this id.
     """
-    record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True)
+    record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True) \
+        if SEND_ID.match(send_id) else None
     if record is None:
         raise UnknownSend(send_id)
     return _status(send_id, record)
@@ -278,9 +362,11 @@ def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> SendStatus
 def cancel(send_id: str, who: str) -> SendStatus:
     """Stop the send for good: what is left of it is dropped (what was sent stays sent).
 
+    A scheduled send is cancelled before its moment (which then starts nothing).
+
     :raise SendStateError: the send is done or cancelled already. :raise UnknownSend: no such send.
     """
-    _change(send_id, who, "cancelled", ("sending", "paused"))
+    _change(send_id, who, "cancelled", ("scheduled", "sending", "paused"))
     for held in models.read_range(HeldBatch, keys.held_pk(send_id), ">=", "0", limit=10_000, newest_first=False):
         held.delete()
     return status(send_id)
@@ -294,19 +380,21 @@ def _status(send_id: str, record: NewsletterIssue) -> SendStatus:
                       unsubscribed=int(record.unsubscribed or 0), skipped=int(record.skipped or 0))
 
 
-def _change(send_id: str, who: str, state: str, allowed: tuple[str, ...]) -> None:
+def _change(send_id: str, who: str, state: str, allowed: tuple[str, ...], note: str = "") -> None:
     record = NewsletterIssue(*keys.newsletter_issue(send_id))
     condition = NewsletterIssue.pk.exists() & NewsletterIssue.state.is_in(*allowed)
+    change = {"who": who, "state": state, "at": clock.now_iso(), **({"note": note} if note else {})}
     try:
-        record.update(actions=[NewsletterIssue.state.set(state),
-                               NewsletterIssue.changed_by.set({"who": who, "state": state, "at": clock.now_iso()})],
+        record.update(actions=[NewsletterIssue.state.set(state), NewsletterIssue.changed_by.set(change)],
                       condition=condition)
     except UpdateError as exc:
         if not retry.condition_failed(exc):
             raise
         now = status(send_id)  # :raise UnknownSend:
-        raise SendStateError(f"this send is {now.state}: only a send that is {' or '.join(allowed)} "
-                             f"can be {state if state != 'sending' else 'resumed'}") from None
+        raise SendStateError(f"This send is {now.state}: it cannot be {_WORDS.get(state, state)}.") from None
+
+
+_WORDS = {"paused": "paused", "sending": "resumed", "cancelled": "cancelled", "done": "closed"}
 
 
 # --- planning: the index paged into batches ------------------------------------------------------
@@ -497,3 +585,14 @@ _LOCAL_LINK = re.compile(r'\b(src|href)="/(?!/)')
 
 def _absolute(site_url: str, html: str) -> str:
     return _LOCAL_LINK.sub(lambda match: f'{match.group(1)}="{site_url}/', html)
+
+
+def digest_issue(newsletter: str, site_name: str, site_url: str, title: str,
+                 entries: list[tuple[str, str, str]]) -> Issue:
+    """A digest: ``title`` the subject, and each article (title, summary, path) a headline, its
+    summary and a link to its page; the same in the plain-text part."""
+    listed = [{"title": t, "summary": s, "url": site_url + p} for t, s, p in entries]
+    values = {"site_name": site_name, "home_url": site_url + "/", "title": title, "entries": listed,
+              "unsubscribe_url": UNSUBSCRIBE_MARK, "newsletter": newsletter}
+    return Issue(newsletter=newsletter, subject=title, site_name=site_name, site_url=site_url,
+                 text=mail.render("digest.txt", **values), html=mail.render("digest.html", **values))

@@ -39,6 +39,11 @@ class Invalid(Exception):
         self.problems = problems
 
 
+def is_address(email: str) -> bool:
+    """Whether ``email`` is an address we can send to (as the form checks it)."""
+    return len(email) <= MAX_EMAIL_CHARS and email.isascii() and bool(_EMAIL.match(email))
+
+
 def check(form: dict[str, list[str]], offered: tuple[str, ...]) -> SignUp:
     """The sign-up a form asks for: an address, and at least one of the ``offered`` newsletters.
 

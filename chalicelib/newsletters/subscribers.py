@@ -8,7 +8,10 @@ unsubscribe at once never lose one another's change. States:
 - ``active``: confirmed; gets the newsletters it chose;
 - ``unsubscribed``: asked to stop; a new sign-up (confirmed again) brings it back;
 - ``bounced`` and ``complained``: SES said the address is dead or its owner called us spam; never
-  written to again, whatever a form says (a sign-up is answered as any other, and sends nothing).
+  written to again, whatever a form says (a sign-up is answered as any other, and sends nothing);
+- ``deleted``: the reader deleted their data (``own_data.delete``): the item keeps the address's
+  hash and nothing else, the suppression list an import reads. A sign-up by the reader themselves,
+  confirmed from the e-mail (double opt-in), brings them back.
 
 Who receives a newsletter is an index, never a Scan: a ``Receiving`` item per (newsletter, active
 reader), in 16 partitions per newsletter by the hash's first digit, and a counter per partition,
@@ -32,7 +35,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import aws, clock, keys, models, retry
 from chalicelib.models import Receiving, ReceivingCount, Subscriber
 
-STATES = ("pending", "active", "unsubscribed", "bounced", "complained")
+STATES = ("pending", "active", "unsubscribed", "bounced", "complained", "deleted")
 SUPPRESSED = ("bounced", "complained")
 # At most one confirmation e-mail per address in this long: a form filled in again and again with
 # someone else's address must not flood their inbox (the answer on the page is the same).
@@ -86,6 +89,7 @@ def sign_up(email: str, consent: Consent, now: float | None = None) -> str | Non
             item = Subscriber(*keys.subscriber(hashed), email=normalized(email), state="pending", newsletters=[])
         elif item.state != "active":
             item.state = "pending"
+        item.email = normalized(email)  # a deleted reader's item kept only the hash
         item.requested = list(consent.newsletters)
         item.nonce = nonce
         item.confirmation_sent = int(moment)
@@ -125,7 +129,7 @@ def unsubscribe(hashed: str, how: str, now: float | None = None) -> bool:
     moment = time.time() if now is None else now
     for _ in range(retry.ATTEMPTS):
         item = find(hashed)
-        if item is None:
+        if item is None or item.state == "deleted":  # a deleted reader's hash stays as it is
             return False
         if item.state in ("unsubscribed", *SUPPRESSED) and not item.newsletters and not item.nonce:
             return True

@@ -1,4 +1,4 @@
-"""The signed links of newsletter e-mails: confirm a sign-up (expiring), unsubscribe (never expiring).
+"""The signed links of newsletter e-mails: confirm a sign-up (expiring), unsubscribe and manage (never expiring).
 
 Each is an HMAC-SHA256 over what it authorizes, with the site's secret (``config.cursor_secret``,
 read when a link is made or checked) and a purpose, so a link for one purpose never works for
@@ -68,6 +68,24 @@ def read_unsubscribe(token: str) -> str:
     if not _HASH.match(address_hash) or not hmac.compare_digest(signature, _sign("unsubscribe", address_hash)):
         raise BadLink("forged", "This unsubscribe link is not one we sent. Use the link in the newsletter "
                       "itself, or reply to it and we will take you off the list.")
+    return address_hash
+
+
+def manage_token(address_hash: str) -> str:
+    """The "manage your subscription" link's token: which address, signed for that purpose only.
+    It never expires, as the unsubscribe link: a reader may open a years-old e-mail to delete their data."""
+    return f"{address_hash}.{_sign('manage', address_hash)}"
+
+
+def read_manage(token: str) -> str:
+    """The address hash a manage token authorizes.
+
+    :raise BadLink: not one of ours (``forged``).
+    """
+    address_hash, _, signature = (token or "").partition(".")
+    if not _HASH.match(address_hash) or not hmac.compare_digest(signature, _sign("manage", address_hash)):
+        raise BadLink("forged", "This link is not one we sent. Use the “Manage your subscription” link in "
+                      "one of our e-mails.")
     return address_hash
 
 

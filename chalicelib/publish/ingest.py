@@ -230,7 +230,7 @@ def _publish(bucket: ContentBucket, parsed: ContentFile, source: Source | None, 
         result.warnings = list(rendered.warnings)
         return result
     if isinstance(parsed, Author):
-        return terms.save_author(parsed, source, etag, sequencer, force)
+        return terms.save_author(parsed, source, etag, sequencer, force, author_photo(bucket, parsed))
     if isinstance(parsed, Category):
         return terms.save_category(parsed, source, etag, sequencer, force)
     if isinstance(parsed, Tag):
@@ -272,6 +272,22 @@ def render_article(bucket: ContentBucket, parsed: Article) -> tuple[markup.Rende
                                warnings=warnings)
     image_size = (int(sets[featured]["w"]), int(sets[featured]["h"])) if featured in sets else sizes.get(featured or "")
     return body, image_size
+
+
+def author_photo(bucket: ContentBucket, author: Author) -> dict[str, Any] | None:
+    """An author's photo as the page shows it: its sizes and the library's alt text (``alt``), or None
+    (no photo, or one the library does not have). The file is recorded as showing it, so a new alt
+    text or a replaced file publishes the author again, as it does an article.
+
+    :raise ContentError: the photo is still being sized, or could not be.
+    """
+    if not author.photo:
+        return None
+    found = _photo_sets(bucket, author.key, {author.photo: images.key_of(author.photo)}).get(author.photo)
+    if found is None:
+        return None
+    words = found.pop("words", None) or {}
+    return {**found, "alt": words.get("alt") or ""}
 
 
 def render_entry(bucket: ContentBucket, entry: LiveEntry) -> str:

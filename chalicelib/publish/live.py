@@ -22,7 +22,6 @@ from __future__ import annotations
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, keys, models
-from chalicelib.content.content_format import entry_parts
 from chalicelib.content.files import LiveEntry
 from chalicelib.content.stored import entry_values
 from chalicelib.live_blog import FIRST_SCREEN, fragment_path
@@ -68,7 +67,7 @@ def remove(source: Source, sequencer: str | None = None) -> PublishResult:
 
     :raise ConcurrentChange: another ingest changed this entry meanwhile.
     """
-    parts = entry_parts(source.sk)
+    parts = keys.live_entry_parts(source.sk)
     if parts is None:  # pragma: no cover - only entries' Sources have kind "entry"
         raise ValueError(source.sk)
     folder = parts[0]
@@ -92,7 +91,7 @@ def _replace(txn: TransactWrite, before: LiveEntryItem | None, old_sk: str | Non
     pk = item.pk if item is not None else before.pk if before is not None else None
     if pk is None:
         return
-    key_pk = keys.live_key_events_pk(pk.removeprefix("live#"))
+    key_pk = keys.live_key_events_of(pk)
     if old_sk is not None and (item is None or old_sk != sk):
         if before is not None:
             txn.delete(LiveEntryItem(pk, old_sk))

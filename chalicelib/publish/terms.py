@@ -22,13 +22,14 @@ from chalicelib.publish.revisions import PublishResult
 
 
 def save_author(author: Author, source: Source | None, etag: str | None = None,
-                sequencer: str | None = None, force: bool = False) -> PublishResult:
-    """Publish an author's name and bio.
+                sequencer: str | None = None, force: bool = False,
+                photo_set: dict[str, Any] | None = None) -> PublishResult:
+    """Publish an author's name, bio and photo (``photo_set``: its sizes and alt text, from the library).
 
     :raise ConcurrentChange: another ingest changed this file meanwhile.
     """
     return _save(source, author.key, "author", author.slug, etag, sequencer, force, AuthorItem(
-        *keys.author(author.slug), **stored(fields.AUTHOR, author), source_key=author.key))
+        *keys.author(author.slug), **stored(fields.AUTHOR, author), photo_set=photo_set, source_key=author.key))
 
 
 def save_category(category: Category, source: Source | None, etag: str | None = None,

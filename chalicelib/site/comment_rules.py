@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import re
 import time
 import unicodedata
@@ -193,11 +194,34 @@ def client_of(headers: dict[str, str], source_ip: str | None, via_cdn: bool = Fa
     API Gateway directly can send that header too, with a new address each
     time. It counts only on requests that carry the secret our distribution
     adds (``config.ORIGIN_HEADER``); any other request is the caller's own.
+
+    An IPv6 address counts by its /64 (``IPV6_CLIENT_PREFIX``): that is what one
+    customer of a host or ISP is given, and picking a new address inside it for
+    each request costs nothing, so counting whole addresses would let one client
+    pass every per-client limit (sign-ups mailing someone's inbox, comments,
+    sign-in and reset-code guesses) as 2**64 clients.
     """
     address = source_ip
     if via_cdn:
         address = (headers.get("cloudfront-viewer-address") or "").rsplit(":", 1)[0] or source_ip
-    return _sign(f"client|{address or 'unknown'}")[:20]
+    return _sign(f"client|{_network_of(address or 'unknown')}")[:20]
+
+
+IPV6_CLIENT_PREFIX = 64
+
+
+def _network_of(address: str) -> str:
+    """The client an address stands for: an IPv4 address itself, an IPv6 address its /64 (an
+    IPv4-mapped one its IPv4 address); anything that is not an address, as it is."""
+    try:
+        found = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(found, ipaddress.IPv6Address):
+        if found.ipv4_mapped is not None:
+            return str(found.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{found}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(found)
 
 
 def take_rate_slot(client: str, now: float | None = None) -> None:

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from typing import Any
 from urllib.parse import quote
 
 from chalice.app import Response
 
-from chalicelib import config, live_blog
+from chalicelib import config, keys, live_blog
 from chalicelib.clock import now_iso
 from chalicelib.models import Post
 from chalicelib.site import rss, store, templating, views, web
@@ -39,7 +38,6 @@ FRAGMENT_CACHE = f"public, max-age=0, s-maxage={FRAGMENT_SECONDS}, stale-if-erro
 # distribution tells browsers max-age=30 (web.VIEWER_CACHE): a reader without JavaScript who reloads sees
 # the page at most a minute old. An ended live blog is cached as any article (web.PAGE_CACHE).
 LIVE_PAGE_CACHE = web.SHORT_CACHE
-_SINCE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ#[A-Za-z0-9_-]{1,80}")
 
 
 class BadPosition(ValueError):
@@ -52,7 +50,7 @@ def blog(site: Site, post: Post, canonical: str) -> tuple[views.LiveBlog, tuple[
     :raise BadPosition: ``?since=`` is not an entry's place.
     """
     since = site.query.get("since")
-    if since is not None and not _SINCE.fullmatch(since):
+    if since is not None and not keys.is_live_entry_sk(since):
         raise BadPosition(since)
     size = live_blog.FIRST_SCREEN
     found = store.live_entries(post, size + 1, since)

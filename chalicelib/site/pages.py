@@ -221,12 +221,14 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
     if not entries and empty_is_404 and not (after or before):
         return render_not_found(None, snapshot, site)
     version: tuple[Any, ...] = ()
+    photo = None
     if kind is not None and term is not None:
         named = term(list(page.entries))
         if named is None:
             return missing() if missing is not None else render_not_found(None, snapshot, site)
         heading, title = kind.heading.format(name=named.name), kind.title.format(name=named.name)
         description, version = named.description or kind.description.format(name=named.name), named.version
+        photo = named.photo
     older = site.link(canonical, after=paging.encode(listing, page.older)) if page.older else None
     newer = site.link(canonical, before=paging.encode(listing, page.newer)) if page.newer else None
     if newer is None and (after or before):
@@ -236,7 +238,7 @@ def _archive(site: Site, snapshot: Snapshot, listing: str, canonical: str, headi
 
     def render() -> str:
         shown = views.ListingPage(head, heading, tuple(views.entry(e) for e in entries),
-                                  frozenset(e.slug for e in sticky), older, newer)
+                                  frozenset(e.slug for e in sticky), older, newer, photo)
         return render_template("blog/listing.html", chrome(site, snapshot, now), shown)
 
     parts = (listing, snapshot_version(snapshot), page.older, page.newer, after, before, version,

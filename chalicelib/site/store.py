@@ -8,6 +8,7 @@ else is read fresh on each request. Nothing here writes.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,7 @@ class Term:
     name: str
     description: str | None = None  # the term's own (a category's description, an author's bio)
     version: tuple[str | None, ...] = ()  # what else the page shows of it, for its ETag
+    photo: dict[str, Any] | None = None  # an author's photo: its sizes (images.picture_set) and ``alt``
 
 
 def term(kind: ArchiveKind, slug: str, snapshot: Snapshot) -> Term | None:
@@ -82,7 +84,9 @@ def term(kind: ArchiveKind, slug: str, snapshot: Snapshot) -> Term | None:
     if item is None:
         return None
     described = getattr(item, "bio", None) or getattr(item, "description", None)
-    return Term(item.name, described, (item.name, described))
+    photo = getattr(item, "photo_set", None)
+    return Term(item.name, described, (item.name, described, json.dumps(photo, sort_keys=True) if photo else None),
+                photo)
 
 
 def moved_tag(slug: str) -> str | None:

@@ -106,6 +106,7 @@ class ListingPage:
     sticky: frozenset[str]  # the slugs of the sticky articles leading it
     older: str | None
     newer: str | None
+    photo: dict[str, Any] | None = None  # an author's archive: their photo's sizes and ``alt``
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import click
 
 from newsroom.aws_errors import OneLineCommands
-from newsroom.cli import comments, files, media, outbox, site, versions, wordpress
+from newsroom.cli import comments, files, media, outbox, site, subscribers, versions, wordpress
 
 
 @click.group(name="newsroom", cls=OneLineCommands, context_settings={"help_option_names": ["-h", "--help"]},
@@ -35,5 +35,5 @@ def main() -> None:
 
 for command in (files.check, files.publish, files.submit, files.approve, versions.history, versions.show,
                 versions.revert, site.resync, site.errors, media.media, comments.comments,
-                wordpress.import_wordpress, outbox.outbox):
+                wordpress.import_wordpress, outbox.outbox, subscribers.subscribers):
     main.add_command(command)

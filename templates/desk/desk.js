@@ -129,7 +129,30 @@
       });
   }
 
+  // The save under way: a second click on its button (a double-click) is the same save, and any other
+  // save waits for it, so it is sent with the version this one gets back (never a conflict with oneself).
+  var pending = null;
   function save(action, now, quiet) {
+    if (pending) {
+      if (quiet || (pending.action === action && !pending.quiet)) { return pending.done; }
+      return pending.done.then(function () { return save(action, now, quiet); });
+    }
+    var sending = {action: action, quiet: !!quiet};
+    pending = sending;
+    sending.done = send(action, now, quiet).then(function () { pending = null; }, function () { pending = null; });
+    return sending.done;
+  }
+
+  function send(action, now, quiet) {
+    // A Publish at typed halfway (a date without its time) is the value "", which would mean "now":
+    // refused until it is a whole date and time, or cleared, so an embargo is never broken by it.
+    if (local.validity && local.validity.badInput) {
+      var half = "not a whole date and time: finish the date and the time, or clear it to publish now";
+      if (quiet) { say("Not saved to the server yet: Publish at is " + half + "."); } else {
+        say(""); showProblems([{field: "date", message: half, text: "Publish at is " + half}]);
+      }
+      return Promise.resolve();
+    }
     var note = form.elements.correction ? form.elements.correction.value : "";
     var data = {action: action, key: form.dataset.key, version: form.dataset.version, versions: versions,
       fields: fields(), body: body(), correction: action === "publish" ? note : "", now: !!now,
@@ -154,6 +177,9 @@
       if (answer.json.state === "submitted" || answer.json.state === "unpublishing") {
         follow(answer.json.key, answer.json.version, Date.now(), answer.json.since, answer.json.state === "unpublishing");
       }
+    }, function () {  // no answer at all (offline, the connection dropped): said, never "Saving…" for ever
+      say((quiet ? "Not saved to the server yet" : "Not saved") + ": the desk did not answer (offline?). " +
+        "Your text is still here and in this browser: save again when you are back online.");
     });
   }
 

@@ -213,15 +213,16 @@
   });
 
   // The offer to restore: this article's copy from this tab (a reload), else the newest another tab
-  // of this article left behind; it names the article and when the words were typed.
+  // of this article left behind (for a new article: a new article's, from a tab closed or crashed
+  // before its first save); it names the article and when the words were typed.
   function offered() {
     var own = null, newest = null;
     try {
       own = JSON.parse(localStorage.getItem(copyKey(form.dataset.key)) || "null");
-      if (!own && form.dataset.key) {
+      if (!own) {
         for (var i = 0; i < localStorage.length; i += 1) {
           var name = localStorage.key(i);
-          if (name.indexOf(PREFIX + form.dataset.key + ":") === 0) {
+          if (name.indexOf(PREFIX + (form.dataset.key || "new") + ":") === 0) {
             var found = JSON.parse(localStorage.getItem(name) || "null");
             if (found && (!newest || found.at > newest.copy.at)) { newest = {name: name, copy: found}; }
           }

@@ -42,6 +42,10 @@
     if (s.blocks && (s.blocks.rendered || s.blocks.reported)) {
       counts.appendChild(el("li", "blocks: " + (s.blocks.rendered || 0) + " rendered, " + (s.blocks.reported || 0) + " reported"));
     }
+    if (s.subscribers && s.subscribers.found_in_export && s.subscribers.found_in_export.length) {
+      var where = el("li", "Subscribers: this site's sign-up form was " + s.subscribers.found_in_export.join(", ") + ". Export them there and "), go = el("a", "import them in Subscribers");
+      go.href = s.subscribers.import_at; where.appendChild(go); where.appendChild(document.createTextNode(".")); counts.appendChild(where);
+    }
     Object.keys(s.refused || {}).forEach(function (key) { refusedList.appendChild(el("li", key + ": " + s.refused[key])); });
     (s.problems || []).forEach(function (p) { refusedList.appendChild(el("li", p.file + ": " + p.problems.join("; "))); });
     if (s.counts) { var a = el("a", "The report"); a.href = "/desk/import/report?id=" + encodeURIComponent(s.id); actions.appendChild(a); }

@@ -1,6 +1,6 @@
 /* The live blog screen (chalicelib/desk/live.py): Enter in the Update box posts it (Shift+Enter is a new
    line), and the updates below are refreshed as ingest publishes them. Posting is the form's own: if it
-   is refused, the screen comes back with the text still in the box. */
+   is refused, the screen comes back with the text still in the box. Deleting an update asks first. */
 (function () {
   "use strict";
   var form = document.querySelector("[data-enter-posts]");
@@ -18,6 +18,14 @@
     });
     form.addEventListener("submit", function () { sending = true; });
   }
+  // Delete, beside Edit or correct under each posted update, takes it off the site: asked first.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.name === "action" && button.value === "delete" && button.closest("#live-entries") &&
+        !window.confirm("Delete this update? It is taken off the page and the feed at once.")) {
+      event.preventDefault();
+    }
+  });
   var list = document.getElementById("live-entries");
   if (!list || !window.fetch) { return; }
   var rounds = 0;

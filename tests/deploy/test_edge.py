@@ -99,10 +99,12 @@ def test_the_page_function_keeps_the_names_the_cache_policy_lists(template):
 
 # Every POST the site answers, as its forms send it: to the desk, a comment, a protected post's password.
 POSTS = ["/desk/sign-in", "/desk/save", "/desk/preview", "/desk/comments", "/desk/import/start",
-         "/some-article/comments/", "/some-article/password/", "/subscribe/", "/newsletter/unsubscribe"]
+         "/some-article/comments/", "/some-article/password/", "/subscribe/", "/newsletter/unsubscribe",
+         "/newsletter/manage/", "/desk/subscribers/import"]
 
 
-@pytest.mark.parametrize("path", [*POSTS, "/desk", "/desk/articles", "/preview/abc123"])
+@pytest.mark.parametrize("path", [*POSTS, "/desk", "/desk/articles", "/preview/abc123", "/newsletter/manage/data/",
+                                  "/desk/subscribers"])
 def test_what_needs_cookies_or_a_post_has_a_behaviour_that_is_never_cached(template, path):
     behavior = behavior_for(template, path)
     assert behavior["CachePolicyId"] == CACHING_DISABLED

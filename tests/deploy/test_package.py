@@ -45,6 +45,9 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
         assert env["NEWSROOM_STAGE"] == {"Ref": "Stage"}
         assert "CursorSecret" in env["NEWSROOM_CURSOR_SECRET"]["Fn::Sub"]
         assert f"newsroom-{stage}" not in json.dumps(env)  # no name is hard-coded
+    web = resources["APIHandler"]["Properties"]["Environment"]["Variables"]  # a scheduled digest's moment
+    assert web["NEWSROOM_SCHEDULE_ROLE"] == {"Fn::GetAtt": ["DueTimeRole", "Arn"]}
+    assert web["NEWSROOM_NEWSLETTERS_QUEUE_ARN"] == {"Fn::GetAtt": ["NewslettersQueue", "Arn"]}
     source = resources["Ingest"]["Properties"]["Events"]["IngestSqsEventSource"]["Properties"]
     assert source["Queue"] == {"Fn::Sub": "${IngestQueue.Arn}"}
     assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -78,10 +81,11 @@ def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(pa
         assert trusted["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
         assert trusted["Condition"]["StringEquals"] == {"cognito-identity.amazonaws.com:aud": {"Ref": "DeskIdentityPool"}}
         assert resources[role]["Properties"]["ManagedPolicyArns"] == [{"Ref": policy}]
-    # Scheduler's role (chalicelib/publish/schedule.py) may only send due-time messages to the ingest queue.
+    # Scheduler's role (chalicelib/publish/schedule.py) may only send due-time messages to the ingest queue,
+    # and a scheduled digest's moment to the newsletters queue (chalicelib/newsletters/digests.py).
     [due] = resources["DueTimeRole"]["Properties"]["Policies"]
-    assert due["PolicyDocument"]["Statement"] == [{"Effect": "Allow", "Action": "sqs:SendMessage",
-                                                   "Resource": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}]
+    assert due["PolicyDocument"]["Statement"] == [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": [
+        {"Fn::GetAtt": ["IngestQueue", "Arn"]}, {"Fn::GetAtt": ["NewslettersQueue", "Arn"]}]}]
     trust = resources["DueTimeRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     for function, role, policy_file in (("APIHandler", "ApiHandlerRole", f"policy-{stage}-web.json"),

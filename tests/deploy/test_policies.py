@@ -63,13 +63,25 @@ def test_no_statement_grants_a_wildcard_on_dynamodb_s3_or_sqs(stage, function):
                 assert f"${{NamePrefix}}-{stage}-" in arn, f"{arn} is not this stage's resource"
 
 
-def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_sessions_profiles_and_subscribers():
+def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_sessions_profiles_subscribers_and_sends():
+    """...and, in the bucket, only authors' files (a person's profile is their author file)."""
     granted = list(conditional_statements(policy("prod", "web")))
     assert granted
     for actions, resources, condition in granted:
         writes = [a for a in actions if a not in READ_ONLY and not a.startswith("logs:")]
         if writes == ["ses:SendEmail"]:  # a newsletter sign-up's confirmation e-mail, through SES v2 only
             assert condition == {"StringEquals": {"ses:ApiVersion": "2"}}
+        elif writes == ["sqs:GetQueueUrl", "sqs:SendMessage"]:  # a send the desk starts: its batches, to that queue only
+            assert [r["Fn::Sub"] for r in resources] == [
+                "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-newsletters"]
+        elif writes == ["scheduler:CreateSchedule"]:  # a scheduled digest's moment, under its own names only
+            assert [r["Fn::Sub"] for r in resources] == [
+                "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/"
+                "${NamePrefix}-prod-content-digest-*"]
+        elif writes == ["iam:PassRole"]:  # the due-times role, to the scheduler only
+            assert condition == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+            assert [r["Fn::Sub"] for r in resources] == [
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${NamePrefix}-prod-due-times"]
         elif writes == ["sns:Publish"]:  # telling editors of a new comment, on the stage's topic only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-moderation"]
@@ -78,11 +90,18 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_se
             # (their Receiving items, and its counters): chalicelib/newsletters/subscribers.py:saved
             assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
                 "subscriber#*", "receiving#*", "receiving-count#*"]}}
+        elif writes == ["dynamodb:UpdateItem"]:  # a send the desk pauses, resumes or cancels (sending.py)
+            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["issue#*"]}}
+        elif writes == ["dynamodb:DeleteItem"]:  # a paused send's held batches, queued again or dropped
+            assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["held#*"]}}
+        elif writes == ["s3:PutObject"]:  # each person's own author file, from their profile (desk/profile.py)
+            assert [r["Fn::Sub"] for r in resources] == ["arn:${AWS::Partition}:s3:::${NamePrefix}-prod-content/authors/*"]
         elif writes:
             assert set(writes) == {"dynamodb:PutItem"}  # a comment, a sliding log of posts (no UpdateItem)
             assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
                 "comments-pending", "ratelimit#*", "session#*", "people",  # people: each person's own profile
-                "subscriber#*"]}}  # a newsletter reader's sign-up, confirmation, unsubscribe
+                "subscriber#*",  # a newsletter reader's sign-up, confirmation, unsubscribe
+                "issue#*", "sends"]}}  # a send the desk starts, and its entry in the list of sends
 
 
 def test_stage_policy_files_differ_only_in_the_stage_they_name():
@@ -244,6 +263,17 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
         site.run_imports()
     assert "uploaded" in site.s3.get_object(Bucket=site.stack.bucket, Key="imports/20261203/status.json")[
         "Body"].read().decode()
+    # An admin's newsletter list, uploaded in the desk, and an export of ours: the imports function
+    # reads and writes subscribers (issue 47), and Scans them for the export and the counts.
+    site.put("imports/20261204list/options.json", '{"kind": "subscribers", "name": "list.csv", '
+             '"newsletters": ["Daily briefing"]}')
+    site.put("imports/20261204list/subscribers.csv", (PROJECT_DIR / "tests" / "data" / "subscribers" /
+                                                      "mailchimp-subscribed.csv").read_bytes())
+    site.put("imports/20261204ours/subscribers-export.json", "{}")
+    with running("imports"):
+        site.run_imports()
+    assert '"imported"' in site.s3.get_object(Bucket=site.stack.bucket, Key="imports/20261204list/status.json")[
+        "Body"].read().decode()
 
     # Read every kind of page.
     paths = ["/", "/?s=iran", "/search/?q=nuclear+iran", "/new-debate-in-tehran-on-the-production-of-a-nuclear-bomb/",
@@ -280,6 +310,8 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     assert denied == []
     assert {f for f, _ in operations} == {"web", "ingest", "images", "imports"}
     assert ("imports", "s3:PutObject") in operations
+    assert {("imports", "dynamodb:TransactWriteItems"), ("imports", "dynamodb:BatchGetItem"),
+            ("imports", "dynamodb:Scan")} <= operations  # a subscriber with its index entries: one transaction
     assert ("images", "s3:PutObject") in operations and ("images", "sqs:SendMessage") in operations
     assert all(a.split(":")[1] in ("GetItem", "BatchGetItem", "Query", "GetObject", "PutItem", "UpdateItem", "Publish")
                for f, a in operations if f == "web"), operations
@@ -346,3 +378,13 @@ def test_the_web_policy_refuses_writes_outside_comments_and_counters():
         assert not allows(web, "dynamodb:PutItem", table, (key,)), key
         assert not allows(web, "dynamodb:UpdateItem", table, (key,)), key
     assert not allows(web, "dynamodb:DeleteItem", table, ("comments-pending",))
+    for never in ("dynamodb:Scan", "sqs:DeleteMessage"):  # a send's readers come from the index, by Query
+        assert not allows(web, never, table) and not allows(web, never, table.replace("content", "newsletters"))
+    queue = "arn:aws:sqs:us-east-1:123456789012:newsroom-dev-"
+    assert allows(web, "sqs:SendMessage", queue + "newsletters")
+    assert not allows(web, "sqs:SendMessage", queue + "ingest") and not allows(web, "sqs:SendMessage", queue + "images")
+    bucket = "arn:aws:s3:::newsroom-dev-content/"
+    assert allows(web, "s3:PutObject", bucket + "authors/sam-writer.yaml")  # a profile: its person's author file
+    for key in ("articles/a.md", "settings/site.yaml", "categories/oil.yaml", "media/a.jpg", "authors"):
+        assert not allows(web, "s3:PutObject", bucket + key), key
+    assert not allows(web, "s3:DeleteObject", bucket + "authors/sam-writer.yaml")

@@ -54,6 +54,7 @@ def test_a_dry_run_in_the_desk_gives_the_commands_report_and_uploads_nothing(des
     desk.run_imports()
     found = progress(desk, jar, import_id)
     assert found["state"] == "dry run" and found["finished"] and found["files"] > 100
+    assert found["subscribers"]["import_at"] == "/desk/subscribers"  # where the readers' list goes (issue 47)
     report = json.loads(desk.client.http.get(f"/desk/import/report?id={import_id}", headers={"Cookie": jar}).body)
     assert report == cli_report(tmp_path)
     assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="articles/").get("KeyCount", 0) == 0

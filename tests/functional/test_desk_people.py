@@ -4,6 +4,7 @@ enforced where the change happens; and "Forgot password" through the pool's own 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -14,7 +15,10 @@ import pytest
 from chalicelib import keys
 from chalicelib.desk import people, session
 from chalicelib.models import PeopleChange, SignedIn
+from tests.functional import test_desk_edge
 from tests.functional.test_desk import STORY, api, form, sign_in
+
+cdn = test_desk_edge.cdn  # the fixture: a CloudFront distribution in moto, its invalidations counted
 
 
 def _pool(desk) -> Any:  # type: ignore[no-untyped-def]
@@ -354,7 +358,7 @@ def test_a_reset_from_another_site_is_refused(desk):
 def _profile_form(desk, jar: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     page = desk.client.http.get("/desk/profile", headers={"Cookie": jar}).body.decode()
     return (re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1),
-            re.search(r'name="version" value="(\d+)"', page).group(1))
+            html.unescape(re.search(r'name="version" value="([^"]*)"', page).group(1)))  # as a browser sends it
 
 
 @pytest.mark.parametrize("role", ["contributor", "editor", "admin"])
@@ -379,17 +383,95 @@ def test_every_person_edits_their_own_profile_and_the_picker_lists_them(desk, ro
     assert "Your profile is saved." in shown and 'value="Sam Writer"' in shown and "Covers energy." in shown
     assert re.search(r'<img class="profile-photo" src="/sizes/2026/12/sam[^"]*" alt="Your photo as it is now">', shown)
     mine = [p for p in Profile.query(keys.PEOPLE_PK) if p.email == f"{role}@desk.example.com"]
-    assert [(p.name, p.bio, p.photo) for p in mine] == [("Sam Writer", "Covers energy.", "/media/2026/12/sam.png")]
+    assert [(p.name, p.author) for p in mine] == [("Sam Writer", f"local-{role}")]  # the byline stays theirs
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key=f"authors/local-{role}.yaml")["Body"].read().decode() == \
+        "name: Sam Writer\nbio: Covers energy.\nphoto: /media/2026/12/sam.png\n"  # their author file: the source
     choices = profile.author_choices()
-    assert {"name": "Sam Writer", "slug": "sam-writer", "kind": "person", "email": f"{role}@desk.example.com"} \
+    assert {"name": "Sam Writer", "slug": f"local-{role}", "kind": "person", "email": f"{role}@desk.example.com"} \
         in choices
     assert {"name": "Ninfa Along", "slug": "ninfa-along", "kind": "author", "email": ""} in choices
     listed = json.loads(desk.client.http.get("/desk/author-choices", headers={"Cookie": jar}).body)
-    assert listed == {"authors": choices}
+    assert listed == {"authors": choices if role == "admin" else [{**c, "email": ""} for c in choices]}  # addresses: admins'
     from chalicelib.desk import pickers
 
     offered = pickers.choices().of("author")  # the editor's Author picker: people and authors together
     assert "Sam Writer" in offered and "Ninfa Along" in offered
+
+
+def test_a_saved_profile_is_the_public_author_page_and_every_byline_and_the_edge_drops_them(desk, cdn):
+    """Name, bio and photo (with the library's alt text) reach /author/<slug>/ and the bylines through the
+    author's file; the bio is text (markup shown, never run); an author without a profile is unchanged."""
+    from devstack.photos import png
+
+    desk.put("authors/ninfa-along.yaml", "name: Ninfa Along\nbio: Tehran correspondent.\n")
+    desk.s3.put_object(Bucket=desk.stack.bucket, Key="media/2026/12/sam.png", Body=png(640, 480),
+                       Metadata={"alt": "Sam%20Writer%20at%20the%20news%20desk"})
+    desk.put("articles/oil-rises.md", "---\ntitle: Oil rises\ndate: 2026-12-01T10:00:00Z\nauthor: Local Editor\n"
+                                      "categories: [Oil]\n---\n\nPrices rose.\n")
+    desk.ingest()
+    before = desk.get("/author/local-editor/").body.decode()
+    assert "Local Editor" in before and "author-photo" not in before
+    ninfa = desk.get("/author/ninfa-along/").body.decode()
+    jar, _, _ = sign_in(desk, "editor")
+    token, version = _profile_form(desk, jar)
+    assert version == ""  # no author file yet: the save creates it
+    sent = cdn.sent()
+    bio = 'Covers energy. <script>alert("bio")</script><img src=x onerror=alert(1)> & "more"'
+    saved = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Sam Writer", "bio": bio,
+                                                "photo": "/media/2026/12/sam.png"}, headers={"Cookie": jar})
+    assert saved.status_code == 303
+    desk.ingest()
+    page = desk.get("/author/local-editor/")
+    html = page.body.decode()
+    assert page.status_code == 200 and "<h1>Author: Sam Writer</h1>" in html and "<title>Sam Writer" in html
+    assert "Covers energy. &lt;script&gt;alert(&#34;bio&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; " \
+           "&amp; &#34;more&#34;" in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert re.search(r'<img class="author-photo" src="/sizes/2026/12/sam-[^"]+" srcset="[^"]+" sizes="96px" '
+                     r'width="96" height="96" alt="Sam Writer at the news desk"', html), html
+    article = desk.get("/oil-rises/").body.decode()
+    assert re.search(r'By <a href="[^"]*/author/local-editor/" rel="author">Sam Writer</a>', article)
+    assert 'By <a href="/author/local-editor/">Sam Writer</a>' in desk.get("/category/oil/").body.decode()
+    assert desk.get("/author/ninfa-along/").body.decode() == ninfa  # an author without a profile: as she was
+    assert desk.s3.get_object(Bucket=desk.stack.bucket, Key="authors/ninfa-along.yaml")["Body"].read() == \
+        b"name: Ninfa Along\nbio: Tehran correspondent.\n"
+    assert cdn.sent() == sent + 1  # the profile's change: one invalidation of every page (bylines are everywhere)
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    distribution = cloudfront.list_distributions()["DistributionList"]["Items"][0]["Id"]
+    newest = max((cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"]
+                  for i in cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]),
+                 key=lambda i: i["CreateTime"])
+    assert newest["InvalidationBatch"]["Paths"]["Items"] == ["/*"]
+    shown = desk.client.http.get("/desk/profile", headers={"Cookie": jar}).body.decode()
+    assert 'value="Sam Writer"' in shown and "Covers energy. &lt;script&gt;" in shown and "/author/local-editor/" in shown
+    jar, token, _ = sign_in(desk, "editor")
+    picked = api(desk, "/desk/save", jar, token, {"action": "publish", "body": "Text.",
+                                                  "fields": {**STORY, "title": "By Sam", "author": "Sam Writer"}})
+    assert picked.status_code == 200, picked.body  # their new name, picked: their author, not a new one
+    key = json.loads(picked.body)["key"]
+    assert "\nauthor: local-editor\n" in desk.s3.get_object(Bucket=desk.stack.bucket, Key=key)["Body"].read().decode()
+    desk.ingest()
+    assert re.search(r'/author/local-editor/" rel="author">Sam Writer</a>', desk.get("/by-sam/").body.decode())
+    assert desk.get("/author/sam-writer/").status_code == 404
+    desk.s3.copy_object(Bucket=desk.stack.bucket, Key="media/2026/12/sam.png", MetadataDirective="REPLACE",
+                        CopySource={"Bucket": desk.stack.bucket, "Key": "media/2026/12/sam.png"},
+                        Metadata={"alt": "Sam%20Writer%2C%20energy%20reporter"})  # the library's words, changed
+    desk.ingest()
+    assert 'alt="Sam Writer, energy reporter"' in desk.get("/author/local-editor/").body.decode()
+
+
+def test_an_author_file_names_only_a_photo_of_the_library(desk):
+    """The file's photo is an address in Media, looked up as data: anything else is refused, naming the field."""
+    from chalicelib.content.content_format import ContentError, parse_author
+
+    for photo in ("../settings/site.yaml", "/media/../settings/site.yaml", "https://evil.example/x.jpg",
+                  "/rendered/x.html", "/media/2026/12/notes.pdf"):
+        with pytest.raises(ContentError) as refused:
+            parse_author("authors/sam.yaml", f"name: Sam\nphoto: {photo}\n".encode())
+        assert [p.field for p in refused.value.problems] == ["photo"], photo
+        assert re.search(r"photo: '.*' must be (a photo in Media|a path)", str(refused.value)), str(refused.value)
+    assert parse_author("authors/sam.yaml", b"name: Sam\nphoto: /media/2026/12/sam.png\n").photo == \
+        "/media/2026/12/sam.png"
 
 
 def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk):
@@ -404,6 +486,7 @@ def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk)
                  headers={"Cookie": jar})
     assert stale.status_code == 409 and "changed elsewhere" in stale.body.decode()
     _, version = _profile_form(desk, jar)
+    assert version  # the author file's version (its ETag), now that the first save wrote it
     for fields, said in (({"name": " "}, "Name: enter the name"), ({"name": "X", "photo": "https://evil.example/x.jpg"},
                                                                    "Photo: give the address of a photo in Media"),
                          ({"name": "X", "photo": "/media/../settings/site.yaml"}, "Photo: give the address"),
@@ -415,6 +498,10 @@ def test_a_profile_save_from_an_old_tab_or_with_bad_fields_changes_nothing(desk)
     no_token = form(desk.client, "/desk/profile", {"version": version, "name": "Forged"}, headers={"Cookie": jar})
     assert no_token.status_code == 403
     assert [p.name for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com"] == ["First"]
+    again = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Second"},
+                 headers={"Cookie": jar})
+    assert again.status_code == 303  # from the version now shown: saved
+    assert [p.name for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com"] == ["Second"]
 
 
 def test_nobody_edits_anothers_profile_the_key_is_the_signed_in_persons(desk):
@@ -427,3 +514,31 @@ def test_nobody_edits_anothers_profile_the_key_is_the_signed_in_persons(desk):
     form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Hijacked", "sub": admin_sub,
                                         "user": admin_sub}, headers={"Cookie": jar})
     assert Profile.get(keys.PEOPLE_PK, admin_sub).name == "Local Admin"
+
+
+def test_two_people_named_alike_cannot_write_each_others_author_page(desk):
+    from chalicelib.models import Profile
+
+    Profile(keys.PEOPLE_PK, "another-sub", name="Local Editor", email="twin@desk.example.com",
+            author="local-editor", version=1).save()
+    jar, _, _ = sign_in(desk, "editor")
+    token, version = _profile_form(desk, jar)
+    refused = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Impostor"},
+                   headers={"Cookie": jar})
+    assert refused.status_code == 409
+    assert "Another person of the desk also signs as /author/local-editor/" in \
+        refused.body.decode()
+    assert "twin@desk.example.com" not in refused.body.decode()  # nobody is told a colleague's address
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="authors/")
+    Profile(keys.PEOPLE_PK, "another-sub").delete()
+    mine = next(p for p in Profile.query(keys.PEOPLE_PK) if p.email == "editor@desk.example.com")
+    mine.delete()  # made again at the next sign-in, from the pool's name, which has no letter for an address
+    _pool(desk).admin_update_user_attributes(UserPoolId=desk.pool.user_pool_id,
+                                             Username=_username(desk, "editor@desk.example.com"),
+                                             UserAttributes=[{"Name": "name", "Value": "😀"}])
+    jar, _, _ = sign_in(desk, "editor")
+    token, version = _profile_form(desk, jar)
+    nameless = form(desk.client, "/desk/profile", {"csrf": token, "version": version, "name": "Impostor"},
+                    headers={"Cookie": jar})
+    assert nameless.status_code == 409 and "gives no author address" in nameless.body.decode()
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="authors/")

@@ -184,3 +184,31 @@ def test_only_admins_see_or_change_terms_and_a_forged_change_writes_nothing(desk
                          origin="https://evil.example").status_code == 403
     after = {o["Key"]: o["ETag"] for o in desk.s3.list_objects_v2(Bucket=desk.stack.bucket)["Contents"]}
     assert after == before
+
+
+def test_a_settings_or_term_file_that_is_not_yaml_is_named_with_its_problem_and_nothing_is_written(desk):
+    """The desk's one reader of these files (documents.read_fields): a YAML error is the file, the line
+    and the problem, on the screen or in its message; no 500, no fault reference, nothing written."""
+    desk.put("categories/tehran.yaml", "name: Tehran\n")
+    desk.put("articles/protest.md", article("protest", "Protest", "[Tehran]"))
+    settle(desk)
+    broken = {"settings/site.yaml": "site_name: Gazette\nmenu: [home\n", "categories/tehran.yaml": "name: [Tehran\n"}
+    for key, text in broken.items():
+        desk.put(key, text)  # as an upload would (ingest refuses them; the desk reads what the bucket holds)
+    jar, token, _ = sign_in(desk, "admin")
+    screen = get(desk, "/desk/settings", jar)
+    shown = text_of(screen.body.decode())
+    assert screen.status_code == 200 and "settings/site.yaml: yaml: is not valid YAML" in shown, shown
+    assert "(line 3)" in shown and "this form saves nothing until then" in shown
+    assert "Something went wrong" not in shown
+    refused = said(post_form(desk, "/desk/settings", jar, {"csrf": token, "version": "", "site_name": "Other"}))
+    assert refused["failed"].startswith("Nothing was saved: settings/site.yaml: yaml: is not valid YAML")
+    renamed = said(post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "rename",
+                                                        "slug": "tehran", "name": "Tehran City"}))
+    assert renamed["failed"].startswith("Nothing was done: categories/tehran.yaml: yaml: is not valid YAML"), renamed
+    page = get(desk, "/desk/pages/new", jar)
+    assert page.status_code == 200 and "settings/site.yaml: yaml: is not valid YAML" in text_of(page.body.decode())
+    for key, text in broken.items():
+        assert desk.s3.get_object(Bucket=desk.stack.bucket, Key=key)["Body"].read().decode() == text
+    assert "categories: [Tehran]" in desk.s3.get_object(Bucket=desk.stack.bucket, Key="articles/protest.md")[
+        "Body"].read().decode()  # not rewritten

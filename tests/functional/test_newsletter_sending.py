@@ -202,7 +202,7 @@ def test_a_paused_send_holds_its_batches_until_resumed_and_a_cancelled_one_drops
     assert sending.pause(send_id, "Ed Itor").state == "paused"
     assert queued.drain() == [sending.Outcome()]  # the plan step, held
     assert sending.status(send_id).sent == 0 and copies(emails, "Paused issue") == [0] * 9
-    with pytest.raises(sending.SendStateError, match="this send is paused"):
+    with pytest.raises(sending.SendStateError, match="This send is paused"):
         sending.pause(send_id, "Ed Itor")
     assert sending.resume(send_id, "Ed Itor", queued.append).state == "sending"
     assert len(queued) == 1

@@ -263,3 +263,39 @@ def test_the_new_screens_pass_axe_fit_a_phone_and_are_shot(local_stack, browser,
         assert overflow <= 0, (name, width, overflow)
     context.close()
     assert found == {name: [] for name in found}
+
+
+def test_a_contributor_edits_their_profile_at_390_px_and_their_author_page_shows_it(local_stack, browser):  # noqa: F811
+    """Name, bio and photo typed in Your profile on a phone reach the public author page (the photo by its
+    sizes, with the library's alt text); neither page scrolls sideways at 390 px."""
+    import boto3
+
+    from devstack.photos import photo
+
+    base = local_stack["base"]
+    s3 = boto3.client("s3", endpoint_url=local_stack["endpoint"], region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.put_object(Bucket="newsroom-dev-content", Key="media/2024/05/portrait.jpg", Body=photo(800, 800),
+                  ContentType="image/jpeg", Metadata={"alt": "Head%20and%20shoulders%20of%20the%20reporter"})
+    page = signed_in(browser, local_stack, "contributor", width=390)
+    assert wait_for(lambda: s3.list_objects_v2(Bucket="newsroom-dev-content", Prefix="sizes/2024/05/portrait")
+                    .get("KeyCount"), timeout=30)  # sized by the images function
+    page.goto(base + "/desk/profile")
+    author = page.get_by_role("link", name="your author page").get_attribute("href")
+    page.get_by_label("Name").fill("Rana Karimi")
+    page.get_by_label("Bio").fill("Covers the oil ministry. <b>Not bold</b>")
+    page.get_by_label("Photo").fill("/media/2024/05/portrait.jpg")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_role("status").filter(has_text="Your profile is saved.").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "profile")
+    shown = wait_for(lambda: "Rana Karimi" in page.context.request.get(base + author).text(), timeout=30)
+    assert shown is not None
+    page.goto(base + author)
+    assert page.get_by_role("heading", level=1).inner_text() == "Author: Rana Karimi"
+    assert "Covers the oil ministry. <b>Not bold</b>" in page.locator(".archive-header p").inner_text()
+    portrait = page.get_by_role("img", name="Head and shoulders of the reporter")
+    assert portrait.evaluate("img => img.complete && img.naturalWidth > 0")  # a size the site serves
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "author-page")
+    assert page.errors == []

@@ -69,9 +69,10 @@ def test_updates_reach_an_open_page_within_ten_seconds_and_key_events_and_deleti
     key_events = reader.locator(".key-events", has_text="Evacuation ordered for the harbour.")
     key_events.wait_for(timeout=10_000)
 
-    # Delete the wind update: gone from the open page, and from the feed.
+    # Delete the wind update (confirmed): gone from the open page, and from the feed.
     wind = desk.locator("li", has_text="The wind is rising along the coast.")
     wind.get_by_role("button", name="Delete").wait_for(timeout=10_000)
+    desk.once("dialog", lambda dialog: dialog.accept())
     wind.get_by_role("button", name="Delete").click()
     reader.locator(".live-entry", has_text="The wind is rising").wait_for(state="detached", timeout=10_000)
     feed = reader.context.request.get(base + SLUG + "live/feed/").text()

@@ -37,4 +37,4 @@ def test_help_still_lists_every_command():
     assert result.exit_code == 0
     listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == {"approve", "check", "comments", "errors", "history", "import-wordpress", "media", "outbox", "publish",
-                      "resync", "revert", "show", "submit"}
+                      "resync", "revert", "show", "submit", "subscribers"}

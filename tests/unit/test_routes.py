@@ -35,14 +35,17 @@ def test_every_route_reads_with_get_head_and_options_and_only_the_comment_form_a
                       ("/desk/people", "POST"), ("/desk/forgot-password", "POST"), ("/desk/profile", "POST"),
                       ("/desk/media/describe", "POST"), ("/desk/pages/new", "POST"),
                       ("/desk/live/new", "POST"), ("/desk/live/post", "POST"), ("/desk/live/act", "POST"), ("/desk/bulk", "POST"),
+                      ("/desk/newsletter", "POST"), ("/desk/newsletters", "POST"),  # send; pause, resume, cancel
                       ("/subscribe", "POST"), ("/newsletter/confirm", "POST"),  # newsletters: sign up, confirm
-                      ("/newsletter/unsubscribe", "POST")}  # RFC 8058's one-click POST
+                      ("/newsletter/unsubscribe", "POST"),  # RFC 8058's one-click POST
+                      ("/newsletter/manage", "POST"),  # a subscriber's own choices, and "Delete my data"
+                      ("/desk/subscribers/import", "POST"), ("/desk/subscribers/export", "POST")}
     for path in ("/desk/preview", "/desk/save", "/desk/lock", "/desk/media/upload", "/desk/import/start",
-                 "/desk/import/comments"):
+                 "/desk/import/comments", "/desk/subscribers/import"):
         assert app.routes[path]["POST"].content_types == ["application/json"]
     for path in ("/desk/restore", "/desk/comments", "/desk/media/delete", "/desk/settings", "/desk/terms",
                  "/desk/people", "/desk/forgot-password", "/desk/profile", "/desk/media/describe", "/desk/pages/new",
-                 "/desk/bulk"):
+                 "/desk/bulk", "/desk/subscribers/export", "/newsletter/manage"):
         assert app.routes[path]["POST"].content_types == ["application/x-www-form-urlencoded"]
     assert app.routes["/{slug}/{part2}"]["POST"].content_types == ["application/x-www-form-urlencoded"]
 

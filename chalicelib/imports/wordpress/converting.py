@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element
 
 import yaml
 
-from chalicelib import config, outside_paths
+from chalicelib import config, keys, outside_paths
 from chalicelib.content.content_format import (
     MAX_ALIASES,
     MAX_ALT_CHARS,
@@ -247,7 +247,7 @@ class _Converter:
         for wp_id, entry in entries.items():
             front = {"time": entry["time"], **({"author": entry["author"][:200]} if entry["author"] else {}),
                      **({"pinned": True} if entry["pinned"] else {}), **({"deleted": True} if entry["deleted"] else {})}
-            entry_key = f"{key.rsplit('.', 1)[0]}/live/wp-{int(wp_id)}.html"
+            entry_key = keys.live_entry_key(key, f"wp-{int(wp_id)}.html")
             self._file(entry_key, front, "" if entry["deleted"] else entry["html"])
             self._outcome("liveblog", f"live blog entry {wp_id} on {name}", "imported",
                           "deleted in WordPress: imported with deleted: true" if entry["deleted"]

@@ -1,0 +1,105 @@
+"""A digest: a newsletter of the day's articles (those published since midnight in the site's
+``time_zone``), sent now from the desk or at a time chosen there.
+
+A scheduled digest reuses what makes a scheduled article due (``chalicelib/publish/schedule.py``):
+one EventBridge Scheduler one-time schedule (``at(...)``, deleted after it runs), no cron that scans.
+Its target is the newsletters queue and its message names the send (``DUE_TAG``); the sender
+function (``sending.newsletters_queue_handler``) then composes the digest from the articles published
+by that moment (``due``) and starts the send under the same id (``sending.start_scheduled``). The send
+is recorded when it is scheduled (``sending.schedule``: state ``scheduled``), so the desk lists it and
+can cancel it; a schedule's message delivered twice, or after a cancel, sends nothing (the record's
+state decides, in a conditional write).
+
+Settings: ``schedule_role`` (the role Scheduler assumes to send to the queue) and
+``newsletters_queue_arn``; without them (local runs) a digest can be sent now, not scheduled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib import aws, clock, config, keys, snapshot
+from chalicelib.models import Listing
+from chalicelib.newsletters import sending
+
+DUE_TAG = sending.SCHEDULED_TAG  # the schedule's message: {"newsroom-digest": {"send": <id>}}
+MAX_ARTICLES = 30  # a digest lists at most this many, newest first
+MAX_AHEAD_DAYS = 30  # how far ahead a digest may be scheduled
+
+
+class NotScheduled(Exception):
+    """Why a digest cannot be scheduled, in the editor's words."""
+
+
+def zone() -> ZoneInfo:
+    """The newsroom's time zone (the site's settings, ``time_zone``)."""
+    try:
+        return ZoneInfo(snapshot.current().settings.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def todays_articles(now: dt.datetime | None = None) -> list[tuple[str, str, str]]:
+    """(title, summary, path) of each article published today in the site's time zone up to ``now``,
+    newest first (one Query of the home listing)."""
+    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone())
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    found = Listing.query(keys.listing_pk(keys.HOME), Listing.sk.between(keys.listing_sk(clock.iso(midnight), ""),
+                                                                         keys.listing_end(clock.iso(moment))),
+                          scan_index_forward=False, limit=MAX_ARTICLES)
+    return [(entry.title, entry.summary or "", f"/{entry.slug}/") for entry in found]
+
+
+def compose(newsletter: str, site_url: str, now: dt.datetime | None = None) -> sending.Issue | None:
+    """Today's digest as an e-mail; None when no article was published today."""
+    entries = todays_articles(now)
+    if not entries:
+        return None
+    today = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone())
+    title = f"{newsletter}: {today:%A} {today.day} {today:%B %Y}"
+    return sending.digest_issue(newsletter, snapshot.current().settings.site_name, site_url, title, entries)
+
+
+def enabled() -> bool:
+    settings = config.current()
+    return bool(settings.schedule_role and settings.newsletters_queue_arn)
+
+
+def schedule_name(send_id: str) -> str:
+    return f"{config.current().table}-digest-{send_id}"
+
+
+def schedule(newsletter: str, site_url: str, when: dt.datetime, who: str) -> str:
+    """Record a digest to send at ``when`` and make its one-time schedule; the send's id.
+
+    :raise NotScheduled: this stage cannot schedule, or ``when`` is not ahead or too far ahead.
+    """
+    if not enabled():
+        raise NotScheduled("This stage has no scheduler (NEWSROOM_SCHEDULE_ROLE and NEWSROOM_NEWSLETTERS_QUEUE_ARN "
+                           "are set on a deployed stack): send the digest now instead.")
+    now = dt.datetime.now(dt.timezone.utc)
+    if when <= now + dt.timedelta(minutes=1):
+        raise NotScheduled("Choose a time at least a minute ahead, or send the digest now.")
+    if when > now + dt.timedelta(days=MAX_AHEAD_DAYS):
+        raise NotScheduled(f"Choose a time within {MAX_AHEAD_DAYS} days.")
+    due = clock.iso(when)
+    local = when.astimezone(zone())
+    subject = f"{newsletter}: digest scheduled for {local:%a} {local.day} {local:%b}, {local:%H:%M} ({zone().key})"
+    send_id = sending.schedule(newsletter, subject, {"site_url": site_url, "due": due}, who or None)
+    settings = config.current()
+    aws.scheduler_client().create_schedule(
+        Name=schedule_name(send_id), GroupName="default", ScheduleExpression=f"at({due.removesuffix('Z')})",
+        ScheduleExpressionTimezone="UTC", FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+        Target={"Arn": settings.newsletters_queue_arn, "RoleArn": settings.schedule_role,
+                "Input": json.dumps({DUE_TAG: {"send": send_id}})})
+    return send_id
+
+
+def due(send_id: str, enqueue: Callable[[str], None], now: dt.datetime | None = None) -> int | None:
+    """The moment of a scheduled digest: compose it and start its send; the readers, or None when
+    there is nothing to do (cancelled, started already, or no article today: the send is closed)."""
+    return sending.start_scheduled(send_id, lambda newsletter, content: compose(
+        newsletter, str(content.get("site_url", "")), now), enqueue, why="nothing to send: no article today")

@@ -1,0 +1,176 @@
+"""What an attacker tried against the desk and the newsletter forms (docs/security/attack-2026-12-07.md),
+each finding's regression: an outsider, and a signed-in contributor, the desk's lowest role."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.desk import documents, session
+from chalicelib.desk.identity import Identity
+from tests.functional.test_desk import api, form, sign_in
+from tests.functional.test_newsletters import ORIGIN, accepted, form_token
+
+CDN_SECRET = "the-secret-our-distribution-sends"
+NETWORK = "2001:db8:7:9"  # one /64: what one customer of any host or ISP is given, 2**64 addresses
+
+
+def test_the_author_picker_tells_no_one_below_admin_a_colleagues_e_mail_address(desk):
+    """A contributor (a freelancer, say) gets the names the Author picker offers, not the e-mail
+    addresses of everyone who signs in to the desk (the admins' are their user names)."""
+    for role in ("admin", "editor"):
+        sign_in(desk, role)  # each sign-in makes the person's profile, which the picker lists
+    for role in ("contributor", "editor"):
+        jar, _, _ = sign_in(desk, role)
+        answer = desk.client.http.get("/desk/author-choices", headers={"Cookie": jar})
+        listed = json.loads(answer.body)["authors"]
+        assert answer.status_code == 200 and {c["name"] for c in listed} >= {"Local Admin", "Local Editor"}
+        assert "@" not in answer.body.decode(), role
+    jar, _, _ = sign_in(desk, "admin")  # the People screen shows them every address anyway
+    listed = json.loads(desk.client.http.get("/desk/author-choices", headers={"Cookie": jar}).body)["authors"]
+    assert {"name": "Local Editor", "slug": "local-editor", "kind": "person", "email": "editor@desk.example.com"} \
+        in listed
+
+
+def _sign_up_through_cdn(site, email: str, reader: str):  # type: ignore[no-untyped-def]
+    fields = {"email": email, "newsletter": "Daily briefing", "website": "", "token": form_token(site)}
+    return site.client.http.post("/subscribe/", body=urlencode(fields).encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": ORIGIN,
+        "CloudFront-Viewer-Address": f"{reader}:4431", "X-Newsroom-Origin": CDN_SECRET})
+
+
+def test_sign_ups_from_one_ipv6_network_share_one_limit_so_no_inbox_is_flooded(site, settings):
+    """Every address of one /64 is one client: rotating through them (a new address each time, free on
+    any IPv6 host) must not send a victim's inbox a confirmation e-mail per address variant."""
+    settings(origin_secret=CDN_SECRET, allow_direct_access=True)
+    answers = [_sign_up_through_cdn(site, f"victim+{n}@example.com", f"{NETWORK}::{n + 1:x}").status_code
+               for n in range(6)]
+    assert answers == [200] * 5 + [429]
+    assert accepted("victim+5@example.com") == []
+    assert _sign_up_through_cdn(site, "someone@example.com", "2001:db8:7:a::1").status_code == 200  # another /64
+    assert _sign_up_through_cdn(site, "other@example.com", "198.51.100.7").status_code == 200  # IPv4: as it was
+
+
+def test_failed_sign_ins_from_one_ipv6_network_are_one_readers(desk, settings):
+    """Behind CloudFront the reader is CloudFront-Viewer-Address; an IPv6 one counts by its /64."""
+    settings(origin_secret=CDN_SECRET, allow_direct_access=True)
+
+    def attempt(n: int) -> int:
+        return form(desk.client, "/desk/sign-in", {"email": f"guess{n}@example.com", "password": "wrong"}, headers={
+            "CloudFront-Viewer-Address": f"{NETWORK}::{n + 1:x}:4431", "X-Newsroom-Origin": CDN_SECRET}).status_code
+
+    assert [attempt(n) for n in range(session.ADDRESS_FAILURES + 1)] == [401] * session.ADDRESS_FAILURES + [429]
+
+
+SCOOP = "submissions/articles/scoop.md"
+SCOOP_TEXT = "---\ntitle: Scoop\ncategories: [Oil]\nsummary: Embargoed.\n---\n\nThe embargoed scoop.\n"
+
+
+def _scoop_of_another_contributor(desk) -> str:  # type: ignore[no-untyped-def]
+    desk.s3.put_object(Bucket=desk.stack.bucket, Key=SCOOP, Body=SCOOP_TEXT.encode(),
+                       Metadata={"uploaded-by": "Other Writer <other@desk.example.com>"})
+    return str(desk.s3.head_object(Bucket=desk.stack.bucket, Key=SCOOP)["ETag"].strip('"'))
+
+
+def _scoop_now(desk) -> tuple[bytes, dict]:  # type: ignore[no-untyped-def]
+    found = desk.s3.get_object(Bucket=desk.stack.bucket, Key=SCOOP)
+    return found["Body"].read(), found["Metadata"]
+
+
+def test_a_contributor_neither_reads_nor_changes_another_contributors_submission(desk):
+    """The contributor role's credentials reach every submissions/ key, so the desk itself keeps each
+    contributor to their own submissions (as WordPress keeps a contributor out of another's posts)."""
+    version = _scoop_of_another_contributor(desk)
+    jar, token, _ = sign_in(desk, "contributor")
+    opened = desk.client.http.get(f"/desk/edit?key={SCOOP}", headers={"Cookie": jar})
+    assert opened.status_code == 403 and "embargoed scoop" not in opened.body.decode()
+    fields = {"title": "Scoop", "summary": "Embargoed.", "categories": "Oil", "date": ""}
+    changed = api(desk, "/desk/save", jar, token, {"action": "submit", "key": SCOOP, "version": version,
+                                                    "versions": {SCOOP: version}, "fields": fields,
+                                                    "body": "Rewritten by someone else."})
+    assert changed.status_code == 403 and "another person's submission" in json.loads(changed.body)["error"]
+    anew = api(desk, "/desk/save", jar, token, {"action": "submit", "fields": fields, "body": "Mine."})
+    assert anew.status_code == 403 and "embargoed scoop" not in anew.body.decode()  # no 409 showing theirs
+    locked = api(desk, "/desk/lock", jar, token, {"key": SCOOP})
+    assert locked.status_code == 403
+    assert _scoop_now(desk) == (SCOOP_TEXT.encode(), {"uploaded-by": "Other Writer <other@desk.example.com>"})
+    assert "Contents" not in desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="locks/")
+    editor_jar, _, _ = sign_in(desk, "editor")  # an editor reviews it as before
+    reviewed = desk.client.http.get(f"/desk/edit?key={SCOOP}", headers={"Cookie": editor_jar})
+    assert reviewed.status_code == 200 and "embargoed scoop" in reviewed.body.decode()
+
+
+def test_a_new_password_from_forgot_password_ends_the_sessions_the_old_one_opened(desk):
+    """Someone who had the old password (phished, shared) is signed out when its owner sets a new one."""
+    email, _ = desk.accounts["editor"]
+    intruder, _, _ = sign_in(desk, "editor")
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": intruder}).status_code == 200
+    form(desk.client, "/desk/forgot-password", {"email": email})
+    done = form(desk.client, "/desk/forgot-password", {"email": email, "code": "123456",  # moto takes any code
+                                                       "new_password": "A-New-Password-42",
+                                                       "confirm_password": "A-New-Password-42"})
+    assert done.status_code == 200 and "Your new password is set." in done.body.decode()
+    ended = desk.client.http.get("/desk/articles", headers={"Cookie": intruder})
+    assert ended.status_code == 303 and ended.headers["Location"] == "/desk/sign-in"
+    owner = form(desk.client, "/desk/sign-in", {"email": email, "password": "A-New-Password-42"})
+    assert owner.status_code == 303
+    cookies = owner.headers["Set-Cookie"]
+    jar = "; ".join(c.split(";", 1)[0] for c in (cookies if isinstance(cookies, list) else [cookies]))
+    assert desk.client.http.get("/desk/articles", headers={"Cookie": jar}).status_code == 200
+
+
+def test_mistyped_codes_do_not_use_up_the_requests_for_a_new_code(desk):
+    """The per-reader count of wrong codes and the count of requests for a code are two limits, not
+    one counter: four typos, then "send me a new code", is what a person does."""
+    email, _ = desk.accounts["editor"]
+    assert form(desk.client, "/desk/forgot-password", {"email": email}).status_code == 200
+    for n in range(4):
+        wrong = form(desk.client, "/desk/forgot-password", {
+            "email": email, "code": f"moto-confirmation-code:00000{n}", "new_password": "A-New-Password-42",
+            "confirm_password": "A-New-Password-42"})
+        assert wrong.status_code == 400
+    again = form(desk.client, "/desk/forgot-password", {"email": email})
+    assert again.status_code == 200 and "a code to choose a new password is on its way" in again.body.decode()
+
+
+def test_a_contributors_new_submission_is_theirs_although_s3_says_403_for_a_missing_key():
+    """On AWS the contributor's role may not list the bucket, so S3 answers HeadObject on a key with no
+    file 403, not 404: that is a free key to them, and a new article saves; another's file stays refused."""
+    class Bucket:
+        def __init__(self, found: tuple[str | None, dict[str, str]] | None) -> None:
+            self.found = found
+
+        def head(self, key: str) -> tuple[str | None, dict[str, str]]:
+            if self.found is None:
+                raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+            return self.found
+
+    me = Identity(sub="s", email="me@desk.example.com", name="Me", role="contributor", expires=0)
+    documents.check_own_work(Bucket(None), "submissions/articles/new.md", me)  # type: ignore[arg-type]
+    documents.check_own_work(Bucket(("e", {"uploaded-by": "Me <me@desk.example.com>"})),  # type: ignore[arg-type]
+                             "submissions/articles/mine.md", me)
+    with pytest.raises(documents.NotYours, match="another person's submission"):
+        documents.check_own_work(Bucket(("e", {"uploaded-by": "You <you@desk.example.com>"})),  # type: ignore[arg-type]
+                                 "submissions/articles/yours.md", me)
+    with pytest.raises(documents.NotYours, match="is not a submission"):
+        documents.check_own_work(Bucket(None), "articles/live.md", me)  # type: ignore[arg-type]
+
+
+def test_one_inbox_gets_a_few_confirmations_a_day_however_its_address_is_spelled(site, settings):
+    """``victim+1@…``, ``v.ictim@gmail.com``, ``VICTIM@…``: one inbox. Signed up again and again from
+    many addresses (a new client each), it gets ``CONFIRMATIONS_PER_INBOX`` e-mails a day, no more; every
+    sign-up is answered the same, and another inbox is not affected."""
+    from chalicelib.site import subscribe
+
+    settings(origin_secret=CDN_SECRET, allow_direct_access=True)
+    spellings = ["victim@gmail.com", "victim+news@gmail.com", "v.ictim@gmail.com", "VICTIM+2@gmail.com",
+                 "vic.tim+3@googlemail.com", "victim+4@gmail.com"]
+    answers = [_sign_up_through_cdn(site, address, f"198.51.100.{n + 1}") for n, address in enumerate(spellings)]
+    assert {a.status_code for a in answers} == {200} and len({a.body for a in answers}) == 1
+    mailed = [m for address in dict.fromkeys(a.lower() for a in spellings) for m in accepted(address)]
+    assert len(mailed) == subscribe.CONFIRMATIONS_PER_INBOX.limit
+    assert _sign_up_through_cdn(site, "someone.else@gmail.com", "198.51.100.99").status_code == 200
+    assert len(accepted("someone.else@gmail.com")) == 1

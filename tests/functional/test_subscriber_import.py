@@ -1,0 +1,321 @@
+"""Bringing a list over (issue 47): Mailchimp's, Substack's and Ghost's CSV exports imported, every row
+imported or reported with its row, column and problem; suppressed addresses reported; the same file
+twice changes nothing; an export of our own; the desk's Subscribers screen, for admins only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.models import Subscriber
+from chalicelib.newsletters import events, importing, lists, own_data, subscribers
+from tests.functional.test_desk import api, form, sign_in
+from tests.functional.test_newsletters import active
+from tests.functional.test_pages import text
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "subscribers"
+DAILY = ["Daily briefing"]
+
+
+def item_of(email: str) -> Subscriber | None:
+    return Subscriber.get_or_none(f"subscriber#{subscribers.address_hash(email)}", "subscriber", consistent_read=True)
+
+
+def imported(name: str) -> dict:  # type: ignore[type-arg]
+    """A sample imported; its report, whose outcomes account for every row once."""
+    report = importing.import_file((SAMPLES / name).read_bytes(), DAILY, name).as_dict()
+    assert sum(report["counts"].values()) == report["rows"]
+    return report
+
+
+def reported(report: dict) -> dict[int, tuple[str, str]]:  # type: ignore[type-arg]
+    return {p["row"]: (p["column"], p["problem"]) for p in report["reported"]}
+
+
+def test_a_mailchimp_export_keeps_consent_dates_and_reports_each_row_it_does_not_import(site):
+    report = imported("mailchimp-subscribed.csv")
+    assert report["source"] == "Mailchimp" and report["rows"] == 8
+    assert report["counts"] == {"imported active": 3, "reported": 5}
+    problems = reported(report)
+    assert set(problems) == {4, 5, 6, 7, 9}
+    assert problems[4][0] == "OPTIN_TIME" and "no consent" in problems[4][1]
+    assert problems[5] == ("Email Address", "“not-an-address” is not an e-mail address")
+    assert problems[6] == ("Email Address", "the same address as row 2: imported once, from that row")
+    assert "this row has 3 fields, the first row names 20 columns" in problems[7][1]
+    assert problems[9][0] == "OPTIN_TIME" and "“last tuesday” is not a date" in problems[9][1]
+    ann = item_of("ann@example.com")
+    assert ann is not None and (ann.state, ann.newsletters) == ("active", DAILY)
+    assert (ann.consent["at"], ann.consent["confirmed"], ann.consent["form"]) == (
+        "2021-03-04T10:00:00Z", "2021-03-04T10:05:00Z", "import:Mailchimp")
+    assert ann.history[0]["change"] == "imported" and ann.history[0]["row"] == 2
+    assert item_of("bob@example.com").state == "active"  # the address as we key it: lower case
+    assert item_of("noconsent@example.com") is None
+
+    unsubscribed = imported("mailchimp-unsubscribed.csv")  # the zip's second file
+    assert unsubscribed["counts"] == {"imported unsubscribed": 1, "unsubscribed": 1}
+    left = item_of("left@example.com")
+    assert (left.state, left.newsletters, left.history[-1]["change"]) == ("unsubscribed", [], "unsubscribed")
+    quiet = item_of("quiet@example.com")
+    assert (quiet.state, quiet.history[0]["their_unsubscribed"]) == ("unsubscribed", "2022-01-01T00:00:00Z")
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(site):
+    imported("mailchimp-subscribed.csv")
+    before = {e: item_of(e).version for e in ("ann@example.com", "bob@example.com", "left@example.com")}
+    again = imported("mailchimp-subscribed.csv")
+    assert again["counts"] == {"unchanged": 3, "reported": 5}
+    assert {e: item_of(e).version for e in before} == before
+
+
+def test_a_substack_export_with_semicolons_and_a_suppressed_address(site):
+    own_data.delete(subscribers.address_hash(active("gone@example.com")) and subscribers.address_hash("gone@example.com"))
+    report = imported("substack-emails.csv")
+    assert report["source"] == "Substack" and report["rows"] == 5
+    assert report["counts"] == {"imported active": 2, "imported unsubscribed": 1, "reported": 2}
+    problems = reported(report)
+    assert problems[5] == ("email_disabled", "“maybe” is neither true nor false")
+    assert problems[6] == ("email", "suppressed, not imported: this person deleted their data here")
+    assert item_of("gone@example.com").state == "deleted" and item_of("gone@example.com").email == ""
+    assert item_of("cara@example.com").consent["at"] == "2022-11-30T08:15:00Z"
+    assert item_of("erin@example.com").state == "unsubscribed"
+
+
+def test_a_ghost_export_with_quoted_commas_and_line_breaks_and_a_bounced_address(site):
+    active("bounced@example.com")
+    events.suppress(subscribers.address_hash("bounced@example.com"), "bounced")
+    report = imported("ghost-members.csv")
+    assert report["source"] == "Ghost" and report["rows"] == 4
+    assert report["counts"] == {"imported active": 1, "imported unsubscribed": 1, "reported": 2}
+    problems = reported(report)
+    assert problems[4][0] == "created_at"  # Ivy: her note spans two lines, and she has no date
+    assert problems[5] == ("email", "suppressed, not imported: our e-mails to it bounced")
+    assert item_of("gina@example.com").state == "active" and item_of("hal@example.com").state == "unsubscribed"
+
+
+def test_a_file_of_no_known_service_is_refused_naming_its_columns(site):
+    report = importing.import_file(b"Name,Phone\nAnn,123\n", DAILY, "contacts.csv").as_dict()
+    assert report["source"] is None and report["rows"] == 0
+    [problem] = report["reported"]
+    assert problem["row"] == 1 and "not a Mailchimp, Substack or Ghost export" in problem["problem"]
+    assert "Name, Phone" in problem["problem"]
+
+
+def test_a_windows_1252_file_from_excel_is_read(site):
+    data = "email,name,subscribed_to_emails,created_at\nzoé@example.com,Zoé,true,2022-01-01\n".encode("cp1252")
+    parsed = lists.read(data.replace("zoé@".encode("cp1252"), b"zoe@"))
+    assert [e.email for e in parsed.entries] == ["zoe@example.com"] and not parsed.problems
+
+
+_CELL = st.one_of(st.sampled_from(["x@example.com", "Y@example.com", "2021-01-01", "true", "false", ""]),
+                  st.text(alphabet=st.sampled_from(list('ab@.,;"\n\r\t é\ufeff\x00')), max_size=30))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from(["Email Address,OPTIN_TIME,CONFIRM_TIME,LEID", "email;created_at;email_disabled",
+                               "email,subscribed_to_emails,created_at", "junk"]),
+       rows=st.lists(st.lists(_CELL, max_size=5), max_size=12), raw=st.binary(max_size=200))
+def test_the_csv_reader_accounts_for_every_row_whatever_the_bytes(header, rows, raw):
+    delimiter = ";" if ";" in header else ","
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    for data in (f"{header}\n{out.getvalue()}".encode(), raw, header.encode() + b"\n" + raw):
+        parsed = lists.read(data)
+        assert len(parsed.entries) + len(parsed.problems) == max(parsed.rows, len(parsed.problems))
+        if parsed.source is not None:
+            assert len(parsed.entries) + len(parsed.problems) == parsed.rows
+            assert len({p.row for p in parsed.problems} | {e.row for e in parsed.entries}) == parsed.rows
+        assert all(p.row >= 1 and isinstance(p.problem, str) and p.problem for p in parsed.problems)
+        assert len({e.email for e in parsed.entries}) == len(parsed.entries)
+
+
+# --- the desk's Subscribers screen ---------------------------------------------------------------
+
+def test_an_admin_imports_a_list_in_the_desk_and_sees_each_row_reported(desk):
+    jar, token, _ = sign_in(desk, "admin")
+    screen = desk.client.http.get("/desk/subscribers", headers={"Cookie": jar})
+    assert screen.status_code == 200, screen.body[:3000]
+    assert 'href="/desk/subscribers"' in screen.body.decode()
+    assert "no confirmation e-mail is sent to them" in text(screen)
+    sample = SAMPLES / "mailchimp-subscribed.csv"
+    refused = api(desk, "/desk/subscribers/import", jar, token, {"name": "list.pdf", "size": 10, "newsletters": []})
+    assert refused.status_code == 400
+    assert {p["field"] for p in json.loads(refused.body)["problems"]} == {"list", "newsletters"}
+    answer = api(desk, "/desk/subscribers/import", jar, token, {"name": sample.name, "size": sample.stat().st_size,
+                                                                 "newsletters": DAILY})
+    assert answer.status_code == 200, answer.body
+    signed = json.loads(answer.body)
+    sent = requests.post(signed["url"], data=signed["fields"], files={"file": (sample.name, sample.read_bytes())},
+                         timeout=60)
+    assert sent.status_code in (200, 204), sent.text
+    waiting = desk.client.http.get(f"/desk/subscribers?import={signed['id']}", headers={"Cookie": jar})
+    assert "Waiting for the imports function" in text(waiting)
+    assert desk.run_imports() == {"batchItemFailures": []}
+    uploaded = f"imports/{signed['id']}/subscribers.csv"  # tagged: the bucket's lifecycle deletes it
+    assert desk.s3.get_object_tagging(Bucket=desk.stack.bucket, Key=uploaded)["TagSet"] == [
+        {"Key": "newsroom-personal", "Value": "subscribers"}]
+    done = text(desk.client.http.get(f"/desk/subscribers?import={signed['id']}", headers={"Cookie": jar}))
+    assert "Imported mailchimp-subscribed.csv: 8 rows from Mailchimp" in done
+    assert "3 imported active" in done and "5 reported" in done
+    assert re.search(r"6\s+Email Address\s+the same address as row 2", done)
+    assert "Active 3" in re.sub(r"\s+", " ", done)  # the counts, made after the import
+
+    found = text(desk.client.http.get("/desk/subscribers?q=ANN%40example.com", headers={"Cookie": jar}))
+    assert "ann@example.com" in found and "import:Mailchimp" in found and "2021-03-04T10:00:00Z" in found
+    missing = text(desk.client.http.get("/desk/subscribers?q=nobody%40example.com", headers={"Cookie": jar}))
+    assert "No subscriber has the address nobody@example.com" in missing
+
+    asked = form(desk.client, "/desk/subscribers/export", {"csrf": token}, headers={"Cookie": jar})
+    assert asked.status_code == 303
+    desk.run_imports()
+    page = desk.client.http.get(asked.headers["Location"], headers={"Cookie": jar}).body.decode()
+    link = re.search(r'href="([^"]+)">download the CSV', page)
+    assert link and "Exported 3 subscribers" in page
+    export_id = asked.headers["Location"].split("export=")[1]
+    assert desk.s3.get_object_tagging(Bucket=desk.stack.bucket, Key=f"imports/{export_id}/subscribers-export.csv")[
+        "TagSet"] == [{"Key": "newsroom-personal", "Value": "subscribers"}]
+    rows = list(csv.DictReader(io.StringIO(requests.get(link.group(1).replace("&amp;", "&"), timeout=30).text)))
+    assert sorted(r["email"] for r in rows) == ["ann@example.com", "bob@example.com", "left@example.com"]
+    ann = next(r for r in rows if r["email"] == "ann@example.com")
+    assert (ann["state"], ann["newsletters"], ann["consented_at"]) == ("active", "Daily briefing", "2021-03-04T10:00:00Z")
+
+
+def test_the_subscribers_screen_is_for_admins_only(desk):
+    jar, token, _ = sign_in(desk, "editor")
+    assert desk.client.http.get("/desk/subscribers", headers={"Cookie": jar}).status_code == 403
+    assert api(desk, "/desk/subscribers/import", jar, token, {"name": "a.csv", "size": 10,
+                                                             "newsletters": DAILY}).status_code == 403
+    assert 'href="/desk/subscribers"' not in desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
+
+
+# --- the WordPress import says where the subscribers are ------------------------------------------
+
+def test_the_wordpress_report_names_the_plugin_whose_form_the_export_shows_and_links_the_import(desk):
+    from xml.etree.ElementTree import Element
+
+    from chalicelib.imports.report import report_of
+    from chalicelib.imports.wordpress import Migration
+    from chalicelib.imports.wordpress.shortcodes import expand
+
+    migration = Migration("Old site")
+    expand('<p>Get our news:</p>[mailpoet_form id="1"]', Element("item"), "7", {},
+           lambda message: migration.note("post 7", message))
+    hint = report_of(migration, uploaded=False)["subscribers"]
+    assert hint["found_in_export"] == ["MailPoet (MailPoet, Subscribers, Export: a CSV)"]
+    assert hint["import_at"] == "/desk/subscribers" and any("Jetpack" in p for p in hint["usually_in"])
+    assert report_of(Migration("Plain"), uploaded=False)["subscribers"]["found_in_export"] == []
+    jar, _, _ = sign_in(desk, "admin")
+    screen = desk.client.http.get("/desk/import", headers={"Cookie": jar}).body.decode()
+    assert '<a href="/desk/subscribers">import them in Subscribers</a>' in screen and "MailPoet" in screen
+
+
+def test_a_50000_row_export_is_read_whole_every_row_accounted_for():
+    header = "Email Address,First Name,Last Name,OPTIN_TIME,CONFIRM_TIME,LEID\n"
+    body = "".join(f"reader{n}@example.com,R,\"N, {n}\",2021-01-01 00:00:00,,{n}\n" for n in range(50_000))
+    parsed = lists.read((header + body + "bad row\n").encode())
+    assert parsed.rows == 50_001 and len(parsed.entries) == 50_000 and [p.row for p in parsed.problems] == [50_002]
+
+
+def test_the_newsroom_command_imports_and_exports_and_alone_says_what_to_do(site, tmp_path):
+    from click.testing import CliRunner
+
+    from newsroom.cli import main as newsroom
+
+    alone = CliRunner().invoke(newsroom, ["subscribers"])
+    assert alone.exit_code == 2 and "newsroom subscribers import FILE" in alone.output
+    assert len(alone.output.strip().splitlines()) == 1
+    done = CliRunner().invoke(newsroom, ["subscribers", "import", str(SAMPLES / "ghost-members.csv"),
+                                         "--newsletter", "Daily briefing"])
+    assert done.exit_code == 0, done.output
+    assert "ghost-members.csv: 4 rows from Ghost: 2 imported active, 1 imported unsubscribed, 1 reported." in done.output
+    assert "ghost-members.csv: row 4, created_at:" in done.output
+    out = tmp_path / "ours.csv"
+    exported = CliRunner().invoke(newsroom, ["subscribers", "export", "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert sorted(r["email"] for r in csv.DictReader(out.open())) == ["bounced@example.com", "gina@example.com",
+                                                                      "hal@example.com"]
+
+
+def test_an_import_reads_a_hundred_addresses_a_call_and_a_second_run_writes_nothing(site, monkeypatch):
+    import botocore.client
+
+    header = "Email Address,First Name,Last Name,OPTIN_TIME,CONFIRM_TIME,LEID\n"
+    data = (header + "".join(f"reader{n}@example.com,R,N,2021-01-01 00:00:00,,{n}\n" for n in range(1000))).encode()
+    calls: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(client, operation, params):  # type: ignore[no-untyped-def]
+        calls.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    assert importing.import_file(data, DAILY, "big.csv").counts == {"imported active": 1000}
+    assert sorted(set(calls)) == ["BatchGetItem", "TransactWriteItems"]
+    # Each subscriber in one transaction with its Receiving item and its shard's counter (subscribers.saved).
+    assert (calls.count("BatchGetItem"), calls.count("TransactWriteItems")) == (10, 1000)
+    calls.clear()
+    assert importing.import_file(data, DAILY, "big.csv").counts == {"unchanged": 1000}
+    assert calls == ["BatchGetItem"] * 10
+
+
+def test_mailchimps_cleaned_file_imports_bounced_addresses_that_no_send_reaches(site):
+    cleaned = (b"Email Address,First Name,OPTIN_TIME,CONFIRM_TIME,LEID,CLEAN_TIME,CLEAN_CAMPAIGN_TITLE,CLEAN_CAMPAIGN_ID\n"
+               b"dead@example.com,D,2019-01-01 00:00:00,,1,2020-05-05 05:05:05,Weekly,abc\n")
+    report = importing.import_file(cleaned, DAILY, "cleaned.csv").as_dict()
+    assert report["counts"] == {"imported bounced": 1}
+    dead = item_of("dead@example.com")
+    assert (dead.state, dead.newsletters, dead.history[0]["their_bounced"]) == ("bounced", [], "2020-05-05T05:05:05Z")
+    again = importing.import_file(b"email,subscribed_to_emails,created_at\ndead@example.com,true,2024-01-01\n", DAILY,
+                                  "ghost.csv").as_dict()
+    assert again["reported"] == [{"row": 2, "column": "email",
+                                  "problem": "suppressed, not imported: our e-mails to it bounced"}]
+
+
+def test_the_export_never_hands_a_spreadsheet_a_formula(site):
+    importing.import_file(b"email,subscribed_to_emails,created_at\n=cmd@example.com,true,2024-01-01\n", DAILY, "x.csv")
+    [header, row] = importing.exported_rows(importing.every_subscriber())
+    assert header[:3] == ["email", "state", "newsletters"] and row[:3] == ["'=cmd@example.com", "active", "Daily briefing"]
+
+
+def test_mailchimps_zip_is_imported_whole_its_unsubscribes_after_its_subscribers(site):
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:  # as Mailchimp names them
+        archive.writestr("unsubscribed_members_export_a1b2c3.csv", (SAMPLES / "mailchimp-unsubscribed.csv").read_bytes())
+        archive.writestr("subscribed_members_export_a1b2c3.csv", (SAMPLES / "mailchimp-subscribed.csv").read_bytes())
+        archive.writestr("__MACOSX/._subscribed_members_export_a1b2c3.csv", b"\x00\x05")
+    report = importing.import_file(packed.getvalue(), DAILY, "members_export_a1b2c3.zip").as_dict()
+    assert report["source"] == "Mailchimp" and report["rows"] == 10
+    assert report["counts"] == {"imported active": 3, "imported unsubscribed": 1, "reported": 5, "unsubscribed": 1}
+    assert {(p["file"], p["row"]) for p in report["reported"]} == {
+        ("subscribed_members_export_a1b2c3.csv", row) for row in (4, 5, 6, 7, 9)}
+    assert item_of("left@example.com").state == "unsubscribed"  # subscribed in one file, unsubscribed in the other
+
+
+def test_a_zip_that_is_broken_or_holds_no_list_is_refused_whole(site):
+    import zipfile
+
+    empty = io.BytesIO()
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("readme.txt", "no list here")
+    for data, said in ((empty.getvalue(), "a zip with no .csv file in it"), (b"PK\x03\x04broken", "not a zip")):
+        report = importing.import_file(data, DAILY, "export.zip").as_dict()
+        assert report["rows"] == 0 and said in report["reported"][0]["problem"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(tail=st.binary(max_size=300))
+def test_any_bytes_that_look_like_a_zip_are_a_list_or_refused_in_words(tail):
+    try:
+        parts = lists.files_of(b"PK\x03\x04" + tail, "x.zip")
+    except lists.Refused as refused:
+        assert "x.zip" in str(refused)
+    else:
+        assert all(name.lower().endswith(".csv") for name, _ in parts)
