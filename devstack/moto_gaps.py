@@ -180,6 +180,10 @@ def _install_ses_account() -> None:
                            "SendingEnabled": True, "ProductionAccessEnabled": False, "EnforcementStatus": "HEALTHY"})
 
     _replace(SESV2Response, "get_account", get_account)
+    # Its route, for moto's server (make run): the server's Flask routes read "/v2/.*" literally.
+    from moto.sesv2 import urls
+
+    urls.url_paths.setdefault("{0}/v2/email/account$", SESV2Response.dispatch)
 
 
 SIMULATED = {"bounce@simulator.amazonses.com": "Bounce", "complaint@simulator.amazonses.com": "Complaint"}

@@ -319,3 +319,21 @@ def test_the_benchs_chaos_run_sends_each_reader_exactly_once(site):
     assert (result["duplicates"], result["missed"]) == (0, 0)
     assert result["recipients"] == 120
     assert {"throttled", "delivered twice", "crashed after a claim"} <= set(result["faults"])  # each fault happened
+
+
+def test_the_sender_and_events_functions_in_app_send_through_their_own_queues(site, monkeypatch):
+    """app.py's ``newsletters`` and ``newsletter_events``, fed from the stack's queues as Lambda feeds them."""
+    monkeypatch.setattr(sending, "account_pace", lambda: sending.Pace(0))  # moto's SES: 1 a second
+    emails = readers(3, "wired")
+    send_id, count = sending.start(story("Wired issue"), lambda body: sending.sqs_queue([body]), started_by="Ed Itor")
+    rounds = 0
+    while messages := site.receive(site.stack.newsletters_queue_url):
+        assert site.invoke(messages, "newsletters") == {"batchItemFailures": []}
+        rounds += 1
+    assert rounds == 2  # the plan step, then the batch it queued
+    assert site.invoke(site.receive(site.stack.newsletter_events_queue_url), "newsletter_events") == {
+        "batchItemFailures": []}
+    assert copies(emails, "Wired issue") == [1, 1, 1]
+    status = sending.status(send_id)
+    assert (status.state, status.sent, status.delivered, status.started_by) == ("done", 3, 3, "Ed Itor")
+    assert [s.send_id for s in sending.recent()] == [send_id]
