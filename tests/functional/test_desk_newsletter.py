@@ -23,7 +23,7 @@ from devstack.harness import ACCOUNT, REGION, sqs_event
 from tests.functional.test_desk import sign_in
 from tests.functional.test_desk_screens import get, post_form, text_of
 from tests.functional.test_ingest import article
-from tests.functional.test_newsletters import accepted, active, press
+from tests.functional.test_newsletters import ORIGIN, FakeQueue, accepted, active, press, story
 
 TITLE = "Tehran markets rally"
 KEY = "articles/markets.md"
@@ -438,3 +438,22 @@ def test_with_no_article_today_the_digest_cannot_be_sent_now_but_can_be_schedule
     bad = post_form(desk, "/desk/newsletter", jar, {"csrf": token, "digest": "today", "newsletter": DAILY,
                                                     "action": "schedule", "when": "tomorrow evening"})
     assert bad.status_code == 400 and "When: give a date and a time" in page_text(bad)
+
+
+def test_a_scheduled_moment_that_crashed_before_queuing_its_plan_is_started_once_by_its_redelivery(desk):
+    active("late@desk-send.example")
+    send_id = sending.schedule(DAILY, "Daily briefing: digest scheduled", {"site_url": ORIGIN}, "ed@desk.example")
+    compose = lambda newsletter, content: story("Late issue")  # noqa: E731
+
+    def crashing(body: str) -> None:
+        raise RuntimeError("SQS timed out")
+
+    with pytest.raises(RuntimeError):  # the sender function fails: the moment's message comes again
+        sending.start_scheduled(send_id, compose, crashing, why="")
+    assert sending.status(send_id).state == "sending" and with_subject("late@desk-send.example", "Late issue") == []
+    queued = FakeQueue()
+    assert sending.start_scheduled(send_id, compose, queued.append, why="") == 1
+    queued.drain()
+    assert len(with_subject("late@desk-send.example", "Late issue")) == 1
+    assert sending.status(send_id).state == "done"
+    assert sending.start_scheduled(send_id, compose, queued.append, why="") is None and queued == []  # once only
