@@ -69,8 +69,10 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_se
     assert granted
     for actions, resources, condition in granted:
         writes = [a for a in actions if a not in READ_ONLY and not a.startswith("logs:")]
-        if writes == ["ses:SendEmail"]:  # a newsletter sign-up's confirmation e-mail, through SES v2 only
+        if writes == ["ses:SendEmail"]:  # a sign-up's confirmation, a desk test: SES v2, with the stage's configuration set
             assert condition == {"StringEquals": {"ses:ApiVersion": "2"}}
+            assert [r["Fn::Sub"].rpartition(":")[2] for r in resources] in (
+                ["identity/*"], ["configuration-set/${NamePrefix}-prod-newsletters"])
         elif writes == ["sqs:GetQueueUrl", "sqs:SendMessage"]:  # a send the desk starts: its batches, to that queue only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-newsletters"]

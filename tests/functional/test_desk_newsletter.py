@@ -337,7 +337,9 @@ def test_the_web_function_sends_pauses_and_counts_with_its_own_policy_and_never_
     operations = {f"{service}:{operation}" for service, operation, _ in calls}
     assert {"sqs:SendMessageBatch", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"} <= operations
     assert "dynamodb:Scan" not in operations
-    denied = sorted({(action, arn, keys) for service, operation, params in calls if service in ("dynamodb", "sqs")  # s3: as the person
+    assert "sesv2:SendEmail" in operations  # the test to the editor, with the configuration set
+    denied = sorted({(action, arn, keys) for service, operation, params in calls
+                     if service in ("dynamodb", "sqs", "sesv2")  # s3: as the person
                      for action, arn, keys in authorizations(service, operation, params)
                      if not allows(policy("dev", "web"), action, arn, keys)})
     assert denied == []
