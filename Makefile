@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: help run aws fuzz lint record-wordpress-urls vendor-desk bench-scale bench-files test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
+.PHONY: help run aws fuzz lint record-wordpress-urls vendor-desk bench-scale bench-send bench-files test test-fast package deploy check resync chaos system-deps bench bench-pages bench-peer clean
 
 ## help: this list
 help:
@@ -95,6 +95,10 @@ bench: $(STAMP)
 ## bench-scale: a breaking-news day at 100M views a month, simulated in front of our real invalidation code (ARGS="--no-shield ...")
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py $(ARGS)
+
+## bench-send: a newsletter to 1,000,000 subscribers at SES's rate: a sample on the real sender over moto, modelled beyond, and a chaos run (ARGS="--rate 200")
+bench-send: $(STAMP)
+	$(BIN)/python bench/send.py $(ARGS)
 
 ## bench-files: the worst case of one uploaded file: pathological shapes at 10 KB, 100 KB and 1 MB through check and render
 bench-files: $(STAMP)

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING  # noqa: E402
 from chalice.app import Chalice, Request, Response, SQSEvent  # noqa: E402
 
 from chalicelib import archives, config, live_blog  # noqa: E402
+from chalicelib.newsletters import SENDERS as NEWSLETTER_SENDERS  # noqa: E402
 from chalicelib.site import snapstart, web  # noqa: E402
 
 if TYPE_CHECKING:
@@ -911,7 +912,8 @@ def deep_path(**parts: str) -> Response:
 INGEST_CONCURRENCY = 10  # batches of 10 files: ~100 in flight, ~25 files a second at ~0.4 s each
 IMAGES_CONCURRENCY = 20  # one photo each, ~3-4 s for a 4000 x 3000 one: ~5 photos a second
 IMPORTS_CONCURRENCY = 2  # an import is one export; two admins at once at most
-NEWSLETTERS_CONCURRENCY = 5  # batches of 50 readers: SES's send rate, not Lambda, is the limit
+NEWSLETTER_EVENTS_CONCURRENCY = 2  # SES's events, 10 a batch: ~1 per e-mail sent, at most SES's rate
+NEWSLETTERS_CONCURRENCY = NEWSLETTER_SENDERS  # each sends its share of SES's rate: SES, not Lambda, is the limit
 
 
 @app.on_sqs_message(queue=config.current().queue, batch_size=10, maximum_concurrency=INGEST_CONCURRENCY)
@@ -946,6 +948,16 @@ def newsletters(event: SQSEvent) -> BatchAnswer:
     from chalicelib.newsletters import digests, sending
 
     return sending.newsletters_queue_handler((record.to_dict() for record in event), scheduled=digests.due)
+
+
+@app.on_sqs_message(queue=config.current().newsletter_events_queue, batch_size=10,
+                    maximum_concurrency=NEWSLETTER_EVENTS_CONCURRENCY)
+def newsletter_events(event: SQSEvent) -> BatchAnswer:
+    """SES's events about what was sent (configuration set -> SNS -> SQS): a hard bounce or a complaint
+    suppresses the address; deliveries, bounces, complaints count on their send (chalicelib/newsletters/events.py)."""
+    from chalicelib.newsletters import events
+
+    return events.newsletter_events_queue_handler(record.to_dict() for record in event)
 
 
 gc.freeze()  # what importing made lives as long as the process (see the top of this module)

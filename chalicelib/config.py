@@ -39,6 +39,10 @@ class Config:
     images_queue: str = ""  # empty: newsroom-<stage>-images (uploads under media/: chalicelib/publish/renditions.py)
     imports_queue: str = ""  # empty: newsroom-<stage>-imports (exports under imports/: chalicelib/imports/run.py)
     newsletters_queue: str = ""  # empty: newsroom-<stage>-newsletters (a send's batches: chalicelib/newsletters/sending.py)
+    # SES's events about what was sent (deliveries, bounces, complaints: chalicelib/newsletters/events.py),
+    # through the configuration set every newsletter is sent with, its SNS topic and this queue.
+    newsletter_events_queue: str = ""  # empty: newsroom-<stage>-newsletter-events
+    mail_configuration_set: str = ""  # empty: newsroom-<stage>-newsletters
     region: str = "us-east-1"
     # Where AWS is reached: None for real AWS, "http://127.0.0.1:5000" for the local stand-in (moto).
     endpoint_url: str | None = None
@@ -86,7 +90,9 @@ class Config:
         names = {"table": f"newsroom-{self.stage}-content", "bucket": f"newsroom-{self.stage}-content",
                  "queue": f"newsroom-{self.stage}-ingest", "images_queue": f"newsroom-{self.stage}-images",
                  "imports_queue": f"newsroom-{self.stage}-imports",
-                 "newsletters_queue": f"newsroom-{self.stage}-newsletters"}
+                 "newsletters_queue": f"newsroom-{self.stage}-newsletters",
+                 "newsletter_events_queue": f"newsroom-{self.stage}-newsletter-events",
+                 "mail_configuration_set": f"newsroom-{self.stage}-newsletters"}
         for name, default in names.items():
             if not getattr(self, name):
                 object.__setattr__(self, name, default)
@@ -128,6 +134,8 @@ class Config:
             images_queue=environ.get("NEWSROOM_IMAGES_QUEUE", ""),
             imports_queue=environ.get("NEWSROOM_IMPORTS_QUEUE", ""),
             newsletters_queue=environ.get("NEWSROOM_NEWSLETTERS_QUEUE", ""),
+            newsletter_events_queue=environ.get("NEWSROOM_NEWSLETTER_EVENTS_QUEUE", ""),
+            mail_configuration_set=environ.get("NEWSROOM_MAIL_CONFIGURATION_SET", ""),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or default.region,
             endpoint_url=endpoint,
             site_cache_seconds=float(environ.get("NEWSROOM_SITE_CACHE_SECONDS", default.site_cache_seconds)),

@@ -286,36 +286,56 @@ def newsletter_issue(send_id: str) -> tuple[str, str]:
     return f"issue#{send_id}", "issue"
 
 
+def send_of(issue_pk: str) -> str:
+    """The send id of a ``newsletter_issue`` key."""
+    return issue_pk.removeprefix("issue#")
+
+
 def delivery(send_id: str, address_hash: str) -> tuple[str, str]:
     """One reader's copy of one send: the claim that makes it go once (chalicelib/newsletters/sending.py)."""
     return f"delivery#{send_id}", address_hash
 
 
-READERS = "readers"  # the roster: one item per subscriber (sk its address hash) with the newsletters it receives
+# Who receives a newsletter: one item per (newsletter, active reader), spread over 16 partitions by the
+# first hex digit of the address hash, so a million readers never meet one partition's write limit and
+# the shards, read in order, list the readers in the order of their hashes (chalicelib/newsletters/subscribers.py).
+RECEIVING_SHARDS = "0123456789abcdef"
 
 
-def reader(address_hash: str) -> tuple[str, str]:
-    """A subscriber's line in the roster a send's readers and counts are read from by Query
-    (chalicelib/newsletters/subscribers.py)."""
-    return READERS, address_hash
+def receiving_shard(newsletter: str, shard: str) -> str:
+    """The partition of one shard of a newsletter's readers: ``receiving#Daily briefing#a``."""
+    return f"receiving#{newsletter}#{shard}"
 
 
-SENDS = "sends"  # every send, newest first (sk ``<created>#<send id>``): the desk's Newsletters screen
+def receiving(newsletter: str, address_hash: str) -> tuple[str, str]:
+    """One reader of one newsletter (sk: their address hash)."""
+    return receiving_shard(newsletter, address_hash[0]), address_hash
+
+
+def receiving_count(newsletter: str, shard: str) -> tuple[str, str]:
+    """How many readers one shard of a newsletter has (the 16 of a newsletter: one Query)."""
+    return receiving_count_pk(newsletter), shard
+
+
+def receiving_count_pk(newsletter: str) -> str:
+    return f"receiving-count#{newsletter}"
+
+
+SENDS_PK = "sends"  # sk: "<created ISO>#<send id>": every send, newest last (the desk's list: one Query)
 
 
 def send_listed(created: str, send_id: str) -> tuple[str, str]:
-    """A send's line in the list of sends (chalicelib/newsletters/sending.py)."""
-    return SENDS, f"{created}#{send_id}"
+    """A send's entry in the list of sends."""
+    return SENDS_PK, f"{created}#{send_id}"
 
 
-def held_batch(send_id: str, batch: int) -> tuple[str, str]:
-    """A batch of a paused send, kept until it is resumed (chalicelib/newsletters/sending.py)."""
-    return f"held#{send_id}", f"{batch:06d}"
+def held(send_id: str, batch_id: str) -> tuple[str, str]:
+    """A batch that arrived while its send was paused, kept until it is resumed."""
+    return held_pk(send_id), batch_id
 
 
-def send_event(send_id: str, kind: str, address_hash: str) -> tuple[str, str]:
-    """What became of one reader's copy of a send: delivered, bounced, complained, unsubscribed (once each)."""
-    return f"send-events#{send_id}", f"{kind}#{address_hash}"
+def held_pk(send_id: str) -> str:
+    return f"held#{send_id}"
 
 
 SLIDING_WINDOW = "log"

@@ -40,12 +40,12 @@ LiveEntryItem      ``live#<folder>``         ``<time>#<entry id>``      a live b
 Subscriber         ``subscriber#<hash>``     ``subscriber``             a newsletter reader: state, lists,
                                                                         consent, history
 NewsletterIssue    ``issue#<send id>``       ``issue``                  one send: what its batches deliver
-Delivery           ``delivery#<send id>``    ``<address hash>``         one reader's copy of one send (once);
-                                                 ``batch#<n>``              a batch done
-SendListed         ``sends``                 ``<created>#<send id>``    every send, newest first (desk)
-Reader             ``readers``               ``<address hash>``         the roster: who receives which newsletter
-HeldBatch          ``held#<send id>``        ``<batch>``                a paused send's batch, until resumed
-SendEvent          ``send-events#<send id>`` ``<kind>#<address hash>``  delivered, bounced, complained, unsubscribed
+Delivery           ``delivery#<send id>``    ``<address hash>``         one reader's copy of one send (once)
+Receiving          ``receiving#<newsletter>  ``<address hash>``         a newsletter's active readers, paged
+                   #<hex digit>``                                       by a send (no Scan)
+ReceivingCount     ``receiving-count#<nl>``  ``<hex digit>``            how many readers (16 items: one Query)
+SendListed         ``sends``                 ``<created>#<send id>``    the sends, newest first (one Query)
+HeldBatch          ``held#<send id>``        ``<batch id>``             a batch that came while paused
 =================  ========================  =========================  ==========================
 
 A category page, an author page or the home page is one Query of its listing
@@ -605,21 +605,57 @@ class Subscriber(_TableItem):
     consent = JSONAttribute(null=True)  # {at, form, wording, source, confirmed}: what they agreed to, and where
     history = JSONAttribute(null=True)  # [{at, change, ...}], every change, oldest first
     version = NumberAttribute(null=True)  # every write is conditional on it
+    indexed = text_list()  # the newsletters it has a Receiving item of (written with it: subscribers.saved)
+
+
+class Receiving(_TableItem):
+    """An active reader of a newsletter (pk ``receiving#<newsletter>#<shard>``, sk the address hash):
+    the index a send pages through, written in the transaction that saves the subscriber."""
+
+
+class ReceivingCount(_TableItem):
+    """How many readers one shard of a newsletter has (pk ``receiving-count#<newsletter>``, sk the shard)."""
+
+    readers = NumberAttribute(default=0)
 
 
 class NewsletterIssue(_TableItem):
-    """One send of a newsletter (pk ``issue#<send id>``): what every batch of its fan-out delivers."""
+    """One send of a newsletter (pk ``issue#<send id>``): what every batch of its fan-out delivers,
+    where the fan-out is, and what happened (counters added to atomically)."""
 
     newsletter = UnicodeAttribute()
     subject = UnicodeAttribute()
     content = JSONAttribute()  # {site_name, text, html, site_url}: rendered once, the unsubscribe link per reader
-    recipients = NumberAttribute()
+    recipients = NumberAttribute()  # the readers counted when it started
     created = UnicodeAttribute()
-    state = UnicodeAttribute(null=True)  # sending, paused, cancelled (done is read from the batches)
-    batches = NumberAttribute(null=True)  # how many batches were queued
-    started_by = UnicodeAttribute(null=True)  # who pressed Send (their e-mail)
-    changes = JSONAttribute(null=True)  # [{at, who, what}]: pauses, resumes, a cancel
-    version = NumberAttribute(null=True)  # every change of state is conditional on it
+    started_by = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(default="sending")  # scheduled, sending, paused, cancelled, done
+    changed_by = JSONAttribute(null=True)  # [{at, who, change}]: pauses, resumes, a cancel
+    # The plan (sending.py): the cursor the next plan step starts after ("" first, "~" when every
+    # reader is in a batch), the step that took it, whether that step queued its batches.
+    plan_cursor = UnicodeAttribute(default="")
+    plan_step = UnicodeAttribute(null=True)
+    plan_queued = BooleanAttribute(default=True)
+    planned = NumberAttribute(default=0)  # readers put in batches
+    processed = NumberAttribute(default=0)  # readers sent or skipped (the send is done when all planned are)
+    sent = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)  # no longer receiving when their batch came
+    delivered = NumberAttribute(default=0)
+    bounced = NumberAttribute(default=0)
+    complained = NumberAttribute(default=0)
+    unsubscribed = NumberAttribute(default=0)
+
+
+class SendListed(_TableItem):
+    """A send in the list of sends (pk ``sends``, sk ``<created>#<send id>``): the desk's newest first."""
+
+    send_id = UnicodeAttribute()
+
+
+class HeldBatch(_TableItem):
+    """A batch that came while its send was paused (pk ``held#<send id>``): queued again on resume."""
+
+    body = UnicodeAttribute()
 
 
 class Delivery(_TableItem):
@@ -629,39 +665,17 @@ class Delivery(_TableItem):
     state = UnicodeAttribute()  # "claimed" (SES being asked), "sent"
     claimed = NumberAttribute()  # epoch seconds: a claim older than the lease was a crash, and is taken over
     message_id = UnicodeAttribute(null=True)  # SES's, once sent
-
-
-class Reader(_TableItem):
-    """A subscriber's line in the roster (pk ``readers``, sk the address hash): the newsletters it receives
-    now (none unless active). Written after each change of the subscriber, so that a send's readers and
-    the desk's counts are a Query, never a Scan (chalicelib/newsletters/subscribers.py)."""
-
-    newsletters = text_list()
-
-
-class SendListed(_TableItem):
-    """A send's line in the list of sends (pk ``sends``, sk ``<created>#<send id>``), newest first by Query."""
-
-    send_id = UnicodeAttribute()
-
-
-class HeldBatch(_TableItem):
-    """A batch of a paused send (pk ``held#<send id>``): queued again when the send is resumed."""
-
-    body = UnicodeAttribute()
-
-
-class SendEvent(_TableItem):
-    """What became of one reader's copy of a send (pk ``send-events#<send id>``, sk ``<kind>#<hash>``)."""
-
-    at = UnicodeAttribute()
+    # When SES's events about it came (chalicelib/newsletters/events.py): each counts on the send once.
+    delivered_at = NumberAttribute(null=True)
+    bounced_at = NumberAttribute(null=True)
+    complained_at = NumberAttribute(null=True)
+    unsubscribed_at = NumberAttribute(null=True)
 
 
 ALL_MODELS = (Post, Listing, SiteSnapshot, SettingsItem, AuthorItem, CategoryItem, TagItem, Source, Ref, Claim,
               SearchTerm, Month, Comment, RateLimit, Sessions, MediaItem, MediaUse, EdgeClearing,
               SignedIn, PeopleChange, Profile, LiveEntryItem,
-              Subscriber, NewsletterIssue, Delivery, Reader, SendListed, HeldBatch,
-              SendEvent)
+              Subscriber, NewsletterIssue, Delivery, Receiving, ReceivingCount, SendListed, HeldBatch)
 
 
 def _read(attribute: Any, instance: Any, owner: Any) -> Any:

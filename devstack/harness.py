@@ -92,8 +92,9 @@ class Site:
         """Invoke the ingest (or images) Lambda with an SQS event made of ``messages``; return its result."""
         from chalicelib.site import store
 
-        queue_url = {"images": self.stack.images_queue_url, "imports": self.stack.imports_queue_url}.get(
-            function, self.stack.queue_url)
+        queue_url = {"images": self.stack.images_queue_url, "imports": self.stack.imports_queue_url,
+                     "newsletters": self.stack.newsletters_queue_url,
+                     "newsletter_events": self.stack.newsletter_events_queue_url}.get(function, self.stack.queue_url)
         event = sqs_event(messages, f"arn:aws:sqs:{REGION}:{ACCOUNT}:" + queue_url.rsplit("/", 1)[-1])
         result: dict[str, Any] = self.client.lambda_.invoke(function, event).payload
         for message in messages:

@@ -4,7 +4,8 @@
 2. ``infra/template.yaml`` is created in it (``devstack.stack``).
 3. A relay thread long-polls the ingest queue and hands each batch, shaped as
    the SQS event Lambda would send, to ``app.ingest``: the same handler
-   function Lambda calls. Failed messages stay on the queue and come back
+   function Lambda calls (and likewise for the images, imports, newsletters and
+   newsletter events queues, so a send goes out through the stand-in's SES). Failed messages stay on the queue and come back
    after the visibility timeout, then go to the dead-letter queue, as in AWS.
 4. ``content/`` is uploaded with S3 PutObject, so sample content takes the
    real path: S3 -> notification -> SQS -> relay -> ingest -> DynamoDB.
@@ -170,7 +171,8 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     chalice_proc = None
-    relay = images_relay = imports_relay = newsletters_relay = None
+    relay = images_relay = imports_relay = None
+    newsletter_relays: list[Relay] = []
     try:
         from devstack.stack import create_stack
 
@@ -193,10 +195,14 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
         images_relay.start()
         imports_relay = Relay(sqs, stack.imports_queue_url, chalice_app.imports, batch_size=1, name="imports-relay")
         imports_relay.start()
-        if stack.newsletters_queue_url:  # the desk's Send as newsletter: the sender sends each batch to SES
-            newsletters_relay = Relay(sqs, stack.newsletters_queue_url, chalice_app.newsletters, batch_size=1,
-                                      name="newsletters-relay")
-            newsletters_relay.start()
+        # A send's messages, to as many senders as Lambda runs at once (each keeps to its share of the
+        # stand-in SES's rate: 1 a second, as SES's sandbox); SES's events about them, to newsletter_events.
+        newsletter_relays = [Relay(sqs, stack.newsletters_queue_url, chalice_app.newsletters, batch_size=1,
+                                   name=f"newsletters-relay-{n}") for n in range(chalice_app.NEWSLETTERS_CONCURRENCY)]
+        newsletter_relays.append(Relay(sqs, stack.newsletter_events_queue_url, chalice_app.newsletter_events,
+                                       name="newsletter-events-relay"))
+        for started in newsletter_relays:
+            started.start()
         if load_content:
             count = upload_content(session.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"]), stack.bucket)
             wait_until_drained(sqs, stack.images_queue_url)
@@ -218,7 +224,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
             print(f"The AWS stand-in is up. Serve the site beside it: chalice local --stage {stage}")
         print(f"Upload:  aws --endpoint-url {env['AWS_ENDPOINT_URL']} s3 cp story.md s3://{stack.bucket}/articles/story.md")
         print(f"E-mails: newsroom outbox --endpoint-url {env['AWS_ENDPOINT_URL']}  (what SES accepted: sign-up "
-              "confirmations, newsletters)")
+              "confirmations, newsletters; sent at the stand-in SES's rate, 1 a second, as SES's sandbox)")
         print("Press Ctrl-C to stop.", flush=True)
         while chalice_proc is None or chalice_proc.poll() is None:
             time.sleep(0.5)
@@ -226,7 +232,7 @@ def serve(host: str = "127.0.0.1", port: int | None = 8000, moto_port: int = 500
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
-        for running in (relay, images_relay, imports_relay, newsletters_relay):
+        for running in (relay, images_relay, imports_relay, *newsletter_relays):
             if running is not None:
                 running.stop()
         if chalice_proc is not None:

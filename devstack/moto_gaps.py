@@ -72,6 +72,16 @@
    AdminCreateUser API reference): the existing user gets a new temporary password and a new
    expiry, and a user who is no longer ``FORCE_CHANGE_PASSWORD`` is refused
    (``UnsupportedUserStateException``). The patch does that to moto's existing user.
+11. moto 5.2's SES v2 has no ``GetAccount``, where the newsletters' sender reads the account's
+   sending rate (``SendQuota.MaxSendRate``). The patch answers with moto's own SES quota (its v1
+   ``GetSendQuota``: 1 e-mail a second, 200 a day, as SES's sandbox,
+   docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html), in v2's shape.
+12. moto 5.2's SES publishes no event of a configuration set: what it sends is never "delivered",
+   so nothing local would reach the newsletter_events function. The patch publishes, for each
+   recipient of an e-mail sent with a configuration set whose event destination is an SNS topic,
+   the event SES would (docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html):
+   ``Delivery``, or, for SES's mailbox simulator addresses, ``Bounce`` (permanent) and ``Complaint``;
+   with the e-mail's tags in ``mail.tags``, each a list, as SES writes them.
 """
 
 from __future__ import annotations
@@ -121,6 +131,8 @@ def install() -> None:
     _install_untracked_models()
     _install_token_revocation()
     _install_invitation_resend()
+    _install_ses_account()
+    _install_ses_events()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -153,6 +165,67 @@ def _install_token_revocation() -> None:
 
     _replace(CognitoIdpBackend, "revoke_token", revoke_token)
     _replace(CognitoIdpResponse, "revoke_token", response)
+
+
+def _install_ses_account() -> None:
+    import json
+
+    from moto.ses.models import ses_backends
+    from moto.sesv2.responses import SESV2Response
+
+    def get_account(self: Any) -> str:
+        quota = ses_backends[self.current_account][self.region].get_send_quota()
+        return json.dumps({"SendQuota": {"Max24HourSend": quota.max24_hour_send, "MaxSendRate": quota.max_send_rate,
+                                         "SentLast24Hours": quota.sent_last24_hours},
+                           "SendingEnabled": True, "ProductionAccessEnabled": False, "EnforcementStatus": "HEALTHY"})
+
+    _replace(SESV2Response, "get_account", get_account)
+    # Its route, for moto's server (make run): the server's Flask routes read "/v2/.*" literally.
+    from moto.sesv2 import urls
+
+    urls.url_paths.setdefault("{0}/v2/email/account$", SESV2Response.dispatch)
+
+
+SIMULATED = {"bounce@simulator.amazonses.com": "Bounce", "complaint@simulator.amazonses.com": "Complaint"}
+
+
+def _install_ses_events() -> None:
+    import datetime
+    import json
+
+    from moto.ses.models import ses_backends
+    from moto.sesv2.responses import SESV2Response
+    from moto.sns.models import sns_backends
+
+    original = SESV2Response.send_email
+
+    def send_email(self: Any) -> str:
+        answer = original(self)
+        params = json.loads(self.body)
+        ses = ses_backends[self.current_account][self.region]
+        destination = ses.config_set_event_destination.get(params.get("ConfigurationSetName") or "") or {}
+        topic = (destination.get("SNSDestination") or {}).get("TopicARN")
+        if not topic or not destination.get("Enabled", True):
+            return answer
+        wanted = {t.lower() for t in destination.get("MatchingEventTypes") or []}
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        mail = {"timestamp": now, "messageId": json.loads(answer)["MessageId"], "source": params.get("FromEmailAddress"),
+                "destination": params.get("Destination", {}).get("ToAddresses", []),
+                "tags": {tag["Name"]: [tag["Value"]] for tag in params.get("EmailTags") or []}}
+        for address in mail["destination"]:
+            kind = SIMULATED.get(address.lower(), "Delivery")
+            if kind.lower() not in wanted:
+                continue
+            detail = {"Delivery": {"delivery": {"timestamp": now, "recipients": [address], "smtpResponse": "250 ok"}},
+                      "Bounce": {"bounce": {"bounceType": "Permanent", "bounceSubType": "General", "timestamp": now,
+                                            "bouncedRecipients": [{"emailAddress": address}]}},
+                      "Complaint": {"complaint": {"timestamp": now, "complaintFeedbackType": "abuse",
+                                                  "complainedRecipients": [{"emailAddress": address}]}}}[kind]
+            sns_backends[self.current_account][self.region].publish(
+                json.dumps({"eventType": kind, "mail": mail, **detail}), arn=topic)
+        return answer
+
+    _replace(SESV2Response, "send_email", send_email)
 
 
 def _install_invitation_resend() -> None:

@@ -30,7 +30,10 @@ TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.yam
 # (locally the default secret in chalicelib/config.py signs cursors).
 # AWS WAF's web ACL sits in front of CloudFront, which the local stack does not make either (moto 5.2's
 # CloudFormation has no AWS::WAFv2 types; the template makes it only with a distribution, in us-east-1).
-NOT_LOCAL = {"AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret", "AWS::WAFv2::WebACL"}
+# SES's configuration set, its event destination and the sending domain: moto's CloudFormation has no
+# AWS::SES types; the configuration set is made through the API below (moto's SES publishes no events).
+NOT_LOCAL = {"AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret", "AWS::WAFv2::WebACL",
+             "AWS::SES::ConfigurationSet", "AWS::SES::ConfigurationSetEventDestination", "AWS::SES::EmailIdentity"}
 # moto's CloudFormation has no Cognito: the desk's pool is made through the API (devstack/desk.py),
 # and what refers to these (the desk's roles) goes with them.
 NOT_LOCAL_WITH_DEPENDENTS = {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
@@ -50,7 +53,9 @@ class Stack:
     moderation_topic: str  # ARN
     images_queue_url: str = ""  # uploads under media/, for the images function
     imports_queue_url: str = ""  # WordPress exports uploaded in the desk, for the imports function
-    newsletters_queue_url: str = ""  # a newsletter send's batches (the desk's Send as newsletter), for the sender
+    newsletters_queue_url: str = ""  # a send's plan steps and batches, for the newsletters function
+    newsletter_events_queue_url: str = ""  # SES's events (through the topic), for the newsletter_events function
+    newsletter_events_topic: str = ""  # ARN: where SES publishes the configuration set's events
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -145,6 +150,11 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
             policy = json.dumps(resolver.resolve(props["PolicyDocument"]))
             for queue in resolver.resolve(props["Queues"]):
                 sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": policy})
+        elif resource["Type"] == "AWS::SNS::Subscription" and props.get("Protocol") == "sqs":
+            # moto's CloudFormation makes no SNS subscription: subscribe the queue through the API.
+            client("sns").subscribe(TopicArn=resolver.resolve(props["TopicArn"]), Protocol="sqs",
+                                    Endpoint=resolver.resolve(props["Endpoint"]),
+                                    Attributes={"RawMessageDelivery": str(props.get("RawMessageDelivery", False)).lower()})
         elif resource["Type"] == "AWS::S3::Bucket":
             bucket = physical[logical]
             if "VersioningConfiguration" in props:
@@ -162,6 +172,7 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
         ses.create_email_identity(EmailIdentity=Config().mail_from.rpartition("@")[2])
     except ses.exceptions.AlreadyExistsException:
         pass  # another stage's or prefix's stack in the same stand-in verified it
+    _make_configuration_set(client, loaded, resolver, physical, f"{name_prefix}-{stage}-newsletters")
     outputs = {o["OutputKey"]: o["OutputValue"]
                for o in cfn.describe_stacks(StackName=stack_name)["Stacks"][0].get("Outputs", [])}
     queue_url = physical["IngestQueue"]
@@ -176,7 +187,25 @@ def create_stack(session: Any, stage: str = "dev", name_prefix: str = "newsroom"
         images_queue_url=physical["ImagesQueue"],
         imports_queue_url=physical.get("ImportsQueue", ""),
         newsletters_queue_url=physical.get("NewslettersQueue", ""),
+        newsletter_events_queue_url=physical.get("NewsletterEventsQueue", ""),
+        newsletter_events_topic=physical.get("NewsletterEventsTopic", ""),
     )
+
+
+def _make_configuration_set(client: Any, template: dict[str, Any], resolver: _Resolver, physical: dict[str, str],
+                            name: str) -> None:
+    """The template's SES configuration set and its SNS event destination, through SES's API (moto's
+    CloudFormation has no AWS::SES types); moto publishes its events (devstack.moto_gaps)."""
+    ses = client("sesv2")
+    try:
+        ses.create_configuration_set(ConfigurationSetName=name)
+    except ses.exceptions.AlreadyExistsException:
+        return  # another stack in the same stand-in made it
+    destination = template["Resources"]["MailEventDestination"]["Properties"]["EventDestination"]
+    topic = physical["NewsletterEventsTopic"]
+    client("ses").create_configuration_set_event_destination(ConfigurationSetName=name, EventDestination={
+        "Name": f"{name}-{destination['Name']}", "Enabled": destination["Enabled"],
+        "MatchingEventTypes": destination["MatchingEventTypes"], "SNSDestination": {"TopicARN": topic}})
 
 
 def _notification_api_shape(config: dict[str, Any]) -> dict[str, Any]:

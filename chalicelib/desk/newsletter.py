@@ -22,7 +22,6 @@ a contributor may do to the site itself. Every POST checks the session's CSRF to
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -32,7 +31,7 @@ from urllib.parse import quote, urlencode
 
 from chalice.app import Response
 
-from chalicelib import aws, bodies, clock, config, keys
+from chalicelib import bodies, clock, config, keys
 from chalicelib.desk import documents, http, listing, zones
 from chalicelib.desk.identity import Identity
 from chalicelib.models import Post, Source
@@ -89,15 +88,11 @@ def _issue(request: Any, who: Identity, sent: dict[str, str], newsletter: str) -
                               f"{digests.zone().key}): a digest of today has nothing to list yet. Schedule it for "
                               "later instead: it lists what is published by then.", 409)
         count = len(digests.todays_articles())
-        return _by(digest, who), f"today's digest ({count} article{'' if count == 1 else 's'})"
+        return digest, f"today's digest ({count} article{'' if count == 1 else 's'})"
     post = _live_post(sent.get("key", ""))
     issue = sending.article_issue(newsletter, settings.site_name, site_url, post.title, post.summary,
                                   bodies.load(post), f"/{post.slug}/")
-    return _by(issue, who), f"“{post.title}”"
-
-
-def _by(issue: sending.Issue, who: Identity) -> sending.Issue:
-    return dataclasses.replace(issue, started_by=who.email)
+    return issue, f"“{post.title}”"
 
 
 def _newsletter(sent: dict[str, str]) -> tuple[tuple[str, ...], str]:
@@ -202,7 +197,7 @@ def send(request: Any, who: Identity, token: str) -> Response:
                            "screen again and press Send there.")
     send_id = send_token[:16]
     try:
-        send_id, count = sending.start(issue, _enqueue, send_id=send_id)
+        send_id, count = sending.start(issue, sending.enqueue, send_id=send_id, started_by=who.email)
     except ValueError:  # this form was sent already (a double click, a replay): one send
         return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(
             "This send was started already: it goes once, however often the button is pressed."))
@@ -226,16 +221,6 @@ def _schedule(request: Any, who: Identity, sent: dict[str, str], newsletter: str
         f"Scheduled for {shown}: the articles published today by then go to the readers of {newsletter}."))
 
 
-def _enqueue(body: str) -> None:
-    """Put one batch on the newsletters queue (the web function may send to that queue only)."""
-    sqs = aws.sqs_client()
-    sqs.send_message(QueueUrl=_queue_url(sqs), MessageBody=body)
-
-
-def _queue_url(sqs: Any) -> str:
-    return str(sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"])
-
-
 # --- the Newsletters screen -----------------------------------------------------------------------
 
 @http.guarded
@@ -248,7 +233,7 @@ def sends(request: Any, who: Identity, token: str) -> Response:
     if query.get("cancel"):
         try:
             confirming = sending.status(query["cancel"])
-        except KeyError:
+        except sending.UnknownSend:
             confirming = None
     return http.screen("newsletters.html", who, token, sends=sending.recent(), zone=zones.zone_of(request),
                        shown=zones.shown, confirming=confirming, highlight=query.get("send", ""),
@@ -268,7 +253,7 @@ def change(request: Any, who: Identity, token: str) -> Response:
         return http.answer(request, 400, "Nothing done", f"There is no action {action[:40]!r} on a send.")
     try:
         current = sending.status(send_id)
-    except KeyError:
+    except sending.UnknownSend:
         return http.answer(request, 404, "No such send", "That send does not exist. Nothing was changed.")
     if action == "cancel" and sent.get("confirm") != "yes":
         return http.redirect(f"/desk/newsletters?cancel={send_id}#confirm-cancel")
@@ -276,10 +261,10 @@ def change(request: Any, who: Identity, token: str) -> Response:
         if action == "pause":
             sending.pause(send_id, who.email)
         elif action == "resume":
-            sending.resume(send_id, who.email, _enqueue)
+            sending.resume(send_id, who.email, sending.enqueue)
         else:
             sending.cancel(send_id, who.email)
-    except sending.NotChanged as refusal:
+    except sending.SendStateError as refusal:
         return http.redirect(f"/desk/newsletters?send={send_id}&failed=" + quote(str(refusal)))
     said = {"pause": "Paused: no more e-mails go until you resume it.",
             "resume": "Resumed: the rest of the readers receive it.",

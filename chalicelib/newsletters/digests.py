@@ -5,9 +5,10 @@ A scheduled digest reuses what makes a scheduled article due (``chalicelib/publi
 one EventBridge Scheduler one-time schedule (``at(...)``, deleted after it runs), no cron that scans.
 Its target is the newsletters queue and its message names the send (``DUE_TAG``); the sender
 function (``sending.newsletters_queue_handler``) then composes the digest from the articles published
-by that moment and starts the send under the same id. The send is recorded when it is scheduled
-(state ``scheduled``), so the desk lists it and can cancel it; a schedule's message delivered twice,
-or after a cancel, sends nothing (the record's state and version decide).
+by that moment (``due``) and starts the send under the same id (``sending.start_scheduled``). The send
+is recorded when it is scheduled (``sending.schedule``: state ``scheduled``), so the desk lists it and
+can cancel it; a schedule's message delivered twice, or after a cancel, sends nothing (the record's
+state decides, in a conditional write).
 
 Settings: ``schedule_role`` (the role Scheduler assumes to send to the queue) and
 ``newsletters_queue_arn``; without them (local runs) a digest can be sent now, not scheduled.
@@ -17,14 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.exceptions import PutError
-
-from chalicelib import aws, clock, config, keys, retry, snapshot
-from chalicelib.models import Listing, NewsletterIssue, SendListed
+from chalicelib import aws, clock, config, keys, snapshot
+from chalicelib.models import Listing
 from chalicelib.newsletters import sending
 
 DUE_TAG = sending.SCHEDULED_TAG  # the schedule's message: {"newsroom-digest": {"send": <id>}}
@@ -87,15 +85,10 @@ def schedule(newsletter: str, site_url: str, when: dt.datetime, who: str) -> str
         raise NotScheduled("Choose a time at least a minute ahead, or send the digest now.")
     if when > now + dt.timedelta(days=MAX_AHEAD_DAYS):
         raise NotScheduled(f"Choose a time within {MAX_AHEAD_DAYS} days.")
-    send_id = secrets.token_hex(8)
     due = clock.iso(when)
-    created = clock.now_iso()
     local = when.astimezone(zone())
     subject = f"{newsletter}: digest scheduled for {local:%a} {local.day} {local:%b}, {local:%H:%M} ({zone().key})"
-    NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=newsletter, subject=subject,
-                    content={"site_url": site_url, "due": due}, recipients=0, created=created, state="scheduled",
-                    batches=0, started_by=who or None, version=1).save(condition=NewsletterIssue.pk.does_not_exist())
-    SendListed(*keys.send_listed(created, send_id), send_id=send_id).save()
+    send_id = sending.schedule(newsletter, subject, {"site_url": site_url, "due": due}, who or None)
     settings = config.current()
     aws.scheduler_client().create_schedule(
         Name=schedule_name(send_id), GroupName="default", ScheduleExpression=f"at({due.removesuffix('Z')})",
@@ -106,28 +99,7 @@ def schedule(newsletter: str, site_url: str, when: dt.datetime, who: str) -> str
 
 
 def due(send_id: str, enqueue: Callable[[str], None], now: dt.datetime | None = None) -> int | None:
-    """The moment of a scheduled digest: compose it and start its send; the recipients, or None when
-    there is nothing to do (cancelled, started already, or no article today)."""
-    for _ in range(retry.ATTEMPTS):
-        record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True)
-        if record is None or record.state != "scheduled":
-            return None
-        seen = int(record.version or 0)
-        issue = compose(record.newsletter, str((record.content or {}).get("site_url", "")), now)
-        if issue is None:
-            record.state, record.version = "done", seen + 1
-            record.changes = [*(record.changes or []), {"at": clock.now_iso(), "who": "schedule",
-                                                        "what": "nothing to send: no article today"}]
-            try:
-                record.save(condition=NewsletterIssue.version == seen)
-            except PutError as exc:
-                if not retry.condition_failed(exc):
-                    raise
-                continue
-            return None
-        try:
-            return sending.begin(issue, enqueue, send_id, record.created, record.started_by or "", seen)
-        except sending.Changed:
-            continue
-    raise retry.ConcurrentChange(f"send {send_id}")
-
+    """The moment of a scheduled digest: compose it and start its send; the readers, or None when
+    there is nothing to do (cancelled, started already, or no article today: the send is closed)."""
+    return sending.start_scheduled(send_id, lambda newsletter, content: compose(
+        newsletter, str(content.get("site_url", "")), now), enqueue, why="nothing to send: no article today")

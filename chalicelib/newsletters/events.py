@@ -6,30 +6,39 @@ SES publishes its sending events (configuration set event destination, SNS) as J
 again), "Transient" (a full mailbox: nothing to do), or "Complaint" (the reader pressed "spam").
 The recipients are in ``bounce.bouncedRecipients`` or ``complaint.complainedRecipients``
 (docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html). An event may
-arrive twice or late: suppressing an address twice changes nothing the second time. An e-mail of a
-send carries the SES message tag ``send`` (its id), which comes back in ``mail.tags``: its delivery,
-bounce or complaint is counted for that send (once per reader: ``sending.record_event``).
+arrive twice or late: suppressing an address twice changes nothing the second time.
+
+Every newsletter is sent with the ``send`` message tag (``mail.send``), which SES repeats in each
+event (``mail.tags``), so an event names its send without a lookup; the send's counters
+(``delivered``, ``bounced``: permanent bounces only, ``complained``) are added to once per reader and
+kind: the reader's copy (``models.Delivery``) is marked first, conditionally, and only the event that
+marked it counts. An unsubscribe from a newsletter's link counts on that send the same way
+(``count_unsubscribe``). The sender's events reach the ``newsletter_events`` function through the
+configuration set's SNS topic and an SQS queue; the queue message is SNS's envelope, the event in
+its ``Message`` (or, with raw delivery, the event itself).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
-from typing import Any
+from typing import Any, Iterable
 
-from chalicelib import retry
-from chalicelib.newsletters import sending, subscribers
+from pynamodb.exceptions import UpdateError
+
+from chalicelib import keys, retry
+from chalicelib.models import Delivery, NewsletterIssue
+from chalicelib.newsletters import mail, sending, subscribers
+
+log = logging.getLogger("newsroom.newsletters")
+COUNTED = {"Delivery": "delivered", "Bounce": "bounced", "Complaint": "complained"}  # SES's eventType -> counter
 
 
 def apply(event: dict[str, Any] | str, now: float | None = None) -> list[str]:
     """Suppress the addresses an SES event names, if it is a hard bounce or a complaint; their hashes."""
     data = json.loads(event) if isinstance(event, str) else event
     kind = data.get("eventType") or data.get("notificationType")
-    send_id = next(iter(((data.get("mail") or {}).get("tags") or {}).get("send") or []), "")
-    if kind == "Delivery" and send_id:
-        for address in (data.get("delivery") or {}).get("recipients") or []:
-            sending.record_event(str(send_id), "delivered", subscribers.address_hash(str(address)), now)
-        return []
     if kind == "Bounce" and (data.get("bounce") or {}).get("bounceType") == "Permanent":
         state, named = "bounced", data["bounce"].get("bouncedRecipients") or []
     elif kind == "Complaint":
@@ -39,8 +48,6 @@ def apply(event: dict[str, Any] | str, now: float | None = None) -> list[str]:
     hashes = [subscribers.address_hash(str(r.get("emailAddress", ""))) for r in named if r.get("emailAddress")]
     for hashed in hashes:
         suppress(hashed, state, now)
-        if send_id:
-            sending.record_event(str(send_id), state, hashed, now)
     return hashes
 
 
@@ -57,3 +64,78 @@ def suppress(hashed: str, state: str, now: float | None = None) -> None:
         if subscribers.saved(item, seen):
             return
     raise retry.ConcurrentChange(f"subscriber {hashed}")
+
+
+def count(event: dict[str, Any], now: float | None = None) -> int:
+    """Add an SES event to its send's counter, once per reader however often it comes; how many counted."""
+    kind = event.get("eventType") or event.get("notificationType")
+    counter = COUNTED.get(str(kind))
+    tags = (event.get("mail") or {}).get("tags") or {}
+    send_id = next(iter(tags.get(mail.SEND_TAG) or []), None)
+    if counter is None or not isinstance(send_id, str) or not sending.SEND_ID.match(send_id):
+        return 0
+    if kind == "Bounce" and (event.get("bounce") or {}).get("bounceType") != "Permanent":
+        return 0  # a full mailbox: SES tries again, and it may yet be delivered
+    return sum(_count_once(send_id, subscribers.address_hash(address), counter, now) for address in _recipients(event))
+
+
+def count_unsubscribe(send_id: str, hashed: str, now: float | None = None) -> bool:
+    """Count an unsubscribe from a newsletter's link on its send, once, if the reader got that send."""
+    return sending.SEND_ID.match(send_id) is not None and _count_once(send_id, hashed, "unsubscribed", now)
+
+
+def newsletter_events_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """The events function: each queue message one SES event (in SNS's envelope). A message that is
+    not an event is logged and dropped; one AWS failed goes back to the queue (each step is idempotent)."""
+    failures = []
+    for record in sqs_messages:
+        try:
+            event = unwrapped(record["body"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("SES event %s dropped: not an SES event (%s)", record.get("messageId"), exc)
+            continue
+        try:
+            apply(event)
+            count(event)
+        except Exception:  # noqa: BLE001 - AWS failing: the queue delivers it again
+            log.exception("SES event %s failed; it will be delivered again", record.get("messageId"))
+            failures.append({"itemIdentifier": str(record.get("messageId", ""))})
+    return {"batchItemFailures": failures}
+
+
+def unwrapped(body: str) -> dict[str, Any]:
+    """The SES event in a queue message: SNS's envelope opened, or the event itself (raw delivery).
+
+    :raise ValueError: not JSON, or not an SES event.
+    """
+    data = json.loads(body)
+    if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
+        data = json.loads(data["Message"])
+    if not isinstance(data, dict) or not (data.get("eventType") or data.get("notificationType")):
+        raise ValueError("no eventType")
+    return data
+
+
+def _recipients(event: dict[str, Any]) -> list[str]:
+    kind = event.get("eventType") or event.get("notificationType")
+    if kind == "Delivery":
+        return [str(r) for r in (event.get("delivery") or {}).get("recipients") or []]
+    named = ((event.get("bounce") or {}).get("bouncedRecipients") if kind == "Bounce"
+             else (event.get("complaint") or {}).get("complainedRecipients")) or []
+    return [str(r["emailAddress"]) for r in named if isinstance(r, dict) and r.get("emailAddress")]
+
+
+def _count_once(send_id: str, hashed: str, counter: str, now: float | None) -> bool:
+    """Mark the reader's copy of the send as ``counter`` (once), then add one to the send's counter."""
+    marked = getattr(Delivery, f"{counter}_at")
+    try:
+        Delivery(*keys.delivery(send_id, hashed)).update(
+            actions=[marked.set(int(time.time() if now is None else now))],
+            condition=Delivery.pk.exists() & marked.does_not_exist())
+    except UpdateError as exc:
+        if retry.condition_failed(exc):
+            return False  # counted already, or not a reader of this send
+        raise
+    NewsletterIssue(*keys.newsletter_issue(send_id)).update(
+        actions=[getattr(NewsletterIssue, counter).add(1)], condition=NewsletterIssue.pk.exists())
+    return True

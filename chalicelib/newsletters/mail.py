@@ -13,6 +13,7 @@ form's custom headers are newer than moto's stand-in), so what the stand-in keep
 
 from __future__ import annotations
 
+import time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
@@ -24,6 +25,10 @@ from chalicelib import aws, config
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 ONE_CLICK = "List-Unsubscribe=One-Click"  # RFC 8058's one body, and the header that says we take it
+SEND_TAG = "send"  # the message tag naming the send (SES events carry it: mail.tags)
+THROTTLED = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException"})
+RATE_READ_EVERY_SECONDS = 300.0
+_rate: list[float] = []  # [rate, when read (monotonic)]
 
 
 def render(template: str, **values: Any) -> str:
@@ -45,12 +50,34 @@ def compose(to: str, subject: str, site_name: str, text: str, html: str, unsubsc
     return message
 
 
-def send(message: EmailMessage) -> str:
-    """Hand ``message`` to SES; its message id."""
+def send(message: EmailMessage, send_id: str | None = None) -> str:
+    """Hand ``message`` to SES, with the stage's configuration set (its events reach
+    chalicelib/newsletters/events.py) and, for a newsletter, the send's id as the ``send`` tag, which
+    SES repeats in every event about the message; its message id."""
+    settings = config.current()
     answer = aws.sesv2_client().send_email(
-        FromEmailAddress=config.current().mail_from, Destination={"ToAddresses": [str(message["To"])]},
-        Content={"Raw": {"Data": message.as_bytes()}})
+        FromEmailAddress=settings.mail_from, Destination={"ToAddresses": [str(message["To"])]},
+        Content={"Raw": {"Data": message.as_bytes()}}, ConfigurationSetName=settings.mail_configuration_set,
+        EmailTags=[{"Name": SEND_TAG, "Value": send_id}] if send_id else [])
     return str(answer["MessageId"])
+
+
+def is_throttled(exc: BaseException) -> bool:
+    """Whether SES refused a send for going faster than the account's rate (SES v2 answers
+    ``TooManyRequestsException``; its v1 API and some SDK paths ``Throttling``)."""
+    return getattr(exc, "response", {}).get("Error", {}).get("Code") in THROTTLED
+
+
+def max_send_rate() -> float:
+    """The account's sending rate, e-mails a second (SES v2 ``GetAccount``: ``SendQuota.MaxSendRate``),
+    read at most every ``RATE_READ_EVERY_SECONDS``: AWS raises it as a sender's reputation grows."""
+    now = time.monotonic()
+    if _rate and now - _rate[1] < RATE_READ_EVERY_SECONDS:
+        return _rate[0]
+    quota = aws.sesv2_client().get_account().get("SendQuota") or {}
+    rate = float(quota.get("MaxSendRate") or 1.0)
+    _rate[:] = [rate, now]
+    return rate
 
 
 _environments: dict[Path, jinja2.Environment] = {}

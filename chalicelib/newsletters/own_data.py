@@ -97,7 +97,8 @@ def delete(hashed: str, expected: int | None = None, now: float | None = None) -
         if expected is not None and seen != expected:
             raise Changed(hashed)
         tombstone = Subscriber(*keys.subscriber(hashed), email="", state="deleted", newsletters=[],
-                               history=[{"at": clock.iso_of_epoch(moment), "change": "deleted"}])
+                               history=[{"at": clock.iso_of_epoch(moment), "change": "deleted"}],
+                               indexed=item.indexed)  # saved() takes it out of the index it was in
         if subscribers.saved(tombstone, seen):
             return True
     raise retry.ConcurrentChange(f"subscriber {hashed}")

@@ -1,23 +1,45 @@
-"""Sending a newsletter to its active subscribers, each reader once, through an SQS fan-out.
+"""Sending a newsletter to its active readers, each reader once, through an SQS fan-out at SES's rate.
 
-``start`` records the send (``models.NewsletterIssue``: the e-mail rendered once, a conditional
-write, so a send started twice with one id is one send) and splits its recipients into batches of
-``BATCH`` address hashes, one queue message each. ``deliver`` takes one batch (a message may arrive
-twice, late, or after a crash mid-batch) and, for each reader:
+``start`` (the desk's web function: a few quick writes and one SendMessage, whatever the list's
+size) records the send (``models.NewsletterIssue``: the e-mail rendered once, a conditional write, so
+a send started twice with one id is one send; and its entry in the list of sends) and queues one
+*plan* message. The sender function does the rest; each queue message is one of:
 
-1. reads the subscriber: no longer active, or no longer on this newsletter (they unsubscribed after
-   the send began): skipped;
-2. claims the reader's copy (``models.Delivery``), a conditional put: it succeeds only if nobody
-   claimed it, or a claim older than ``LEASE_SECONDS`` was left by a crash;
-3. asks SES to send, then marks the copy sent, with SES's message id.
+- a plan step: pages up to ``PLAN_STEP`` readers of the index (``subscribers.receivers``), queues
+  them as batches of ``BATCH`` and queues the next step. The send's record says which step is due
+  (``plan_cursor``): a step delivered twice is planned once; a step that crashed after taking its
+  turn and before queuing everything (``plan_queued`` false) is queued again by its redelivery.
+- a batch: for each reader, ``deliver``
+  1. reads the subscriber: no longer active, or no longer on this newsletter: skipped;
+  2. claims the reader's copy (``models.Delivery``), a conditional put: it succeeds only if nobody
+     claimed it, or a claim older than ``LEASE_SECONDS`` was left by a crash;
+  3. waits for its turn (``Pace``: each of the ``SENDERS`` functions keeps to its share of the
+     account's rate, read from SES's ``GetAccount``), asks SES to send, marks the copy sent.
 
-A duplicate delivery finds each copy claimed or sent and sends nothing. The window left is a crash
-between SES accepting and the copy being marked sent, longer than the lease: that reader may get the
-e-mail twice, never none (SES has no idempotency key to close it).
+A duplicate batch, or a plan step queuing a batch again, finds each copy claimed or sent and sends
+nothing: exactly once per reader rests on the claim alone. SES throttling the account: the claim of
+the reader SES refused is let go and the rest of the batch goes back to the queue, a few seconds
+later, as a new message (it sends only what it had not). The window left is a crash between SES
+accepting and the copy being marked sent, longer than the lease: that reader may get the e-mail
+twice, never none (SES has no idempotency key to close it).
+
+A send can also be recorded ahead of its moment (``schedule``: state ``scheduled``, listed and
+cancellable on the desk): a scheduled digest (``digests.py``), whose EventBridge Scheduler schedule
+puts a ``SCHEDULED_TAG`` message on this queue at its time; the sender function hands it to
+``scheduled`` (``digests.due``), which composes the e-mail and calls ``start_scheduled``: the same
+record, now ``sending``, and its first plan step. Delivered twice, or after a cancel, it starts nothing.
+
+The send's record also keeps its state (``scheduled``, ``sending``, ``paused``, ``cancelled``, ``done``), who started
+and changed it, and its counters, each an atomic ADD: ``sent`` and ``skipped`` by the batches (once
+per batch, when it ends), ``delivered``, ``bounced``, ``complained`` by SES's events
+(``events.py``). A batch or plan step arriving while the send is paused is held (``HeldBatch``)
+and queued again by ``resume``; while cancelled, dropped. A batch looks at the state again every
+``CHECK_EVERY`` readers, so a pause or a cancel stops a running batch too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -26,19 +48,31 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from markupsafe import Markup
-from pynamodb.exceptions import PutError
+from botocore.exceptions import ClientError
+from markupsafe import Markup, escape
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, keys, retry
-from chalicelib.models import Delivery, HeldBatch, NewsletterIssue, SendEvent, SendListed
-from chalicelib.newsletters import mail, subscribers, tokens
+from chalicelib import aws, clock, config, keys, models, retry
+from chalicelib.models import Delivery, HeldBatch, NewsletterIssue, SendListed
+from chalicelib.newsletters import SENDERS, mail, subscribers, tokens
 
 log = logging.getLogger("newsroom.newsletters")
 
-BATCH = 50  # readers per queue message: one sender invocation sends them at SES's rate
+BATCH = 50  # readers per queue message: at 14 e-mails a second shared by 5 senders, ~18 s of sending
+PLAN_STEP = 20_000  # readers per plan step: 400 batches, 40 SendMessageBatch calls, a few seconds
 LEASE_SECONDS = 300  # a claim this old was left by a sender that crashed: another may take it over
-SCHEDULED_TAG = "newsroom-digest"  # a scheduled digest's moment on the queue: {"newsroom-digest": {"send": <id>}}
+CHECK_EVERY = 10  # readers between two looks at the send's state (a pause or a cancel stops a batch)
+THROTTLED_DELAY_SECONDS = 2  # a throttled batch's rest waits this long in the queue
 UNSUBSCRIBE_MARK = "%%UNSUBSCRIBE_URL%%"  # where each reader's own unsubscribe address goes
+PLAN_START, PLAN_DONE = "start", "done"  # a plan cursor before the first reader, and after the last
+STATES = ("scheduled", "sending", "paused", "cancelled", "done")
+SCHEDULED_TAG = "newsroom-digest"  # a scheduled send's moment on the queue: {"newsroom-digest": {"send": <id>}}
+SEND_ID = re.compile(r"^[0-9a-f]{16,64}$")  # what ``start`` and ``schedule`` make (the desk's send token)
+SQS_BATCH = 10  # SendMessageBatch's limit
+
+Queue = Callable[[list[str], int], None]  # queue these message bodies, delayed this many seconds
+Scheduled = Callable[[str, Callable[[str], None]], "int | None"]  # a scheduled send's moment (digests.due)
 
 
 @dataclass(frozen=True)
@@ -51,114 +85,206 @@ class Issue:
     site_url: str  # the site's address (origin and base), for the unsubscribe links
     text: str
     html: str
-    started_by: str = ""  # who pressed Send (their e-mail), for the desk's list of sends
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one batch did: sent now, already sent or claimed (a duplicate), skipped (no longer receiving)."""
+    """What one queue message did: readers sent now, already sent or claimed (a duplicate), skipped
+    (no longer receiving), held (paused), dropped (cancelled), put back (throttled); batches queued."""
 
     sent: int = 0
     duplicate: int = 0
     skipped: int = 0
+    held: int = 0
+    dropped: int = 0
+    requeued: int = 0
+    queued: int = 0
 
 
-def start(issue: Issue, enqueue: Callable[[str], None], send_id: str | None = None) -> tuple[str, int]:
-    """Record the send and queue its batches (``enqueue`` sends one message body); (send id, recipients).
-    The readers come from the roster, by Query (``subscribers.receiving_hashes``).
+@dataclass(frozen=True)
+class SendStatus:
+    """A send as the desk shows it: what, to how many, its state, and what happened so far."""
+
+    send_id: str
+    newsletter: str
+    subject: str
+    recipients: int  # active readers when it started
+    created: str  # ISO time, UTC
+    state: str  # scheduled, sending, paused, cancelled, done
+    started_by: str | None
+    sent: int
+    delivered: int
+    bounced: int
+    complained: int
+    unsubscribed: int
+    skipped: int  # readers who left before their batch came
+
+
+class UnknownSend(LookupError):
+    """No send has this id."""
+
+
+class SendStateError(ValueError):
+    """The send is not in a state that allows this (pausing a finished send, resuming a cancelled one)."""
+
+
+class Pace:
+    """Keeps one sender to its share of the account's rate: ``interval`` seconds between two sends."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.interval, self.clock, self.sleep = interval, clock, sleep
+        self.next = 0.0
+
+    def wait(self) -> None:
+        """Return when the next send is due."""
+        now = self.clock()
+        if self.next > now:
+            self.sleep(self.next - now)
+            now = self.next
+        self.next = now + self.interval
+
+
+def account_pace() -> Pace:
+    """This sender's pace: SES's rate shared by ``SENDERS`` senders. One per process (a Lambda instance
+    runs one batch at a time), kept from batch to batch so that the rate holds across them too."""
+    interval = SENDERS / mail.max_send_rate()
+    if not _paces:
+        _paces.append(Pace(interval))
+    _paces[0].interval = interval
+    return _paces[0]
+
+
+_paces: list[Pace] = []
+
+
+def start(issue: Issue, enqueue: Callable[[str], None], send_id: str | None = None, *,
+          started_by: str | None = None) -> tuple[str, int]:
+    """Record the send and queue its first plan step (``enqueue`` sends one message body to the
+    newsletters queue); (send id, readers it goes to as it starts). The batches are planned by the
+    sender function, so this is two writes and one message whatever the list's size.
 
     :raise ValueError: a send with this id was started already.
     """
     send_id = send_id or secrets.token_hex(8)
+    recipients = subscribers.receiving_count(issue.newsletter)
+    _record(NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=issue.newsletter, subject=issue.subject,
+                            content=_content(issue), recipients=recipients, created=clock.now_iso(),
+                            started_by=started_by, state="sending", plan_cursor=PLAN_START))
+    enqueue(_plan_body(send_id, PLAN_START))
+    return send_id, recipients
+
+
+def schedule(newsletter: str, subject: str, content: dict[str, str], started_by: str | None) -> str:
+    """Record a send that starts later (state ``scheduled``: listed, cancellable; ``content`` is what
+    its composer needs at its moment, ``subject`` what the desk shows meanwhile); its id."""
+    send_id = secrets.token_hex(8)
+    _record(NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=newsletter, subject=subject, content=content,
+                            recipients=0, created=clock.now_iso(), started_by=started_by, state="scheduled",
+                            plan_cursor=PLAN_START))
+    return send_id
+
+
+def start_scheduled(send_id: str, compose: Callable[[str, dict[str, str]], Issue | None],
+                    enqueue: Callable[[str], None], why: str) -> int | None:
+    """A scheduled send's moment: ``compose`` (given the newsletter and the content ``schedule`` kept)
+    makes the e-mail, sent under the send's id to the readers as they are now; with no e-mail, the send
+    is closed as done (``why``). The readers, or None if nothing was started: cancelled, or started
+    already (a moment delivered again after a crash, before the first plan step ran, queues that step
+    again: it plans once)."""
+    record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True)
+    if record is None:
+        return None
+    if record.state == "sending" and record.plan_cursor == PLAN_START and record.plan_step is None:
+        enqueue(_plan_body(send_id, PLAN_START))
+        return int(record.recipients)
+    if record.state != "scheduled":
+        return None
+    issue = compose(record.newsletter, dict(record.content or {}))
+    if issue is None:
+        try:
+            _change(send_id, "schedule", "done", ("scheduled",), note=why)
+        except SendStateError:
+            pass  # cancelled meanwhile
+        return None
+    recipients = subscribers.receiving_count(issue.newsletter)
     try:
-        return send_id, begin(issue, enqueue, send_id, clock.now_iso(), issue.started_by)
-    except Changed:
-        raise ValueError(f"send {send_id} was started already") from None
-
-
-class Changed(Exception):
-    """The send's record is not as it was read: started already, or changed meanwhile."""
-
-
-def begin(issue: Issue, enqueue: Callable[[str], None], send_id: str, created: str, started_by: str,
-          seen: int | None = None) -> int:
-    """Write the send's record (new, or over the scheduled one at version ``seen``) and queue its
-    batches; the recipients. :raise Changed: the record is not as expected (nothing was queued)."""
-    readers = subscribers.receiving_hashes(issue.newsletter)
-    batches = (len(readers) + BATCH - 1) // BATCH
-    record = NewsletterIssue(*keys.newsletter_issue(send_id), newsletter=issue.newsletter, subject=issue.subject,
-                             content={"site_name": issue.site_name, "site_url": issue.site_url, "text": issue.text,
-                                      "html": issue.html}, recipients=len(readers), created=created,
-                             state="sending", batches=batches, started_by=started_by or None,
-                             version=(seen or 0) + 1)
-    condition = NewsletterIssue.pk.does_not_exist() if seen is None else NewsletterIssue.version == seen
-    try:
-        record.save(condition=condition)
-    except PutError as exc:
+        record.update(actions=[NewsletterIssue.subject.set(issue.subject), NewsletterIssue.content.set(_content(issue)),
+                               NewsletterIssue.recipients.set(recipients), NewsletterIssue.state.set("sending")],
+                      condition=NewsletterIssue.state == "scheduled")
+    except UpdateError as exc:
         if retry.condition_failed(exc):
-            raise Changed(send_id) from None
+            return None  # cancelled, or started by another delivery of this moment, meanwhile
         raise
-    if seen is None:
-        SendListed(*keys.send_listed(created, send_id), send_id=send_id).save()
-    for number, first in enumerate(range(0, len(readers), BATCH)):
-        enqueue(json.dumps({"send": send_id, "batch": number, "readers": readers[first:first + BATCH]}))
-    return len(readers)
+    enqueue(_plan_body(send_id, PLAN_START))
+    return recipients
 
 
-def deliver(body: str, now: Callable[[], float] = time.time) -> Outcome:
-    """Send one batch (a queue message's body), each reader at most once however often it arrives."""
-    batch = json.loads(body)
-    send_id = str(batch["send"])
+def _content(issue: Issue) -> dict[str, str]:
+    return {"site_name": issue.site_name, "site_url": issue.site_url, "text": issue.text, "html": issue.html}
+
+
+def _record(record: NewsletterIssue) -> None:
+    """Write a new send and its entry in the list of sends. :raise ValueError: the id is taken."""
+    send_id = keys.send_of(record.pk)
+    try:
+        with TransactWrite(connection=aws.dynamodb_connection()) as txn:
+            txn.save(record, condition=NewsletterIssue.pk.does_not_exist())
+            txn.save(SendListed(*keys.send_listed(record.created, send_id), send_id=send_id))
+    except TransactWriteError as exc:
+        if retry.condition_failed(exc):
+            raise ValueError(f"send {send_id} was started already") from None
+        raise
+
+
+def deliver(body: str, now: Callable[[], float] = time.time, queue: Queue | None = None,
+            pace: Pace | None = None) -> Outcome:
+    """Do what one queue message says (a plan step or a batch), each reader at most once however
+    often it arrives; ``queue`` takes what it queues (default: the newsletters queue), ``pace``
+    spaces the sends (default: this sender's share of SES's rate)."""
+    message = json.loads(body)
+    send_id = str(message["send"])
     record = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True)
-    issue = Issue(newsletter=record.newsletter, subject=record.subject, **record.content)
-    readers = _hashes(batch.get("readers", []))
-    number = int(batch.get("batch", 0))
-    if record.state == "paused" and _held(send_id, number, body):
-        return Outcome(skipped=len(readers))
+    queue = sqs_queue if queue is None else queue
+    readers = _hashes(message.get("readers", []))
     if record.state == "cancelled":
-        readers = []  # nothing more goes; the batch counts as done
-    sent = duplicate = skipped = 0
-    for hashed in readers:
-        reader = subscribers.find(hashed)
-        if reader is None or reader.state != "active" or issue.newsletter not in (reader.newsletters or []):
-            skipped += 1
-        elif not _claim(send_id, hashed, now()):
-            duplicate += 1
-        else:
-            _send(issue, reader.email, hashed, send_id)
-            sent += 1
-    Delivery(*keys.delivery(send_id, f"batch#{number:06d}"), state="done", claimed=int(now())).save()
-    return Outcome(sent, duplicate, skipped)
+        return Outcome(dropped=len(readers))
+    if record.state == "paused":
+        _hold(send_id, body, queue)
+        return Outcome(held=len(readers))
+    if "plan" in message:
+        return _plan(record, str(message["plan"]), queue)
+    return _batch(record, readers, now, queue, pace)
 
 
-def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]],
-                              scheduled: Callable[[str, Callable[[str], None]], int | None] | None = None,
-                              ) -> dict[str, list[dict[str, str]]]:
-    """The sender function: each queue message one batch, or the moment of a scheduled digest
-    (``SCHEDULED_TAG``), which ``scheduled`` starts (``digests.due``: app.py passes it). A batch AWS
-    failed (SES throttling, a timeout) goes back to the queue to be delivered again, which sends only
-    what it had not; a message that is not a batch of ours is logged and dropped, never retried."""
+def newsletters_queue_handler(sqs_messages: Iterable[dict[str, Any]], queue: Queue | None = None,
+                              scheduled: Scheduled | None = None) -> dict[str, list[dict[str, str]]]:
+    """The sender function: each queue message a plan step, a batch, or a scheduled send's moment
+    (``SCHEDULED_TAG``), which ``scheduled`` starts (``digests.due``: app.py passes it). A message AWS
+    failed (a timeout, DynamoDB throttling) goes back to the queue to be delivered again, which sends
+    only what it had not; a message that is not one of ours is logged and dropped, never retried."""
     failures = []
     for record in sqs_messages:
         try:
-            moment = _scheduled(record["body"])
-            if moment and scheduled is not None:
-                log.info("scheduled digest %s: %s recipients", moment, scheduled(moment, _enqueue))
+            if (moment := _scheduled(record["body"])) and scheduled is not None:
+                sending_to = scheduled(moment, lambda body: (queue or sqs_queue)([body], 0))
+                log.info("scheduled send %s: %s", moment, "nothing to start" if sending_to is None
+                         else f"started for {sending_to} readers")
                 continue
-            outcome = deliver(record["body"])
+            outcome = deliver(record["body"], queue=queue)
         except (ValueError, KeyError, TypeError, NewsletterIssue.DoesNotExist) as exc:
-            log.error("newsletter batch %s dropped: not a batch of a known send (%s)", record.get("messageId"), exc)
+            log.error("newsletter message %s dropped: not a message of a known send (%s)", record.get("messageId"), exc)
             continue
         except Exception:  # noqa: BLE001 - anything else is AWS failing: the queue delivers it again
-            log.exception("newsletter batch %s failed; it will be delivered again", record.get("messageId"))
+            log.exception("newsletter message %s failed; it will be delivered again", record.get("messageId"))
             failures.append({"itemIdentifier": str(record.get("messageId", ""))})
             continue
-        log.info("newsletter batch %s: %s", record.get("messageId"), outcome)
+        log.info("newsletter message %s: %s", record.get("messageId"), outcome)
     return {"batchItemFailures": failures}
 
 
 def _scheduled(body: str) -> str:
-    """The send a scheduled digest's message names ("" for a batch)."""
+    """The send a scheduled moment's message names ("" for any other message)."""
     try:
         data = json.loads(body)
     except ValueError:
@@ -168,13 +294,239 @@ def _scheduled(body: str) -> str:
     return send_id if SEND_ID.match(send_id) else ""
 
 
-def _enqueue(body: str) -> None:
-    """Put one batch on the newsletters queue (the sender starting a scheduled digest)."""
-    from chalicelib import aws, config
+def enqueue(body: str) -> None:
+    """Put one message on the newsletters queue (the desk starting or resuming a send)."""
+    sqs_queue([body])
 
+
+def sqs_queue(bodies: list[str], delay: int = 0) -> None:
+    """Queue message bodies on the newsletters queue, ten a call (SendMessageBatch)."""
+    if not bodies:
+        return
     sqs = aws.sqs_client()
-    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"],
-                     MessageBody=body)
+    url = sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"]
+    for first in range(0, len(bodies), SQS_BATCH):
+        entries = [{"Id": str(n), "MessageBody": body, "DelaySeconds": delay}
+                   for n, body in enumerate(bodies[first:first + SQS_BATCH])]
+        answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        if answer.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(answer['Failed'])} newsletter messages: {answer['Failed'][0]}")
+
+
+# --- the desk's view and controls ----------------------------------------------------------------
+
+def status(send_id: str) -> SendStatus:
+    """Where a send is (1 GetItem).
+
+    :raise UnknownSend: no send has this id.
+    """
+    record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True) \
+        if SEND_ID.match(send_id) else None
+    if record is None:
+        raise UnknownSend(send_id)
+    return _status(send_id, record)
+
+
+def recent(limit: int = 20) -> list[SendStatus]:
+    """The newest ``limit`` sends, newest first (one Query, one BatchGetItem)."""
+    listed = models.read_range(SendListed, keys.SENDS_PK, "<", "~", limit=limit)
+    found = models.get_each({keys.newsletter_issue(e.send_id): NewsletterIssue for e in listed})
+    return [_status(e.send_id, found[keys.newsletter_issue(e.send_id)]) for e in listed
+            if keys.newsletter_issue(e.send_id) in found]
+
+
+def pause(send_id: str, who: str) -> SendStatus:
+    """Stop sending until ``resume``: batches that come meanwhile are held, none lost.
+
+    :raise SendStateError: the send is not sending. :raise UnknownSend: no such send.
+    """
+    _change(send_id, who, "paused", ("sending",))
+    return status(send_id)
+
+
+def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> SendStatus:
+    """Send again what a pause held (``enqueue`` sends one message body to the newsletters queue).
+
+    :raise SendStateError: the send is not paused. :raise UnknownSend: no such send.
+    """
+    _change(send_id, who, "sending", ("paused",))
+
+    def each(bodies: list[str], delay: int) -> None:
+        for body in bodies:
+            enqueue(body)
+
+    _release_held(send_id, each)
+    return status(send_id)
+
+
+def cancel(send_id: str, who: str) -> SendStatus:
+    """Stop the send for good: what is left of it is dropped (what was sent stays sent).
+
+    A scheduled send is cancelled before its moment (which then starts nothing).
+
+    :raise SendStateError: the send is done or cancelled already. :raise UnknownSend: no such send.
+    """
+    _change(send_id, who, "cancelled", ("scheduled", "sending", "paused"))
+    for held in models.read_range(HeldBatch, keys.held_pk(send_id), ">=", "0", limit=10_000, newest_first=False):
+        held.delete()
+    return status(send_id)
+
+
+def _status(send_id: str, record: NewsletterIssue) -> SendStatus:
+    return SendStatus(send_id=send_id, newsletter=record.newsletter, subject=record.subject,
+                      recipients=int(record.recipients), created=record.created, state=record.state,
+                      started_by=record.started_by, sent=int(record.sent or 0), delivered=int(record.delivered or 0),
+                      bounced=int(record.bounced or 0), complained=int(record.complained or 0),
+                      unsubscribed=int(record.unsubscribed or 0), skipped=int(record.skipped or 0))
+
+
+def _change(send_id: str, who: str, state: str, allowed: tuple[str, ...], note: str = "") -> None:
+    record = NewsletterIssue(*keys.newsletter_issue(send_id))
+    condition = NewsletterIssue.pk.exists() & NewsletterIssue.state.is_in(*allowed)
+    change = {"who": who, "state": state, "at": clock.now_iso(), **({"note": note} if note else {})}
+    try:
+        record.update(actions=[NewsletterIssue.state.set(state), NewsletterIssue.changed_by.set(change)],
+                      condition=condition)
+    except UpdateError as exc:
+        if not retry.condition_failed(exc):
+            raise
+        now = status(send_id)  # :raise UnknownSend:
+        raise SendStateError(f"This send is {now.state}: it cannot be {_WORDS.get(state, state)}.") from None
+
+
+_WORDS = {"paused": "paused", "sending": "resumed", "cancelled": "cancelled", "done": "closed"}
+
+
+# --- planning: the index paged into batches ------------------------------------------------------
+
+def _plan(record: NewsletterIssue, cursor: str, queue: Queue) -> Outcome:
+    """One plan step: queue the batches of up to ``PLAN_STEP`` readers after ``cursor``, and the next step."""
+    send_id = keys.send_of(record.pk)
+    after = "" if cursor == PLAN_START else cursor
+    if record.plan_cursor == cursor and cursor != PLAN_DONE:
+        page, last = subscribers.receivers(record.newsletter, after, PLAN_STEP)
+        following = last or PLAN_DONE
+        try:
+            record.update(actions=[NewsletterIssue.plan_cursor.set(following), NewsletterIssue.plan_step.set(cursor),
+                                   NewsletterIssue.plan_queued.set(False), NewsletterIssue.planned.add(len(page))],
+                          condition=NewsletterIssue.plan_cursor == cursor)
+        except UpdateError as exc:
+            if retry.condition_failed(exc):
+                return Outcome(duplicate=1)  # another delivery of this step took it
+            raise
+    elif record.plan_step == cursor and not record.plan_queued:
+        # The delivery that took this step stopped before it had queued everything: queue it again
+        # (the claims keep any batch it had queued from sending twice).
+        following = record.plan_cursor
+        page, _ = subscribers.receivers(record.newsletter, after, PLAN_STEP)
+        page = [h for h in page if following == PLAN_DONE or h <= following]
+    else:
+        return Outcome(duplicate=1)
+    batches = [_batch_body(send_id, page[first:first + BATCH]) for first in range(0, len(page), BATCH)]
+    queue(batches + ([_plan_body(send_id, following)] if following != PLAN_DONE else []), 0)
+    try:
+        record.update(actions=[NewsletterIssue.plan_queued.set(True)], condition=NewsletterIssue.plan_step == cursor)
+    except UpdateError as exc:
+        if not retry.condition_failed(exc):
+            raise
+    if following == PLAN_DONE:
+        _finish_if_done(record)
+    return Outcome(queued=len(batches))
+
+
+def _plan_body(send_id: str, cursor: str) -> str:
+    return json.dumps({"send": send_id, "plan": cursor})
+
+
+def _batch_body(send_id: str, readers: list[str]) -> str:
+    return json.dumps({"send": send_id, "readers": readers})
+
+
+# --- a batch: each reader once, at the account's rate --------------------------------------------
+
+def _batch(record: NewsletterIssue, readers: list[str], now: Callable[[], float], queue: Queue,
+           pace: Pace | None) -> Outcome:
+    send_id = keys.send_of(record.pk)
+    issue = Issue(newsletter=record.newsletter, subject=record.subject, **record.content)
+    pace = pace or account_pace()
+    counts = {"sent": 0, "duplicate": 0, "skipped": 0, "held": 0, "dropped": 0, "requeued": 0}
+    try:
+        for index, hashed in enumerate(readers):
+            if index and index % CHECK_EVERY == 0 and (stop := _stopped(send_id, readers[index:], queue)):
+                counts[stop] = len(readers) - index
+                break
+            reader = subscribers.find(hashed)
+            if reader is None or issue.newsletter not in subscribers.receives(reader):
+                counts["skipped"] += 1
+                continue
+            moment = now()
+            if not _claim(send_id, hashed, moment):
+                counts["duplicate"] += 1
+                continue
+            pace.wait()
+            try:
+                _send(issue, reader.email, hashed, send_id)
+            except ClientError as exc:
+                if not mail.is_throttled(exc):
+                    raise
+                _release(send_id, hashed, moment)
+                queue([_batch_body(send_id, readers[index:])], THROTTLED_DELAY_SECONDS)
+                counts["requeued"] = len(readers) - index
+                log.warning("SES throttled send %s: %d readers back in the queue", send_id, counts["requeued"])
+                break
+            counts["sent"] += 1
+    finally:
+        _count(record, counts["sent"], counts["skipped"])
+    return Outcome(**counts)
+
+
+def _stopped(send_id: str, rest: list[str], queue: Queue) -> str | None:
+    """Whether the send was paused ("held": the rest of the batch is kept) or cancelled ("dropped")."""
+    state = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True,
+                                attributes_to_get=["state"]).state
+    if state == "paused":
+        _hold(send_id, _batch_body(send_id, rest), queue)
+        return "held"
+    return "dropped" if state == "cancelled" else None
+
+
+def _count(record: NewsletterIssue, sent: int, skipped: int) -> None:
+    if not sent and not skipped:
+        return
+    record.update(actions=[NewsletterIssue.sent.add(sent), NewsletterIssue.skipped.add(skipped),
+                           NewsletterIssue.processed.add(sent + skipped)], condition=NewsletterIssue.pk.exists())
+    _finish_if_done(record)
+
+
+def _finish_if_done(record: NewsletterIssue) -> None:
+    """Mark the send done once every planned reader was sent or skipped (``record`` as just updated)."""
+    if record.plan_cursor != PLAN_DONE or int(record.processed or 0) < int(record.planned or 0):
+        return
+    try:
+        record.update(actions=[NewsletterIssue.state.set("done")], condition=NewsletterIssue.state == "sending")
+    except UpdateError as exc:
+        if not retry.condition_failed(exc):
+            raise
+
+
+def _hold(send_id: str, body: str, queue: Queue) -> None:
+    """Keep a message that came while the send is paused; if it was resumed meanwhile, queue it now."""
+    HeldBatch(*keys.held(send_id, hashlib.sha256(body.encode()).hexdigest()[:32]), body=body).save()
+    state = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True,
+                                attributes_to_get=["state"]).state
+    if state == "sending":  # resumed before it could see this one
+        _release_held(send_id, queue)
+
+
+def _release_held(send_id: str, queue: Queue) -> None:
+    while held := models.read_range(HeldBatch, keys.held_pk(send_id), ">=", "0", limit=100, newest_first=False):
+        queue([item.body for item in held], 0)
+        for item in held:
+            try:
+                item.delete()
+            except DeleteError as exc:
+                if not retry.is_transient(exc):
+                    raise
 
 
 def _hashes(values: Iterable[Any]) -> list[str]:
@@ -194,15 +546,22 @@ def _claim(send_id: str, hashed: str, moment: float) -> bool:
     return True
 
 
+def _release(send_id: str, hashed: str, moment: float) -> None:
+    """Let go of a claim SES refused to send (throttled), so the batch's next delivery takes it at once."""
+    try:
+        Delivery(*keys.delivery(send_id, hashed)).delete(
+            condition=(Delivery.state == "claimed") & (Delivery.claimed == int(moment)))
+    except DeleteError as exc:
+        if not retry.condition_failed(exc):
+            raise
+
+
 def _send(issue: Issue, email: str, hashed: str, send_id: str) -> None:
     unsubscribe_url = (issue.site_url + "/newsletter/unsubscribe/?t=" + tokens.unsubscribe_token(hashed)
-                       + "&s=" + send_id)
+                       + "&s=" + send_id)  # the send counts its unsubscribes (events.count_unsubscribe)
     message = mail.compose(email, issue.subject, issue.site_name, issue.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url),
-                           issue.html.replace(UNSUBSCRIBE_MARK, unsubscribe_url), unsubscribe_url)
-    # SES reads a raw message's tags from this header (and removes it): they come back in the e-mail's
-    # delivery, bounce and complaint events, which are counted for the send (events.apply).
-    message["X-SES-MESSAGE-TAGS"] = f"send={send_id}"
-    message_id = mail.send(message)
+                           issue.html.replace(UNSUBSCRIBE_MARK, str(escape(unsubscribe_url))), unsubscribe_url)
+    message_id = mail.send(message, send_id)
     copy = Delivery(*keys.delivery(send_id, hashed), state="sent", claimed=int(time.time()), message_id=message_id)
     copy.save()
 
@@ -220,6 +579,14 @@ def article_issue(newsletter: str, site_name: str, site_url: str, title: str, su
                  html=mail.render("article.html", body=Markup(body), **values))
 
 
+_SOURCE = re.compile(r"<source\b[^>]*>", re.IGNORECASE)
+_LOCAL_LINK = re.compile(r'\b(src|href)="/(?!/)')
+
+
+def _absolute(site_url: str, html: str) -> str:
+    return _LOCAL_LINK.sub(lambda match: f'{match.group(1)}="{site_url}/', html)
+
+
 def digest_issue(newsletter: str, site_name: str, site_url: str, title: str,
                  entries: list[tuple[str, str, str]]) -> Issue:
     """A digest: ``title`` the subject, and each article (title, summary, path) a headline, its
@@ -229,135 +596,3 @@ def digest_issue(newsletter: str, site_name: str, site_url: str, title: str,
               "unsubscribe_url": UNSUBSCRIBE_MARK, "newsletter": newsletter}
     return Issue(newsletter=newsletter, subject=title, site_name=site_name, site_url=site_url,
                  text=mail.render("digest.txt", **values), html=mail.render("digest.html", **values))
-
-
-_SOURCE = re.compile(r"<source\b[^>]*>", re.IGNORECASE)
-_LOCAL_LINK = re.compile(r'\b(src|href)="/(?!/)')
-
-
-def _absolute(site_url: str, html: str) -> str:
-    return _LOCAL_LINK.sub(lambda match: f'{match.group(1)}="{site_url}/', html)
-
-
-# --- a send's state, as the desk shows and changes it ---------------------------------------------
-
-STATES = ("scheduled", "sending", "paused", "cancelled", "done")
-EVENT_KINDS = ("delivered", "bounced", "complained", "unsubscribed")
-SEND_ID = re.compile(r"^[0-9a-f]{16,64}$")
-
-
-@dataclass(frozen=True)
-class SendStatus:
-    """One send as the desk lists it: its state, its counts and who started it."""
-
-    send_id: str
-    newsletter: str
-    subject: str
-    state: str  # scheduled, sending, paused, cancelled, done
-    recipients: int
-    sent: int
-    delivered: int
-    bounced: int
-    complained: int
-    unsubscribed: int
-    created: str  # ISO 8601 UTC
-    started_by: str
-
-
-class NotChanged(Exception):
-    """A pause, resume or cancel that does not apply to the send as it is now; the words say why."""
-
-
-def status(send_id: str) -> SendStatus:
-    """The send's state and counts: its record, and Queries of its copies and events (no Scan).
-
-    :raise KeyError: no such send.
-    """
-    record = NewsletterIssue.get_or_none(*keys.newsletter_issue(send_id), consistent_read=True) \
-        if SEND_ID.match(send_id) else None
-    if record is None:
-        raise KeyError(send_id)
-    copies = keys.delivery(send_id, "")[0]
-    sent = Delivery.count(copies, filter_condition=Delivery.state == "sent", consistent_read=True)
-    done = Delivery.count(copies, Delivery.sk.startswith("batch#"), consistent_read=True)
-    state = record.state or "sending"
-    if state == "sending" and done >= int(record.batches or 0):
-        state = "done"
-    pk = keys.send_event(send_id, "", "")[0]
-    counted = {kind: SendEvent.count(pk, SendEvent.sk.startswith(f"{kind}#"), consistent_read=True)
-               for kind in EVENT_KINDS}
-    return SendStatus(send_id=send_id, newsletter=record.newsletter, subject=record.subject, state=state,
-                      recipients=int(record.recipients or 0), sent=sent, created=record.created,
-                      started_by=record.started_by or "", **counted)
-
-
-def recent(limit: int = 20) -> list[SendStatus]:
-    """The newest sends, newest first (a Query of the list of sends, then each one's status)."""
-    listed = SendListed.query(keys.SENDS, scan_index_forward=False, limit=limit)
-    found = []
-    for line in listed:
-        try:
-            found.append(status(line.send_id))
-        except KeyError:
-            continue
-    return found
-
-
-def pause(send_id: str, who: str) -> None:
-    """Hold the send: batches that arrive are kept, not sent, until it is resumed. :raise NotChanged:"""
-    _change(send_id, who, "paused", ("sending",))
-
-
-def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> None:
-    """Go on with a paused send: its held batches are queued again (a batch queued twice sends each
-    reader once: the claims). :raise NotChanged:"""
-    _change(send_id, who, "sending", ("paused",))
-    for held in HeldBatch.query(keys.held_batch(send_id, 0)[0], consistent_read=True):
-        enqueue(held.body)
-
-
-def cancel(send_id: str, who: str) -> None:
-    """Stop the send for good (or a scheduled one before its time): no more e-mails go, what went stays
-    counted. :raise NotChanged:"""
-    _change(send_id, who, "cancelled", ("sending", "paused", "scheduled"))
-
-
-def record_event(send_id: str, kind: str, address_hash: str, now: float | None = None) -> None:
-    """Count what became of one reader's copy (``kind``: one of EVENT_KINDS): once, however often told."""
-    if kind in EVENT_KINDS and SEND_ID.match(send_id) and len(address_hash) == 64:
-        moment = time.time() if now is None else now
-        SendEvent(*keys.send_event(send_id, kind, address_hash), at=clock.iso_of_epoch(moment)).save()
-
-
-def _change(send_id: str, who: str, to: str, allowed: tuple[str, ...]) -> None:
-    for _ in range(retry.ATTEMPTS):
-        current = status(send_id)
-        if current.state not in allowed:
-            raise NotChanged(f"This send is {current.state}: it cannot be {_WORDS[to]}.")
-        record = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True)
-        seen = int(record.version or 0)
-        record.state, record.version = to, seen + 1
-        record.changes = [*(record.changes or []), {"at": clock.now_iso(), "who": who, "what": to}]
-        try:
-            record.save(condition=NewsletterIssue.version == seen if seen else NewsletterIssue.version.does_not_exist())
-        except PutError as exc:
-            if retry.condition_failed(exc):
-                continue
-            raise
-        return
-    raise retry.ConcurrentChange(f"send {send_id}")
-
-
-_WORDS = {"paused": "paused", "sending": "resumed", "cancelled": "cancelled"}
-
-
-def _state(send_id: str) -> str:
-    record = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True)
-    return record.state or "sending"
-
-
-def _held(send_id: str, number: int, body: str) -> bool:
-    """Keep a paused send's batch; whether it stays held (the send was not resumed meanwhile: a
-    resume that read the held batches before this one was kept would miss it, so it is read again)."""
-    HeldBatch(*keys.held_batch(send_id, number), body=body).save()
-    return _state(send_id) == "paused"

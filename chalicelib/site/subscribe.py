@@ -34,10 +34,9 @@ from urllib.parse import parse_qs
 
 from chalice.app import Response
 
-from chalicelib import config, keys
+from chalicelib import config
 from chalicelib.clock import now_iso
-from chalicelib.models import Delivery
-from chalicelib.newsletters import mail, own_data, sending, signup, subscribers, tokens
+from chalicelib.newsletters import events, mail, own_data, sending, signup, subscribers, tokens
 from chalicelib.ratelimit import Limited, SlidingWindow
 from chalicelib.site import comment_rules, pages, store, views, web
 from chalicelib.site.web import Site
@@ -162,10 +161,8 @@ def unsubscribe_page(request: Any) -> Response:
     if (request.query_params or {}).get("manage") == "1":
         return Response(body="", status_code=303, headers={
             "Location": site.link("/newsletter/manage/", t=tokens.manage_token(hashed)), "Cache-Control": web.NO_STORE})
-    send_id = _send_of(request)
-    action = site.link(site.raw_path, t=token, s=send_id) if send_id else _here(site, token)
     return _link_page(site, "Unsubscribe", "Press the button and we will stop sending you every newsletter at once.",
-                      button="Unsubscribe", action=action)
+                      button="Unsubscribe", action=_here(site, token, _send_of(request)))
 
 
 def unsubscribe(request: Any) -> Response:
@@ -177,9 +174,8 @@ def unsubscribe(request: Any) -> Response:
     except tokens.BadLink as bad:
         return _link_page(site, "This link does not work", bad.message, status=400)
     subscribers.unsubscribe(hashed, how="one-click" if body == mail.ONE_CLICK else "page")
-    send_id = _send_of(request)
-    if send_id and _received(send_id, hashed):  # counted for the send whose e-mail it came from (the desk's
-        sending.record_event(send_id, "unsubscribed", hashed)  # Newsletters screen), if it was theirs
+    if send_id := _send_of(request):  # a newsletter's link: its send counts it (once)
+        events.count_unsubscribe(send_id, hashed)
     return _link_page(site, "You are unsubscribed", "We will not send you any more newsletters. If this was a "
                       "mistake, you can subscribe again at any time.")
 
@@ -189,13 +185,6 @@ def _send_of(request: Any) -> str:
     the unsubscribe for; the token alone says who is unsubscribed)."""
     sent = str((request.query_params or {}).get("s", ""))
     return sent if sending.SEND_ID.match(sent) else ""
-
-
-def _received(send_id: str, hashed: str) -> bool:
-    """Whether this reader was sent a copy of that send (its ``Delivery``, one GetItem): ``s`` is anyone's
-    to write, so an unsubscribe counts only for a send the token's reader received, and a made-up send
-    id writes nothing."""
-    return Delivery.get_or_none(*keys.delivery(send_id, hashed)) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,8 +354,8 @@ def _offer(newsletters: tuple[str, ...]) -> str:
     return "Choose what you want to receive. We will send you an e-mail to confirm."
 
 
-def _here(site: Site, token: str) -> str:
-    return site.link(site.raw_path, t=token)
+def _here(site: Site, token: str, send_id: str | None = None) -> str:
+    return site.link(site.raw_path, t=token, **({"s": send_id} if send_id else {}))
 
 
 def _head(title: str) -> views.Head:

@@ -72,8 +72,8 @@ def test_functions_find_this_stacks_resources_through_their_environment(packaged
 def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(packaged, stage):
     resources = template(packaged, stage)["Resources"]
     roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "ImportsRole", "NewslettersRole", "DueTimeRole",
-                     "DeskContributorRole", "DeskEditorRole", "DeskAdminRole"}
+    assert roles == {"ApiHandlerRole", "IngestRole", "ImagesRole", "ImportsRole", "NewslettersRole",
+                     "NewsletterEventsRole", "DueTimeRole", "DeskContributorRole", "DeskEditorRole", "DeskAdminRole"}
     # The desk's roles: assumed only through the stack's identity pool, each with its group's policy.
     for role, policy in (("DeskContributorRole", "ContributorPolicy"), ("DeskEditorRole", "EditorPolicy"),
                          ("DeskAdminRole", "AdminPolicy")):
@@ -92,7 +92,9 @@ def test_each_function_runs_with_its_own_role_made_from_its_stage_policy_file(pa
                                         ("Ingest", "IngestRole", f"policy-{stage}-ingest.json"),
                                         ("Images", "ImagesRole", f"policy-{stage}-images.json"),
                                         ("Imports", "ImportsRole", f"policy-{stage}-imports.json"),
-                                        ("Newsletters", "NewslettersRole", f"policy-{stage}-newsletters.json")):
+                                        ("Newsletters", "NewslettersRole", f"policy-{stage}-newsletters.json"),
+                                        ("NewsletterEvents", "NewsletterEventsRole",
+                                         f"policy-{stage}-newsletter-events.json")):
         assert resources[function]["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
         [policy] = resources[role]["Properties"]["Policies"]
         assert policy["PolicyDocument"] == json.loads((PROJECT_DIR / ".chalice" / policy_file).read_text())

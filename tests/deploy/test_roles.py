@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
+from chalicelib import keys
 from devstack.stack import load_template
 from tests.functional.conftest import desk  # noqa: F401 - the desk's fixture, for the recorded moderation
 
@@ -220,8 +221,8 @@ def test_every_write_moderation_makes_in_the_desk_is_inside_the_editor_roles_key
 
 # --- newsletter readers' data is the admins' (attack pass 2, docs/security/attack-2026-12-07.md) -------
 
-READERS_DATA = ("subscriber#" + "a" * 64, "readers", "delivery#0123456789abcdef", "send-events#0123456789abcdef",
-                "held#0123456789abcdef")
+READERS_DATA = (keys.subscriber("a" * 64)[0], keys.receiving_shard("Daily briefing", "a"),
+                keys.delivery("0123456789abcdef", "a" * 64)[0], keys.held_pk("0123456789abcdef"))
 
 
 @pytest.mark.parametrize("action", ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"])
@@ -235,4 +236,4 @@ def test_an_editor_cannot_read_the_subscriber_list_with_their_own_role(action):
         assert not allowed("Editor", action, "table", (key,)), key
         assert not allowed("Editor", action, "table", ("source", key)), key  # a batch with one of them
         assert allowed("Admin", action, "table", (key,)), key
-    assert not allowed("Contributor", action, "table", ("readers",))
+    assert not allowed("Contributor", action, "table", (keys.receiving_shard("Daily briefing", "a"),))

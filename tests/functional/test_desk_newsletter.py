@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
+import json
 import re
 from typing import Any, Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +23,7 @@ from devstack.harness import ACCOUNT, REGION, sqs_event
 from tests.functional.test_desk import sign_in
 from tests.functional.test_desk_screens import get, post_form, text_of
 from tests.functional.test_ingest import article
-from tests.functional.test_newsletters import accepted, active, press
+from tests.functional.test_newsletters import ORIGIN, FakeQueue, accepted, active, press, story
 
 TITLE = "Tehran markets rally"
 KEY = "articles/markets.md"
@@ -37,15 +38,17 @@ def published(desk, **settings: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def deliver_all(desk) -> int:  # type: ignore[no-untyped-def]
-    """Run the sender function on every batch waiting on the newsletters queue; how many there were."""
+    """Run the sender function on the newsletters queue until it is empty (a plan step queues the
+    batches it plans); how many messages there were."""
     url = desk.sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"]
-    batches = desk.receive(url)
-    if batches:
-        event = sqs_event(batches, f"arn:aws:sqs:{REGION}:{ACCOUNT}:" + url.rsplit("/", 1)[-1])
+    count = 0
+    while messages := desk.receive(url):
+        event = sqs_event(messages, f"arn:aws:sqs:{REGION}:{ACCOUNT}:" + url.rsplit("/", 1)[-1])
         assert desk.client.lambda_.invoke("newsletters", event).payload == {"batchItemFailures": []}
-        for message in batches:
+        for message in messages:
             desk.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return len(batches)
+        count += len(messages)
+    return count
 
 
 @contextlib.contextmanager
@@ -73,7 +76,8 @@ def not_allowed(calls: list[tuple[str, str, dict[str, Any]]], function: str) -> 
     from tests.deploy.test_policies import allows, authorizations, policy
 
     return sorted({(action, arn, keys) for service, operation, params in calls
-                   if service == "dynamodb" or (service == "sqs" and operation in ("GetQueueUrl", "SendMessage"))
+                   if service == "dynamodb" or (service == "sqs" and operation in ("GetQueueUrl", "SendMessage",
+                                                                                  "SendMessageBatch"))
                    for action, arn, keys in authorizations(service, operation, params)
                    if not allows(policy("dev", function), action, arn, keys)})
 
@@ -131,7 +135,7 @@ def test_an_editor_sends_a_live_article_to_each_active_reader_once_however_often
     replayed = post_form(desk, "/desk/newsletter", jar, form)  # a double click, or the POST replayed
     assert replayed.status_code == 303 and query_of(replayed)["send"] == said["send"]
     assert "started already" in query_of(replayed)["done"]
-    assert deliver_all(desk) == 1  # one batch: the replay queued nothing
+    assert deliver_all(desk) == 2  # the plan step and its one batch: the replay queued nothing
     for email in readers:
         [got] = with_subject(email)
         assert got["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -200,15 +204,16 @@ def test_a_send_is_paused_resumed_and_cancelled_from_the_newsletters_screen(desk
     assert post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": send_id,
                                                      "action": "pause"}).status_code == 303
     assert "Paused" in page_text(get(desk, "/desk/newsletters", jar))
-    assert deliver_all(desk) == 3 and sum(len(with_subject(f"r{n}@desk-send.example")) for n in range(3)) == 0
+    assert deliver_all(desk) == 1  # the send's plan step, held
+    assert sum(len(with_subject(f"r{n}@desk-send.example")) for n in range(3)) == 0
     again = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": send_id, "action": "pause"})
     assert query_of(again)["failed"] == "This send is paused: it cannot be paused."
     post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": send_id, "action": "resume"})
-    assert deliver_all(desk) == 3  # the held batches, queued again
+    assert deliver_all(desk) == 4  # the held plan step, queued again, and the three batches it plans
     assert [len(with_subject(f"r{n}@desk-send.example")) for n in range(3)] == [1, 1, 1]
     assert sending.status(send_id).state == "done"
     record = NewsletterIssue.get(f"issue#{send_id}", "issue")
-    assert [c["what"] for c in record.changes] == ["paused", "sending"]
+    assert (record.changed_by["who"], record.changed_by["state"]) == (desk.accounts["editor"][0], "sending")
 
     second = query_of(post_form(desk, "/desk/newsletter", jar, send_form(desk, jar, f"/desk/newsletter?key={KEY}"
                                                                                      "&newsletter=Daily+briefing")))
@@ -221,7 +226,8 @@ def test_a_send_is_paused_resumed_and_cancelled_from_the_newsletters_screen(desk
     done = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": second["send"], "action": "cancel",
                                                       "confirm": "yes"})
     assert query_of(done)["done"] == f"Cancelled: no more e-mails of “{TITLE}” go. 0 were sent."
-    assert deliver_all(desk) == 3 and [len(with_subject(f"r{n}@desk-send.example")) for n in range(3)] == [1, 1, 1]
+    assert deliver_all(desk) == 1  # its plan step, dropped
+    assert [len(with_subject(f"r{n}@desk-send.example")) for n in range(3)] == [1, 1, 1]
     assert sending.status(second["send"]).state == "cancelled"
     resumed = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": second["send"], "action": "resume"})
     assert query_of(resumed)["failed"] == "This send is cancelled: it cannot be resumed."
@@ -245,8 +251,9 @@ def test_the_counts_come_from_ses_events_and_the_unsubscribes_each_once(desk):
               "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "gone@desk-send.example"}]}}
     complaint = {"eventType": "Complaint", "mail": {"tags": tags},
                  "complaint": {"complainedRecipients": [{"emailAddress": "angry@desk-send.example"}]}}
-    for event in (delivered, bounce, complaint, delivered, complaint):  # SNS may deliver each twice
-        events.apply(event)
+    bodies = [json.dumps(event) for event in (delivered, bounce, complaint, delivered, complaint)]  # each may come twice
+    answer = events.newsletter_events_queue_handler({"messageId": str(n), "body": body} for n, body in enumerate(bodies))
+    assert answer == {"batchItemFailures": []}
     [leaving] = with_subject("leaving@desk-send.example")
     one_click = leaving["headers"]["List-Unsubscribe"].strip("<>")
     assert f"&s={send_id}" in one_click
@@ -328,9 +335,11 @@ def test_the_web_function_sends_pauses_and_counts_with_its_own_policy_and_never_
     get(desk, f"/desk/newsletter/preview?key={KEY}", jar)
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
     operations = {f"{service}:{operation}" for service, operation, _ in calls}
-    assert {"sqs:SendMessage", "dynamodb:Query", "dynamodb:PutItem"} <= operations
+    assert {"sqs:SendMessageBatch", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"} <= operations
     assert "dynamodb:Scan" not in operations
-    denied = sorted({(action, arn, keys) for service, operation, params in calls if service in ("dynamodb", "sqs")  # s3: as the person
+    assert "sesv2:SendEmail" in operations  # the test to the editor, with the configuration set
+    denied = sorted({(action, arn, keys) for service, operation, params in calls
+                     if service in ("dynamodb", "sqs", "sesv2")  # s3: as the person
                      for action, arn, keys in authorizations(service, operation, params)
                      if not allows(policy("dev", "web"), action, arn, keys)})
     assert denied == []
@@ -397,8 +406,8 @@ def test_a_digest_scheduled_for_a_time_is_sent_once_at_that_moment_unless_cancel
     for _ in range(2):  # the moment, delivered twice
         desk.sqs.send_message(QueueUrl=url, MessageBody=found["Target"]["Input"])
     with sender_calls() as calls:
-        assert deliver_all(desk) == 2  # the moment: composed and started once, its one batch queued
-        assert deliver_all(desk) == 1  # the batch
+        assert deliver_all(desk) >= 4  # the moment twice (started once), its plan step, its one batch
+        assert deliver_all(desk) == 0
     assert not_allowed(calls, "newsletters") == [] and "dynamodb:Scan" not in {f"{s}:{o}" for s, o, _ in calls}
     [got] = [m for m in accepted("scheduled@desk-send.example") if m["subject"].startswith("Daily briefing: ")]
     assert "http://localhost/today-two/" in got["links"]
@@ -431,3 +440,22 @@ def test_with_no_article_today_the_digest_cannot_be_sent_now_but_can_be_schedule
     bad = post_form(desk, "/desk/newsletter", jar, {"csrf": token, "digest": "today", "newsletter": DAILY,
                                                     "action": "schedule", "when": "tomorrow evening"})
     assert bad.status_code == 400 and "When: give a date and a time" in page_text(bad)
+
+
+def test_a_scheduled_moment_that_crashed_before_queuing_its_plan_is_started_once_by_its_redelivery(desk):
+    active("late@desk-send.example")
+    send_id = sending.schedule(DAILY, "Daily briefing: digest scheduled", {"site_url": ORIGIN}, "ed@desk.example")
+    compose = lambda newsletter, content: story("Late issue")  # noqa: E731
+
+    def crashing(body: str) -> None:
+        raise RuntimeError("SQS timed out")
+
+    with pytest.raises(RuntimeError):  # the sender function fails: the moment's message comes again
+        sending.start_scheduled(send_id, compose, crashing, why="")
+    assert sending.status(send_id).state == "sending" and with_subject("late@desk-send.example", "Late issue") == []
+    queued = FakeQueue()
+    assert sending.start_scheduled(send_id, compose, queued.append, why="") == 1
+    queued.drain()
+    assert len(with_subject("late@desk-send.example", "Late issue")) == 1
+    assert sending.status(send_id).state == "done"
+    assert sending.start_scheduled(send_id, compose, queued.append, why="") is None and queued == []  # once only

@@ -224,16 +224,45 @@ def newsletters_to(address: str, subject: str) -> list[dict[str, Any]]:
     return [m for m in accepted(address) if m["subject"] == subject]
 
 
+class FakeQueue(list[str]):
+    """The newsletters queue as a list of message bodies (what ``sending`` queues lands at its end)."""
+
+    def __call__(self, bodies: list[str], delay: int = 0) -> None:
+        self.extend(bodies)
+
+    def drain(self, **options: Any) -> list[sending.Outcome]:
+        """Deliver every message, the ones queued meanwhile too, as the sender function would (unpaced)."""
+        done = []
+        while self:
+            done.append(deliver(self.pop(0), self, **options))
+        return done
+
+
+def deliver(body: str, queue: FakeQueue | None = None, **options: Any) -> sending.Outcome:
+    """One queue message through the sender, with no wait between sends (SES's rate: test_newsletter_sending)."""
+    return sending.deliver(body, queue=queue if queue is not None else FakeQueue(), pace=sending.Pace(0), **options)
+
+
+def batches(queued: FakeQueue) -> list[str]:
+    """Plan the send(s) queued: the batch messages their plan steps queue."""
+    while any("plan" in json.loads(body) for body in queued):
+        body = next(b for b in queued if "plan" in json.loads(b))
+        queued.remove(body)
+        deliver(body, queued)
+    return list(queued)
+
+
 def test_a_send_reaches_each_active_reader_once_even_when_every_batch_arrives_twice(site):
     readers = [f"reader{n}@example.com" for n in range(sending.BATCH + 3)]  # two batches
     for email in readers:
         active(email)
     subscribers.sign_up("pending@example.com", subscribers.Consent("subscribe-page", "w", "0" * 20, ("Daily briefing",)))
-    queued: list[str] = []
+    queued = FakeQueue()
     send_id, count = sending.start(story(), queued.append)
-    assert count == len(readers) and len(queued) == 2
-    first = [sending.deliver(body) for body in queued]
-    again = [sending.deliver(body) for body in queued]  # SQS delivers at least once
+    assert count == len(readers) and len(queued) == 1  # the plan: the sender function makes the batches
+    assert len(batches(queued)) == 2
+    first = [deliver(body) for body in queued]
+    again = [deliver(body) for body in queued]  # SQS delivers at least once
     assert sum(o.sent for o in first) == len(readers) and sum(o.sent for o in again) == 0
     assert sum(o.duplicate for o in again) == len(readers)
     for email in (readers[0], readers[-1]):
@@ -249,17 +278,18 @@ def test_a_send_reaches_each_active_reader_once_even_when_every_batch_arrives_tw
 def test_the_unsubscribe_post_stops_the_next_send_and_the_rest_of_this_one(site):
     message = subscribed(site, "stopping@example.com")
     active("staying@example.com")
-    queued: list[str] = []
+    queued = FakeQueue()
     sending.start(story("First issue"), queued.append)
-    assert [sending.deliver(body).sent for body in queued] == [2]
+    assert [deliver(body).sent for body in batches(queued)] == [2]
     [first] = newsletters_to("stopping@example.com", "First issue")
     assert "/newsletter/unsubscribe/" in link(first, "unsubscribe")  # the visible link too
 
     queued.clear()
     sending.start(story("Second issue"), queued.append)  # begun before the reader leaves
+    batches(queued)
     one_click = first["headers"]["List-Unsubscribe"].strip("<>")
     assert press(site, one_click, body="List-Unsubscribe=One-Click", origin=None).status_code == 200
-    outcome = sending.deliver(queued[0])
+    outcome = deliver(queued[0])
     assert (outcome.sent, outcome.skipped) == (1, 1)
     assert newsletters_to("stopping@example.com", "Second issue") == []
     assert len(newsletters_to("staying@example.com", "Second issue")) == 1
@@ -274,23 +304,24 @@ def test_the_unsubscribe_post_stops_the_next_send_and_the_rest_of_this_one(site)
 def test_a_batch_that_crashed_midway_is_finished_by_the_next_delivery_without_repeats(site, monkeypatch):
     for n in range(3):
         active(f"crash{n}@example.com")
-    queued: list[str] = []
+    queued = FakeQueue()
     sending.start(story("Crash issue"), queued.append)
+    batches(queued)
     real_send, calls = sending.mail.send, []
 
-    def crash_on_second(message):
+    def crash_on_second(message, send_id=None):
         calls.append(message["To"])
         if len(calls) == 2:
             raise RuntimeError("the sender's Lambda timed out")
-        return real_send(message)
+        return real_send(message, send_id)
 
     monkeypatch.setattr(sending.mail, "send", crash_on_second)
     with pytest.raises(RuntimeError):
-        sending.deliver(queued[0])
+        deliver(queued[0])
     monkeypatch.setattr(sending.mail, "send", real_send)
-    soon = sending.deliver(queued[0])  # redelivered within the lease: the crashed claim is held
+    soon = deliver(queued[0])  # redelivered within the lease: the crashed claim is held
     assert (soon.sent, soon.duplicate) == (1, 2)
-    later = sending.deliver(queued[0], now=lambda: time.time() + sending.LEASE_SECONDS + 1)
+    later = deliver(queued[0], now=lambda: time.time() + sending.LEASE_SECONDS + 1)
     assert (later.sent, later.duplicate) == (1, 2)
     got = {n: len(newsletters_to(f"crash{n}@example.com", "Crash issue")) for n in range(3)}
     assert sorted(got.values()) == [1, 1, 1]
@@ -339,21 +370,23 @@ def test_the_site_settings_name_the_newsletters_the_forms_offer(site):
 
 
 def test_the_sender_function_sends_a_batch_drops_what_is_not_one_and_returns_what_aws_failed(site, monkeypatch):
+    monkeypatch.setattr(sending, "account_pace", lambda: sending.Pace(0))
     active("queued@example.com")
-    queued: list[str] = []
+    queued = FakeQueue()
     sending.start(story("Queued issue"), queued.append)
-    records = [{"messageId": "m1", "body": queued[0]}, {"messageId": "m2", "body": "not json"},
+    records = [{"messageId": "m1", "body": batches(queued)[0]}, {"messageId": "m2", "body": "not json"},
                {"messageId": "m3", "body": json.dumps({"send": "no-such-send", "readers": []})}]
-    assert sending.newsletters_queue_handler(records) == {"batchItemFailures": []}
+    assert sending.newsletters_queue_handler(records, queue=queued) == {"batchItemFailures": []}
     assert len(newsletters_to("queued@example.com", "Queued issue")) == 1
 
-    def throttled(message):
-        raise sending.mail.aws.sesv2_client().exceptions.TooManyRequestsException(
-            {"Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate exceeded."}}, "SendEmail")
+    def failing(message, send_id=None):
+        raise sending.mail.aws.sesv2_client().exceptions.AccountSuspendedException(
+            {"Error": {"Code": "AccountSuspendedException", "Message": "Sending paused for this account."}}, "SendEmail")
 
-    active("throttled@example.com")
+    active("refused@example.com")
     queued.clear()
-    sending.start(story("Throttled issue"), queued.append)
-    monkeypatch.setattr(sending.mail, "send", throttled)
-    assert sending.newsletters_queue_handler([{"messageId": "m4", "body": queued[0]}]) == {
+    sending.start(story("Refused issue"), queued.append)
+    body = batches(queued)[0]
+    monkeypatch.setattr(sending.mail, "send", failing)
+    assert sending.newsletters_queue_handler([{"messageId": "m4", "body": body}], queue=queued) == {
         "batchItemFailures": [{"itemIdentifier": "m4"}]}

@@ -12,6 +12,7 @@ from tests.functional.test_ingest import article
 from tests.functional.test_newsletters import (
     ORIGIN,
     SLUG,
+    FakeQueue,
     accepted,
     link,
     newsletters_to,
@@ -55,10 +56,9 @@ def post(site, url: str, origin: str | None = ORIGIN, **fields: str | list[str])
 def test_every_e_mail_links_to_a_page_showing_the_readers_own_data(site):
     confirmation = subscribed(site, "own@example.com")
     manage_link(confirmation)  # the confirmation e-mail has it too
-    queued: list[str] = []
+    queued = FakeQueue()
     sending.start(story(), queued.append)
-    for body in queued:
-        sending.deliver(body)
+    queued.drain()
     [newsletter] = newsletters_to("own@example.com", "Markets rally as talks resume")
     assert link(newsletter, "unsubscribe") in newsletter["headers"]["List-Unsubscribe"]
     _, shown = open_manage(site, newsletter)
@@ -135,7 +135,8 @@ def test_delete_asks_first_then_keeps_only_the_hash_and_a_new_sign_up_may_bring_
     assert json.loads(site.get(path_of(location.replace("manage/?", "manage/data/?"))).body) == {
         "deleted": True, "kept": "a hash of the address"}
     queued: list[str] = []
-    assert sending.start(story("After the delete"), queued.append)[1] == 0
+    assert sending.start(story("After the delete"), queued.append)[1] == 0  # out of the index, and its count
+    assert subscribers.receivers("Daily briefing", "", 10)[0] == []
     press(site, link(message, "unsubscribe"), body="List-Unsubscribe=One-Click")  # an old e-mail's one click
     assert (item_of("leaving@example.com").state, item_of("leaving@example.com").email) == ("deleted", "")
 
@@ -143,6 +144,7 @@ def test_delete_asks_first_then_keeps_only_the_hash_and_a_new_sign_up_may_bring_
     press(site, link(accepted("leaving@example.com")[-1], "confirm"))
     back = item_of("leaving@example.com")
     assert (back.state, back.email) == ("active", "leaving@example.com")
+    assert subscribers.receiving_count("Daily briefing") == 1
 
 
 def test_a_pending_reader_choosing_from_the_confirmation_e_mails_manage_link_is_confirmed(site):

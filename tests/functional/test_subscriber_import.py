@@ -282,9 +282,9 @@ def test_an_import_reads_a_hundred_addresses_a_call_and_a_second_run_writes_noth
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
     assert importing.import_file(data, DAILY, "big.csv").counts == {"imported active": 1000}
-    assert sorted(set(calls)) == ["BatchGetItem", "PutItem"]
-    # Each subscriber, and its line in the roster sends and counts read by Query (subscribers._enrol).
-    assert (calls.count("BatchGetItem"), calls.count("PutItem")) == (10, 2 * 1000)
+    assert sorted(set(calls)) == ["BatchGetItem", "TransactWriteItems"]
+    # Each subscriber in one transaction with its Receiving item and its shard's counter (subscribers.saved).
+    assert (calls.count("BatchGetItem"), calls.count("TransactWriteItems")) == (10, 1000)
     calls.clear()
     assert importing.import_file(data, DAILY, "big.csv").counts == {"unchanged": 1000}
     assert calls == ["BatchGetItem"] * 10

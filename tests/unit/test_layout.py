@@ -275,13 +275,13 @@ def test_every_entry_point_is_in_app_and_named_for_its_function():
                                    and isinstance(sub.func, ast.Attribute)}
                        for node in tree.body if isinstance(node, ast.FunctionDef)
                        and any("on_sqs_message" in ast.unparse(d) for d in node.decorator_list)}
-    assert sorted(queue_functions) == ["images", "imports", "ingest", "newsletters"]
+    assert sorted(queue_functions) == ["images", "imports", "ingest", "newsletter_events", "newsletters"]
     assert [name for name, calls in queue_functions.items() if f"{name}_queue_handler" not in calls] == []
     handlers = sorted(node.name for path in (PROJECT_DIR / "chalicelib").rglob("*.py")
                       for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)
                       and (node.name.endswith("_queue_handler") or node.name == "handle_sqs_messages"))
     assert handlers == ["images_queue_handler", "imports_queue_handler", "ingest_queue_handler",
-                        "newsletters_queue_handler"]
+                        "newsletter_events_queue_handler", "newsletters_queue_handler"]
 
 
 def test_publish_and_site_never_meet():

@@ -312,3 +312,59 @@ def test_revoking_a_refresh_token_ends_that_session_alone_as_cognito_does():
                                           AuthParameters={"REFRESH_TOKEN": second["RefreshToken"]})
         assert refreshed["AuthenticationResult"]["IdToken"]
         cognito.revoke_token(Token="never-issued", ClientId=pool.client_id)  # 200, nothing revoked
+
+
+def test_ses_v2_reports_the_sandboxs_rate_in_process_and_from_the_server():
+    """Gap 11: SES v2's GetAccount answers moto's quota (1 a second, 200 a day, as SES's sandbox), in
+    the tests' moto and through the server ``make run`` starts."""
+    import logging
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with mock_aws():
+        quota = boto3.client("sesv2", region_name="us-east-1").get_account()["SendQuota"]
+        assert (quota["MaxSendRate"], quota["Max24HourSend"]) == (1.0, 200.0)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        client = boto3.client("sesv2", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        assert client.get_account()["SendQuota"]["MaxSendRate"] == 1.0
+    finally:
+        server.stop()
+
+
+def test_an_e_mail_sent_with_a_configuration_set_publishes_what_ses_would_to_its_topic():
+    """Gap 12: a delivery, or a bounce and a complaint for SES's mailbox simulator, with the e-mail's tags."""
+    import json
+
+    with mock_aws():
+        sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+        ses, sesv2 = boto3.client("ses", region_name="us-east-1"), boto3.client("sesv2", region_name="us-east-1")
+        topic = sns.create_topic(Name="events")["TopicArn"]
+        queue = sqs.create_queue(QueueName="events")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        sesv2.create_email_identity(EmailIdentity="example.com")
+        sesv2.create_configuration_set(ConfigurationSetName="set")
+        ses.create_configuration_set_event_destination(ConfigurationSetName="set", EventDestination={
+            "Name": "sns", "Enabled": True, "MatchingEventTypes": ["delivery", "bounce"],
+            "SNSDestination": {"TopicARN": topic}})
+        for to, configuration_set in (("reader@example.org", "set"), ("bounce@simulator.amazonses.com", "set"),
+                                      ("complaint@simulator.amazonses.com", "set"), ("other@example.org", None)):
+            sesv2.send_email(FromEmailAddress="news@example.com", Destination={"ToAddresses": [to]},
+                             Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+                             EmailTags=[{"Name": "send", "Value": "s1"}],
+                             **({"ConfigurationSetName": configuration_set} if configuration_set else {}))
+        got = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]]
+        assert sorted((e["eventType"], e["mail"]["destination"][0]) for e in got) == [
+            ("Bounce", "bounce@simulator.amazonses.com"), ("Delivery", "reader@example.org")]  # complaints not wanted
+        assert all(e["mail"]["tags"] == {"send": ["s1"]} for e in got)
+        bounce = next(e for e in got if e["eventType"] == "Bounce")["bounce"]
+        assert bounce["bounceType"] == "Permanent" and bounce["bouncedRecipients"] == [
+            {"emailAddress": "bounce@simulator.amazonses.com"}]
