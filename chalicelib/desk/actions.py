@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import config
+from chalicelib import config, keys
 from chalicelib.bucket import ContentBucket, live_key
 from chalicelib.clock import now_iso
 from chalicelib.content.files import ContentError, Problem
 from chalicelib.desk import documents, session, zones
 from chalicelib.desk.documents import Draft, Forbidden
 from chalicelib.desk.identity import Identity
-from chalicelib.publish import revisions
+from chalicelib.models import Source
 
 Answer = dict[str, Any]  # what the editor's page gets back (JSON)
 
@@ -78,7 +78,7 @@ def _live_exists(who: Identity, token: str, bucket: ContentBucket, live: str) ->
     if who.may("editor"):
         return bucket.exists(live)
     with session.acting_as(token):
-        source = revisions.get_source(live)
+        source = Source.get_or_none(*keys.source(live), consistent_read=True)
     return source is not None and source.status != "removed"
 
 
