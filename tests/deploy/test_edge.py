@@ -172,6 +172,8 @@ def _matches(statement: dict[str, Any], path: str, query: str) -> bool:
 @pytest.mark.parametrize(("path", "query", "limited"), [
     ("/search/", "q=oil", True), ("/", "s=oil", True), ("/category/x/", "after=abc&s=z", True),
     ("/some-article/comments/", "", True), ("/some-article/password/", "", True), ("/desk/sign-in", "", True),
+    ("/subscribe/", "", True), ("/Subscribe", "", True), ("/newsletter/unsubscribe/", "t=x", True),
+    ("/newsletter/manage/", "t=x", True), ("/newsletters-archive/", "", False),
     ("/", "", False), ("/some-article/", "utm_source=x&fbclid=y", False), ("/category/oil/", "after=abc", False),
     ("/desk/save", "", False), ("/feed/", "", False), ("/sizes/a/b.webp", "", False),
     # The function folds WordPress's names into wp after AWS WAF has looked (AWS WAF's headers reach
