@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from botocore.exceptions import ClientError
 
 from chalicelib.config import Config
 
@@ -199,8 +200,10 @@ def _make_configuration_set(client: Any, template: dict[str, Any], resolver: _Re
     ses = client("sesv2")
     try:
         ses.create_configuration_set(ConfigurationSetName=name)
-    except ses.exceptions.AlreadyExistsException:
-        return  # another stack in the same stand-in made it
+    except ClientError as exc:  # moto's SES v2 answers with SES v1's code
+        if exc.response["Error"]["Code"] not in ("AlreadyExistsException", "ConfigurationSetAlreadyExistsException"):
+            raise
+        return  # an earlier stack of this name in the same stand-in made it (its topic has the same name)
     destination = template["Resources"]["MailEventDestination"]["Properties"]["EventDestination"]
     topic = physical["NewsletterEventsTopic"]
     client("ses").create_configuration_set_event_destination(ConfigurationSetName=name, EventDestination={
