@@ -198,16 +198,16 @@ def _make_configuration_set(client: Any, template: dict[str, Any], resolver: _Re
     """The template's SES configuration set and its SNS event destination, through SES's API (moto's
     CloudFormation has no AWS::SES types); moto publishes its events (devstack.moto_gaps)."""
     ses = client("sesv2")
+    destination = template["Resources"]["MailEventDestination"]["Properties"]["EventDestination"]
+    topic, named = physical["NewsletterEventsTopic"], f"{name}-{destination['Name']}"
     try:
         ses.create_configuration_set(ConfigurationSetName=name)
     except ClientError as exc:  # moto's SES v2 answers with SES v1's code
         if exc.response["Error"]["Code"] not in ("AlreadyExistsException", "ConfigurationSetAlreadyExistsException"):
             raise
         return  # an earlier stack of this name in the same stand-in made it (its topic has the same name)
-    destination = template["Resources"]["MailEventDestination"]["Properties"]["EventDestination"]
-    topic = physical["NewsletterEventsTopic"]
     client("ses").create_configuration_set_event_destination(ConfigurationSetName=name, EventDestination={
-        "Name": f"{name}-{destination['Name']}", "Enabled": destination["Enabled"],
+        "Name": named, "Enabled": destination["Enabled"],
         "MatchingEventTypes": destination["MatchingEventTypes"], "SNSDestination": {"TopicARN": topic}})
 
 

@@ -404,6 +404,7 @@ def test_unpacked_deployment_zip_publishes_and_renders_an_article_against_moto(p
         result = json.loads(run.stdout.strip().splitlines()[-1])
     finally:
         server.stop()
+        BackendDict.reset()  # and gone after it: the stand-in's next use builds its own again, whole
 
     assert result["ingested"] == {"batchItemFailures": []}
     assert all(path.startswith(str(task)) for path in result["modules"]), result["modules"]
