@@ -447,12 +447,15 @@ def test_renaming_a_category_moves_its_articles_and_the_old_address_redirects(de
 
 
 def test_editors_and_contributors_get_no_settings_and_a_forged_change_is_refused(desk):
-    for role in ("editor", "contributor"):
+    # editors manage categories and tags (WordPress's manage_categories), not authors; contributors neither
+    for role, kind in (("editor", "author"), ("contributor", "category")):
         jar, token, _ = sign_in(desk, role)
         assert get(desk, "/desk/settings", jar).status_code == 403
         assert post_form(desk, "/desk/settings", jar, {"csrf": token, "site_name": "Hijacked"}).status_code == 403
-        assert post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": "category", "action": "create",
+        assert post_form(desk, "/desk/terms", jar, {"csrf": token, "kind": kind, "action": "create",
                                                     "name": "Forged"}).status_code == 403
     assert desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="settings/").get("KeyCount", 0) == 0
     categories = desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="categories/").get("Contents", [])
     assert [o["Key"] for o in categories] == ["categories/oil.yaml"]  # the desk fixture's, not the forged one
+    authors = desk.s3.list_objects_v2(Bucket=desk.stack.bucket, Prefix="authors/").get("Contents", [])
+    assert "authors/forged.yaml" not in [o["Key"] for o in authors]
