@@ -9,6 +9,7 @@ import json
 import time
 
 import boto3
+from playwright.sync_api import expect
 
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
 from tests.integration.test_desk_browser import accounts, signed_in
@@ -151,7 +152,8 @@ def test_deleting_a_live_blog_update_asks_first_and_a_no_keeps_it(local_stack, b
     page.once("dialog", lambda dialog: dialog.accept())
     entries.get_by_role("button", name="Delete").click()
     page.get_by_text("Deleted").first.wait_for(timeout=15000)
-    assert "Turnout passes forty percent." not in page.locator("#live-entries").inner_text()
+    # the list follows the deletion when it next refreshes: wait for it, as a reader of the screen would
+    expect(page.locator("#live-entries")).not_to_contain_text("Turnout passes forty percent.", timeout=15000)
 
 
 def test_save_draft_on_a_scheduled_article_never_calls_it_live(local_stack, browser):  # noqa: F811
