@@ -41,7 +41,7 @@ from chalicelib.site import store, web
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # "Send a test to me" per person: enough to try a layout, not a way to mail anyone without end (the
-# address is the ID token's, which a person may change: docs/security/attack-2026-12-07.md, 7 and 17).
+# address is the ID token's, which only an admin sets now: docs/security/attack-2026-12-07.md, 7 and 17).
 TESTS = SlidingWindow(10, 3600)
 
 
