@@ -29,7 +29,8 @@ from newsroom.cli.options import aws_options
 
 
 @click.group(cls=OneLineCommands, first_steps="import a Mailchimp, Substack or Ghost export with "
-             "`newsroom subscribers import FILE --newsletter NAME`, or write ours with `newsroom subscribers export`")
+             "`newsroom subscribers import FILE --newsletter NAME`, write ours with `newsroom subscribers export`, or "
+             "after an upgrade index older ones with `newsroom subscribers reindex`")
 def subscribers() -> None:
     """Newsletter subscribers: import another service's CSV export, export ours, index older ones."""
 
