@@ -44,7 +44,7 @@ def create_desk_pool(session: Any, stage: str = "dev", endpoint_url: str | None 
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"], ClientName="desk", GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], EnableTokenRevocation=True,
-        ReadAttributes=["email", "email_verified", "name"])["UserPoolClient"]
+        ReadAttributes=["email", "name"], WriteAttributes=["locale"])["UserPoolClient"]  # as the template's
     identity = session.client("cognito-identity", endpoint_url=endpoint_url)
     identity_pool = identity.create_identity_pool(
         IdentityPoolName=f"newsroom_{stage}_desk", AllowUnauthenticatedIdentities=False,

@@ -41,7 +41,7 @@ from chalicelib.site import store, web
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # "Send a test to me" per person: enough to try a layout, not a way to mail anyone without end (the
-# address is the ID token's, which a person may change: docs/security/attack-2026-12-07.md, 7 and 17).
+# address is the ID token's, which only an admin sets now: docs/security/attack-2026-12-07.md, 7 and 17).
 TESTS = SlidingWindow(10, 3600)
 
 
@@ -257,16 +257,20 @@ def change(request: Any, who: Identity, token: str) -> Response:
         return http.answer(request, 404, "No such send", "That send does not exist. Nothing was changed.")
     if action == "cancel" and sent.get("confirm") != "yes":
         return http.redirect(f"/desk/newsletters?cancel={send_id}#confirm-cancel")
+    left = False  # a cancelled digest's schedule that could not be deleted (it fires, and starts nothing)
     try:
         if action == "pause":
             sending.pause(send_id, who.email)
         elif action == "resume":
             sending.resume(send_id, who.email, sending.enqueue)
         else:
-            sending.cancel(send_id, who.email)
+            left = digests.cancel(send_id, who.email)
     except sending.SendStateError as refusal:
         return http.redirect(f"/desk/newsletters?send={send_id}&failed=" + quote(str(refusal)))
     said = {"pause": "Paused: no more e-mails go until you resume it.",
             "resume": "Resumed: the rest of the readers receive it.",
             "cancel": f"Cancelled: no more e-mails of “{current.subject}” go. {current.sent:,} were sent."}[action]
+    if action == "cancel" and current.state == "scheduled":
+        said = (f"Cancelled: “{current.subject}” will not be sent." + (
+            " Its schedule could not be removed just now: at its time it starts nothing." if left else ""))
     return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(said))

@@ -10,6 +10,15 @@ is recorded when it is scheduled (``sending.schedule``: state ``scheduled``), so
 can cancel it; a schedule's message delivered twice, or after a cancel, sends nothing (the record's
 state decides, in a conditional write).
 
+The record is the source of truth, the schedule only its alarm clock: ``cancel`` marks the send
+cancelled first, then deletes its schedule (gone already: it fired, or an earlier cancel took it, is
+fine). If that delete fails, the schedule fires at its time and the sender finds the send cancelled:
+nothing is sent, and the desk says so. A schedule that could not be made leaves its record cancelled,
+not a send listed as scheduled that nothing will start. Schedules delete themselves after they fire
+(``ActionAfterCompletion: DELETE``), so fired ones do not pile up in the account's schedule group
+(https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html; ``NONE`` is the
+default). The desk offers no "change the time": cancel and schedule again.
+
 Settings: ``schedule_role`` (the role Scheduler assumes to send to the queue) and
 ``newsletters_queue_arn``; without them (local runs) a digest can be sent now, not scheduled.
 """
@@ -18,16 +27,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib import aws, clock, config, keys, snapshot
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import aws, clock, config, keys, retry, snapshot
 from chalicelib.models import Listing
 from chalicelib.newsletters import sending
 
 DUE_TAG = sending.SCHEDULED_TAG  # the schedule's message: {"newsroom-digest": {"send": <id>}}
 MAX_ARTICLES = 30  # a digest lists at most this many, newest first
 MAX_AHEAD_DAYS = 30  # how far ahead a digest may be scheduled
+GROUP = "default"  # the schedule group (the web function's policy names its schedules in it, by prefix)
+
+log = logging.getLogger("newsroom.newsletters")
 
 
 class NotScheduled(Exception):
@@ -90,12 +105,50 @@ def schedule(newsletter: str, site_url: str, when: dt.datetime, who: str) -> str
     subject = f"{newsletter}: digest scheduled for {local:%a} {local.day} {local:%b}, {local:%H:%M} ({zone().key})"
     send_id = sending.schedule(newsletter, subject, {"site_url": site_url, "due": due}, who or None)
     settings = config.current()
-    aws.scheduler_client().create_schedule(
-        Name=schedule_name(send_id), GroupName="default", ScheduleExpression=f"at({due.removesuffix('Z')})",
-        ScheduleExpressionTimezone="UTC", FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
-        Target={"Arn": settings.newsletters_queue_arn, "RoleArn": settings.schedule_role,
-                "Input": json.dumps({DUE_TAG: {"send": send_id}})})
+    try:
+        aws.scheduler_client().create_schedule(
+            Name=schedule_name(send_id), GroupName=GROUP, ScheduleExpression=f"at({due.removesuffix('Z')})",
+            ScheduleExpressionTimezone="UTC", FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+            Target={"Arn": settings.newsletters_queue_arn, "RoleArn": settings.schedule_role,
+                    "Input": json.dumps({DUE_TAG: {"send": send_id}})})
+    except (ClientError, BotoCoreError) as exc:
+        log.error("digest %s: EventBridge Scheduler refused its schedule: %s", send_id, exc)
+        sending.cancel(send_id, who or "the desk")  # listed as cancelled, not as scheduled with no alarm
+        raise NotScheduled("EventBridge Scheduler did not take the schedule, so nothing is scheduled: try again "
+                           "in a minute, or send the digest now.") from None
     return send_id
+
+
+def cancel(send_id: str, who: str) -> bool:
+    """Cancel a send (``sending.cancel``); if it was a scheduled digest, delete its schedule too.
+    Whether a schedule may still fire (its delete failed): at its time it then sends nothing.
+
+    :raise sending.SendStateError: done or cancelled already. :raise sending.UnknownSend: no such send.
+    """
+    was = sending.status(send_id).state
+    sending.cancel(send_id, who)  # first: from here the record says no, whatever the schedule does
+    return was == "scheduled" and not drop_schedule(send_id)
+
+
+def drop_schedule(send_id: str) -> bool:
+    """Delete a scheduled digest's schedule; True when it is gone (deleted now, or already: it fired and
+    deleted itself, or was never made here), False when Scheduler could not be asked (logged)."""
+    if not enabled():
+        return True
+    client = aws.scheduler_client()
+
+    def delete() -> None:
+        try:
+            client.delete_schedule(Name=schedule_name(send_id), GroupName=GROUP)
+        except client.exceptions.ResourceNotFoundException:
+            pass
+
+    try:
+        retry.retrying(delete)
+    except (ClientError, BotoCoreError) as exc:
+        log.error("digest %s cancelled, but its schedule is left (it fires and sends nothing): %s", send_id, exc)
+        return False
+    return True
 
 
 def due(send_id: str, enqueue: Callable[[str], None], now: dt.datetime | None = None) -> int | None:

@@ -19,6 +19,10 @@ written by ``saved`` in the transaction that writes the subscriber (every write 
 forms, the CSV import, a deletion, SES's bounces). A send pages ``receivers``; the desk's confirmation
 reads ``receiving_count``, 16 small items in one Query, whatever the list's size (a COUNT Query would
 read the whole index: 1M readers, ~100 calls).
+
+Subscribers saved before the index existed have no ``indexed`` and no entries until saved again:
+``reindex`` (the operator's ``newsroom subscribers reindex``, an upgrade step) saves each such item
+once through ``saved``, which writes its entries and counters; an item indexed already is left alone.
 """
 
 from __future__ import annotations
@@ -182,6 +186,30 @@ def receiving(newsletter: str) -> list[Subscriber]:
 def receives(item: Subscriber) -> list[str]:
     """The newsletters ``item`` gets now: its own while active, none otherwise."""
     return sorted(set(item.newsletters or [])) if item.state == "active" else []
+
+
+REINDEXED, INDEXED, RECEIVES_NOTHING = "reindexed", "indexed", "receives nothing"
+
+
+def reindex(item: Subscriber) -> str:
+    """Bring the index up to what ``item`` gets now, through ``saved`` (the same conditional transaction
+    as every save: its entries and its shard's counters); what it was: ``REINDEXED`` (written now),
+    ``INDEXED`` (nothing to write) or ``RECEIVES_NOTHING`` (not an active reader, nothing indexed).
+    Run again, it writes nothing: the item now says what it is indexed under. An item changed since it
+    was read (a Scan's page) is read again: its own save may have indexed it meanwhile.
+
+    :raise retry.ConcurrentChange: it kept changing while this tried.
+    """
+    current: Subscriber | None = item
+    for _ in range(retry.ATTEMPTS):
+        if current is None:  # gone since the Scan read it: nothing to index
+            return RECEIVES_NOTHING
+        if set(current.indexed or []) == set(receives(current)):
+            return INDEXED if receives(current) else RECEIVES_NOTHING
+        if saved(current, _version(current)):
+            return REINDEXED
+        current = find(item.pk.removeprefix(keys.SUBSCRIBER_PREFIX))
+    raise retry.ConcurrentChange(f"subscriber {item.pk}")
 
 
 def _version(item: Subscriber | None) -> int | None:

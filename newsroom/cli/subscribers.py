@@ -1,9 +1,17 @@
-"""``newsroom subscribers``: bring a newsletter list over (``import FILE``) and take ours out (``export``).
+"""``newsroom subscribers``: bring a newsletter list over (``import FILE``), take ours out (``export``),
+and add the subscribers saved before the newsletter index existed to it (``reindex``, an upgrade step).
 
 The same import as the desk's Subscribers screen (``chalicelib.newsletters.importing``), run here
 with the developer's credentials: every row imported or reported (row, column, problem), the same
 file twice changes nothing, suppressed addresses reported. ``export`` Scans the table (the web
 function never does) and writes the CSV the desk's export writes.
+
+``reindex`` also Scans every subscriber: a one-off operator's job after an upgrade, run with an admin's
+credentials, never on a request's path (a send reads the index, never the table). Each reader missing
+from the index is saved once through ``subscribers.saved``, the conditional transaction every save uses,
+so the index and its counters are what a save would make; one already indexed is left alone. Run twice,
+the second run writes nothing; stopped half-way (an expired session, Ctrl-C), run it again: it goes on,
+the readers done being among the "already indexed".
 """
 
 from __future__ import annotations
@@ -16,14 +24,15 @@ from typing import Any
 
 import click
 
-from newsroom.aws_errors import OneLineCommands
+from newsroom.aws_errors import EXIT_AWS, CommandFailed, OneLineCommands, explained, is_aws_failure
 from newsroom.cli.options import aws_options
 
 
 @click.group(cls=OneLineCommands, first_steps="import a Mailchimp, Substack or Ghost export with "
-             "`newsroom subscribers import FILE --newsletter NAME`, or write ours with `newsroom subscribers export`")
+             "`newsroom subscribers import FILE --newsletter NAME`, write ours with `newsroom subscribers export`, or "
+             "after an upgrade index older ones with `newsroom subscribers reindex`")
 def subscribers() -> None:
-    """Newsletter subscribers: import another service's CSV export, export ours."""
+    """Newsletter subscribers: import another service's CSV export, export ours, index older ones."""
 
 
 @subscribers.command("import")
@@ -61,3 +70,38 @@ def export_list(settings: Any, out: Path | None) -> None:
         with out.open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows(rows)
     click.echo(f"{len(rows) - 1} subscribers exported.", err=True)
+
+
+@subscribers.command("reindex")
+@aws_options
+def reindex(settings: Any) -> None:
+    """Add subscribers saved before the newsletter index existed to it (an upgrade step; safe to run again)."""
+    from chalicelib import retry
+    from chalicelib.newsletters import importing
+    from chalicelib.newsletters import subscribers as readers
+
+    counts = dict.fromkeys((readers.REINDEXED, readers.INDEXED, readers.RECEIVES_NOTHING, "busy"), 0)
+    try:
+        for item in importing.every_subscriber():
+            try:
+                counts[readers.reindex(item)] += 1
+            except retry.ConcurrentChange:
+                counts["busy"] += 1
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - one line, and how to go on
+        done = f"{_readers(counts[readers.REINDEXED])} reindexed before it stopped"
+        again = "run `newsroom subscribers reindex` again to go on (the readers done are skipped)"
+        if isinstance(exc, KeyboardInterrupt):
+            raise CommandFailed(f"stopped: {done}; {again}", 130, "newsroom") from None
+        if is_aws_failure(exc):
+            told = explained(exc, settings)
+            if any(counts.values()):  # it had begun: say how far, and that a new run goes on
+                told = f"{told}. {done}; {again}"
+            raise CommandFailed(told, EXIT_AWS, "newsroom") from exc
+        raise
+    busy = counts["busy"]
+    click.echo(f"reindexed {_readers(counts[readers.REINDEXED])}, {counts[readers.INDEXED]:,} already indexed"
+               + (f"; {_readers(busy)} kept changing as it ran: run it again for them" if busy else ""))
+
+
+def _readers(count: int) -> str:
+    return f"{count:,} reader{'' if count == 1 else 's'}"

@@ -76,7 +76,8 @@ def test_the_web_function_writes_only_comment_submissions_rate_limit_counters_se
         elif writes == ["sqs:GetQueueUrl", "sqs:SendMessage"]:  # a send the desk starts: its batches, to that queue only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${NamePrefix}-prod-newsletters"]
-        elif writes == ["scheduler:CreateSchedule"]:  # a scheduled digest's moment, under its own names only
+        elif writes == ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"]:
+            # a scheduled digest's moment, and its removal when the digest is cancelled: its own names only
             assert [r["Fn::Sub"] for r in resources] == [
                 "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/"
                 "${NamePrefix}-prod-content-digest-*"]
@@ -188,6 +189,9 @@ def _actions(service: str, operation: str, params: dict[str, Any]) -> list[tuple
         return found
     if service == "cloudfront":
         return [(f"cloudfront:{operation}", f"arn:aws:cloudfront::{account}:distribution/{params['DistributionId']}")]
+    if service == "scheduler":  # a schedule's actions are authorized on the schedule, in its group
+        return [(f"scheduler:{operation}",
+                 f"arn:aws:scheduler:{region}:{account}:schedule/{params.get('GroupName', 'default')}/{params['Name']}")]
     raise AssertionError(f"no mapping for {service}:{operation}")
 
 

@@ -237,3 +237,16 @@ def test_an_editor_cannot_read_the_subscriber_list_with_their_own_role(action):
         assert not allowed("Editor", action, "table", ("source", key)), key  # a batch with one of them
         assert allowed("Admin", action, "table", (key,)), key
     assert not allowed("Contributor", action, "table", (keys.receiving_shard("Daily briefing", "a"),))
+
+
+def test_admins_reindex_the_subscribers_and_editors_cannot():
+    """`newsroom subscribers reindex` (an upgrade step) Scans the table and saves each reader with its index
+    entries and counters in one transaction: an admin's role may (AdminPolicy), an editor's may not."""
+    hashed = "a" * 64
+    written = (keys.subscriber(hashed)[0], keys.receiving("Daily briefing", hashed)[0],
+               keys.receiving_count("Daily briefing", "a")[0])
+    assert allowed("Admin", "dynamodb:Scan", "table")
+    assert all(allowed("Admin", action, "table", (key,)) for key in written
+               for action in ("dynamodb:PutItem", "dynamodb:UpdateItem"))
+    assert not allowed("Editor", "dynamodb:Scan", "table")
+    assert not any(allowed("Editor", "dynamodb:PutItem", "table", (key,)) for key in written)

@@ -459,3 +459,98 @@ def test_a_scheduled_moment_that_crashed_before_queuing_its_plan_is_started_once
     assert len(with_subject("late@desk-send.example", "Late issue")) == 1
     assert sending.status(send_id).state == "done"
     assert sending.start_scheduled(send_id, compose, queued.append, why="") is None and queued == []  # once only
+
+
+def test_cancelling_a_scheduled_digest_deletes_its_schedule_and_a_schedule_left_behind_sends_nothing(
+        settings, desk, monkeypatch):
+    import boto3
+    import botocore.client
+    from botocore.exceptions import ClientError
+
+    from chalicelib.newsletters import digests
+    from tests.deploy.test_policies import allows, authorizations, policy
+
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    published(desk)
+    desk.put("articles/today-three.md", article("Ferry resumes", date=(now - dt.timedelta(minutes=2))
+                                                .strftime("%Y-%m-%dT%H:%M:%SZ")))
+    desk.ingest()
+    active("cancelled@desk-send.example")
+    jar, token, _ = sign_in(desk)
+    url = desk.sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"]
+    arn = desk.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    settings(schedule_role=ROLE, newsletters_queue_arn=arn)
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    when = (now + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    fields = {"csrf": token, "digest": "today", "newsletter": DAILY, "action": "schedule", "when": when}
+
+    def schedule() -> tuple[str, dict[str, Any]]:
+        send_id = query_of(post_form(desk, "/desk/newsletter", jar, fields))["send"]
+        found = scheduler.get_schedule(Name=digests.schedule_name(send_id), GroupName="default")
+        assert found["ActionAfterCompletion"] == "DELETE"  # a fired schedule deletes itself
+        return send_id, found
+
+    def cancel(send_id: str) -> str:
+        done = post_form(desk, "/desk/newsletters", jar, {"csrf": token, "send": send_id, "action": "cancel",
+                                                          "confirm": "yes"})
+        return query_of(done)["done"]
+
+    def gone(send_id: str) -> bool:
+        try:
+            scheduler.get_schedule(Name=digests.schedule_name(send_id), GroupName="default")
+        except scheduler.exceptions.ResourceNotFoundException:
+            return True
+        return False
+
+    def digests_received() -> int:
+        return len([m for m in accepted("cancelled@desk-send.example") if m["subject"].startswith("Daily briefing: ")])
+
+    # Cancelled before its time: the schedule is deleted, with the web function's own policy.
+    first, _ = schedule()
+    with sender_calls() as calls:
+        said = cancel(first)
+    assert said.startswith("Cancelled: “Daily briefing: digest scheduled for ") and said.endswith("” will not be sent.")
+    assert gone(first) and sending.status(first).state == "cancelled"
+    assert ("scheduler", "DeleteSchedule") in {(s, o) for s, o, _ in calls}
+    assert [(a, r) for s, o, p in calls if s == "scheduler" for a, r, _ in authorizations(s, o, p)
+            if not allows(policy("dev", "web"), a, r)] == []
+
+    # Its schedule fired meanwhile (and deleted itself): cancelling still works, and the moment, still on
+    # the queue, starts nothing.
+    second, found = schedule()
+    scheduler.delete_schedule(Name=digests.schedule_name(second), GroupName="default")
+    desk.sqs.send_message(QueueUrl=url, MessageBody=found["Target"]["Input"])
+    assert cancel(second).endswith("” will not be sent.") and sending.status(second).state == "cancelled"
+    assert deliver_all(desk) == 1 and digests_received() == 0
+
+    # Scheduler cannot be reached to delete it: the send is cancelled all the same, the editor is told the
+    # schedule is left, and when it fires nothing is sent.
+    third, found = schedule()
+    original = botocore.client.BaseClient._make_api_call
+
+    def refusing(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        if operation_name == "DeleteSchedule":
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refusing)
+    said = cancel(third)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    assert said.endswith("Its schedule could not be removed just now: at its time it starts nothing.")
+    assert not gone(third) and sending.status(third).state == "cancelled"
+    desk.sqs.send_message(QueueUrl=url, MessageBody=found["Target"]["Input"])  # its time comes
+    assert deliver_all(desk) == 1 and digests_received() == 0
+    assert sending.status(third).state == "cancelled"
+
+    # Scheduler refuses the schedule itself: nothing is listed as scheduled that nothing would start.
+    def refusing_create(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        if operation_name == "CreateSchedule":
+            raise ClientError({"Error": {"Code": "ServiceQuotaExceededException", "Message": "full"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refusing_create)
+    refused = post_form(desk, "/desk/newsletter", jar, fields)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    assert refused.status_code == 409 and "EventBridge Scheduler did not take the schedule, so nothing is " \
+        "scheduled" in page_text(refused)
+    assert [s.state for s in sending.recent()].count("scheduled") == 0

@@ -9,6 +9,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import requests
 from hypothesis import HealthCheck, given, settings
@@ -345,3 +346,82 @@ def test_any_bytes_that_look_like_a_zip_are_a_list_or_refused_in_words(tail):
         assert "x.zip" in str(refused)
     else:
         assert all(name.lower().endswith(".csv") for name, _ in parts)
+
+
+def test_newsroom_subscribers_reindex_adds_readers_saved_before_the_index_once_and_goes_on_after_a_failure(
+        site, monkeypatch):
+    """Readers saved before the newsletter index existed (no ``indexed``, no Receiving items) are missed by
+    every send until ``newsroom subscribers reindex`` saves them through ``subscribers.saved``: the same
+    entries and counters a save writes, once, however often it runs, and a run that stopped goes on."""
+    import botocore.client
+    from botocore.exceptions import ClientError
+    from click.testing import CliRunner
+
+    from chalicelib import config, keys
+    from chalicelib.newsletters import sending
+    from newsroom.cli import main as newsroom
+    from tests.deploy.test_desk_calls import allowed as role_allows
+    from tests.deploy.test_desk_calls import dynamodb_authorizations
+    from tests.functional.test_newsletters import FakeQueue, newsletters_to, story
+
+    active("indexed@reindex.example")  # saved since: indexed already
+    old = [f"old{n}@reindex.example" for n in range(3)]
+    for email in old:  # as the table holds them from before the index: no `indexed`, no entries
+        Subscriber(*keys.subscriber(subscribers.address_hash(email)), email=email, state="active",
+                   newsletters=["Daily briefing", "Breaking news"], version=2).save()
+    Subscriber(*keys.subscriber(subscribers.address_hash("left@reindex.example")), email="left@reindex.example",
+               state="unsubscribed", newsletters=[], version=3).save()
+    assert subscribers.receiving_count("Daily briefing") == 1  # a send would reach one reader of four
+
+    original = botocore.client.BaseClient._make_api_call
+    written: list[str] = []
+
+    def failing_after_one(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        if operation_name == "TransactWriteItems":
+            if written:
+                raise ClientError({"Error": {"Code": "ExpiredTokenException", "Message": "expired"}}, operation_name)
+            written.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", failing_after_one)
+    stopped = CliRunner().invoke(newsroom, ["subscribers", "reindex"])
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    assert stopped.exit_code == 3 and len(stopped.output.strip().splitlines()) == 1, stopped.output
+    assert "expired" in stopped.output and stopped.output.strip().endswith(
+        "1 reader reindexed before it stopped; run `newsroom subscribers reindex` again to go on (the readers done "
+        "are skipped)")
+    assert "Traceback" not in stopped.output and subscribers.receiving_count("Daily briefing") == 2
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        calls.append((operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    went_on = CliRunner().invoke(newsroom, ["subscribers", "reindex"])
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    assert (went_on.exit_code, went_on.output) == (0, "reindexed 2 readers, 2 already indexed\n")
+    # An admin's role (AdminPolicy: the newsroom tool's, in the template) makes every one of these calls;
+    # an editor's may not even Scan.
+    asked = [a for operation, params in calls for a in dynamodb_authorizations(operation, params, config.current().table)]
+    assert {a for a, _, _ in asked} == {"dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+    assert [a for a in asked if not role_allows("Admin", *a)] == []
+    assert not role_allows("Editor", *next(a for a in asked if a[0] == "dynamodb:Scan"))
+    again = CliRunner().invoke(newsroom, ["subscribers", "reindex"])
+    assert (again.exit_code, again.output) == (0, "reindexed 0 readers, 4 already indexed\n")
+    assert (subscribers.receiving_count("Daily briefing"), subscribers.receiving_count("Breaking news")) == (4, 3)
+    assert sorted(s.email for s in subscribers.receiving("Daily briefing")) == sorted(old + ["indexed@reindex.example"])
+    assert item_of(old[0]).history is None  # nothing the reader did: no line in their history
+
+    queued = FakeQueue()
+    sending.start(story("After the upgrade"), queued.append)
+    queued.drain()
+    assert [len(newsletters_to(e, "After the upgrade")) for e in old] == [1, 1, 1]
+
+    # A reader who unsubscribes between the Scan's page and the reindex: read again, nothing indexed.
+    stale = item_of("indexed@reindex.example")
+    stale.indexed = None  # as a Scan page of before the index would show it
+    subscribers.unsubscribe(subscribers.address_hash("indexed@reindex.example"), "page")
+    assert subscribers.reindex(stale) == subscribers.RECEIVES_NOTHING
+    assert subscribers.receiving_count("Daily briefing") == 3
