@@ -374,9 +374,9 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
             return render_error(site, snapshot, 400, "This page link is not valid",
                                 "The link to these updates is damaged.", first_page=site.link(canonical))
         except live.UnknownPosition:
-            return _without_since(site, canonical)
-    elif "since" in site.query and not private:  # a live blog's position, on a page that pages no live blog
-        return _without_since(site, canonical)
+            return _without(site, canonical, {"since"})
+    if not private and (unread := _unread(site, bool(discussion), live_blog is not None)):
+        return _without(site, canonical, unread)
 
     family = _family(site, post.attribute_values) if post.kind == "page" else Family()
 
@@ -392,10 +392,21 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
     return web.respond(site, render, parts, cache=live.cache_of(post) if live_blog is not None else web.PAGE_CACHE)
 
 
-def _without_since(site: Site, canonical: str) -> Response:
-    """The page without a ``?since=`` that names none of its entries: a redirect the edge keeps a day
-    (``web.redirect``), so a flood of made-up positions is answered from the edge after its first of each."""
-    return web.redirect(site.link(canonical) + web.query_string({k: v for k, v in site.query.items() if k != "since"}))
+def _unread(site: Site, discussion: bool, live_paged: bool) -> set[str]:
+    """The site's own query parameters an article or page was asked with that it does not read: each value
+    is its own cache key at the edge, so each would be a page rendered for nothing (``?page=``, ``?after=``
+    on an article, ``?since=`` where no live blog pages, ``?comment=`` other than the note's)."""
+    read = {"comments", *(["comment"] if site.query.get("comment") == "pending" else [])} if discussion else set()
+    read |= {"since"} if live_paged else set()
+    return {name for name in site.query if name in archives.OWN_QUERY and name not in read}
+
+
+def _without(site: Site, canonical: str, unread: set[str]) -> Response:
+    """The page without the parameters it does not read (or a ``?since=`` that names none of its entries):
+    a redirect the edge keeps a day (``web.redirect``), so a flood of made-up values is answered from the
+    edge after its first of each, without a render."""
+    return web.redirect(site.link(canonical) + web.query_string({k: v for k, v in site.query.items()
+                                                                 if k not in unread}))
 
 
 def preview_page(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str) -> Response:
