@@ -76,6 +76,21 @@ def media_type(name: str, declared: str) -> str:
                   "AVIF or HEIC file")
 
 
+def media_key(key: str, photo: bool = False) -> str | None:
+    """A key a desk form or query names, if it may name a file under ``media/`` (``outside_paths``: no
+    ``..``, ``.`` or empty segment, NUL, control character, backslash, look-alike or twice-encoded form,
+    nothing longer than S3 keeps); ``photo``: one the site makes sizes of. None: it may not."""
+    from chalicelib import outside_paths
+
+    if not key.startswith(config.MEDIA_PREFIX):
+        return None
+    try:
+        outside_paths.relative(key)
+    except outside_paths.PathRefused:
+        return None
+    return key if not photo or images.is_derivable(key) else None
+
+
 def clean_name(name: str, mime: str) -> str:
     """A safe file name from the one uploaded: lower case ASCII words, the type's suffix."""
     stem, suffix = posixpath.splitext(posixpath.basename(name.replace("\\", "/")))
@@ -152,8 +167,8 @@ def upload(request: Any, who: Identity, token: str) -> Response:
 def _replaceable(bucket: ContentBucket, key: str, mime: str) -> dict[str, str] | Refused:
     """The metadata of the photo at ``key`` that a new file of type ``mime`` may replace, or why not: it
     must be a photo there now, and the new file of the type its name says (the address keeps its name)."""
-    if not key.startswith(config.MEDIA_PREFIX) or ".." in key or not images.is_derivable(key):
-        return Refused("file", f"{key} is not a photo under {config.MEDIA_PREFIX}")
+    if media_key(key, photo=True) is None:
+        return Refused("file", f"{key[:300]} is not a photo under {config.MEDIA_PREFIX}")
     etag, metadata = bucket.head(key)
     if etag is None:
         return Refused("file", f"{key} is not there any more")
@@ -182,8 +197,8 @@ def state(item: MediaItem | None) -> dict[str, Any]:
 @http.needs("editor")
 def status(request: Any, who: Identity, token: str) -> Response:
     key = (request.query_params or {}).get("key", "")
-    if not key.startswith(config.MEDIA_PREFIX) or ".." in key:
-        return http.json_answer({"error": f"{key} is not under {config.MEDIA_PREFIX}"}, 400)
+    if media_key(key) is None:
+        return http.json_answer({"error": f"{key[:300]} is not a file under {config.MEDIA_PREFIX}"}, 400)
     return http.json_answer({"key": key, **state(MediaItem.get_or_none(*keys.media(key), consistent_read=True))})
 
 
@@ -259,8 +274,8 @@ def upload_origin() -> str:
 def delete(request: Any, who: Identity, token: str) -> Response:
     """Delete a file under media/, refused while an article shows it."""
     key = http.form(request).get("key", "")
-    if not key.startswith(config.MEDIA_PREFIX) or ".." in key:
-        return http.answer(request, 400, "Not deleted", f"{key} is not under {config.MEDIA_PREFIX}.")
+    if media_key(key) is None:
+        return http.answer(request, 400, "Not deleted", f"{key[:300]} is not a file under {config.MEDIA_PREFIX}.")
     users = renditions.showing(key)
     if users:
         shown = ", ".join(f"{path} ({article})" for article, path in users)
@@ -283,8 +298,8 @@ def describe(request: Any, who: Identity, token: str) -> Response:
     place, only if it is still the version the library showed (``etag``)."""
     sent = http.form(request)
     key = sent.get("key", "")
-    if not key.startswith(config.MEDIA_PREFIX) or ".." in key or not images.is_derivable(key):
-        return http.answer(request, 400, "Not changed", f"{key} is not a photo under {config.MEDIA_PREFIX}.")
+    if media_key(key, photo=True) is None:
+        return http.answer(request, 400, "Not changed", f"{key[:300]} is not a photo under {config.MEDIA_PREFIX}.")
     words = {name: " ".join(sent.get(name, "").split())[:limit] for name, limit in renditions.DESCRIBED.items()}
     if words["focus"] not in images.FOCAL_POINTS:
         words["focus"] = ""  # the centre, as a photo without one

@@ -67,8 +67,8 @@ def import_file(data: bytes, newsletters: list[str], file_name: str, now: float 
         return report
     report = Report(None)
     done = 0
-    for name, part in parts:
-        parsed = lists.read(part)
+    for name, unpacked in parts:
+        parsed = lists.read(unpacked())  # one file in memory at a time
         shown = name if len(parts) > 1 else ""
         report.source = report.source or parsed.source
         report.rows += parsed.rows

@@ -32,16 +32,23 @@ Europe), Windows-1252 rather than UTF-8, quoted commas and line breaks inside qu
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Callable, Iterator
 
+from chalicelib import outside_paths
 from chalicelib.newsletters import signup, subscribers
 
 SOURCES = ("Mailchimp", "Substack", "Ghost")
-MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # all of a zip's CSVs together: more is a zip bomb, not a list
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # all of a zip's CSVs together, counted as they unpack: more is a zip bomb
+MAX_MEMBER_BYTES = 100 * 1024 * 1024  # one CSV of a zip: as much as a CSV uploaded alone (subscribers_job)
+MAX_ENTRIES = 100  # entries of any kind in a zip: Mailchimp's holds three files
+MAX_RATIO = 100  # unpacked bytes per packed byte: CSV text packs 5 to 20 times, a bomb a thousand
+RATIO_FROM_BYTES = 1024 * 1024  # the ratio counts from 1 MB on: a small file may pack as it likes
+CHUNK_BYTES = 1024 * 1024  # a zip's file is unpacked this much at a time
 MAX_FIELD_CHARS = 100_000  # a field longer than this is a broken file, not a name
 _EMPTY_ROW = "an empty row"
 
@@ -84,29 +91,89 @@ class Refused(Exception):
     """A whole upload that is not a list: a broken zip, one with no CSV, or one that unpacks too large."""
 
 
-def files_of(data: bytes, name: str) -> list[tuple[str, bytes]]:
-    """The CSV files of an upload: itself, or each CSV of a zip (Mailchimp's export is one), subscribed
-    first, then unsubscribed, then cleaned, so that a later file's unsubscribe or bounce wins.
+def files_of(data: bytes, name: str) -> list[tuple[str, Callable[[], bytes]]]:
+    """The CSV files of an upload, each as its name and a function that unpacks it: the upload itself,
+    or each CSV of a zip (Mailchimp's export is one), subscribed first, then unsubscribed, then cleaned,
+    so that a later file's unsubscribe or bounce wins. A zip's files are unpacked one at a time, when
+    asked, so at most one is in memory.
 
-    :raise Refused: a zip that cannot be read, holds no CSV, or unpacks larger than MAX_UNZIPPED_BYTES.
+    A zip is checked whole first, by unpacking it (nothing kept) and counting what comes out rather
+    than trusting what it declares: at most ``MAX_ENTRIES`` entries, each CSV at most
+    ``MAX_MEMBER_BYTES`` and at most ``MAX_RATIO`` times its compressed size, all of them at most
+    ``MAX_UNZIPPED_BYTES``. A zip over any of these is refused before anything is imported.
+
+    :raise Refused: a zip that cannot be read, holds no CSV, or is over a limit: the message names the
+        upload, the file inside it and the limit.
     """
     if not data.startswith(b"PK\x03\x04"):
-        return [(name, data)]
+        return [(name, lambda: data)]
+    shown = outside_paths.shown(name[:200])
+    declared = _entries_declared(data)
+    if declared is not None and declared > MAX_ENTRIES:
+        raise Refused(f"{shown} holds {'more than 65,534' if declared == 0xFFFF else f'{declared:,}'} entries: a "
+                      f"list's zip may hold at most {MAX_ENTRIES}; import its CSV files one by one")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv") and not m.is_dir()
-                       and not m.filename.split("/")[-1].startswith(".")]
-            if not members:
-                raise Refused(f"{name[:100]} is a zip with no .csv file in it")
-            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-                raise Refused(f"{name[:100]} unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB: import its CSV "
-                              "files one by one")
-            order = ("unsubscribed", "cleaned")
-            members.sort(key=lambda m: (next((i + 1 for i, w in enumerate(order) if w in m.filename.lower()), 0),
-                                        m.filename))
-            return [(m.filename.split("/")[-1], archive.read(m)) for m in members]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as error:
-        raise Refused(f"{name[:100]} is not a zip that can be opened ({error})") from None
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            raise Refused(f"{shown} holds {len(entries):,} entries: a list's zip may hold at most {MAX_ENTRIES}; "
+                          "import its CSV files one by one")
+        members = [m for m in entries if m.filename.lower().endswith(".csv") and not m.is_dir()
+                   and not m.filename.split("/")[-1].startswith(".")]
+        if not members:
+            raise Refused(f"{shown} is a zip with no .csv file in it")
+        order = ("unsubscribed", "cleaned")
+        members.sort(key=lambda m: (next((i + 1 for i, w in enumerate(order) if w in m.filename.lower()), 0),
+                                    m.filename))
+        total = 0
+        for member in members:
+            total += _unpacked_size(archive, member, shown, MAX_UNZIPPED_BYTES - total)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
+            ValueError) as error:
+        raise Refused(f"{shown} is not a zip that can be opened ({error})") from None
+    return [(m.filename.split("/")[-1], functools.partial(_unpacked, archive, m, shown)) for m in members]
+
+
+def _entries_declared(data: bytes) -> int | None:
+    """How many entries a zip's end record says it holds (0xFFFF: more, in a Zip64 record), read before
+    ``zipfile`` builds a record of each (a hostile central directory could name millions); None if
+    there is no end record (``zipfile`` then says the zip is broken)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 0xFFFF))
+    return None if at < 0 or len(data) < at + 12 else int.from_bytes(data[at + 10:at + 12], "little")
+
+
+def _unpacked_size(archive: zipfile.ZipFile, member: zipfile.ZipInfo, shown: str, room: int) -> int:
+    """How many bytes ``member`` unpacks to, counted as it unpacks (nothing kept). :raise Refused: over
+    ``MAX_MEMBER_BYTES``, ``MAX_RATIO`` or the ``room`` left of ``MAX_UNZIPPED_BYTES``."""
+    size = 0
+    with archive.open(member) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            size += len(chunk)
+            _check_size(member, shown, size, room)
+    return size
+
+
+def _unpacked(archive: zipfile.ZipFile, member: zipfile.ZipInfo, shown: str) -> bytes:
+    """``member``'s bytes, unpacked within the same limits (the zip was checked whole before)."""
+    out = io.BytesIO()
+    with archive.open(member) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            out.write(chunk)
+            _check_size(member, shown, out.tell(), MAX_UNZIPPED_BYTES)
+    return out.getvalue()
+
+
+def _check_size(member: zipfile.ZipInfo, shown: str, size: int, room: int) -> None:
+    inner = outside_paths.shown(member.filename[-200:])
+    if size > MAX_MEMBER_BYTES:
+        raise Refused(f"{shown}: {inner} unpacks to more than {MAX_MEMBER_BYTES // 2**20} MB, the most a list's "
+                      "file may hold: split it and import each part")
+    if size > room:
+        raise Refused(f"{shown} unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB (at {inner}): import its CSV "
+                      "files one by one")
+    if size > RATIO_FROM_BYTES and size > MAX_RATIO * max(member.compress_size, 1):
+        raise Refused(f"{shown}: {inner} unpacks to more than {MAX_RATIO} times its packed size "
+                      f"({member.compress_size:,} bytes), as no list does: a zip bomb, not imported")
 
 
 def read(data: bytes) -> Parsed:

@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 from chalice.app import Response
 
-from chalicelib import archives, clock, keys
+from chalicelib import archives, clock, keys, live_blog
 from chalicelib.clock import now_iso
 from chalicelib.site import comments, live, pages, rss, store, web
 from chalicelib.site.web import Site
@@ -148,10 +148,13 @@ def render_comments_feed(request: Any, slug: str) -> Response:
 
 def render_live_feed(request: Any, slug: str) -> Response:
     """``/<slug>/live/feed/``: RSS of a live blog's newest entries (``live``). :raise 404: no live blog here."""
+    site = web.site_of(request)
+    if (bare := live.without_query(site, live_blog.feed_path(slug))) is not None:
+        return bare
     post = store.post_at(slug)
     if post is None or not live.shows(post):
         return pages.render_not_found(request)
-    return live.feed(web.site_of(request), post)
+    return live.feed(site, post)
 
 
 def _as_text(value: str) -> str:

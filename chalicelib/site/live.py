@@ -44,16 +44,26 @@ class BadPosition(ValueError):
     """``?since=`` names no place an entry could have."""
 
 
+class UnknownPosition(ValueError):
+    """``?since=`` is well formed but names no entry of this live blog (made up, or deleted since)."""
+
+
 def blog(site: Site, post: Post, canonical: str) -> tuple[views.LiveBlog, tuple[Any, ...]]:
     """The live blog's part of its page, and what of it the page's ETag stands for (2 or 3 Queries).
 
-    :raise BadPosition: ``?since=`` is not an entry's place.
+    Only the places of its own entries are pages (the links "Older updates" and each share link name):
+    each position is its own cache key at the edge, so a made-up one is answered with a redirect the edge
+    keeps (``UnknownPosition``), never with a page of its own.
+
+    :raise BadPosition: ``?since=`` is not an entry's place. :raise UnknownPosition: no entry is there.
     """
     since = site.query.get("since")
     if since is not None and not keys.is_live_entry_sk(since):
         raise BadPosition(since)
     size = live_blog.FIRST_SCREEN
     found = store.live_entries(post, size + 1, since)
+    if since is not None and (not found or found[0].sk != since):
+        raise UnknownPosition(since)
     shown, older_item = found[:size], (found[size] if len(found) > size else None)
     newer = None
     if since is not None:
@@ -112,6 +122,12 @@ def shows(post: Post | None) -> bool:
     """Whether ``post`` is a live blog readers may see (its fragment and feed answer)."""
     return post is not None and post.kind == "article" and bool(post.live) and not post.draft \
         and not post.password_hash and not (post.date and post.date > now_iso())
+
+
+def without_query(site: Site, path: str) -> Response | None:
+    """For the fragment and the feed, which read no query: a redirect to the bare address when asked with
+    one (each query is its own cache key at the edge, and the edge keeps the redirect), else None."""
+    return web.redirect(site.link(path)) if site.query else None
 
 
 def fragment(site: Site, post: Post) -> Response:

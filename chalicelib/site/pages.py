@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from chalicelib import archives, bodies, config, keys, old_urls, preview
 from chalicelib.clock import now_iso
+from chalicelib.live_blog import fragment_path
 from chalicelib.models import Post, Source
 from chalicelib.site import comment_rules, comments, live, paging, store, templating, views, web
 from chalicelib.site.views import Crumb, Head, PageChrome
@@ -372,6 +373,10 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
         except live.BadPosition:
             return render_error(site, snapshot, 400, "This page link is not valid",
                                 "The link to these updates is damaged.", first_page=site.link(canonical))
+        except live.UnknownPosition:
+            return _without(site, canonical, {"since"})
+    if not private and (unread := _unread(site, bool(discussion), live_blog is not None)):
+        return _without(site, canonical, unread)
 
     family = _family(site, post.attribute_values) if post.kind == "page" else Family()
 
@@ -385,6 +390,23 @@ def post_page(site: Site, snapshot: Snapshot, post: Post, now: str, canonical: s
     attributes = {k: v for k, v in post.attribute_values.items() if k not in ("body_html", "body_gz")}
     parts = (snapshot_version(snapshot), attributes, _discussion_version(discussion), part, live_version, family)
     return web.respond(site, render, parts, cache=live.cache_of(post) if live_blog is not None else web.PAGE_CACHE)
+
+
+def _unread(site: Site, discussion: bool, live_paged: bool) -> set[str]:
+    """The site's own query parameters an article or page was asked with that it does not read: each value
+    is its own cache key at the edge, so each would be a page rendered for nothing (``?page=``, ``?after=``
+    on an article, ``?since=`` where no live blog pages, ``?comment=`` other than the note's)."""
+    read = {"comments", *(["comment"] if site.query.get("comment") == "pending" else [])} if discussion else set()
+    read |= {"since"} if live_paged else set()
+    return {name for name in site.query if name in archives.OWN_QUERY and name not in read}
+
+
+def _without(site: Site, canonical: str, unread: set[str]) -> Response:
+    """The page without the parameters it does not read (or a ``?since=`` that names none of its entries):
+    a redirect the edge keeps a day (``web.redirect``), so a flood of made-up values is answered from the
+    edge after its first of each, without a render."""
+    return web.redirect(site.link(canonical) + web.query_string({k: v for k, v in site.query.items()
+                                                                 if k not in unread}))
 
 
 def preview_page(site: Site, snapshot: Snapshot, values: Mapping[str, Any], body_html: str, now: str) -> Response:
@@ -640,10 +662,13 @@ def render_recent(request: Any) -> Response:
 def render_live_fragment(request: Any, slug: str) -> Response:
     """``/<slug>/live/``: a live blog's newest entries, which its page's script polls (``live``).
     :raise 404: no live blog here."""
+    site = web.site_of(request)
+    if (bare := live.without_query(site, fragment_path(slug))) is not None:
+        return bare
     post = store.post_at(slug)
     if post is None or not live.shows(post):
         return render_not_found(request)
-    return live.fragment(web.site_of(request), post)
+    return live.fragment(site, post)
 
 
 def script(request: Any, name: str) -> Response:

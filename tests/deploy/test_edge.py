@@ -179,6 +179,10 @@ def _matches(statement: dict[str, Any], path: str, query: str) -> bool:
     # The function folds WordPress's names into wp after AWS WAF has looked (AWS WAF's headers reach
     # CloudFront Functions: "Customize at the edge with functions"); a viewer writing wp is counted.
     ("/", "wp=s%3Doil", True), ("/", "utm_source=x&wp=p%3D3", True), ("/", "p=3&cat=5", False),
+    # A live blog's older updates (each made-up position is one origin request: attack pass 3, finding 12);
+    # never its open pages' polls.
+    ("/storm/", "since=2026-12-07T09%3A00%3A00Z%23a1", True), ("/storm/", "comment=pending&since=x", True),
+    ("/storm/live/", "", False), ("/storm/", "", False),
 ])
 def test_the_rate_rule_counts_per_address_only_what_the_edge_cannot_cache(template, path, query, limited):
     [rule] = [r for r in template["Resources"]["WebAcl"]["Properties"]["Rules"] if "Name" in r]

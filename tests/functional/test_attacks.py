@@ -281,3 +281,26 @@ def test_test_sends_are_limited_per_person(desk):
     assert refused.status_code == 429 and "tests in the last hour" in page_text(refused)
     assert refused.headers.get("Retry-After")
     assert len(with_subject(admin, f"[Test] {TITLE}")) == 10
+
+
+@pytest.mark.parametrize("key", [
+    "media/../articles/x.jpg", "media//2024/x.jpg", "media/./x.jpg", "media/a\\..\\x.jpg", "media/x.jpg\x00.png",
+    "media/%2e%2e/x.jpg", "media/\uff0e\uff0e/x.jpg", "media/x\u202e.jpg", "media/" + "a" * 300 + ".jpg", "media/",
+])
+def test_every_media_key_a_desk_form_names_is_data_checked_as_one_path(desk, key):
+    """Attack pass 3 (finding 21): the media library's forms and its status name keys checked by the one rule for
+    paths from outside (``outside_paths``), not by ``..`` alone: nothing is described, deleted or replaced."""
+    desk.put("media/x.jpg", b"\xff\xd8\xff\xe0not-really")
+    jar, token, _ = sign_in(desk)
+    before = desk.s3.head_object(Bucket=desk.stack.bucket, Key="media/x.jpg")["ETag"]
+    headers = {"Cookie": jar, "Origin": ORIGIN, "Content-Type": "application/x-www-form-urlencoded"}
+    for path in ("/desk/media/describe", "/desk/media/delete"):
+        answer = desk.client.http.post(path, headers=headers,
+                                       body=urlencode({"csrf": token, "key": key, "etag": before.strip('"'), "alt": "x"}))
+        assert answer.status_code == 400 and "under media/" in answer.body.decode(), (path, answer.body[:200])
+    status = desk.client.http.get("/desk/media/status?" + urlencode({"key": key}), headers={"Cookie": jar})
+    assert status.status_code == 400
+    replaced = api(desk, "/desk/media/upload", jar, token, {"name": "x.jpg", "type": "image/jpeg", "size": 10,
+                                                          "alt": "x", "replace": key, "etag": before.strip('"')})
+    assert replaced.status_code in (400, 409) and "fields" not in json.loads(replaced.body)
+    assert desk.s3.head_object(Bucket=desk.stack.bucket, Key="media/x.jpg")["ETag"] == before

@@ -276,3 +276,32 @@ def test_a_long_live_blogs_page_and_fragment_cost_a_few_reads_whatever_its_lengt
     aws_requests.clear()
     site.get("/storm/live/")
     assert [op for service, op in aws_requests.calls if service == "dynamodb"] == ["GetItem", "Query", "Query"]
+
+
+def test_a_made_up_position_is_answered_with_a_redirect_the_edge_keeps_never_a_page_of_its_own(site):
+    """Attack pass 3 (finding 12): each ``?since=`` is its own cache key at the edge, so only the places of
+    the live blog's own entries are pages; any other well-formed one is a redirect the edge keeps a day
+    (CloudFront caches a 301 as its Cache-Control says), and so is any of the site's parameters an article
+    does not read; the fragment and feed, which read no query, redirect any query to their one address."""
+    posted(site, {"a1": entry("2026-12-07T09:00:00Z", "One."), "a2": entry("2026-12-07T09:05:00Z", "Two.")},
+           live_article())
+    site.put("articles/plain.md", "---\ntitle: Plain\ndate: 2026-12-07T08:00:00Z\n---\nNot live.\n")
+    site.ingest()
+    real = site.get("/storm/?since=2026-12-07T09%3A00%3A00Z%23a1")
+    assert real.status_code == 200 and anchors(real.body.decode()) == ["entry-a1"]
+    for asked, bare in (("/storm/?since=2026-12-07T09%3A01%3A00Z%23a1", "/storm/"),  # a real id, another time
+                        ("/storm/?since=2026-12-07T09%3A05%3A00Z%23zz", "/storm/"),  # no such entry
+                        ("/storm/?since=2031-01-01T00%3A00%3A00Z%23x&comment=pending", "/storm/?comment=pending"),
+                        ("/plain/?since=2026-12-07T09%3A00%3A00Z%23a1", "/plain/"),  # no live blog here
+                        ("/plain/?page=7", "/plain/"), ("/plain/?after=x&before=y", "/plain/"),  # read by no article
+                        ("/plain/?comment=hello", "/plain/"), ("/plain/?q=oil&comment=pending", "/plain/?comment=pending"),
+                        ("/storm/live/?since=2026-12-07T09%3A00%3A00Z%23a1", "/storm/live/"),
+                        ("/storm/live/?q=anything", "/storm/live/"),
+                        ("/storm/live/feed/?since=x", "/storm/live/feed/")):
+        answer = site.get(asked)
+        assert answer.status_code == 301, asked
+        assert answer.headers["Location"] == bare, asked
+        assert "s-maxage=86400" in answer.headers["Cache-Control"], asked
+        assert answer.body in (b"", ""), asked
+    assert site.get("/storm/live/").status_code == 200 and site.get("/storm/live/feed/").status_code == 200
+    assert site.get("/plain/?comment=pending").status_code == 200  # the note after a comment: read

@@ -425,3 +425,74 @@ def test_newsroom_subscribers_reindex_adds_readers_saved_before_the_index_once_a
     subscribers.unsubscribe(subscribers.address_hash("indexed@reindex.example"), "page")
     assert subscribers.reindex(stale) == subscribers.RECEIVES_NOTHING
     assert subscribers.receiving_count("Daily briefing") == 3
+
+
+def _zip_of(*files: tuple[str, bytes]) -> bytes:
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return packed.getvalue()
+
+
+def test_a_hostile_zip_is_refused_before_any_row_is_imported_naming_its_file_and_the_limit(site, monkeypatch):
+    """Attack pass 3 (finding 18): a zip is unpacked one file at a time, and counted as it unpacks (not by
+    what it declares), so a zip bomb is refused by entries, size, ratio or total before anything is written."""
+    good = (SAMPLES / "mailchimp-subscribed.csv").read_bytes()  # imports ann@example.com when imported
+    bomb = b"Email Address,OPTIN_TIME,LEID\n" + b"0" * (3 * 2**20)  # 3 MB packing to a few KB: ratio ~1000
+    many = [(f"part-{n}.csv", good) for n in range(lists.MAX_ENTRIES + 1)]
+    cases = [
+        (_zip_of(("subscribed_a.csv", good), ("unsubscribed_b.csv", bomb)),
+         f"'unsubscribed_b.csv' unpacks to more than {lists.MAX_RATIO} times its packed size"),
+        (_zip_of(*many), f"holds {lists.MAX_ENTRIES + 1} entries: a list's zip may hold at most {lists.MAX_ENTRIES}"),
+    ]
+    for data, said in cases:
+        report = importing.import_file(data, DAILY, "members_export.zip").as_dict()
+        assert report["rows"] == 0 and report["counts"] == {"reported": 1}, report
+        assert report["reported"][0]["problem"].startswith("'members_export.zip'") and said in report["reported"][0][
+            "problem"], report
+        assert item_of("ann@example.com") is None  # the good file before the bomb: not imported either
+    # One file too large, and all together too large, counted as they unpack (limits made small to test quickly).
+    monkeypatch.setattr(lists, "MAX_MEMBER_BYTES", len(good) - 1)
+    report = importing.import_file(_zip_of(("subscribed_a.csv", good)), DAILY, "big.zip").as_dict()
+    assert report["reported"][0]["problem"] == ("'big.zip': 'subscribed_a.csv' unpacks to more than 0 MB, the most a "
+                                                "list's file may hold: split it and import each part")
+    monkeypatch.setattr(lists, "MAX_MEMBER_BYTES", len(good))
+    monkeypatch.setattr(lists, "MAX_UNZIPPED_BYTES", 2 * len(good) - 1)
+    report = importing.import_file(_zip_of(("a.csv", good), ("b.csv", good)), DAILY, "two.zip").as_dict()
+    assert "'two.zip' unpacks to more than 0 MB (at 'b.csv')" in report["reported"][0]["problem"]
+    assert item_of("ann@example.com") is None
+
+
+def test_a_zip_whose_end_record_names_too_many_entries_is_refused_before_they_are_read(site):
+    data = bytearray(_zip_of(("a.csv", (SAMPLES / "mailchimp-subscribed.csv").read_bytes())))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = b"\xff\xff\xff\xff"  # the entries on this disk and in all: 65,535, "see Zip64"
+    report = importing.import_file(bytes(data), DAILY, "export.zip").as_dict()
+    assert report["reported"][0]["problem"] == ("'export.zip' holds more than 65,534 entries: a list's zip may hold "
+                                                f"at most {lists.MAX_ENTRIES}; import its CSV files one by one")
+
+
+def test_a_zips_files_are_unpacked_one_at_a_time(site, monkeypatch):
+    """What keeps memory bounded: the second file is unpacked only after the first is imported."""
+    events_seen: list[str] = []
+    real_read, original = lists.read, lists._unpacked
+
+    def unpacked(archive, member, shown):  # type: ignore[no-untyped-def]
+        events_seen.append("unpack " + member.filename)
+        return original(archive, member, shown)
+
+    def read(data):  # type: ignore[no-untyped-def]
+        events_seen.append("read")
+        return real_read(data)
+
+    monkeypatch.setattr(lists, "_unpacked", unpacked)
+    monkeypatch.setattr(lists, "read", read)
+    subscribed, unsubscribed = (SAMPLES / "mailchimp-subscribed.csv").read_bytes(), (
+        SAMPLES / "mailchimp-unsubscribed.csv").read_bytes()
+    report = importing.import_file(_zip_of(("unsubscribed_x.csv", unsubscribed), ("subscribed_x.csv", subscribed)),
+                                   DAILY, "export.zip").as_dict()
+    assert report["rows"] == 10
+    assert events_seen == ["unpack subscribed_x.csv", "read", "unpack unsubscribed_x.csv", "read"]
