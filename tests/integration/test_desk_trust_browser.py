@@ -11,11 +11,10 @@ import re
 import time
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import expect
 
+from tests.integration.conftest import accounts, needs_axe, violations
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import AXE, accounts, violations
 
 ZONE = "Europe/London"
 
@@ -145,7 +144,7 @@ def test_a_contributors_typing_is_saved_to_their_submissions(local_stack, browse
     assert page.errors == []
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_axe_and_390_px_on_every_editor_state_history_and_restore(local_stack, browser):  # noqa: F811
     base = local_stack["base"]
     found: dict[str, list[str]] = {}
