@@ -63,13 +63,13 @@ def sign_in(page: Any, stack: dict[str, Any], role: str) -> None:
     page.wait_for_url("**/desk/articles")
 
 
-def signed_in(browser: Any, stack: dict[str, Any], role: str, width: int = 1280, axe: bool = False) -> Any:
-    """A new page signed in as ``role``, ``width`` px wide; ``page.errors`` gathers its script errors and
-    console errors. ``axe``: in a context that bypasses the CSP, only so that ``violations`` can inject
-    axe-core (close it with ``page.context.close()``)."""
-    viewport = {"width": width, "height": 900}
-    page = browser.new_context(bypass_csp=True, viewport=viewport).new_page() if axe else \
-        browser.new_page(viewport=viewport)
+def signed_in(browser: Any, stack: dict[str, Any], role: str, width: int = 1280, axe: bool = False,
+              **options: Any) -> Any:
+    """A new page signed in as ``role``, ``width`` px wide, in a context of its own (more tabs of the same
+    person: ``page.context.new_page()``; ``options``: the context's others, such as ``timezone_id``);
+    ``page.errors`` gathers its script errors and console errors. ``axe``: the context bypasses the CSP,
+    only so that ``violations`` can inject axe-core."""
+    page = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=axe, **options).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
