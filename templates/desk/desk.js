@@ -22,7 +22,7 @@
     var out = {};
     form.dataset.fields.split(" ").forEach(function (name) {  // the fields the desk writes (documents.FIELDS)
       var input = form.elements[name];
-      if (input) { out[name] = input.value; }
+      if (input) { out[name] = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value; }
     });
     return out;
   }
@@ -51,10 +51,25 @@
   });
 
   // The slug is suggested from the title until the editor writes one (new articles only).
-  var slug = form.elements.slug, title = form.elements.title, slugTouched = !!slug.value;
-  slug.addEventListener("input", function () { slugTouched = true; document.getElementById("slug-shown").textContent = slug.value; });
+  // An opened article's slug is never suggested again: changing it moves the article, and the hint says
+  // that its old address will redirect (the title's words change without moving it, as in WordPress).
+  var slug = form.elements.slug, title = form.elements.title, slugTouched = !!slug.value || slug.hasAttribute("data-opened");
+  var moves = document.getElementById("slug-moves");
+  slug.addEventListener("input", function () {
+    slugTouched = true;
+    document.getElementById("slug-shown").textContent = slug.value || slug.placeholder;
+    if (moves) { moves.hidden = !slug.value || slug.value === moves.dataset.was; }
+  });
+  // Once published or scheduled in this page, a new article's address is its own: a later change of the
+  // title (a correction) no longer moves it.
+  form.addEventListener("desk:saved", function (event) {
+    if (event.detail.action === "publish" || event.detail.action === "schedule" || event.detail.action === "approve") {
+      slugTouched = true;
+      if (moves) { moves.dataset.was = slug.value || slug.placeholder; }
+    }
+  });
   title.addEventListener("input", function () {
-    if (!slugTouched && !slug.readOnly) {
+    if (!slugTouched) {
       slug.value = title.value.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
         .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 120);
       document.getElementById("slug-shown").textContent = slug.value;

@@ -1,0 +1,125 @@
+"""WordPress habits in the desk, in Debian's Chromium against `make run` (the side-by-side day of 7 December
+2026, docs/usability/day-2026-12-07-wordpress.md): what a reporter used to WordPress does, and what they then
+see in the desk and on the site. Changing a live story's slug moves it and its old address redirects; a time
+typed in a browser whose zone is not the newsroom's is said in the newsroom's too; Sticky and Password are on
+the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from playwright.sync_api import expect
+
+from tests.integration.test_browser import browser  # noqa: F401 - the fixture
+from tests.integration.test_desk_browser import accounts, signed_in
+
+
+def signed_in_at(browser, stack, role: str, zone: str):  # type: ignore[no-untyped-def]  # noqa: F811
+    """A person whose computer is set to ``zone`` (a correspondent abroad, a laptop left on UTC)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id=zone)
+    page = context.new_page()
+    email, password = accounts(stack)[role]
+    page.goto(stack["base"] + "/desk/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/desk/articles")
+    return page
+
+
+def write(page, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.url.split("/desk/")[0] + "/desk/new")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Body", exact=True).fill(text)
+
+
+def publish(page) -> None:  # type: ignore[no-untyped-def]
+    """Publish, and wait until the site has it (the status line says "Published" after each publish)."""
+    page.locator("#publish").click()  # the status says "Saving…" at once, then "Published: live since …"
+    expect(page.locator("#status")).to_contain_text("Published: live since")
+
+
+def test_changing_a_live_articles_slug_moves_it_and_its_old_address_redirects(local_stack, browser):  # noqa: F811
+    """WordPress: edit a published post's permalink, Update; the old address answers 301 to the new one
+    (``_wp_old_slug``). The desk's slug box was read-only once an article had an address: impossible."""
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    write(page, "Budget vote set for Wednesday", "The vote is on Wednesday.")
+    publish(page)
+    # A new title published from the same page is a correction: the live article stays where it is.
+    page.get_by_label("Title").fill("Budget vote moved to Thursday")
+    expect(page.locator("#f-slug")).to_have_value("budget-vote-set-for-wednesday")
+    publish(page)
+    assert page.context.request.get(base + "/budget-vote-set-for-wednesday/", max_redirects=0).status == 200
+    page.goto(base + "/desk/edit?key=articles%2Fbudget-vote-set-for-wednesday.md")
+    slug = page.get_by_label("Slug")
+    expect(slug).to_be_editable()
+    slug.fill("budget-vote-moved-to-thursday")
+    expect(page.locator("#h-slug")).to_contain_text(
+        "its old address /budget-vote-set-for-wednesday/ then redirects to the new one")
+    publish(page)
+    moved = page.context.request.get(base + "/budget-vote-set-for-wednesday/", max_redirects=0)
+    assert moved.status == 301 and moved.headers["location"].endswith("/budget-vote-moved-to-thursday/")
+    page.goto(base + "/budget-vote-set-for-wednesday/")
+    expect(page).to_have_url(re.compile(r"/budget-vote-moved-to-thursday/$"))
+    expect(page.locator("h1")).to_have_text("Budget vote moved to Thursday")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_time_typed_away_from_the_newsroom_is_also_said_in_the_newsrooms_zone(local_stack, browser):  # noqa: F811
+    """WordPress's schedule picker is in the site's time zone; the desk's is in the browser's. A reporter in
+    Tehran who types tomorrow 09:00 meaning the newsroom's (UTC) morning sees, before scheduling, that it is
+    05:30 at the newsroom; one whose browser is in the newsroom's zone sees one time only."""
+    page = signed_in_at(browser, local_stack, "editor", "Asia/Tehran")
+    write(page, "Rates decision at nine", "The bank decides at nine.")
+    tomorrow = dt.datetime.now(dt.timezone(dt.timedelta(hours=3, minutes=30))).date() + dt.timedelta(days=1)
+    page.get_by_label("Publish at").fill(f"{tomorrow.isoformat()}T09:00")
+    expect(page.locator("#publish")).to_contain_text("09:00 (Asia/Tehran)")
+    expect(page.locator("#publish")).to_contain_text("05:30 at the newsroom (UTC)")
+    expect(page.locator("#site-time")).to_have_text(re.compile(r"That is \w+ \d+ \w+, 05:30 at the newsroom \(UTC\)\."))
+    page.locator("#publish").click()
+    expect(page.locator("#state")).to_contain_text("09:00 (Asia/Tehran)")
+    expect(page.locator("#state")).to_contain_text("05:30 at the newsroom (UTC)")
+    assert page.context.request.get(local_stack["base"] + "/rates-decision-at-nine/").status == 404
+
+    here = signed_in_at(browser, local_stack, "editor", "UTC")
+    write(here, "Rates decision at ten", "The bank decides at ten.")
+    here.get_by_label("Publish at").fill(f"{tomorrow.isoformat()}T10:00")
+    expect(here.locator("#publish")).to_contain_text("10:00 (UTC)")
+    expect(here.locator("#publish")).not_to_contain_text("newsroom")
+    expect(here.locator("#site-time")).to_be_hidden()
+
+
+def test_sticky_and_password_are_on_the_form_and_do_what_wordpress_does(local_stack, browser):  # noqa: F811
+    """WordPress: "Stick to the top of the blog" and Visibility: Password protected, in the post's sidebar.
+    The desk kept both only for files written elsewhere (listed read-only under "Other fields")."""
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    write(page, "An old explainer worth pinning", "How the budget works.")
+    page.get_by_label("Publish at").fill("2000-01-15T09:00")  # older than every article on the home page
+    page.get_by_label("Sticky").check()
+    publish(page)
+    reader = browser.new_page()
+    reader.goto(base + "/")
+    expect(reader.locator("main article").first).to_contain_text("An old explainer worth pinning")
+    page.reload()
+    expect(page.get_by_label("Sticky")).to_be_checked()
+    page.get_by_label("Sticky").uncheck()
+    publish(page)
+    reader = browser.new_page()  # a reader whose browser has not kept the home page (it may, for a minute)
+    reader.goto(base + "/")
+    expect(reader.locator("main article").first).not_to_contain_text("An old explainer worth pinning")
+
+    write(page, "Members only briefing", "Only for those with the word.")
+    page.get_by_label("Password", exact=True).fill("open-sesame")
+    publish(page)
+    reader.goto(base + "/members-only-briefing/")
+    expect(reader.locator("h1")).to_contain_text("Members only briefing")
+    expect(reader.locator("main")).not_to_contain_text("Only for those with the word.")
+    expect(reader.get_by_label("Password")).to_be_visible()
+
+    contributor = signed_in(browser, local_stack, "contributor")
+    contributor.goto(base + "/desk/new")
+    expect(contributor.get_by_label("Password", exact=True)).to_be_visible()
+    expect(contributor.get_by_label("Sticky")).to_have_count(0)  # a contributor's submission may not set it
