@@ -343,6 +343,15 @@ def lock(request: Any, who: Identity, token: str) -> Response:
 
 @http.guarded
 @http.signed_in
+def session_token(request: Any, who: Identity, token: str) -> Response:
+    """The CSRF token of the session the browser now has: an editor page left open while its person
+    signed in again (in another tab, after the session ended) takes it to save what it holds, as
+    WordPress's sign-in box over the editor lets the post be saved after it."""
+    return http.json_answer({"csrf": session.csrf_token(token)})
+
+
+@http.guarded
+@http.signed_in
 def status(request: Any, who: Identity, token: str) -> Response:
     """Where a saved version is: waiting for ingest, live (with its URL), draft or scheduled (with the
     preview link), or refused (with the report's words). Only of an article or page file; a

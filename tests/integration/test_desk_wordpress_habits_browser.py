@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import boto3
 from playwright.sync_api import expect
 
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
@@ -123,3 +124,34 @@ def test_sticky_and_password_are_on_the_form_and_do_what_wordpress_does(local_st
     contributor.goto(base + "/desk/new")
     expect(contributor.get_by_label("Password", exact=True)).to_be_visible()
     expect(contributor.get_by_label("Sticky")).to_have_count(0)  # a contributor's submission may not set it
+
+
+def test_a_session_that_ends_mid_edit_keeps_the_page_and_saves_after_signing_in_again(local_stack, browser):  # noqa: F811
+    """WordPress: a session that expires while writing shows a sign-in box over the editor; after it, Save
+    works and nothing is lost. The desk said "Sign in again" in the problems box; signing in again meant
+    leaving the page, and a page kept open still held the old session's token (its saves refused)."""
+    page = signed_in(browser, local_stack, "editor")
+    write(page, "Story written as the session ends", "The first paragraph.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#status")).to_contain_text("Draft saved")
+    page.get_by_label("Body", exact=True).press("End")
+    page.keyboard.type(" Typed after the session ended.")
+    page.context.clear_cookies()  # the session's cookies reach their Max-Age: the browser drops them
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#status")).to_contain_text("Not saved: your session has ended. Your text is still here")
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Sign in again in a new tab").click()
+    tab = opened.value
+    email, password = accounts(local_stack)["editor"]
+    tab.get_by_label("Email").fill(email)
+    tab.get_by_label("Password").fill(password)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url("**/desk/articles")
+    tab.close()
+    expect(page.get_by_label("Body", exact=True)).to_contain_text("The first paragraph. Typed after the session ended.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#status")).to_contain_text("Draft saved")
+    s3 = boto3.client("s3", endpoint_url=local_stack["endpoint"], region_name="us-east-1",
+                      aws_access_key_id="x", aws_secret_access_key="x")
+    saved = s3.get_object(Bucket="newsroom-dev-content", Key="articles/story-written-as-the-session-ends.md")
+    assert "The first paragraph. Typed after the session ended." in saved["Body"].read().decode()
