@@ -133,7 +133,7 @@
     fetch("/desk/status?key=" + encodeURIComponent(key) + "&version=" + encodeURIComponent(version) +
           "&since=" + encodeURIComponent(since || "") + (gone ? "&gone=1" : ""), {credentials: "same-origin"})
       .then(function (r) { return r.redirected ? {state: "signed out"} : r.json(); }).then(function (s) {
-        if (s.state === "signed out") { return; }  // saved; what ingest did is told once signed in again
+        if (s.state === "signed out" || statusBox.dataset.signedOut) { return; }  // the call to sign in stays
         var seconds = ((Date.now() - started) / 1000).toFixed(1);
         var again = function (ms) { if (Date.now() - started < 600000) { setTimeout(function () { follow(key, version, started, since, gone); }, ms); } };
         if (s.state === "waiting") { again(500); return; }
@@ -174,6 +174,7 @@
   // The session ended (its 8 hours, a sign-out elsewhere, a new role): WordPress signs in again in a box over
   // the editor; here a new tab does, and this page, with the text, stays as it is to save from.
   function sessionEnded(quiet) {
+    statusBox.dataset.signedOut = "true";  // until a save goes through: a late report of an earlier one keeps off it
     statusBox.textContent = "";
     statusBox.appendChild(document.createTextNode((quiet ? "Not saved to the server yet" : "Not saved") +
       ": your session has ended. Your text is still here and in this browser. "));
@@ -208,6 +209,7 @@
       }
       if (answer.status !== 200) { say(""); showProblems(answer.json.problems || [{field: "file", message: answer.json.error || "refused"}]); return; }
       showProblems([]);
+      delete statusBox.dataset.signedOut;
       if (action === "publish" && form.elements.correction) { form.elements.correction.value = ""; }
       versions[answer.json.key] = answer.json.version;
       if (answer.json.removed) { versions[answer.json.removed] = ""; }

@@ -45,8 +45,10 @@
   var siteZone = form.dataset.siteZone || "";
   try { new Intl.DateTimeFormat("en-GB", {timeZone: siteZone}); } catch (e) { siteZone = ""; }
   function atNewsroom(when) {
-    if (!siteZone || siteZone === zone || shown(when, true, siteZone) === shown(when, true)) { return ""; }
-    return shown(when, true, siteZone) + " at the newsroom (" + siteZone + ")";
+    var there = shown(when, true, siteZone), here = shown(when, true);
+    if (!siteZone || siteZone === zone || there === here) { return ""; }
+    var sameDay = there.split(", ")[0] === here.split(", ")[0];  // then the time alone: "05:30 at the newsroom"
+    return (sameDay ? there.split(", ").pop() : there) + " at the newsroom (" + siteZone + ")";
   }
   var siteTime = document.getElementById("site-time");
 
