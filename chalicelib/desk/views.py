@@ -235,6 +235,7 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        editor_script=http.static_url("editor.js"),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
                        site_zone=store.site().settings.time_zone,
+                       is_page=file_kind == "page",
                        choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
                        combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
                        conflict_script=http.static_url("conflict.js"),
