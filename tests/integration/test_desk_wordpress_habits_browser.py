@@ -1,8 +1,9 @@
 """WordPress habits in the desk, in Debian's Chromium against `make run` (the side-by-side day of 7 December
 2026, docs/usability/day-2026-12-07-wordpress.md): what a reporter used to WordPress does, and what they then
 see in the desk and on the site. Changing a live story's slug moves it and its old address redirects; a time
-typed in a browser whose zone is not the newsroom's is said in the newsroom's too; Sticky and Password are on
-the form."""
+typed in a browser whose zone is not the newsroom's is said in the newsroom's too (and the newsroom's zone is
+set on Settings); Sticky and Password are on the form; a session that ends mid-edit keeps the page; a bulk
+change of author."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 import boto3
 from playwright.sync_api import expect
 
+from tests.integration.conftest import wait_for
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
 from tests.integration.test_desk_browser import accounts, signed_in
 
@@ -184,3 +186,28 @@ def test_an_admin_sets_the_newsrooms_time_zone_on_settings_and_the_editor_says_i
         admin.get_by_label("Time zone").fill("")
         admin.get_by_role("button", name="Save settings").click()
         expect(admin.get_by_role("status")).to_contain_text("Saved")
+
+
+def test_bulk_change_author_rewrites_each_byline_as_wordpress_bulk_edit_does(local_stack, browser):  # noqa: F811
+    """WordPress: Bulk actions → Edit → Author, for the stories a departing reporter's colleague took over.
+    The desk's bulk actions had no author."""
+    base = local_stack["base"]
+    page = signed_in(browser, local_stack, "editor")
+    for title in ("Byline one", "Byline two"):
+        write(page, title, "Words.")
+        publish(page)
+    page.goto(base + "/desk/articles?q=byline")
+    page.get_by_label("Select all").check()
+    page.get_by_label("Bulk action").select_option(label="Change author")
+    page.get_by_label("New author").select_option(label="Ninfa ALong")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("heading", name="Change the author of 2 articles to Ninfa ALong?")).to_be_visible()
+    page.get_by_role("button", name="Change the author of 2 articles to Ninfa ALong").click()
+    expect(page.get_by_role("status")).to_contain_text("2 of 2 done.")
+    assert wait_for(lambda: all("Ninfa ALong" in page.context.request.get(f"{base}/{slug}/?fresh").text()
+                                for slug in ("byline-one", "byline-two")), timeout=15) is not None
+    reader = browser.new_page()
+    reader.goto(base + "/byline-two/")
+    expect(reader.locator("main")).to_contain_text("Ninfa ALong")
+    page.goto(base + "/desk/articles?q=byline")
+    expect(page.locator("tbody td[data-label=Author]")).to_have_text(["Ninfa ALong", "Ninfa ALong"])
