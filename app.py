@@ -381,6 +381,15 @@ def desk_lock() -> Response:
     return views.lock(request())
 
 
+@app.route("/desk/session", methods=READ)
+@when_aws_fails
+def desk_session() -> Response:
+    """This session's CSRF token, for an editor page opened before its person signed in again."""
+    from chalicelib.desk import views
+
+    return views.session_token(request())
+
+
 @app.route("/desk/status", methods=READ)
 @when_aws_fails
 def desk_status() -> Response:

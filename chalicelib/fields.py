@@ -239,7 +239,7 @@ class Field:
     snapshot: bool = False  # the site snapshot keeps it (a term's)
     label: str = ""  # the desk's label; "" : the form does not edit it
     hint: str = ""  # said under the label, in plain words
-    widget: str = "text"  # how the form edits it: text, textarea, slug, terms, byline, moment, hidden, page
+    widget: str = "text"  # how the form edits it: text, textarea, slug, terms, byline, moment, hidden, page, flag
     page: str | None = None  # where the article page shows it: "header", "featured", "end"; None: see the docstring
 
     @property
@@ -270,9 +270,13 @@ ARTICLE: tuple[Field, ...] = (
     Field("updated", Moment(), listed=True),
     Field("aliases", Paths(10), contributors=False),
     Field("comments", Flag(empty=True), pages=False, stored_as="comments_open"),
-    Field("sticky", Flag(kept_false=False), pages=False, contributors=False),
+    Field("sticky", Flag(kept_false=False), pages=False, contributors=False, label="Sticky",
+          hint="Keep it at the top of the home page, above newer articles (WordPress's \"Stick to the top of the "
+               "blog\").", widget="flag"),
     Field("corrections", Corrections(20, 1000), pages=False, contributors=False),
-    Field("password", Secret(200), stored_as="password_hash"),
+    Field("password", Secret(200), stored_as="password_hash", label="Password",
+          hint="Readers see the title and a password box; the text only with this password. Leave it empty for "
+               "everyone to read it."),
     Field("live", Flag(kept_false=False), pages=False, contributors=False),
     Field("live_ended", Moment(), pages=False, contributors=False),
     Field("parent", Slug(), articles=False, label="Parent",

@@ -106,6 +106,11 @@ def save_settings(request: Any, who: Identity, token: str) -> Response:
         else:
             data.pop(name, None)
     data["require_alt"] = sent.get("require_alt") == "on"
+    if "time_zone" in sent:  # WordPress's Settings → General → Timezone; check_file names one it does not know
+        if sent["time_zone"].strip():
+            data["time_zone"] = sent["time_zone"].strip()
+        else:
+            data.pop("time_zone", None)
     for box, name in (("menu", "menu"), ("footer", "footer_links")):
         links = parse_menu(sent.get(box, ""))
         if links:

@@ -11,6 +11,8 @@ write with the editor's own role, as the editor's save is: ingest publishes, and
 - Unpublish: the live file is deleted (its versions kept); the list shows it as Unpublished.
 - Change category: the file's ``categories`` become the one chosen (one the site has).
 - Add a tag: the tag is added to the file's ``tags`` (a new tag is created, as in the editor).
+- Change author: the file's ``author`` becomes the one chosen (one the site has), as WordPress's Bulk Edit
+  sets a post's author.
 - Delete: the article's files go, its draft and submission too; it leaves the site, and Deleted
   lists every version, to restore.
 """
@@ -29,7 +31,8 @@ from chalicelib.desk import documents, http, pickers, session
 from chalicelib.desk.documents import Forbidden
 from chalicelib.desk.identity import Identity
 
-ACTIONS = {"unpublish": "Unpublish", "category": "Change category", "tag": "Add a tag", "delete": "Delete"}
+ACTIONS = {"unpublish": "Unpublish", "category": "Change category", "tag": "Add a tag", "author": "Change author",
+           "delete": "Delete"}
 MAX_ITEMS = 200  # ticked rows one request may carry (the list's pages are 50)
 
 
@@ -68,7 +71,8 @@ def what(action: str, count: int, value: str) -> str:
     articles = f"{count} article{'s' if count != 1 else ''}"
     return {"unpublish": f"Unpublish {articles}", "delete": f"Delete {articles}",
             "category": f"Move {articles} to the category {value}",
-            "tag": f"Add the tag {value} to {articles}"}.get(action, action)
+            "tag": f"Add the tag {value} to {articles}",
+            "author": f"Change the author of {articles} to {value}"}.get(action, action)
 
 
 def apply(bucket: ContentBucket, who: Identity, action: str, row: Ticked, value: str) -> str:
@@ -94,6 +98,10 @@ def apply(bucket: ContentBucket, who: Identity, action: str, row: Ticked, value:
     fields = dict(opened.fields)
     if action == "category":
         fields["categories"] = value
+    elif action == "author":
+        if fields.get("author", "") == value:
+            return f"{row.key} has the author {value} already"
+        fields["author"] = value
     else:
         names = pickers.names_in(fields.get("tags", ""))
         if normalize_slug(value) in {normalize_slug(n) for n in names}:
@@ -119,10 +127,11 @@ def bulk(request: Any, who: Identity, token: str) -> Response:
         return http.back("/desk/articles", failed="Choose a bulk action, then Apply.")
     if not rows:
         return http.back("/desk/articles", failed="Tick the articles to change, then Apply.")
-    if action in ("category", "tag") and not value:
-        return http.back("/desk/articles", failed="Choose the category." if action == "category" else "Give the tag to add.")
-    if action == "category":
-        unknown = pickers.unknown_names(who, {"categories": value}, set())
+    if action in ("category", "tag", "author") and not value:
+        return http.back("/desk/articles", failed={"category": "Choose the category.", "author": "Choose the author."}.get(
+            action, "Give the tag to add."))
+    if action in ("category", "author"):
+        unknown = pickers.unknown_names(who, {"categories" if action == "category" else "author": value}, set())
         if unknown:
             return http.back("/desk/articles", failed=unknown[0].message.split(":")[0] + ": choose one the site has.")
     titles = {s.sk: s.title or s.sk for s in _sources([r.key for r in rows])}

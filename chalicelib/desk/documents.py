@@ -240,6 +240,8 @@ def compose(sent: dict[str, str], body: str, base: dict[str, Any] | None = None,
     ``correction``: a public note, added to the article's corrections with ``corrected_at``."""
     meta: dict[str, Any] = dict(base or {})
     for declared in FORM:  # each field as its kind reads the form's text (``fields.Kind.from_form``)
+        if declared.name not in sent:
+            continue  # a field this form does not show (a contributor's has no Sticky): kept as it was
         value = declared.kind.from_form((sent.get(declared.name) or "").strip(), meta.get(declared.name))
         if value is fields.REMOVE:
             meta.pop(declared.name, None)

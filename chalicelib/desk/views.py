@@ -225,7 +225,7 @@ def editor(request: Any, who: Identity, token: str) -> Response:
     zone = zones.zone_of(request)
     return http.screen("editor.html", who, token, headers=media.upload_headers() if who.may("editor") else None,
                        opened=opened, report=report, fields=documents.FIELDS,
-                       form=[f for f in documents.FORM if f.of(file_kind)],
+                       form=[f for f in documents.FORM if f.of(file_kind) and (f.contributors or who.may("editor"))],
                        parents=[c for c in listing.parent_choices() if c[0] != opened.meta.get("slug", live_key(
                            opened.key).rsplit("/", 1)[-1].rsplit(".", 1)[0])] if file_kind == "page" else [],
                        can_publish=who.may("editor"),
@@ -234,6 +234,8 @@ def editor(request: Any, who: Identity, token: str) -> Response:
                        corrections=documents.corrections_shown(opened.meta, zone),
                        editor_script=http.static_url("editor.js"),
                        media_script=http.static_url("media.js"), require_alt=store.site().settings.require_alt,
+                       site_zone=store.site().settings.time_zone,
+                       is_page=file_kind == "page",
                        choices=pickers.choices(pickers.names_in(opened.fields.get("tags", ""))),
                        combobox_script=http.static_url("combobox.js"), locks_script=http.static_url("locks.js"),
                        conflict_script=http.static_url("conflict.js"),
@@ -338,6 +340,15 @@ def lock(request: Any, who: Identity, token: str) -> Response:
     if other is not None:
         return http.json_answer({"editing": {"name": other.name, "since": other.since}}, 409)
     return http.json_answer({"held": True})
+
+
+@http.guarded
+@http.signed_in
+def session_token(request: Any, who: Identity, token: str) -> Response:
+    """The CSRF token of the session the browser now has: an editor page left open while its person
+    signed in again (in another tab, after the session ended) takes it to save what it holds, as
+    WordPress's sign-in box over the editor lets the post be saved after it."""
+    return http.json_answer({"csrf": session.csrf_token(token)})
 
 
 @http.guarded

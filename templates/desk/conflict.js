@@ -33,7 +33,8 @@
           use.setAttribute("aria-label", "Use their " + change.label);
           use.addEventListener("click", function () {
             var input = form.elements[change.field];
-            if (input) { input.value = change.theirs; form.dispatchEvent(new Event("input", {bubbles: true})); }
+            if (input && input.type === "checkbox") { input.checked = change.theirs === "true"; } else if (input) { input.value = change.theirs; }
+            if (input) { form.dispatchEvent(new Event("input", {bubbles: true})); }
             use.disabled = true; use.textContent = "Copied";
           });
           cell.appendChild(use); tr.appendChild(cell); body.appendChild(tr);

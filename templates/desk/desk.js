@@ -22,7 +22,7 @@
     var out = {};
     form.dataset.fields.split(" ").forEach(function (name) {  // the fields the desk writes (documents.FIELDS)
       var input = form.elements[name];
-      if (input) { out[name] = input.value; }
+      if (input) { out[name] = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value; }
     });
     return out;
   }
@@ -51,10 +51,25 @@
   });
 
   // The slug is suggested from the title until the editor writes one (new articles only).
-  var slug = form.elements.slug, title = form.elements.title, slugTouched = !!slug.value;
-  slug.addEventListener("input", function () { slugTouched = true; document.getElementById("slug-shown").textContent = slug.value; });
+  // An opened article's slug is never suggested again: changing it moves the article, and the hint says
+  // that its old address will redirect (the title's words change without moving it, as in WordPress).
+  var slug = form.elements.slug, title = form.elements.title, slugTouched = !!slug.value || slug.hasAttribute("data-opened");
+  var moves = document.getElementById("slug-moves");
+  slug.addEventListener("input", function () {
+    slugTouched = true;
+    document.getElementById("slug-shown").textContent = slug.value || slug.placeholder;
+    if (moves) { moves.hidden = !slug.value || slug.value === moves.dataset.was; }
+  });
+  // Once published or scheduled in this page, a new article's address is its own: a later change of the
+  // title (a correction) no longer moves it.
+  form.addEventListener("desk:saved", function (event) {
+    if (event.detail.action === "publish" || event.detail.action === "schedule" || event.detail.action === "approve") {
+      slugTouched = true;
+      if (moves) { moves.dataset.was = slug.value || slug.placeholder; }
+    }
+  });
   title.addEventListener("input", function () {
-    if (!slugTouched && !slug.readOnly) {
+    if (!slugTouched) {
       slug.value = title.value.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
         .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 120);
       document.getElementById("slug-shown").textContent = slug.value;
@@ -84,10 +99,22 @@
     if (problems.length) { problemsBox.focus(); }
   }
 
-  function post(url, data) {
+  // A write refused (403) because this page's token is of a session that ended, its person having signed
+  // in again in another tab: sent once more with the new session's token (the refusal wrote nothing).
+  function post(url, data, again) {
+    var answered = function (response) { return response.json().then(function (json) { return {status: response.status, json: json}; }); };
     return fetch(url, {method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(data)})
-      .then(function (response) { return response.json().then(function (json) { return {status: response.status, json: json}; }); });
+      .then(function (response) {
+        if (response.status !== 403 || again) { return answered(response); }
+        return fetch("/desk/session", {credentials: "same-origin"})
+          .then(function (r) { return r.ok && !r.redirected ? r.json() : {}; }, function () { return {}; })
+          .then(function (s) {
+            if (!s.csrf || s.csrf === csrf) { return answered(response); }
+            csrf = s.csrf; document.querySelector('meta[name="csrf-token"]').content = csrf;
+            return post(url, data, true);
+          });
+      });
   }
 
   function preview() {
@@ -105,7 +132,8 @@
   function follow(key, version, started, since, gone) {
     fetch("/desk/status?key=" + encodeURIComponent(key) + "&version=" + encodeURIComponent(version) +
           "&since=" + encodeURIComponent(since || "") + (gone ? "&gone=1" : ""), {credentials: "same-origin"})
-      .then(function (r) { return r.json(); }).then(function (s) {
+      .then(function (r) { return r.redirected ? {state: "signed out"} : r.json(); }).then(function (s) {
+        if (s.state === "signed out" || statusBox.dataset.signedOut) { return; }  // the call to sign in stays
         var seconds = ((Date.now() - started) / 1000).toFixed(1);
         var again = function (ms) { if (Date.now() - started < 600000) { setTimeout(function () { follow(key, version, started, since, gone); }, ms); } };
         if (s.state === "waiting") { again(500); return; }
@@ -143,6 +171,20 @@
     return sending.done;
   }
 
+  // The session ended (its 8 hours, a sign-out elsewhere, a new role): WordPress signs in again in a box over
+  // the editor; here a new tab does, and this page, with the text, stays as it is to save from.
+  function sessionEnded(quiet) {
+    statusBox.dataset.signedOut = "true";  // until a save goes through: a late report of an earlier one keeps off it
+    statusBox.textContent = "";
+    statusBox.appendChild(document.createTextNode((quiet ? "Not saved to the server yet" : "Not saved") +
+      ": your session has ended. Your text is still here and in this browser. "));
+    var again = document.createElement("a");
+    again.href = "/desk/sign-in"; again.target = "_blank"; again.rel = "noopener";
+    again.textContent = "Sign in again in a new tab";
+    statusBox.appendChild(again);
+    statusBox.appendChild(document.createTextNode(", then come back to this page and save."));
+  }
+
   function send(action, now, quiet) {
     // A Publish at typed halfway (a date without its time) is the value "", which would mean "now":
     // refused until it is a whole date and time, or cleared, so an embargo is never broken by it.
@@ -160,12 +202,14 @@
     if (!quiet) { say(action === "unpublish" ? "Unpublishing…" : "Saving…"); }
     return post("/desk/save", data).then(function (answer) {
       if (answer.status === 409) { conflict(answer.json.conflict, action); say(""); return; }
+      if (answer.status === 401) { sessionEnded(quiet); return; }
       if (answer.status !== 200 && quiet) {  // an automatic save: said, and the focus stays where the editor types
         say("Not saved to the server yet: " + (answer.json.problems || [{text: answer.json.error}]).map(function (p) { return p.text || p.message; }).join("; "));
         return;
       }
       if (answer.status !== 200) { say(""); showProblems(answer.json.problems || [{field: "file", message: answer.json.error || "refused"}]); return; }
       showProblems([]);
+      delete statusBox.dataset.signedOut;
       if (action === "publish" && form.elements.correction) { form.elements.correction.value = ""; }
       versions[answer.json.key] = answer.json.version;
       if (answer.json.removed) { versions[answer.json.removed] = ""; }

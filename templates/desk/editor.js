@@ -24,13 +24,13 @@
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) {}
 
   // --- times, as chalicelib/desk/zones.py writes them: "Wed 9 Dec, 10:00" in the editor's zone ------
-  function shown(when, weekday) {
+  function shown(when, weekday, inZone) {
     var d = when instanceof Date ? when : new Date(when);
     if (isNaN(d)) { return ""; }
     var parts = {};
-    new Intl.DateTimeFormat("en-GB", {timeZone: zone, weekday: "short", day: "numeric", month: "short", year: "numeric",
+    new Intl.DateTimeFormat("en-GB", {timeZone: inZone || zone, weekday: "short", day: "numeric", month: "short", year: "numeric",
       hour: "2-digit", minute: "2-digit", hourCycle: "h23"}).formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
-    var thisYear = new Intl.DateTimeFormat("en-GB", {timeZone: zone, year: "numeric"}).format(new Date());
+    var thisYear = new Intl.DateTimeFormat("en-GB", {timeZone: inZone || zone, year: "numeric"}).format(new Date());
     return (weekday ? parts.weekday + " " : "") + parts.day + " " + parts.month + (parts.year !== thisYear ? " " + parts.year : "") +
       ", " + parts.hour + ":" + parts.minute;
   }
@@ -39,6 +39,18 @@
     return isNaN(d) ? "" : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
   }
   function withZone(when, weekday) { return shown(when, weekday) + " (" + zone + ")"; }
+  // The newsroom's own zone (settings' time_zone), where WordPress's schedule picker works: a time the
+  // editor chose in another zone is also said in the newsroom's, so "09:00" meant as the newsroom's
+  // morning is seen to be another hour there before it is scheduled.
+  var siteZone = form.dataset.siteZone || "";
+  try { new Intl.DateTimeFormat("en-GB", {timeZone: siteZone}); } catch (e) { siteZone = ""; }
+  function atNewsroom(when) {
+    var there = shown(when, true, siteZone), here = shown(when, true);
+    if (!siteZone || siteZone === zone || there === here) { return ""; }
+    var sameDay = there.split(", ")[0] === here.split(", ")[0];  // then the time alone: "05:30 at the newsroom"
+    return (sameDay ? there.split(", ").pop() : there) + " at the newsroom (" + siteZone + ")";
+  }
+  var siteTime = document.getElementById("site-time");
 
   function title() { return (form.elements.title && form.elements.title.value.trim()) || ""; }
 
@@ -52,8 +64,10 @@
     if (!publish) { return; }
     var when = chosenDate();
     var future = !!when && when.getTime() > Date.now();
+    var there = when ? atNewsroom(when) : "";
+    if (siteTime) { siteTime.textContent = there ? "That is " + there + "." : ""; siteTime.hidden = !there; }
     if (future) {
-      publish.textContent = "Schedule for " + withZone(when, true);
+      publish.textContent = "Schedule for " + withZone(when, true) + (there ? ", " + there : "");
       publish.dataset.action = "schedule";
     } else {
       publish.textContent = "Publish";
@@ -102,7 +116,8 @@
       sayWithLink("Published: live since " + since + took + "." + edge, s.url, "Open the page");
       if (unpublish && keyIsLive(form.dataset.key)) { unpublish.hidden = false; }
     } else if (s.state === "scheduled") {
-      var at = s.date ? withZone(s.date, true) : "";
+      var there = s.date ? atNewsroom(new Date(s.date)) : "";
+      var at = s.date ? withZone(s.date, true) + (there ? ", " + there : "") : "";
       scheduledText = "Scheduled for " + at + ".";
       setState("scheduled", scheduledText, s.preview, "Preview link");
       sayWithLink("Scheduled for " + at + ": it goes live then, not before.", s.preview, "Preview link");
@@ -161,7 +176,8 @@
       if (correction && /^articles\//.test(answer.key)) { correction.hidden = false; }
     }
     if (answer.scheduled_for) {
-      setState("scheduled", "Scheduled for " + withZone(answer.scheduled_for, true) + ".");
+      var thereToo = atNewsroom(new Date(answer.scheduled_for));
+      setState("scheduled", "Scheduled for " + withZone(answer.scheduled_for, true) + (thereToo ? ", " + thereToo : "") + ".");
     }
     if (event.detail.quiet) { statusBox.textContent = "Draft saved automatically at " + withZone(new Date()) + "."; }
   });
@@ -181,7 +197,10 @@
 
   function fieldValues() {
     var out = {};
-    form.dataset.fields.split(" ").forEach(function (name) { if (form.elements[name]) { out[name] = form.elements[name].value; } });
+    form.dataset.fields.split(" ").forEach(function (name) {
+      var input = form.elements[name];
+      if (input) { out[name] = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value; }
+    });
     return out;
   }
   function keep() {
@@ -248,7 +267,10 @@
     box.hidden = false;
     document.getElementById("restore-yes").addEventListener("click", function () {
       var kept = offer.copy;
-      Object.keys(kept.fields).forEach(function (name) { if (form.elements[name]) { form.elements[name].value = kept.fields[name]; } });
+      Object.keys(kept.fields).forEach(function (name) {
+        var input = form.elements[name];
+        if (input && input.type === "checkbox") { input.checked = kept.fields[name] === "true"; } else if (input) { input.value = kept.fields[name]; }
+      });
       if (utc && local) { local.value = asLocal(kept.fields.date || ""); }
       bodyBox.value = kept.body;
       bodyBox.dispatchEvent(new Event("input", {bubbles: true}));  // a body editor mounted on it follows

@@ -15,7 +15,7 @@
 
   function post(data, keepalive) {
     return fetch("/desk/lock", {method: "POST", credentials: "same-origin", keepalive: !!keepalive,
-      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(data)});
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content || csrf}, body: JSON.stringify(data)});
   }
   function say(text) { if (status) { status.textContent = text; } }
   function when(iso) {

@@ -166,8 +166,10 @@ def test_the_editor_shows_every_field_the_form_does_not_edit(desk):
     jar, _, _ = sign_in(desk)
     page = opened(desk, jar, "submissions/" + LIVE)["page"]
     listed = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page.split("Other fields in this file")[1]))
-    assert listed == {"sticky": "true", "aliases": "/?p=1, /old-story/", "comments": "false",
+    assert listed == {"aliases": "/?p=1, /old-story/", "comments": "false",
                       "corrections": "date: 2024-01-01T00:00:00Z; note: A fake public correction."}
+    # Sticky is the form's own box (since the WordPress day), shown ticked to the editor who approves.
+    assert re.search(r'<input type="checkbox" id="f-sticky" name="sticky" value="true" checked', page)
 
 
 @pytest.mark.parametrize("field, line", [

@@ -69,10 +69,10 @@ def test_the_content_format_knows_exactly_the_declared_fields():
 
 def test_the_desk_form_edits_the_labelled_fields_in_their_order():
     assert documents.FIELDS == ("title", "slug", "summary", "categories", "tags", "author", "date", "image",
-                                "image_alt", "draft", "parent")  # parent: a page's only (the editor shows it on pages)
+                                "image_alt", "draft", "sticky", "password", "parent")  # parent: a page's only
     assert [f.name for f in documents.FORM] == [f.name for f in fields.ARTICLE if f.label]
     shown = documents.other_fields({"title": "T", "sticky": True, "aliases": ["/old/"], "comments": False})
-    assert shown == [("sticky", "true"), ("aliases", "/old/"), ("comments", "false")]
+    assert shown == [("aliases", "/old/"), ("comments", "false")]  # sticky: a box on the form since the WordPress day
 
 
 def test_a_form_field_writes_back_what_the_file_had_when_it_is_unchanged():
