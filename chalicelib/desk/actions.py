@@ -116,7 +116,7 @@ def _draft(who: Identity, target: Target, draft: Draft) -> Answer:
 def _submit(who: Identity, target: Target, draft: Draft) -> Answer:
     """For review: under ``submissions/``."""
     fields = _dated(draft)
-    fields.pop("draft", None)
+    fields["draft"] = ""  # no longer a draft (a field left out of the form is kept as the file had it)
     to = config.SUBMISSIONS_PREFIX + target.live
     return _save(who, target, draft, "submit", _opened(target, draft), fields, to, unchanged_is_nothing=False,
                  metadata=_based_on(target, draft, to))
@@ -134,7 +134,7 @@ def _publish(who: Identity, target: Target, draft: Draft) -> Answer:
     "Publish now instead" (``draft.now``) makes the date now. A correction note goes with a change to
     an opened file. Publishing an unchanged live file writes nothing; publishing a draft copies it live."""
     fields = dict(draft.fields)
-    fields.pop("draft", None)
+    fields["draft"] = ""  # no longer a draft (a field left out of the form is kept as the file had it)
     fields["date"] = documents.publish_date(fields.get("date", ""), draft.now, now_iso())
     return _save(who, target, draft, "publish", _opened(target, draft), fields, target.live,
                  unchanged_is_nothing=target.live == target.key, correction=True)
@@ -145,7 +145,7 @@ def _schedule(who: Identity, target: Target, draft: Draft) -> Answer:
 
     :raise ContentError: no date, or one not in the future."""
     fields = dict(draft.fields)
-    fields.pop("draft", None)
+    fields["draft"] = ""  # no longer a draft (a field left out of the form is kept as the file had it)
     if not documents.is_future(fields.get("date", ""), now_iso()):
         raise ContentError(target.key, [Problem("date", "give a date and time in the future to schedule")])
     return _save(who, target, draft, "schedule", _opened(target, draft), fields, target.live,

@@ -160,6 +160,21 @@ def test_a_contributors_work_is_saved_as_a_draft_in_their_submissions(desk):
     assert desk.get("/field-notes/").status_code == 404
 
 
+def test_a_draft_published_or_scheduled_is_no_longer_a_draft_whatever_the_form_leaves_out(desk):
+    """A field the form does not send is kept as the file had it; ``draft`` is the action's, not the form's:
+    Publish and Schedule end it even when the form sends no ``draft`` at all."""
+    jar, token, _ = sign_in(desk)
+    for action, title, date in (("publish", "Out today", ""), ("schedule", "Out later", "2099-01-01T09:00:00Z")):
+        saved = json.loads(save(desk, jar, token, action="draft", fields={"title": title, "date": date}, body="Soon.").body)
+        assert front(desk, saved["key"])["draft"] is True
+        done = save(desk, jar, token, action=action, key=saved["key"], version=saved["version"],
+                    versions={saved["key"]: saved["version"]}, fields={"title": title, "date": date}, body="Now.")
+        assert done.status_code == 200, done.body
+        assert "draft" not in front(desk, saved["key"])
+    desk.ingest()
+    assert desk.get("/out-today/").status_code == 200
+
+
 # --- corrections are append-only ------------------------------------------------------------------
 
 def published_with_a_correction(desk, jar: str, token: str) -> dict:  # type: ignore[no-untyped-def]
