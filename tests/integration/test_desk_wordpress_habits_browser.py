@@ -13,22 +13,8 @@ import re
 import boto3
 from playwright.sync_api import expect
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import accounts, signed_in, wait_for
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import accounts, signed_in
-
-
-def signed_in_at(browser, stack, role: str, zone: str):  # type: ignore[no-untyped-def]  # noqa: F811
-    """A person whose computer is set to ``zone`` (a correspondent abroad, a laptop left on UTC)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id=zone)
-    page = context.new_page()
-    email, password = accounts(stack)[role]
-    page.goto(stack["base"] + "/desk/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/desk/articles")
-    return page
 
 
 def write(page, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +60,7 @@ def test_a_time_typed_away_from_the_newsroom_is_also_said_in_the_newsrooms_zone(
     """WordPress's schedule picker is in the site's time zone; the desk's is in the browser's. A reporter in
     Tehran who types tomorrow 09:00 meaning the newsroom's (UTC) morning sees, before scheduling, that it is
     05:30 at the newsroom; one whose browser is in the newsroom's zone sees one time only."""
-    page = signed_in_at(browser, local_stack, "editor", "Asia/Tehran")
+    page = signed_in(browser, local_stack, "editor", timezone_id="Asia/Tehran")
     write(page, "Rates decision at nine", "The bank decides at nine.")
     tomorrow = dt.datetime.now(dt.timezone(dt.timedelta(hours=3, minutes=30))).date() + dt.timedelta(days=1)
     page.get_by_label("Publish at").fill(f"{tomorrow.isoformat()}T09:00")
@@ -87,7 +73,7 @@ def test_a_time_typed_away_from_the_newsroom_is_also_said_in_the_newsrooms_zone(
     expect(page.locator("#state")).to_contain_text("05:30 at the newsroom (UTC)")
     assert page.context.request.get(local_stack["base"] + "/rates-decision-at-nine/").status == 404
 
-    here = signed_in_at(browser, local_stack, "editor", "UTC")
+    here = signed_in(browser, local_stack, "editor", timezone_id="UTC")
     write(here, "Rates decision at ten", "The bank decides at ten.")
     here.get_by_label("Publish at").fill(f"{tomorrow.isoformat()}T10:00")
     expect(here.locator("#publish")).to_contain_text("10:00 (UTC)")
@@ -183,7 +169,7 @@ def test_an_admin_sets_the_newsrooms_time_zone_on_settings_and_the_editor_says_i
         admin.get_by_label("Time zone").fill("America/New_York")
         admin.get_by_role("button", name="Save settings").click()
         expect(admin.get_by_role("status")).to_contain_text("Saved")
-        editor = signed_in_at(browser, local_stack, "editor", "UTC")
+        editor = signed_in(browser, local_stack, "editor", timezone_id="UTC")
         for _ in range(60):  # the settings file reaches the site through ingest: a new editor page reads it
             write(editor, "Markets open at nine", "New York's morning.")
             editor.get_by_label("Publish at").fill("2030-01-08T14:00")
