@@ -387,6 +387,17 @@ def test_a_sites_https_address_is_what_the_unsubscribe_header_names(desk):
 ROLE = "arn:aws:iam::123456789012:role/newsroom-dev-due-times"
 
 
+def a_story_today_and_a_reader(desk, slug: str, title: str, reader: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The site published, a story of two minutes ago, an active reader, and an editor signed in (jar, token)."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    published(desk)
+    desk.put(f"articles/{slug}.md", article(title, date=(now - dt.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    desk.ingest()
+    active(reader)
+    jar, token, _ = sign_in(desk)
+    return jar, token
+
+
 def test_a_digest_scheduled_for_a_time_is_sent_once_at_that_moment_unless_cancelled(settings, desk):
     import json as json_module
 
@@ -394,13 +405,8 @@ def test_a_digest_scheduled_for_a_time_is_sent_once_at_that_moment_unless_cancel
 
     from chalicelib.newsletters import digests
 
+    jar, token = a_story_today_and_a_reader(desk, "today-two", "Port reopens", "scheduled@desk-send.example")
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    published(desk)
-    desk.put("articles/today-two.md", article("Port reopens", date=(now - dt.timedelta(minutes=2))
-                                              .strftime("%Y-%m-%dT%H:%M:%SZ")))
-    desk.ingest()
-    active("scheduled@desk-send.example")
-    jar, token, _ = sign_in(desk)
     unable = page_text(get(desk, "/desk/newsletter?digest=today", jar))
     assert "This stage cannot schedule a digest" in unable  # no scheduler settings here yet
     url = desk.sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"]
@@ -492,13 +498,8 @@ def test_cancelling_a_scheduled_digest_deletes_its_schedule_and_a_schedule_left_
     from chalicelib.newsletters import digests
     from tests.deploy.test_policies import allows, authorizations, policy
 
+    jar, token = a_story_today_and_a_reader(desk, "today-three", "Ferry resumes", "cancelled@desk-send.example")
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    published(desk)
-    desk.put("articles/today-three.md", article("Ferry resumes", date=(now - dt.timedelta(minutes=2))
-                                                .strftime("%Y-%m-%dT%H:%M:%SZ")))
-    desk.ingest()
-    active("cancelled@desk-send.example")
-    jar, token, _ = sign_in(desk)
     url = desk.sqs.get_queue_url(QueueName=config.current().newsletters_queue)["QueueUrl"]
     arn = desk.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     settings(schedule_role=ROLE, newsletters_queue_arn=arn)
