@@ -262,9 +262,10 @@ def model(recipients: int, rate: float, latency: dict[str, float], sample: dict[
 def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 0.05, crash: float = 0.1,
           newsletter: str = "Chaos", progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """Send to ``count`` readers through the real code with duplicated, reordered, throttled and
-    crashing deliveries; the duplicates and the missed, counted in moto's SES."""
-    from chalicelib import aws
-    from chalicelib.newsletters import mail, sending
+    crashing deliveries, and SES's events (``Send`` among them) delivered out of order and twice; the
+    duplicates and the missed, counted in moto's SES, and the send as the desk then shows it."""
+    from chalicelib import aws, config
+    from chalicelib.newsletters import events, mail, sending
 
     rng = random.Random(seed)
     subject = f"Chaos issue {seed}"
@@ -272,32 +273,65 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
     queue: list[str] = []
     faults = Counter[str]()
     now = [time.time()]
-    real_send = mail.send
+    real_send, real_call, dead = mail.send, api_call(), [False]
 
     class Crash(Exception):
-        """The sender function died (a timeout, a lost instance)."""
+        """The sender function was killed (a timeout, a lost instance): from then on, no call it
+        would have made reaches AWS (its ``finally`` counts nothing)."""
 
-    def flaky_send(message: Any, send_id: str | None = None) -> str:
+    def killed() -> Crash:
+        dead[0] = True
+        return Crash()
+
+    def dying_call(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if dead[0]:
+            raise Crash()
+        return real_call(client, operation, params)
+
+    def flaky_send(message: Any, send_id: str | None = None, reader: str | None = None) -> str:
         roll = rng.random()
         if roll < throttle:
             faults["throttled"] += 1
             raise aws.sesv2_client().exceptions.TooManyRequestsException(
                 {"Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate exceeded."}}, "SendEmail")
         if roll < throttle + crash / sending.BATCH * 2:
-            faults["crashed after a claim"] += 1
-            raise Crash()  # after the claim, before SES: the claim is left to its lease
-        return real_send(message, send_id)
+            faults["killed after a claim"] += 1
+            raise killed()  # after the claim, before SES: the claim is left to its lease
+        message_id = real_send(message, send_id, reader)
+        if roll < throttle + crash / sending.BATCH * 4:
+            faults["killed after SES took the e-mail"] += 1
+            raise killed()  # the copy stays claimed: only SES's Send event can mark it sent
+        return message_id
 
     def flaky_queue(bodies: list[str], delay: int = 0) -> None:
         if len(bodies) > 1 and rng.random() < crash:
-            faults["crashed while queuing"] += 1
+            faults["killed while queuing"] += 1
             queue.extend(bodies[: rng.randrange(len(bodies))])
-            raise Crash()
+            raise killed()
         queue.extend(bodies)
 
+    sqs = aws.sqs_client()
+    events_url = sqs.get_queue_url(QueueName=config.current().newsletter_events_queue)["QueueUrl"]
+
+    def ses_events() -> None:
+        """SES's events so far (configuration set -> SNS -> SQS) through the events function: in any
+        order, a share twice."""
+        records: list[dict[str, Any]] = []
+        while got := sqs.receive_message(QueueUrl=events_url, MaxNumberOfMessages=10).get("Messages", []):
+            records += [{"messageId": m["MessageId"], "body": m["Body"]} for m in got]
+            sqs.delete_message_batch(QueueUrl=events_url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(got)])
+        records += [r for r in records if rng.random() < duplicate]
+        rng.shuffle(records)
+        for first in range(0, len(records), EVENT_BATCH):
+            if events.newsletter_events_queue_handler(records[first:first + EVENT_BATCH])["batchItemFailures"]:
+                raise RuntimeError("the events function failed with no fault injected")
+
+    ses_events()  # what came before (the sample's)
     mail.send = flaky_send
+    replace_api_call(dying_call)
     try:
-        sending.start(issue(newsletter, subject), queue.append)
+        send_id, _ = sending.start(issue(newsletter, subject), queue.append)
         delivered = 0
         while queue:
             body = queue.pop(rng.randrange(len(queue)))  # any order
@@ -305,7 +339,9 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
                 sending.deliver(body, now=lambda: now[0], queue=flaky_queue, pace=sending.Pace(0))
             except Crash:
                 # The message was not deleted: it comes back after the visibility timeout (1,800 s),
-                # past the claim's lease (300 s).
+                # past the claim's lease (300 s); SES's events came within seconds.
+                dead[0] = False
+                ses_events()
                 now[0] += sending.LEASE_SECONDS + 1
                 queue.append(body)
                 continue
@@ -317,7 +353,13 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
                 progress(f"chaos: {delivered} messages, {dict(faults)}")
     finally:
         mail.send = real_send
-    return {"recipients": count, "faults": dict(faults), **tally(emails, accepted_counts(emails, subject))}
+        replace_api_call(real_call)
+    ses_events()
+    got = accepted_counts(emails, subject)
+    status = sending.status(send_id)
+    return {"recipients": count, "faults": dict(faults), **tally(emails, got), "state": status.state,
+            "sent": status.sent, "skipped": status.skipped, "received": sum(1 for e in emails if got[e]),
+            "copies_counted": sum(sending.copy_states(send_id).values())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
               f"${modelled['cost_per_1000']} per 1,000 {modelled['cost_per_1000_parts']}", flush=True)
         print(f"chaos: {args.chaos} recipients, duplicated, reordered, throttled and crashing deliveries ...", flush=True)
         chaotic = chaos(args.chaos, args.seed, progress=lambda line: print("  " + line, flush=True))
-        print(f"  duplicates {chaotic['duplicates']}, missed {chaotic['missed']}, faults {chaotic['faults']}", flush=True)
+        print(f"  duplicates {chaotic['duplicates']}, missed {chaotic['missed']}, faults {chaotic['faults']}; the send "
+              f"{chaotic['state']}, {chaotic['sent']} sent of {chaotic['received']} readers who got it", flush=True)
     result = {"recipients": modelled["recipients"], "seconds": modelled["seconds"],
               "rate_utilization": modelled["rate_utilization"], "duplicates": sample["duplicates"],
               "missed": sample["missed"], "cost_per_1000": modelled["cost_per_1000"],
@@ -368,7 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out.relative_to(BENCH.parent)}")
     ok = (result["rate_utilization"] >= 0.95 and result["cost_per_1000"] <= 0.11
-          and chaotic["duplicates"] == chaotic["missed"] == sample["duplicates"] == sample["missed"] == 0)
+          and chaotic["duplicates"] == chaotic["missed"] == sample["duplicates"] == sample["missed"] == 0
+          and chaotic["state"] == sample["state"] == "done" and chaotic["sent"] == chaotic["received"] == args.chaos
+          and sample["sent"] == args.sample)
     return 0 if ok else 1
 
 
