@@ -16,13 +16,17 @@ Three parts, each written to ``bench/results/send.json``:
    slower; the send takes the plan's first step, the readers at that rate, and the tail (the last
    batches, when fewer than ``SENDERS`` remain). ``rate_utilization`` is the rate reached over ``--rate``.
    ``cost_per_1000`` adds SES, Lambda (the senders' time, paced: they wait for their turn; the events
-   function), SQS (plan, batch and event messages: send, receive, delete) and DynamoDB (the claims,
-   the marks, the reads, the events' counting) at us-east-1's list prices (below, with their pages).
+   function: SES's Send and Delivery events), SQS (plan, batch and event messages: send, receive,
+   delete) and DynamoDB (the claims, the marks, the reads, the copies counted once at the end, the
+   Send events' reads and the Delivery events' counting) at us-east-1's list prices (below, with their pages).
 3. **Chaos.** ``--chaos`` recipients (10,000) through the real code with every message delivered in a
    random order, a share delivered twice, SES throttling a share of calls (TooManyRequestsException),
-   and a share of messages crashing midway (after a claim, or after a plan step queued part of its
-   batches); a crashed message comes back after the queue's visibility timeout (longer than the
-   claim's lease, as in the template). Every recipient must have exactly one e-mail in moto's SES.
+   and a share of senders killed midway (after a claim, after SES took an e-mail, or after a plan step
+   queued part of its batches: no AWS call of theirs after that); a killed sender's message comes back
+   after the queue's visibility timeout (longer than the claim's lease, as in the template), once SES's
+   events (Send among them) went through the events function, out of order and a share twice. Every
+   recipient must have exactly one e-mail in moto's SES, and the send must be done, its ``sent`` the
+   readers who got it.
 
 ``--rate``: SES's account rate, e-mails a second. The default, 14, is the rate AWS long gave a new
 account leaving the sandbox (its quotas page now says the rate "varies based on your specific use
@@ -52,6 +56,12 @@ SNS_PUBLISH = 0.50 / 1e6  # aws.amazon.com/sns/pricing/: per publish (SES's even
 SENDER_MEMORY_GB = 0.5  # the newsletters function's MemorySize (.chalice/config.json: the 512 MB default)
 EVENT_BATCH = 10  # SES events per newsletter_events invocation (app.py: batch_size)
 EVENT_SECONDS = 0.05  # one newsletter_events invocation: 10 events, ~2 writes each
+# SES's events per reader (infra/template.yaml's MatchingEventTypes): Send (the copy read; written only
+# if its sender died before marking it) and Delivery (the copy marked, the send's counter added to).
+EVENTS_PER_READER = 2
+EVENT_WRITES, EVENT_READS = 2, 0.5  # per reader: the Delivery event's two writes; the Send event's eventually consistent read
+COPY_BYTES = 200  # one reader's copy (models.Delivery: keys, state, claim, SES's message id, delivered_at)
+COUNTINGS = 1  # times a send's copies are counted (sending._close: once, unless senders were killed near its end)
 
 
 @dataclass
@@ -232,16 +242,19 @@ def model(recipients: int, rate: float, latency: dict[str, float], sample: dict[
     # Cost per 1,000 recipients.
     sender_seconds = recipients * SENDERS / reached  # paced: every sender busy (sending or waiting its turn)
     invocations = batches + recipients / sending.PLAN_STEP
+    events = recipients * EVENTS_PER_READER
     lambda_cost = (sender_seconds * SENDER_MEMORY_GB * LAMBDA_GB_SECOND + invocations * LAMBDA_REQUEST
-                   + recipients / EVENT_BATCH * (EVENT_SECONDS * SENDER_MEMORY_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST))
+                   + events / EVENT_BATCH * (EVENT_SECONDS * SENDER_MEMORY_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST))
     # SQS: each batch and plan message sent (in tens), received and deleted; each SES event sent by SNS,
     # received and deleted in tens.
-    sqs_requests = invocations * (0.1 + 2) + recipients * (1 + 0.2)
+    sqs_requests = invocations * (0.1 + 2) + events * (1 + 0.2)
     writes = sum(v for k, v in per.items() if k in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"))
     reads = sum(v for k, v in per.items() if k in ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"))
-    event_writes = 2  # each delivery event: the copy marked once, the send's counter added to
-    dynamodb_cost = recipients * ((writes + event_writes) * DYNAMODB_WRITE + reads * DYNAMODB_READ * 2)  # consistent reads
-    ses_cost, sns_cost = recipients * SES_PER_EMAIL, recipients * SNS_PUBLISH
+    # Counting the copies reads each whole copy (4 KB a read unit), however few its Query calls.
+    copy_reads = COUNTINGS * COPY_BYTES / 4096
+    dynamodb_cost = recipients * ((writes + EVENT_WRITES) * DYNAMODB_WRITE
+                                  + (reads + copy_reads) * DYNAMODB_READ * 2 + EVENT_READS * DYNAMODB_READ)  # consistent reads
+    ses_cost, sns_cost = recipients * SES_PER_EMAIL, events * SNS_PUBLISH
     sqs_cost = sqs_requests * SQS_REQUEST
     total = ses_cost + lambda_cost + sqs_cost + dynamodb_cost + sns_cost
 

@@ -271,6 +271,32 @@ def test_a_batch_delivered_twice_counts_each_reader_once_the_one_who_left_too(si
     assert (status.state, status.sent, status.skipped) == ("done", 4, 1)
 
 
+def test_a_batch_delivered_twice_at_once_counts_each_reader_once_and_closes_when_both_end(site, monkeypatch, aws_calls):
+    emails = readers(5, "together")
+    queued = FakeQueue()
+    send_id, _ = sending.start(story("Together issue"), queued.append)
+    [body] = batches(queued)
+    queued.clear()
+    real, seconds, started = sending.mail.send, [], []
+
+    def second_delivery_meanwhile(message, *tags):
+        if not started:  # while the first holds its first claim, SQS hands the message to another sender
+            started.append(True)
+            seconds.append(deliver(body, queued))
+            status = sending.status(send_id)
+            assert (status.state, status.sent) == ("sending", 4)  # one copy still claimed: not done yet
+        return real(message, *tags)
+
+    monkeypatch.setattr(sending.mail, "send", second_delivery_meanwhile)
+    aws_calls.clear()
+    first = deliver(body, queued)
+    assert (first.sent, first.duplicate, seconds[0].sent, seconds[0].duplicate) == (1, 4, 4, 1)
+    assert copies(emails, "Together issue") == [1] * 5
+    status = sending.status(send_id)
+    assert (status.state, status.sent, status.skipped) == ("done", 5, 0)
+    assert aws_calls.count(("dynamodb", "Query")) == 2  # the copies counted when each delivery ended
+
+
 def test_a_sender_killed_after_ses_took_the_e_mail_does_not_send_it_again_once_its_send_event_came(site, killing):
     emails = readers(4, "accepted")
     queued = FakeQueue()
