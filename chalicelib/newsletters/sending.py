@@ -9,6 +9,8 @@ a send started twice with one id is one send; and its entry in the list of sends
   them as batches of ``BATCH`` and queues the next step. The send's record says which step is due
   (``plan_cursor``): a step delivered twice is planned once; a step that crashed after taking its
   turn and before queuing everything (``plan_queued`` false) is queued again by its redelivery.
+- a close: ``resume`` queues one once the plan is done, for a send paused as its last batch ended
+  (below, Counts).
 - a batch: for each reader, ``deliver``
   1. reads the subscriber: no longer active, or no longer on this newsletter: the copy
      (``models.Delivery``) is written ``skipped``;
@@ -62,8 +64,9 @@ record, now ``sending``, and its first plan step. Delivered twice, or after a ca
 The send's record also keeps its state (``scheduled``, ``sending``, ``paused``, ``cancelled``, ``done``), who started
 and changed it, and its counters: ``sent`` and ``skipped`` (above), ``delivered``, ``bounced``,
 ``complained`` by SES's events (``events.py``), each an atomic ADD once per reader. A batch or plan
-step arriving while the send is paused is held (``HeldBatch``) and queued again by ``resume`` (which
-also closes a send paused just as its last batch ended); while cancelled, dropped (a cancelled send
+step arriving while the send is paused is held (``HeldBatch``) and queued again by ``resume`` (with
+a close message, as a send paused just as its last batch ended has no batch left to close it); while
+cancelled, dropped (a cancelled send
 keeps the counts its batches added). A batch looks at the state again every ``CHECK_EVERY`` readers,
 so a pause or a cancel stops a running batch too.
 """
@@ -286,6 +289,9 @@ def deliver(body: str, now: Callable[[], float] = time.time, queue: Queue | None
         return Outcome(held=len(readers))
     if "plan" in message:
         return _plan(record, str(message["plan"]), queue)
+    if message.get("close") is True:
+        _finish_if_done(record)
+        return Outcome()
     return _batch(record, readers, now, queue, pace)
 
 
@@ -388,8 +394,11 @@ def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> SendStatus
             enqueue(body)
 
     _release_held(send_id, each)
-    _finish_if_done(NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True))  # paused at its end
-    return status(send_id)
+    now = status(send_id)
+    if NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True,
+                           attributes_to_get=["plan_cursor"]).plan_cursor == PLAN_DONE:
+        enqueue(json.dumps({"send": send_id, "close": True}))  # paused as its last batch ended: the sender closes it
+    return now
 
 
 def cancel(send_id: str, who: str) -> SendStatus:

@@ -405,6 +405,31 @@ def test_a_pause_stops_a_running_batch_and_keeps_the_rest(site, monkeypatch):
     assert copies(emails, "Midway issue") == [1] * len(emails)
 
 
+def test_a_send_paused_as_its_last_batch_ended_is_closed_when_resumed(site, monkeypatch):
+    emails = readers(3, "lastpaused")
+    queued = FakeQueue()
+    send_id, _ = sending.start(story("Last paused issue"), queued.append)
+    [body] = batches(queued)
+    queued.clear()
+    real, asked = sending.mail.send, []
+
+    def pause_on_last(message, *tags):
+        asked.append(message["To"])
+        if len(asked) == 3:  # the batch is too short to look at the state again: it ends, paused
+            sending.pause(send_id, "Ed Itor")
+        return real(message, *tags)
+
+    monkeypatch.setattr(sending.mail, "send", pause_on_last)
+    assert deliver(body, queued).sent == 3 and queued == []
+    assert sending.status(send_id).state == "paused"
+    assert sending.resume(send_id, "Ed Itor", queued.append).state == "sending"
+    assert [json.loads(b) for b in queued] == [{"send": send_id, "close": True}]  # for the sender function
+    assert sending.status(send_id).state == "sending"
+    queued.drain()
+    status = sending.status(send_id)
+    assert (status.state, status.sent) == ("done", 3) and copies(emails, "Last paused issue") == [1] * 3
+
+
 def test_recent_lists_the_sends_newest_first_by_one_query(site, aws_calls):
     active("listed@example.com")
     queued = FakeQueue()
