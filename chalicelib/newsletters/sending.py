@@ -66,9 +66,8 @@ and changed it, and its counters: ``sent`` and ``skipped`` (above), ``delivered`
 ``complained`` by SES's events (``events.py``), each an atomic ADD once per reader. A batch or plan
 step arriving while the send is paused is held (``HeldBatch``) and queued again by ``resume`` (with
 a close message, as a send paused just as its last batch ended has no batch left to close it); while
-cancelled, dropped (a cancelled send
-keeps the counts its batches added). A batch looks at the state again every ``CHECK_EVERY`` readers,
-so a pause or a cancel stops a running batch too.
+cancelled, dropped (a cancelled send keeps the counts its batches added). A batch looks at the state
+again every ``CHECK_EVERY`` readers, so a pause or a cancel stops a running batch too.
 """
 
 from __future__ import annotations
@@ -394,11 +393,10 @@ def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> SendStatus
             enqueue(body)
 
     _release_held(send_id, each)
-    now = status(send_id)
-    if NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True,
-                           attributes_to_get=["plan_cursor"]).plan_cursor == PLAN_DONE:
-        enqueue(json.dumps({"send": send_id, "close": True}))  # paused as its last batch ended: the sender closes it
-    return now
+    record = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True)
+    if record.plan_cursor == PLAN_DONE:  # perhaps paused as its last batch ended: the sender function closes it
+        enqueue(json.dumps({"send": send_id, "close": True}))
+    return _status(send_id, record)
 
 
 def cancel(send_id: str, who: str) -> SendStatus:
