@@ -16,13 +16,17 @@ Three parts, each written to ``bench/results/send.json``:
    slower; the send takes the plan's first step, the readers at that rate, and the tail (the last
    batches, when fewer than ``SENDERS`` remain). ``rate_utilization`` is the rate reached over ``--rate``.
    ``cost_per_1000`` adds SES, Lambda (the senders' time, paced: they wait for their turn; the events
-   function), SQS (plan, batch and event messages: send, receive, delete) and DynamoDB (the claims,
-   the marks, the reads, the events' counting) at us-east-1's list prices (below, with their pages).
+   function: SES's Send and Delivery events), SQS (plan, batch and event messages: send, receive,
+   delete) and DynamoDB (the claims, the marks, the reads, the copies counted once at the end, the
+   Send events' reads and the Delivery events' counting) at us-east-1's list prices (below, with their pages).
 3. **Chaos.** ``--chaos`` recipients (10,000) through the real code with every message delivered in a
    random order, a share delivered twice, SES throttling a share of calls (TooManyRequestsException),
-   and a share of messages crashing midway (after a claim, or after a plan step queued part of its
-   batches); a crashed message comes back after the queue's visibility timeout (longer than the
-   claim's lease, as in the template). Every recipient must have exactly one e-mail in moto's SES.
+   and a share of senders killed midway (after a claim, after SES took an e-mail, or after a plan step
+   queued part of its batches: no AWS call of theirs after that); a killed sender's message comes back
+   after the queue's visibility timeout (longer than the claim's lease, as in the template), once SES's
+   events (Send among them) went through the events function, out of order and a share twice. Every
+   recipient must have exactly one e-mail in moto's SES, and the send must be done, its ``sent`` the
+   readers who got it.
 
 ``--rate``: SES's account rate, e-mails a second. The default, 14, is the rate AWS long gave a new
 account leaving the sandbox (its quotas page now says the rate "varies based on your specific use
@@ -52,6 +56,12 @@ SNS_PUBLISH = 0.50 / 1e6  # aws.amazon.com/sns/pricing/: per publish (SES's even
 SENDER_MEMORY_GB = 0.5  # the newsletters function's MemorySize (.chalice/config.json: the 512 MB default)
 EVENT_BATCH = 10  # SES events per newsletter_events invocation (app.py: batch_size)
 EVENT_SECONDS = 0.05  # one newsletter_events invocation: 10 events, ~2 writes each
+# SES's events per reader (infra/template.yaml's MatchingEventTypes): Send (the copy read; written only
+# if its sender died before marking it) and Delivery (the copy marked, the send's counter added to).
+EVENTS_PER_READER = 2
+EVENT_WRITES, EVENT_READS = 2, 0.5  # per reader: the Delivery event's two writes; the Send event's eventually consistent read
+COPY_BYTES = 200  # one reader's copy (models.Delivery: keys, state, claim, SES's message id, delivered_at)
+COUNTINGS = 1  # times a send's copies are counted (sending._close: once, unless senders were killed near its end)
 
 
 @dataclass
@@ -232,16 +242,19 @@ def model(recipients: int, rate: float, latency: dict[str, float], sample: dict[
     # Cost per 1,000 recipients.
     sender_seconds = recipients * SENDERS / reached  # paced: every sender busy (sending or waiting its turn)
     invocations = batches + recipients / sending.PLAN_STEP
+    events = recipients * EVENTS_PER_READER
     lambda_cost = (sender_seconds * SENDER_MEMORY_GB * LAMBDA_GB_SECOND + invocations * LAMBDA_REQUEST
-                   + recipients / EVENT_BATCH * (EVENT_SECONDS * SENDER_MEMORY_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST))
+                   + events / EVENT_BATCH * (EVENT_SECONDS * SENDER_MEMORY_GB * LAMBDA_GB_SECOND + LAMBDA_REQUEST))
     # SQS: each batch and plan message sent (in tens), received and deleted; each SES event sent by SNS,
     # received and deleted in tens.
-    sqs_requests = invocations * (0.1 + 2) + recipients * (1 + 0.2)
+    sqs_requests = invocations * (0.1 + 2) + events * (1 + 0.2)
     writes = sum(v for k, v in per.items() if k in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"))
     reads = sum(v for k, v in per.items() if k in ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"))
-    event_writes = 2  # each delivery event: the copy marked once, the send's counter added to
-    dynamodb_cost = recipients * ((writes + event_writes) * DYNAMODB_WRITE + reads * DYNAMODB_READ * 2)  # consistent reads
-    ses_cost, sns_cost = recipients * SES_PER_EMAIL, recipients * SNS_PUBLISH
+    # Counting the copies reads each whole copy (4 KB a read unit), however few its Query calls.
+    copy_reads = COUNTINGS * COPY_BYTES / 4096
+    dynamodb_cost = recipients * ((writes + EVENT_WRITES) * DYNAMODB_WRITE
+                                  + (reads + copy_reads) * DYNAMODB_READ * 2 + EVENT_READS * DYNAMODB_READ)  # consistent reads
+    ses_cost, sns_cost = recipients * SES_PER_EMAIL, events * SNS_PUBLISH
     sqs_cost = sqs_requests * SQS_REQUEST
     total = ses_cost + lambda_cost + sqs_cost + dynamodb_cost + sns_cost
 
@@ -262,9 +275,10 @@ def model(recipients: int, rate: float, latency: dict[str, float], sample: dict[
 def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 0.05, crash: float = 0.1,
           newsletter: str = "Chaos", progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """Send to ``count`` readers through the real code with duplicated, reordered, throttled and
-    crashing deliveries; the duplicates and the missed, counted in moto's SES."""
-    from chalicelib import aws
-    from chalicelib.newsletters import mail, sending
+    crashing deliveries, and SES's events (``Send`` among them) delivered out of order and twice; the
+    duplicates and the missed, counted in moto's SES, and the send as the desk then shows it."""
+    from chalicelib import aws, config
+    from chalicelib.newsletters import events, mail, sending
 
     rng = random.Random(seed)
     subject = f"Chaos issue {seed}"
@@ -272,32 +286,65 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
     queue: list[str] = []
     faults = Counter[str]()
     now = [time.time()]
-    real_send = mail.send
+    real_send, real_call, dead = mail.send, api_call(), [False]
 
     class Crash(Exception):
-        """The sender function died (a timeout, a lost instance)."""
+        """The sender function was killed (a timeout, a lost instance): from then on, no call it
+        would have made reaches AWS (its ``finally`` counts nothing)."""
 
-    def flaky_send(message: Any, send_id: str | None = None) -> str:
+    def killed() -> Crash:
+        dead[0] = True
+        return Crash()
+
+    def dying_call(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if dead[0]:
+            raise Crash()
+        return real_call(client, operation, params)
+
+    def flaky_send(message: Any, send_id: str | None = None, reader: str | None = None) -> str:
         roll = rng.random()
         if roll < throttle:
             faults["throttled"] += 1
             raise aws.sesv2_client().exceptions.TooManyRequestsException(
                 {"Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate exceeded."}}, "SendEmail")
         if roll < throttle + crash / sending.BATCH * 2:
-            faults["crashed after a claim"] += 1
-            raise Crash()  # after the claim, before SES: the claim is left to its lease
-        return real_send(message, send_id)
+            faults["killed after a claim"] += 1
+            raise killed()  # after the claim, before SES: the claim is left to its lease
+        message_id = real_send(message, send_id, reader)
+        if roll < throttle + crash / sending.BATCH * 4:
+            faults["killed after SES took the e-mail"] += 1
+            raise killed()  # the copy stays claimed: only SES's Send event can mark it sent
+        return message_id
 
     def flaky_queue(bodies: list[str], delay: int = 0) -> None:
         if len(bodies) > 1 and rng.random() < crash:
-            faults["crashed while queuing"] += 1
+            faults["killed while queuing"] += 1
             queue.extend(bodies[: rng.randrange(len(bodies))])
-            raise Crash()
+            raise killed()
         queue.extend(bodies)
 
+    sqs = aws.sqs_client()
+    events_url = sqs.get_queue_url(QueueName=config.current().newsletter_events_queue)["QueueUrl"]
+
+    def ses_events() -> None:
+        """SES's events so far (configuration set -> SNS -> SQS) through the events function: in any
+        order, a share twice."""
+        records: list[dict[str, Any]] = []
+        while got := sqs.receive_message(QueueUrl=events_url, MaxNumberOfMessages=10).get("Messages", []):
+            records += [{"messageId": m["MessageId"], "body": m["Body"]} for m in got]
+            sqs.delete_message_batch(QueueUrl=events_url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(got)])
+        records += [r for r in records if rng.random() < duplicate]
+        rng.shuffle(records)
+        for first in range(0, len(records), EVENT_BATCH):
+            if events.newsletter_events_queue_handler(records[first:first + EVENT_BATCH])["batchItemFailures"]:
+                raise RuntimeError("the events function failed with no fault injected")
+
+    ses_events()  # what came before (the sample's)
     mail.send = flaky_send
+    replace_api_call(dying_call)
     try:
-        sending.start(issue(newsletter, subject), queue.append)
+        send_id, _ = sending.start(issue(newsletter, subject), queue.append)
         delivered = 0
         while queue:
             body = queue.pop(rng.randrange(len(queue)))  # any order
@@ -305,7 +352,9 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
                 sending.deliver(body, now=lambda: now[0], queue=flaky_queue, pace=sending.Pace(0))
             except Crash:
                 # The message was not deleted: it comes back after the visibility timeout (1,800 s),
-                # past the claim's lease (300 s).
+                # past the claim's lease (300 s); SES's events came within seconds.
+                dead[0] = False
+                ses_events()
                 now[0] += sending.LEASE_SECONDS + 1
                 queue.append(body)
                 continue
@@ -317,7 +366,13 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
                 progress(f"chaos: {delivered} messages, {dict(faults)}")
     finally:
         mail.send = real_send
-    return {"recipients": count, "faults": dict(faults), **tally(emails, accepted_counts(emails, subject))}
+        replace_api_call(real_call)
+    ses_events()
+    got = accepted_counts(emails, subject)
+    status = sending.status(send_id)
+    return {"recipients": count, "faults": dict(faults), **tally(emails, got), "state": status.state,
+            "sent": status.sent, "skipped": status.skipped, "received": sum(1 for e in emails if got[e]),
+            "copies_counted": sum(sending.copy_states(send_id).values())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
               f"${modelled['cost_per_1000']} per 1,000 {modelled['cost_per_1000_parts']}", flush=True)
         print(f"chaos: {args.chaos} recipients, duplicated, reordered, throttled and crashing deliveries ...", flush=True)
         chaotic = chaos(args.chaos, args.seed, progress=lambda line: print("  " + line, flush=True))
-        print(f"  duplicates {chaotic['duplicates']}, missed {chaotic['missed']}, faults {chaotic['faults']}", flush=True)
+        print(f"  duplicates {chaotic['duplicates']}, missed {chaotic['missed']}, faults {chaotic['faults']}; the send "
+              f"{chaotic['state']}, {chaotic['sent']} sent of {chaotic['received']} readers who got it", flush=True)
     result = {"recipients": modelled["recipients"], "seconds": modelled["seconds"],
               "rate_utilization": modelled["rate_utilization"], "duplicates": sample["duplicates"],
               "missed": sample["missed"], "cost_per_1000": modelled["cost_per_1000"],
@@ -368,7 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out.relative_to(BENCH.parent)}")
     ok = (result["rate_utilization"] >= 0.95 and result["cost_per_1000"] <= 0.11
-          and chaotic["duplicates"] == chaotic["missed"] == sample["duplicates"] == sample["missed"] == 0)
+          and chaotic["duplicates"] == chaotic["missed"] == sample["duplicates"] == sample["missed"] == 0
+          and chaotic["state"] == sample["state"] == "done" and chaotic["sent"] == chaotic["received"] == args.chaos
+          and sample["sent"] == args.sample)
     return 0 if ok else 1
 
 

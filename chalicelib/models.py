@@ -637,9 +637,13 @@ class NewsletterIssue(_TableItem):
     plan_step = UnicodeAttribute(null=True)
     plan_queued = BooleanAttribute(default=True)
     planned = NumberAttribute(default=0)  # readers put in batches
-    processed = NumberAttribute(default=0)  # readers sent or skipped (the send is done when all planned are)
+    # Sent and skipped: added by each batch as it ends (the progress shown while sending), then set from
+    # the readers' copies when the send is done (sending.py: a killed batch's additions are lost).
+    processed = NumberAttribute(default=0)  # readers sent or skipped
     sent = NumberAttribute(default=0)
     skipped = NumberAttribute(default=0)  # no longer receiving when their batch came
+    found = NumberAttribute(default=0)  # copies a batch found taken already (a redelivery's, a duplicate's)
+    recheck_at = NumberAttribute(null=True)  # processed + found a count of the copies waits for again
     delivered = NumberAttribute(default=0)
     bounced = NumberAttribute(default=0)
     complained = NumberAttribute(default=0)
@@ -660,11 +664,12 @@ class HeldBatch(_TableItem):
 
 class Delivery(_TableItem):
     """One reader's copy of one send (pk ``delivery#<send id>``, sk the address hash): claimed before SES
-    is asked, sent after; the conditional claim is what makes each reader get each send once."""
+    is asked, sent after; the conditional claim is what makes each reader get each send once, and the
+    copies are what the send's final counts are read from."""
 
-    state = UnicodeAttribute()  # "claimed" (SES being asked), "sent"
+    state = UnicodeAttribute()  # "claimed" (SES being asked), "sent", "skipped" (no longer receiving)
     claimed = NumberAttribute()  # epoch seconds: a claim older than the lease was a crash, and is taken over
-    message_id = UnicodeAttribute(null=True)  # SES's, once sent
+    message_id = UnicodeAttribute(null=True)  # SES's, once sent (by the sender, or by SES's Send event)
     # When SES's events about it came (chalicelib/newsletters/events.py): each counts on the send once.
     delivered_at = NumberAttribute(null=True)
     bounced_at = NumberAttribute(null=True)

@@ -80,7 +80,8 @@
    so nothing local would reach the newsletter_events function. The patch publishes, for each
    recipient of an e-mail sent with a configuration set whose event destination is an SNS topic,
    the event SES would (docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html):
-   ``Delivery``, or, for SES's mailbox simulator addresses, ``Bounce`` (permanent) and ``Complaint``;
+   ``Send`` once per e-mail SES accepted, then ``Delivery``, or, for SES's mailbox simulator addresses,
+   ``Bounce`` (permanent) and ``Complaint``, each if the destination's ``MatchingEventTypes`` has it;
    with the e-mail's tags in ``mail.tags``, each a list, as SES writes them.
 """
 
@@ -212,6 +213,9 @@ def _install_ses_events() -> None:
         mail = {"timestamp": now, "messageId": json.loads(answer)["MessageId"], "source": params.get("FromEmailAddress"),
                 "destination": params.get("Destination", {}).get("ToAddresses", []),
                 "tags": {tag["Name"]: [tag["Value"]] for tag in params.get("EmailTags") or []}}
+        topics = sns_backends[self.current_account][self.region]
+        if "send" in wanted:  # one per message SES accepted, before it tries to deliver it
+            topics.publish(json.dumps({"eventType": "Send", "mail": mail, "send": {}}), arn=topic)
         for address in mail["destination"]:
             kind = SIMULATED.get(address.lower(), "Delivery")
             if kind.lower() not in wanted:
@@ -221,8 +225,7 @@ def _install_ses_events() -> None:
                                             "bouncedRecipients": [{"emailAddress": address}]}},
                       "Complaint": {"complaint": {"timestamp": now, "complaintFeedbackType": "abuse",
                                                   "complainedRecipients": [{"emailAddress": address}]}}}[kind]
-            sns_backends[self.current_account][self.region].publish(
-                json.dumps({"eventType": kind, "mail": mail, **detail}), arn=topic)
+            topics.publish(json.dumps({"eventType": kind, "mail": mail, **detail}), arn=topic)
         return answer
 
     _replace(SESV2Response, "send_email", send_email)

@@ -16,12 +16,20 @@ marked it counts. An unsubscribe from a newsletter's link counts on that send th
 (``count_unsubscribe``). The sender's events reach the ``newsletter_events`` function through the
 configuration set's SNS topic and an SQS queue; the queue message is SNS's envelope, the event in
 its ``Message`` (or, with raw delivery, the event itself).
+
+A ``Send`` event (SES accepted the e-mail) also carries the ``reader`` tag: ``accepted`` marks that
+reader's copy sent if it is still claimed, so a sender killed between SES's answer and its own mark
+does not have the e-mail sent again by the batch's redelivery (sending.py says what window remains).
+It reads the copy first (an eventually consistent GetItem, half a read unit), since nearly every copy
+is marked by its sender already, and writes only a claimed one, conditionally: in any order, twice,
+or after the sender's own mark, it changes nothing more.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any, Iterable
 
@@ -32,6 +40,7 @@ from chalicelib.models import Delivery, NewsletterIssue
 from chalicelib.newsletters import mail, sending, subscribers
 
 log = logging.getLogger("newsroom.newsletters")
+_HASH = re.compile(r"^[0-9a-f]{64}$")  # an address hash (subscribers.address_hash)
 COUNTED = {"Delivery": "delivered", "Bounce": "bounced", "Complaint": "complained"}  # SES's eventType -> counter
 
 
@@ -79,6 +88,27 @@ def count(event: dict[str, Any], now: float | None = None) -> int:
     return sum(_count_once(send_id, subscribers.address_hash(address), counter, now) for address in _recipients(event))
 
 
+def accepted(event: dict[str, Any]) -> bool:
+    """SES took a newsletter's e-mail (a ``Send`` event): mark the reader's copy sent if it is still
+    only claimed (its sender died before marking it), so a redelivery of the batch does not send it
+    again; whether it did. Idempotent and order-free: a copy sent or skipped already stays as it is."""
+    if (event.get("eventType") or event.get("notificationType")) != "Send":
+        return False
+    tags = (event.get("mail") or {}).get("tags") or {}
+    send_id = next(iter(tags.get(mail.SEND_TAG) or []), None)
+    hashed = next(iter(tags.get(mail.READER_TAG) or []), None)
+    message_id = (event.get("mail") or {}).get("messageId")
+    if not (isinstance(send_id, str) and sending.SEND_ID.match(send_id) and isinstance(hashed, str)
+            and _HASH.match(hashed) and isinstance(message_id, str)):
+        return False
+    # Nearly every copy was marked by its sender already: a read (half a read unit) spares a
+    # conditional write that would fail (a whole write unit). A stale read only costs that write.
+    copy = Delivery.get_or_none(*keys.delivery(send_id, hashed), attributes_to_get=["state"])
+    if copy is not None and copy.state != "claimed":
+        return False
+    return sending.mark_sent(send_id, hashed, message_id)
+
+
 def count_unsubscribe(send_id: str, hashed: str, now: float | None = None) -> bool:
     """Count an unsubscribe from a newsletter's link on its send, once, if the reader got that send."""
     return sending.SEND_ID.match(send_id) is not None and _count_once(send_id, hashed, "unsubscribed", now)
@@ -97,6 +127,7 @@ def newsletter_events_queue_handler(sqs_messages: Iterable[dict[str, Any]]) -> d
         try:
             apply(event)
             count(event)
+            accepted(event)
         except Exception:  # noqa: BLE001 - AWS failing: the queue delivers it again
             log.exception("SES event %s failed; it will be delivered again", record.get("messageId"))
             failures.append({"itemIdentifier": str(record.get("messageId", ""))})

@@ -26,6 +26,7 @@ from chalicelib import aws, config
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 ONE_CLICK = "List-Unsubscribe=One-Click"  # RFC 8058's one body, and the header that says we take it
 SEND_TAG = "send"  # the message tag naming the send (SES events carry it: mail.tags)
+READER_TAG = "reader"  # the message tag naming the reader (address hash): whose copy a Send event marks
 THROTTLED = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException"})
 RATE_READ_EVERY_SECONDS = 300.0
 _rate: list[float] = []  # [rate, when read (monotonic)]
@@ -50,15 +51,18 @@ def compose(to: str, subject: str, site_name: str, text: str, html: str, unsubsc
     return message
 
 
-def send(message: EmailMessage, send_id: str | None = None) -> str:
+def send(message: EmailMessage, send_id: str | None = None, reader: str | None = None) -> str:
     """Hand ``message`` to SES, with the stage's configuration set (its events reach
-    chalicelib/newsletters/events.py) and, for a newsletter, the send's id as the ``send`` tag, which
-    SES repeats in every event about the message; its message id."""
+    chalicelib/newsletters/events.py) and, for a newsletter, the send's id as the ``send`` tag and the
+    reader's address hash as the ``reader`` tag, which SES repeats in every event about the message
+    (hex: within the characters a tag may hold, docs.aws.amazon.com/ses/latest/dg/event-publishing-send-email.html);
+    its message id."""
     settings = config.current()
+    tags = [{"Name": name, "Value": value} for name, value in ((SEND_TAG, send_id), (READER_TAG, reader)) if value]
     answer = aws.sesv2_client().send_email(
         FromEmailAddress=settings.mail_from, Destination={"ToAddresses": [str(message["To"])]},
         Content={"Raw": {"Data": message.as_bytes()}}, ConfigurationSetName=settings.mail_configuration_set,
-        EmailTags=[{"Name": SEND_TAG, "Value": send_id}] if send_id else [])
+        EmailTags=tags)
     return str(answer["MessageId"])
 
 

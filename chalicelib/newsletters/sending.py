@@ -9,19 +9,51 @@ a send started twice with one id is one send; and its entry in the list of sends
   them as batches of ``BATCH`` and queues the next step. The send's record says which step is due
   (``plan_cursor``): a step delivered twice is planned once; a step that crashed after taking its
   turn and before queuing everything (``plan_queued`` false) is queued again by its redelivery.
+- a close: ``resume`` queues one once the plan is done, for a send paused as its last batch ended
+  (below, Counts).
 - a batch: for each reader, ``deliver``
-  1. reads the subscriber: no longer active, or no longer on this newsletter: skipped;
-  2. claims the reader's copy (``models.Delivery``), a conditional put: it succeeds only if nobody
-     claimed it, or a claim older than ``LEASE_SECONDS`` was left by a crash;
+  1. reads the subscriber: no longer active, or no longer on this newsletter: the copy
+     (``models.Delivery``) is written ``skipped``;
+  2. else claims the reader's copy, a conditional put: it succeeds only if nobody took it, or a claim
+     older than ``LEASE_SECONDS`` was left by a crash (a skip is the same conditional put);
   3. waits for its turn (``Pace``: each of the ``SENDERS`` functions keeps to its share of the
-     account's rate, read from SES's ``GetAccount``), asks SES to send, marks the copy sent.
+     account's rate, read from SES's ``GetAccount``), asks SES to send, tagged with the send and the
+     reader, and marks the copy sent (``mark_sent``: conditional on its own claim).
 
-A duplicate batch, or a plan step queuing a batch again, finds each copy claimed or sent and sends
-nothing: exactly once per reader rests on the claim alone. SES throttling the account: the claim of
-the reader SES refused is let go and the rest of the batch goes back to the queue, a few seconds
-later, as a new message (it sends only what it had not). The window left is a crash between SES
-accepting and the copy being marked sent, longer than the lease: that reader may get the e-mail
-twice, never none (SES has no idempotency key to close it).
+A duplicate batch, or a plan step queuing a batch again, finds each copy taken and sends nothing:
+exactly once per reader rests on the claim alone. SES throttling the account: the claim of the reader
+SES refused is let go and the rest of the batch goes back to the queue, a few seconds later, as a new
+message (it sends only what it had not).
+
+A sender killed after SES accepted an e-mail and before marking its copy leaves the copy claimed;
+SES has no idempotency key, so a redelivery after the lease would send it again. SES closes most of
+that window itself: the configuration set publishes a ``Send`` event for each e-mail it accepted ("the
+send request was successful and SES will attempt to deliver the message", MatchingEventTypes SEND:
+docs.aws.amazon.com/ses/latest/APIReference-V2/API_EventDestination.html; infra/template.yaml has
+``send``), carrying the message's tags (``mail.tags``: docs.aws.amazon.com/ses/latest/dg/
+event-publishing-send-email.html, .../event-publishing-retrieving-sns-contents.html), and the events
+function (``events.accepted``) marks a still-claimed copy sent, so the batch's redelivery, which takes
+over only a copy still claimed, leaves it. What remains: the Send event not yet applied when the batch
+comes back (SQS redelivers after the queue's visibility timeout, 1,800 s; SES, SNS and the events
+queue take seconds, unless the events function is failing or backed up for that long, or SES's
+publishing lost the event), and a sender slower than the lease without being dead (an SES call of
+over five minutes): then that reader gets the e-mail twice, never none.
+
+Counts. Each batch, as it ends, adds to the send's record what it did (``_count``, one UpdateItem):
+``sent``, ``skipped``, ``processed`` (the two), and ``found`` (copies it found taken: a duplicate's,
+or a redelivery's after a crash). That is the progress the desk shows while sending, and it can fall
+short: a killed sender's additions are lost (its copies are then *found* by the redelivery, not
+counted again). So the counts that stand are read from the copies, the source of truth: once
+``processed`` + ``found`` reaches the readers planned (every reader adds one to it, by the batch that
+sent or skipped it or by the redelivery that found it), ``_close`` counts the copies by state (one
+paged Query of the send's copies, ``copy_states``: ~0.04 read units a reader, once a send in the usual
+case); if every planned reader's copy is sent or skipped, it sets ``sent``, ``skipped`` and
+``processed`` to those numbers and the state to done, in one conditional update. A batch's addition
+after that is refused, so the counts stay exact under duplicate, concurrent, killed and throttled
+deliveries. If some copies are still open (a concurrent duplicate still running, a killed sender's
+claims waiting for their redelivery), ``recheck_at`` says how far ``processed`` + ``found`` must grow
+before the copies are counted again (by as many as are open), so a send is counted a few times at
+most, never once per batch. A copy SES's Send event marked counts as sent, as the reader got it.
 
 A send can also be recorded ahead of its moment (``schedule``: state ``scheduled``, listed and
 cancellable on the desk): a scheduled digest (``digests.py``), whose EventBridge Scheduler schedule
@@ -30,11 +62,12 @@ puts a ``SCHEDULED_TAG`` message on this queue at its time; the sender function 
 record, now ``sending``, and its first plan step. Delivered twice, or after a cancel, it starts nothing.
 
 The send's record also keeps its state (``scheduled``, ``sending``, ``paused``, ``cancelled``, ``done``), who started
-and changed it, and its counters, each an atomic ADD: ``sent`` and ``skipped`` by the batches (once
-per batch, when it ends), ``delivered``, ``bounced``, ``complained`` by SES's events
-(``events.py``). A batch or plan step arriving while the send is paused is held (``HeldBatch``)
-and queued again by ``resume``; while cancelled, dropped. A batch looks at the state again every
-``CHECK_EVERY`` readers, so a pause or a cancel stops a running batch too.
+and changed it, and its counters: ``sent`` and ``skipped`` (above), ``delivered``, ``bounced``,
+``complained`` by SES's events (``events.py``), each an atomic ADD once per reader. A batch or plan
+step arriving while the send is paused is held (``HeldBatch``) and queued again by ``resume`` (with
+a close message, as a send paused just as its last batch ended has no batch left to close it); while
+cancelled, dropped (a cancelled send keeps the counts its batches added). A batch looks at the state
+again every ``CHECK_EVERY`` readers, so a pause or a cancel stops a running batch too.
 """
 
 from __future__ import annotations
@@ -45,6 +78,7 @@ import logging
 import re
 import secrets
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -254,6 +288,9 @@ def deliver(body: str, now: Callable[[], float] = time.time, queue: Queue | None
         return Outcome(held=len(readers))
     if "plan" in message:
         return _plan(record, str(message["plan"]), queue)
+    if message.get("close") is True:
+        _finish_if_done(record)
+        return Outcome()
     return _batch(record, readers, now, queue, pace)
 
 
@@ -356,7 +393,10 @@ def resume(send_id: str, who: str, enqueue: Callable[[str], None]) -> SendStatus
             enqueue(body)
 
     _release_held(send_id, each)
-    return status(send_id)
+    record = NewsletterIssue.get(*keys.newsletter_issue(send_id), consistent_read=True)
+    if record.plan_cursor == PLAN_DONE:  # perhaps paused as its last batch ended: the sender function closes it
+        enqueue(json.dumps({"send": send_id, "close": True}))
+    return _status(send_id, record)
 
 
 def cancel(send_id: str, who: str) -> SendStatus:
@@ -456,16 +496,16 @@ def _batch(record: NewsletterIssue, readers: list[str], now: Callable[[], float]
                 counts[stop] = len(readers) - index
                 break
             reader = subscribers.find(hashed)
-            if reader is None or issue.newsletter not in subscribers.receives(reader):
-                counts["skipped"] += 1
-                continue
             moment = now()
-            if not _claim(send_id, hashed, moment):
+            if reader is None or issue.newsletter not in subscribers.receives(reader):
+                counts["skipped" if _take(send_id, hashed, moment, "skipped") else "duplicate"] += 1
+                continue
+            if not _take(send_id, hashed, moment, "claimed"):
                 counts["duplicate"] += 1
                 continue
             pace.wait()
             try:
-                _send(issue, reader.email, hashed, send_id)
+                _send(issue, reader.email, hashed, send_id, moment)
             except ClientError as exc:
                 if not mail.is_throttled(exc):
                     raise
@@ -476,7 +516,7 @@ def _batch(record: NewsletterIssue, readers: list[str], now: Callable[[], float]
                 break
             counts["sent"] += 1
     finally:
-        _count(record, counts["sent"], counts["skipped"])
+        _count(record, counts["sent"], counts["skipped"], counts["duplicate"])
     return Outcome(**counts)
 
 
@@ -490,23 +530,69 @@ def _stopped(send_id: str, rest: list[str], queue: Queue) -> str | None:
     return "dropped" if state == "cancelled" else None
 
 
-def _count(record: NewsletterIssue, sent: int, skipped: int) -> None:
-    if not sent and not skipped:
+def _count(record: NewsletterIssue, sent: int, skipped: int, found: int) -> None:
+    """Add what one batch did to the send's progress (one UpdateItem), and close the send if this may
+    be its end. Refused once the send is done: its counts are then the copies' own."""
+    if not sent and not skipped and not found:
         return
-    record.update(actions=[NewsletterIssue.sent.add(sent), NewsletterIssue.skipped.add(skipped),
-                           NewsletterIssue.processed.add(sent + skipped)], condition=NewsletterIssue.pk.exists())
+    try:
+        record.update(actions=[NewsletterIssue.sent.add(sent), NewsletterIssue.skipped.add(skipped),
+                               NewsletterIssue.processed.add(sent + skipped), NewsletterIssue.found.add(found)],
+                      condition=NewsletterIssue.pk.exists() & (NewsletterIssue.state != "done"))
+    except UpdateError as exc:
+        if retry.condition_failed(exc):
+            return
+        raise
     _finish_if_done(record)
 
 
 def _finish_if_done(record: NewsletterIssue) -> None:
-    """Mark the send done once every planned reader was sent or skipped (``record`` as just updated)."""
-    if record.plan_cursor != PLAN_DONE or int(record.processed or 0) < int(record.planned or 0):
+    """Close the send if every planned reader may have been sent or skipped (``record`` as just read
+    or updated): the batches' additions (``processed`` + ``found``) reached the readers planned, and
+    the copies' ``recheck_at`` (what they must reach before the copies are counted again)."""
+    if record.state != "sending" or record.plan_cursor != PLAN_DONE:
+        return
+    reached = int(record.processed or 0) + int(record.found or 0)
+    if reached >= max(int(record.planned or 0), int(record.recheck_at or 0)):
+        _close(record, reached)
+
+
+def _close(record: NewsletterIssue, reached: int) -> None:
+    """Count the send's copies (``copy_states``); if each planned reader's is sent or skipped, set the
+    send's counts to theirs and its state to done. Else each reader still open will add at least one
+    to ``processed`` + ``found`` (the batch that sends it, or the redelivery that finds it), so the
+    copies are counted again only once that sum has grown by as many (``recheck_at``)."""
+    states = copy_states(keys.send_of(record.pk))
+    sent, skipped, planned = states["sent"], states["skipped"], int(record.planned or 0)
+    if sent + skipped < planned:
+        record.update(actions=[NewsletterIssue.recheck_at.set(reached + planned - sent - skipped)],
+                      condition=NewsletterIssue.pk.exists())
         return
     try:
-        record.update(actions=[NewsletterIssue.state.set("done")], condition=NewsletterIssue.state == "sending")
+        record.update(actions=[NewsletterIssue.sent.set(sent), NewsletterIssue.skipped.set(skipped),
+                               NewsletterIssue.processed.set(sent + skipped), NewsletterIssue.state.set("done")],
+                      condition=(NewsletterIssue.state == "sending") & (NewsletterIssue.plan_cursor == PLAN_DONE))
     except UpdateError as exc:
         if not retry.condition_failed(exc):
             raise
+
+
+def copy_states(send_id: str) -> Counter[str]:
+    """How many of the send's copies are in each state (claimed, sent, skipped): one Query, paged,
+    strongly consistent, of the copies' state alone (DynamoDB still reads each whole copy: ~150
+    bytes, so ~0.04 read units a reader, and ~150 pages of 1 MB for a million)."""
+    request: dict[str, Any] = {
+        "TableName": Delivery.Meta.table_name, "KeyConditionExpression": "pk = :pk", "ConsistentRead": True,
+        "ExpressionAttributeValues": {":pk": {"S": keys.delivery(send_id, "")[0]}},
+        "ProjectionExpression": "#state", "ExpressionAttributeNames": {"#state": "state"}}
+    client = aws.dynamodb_connection().client
+    states: Counter[str] = Counter()
+    while True:
+        page = client.query(**request)
+        states.update(str(item.get("state", {}).get("S", "")) for item in page.get("Items", ()))
+        if "LastEvaluatedKey" not in page:
+            return states
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _hold(send_id: str, body: str, queue: Queue) -> None:
@@ -533,13 +619,32 @@ def _hashes(values: Iterable[Any]) -> list[str]:
     return [str(v) for v in values if isinstance(v, str) and len(v) == 64]
 
 
-def _claim(send_id: str, hashed: str, moment: float) -> bool:
-    """Take this reader's copy of the send; False if it is sent, or claimed within the lease."""
-    claim = Delivery(*keys.delivery(send_id, hashed), state="claimed", claimed=int(moment))
+def _take(send_id: str, hashed: str, moment: float, state: str) -> bool:
+    """Take this reader's copy of the send, ``claimed`` (SES is about to be asked) or ``skipped`` (the
+    reader no longer receives it); False if it is sent or skipped, or claimed within the lease."""
+    copy = Delivery(*keys.delivery(send_id, hashed), state=state, claimed=int(moment))
     try:
-        claim.save(condition=Delivery.pk.does_not_exist()
-                   | ((Delivery.state == "claimed") & (Delivery.claimed < int(moment) - LEASE_SECONDS)))
+        copy.save(condition=Delivery.pk.does_not_exist()
+                  | ((Delivery.state == "claimed") & (Delivery.claimed < int(moment) - LEASE_SECONDS)))
     except PutError as exc:
+        if retry.condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def mark_sent(send_id: str, hashed: str, message_id: str, claimed_at: int | None = None) -> bool:
+    """Mark a claimed copy sent: by the sender whose claim it is (``claimed_at``, its claim's moment),
+    or by SES's Send event (whoever claimed it). False if it is not claimed (sent already, skipped, no
+    such copy, or claimed again by another sender after the lease). One conditional UpdateItem, which
+    keeps what SES's other events wrote on the copy."""
+    condition = Delivery.state == "claimed"
+    if claimed_at is not None:
+        condition &= Delivery.claimed == claimed_at
+    try:
+        Delivery(*keys.delivery(send_id, hashed)).update(
+            actions=[Delivery.state.set("sent"), Delivery.message_id.set(message_id)], condition=condition)
+    except UpdateError as exc:
         if retry.condition_failed(exc):
             return False
         raise
@@ -556,14 +661,12 @@ def _release(send_id: str, hashed: str, moment: float) -> None:
             raise
 
 
-def _send(issue: Issue, email: str, hashed: str, send_id: str) -> None:
+def _send(issue: Issue, email: str, hashed: str, send_id: str, moment: float) -> None:
     unsubscribe_url = (issue.site_url + "/newsletter/unsubscribe/?t=" + tokens.unsubscribe_token(hashed)
                        + "&s=" + send_id)  # the send counts its unsubscribes (events.count_unsubscribe)
     message = mail.compose(email, issue.subject, issue.site_name, issue.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url),
                            issue.html.replace(UNSUBSCRIBE_MARK, str(escape(unsubscribe_url))), unsubscribe_url)
-    message_id = mail.send(message, send_id)
-    copy = Delivery(*keys.delivery(send_id, hashed), state="sent", claimed=int(time.time()), message_id=message_id)
-    copy.save()
+    mark_sent(send_id, hashed, mail.send(message, send_id, hashed), int(moment))
 
 
 def article_issue(newsletter: str, site_name: str, site_url: str, title: str, summary: str | None, body_html: str,

@@ -309,11 +309,11 @@ def test_a_batch_that_crashed_midway_is_finished_by_the_next_delivery_without_re
     batches(queued)
     real_send, calls = sending.mail.send, []
 
-    def crash_on_second(message, send_id=None):
+    def crash_on_second(message, *tags):
         calls.append(message["To"])
         if len(calls) == 2:
             raise RuntimeError("the sender's Lambda timed out")
-        return real_send(message, send_id)
+        return real_send(message, *tags)
 
     monkeypatch.setattr(sending.mail, "send", crash_on_second)
     with pytest.raises(RuntimeError):
@@ -379,7 +379,7 @@ def test_the_sender_function_sends_a_batch_drops_what_is_not_one_and_returns_wha
     assert sending.newsletters_queue_handler(records, queue=queued) == {"batchItemFailures": []}
     assert len(newsletters_to("queued@example.com", "Queued issue")) == 1
 
-    def failing(message, send_id=None):
+    def failing(message, *tags):
         raise sending.mail.aws.sesv2_client().exceptions.AccountSuspendedException(
             {"Error": {"Code": "AccountSuspendedException", "Message": "Sending paused for this account."}}, "SendEmail")
 
