@@ -54,7 +54,8 @@ def json_answer(data: dict[str, Any], status: int = 200) -> Response:
 def page(template: str, status: int = 200, headers: dict[str, Any] | None = None, **context: Any) -> Response:
     html = templating.environment().get_template(f"desk/{template}").render(
         desk_script=static_url("desk.js"), stylesheet=static_url("desk.css"),
-        toolbar_script=static_url("markdown-toolbar.js"), admin_script=static_url("admin.js"), **context)
+        toolbar_script=static_url("markdown-toolbar.js"), admin_script=static_url("admin.js"),
+        upload_script=static_url("upload.js"), **context)
     return respond(html, status, extra=headers)
 
 
@@ -216,7 +217,7 @@ def origin_of(url: str) -> str:
 
 # The desk's own files, and the npm packages it vendors (templates/desk/vendor/, each with its license).
 STATIC = {"desk.js": "desk.js", "desk.css": "desk.css", "media.js": "media.js", "import.js": "import.js",
-          "subscribers.js": "subscribers.js",
+          "subscribers.js": "subscribers.js", "upload.js": "upload.js",
           "admin.js": "admin.js",
           "live.js": "live.js",
           "editor.js": "editor.js",

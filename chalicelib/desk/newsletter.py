@@ -26,8 +26,9 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from chalice.app import Response
 
@@ -76,23 +77,52 @@ def _live_post(key: str) -> Post:
     return post
 
 
-def _issue(request: Any, who: Identity, sent: dict[str, str], newsletter: str) -> tuple[sending.Issue, str]:
-    """The e-mail asked for (an article, or today's digest) and what the screen calls it.
-    :raise NotSendable:"""
-    settings = store.site().settings
+Today = list[tuple[str, str, str]]  # a digest's articles (title, summary, path), as digests.todays_articles
+
+
+def _chosen(sent: dict[str, str], empty: bool = False) -> Post | Today:
+    """What is asked for, unrendered: the live article of ``key``, or today's articles (``digest=today``).
+    :raise NotSendable: the article is not sendable, or no article was published today (unless ``empty``:
+    the send screen shows an empty digest, to schedule it)."""
+    if sent.get("digest") != "today":
+        return _live_post(sent.get("key", ""))
+    entries = digests.todays_articles()
+    if not entries and not empty:
+        raise _nothing_today()
+    return entries
+
+
+def _nothing_today() -> NotSendable:
+    return NotSendable("Nothing to send", "No article was published today (in the site's time zone, "
+                       f"{digests.zone().key}): a digest of today has nothing to list yet. Schedule it for later "
+                       "instead: it lists what is published by then.", 409)
+
+
+def _described(chosen: Post | Today) -> str:
+    """What the screen and its messages call it."""
+    if isinstance(chosen, Post):
+        return f"“{chosen.title}”"
+    count = len(chosen)
+    return f"today's digest ({count} article{'' if count == 1 else 's'})" if count else \
+        "today's digest (no article yet)"
+
+
+def _subject(chosen: Post | Today, newsletter: str) -> str:
+    """The e-mail's subject without rendering the e-mail: an article's title (``sending.article_issue``
+    makes it the subject), or the digest's (``digests.subject``)."""
+    return chosen.title if isinstance(chosen, Post) else digests.subject(newsletter)
+
+
+def _issue(request: Any, chosen: Post | Today, newsletter: str) -> sending.Issue:
+    """The e-mail as its readers receive it, rendered by the sender's own code. :raise NotSendable:"""
     site_url = web.site_of(request).url("/").rstrip("/")
-    if sent.get("digest") == "today":
-        digest = digests.compose(newsletter, site_url)
-        if digest is None:
-            raise NotSendable("Nothing to send", "No article was published today (in the site's time zone, "
-                              f"{digests.zone().key}): a digest of today has nothing to list yet. Schedule it for "
-                              "later instead: it lists what is published by then.", 409)
-        count = len(digests.todays_articles())
-        return digest, f"today's digest ({count} article{'' if count == 1 else 's'})"
-    post = _live_post(sent.get("key", ""))
-    issue = sending.article_issue(newsletter, settings.site_name, site_url, post.title, post.summary,
-                                  bodies.load(post), f"/{post.slug}/")
-    return issue, f"“{post.title}”"
+    if isinstance(chosen, Post):
+        return sending.article_issue(newsletter, store.site().settings.site_name, site_url, chosen.title,
+                                     chosen.summary, bodies.load(chosen), f"/{chosen.slug}/")
+    digest = digests.compose(newsletter, site_url, entries=chosen)
+    if digest is None:
+        raise _nothing_today()
+    return digest
 
 
 def _newsletter(sent: dict[str, str]) -> tuple[tuple[str, ...], str]:
@@ -115,26 +145,43 @@ def _what(sent: dict[str, str]) -> dict[str, str]:
 
 # --- the send screen ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Asked:
+    """The send screen's query, read: the site's newsletters, the one chosen, and what is sent."""
+
+    query: dict[str, str]
+    offered: tuple[str, ...]
+    newsletter: str
+    chosen: Post | Today
+
+
+def _asked(request: Any, empty: bool = False) -> _Asked | Response:
+    """What the send screen (or its preview) is asked to show; for what cannot be sent, the page that
+    refuses it (an empty digest of today is shown where ``empty``: the screen offers to schedule it)."""
+    query = dict(request.query_params or {})
+    try:
+        offered, newsletter = _newsletter(query)
+        return _Asked(query, offered, newsletter, _chosen(query, empty))
+    except NotSendable as refusal:
+        return http.answer(request, refusal.status, refusal.heading, refusal.message)
+
+
 @http.guarded
 @http.signed_in
 @http.needs("editor")
 def screen(request: Any, who: Identity, token: str) -> Response:
-    """The e-mail's preview, the test, and the confirmation naming how many will receive it."""
-    query = dict(request.query_params or {})
-    try:
-        offered, newsletter = _newsletter(query)
-        issue, described = _issue(request, who, query, newsletter)
-    except NotSendable as refusal:
-        if not (query.get("digest") == "today" and refusal.heading == "Nothing to send"):
-            return http.answer(request, refusal.status, refusal.heading, refusal.message)
-        return http.screen("newsletter.html", who, token, what=_what(query), offered=offered, newsletter=newsletter,
-                           described="today's digest (no article yet)", empty=refusal.message, readers=0,
-                           zone_name=digests.zone().key, can_schedule=digests.enabled(),
-                           done=query.get("done", ""), failed=query.get("failed", ""))
-    readers = subscribers.receiving_count(newsletter)
-    preview = "/desk/newsletter/preview?" + urlencode({**_what(query), "newsletter": newsletter})
-    return http.screen("newsletter.html", who, token, what=_what(query), described=described, offered=offered,
-                       newsletter=newsletter, subject=issue.subject, readers=readers, preview=preview,
+    """The e-mail's subject and preview, the test, and the confirmation naming how many will receive it
+    (the e-mail itself is rendered only in the preview's frame)."""
+    asked = _asked(request, empty=True)
+    if isinstance(asked, Response):
+        return asked
+    query, newsletter, chosen = asked.query, asked.newsletter, asked.chosen
+    what = _what(query)
+    return http.screen("newsletter.html", who, token, what=what, described=_described(chosen), offered=asked.offered,
+                       newsletter=newsletter, subject=_subject(chosen, newsletter) if chosen else "",
+                       empty="" if chosen else _nothing_today().message,
+                       readers=subscribers.receiving_count(newsletter) if chosen else 0,
+                       preview="/desk/newsletter/preview?" + urlencode({**what, "newsletter": newsletter}),
                        zone_name=digests.zone().key, can_schedule=digests.enabled(),
                        send_token=secrets.token_hex(16), done=query.get("done", ""), failed=query.get("failed", ""))
 
@@ -150,12 +197,10 @@ PREVIEW_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' ht
 @http.needs("editor")
 def preview(request: Any, who: Identity, token: str) -> Response:
     """The e-mail alone, for the send screen's frame (its unsubscribe links go nowhere)."""
-    query = dict(request.query_params or {})
-    try:
-        _, newsletter = _newsletter(query)
-        issue, _ = _issue(request, who, query, newsletter)
-    except NotSendable as refusal:
-        return http.answer(request, refusal.status, refusal.heading, refusal.message)
+    asked = _asked(request)
+    if isinstance(asked, Response):
+        return asked
+    issue = _issue(request, asked.chosen, asked.newsletter)
     return http.respond(issue.html.replace(sending.UNSUBSCRIBE_MARK, "#"),
                         extra={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"})
 
@@ -171,10 +216,10 @@ def send(request: Any, who: Identity, token: str) -> Response:
         _, newsletter = _newsletter(sent)
         if sent.get("action") == "schedule" and sent.get("digest") == "today":  # composed at its moment
             return _schedule(request, who, sent, newsletter, web.site_of(request).url("/").rstrip("/"))
-        issue, described = _issue(request, who, sent, newsletter)
+        chosen = _chosen(sent)
+        issue, described = _issue(request, chosen, newsletter), _described(chosen)
     except NotSendable as refusal:
         return http.answer(request, refusal.status, refusal.heading, refusal.message)
-    back = {**_what(sent), "newsletter": newsletter}
     if sent.get("action") == "test":
         try:
             TESTS.take("newsletter-tests-" + hashlib.sha256(who.sub.encode()).hexdigest()[:32])
@@ -187,8 +232,8 @@ def send(request: Any, who: Identity, token: str) -> Response:
         mail.send(mail.compose(who.email, "[Test] " + issue.subject, issue.site_name,
                                issue.text.replace(sending.UNSUBSCRIBE_MARK, where),
                                issue.html.replace(sending.UNSUBSCRIBE_MARK, where), where))
-        return http.redirect("/desk/newsletter?" + urlencode({**back, "done": f"A test of {described} was sent to "
-                                                              f"{who.email} (only to you; it is counted nowhere)."}))
+        return http.back("/desk/newsletter", done=f"A test of {described} was sent to {who.email} (only to you; it is "
+                         "counted nowhere).", also={**_what(sent), "newsletter": newsletter})
     if sent.get("action") != "send":
         return http.answer(request, 400, "Nothing sent", "Choose “Send a test to me” or the Send button.")
     send_token = sent.get("send_token", "")
@@ -199,10 +244,10 @@ def send(request: Any, who: Identity, token: str) -> Response:
     try:
         send_id, count = sending.start(issue, sending.enqueue, send_id=send_id, started_by=who.email)
     except ValueError:  # this form was sent already (a double click, a replay): one send
-        return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(
-            "This send was started already: it goes once, however often the button is pressed."))
-    return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(
-        f"Sending {described} to {count:,} reader{'' if count == 1 else 's'} of {newsletter}: each receives it once."))
+        return http.back(f"/desk/newsletters?send={send_id}", done="This send was started already: it goes once, "
+                         "however often the button is pressed.")
+    return http.back(f"/desk/newsletters?send={send_id}", done=f"Sending {described} to {count:,} "
+                     f"reader{'' if count == 1 else 's'} of {newsletter}: each receives it once.")
 
 
 def _schedule(request: Any, who: Identity, sent: dict[str, str], newsletter: str, site_url: str) -> Response:
@@ -217,8 +262,8 @@ def _schedule(request: Any, who: Identity, sent: dict[str, str], newsletter: str
     except digests.NotScheduled as refusal:
         return http.answer(request, 409, "Not scheduled", str(refusal))
     shown = f"{when:%a} {when.day} {when:%b}, {when:%H:%M} ({digests.zone().key})"
-    return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(
-        f"Scheduled for {shown}: the articles published today by then go to the readers of {newsletter}."))
+    return http.back(f"/desk/newsletters?send={send_id}", done=f"Scheduled for {shown}: the articles published today "
+                     f"by then go to the readers of {newsletter}.")
 
 
 # --- the Newsletters screen -----------------------------------------------------------------------
@@ -266,11 +311,11 @@ def change(request: Any, who: Identity, token: str) -> Response:
         else:
             left = digests.cancel(send_id, who.email)
     except sending.SendStateError as refusal:
-        return http.redirect(f"/desk/newsletters?send={send_id}&failed=" + quote(str(refusal)))
+        return http.back(f"/desk/newsletters?send={send_id}", failed=str(refusal))
     said = {"pause": "Paused: no more e-mails go until you resume it.",
             "resume": "Resumed: the rest of the readers receive it.",
             "cancel": f"Cancelled: no more e-mails of “{current.subject}” go. {current.sent:,} were sent."}[action]
     if action == "cancel" and current.state == "scheduled":
         said = (f"Cancelled: “{current.subject}” will not be sent." + (
             " Its schedule could not be removed just now: at its time it starts nothing." if left else ""))
-    return http.redirect(f"/desk/newsletters?send={send_id}&done=" + quote(said))
+    return http.back(f"/desk/newsletters?send={send_id}", done=said)

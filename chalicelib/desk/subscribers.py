@@ -2,8 +2,9 @@
 address, an import of another service's CSV export, and an export of our own list.
 
 The web function never Scans (its policy has no ``dynamodb:Scan``): finding one subscriber is a
-GetItem by the address's hash; the counts and the export are the imports function's
-(``imports/subscribers_job.py``), which Scans. An import's file goes from the browser to S3 by a
+GetItem by the address's hash; each newsletter's active readers are counted live from the receiving
+index's counters (``subscribers.receiving_count``: one Query a newsletter); the counts by state and the
+export are the imports function's (``imports/subscribers_job.py``), which Scans. An import's file goes from the browser to S3 by a
 presigned POST (``imports/<id>/subscribers.csv``, at most ``MAX_UPLOAD_BYTES``) after this screen
 writes its options; the imports function imports it and writes its status and report, which this
 screen reads as the admin. A 50,000-row file is a few MB and a few minutes of the imports function,
@@ -62,6 +63,8 @@ def _screen(request: Any, who: Identity, token: str, sought: str) -> Response:
     from chalicelib.desk import media
 
     query = request.query_params or {}
+    offered = store.site().settings.newsletters
+    receiving = [(name, subscribers.receiving_count(name)) for name in offered]  # live: one Query each
     content = session.bucket_as(token)
     counted = content.read_json(subscriber_counts_key()) or {}
     address = sought.strip()[:signup.MAX_EMAIL_CHARS]
@@ -90,7 +93,7 @@ def _screen(request: Any, who: Identity, token: str, sought: str) -> Response:
                        counted_at=counted.get("at"), state_names=STATE_NAMES, address=address, found=found,
                        import_id=import_id, job=status, report=report, shown_problems=SHOWN_PROBLEMS,
                        export_id=export_id, export_status=export_status, export_url=export_url,
-                       newsletters=store.site().settings.newsletters,
+                       newsletters=offered, receiving=receiving,
                        max_mb=subscribers_job.MAX_UPLOAD_BYTES // 2**20)
 
 

@@ -68,14 +68,21 @@ def todays_articles(now: dt.datetime | None = None) -> list[tuple[str, str, str]
     return [(entry.title, entry.summary or "", f"/{entry.slug}/") for entry in found]
 
 
-def compose(newsletter: str, site_url: str, now: dt.datetime | None = None) -> sending.Issue | None:
-    """Today's digest as an e-mail; None when no article was published today."""
-    entries = todays_articles(now)
+def subject(newsletter: str, now: dt.datetime | None = None) -> str:
+    """Today's digest's subject: the newsletter and the day, in the site's time zone."""
+    today = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone())
+    return f"{newsletter}: {today:%A} {today.day} {today:%B %Y}"
+
+
+def compose(newsletter: str, site_url: str, now: dt.datetime | None = None,
+            entries: list[tuple[str, str, str]] | None = None) -> sending.Issue | None:
+    """Today's digest as an e-mail (of ``entries`` where the caller has read ``todays_articles``
+    already); None when no article was published today."""
+    entries = todays_articles(now) if entries is None else entries
     if not entries:
         return None
-    today = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone())
-    title = f"{newsletter}: {today:%A} {today.day} {today:%B %Y}"
-    return sending.digest_issue(newsletter, snapshot.current().settings.site_name, site_url, title, entries)
+    return sending.digest_issue(newsletter, snapshot.current().settings.site_name, site_url, subject(newsletter, now),
+                                entries)
 
 
 def enabled() -> bool:

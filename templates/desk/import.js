@@ -4,25 +4,12 @@
   "use strict";
   var form = document.getElementById("import");
   if (!form) { return; }
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var said = document.getElementById("progress"), counts = document.getElementById("counts");
   var refusedList = document.getElementById("refused"), actions = document.getElementById("actions");
   var bar = document.getElementById("upload-progress");
   function el(tag, text) { var e = document.createElement(tag); if (text) { e.textContent = text; } return e; }
-  function post(url, data) {
-    return fetch(url, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-      body: JSON.stringify(data)}).then(function (r) { return r.json().then(function (j) { return {status: r.status, json: j}; }); });
-  }
-  function problems(list) {
-    var box = document.getElementById("problems"), ul = box.querySelector("ul");
-    ul.textContent = "";
-    form.querySelectorAll(".field-error").forEach(function (p) { p.hidden = true; });
-    list.forEach(function (p) {
-      var li = el("li"), a = el("a", p.message); a.href = "#" + p.field; li.appendChild(a); ul.appendChild(li);
-      var beside = document.getElementById("e-" + p.field); if (beside) { beside.textContent = p.message; beside.hidden = false; }
-    });
-    box.hidden = !list.length; if (list.length) { box.focus(); }
-  }
+  var post = DeskUpload.post;
+  function problems(list) { DeskUpload.problems(form, list); }
   function show(s) {
     counts.textContent = ""; refusedList.textContent = ""; actions.textContent = "";
     var text = {waiting: "Waiting for the imports function…", converting: "Converting the export…",
@@ -87,19 +74,9 @@
     post("/desk/import/start", {name: file.name, size: file.size, dry_run: document.getElementById("dry_run").checked,
       media_from: document.getElementById("media_from").value}).then(function (answer) {
       if (answer.status !== 200) { problems(answer.json.problems || [{field: "export", message: answer.json.error || "refused"}]); said.textContent = ""; return; }
-      var data = new FormData();
-      Object.keys(answer.json.fields).forEach(function (k) { data.append(k, answer.json.fields[k]); });
-      data.append("file", file);
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", answer.json.url);
       bar.hidden = false;
-      xhr.upload.addEventListener("progress", function (e) { if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); said.textContent = "Uploading the export… " + bar.value + "%"; } });
-      xhr.addEventListener("load", function () {
-        bar.hidden = true;
-        if (xhr.status >= 200 && xhr.status < 300) { follow(answer.json.id); } else { said.textContent = "The export was not uploaded: storage answered " + xhr.status + ". Try again."; }
-      });
-      xhr.addEventListener("error", function () { bar.hidden = true; said.textContent = "The export was not uploaded: the connection failed. Try again."; });
-      xhr.send(data);
+      DeskUpload.upload(file, answer.json, bar, said, "Uploading the export…").then(function () { bar.hidden = true; follow(answer.json.id); },
+        function (why) { bar.hidden = true; said.textContent = "The export was not uploaded: " + why + ". Try again."; });
     });
   });
   if (form.dataset.id) { follow(form.dataset.id); }

@@ -5,7 +5,6 @@
   "use strict";
   var box = document.getElementById("photos");
   if (!box) { return; }
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var input = document.getElementById("upload");
   var altInput = document.getElementById("alt");
   var button = document.getElementById("upload-start");
@@ -65,31 +64,17 @@
     var bar = el("progress"); bar.max = 100; bar.value = 0; bar.setAttribute("aria-label", "Uploading " + file.name);
     var said = el("p", "Starting…"); said.setAttribute("role", "status");
     row.appendChild(bar); row.appendChild(said); queue.prepend(row);
-    fetch("/desk/media/upload", {method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-      body: JSON.stringify({name: file.name, type: file.type, size: file.size, alt: alt})})
-      .then(function (r) { return r.json().then(function (j) { return {status: r.status, json: j}; }); })
-      .then(function (answer) {
-        if (answer.status !== 200) {
-          var problems = answer.json.problems || [{message: answer.json.error || "refused"}];
-          said.textContent = "Not uploaded: " + problems.map(function (p) { return p.message; }).join("; ");
-          bar.remove(); failed(said.textContent.replace(/^Not uploaded: /, "")); return;
-        }
-        var form = new FormData();
-        Object.keys(answer.json.fields).forEach(function (k) { form.append(k, answer.json.fields[k]); });
-        form.append("file", file);
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", answer.json.url);
-        xhr.upload.addEventListener("progress", function (e) { if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); said.textContent = "Uploading… " + bar.value + "%"; } });
-        xhr.addEventListener("load", function () {
-          if (xhr.status >= 200 && xhr.status < 300) {
-            bar.value = 100; said.textContent = "Sizes being made…";
-            follow(row, {key: answer.json.key, src: answer.json.src, alt: alt}, said, Date.now(), then);
-          } else { said.textContent = "Not uploaded: storage answered " + xhr.status + ". Try again."; failed("storage answered " + xhr.status); }
-        });
-        xhr.addEventListener("error", function () { said.textContent = "Not uploaded: the connection failed. Try again."; failed("the connection failed"); });
-        xhr.send(form);
-      });
+    DeskUpload.post("/desk/media/upload", {name: file.name, type: file.type, size: file.size, alt: alt}).then(function (answer) {
+      if (answer.status !== 200) {
+        var problems = answer.json.problems || [{message: answer.json.error || "refused"}];
+        said.textContent = "Not uploaded: " + problems.map(function (p) { return p.message; }).join("; ");
+        bar.remove(); failed(said.textContent.replace(/^Not uploaded: /, "")); return;
+      }
+      DeskUpload.upload(file, answer.json, bar, said, "Uploading…").then(function () {
+        bar.value = 100; said.textContent = "Sizes being made…";
+        follow(row, {key: answer.json.key, src: answer.json.src, alt: alt}, said, Date.now(), then);
+      }, function (why) { said.textContent = "Not uploaded: " + why + ". Try again."; failed(why); });
+    });
   }
 
   var pickedThen = null;

@@ -43,6 +43,7 @@ from botocore.exceptions import ClientError
 from chalicelib.bucket import submission_owner
 from devstack.photos import png
 from devstack.stack import load_template
+from tests.deploy.iam_conditions import conditions_hold, listed
 from tests.deploy.test_roles import ARNS, BUCKET, IDENTITY_ID, _resolve, for_caller
 from tests.functional.conftest import desk  # noqa: F401 - the desk's fixture
 
@@ -61,34 +62,6 @@ def role_statements(role: str) -> tuple[dict[str, Any], ...]:
     return tuple(statement for document in documents for statement in _resolve(document)["Statement"])
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _conditions_hold(condition: dict[str, Any], context: dict[str, list[str]]) -> bool:
-    """IAM's string conditions on the keys this test knows: ``ForAllValues:`` holds when every value of the
-    request's (none: holds) matches one pattern (``StringNotLike``: matches none); a single-valued operator
-    needs the key present and matching."""
-    for operator, tests in condition.items():
-        quantifier, _, kind = operator.rpartition(":")
-        if kind == "StringNotLike" and quantifier == "ForAllValues":
-            if any(fnmatchcase(v, p) for key, patterns in tests.items() for v in context.get(key) or []
-                   for p in _listed(patterns)):
-                return False
-            continue
-        if kind not in ("StringEquals", "StringLike") or quantifier not in ("", "ForAllValues"):
-            return False  # not judged here: grants nothing
-        for key, patterns in tests.items():
-            if key not in ("dynamodb:LeadingKeys", "s3:prefix"):
-                return False
-            values = context.get(key) or []
-            matched = [any(fnmatchcase(v, p) if kind == "StringLike" else v == p for p in _listed(patterns))
-                       for v in values]
-            if not all(matched) or (quantifier == "" and not values):
-                return False
-    return True
-
-
 def allowed(role: str, action: str, resource: str, context: dict[str, list[str]],
             caller: dict[str, str] | None = None) -> bool:
     """Whether a statement of ``role`` allows ``action`` on ``resource`` to ``caller`` (its policy
@@ -97,14 +70,14 @@ def allowed(role: str, action: str, resource: str, context: dict[str, list[str]]
     for statement in (for_caller(s, caller or {}) for s in role_statements(role)):
         if statement is None:
             continue
-        if not any(fnmatchcase(action.lower(), a.lower()) for a in _listed(statement["Action"])):
+        if not any(fnmatchcase(action.lower(), a.lower()) for a in listed(statement["Action"])):
             continue
-        if not any(fnmatchcase(resource, r) for r in _listed(statement["Resource"])):
+        if not any(fnmatchcase(resource, r) for r in listed(statement["Resource"])):
             continue
         if statement["Effect"] == "Deny":
             return False
         assert statement["Effect"] == "Allow"
-        granted = granted or _conditions_hold(statement.get("Condition", {}), context)
+        granted = granted or conditions_hold(statement.get("Condition", {}), context)
     return granted
 
 
@@ -653,13 +626,13 @@ def test_the_judge_refuses_what_iam_would():
     assert _judged("Admin", "cognito-idp", "AdminCreateUser", {})
     # A prefix condition: held by a listing of that prefix only, never by one without a prefix.
     statement = {"s3:prefix": ["submissions/x"]}
-    assert _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, statement)
-    assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {"s3:prefix": ["articles/"]})
-    assert not _conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {})
+    assert conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, statement)
+    assert not conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {"s3:prefix": ["articles/"]})
+    assert not conditions_hold({"StringLike": {"s3:prefix": ["submissions/*"]}}, {})
     not_like = {"ForAllValues:StringNotLike": {"dynamodb:LeadingKeys": ["subscriber#*"]}}
-    assert _conditions_hold(not_like, {"dynamodb:LeadingKeys": ["comments-pending", "source"]})
-    assert not _conditions_hold(not_like, {"dynamodb:LeadingKeys": ["source", "subscriber#ab"]})
-    assert not _conditions_hold({"Bool": {"aws:SecureTransport": "true"}}, {})  # not judged: grants nothing
+    assert conditions_hold(not_like, {"dynamodb:LeadingKeys": ["comments-pending", "source"]})
+    assert not conditions_hold(not_like, {"dynamodb:LeadingKeys": ["source", "subscriber#ab"]})
+    assert not conditions_hold({"Bool": {"aws:SecureTransport": "true"}}, {})  # not judged: grants nothing
 
 
 def test_newsroom_submit_sends_a_new_submission_although_s3_says_403_of_the_free_key():

@@ -128,6 +128,25 @@ def running(function: str) -> Iterator[None]:
         _function.reset(token)
 
 
+Call = tuple[str, str, str, dict[str, Any]]  # (function, service, operation, parameters)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
+    """Every AWS call made inside ``running(function)``, as it is made (boto3 and PynamoDB alike)."""
+    made: list[Call] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        function = _function.get()
+        if function:
+            made.append((function, self.meta.service_model.service_name, operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return made
+
+
 def authorizations(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str, tuple[str, ...]]]:
     """The (IAM action, resource ARN, partition keys written or read) AWS checks for one request."""
     return [(action, arn, _leading_keys(service, operation, params)) for action, arn in _actions(service, operation,
@@ -217,19 +236,9 @@ def allows(document: dict[str, Any], action: str, arn: str, leading_keys: tuple[
     return False
 
 
-def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monkeypatch, settings):
+def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monkeypatch, settings, calls):
     from chalicelib import bodies
 
-    calls: list[tuple[str, str, str, dict[str, Any]]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
-        function = _function.get()
-        if function:
-            calls.append((function, self.meta.service_model.service_name, operation_name, api_params))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     monkeypatch.setattr(bodies, "INLINE_LIMIT", 200)  # send long bodies to S3 (rendered/)
     monkeypatch.setattr(bodies, "COMPRESSED_LIMIT", 100)
     settings(moderation_topic=site.stack.moderation_topic)
@@ -328,22 +337,13 @@ def test_every_aws_call_the_functions_make_is_allowed_by_their_policy(site, monk
     assert ("web", "dynamodb:PutItem") in operations and ("web", "dynamodb:UpdateItem") not in operations
 
 
-def test_every_aws_call_of_a_newsletter_send_is_allowed_by_its_functions_policy(site, monkeypatch):
+def test_every_aws_call_of_a_newsletter_send_is_allowed_by_its_functions_policy(site, monkeypatch, calls):
     """A reader signs up and confirms (web), a send is planned and sent through the real queue
     (newsletters), SES's events about it are applied and counted (newsletter-events)."""
-    from chalicelib.newsletters import events, sending, signup, subscribers
+    from chalicelib.newsletters import events, mail, sending, signup, subscribers
 
-    calls: list[tuple[str, str, str, dict[str, Any]]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):  # type: ignore[no-untyped-def]
-        function = _function.get()
-        if function:
-            calls.append((function, self.meta.service_model.service_name, operation_name, api_params))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     monkeypatch.setattr(sending.Pace, "wait", lambda self: None)  # moto's SES: 1 a second
+    monkeypatch.setattr(mail, "_rate", [])  # the rate an earlier send in this process read: this one reads it too
     with running("web"):
         for email in ("reader@example.com", "bounce@simulator.amazonses.com"):
             consent = subscribers.Consent("subscribe-page", signup.CONSENT_WORDING, "0" * 20, ("Daily briefing",))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from chalicelib import keys
 from devstack.stack import load_template
+from tests.deploy.iam_conditions import conditions_hold
 from tests.functional.conftest import desk  # noqa: F401 - the desk's fixture, for the recorded moderation
 
 BUCKET = "newsroom-prod-content-1a2b"
@@ -22,6 +22,7 @@ ARNS = {"ContentBucket": BUCKET, "ContentTable.Arn": "arn:aws:dynamodb:us-east-1
         "DeskUserPool.Arn": "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_ThisPool",
         "AWS::Partition": "aws", "AWS::Region": "us-east-1",
         "AWS::AccountId": "111122223333", "NamePrefix": "newsroom", "Stage": "prod"}
+LEADING_KEYS = frozenset({"dynamodb:LeadingKeys"})  # the conditions moto's evaluator does not judge
 
 
 def _resolve(node: Any) -> Any:
@@ -81,7 +82,7 @@ def allowed(role: str, action: str, resource: str, leading_keys: tuple[str, ...]
     """Whether ``role``'s policy allows ``action`` on ``resource`` to ``caller`` (its policy variables:
     ``for_caller``; a contributor is a desk one unless told); for a DynamoDB item, ``leading_keys`` are the
     partition keys it touches. An explicit Deny wins. moto's evaluator judges each statement's actions and
-    resources; it ignores ``ForAllValues:StringLike``, so ``_keys_allowed`` judges ``dynamodb:LeadingKeys``
+    resources; it ignores ``ForAllValues:StringLike``, so ``iam_conditions`` judges ``dynamodb:LeadingKeys``
     as IAM does."""
     caller = DESK_CONTRIBUTOR if caller is None else caller
     if resource.startswith(("articles/", "pages/", "media/", "drafts/", "submissions/", "settings/", "authors/",
@@ -98,26 +99,10 @@ def allowed(role: str, action: str, resource: str, leading_keys: tuple[str, ...]
         judged.append((statement, single.is_action_permitted(action, resource, incoming_condition_values=conditions or None)))
     if any(result == PermissionResult.DENIED for _, result in judged):
         return False
-    return any(result == PermissionResult.PERMITTED and _keys_allowed(s.get("Condition", {}), leading_keys)
+    return any(result == PermissionResult.PERMITTED
+               and conditions_hold(s.get("Condition", {}), {"dynamodb:LeadingKeys": list(leading_keys)},
+                                   judged=LEADING_KEYS, others_hold=True)
                for s, result in judged)
-
-
-def _keys_allowed(condition: dict[str, Any], leading_keys: tuple[str, ...]) -> bool:
-    """IAM's ``ForAllValues:StringLike`` / ``StringEquals`` on ``dynamodb:LeadingKeys``: every key the
-    request touches matches one of the values; ``ForAllValues:StringNotLike``: none matches any (a request
-    that names none passes, as in IAM)."""
-    for operator, tests in condition.items():
-        patterns = tests.get("dynamodb:LeadingKeys")
-        if patterns is None:
-            continue
-        if operator.endswith("StringNotLike"):  # every key matches none of the patterns
-            if any(fnmatchcase(key, p) for p in patterns for key in leading_keys):
-                return False
-            continue
-        like = operator.endswith("StringLike")
-        if not all(any(fnmatchcase(key, p) if like else key == p for p in patterns) for key in leading_keys):
-            return False
-    return True
 
 
 WRITE = ("s3:PutObject", "s3:DeleteObject")

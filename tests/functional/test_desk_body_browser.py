@@ -14,9 +14,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.integration.conftest import BIN, fetch, local_stack, wait_for  # noqa: F401 - the fixture
+from tests.integration.conftest import AXE, BIN, accounts, fetch, local_stack, needs_axe, signed_in, violations, wait_for  # noqa: F401 - the fixture
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import AXE, accounts, signed_in, violations
 
 BUCKET = "newsroom-dev-content"
 SEED_KEY = "articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"
@@ -418,7 +417,7 @@ def test_shortcuts_markdown_rules_undo_and_a_toolbar_of_one_tab_stop(local_stack
 
 # ---- 6. accessible, on a phone ----
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_axe_finds_nothing_on_the_rich_body_on_a_touch_phone(local_stack, browser, imported_post):  # noqa: F811
     context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844}, has_touch=True,
                                   is_mobile=True, device_scale_factor=3)  # bypass: to inject axe only

@@ -291,6 +291,28 @@ def test_a_digest_of_today_lists_the_articles_published_today_in_the_sites_time_
     assert "http://localhost/today-one/" in got["links"] and "http://localhost/yesterday/" not in got["links"]
 
 
+def test_the_send_screen_names_the_subject_and_only_its_preview_frame_renders_the_email(desk, monkeypatch):
+    from chalicelib.newsletters import mail
+
+    published(desk)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    today = max(now.replace(hour=0, minute=0, second=0), now - dt.timedelta(minutes=5))
+    desk.put("articles/today.md", article("Oil output rises", date=today.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    desk.ingest()
+    rendered: list[str] = []
+    render = mail.render
+    monkeypatch.setattr(mail, "render", lambda name, **values: rendered.append(name) or render(name, **values))
+    jar, _, _ = sign_in(desk)
+    for what, subject in ((f"key={KEY}", TITLE), ("digest=today", f"{DAILY}: ")):
+        screen = get(desk, f"/desk/newsletter?{what}", jar).body.decode()
+        assert re.search(f'<strong id="subject">{re.escape(html.escape(subject))}', screen), screen
+        assert rendered == []  # the subject without the e-mail: the frame's request renders it, once
+        frame = re.search(r'<iframe title="Preview of the e-mail[^>]* sandbox src="([^"]+)"', screen)
+        assert get(desk, html.unescape(frame.group(1)), jar).status_code == 200
+        assert sorted(rendered) in (["article.html", "article.txt"], ["digest.html", "digest.txt"])
+        rendered.clear()
+
+
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "UTC+3"])
 def test_a_time_zone_the_database_does_not_know_is_named(desk, zone):
     desk.put("settings/site.yaml", f"site_name: Gazette\ntime_zone: {zone}\n")

@@ -221,6 +221,27 @@ def test_the_subscribers_screen_is_for_admins_only(desk):
     assert 'href="/desk/subscribers"' not in desk.client.http.get("/desk/articles", headers={"Cookie": jar}).body.decode()
 
 
+def test_the_subscribers_screen_counts_each_newsletters_active_readers_live(desk):
+    """Not as of the last import or export: a reader who has just confirmed is counted at once."""
+    desk.put("settings/site.yaml", "site_name: Gazette\nnewsletters: [Daily briefing, Breaking news]\n")
+    desk.ingest()
+    jar, _, _ = sign_in(desk, "admin")
+
+    def receiving() -> str:
+        screen = desk.client.http.get("/desk/subscribers", headers={"Cookie": jar}).body.decode()
+        table = re.search(r'<table[^>]*id="receiving".*?</table>', screen, re.DOTALL)
+        assert table, "no live counts"
+        return " ".join(re.sub(r"<[^>]+>", " ", table.group(0)).split())
+
+    assert receiving() == ("Active readers of each newsletter, now Newsletter Active readers Daily briefing 0 "
+                           "Breaking news 0")
+    active("first@counted.example")
+    active("second@counted.example", ("Daily briefing", "Breaking news"))
+    assert receiving().endswith("Daily briefing 2 Breaking news 1")
+    subscribers.unsubscribe(subscribers.address_hash("first@counted.example"), "page")
+    assert receiving().endswith("Daily briefing 1 Breaking news 1")
+
+
 # --- the WordPress import says where the subscribers are ------------------------------------------
 
 def test_the_wordpress_report_names_the_plugin_whose_form_the_export_shows_and_links_the_import(desk):

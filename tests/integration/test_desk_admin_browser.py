@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import needs_axe, sideways, signed_in, violations, wait_for
 from tests.integration.test_browser import SCREENS, browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import AXE, accounts, publish_from_the_editor, signed_in, violations
+from tests.integration.test_desk_browser import publish_from_the_editor
 
 BRIEF_SHOTS = Path("/work/brief/shots")
 
@@ -48,7 +49,7 @@ def test_an_approved_comment_is_taken_down_from_the_desk_and_is_gone_from_the_ar
     tabs.get_by_role("link", name="Approved").click()
     editor.wait_for_url("**/desk/comments?tab=approved")
     row = editor.locator(".comment", has_text="defamatory claim")
-    assert row.get_by_role("link", name="Taken down from the desk").count() == 1  # the title, not the path
+    expect(row.get_by_role("link", name="Taken down from the desk")).to_have_count(1)  # the title, not the path
     row.get_by_role("button", name="Trash", exact=True).click()
     editor.get_by_role("status").filter(has_text="moved to the Trash").wait_for()
     gone = wait_for(lambda: "defamatory claim" not in editor.context.request.get(
@@ -186,7 +187,7 @@ def test_a_photos_alt_text_is_added_after_upload_and_the_article_shows_it(local_
     editor.get_by_role("link", name="Open the page").wait_for(timeout=15000)
     assert 'alt=""' in editor.context.request.get(base + "/the-harbour-tonight/").text()
     editor.get_by_role("navigation", name="Desk").get_by_role("link", name="Media", exact=True).click()
-    assert editor.locator("#count-media").count() == 1  # counted beside Media
+    expect(editor.locator("#count-media")).to_have_count(1)  # counted beside Media
     photo_card = editor.locator(".photo", has_text="harbour-at-dusk.jpg")
     photo_card.get_by_label("Alt text").fill("Fishing boats moored in the harbour at dusk")
     photo_card.get_by_label("Credit").fill("Photo: The Gazette")
@@ -242,26 +243,19 @@ SCREEN_PATHS = {"comments": "/desk/comments?tab=approved", "categories": "/desk/
                 "settings": "/desk/settings", "media": "/desk/media", "new-page": "/desk/pages/new"}
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_new_screens_pass_axe_fit_a_phone_and_are_shot(local_stack, browser, width):  # noqa: F811
     base = local_stack["base"]
-    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900})  # to inject axe only
-    page = context.new_page()
-    email, password = accounts(local_stack)["admin"]
-    page.goto(base + "/desk/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/desk/articles")
+    page = signed_in(browser, local_stack, "admin", width=width, axe=True)
     found = {}
     for name, path in SCREEN_PATHS.items():
         page.goto(base + path)
         shoot(page, name)
         found[name] = violations(page)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = sideways(page)
         assert overflow <= 0, (name, width, overflow)
-    context.close()
+    page.context.close()
     assert found == {name: [] for name in found}
 
 
@@ -292,8 +286,8 @@ def test_a_contributor_edits_their_profile_at_390_px_and_their_author_page_shows
     shown = wait_for(lambda: "Rana Karimi" in page.context.request.get(base + author).text(), timeout=30)
     assert shown is not None
     page.goto(base + author)
-    assert page.get_by_role("heading", level=1).inner_text() == "Author: Rana Karimi"
-    assert "Covers the oil ministry. <b>Not bold</b>" in page.locator(".archive-header p").inner_text()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Author: Rana Karimi")
+    expect(page.locator(".archive-header p")).to_contain_text("Covers the oil ministry. <b>Not bold</b>")
     portrait = page.get_by_role("img", name="Head and shoulders of the reporter")
     assert portrait.evaluate("img => img.complete && img.naturalWidth > 0")  # a size the site serves
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

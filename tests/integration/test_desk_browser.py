@@ -12,30 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import accounts, needs_axe, sign_in, signed_in, violations, wait_for
 from tests.integration.test_browser import SCREENS, browser  # noqa: F401 - the fixture
-
-
-def accounts(stack: dict) -> dict[str, tuple[str, str]]:
-    """The ``desk account: ROLE EMAIL PASSWORD`` lines `make run` printed."""
-    stack["log"].seek(0)
-    found = re.findall(r"^desk account: (\w+) (\S+) (\S+)$", stack["log"].read(), re.MULTILINE)
-    return {role: (email, password) for role, email, password in found}
-
-
-def signed_in(browser, stack, role: str, width: int = 1280):  # type: ignore[no-untyped-def]  # noqa: F811
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.errors = errors
-    email, password = accounts(stack)[role]
-    page.goto(stack["base"] + "/desk/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/desk/articles")
-    return page
 
 
 def test_make_run_prints_one_account_per_role_and_the_desk(local_stack):
@@ -252,18 +230,7 @@ def test_an_admin_renames_a_category_and_the_old_address_redirects(local_stack, 
 
 
 
-AXE = Path(__file__).resolve().parents[1] / "browser-tools" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """axe-core's violations on the page as it is now (WCAG 2.1 AA and best practice), one line each."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("async () => (await axe.run(document)).violations"
-                          ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
-    return list(found)
-
-
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_axe_finds_no_violations_on_any_desk_screen(local_stack, browser):  # noqa: F811
     """The sign-in page, the list, the editor, and the editor showing a mistake beside its field."""
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe only
@@ -287,13 +254,8 @@ def test_axe_finds_no_violations_on_any_desk_screen(local_stack, browser):  # no
     page.locator("#e-slug").filter(has_text="reserved").wait_for()
     found["editor with a mistake"] = violations(page)
     page.goto(local_stack["base"] + "/desk/sign-out")
-    email, password = accounts(local_stack)["admin"]
     context.clear_cookies()
-    page.goto(local_stack["base"] + "/desk/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/desk/articles")
+    sign_in(page, local_stack, "admin")
     for screen in ("/desk/settings", "/desk/categories", "/desk/tags", "/desk/import", "/desk/pages", "/desk/media", "/desk/comments",
                    "/desk/comments?tab=trash", "/desk/refused",
                    "/desk/deleted", "/desk/history?key=articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"):

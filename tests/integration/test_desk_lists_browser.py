@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from playwright.sync_api import expect
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import needs_axe, sideways, signed_in, violations, wait_for
 from tests.integration.test_browser import SCREENS, browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import AXE, accounts, publish_from_the_editor, signed_in, violations
+from tests.integration.test_desk_browser import publish_from_the_editor
 
 SEED_KEY = "articles/iran-russia-alliance-grows-as-biden-heads-to-middle-east-amid-growing-threats.md"
-
-
-def overflow(page) -> int:  # type: ignore[no-untyped-def]
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
 def test_a_draft_of_a_live_article_is_on_its_row_and_opens_from_it(local_stack, browser):  # noqa: F811
@@ -29,13 +25,13 @@ def test_a_draft_of_a_live_article_is_on_its_row_and_opens_from_it(local_stack, 
     page.get_by_role("button", name="Save draft").click()
     page.get_by_role("status").filter(has_text="draft").wait_for(timeout=15000)
     page.goto(base + "/desk/articles?q=one+row+only")
-    assert page.get_by_role("link", name="One row only", exact=True).count() == 1  # never twice
+    expect(page.get_by_role("link", name="One row only", exact=True)).to_have_count(1)  # never twice
     row = page.locator("tr", has_text="One row only")
     wait_for(lambda: page.reload() or "changes in draft" in row.inner_text(), timeout=15)
     assert re.search(r"Live since .*changes in draft by Local Editor", " ".join(row.inner_text().split()))
     row.get_by_role("link", name="Open the draft").click()
     page.wait_for_url("**/desk/edit?key=drafts/articles/one-row-only.md")
-    assert page.get_by_label("Body", exact=True).inner_text() == "Words for later."
+    expect(page.get_by_label("Body", exact=True)).to_have_text("Words for later.", use_inner_text=True)
     assert page.errors == []
 
 
@@ -50,12 +46,12 @@ def test_the_status_tabs_count_and_filter_from_the_keyboard(local_stack, browser
     tabs.get_by_role("link", name=re.compile(r"^Live")).focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/desk/articles?tab=live")
-    assert page.locator("tbody tr").count() == min(live, 50)
-    assert "Live since" in page.locator("tbody tr").first.inner_text()
+    expect(page.locator("tbody tr")).to_have_count(min(live, 50))
+    expect(page.locator("tbody tr").first).to_contain_text("Live since")
     page.get_by_label("Category").select_option(label="Tehran")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**category=tehran**")
-    assert page.locator("tbody tr").count() == 2
+    expect(page.locator("tbody tr")).to_have_count(2)
     assert page.errors == []
 
 
@@ -69,17 +65,19 @@ def test_the_category_picker_suggests_the_sites_terms_and_refuses_a_typo_until_c
     categories.focus()
     page.keyboard.type("Teh")
     listbox = page.get_by_role("listbox", name="Suggestions")
-    assert categories.get_attribute("aria-expanded") == "true" and listbox.get_by_role("option", name="Tehran").count() == 1
+    expect(categories).to_have_attribute("aria-expanded", "true")
+    expect(listbox.get_by_role("option", name="Tehran")).to_have_count(1)
     page.keyboard.press("ArrowDown")
-    assert categories.get_attribute("aria-activedescendant") == listbox.get_by_role("option").first.get_attribute("id")
+    expect(categories).to_have_attribute("aria-activedescendant", listbox.get_by_role("option").first.get_attribute("id"))
     page.keyboard.press("Enter")
-    assert categories.input_value() == "Tehran, " and categories.get_attribute("aria-expanded") == "false"
+    expect(categories).to_have_value("Tehran, ")
+    expect(categories).to_have_attribute("aria-expanded", "false")
     page.keyboard.type("Tehrn City")
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Publish", exact=True).click()
     alert = page.locator("#problems")
     alert.filter(has_text="Unknown category 'Tehrn City'").wait_for()
-    assert page.locator("#e-categories").inner_text().startswith("Unknown category 'Tehrn City'")
+    expect(page.locator("#e-categories")).to_have_text(re.compile(r"^Unknown category 'Tehrn City'"))
     categories.focus()
     page.keyboard.press("End")
     page.keyboard.press("Backspace")
@@ -109,7 +107,7 @@ def test_a_take_over_reaches_the_first_editor_at_once_and_their_save_is_refused(
     first.get_by_role("button", name="Keep my text here").click()
     first.get_by_role("button", name="Publish", exact=True).click()
     first.locator("#problems").filter(has_text="Local Admin is editing this article").wait_for()
-    assert first.get_by_label("Body", exact=True).inner_text() == "The first editor's words, not yet saved."
+    expect(first.get_by_label("Body", exact=True)).to_have_text("The first editor's words, not yet saved.", use_inner_text=True)
     second.close()  # the admin leaves: the lock is let go at once
     first.get_by_role("status").filter(has_text="Local Admin has left").wait_for(timeout=10000)
     assert [e for e in first.errors if "409" not in e and "423" not in e] == []
@@ -147,10 +145,11 @@ def test_the_conflict_panel_is_focused_and_says_who_saved_what(local_stack, brow
     panel = first.get_by_role("region", name=re.compile("Local Admin saved this article at"))
     panel.wait_for(timeout=10000)
     assert first.evaluate("document.activeElement.id") == "conflict"
-    assert panel.locator("del", has_text="Tuesday.").count() == 1 and panel.locator("ins", has_text="Wednesday.").count() == 1
-    assert "---" not in panel.locator("#conflict-diff").inner_text()
+    expect(panel.locator("del", has_text="Tuesday.")).to_have_count(1)
+    expect(panel.locator("ins", has_text="Wednesday.")).to_have_count(1)
+    expect(panel.locator("#conflict-diff")).not_to_contain_text("---")
     panel.get_by_role("button", name="Copy their text into yours").click()
-    assert first.get_by_label("Body", exact=True).inner_text() == "The vote is on Tuesday."
+    expect(first.get_by_label("Body", exact=True)).to_have_text("The vote is on Tuesday.", use_inner_text=True)
 
 
 def test_bulk_unpublish_confirms_how_many_and_shows_its_progress(local_stack, browser):  # noqa: F811
@@ -165,14 +164,15 @@ def test_bulk_unpublish_confirms_how_many_and_shows_its_progress(local_stack, br
     page.get_by_role("heading", name="Unpublish 2 articles?").wait_for()
     page.get_by_role("button", name="Unpublish 2 articles").click()
     page.get_by_role("status").filter(has_text="of 2 done").wait_for(timeout=30000)
-    assert page.get_by_role("status").inner_text().startswith("2 of 2 done.")  # else it names what was not done
-    assert page.locator("progress").get_attribute("value") == "2"
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^2 of 2 done\."))  # else it names what was not done
+    expect(page.locator("progress")).to_have_attribute("value", "2")
     gone = wait_for(lambda: page.context.request.get(base + "/bulk-one/").status == 404
                     and page.context.request.get(base + "/bulk-two/").status == 404, timeout=15)
     assert gone is not None
     page.get_by_role("link", name="Back to the articles").click()
     page.goto(base + "/desk/articles?tab=unpublished&q=bulk")
-    assert page.locator("tbody tr").count() == 2 and "Unpublished" in page.locator("tbody").inner_text()
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.locator("tbody")).to_contain_text("Unpublished")
     assert page.errors == []
 
 
@@ -191,24 +191,17 @@ def test_no_list_screen_scrolls_sideways_at_390_px(local_stack, browser):  # noq
     wide = {}
     for screen in SCREENS_390:
         page.goto(local_stack["base"] + screen)
-        wide[screen] = overflow(page)
+        wide[screen] = sideways(page)
     assert wide == {screen: 0 for screen in SCREENS_390}
     page.goto(local_stack["base"] + "/desk/articles")
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / "desk-articles-390.png"))
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_axe_finds_nothing_on_the_lists_the_pickers_and_the_panels(local_stack, browser):  # noqa: F811
     base = local_stack["base"]
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe only
-    page = context.new_page()
-    email, password = accounts(local_stack)["editor"]
-    page.goto(base + "/desk/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/desk/articles")
+    page = signed_in(browser, local_stack, "editor", axe=True)
     found = {"articles": violations(page)}
     page.goto(base + "/desk/articles?tab=live&category=tehran")
     found["articles, a tab and a filter"] = violations(page)
@@ -227,5 +220,5 @@ def test_axe_finds_nothing_on_the_lists_the_pickers_and_the_panels(local_stack, 
     page.keyboard.type("Ir")
     page.keyboard.press("ArrowDown")
     found["editor, picker open"] = violations(page)
-    context.close()
+    page.context.close()
     assert found == {name: [] for name in found}

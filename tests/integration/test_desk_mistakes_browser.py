@@ -11,8 +11,8 @@ import time
 import boto3
 from playwright.sync_api import expect
 
+from tests.integration.conftest import accounts, signed_in
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import accounts, signed_in
 
 BUCKET = "newsroom-dev-content"
 

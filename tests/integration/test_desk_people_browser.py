@@ -8,11 +8,8 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import needs_axe, signed_in, violations, wait_for
 from tests.integration.test_browser import SCREENS, browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import AXE, signed_in, violations
 
 
 def printed(stack: dict, kind: str) -> dict[str, str]:
@@ -137,9 +134,9 @@ def test_people_is_usable_from_the_keyboard_and_at_a_phones_width(local_stack, b
     page.get_by_role("status").filter(has_text="Invited keys@example.com as an admin").wait_for()
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_axe_finds_no_violations_on_people_and_forgot_password(local_stack, browser):  # noqa: F811
-    from tests.integration.test_desk_browser import accounts
+    from tests.integration.conftest import accounts
 
     base = local_stack["base"]
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe only

@@ -11,38 +11,23 @@ import re
 import time
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import expect
 
+from tests.integration.conftest import needs_axe, sideways, violations
+from tests.integration.conftest import signed_in as desk_signed_in
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import AXE, accounts, violations
 
 ZONE = "Europe/London"
 
 
 def signed_in(browser, stack, role: str = "editor", width: int = 1280, bypass_csp: bool = False):  # type: ignore[no-untyped-def]  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": 900}, timezone_id=ZONE, bypass_csp=bypass_csp)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.errors = errors
-    email, password = accounts(stack)[role]
-    page.goto(stack["base"] + "/desk/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/desk/articles")
-    return page
+    """Signed in as ``role`` in the newsroom's time zone (``bypass_csp``: for axe)."""
+    return desk_signed_in(browser, stack, role, width, axe=bypass_csp, timezone_id=ZONE)
 
 
 def in_two_days_at_ten() -> dt.datetime:
     day = dt.datetime.now(ZoneInfo(ZONE)).date() + dt.timedelta(days=2)
     return dt.datetime(day.year, day.month, day.day, 10, 0, tzinfo=ZoneInfo(ZONE))
-
-
-def overflow(page) -> int:  # type: ignore[no-untyped-def]
-    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
 def test_a_future_date_schedules_and_publish_now_instead_is_explicit(local_stack, browser):  # noqa: F811
@@ -146,7 +131,7 @@ def test_a_contributors_typing_is_saved_to_their_submissions(local_stack, browse
     assert page.errors == []
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_axe_and_390_px_on_every_editor_state_history_and_restore(local_stack, browser):  # noqa: F811
     base = local_stack["base"]
     found: dict[str, list[str]] = {}
@@ -187,7 +172,7 @@ def test_axe_and_390_px_on_every_editor_state_history_and_restore(local_stack, b
     narrow = signed_in(browser, local_stack, width=390)
     for path in ("/desk/new", "/desk/edit?key=articles/axe-story.md", "/desk/history?key=articles/axe-story.md"):
         narrow.goto(base + path)
-        wide[path] = overflow(narrow)
+        wide[path] = sideways(narrow)
     assert found == {name: [] for name in found}
     assert wide == {path: 0 for path in wide}
 

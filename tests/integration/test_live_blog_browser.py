@@ -14,10 +14,10 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.integration.conftest import fetch, start_serve, stop_serve, wait_for
+from tests.integration.conftest import fetch, needs_axe, signed_in, start_serve, stop_serve, violations, wait_for
 from tests.integration.test_browser import browser  # noqa: F401 - the fixture
-from tests.integration.test_desk_browser import AXE, accounts, signed_in, violations
 
 SLUG = "/storm-over-the-harbour/"
 
@@ -83,24 +83,17 @@ def test_updates_reach_an_open_page_within_ten_seconds_and_key_events_and_deleti
     context = browser.new_context(java_script_enabled=False)
     plain = context.new_page()
     plain.goto(base + SLUG)
-    assert plain.locator(".live-entry").count() == 2
-    assert "Evacuation ordered for the harbour." in plain.locator(".key-events").inner_text()
+    expect(plain.locator(".live-entry")).to_have_count(2)
+    expect(plain.locator(".key-events")).to_contain_text("Evacuation ordered for the harbour.")
     plain.get_by_role("link", name="Newer updates").click()
-    assert plain.locator(".live-entry").count() == 2
+    expect(plain.locator(".live-entry")).to_have_count(2)
     context.close()
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_axe_finds_nothing_on_the_desk_live_screen_and_the_readers_page(live_stack, browser):  # noqa: F811
     base = live_stack["base"]
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe only
-    desk = context.new_page()
-    desk.goto(base + "/desk/sign-in")
-    email, password = accounts(live_stack)["editor"]
-    desk.get_by_label("Email").fill(email)
-    desk.get_by_label("Password").fill(password)
-    desk.get_by_role("button", name="Sign in").click()
-    desk.wait_for_url("**/desk/articles")
+    desk = signed_in(browser, live_stack, "editor", axe=True)
     desk.goto(base + "/desk/live")
     found = {"live list": violations(desk)}
     desk.get_by_label("Title").fill("Axe checks the live blog")

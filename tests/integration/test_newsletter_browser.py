@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.integration.conftest import PROJECT_DIR, SEED, wait_for
+from tests.integration.conftest import PROJECT_DIR, SEED, accounts, needs_axe, signed_in, violations, wait_for
 from tests.integration.test_browser import SCREENS, browser  # noqa: F401  (the fixture)
-from tests.integration.test_desk_browser import AXE, accounts, signed_in, violations
 from tests.integration.test_desk_lists_browser import SEED_KEY
 
 
@@ -32,7 +31,7 @@ def outbox(local_stack, to: str) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_a_reader_subscribes_confirms_and_unsubscribes_without_javascript(local_stack, browser):  # noqa: F811
     base = local_stack["base"]
     assert f"newsroom outbox --endpoint-url {local_stack['endpoint']}" in local_stack.printed()
@@ -111,7 +110,7 @@ def no_sideways_scroll(page) -> int:  # type: ignore[no-untyped-def]
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make test installs it with npm)")
+@needs_axe
 def test_an_editor_sends_from_the_desk_and_one_click_or_a_complaint_stops_the_next(local_stack, browser):  # noqa: F811
     """Issue 47's Done-when: a reader subscribes and confirms; an editor sends the article from the desk
     (keyboard only on the send screen); the e-mail has both unsubscribe headers; one POST to its
