@@ -15,7 +15,9 @@ One rule for each thing every caller needs:
   ``If-None-Match: *`` where they saw no file; S3 refusing it (``lost``) raises ``Conflict`` with
   what is there now, so no one overwrites a colleague's save they never saw;
 - **which live file a key is** (``live_key``): ``articles/x.md`` for itself and for its pending
-  versions ``drafts/articles/x.md`` and ``submissions/articles/x.md``;
+  versions ``drafts/articles/x.md`` and ``submissions/<owner>/articles/x.md`` (``submission_key``:
+  each person's submissions under their own folder, the only one their credentials reach; and,
+  written before that layout, ``submissions/articles/x.md``, which editors alone read and approve);
 - reports for editors (``reports/``) and preview records (``previews/``), where ingest does not look.
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -58,11 +61,45 @@ def is_pending(key: str) -> bool:
 
 def live_key(key: str) -> str:
     """The live file ``key`` is, or is a pending version of: ``articles/x.md`` for
-    ``drafts/articles/x.md`` or ``submissions/articles/x.md``; any other key as it is."""
-    for prefix in config.PENDING_PREFIXES:
-        if key.startswith(prefix):
-            return key[len(prefix):]
+    ``drafts/articles/x.md``, ``submissions/<owner>/articles/x.md`` or (the layout before owners)
+    ``submissions/articles/x.md``; any other key as it is."""
+    if key.startswith(config.SUBMISSIONS_PREFIX):
+        rest = key[len(config.SUBMISSIONS_PREFIX):]
+        owner = submission_owner(key)
+        return rest[len(owner) + 1:] if owner is not None else rest
+    if key.startswith(config.DRAFTS_PREFIX):
+        return key[len(config.DRAFTS_PREFIX):]
     return key
+
+
+# Whose submission a key is: the first folder under submissions/, the caller's own as IAM names it in the
+# contributor's policy (infra/template.yaml, ContributorPolicy): a desk contributor's identity pool id
+# (``${cognito-identity.amazonaws.com:sub}``: "us-east-1:1b9c...", region, colon, GUID) or an IAM user's name
+# (``${aws:username}``: letters, digits and ``+=,.@_-``, up to 64). A folder named as a content folder
+# (``articles/``, ``pages/``) is the layout before owners: ``submissions/articles/x.md`` is nobody's.
+OWNER = re.compile(r"[A-Za-z0-9+=,.@_:-]{1,128}")
+SUBMITTED_FOLDERS = ("articles", "pages")
+
+
+def submission_owner(key: str) -> str | None:
+    """The owner folder of the submission ``key`` (``submissions/<owner>/articles/x.md``), or None where
+    ``key`` is no submission or one at the layout before owners (``submissions/articles/x.md``)."""
+    if not key.startswith(config.SUBMISSIONS_PREFIX):
+        return None
+    owner, slash, _ = key[len(config.SUBMISSIONS_PREFIX):].partition("/")
+    if not slash or owner in SUBMITTED_FOLDERS or OWNER.fullmatch(owner) is None:
+        return None
+    return owner
+
+
+def submission_key(owner: str, live: str) -> str:
+    """Where ``owner``'s submission of the live file ``live`` is: ``submissions/<owner>/articles/x.md``.
+
+    :raise ValueError: ``owner`` is no owner folder (``OWNER``, and never a content folder's name)."""
+    if OWNER.fullmatch(owner) is None or owner in SUBMITTED_FOLDERS:
+        raise ValueError(f"{owner!r} cannot own submissions: a name of letters, digits and +=,.@_:- is needed, "
+                         f"never {' or '.join(SUBMITTED_FOLDERS)}")
+    return f"{config.SUBMISSIONS_PREFIX}{owner}/{live}"
 
 
 class Conflict(Exception):
@@ -90,16 +127,18 @@ class Found:
 @dataclass(frozen=True)
 class ContentBucket:
     """One content bucket (``name``), reached through ``client`` (None: the settings' S3 client).
-    ``unlisted``: the client's role may not list the bucket, so S3 says 403 of a missing key."""
+    ``unlisted``: the client's role may not list the bucket, so S3 says 403 of a missing key.
+    ``owner``: the person's own submissions folder (``submission_key``), the one their role reaches."""
 
     name: str
     client: Any = None
     unlisted: bool = False
+    owner: str = ""
 
     @classmethod
-    def of(cls, client: Any = None, unlisted: bool = False) -> ContentBucket:
+    def of(cls, client: Any = None, unlisted: bool = False, owner: str = "") -> ContentBucket:
         """The settings' content bucket, reached through ``client`` (a person's, for the desk)."""
-        return cls(config.current().bucket, client, unlisted)
+        return cls(config.current().bucket, client, unlisted, owner)
 
     def missing(self, exc: ClientError) -> bool:
         """Whether S3's refusal of a read says there is no object at the key (``MISSING``; and

@@ -257,7 +257,7 @@ IMPORTS_PREFIX = "imports/"  # WordPress exports an admin uploads in the desk, w
 MEDIA_PREFIX = "media/"  # uploads: photos (private; readers get their sizes/), and files served as they are
 SIZES_PREFIX = "sizes/"  # the sizes the images function makes of each photo (chalicelib/content/images.py)
 DRAFTS_PREFIX = "drafts/"  # an editor's unpublished change: drafts/articles/x.md, previewed, never live
-SUBMISSIONS_PREFIX = "submissions/"  # a contributor's: the same, until an editor approves it
+SUBMISSIONS_PREFIX = "submissions/"  # a contributor's, in their own folder (bucket.submission_key), until approved
 PENDING_PREFIXES = (DRAFTS_PREFIX, SUBMISSIONS_PREFIX)
 # Object metadata every upload of ours carries (x-amz-meta-...): who made it, for the history.
 UPLOADED_BY = "uploaded-by"

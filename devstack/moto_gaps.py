@@ -83,6 +83,11 @@
    ``Send`` once per e-mail SES accepted, then ``Delivery``, or, for SES's mailbox simulator addresses,
    ``Bounce`` (permanent) and ``Complaint``, each if the destination's ``MatchingEventTypes`` has it;
    with the e-mail's tags in ``mail.tags``, each a list, as SES writes them.
+13. moto 5.2's Cognito identity pool ``GetId`` makes a new identity id at every call. The identity pool
+   "generates (or retrieves)" one (docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_GetId.html):
+   the same person signing in again is the same identity, and a contributor's own folder of
+   submissions/ is named by it (``${cognito-identity.amazonaws.com:sub}``, infra/template.yaml). The
+   patch gives each login (the ID token's issuer and ``sub``) one identity id per pool, kept.
 """
 
 from __future__ import annotations
@@ -134,6 +139,7 @@ def install() -> None:
     _install_invitation_resend()
     _install_ses_account()
     _install_ses_events()
+    _install_stable_identity_ids()
     _install_ordered_query()
     _install_json_reads()
     _install_serialized_requests()  # last: it wraps the patched methods too
@@ -166,6 +172,33 @@ def _install_token_revocation() -> None:
 
     _replace(CognitoIdpBackend, "revoke_token", revoke_token)
     _replace(CognitoIdpResponse, "revoke_token", response)
+
+
+def _install_stable_identity_ids() -> None:
+    import json
+    import uuid
+
+    import jwt
+    from moto.cognitoidentity.models import cognitoidentity_backends
+    from moto.cognitoidentity.responses import CognitoIdentityResponse
+
+    original = CognitoIdentityResponse.get_id
+
+    def get_id(self: Any) -> str:
+        pool_id = str(self._get_param("IdentityPoolId"))
+        logins = self._get_param("Logins") or {}
+        people = sorted(f"{provider}|{jwt.decode(token, options={'verify_signature': False}).get('sub')}"
+                        for provider, token in logins.items())
+        if not people:  # an unauthenticated identity: a new one each time, as moto does
+            return str(original(self))
+        region = pool_id.split(":")[0]
+        identity_id = f"{region}:{uuid.uuid5(uuid.NAMESPACE_URL, pool_id + '#' + people[0])}"
+        identities = cognitoidentity_backends[self.current_account][region].pools_identities[pool_id]["Identities"]
+        if {"IdentityId": identity_id} not in identities:
+            identities.append({"IdentityId": identity_id})
+        return json.dumps({"IdentityId": identity_id})
+
+    _replace(CognitoIdentityResponse, "get_id", get_id)
 
 
 def _install_ses_account() -> None:

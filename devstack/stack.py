@@ -247,9 +247,10 @@ class _Resolver:
             logical, attribute = value["Fn::GetAtt"]
             return self._get_att(logical, attribute)
         if set(value) == {"Fn::Sub"}:
-            return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._get_att(*m.group(1).split(".", 1))
-                                                           if "." in m.group(1) else self._ref(m.group(1))),
-                          value["Fn::Sub"])
+            # ${!Literal} is the text ${Literal} (an IAM policy variable), as CloudFormation's Fn::Sub writes it
+            return re.sub(r"\$\{([^}]+)\}", lambda m: "${" + m.group(1)[1:] + "}" if m.group(1).startswith("!")
+                          else str(self._get_att(*m.group(1).split(".", 1)) if "." in m.group(1)
+                                   else self._ref(m.group(1))), value["Fn::Sub"])
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _ref(self, name: str) -> str:

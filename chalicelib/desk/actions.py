@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import config, keys
-from chalicelib.bucket import ContentBucket, live_key
+from chalicelib.bucket import ContentBucket, live_key, submission_key
 from chalicelib.clock import now_iso
 from chalicelib.content.files import ContentError, Problem
 from chalicelib.desk import documents, session, zones
@@ -59,7 +59,7 @@ def run(who: Identity, token: str, action: str, draft: Draft) -> Answer:
     key = documents.check_key(draft.key) if draft.key else documents.new_key(draft.fields)
     live = live_key(key)
     if not who.may("editor"):  # what they opened, and the submission they write to: their own
-        for touched in dict.fromkeys([*([key] if draft.key else []), config.SUBMISSIONS_PREFIX + live]):
+        for touched in dict.fromkeys([*([key] if draft.key else []), _submission(bucket, key, live)]):
             documents.check_own_work(bucket, touched, who)
     target = Target(bucket, key, live, _live_exists(who, token, bucket, live))
     if not draft.key and target.live_exists:  # a new article whose file name another has
@@ -104,7 +104,7 @@ def _draft(who: Identity, target: Target, draft: Draft) -> Answer:
     if not editor or (target.key == target.live and (not target.live_exists or live_is_draft)):
         fields["draft"] = "true"
     if not editor:
-        to = config.SUBMISSIONS_PREFIX + target.live
+        to = _submission(target.bucket, target.key, target.live)
     elif target.live_exists and target.key == target.live and not live_is_draft:
         to = config.DRAFTS_PREFIX + target.live
     else:
@@ -117,9 +117,17 @@ def _submit(who: Identity, target: Target, draft: Draft) -> Answer:
     """For review: under ``submissions/``."""
     fields = _dated(draft)
     fields["draft"] = ""  # no longer a draft (a field left out of the form is kept as the file had it)
-    to = config.SUBMISSIONS_PREFIX + target.live
+    to = _submission(target.bucket, target.key, target.live)
     return _save(who, target, draft, "submit", _opened(target, draft), fields, to, unchanged_is_nothing=False,
                  metadata=_based_on(target, draft, to))
+
+
+def _submission(bucket: ContentBucket, key: str, live: str) -> str:
+    """Where a save for review goes: the submission opened (``key``), else the person's own submission of
+    ``live`` in their folder (``bucket.owner``: ``submissions/<owner>/articles/x.md``)."""
+    if key.startswith(config.SUBMISSIONS_PREFIX):  # a contributor's is their own (check_own_work)
+        return key
+    return submission_key(bucket.owner, live)
 
 
 def _based_on(target: Target, draft: Draft, to: str) -> dict[str, str] | None:

@@ -34,6 +34,7 @@ from chalicelib.desk.identity import Identity
 ACTIONS = {"unpublish": "Unpublish", "category": "Change category", "tag": "Add a tag", "author": "Change author",
            "delete": "Delete"}
 MAX_ITEMS = 200  # ticked rows one request may carry (the list's pages are 50)
+MAX_OTHERS = 12  # a row's other files: its draft, and each person's submission of it (their own folders)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def ticked(values: list[str]) -> list[Ticked]:
     rows = []
     for value in values[:MAX_ITEMS]:
         key, version, *others = value.split("|")
-        seen = tuple((documents.check_key(k), v) for k, _, v in (o.partition("=") for o in others[:2]))
+        seen = tuple((documents.check_key(k), v) for k, _, v in (o.partition("=") for o in others[:MAX_OTHERS]))
         rows.append(Ticked(documents.check_key(key), version, seen))
     return rows
 
@@ -82,8 +83,11 @@ def apply(bucket: ContentBucket, who: Identity, action: str, row: Ticked, value:
         raise Forbidden(f"{row.key} is not published: open it to approve or change it")
     if action in ("unpublish", "delete"):
         files = [row.key] if row.key == live_key(row.key) else []
-        if action == "delete":  # its draft and submission too: each only as the list showed it, else none goes
-            files += [config.DRAFTS_PREFIX + live_key(row.key), config.SUBMISSIONS_PREFIX + live_key(row.key)]
+        if action == "delete":  # its draft and submissions too: each only as the list showed it, else none goes
+            live = live_key(row.key)
+            shown = [key for key in (row.key, *dict(row.others)) if key.startswith(config.SUBMISSIONS_PREFIX)]
+            files += list(dict.fromkeys([config.DRAFTS_PREFIX + live, *shown,
+                                         config.SUBMISSIONS_PREFIX + live]))  # that last: the layout before owners
             for key in files:
                 theirs = bucket.etag(key)
                 if (theirs or "") != row.seen(key):

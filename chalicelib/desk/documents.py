@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from chalicelib import clock, config, fields
-from chalicelib.bucket import ContentBucket, live_key
+from chalicelib.bucket import ContentBucket, live_key, submission_owner
 from chalicelib.content import corrections, front_matter
 from chalicelib.content.content_format import ContentError, Problem, check_file, normalize_slug
 from chalicelib.content.files import Article
@@ -169,7 +169,7 @@ def versions_seen(key: str, bucket: ContentBucket, who: Identity) -> dict[str, s
 
 def submitted_by(bucket: ContentBucket, key: str, who: Identity) -> bool:
     """Whether ``key`` is a submission whose current version ``who`` wrote (its ``uploaded-by``)."""
-    if not key.startswith(config.SUBMISSIONS_PREFIX):
+    if not key.startswith(config.SUBMISSIONS_PREFIX) or submission_owner(key) != bucket.owner:
         return False
     _, metadata = bucket.head(key)
     return str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>")
@@ -178,8 +178,9 @@ def submitted_by(bucket: ContentBucket, key: str, who: Identity) -> bool:
 def check_own_work(bucket: ContentBucket, key: str, who: Identity) -> None:
     """An editor or admin may open, save and lock any article or page; a contributor only their own
     submissions (as WordPress keeps a contributor out of another's posts): ``key`` must be under
-    ``submissions/`` and free or last written by them (``submitted_by``, as ``views.status`` asks). Their
-    role's credentials reach every ``submissions/`` key, so this is where another's scoop stays theirs.
+    their own folder of ``submissions/`` (``bucket.owner``: the only one their role's credentials reach,
+    infra/template.yaml's ContributorPolicy) and free or last written by them (``submitted_by``, as
+    ``views.status`` asks). A key outside their folder is refused before any request S3 would refuse.
     ``bucket`` is theirs (``session.bucket_as`` given ``who``: ``unlisted``, so S3's 403 for a free key is
     no file).
 
@@ -189,6 +190,9 @@ def check_own_work(bucket: ContentBucket, key: str, who: Identity) -> None:
         return
     if not key.startswith(config.SUBMISSIONS_PREFIX):
         raise NotYours(f"{key} is not a submission: a contributor opens and changes their own submissions only.")
+    if not bucket.owner or submission_owner(key) != bucket.owner:  # their role reaches their own folder only
+        raise NotYours(f"{key} is another person's submission: a contributor opens and changes their own only "
+                        "(for a new article, choose another title or slug).")
     version, metadata = bucket.head(key)
     if version is not None and not str(metadata.get(config.UPLOADED_BY, "")).endswith(f"<{who.email}>"):
         raise NotYours(f"{key} is another person's submission: a contributor opens and changes their own only "

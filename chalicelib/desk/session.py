@@ -177,6 +177,7 @@ def _record(sub: str, change: Any, now: float | None) -> None:
 def forget(id_token: str) -> None:
     """Drop what this warm function keeps for the token: its credentials, and the clients made with them."""
     kept = _KEPT.pop(id_token, None)
+    _OWNERS.pop(id_token, None)
     if kept is not None:
         aws.forget_acting(kept[1])
 
@@ -191,7 +192,17 @@ def bucket_as(id_token: str, who: Identity | None = None) -> ContentBucket:
     """The content bucket, reached with the signed-in person's own S3 client (``s3_as``). Given ``who``,
     a contributor's is ``unlisted``: their role may not list the bucket (infra/template.yaml's
     ContributorPolicy), so S3 says 403, not 404, of a missing submission and the bucket reads it as missing."""
-    return ContentBucket.of(s3_as(id_token), unlisted=who is not None and not who.may("editor"))
+    return ContentBucket.of(s3_as(id_token), unlisted=who is not None and not who.may("editor"),
+                            owner=owner_of(id_token, who))
+
+
+def owner_of(id_token: str, who: Identity | None = None) -> str:
+    """The person's own submissions folder (``bucket.submission_key``): their identity pool identity id,
+    what IAM substitutes for ``${cognito-identity.amazonaws.com:sub}`` in their role's policy; on the local
+    stand-in without an identity pool, their user pool sub."""
+    credentials_of(id_token)
+    kept = _OWNERS.get(id_token)
+    return kept if kept is not None else (who.sub if who is not None else "")
 
 
 def acting_as(id_token: str) -> contextlib.AbstractContextManager[None]:
@@ -219,8 +230,11 @@ def credentials_of(id_token: str) -> dict[str, str] | None:
     until = float(expires.timestamp()) if hasattr(expires, "timestamp") else time.time() + 900
     if len(_KEPT) >= 64:
         _KEPT.clear()
+        _OWNERS.clear()
     _KEPT[id_token] = (until, credentials)
+    _OWNERS[id_token] = str(found["IdentityId"])
     return credentials
 
 
 _KEPT: dict[str, tuple[float, dict[str, Any]]] = {}  # session token -> (credentials expire at, credentials)
+_OWNERS: dict[str, str] = {}  # session token -> the identity pool's identity id (owner_of)

@@ -115,7 +115,7 @@ def submission_refusals(key: str, parsed: Article, data: bytes, written: dt.date
     Ingest, the desk's save and Approve, and ``newsroom approve`` all ask this."""
     if not key.startswith(config.SUBMISSIONS_PREFIX):
         return []
-    kept = (_accepted_date(revisions.get_source(key)), _accepted_date(revisions.get_source(key[len(config.SUBMISSIONS_PREFIX):])))
+    kept = (_accepted_date(revisions.get_source(key)), _accepted_date(revisions.get_source(live_key(key))))
     return content_format.submission_problems(parsed, _front_matter(data), written or dt.datetime.now(dt.timezone.utc),
                                               kept)
 

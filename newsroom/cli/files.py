@@ -116,11 +116,22 @@ def publish(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: boo
 @click.command()
 @upload_options
 def submit(paths: tuple[Path, ...], root: Path | None, settings: Any, wait: bool, timeout: float) -> None:
-    """(Contributors) Send articles or pages to the editors: uploaded under submissions/, checked and
-    given a preview link, never published until an editor runs `newsroom approve`."""
-    from chalicelib import config
+    """(Contributors) Send articles or pages to the editors: uploaded under submissions/<your IAM user
+    name>/, checked and given a preview link, never published until an editor runs `newsroom approve`."""
+    from chalicelib.bucket import submission_key
+    from newsroom.who import iam_user
 
-    files = {config.SUBMISSIONS_PREFIX + bucket_key(path, root): path.read_bytes() for path in expand(paths)}
+    owner, arn = iam_user()
+    if owner is None:
+        who = f"these credentials are {arn}" if arn else "no credentials answered"
+        click.echo("newsroom submit sends with an IAM user's access keys: a contributor's submissions go to their "
+                   f"own folder, named by their IAM user ({who}; docs/editors.md)", err=True)
+        sys.exit(2)
+    try:
+        files = {submission_key(owner, bucket_key(path, root)): path.read_bytes() for path in expand(paths)}
+    except ValueError as refused:
+        click.echo(f"newsroom submit: the IAM user {owner!r} cannot submit: {refused}", err=True)
+        sys.exit(2)
     statuses = send(files, settings, wait, timeout)
     if any(s.state in ("refused", "waiting") for s in statuses.values()):
         sys.exit(1)

@@ -15,7 +15,10 @@ into what IAM authorizes, and checks it against the role's statements as IAM wou
 - ``dynamodb:LeadingKeys`` is every partition key an item request touches: each item of a batch or a
   transaction, the key condition's of a Query
   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html);
-- a condition this test cannot judge makes its statement grant nothing (a false failure, never a pass).
+- a condition this test cannot judge makes its statement grant nothing (a false failure, never a pass);
+- a policy variable in a resource is the caller's value (``test_roles.for_caller``: a desk contributor's
+  identity pool identity id, recorded from the ``GetCredentialsForIdentity`` that gave their keys), and
+  an explicit Deny wins.
 
 And S3 answers as AWS would: to a role without ``s3:ListBucket`` a missing key is 403 AccessDenied, not
 404 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), so the desk's
@@ -37,10 +40,11 @@ import botocore.client
 import botocore.signers
 from botocore.exceptions import ClientError
 
+from chalicelib.bucket import submission_owner
 from devstack.photos import png
 from devstack.stack import load_template
 from tests.deploy.iam_conditions import conditions_hold, listed
-from tests.deploy.test_roles import ARNS, BUCKET, _resolve
+from tests.deploy.test_roles import ARNS, BUCKET, IDENTITY_ID, _resolve, for_caller
 from tests.functional.conftest import desk  # noqa: F401 - the desk's fixture
 
 ROLES = ("Contributor", "Editor", "Admin")
@@ -58,17 +62,23 @@ def role_statements(role: str) -> tuple[dict[str, Any], ...]:
     return tuple(statement for document in documents for statement in _resolve(document)["Statement"])
 
 
-def allowed(role: str, action: str, resource: str, context: dict[str, list[str]]) -> bool:
-    """Whether a statement of ``role`` allows ``action`` on ``resource`` (the roles have no Deny)."""
-    for statement in role_statements(role):
-        assert statement["Effect"] == "Allow"
+def allowed(role: str, action: str, resource: str, context: dict[str, list[str]],
+            caller: dict[str, str] | None = None) -> bool:
+    """Whether a statement of ``role`` allows ``action`` on ``resource`` to ``caller`` (its policy
+    variables: none, unless told), and no Deny statement refuses it."""
+    granted = False
+    for statement in (for_caller(s, caller or {}) for s in role_statements(role)):
+        if statement is None:
+            continue
         if not any(fnmatchcase(action.lower(), a.lower()) for a in listed(statement["Action"])):
             continue
         if not any(fnmatchcase(resource, r) for r in listed(statement["Resource"])):
             continue
-        if conditions_hold(statement.get("Condition", {}), context):
-            return True
-    return False
+        if statement["Effect"] == "Deny":
+            return False
+        assert statement["Effect"] == "Allow"
+        granted = granted or conditions_hold(statement.get("Condition", {}), context)
+    return granted
 
 
 # --- a request as IAM authorizes it --------------------------------------------------------------
@@ -176,7 +186,9 @@ class Recorder:
         self.own_key = own_key
         self.role = ""
         self.action = ""
-        self.calls: list[tuple[str, str, str, str, dict[str, Any]]] = []  # role, action, service, operation, params
+        # role, action, service, operation, params, the caller's policy variables
+        self.calls: list[tuple[str, str, str, str, dict[str, Any], dict[str, str]]] = []
+        self.callers: dict[str, dict[str, str]] = {}  # access key -> policy variables (its identity id)
         self.own: list[tuple[str, str, str, dict[str, Any]]] = []  # the web function's: action, service, operation, params
 
     @contextlib.contextmanager
@@ -199,19 +211,24 @@ def record(monkeypatch: Any, recorder: Recorder, stack: Any) -> None:
     def recording(self, operation, params):  # type: ignore[no-untyped-def]
         service = self.meta.service_model.service_name
         credentials = self._request_signer._credentials
+        if service == "cognito-identity" and operation == "GetCredentialsForIdentity":
+            answer = original(self, operation, params)
+            recorder.callers[answer["Credentials"]["AccessKeyId"]] = {IDENTITY_ID: params["IdentityId"]}
+            return answer
         if recorder.role and credentials is not None and credentials.access_key == recorder.own_key \
                 and service in ("s3", "dynamodb", "sqs", "sns", "cloudfront"):
             recorder.own.append((recorder.action, service, operation, dict(params)))
         if service not in SERVICES or not recorder.person(credentials):
             return original(self, operation, params)
-        recorder.calls.append((recorder.role, recorder.action, service, operation, dict(params)))
+        caller = recorder.callers.get(credentials.access_key, {})
+        recorder.calls.append((recorder.role, recorder.action, service, operation, dict(params), caller))
         try:
             return original(self, operation, params)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if service == "s3" and operation in ("GetObject", "HeadObject") and code in ("NoSuchKey", "404") \
                     and not allowed(recorder.role, "s3:ListBucket", f"arn:aws:s3:::{BUCKET}",
-                                    {"s3:prefix": [params["Key"]]}):
+                                    {"s3:prefix": [params["Key"]]}, caller):
                 error = {"Code": "403" if operation == "HeadObject" else "AccessDenied", "Message": "Access Denied"}
                 raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 403}}, operation) from None
             raise
@@ -221,12 +238,14 @@ def record(monkeypatch: Any, recorder: Recorder, stack: Any) -> None:
             url = urlsplit(request_dict["url"])
             path = url.path.lstrip("/")  # path style (/bucket/key) or virtual-hosted (bucket.host/key)
             key = unquote(path if url.hostname and url.hostname.startswith(f"{stack.bucket}.") else path.split("/", 1)[1])
-            recorder.calls.append((recorder.role, recorder.action, "s3", operation_name, {"Key": key}))
+            recorder.calls.append((recorder.role, recorder.action, "s3", operation_name, {"Key": key},
+                                   recorder.callers.get(self._credentials.access_key, {})))
         return presign_url(self, request_dict, operation_name, *args, **kwargs)
 
     def presigned_post(self, request_dict, fields=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         if recorder.person(self._request_signer._credentials):
-            recorder.calls.append((recorder.role, recorder.action, "s3", "PutObject", {"Key": (fields or {})["key"]}))
+            recorder.calls.append((recorder.role, recorder.action, "s3", "PutObject", {"Key": (fields or {})["key"]},
+                                   recorder.callers.get(self._request_signer._credentials.access_key, {})))
         return presign_post(self, request_dict, fields, *args, **kwargs)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
@@ -243,9 +262,9 @@ def denied(recorder: Recorder, stack: Any) -> list[str]:
            for action, service, operation, params in recorder.own
            for iam_action, arn, keys in function_authorizations(service, operation, params)
            if not allows(policy("dev", "web"), iam_action, arn, keys)]
-    for role, action, service, operation, params in recorder.calls:
+    for role, action, service, operation, params, caller in recorder.calls:
         for iam_action, resource, context in authorizations(service, operation, params, stack):
-            if not allowed(role, iam_action, resource, context):
+            if not allowed(role, iam_action, resource, context, caller):
                 where = params.get("Key") or params.get("Prefix") or ",".join(context.get("dynamodb:LeadingKeys", [])) \
                     or resource
                 out.append(f"{role}: {action}: {service}:{operation} ({iam_action}) on {where!r}")
@@ -297,8 +316,10 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     desk.put("settings/site.yaml", "site_name: The Gazette\nnewsletters: [Daily briefing]\n")
     for photo in ("media/2024/05/pier.png", "media/2024/05/spare.png"):
         desk.put(photo, png(64, 48))
-    desk.s3.put_object(Bucket=desk.stack.bucket, Key="submissions/articles/theirs.md", Body=FILE.encode(),
-                       Metadata={"uploaded-by": "Another Writer <another@example.com>"})
+    theirs = "submissions/us-east-1:00000000-0000-0000-0000-0000000000ff/articles/theirs.md"
+    for key in (theirs, "submissions/articles/before-owners.md"):
+        desk.s3.put_object(Bucket=desk.stack.bucket, Key=key, Body=FILE.encode(),
+                           Metadata={"uploaded-by": "Another Writer <another@example.com>"})
     desk.ingest()
     pending = comment("markets", "Sara", "A fair summary.")
     active("reader@desk-calls.example")
@@ -325,7 +346,9 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "save a draft"):
         saved = json.loads(step(role, "save a draft", post("/desk/save", {
             "action": "draft", "fields": {**FIELDS, "title": "Scoop", "date": ""}, "body": "Mine."}, True)).body)
-    assert saved["key"] == "submissions/articles/scoop.md"
+    own = submission_owner(saved["key"])  # their identity pool identity id: their role's own folder
+    assert saved["key"] == f"submissions/{own}/articles/scoop.md"
+    assert {IDENTITY_ID: own} in recorder.callers.values(), (own, recorder.callers)
     with recorder.doing(role, "open their draft"):
         mine = _opened(desk, get.jar, saved["key"])  # type: ignore[attr-defined]
     with recorder.doing(role, "submit"):
@@ -337,9 +360,10 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
     with recorder.doing(role, "status"):
         step(role, "status", get(f"/desk/status?key={saved['key']}"))
     with recorder.doing(role, "lock"):
-        step(role, "lock", post("/desk/lock", {"key": "submissions/articles/next.md"}, True))
+        step(role, "lock", post("/desk/lock", {"key": f"submissions/{own}/articles/next.md"}, True))
     with recorder.doing(role, "let go of a lock"):  # the tab closed
-        step(role, "let go of a lock", post("/desk/lock", {"key": "submissions/articles/next.md", "release": True}, True))
+        step(role, "let go of a lock", post("/desk/lock", {"key": f"submissions/{own}/articles/next.md",
+                                                            "release": True}, True))
     with recorder.doing(role, "preview"):
         step(role, "preview", post("/desk/preview", {"fields": FIELDS, "body": "Words."}, True))
     with recorder.doing(role, "preview a photo still being sized"):
@@ -352,9 +376,16 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
             "action": "draft", "fields": {**FIELDS, "date": ""}, "body": "Same name."}, True), 400)
     assert "articles/story.md already exists: choose another slug" in taken.body.decode()
     with recorder.doing(role, "open another's submission"):
-        step(role, "open another's submission", get("/desk/edit?key=submissions/articles/theirs.md"), 403)
+        step(role, "open another's submission", get(f"/desk/edit?key={theirs}"), 403)
+    with recorder.doing(role, "lock another's submission"):
+        step(role, "lock another's submission", post("/desk/lock", {"key": theirs}, True), 403)
+    with recorder.doing(role, "follow another's submission"):
+        step(role, "follow another's submission", get(f"/desk/status?key={theirs}"), 403)
+    with recorder.doing(role, "open a submission written before owners' folders"):  # editors' alone
+        step(role, "open a submission written before owners' folders",
+             get("/desk/edit?key=submissions/articles/before-owners.md"), 403)
     with recorder.doing(role, "open a submission that is gone"):  # approved meanwhile: S3 says 403 to them
-        step(role, "open a submission that is gone", get("/desk/edit?key=submissions/articles/gone.md"), 404)
+        step(role, "open a submission that is gone", get(f"/desk/edit?key=submissions/{own}/articles/gone.md"), 404)
     with recorder.doing(role, "media library"):
         step(role, "media library", get("/desk/media"), 200, 403)
 
@@ -381,7 +412,7 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
             "action": "publish", "fields": {**FIELDS, "title": "Fresh"}, "body": "New."}, True))
     desk.ingest()
     with recorder.doing(role, "approve a submission"):
-        seen = _opened(desk, get.jar, "submissions/articles/scoop.md")  # type: ignore[attr-defined]
+        seen = _opened(desk, get.jar, saved["key"])  # type: ignore[attr-defined]
         step(role, "approve a submission", post("/desk/save", {"action": "approve", **seen, "fields": {
             **FIELDS, "title": "Scoop"}, "body": "Mine, done."}, True))
     with recorder.doing(role, "schedule"):
@@ -520,7 +551,7 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
         step(role, "publish", post("/desk/save", {"action": "publish", **seen, "fields": FIELDS,
                                                    "body": "The first words, corrected again."}, True))
 
-    made = {(r, f"{service}:{operation}") for r, _, service, operation, _ in recorder.calls}
+    made = {(r, f"{service}:{operation}") for r, _, service, operation, *_ in recorder.calls}
     assert made >= {  # the scenario reached each kind of call the roles' rules are about
         ("Contributor", "dynamodb:GetItem"), ("Contributor", "s3:HeadObject"), ("Contributor", "s3:PutObject"),
         ("Editor", "s3:ListObjectsV2"), ("Editor", "s3:ListObjectVersions"), ("Editor", "s3:CopyObject"),
@@ -533,21 +564,54 @@ def test_every_call_made_with_a_persons_credentials_is_one_their_role_may_make(d
 
 # --- the judge itself: what each role is refused, it refuses ----------------------------------------
 
-def _judged(role: str, service: str, operation: str, params: dict[str, Any]) -> bool:
+MINE = {IDENTITY_ID: "us-east-1:11111111-2222-3333-4444-555555555555"}  # a desk contributor's identity id
+OWN = f"submissions/{MINE[IDENTITY_ID]}/"
+
+
+def _judged(role: str, service: str, operation: str, params: dict[str, Any],
+            caller: dict[str, str] | None = None) -> bool:
     from types import SimpleNamespace
 
     stack = SimpleNamespace(bucket="b", table="t", queue_url="https://sqs/123/q")
-    return all(allowed(role, *a) for a in authorizations(service, operation, {"Bucket": "b", **params}, stack))
+    return all(allowed(role, *a, caller=MINE if caller is None else caller)
+               for a in authorizations(service, operation, {"Bucket": "b", **params}, stack))
+
+
+def test_a_contributors_own_credentials_cannot_read_or_overwrite_a_colleagues_submission():
+    """Finding 20 (docs/security/attack-2026-12-07.md): the contributor's role, as IAM evaluates it for the
+    caller (their identity pool identity id, or their IAM user's name for `newsroom submit`), reads and
+    writes their own folder of submissions/ (its lock, preview record and report too) and no colleague's,
+    whatever key or metadata they send, nor a submission written before owners' folders."""
+    colleague = "us-east-1:99999999-8888-7777-6666-555555555555"
+    for caller, own, others in ((MINE, MINE[IDENTITY_ID], [colleague, "sara"]),
+                                ({"aws:username": "sara"}, "sara", [MINE[IDENTITY_ID], "omar"])):
+        mine = f"submissions/{own}/articles/x.md"
+        for operation in ("GetObject", "HeadObject", "PutObject"):
+            assert _judged("Contributor", "s3", operation, {"Key": mine}, caller), (caller, operation)
+            assert _judged("Contributor", "s3", operation, {"Key": "locks/" + mine}, caller)
+            for key in [*(f"submissions/{o}/articles/x.md" for o in others), "submissions/articles/x.md",
+                        *(f"locks/submissions/{o}/articles/x.md" for o in others)]:
+                assert not _judged("Contributor", "s3", operation, {"Key": key}, caller), (caller, operation, key)
+        for folder in ("previews/", "reports/"):
+            assert _judged("Contributor", "s3", "GetObject", {"Key": f"{folder}{mine}.json"}, caller)
+            assert not _judged("Contributor", "s3", "GetObject", {"Key": f"{folder}submissions/{others[0]}/articles/x.md.json"},
+                               caller)
+        assert not _judged("Contributor", "s3", "CopyObject", {"Key": mine, "CopySource": {
+            "Bucket": "b", "Key": f"submissions/{others[0]}/articles/x.md"}}, caller)
+    # Keys in the caller's own folder are theirs only: the colleague's folder name as a path inside theirs is
+    # another key, and a caller IAM knows neither way reaches none.
+    assert not _judged("Contributor", "s3", "PutObject", {"Key": f"submissions/{colleague}/articles/x.md"}, {})
+    assert not _judged("Contributor", "s3", "PutObject", {"Key": "submissions/articles/x.md"}, {"aws:username": "articles"})
 
 
 def test_the_judge_refuses_what_iam_would():
     # HEAD of a live article, a listing of the bucket: not a contributor's; a submission is.
     assert not _judged("Contributor", "s3", "HeadObject", {"Key": "articles/x.md"})
     assert not _judged("Contributor", "s3", "ListObjectsV2", {"Prefix": "submissions/"})
-    assert _judged("Contributor", "s3", "HeadObject", {"Key": "submissions/articles/x.md"})
-    assert not _judged("Contributor", "s3", "HeadObject", {"Key": "submissions/articles/x.md", "VersionId": "v1"})
-    assert _judged("Contributor", "s3", "DeleteObject", {"Key": "locks/submissions/articles/x.md"})  # their lock
-    assert not _judged("Contributor", "s3", "DeleteObject", {"Key": "submissions/articles/x.md"})
+    assert _judged("Contributor", "s3", "HeadObject", {"Key": OWN + "articles/x.md"})
+    assert not _judged("Contributor", "s3", "HeadObject", {"Key": OWN + "articles/x.md", "VersionId": "v1"})
+    assert _judged("Contributor", "s3", "DeleteObject", {"Key": f"locks/{OWN}articles/x.md"})  # their lock
+    assert not _judged("Contributor", "s3", "DeleteObject", {"Key": OWN + "articles/x.md"})
     assert not _judged("Contributor", "s3", "DeleteObject", {"Key": "locks/articles/x.md"})
     assert _judged("Contributor", "dynamodb", "GetItem", {"TableName": "t", "Key": {"pk": {"S": "source"}}})
     assert not _judged("Contributor", "dynamodb", "GetItem", {"TableName": "t", "Key": {"pk": {"S": "people"}}})

@@ -30,7 +30,9 @@ def _resolve(node: Any) -> Any:
     if isinstance(node, dict) and len(node) == 1:
         (name, value), = node.items()
         if name == "Fn::Sub":
-            return re.sub(r"\$\{([^}]+)\}", lambda m: ARNS[m.group(1)], value)
+            # ${!Literal} is the text ${Literal} (an IAM policy variable), as CloudFormation's Fn::Sub writes it
+            return re.sub(r"\$\{([^}]+)\}", lambda m: "${" + m.group(1)[1:] + "}" if m.group(1).startswith("!")
+                          else ARNS[m.group(1)], value)
         if name == "Ref":
             return ARNS[value]
         if name == "Fn::GetAtt":
@@ -44,30 +46,63 @@ def _resolve(node: Any) -> Any:
     return node
 
 
+# What IAM substitutes for a policy variable is what it knows of the caller (IAM User Guide, "IAM policy
+# elements: Variables and tags", "Request information that you can use for policy variables"): a desk
+# contributor's identity pool identity id, an IAM user's name. A variable the request has no value for
+# matches no resource ("Policy variables with no value").
+IDENTITY_ID = "cognito-identity.amazonaws.com:sub"
+USERNAME = "aws:username"
+DESK_CONTRIBUTOR = {IDENTITY_ID: "us-east-1:0f1e2d3c-aaaa-bbbb-cccc-000000000001"}
+ANOTHER_DESK_CONTRIBUTOR = {IDENTITY_ID: "us-east-1:0f1e2d3c-aaaa-bbbb-cccc-000000000002"}
+CLI_CONTRIBUTOR = {USERNAME: "sara"}
+
+
+def for_caller(statement: dict[str, Any], caller: dict[str, str]) -> dict[str, Any] | None:
+    """``statement`` as IAM applies it to a request of ``caller`` (policy variable -> value): each
+    ``${variable}`` in a resource replaced by the caller's value; a resource naming a variable the caller
+    has none of matches nothing, so it goes; None where no resource is left (the statement applies to none)."""
+    resources = statement.get("Resource")
+    if resources is None:
+        return statement
+    kept = []
+    for resource in resources if isinstance(resources, list) else [resources]:
+        names = re.findall(r"\$\{([^}]+)\}", resource)
+        if all(name in caller for name in names):
+            kept.append(re.sub(r"\$\{([^}]+)\}", lambda m: caller[m.group(1)], resource))
+    return {**statement, "Resource": kept} if kept else None
+
+
 def document(role: str) -> dict[str, Any]:
     resolved: dict[str, Any] = _resolve(load_template()["Resources"][f"{role}Policy"]["Properties"]["PolicyDocument"])
     return resolved
 
 
-def allowed(role: str, action: str, resource: str, leading_keys: tuple[str, ...] = (), **conditions: str) -> bool:
-    """Whether ``role``'s policy allows ``action`` on ``resource``; for a DynamoDB item, ``leading_keys``
-    are the partition keys it touches. moto's evaluator judges each statement's actions and resources;
-    it ignores ``ForAllValues:StringLike``, so ``iam_conditions`` judges ``dynamodb:LeadingKeys`` as IAM does."""
+def allowed(role: str, action: str, resource: str, leading_keys: tuple[str, ...] = (),
+            caller: dict[str, str] | None = None, **conditions: str) -> bool:
+    """Whether ``role``'s policy allows ``action`` on ``resource`` to ``caller`` (its policy variables:
+    ``for_caller``; a contributor is a desk one unless told); for a DynamoDB item, ``leading_keys`` are the
+    partition keys it touches. An explicit Deny wins. moto's evaluator judges each statement's actions and
+    resources; it ignores ``ForAllValues:StringLike``, so ``iam_conditions`` judges ``dynamodb:LeadingKeys``
+    as IAM does."""
+    caller = DESK_CONTRIBUTOR if caller is None else caller
     if resource.startswith(("articles/", "pages/", "media/", "drafts/", "submissions/", "settings/", "authors/",
-                            "categories/", "tags/", "previews/", "reports/", "sizes/")):
+                            "categories/", "tags/", "previews/", "reports/", "sizes/", "locks/")):
         resource = f"arn:aws:s3:::{BUCKET}/{resource}"
     elif resource == "bucket":
         resource = f"arn:aws:s3:::{BUCKET}"
     elif resource == "table":
         resource = ARNS["ContentTable.Arn"]
-    for statement in document(role)["Statement"]:
+    statements = [s for s in (for_caller(s, caller) for s in document(role)["Statement"]) if s is not None]
+    judged = []
+    for statement in statements:
         single = IAMPolicy(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
-        if (single.is_action_permitted(action, resource, incoming_condition_values=conditions or None)
-                == PermissionResult.PERMITTED
-                and conditions_hold(statement.get("Condition", {}), {"dynamodb:LeadingKeys": list(leading_keys)},
-                                    judged=LEADING_KEYS, others_hold=True)):
-            return True
-    return False
+        judged.append((statement, single.is_action_permitted(action, resource, incoming_condition_values=conditions or None)))
+    if any(result == PermissionResult.DENIED for _, result in judged):
+        return False
+    return any(result == PermissionResult.PERMITTED
+               and conditions_hold(s.get("Condition", {}), {"dynamodb:LeadingKeys": list(leading_keys)},
+                                   judged=LEADING_KEYS, others_hold=True)
+               for s, result in judged)
 
 
 WRITE = ("s3:PutObject", "s3:DeleteObject")
@@ -76,20 +111,52 @@ WRITE = ("s3:PutObject", "s3:DeleteObject")
 @pytest.mark.parametrize("key", ["articles/x.md", "pages/about.md", "media/photo.jpg", "drafts/articles/x.md",
                                  "settings/site.yaml", "authors/sara.yaml", "categories/news.yaml"])
 def test_contributors_write_only_submissions(key):
+    own = f"submissions/{DESK_CONTRIBUTOR[IDENTITY_ID]}/"
     assert not any(allowed("Contributor", action, key) for action in WRITE)
-    assert allowed("Contributor", "s3:PutObject", "submissions/" + key)
-    assert not allowed("Contributor", "s3:DeleteObject", "submissions/" + key)  # withdrawing is an editor's call
+    assert allowed("Contributor", "s3:PutObject", own + key)
+    assert not allowed("Contributor", "s3:DeleteObject", own + key)  # withdrawing is an editor's call
 
 
 def test_contributors_read_their_submissions_status_and_nothing_else():
-    assert allowed("Contributor", "s3:GetObject", "previews/submissions/articles/x.md.json")
-    assert allowed("Contributor", "s3:GetObject", "reports/submissions/articles/x.md.json")
+    own = f"submissions/{DESK_CONTRIBUTOR[IDENTITY_ID]}/"
+    assert allowed("Contributor", "s3:GetObject", f"previews/{own}articles/x.md.json")
+    assert allowed("Contributor", "s3:GetObject", f"reports/{own}articles/x.md.json")
     for key in ("previews/articles/x.md.json", "previews/drafts/articles/x.md.json", "reports/articles/x.md.json",
                 "articles/x.md", "drafts/articles/x.md"):
         assert not allowed("Contributor", "s3:GetObject", key), key
     assert not allowed("Contributor", "s3:ListBucketVersions", "bucket")
     assert not allowed("Contributor", "dynamodb:PutItem", "table")
     assert not allowed("Contributor", "dynamodb:Query", "table")
+
+
+def test_a_contributors_own_credentials_reach_their_own_submissions_and_no_colleagues():
+    """Finding 20 (docs/security/attack-2026-12-07.md): with their own keys (the desk's identity pool
+    credentials, or an IAM user's for `newsroom submit`) a contributor reads and writes their own folder of
+    submissions/, its lock, preview record and report, and no colleague's, nor any written before owners."""
+    me, colleague = DESK_CONTRIBUTOR[IDENTITY_ID], ANOTHER_DESK_CONTRIBUTOR[IDENTITY_ID]
+    for caller, own, others in ((DESK_CONTRIBUTOR, me, [colleague, "sara"]),
+                                (CLI_CONTRIBUTOR, "sara", [me, "omar"])):
+        for action in ("s3:GetObject", "s3:PutObject"):
+            assert allowed("Contributor", action, f"submissions/{own}/articles/x.md", caller=caller), (caller, action)
+            assert allowed("Contributor", action, f"locks/submissions/{own}/articles/x.md", caller=caller)
+            for other in others:
+                for key in (f"submissions/{other}/articles/x.md", f"submissions/{other}/pages/about.md",
+                            f"locks/submissions/{other}/articles/x.md"):
+                    assert not allowed("Contributor", action, key, caller=caller), (caller, action, key)
+            for key in ("submissions/articles/x.md", "submissions/pages/about.md", "submissions/x.md"):
+                assert not allowed("Contributor", action, key, caller=caller), (caller, action, key)  # before owners
+        for folder in ("previews", "reports"):
+            assert allowed("Contributor", "s3:GetObject", f"{folder}/submissions/{own}/articles/x.md.json", caller=caller)
+            for other in [*others, "articles"]:
+                assert not allowed("Contributor", "s3:GetObject", f"{folder}/submissions/{other}/articles/x.md.json",
+                                   caller=caller)
+    # An IAM user named as a content folder would own the submissions written before owners: denied.
+    named_articles = {USERNAME: "articles"}
+    for action in ("s3:GetObject", "s3:PutObject"):
+        assert not allowed("Contributor", action, "submissions/articles/x.md", caller=named_articles)
+        assert not allowed("Contributor", action, "locks/submissions/articles/x.md", caller=named_articles)
+    # A caller IAM knows neither way (an assumed role outside the identity pool) reaches no submission.
+    assert not allowed("Contributor", "s3:PutObject", "submissions/x/articles/x.md", caller={})
 
 
 @pytest.mark.parametrize("key", ["articles/x.md", "pages/about.md", "media/2024/photo.jpg", "drafts/articles/x.md"])

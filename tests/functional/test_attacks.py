@@ -67,7 +67,7 @@ def test_failed_sign_ins_from_one_ipv6_network_are_one_readers(desk, settings):
     assert [attempt(n) for n in range(session.ADDRESS_FAILURES + 1)] == [401] * session.ADDRESS_FAILURES + [429]
 
 
-SCOOP = "submissions/articles/scoop.md"
+SCOOP = "submissions/us-east-1:00000000-0000-0000-0000-00000000beef/articles/scoop.md"  # another's own folder
 SCOOP_TEXT = "---\ntitle: Scoop\ncategories: [Oil]\nsummary: Embargoed.\n---\n\nThe embargoed scoop.\n"
 
 
@@ -83,8 +83,8 @@ def _scoop_now(desk) -> tuple[bytes, dict]:  # type: ignore[no-untyped-def]
 
 
 def test_a_contributor_neither_reads_nor_changes_another_contributors_submission(desk):
-    """The contributor role's credentials reach every submissions/ key, so the desk itself keeps each
-    contributor to their own submissions (as WordPress keeps a contributor out of another's posts)."""
+    """The desk keeps each contributor to their own submissions (as WordPress keeps a contributor out of
+    another's posts), as their role's credentials do (their own folder of submissions/: finding 20)."""
     version = _scoop_of_another_contributor(desk)
     jar, token, _ = sign_in(desk, "contributor")
     opened = desk.client.http.get(f"/desk/edit?key={SCOOP}", headers={"Cookie": jar})
@@ -95,7 +95,9 @@ def test_a_contributor_neither_reads_nor_changes_another_contributors_submission
                                                     "body": "Rewritten by someone else."})
     assert changed.status_code == 403 and "another person's submission" in json.loads(changed.body)["error"]
     anew = api(desk, "/desk/save", jar, token, {"action": "submit", "fields": fields, "body": "Mine."})
-    assert anew.status_code == 403 and "embargoed scoop" not in anew.body.decode()  # no 409 showing theirs
+    assert anew.status_code == 200 and "embargoed scoop" not in anew.body.decode()  # no 409 showing theirs
+    mine = json.loads(anew.body)["key"]  # the same slug, in their own folder: the editor approves one of them
+    assert mine != SCOOP and mine.startswith("submissions/us-east-1:") and mine.endswith("/articles/scoop.md")
     locked = api(desk, "/desk/lock", jar, token, {"key": SCOOP})
     assert locked.status_code == 403
     assert _scoop_now(desk) == (SCOOP_TEXT.encode(), {"uploaded-by": "Other Writer <other@desk.example.com>"})
@@ -146,20 +148,26 @@ def test_a_contributors_new_submission_is_theirs_although_s3_says_403_for_a_miss
             self.found = found
 
         def head_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
+            assert Key.startswith(f"submissions/{OWN}/"), Key  # never a request their role would be refused
             if self.found is None:
                 raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
             return {"ETag": f'"{self.found[0]}"', "Metadata": self.found[1]}
 
     def Bucket(found: tuple[str, dict[str, str]] | None) -> ContentBucket:  # noqa: N802 - read as the class it was
-        return ContentBucket("content", Client(found), unlisted=True)  # a contributor's (session.bucket_as)
+        return ContentBucket("content", Client(found), unlisted=True, owner=OWN)  # a contributor's (session.bucket_as)
 
+    OWN = "us-east-1:0000000a-0000-0000-0000-000000000001"  # noqa: N806 - their identity id: their folder
     me = Identity(sub="s", email="me@desk.example.com", name="Me", role="contributor", expires=0)
-    documents.check_own_work(Bucket(None), "submissions/articles/new.md", me)
+    documents.check_own_work(Bucket(None), f"submissions/{OWN}/articles/new.md", me)
     documents.check_own_work(Bucket(("e", {"uploaded-by": "Me <me@desk.example.com>"})),
-                             "submissions/articles/mine.md", me)
+                             f"submissions/{OWN}/articles/mine.md", me)
     with pytest.raises(documents.NotYours, match="another person's submission"):
         documents.check_own_work(Bucket(("e", {"uploaded-by": "You <you@desk.example.com>"})),
-                                 "submissions/articles/yours.md", me)
+                                 f"submissions/{OWN}/articles/yours.md", me)
+    for theirs in ("submissions/us-east-1:0000000b-0000-0000-0000-000000000002/articles/x.md",  # a colleague's
+                   "submissions/articles/x.md"):  # written before owners' folders: editors' alone
+        with pytest.raises(documents.NotYours, match="another person's submission"):
+            documents.check_own_work(Bucket(("e", {"uploaded-by": "Me <me@desk.example.com>"})), theirs, me)
     with pytest.raises(documents.NotYours, match="is not a submission"):
         documents.check_own_work(Bucket(None), "articles/live.md", me)
 

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests.conftest import STAND_IN
-from tests.functional.test_desk import STORY, api, sign_in
+from tests.functional.test_desk import STORY, api, own_submissions, sign_in
 
 LIVE = "articles/story.md"
 FILE = "---\ntitle: Story\ndate: 2024-03-01T09:00:00Z\ncategories: [Oil]\n---\n\nThe first words.\n"
@@ -36,6 +36,7 @@ def act(desk, jar: str, token: str, action: str, seen: dict, body: str, fields=N
 
 def contributors(site, key: str, body: str) -> None:  # type: ignore[no-untyped-def]
     """A submission the local contributor sent from the desk (it names them, as the desk's writes do)."""
+    assert key.startswith(own_submissions(site)), key  # in their own folder, where their role writes
     site.s3.put_object(Bucket=site.stack.bucket, Key=key, Body=body.encode(),
                        Metadata={"uploaded-by": "Local Contributor <contributor@desk.example.com>"})
 
@@ -74,14 +75,26 @@ def test_two_editors_drafts_of_one_live_article_the_second_gets_both_versions(st
     assert "first editor's" in text(story, "drafts/" + LIVE)
 
 
-def test_two_contributors_submitting_one_article_the_second_is_refused(desk):
+def test_two_people_submitting_one_new_article_each_keep_theirs_and_only_one_is_approved(desk):
+    """Each person's submission is in their own folder (finding 20): neither overwrites nor sees the
+    other's. The editor approves one; approving the other, over a live article it never saw, is refused."""
     first, first_token, _ = sign_in(desk, "contributor")
     second, second_token, _ = sign_in(desk, "admin")
-    for jar, token, words, status in ((first, first_token, "Mine first.", 200), (second, second_token, "Theirs.", 409)):
+    keys = []
+    for jar, token, words in ((first, first_token, "Mine first."), (second, second_token, "Theirs.")):
         response = api(desk, "/desk/save", jar, token, {"action": "submit", "fields": {**STORY, "date": ""},
                                                         "body": words})
-        assert response.status_code == status, response.body
-    assert "Mine first." in text(desk, "submissions/articles/desk-story.md")
+        assert response.status_code == 200, response.body
+        keys.append(json.loads(response.body)["key"])
+    assert keys == [own_submissions(desk) + "articles/desk-story.md", own_submissions(desk, "admin") + "articles/desk-story.md"]
+    assert "Mine first." in text(desk, keys[0]) and "Theirs." in text(desk, keys[1])
+    desk.ingest()
+    editor, editor_token, _ = sign_in(desk)
+    seen = [opened(desk, editor, key) for key in keys]
+    assert act(desk, editor, editor_token, "approve", seen[0], "Mine first.").status_code == 200
+    refused = act(desk, editor, editor_token, "approve", seen[1], "Theirs.")
+    assert refused.status_code == 409 and json.loads(refused.body)["conflict"]["key"] == "articles/desk-story.md"
+    assert "Mine first." in text(desk, "articles/desk-story.md") and "Theirs." in text(desk, keys[1])
 
 
 def test_a_draft_opened_before_a_colleagues_live_correction_cannot_publish_over_it(story):
@@ -103,52 +116,56 @@ def test_a_draft_opened_before_a_colleagues_live_correction_cannot_publish_over_
 def submitted(story):  # type: ignore[no-untyped-def]
     """A contributor's submission of a change to the live article, ingested (made once, put back)."""
     def arrange(story):  # type: ignore[no-untyped-def]
-        contributors(story, "submissions/" + LIVE, FILE.replace("The first words.", "A harmless text."))
+        contributors(story, own_submissions(story) + LIVE, FILE.replace("The first words.", "A harmless text."))
         story.ingest()
 
     return STAND_IN.arranged("test_desk_versions.submitted", story, arrange)
 
 
 def test_approve_publishes_exactly_the_version_the_editor_reviewed(submitted):
+    mine = own_submissions(submitted) + LIVE
     jar, token, _ = sign_in(submitted)
-    seen = opened(submitted, jar, "submissions/" + LIVE)
-    assert set(seen["versions"]) == {"submissions/" + LIVE, LIVE}
+    seen = opened(submitted, jar, mine)
+    assert set(seen["versions"]) == {mine, LIVE}
     approved = act(submitted, jar, token, "approve", seen, "A harmless text.")
-    assert approved.status_code == 200 and json.loads(approved.body)["removed"] == "submissions/" + LIVE
+    assert approved.status_code == 200 and json.loads(approved.body)["removed"] == mine
     assert "A harmless text." in text(submitted, LIVE)
     assert "Contents" not in submitted.s3.list_objects_v2(Bucket=submitted.stack.bucket, Prefix="submissions/")
 
 
 def test_approve_after_the_contributor_resubmitted_is_refused_with_both_versions(submitted):
+    mine = own_submissions(submitted) + LIVE
     jar, token, _ = sign_in(submitted)
-    seen = opened(submitted, jar, "submissions/" + LIVE)
+    seen = opened(submitted, jar, mine)
     contributor, contributor_token, _ = sign_in(submitted, "contributor")
     resubmitted = act(submitted, contributor, contributor_token, "submit",
-                      opened(submitted, contributor, "submissions/" + LIVE), "Something else entirely.")
+                      opened(submitted, contributor, mine), "Something else entirely.")
     assert resubmitted.status_code == 200, resubmitted.body
     refused = act(submitted, jar, token, "approve", seen, "A harmless text.")
     assert refused.status_code == 409
     conflict = json.loads(refused.body)["conflict"]
-    assert conflict["key"] == "submissions/" + LIVE and conflict["opened"] == seen["version"]
+    assert conflict["key"] == mine and conflict["opened"] == seen["version"]
     assert "Something else entirely." in conflict["theirs"] and "A harmless text." in conflict["mine"]
     assert "The first words." in text(submitted, LIVE)  # nothing was published
-    assert "Something else" in text(submitted, "submissions/" + LIVE)  # nor removed
+    assert "Something else" in text(submitted, mine)  # nor removed
 
 
 def test_approve_over_a_newer_live_edit_is_refused(submitted):
+    mine = own_submissions(submitted) + LIVE
     jar, token, _ = sign_in(submitted)
-    seen = opened(submitted, jar, "submissions/" + LIVE)
+    seen = opened(submitted, jar, mine)
     colleague, colleague_token, _ = sign_in(submitted, "admin")
     act(submitted, colleague, colleague_token, "publish", opened(submitted, colleague, LIVE), "A newer live edit.")
     refused = act(submitted, jar, token, "approve", seen, "A harmless text.")
     assert refused.status_code == 409 and json.loads(refused.body)["conflict"]["key"] == LIVE
     assert "A newer live edit." in text(submitted, LIVE)
-    assert "A harmless text." in text(submitted, "submissions/" + LIVE)
+    assert "A harmless text." in text(submitted, mine)
 
 
 def test_an_approve_that_names_no_version_is_refused(submitted):
+    mine = own_submissions(submitted) + LIVE
     jar, token, _ = sign_in(submitted)
-    refused = api(submitted, "/desk/save", jar, token, {"action": "approve", "key": "submissions/" + LIVE,
+    refused = api(submitted, "/desk/save", jar, token, {"action": "approve", "key": mine,
                                                         "fields": {}, "body": ""})
     assert refused.status_code == 403 and "approves the version you reviewed" in json.loads(refused.body)["error"]
     assert "The first words." in text(submitted, LIVE)
@@ -199,9 +216,10 @@ def test_approve_refuses_a_submission_carrying_them_and_publishes_nothing(desk):
 
 
 def test_the_desk_refuses_a_contributors_submission_carrying_them(desk):
-    contributors(desk, "submissions/" + LIVE, PLANTED.replace("date: 2001-01-01T00:00:00Z", "date: 2030-01-01T00:00:00Z"))
+    mine = own_submissions(desk) + LIVE
+    contributors(desk, mine, PLANTED.replace("date: 2001-01-01T00:00:00Z", "date: 2030-01-01T00:00:00Z"))
     jar, token, _ = sign_in(desk, "contributor")
-    seen = opened(desk, jar, "submissions/" + LIVE)
+    seen = opened(desk, jar, mine)
     refused = act(desk, jar, token, "submit", seen, "An innocent text.",
                   fields={"title": "Story", "date": "2030-01-01T00:00:00Z"})
     assert refused.status_code == 400
@@ -221,7 +239,8 @@ def test_a_submission_keeps_the_date_it_was_accepted_with(desk, monkeypatch):
     desk.ingest()
     monkeypatch.setattr("chalicelib.content.content_format.SUBMISSION_DATE_GRACE", dt.timedelta(seconds=1))
     editor, editor_token, _ = sign_in(desk)
-    key = "submissions/articles/desk-story.md"
+    key = json.loads(sent.body)["key"]
+    assert key == own_submissions(desk) + "articles/desk-story.md"
     seen = opened(desk, editor, key)
     kept = act(desk, editor, editor_token, "draft", seen, "Mine, edited.", fields={**STORY, "date": when})
     assert kept.status_code == 200, kept.body

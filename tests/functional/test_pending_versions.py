@@ -69,6 +69,9 @@ def test_a_bad_submission_is_reported_under_its_own_name_and_nothing_changes(sit
     assert "Budget passes" in site.get("/budget/").body.decode()
 
 
+SUBMITTED = "submissions/moto/articles/budget.md"  # the IAM user's own folder (ContributorPolicy's ${aws:username})
+
+
 def test_submit_preview_approve_live_keeps_the_history(site, tmp_path):
     site.put("articles/budget.md", article(title="Budget passes", date="2024-03-01"))
     site.ingest()
@@ -77,25 +80,40 @@ def test_submit_preview_approve_live_keeps_the_history(site, tmp_path):
     draft = folder / "budget.md"
     draft.write_text(article(title="Budget passes, with the minister's reply", date="2024-03-01"))
 
-    submitted = cli("submit", str(draft), "--no-wait")
+    submitted = cli("submit", str(draft), "--no-wait")  # as the IAM user moto's keys are ("moto")
+    assert "1 uploaded" in submitted.output, submitted.output
     assert submitted.exit_code == 0, submitted.output
     site.ingest()
-    link = link_of(site, "submissions/articles/budget.md")
+    link = link_of(site, SUBMITTED)
     assert "Budget passes, with the minister" in site.get(link).body.decode()
     assert "minister" not in site.get("/budget/").body.decode()
 
-    approved = cli("approve", "submissions/articles/budget.md", "--no-wait")
+    approved = cli("approve", SUBMITTED, "--no-wait")
     assert approved.exit_code == 0, approved.output
-    assert "Approved: submissions/articles/budget.md is now articles/budget.md (submitted by " in approved.output
+    assert f"Approved: {SUBMITTED} is now articles/budget.md (submitted by " in approved.output
     site.ingest()
     assert "Budget passes, with the minister" in site.get("/budget/").body.decode()
-    assert site.get(link).status_code == 404 and link_of(site, "submissions/articles/budget.md") is None
+    assert site.get(link).status_code == 404 and link_of(site, SUBMITTED) is None
     listed = site.s3.list_objects_v2(Bucket=site.stack.bucket, Prefix="submissions/").get("KeyCount")
     assert listed == 0
     history = cli("history", "articles/budget.md")
     assert history.exit_code == 0 and len(history.output.strip().splitlines()) == 2
     assert "minister" in history.output.splitlines()[0]
-    assert cli("approve", "submissions/articles/budget.md").exit_code == 1  # once only
+    assert cli("approve", SUBMITTED).exit_code == 1  # once only
+
+
+def test_submit_with_keys_that_are_no_iam_users_says_so_and_uploads_nothing(site, tmp_path, monkeypatch):
+    """A contributor's folder is named by their IAM user; a role's or SSO's keys name none (IAM has no
+    ``aws:username`` for them): one line says what to use instead, and nothing is sent."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "budget.md").write_text(article(title="Budget"))
+    monkeypatch.setattr("newsroom.who.iam_user", lambda: (None, "arn:aws:sts::123456789012:assumed-role/Writers/sara"))
+    refused = cli("submit", str(folder / "budget.md"), "--no-wait")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "newsroom submit sends with an IAM user's access keys" in refused.output
+    assert "assumed-role/Writers/sara" in refused.output
+    assert "Contents" not in site.s3.list_objects_v2(Bucket=site.stack.bucket, Prefix="submissions/")
 
 
 def test_publish_draft_uploads_under_drafts_and_says_it_is_not_live(site, tmp_path, monkeypatch):
