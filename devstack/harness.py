@@ -392,10 +392,13 @@ class StandIn:
         for arn in set(held["sns"].topics) - built.topics:
             self.client("sns").delete_topic(TopicArn=arn)
         if "ses" in built.services:  # the e-mail SES accepted is data, like a queue's messages; its identity stays
+            from moto.core.model_instances import model_data
             from moto.ses.models import ses_backends
 
             mail = ses_backends[ACCOUNT][REGION]
             mail.sent_messages.clear()
+            for model in model_data.get("ses", {}).values():  # the outbox (`newsroom outbox`) lists these
+                model.instances_tracked.clear()  # type: ignore[attr-defined]
             mail.sent_message_count = mail.rejected_messages_count = 0
         for name, queue in list(held["sqs"].queues.items()):  # last: the puts above may have notified them
             if name not in built.queues:
