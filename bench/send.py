@@ -273,10 +273,14 @@ def model(recipients: int, rate: float, latency: dict[str, float], sample: dict[
 # --- 3. chaos -----------------------------------------------------------------------------------------
 
 def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 0.05, crash: float = 0.1,
-          newsletter: str = "Chaos", progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+          newsletter: str = "Chaos", progress: Callable[[str], None] = lambda line: None,
+          forced: tuple[str, ...] = ()) -> dict[str, Any]:
     """Send to ``count`` readers through the real code with duplicated, reordered, throttled and
     crashing deliveries, and SES's events (``Send`` among them) delivered out of order and twice; the
-    duplicates and the missed, counted in moto's SES, and the send as the desk then shows it."""
+    duplicates and the missed, counted in moto's SES, and the send as the desk then shows it.
+    ``forced``: faults the first sends (and deliveries) meet whatever the dice say ("throttled", "killed
+    after a claim", "killed after SES took the e-mail", "delivered twice"), so that a small run has each
+    for sure."""
     from chalicelib import aws, config
     from chalicelib.newsletters import events, mail, sending
 
@@ -301,8 +305,15 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
             raise Crash()
         return real_call(client, operation, params)
 
+    due = [fault for fault in forced if fault != "delivered twice"]
+    twice = "delivered twice" in forced
+    rolls = {"throttled": 0.0, "killed after a claim": throttle, "killed after SES took the e-mail":
+             throttle + crash / sending.BATCH * 2}
+
     def flaky_send(message: Any, send_id: str | None = None, reader: str | None = None) -> str:
         roll = rng.random()
+        if due:  # a fault this run must have: taken as if the dice had said so
+            roll = rolls[due.pop(0)]
         if roll < throttle:
             faults["throttled"] += 1
             raise aws.sesv2_client().exceptions.TooManyRequestsException(
@@ -359,7 +370,8 @@ def chaos(count: int, seed: int = 47, duplicate: float = 0.2, throttle: float = 
                 queue.append(body)
                 continue
             delivered += 1
-            if rng.random() < duplicate:
+            if rng.random() < duplicate or twice:
+                twice = False
                 faults["delivered twice"] += 1
                 queue.append(body)  # SQS delivers at least once
             if delivered % 200 == 0:
