@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -188,26 +193,34 @@ def test_reads_answer_what_motos_own_serializer_answers(table, items):
         table.delete_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": f"{n:03d}"}})
 
 
-def test_the_server_keeps_connections_open_and_in_step():
-    """Gap 7: the stand-in's server keeps a connection open across requests, as AWS does, and every
-    request on it gets its own answer: DynamoDB, S3 with bodies both ways, an error, an SQS message,
-    a request whose body the application never reads, and a chunked one (which still closes)."""
-    import http.client
-    import logging
-    import os
-    import socket
-    import urllib.parse
-
-    import urllib3.connection
+@contextlib.contextmanager
+def moto_server() -> Iterator[int]:
+    """moto's threaded server (what ``make run`` starts) on a free port, for the block; its port."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        port = int(sock.getsockname()[1])
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
+        yield port
+    finally:
+        server.stop()
+
+
+def test_the_server_keeps_connections_open_and_in_step():
+    """Gap 7: the stand-in's server keeps a connection open across requests, as AWS does, and every
+    request on it gets its own answer: DynamoDB, S3 with bodies both ways, an error, an SQS message,
+    a request whose body the application never reads, and a chunked one (which still closes)."""
+    import http.client
+    import os
+    import urllib.parse
+
+    import urllib3.connection
+
+    with moto_server() as port:
         options = {"region_name": "us-east-1", "endpoint_url": f"http://127.0.0.1:{port}",
                    "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         dynamodb, s3, sqs = (boto3.client(name, **options) for name in ("dynamodb", "s3", "sqs"))
@@ -249,8 +262,6 @@ def test_the_server_keeps_connections_open_and_in_step():
         assert answer.status == 200 and answer.getheader("Connection") == "close"
         assert s3.get_object(Bucket="keep-alive", Key="chunked")["Body"].read() == b"hello"
         raw.close()
-    finally:
-        server.stop()
 
 
 def test_the_stand_in_keeps_no_copy_of_what_it_answered(table):
@@ -317,26 +328,13 @@ def test_revoking_a_refresh_token_ends_that_session_alone_as_cognito_does():
 def test_ses_v2_reports_the_sandboxs_rate_in_process_and_from_the_server():
     """Gap 11: SES v2's GetAccount answers moto's quota (1 a second, 200 a day, as SES's sandbox), in
     the tests' moto and through the server ``make run`` starts."""
-    import logging
-    import socket
-
-    from moto.server import ThreadedMotoServer
-
     with mock_aws():
         quota = boto3.client("sesv2", region_name="us-east-1").get_account()["SendQuota"]
         assert (quota["MaxSendRate"], quota["Max24HourSend"]) == (1.0, 200.0)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
+    with moto_server() as port:
         client = boto3.client("sesv2", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
                               aws_access_key_id="testing", aws_secret_access_key="testing")
         assert client.get_account()["SendQuota"]["MaxSendRate"] == 1.0
-    finally:
-        server.stop()
 
 
 def test_an_e_mail_sent_with_a_configuration_set_publishes_what_ses_would_to_its_topic():
